@@ -1,0 +1,111 @@
+# trustwatch — GNU make + pkg-config.
+# make [all] | deps | test | demo | bench | valgrind | fuzz | install | clean
+# Switches: ASAN=1 UBSAN=1 (sanitized objects go to their own build directory).
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= gcc
+PKG_CONFIG ?= pkg-config
+VERSION	:= 0.1.0
+
+PKGS	:= libcurl openssl sqlite3 libevent libevent_openssl yaml-0.1 jansson libxml-2.0
+
+BUILD	:= build
+SAN	:=
+ifeq ($(ASAN),1)
+SAN	+= -fsanitize=address
+BUILD	:= $(BUILD)-asan
+endif
+ifeq ($(UBSAN),1)
+SAN	+= -fsanitize=undefined -fno-sanitize-recover=undefined
+BUILD	:= $(BUILD)-ubsan
+endif
+
+WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 $(WARN) $(SAN) -fno-omit-frame-pointer
+CPPFLAGS += -D_GNU_SOURCE -DTW_VERSION='"$(VERSION)"' -I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDFLAGS	+= $(SAN)
+LDLIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_DIRS := core probe store daemon report alert web
+LIB_SRC	:= $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o)
+TB_SRC	:= $(wildcard testbed/*.c)
+TB_OBJ	:= $(TB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/*_test.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
+
+LIB	:= $(BUILD)/libtrustwatch.a
+
+.PHONY: all deps test unit-test integration-test demo bench valgrind fuzz install clean check-deps
+
+all: trustwatch trustwatch-testbed
+
+trustwatch: $(BUILD)/trustwatch
+	@[ "$(BUILD)" = build ] && ln -sf $(BUILD)/trustwatch trustwatch || true
+trustwatch-testbed: $(BUILD)/trustwatch-testbed
+	@[ "$(BUILD)" = build ] && ln -sf $(BUILD)/trustwatch-testbed trustwatch-testbed || true
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/trustwatch: $(BUILD)/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/trustwatch-testbed: $(TB_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+# Unit tests (cmocka binaries) and integration tests (tests/*_itest.sh), plainly, then
+# the same again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test:
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@sh tests/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory ASAN=1 UBSAN=1 all-san
+	@sh tests/run.sh build-asan-ubsan
+
+all-san: $(BUILD)/trustwatch $(BUILD)/trustwatch-testbed $(TEST_BIN)
+
+unit-test: all $(TEST_BIN)
+	@TW_ONLY=unit sh tests/run.sh $(BUILD)
+
+integration-test: all $(TEST_BIN)
+	@TW_ONLY=integration sh tests/run.sh $(BUILD)
+
+demo: deps all
+	@sh scripts/demo.sh
+
+bench: all
+	@sh bench/run.sh
+
+valgrind: all $(TEST_BIN)
+	@TW_VALGRIND=1 sh tests/run.sh $(BUILD)
+
+fuzz:
+	@sh scripts/fuzz.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/trustwatch $(DESTDIR)$(PREFIX)/bin/trustwatch
+	install -m 755 $(BUILD)/trustwatch-testbed $(DESTDIR)$(PREFIX)/bin/trustwatch-testbed
+	install -d $(DESTDIR)$(PREFIX)/share/doc/trustwatch
+	install -m 644 README.md config.yaml.example $(DESTDIR)$(PREFIX)/share/doc/trustwatch/
+
+clean:
+	rm -rf build build-asan build-ubsan build-asan-ubsan trustwatch trustwatch-testbed
+
+-include $(shell find build* -name '*.d' 2>/dev/null)

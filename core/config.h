@@ -1,0 +1,174 @@
+/*
+ * The configuration (SPEC §2), parsed with libyaml into typed structs.
+ * Durations are milliseconds, times are Unix epoch milliseconds.
+ * Certificates are loaded and parsed at load time; paths are absolute.
+ */
+#ifndef TW_CONFIG_H
+#define TW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+enum probe_kind {
+	KIND_LOGIN,
+	KIND_OCSP,
+	KIND_CRL,
+	KIND_TSA,
+	KIND__MAX
+};
+extern const char *const kind_names[KIND__MAX];
+
+enum ocsp_method {
+	OCSP_METHOD_AUTO,
+	OCSP_METHOD_GET,
+	OCSP_METHOD_POST,
+	OCSP_METHOD__MAX
+};
+extern const char *const ocsp_method_names[OCSP_METHOD__MAX];
+
+enum cert_status {
+	CERT_GOOD,
+	CERT_REVOKED,
+	CERT_UNKNOWN,
+	CERT__MAX
+};
+extern const char *const cert_status_names[CERT__MAX];
+
+#define CONF_DEFAULT_MAX_BODY	(10u * 1024 * 1024)
+
+struct conf_expect {
+	/* login */
+	int		 http_status;	/* 0 = any 2xx */
+	char		*body_contains;	/* NULL = not checked */
+	bool		 oidc;
+	char		*issuer;	/* OIDC issuer (or template) expected; NULL = derived from URL */
+	bool		 saml_metadata;
+	/* ocsp */
+	enum cert_status cert_status;	/* default good */
+	/* ocsp, crl */
+	int64_t		 max_age_ms;	/* ocsp 4d, crl 7d */
+	int64_t		 min_remaining_ms; /* crl 1h */
+	/* tsa */
+	char		*policy;	/* dotted OID, NULL = any */
+	int64_t		 max_skew_ms;	/* 1s */
+};
+
+struct conf_provider;
+
+struct conf_endpoint {
+	char		*id;
+	const struct conf_provider *provider;	/* borrowed back pointer */
+	enum probe_kind	 kind;
+	char		*url;
+	int64_t		 interval_ms;
+	int64_t		 timeout_ms;
+	int64_t		 degraded_after_ms;
+	int		 tls_min_days;		/* default 14 */
+	char		*tls_ca;		/* absolute path or NULL */
+	size_t		 max_body;		/* bytes after decoding */
+	/* ocsp: issuer + certificate; crl: issuer */
+	char		*issuer_path;
+	X509		*issuer;
+	char		*certificate_path;
+	X509		*certificate;
+	/* tsa */
+	char		*trust_path;
+	STACK_OF(X509)	*trust;			/* every certificate in the trust file */
+	int		 hash_nid;		/* NID_sha256 (default), NID_sha384, NID_sha512 */
+	/* ocsp */
+	enum ocsp_method method;
+	bool		 nonce;
+	struct conf_expect expect;
+	int		 line, col;		/* where the endpoint is declared */
+};
+
+struct conf_provider {
+	char		*id;
+	char		*name;			/* defaults to id */
+	char	       **alerts_to;
+	size_t		 n_alerts_to;
+	struct conf_endpoint *endpoints;
+	size_t		 n_endpoints;
+	int		 line, col;
+};
+
+struct conf_maintenance {
+	char		*provider;		/* provider id */
+	char		*endpoint;		/* endpoint id or NULL = whole provider */
+	int64_t		 start_ms;
+	int64_t		 end_ms;
+	char		*note;
+};
+
+struct conf {
+	char		*path;			/* the config file as given */
+	char		*dir;			/* its directory, absolute */
+	struct {
+		char	*path;			/* absolute */
+		int64_t	 retention_ms;		/* 400d */
+	} storage;
+	struct {
+		int64_t	 interval_ms;		/* 60s */
+		int64_t	 timeout_ms;		/* 10s */
+		int64_t	 degraded_after_ms;	/* 2s */
+	} defaults;
+	struct {
+		int	 open_after;		/* 3 */
+		int	 close_after;		/* 2 */
+	} incidents;
+	struct {
+		bool	 enabled;		/* the alerts section is present */
+		char	*smtp_url;
+		char	*from;
+		char	*username;		/* read from username_env, NULL if unset */
+		char	*password;		/* read from password_env, NULL if unset */
+		char	*username_env;
+		char	*password_env;
+		char   **to;
+		size_t	 n_to;
+		int64_t	 remind_every_ms;	/* 1h */
+	} alerts;
+	struct {
+		char	*output;		/* absolute, default DIR/site */
+		char	*title;
+		char	*base_url;		/* NULL = none */
+		char	*timezone;		/* default UTC */
+		char   **languages;		/* default [en] */
+		size_t	 n_languages;
+		int64_t	 every_ms;		/* 5m */
+	} report;
+	struct {
+		char	*listen;		/* NULL = no web server */
+	} web;
+	struct conf_maintenance *maintenance;
+	size_t		 n_maintenance;
+	struct conf_provider *providers;
+	size_t		 n_providers;
+};
+
+/* Every error found while loading, each "FILE:LINE:COL: message". */
+struct conf_errors {
+	char	       **msg;
+	size_t		 n;
+};
+
+/*
+ * Loads and validates path.
+ * Returns the config (caller frees with conf_free), or NULL with every error in errs.
+ * On success errs->n == 0.
+ */
+struct conf *conf_load(const char *path, struct conf_errors *errs);
+void conf_free(struct conf *);
+void conf_errors_free(struct conf_errors *);
+
+/* Returns the endpoint provider/endpoint, or NULL. */
+const struct conf_endpoint *conf_find(const struct conf *, const char *provider, const char *endpoint);
+const struct conf_provider *conf_find_provider(const struct conf *, const char *provider);
+
+/* Returns 1 if ep is inside a maintenance window at t, else 0. */
+int conf_in_maintenance(const struct conf *, const struct conf_endpoint *ep, int64_t t_ms);
+
+#endif

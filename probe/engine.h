@@ -1,0 +1,56 @@
+/*
+ * The probe engine: runs probes concurrently with libcurl's multi-socket API on a
+ * libevent base (no polling loop, no thread per probe), bounded by max_concurrent.
+ * Each probe uses a fresh connection. Transport failures are mapped to dns, connect,
+ * tls, timeout, too_large, http_status (redirects) before a kind sees the response;
+ * after the kind's evaluation the engine adds tls_expiring (tls_min_days) and slow
+ * (degraded_after) and fills timings and the login-style details (tls_days_left, redirects).
+ */
+#ifndef TW_ENGINE_H
+#define TW_ENGINE_H
+
+#include <stddef.h>
+
+#include "probe.h"
+
+struct event_base;
+struct engine;
+
+/*
+ * Called once per finished probe with the result, owned by the engine and valid only
+ * during the call (use result_move to keep it).
+ */
+typedef void engine_done_fn(struct result *r, void *arg);
+
+/* Returns a new engine on base (borrowed, must outlive the engine). */
+struct engine *engine_new(struct event_base *base, int max_concurrent);
+
+/*
+ * Queues a probe of ep (borrowed, must outlive the probe); in is copied.
+ * done is called from the event loop when the probe finishes or is cancelled.
+ * Returns 0, or -1 when the probe could not be queued.
+ */
+int engine_submit(struct engine *, const struct conf_endpoint *ep,
+    const struct probe_input *in, engine_done_fn *done, void *arg);
+
+/* Number of probes queued or running. */
+size_t engine_pending(const struct engine *);
+
+/* Returns 1 if a probe of ep is queued or running. */
+int engine_busy(const struct engine *, const struct conf_endpoint *ep);
+
+/* Cancels every queued and running probe; each done is called with reason internal. */
+void engine_cancel_all(struct engine *);
+
+/* Cancels everything, then frees. engine_free(NULL) is a no-op. */
+void engine_free(struct engine *);
+
+/*
+ * Runs eps[0..n) once, concurrently, on a private event base and waits for all.
+ * results[i] (initialised by this function, caller clears) receives eps[i]'s result.
+ * inputs may be NULL. Returns 0, or -1 on a setup failure.
+ */
+int probe_run_once(const struct conf_endpoint *const *eps, const struct probe_input *inputs,
+    size_t n, int max_concurrent, struct result *results);
+
+#endif

@@ -1,0 +1,51 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+
+#include "probe.h"
+#include "../core/util.h"
+
+void
+probe_request_clear(struct probe_request *req)
+{
+	free(req->url);
+	free(req->body);
+	memset(req, 0, sizeof(*req));
+}
+
+int
+probe_check_http(const struct probe_response *resp, long want, struct result *r)
+{
+	if (want == 0 ? (resp->http_status >= 200 && resp->http_status < 300)
+	    : resp->http_status == want)
+		return 1;
+	json_object_set_new(r->details, "http_status", json_integer(resp->http_status));
+	if (want == 0)
+		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld, expected 2xx", resp->http_status);
+	else
+		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld, expected %ld",
+		    resp->http_status, want);
+	return 0;
+}
+
+void
+probe_detail_time(struct result *r, const char *key, int64_t ms)
+{
+	char buf[40];
+
+	rfc3339_format_s(ms, buf, sizeof(buf));
+	json_object_set_new(r->details, key, json_string(buf));
+}
+
+int
+probe_asn1_time_ms(const struct asn1_string_st *t, int64_t *ms)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm((const ASN1_TIME *)t, &tm) != 1)
+		return -1;
+	*ms = (int64_t)timegm(&tm) * 1000;
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * The probe interface: one struct probe_ops per kind, registered in probe.c.
+ * Transport (engine.c, http.c: libcurl multi on libevent) is separate from evaluation:
+ * a kind builds requests and evaluates responses; it never does I/O itself.
+ * probe/ never includes store/: what a kind needs from the past comes in struct probe_input.
+ */
+#ifndef TW_PROBE_H
+#define TW_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/config.h"
+#include "../core/result.h"
+
+/* What the caller knows from earlier results of this endpoint. */
+struct probe_input {
+	const char	*last_crl_number;	/* decimal, NULL when none stored */
+};
+
+/* One HTTP request a kind wants sent. */
+struct probe_request {
+	char		*url;		/* owned */
+	int		 post;		/* 0 = GET, 1 = POST */
+	unsigned char	*body;		/* owned, POST body */
+	size_t		 body_len;
+	const char	*content_type;	/* static string or NULL */
+	const char	*accept;	/* static string or NULL */
+};
+
+/* The transport's answer to a probe_request, handed to the kind when the exchange completed. */
+struct probe_response {
+	long		 http_status;
+	const unsigned char *body;	/* borrowed, decoded, NUL-terminated after len */
+	size_t		 len;
+	const char	*content_type;	/* borrowed, may be NULL */
+	const char	*effective_url;	/* borrowed */
+	int		 redirects;
+	int64_t		 tls_not_after_ms; /* server certificate expiry, 0 = not https / unknown */
+	double		 rtt_ms;	/* request sent to response received (whole exchange) */
+};
+
+struct probe_ops {
+	const char	*name;
+	enum probe_kind	 kind;
+	/*
+	 * Builds the first request into *req.
+	 * Returns per-probe state (freed by free_state; may be NULL), or sets r down and
+	 * returns NULL with req->url == NULL when no request can be made.
+	 */
+	void	*(*start)(const struct conf_endpoint *, const struct probe_input *,
+		    struct probe_request *req, struct result *r);
+	/*
+	 * Evaluates a completed exchange at now_ms.
+	 * Returns 1 with *next filled when another request is needed (OIDC: the JWKS), else 0.
+	 */
+	int	 (*finish)(void *state, const struct conf_endpoint *,
+		    const struct probe_response *, int64_t now_ms,
+		    struct probe_request *next, struct result *r);
+	void	 (*free_state)(void *state);
+};
+
+/* Returns the ops for a kind (never NULL for a valid kind). */
+const struct probe_ops *probe_ops_for(enum probe_kind);
+
+/* Frees what req owns and zeroes it. */
+void probe_request_clear(struct probe_request *);
+
+/*
+ * Flags r with http_status unless the response status is acceptable:
+ * want == 0 accepts any 2xx. Returns 1 when acceptable.
+ */
+int probe_check_http(const struct probe_response *, long want, struct result *r);
+
+/* Records an epoch-ms time as an RFC 3339 UTC string in r->details[key]. */
+void probe_detail_time(struct result *r, const char *key, int64_t ms);
+
+/* Converts an ASN1_TIME to epoch ms; returns 0 or -1. */
+struct asn1_string_st;
+int probe_asn1_time_ms(const struct asn1_string_st *, int64_t *ms);
+
+#endif
