@@ -2,13 +2,50 @@
 #include <stdio.h>
 #include <string.h>
 
-int main(int argc, char **argv);
+#include "daemon/cli.h"
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*what;
+} commands[] = {
+	{ "check", cmd_check, "validate the configuration (exit 0 or 3)" },
+	{ "probe", cmd_probe, "run every (or the selected) probe once, store and print the results" },
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: trustwatch COMMAND [-c FILE] [options]\n"
+	    "       trustwatch --help | --version\n\n"
+	    "Watches identity and trust-service providers (login, OCSP, CRL, TSA) and\n"
+	    "publishes how they really behave.\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fputs("\n'trustwatch COMMAND --help' describes a command's options.\n", f);
+}
+
+int main(int, char **);
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	puts("trustwatch " TW_VERSION);
-	return 0;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("trustwatch %s\n", TW_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "trustwatch: unknown command '%s' (try 'trustwatch --help')\n", argv[1]);
+	return EXIT_USAGE;
 }

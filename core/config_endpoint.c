@@ -1,0 +1,478 @@
+/* The providers section: providers, endpoints, per-kind keys, expectations, certificates. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+
+#include "config_int.h"
+#include "util.h"
+
+#define CERT_FILE_MAX	(1024 * 1024)
+
+static const char *const http_schemes[] = { "http", "https", NULL };
+
+/*
+ * Loads every certificate in file (PEM, one or more; or a single DER).
+ * Returns a non-empty stack (caller frees), or NULL after recording an error at v.
+ */
+static STACK_OF(X509) *
+load_certs(struct loader *L, yaml_node_t *v, const char *path)
+{
+	unsigned char *data;
+	size_t len;
+	STACK_OF(X509) *sk;
+	BIO *bio;
+	X509 *x;
+
+	if (file_read(path, CERT_FILE_MAX, &data, &len) != 0) {
+		cl_err(L, v, "%s: cannot read certificate file %s: %s", L->key, path,
+		    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		return NULL;
+	}
+	sk = sk_X509_new_null();
+	bio = BIO_new_mem_buf(data, (int)len);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		sk_X509_push(sk, x);
+	BIO_free(bio);
+	if (sk_X509_num(sk) == 0) {
+		const unsigned char *p = data;
+
+		if ((x = d2i_X509(NULL, &p, (long)len)) != NULL && p == data + len)
+			sk_X509_push(sk, x);
+		else
+			X509_free(x);
+	}
+	ERR_clear_error();
+	free(data);
+	if (sk_X509_num(sk) == 0) {
+		sk_X509_free(sk);
+		cl_err(L, v, "%s: %s is not a PEM or DER certificate", L->key, path);
+		return NULL;
+	}
+	return sk;
+}
+
+static void
+load_cert(struct loader *L, yaml_node_t *v, char **path, X509 **out)
+{
+	char *s = NULL;
+	STACK_OF(X509) *sk;
+
+	if (cl_str(L, v, &s) != 0)
+		return;
+	free(*path);
+	*path = cl_path(L, s);
+	free(s);
+	if ((sk = load_certs(L, v, *path)) == NULL)
+		return;
+	X509_free(*out);
+	*out = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+}
+
+struct ep_ctx {
+	struct conf_endpoint	*ep;
+	int			 kind_known;
+};
+
+static int
+valid_oid(const char *s)
+{
+	int dots = 0;
+
+	if (*s < '0' || *s > '2')
+		return 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (p[1] < '0' || p[1] > '9')
+				return 0;
+			dots++;
+		} else if (*p < '0' || *p > '9')
+			return 0;
+	}
+	return dots >= 1;
+}
+
+/* Which kinds accept which keys: a key outside its kind is an error naming the kinds it belongs to. */
+static const struct {
+	const char	*key;
+	unsigned	 kinds;		/* bit per enum probe_kind */
+	const char	*where;
+} expect_keys[] = {
+	{ "status",		(1u << KIND_LOGIN) | (1u << KIND_OCSP), "login, ocsp" },
+	{ "body_contains",	1u << KIND_LOGIN, "login" },
+	{ "tls_min_days",	1u << KIND_LOGIN | 1u << KIND_OCSP | 1u << KIND_CRL | 1u << KIND_TSA, "all kinds" },
+	{ "oidc",		1u << KIND_LOGIN, "login" },
+	{ "issuer",		1u << KIND_LOGIN, "login" },
+	{ "saml_metadata",	1u << KIND_LOGIN, "login" },
+	{ "max_age",		(1u << KIND_OCSP) | (1u << KIND_CRL), "ocsp, crl" },
+	{ "min_remaining",	1u << KIND_CRL, "crl" },
+	{ "policy",		1u << KIND_TSA, "tsa" },
+	{ "max_skew",		1u << KIND_TSA, "tsa" },
+}, ep_keys[] = {
+	{ "issuer",		(1u << KIND_OCSP) | (1u << KIND_CRL), "ocsp, crl" },
+	{ "certificate",	1u << KIND_OCSP, "ocsp" },
+	{ "method",		1u << KIND_OCSP, "ocsp" },
+	{ "nonce",		1u << KIND_OCSP, "ocsp" },
+	{ "trust",		1u << KIND_TSA, "tsa" },
+	{ "hash",		1u << KIND_TSA, "tsa" },
+};
+
+static int
+kind_allows(struct loader *L, yaml_node_t *k, const char *key, enum probe_kind kind,
+    int is_expect)
+{
+	size_t n = is_expect ? NELEM(expect_keys) : NELEM(ep_keys);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = is_expect ? expect_keys[i].key : ep_keys[i].key;
+		unsigned kinds = is_expect ? expect_keys[i].kinds : ep_keys[i].kinds;
+		const char *where = is_expect ? expect_keys[i].where : ep_keys[i].where;
+
+		if (strcmp(name, key) != 0)
+			continue;
+		if (kinds & (1u << kind))
+			return 1;
+		cl_err(L, k, "key '%s%s' is not valid for kind %s (only for %s)",
+		    is_expect ? "expect." : "", key, kind_names[kind], where);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+expect_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf_endpoint *ep = arg;
+	struct conf_expect *x = &ep->expect;
+	int ok = kind_allows(L, k, key, ep->kind, 1);
+
+	if (ok == 0)
+		return;
+	if (ok < 0) {
+		cl_unknown(L, k, key, "expect",
+		    "status, body_contains, tls_min_days, oidc, issuer, saml_metadata, max_age, min_remaining, policy, max_skew");
+		return;
+	}
+	if (strcmp(key, "status") == 0 && ep->kind == KIND_LOGIN)
+		cl_int(L, v, 100, 599, &x->http_status);
+	else if (strcmp(key, "status") == 0) {
+		const char *s = cl_scalar(L, v, "certificate status");
+		int i;
+
+		if (s == NULL)
+			return;
+		for (i = 0; i < CERT__MAX; i++)
+			if (strcmp(s, cert_status_names[i]) == 0)
+				break;
+		if (i == CERT__MAX)
+			cl_err(L, v, "status: expected good, revoked or unknown, found '%s'", s);
+		else
+			x->cert_status = (enum cert_status)i;
+	} else if (strcmp(key, "body_contains") == 0)
+		cl_str(L, v, &x->body_contains);
+	else if (strcmp(key, "tls_min_days") == 0)
+		cl_int(L, v, 0, 3650, &ep->tls_min_days);
+	else if (strcmp(key, "oidc") == 0)
+		cl_bool(L, v, &x->oidc);
+	else if (strcmp(key, "issuer") == 0)
+		cl_str(L, v, &x->issuer);
+	else if (strcmp(key, "saml_metadata") == 0)
+		cl_bool(L, v, &x->saml_metadata);
+	else if (strcmp(key, "max_age") == 0)
+		cl_positive_duration(L, v, &x->max_age_ms);
+	else if (strcmp(key, "min_remaining") == 0)
+		cl_duration(L, v, &x->min_remaining_ms);
+	else if (strcmp(key, "policy") == 0) {
+		if (cl_str(L, v, &x->policy) == 0 && !valid_oid(x->policy)) {
+			cl_err(L, v, "policy: '%s' is not a dotted OID (e.g. 1.2.3.4.5)", x->policy);
+			FREE_NULL(x->policy);
+		}
+	} else if (strcmp(key, "max_skew") == 0)
+		cl_duration(L, v, &x->max_skew_ms);
+}
+
+static void
+endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct ep_ctx *ctx = arg;
+	struct conf_endpoint *ep = ctx->ep;
+	char *s = NULL;
+	int ok;
+
+	if (strcmp(key, "kind") == 0)
+		return;			/* read first, by the caller */
+	if (strcmp(key, "expect") == 0) {
+		if (ctx->kind_known)
+			cl_each(L, v, "expect", expect_key, ep);
+		return;
+	}
+	if (strcmp(key, "id") == 0) {
+		cl_id(L, v, &ep->id);
+		return;
+	}
+	if (strcmp(key, "url") == 0) {
+		cl_url(L, v, http_schemes, &ep->url);
+		return;
+	}
+	if (strcmp(key, "interval") == 0) {
+		cl_positive_duration(L, v, &ep->interval_ms);
+		return;
+	}
+	if (strcmp(key, "timeout") == 0) {
+		cl_positive_duration(L, v, &ep->timeout_ms);
+		return;
+	}
+	if (strcmp(key, "degraded_after") == 0) {
+		cl_positive_duration(L, v, &ep->degraded_after_ms);
+		return;
+	}
+	if (strcmp(key, "tls_min_days") == 0) {
+		cl_int(L, v, 0, 3650, &ep->tls_min_days);
+		return;
+	}
+	if (strcmp(key, "tls_ca") == 0) {
+		if (cl_str(L, v, &s) == 0) {
+			STACK_OF(X509) *sk;
+
+			free(ep->tls_ca);
+			ep->tls_ca = cl_path(L, s);
+			if ((sk = load_certs(L, v, ep->tls_ca)) != NULL)
+				sk_X509_pop_free(sk, X509_free);
+		}
+		free(s);
+		return;
+	}
+	if (!ctx->kind_known) {
+		/* Without a valid kind, kind-specific keys cannot be judged; only reject unknown ones. */
+		for (size_t i = 0; i < NELEM(ep_keys); i++)
+			if (strcmp(ep_keys[i].key, key) == 0)
+				return;
+		ok = -1;
+	} else
+		ok = kind_allows(L, k, key, ep->kind, 0);
+	if (ok == 0)
+		return;
+	if (ok < 0) {
+		cl_unknown(L, k, key, "endpoint",
+		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash");
+		return;
+	}
+	if (strcmp(key, "issuer") == 0)
+		load_cert(L, v, &ep->issuer_path, &ep->issuer);
+	else if (strcmp(key, "certificate") == 0)
+		load_cert(L, v, &ep->certificate_path, &ep->certificate);
+	else if (strcmp(key, "trust") == 0) {
+		if (cl_str(L, v, &s) == 0) {
+			free(ep->trust_path);
+			ep->trust_path = cl_path(L, s);
+			sk_X509_pop_free(ep->trust, X509_free);
+			ep->trust = load_certs(L, v, ep->trust_path);
+		}
+		free(s);
+	} else if (strcmp(key, "method") == 0) {
+		const char *m = cl_scalar(L, v, "string");
+		int i;
+
+		if (m == NULL)
+			return;
+		for (i = 0; i < OCSP_METHOD__MAX; i++)
+			if (strcmp(m, ocsp_method_names[i]) == 0)
+				break;
+		if (i == OCSP_METHOD__MAX)
+			cl_err(L, v, "method: expected auto, get or post, found '%s'", m);
+		else
+			ep->method = (enum ocsp_method)i;
+	} else if (strcmp(key, "nonce") == 0)
+		cl_bool(L, v, &ep->nonce);
+	else if (strcmp(key, "hash") == 0) {
+		const char *h = cl_scalar(L, v, "string");
+
+		if (h == NULL)
+			return;
+		if (strcmp(h, "sha256") == 0)
+			ep->hash_nid = NID_sha256;
+		else if (strcmp(h, "sha384") == 0)
+			ep->hash_nid = NID_sha384;
+		else if (strcmp(h, "sha512") == 0)
+			ep->hash_nid = NID_sha512;
+		else
+			cl_err(L, v, "hash: expected sha256, sha384 or sha512, found '%s'", h);
+	}
+}
+
+/* Returns the value node of key in mapping n, or NULL. */
+static yaml_node_t *
+map_get(struct loader *L, yaml_node_t *n, const char *key, yaml_node_t **knode)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = cl_node(L, p->key);
+
+		if (k != NULL && k->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)k->data.scalar.value, key) == 0) {
+			if (knode)
+				*knode = k;
+			return cl_node(L, p->value);
+		}
+	}
+	return NULL;
+}
+
+static void
+load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct conf_endpoint *ep)
+{
+	struct conf *c = L->c;
+	struct ep_ctx ctx = { .ep = ep };
+	yaml_node_t *kv;
+	const char *missing[4];
+	size_t nmissing = 0;
+
+	ep->provider = p;
+	ep->line = (int)n->start_mark.line + 1;
+	ep->col = (int)n->start_mark.column + 1;
+	ep->interval_ms = ep->timeout_ms = ep->degraded_after_ms = -1;
+	ep->tls_min_days = 14;
+	ep->max_body = CONF_DEFAULT_MAX_BODY;
+	ep->hash_nid = NID_sha256;
+	ep->expect.max_age_ms = -1;
+	ep->expect.min_remaining_ms = 3600000;
+	ep->expect.max_skew_ms = 1000;
+	if (n->type != YAML_MAPPING_NODE) {
+		cl_err(L, n, "endpoints: expected a mapping with id, kind and url");
+		return;
+	}
+	if ((kv = map_get(L, n, "kind", NULL)) != NULL) {
+		const char *k;
+		int i;
+
+		snprintf(L->key, sizeof(L->key), "kind");
+		if ((k = cl_scalar(L, kv, "string")) != NULL) {
+			for (i = 0; i < KIND__MAX; i++)
+				if (strcmp(k, kind_names[i]) == 0)
+					break;
+			if (i == KIND__MAX)
+				cl_err(L, kv, "kind: unknown kind '%s' (expected login, ocsp, crl or tsa)", k);
+			else {
+				ep->kind = (enum probe_kind)i;
+				ctx.kind_known = 1;
+			}
+		}
+	}
+	cl_each(L, n, "endpoint", endpoint_key, &ctx);
+	if (ep->id == NULL)
+		missing[nmissing++] = "id";
+	if (kv == NULL)
+		missing[nmissing++] = "kind";
+	if (ep->url == NULL && map_get(L, n, "url", NULL) == NULL)
+		missing[nmissing++] = "url";
+	for (size_t i = 0; i < nmissing; i++)
+		cl_err(L, n, "endpoint%s%s: missing required key '%s'", ep->id ? " " : "",
+		    ep->id ? ep->id : "", missing[i]);
+	if (ctx.kind_known) {
+		if ((ep->kind == KIND_OCSP || ep->kind == KIND_CRL) &&
+		    map_get(L, n, "issuer", NULL) == NULL)
+			cl_err(L, n, "endpoint %s: missing required key 'issuer' (kind %s)",
+			    ep->id ? ep->id : "?", kind_names[ep->kind]);
+		if (ep->kind == KIND_OCSP && map_get(L, n, "certificate", NULL) == NULL)
+			cl_err(L, n, "endpoint %s: missing required key 'certificate' (kind ocsp)",
+			    ep->id ? ep->id : "?");
+		if (ep->kind == KIND_TSA && map_get(L, n, "trust", NULL) == NULL)
+			cl_err(L, n, "endpoint %s: missing required key 'trust' (kind tsa)",
+			    ep->id ? ep->id : "?");
+		if (ep->kind == KIND_LOGIN && ep->expect.oidc && ep->expect.saml_metadata)
+			cl_err(L, n, "endpoint %s: expect.oidc and expect.saml_metadata exclude each other",
+			    ep->id ? ep->id : "?");
+	}
+	if (ep->interval_ms < 0)
+		ep->interval_ms = c->defaults.interval_ms;
+	if (ep->timeout_ms < 0)
+		ep->timeout_ms = c->defaults.timeout_ms;
+	if (ep->degraded_after_ms < 0)
+		ep->degraded_after_ms = c->defaults.degraded_after_ms;
+	if (ep->expect.max_age_ms < 0)
+		ep->expect.max_age_ms = ep->kind == KIND_CRL ? 7 * 86400000LL : 4 * 86400000LL;
+	if (ep->id == NULL)
+		ep->id = xstrdup("");
+}
+
+static void
+provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf_provider *p = arg;
+
+	if (strcmp(key, "id") == 0)
+		cl_id(L, v, &p->id);
+	else if (strcmp(key, "name") == 0)
+		cl_str(L, v, &p->name);
+	else if (strcmp(key, "alerts_to") == 0)
+		cl_strlist(L, v, &p->alerts_to, &p->n_alerts_to);
+	else if (strcmp(key, "endpoints") == 0) {
+		if (v->type != YAML_SEQUENCE_NODE) {
+			cl_err(L, v, "endpoints: expected a list of endpoints");
+			return;
+		}
+		p->n_endpoints = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		p->endpoints = xcalloc(p->n_endpoints, sizeof(*p->endpoints));
+		for (size_t i = 0; i < p->n_endpoints; i++) {
+			yaml_node_t *e = cl_node(L, v->data.sequence.items.start[i]);
+
+			load_endpoint(L, e, p, &p->endpoints[i]);
+			for (size_t j = 0; j < i; j++)
+				if (p->endpoints[i].id[0] != '\0' &&
+				    strcmp(p->endpoints[j].id, p->endpoints[i].id) == 0)
+					cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
+					    p->endpoints[i].id, p->id ? p->id : "?");
+		}
+	} else
+		cl_unknown(L, k, key, "provider", "id, name, alerts_to, endpoints");
+}
+
+void
+cl_section_providers(struct loader *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cl_err(L, n, "providers: expected a list of providers");
+		return;
+	}
+	c->n_providers = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (c->n_providers == 0) {
+		cl_err(L, n, "providers: at least one provider is required");
+		return;
+	}
+	c->providers = xcalloc(c->n_providers, sizeof(*c->providers));
+	for (size_t i = 0; i < c->n_providers; i++) {
+		yaml_node_t *e = cl_node(L, n->data.sequence.items.start[i]);
+		struct conf_provider *p = &c->providers[i];
+
+		p->line = (int)e->start_mark.line + 1;
+		p->col = (int)e->start_mark.column + 1;
+		cl_each(L, e, "provider", provider_key, p);
+		if (e->type == YAML_MAPPING_NODE) {
+			if (p->id == NULL && map_get(L, e, "id", NULL) == NULL)
+				cl_err(L, e, "provider: missing required key 'id'");
+			if (map_get(L, e, "endpoints", NULL) == NULL)
+				cl_err(L, e, "provider %s: missing required key 'endpoints'",
+				    p->id ? p->id : "?");
+		}
+		if (p->id == NULL)
+			p->id = xstrdup("");
+		if (p->name == NULL)
+			p->name = xstrdup(p->id);
+		for (size_t j = 0; j < i; j++)
+			if (p->id[0] != '\0' && strcmp(c->providers[j].id, p->id) == 0) {
+				yaml_node_t *kn = NULL;
+
+				map_get(L, e, "id", &kn);
+				cl_err(L, kn ? kn : e, "duplicate provider id '%s'", p->id);
+			}
+	}
+}

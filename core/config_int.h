@@ -1,0 +1,51 @@
+/* Internal to the config loader: shared by config.c, config_sections.c, config_endpoint.c. */
+#ifndef TW_CONFIG_INT_H
+#define TW_CONFIG_INT_H
+
+#include <yaml.h>
+
+#include "config.h"
+
+struct loader {
+	const char		*file;
+	const char		*dir;
+	yaml_document_t		*doc;
+	struct conf_errors	*errs;
+	struct conf		*c;
+	char			 key[128];	/* the key being loaded, for messages */
+	yaml_node_t		*have_storage;
+	yaml_node_t		*maintenance;	/* loaded after providers */
+	yaml_node_t		*providers;
+};
+
+void cl_err(struct loader *, const yaml_node_t *, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+yaml_node_t *cl_node(struct loader *, int id);
+const char *cl_scalar(struct loader *, yaml_node_t *, const char *what);
+void cl_each(struct loader *, yaml_node_t *, const char *section,
+    void (*fn)(struct loader *, const char *, yaml_node_t *, yaml_node_t *, void *), void *arg);
+void cl_unknown(struct loader *, yaml_node_t *k, const char *key, const char *section,
+    const char *expected);
+int cl_str(struct loader *, yaml_node_t *, char **out);
+int cl_int(struct loader *, yaml_node_t *, long min, long max, int *out);
+int cl_bool(struct loader *, yaml_node_t *, bool *out);
+int cl_duration(struct loader *, yaml_node_t *, int64_t *out);
+int cl_positive_duration(struct loader *, yaml_node_t *, int64_t *out);
+int cl_time(struct loader *, yaml_node_t *, int64_t *out);
+int cl_strlist(struct loader *, yaml_node_t *, char ***out, size_t *n);
+int cl_url(struct loader *, yaml_node_t *, const char *const *schemes, char **out);
+int cl_id(struct loader *, yaml_node_t *, char **out);
+char *cl_path(struct loader *, const char *p);	/* caller frees */
+
+void cl_section_storage(struct loader *, yaml_node_t *);
+void cl_section_defaults(struct loader *, yaml_node_t *);
+void cl_section_incidents(struct loader *, yaml_node_t *);
+void cl_section_alerts(struct loader *, yaml_node_t *);
+void cl_section_report(struct loader *, yaml_node_t *);
+void cl_section_web(struct loader *, yaml_node_t *);
+void cl_section_maintenance(struct loader *, yaml_node_t *);
+void cl_section_providers(struct loader *, yaml_node_t *);
+
+void conf_endpoint_clear(struct conf_endpoint *);
+
+#endif

@@ -1,0 +1,307 @@
+/* The configuration's sections other than providers: storage, defaults, incidents, alerts, report, web, maintenance. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config_int.h"
+#include "util.h"
+
+static const char *const http_schemes[] = { "http", "https", NULL };
+static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
+
+static void
+storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+	char *s = NULL;
+
+	(void)arg;
+	if (strcmp(key, "path") == 0) {
+		if (cl_str(L, v, &s) == 0) {
+			free(c->storage.path);
+			c->storage.path = strcmp(s, ":memory:") == 0 ? xstrdup(s) : cl_path(L, s);
+		}
+		free(s);
+	} else if (strcmp(key, "retention") == 0)
+		cl_positive_duration(L, v, &c->storage.retention_ms);
+	else
+		cl_unknown(L, k, key, "storage", "path, retention");
+}
+
+void
+cl_section_storage(struct loader *L, yaml_node_t *n)
+{
+	cl_each(L, n, "storage", storage_key, NULL);
+}
+
+static void
+defaults_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+
+	(void)arg;
+	if (strcmp(key, "interval") == 0)
+		cl_positive_duration(L, v, &c->defaults.interval_ms);
+	else if (strcmp(key, "timeout") == 0)
+		cl_positive_duration(L, v, &c->defaults.timeout_ms);
+	else if (strcmp(key, "degraded_after") == 0)
+		cl_positive_duration(L, v, &c->defaults.degraded_after_ms);
+	else
+		cl_unknown(L, k, key, "defaults", "interval, timeout, degraded_after");
+}
+
+void
+cl_section_defaults(struct loader *L, yaml_node_t *n)
+{
+	cl_each(L, n, "defaults", defaults_key, NULL);
+}
+
+static void
+incidents_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+
+	(void)arg;
+	if (strcmp(key, "open_after") == 0)
+		cl_int(L, v, 1, 1000, &c->incidents.open_after);
+	else if (strcmp(key, "close_after") == 0)
+		cl_int(L, v, 1, 1000, &c->incidents.close_after);
+	else
+		cl_unknown(L, k, key, "incidents", "open_after, close_after");
+}
+
+void
+cl_section_incidents(struct loader *L, yaml_node_t *n)
+{
+	cl_each(L, n, "incidents", incidents_key, NULL);
+}
+
+/* Reads the secret named by an *_env key; an unset variable is an error. */
+static void
+env_secret(struct loader *L, yaml_node_t *v, char **name, char **value)
+{
+	const char *s;
+
+	if (cl_str(L, v, name) != 0)
+		return;
+	if ((s = getenv(*name)) == NULL) {
+		cl_err(L, v, "%s: environment variable '%s' is not set", L->key, *name);
+		return;
+	}
+	free(*value);
+	*value = xstrdup(s);
+}
+
+static void
+smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+
+	(void)arg;
+	if (strcmp(key, "url") == 0)
+		cl_url(L, v, smtp_schemes, &c->alerts.smtp_url);
+	else if (strcmp(key, "from") == 0) {
+		if (cl_str(L, v, &c->alerts.from) == 0 && strchr(c->alerts.from, '@') == NULL)
+			cl_err(L, v, "from: '%s' is not an email address", c->alerts.from);
+	} else if (strcmp(key, "username_env") == 0)
+		env_secret(L, v, &c->alerts.username_env, &c->alerts.username);
+	else if (strcmp(key, "password_env") == 0)
+		env_secret(L, v, &c->alerts.password_env, &c->alerts.password);
+	else
+		cl_unknown(L, k, key, "alerts.smtp", "url, from, username_env, password_env");
+}
+
+static void
+alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+	int *have_smtp = arg;
+
+	if (strcmp(key, "smtp") == 0) {
+		*have_smtp = 1;
+		cl_each(L, v, "alerts.smtp", smtp_key, NULL);
+		if (v->type == YAML_MAPPING_NODE && c->alerts.smtp_url == NULL)
+			cl_err(L, v, "alerts.smtp: missing required key 'url'");
+		if (v->type == YAML_MAPPING_NODE && c->alerts.from == NULL)
+			cl_err(L, v, "alerts.smtp: missing required key 'from'");
+	} else if (strcmp(key, "to") == 0) {
+		if (cl_strlist(L, v, &c->alerts.to, &c->alerts.n_to) == 0)
+			for (size_t i = 0; i < c->alerts.n_to; i++)
+				if (strchr(c->alerts.to[i], '@') == NULL)
+					cl_err(L, v, "to: '%s' is not an email address",
+					    c->alerts.to[i]);
+	} else if (strcmp(key, "remind_every") == 0)
+		cl_positive_duration(L, v, &c->alerts.remind_every_ms);
+	else
+		cl_unknown(L, k, key, "alerts", "smtp, to, remind_every");
+}
+
+void
+cl_section_alerts(struct loader *L, yaml_node_t *n)
+{
+	int have_smtp = 0;
+
+	cl_each(L, n, "alerts", alerts_key, &have_smtp);
+	if (n->type == YAML_MAPPING_NODE && !have_smtp)
+		cl_err(L, n, "alerts: missing required key 'smtp'");
+}
+
+static const char *const languages[] = { "en", "fr", "de" };
+
+static void
+report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+	char *s = NULL;
+
+	(void)arg;
+	if (strcmp(key, "output") == 0) {
+		if (cl_str(L, v, &s) == 0) {
+			free(c->report.output);
+			c->report.output = cl_path(L, s);
+		}
+		free(s);
+	} else if (strcmp(key, "title") == 0)
+		cl_str(L, v, &c->report.title);
+	else if (strcmp(key, "base_url") == 0)
+		cl_url(L, v, http_schemes, &c->report.base_url);
+	else if (strcmp(key, "timezone") == 0) {
+		if (cl_str(L, v, &s) == 0) {
+			char *zone = xasprintf("/usr/share/zoneinfo/%s", s);
+			struct stat st;
+
+			if (strcmp(s, "UTC") != 0 && (strstr(s, "..") != NULL || s[0] == '/' ||
+			    stat(zone, &st) != 0 || !S_ISREG(st.st_mode)))
+				cl_err(L, v, "timezone: unknown time zone '%s' (expected an IANA name such as Europe/Luxembourg)", s);
+			else {
+				free(c->report.timezone);
+				c->report.timezone = s;
+				s = NULL;
+			}
+			free(zone);
+		}
+		free(s);
+	} else if (strcmp(key, "languages") == 0) {
+		if (cl_strlist(L, v, &c->report.languages, &c->report.n_languages) == 0) {
+			for (size_t i = 0; i < c->report.n_languages; i++) {
+				size_t j;
+
+				for (j = 0; j < NELEM(languages); j++)
+					if (strcmp(c->report.languages[i], languages[j]) == 0)
+						break;
+				if (j == NELEM(languages))
+					cl_err(L, v, "languages: unsupported language '%s' (expected en, fr or de)",
+					    c->report.languages[i]);
+				for (j = 0; j < i; j++)
+					if (strcmp(c->report.languages[i], c->report.languages[j]) == 0)
+						cl_err(L, v, "languages: '%s' is listed twice",
+						    c->report.languages[i]);
+			}
+		}
+	} else if (strcmp(key, "every") == 0)
+		cl_positive_duration(L, v, &c->report.every_ms);
+	else
+		cl_unknown(L, k, key, "report", "output, title, base_url, timezone, languages, every");
+}
+
+void
+cl_section_report(struct loader *L, yaml_node_t *n)
+{
+	cl_each(L, n, "report", report_key, NULL);
+}
+
+static void
+web_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf *c = L->c;
+
+	(void)arg;
+	if (strcmp(key, "listen") == 0) {
+		const char *s = cl_scalar(L, v, "host:port");
+		const char *colon;
+		char *end;
+		long port;
+
+		if (s == NULL)
+			return;
+		colon = strrchr(s, ':');
+		port = colon ? strtol(colon + 1, &end, 10) : -1;
+		if (colon == NULL || colon == s || colon[1] == '\0' || *end != '\0' ||
+		    port < 0 || port > 65535) {
+			cl_err(L, v, "listen: expected HOST:PORT (e.g. 127.0.0.1:8080), found '%s'", s);
+			return;
+		}
+		free(c->web.listen);
+		c->web.listen = xstrdup(s);
+	} else
+		cl_unknown(L, k, key, "web", "listen");
+}
+
+void
+cl_section_web(struct loader *L, yaml_node_t *n)
+{
+	cl_each(L, n, "web", web_key, NULL);
+}
+
+static void
+maint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf_maintenance *m = arg;
+
+	if (strcmp(key, "provider") == 0) {
+		if (cl_str(L, v, &m->provider) == 0 && conf_find_provider(L->c, m->provider) == NULL)
+			cl_err(L, v, "provider: no provider '%s' is configured", m->provider);
+	} else if (strcmp(key, "endpoint") == 0)
+		cl_str(L, v, &m->endpoint);
+	else if (strcmp(key, "start") == 0) {
+		if (cl_time(L, v, &m->start_ms) != 0)
+			m->start_ms = INT64_MIN;	/* present but bad: already reported */
+	} else if (strcmp(key, "end") == 0) {
+		if (cl_time(L, v, &m->end_ms) != 0)
+			m->end_ms = INT64_MIN;
+	}
+	else if (strcmp(key, "note") == 0)
+		cl_str(L, v, &m->note);
+	else
+		cl_unknown(L, k, key, "maintenance", "provider, endpoint, start, end, note");
+}
+
+void
+cl_section_maintenance(struct loader *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cl_err(L, n, "maintenance: expected a list of windows");
+		return;
+	}
+	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+		yaml_node_t *e = cl_node(L, *i);
+		struct conf_maintenance *m;
+
+		if (e == NULL)
+			continue;
+		c->maintenance = xrealloc(c->maintenance, (c->n_maintenance + 1) * sizeof(*m));
+		m = &c->maintenance[c->n_maintenance++];
+		memset(m, 0, sizeof(*m));
+		m->start_ms = m->end_ms = -1;
+		cl_each(L, e, "maintenance", maint_key, m);
+		if (e->type != YAML_MAPPING_NODE)
+			continue;
+		if (m->provider == NULL)
+			cl_err(L, e, "maintenance: missing required key 'provider'");
+		if (m->start_ms == -1)
+			cl_err(L, e, "maintenance: missing required key 'start'");
+		if (m->end_ms == -1)
+			cl_err(L, e, "maintenance: missing required key 'end'");
+		if (m->start_ms >= 0 && m->end_ms >= 0 && m->end_ms <= m->start_ms)
+			cl_err(L, e, "maintenance: end must be after start");
+		if (m->provider != NULL && m->endpoint != NULL &&
+		    conf_find_provider(L->c, m->provider) != NULL &&
+		    conf_find(L->c, m->provider, m->endpoint) == NULL)
+			cl_err(L, e, "maintenance: provider '%s' has no endpoint '%s'", m->provider,
+			    m->endpoint);
+	}
+}

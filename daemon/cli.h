@@ -1,0 +1,21 @@
+/* Subcommands: each parses its own options and returns the process exit code. */
+#ifndef TW_CLI_H
+#define TW_CLI_H
+
+/* Exit codes (SPEC §1). */
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	3
+
+struct conf;
+
+int cmd_check(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+
+/* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */
+struct conf *cli_load_conf(const char *path);
+
+/* Prints "trustwatch: " + message to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,104 @@
+/* trustwatch check: validate the configuration and summarise it. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../core/config.h"
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("trustwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct conf *
+cli_load_conf(const char *path)
+{
+	struct conf_errors errs;
+	struct conf *c = conf_load(path, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		cli_warn("%s", errs.msg[i]);
+	if (c == NULL)
+		cli_warn("%s: %zu error%s", path, errs.n, errs.n == 1 ? "" : "s");
+	conf_errors_free(&errs);
+	return c;
+}
+
+static void
+check_usage(FILE *f)
+{
+	fputs("usage: trustwatch check [-c FILE]\n"
+	    "Validates the configuration: schema, the files it names, certificates.\n"
+	    "Exit 0 when valid, 3 with every error otherwise.\n", f);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = "config.yaml";
+	struct conf *c;
+	size_t kinds[KIND__MAX] = { 0 }, total = 0;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return EXIT_OK;
+		default:
+			check_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_warn("check: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if ((c = cli_load_conf(path)) == NULL)
+		return EXIT_USAGE;
+	for (size_t i = 0; i < c->n_providers; i++)
+		for (size_t j = 0; j < c->providers[i].n_endpoints; j++) {
+			kinds[c->providers[i].endpoints[j].kind]++;
+			total++;
+		}
+	printf("%s: ok — %zu provider%s, %zu endpoint%s (", path, c->n_providers,
+	    c->n_providers == 1 ? "" : "s", total, total == 1 ? "" : "s");
+	for (int k = 0, first = 1; k < KIND__MAX; k++) {
+		if (kinds[k] == 0)
+			continue;
+		printf("%s%zu %s", first ? "" : ", ", kinds[k], kind_names[k]);
+		first = 0;
+	}
+	printf(")\n");
+	for (size_t i = 0; i < c->n_providers; i++) {
+		const struct conf_provider *p = &c->providers[i];
+
+		printf("  %-16s %s:", p->id, p->name);
+		for (size_t j = 0; j < p->n_endpoints; j++)
+			printf(" %s(%s)", p->endpoints[j].id, kind_names[p->endpoints[j].kind]);
+		printf("\n");
+	}
+	printf("  store %s; site %s; alerts %s; web %s\n", c->storage.path, c->report.output,
+	    c->alerts.enabled ? "on" : "off", c->web.listen ? c->web.listen : "off");
+	conf_free(c);
+	return EXIT_OK;
+}
