@@ -1,0 +1,468 @@
+/*
+ * SQLite backend of the store. The only file that includes sqlite3.h.
+ * Prepared statements with bound parameters only; WAL; busy timeout;
+ * schema created and migrated by PRAGMA user_version.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "../core/config.h"
+#include "../core/util.h"
+
+/*
+ * Schema v1. Results are compact: a WITHOUT ROWID table keyed (endpoint, time),
+ * the reason (status derives from it) and the maintenance flag packed in one small
+ * integer, timings in integer tenths of a millisecond, message and details NULL
+ * for an up result (its facts live in endpoints.last_details and in the rollups).
+ */
+static const char *const migrations[] = {
+	/* v0 -> v1 */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE endpoints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  provider TEXT NOT NULL, endpoint TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  last_time INTEGER, last_code INTEGER, last_message TEXT, last_details TEXT,"
+	"  crl_number TEXT,"
+	"  bad_streak INTEGER NOT NULL DEFAULT 0, good_streak INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (provider, endpoint));"
+	"CREATE TABLE results ("
+	"  ep INTEGER NOT NULL, t INTEGER NOT NULL, code INTEGER NOT NULL,"
+	"  dns INTEGER, conn INTEGER, tls INTEGER, ttfb INTEGER, total INTEGER,"
+	"  msg TEXT, details TEXT,"
+	"  PRIMARY KEY (ep, t)) WITHOUT ROWID;"
+	"CREATE TABLE incidents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ep INTEGER NOT NULL REFERENCES endpoints(id),"
+	"  start INTEGER NOT NULL, end INTEGER,"
+	"  worst INTEGER NOT NULL, reasons TEXT NOT NULL, message TEXT,"
+	"  last_reminder INTEGER);"
+	"CREATE INDEX incidents_by_ep ON incidents (ep, start);"
+	"CREATE TABLE incident_notes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident INTEGER NOT NULL REFERENCES incidents(id),"
+	"  t INTEGER NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX incident_notes_by_incident ON incident_notes (incident);"
+	"CREATE TABLE daily ("
+	"  ep INTEGER NOT NULL, day TEXT NOT NULL,"
+	"  checks INTEGER NOT NULL DEFAULT 0, up INTEGER NOT NULL DEFAULT 0,"
+	"  degraded INTEGER NOT NULL DEFAULT 0, down INTEGER NOT NULL DEFAULT 0,"
+	"  maintenance INTEGER NOT NULL DEFAULT 0,"
+	"  up_ms INTEGER NOT NULL DEFAULT 0, degraded_ms INTEGER NOT NULL DEFAULT 0,"
+	"  down_ms INTEGER NOT NULL DEFAULT 0, maintenance_ms INTEGER NOT NULL DEFAULT 0,"
+	"  latency BLOB,"
+	"  PRIMARY KEY (ep, day)) WITHOUT ROWID;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created INTEGER NOT NULL, incident INTEGER REFERENCES incidents(id),"
+	"  event TEXT NOT NULL, recipients TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, body TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL,"
+	"  sent INTEGER, failed INTEGER, last_error TEXT,"
+	"  UNIQUE (incident, event));"
+	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;",
+};
+
+#define EP_CACHE	256
+
+struct store {
+	sqlite3		*db;
+	struct {
+		const void	*ep;		/* the conf_endpoint the id was looked up for */
+		char		*provider;
+		char		*endpoint;
+		int64_t		 id;
+	} cache[EP_CACHE];
+	char		*err;
+	sqlite3_stmt	*ins_result;
+	sqlite3_stmt	*upd_endpoint;
+	sqlite3_stmt	*sel_endpoint;
+	sqlite3_stmt	*ins_endpoint;
+};
+
+static void
+set_err(struct store *s, const char *what)
+{
+	free(s->err);
+	s->err = xasprintf("%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
+}
+
+const char *
+store_error(const struct store *s)
+{
+	return s->err ? s->err : "no error";
+}
+
+static int
+exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		free(s->err);
+		s->err = xasprintf("%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION, one transaction per step. */
+static int
+migrate(struct store *s)
+{
+	int v = store_schema_version(s);
+
+	if (v < 0) {
+		set_err(s, "reading the schema version");
+		return -1;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		free(s->err);
+		s->err = xasprintf("the database has schema v%d, newer than this trustwatch (v%d)",
+		    v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
+		if (exec(s, "BEGIN IMMEDIATE;") != 0)
+			return -1;
+		if (exec(s, migrations[v]) != 0 || exec(s, pragma) != 0) {
+			char *e = s->err;
+
+			s->err = NULL;
+			exec(s, "ROLLBACK;");
+			free(s->err);
+			s->err = xasprintf("migrating the schema to v%d: %s", v + 1, e);
+			free(e);
+			return -1;
+		}
+		if (exec(s, "COMMIT;") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+prepare(struct store *s, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		set_err(s, "preparing a statement");
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, char **err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	*err = NULL;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("%s: cannot open database: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (exec(s, "PRAGMA journal_mode = WAL;") != 0 ||
+	    exec(s, "PRAGMA synchronous = NORMAL;") != 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON;") != 0 ||
+	    migrate(s) != 0 ||
+	    prepare(s, &s->ins_result,
+	    "INSERT OR REPLACE INTO results (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") != 0 ||
+	    prepare(s, &s->upd_endpoint,
+	    "UPDATE endpoints SET last_time = ?2, last_code = ?3, last_message = ?4,"
+	    " last_details = ?5, crl_number = coalesce(?6, crl_number) WHERE id = ?1") != 0 ||
+	    prepare(s, &s->sel_endpoint,
+	    "SELECT id FROM endpoints WHERE provider = ?1 AND endpoint = ?2") != 0 ||
+	    prepare(s, &s->ins_endpoint,
+	    "INSERT INTO endpoints (provider, endpoint, kind) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (provider, endpoint) DO UPDATE SET kind = excluded.kind") != 0) {
+		*err = xasprintf("%s: %s", path, store_error(s));
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->ins_result);
+	sqlite3_finalize(s->upd_endpoint);
+	sqlite3_finalize(s->sel_endpoint);
+	sqlite3_finalize(s->ins_endpoint);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	for (size_t i = 0; i < EP_CACHE; i++) {
+		free(s->cache[i].provider);
+		free(s->cache[i].endpoint);
+	}
+	free(s->err);
+	free(s);
+}
+
+int64_t
+store_endpoint_id(struct store *s, const char *provider, const char *endpoint, const char *kind)
+{
+	int64_t id = -1;
+
+	sqlite3_reset(s->ins_endpoint);
+	sqlite3_bind_text(s->ins_endpoint, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->ins_endpoint, 2, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->ins_endpoint, 3, kind, -1, SQLITE_STATIC);
+	if (sqlite3_step(s->ins_endpoint) != SQLITE_DONE) {
+		set_err(s, "recording an endpoint");
+		sqlite3_reset(s->ins_endpoint);
+		return -1;
+	}
+	sqlite3_reset(s->ins_endpoint);
+	sqlite3_reset(s->sel_endpoint);
+	sqlite3_bind_text(s->sel_endpoint, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->sel_endpoint, 2, endpoint, -1, SQLITE_STATIC);
+	if (sqlite3_step(s->sel_endpoint) == SQLITE_ROW)
+		id = sqlite3_column_int64(s->sel_endpoint, 0);
+	else
+		set_err(s, "looking up an endpoint");
+	sqlite3_reset(s->sel_endpoint);
+	return id;
+}
+
+/* The packed result code: reason in the low 6 bits, the maintenance flag above. */
+#define CODE_MAINT	64
+
+static void
+bind_timing(sqlite3_stmt *st, int col, double ms)
+{
+	if (ms < 0 || isnan(ms))
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_int64(st, col, (sqlite3_int64)llround(ms * 10));
+}
+
+/* Returns ep's id, from a small cache checked by name (config reloads reuse addresses). */
+static int64_t
+cached_id(struct store *s, const struct conf_endpoint *ep)
+{
+	size_t h = ((uintptr_t)ep >> 4) % EP_CACHE;
+	int64_t id;
+
+	if (s->cache[h].ep == ep && strcmp(s->cache[h].provider, ep->provider->id) == 0 &&
+	    strcmp(s->cache[h].endpoint, ep->id) == 0)
+		return s->cache[h].id;
+	if ((id = store_endpoint_id(s, ep->provider->id, ep->id, kind_names[ep->kind])) < 0)
+		return -1;
+	free(s->cache[h].provider);
+	free(s->cache[h].endpoint);
+	s->cache[h].ep = ep;
+	s->cache[h].provider = xstrdup(ep->provider->id);
+	s->cache[h].endpoint = xstrdup(ep->id);
+	s->cache[h].id = id;
+	return id;
+}
+
+static int
+add_one(struct store *s, const struct store_item *it)
+{
+	const struct result *r = it->r;
+	const struct conf_endpoint *ep = r->ep;
+	int64_t id = cached_id(s, ep);
+	int code = (int)r->reason | (it->maintenance ? CODE_MAINT : 0);
+	char *details = NULL;
+	json_t *num;
+	int rc;
+
+	if (id < 0)
+		return -1;
+	if (r->details != NULL && json_object_size(r->details) > 0)
+		details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
+	sqlite3_reset(s->ins_result);
+	sqlite3_bind_int64(s->ins_result, 1, id);
+	sqlite3_bind_int64(s->ins_result, 2, r->time_ms);
+	sqlite3_bind_int(s->ins_result, 3, code);
+	for (int p = 0; p < PHASE__MAX; p++)
+		bind_timing(s->ins_result, 4 + p, r->timings[p]);
+	if (r->status != STATUS_UP && r->message != NULL)
+		sqlite3_bind_text(s->ins_result, 9, r->message, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s->ins_result, 9);
+	if (r->status != STATUS_UP && details != NULL)
+		sqlite3_bind_text(s->ins_result, 10, details, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s->ins_result, 10);
+	rc = sqlite3_step(s->ins_result);
+	sqlite3_reset(s->ins_result);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "storing a result");
+		free(details);
+		return -1;
+	}
+	sqlite3_reset(s->upd_endpoint);
+	sqlite3_bind_int64(s->upd_endpoint, 1, id);
+	sqlite3_bind_int64(s->upd_endpoint, 2, r->time_ms);
+	sqlite3_bind_int(s->upd_endpoint, 3, code);
+	if (r->message != NULL)
+		sqlite3_bind_text(s->upd_endpoint, 4, r->message, -1, SQLITE_STATIC);
+	if (details != NULL)
+		sqlite3_bind_text(s->upd_endpoint, 5, details, -1, SQLITE_STATIC);
+	num = r->details ? json_object_get(r->details, "number") : NULL;
+	if (ep->kind == KIND_CRL && json_is_string(num) && r->reason != REASON_REGRESSED)
+		sqlite3_bind_text(s->upd_endpoint, 6, json_string_value(num), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->upd_endpoint);
+	sqlite3_reset(s->upd_endpoint);
+	sqlite3_clear_bindings(s->upd_endpoint);
+	free(details);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "updating an endpoint");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_add_results(struct store *s, const struct store_item *items, size_t n)
+{
+	if (exec(s, "BEGIN IMMEDIATE;") != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (add_one(s, &items[i]) != 0) {
+			char *e = s->err;
+
+			s->err = NULL;
+			exec(s, "ROLLBACK;");
+			free(s->err);
+			s->err = e;
+			/* Ids created inside the rolled-back transaction are gone. */
+			for (size_t j = 0; j < EP_CACHE; j++)
+				s->cache[j].ep = NULL;
+			return -1;
+		}
+	}
+	return exec(s, "COMMIT;");
+}
+
+char *
+store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
+{
+	sqlite3_stmt *st;
+	char *num = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT crl_number FROM endpoints"
+	    " WHERE provider = ?1 AND endpoint = ?2", -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "reading the last CRL number");
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		num = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return num;
+}
+
+int
+store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
+	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " WHERE r.t >= ?1 AND r.t < ?2 AND (?3 IS NULL OR e.provider = ?3)"
+	    " ORDER BY e.provider, e.endpoint, r.t", -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "querying results");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	if (provider != NULL)
+		sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_row row;
+		int code = sqlite3_column_int(st, 4);
+
+		row.time_ms = sqlite3_column_int64(st, 0);
+		row.provider = (const char *)sqlite3_column_text(st, 1);
+		row.endpoint = (const char *)sqlite3_column_text(st, 2);
+		row.kind = (const char *)sqlite3_column_text(st, 3);
+		row.reason = (enum reason)(code & (CODE_MAINT - 1));
+		if (row.reason >= REASON__MAX)
+			row.reason = REASON_INTERNAL;
+		row.status = reason_status(row.reason);
+		row.maintenance = (code & CODE_MAINT) != 0;
+		for (int p = 0; p < PHASE__MAX; p++)
+			row.timings[p] = sqlite3_column_type(st, 5 + p) == SQLITE_NULL ? -1 :
+			    sqlite3_column_int64(st, 5 + p) / 10.0;
+		row.message = (const char *)sqlite3_column_text(st, 10);
+		row.details = (const char *)sqlite3_column_text(st, 11);
+		if (fn(&row, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "reading results");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_count_results(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM results", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+store_integrity_check(struct store *s)
+{
+	sqlite3_stmt *st;
+	int ok = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0)
+		ok = 0;
+	sqlite3_finalize(st);
+	return ok;
+}

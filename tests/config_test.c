@@ -1,0 +1,372 @@
+/* Config loader: the example parses; broken configs fail with the right message and place. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/util.h"
+
+static char tmpdir[] = "/tmp/tw-config-test.XXXXXX";
+static char certdir[1024];
+
+static char *
+write_config(const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Loads text; returns the config or NULL, with the errors joined in *all (caller frees). */
+static struct conf *
+load_text(const char *text, char **all)
+{
+	char *path = write_config("c.yaml", text);
+	struct conf_errors errs;
+	struct conf *c = conf_load(path, &errs);
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < errs.n; i++)
+		buf_printf(&b, "%s\n", errs.msg[i]);
+	buf_append(&b, "", 0);
+	*all = (char *)b.data;
+	conf_errors_free(&errs);
+	free(path);
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	char cwd[900];
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpdir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(certdir, sizeof(certdir), "%s/examples/certs", cwd);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+	(void)state;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+static void
+example_config_loads(void **state)
+{
+	struct conf_errors errs;
+	struct conf *c = conf_load("config.yaml.example", &errs);
+	const struct conf_endpoint *ep;
+
+	(void)state;
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.msg[i]);
+	assert_non_null(c);
+	assert_int_equal(errs.n, 0);
+	assert_true(c->n_providers >= 4);
+	ep = conf_find(c, "luxtrust", "ocsp-qca3");
+	assert_non_null(ep);
+	assert_int_equal(ep->kind, KIND_OCSP);
+	assert_non_null(ep->issuer);
+	assert_non_null(ep->certificate);
+	assert_true(ep->nonce);
+	assert_int_equal(ep->expect.max_age_ms, 86400000);
+	assert_int_equal(ep->interval_ms, 60000);
+	assert_int_equal(ep->tls_min_days, 14);
+	ep = conf_find(c, "luxtrust", "crl-root2");
+	assert_int_equal(ep->expect.min_remaining_ms, 6 * 3600000);
+	ep = conf_find(c, "luxtrust", "login");
+	assert_int_equal(ep->degraded_after_ms, 3000);
+	assert_string_equal(c->report.timezone, "Europe/Luxembourg");
+	assert_int_equal(c->report.n_languages, 3);
+	assert_int_equal(c->n_maintenance, 1);
+	/* 2026-12-01T01:00Z + 1h is inside the window, + 2h (its end) is not. */
+	assert_true(conf_in_maintenance(c, conf_find(c, "luxtrust", "tsa"), 1796086800000LL + 3600000));
+	assert_false(conf_in_maintenance(c, conf_find(c, "luxtrust", "tsa"), 1796086800000LL + 7200000));
+	assert_false(conf_in_maintenance(c, conf_find(c, "itsme", "oidc"), 1796086800000LL + 3600000));
+	conf_free(c);
+	conf_errors_free(&errs);
+}
+
+static void
+minimal_config_gets_the_spec_defaults(void **state)
+{
+	char *errs;
+	struct conf *c = load_text(
+	    "providers:\n"
+	    "  - id: p\n"
+	    "    endpoints:\n"
+	    "      - { id: l, kind: login, url: 'https://x.example/' }\n", &errs);
+	const struct conf_endpoint *ep;
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	ep = conf_find(c, "p", "l");
+	assert_int_equal(ep->interval_ms, 60000);
+	assert_int_equal(ep->timeout_ms, 10000);
+	assert_int_equal(ep->degraded_after_ms, 2000);
+	assert_int_equal(ep->expect.http_status, 0);
+	assert_int_equal(c->incidents.open_after, 3);
+	assert_int_equal(c->incidents.close_after, 2);
+	assert_int_equal(c->storage.retention_ms, 400LL * 86400000);
+	assert_false(c->alerts.enabled);
+	assert_null(c->web.listen);
+	assert_string_equal(c->providers[0].name, "p");
+	assert_non_null(strstr(c->storage.path, "/trustwatch.db"));
+	assert_true(c->storage.path[0] == '/');
+	assert_int_equal(c->report.n_languages, 1);
+	conf_free(c);
+	free(errs);
+}
+
+static void
+defaults_are_inherited_and_overridden(void **state)
+{
+	char *errs, *text = xasprintf(
+	    "defaults: { interval: 1h30m, timeout: 500ms }\n"
+	    "providers:\n"
+	    "  - id: p\n"
+	    "    endpoints:\n"
+	    "      - { id: a, kind: crl, url: 'http://x/', issuer: %s/luxtrust-global-root-2.pem }\n"
+	    "      - { id: b, kind: tsa, url: 'http://x/', trust: %s/luxtrust-global-root-2.pem, interval: 5m, hash: sha512 }\n",
+	    certdir, certdir);
+	struct conf *c = load_text(text, &errs);
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_int_equal(conf_find(c, "p", "a")->interval_ms, 5400000);
+	assert_int_equal(conf_find(c, "p", "a")->timeout_ms, 500);
+	assert_int_equal(conf_find(c, "p", "a")->expect.max_age_ms, 7 * 86400000LL);
+	assert_int_equal(conf_find(c, "p", "b")->interval_ms, 300000);
+	assert_int_equal(conf_find(c, "p", "b")->hash_nid, NID_sha512);
+	assert_int_equal(sk_X509_num(conf_find(c, "p", "b")->trust), 1);
+	assert_int_equal(conf_find(c, "p", "b")->expect.max_skew_ms, 1000);
+	conf_free(c);
+	free(errs);
+	free(text);
+}
+
+static void
+secrets_are_read_from_the_environment(void **state)
+{
+	char *errs;
+	struct conf *c;
+
+	(void)state;
+	setenv("TW_TEST_PASS", "s3cret", 1);
+	c = load_text("alerts:\n  smtp: { url: 'smtps://mail.example:465', from: a@b.example,"
+	    " password_env: TW_TEST_PASS }\n  to: [x@y.example]\n"
+	    "providers:\n  - id: p\n    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n",
+	    &errs);
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->alerts.password, "s3cret");
+	assert_true(c->alerts.enabled);
+	conf_free(c);
+	free(errs);
+}
+
+/* A broken config: its text, the line:col of the first error, and words the message must hold. */
+static const struct broken {
+	const char	*name;
+	const char	*yaml;
+	const char	*where;
+	const char	*says;
+} broken[] = {
+	{ "unknown top-level key", "provders: []\n", ":1:1:", "unknown key 'provders'" },
+	{ "unknown endpoint key",
+	  "providers:\n  - id: p\n    endpoints:\n      - id: l\n        kind: login\n        url: http://x/\n        colour: red\n",
+	  ":7:9:", "unknown key 'colour' in endpoint" },
+	{ "missing providers", "storage: { path: x.db }\n", ":1:1:", "missing required key 'providers'" },
+	{ "empty file", "", "c.yaml:", "empty" },
+	{ "yaml syntax error", "providers: [\n", ":2:1:", "YAML syntax error" },
+	{ "bad duration", "defaults: { interval: 10 minutes }\nproviders: []\n", ":1:23:", "bad duration '10 minutes'" },
+	{ "compound duration in wrong order", "defaults: { timeout: 30m1h }\nproviders: []\n", ":1:22:", "bad duration" },
+	{ "wrong type for a section", "defaults: [1, 2]\nproviders: []\n", ":1:11:", "defaults: expected a mapping" },
+	{ "wrong type for a number", "incidents: { open_after: many }\nproviders: []\n", ":1:26:", "expected an integer" },
+	{ "number out of range", "incidents: { close_after: 0 }\nproviders: []\n", ":1:27:", "out of range" },
+	{ "no providers", "providers: []\n", ":1:12:", "at least one provider" },
+	{ "invalid provider id", "providers:\n  - id: Lux_Trust\n    endpoints: []\n", ":2:9:", "invalid id 'Lux_Trust'" },
+	{ "duplicate provider id",
+	  "providers:\n  - id: p\n    endpoints: []\n  - id: p\n    endpoints: []\n", ":4:5:", "duplicate provider id 'p'" },
+	{ "duplicate endpoint id",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/' }\n      - { id: a, kind: login, url: 'http://y/' }\n",
+	  ":5:9:", "duplicate endpoint id 'a'" },
+	{ "missing url",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login }\n", ":4:9:", "missing required key 'url'" },
+	{ "unknown kind",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: ping, url: 'http://x/' }\n", ":4:24:", "unknown kind 'ping'" },
+	{ "invalid URL scheme",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'ftp://x/' }\n", ":4:36:", "invalid URL scheme" },
+	{ "ocsp without certificate",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: o, kind: ocsp, url: 'http://x/', issuer: /dev/null }\n",
+	  ":4:", "missing required key 'certificate'" },
+	{ "unreadable certificate",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: c, kind: crl, url: 'http://x/', issuer: nope.pem }\n",
+	  ":4:55:", "cannot read certificate file" },
+	{ "unparsable certificate",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: c, kind: crl, url: 'http://x/', issuer: c.yaml }\n",
+	  ":4:55:", "is not a PEM or DER certificate" },
+	{ "key of another kind",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/', nonce: true }\n",
+	  ":4:49:", "not valid for kind login" },
+	{ "bad ocsp status",
+	  "providers:\n  - id: p\n    endpoints:\n      - id: o\n        kind: ocsp\n        url: http://x/\n        issuer: /dev/null\n        certificate: /dev/null\n        expect: { status: fine }\n",
+	  ":7:17:", "is not a PEM or DER" },
+	{ "bad boolean",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/', expect: { oidc: maybe } }\n",
+	  ":4:65:", "expected true or false" },
+	{ "bad RFC 3339 time",
+	  "providers:\n  - id: p\n    endpoints: []\nmaintenance:\n  - { provider: p, start: '2026-12-01 01:00', end: '2026-12-01T03:00:00Z' }\n",
+	  ":5:", "bad time '2026-12-01 01:00'" },
+	{ "maintenance of an unknown provider",
+	  "providers:\n  - id: p\n    endpoints: []\nmaintenance:\n  - { provider: q, start: '2026-12-01T01:00:00Z', end: '2026-12-01T03:00:00Z' }\n",
+	  ":5:17:", "no provider 'q'" },
+	{ "unset secret variable",
+	  "alerts:\n  smtp: { url: 'smtp://x', from: a@b.c, password_env: TW_SURELY_UNSET_VAR }\nproviders: []\n",
+	  ":2:55:", "'TW_SURELY_UNSET_VAR' is not set" },
+	{ "bad smtp scheme",
+	  "alerts:\n  smtp: { url: 'http://x', from: a@b.c }\nproviders: []\n", ":2:16:", "expected smtp:// or smtps://" },
+	{ "duplicate key", "defaults: { timeout: 1s, timeout: 2s }\nproviders: []\n", ":1:26:", "duplicate key 'timeout'" },
+	{ "unknown timezone", "report: { timezone: Mars/Olympus }\nproviders: []\n", ":1:21:", "unknown time zone" },
+	{ "unsupported language", "report: { languages: [en, xx] }\nproviders: []\n", ":1:22:", "unsupported language 'xx'" },
+	{ "bad listen address", "web: { listen: localhost }\nproviders: []\n", ":1:16:", "expected HOST:PORT" },
+	{ "bad policy oid",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: t, kind: tsa, url: 'http://x/', trust: /dev/null, expect: { policy: 'abc' } }\n",
+	  ":4:", "is not a dotted OID" },
+};
+
+static void
+broken_configs_fail_with_place_and_reason(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(broken); i++) {
+		char *errs;
+		struct conf *c = load_text(broken[i].yaml, &errs);
+
+		if (c != NULL || strstr(errs, broken[i].where) == NULL ||
+		    strstr(errs, broken[i].says) == NULL)
+			print_error("case '%s': want %s … %s, got:\n%s\n", broken[i].name,
+			    broken[i].where, broken[i].says, errs);
+		assert_null(c);
+		assert_non_null(strstr(errs, tmpdir));	/* every message names the file */
+		free(errs);
+	}
+	for (size_t i = 0; i < NELEM(broken); i++) {
+		char *errs;
+		struct conf *c = load_text(broken[i].yaml, &errs);
+
+		assert_null(c);
+		assert_non_null(strstr(errs, broken[i].where));
+		assert_non_null(strstr(errs, broken[i].says));
+		free(errs);
+	}
+}
+
+static void
+every_error_is_reported_not_only_the_first(void **state)
+{
+	char *errs;
+	struct conf *c = load_text(
+	    "defaults: { interval: x }\n"
+	    "bogus: 1\n"
+	    "providers:\n  - id: P\n    endpoints:\n      - { id: a, kind: login, url: 'gopher://x' }\n",
+	    &errs);
+	size_t lines = 0;
+
+	(void)state;
+	assert_null(c);
+	for (char *p = errs; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 4);
+	free(errs);
+}
+
+static void
+durations_parse_and_reject(void **state)
+{
+	static const struct { const char *s; int64_t ms; } good[] = {
+		{ "500ms", 500 }, { "10s", 10000 }, { "5m", 300000 }, { "1h", 3600000 },
+		{ "7d", 604800000 }, { "1h30m", 5400000 }, { "1m30s500ms", 90500 }, { "0s", 0 },
+	};
+	static const char *const bad[] = { "", "10", "s", "1x", "1h1h", "30m1h", "-5s", "1.5s", "1 h" };
+	int64_t ms;
+	char out[32];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++) {
+		assert_int_equal(duration_parse(good[i].s, &ms), 0);
+		assert_int_equal(ms, good[i].ms);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++)
+		assert_int_equal(duration_parse(bad[i], &ms), -1);
+	duration_format(5400000, out, sizeof(out));
+	assert_string_equal(out, "1h30m");
+	duration_format(90500, out, sizeof(out));
+	assert_string_equal(out, "1m30s500ms");
+}
+
+static void
+rfc3339_times_parse_and_format(void **state)
+{
+	static const struct { const char *s; int64_t ms; } good[] = {
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2026-12-01T01:00:00Z", 1796086800000LL },
+		{ "2026-12-01T02:00:00+01:00", 1796086800000LL },
+		{ "2026-12-01T01:00:00.25Z", 1796086800250LL },
+		{ "2024-02-29T00:00:00z", 1709164800000LL },
+	};
+	static const char *const bad[] = {
+		"2026-12-01", "2026-12-01T01:00:00", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+		"2026-12-01T25:00:00Z", "2026-12-01T01:00:00Zjunk", "2026-12-01T01:00:00+1:00",
+	};
+	int64_t ms;
+	char out[40];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++) {
+		assert_int_equal(rfc3339_parse(good[i].s, &ms), 0);
+		assert_int_equal(ms, good[i].ms);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++)
+		assert_int_equal(rfc3339_parse(bad[i], &ms), -1);
+	rfc3339_format(1796086800123LL, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T01:00:00.123Z");
+	rfc3339_format_s(1796086800123LL, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01T01:00:00Z");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(example_config_loads),
+		cmocka_unit_test(minimal_config_gets_the_spec_defaults),
+		cmocka_unit_test(defaults_are_inherited_and_overridden),
+		cmocka_unit_test(secrets_are_read_from_the_environment),
+		cmocka_unit_test(broken_configs_fail_with_place_and_reason),
+		cmocka_unit_test(every_error_is_reported_not_only_the_first),
+		cmocka_unit_test(durations_parse_and_reject),
+		cmocka_unit_test(rfc3339_times_parse_and_format),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
