@@ -234,7 +234,7 @@ cmd_probe(int argc, char **argv)
 	if (format == FORMAT_JSON) {
 		for (size_t i = 0; i < n; i++) {
 			json_t *o = result_json(&rs[i]);
-			char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+			char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(7));
 
 			if (line != NULL)
 				puts(line);
