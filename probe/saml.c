@@ -28,6 +28,14 @@ struct saml_scan {
 	char		 cert_entity[256];	/* its entityID */
 };
 
+/* The signing certificates of one IDPSSODescriptor. */
+struct saml_idp_keys {
+	size_t		 valid;		/* notAfter after now */
+	size_t		 expired;
+	char		 expired_cn[128];	/* the first expired one */
+	int64_t		 expired_at;
+};
+
 static int
 saml_is(const xmlNode *n, const char *ns, const char *name)
 {
@@ -75,16 +83,16 @@ saml_cn(X509 *x, char *out, size_t outsz)
 	}
 }
 
-/* Checks one base64 ds:X509Certificate of entity's IdP. */
+/* Checks one base64 ds:X509Certificate of entity's IdP, counting it in k. */
 static void
-saml_cert(struct saml_scan *s, const char *entity, const xmlChar *b64)
+saml_cert(struct saml_scan *s, struct saml_idp_keys *k, const char *entity,
+    const xmlChar *b64)
 {
 	unsigned char *der;
 	const unsigned char *p;
 	size_t n;
 	X509 *x = NULL;
 	int64_t not_after;
-	char when[40];
 
 	der = login_b64_decode((const char *)b64, strlen((const char *)b64), LOGIN_B64_STD, &n);
 	if (der == NULL || n > LONG_MAX) {
@@ -106,13 +114,11 @@ saml_cert(struct saml_scan *s, const char *entity, const xmlChar *b64)
 		saml_cn(x, s->cert_name, sizeof(s->cert_name));
 		snprintf(s->cert_entity, sizeof(s->cert_entity), "%s", entity);
 	}
-	if (not_after <= s->now) {
-		char cn[128];
-
-		saml_cn(x, cn, sizeof(cn));
-		rfc3339_format_s(not_after, when, sizeof(when));
-		result_flag(s->r, REASON_SAML_INVALID,
-		    "signing certificate \"%s\" of %.200s expired %s", cn, entity, when);
+	if (not_after > s->now) {
+		k->valid++;
+	} else if (k->expired++ == 0) {
+		saml_cn(x, k->expired_cn, sizeof(k->expired_cn));
+		k->expired_at = not_after;
 	}
 out:
 	X509_free(x);
@@ -121,7 +127,7 @@ out:
 
 /* Checks the signing KeyDescriptors (use="signing" or no use) of an IdP role. */
 static void
-saml_keys(struct saml_scan *s, xmlNode *kd, const char *entity)
+saml_keys(struct saml_scan *s, struct saml_idp_keys *k, xmlNode *kd, const char *entity)
 {
 	xmlChar *use = xmlGetNoNsProp(kd, BAD_CAST "use");
 	int signing = use == NULL || strcmp((const char *)use, "signing") == 0;
@@ -141,7 +147,7 @@ saml_keys(struct saml_scan *s, xmlNode *kd, const char *entity)
 				if (!saml_is(c, SAML_DS_NS, "X509Certificate"))
 					continue;
 				b64 = xmlNodeGetContent(c);
-				saml_cert(s, entity, b64 != NULL ? b64 : BAD_CAST "");
+				saml_cert(s, k, entity, b64 != NULL ? b64 : BAD_CAST "");
 				xmlFree(b64);
 			}
 		}
@@ -151,19 +157,33 @@ saml_keys(struct saml_scan *s, xmlNode *kd, const char *entity)
 static void
 saml_idp(struct saml_scan *s, xmlNode *idp, const char *entity)
 {
+	struct saml_idp_keys k;
 	size_t sso = 0;
+	char when[40];
 
+	memset(&k, 0, sizeof(k));
 	s->idps++;
 	saml_valid_until(s, idp, "IDPSSODescriptor of", entity);
 	for (xmlNode *c = idp->children; c != NULL; c = c->next) {
 		if (saml_is(c, SAML_MD_NS, "SingleSignOnService"))
 			sso++;
 		else if (saml_is(c, SAML_MD_NS, "KeyDescriptor"))
-			saml_keys(s, c, entity);
+			saml_keys(s, &k, c, entity);
 	}
 	if (sso == 0)
 		result_flag(s->r, REASON_SAML_INVALID,
 		    "IDPSSODescriptor of %.200s has no SingleSignOnService", entity);
+	if (k.expired == 0)
+		return;
+	rfc3339_format_s(k.expired_at, when, sizeof(when));
+	if (k.valid == 0)
+		result_flag(s->r, REASON_SAML_INVALID,
+		    "every signing certificate of %.200s has expired (\"%s\" on %s)",
+		    entity, k.expired_cn, when);
+	else
+		result_flag(s->r, REASON_TLS_EXPIRING,
+		    "signing certificate \"%s\" of %.200s expired on %s; another is still valid",
+		    k.expired_cn, entity, when);
 }
 
 static void

@@ -22,8 +22,10 @@
  * IDPSSODescriptor) unparseable or not after now; no IDPSSODescriptor; an
  * IDPSSODescriptor without SingleSignOnService; an IdP signing certificate
  * (KeyDescriptor use="signing" or without use, ds:KeyInfo/ds:X509Data/ds:X509Certificate)
- * that does not parse or whose notAfter is past.
- * tls_expiring: the IdP signing certificate ending first has fewer than
+ * that does not parse; an IdP whose signing certificates have all expired (notAfter
+ * not after now; notBefore is not checked).
+ * tls_expiring: an expired signing certificate next to a valid one (a rollover left
+ * behind), or the IdP signing certificate ending first has fewer than
  * ep->tls_min_days days left.
  * Records details saml_idps, saml_signing_certs, saml_valid_until (the earliest),
  * saml_cert_days_left and saml_cert_not_after (of the certificate ending first).
