@@ -1,0 +1,292 @@
+/*
+ * Listeners (plain HTTP or HTTPS on 127.0.0.1) and the fault layer every service shares:
+ * down, hang, slow, http, garbage, huge and the TLS certificate faults.
+ * A held request (hang, slow) stays on its service's pending list until it is answered,
+ * healed or the testbed stops; libevent keeps such a request alive even when its client
+ * has gone, and frees it when we finally reply.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "core/util.h"
+#include "testbed/testbed.h"
+
+struct tb_pending {
+	struct tb_pending	*next;
+	struct tb_service	*svc;
+	struct evhttp_request	*req;
+	struct event		*timer;		/* NULL: held until released (hang) */
+	int			 code;
+	struct evbuffer		*body;		/* NULL for hang */
+};
+
+static char mib[1 << 20];
+
+static const char *const ctypes[SVC__MAX] = {
+	[SVC_LOGIN] = "text/html; charset=utf-8",
+	[SVC_OIDC] = "application/json",
+	[SVC_SAML] = "application/samlmetadata+xml",
+	[SVC_OCSP] = "application/ocsp-response",
+	[SVC_CRL] = "application/pkix-crl",
+	[SVC_TSA] = "application/timestamp-reply",
+};
+
+/* What "garbage" looks like to each kind's client: plausible type, unusable body. */
+static const char *const garbage[SVC__MAX] = {
+	[SVC_LOGIN] = "<html><body><h1>Service temporarily garbled</h1>"
+	    "<p>\x01\x02 #%@!</p></body></html>\n",
+	[SVC_OIDC] = "{\"issuer\": \"https://127.0.0.1/\", \"jwks_uri\": [tru",
+	[SVC_SAML] = "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\""
+	    " <<< this is not XML &&&\n",
+	[SVC_OCSP] = "\x30\x82\x7f\xff garbage instead of an OCSP response",
+	[SVC_CRL] = "\x30\x82\x7f\xff garbage instead of a CRL",
+	[SVC_TSA] = "\x30\x82\x7f\xff garbage instead of a time-stamp response",
+};
+
+static void
+send_now(struct evhttp_request *req, int code, const char *ctype, struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (ctype != NULL && evhttp_find_header(h, "Content-Type") == NULL)
+		evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
+static void
+pending_unlink(struct tb_pending *p)
+{
+	struct tb_pending **pp;
+
+	for (pp = &p->svc->pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+}
+
+static void
+pending_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct tb_pending *p = arg;
+
+	(void)fd;
+	(void)what;
+	pending_unlink(p);
+	event_free(p->timer);
+	send_now(p->req, p->code, NULL, p->body);
+	free(p);
+}
+
+static void
+hold(struct tb_service *svc, struct evhttp_request *req, int code, const char *ctype,
+    struct evbuffer *body, long delay_ms)
+{
+	struct tb_pending *p = xcalloc(1, sizeof(*p));
+
+	p->svc = svc;
+	p->req = req;
+	p->code = code;
+	p->body = body;
+	if (ctype != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	if (body != NULL) {
+		struct timeval tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+
+		p->timer = evtimer_new(tb->base, pending_fire, p);
+		evtimer_add(p->timer, &tv);
+	}
+	p->next = svc->pending;
+	svc->pending = p;
+}
+
+void
+svc_release(struct tb_service *svc)
+{
+	struct tb_pending *p;
+
+	while ((p = svc->pending) != NULL) {
+		svc->pending = p->next;
+		if (p->timer != NULL)
+			event_free(p->timer);
+		if (p->body == NULL)
+			send_now(p->req, 503, "text/plain", NULL);
+		else
+			send_now(p->req, p->code, NULL, p->body);
+		free(p);
+	}
+}
+
+void
+svc_reply(struct tb_service *svc, struct evhttp_request *req, int code, const char *ctype,
+    struct evbuffer *body)
+{
+	if (body == NULL)
+		body = evbuffer_new();
+	if (svc->on[F_SLOW])
+		hold(svc, req, code, ctype, body, svc->param[F_SLOW]);
+	else
+		send_now(req, code, ctype, body);
+}
+
+bool
+svc_pre(struct tb_service *svc, struct evhttp_request *req)
+{
+	struct evbuffer *b;
+	long i;
+
+	if (svc->on[F_HANG]) {
+		hold(svc, req, 0, NULL, NULL, 0);
+		return true;
+	}
+	if (svc->on[F_HTTP]) {
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "testbed fault: http=%ld\n", svc->param[F_HTTP]);
+		svc_reply(svc, req, (int)svc->param[F_HTTP], "text/plain", b);
+		return true;
+	}
+	if (svc->on[F_GARBAGE]) {
+		b = evbuffer_new();
+		evbuffer_add(b, garbage[svc->kind], strlen(garbage[svc->kind]));
+		svc_reply(svc, req, 200, ctypes[svc->kind], b);
+		return true;
+	}
+	if (svc->on[F_HUGE]) {
+		if (mib[0] == 0)
+			memset(mib, 'A', sizeof(mib));
+		b = evbuffer_new();
+		for (i = 0; i < svc->param[F_HUGE]; i++)
+			evbuffer_add_reference(b, mib, sizeof(mib), NULL, NULL);
+		svc_reply(svc, req, 200, ctypes[svc->kind], b);
+		return true;
+	}
+	return false;
+}
+
+static void
+dispatch(struct evhttp_request *req, void *arg)
+{
+	struct tb_service *svc = arg;
+
+	if (svc_pre(svc, req))
+		return;
+	switch (svc->kind) {
+	case SVC_OCSP:
+		ocsp_handle(svc, req);
+		break;
+	case SVC_CRL:
+		crl_handle(svc, req);
+		break;
+	case SVC_TSA:
+		tsa_handle(svc, req);
+		break;
+	default:
+		login_handle(svc, req);
+		break;
+	}
+}
+
+/* New HTTPS connection: the certificate served depends on the TLS faults switched on now. */
+static struct bufferevent *
+bevcb(struct event_base *base, void *arg)
+{
+	struct tb_service *svc = arg;
+	SSL_CTX *ctx = svc->on[F_TLS_EXPIRED] ? tb->tls_expired :
+	    svc->on[F_TLS_EXPIRING] ? tb->tls_expiring : tb->tls_ok;
+	struct bufferevent *bev;
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		SSL_free(ssl);
+	else
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+int
+svc_listen(struct tb_service *svc)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (svc->bound != NULL)
+		return 0;
+	svc->bound = evhttp_bind_socket_with_handle(svc->http, "127.0.0.1",
+	    (ev_uint16_t)svc->port);
+	if (svc->bound == NULL) {
+		fprintf(stderr, "trustwatch-testbed: %s/%s: cannot listen on 127.0.0.1:%d\n",
+		    svc->prov->id, tb_svc_names[svc->kind], svc->port);
+		return -1;
+	}
+	if (svc->port == 0 && getsockname(evhttp_bound_socket_get_fd(svc->bound),
+	    (struct sockaddr *)&sin, &len) == 0)
+		svc->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+void
+svc_unlisten(struct tb_service *svc)
+{
+	if (svc->bound == NULL)
+		return;
+	evhttp_del_accept_socket(svc->http, svc->bound);
+	svc->bound = NULL;
+}
+
+int
+svc_start(struct tb_service *svc, int port)
+{
+	svc->http = evhttp_new(tb->base);
+	if (svc->http == NULL)
+		return -1;
+	svc->tls = svc->kind == SVC_LOGIN || svc->kind == SVC_OIDC || svc->kind == SVC_SAML;
+	evhttp_set_allowed_methods(svc->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD);
+	evhttp_set_max_body_size(svc->http, 1 << 20);
+	evhttp_set_gencb(svc->http, dispatch, svc);
+	if (svc->tls)
+		evhttp_set_bevcb(svc->http, bevcb, svc);
+	svc->port = port;
+	return svc_listen(svc);
+}
+
+void
+svc_free(struct tb_service *svc)
+{
+	if (svc == NULL)
+		return;
+	svc_release(svc);
+	if (svc->http != NULL)
+		evhttp_free(svc->http);
+	free(svc);
+}
+
+char *
+svc_base(const struct tb_service *svc)
+{
+	return xasprintf("%s://127.0.0.1:%d", svc->tls ? "https" : "http", svc->port);
+}
+
+void
+tb_flip_last_byte(unsigned char *der, size_t len)
+{
+	if (len > 0)
+		der[len - 1] ^= 0x01;
+}

@@ -1,0 +1,177 @@
+/*
+ * trustwatch-testbed: a simulated trust-service provider with live fault switches.
+ * Internal interface shared by the testbed's files; nothing outside testbed/ includes it.
+ */
+#ifndef TW_TESTBED_H
+#define TW_TESTBED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#define TB_MAX_PROVIDERS 50
+
+/* The services every provider runs, each on its own listener. */
+enum tb_svc {
+	SVC_LOGIN,
+	SVC_OIDC,
+	SVC_SAML,
+	SVC_OCSP,
+	SVC_CRL,
+	SVC_TSA,
+	SVC__MAX
+};
+extern const char *const tb_svc_names[SVC__MAX];
+
+/* Fault switches; a service may have several on at once, `ok` clears them all. */
+enum tb_fault {
+	F_DOWN,
+	F_HANG,
+	F_SLOW,			/* param: milliseconds */
+	F_HTTP,			/* param: status code */
+	F_GARBAGE,
+	F_HUGE,			/* param: MiB */
+	F_BAD_SIGNATURE,
+	F_WRONG_SIGNER,
+	F_STALE,
+	F_EXPIRED,
+	F_REVOKED,
+	F_UNKNOWN,
+	F_NONCE_WRONG,
+	F_NONCE_MISSING,
+	F_TSA_REJECT,
+	F_CLOCK_SKEW,		/* param: seconds */
+	F_WRONG_POLICY,
+	F_CRL_NUMBER_REGRESS,
+	F_TLS_EXPIRED,
+	F_TLS_EXPIRING,
+	F__MAX
+};
+extern const char *const tb_fault_names[F__MAX];
+
+/* A key and its certificate, both owned. */
+struct tb_cred {
+	X509		*cert;
+	EVP_PKEY	*key;
+	char		*path;		/* absolute path of the PEM certificate */
+};
+
+enum tb_cred_id {
+	CRED_ROOT,
+	CRED_ISSUING,
+	CRED_OCSP,
+	CRED_GOOD,
+	CRED_REVOKED,
+	CRED_TSA,
+	CRED_TLS,
+	CRED_TLS_EXPIRED,
+	CRED_TLS_EXPIRING,
+	CRED_IDP,
+	CRED_ROGUE_CA,
+	CRED_ROGUE_OCSP,
+	CRED_ROGUE_TSA,
+	CRED__MAX
+};
+
+struct tb_pki {
+	struct tb_cred	 c[CRED__MAX];
+	char		*dir;		/* DIR/pki, absolute */
+	int64_t		 revoked_at;	/* revocation time of the revoked leaf, epoch s */
+};
+
+struct tb_service;
+
+struct tb_provider {
+	int			 index;		/* 1-based */
+	char			 id[16];	/* "p1" */
+	struct tb_service	*svc[SVC__MAX];
+	uint64_t		 tsa_serial;
+};
+
+struct tb_service {
+	struct tb_provider	*prov;
+	enum tb_svc		 kind;
+	struct evhttp		*http;
+	struct evhttp_bound_socket *bound;	/* NULL while down */
+	int			 port;
+	bool			 tls;
+	bool			 on[F__MAX];
+	long			 param[F__MAX];
+	struct tb_pending	*pending;	/* held requests (hang, slow) */
+};
+
+struct tb_pending;
+
+struct tb {
+	struct event_base	*base;
+	struct tb_pki		 pki;
+	struct tb_provider	 prov[TB_MAX_PROVIDERS];
+	int			 nprov;
+	SSL_CTX			*tls_ok, *tls_expired, *tls_expiring;
+	char			*state;		/* absolute state dir */
+	char			*tsa_policy;
+	int64_t			 crl_every_ms;
+	int64_t			 crl_number;
+	int64_t			 crl_issued;	/* epoch s of the current CRL */
+	struct event		*crl_timer;
+	struct evhttp		*control;
+	int			 control_port;
+	int64_t			 started_ms;	/* monotonic */
+};
+
+extern struct tb *tb;
+
+/* pki.c: loads DIR/pki or generates it; returns 0 or -1 with a message on stderr. */
+int pki_load_or_create(struct tb_pki *, const char *state);
+void pki_free(struct tb_pki *);
+/* Copies a certificate's serial to a fresh ASN1_INTEGER (caller frees). */
+ASN1_INTEGER *pki_serial(const struct tb_cred *);
+
+/* services.c: listeners and the fault layer shared by every service. */
+int svc_start(struct tb_service *, int port);
+void svc_free(struct tb_service *);
+int svc_listen(struct tb_service *);
+void svc_unlisten(struct tb_service *);
+/* Sends status + body (taken) honouring slow/hang/http/garbage/huge. */
+void svc_reply(struct tb_service *, struct evhttp_request *, int code,
+    const char *ctype, struct evbuffer *body);
+/* Applies the generic faults before a handler runs; returns true when it answered. */
+bool svc_pre(struct tb_service *, struct evhttp_request *);
+/* Releases every held request (on heal or shutdown). */
+void svc_release(struct tb_service *);
+/* Base URL of a service, "http(s)://127.0.0.1:PORT" (caller frees). */
+char *svc_base(const struct tb_service *);
+void tb_flip_last_byte(unsigned char *der, size_t len);
+
+/* Per-kind request handlers (req is answered or held). */
+void ocsp_handle(struct tb_service *, struct evhttp_request *);
+void crl_handle(struct tb_service *, struct evhttp_request *);
+void tsa_handle(struct tb_service *, struct evhttp_request *);
+void login_handle(struct tb_service *, struct evhttp_request *);
+
+/* crl.c: the periodic re-issue timer and the persisted CRL number. */
+int crl_init(void);
+void crl_fini(void);
+
+/* faults.c */
+/* Applies "p1/ocsp=down" (or "...=ok"); returns 0 or -1 and writes a message to err. */
+int fault_apply(const char *spec, char *err, size_t errsz);
+/* Appends "p1/ocsp=down\n" for every fault that is on. */
+void fault_list(struct evbuffer *);
+int timeline_load(const char *path);
+void timeline_free(void);
+
+/* control.c */
+int control_start(int port);
+void control_free(void);
+
+/* config_out.c: writes the trustwatch config and DIR/control.url atomically. */
+int config_write(const char *path);
+
+#endif
