@@ -39,6 +39,9 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
 LIB	:= $(BUILD)/libtrustwatch.a
 
 .PHONY: all deps test unit-test integration-test demo bench valgrind fuzz install clean check-deps
@@ -67,6 +70,9 @@ $(BUILD)/trustwatch-testbed: $(TB_OBJ) $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
 
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@sh scripts/deps.sh
 
@@ -89,8 +95,8 @@ integration-test: all $(TEST_BIN)
 demo: deps all
 	@sh scripts/demo.sh
 
-bench: all
-	@sh bench/run.sh
+bench: all $(BENCH_BIN)
+	@sh bench/run.sh $(BUILD)
 
 valgrind: all $(TEST_BIN)
 	@TW_VALGRIND=1 sh tests/run.sh $(BUILD)
