@@ -1,15 +1,409 @@
-/* Placeholder until the ocsp kind lands: every probe is down/internal. */
-#include "probe.h"
+/*
+ * The ocsp probe kind: builds the request (SHA-1 CertID as RFC 5019 clients do,
+ * optional nonce, GET or POST) and evaluates the response (SPEC §3).
+ * Signer authorisation lives in ocsp_verify.c.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/ocsp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "ocsp.h"
+#include "../core/util.h"
+
+/* RFC 6960 OCSPResponseStatus names, as operators read them in responder logs. */
+static const char *
+response_status_name(int st)
+{
+	switch (st) {
+	case OCSP_RESPONSE_STATUS_SUCCESSFUL:		return "successful";
+	case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST:	return "malformedRequest";
+	case OCSP_RESPONSE_STATUS_INTERNALERROR:	return "internalError";
+	case OCSP_RESPONSE_STATUS_TRYLATER:		return "tryLater";
+	case OCSP_RESPONSE_STATUS_SIGREQUIRED:		return "sigRequired";
+	case OCSP_RESPONSE_STATUS_UNAUTHORIZED:		return "unauthorized";
+	default:					return NULL;
+	}
+}
+
+/* Records an ASN1 time under key; returns 0 and sets *ms, or -1 when t is absent or bad. */
+static int
+detail_asn1_time(struct result *r, const char *key, const ASN1_GENERALIZEDTIME *t, int64_t *ms)
+{
+	if (t == NULL || probe_asn1_time_ms(t, ms) != 0)
+		return -1;
+	probe_detail_time(r, key, *ms);
+	return 0;
+}
+
+/*
+ * Returns the single response that answers our question, or NULL.
+ * See ocsp_evaluate for the matching rule.
+ */
+static OCSP_SINGLERESP *
+find_single(OCSP_BASICRESP *bs, const struct conf_endpoint *ep, const struct ocsp_sent *sent)
+{
+	OCSP_SINGLERESP *single;
+	const OCSP_CERTID *id;
+	OCSP_CERTID *mine;
+	ASN1_OBJECT *alg = NULL;
+	const EVP_MD *md;
+	int match, n = OCSP_resp_count(bs);
+
+	for (int i = 0; i < n; i++) {
+		single = OCSP_resp_get0(bs, i);
+		if ((id = OCSP_SINGLERESP_get0_id(single)) == NULL)
+			continue;
+		if (sent != NULL && sent->certid != NULL && OCSP_id_cmp(id, sent->certid) == 0)
+			return single;
+		if (ep->certificate == NULL || ep->issuer == NULL ||
+		    !OCSP_id_get0_info(NULL, &alg, NULL, NULL, (OCSP_CERTID *)id) ||
+		    (md = EVP_get_digestbyobj(alg)) == NULL)
+			continue;
+		if ((mine = OCSP_cert_to_id(md, ep->certificate, ep->issuer)) == NULL)
+			continue;
+		match = OCSP_id_cmp(id, mine) == 0;
+		OCSP_CERTID_free(mine);
+		if (match)
+			return single;
+	}
+	ERR_clear_error();
+	return NULL;
+}
+
+/*
+ * Compares the response's nonce extension with what we sent: accepts the RFC 8954 form
+ * (an OCTET STRING inside extnValue) and the bare form some old responders use.
+ * Records details.nonce. Returns 0, or -1 when a different nonce came back.
+ */
+static int
+check_nonce(OCSP_BASICRESP *bs, const struct ocsp_sent *sent, struct result *r)
+{
+	const unsigned char *p, *q;
+	ASN1_OCTET_STRING *os, *inner;
+	X509_EXTENSION *ext;
+	int idx, n, same;
+
+	if (sent == NULL || sent->nonce == NULL) {
+		json_object_set_new(r->details, "nonce", json_string("not_sent"));
+		return 0;
+	}
+	idx = OCSP_BASICRESP_get_ext_by_NID(bs, NID_id_pkix_OCSP_Nonce, -1);
+	if (idx < 0 || (ext = OCSP_BASICRESP_get_ext(bs, idx)) == NULL ||
+	    (os = X509_EXTENSION_get_data(ext)) == NULL) {
+		json_object_set_new(r->details, "nonce", json_string("absent"));
+		return 0;
+	}
+	p = ASN1_STRING_get0_data(os);
+	n = ASN1_STRING_length(os);
+	same = (size_t)n == sent->nonce_len && memcmp(p, sent->nonce, sent->nonce_len) == 0;
+	q = p;
+	if (!same && (inner = d2i_ASN1_OCTET_STRING(NULL, &q, n)) != NULL) {
+		same = q == p + n && (size_t)ASN1_STRING_length(inner) == sent->nonce_len &&
+		    memcmp(ASN1_STRING_get0_data(inner), sent->nonce, sent->nonce_len) == 0;
+		ASN1_OCTET_STRING_free(inner);
+	}
+	ERR_clear_error();
+	if (!same) {
+		result_flag(r, REASON_NONCE_MISMATCH,
+		    "OCSP response echoes a different nonce than the one sent");
+		return -1;
+	}
+	json_object_set_new(r->details, "nonce", json_string("echoed"));
+	return 0;
+}
+
+/* Checks certStatus and the thisUpdate/nextUpdate window of single at now. */
+static void
+check_single(OCSP_SINGLERESP *single, const struct conf_endpoint *ep, int64_t now,
+    struct result *r)
+{
+	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+	int64_t this_ms = 0, next_ms = 0, rev_ms;
+	int st, reason = -1, has_next;
+	enum cert_status got;
+	char t[40], d[32];
+
+	st = OCSP_single_get0_status(single, &reason, &rev, &thisupd, &nextupd);
+	switch (st) {
+	case V_OCSP_CERTSTATUS_GOOD:	got = CERT_GOOD; break;
+	case V_OCSP_CERTSTATUS_REVOKED:	got = CERT_REVOKED; break;
+	case V_OCSP_CERTSTATUS_UNKNOWN:	got = CERT_UNKNOWN; break;
+	default:
+		result_flag(r, REASON_MALFORMED, "OCSP single response has no certStatus");
+		return;
+	}
+	json_object_set_new(r->details, "cert_status", json_string(cert_status_names[got]));
+	if (got == CERT_REVOKED)
+		detail_asn1_time(r, "revocation_time", rev, &rev_ms);
+	if (detail_asn1_time(r, "this_update", thisupd, &this_ms) != 0) {
+		result_flag(r, REASON_MALFORMED, "OCSP single response has no readable thisUpdate");
+		return;
+	}
+	has_next = nextupd != NULL;
+	if (has_next && detail_asn1_time(r, "next_update", nextupd, &next_ms) != 0) {
+		result_flag(r, REASON_MALFORMED, "OCSP single response has an unreadable nextUpdate");
+		return;
+	}
+
+	if (got != ep->expect.cert_status)
+		result_flag(r, REASON_STATUS_MISMATCH, "certificate status is %s, expected %s",
+		    cert_status_names[got], cert_status_names[ep->expect.cert_status]);
+	if (this_ms > now + OCSP_SKEW_MS) {
+		rfc3339_format_s(this_ms, t, sizeof(t));
+		result_flag(r, REASON_CLOCK_SKEW,
+		    "OCSP thisUpdate %s is more than 5 minutes in the future", t);
+	}
+	if (has_next && next_ms < now) {
+		rfc3339_format_s(next_ms, t, sizeof(t));
+		result_flag(r, REASON_EXPIRED, "OCSP nextUpdate %s has passed", t);
+	}
+	if (ep->expect.max_age_ms > 0 && now - this_ms > ep->expect.max_age_ms) {
+		rfc3339_format_s(this_ms, t, sizeof(t));
+		duration_format(ep->expect.max_age_ms, d, sizeof(d));
+		result_flag(r, REASON_STALE, "OCSP thisUpdate %s is older than max_age %s", t, d);
+	}
+}
+
+void
+ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+    const struct ocsp_sent *sent, int64_t now, struct result *r)
+{
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_SINGLERESP *single;
+	const unsigned char *p = der;
+	const char *name;
+	int64_t ms;
+	int st;
+
+	if (sent != NULL && (sent->method == OCSP_METHOD_GET || sent->method == OCSP_METHOD_POST))
+		json_object_set_new(r->details, "method",
+		    json_string(ocsp_method_names[sent->method]));
+	if (der == NULL || len == 0) {
+		result_flag(r, REASON_MALFORMED, "empty OCSP response");
+		return;
+	}
+	if (len > LONG_MAX || (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL) {
+		result_flag(r, REASON_MALFORMED, "response is not a DER OCSPResponse");
+		goto out;
+	}
+	if ((st = OCSP_response_status(resp)) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		if ((name = response_status_name(st)) != NULL)
+			result_flag(r, REASON_REJECTED, "OCSP responder answered %s", name);
+		else
+			result_flag(r, REASON_REJECTED, "OCSP responder answered status %d", st);
+		json_object_set_new(r->details, "response_status",
+		    name ? json_string(name) : json_integer(st));
+		goto out;
+	}
+	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
+		result_flag(r, REASON_MALFORMED, "OCSP response is not a parsable basic response");
+		goto out;
+	}
+	if (detail_asn1_time(r, "produced_at", OCSP_resp_get0_produced_at(bs), &ms) != 0)
+		result_flag(r, REASON_MALFORMED, "OCSP response has no readable producedAt");
+
+	/* Signature and authority first: nothing below means anything without them. */
+	ocsp_verify_signer(bs, ep->issuer, now, r);
+
+	if ((single = find_single(bs, ep, sent)) == NULL) {
+		result_flag(r, REASON_MALFORMED, "OCSP response does not answer our CertID "
+		    "(%d single responses)", OCSP_resp_count(bs));
+		goto out;
+	}
+	/* A foreign nonce means a replayed or misrouted answer: judge it before its content. */
+	check_nonce(bs, sent, r);
+	check_single(single, ep, now, r);
+out:
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	ERR_clear_error();
+}
+
+int
+ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce, size_t nonce_len,
+    unsigned char **der, size_t *len)
+{
+	OCSP_REQUEST *req;
+	OCSP_CERTID *id;
+	unsigned char *out = NULL;
+	int n = -1;
+
+	*der = NULL;
+	*len = 0;
+	if ((req = OCSP_REQUEST_new()) == NULL)
+		goto out;
+	if ((id = OCSP_CERTID_dup((OCSP_CERTID *)certid)) == NULL)
+		goto out;
+	if (OCSP_request_add0_id(req, id) == NULL) {
+		OCSP_CERTID_free(id);
+		goto out;
+	}
+	if (nonce != NULL && (nonce_len > INT_MAX ||
+	    !OCSP_request_add1_nonce(req, (unsigned char *)nonce, (int)nonce_len)))
+		goto out;
+	if ((n = i2d_OCSP_REQUEST(req, &out)) <= 0)
+		goto out;
+	*der = xmalloc((size_t)n);
+	memcpy(*der, out, (size_t)n);
+	*len = (size_t)n;
+out:
+	OPENSSL_free(out);
+	OCSP_REQUEST_free(req);
+	ERR_clear_error();
+	return *der != NULL ? 0 : -1;
+}
+
+char *
+ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc_len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf b = { 0 };
+	size_t blen = strlen(base), start;
+	unsigned char c[4];
+	uint32_t v;
+
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	buf_append(&b, base, blen);
+	buf_append(&b, "/", 1);
+	start = b.len;
+	for (size_t i = 0; i < len; i += 3) {
+		v = (uint32_t)der[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)der[i + 1] << 8;
+		if (i + 2 < len)
+			v |= der[i + 2];
+		c[0] = b64[(v >> 18) & 63];
+		c[1] = b64[(v >> 12) & 63];
+		c[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		c[3] = i + 2 < len ? b64[v & 63] : '=';
+		for (int k = 0; k < 4; k++) {
+			if (c[k] == '+')
+				buf_append(&b, "%2B", 3);
+			else if (c[k] == '/')
+				buf_append(&b, "%2F", 3);
+			else if (c[k] == '=')
+				buf_append(&b, "%3D", 3);
+			else
+				buf_append(&b, &c[k], 1);
+		}
+	}
+	if (enc_len != NULL)
+		*enc_len = b.len - start;
+	return (char *)b.data;
+}
+
+/* What a running ocsp probe remembers between start and finish. */
+struct ocsp_state {
+	OCSP_CERTID	*certid;
+	unsigned char	 nonce[OCSP_NONCE_LEN];
+	size_t		 nonce_len;	/* 0 = no nonce sent */
+	enum ocsp_method method;	/* GET or POST */
+};
+
+static void
+ocsp_free_state(void *arg)
+{
+	struct ocsp_state *st = arg;
+
+	if (st == NULL)
+		return;
+	OCSP_CERTID_free(st->certid);
+	free(st);
+}
 
 static void *
 ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
     struct probe_request *req, struct result *r)
 {
-	(void)ep; (void)in; (void)req;
-	result_flag(r, REASON_INTERNAL, "ocsp probes are not implemented yet");
+	struct ocsp_state *st;
+	unsigned char *der = NULL;
+	size_t len, enc_len;
+	char *url;
+
+	(void)in;
+	memset(req, 0, sizeof(*req));
+	if (ep->certificate == NULL || ep->issuer == NULL || ep->url == NULL) {
+		result_flag(r, REASON_INTERNAL, "ocsp endpoint needs url, certificate and issuer");
+		return NULL;
+	}
+	st = xcalloc(1, sizeof(*st));
+	if ((st->certid = OCSP_cert_to_id(EVP_sha1(), ep->certificate, ep->issuer)) == NULL) {
+		result_flag(r, REASON_INTERNAL, "cannot build the OCSP CertID");
+		goto fail;
+	}
+	if (ep->nonce) {
+		if (RAND_bytes(st->nonce, OCSP_NONCE_LEN) != 1) {
+			result_flag(r, REASON_INTERNAL, "no randomness for the OCSP nonce");
+			goto fail;
+		}
+		st->nonce_len = OCSP_NONCE_LEN;
+	}
+	if (ocsp_request_der(st->certid, st->nonce_len ? st->nonce : NULL, st->nonce_len,
+	    &der, &len) != 0) {
+		result_flag(r, REASON_INTERNAL, "cannot encode the OCSP request");
+		goto fail;
+	}
+	url = ocsp_get_url(ep->url, der, len, &enc_len);
+	st->method = ep->method;
+	if (st->method == OCSP_METHOD_AUTO)
+		st->method = enc_len < OCSP_GET_MAX ? OCSP_METHOD_GET : OCSP_METHOD_POST;
+	if (st->method == OCSP_METHOD_GET) {
+		req->url = url;
+		free(der);
+	} else {
+		free(url);
+		req->url = xstrdup(ep->url);
+		req->post = 1;
+		req->body = der;
+		req->body_len = len;
+		req->content_type = "application/ocsp-request";
+	}
+	req->accept = "application/ocsp-response";
+	json_object_set_new(r->details, "method", json_string(ocsp_method_names[st->method]));
+	ERR_clear_error();
+	return st;
+fail:
+	ERR_clear_error();
+	ocsp_free_state(st);
 	return NULL;
 }
 
+static int
+ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_response *resp,
+    int64_t now, struct probe_request *next, struct result *r)
+{
+	struct ocsp_state *st = arg;
+	struct ocsp_sent sent = { 0 };
+
+	(void)next;
+	if (st == NULL) {
+		result_flag(r, REASON_INTERNAL, "ocsp probe finished without a request");
+		return 0;
+	}
+	sent.certid = st->certid;
+	sent.nonce = st->nonce_len ? st->nonce : NULL;
+	sent.nonce_len = st->nonce_len;
+	sent.method = st->method;
+	if (!probe_check_http(resp, 0, r))
+		return 0;
+	ocsp_evaluate(resp->body, resp->len, ep, &sent, now, r);
+	return 0;
+}
+
 const struct probe_ops probe_ocsp_ops = {
-	.name = "ocsp", .kind = KIND_OCSP, .start = ocsp_start,
+	.name = "ocsp",
+	.kind = KIND_OCSP,
+	.start = ocsp_start,
+	.finish = ocsp_finish,
+	.free_state = ocsp_free_state,
 };

@@ -1,0 +1,68 @@
+/*
+ * The ocsp probe kind (RFC 6960, RFC 5019/9919): request building and a pure
+ * evaluator that judges a response the way a relying party does.
+ * No system trust store is consulted: the only trust anchor is the endpoint's issuer.
+ */
+#ifndef TW_PROBE_OCSP_H
+#define TW_PROBE_OCSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ocsp.h>
+
+#include "probe.h"
+
+/* Responses whose thisUpdate is further ahead of our clock than this are clock_skew. */
+#define OCSP_SKEW_MS		(5 * 60 * 1000)
+/* Bytes of the random nonce we send (RFC 8954: 1 to 32, 32 recommended). */
+#define OCSP_NONCE_LEN		32
+/* auto uses GET when the URL-encoded base64 request is shorter than this (RFC 5019). */
+#define OCSP_GET_MAX		255
+
+/* What we asked the responder; the evaluator checks the answer against it. */
+struct ocsp_sent {
+	const OCSP_CERTID *certid;	/* borrowed; NULL = rebuilt from ep */
+	const unsigned char *nonce;	/* borrowed nonce octets; NULL = none sent */
+	size_t		 nonce_len;
+	enum ocsp_method method;	/* GET or POST as sent; AUTO = not recorded */
+};
+
+/*
+ * Evaluates the OCSP response der[0..len) for ep->certificate under ep->issuer at now_ms,
+ * flagging r (first worst finding wins) and filling r->details.
+ * A single response matches when its CertID equals sent->certid, or equals the CertID of
+ * ep->certificate/ep->issuer rebuilt with the response's own hash algorithm (SHA-1 in the wild).
+ * sent may be NULL (no nonce sent, method unknown). Never does I/O.
+ */
+void	ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+	    const struct ocsp_sent *sent, int64_t now_ms, struct result *r);
+
+/*
+ * Decides who signed bs and whether it may (RFC 6960 §4.2.2.2): the issuer itself, or a
+ * responder certificate carried in bs, issued and signed directly by the issuer, with
+ * id-kp-OCSPSigning and valid at now_ms. Records details signer, signer_not_after.
+ * Returns 1 when authorised, else 0 with r flagged signature_invalid, untrusted or expired.
+ * Shared by ocsp.c and ocsp_verify.c.
+ */
+int	ocsp_verify_signer(OCSP_BASICRESP *bs, X509 *issuer, int64_t now_ms, struct result *r);
+
+/* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
+char	*ocsp_name_oneline(const X509_NAME *name);
+
+/*
+ * Returns the DER of an OCSP request for certid, with a nonce extension carrying
+ * nonce[0..nonce_len) when nonce is not NULL, in *der (caller frees); or -1.
+ */
+int	ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce,
+	    size_t nonce_len, unsigned char **der, size_t *len);
+
+/*
+ * Returns the GET URL for der (RFC 5019 §A.1): base with exactly one '/' before the
+ * URL-encoded base64 of der. *enc_len receives the length of the encoded part. Caller frees.
+ */
+char	*ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc_len);
+
+extern const struct probe_ops probe_ocsp_ops;
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * OCSP response signature and responder authorisation, decided explicitly
+ * (RFC 6960 §4.2.2.2): no chain building, no system trust store, no OCSP_basic_verify.
+ * The signer is the certificate the ResponderID names, looked up in the issuer and the
+ * certificates the response carries; it must be the issuer itself, or a delegated
+ * responder issued and signed directly by the issuer with id-kp-OCSPSigning.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ocsp.h"
+#include "../core/util.h"
+
+char *
+ocsp_name_oneline(const X509_NAME *name)
+{
+	BIO *bio;
+	char *p, *s;
+	long n;
+
+	if (name == NULL || (bio = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+		BIO_free(bio);
+		return NULL;
+	}
+	n = BIO_get_mem_data(bio, &p);
+	s = xmalloc((size_t)n + 1);
+	memcpy(s, p, (size_t)n);
+	s[n] = '\0';
+	BIO_free(bio);
+	return s;
+}
+
+/* Sets r->details[key] to s when s is valid UTF-8; frees s. */
+static void
+detail_take(struct result *r, const char *key, char *s)
+{
+	json_t *j;
+
+	if (s != NULL && (j = json_string(s)) != NULL)
+		json_object_set_new(r->details, key, j);
+	free(s);
+}
+
+/* Returns 1 if cert is the one the ResponderID (byName or byKey) names. */
+static int
+respid_names(const ASN1_OCTET_STRING *bykey, const X509_NAME *byname, X509 *cert)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (byname != NULL)
+		return X509_NAME_cmp(byname, X509_get_subject_name(cert)) == 0;
+	if (bykey == NULL || ASN1_STRING_length(bykey) != SHA_DIGEST_LENGTH)
+		return 0;
+	if (!X509_pubkey_digest(cert, EVP_sha1(), md, &n) || n != SHA_DIGEST_LENGTH)
+		return 0;
+	return memcmp(md, ASN1_STRING_get0_data(bykey), n) == 0;
+}
+
+/* Returns 1 if the signature over bs's ResponseData verifies with cert's key, else 0. */
+static int
+signed_by(OCSP_BASICRESP *bs, X509 *cert)
+{
+	EVP_PKEY *pkey = X509_get0_pubkey(cert);
+	int rc;
+
+	if (pkey == NULL)
+		return 0;
+	rc = ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA), OCSP_resp_get0_tbs_sigalg(bs),
+	    OCSP_resp_get0_signature(bs), OCSP_resp_get0_respdata(bs), pkey);
+	ERR_clear_error();
+	return rc == 1;
+}
+
+/*
+ * Checks that signer is a responder delegated by issuer (RFC 6960 §4.2.2.2 case 3).
+ * Returns 1, or 0 with r flagged.
+ */
+static int
+delegated(X509 *signer, X509 *issuer, int64_t now, struct result *r)
+{
+	EVP_PKEY *ikey = X509_get0_pubkey(issuer);
+	int64_t nb, na;
+	char t[40];
+
+	if (X509_NAME_cmp(X509_get_issuer_name(signer), X509_get_subject_name(issuer)) != 0) {
+		result_flag(r, REASON_UNTRUSTED,
+		    "OCSP responder certificate is not issued by the issuer");
+		return 0;
+	}
+	if (ikey == NULL || X509_verify(signer, ikey) != 1) {
+		ERR_clear_error();
+		result_flag(r, REASON_UNTRUSTED,
+		    "OCSP responder certificate is not signed by the issuer's key");
+		return 0;
+	}
+	if ((X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) == 0 ||
+	    (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0) {
+		result_flag(r, REASON_UNTRUSTED,
+		    "OCSP responder certificate lacks id-kp-OCSPSigning");
+		return 0;
+	}
+	if (probe_asn1_time_ms(X509_get0_notBefore(signer), &nb) != 0 ||
+	    probe_asn1_time_ms(X509_get0_notAfter(signer), &na) != 0) {
+		result_flag(r, REASON_MALFORMED,
+		    "OCSP responder certificate has an unreadable validity period");
+		return 0;
+	}
+	if (now < nb) {
+		rfc3339_format_s(nb, t, sizeof(t));
+		result_flag(r, REASON_UNTRUSTED,
+		    "OCSP responder certificate is not valid before %s", t);
+		return 0;
+	}
+	if (now > na) {
+		rfc3339_format_s(na, t, sizeof(t));
+		result_flag(r, REASON_EXPIRED, "OCSP responder certificate expired %s", t);
+		return 0;
+	}
+	return 1;
+}
+
+/* Records the ResponderID as "byName: DN" or "byKey: hex" in details.responder_id. */
+static void
+detail_respid(struct result *r, const ASN1_OCTET_STRING *bykey, const X509_NAME *byname)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	char *s, *dn;
+	int n;
+
+	if (byname != NULL) {
+		dn = ocsp_name_oneline(byname);
+		detail_take(r, "responder_id", dn ? xasprintf("byName: %s", dn) : NULL);
+		free(dn);
+		return;
+	}
+	if (bykey == NULL)
+		return;
+	p = ASN1_STRING_get0_data(bykey);
+	n = ASN1_STRING_length(bykey);
+	s = xmalloc(strlen("byKey: ") + 2 * (size_t)n + 1);
+	strcpy(s, "byKey: ");
+	for (int i = 0; i < n; i++) {
+		s[7 + 2 * i] = hex[p[i] >> 4];
+		s[7 + 2 * i + 1] = hex[p[i] & 15];
+	}
+	s[7 + 2 * n] = '\0';
+	detail_take(r, "responder_id", s);
+}
+
+int
+ocsp_verify_signer(OCSP_BASICRESP *bs, X509 *issuer, int64_t now, struct result *r)
+{
+	const STACK_OF(X509) *certs = OCSP_resp_get0_certs(bs);
+	const ASN1_OCTET_STRING *bykey = NULL;
+	const X509_NAME *byname = NULL;
+	X509 *cand, *signer = NULL;
+	int named = 0, n = certs ? sk_X509_num(certs) : 0;
+	int64_t na;
+
+	if (!OCSP_resp_get0_id(bs, &bykey, &byname) || (bykey == NULL && byname == NULL)) {
+		result_flag(r, REASON_MALFORMED, "OCSP response has no ResponderID");
+		return 0;
+	}
+	detail_respid(r, bykey, byname);
+	if (issuer == NULL) {
+		result_flag(r, REASON_INTERNAL, "no issuer certificate configured");
+		return 0;
+	}
+	/* The issuer first, then what the response carries; the first that verifies signs. */
+	for (int i = -1; i < n && signer == NULL; i++) {
+		cand = i < 0 ? issuer : sk_X509_value(certs, i);
+		if (!respid_names(bykey, byname, cand))
+			continue;
+		named++;
+		if (signed_by(bs, cand))
+			signer = cand;
+	}
+	if (named == 0) {
+		result_flag(r, REASON_UNTRUSTED, "OCSP ResponderID names neither the issuer "
+		    "nor a certificate included in the response");
+		return 0;
+	}
+	if (signer == NULL) {
+		result_flag(r, REASON_SIGNATURE_INVALID, "OCSP response signature does not "
+		    "verify with the responder's key");
+		return 0;
+	}
+	detail_take(r, "signer", ocsp_name_oneline(X509_get_subject_name(signer)));
+	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &na) == 0)
+		probe_detail_time(r, "signer_not_after", na);
+	/* The issuer itself: same name and same key (a re-issued CA certificate counts). */
+	if (X509_NAME_cmp(X509_get_subject_name(signer), X509_get_subject_name(issuer)) == 0 &&
+	    EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(issuer)) == 1)
+		return 1;
+	ERR_clear_error();
+	return delegated(signer, issuer, now, r);
+}

@@ -1,0 +1,699 @@
+/*
+ * ocsp: the pure evaluator on responses signed at test time by a generated PKI
+ * (tests/support/pki_gen.c), on the real-world vectors at their "now" and a year later,
+ * and the probe_ops request/finish path. Run from the repository root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "core/result.h"
+#include "core/util.h"
+#include "probe/ocsp.h"
+#include "tests/support/pki_gen.h"
+
+#define NOW		1797494400000LL		/* 2026-12-17T08:00:00Z */
+#define HOUR_MS		(3600LL * 1000)
+#define MIN_MS		(60LL * 1000)
+#define RW		"tests/fixtures/realworld/"
+
+static struct pkigen *pki;
+
+/* One generated-PKI case: the defaults (fix_init) changed by tweak, then evaluated. */
+struct ocsp_fix {
+	struct pkigen_ocsp o;
+	struct conf_endpoint ep;
+	struct ocsp_sent sent;
+	unsigned char	 nonce[OCSP_NONCE_LEN];
+	OCSP_CERTID	*certid;		/* owned, for sent.certid */
+	const unsigned char *raw;		/* evaluated instead of o when set */
+	size_t		 raw_len;
+	int		 truncate;		/* evaluate only half of the response */
+};
+
+struct ocsp_case {
+	const char	*name;
+	void		(*tweak)(struct ocsp_fix *);
+	enum reason	 want;
+	const char	*nonce;			/* expected details.nonce, NULL = unchecked */
+	const char	*message;		/* substring of the message, NULL = unchecked */
+};
+
+static void
+fix_init(struct ocsp_fix *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->o.response_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	f->o.subject = pki->leaf;
+	f->o.subject_issuer = pki->ca;
+	f->o.cert_status = V_OCSP_CERTSTATUS_GOOD;
+	f->o.this_update = NOW - HOUR_MS;
+	f->o.next_update = NOW + 24 * HOUR_MS;
+	f->o.signer = pki->responder;
+	f->o.signer_key = pki->responder_key;
+	f->ep.id = "ocsp";
+	f->ep.kind = KIND_OCSP;
+	f->ep.url = "http://ocsp.test/";
+	f->ep.issuer = pki->ca;
+	f->ep.certificate = pki->leaf;
+	f->ep.expect.cert_status = CERT_GOOD;
+	f->ep.expect.max_age_ms = 4 * PKIGEN_DAY_MS;
+	f->sent.method = OCSP_METHOD_POST;
+	for (size_t i = 0; i < sizeof(f->nonce); i++)
+		f->nonce[i] = (unsigned char)(0xa0 + i);
+}
+
+static void t_none(struct ocsp_fix *f) { (void)f; }
+static void t_by_key(struct ocsp_fix *f) { f->o.by_key = 1; }
+static void
+t_ca_signed(struct ocsp_fix *f)
+{
+	f->o.signer = pki->ca;
+	f->o.signer_key = pki->ca_key;
+	f->o.omit_certs = 1;
+}
+static void t_ca_signed_by_key(struct ocsp_fix *f) { t_ca_signed(f); f->o.by_key = 1; }
+static void t_sha256_certid(struct ocsp_fix *f) { f->o.certid_md = EVP_sha256(); }
+static void
+t_sent_certid(struct ocsp_fix *f)
+{
+	f->certid = OCSP_cert_to_id(EVP_sha1(), pki->leaf, pki->ca);
+	f->sent.certid = f->certid;
+}
+static void t_garbage(struct ocsp_fix *f) { f->raw = (const unsigned char *)"<html>oops"; f->raw_len = 10; }
+static void t_empty(struct ocsp_fix *f) { f->raw = (const unsigned char *)""; f->raw_len = 0; }
+static void t_truncated(struct ocsp_fix *f) { f->truncate = 1; }
+static void t_other_cert(struct ocsp_fix *f) { f->o.subject = pki->other_leaf; }
+static void t_trylater(struct ocsp_fix *f) { f->o.response_status = OCSP_RESPONSE_STATUS_TRYLATER; }
+static void t_unauthorized(struct ocsp_fix *f) { f->o.response_status = OCSP_RESPONSE_STATUS_UNAUTHORIZED; }
+static void t_malformedreq(struct ocsp_fix *f) { f->o.response_status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST; }
+static void t_internalerr(struct ocsp_fix *f) { f->o.response_status = OCSP_RESPONSE_STATUS_INTERNALERROR; }
+static void t_sigrequired(struct ocsp_fix *f) { f->o.response_status = OCSP_RESPONSE_STATUS_SIGREQUIRED; }
+static void t_flip(struct ocsp_fix *f) { f->o.flip_signature = 1; }
+static void t_ca_flip(struct ocsp_fix *f) { t_ca_signed(f); f->o.flip_signature = 1; }
+static void
+t_rogue_responder(struct ocsp_fix *f)
+{
+	f->o.signer = pki->rogue_responder;
+	f->o.signer_key = pki->rogue_responder_key;
+}
+static void t_rogue_responder_by_key(struct ocsp_fix *f) { t_rogue_responder(f); f->o.by_key = 1; }
+static void
+t_namesake_responder(struct ocsp_fix *f)
+{
+	f->o.signer = pki->namesake_responder;
+	f->o.signer_key = pki->rogue_responder_key;
+}
+static void
+t_rogue_ca(struct ocsp_fix *f)
+{
+	f->o.signer = pki->rogue_ca;
+	f->o.signer_key = pki->rogue_key;
+}
+static void
+t_namesake_ca_no_certs(struct ocsp_fix *f)
+{
+	f->o.signer = pki->namesake_ca;
+	f->o.signer_key = pki->rogue_key;
+	f->o.omit_certs = 1;
+}
+static void
+t_plain_signer(struct ocsp_fix *f)
+{
+	f->o.signer = pki->plain_signer;
+	f->o.signer_key = pki->leaf_key;
+}
+static void t_expired_responder(struct ocsp_fix *f) { f->o.signer = pki->expired_responder; }
+static void t_responder_not_included(struct ocsp_fix *f) { f->o.omit_certs = 1; }
+static void
+t_revoked(struct ocsp_fix *f)
+{
+	f->o.cert_status = V_OCSP_CERTSTATUS_REVOKED;
+	f->o.revoked_at = NOW - 10 * PKIGEN_DAY_MS;
+}
+static void t_revoked_expected(struct ocsp_fix *f) { t_revoked(f); f->ep.expect.cert_status = CERT_REVOKED; }
+static void t_unknown(struct ocsp_fix *f) { f->o.cert_status = V_OCSP_CERTSTATUS_UNKNOWN; }
+static void t_good_expect_revoked(struct ocsp_fix *f) { f->ep.expect.cert_status = CERT_REVOKED; }
+static void t_skew_10m(struct ocsp_fix *f) { f->o.this_update = NOW + 10 * MIN_MS; }
+static void t_skew_4m(struct ocsp_fix *f) { f->o.this_update = NOW + 4 * MIN_MS; }
+static void t_stale(struct ocsp_fix *f) { f->o.this_update = NOW - 5 * PKIGEN_DAY_MS; }
+static void
+t_expired(struct ocsp_fix *f)
+{
+	f->o.this_update = NOW - 2 * HOUR_MS;
+	f->o.next_update = NOW - 1 * MIN_MS;
+}
+static void t_no_next(struct ocsp_fix *f) { f->o.next_update = 0; }
+static void t_no_next_stale(struct ocsp_fix *f) { t_no_next(f); t_stale(f); }
+static void
+t_nonce_echoed(struct ocsp_fix *f)
+{
+	f->sent.nonce = f->nonce;
+	f->sent.nonce_len = sizeof(f->nonce);
+	f->o.nonce = f->nonce;
+	f->o.nonce_len = sizeof(f->nonce);
+}
+static void
+t_nonce_absent(struct ocsp_fix *f)
+{
+	f->sent.nonce = f->nonce;
+	f->sent.nonce_len = sizeof(f->nonce);
+}
+static void
+t_nonce_different(struct ocsp_fix *f)
+{
+	static const unsigned char other[OCSP_NONCE_LEN] = { 1, 2, 3 };
+
+	t_nonce_absent(f);
+	f->o.nonce = other;
+	f->o.nonce_len = sizeof(other);
+}
+static void
+t_nonce_unasked(struct ocsp_fix *f)
+{
+	f->o.nonce = f->nonce;
+	f->o.nonce_len = sizeof(f->nonce);
+}
+static void t_nonce_different_and_revoked(struct ocsp_fix *f) { t_nonce_different(f); t_revoked(f); }
+
+static const struct ocsp_case cases[] = {
+	{ "ocsp_signed_by_delegated_responder_is_ok", t_none, REASON_OK, "not_sent", NULL },
+	{ "ocsp_signed_by_delegated_responder_named_by_key_is_ok", t_by_key, REASON_OK, NULL, NULL },
+	{ "ocsp_signed_by_the_issuer_is_ok", t_ca_signed, REASON_OK, NULL, NULL },
+	{ "ocsp_signed_by_the_issuer_named_by_key_is_ok", t_ca_signed_by_key, REASON_OK, NULL, NULL },
+	{ "ocsp_with_sha256_certid_is_ok", t_sha256_certid, REASON_OK, NULL, NULL },
+	{ "ocsp_answering_the_sent_certid_is_ok", t_sent_certid, REASON_OK, NULL, NULL },
+	{ "ocsp_garbage_is_malformed", t_garbage, REASON_MALFORMED, NULL, NULL },
+	{ "ocsp_empty_body_is_malformed", t_empty, REASON_MALFORMED, NULL, NULL },
+	{ "ocsp_truncated_response_is_malformed", t_truncated, REASON_MALFORMED, NULL, NULL },
+	{ "ocsp_about_another_certificate_is_malformed", t_other_cert, REASON_MALFORMED, NULL, "CertID" },
+	{ "ocsp_trylater_is_rejected", t_trylater, REASON_REJECTED, NULL, "tryLater" },
+	{ "ocsp_unauthorized_is_rejected", t_unauthorized, REASON_REJECTED, NULL, "unauthorized" },
+	{ "ocsp_malformedrequest_is_rejected", t_malformedreq, REASON_REJECTED, NULL, "malformedRequest" },
+	{ "ocsp_internalerror_is_rejected", t_internalerr, REASON_REJECTED, NULL, "internalError" },
+	{ "ocsp_sigrequired_is_rejected", t_sigrequired, REASON_REJECTED, NULL, "sigRequired" },
+	{ "ocsp_with_altered_signature_is_signature_invalid", t_flip, REASON_SIGNATURE_INVALID, NULL, NULL },
+	{ "ocsp_from_issuer_with_altered_signature_is_signature_invalid", t_ca_flip, REASON_SIGNATURE_INVALID, NULL, NULL },
+	{ "ocsp_claiming_the_issuer_but_signed_by_another_key_is_signature_invalid", t_namesake_ca_no_certs, REASON_SIGNATURE_INVALID, NULL, NULL },
+	{ "ocsp_signed_by_rogue_responder_is_untrusted", t_rogue_responder, REASON_UNTRUSTED, NULL, NULL },
+	{ "ocsp_signed_by_rogue_responder_named_by_key_is_untrusted", t_rogue_responder_by_key, REASON_UNTRUSTED, NULL, NULL },
+	{ "ocsp_signed_by_responder_of_a_namesake_ca_is_untrusted", t_namesake_responder, REASON_UNTRUSTED, NULL, "not signed by the issuer" },
+	{ "ocsp_signed_by_another_ca_is_untrusted", t_rogue_ca, REASON_UNTRUSTED, NULL, NULL },
+	{ "ocsp_signed_by_issued_cert_without_ocsp_signing_is_untrusted", t_plain_signer, REASON_UNTRUSTED, NULL, "OCSPSigning" },
+	{ "ocsp_naming_a_responder_it_does_not_include_is_untrusted", t_responder_not_included, REASON_UNTRUSTED, NULL, NULL },
+	{ "ocsp_signed_by_expired_responder_is_expired", t_expired_responder, REASON_EXPIRED, NULL, "responder" },
+	{ "ocsp_revoked_when_good_expected_is_status_mismatch", t_revoked, REASON_STATUS_MISMATCH, NULL, "revoked" },
+	{ "ocsp_unknown_when_good_expected_is_status_mismatch", t_unknown, REASON_STATUS_MISMATCH, NULL, "unknown" },
+	{ "ocsp_good_when_revoked_expected_is_status_mismatch", t_good_expect_revoked, REASON_STATUS_MISMATCH, NULL, NULL },
+	{ "ocsp_revoked_when_revoked_expected_is_ok", t_revoked_expected, REASON_OK, NULL, NULL },
+	{ "ocsp_this_update_ten_minutes_ahead_is_clock_skew", t_skew_10m, REASON_CLOCK_SKEW, NULL, NULL },
+	{ "ocsp_this_update_four_minutes_ahead_is_ok", t_skew_4m, REASON_OK, NULL, NULL },
+	{ "ocsp_older_than_max_age_is_stale", t_stale, REASON_STALE, NULL, "max_age" },
+	{ "ocsp_with_past_next_update_is_expired", t_expired, REASON_EXPIRED, NULL, "nextUpdate" },
+	{ "ocsp_without_next_update_within_max_age_is_ok", t_no_next, REASON_OK, NULL, NULL },
+	{ "ocsp_without_next_update_older_than_max_age_is_stale", t_no_next_stale, REASON_STALE, NULL, NULL },
+	{ "ocsp_echoing_the_sent_nonce_is_ok_and_says_echoed", t_nonce_echoed, REASON_OK, "echoed", NULL },
+	{ "ocsp_omitting_the_sent_nonce_is_ok_and_says_absent", t_nonce_absent, REASON_OK, "absent", NULL },
+	{ "ocsp_with_a_different_nonce_is_nonce_mismatch", t_nonce_different, REASON_NONCE_MISMATCH, NULL, NULL },
+	{ "ocsp_with_a_different_nonce_is_nonce_mismatch_before_its_status", t_nonce_different_and_revoked, REASON_NONCE_MISMATCH, NULL, NULL },
+	{ "ocsp_with_a_nonce_we_did_not_send_says_not_sent", t_nonce_unasked, REASON_OK, "not_sent", NULL },
+};
+
+static const char *
+detail_str(const struct result *r, const char *key)
+{
+	return json_string_value(json_object_get(r->details, key));
+}
+
+static void
+run_case(void **state)
+{
+	const struct ocsp_case *c = *state;
+	struct ocsp_fix f;
+	struct result r;
+	unsigned char *der = NULL;
+	size_t len;
+
+	fix_init(&f);
+	c->tweak(&f);
+	if (f.raw != NULL) {
+		der = malloc(f.raw_len + 1);
+		memcpy(der, f.raw, f.raw_len);
+		len = f.raw_len;
+	} else
+		der = pkigen_ocsp_response(&f.o, &len);
+	if (f.truncate)
+		len /= 2;
+	result_init(&r, &f.ep, NOW);
+	ocsp_evaluate(der, len, &f.ep, &f.sent, NOW, &r);
+	if (r.reason != c->want)
+		print_error("%s: got %s (%s)\n", c->name, reason_names[r.reason],
+		    r.message ? r.message : "");
+	assert_int_equal(r.reason, c->want);
+	assert_int_equal(r.status, reason_status(c->want));
+	if (c->want != REASON_OK)
+		assert_non_null(r.message);
+	if (c->nonce != NULL)
+		assert_string_equal(detail_str(&r, "nonce"), c->nonce);
+	if (c->message != NULL)
+		assert_non_null(strstr(r.message, c->message));
+	result_clear(&r);
+	OCSP_CERTID_free(f.certid);
+	free(der);
+}
+
+static void
+ocsp_details_name_times_status_signer_responder_and_method(void **state)
+{
+	struct ocsp_fix f;
+	struct result r;
+	unsigned char *der;
+	size_t len;
+
+	(void)state;
+	fix_init(&f);
+	t_revoked_expected(&f);
+	der = pkigen_ocsp_response(&f.o, &len);
+	result_init(&r, &f.ep, NOW);
+	ocsp_evaluate(der, len, &f.ep, &f.sent, NOW, &r);
+	assert_int_equal(r.reason, REASON_OK);
+	assert_non_null(detail_str(&r, "produced_at"));
+	assert_string_equal(detail_str(&r, "this_update"), "2026-12-17T07:00:00Z");
+	assert_string_equal(detail_str(&r, "next_update"), "2026-12-18T08:00:00Z");
+	assert_string_equal(detail_str(&r, "revocation_time"), "2026-12-07T08:00:00Z");
+	assert_string_equal(detail_str(&r, "cert_status"), "revoked");
+	assert_string_equal(detail_str(&r, "signer"),
+	    "O = trustwatch test, CN = Test OCSP Responder");
+	assert_string_equal(detail_str(&r, "responder_id"),
+	    "byName: O = trustwatch test, CN = Test OCSP Responder");
+	assert_non_null(detail_str(&r, "signer_not_after"));
+	assert_string_equal(detail_str(&r, "method"), "post");
+	assert_string_equal(detail_str(&r, "nonce"), "not_sent");
+	result_clear(&r);
+	free(der);
+}
+
+/* A real-world vector: file, its issuer and subject, the "now" it is valid at. */
+struct rw_case {
+	const char	*name;
+	const char	*file, *issuer, *cert;
+	const char	*now;
+	enum cert_status expect;
+	enum reason	 want;
+	const char	*signer;	/* substring of details.signer, NULL = unchecked */
+};
+
+static const struct rw_case rw_cases[] = {
+	{ "ocsp_luxtrust_qca3_with_128_byte_nonce_is_ok_at_its_now",
+	  "ocsp-luxtrust-qca3-good-nonce.der", "luxtrust-global-qualified-ca-3.pem",
+	  "ocsp-luxtrust-qca3-cert.pem", "2017-06-01T06:00:00Z", CERT_GOOD, REASON_OK,
+	  "LuxTrust S.A. OCSP Server" },
+	{ "ocsp_luxtrust_qca2_without_next_update_is_ok_at_its_now",
+	  "ocsp-luxtrust-qca2-good-no-nextupdate.der", "luxtrust-global-qualified-ca-2.pem",
+	  "ocsp-luxtrust-qca2-cert.pem", "2018-01-15T08:00:00Z", CERT_GOOD, REASON_OK,
+	  "LuxTrust S.A. OCSP Server" },
+	{ "ocsp_disig_revoked_expecting_revoked_is_ok_at_its_now",
+	  "ocsp-disig-svkeidaca-revoked.der", "disig-svk-eid-aca.pem",
+	  "ocsp-disig-svkeidaca-cert.pem", "2018-04-24T07:55:00Z", CERT_REVOKED, REASON_OK,
+	  "OCSP SVK eID ACA" },
+	{ "ocsp_disig_revoked_expecting_good_is_status_mismatch",
+	  "ocsp-disig-svkeidaca-revoked.der", "disig-svk-eid-aca.pem",
+	  "ocsp-disig-svkeidaca-cert.pem", "2018-04-24T07:55:00Z", CERT_GOOD,
+	  REASON_STATUS_MISMATCH, NULL },
+	{ "ocsp_harica_signed_by_the_ca_is_ok_at_its_now",
+	  "ocsp-harica-qwac-good-casigned.der", "harica-qwac-rsa-ca.pem",
+	  "ocsp-harica-qwac-cert.pem", "2025-11-07T00:00:00Z", CERT_GOOD, REASON_OK,
+	  "HARICA" },
+	{ "ocsp_aped_by_name_without_next_update_is_ok_at_its_now",
+	  "ocsp-aped-qtsu-good-no-nextupdate.der", "aped-qualified-timestamping-issuing-ca.pem",
+	  "tsa-aped-qtsu-b-2022.pem", "2023-09-05T08:40:00Z", CERT_GOOD, REASON_OK,
+	  "APED Qualified Timestamping OCSP Responder" },
+	/* A year later: past nextUpdate, past the responder's validity, or past max_age. */
+	{ "ocsp_luxtrust_qca3_a_year_later_is_expired",
+	  "ocsp-luxtrust-qca3-good-nonce.der", "luxtrust-global-qualified-ca-3.pem",
+	  "ocsp-luxtrust-qca3-cert.pem", "2018-06-01T06:00:00Z", CERT_GOOD, REASON_EXPIRED, NULL },
+	{ "ocsp_luxtrust_qca2_a_year_later_is_expired",
+	  "ocsp-luxtrust-qca2-good-no-nextupdate.der", "luxtrust-global-qualified-ca-2.pem",
+	  "ocsp-luxtrust-qca2-cert.pem", "2019-01-15T08:00:00Z", CERT_GOOD, REASON_EXPIRED, NULL },
+	{ "ocsp_disig_a_year_later_is_expired",
+	  "ocsp-disig-svkeidaca-revoked.der", "disig-svk-eid-aca.pem",
+	  "ocsp-disig-svkeidaca-cert.pem", "2019-04-24T07:55:00Z", CERT_REVOKED, REASON_EXPIRED, NULL },
+	{ "ocsp_harica_a_year_later_is_expired",
+	  "ocsp-harica-qwac-good-casigned.der", "harica-qwac-rsa-ca.pem",
+	  "ocsp-harica-qwac-cert.pem", "2026-11-07T00:00:00Z", CERT_GOOD, REASON_EXPIRED, NULL },
+	{ "ocsp_aped_a_year_later_is_stale",
+	  "ocsp-aped-qtsu-good-no-nextupdate.der", "aped-qualified-timestamping-issuing-ca.pem",
+	  "tsa-aped-qtsu-b-2022.pem", "2024-09-05T08:40:00Z", CERT_GOOD, REASON_STALE, NULL },
+};
+
+static void
+run_rw_case(void **state)
+{
+	const struct rw_case *c = *state;
+	struct conf_endpoint ep = { 0 };
+	struct ocsp_sent sent = { 0 };
+	struct result r;
+	unsigned char *der;
+	size_t len;
+	int64_t now;
+	char *path;
+
+	path = xasprintf(RW "%s", c->file);
+	assert_int_equal(file_read(path, 1 << 20, &der, &len), 0);
+	free(path);
+	assert_int_equal(rfc3339_parse(c->now, &now), 0);
+	ep.kind = KIND_OCSP;
+	path = xasprintf(RW "%s", c->issuer);
+	ep.issuer = pkigen_load_cert(path);
+	free(path);
+	path = xasprintf(RW "%s", c->cert);
+	ep.certificate = pkigen_load_cert(path);
+	free(path);
+	ep.expect.cert_status = c->expect;
+	ep.expect.max_age_ms = 4 * PKIGEN_DAY_MS;
+	/* As the probe sends it: a SHA-1 CertID. */
+	sent.certid = OCSP_cert_to_id(EVP_sha1(), ep.certificate, ep.issuer);
+	sent.method = OCSP_METHOD_GET;
+	result_init(&r, &ep, now);
+	ocsp_evaluate(der, len, &ep, &sent, now, &r);
+	if (r.reason != c->want)
+		print_error("%s: got %s (%s)\n", c->name, reason_names[r.reason],
+		    r.message ? r.message : "");
+	assert_int_equal(r.reason, c->want);
+	if (c->signer != NULL)
+		assert_non_null(strstr(detail_str(&r, "signer"), c->signer));
+	result_clear(&r);
+	/* Without the sent CertID, rebuilt from the certificates with the response's hash. */
+	result_init(&r, &ep, now);
+	ocsp_evaluate(der, len, &ep, NULL, now, &r);
+	assert_int_equal(r.reason, c->want);
+	result_clear(&r);
+	OCSP_CERTID_free((OCSP_CERTID *)sent.certid);
+	X509_free(ep.issuer);
+	X509_free(ep.certificate);
+	free(der);
+}
+
+/* Decodes the request in a GET URL (after the last '/'); returns its DER length. */
+static size_t
+url_request(const char *url, unsigned char *der, size_t cap)
+{
+	const char *p = strrchr(url, '/') + 1;
+	char b64[1024];
+	size_t n = 0;
+	int len;
+
+	for (; *p != '\0' && n + 1 < sizeof(b64); p++) {
+		if (*p == '%') {
+			unsigned v;
+
+			assert_int_equal(sscanf(p + 1, "%2x", &v), 1);
+			b64[n++] = (char)v;
+			p += 2;
+		} else
+			b64[n++] = *p;
+	}
+	b64[n] = '\0';
+	assert_true(n / 4 * 3 <= cap);
+	len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
+	assert_true(len > 0);
+	while (n > 0 && b64[--n] == '=')
+		len--;
+	return (size_t)len;
+}
+
+static OCSP_REQUEST *
+parse_request(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	OCSP_REQUEST *req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
+
+	assert_non_null(req);
+	assert_ptr_equal(p, der + len);
+	return req;
+}
+
+/* Checks req asks about the leaf with a SHA-1 CertID. */
+static void
+assert_asks_about_leaf(OCSP_REQUEST *req)
+{
+	OCSP_CERTID *want = OCSP_cert_to_id(EVP_sha1(), pki->leaf, pki->ca);
+
+	assert_int_equal(OCSP_request_onereq_count(req), 1);
+	assert_int_equal(OCSP_id_cmp(OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0)),
+	    want), 0);
+	OCSP_CERTID_free(want);
+}
+
+static void
+ocsp_start_gets_with_one_slash_before_the_encoded_request(void **state)
+{
+	struct ocsp_fix f;
+	struct probe_request req;
+	struct result r;
+	unsigned char der[1024];
+	OCSP_REQUEST *oreq;
+	void *st;
+
+	(void)state;
+	fix_init(&f);
+	f.ep.url = "http://ocsp.test/sub//";
+	f.ep.method = OCSP_METHOD_AUTO;
+	result_init(&r, &f.ep, NOW);
+	st = probe_ocsp_ops.start(&f.ep, NULL, &req, &r);
+	assert_non_null(st);
+	assert_int_equal(r.reason, REASON_OK);
+	assert_int_equal(req.post, 0);
+	assert_null(req.body);
+	assert_string_equal(req.accept, "application/ocsp-response");
+	assert_int_equal(strncmp(req.url, "http://ocsp.test/sub/", 21), 0);
+	assert_true(req.url[21] != '/' && req.url[21] != '\0');
+	assert_true(strlen(req.url + 21) < OCSP_GET_MAX);
+	oreq = parse_request(der, url_request(req.url, der, sizeof(der)));
+	assert_asks_about_leaf(oreq);
+	assert_true(OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1) < 0);
+	assert_string_equal(detail_str(&r, "method"), "get");
+	OCSP_REQUEST_free(oreq);
+	probe_request_clear(&req);
+	probe_ocsp_ops.free_state(st);
+	result_clear(&r);
+}
+
+static void
+ocsp_start_with_post_method_posts_the_der_request(void **state)
+{
+	struct ocsp_fix f;
+	struct probe_request req;
+	struct result r;
+	OCSP_REQUEST *oreq;
+	void *st;
+
+	(void)state;
+	fix_init(&f);
+	f.ep.method = OCSP_METHOD_POST;
+	result_init(&r, &f.ep, NOW);
+	st = probe_ocsp_ops.start(&f.ep, NULL, &req, &r);
+	assert_non_null(st);
+	assert_int_equal(req.post, 1);
+	assert_string_equal(req.url, "http://ocsp.test/");
+	assert_string_equal(req.content_type, "application/ocsp-request");
+	assert_string_equal(req.accept, "application/ocsp-response");
+	oreq = parse_request(req.body, req.body_len);
+	assert_asks_about_leaf(oreq);
+	OCSP_REQUEST_free(oreq);
+	probe_request_clear(&req);
+	probe_ocsp_ops.free_state(st);
+	result_clear(&r);
+}
+
+/* Runs start with a nonce, answers with a response echoing echo_xor-altered nonce. */
+static void
+nonce_round_trip(enum ocsp_method method, unsigned char echo_xor, enum reason want,
+    const char *nonce_detail)
+{
+	struct ocsp_fix f;
+	struct probe_request req;
+	struct probe_response resp = { 0 };
+	struct result r;
+	unsigned char der[1024], nonce[64];
+	const unsigned char *p, *body;
+	size_t len;
+	OCSP_REQUEST *oreq;
+	X509_EXTENSION *ext;
+	ASN1_OCTET_STRING *inner;
+	unsigned char *answer;
+	void *st;
+	int idx;
+
+	fix_init(&f);
+	f.ep.nonce = true;
+	f.ep.method = method;
+	result_init(&r, &f.ep, NOW);
+	st = probe_ocsp_ops.start(&f.ep, NULL, &req, &r);
+	assert_non_null(st);
+	if (req.post) {
+		body = req.body;
+		len = req.body_len;
+	} else {
+		len = url_request(req.url, der, sizeof(der));
+		body = der;
+	}
+	oreq = parse_request(body, len);
+	assert_asks_about_leaf(oreq);
+	idx = OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1);
+	assert_true(idx >= 0);
+	ext = OCSP_REQUEST_get_ext(oreq, idx);
+	p = ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext));
+	inner = d2i_ASN1_OCTET_STRING(NULL, &p,
+	    ASN1_STRING_length(X509_EXTENSION_get_data(ext)));
+	assert_non_null(inner);
+	assert_int_equal(ASN1_STRING_length(inner), OCSP_NONCE_LEN);
+	memcpy(nonce, ASN1_STRING_get0_data(inner), OCSP_NONCE_LEN);
+	ASN1_OCTET_STRING_free(inner);
+	OCSP_REQUEST_free(oreq);
+
+	nonce[0] ^= echo_xor;
+	f.o.nonce = nonce;
+	f.o.nonce_len = OCSP_NONCE_LEN;
+	answer = pkigen_ocsp_response(&f.o, &resp.len);
+	resp.body = answer;
+	resp.http_status = 200;
+	assert_int_equal(probe_ocsp_ops.finish(st, &f.ep, &resp, NOW, NULL, &r), 0);
+	assert_int_equal(r.reason, want);
+	if (nonce_detail != NULL)
+		assert_string_equal(detail_str(&r, "nonce"), nonce_detail);
+	assert_string_equal(detail_str(&r, "method"), method == OCSP_METHOD_GET ? "get" : "post");
+	free(answer);
+	probe_request_clear(&req);
+	probe_ocsp_ops.free_state(st);
+	result_clear(&r);
+}
+
+static void
+ocsp_probe_with_nonce_by_post_accepts_the_echo(void **state)
+{
+	(void)state;
+	nonce_round_trip(OCSP_METHOD_POST, 0, REASON_OK, "echoed");
+}
+
+static void
+ocsp_probe_with_nonce_by_get_accepts_the_echo(void **state)
+{
+	(void)state;
+	nonce_round_trip(OCSP_METHOD_GET, 0, REASON_OK, "echoed");
+}
+
+static void
+ocsp_probe_with_nonce_rejects_an_altered_echo(void **state)
+{
+	(void)state;
+	nonce_round_trip(OCSP_METHOD_POST, 0x80, REASON_NONCE_MISMATCH, NULL);
+}
+
+static void
+ocsp_probe_answered_with_http_503_is_http_status(void **state)
+{
+	struct ocsp_fix f;
+	struct probe_request req;
+	struct probe_response resp = { 0 };
+	struct result r;
+	void *st;
+
+	(void)state;
+	fix_init(&f);
+	result_init(&r, &f.ep, NOW);
+	st = probe_ocsp_ops.start(&f.ep, NULL, &req, &r);
+	resp.http_status = 503;
+	resp.body = (const unsigned char *)"busy";
+	resp.len = 4;
+	assert_int_equal(probe_ocsp_ops.finish(st, &f.ep, &resp, NOW, NULL, &r), 0);
+	assert_int_equal(r.reason, REASON_HTTP_STATUS);
+	probe_request_clear(&req);
+	probe_ocsp_ops.free_state(st);
+	result_clear(&r);
+}
+
+static void
+ocsp_probe_without_issuer_is_internal(void **state)
+{
+	struct ocsp_fix f;
+	struct probe_request req;
+	struct result r;
+
+	(void)state;
+	fix_init(&f);
+	f.ep.issuer = NULL;
+	result_init(&r, &f.ep, NOW);
+	assert_null(probe_ocsp_ops.start(&f.ep, NULL, &req, &r));
+	assert_null(req.url);
+	assert_int_equal(r.reason, REASON_INTERNAL);
+	result_clear(&r);
+}
+
+static void
+ocsp_get_url_percent_encodes_base64(void **state)
+{
+	static const unsigned char der[] = { 0xfb, 0xff, 0x30, 0x82 };
+	size_t enc;
+	char *url;
+
+	(void)state;
+	url = ocsp_get_url("http://x", der, sizeof(der), &enc);
+	assert_string_equal(url, "http://x/%2B%2F8wgg%3D%3D");
+	assert_int_equal(enc, strlen("%2B%2F8wgg%3D%3D"));
+	free(url);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	pki = pkigen_new(NOW);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	pkigen_free(pki);
+	return 0;
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(ocsp_details_name_times_status_signer_responder_and_method),
+		cmocka_unit_test(ocsp_start_gets_with_one_slash_before_the_encoded_request),
+		cmocka_unit_test(ocsp_start_with_post_method_posts_the_der_request),
+		cmocka_unit_test(ocsp_probe_with_nonce_by_post_accepts_the_echo),
+		cmocka_unit_test(ocsp_probe_with_nonce_by_get_accepts_the_echo),
+		cmocka_unit_test(ocsp_probe_with_nonce_rejects_an_altered_echo),
+		cmocka_unit_test(ocsp_probe_answered_with_http_503_is_http_status),
+		cmocka_unit_test(ocsp_probe_without_issuer_is_internal),
+		cmocka_unit_test(ocsp_get_url_percent_encodes_base64),
+	};
+	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NELEM(cases); i++)
+		tests[n++] = (struct CMUnitTest){ .name = cases[i].name,
+		    .test_func = run_case, .initial_state = (void *)&cases[i] };
+	for (size_t i = 0; i < NELEM(rw_cases); i++)
+		tests[n++] = (struct CMUnitTest){ .name = rw_cases[i].name,
+		    .test_func = run_rw_case, .initial_state = (void *)&rw_cases[i] };
+	for (size_t i = 0; i < NELEM(fixed); i++)
+		tests[n++] = fixed[i];
+	return _cmocka_run_group_tests("ocsp", tests, n, group_setup, group_teardown);
+}
