@@ -1,0 +1,50 @@
+/*
+ * The tsa kind (RFC 3161): a TimeStampReq over a fresh random digest and nonce,
+ * and pure evaluators for the TimeStampResp and for a bare TimeStampToken.
+ * Tokens are verified with the CMS API, so RSASSA-PSS signatures verify too.
+ */
+#ifndef TW_TSA_H
+#define TW_TSA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/bn.h>
+
+#include "probe.h"
+
+/* What we asked the TSA for; every pointer is borrowed from the caller. */
+struct tsa_sent {
+	const unsigned char *digest;	/* the messageImprint hash we sent */
+	size_t		 digest_len;
+	int		 hash_nid;	/* NID_sha256, NID_sha384, NID_sha512 */
+	const BIGNUM	*nonce;		/* NULL when no nonce was sent */
+	double		 rtt_ms;	/* round trip of the exchange, added to the skew allowance */
+};
+
+/*
+ * Evaluates the DER TimeStampResp der (len bytes) against ep and sent at now_ms.
+ * Checks the PKIStatus (granted and grantedWithMods are up, anything else is rejected),
+ * then the token as tsa_evaluate_token() does.
+ * Records findings and details in r; never fails silently, never does I/O.
+ */
+void tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+    const struct tsa_sent *sent, int64_t now_ms, struct result *r);
+
+/*
+ * Evaluates a DER TimeStampToken (a CMS ContentInfo holding SignedData over TSTInfo).
+ * Checks, first finding wins: the parse (malformed); one signer whose signature verifies
+ * (signature_invalid); a signer certificate with the critical timeStamping EKU that
+ * chains to ep->trust at genTime, partial chains allowed, and an ESS signing-certificate
+ * attribute (v1 or v2) that identifies it (untrusted); the messageImprint against sent
+ * (imprint_mismatch); the nonce when one was sent (nonce_mismatch); the policy when
+ * ep->expect.policy is set (policy_mismatch); |genTime - now_ms| against
+ * max_skew + accuracy + rtt (clock_skew).
+ * Records gen_time, accuracy_ms, serial, policy, qualified and signer in r->details.
+ */
+void tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+    const struct tsa_sent *sent, int64_t now_ms, struct result *r);
+
+extern const struct probe_ops probe_tsa_ops;
+
+#endif
