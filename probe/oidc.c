@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
@@ -178,6 +179,8 @@ jwk_load(const char *name, OSSL_PARAM_BLD *bld)
 	    (chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) != NULL &&
 	    EVP_PKEY_public_check(chk) == 1)
 		ok = 1;
+	else
+		ERR_clear_error();	/* our verdict replaces OpenSSL's queue */
 	EVP_PKEY_CTX_free(chk);
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(ctx);

@@ -6,6 +6,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "login.h"
@@ -106,6 +107,7 @@ saml_cert(struct saml_scan *s, struct saml_idp_keys *k, const char *entity,
 	    probe_asn1_time_ms(X509_get0_notAfter(x), &not_after) != 0) {
 		result_flag(s->r, REASON_SAML_INVALID,
 		    "signing certificate of %.200s is not a DER X.509 certificate", entity);
+		ERR_clear_error();
 		goto out;
 	}
 	s->certs++;
