@@ -1,15 +1,234 @@
-/* Placeholder until the crl kind lands: every probe is down/internal. */
-#include "probe.h"
+/*
+ * The crl probe kind (RFC 5280 §5, SPEC §3): GET the CRL, then judge it as a relying
+ * party would: it parses, the issuer named is ours and signed it, it is fresh, and its
+ * CRL number never goes back.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "crl.h"
+#include "../core/util.h"
+
+/* Returns the CRL in data (DER, else PEM), or NULL. Caller frees. */
+static X509_CRL *
+crl_parse(const unsigned char *data, size_t len)
+{
+	const unsigned char *p = data;
+	X509_CRL *crl;
+	BIO *bio;
+
+	if (data == NULL || len == 0 || len > INT_MAX)
+		return NULL;
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) != NULL)
+		return crl;
+	ERR_clear_error();
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
+		return NULL;
+	crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return crl;
+}
+
+/* Returns the CRL number as a BIGNUM (caller frees), or NULL when absent or unreadable. */
+static BIGNUM *
+crl_number(X509_CRL *crl)
+{
+	ASN1_INTEGER *ai;
+	BIGNUM *bn;
+	int crit = 0;
+
+	if ((ai = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL)) == NULL)
+		return NULL;
+	bn = ASN1_INTEGER_to_BN(ai, NULL);
+	ASN1_INTEGER_free(ai);
+	return bn;
+}
+
+/* Records number; flags regressed when it is below last (decimal, NULL = none). */
+static void
+check_number(X509_CRL *crl, const char *last, struct result *r)
+{
+	BIGNUM *num, *prev = NULL;
+	char *dec;
+	size_t n;
+
+	if ((num = crl_number(crl)) == NULL)
+		return;
+	if ((dec = BN_bn2dec(num)) != NULL) {
+		json_object_set_new(r->details, "number", json_string(dec));
+		/* A stored number we cannot read is not a finding about this CRL. */
+		if (last != NULL && (n = strlen(last)) > 0 && n < 4096 &&
+		    BN_dec2bn(&prev, last) == (int)n && BN_cmp(num, prev) < 0)
+			result_flag(r, REASON_REGRESSED,
+			    "CRL number %s is lower than the last one seen (%s)", dec, last);
+		OPENSSL_free(dec);
+	}
+	BN_free(prev);
+	BN_free(num);
+}
+
+/*
+ * Checks that ep->issuer issued and signed crl (RFC 5280 §6.3.3 b, f, g).
+ * Returns 1, or 0 with r flagged.
+ */
+static int
+check_issuer(X509_CRL *crl, X509 *issuer, struct result *r)
+{
+	EVP_PKEY *pkey;
+	int rc;
+
+	if (issuer == NULL) {
+		result_flag(r, REASON_INTERNAL, "no issuer certificate configured");
+		return 0;
+	}
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) {
+		result_flag(r, REASON_UNTRUSTED, "CRL issuer name is not the issuer's subject");
+		return 0;
+	}
+	if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE) != 0 &&
+	    (X509_get_key_usage(issuer) & KU_CRL_SIGN) == 0) {
+		result_flag(r, REASON_UNTRUSTED, "issuer certificate's keyUsage lacks cRLSign");
+		return 0;
+	}
+	if ((pkey = X509_get0_pubkey(issuer)) == NULL) {
+		result_flag(r, REASON_INTERNAL, "issuer certificate has no usable public key");
+		return 0;
+	}
+	/* X509_CRL_verify returns -1 on error: only 1 means the signature verifies. */
+	rc = X509_CRL_verify(crl, pkey);
+	ERR_clear_error();
+	if (rc != 1) {
+		result_flag(r, REASON_SIGNATURE_INVALID,
+		    "CRL signature does not verify with the issuer's key");
+		return 0;
+	}
+	return 1;
+}
+
+/* Checks thisUpdate against max_age and nextUpdate against now and min_remaining. */
+static void
+check_times(X509_CRL *crl, const struct conf_endpoint *ep, int64_t now, struct result *r)
+{
+	const ASN1_TIME *nextupd = X509_CRL_get0_nextUpdate(crl);
+	int64_t this_ms, next_ms = 0;
+	char t[40], d[32];
+	int has_next = 0;
+
+	if (probe_asn1_time_ms(X509_CRL_get0_lastUpdate(crl), &this_ms) != 0) {
+		result_flag(r, REASON_MALFORMED, "CRL has no readable thisUpdate");
+		return;
+	}
+	probe_detail_time(r, "this_update", this_ms);
+	if (nextupd != NULL) {
+		if (probe_asn1_time_ms(nextupd, &next_ms) != 0) {
+			result_flag(r, REASON_MALFORMED, "CRL has an unreadable nextUpdate");
+			return;
+		}
+		probe_detail_time(r, "next_update", next_ms);
+		has_next = 1;
+	}
+	if (!has_next)
+		result_flag(r, REASON_MALFORMED, "CRL has no nextUpdate (RFC 5280 §5.1.2.5)");
+	else if (next_ms < now) {
+		rfc3339_format_s(next_ms, t, sizeof(t));
+		result_flag(r, REASON_EXPIRED, "CRL nextUpdate %s has passed", t);
+	}
+	if (ep->expect.max_age_ms > 0 && now - this_ms > ep->expect.max_age_ms) {
+		rfc3339_format_s(this_ms, t, sizeof(t));
+		duration_format(ep->expect.max_age_ms, d, sizeof(d));
+		result_flag(r, REASON_STALE, "CRL thisUpdate %s is older than max_age %s", t, d);
+	}
+	if (has_next && next_ms - now < ep->expect.min_remaining_ms) {
+		rfc3339_format_s(next_ms, t, sizeof(t));
+		duration_format(ep->expect.min_remaining_ms, d, sizeof(d));
+		result_flag(r, REASON_STALE,
+		    "CRL nextUpdate %s is less than min_remaining %s ahead", t, d);
+	}
+}
+
+void
+crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *ep,
+    const char *last_number_decimal, int64_t now, struct result *r)
+{
+	STACK_OF(X509_REVOKED) *revoked;
+	X509_CRL *crl;
+
+	json_object_set_new(r->details, "size", json_integer((json_int_t)len));
+	if ((crl = crl_parse(data, len)) == NULL) {
+		ERR_clear_error();
+		result_flag(r, REASON_MALFORMED, "response is not a DER or PEM CRL");
+		return;
+	}
+	revoked = X509_CRL_get_REVOKED(crl);
+	json_object_set_new(r->details, "entries",
+	    json_integer(revoked ? sk_X509_REVOKED_num(revoked) : 0));
+
+	/* Trust first; a CRL we cannot attribute to the issuer says nothing else. */
+	if (check_issuer(crl, ep->issuer, r))
+		check_number(crl, last_number_decimal, r);
+	check_times(crl, ep, now, r);
+	X509_CRL_free(crl);
+	ERR_clear_error();
+}
+
+/* What a running crl probe remembers between start and finish. */
+struct crl_state {
+	char		*last_number;	/* owned copy of probe_input.last_crl_number, or NULL */
+};
+
+static void
+crl_free_state(void *arg)
+{
+	struct crl_state *st = arg;
+
+	if (st == NULL)
+		return;
+	free(st->last_number);
+	free(st);
+}
 
 static void *
 crl_start(const struct conf_endpoint *ep, const struct probe_input *in,
     struct probe_request *req, struct result *r)
 {
-	(void)ep; (void)in; (void)req;
-	result_flag(r, REASON_INTERNAL, "crl probes are not implemented yet");
-	return NULL;
+	struct crl_state *st;
+
+	memset(req, 0, sizeof(*req));
+	if (ep->url == NULL || ep->issuer == NULL) {
+		result_flag(r, REASON_INTERNAL, "crl endpoint needs url and issuer");
+		return NULL;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->last_number = xstrdup(in != NULL ? in->last_crl_number : NULL);
+	req->url = xstrdup(ep->url);
+	return st;
+}
+
+static int
+crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_response *resp,
+    int64_t now, struct probe_request *next, struct result *r)
+{
+	struct crl_state *st = arg;
+
+	(void)next;
+	if (!probe_check_http(resp, 0, r))
+		return 0;
+	crl_evaluate(resp->body, resp->len, ep, st != NULL ? st->last_number : NULL, now, r);
+	return 0;
 }
 
 const struct probe_ops probe_crl_ops = {
-	.name = "crl", .kind = KIND_CRL, .start = crl_start,
+	.name = "crl",
+	.kind = KIND_CRL,
+	.start = crl_start,
+	.finish = crl_finish,
+	.free_state = crl_free_state,
 };

@@ -1,0 +1,24 @@
+/*
+ * The crl probe kind (RFC 5280 §5): a GET of the CRL and a pure evaluator.
+ */
+#ifndef TW_PROBE_CRL_H
+#define TW_PROBE_CRL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe.h"
+
+/*
+ * Evaluates the CRL data[0..len) (DER or PEM) issued by ep->issuer at now_ms,
+ * flagging r (first worst finding wins) and filling r->details:
+ * number (decimal string), entries, size, this_update, next_update.
+ * last_number_decimal is the CRL number stored from the previous result, NULL when none;
+ * a lower number is regressed. Never does I/O.
+ */
+void	crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *ep,
+	    const char *last_number_decimal, int64_t now_ms, struct result *r);
+
+extern const struct probe_ops probe_crl_ops;
+
+#endif
