@@ -209,6 +209,7 @@ cmd_probe(int argc, char **argv)
 		cli_warn("%s", err);
 		goto out;
 	}
+	store_set_incident_policy(st, c->incidents.open_after, c->incidents.close_after);
 	if (probe_global_init() != 0) {
 		cli_warn("probe: cannot initialise the HTTP transport");
 		rc = EXIT_USAGE;

@@ -4,12 +4,14 @@
  * schema created and migrated by PRAGMA user_version.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "incidents.h"
 #include "store.h"
 #include "../core/config.h"
 #include "../core/util.h"
@@ -30,6 +32,9 @@ static const char *const migrations[] = {
 	"  last_time INTEGER, last_code INTEGER, last_message TEXT, last_details TEXT,"
 	"  crl_number TEXT,"
 	"  bad_streak INTEGER NOT NULL DEFAULT 0, good_streak INTEGER NOT NULL DEFAULT 0,"
+	"  bad_since INTEGER NOT NULL DEFAULT 0, good_since INTEGER NOT NULL DEFAULT 0,"
+	"  streak_reasons INTEGER NOT NULL DEFAULT 0, streak_worst INTEGER NOT NULL DEFAULT 0,"
+	"  open_incident INTEGER REFERENCES incidents(id),"
 	"  UNIQUE (provider, endpoint));"
 	"CREATE TABLE results ("
 	"  ep INTEGER NOT NULL, t INTEGER NOT NULL, code INTEGER NOT NULL,"
@@ -40,7 +45,7 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  ep INTEGER NOT NULL REFERENCES endpoints(id),"
 	"  start INTEGER NOT NULL, end INTEGER,"
-	"  worst INTEGER NOT NULL, reasons TEXT NOT NULL, message TEXT,"
+	"  worst TEXT NOT NULL, reasons TEXT NOT NULL, message TEXT,"
 	"  last_reminder INTEGER);"
 	"CREATE INDEX incidents_by_ep ON incidents (ep, start);"
 	"CREATE TABLE incident_notes ("
@@ -77,12 +82,21 @@ struct store {
 		char		*provider;
 		char		*endpoint;
 		int64_t		 id;
+		bool		 have_state;	/* is/open_id mirror the database */
+		struct incident_state is;
+		int64_t		 open_id;
 	} cache[EP_CACHE];
 	char		*err;
 	sqlite3_stmt	*ins_result;
 	sqlite3_stmt	*upd_endpoint;
 	sqlite3_stmt	*sel_endpoint;
 	sqlite3_stmt	*ins_endpoint;
+	sqlite3_stmt	*sel_state;
+	sqlite3_stmt	*upd_state;
+	sqlite3_stmt	*ins_incident;
+	sqlite3_stmt	*upd_incident;
+	int		 open_after;
+	int		 close_after;
 };
 
 static void
@@ -180,6 +194,8 @@ store_open(const char *path, char **err)
 	struct store *s = xcalloc(1, sizeof(*s));
 
 	*err = NULL;
+	s->open_after = 3;
+	s->close_after = 2;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*err = xasprintf("%s: cannot open database: %s", path,
@@ -203,7 +219,18 @@ store_open(const char *path, char **err)
 	    "SELECT id FROM endpoints WHERE provider = ?1 AND endpoint = ?2") != 0 ||
 	    prepare(s, &s->ins_endpoint,
 	    "INSERT INTO endpoints (provider, endpoint, kind) VALUES (?1, ?2, ?3)"
-	    " ON CONFLICT (provider, endpoint) DO UPDATE SET kind = excluded.kind") != 0) {
+	    " ON CONFLICT (provider, endpoint) DO UPDATE SET kind = excluded.kind") != 0 ||
+	    prepare(s, &s->sel_state,
+	    "SELECT bad_streak, good_streak, bad_since, good_since, streak_reasons, streak_worst,"
+	    " open_incident FROM endpoints WHERE id = ?1") != 0 ||
+	    prepare(s, &s->upd_state,
+	    "UPDATE endpoints SET bad_streak = ?2, good_streak = ?3, bad_since = ?4,"
+	    " good_since = ?5, streak_reasons = ?6, streak_worst = ?7, open_incident = ?8"
+	    " WHERE id = ?1") != 0 ||
+	    prepare(s, &s->ins_incident,
+	    "INSERT INTO incidents (ep, start, worst, reasons, message) VALUES (?1, ?2, ?3, ?4, ?5)") != 0 ||
+	    prepare(s, &s->upd_incident,
+	    "UPDATE incidents SET worst = ?2, reasons = ?3, end = ?4 WHERE id = ?1") != 0) {
 		*err = xasprintf("%s: %s", path, store_error(s));
 		store_close(s);
 		return NULL;
@@ -220,6 +247,10 @@ store_close(struct store *s)
 	sqlite3_finalize(s->upd_endpoint);
 	sqlite3_finalize(s->sel_endpoint);
 	sqlite3_finalize(s->ins_endpoint);
+	sqlite3_finalize(s->sel_state);
+	sqlite3_finalize(s->upd_state);
+	sqlite3_finalize(s->ins_incident);
+	sqlite3_finalize(s->upd_incident);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	for (size_t i = 0; i < EP_CACHE; i++) {
@@ -256,6 +287,118 @@ store_endpoint_id(struct store *s, const char *provider, const char *endpoint, c
 	return id;
 }
 
+void
+store_set_incident_policy(struct store *s, int open_after, int close_after)
+{
+	s->open_after = open_after;
+	s->close_after = close_after;
+}
+
+/* Feeds one stored result into its endpoint's incident state, inside the caller's transaction. */
+static int
+feed_incident(struct store *s, int64_t id, const struct result *r, bool maint)
+{
+	size_t h = ((uintptr_t)r->ep >> 4) % EP_CACHE;
+	struct incident_state is = { 0 }, before;
+	int64_t open_id = 0;
+	enum incident_event ev;
+	char reasons[512];
+	int rc;
+
+	if (s->cache[h].ep == r->ep && s->cache[h].id == id && s->cache[h].have_state) {
+		is = s->cache[h].is;
+		open_id = s->cache[h].open_id;
+		goto feed;
+	}
+	sqlite3_reset(s->sel_state);
+	sqlite3_bind_int64(s->sel_state, 1, id);
+	if (sqlite3_step(s->sel_state) != SQLITE_ROW) {
+		set_err(s, "reading incident state");
+		sqlite3_reset(s->sel_state);
+		return -1;
+	}
+	is.bad_streak = sqlite3_column_int(s->sel_state, 0);
+	is.good_streak = sqlite3_column_int(s->sel_state, 1);
+	is.bad_since = sqlite3_column_int64(s->sel_state, 2);
+	is.good_since = sqlite3_column_int64(s->sel_state, 3);
+	is.reasons = (uint32_t)sqlite3_column_int64(s->sel_state, 4);
+	is.worst = (enum status)sqlite3_column_int(s->sel_state, 5);
+	if (sqlite3_column_type(s->sel_state, 6) != SQLITE_NULL) {
+		open_id = sqlite3_column_int64(s->sel_state, 6);
+		is.open = true;
+	}
+	sqlite3_reset(s->sel_state);
+	if (is.worst >= STATUS__MAX)
+		is.worst = STATUS_DOWN;
+feed:
+	before = is;
+	ev = incident_feed(&is, r->status, r->reason, maint, r->time_ms, s->open_after,
+	    s->close_after);
+	incident_reasons_str(is.reasons, reasons, sizeof(reasons));
+	if (ev == INCIDENT_OPENED) {
+		sqlite3_reset(s->ins_incident);
+		sqlite3_bind_int64(s->ins_incident, 1, id);
+		sqlite3_bind_int64(s->ins_incident, 2, is.bad_since);
+		sqlite3_bind_text(s->ins_incident, 3, status_names[is.worst], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->ins_incident, 4, reasons, -1, SQLITE_STATIC);
+		if (r->message != NULL)
+			sqlite3_bind_text(s->ins_incident, 5, r->message, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s->ins_incident, 5);
+		rc = sqlite3_step(s->ins_incident);
+		sqlite3_reset(s->ins_incident);
+		if (rc != SQLITE_DONE) {
+			set_err(s, "opening an incident");
+			return -1;
+		}
+		open_id = sqlite3_last_insert_rowid(s->db);
+	} else if (ev == INCIDENT_UPDATED || ev == INCIDENT_RESOLVED) {
+		sqlite3_reset(s->upd_incident);
+		sqlite3_bind_int64(s->upd_incident, 1, open_id);
+		sqlite3_bind_text(s->upd_incident, 2, status_names[is.worst], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->upd_incident, 3, reasons, -1, SQLITE_STATIC);
+		if (ev == INCIDENT_RESOLVED)
+			sqlite3_bind_int64(s->upd_incident, 4, is.good_since);
+		else
+			sqlite3_bind_null(s->upd_incident, 4);
+		rc = sqlite3_step(s->upd_incident);
+		sqlite3_reset(s->upd_incident);
+		if (rc != SQLITE_DONE) {
+			set_err(s, "updating an incident");
+			return -1;
+		}
+	}
+	if (s->cache[h].ep == r->ep && s->cache[h].id == id) {
+		s->cache[h].is = is;
+		s->cache[h].open_id = is.open ? open_id : 0;
+		s->cache[h].have_state = true;
+	}
+	if (ev == INCIDENT_NONE && before.bad_streak == is.bad_streak &&
+	    before.good_streak == is.good_streak && before.bad_since == is.bad_since &&
+	    before.good_since == is.good_since && before.reasons == is.reasons &&
+	    before.worst == is.worst && before.open == is.open)
+		return 0;
+	sqlite3_reset(s->upd_state);
+	sqlite3_bind_int64(s->upd_state, 1, id);
+	sqlite3_bind_int(s->upd_state, 2, is.bad_streak);
+	sqlite3_bind_int(s->upd_state, 3, is.good_streak);
+	sqlite3_bind_int64(s->upd_state, 4, is.bad_since);
+	sqlite3_bind_int64(s->upd_state, 5, is.good_since);
+	sqlite3_bind_int64(s->upd_state, 6, is.reasons);
+	sqlite3_bind_int(s->upd_state, 7, (int)is.worst);
+	if (is.open)
+		sqlite3_bind_int64(s->upd_state, 8, open_id);
+	else
+		sqlite3_bind_null(s->upd_state, 8);
+	rc = sqlite3_step(s->upd_state);
+	sqlite3_reset(s->upd_state);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "saving incident state");
+		return -1;
+	}
+	return 0;
+}
+
 /* The packed result code: reason in the low 6 bits, the maintenance flag above. */
 #define CODE_MAINT	64
 
@@ -283,14 +426,19 @@ cached_id(struct store *s, const struct conf_endpoint *ep)
 	free(s->cache[h].provider);
 	free(s->cache[h].endpoint);
 	s->cache[h].ep = ep;
+	s->cache[h].have_state = false;
 	s->cache[h].provider = xstrdup(ep->provider->id);
 	s->cache[h].endpoint = xstrdup(ep->id);
 	s->cache[h].id = id;
 	return id;
 }
 
+/*
+ * Stores one result; the endpoint's "latest" columns are written only when latest is
+ * set (the last result of that endpoint in the batch), as later ones would overwrite them.
+ */
 static int
-add_one(struct store *s, const struct store_item *it)
+add_one(struct store *s, const struct store_item *it, bool latest)
 {
 	const struct result *r = it->r;
 	const struct conf_endpoint *ep = r->ep;
@@ -325,6 +473,10 @@ add_one(struct store *s, const struct store_item *it)
 		free(details);
 		return -1;
 	}
+	if (!latest && ep->kind != KIND_CRL) {
+		free(details);
+		return feed_incident(s, id, r, it->maintenance);
+	}
 	sqlite3_reset(s->upd_endpoint);
 	sqlite3_bind_int64(s->upd_endpoint, 1, id);
 	sqlite3_bind_int64(s->upd_endpoint, 2, r->time_ms);
@@ -344,16 +496,33 @@ add_one(struct store *s, const struct store_item *it)
 		set_err(s, "updating an endpoint");
 		return -1;
 	}
-	return 0;
+	return feed_incident(s, id, r, it->maintenance);
 }
 
 int
 store_add_results(struct store *s, const struct store_item *items, size_t n)
 {
+	/* Per cache slot: the index of the slot's endpoint's last result, or SIZE_MAX on a collision. */
+	size_t last[EP_CACHE];
+	const void *last_ep[EP_CACHE] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const void *ep = items[i].r->ep;
+		size_t h = ((uintptr_t)ep >> 4) % EP_CACHE;
+
+		if (last_ep[h] == NULL || last_ep[h] == ep) {
+			if (last_ep[h] == NULL || last[h] != SIZE_MAX)
+				last[h] = i;
+			last_ep[h] = ep;
+		} else
+			last[h] = SIZE_MAX;
+	}
 	if (exec(s, "BEGIN IMMEDIATE;") != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (add_one(s, &items[i]) != 0) {
+		size_t h = ((uintptr_t)items[i].r->ep >> 4) % EP_CACHE;
+
+		if (add_one(s, &items[i], last[h] == i || last[h] == SIZE_MAX) != 0) {
 			char *e = s->err;
 
 			s->err = NULL;
@@ -361,8 +530,10 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 			free(s->err);
 			s->err = e;
 			/* Ids created inside the rolled-back transaction are gone. */
-			for (size_t j = 0; j < EP_CACHE; j++)
+			for (size_t j = 0; j < EP_CACHE; j++) {
 				s->cache[j].ep = NULL;
+				s->cache[j].have_state = false;
+			}
 			return -1;
 		}
 	}
@@ -465,4 +636,48 @@ store_integrity_check(struct store *s)
 		ok = 0;
 	sqlite3_finalize(st);
 	return ok;
+}
+
+int
+store_each_incident(struct store *s, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_incident *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT i.id, e.provider, e.endpoint, e.kind, i.start, i.end, i.worst, i.reasons,"
+	    " i.message FROM incidents i JOIN endpoints e ON e.id = i.ep"
+	    " WHERE (?1 IS NULL OR e.provider = ?1) AND (i.end IS NULL OR i.end >= ?2)"
+	    " ORDER BY i.start, i.id", -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "querying incidents");
+		return -1;
+	}
+	if (provider != NULL)
+		sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident inc;
+
+		inc.id = sqlite3_column_int64(st, 0);
+		inc.provider = (const char *)sqlite3_column_text(st, 1);
+		inc.endpoint = (const char *)sqlite3_column_text(st, 2);
+		inc.kind = (const char *)sqlite3_column_text(st, 3);
+		inc.start_ms = sqlite3_column_int64(st, 4);
+		inc.end_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 5);
+		inc.worst = (const char *)sqlite3_column_text(st, 6);
+		inc.reasons = (const char *)sqlite3_column_text(st, 7);
+		inc.message = (const char *)sqlite3_column_text(st, 8);
+		if (fn(&inc, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "reading incidents");
+		return -1;
+	}
+	return 0;
 }

@@ -44,7 +44,9 @@ struct store_item {
 
 /*
  * Stores n results in one transaction (all or nothing), keeping each endpoint's latest
- * details and CRL number. Returns 0, or -1 (nothing stored; store_error says why).
+ * details and CRL number, and feeding each result to its endpoint's incident
+ * (opened, updated, resolved in the same transaction, so a crash never duplicates or
+ * loses one). Returns 0, or -1 (nothing stored; store_error says why).
  */
 int store_add_results(struct store *, const struct store_item *items, size_t n);
 
@@ -72,6 +74,29 @@ struct store_row {
  */
 int store_each_result(struct store *, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg);
+
+/* Sets the incident thresholds (SPEC §5; defaults 3 and 2) applied by store_add_results. */
+void store_set_incident_policy(struct store *, int open_after, int close_after);
+
+/* An incident, as read back. Strings are borrowed until the next row or the end. */
+struct store_incident {
+	int64_t		 id;
+	const char	*provider;
+	const char	*endpoint;
+	const char	*kind;
+	int64_t		 start_ms;
+	int64_t		 end_ms;	/* -1 while open */
+	const char	*worst;		/* status name */
+	const char	*reasons;	/* reason names joined with ';' */
+	const char	*message;	/* the message of the result that opened it, or NULL */
+};
+
+/*
+ * Calls fn for each incident (provider NULL = all) open at or after since_ms, oldest first.
+ * fn returns non-zero to stop. Returns 0, or -1 on error.
+ */
+int store_each_incident(struct store *, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_incident *, void *), void *arg);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

@@ -231,6 +231,63 @@ a_failed_batch_stores_nothing(void **state)
 	store_close(s);
 }
 
+static int
+collect_incident(const struct store_incident *inc, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s/%s %lld..%lld %s %s", inc->provider, inc->endpoint,
+	    (long long)inc->start_ms, (long long)inc->end_ms, inc->worst, inc->reasons);
+	return 0;
+}
+
+/* Stores one result of eps[0] at t: 'u' up, 'd' down (connect), 's' down (signature). */
+static void
+store_one(struct store *s, char kind, int64_t t)
+{
+	struct result r;
+	struct store_item it = { .r = &r };
+
+	result_init(&r, &eps[0], t);
+	if (kind == 'd')
+		result_flag(&r, REASON_CONNECT, "connection refused");
+	else if (kind == 's')
+		result_flag(&r, REASON_SIGNATURE_INVALID, "bad signature");
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	result_clear(&r);
+}
+
+static void
+incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
+{
+	char *path = temp_db(), *err = NULL;
+	struct store *s = store_open(path, &err);
+	struct collect c = { 0 };
+	const char *seq = "udddsuu";
+
+	(void)state;
+	/* Reopen the store before every result, as a daemon killed after each commit would. */
+	for (int i = 0; seq[i]; i++) {
+		store_one(s, seq[i], 1000 * (i + 1));
+		store_close(s);
+		s = store_open(path, &err);
+		assert_non_null(s);
+	}
+	assert_int_equal(store_each_incident(s, NULL, 0, collect_incident, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last, "luxtrust/ocsp 2000..6000 down connect;signature_invalid");
+	/* A new failure streak opens a second incident, still open. */
+	c.n = 0;
+	for (int i = 0; i < 3; i++)
+		store_one(s, 'd', 10000 + i * 1000);
+	assert_int_equal(store_each_incident(s, "luxtrust", 7000, collect_incident, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last, "luxtrust/ocsp 10000..-1 down connect");
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
@@ -242,6 +299,7 @@ main(void)
 		cmocka_unit_test(endpoint_ids_are_stable),
 		cmocka_unit_test(a_batch_of_100000_results_is_stored_in_one_transaction),
 		cmocka_unit_test(a_failed_batch_stores_nothing),
+		cmocka_unit_test(incidents_open_and_resolve_across_restarts_without_duplicates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
