@@ -40,7 +40,8 @@ void tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoi
  * (imprint_mismatch); the nonce when one was sent (nonce_mismatch); the policy when
  * ep->expect.policy is set (policy_mismatch); |genTime - now_ms| against
  * max_skew + accuracy + rtt (clock_skew).
- * Records gen_time, accuracy_ms, serial, policy, qualified and signer in r->details.
+ * Records gen_time, accuracy_ms, serial, policy, qualified, signer and signer_not_after
+ * (for the TSA certificate expiry metric) in r->details.
  */
 void tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
     const struct tsa_sent *sent, int64_t now_ms, struct result *r);

@@ -190,13 +190,17 @@ tsa_details(TS_TST_INFO *tst, struct tsa_tst *out, struct result *r)
 	return 0;
 }
 
-/* Records the signer's subject DN (RFC 2253) in r->details. */
+/* Records the signer's subject DN (RFC 2253) and notAfter in r->details. */
 static void
 tsa_detail_signer(X509 *signer, struct result *r)
 {
 	BIO	*b;
 	char	*p;
 	long	 n;
+	int64_t	 ms;
+
+	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &ms) == 0)
+		probe_detail_time(r, "signer_not_after", ms);
 
 	if ((b = BIO_new(BIO_s_mem())) == NULL)
 		return;
@@ -456,7 +460,7 @@ tsa_check_skew(const struct tsa_tst *t, const struct conf_endpoint *ep,
 {
 	int64_t	 diff, allowed, rtt;
 
-	rtt = sent->rtt_ms > 0 ? (int64_t)(sent->rtt_ms + 0.999) : 0;
+	rtt = sent->rtt_ms > 0 ? (int64_t)((sent->rtt_ms < 1e9 ? sent->rtt_ms : 1e9) + 0.999) : 0;
 	allowed = ep->expect.max_skew_ms + t->accuracy_ms + rtt;
 	diff = t->gen_ms - now_ms;
 	if (diff > allowed || -diff > allowed)

@@ -1,7 +1,8 @@
 /*
  * Tests of the tsa kind (probe/tsa.c, probe/tsa_verify.c): responses made at test time by
  * OpenSSL's TS_RESP_CTX over a generated PKI (tests/support/tsa_pki.c), the real-world
- * tokens of tests/fixtures/realworld/ at each one's "now", and the probe_ops round trip.
+ * tokens of tests/fixtures/realworld/ at each one's "now", replies of `openssl ts -reply`
+ * (tests/fixtures/tsa/, made by make.sh there) and the probe_ops round trip.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,6 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ts.h>
 
 #include "core/config.h"
@@ -207,8 +207,10 @@ run_gen_case(void **state)
 		assert_detail(&r, "serial", "2A17");
 		assert_true(json_is_false(json_object_get(r.details, "qualified")));
 	}
-	if (c->want == REASON_OK)
+	if (c->want == REASON_OK) {
 		assert_detail(&r, "signer", "CN=Test TSU,O=trustwatch tests");
+		assert_detail(&r, "signer_not_after", "2040-01-01T00:00:00Z");
+	}
 
 	result_clear(&r);
 	sk_X509_pop_free(trust, X509_free);
@@ -372,32 +374,19 @@ struct rw_case {
 	const char	*digest_hex;	/* imprint = this */
 	const char	*tsq;		/* nonce from this request */
 	const char	*nonce_hex;	/* nonce we claim to have sent */
+	int		 hash_nid;	/* of data and of what we sent; 0 = sha256 */
 	const char	*trust;
 	const char	*now;		/* RFC 3339 */
+	const char	*now_file;	/* a file holding the RFC 3339 "now" */
 	int64_t		 now_shift_ms;
 	const char	*expect_policy;
 	int		 alter_sig;
 	enum reason	 want;
+	const char	*want_msg;
 	int		 qualified;	/* 1, 0, or -1 = not checked */
 	const char	*gen_time, *serial, *policy;
 	int64_t		 accuracy_ms;
 };
-
-static STACK_OF(X509) *
-load_pem(const char *path)
-{
-	STACK_OF(X509)	*sk = sk_X509_new_null();
-	BIO		*b = BIO_new_file(path, "r");
-	X509		*x;
-
-	assert_non_null(b);
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		sk_X509_push(sk, x);
-	ERR_clear_error();
-	BIO_free(b);
-	assert_true(sk_X509_num(sk) > 0);
-	return sk;
-}
 
 static unsigned char *
 slurp(const char *path, size_t *len)
@@ -415,7 +404,7 @@ run_rw_case(void **state)
 	struct conf_endpoint	 ep;
 	struct tsa_sent		 sent;
 	struct result		 r;
-	STACK_OF(X509)		*trust = load_pem(c->trust);
+	STACK_OF(X509)		*trust = tsapki_load_pem(c->trust);
 	unsigned char		*der, *data, md[EVP_MAX_MD_SIZE], *q;
 	const unsigned char	*p;
 	BIGNUM			*bn = NULL;
@@ -425,11 +414,13 @@ run_rw_case(void **state)
 	int64_t			 now;
 	long			 hl;
 
+	assert_non_null(trust);
 	memset(&sent, 0, sizeof(sent));
-	sent.hash_nid = NID_sha256;
+	sent.hash_nid = c->hash_nid != 0 ? c->hash_nid : NID_sha256;
 	if (c->data != NULL) {
 		data = slurp(c->data, &dlen);
-		assert_true(EVP_Digest(data, dlen, md, &mdlen, EVP_sha256(), NULL));
+		assert_true(EVP_Digest(data, dlen, md, &mdlen, EVP_get_digestbynid(sent.hash_nid),
+		    NULL));
 		free(data);
 	} else if (c->digest_file != NULL) {
 		data = slurp(c->digest_file, &dlen);
@@ -459,7 +450,13 @@ run_rw_case(void **state)
 
 	ep_init(&ep, trust);
 	ep.expect.policy = (char *)c->expect_policy;
-	assert_int_equal(rfc3339_parse(c->now, &now), 0);
+	if (c->now_file != NULL) {
+		data = slurp(c->now_file, &dlen);
+		data[strcspn((char *)data, "\n")] = '\0';
+		assert_int_equal(rfc3339_parse((char *)data, &now), 0);
+		free(data);
+	} else
+		assert_int_equal(rfc3339_parse(c->now, &now), 0);
 	now += c->now_shift_ms;
 	der = slurp(c->file, &len);
 	result_init(&r, &ep, now);
@@ -474,7 +471,7 @@ run_rw_case(void **state)
 		tsa_evaluate(der, len, &ep, &sent, now, &r);
 	else
 		tsa_evaluate_token(der, len, &ep, &sent, now, &r);
-	assert_reason(&r, c->want, NULL);
+	assert_reason(&r, c->want, c->want_msg);
 	if (c->qualified >= 0)
 		assert_int_equal(json_is_true(json_object_get(r.details, "qualified")),
 		    c->qualified);
@@ -519,6 +516,10 @@ run_rw_case(void **state)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 
+#define OSSL "tests/fixtures/tsa/"
+#define OSSL_RSA .file = OSSL "rsa.tsr", .is_resp = 1, .data = OSSL "data.txt", \
+	.tsq = OSSL "rsa.tsq", .trust = OSSL "root.pem", .now_file = OSSL "rsa.now"
+
 #define RWT(n, ...) { .name = #n, .test_func = run_rw_case, \
 	.initial_state = &(struct rw_case){ .qualified = -1, __VA_ARGS__ } }
 
@@ -561,7 +562,23 @@ static const struct CMUnitTest rw_tests[] = {
 	    .tsq = RW "tsr-globalsign-adobe-cds-g2-nonce.tsq", .alter_sig = 1,
 	    .want = REASON_SIGNATURE_INVALID),
 	RWT(eurocert_token_with_ess_refs_to_the_root_is_untrusted, RW_EUROCERT,
-	    .want = REASON_UNTRUSTED, .qualified = 1),
+	    .want = REASON_UNTRUSTED, .want_msg = "ESS", .qualified = 1),
+	RWT(openssl_ts_reply_rsa_with_ess_v1_is_valid, OSSL_RSA, .want = REASON_OK,
+	    .qualified = 0, .policy = "1.3.6.1.4.1.99999.2.1", .accuracy_ms = 1500),
+	RWT(openssl_ts_reply_rsa_trusted_at_its_ca_alone_is_up, OSSL_RSA,
+	    .trust = OSSL "ca.pem", .want = REASON_OK),
+	RWT(openssl_ts_reply_rsa_with_altered_signature_is_signature_invalid, OSSL_RSA,
+	    .alter_sig = 1, .want = REASON_SIGNATURE_INVALID),
+	RWT(openssl_ts_reply_rsa_a_minute_later_is_clock_skew, OSSL_RSA,
+	    .now_shift_ms = 60000, .want = REASON_CLOCK_SKEW),
+	RWT(openssl_ts_reply_p384_sha512_with_ess_v2_chain_is_valid, .file = OSSL "ec.tsr",
+	    .is_resp = 1, .data = OSSL "data.txt", .hash_nid = NID_sha512,
+	    .tsq = OSSL "ec.tsq", .trust = OSSL "root.pem", .now_file = OSSL "ec.now",
+	    .want = REASON_OK, .policy = "1.3.6.1.4.1.99999.2.2", .accuracy_ms = 250),
+	RWT(openssl_ts_reply_refusing_sha1_is_rejected_with_bad_alg, .file = OSSL "sha1.tsr",
+	    .is_resp = 1, .data = OSSL "data.txt", .hash_nid = NID_sha1,
+	    .trust = OSSL "root.pem", .now_file = OSSL "rsa.now", .want = REASON_REJECTED,
+	    .want_msg = "rejection (badAlg): Message digest algorithm is not supported."),
 };
 
 #pragma GCC diagnostic pop

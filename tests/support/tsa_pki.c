@@ -9,6 +9,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
@@ -142,6 +143,29 @@ tsapki_stack(X509 *x, ...)
 		if (!X509_up_ref(x) || !sk_X509_push(sk, x))
 			break;
 	va_end(ap);
+	return sk;
+}
+
+STACK_OF(X509) *
+tsapki_load_pem(const char *path)
+{
+	STACK_OF(X509)	*sk;
+	BIO		*b;
+	X509		*x;
+
+	if ((b = BIO_new_file(path, "r")) == NULL || (sk = sk_X509_new_null()) == NULL) {
+		BIO_free(b);
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(sk, x))
+			X509_free(x);
+	ERR_clear_error();
+	BIO_free(b);
+	if (sk_X509_num(sk) == 0) {
+		sk_X509_free(sk);
+		return NULL;
+	}
 	return sk;
 }
 

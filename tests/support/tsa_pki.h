@@ -79,6 +79,9 @@ int tsapki_token_span(const unsigned char *der, size_t len, size_t *off, size_t 
  */
 int tsapki_alter_signature(unsigned char *tok, size_t len);
 
+/* Returns every certificate of the PEM file path (caller frees), or NULL when it has none. */
+STACK_OF(X509) *tsapki_load_pem(const char *path);
+
 /* Returns a new stack holding (references to) the given certificates; NULL ends the list. */
 STACK_OF(X509) *tsapki_stack(X509 *, ...);
 
