@@ -1,0 +1,352 @@
+#!/bin/sh
+# Proof that trustwatch-testbed is honest: independent clients (OpenSSL's CLI, curl) accept
+# every healthy answer, and every fault switch is visible to them.
+# Env: TW_TESTBED (testbed binary), TW_ROOT (repo root). Prints "# pass N" / "# fail N".
+set -u
+ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+TB=${TW_TESTBED:-$ROOT/build/trustwatch-testbed}
+pass=0 fail=0 pid=
+tmp=$(mktemp -d /tmp/tw-testbed-itest.XXXXXX)
+S=$tmp/state P=$tmp/state/pki CFG=$tmp/config.yaml
+
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; printf '%s\n' "${2:-}" | head -15 | sed 's/^/     | /'; }
+
+# expect NAME REGEX CMD...: CMD's output (stdout+stderr) must match REGEX.
+expect() {
+	_n=$1 _re=$2; shift 2
+	_out=$("$@" 2>&1)
+	if printf '%s\n' "$_out" | grep -Eq -- "$_re"; then ok "$_n"; else ko "$_n" "$_out"; fi
+}
+# refute NAME REGEX CMD...: CMD's output must not match REGEX.
+refute() {
+	_n=$1 _re=$2; shift 2
+	_out=$("$@" 2>&1)
+	if printf '%s\n' "$_out" | grep -Eq -- "$_re"; then ko "$_n" "$_out"; else ok "$_n"; fi
+}
+# truth NAME CMD...: CMD must succeed.
+truth() {
+	_n=$1; shift
+	if _out=$("$@" 2>&1); then ok "$_n"; else ko "$_n" "$_out"; fi
+}
+
+# Polls (every 50 ms, up to $2 s) until the shell condition $1 holds.
+wait_for() {
+	_end=$(($(date +%s) + $2))
+	while ! eval "$1"; do
+		[ "$(date +%s)" -ge "$_end" ] && return 1
+		sleep 0.05
+	done
+}
+
+start_testbed() {
+	rm -f "$CFG"
+	"$TB" --state "$S" --write-config "$CFG" "$@" 2>>"$tmp/testbed.log" &
+	pid=$!
+	if ! wait_for "[ -f '$CFG' ] || ! kill -0 $pid 2>/dev/null" 30 || [ ! -f "$CFG" ]; then
+		echo "testbed did not write $CFG"; cat "$tmp/testbed.log"; exit 1
+	fi
+	CTL=$(cat "$S/control.url")
+}
+
+stop_testbed() {
+	kill -TERM "$pid"
+	wait "$pid"
+	_rc=$?
+	pid=
+	return $_rc
+}
+
+# url PROVIDER ENDPOINT: the endpoint's URL from the written config.
+url() {
+	awk -v p="$1" -v e="$2" '
+		$0 ~ "^  - id: " { inp = ($3 == p) }
+		inp && $0 ~ "^      - id: " { ine = ($3 == e) }
+		inp && ine && $1 == "url:" { print $2; exit }' "$CFG"
+}
+
+fault() { curl -sS -d "$1" "$CTL" >/dev/null; }
+heal() { curl -sS -d "$1=ok" "$CTL" >/dev/null; }
+epoch() { date -d "$1" +%s; }
+
+start_testbed --providers 2 --crl-every 2
+expect "starts in under a second" 'up in [0-9]{1,3} ms' cat "$tmp/testbed.log"
+OCSP=$(url p1 ocsp) CRL=$(url p1 crl) TSA=$(url p1 tsa)
+LOGIN=$(url p1 login) OIDC=$(url p1 oidc) SAML=$(url p1 saml)
+CA="--cacert $P/root-ca.pem"
+truth "config names every endpoint of p1 and p2" test -n "$OCSP" -a -n "$CRL" -a -n "$TSA" \
+    -a -n "$LOGIN" -a -n "$OIDC" -a -n "$SAML" -a -n "$(url p2 tsa)"
+truth "config uses absolute certificate paths" grep -q "issuer: \"$P/issuing-ca.pem\"" "$CFG"
+
+# ---- OCSP -------------------------------------------------------------------------------
+ocsp() { openssl ocsp -issuer "$P/issuing-ca.pem" -cert "$P/$1.pem" -url "${2:-$OCSP}" \
+    -CAfile "$P/root-ca.pem" ${3:-}; }
+expect "ocsp: good leaf is good, response verifies" 'Response verify OK' ocsp good
+expect "ocsp: good leaf says good" 'good.pem: good' ocsp good
+expect "ocsp: revoked leaf says revoked" 'revoked.pem: revoked' ocsp revoked
+expect "ocsp: nonce echoed (no warning)" '^Response verify OK' ocsp good
+refute "ocsp: nonce present" 'WARNING: no nonce' ocsp good
+expect "ocsp: second provider answers too" 'good.pem: good' ocsp good "$(url p2 ocsp)"
+openssl ocsp -issuer "$P/issuing-ca.pem" -cert "$P/good.pem" -no_nonce -reqout "$tmp/req.der" \
+    >/dev/null 2>&1
+b64=$(openssl base64 -A <"$tmp/req.der" | sed 's/+/%2B/g; s,/,%2F,g; s/=/%3D/g')
+curl -sS -o "$tmp/get.der" "$OCSP$b64"
+expect "ocsp: GET request answered and verifies" 'Response verify OK' openssl ocsp \
+    -respin "$tmp/get.der" -issuer "$P/issuing-ca.pem" -cert "$P/good.pem" \
+    -CAfile "$P/root-ca.pem"
+truth "ocsp: responder cert has OCSPSigning and ocsp-nocheck" sh -c \
+    "openssl x509 -in '$P/ocsp-responder.pem' -noout -text | grep -q 'OCSP Signing' &&
+     openssl x509 -in '$P/ocsp-responder.pem' -noout -text | grep -q 'OCSP No Check'"
+
+fault p1/ocsp=wrong_signer
+expect "ocsp wrong_signer: verify fails" 'Response Verify Failure' ocsp good
+fault p1/ocsp=ok
+fault p1/ocsp=bad_signature
+expect "ocsp bad_signature: verify fails" 'Response Verify Failure' ocsp good
+heal p1/ocsp
+fault p1/ocsp=revoked
+expect "ocsp revoked: good leaf reported revoked" 'good.pem: revoked' ocsp good
+heal p1/ocsp
+fault p1/ocsp=unknown
+expect "ocsp unknown: good leaf reported unknown" 'good.pem: unknown' ocsp good
+heal p1/ocsp
+fault p1/ocsp=nonce_wrong
+expect "ocsp nonce_wrong: nonce mismatch" 'Nonce Verify error' ocsp good
+heal p1/ocsp
+fault p1/ocsp=nonce_missing
+expect "ocsp nonce_missing: nonce absent" 'WARNING: no nonce in response' ocsp good
+heal p1/ocsp
+fault p1/ocsp=stale
+expect "ocsp stale: thisUpdate older than a day" 'status too old' ocsp good \
+    "$OCSP" "-status_age 86400"
+heal p1/ocsp
+fault p1/ocsp=expired
+expect "ocsp expired: nextUpdate past" 'status expired' ocsp good
+heal p1/ocsp
+fault p1/ocsp=clock_skew=3600
+expect "ocsp clock_skew: thisUpdate in the future" 'status not yet valid' ocsp good
+heal p1/ocsp
+
+# ---- generic faults, seen through the OCSP service --------------------------------------
+code() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
+fault p1/ocsp=down
+curl -sS -o /dev/null "$OCSP" 2>/dev/null
+rc=$?
+[ $rc -eq 7 ] && ok "down: connection refused" || ko "down: connection refused" "curl rc $rc"
+expect "down: listed by the control endpoint" '^p1/ocsp=down$' curl -sS "$CTL"
+heal p1/ocsp
+expect "down healed: same port answers again" 'good.pem: good' ocsp good
+fault p1/ocsp=hang
+curl -sS -m 1 -o /dev/null "$OCSP" 2>/dev/null
+rc=$?
+[ $rc -eq 28 ] && ok "hang: client times out" || ko "hang: client times out" "curl rc $rc"
+heal p1/ocsp
+fault p1/ocsp=slow=1200
+t=$(curl -sS -o /dev/null -w '%{time_total}' "$OCSP")
+expect "slow=1200: answer takes >= 1.2 s" '^(1\.[2-9]|[2-9])' echo "$t"
+heal p1/ocsp
+fault p1/ocsp=http=503
+expect "http=503: status 503" '^503$' code "$OCSP"
+heal p1/ocsp
+fault p1/ocsp=garbage
+curl -sS -o "$tmp/garbage.der" "$OCSP"
+expect "garbage: not an OCSP response" 'Error reading OCSP response|error|Error' openssl ocsp \
+    -respin "$tmp/garbage.der" -issuer "$P/issuing-ca.pem" -cert "$P/good.pem" -CAfile "$P/root-ca.pem"
+heal p1/ocsp
+fault p1/ocsp=huge=2
+expect "huge=2: a 2 MiB body" '^2097152$' curl -sS -o /dev/null -w '%{size_download}' "$OCSP"
+heal p1/ocsp
+fault p1/ocsp=stale
+fault p1/tsa=wrong_policy
+expect "control lists every fault, one per line" '^p1/ocsp=stale$' curl -sS "$CTL"
+expect "control lists every fault, one per line (2)" '^p1/tsa=wrong_policy$' curl -sS "$CTL"
+fault ok
+expect "control: 'ok' heals everything" '^$' curl -sS "$CTL"
+expect "control: unknown fault rejected with 400" '^400$' code -d p1/ocsp=nonsense "$CTL"
+expect "control: inapplicable fault rejected" 'does not apply' curl -sS -d p1/login=tsa_reject "$CTL"
+
+# ---- CRL --------------------------------------------------------------------------------
+crl() { curl -sS -o "$tmp/x.crl" "${1:-$CRL}" && openssl crl -inform DER -in "$tmp/x.crl" \
+    -CAfile "$P/issuing-ca.pem" -verify -noout ${2:-}; }
+crlnum() { printf '%d' "$(curl -sS "$CRL" | openssl crl -inform DER -noout -crlnumber |
+    sed 's/.*=//')"; }
+expect "crl: DER verifies" 'verify OK' crl
+rserial=$(openssl x509 -in "$P/revoked.pem" -noout -serial | sed 's/.*=//')
+expect "crl: lists the revoked leaf" "Serial Number: $rserial" crl "$CRL" -text
+expect "crl: PEM at /x.pem verifies" 'verify OK' sh -c "curl -sS '${CRL%.crl}.pem' |
+    openssl crl -CAfile '$P/issuing-ca.pem' -verify -noout"
+n1=$(crlnum)
+if wait_for '[ "$(crlnum)" -gt "$n1" ]' 10; then ok "crl: re-issued with a higher number"
+else ko "crl: re-issued with a higher number" "stuck at $n1"; fi
+fault p1/crl=expired
+nu=$(curl -sS "$CRL" | openssl crl -inform DER -noout -nextupdate | sed 's/.*=//')
+[ "$(epoch "$nu")" -lt "$(date +%s)" ] && ok "crl expired: nextUpdate past" ||
+    ko "crl expired: nextUpdate past" "$nu"
+heal p1/crl
+fault p1/crl=stale
+lu=$(curl -sS "$CRL" | openssl crl -inform DER -noout -lastupdate | sed 's/.*=//')
+[ "$(epoch "$lu")" -lt $(($(date +%s) - 20 * 86400)) ] && ok "crl stale: thisUpdate 30 days old" ||
+    ko "crl stale: thisUpdate 30 days old" "$lu"
+heal p1/crl
+fault p1/crl=bad_signature
+expect "crl bad_signature: verify fails" 'verify failure' crl
+heal p1/crl
+fault p1/crl=wrong_signer
+expect "crl wrong_signer: not from our issuer" 'Rogue' sh -c "curl -sS '$CRL' |
+    openssl crl -inform DER -noout -issuer"
+refute "crl wrong_signer: does not verify" 'verify OK' crl
+heal p1/crl
+n1=$(crlnum)
+fault p1/crl=crl_number_regress
+n2=$(crlnum)
+[ "$n2" -lt "$n1" ] && ok "crl crl_number_regress: number goes down" ||
+    ko "crl crl_number_regress: number goes down" "$n1 -> $n2"
+heal p1/crl
+
+# ---- TSA --------------------------------------------------------------------------------
+echo "trustwatch testbed" >"$tmp/data"
+openssl ts -query -data "$tmp/data" -sha256 -cert -out "$tmp/q.tsq" 2>/dev/null
+tsa() { curl -sS -H 'Content-Type: application/timestamp-query' --data-binary @"$tmp/q.tsq" \
+    -o "$tmp/r.tsr" "$TSA"; }
+tsverify() { tsa && openssl ts -verify -in "$tmp/r.tsr" -queryfile "$tmp/q.tsq" \
+    -CAfile "$P/root-ca.pem"; }
+tstext() { tsa && openssl ts -reply -in "$tmp/r.tsr" -text; }
+expect "tsa: token verifies (imprint, nonce, chain)" 'Verification: OK' tsverify
+expect "tsa: token verifies against the data" 'Verification: OK' sh -c "openssl ts -verify \
+    -in '$tmp/r.tsr' -data '$tmp/data' -CAfile '$P/root-ca.pem'"
+expect "tsa: configured policy" 'Policy OID: 1\.3\.6\.1\.4\.1\.99999\.1\.1' tstext
+expect "tsa: accuracy 1 s" 'Accuracy: 0x01 seconds' tstext
+truth "tsa: cert has critical EKU timeStamping only" sh -c "openssl x509 -in '$P/tsa.pem' \
+    -noout -ext extendedKeyUsage | grep -A1 critical | grep -qx ' *Time Stamping'"
+fault p1/tsa=bad_signature
+expect "tsa bad_signature: verify fails" 'Verification: FAILED' tsverify
+heal p1/tsa
+fault p1/tsa=wrong_signer
+expect "tsa wrong_signer: verify fails" 'Verification: FAILED' tsverify
+heal p1/tsa
+fault p1/tsa=tsa_reject
+expect "tsa tsa_reject: rejection" 'Status: Rejected' tstext
+expect "tsa tsa_reject: with failure info" 'Failure info:.*(system failure|unacceptable)' tstext
+heal p1/tsa
+fault p1/tsa=nonce_wrong
+expect "tsa nonce_wrong: nonce mismatch" 'nonce mismatch|Verification: FAILED' tsverify
+heal p1/tsa
+fault p1/tsa=nonce_missing
+expect "tsa nonce_missing: nonce not returned" 'nonce not returned|Verification: FAILED' tsverify
+refute "tsa nonce_missing: no nonce in token" '^Nonce: 0x' tstext
+heal p1/tsa
+fault p1/tsa=wrong_policy
+refute "tsa wrong_policy: another policy" 'Policy OID: 1\.3\.6\.1\.4\.1\.99999\.1\.1$' tstext
+heal p1/tsa
+fault p1/tsa=clock_skew=3600
+gt=$(tstext | sed -n 's/^Time stamp: //p')
+d=$(($(epoch "$gt") - $(date +%s)))
+[ "$d" -gt 3000 ] && ok "tsa clock_skew=3600: genTime an hour ahead" ||
+    ko "tsa clock_skew=3600: genTime an hour ahead" "$gt ($d s)"
+heal p1/tsa
+
+# ---- login, OIDC, SAML ------------------------------------------------------------------
+expect "login: HTTPS page with 'Sign in'" 'Sign in' curl -sS $CA "$LOGIN"
+expect "login: status 200" '^200$' code $CA "$LOGIN"
+issuer=$(curl -sS $CA "$OIDC" | jq -r .issuer)
+[ "$issuer" = "${OIDC%/.well-known/openid-configuration}" ] && ok "oidc: issuer = URL prefix" ||
+    ko "oidc: issuer = URL prefix" "$issuer"
+expect "oidc: authorization_endpoint" '^https://' sh -c "curl -sS $CA '$OIDC' |
+    jq -r .authorization_endpoint"
+jwks=$(curl -sS $CA "$OIDC" | jq -r .jwks_uri)
+expect "oidc: JWKS has an EC signing key" '^EC P-256 sig [A-Za-z0-9_-]{43} [A-Za-z0-9_-]{43}$' \
+    sh -c "curl -sS $CA '$jwks' | jq -r '.keys[0] | \"\(.kty) \(.crv) \(.use) \(.x) \(.y)\"'"
+curl -sS $CA "$SAML" >"$tmp/md.xml"
+truth "saml: metadata is well-formed XML" xmllint --noout "$tmp/md.xml"
+expect "saml: IDPSSODescriptor with SingleSignOnService" '<md:SingleSignOnService' cat "$tmp/md.xml"
+vu=$(sed -n 's/.*validUntil="\([^"]*\)".*/\1/p' "$tmp/md.xml")
+[ "$(epoch "$vu")" -gt "$(date +%s)" ] && ok "saml: validUntil in the future" ||
+    ko "saml: validUntil in the future" "$vu"
+expect "saml: signing certificate parses" 'Testbed IdP Signing' sh -c "{ echo '-----BEGIN CERTIFICATE-----';
+    sed -n 's/.*<ds:X509Certificate>\(.*\)<\/ds:X509Certificate>.*/\1/p' '$tmp/md.xml' | fold -w 64;
+    echo '-----END CERTIFICATE-----'; } | openssl x509 -noout -subject"
+fault p1/saml=expired
+vu=$(curl -sS $CA "$SAML" | sed -n 's/.*validUntil="\([^"]*\)".*/\1/p')
+[ "$(epoch "$vu")" -lt "$(date +%s)" ] && ok "saml expired: validUntil past" ||
+    ko "saml expired: validUntil past" "$vu"
+heal p1/saml
+fault p1/saml=garbage
+refute "saml garbage: not XML" '^ok$' sh -c "curl -sS $CA '$SAML' | xmllint --noout - && echo ok"
+heal p1/saml
+fault p1/oidc=garbage
+refute "oidc garbage: not JSON" '^ok$' sh -c "curl -sS $CA '$OIDC' | jq . >/dev/null && echo ok"
+heal p1/oidc
+fault p1/login=garbage
+refute "login garbage: no 'Sign in'" 'Sign in' curl -sS $CA "$LOGIN"
+heal p1/login
+fault p1/login=tls_expired
+expect "login tls_expired: curl rejects the certificate" 'certificate has expired' \
+    curl -sS $CA "$LOGIN"
+heal p1/login
+fault p1/oidc=tls_expiring
+hp=${OIDC#https://}
+hp=${hp%%/*}
+expect "oidc tls_expiring: curl accepts" '^200$' code $CA "$OIDC"
+expect "oidc tls_expiring: certificate ends within 4 days" 'will expire' sh -c "openssl s_client \
+    -connect $hp -CAfile '$P/root-ca.pem' </dev/null 2>/dev/null | openssl x509 -noout \
+    -checkend $((4 * 86400))"
+expect "oidc tls_expiring: ... but not within 2 days" 'will not expire' sh -c "openssl s_client \
+    -connect $hp -CAfile '$P/root-ca.pem' </dev/null 2>/dev/null | openssl x509 -noout \
+    -checkend $((2 * 86400))"
+heal p1/oidc
+fault p1/saml=http=500
+expect "saml http=500: status 500" '^500$' code $CA "$SAML"
+heal p1/saml
+fault p1/login=down
+curl -sS $CA -o /dev/null "$LOGIN" 2>/dev/null
+rc=$?
+[ $rc -eq 7 ] && ok "login down: connection refused" || ko "login down: connection refused" "rc $rc"
+expect "login down: other providers unaffected" 'Sign in' curl -sS $CA "$(url p2 login)"
+heal p1/login
+expect "login down healed: same port" 'Sign in' curl -sS $CA "$LOGIN"
+
+# ---- lifecycle --------------------------------------------------------------------------
+fault p1/ocsp=hang
+curl -sS -m 5 -o /dev/null "$OCSP" 2>/dev/null &
+cpid=$!
+root_sum=$(cksum <"$P/root-ca.pem")
+last=$(crlnum)
+if stop_testbed; then ok "SIGTERM: clean exit 0 (even with a hung request)"
+else ko "SIGTERM: clean exit 0 (even with a hung request)" "$(tail -20 "$tmp/testbed.log")"; fi
+wait $cpid 2>/dev/null
+refute "no sanitizer reports" 'Sanitizer|runtime error' cat "$tmp/testbed.log"
+cat >"$tmp/timeline" <<'EOF'
+# a short story, checked through the control endpoint
+at 1s p1/crl=http=418 for 2s   # comment after a line
+EOF
+start_testbed --providers 1 --timeline "$tmp/timeline"
+[ "$(cksum <"$P/root-ca.pem")" = "$root_sum" ] && ok "restart: PKI reused" ||
+    ko "restart: PKI reused" "root CA changed"
+expect "restart: starts in under a second" 'up in [0-9]{1,3} ms' tail -1 "$tmp/testbed.log"
+CRL=$(url p1 crl)
+n=$(crlnum)
+[ "$n" -gt "$last" ] && ok "restart: CRL number keeps increasing" ||
+    ko "restart: CRL number keeps increasing" "$last -> $n"
+expect "restart: OCSP still good" 'good.pem: good' ocsp good "$(url p1 ocsp)"
+if wait_for 'curl -sS "$CTL" | grep -q "^p1/crl=http=418$"' 10; then
+	ok "timeline: switches p1/crl=http=418 at 1s"
+	expect "timeline: fault visible" '^418$' code "$CRL"
+	if wait_for '! curl -sS "$CTL" | grep -q "^p1/crl="' 10; then
+		ok "timeline: heals after 'for 2s'"
+	else ko "timeline: heals after 'for 2s'" "$(curl -sS "$CTL")"; fi
+else ko "timeline: switches p1/crl=http=418 at 1s" "$(curl -sS "$CTL")"; fi
+stop_testbed || ko "second SIGTERM exit" "$(tail "$tmp/testbed.log")"
+
+echo "# pass $pass"
+echo "# fail $fail"
+[ "$fail" -eq 0 ]
