@@ -22,6 +22,12 @@ struct engine;
  */
 typedef void engine_done_fn(struct result *r, void *arg);
 
+/*
+ * Initialises the HTTP transport (libcurl) for the process; call once from main
+ * before any thread exists. Idempotent. Returns 0 or -1.
+ */
+int probe_global_init(void);
+
 /* Returns a new engine on base (borrowed, must outlive the engine). */
 struct engine *engine_new(struct event_base *base, int max_concurrent);
 
@@ -33,13 +39,26 @@ struct engine *engine_new(struct event_base *base, int max_concurrent);
 int engine_submit(struct engine *, const struct conf_endpoint *ep,
     const struct probe_input *in, engine_done_fn *done, void *arg);
 
+/*
+ * Same as engine_submit with an explicit kind table instead of ep->kind's
+ * (tests, and kinds not in the registry). ops is borrowed and must outlive the probe.
+ */
+int engine_submit_ops(struct engine *, const struct conf_endpoint *ep,
+    const struct probe_ops *ops, const struct probe_input *in, engine_done_fn *done, void *arg);
+
 /* Number of probes queued or running. */
 size_t engine_pending(const struct engine *);
+
+/* Number of probes running (never more than max_concurrent). */
+size_t engine_running(const struct engine *);
 
 /* Returns 1 if a probe of ep is queued or running. */
 int engine_busy(const struct engine *, const struct conf_endpoint *ep);
 
-/* Cancels every queued and running probe; each done is called with reason internal. */
+/*
+ * Cancels every queued and running probe; each done is called with reason internal
+ * ("cancelled") before this returns. done may submit again, but must not free the engine.
+ */
 void engine_cancel_all(struct engine *);
 
 /* Cancels everything, then frees. engine_free(NULL) is a no-op. */

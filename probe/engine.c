@@ -1,0 +1,477 @@
+/*
+ * The probe engine: curl's multi-socket API driven by libevent on the caller's base.
+ * curl tells us which sockets to watch (socket_cb) and when to wake it (timer_cb);
+ * libevent calls back into curl_multi_socket_action; finished transfers are collected
+ * in check_done.  No polling loop, no threads.
+ * A probe is a job: queued FIFO, started when fewer than max_concurrent run, then
+ * start -> request -> finish (-> request -> finish ...) -> free_state -> done.
+ * Timings: a probe with several requests (OIDC: discovery + JWKS) reports dns, connect,
+ * tls and ttfb of its first request and the sum of every request's total.
+ */
+#include <sys/queue.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "engine.h"
+#include "http.h"
+#include "../core/util.h"
+
+struct job {
+	TAILQ_ENTRY(job) link;
+	struct engine	*eng;
+	const struct conf_endpoint *ep;		/* borrowed */
+	const struct probe_ops *ops;
+	char		*last_crl_number;	/* owned copy of the input */
+	struct probe_input in;
+	engine_done_fn	*done;
+	void		*arg;
+	void		*state;			/* the kind's */
+	struct probe_request req;
+	struct http_xfer *xfer;			/* NULL when no request is in flight */
+	struct result	 r;
+	int		 nreq;			/* requests completed */
+	double		 total_ms;
+	int		 redirects;
+	int64_t		 tls_not_after_ms;
+};
+TAILQ_HEAD(jobq, job);
+
+struct engine {
+	struct event_base *base;		/* borrowed */
+	CURLM		*multi;
+	struct event	*timer;			/* curl's timeout */
+	struct event	*kick;			/* starts queued jobs from the loop */
+	struct http_trust *trust;		/* tls_ca trust stores */
+	int		 max_concurrent;
+	int		 nrunning;
+	struct jobq	 queue;			/* waiting, FIFO */
+	struct jobq	 running;
+};
+
+/* What a socket curl asked us to watch carries (curl_multi_assign). */
+struct sock {
+	struct event	 ev;
+};
+
+static void check_done(struct engine *);
+static void job_next_request(struct job *);
+
+int
+probe_global_init(void)
+{
+	return http_global_init();
+}
+
+static void
+event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *eng = arg;
+	int flags = 0, still;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(eng->multi, fd, flags, &still);
+	check_done(eng);
+}
+
+static void
+timer_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *eng = arg;
+	int still;
+
+	(void)fd; (void)what;
+	curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	check_done(eng);
+}
+
+/* CURLMOPT_TIMERFUNCTION: (re)arms or removes the single curl timer. */
+static int
+timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct engine *eng = arg;
+	struct timeval tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(eng->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	return evtimer_add(eng->timer, &tv) == 0 ? 0 : -1;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watches, re-watches or forgets one socket. */
+static int
+socket_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct engine *eng = arg;
+	struct sock *sk = sockp;
+	short ev;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (sk != NULL) {
+			event_del(&sk->ev);
+			free(sk);
+			curl_multi_assign(eng->multi, s, NULL);
+		}
+		return 0;
+	}
+	ev = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (sk == NULL) {
+		sk = xcalloc(1, sizeof(*sk));
+		curl_multi_assign(eng->multi, s, sk);
+	} else {
+		event_del(&sk->ev);
+	}
+	if (event_assign(&sk->ev, eng->base, s, ev, event_cb, eng) != 0 ||
+	    event_add(&sk->ev, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+struct engine *
+engine_new(struct event_base *base, int max_concurrent)
+{
+	struct engine *eng;
+
+	if (base == NULL || http_global_init() != 0)
+		return NULL;
+	eng = xcalloc(1, sizeof(*eng));
+	eng->base = base;
+	eng->max_concurrent = max_concurrent > 0 ? max_concurrent : 1;
+	TAILQ_INIT(&eng->queue);
+	TAILQ_INIT(&eng->running);
+	eng->trust = http_trust_new();
+	eng->timer = evtimer_new(base, timer_event_cb, eng);
+	eng->multi = curl_multi_init();
+	if (eng->timer == NULL || eng->multi == NULL ||
+	    curl_multi_setopt(eng->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
+	    curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng) != CURLM_OK ||
+	    curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
+	    curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng) != CURLM_OK) {
+		engine_free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+/* Records the transfer-level facts the engine owns, once the kind is done. */
+static void
+job_annotate(struct job *j)
+{
+	const struct conf_endpoint *ep = j->ep;
+	struct result *r = &j->r;
+
+	if (j->nreq > 0)
+		r->timings[PHASE_TOTAL] = j->total_ms;
+	if (j->nreq > 0 && (ep->kind == KIND_LOGIN || j->redirects > 0))
+		json_object_set_new(r->details, "redirects", json_integer(j->redirects));
+	if (j->tls_not_after_ms != 0) {
+		int64_t left = (int64_t)floor((double)(j->tls_not_after_ms - now_ms()) / 86400000.0);
+
+		json_object_set_new(r->details, "tls_days_left", json_integer(left));
+		probe_detail_time(r, "tls_not_after", j->tls_not_after_ms);
+		if (left < ep->tls_min_days)
+			result_flag(r, REASON_TLS_EXPIRING,
+			    "TLS server certificate expires in %lld days (< %d)",
+			    (long long)left, ep->tls_min_days);
+	}
+	if (j->nreq > 0 && ep->degraded_after_ms > 0 &&
+	    r->timings[PHASE_TOTAL] > (double)ep->degraded_after_ms)
+		result_flag(r, REASON_SLOW, "total %.0f ms exceeds degraded_after %lld ms",
+		    r->timings[PHASE_TOTAL], (long long)ep->degraded_after_ms);
+}
+
+/* Ends j: frees the kind's state, annotates, hands the result to done, frees j. */
+static void
+job_end(struct job *j, int running)
+{
+	struct engine *eng = j->eng;
+
+	if (j->xfer != NULL) {
+		curl_multi_remove_handle(eng->multi, j->xfer->easy);
+		http_xfer_free(j->xfer);
+		j->xfer = NULL;
+	}
+	if (j->ops != NULL && j->ops->free_state != NULL && j->state != NULL)
+		j->ops->free_state(j->state);
+	j->state = NULL;
+	probe_request_clear(&j->req);
+	job_annotate(j);
+	if (running) {
+		TAILQ_REMOVE(&eng->running, j, link);
+		eng->nrunning--;
+	} else {
+		TAILQ_REMOVE(&eng->queue, j, link);
+	}
+	if (j->done != NULL)
+		j->done(&j->r, j->arg);
+	result_clear(&j->r);
+	free(j->last_crl_number);
+	free(j);
+}
+
+/* Moves queued jobs to running while there is room; ends those with nothing to send. */
+static void
+dispatch(struct engine *eng)
+{
+	struct job *j;
+
+	while (eng->nrunning < eng->max_concurrent && (j = TAILQ_FIRST(&eng->queue)) != NULL) {
+		TAILQ_REMOVE(&eng->queue, j, link);
+		TAILQ_INSERT_TAIL(&eng->running, j, link);
+		eng->nrunning++;
+		j->r.time_ms = now_ms();
+		j->state = j->ops->start(j->ep, &j->in, &j->req, &j->r);
+		if (j->req.url == NULL) {
+			if (j->r.status == STATUS_UP)
+				result_flag(&j->r, REASON_INTERNAL, "the %s probe built no request",
+				    j->ops->name);
+			job_end(j, 1);
+			continue;
+		}
+		job_next_request(j);
+	}
+}
+
+static void
+kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	dispatch(arg);
+}
+
+/* Sends j->req; on a setup failure ends j with internal. */
+static void
+job_next_request(struct job *j)
+{
+	struct engine *eng = j->eng;
+	char err[512];
+
+	j->xfer = http_xfer_new(j->ep, &j->req, eng->trust, j, err, sizeof(err));
+	if (j->xfer == NULL) {
+		result_flag(&j->r, REASON_INTERNAL, "%s", err);
+		job_end(j, 1);
+		return;
+	}
+	if (curl_multi_add_handle(eng->multi, j->xfer->easy) != CURLM_OK) {
+		http_xfer_free(j->xfer);
+		j->xfer = NULL;
+		result_flag(&j->r, REASON_INTERNAL, "cannot start the HTTP transfer");
+		job_end(j, 1);
+	}
+}
+
+/* Handles one finished transfer: maps failures, or lets the kind evaluate. */
+static void
+job_transfer_done(struct job *j, CURLcode rc)
+{
+	struct http_outcome out;
+	struct probe_request next;
+	int more;
+
+	http_xfer_outcome(j->xfer, rc, &out);
+	if (j->nreq == 0)
+		memcpy(j->r.timings, out.timings, sizeof(j->r.timings));
+	j->nreq++;
+	j->total_ms += out.timings[PHASE_TOTAL];
+	j->redirects += out.resp.redirects;
+	if (out.resp.tls_not_after_ms != 0 && (j->tls_not_after_ms == 0 ||
+	    out.resp.tls_not_after_ms < j->tls_not_after_ms))
+		j->tls_not_after_ms = out.resp.tls_not_after_ms;
+	if (out.reason != REASON_OK) {
+		result_flag(&j->r, out.reason, "%s", out.message);
+		job_end(j, 1);
+		return;
+	}
+	memset(&next, 0, sizeof(next));
+	more = 0;
+	if (j->ops->finish != NULL)
+		more = j->ops->finish(j->state, j->ep, &out.resp, now_ms(), &next, &j->r);
+	else
+		result_flag(&j->r, REASON_INTERNAL, "the %s probe cannot evaluate", j->ops->name);
+	curl_multi_remove_handle(j->eng->multi, j->xfer->easy);
+	http_xfer_free(j->xfer);
+	j->xfer = NULL;
+	probe_request_clear(&j->req);
+	j->req = next;
+	if (more && j->req.url != NULL)
+		job_next_request(j);
+	else
+		job_end(j, 1);
+}
+
+/* Collects every finished transfer curl reports, then starts queued jobs. */
+static void
+check_done(struct engine *eng)
+{
+	CURLMsg *m;
+	int left;
+	void *p;
+
+	while ((m = curl_multi_info_read(eng->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		p = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+		if (p != NULL)
+			job_transfer_done(((struct http_xfer *)p)->owner, m->data.result);
+	}
+	dispatch(eng);
+}
+
+int
+engine_submit(struct engine *eng, const struct conf_endpoint *ep, const struct probe_input *in,
+    engine_done_fn *done, void *arg)
+{
+	const struct probe_ops *ops;
+
+	if (eng == NULL || ep == NULL || (ops = probe_ops_for(ep->kind)) == NULL)
+		return -1;
+	return engine_submit_ops(eng, ep, ops, in, done, arg);
+}
+
+int
+engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
+    const struct probe_ops *ops, const struct probe_input *in, engine_done_fn *done, void *arg)
+{
+	static const struct timeval zero;
+	struct job *j;
+
+	if (eng == NULL || ep == NULL || ops == NULL || ops->start == NULL)
+		return -1;
+	if (eng->kick == NULL && (eng->kick = evtimer_new(eng->base, kick_cb, eng)) == NULL)
+		return -1;
+	j = xcalloc(1, sizeof(*j));
+	j->eng = eng;
+	j->ep = ep;
+	j->ops = ops;
+	j->done = done;
+	j->arg = arg;
+	if (in != NULL)
+		j->in.last_crl_number = j->last_crl_number = xstrdup(in->last_crl_number);
+	result_init(&j->r, ep, now_ms());
+	TAILQ_INSERT_TAIL(&eng->queue, j, link);
+	evtimer_add(eng->kick, &zero);
+	return 0;
+}
+
+size_t
+engine_pending(const struct engine *eng)
+{
+	const struct job *j;
+	size_t n = 0;
+
+	if (eng == NULL)
+		return 0;
+	TAILQ_FOREACH(j, &eng->queue, link)
+		n++;
+	return n + (size_t)eng->nrunning;
+}
+
+size_t
+engine_running(const struct engine *eng)
+{
+	return eng != NULL ? (size_t)eng->nrunning : 0;
+}
+
+int
+engine_busy(const struct engine *eng, const struct conf_endpoint *ep)
+{
+	const struct job *j;
+
+	if (eng == NULL)
+		return 0;
+	TAILQ_FOREACH(j, &eng->running, link)
+		if (j->ep == ep)
+			return 1;
+	TAILQ_FOREACH(j, &eng->queue, link)
+		if (j->ep == ep)
+			return 1;
+	return 0;
+}
+
+void
+engine_cancel_all(struct engine *eng)
+{
+	struct job *j;
+
+	if (eng == NULL)
+		return;
+	/* Queued first so that a done callback cannot see them start meanwhile. */
+	while ((j = TAILQ_FIRST(&eng->queue)) != NULL) {
+		result_flag(&j->r, REASON_INTERNAL, "cancelled");
+		job_end(j, 0);
+	}
+	while ((j = TAILQ_FIRST(&eng->running)) != NULL) {
+		result_flag(&j->r, REASON_INTERNAL, "cancelled");
+		job_end(j, 1);
+	}
+}
+
+void
+engine_free(struct engine *eng)
+{
+	if (eng == NULL)
+		return;
+	engine_cancel_all(eng);
+	if (eng->multi != NULL)
+		curl_multi_cleanup(eng->multi);
+	if (eng->timer != NULL)
+		event_free(eng->timer);
+	if (eng->kick != NULL)
+		event_free(eng->kick);
+	http_trust_free(eng->trust);
+	free(eng);
+}
+
+static void
+once_done(struct result *r, void *arg)
+{
+	struct result *dst = arg;
+
+	result_move(dst, r);
+}
+
+int
+probe_run_once(const struct conf_endpoint *const *eps, const struct probe_input *inputs,
+    size_t n, int max_concurrent, struct result *results)
+{
+	struct event_base *base;
+	struct engine *eng;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		result_init(&results[i], eps[i], now_ms());
+	if ((base = event_base_new()) == NULL)
+		return -1;
+	if ((eng = engine_new(base, max_concurrent)) == NULL) {
+		event_base_free(base);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (engine_submit(eng, eps[i], inputs != NULL ? &inputs[i] : NULL,
+		    once_done, &results[i]) != 0) {
+			result_flag(&results[i], REASON_INTERNAL, "the probe could not be queued");
+		}
+	while (engine_pending(eng) > 0)
+		if (event_base_loop(base, EVLOOP_ONCE) != 0) {
+			rc = -1;	/* an error, or nothing left to wait for */
+			break;
+		}
+	engine_free(eng);
+	event_base_free(base);
+	return rc;
+}

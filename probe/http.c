@@ -1,0 +1,490 @@
+/*
+ * HTTP transport helpers: easy-handle setup and the translation of curl's outcome.
+ * See http.h for the contract; engine.c drives the handles on a curl multi.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "http.h"
+
+#ifndef TW_VERSION
+#define TW_VERSION "dev"
+#endif
+
+int
+http_global_init(void)
+{
+	static int done;
+
+	if (done)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	done = 1;
+	return 0;
+}
+
+/* Appends decoded body bytes; refuses (aborting the transfer) past max_body. */
+static size_t
+write_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+
+	n *= sz;
+	if (n > x->max_body || x->body.len > x->max_body - n) {
+		x->body_too_large = 1;
+		return 0;
+	}
+	buf_append(&x->body, p, n);
+	return n;
+}
+
+/* Records the expiry of the peer's leaf certificate while the connection is live. */
+static void
+note_peer_cert(struct http_xfer *x)
+{
+	struct curl_tlssessioninfo *info = NULL;
+	X509 *leaf;
+	int64_t ms;
+
+	if (curl_easy_getinfo(x->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK ||
+	    info == NULL || info->backend != CURLSSLBACKEND_OPENSSL || info->internals == NULL)
+		return;
+	if ((leaf = SSL_get0_peer_certificate(info->internals)) == NULL)
+		return;
+	x->https_seen = 1;
+	if (probe_asn1_time_ms(X509_get0_notAfter(leaf), &ms) != 0)
+		return;
+	if (x->tls_not_after_ms == 0 || ms < x->tls_not_after_ms)
+		x->tls_not_after_ms = ms;
+}
+
+/* Counts header bytes per response; refuses past HTTP_MAX_HEADER_BYTES. */
+static size_t
+header_cb(char *p, size_t sz, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+
+	n *= sz;
+	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		x->hdr_bytes = 0;
+		note_peer_cert(x);
+	}
+	x->hdr_bytes += n;
+	if (x->hdr_bytes > HTTP_MAX_HEADER_BYTES) {
+		x->hdr_too_large = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* Hands the connection its prepared trust store (system plus tls_ca). */
+static CURLcode
+ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
+{
+	struct http_xfer *x = arg;
+
+	(void)easy;
+	if (X509_STORE_up_ref(x->store) != 1)
+		return CURLE_SSL_CACERT_BADFILE;
+	SSL_CTX_set_cert_store(sslctx, x->store);
+	return CURLE_OK;
+}
+
+/* Returns curl's built-in CA bundle file when it exists, else NULL. */
+static const char *
+ca_bundle(CURL *e)
+{
+	char *cafile = NULL;
+
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &cafile) != CURLE_OK || cafile == NULL ||
+	    access(cafile, R_OK) != 0)
+		return NULL;
+	return cafile;
+}
+
+/* Returns every certificate in the PEM file path (caller frees), or NULL. */
+static STACK_OF(X509) *
+load_certs(const char *path)
+{
+	STACK_OF(X509) *sk;
+	BIO *bio;
+	X509 *c;
+
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		return NULL;
+	if ((sk = sk_X509_new_null()) == NULL) {
+		BIO_free(bio);
+		return NULL;
+	}
+	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(sk, c) <= 0) {
+			X509_free(c);
+			break;
+		}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (sk_X509_num(sk) == 0) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* Returns a new store: the system trust (bundle, or OpenSSL's default paths) plus tls_ca. */
+static X509_STORE *
+trust_build(const char *bundle, const char *tls_ca, char *err, size_t errsz)
+{
+	STACK_OF(X509) *sk;
+	X509_STORE *st;
+
+	if ((sk = load_certs(tls_ca)) == NULL) {
+		snprintf(err, errsz, "tls_ca %s: no certificate could be read", tls_ca);
+		return NULL;
+	}
+	if ((st = X509_STORE_new()) == NULL ||
+	    (bundle != NULL ? X509_STORE_load_file(st, bundle) : X509_STORE_set_default_paths(st))
+	    != 1) {
+		snprintf(err, errsz, "cannot load the system trust store %s",
+		    bundle != NULL ? bundle : "(OpenSSL default paths)");
+		X509_STORE_free(st);
+		sk_X509_pop_free(sk, X509_free);
+		ERR_clear_error();
+		return NULL;
+	}
+	for (int i = 0; i < sk_X509_num(sk); i++)
+		if (X509_STORE_add_cert(st, sk_X509_value(sk, i)) != 1)
+			ERR_clear_error();	/* a duplicate of a system anchor is fine */
+	/* As curl sets its own store up. */
+	X509_STORE_set_flags(st, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
+	sk_X509_pop_free(sk, X509_free);
+	return st;
+}
+
+struct trust_entry {
+	struct trust_entry *next;
+	char		*tls_ca;
+	X509_STORE	*store;
+	int64_t		 built_ms;
+};
+
+struct http_trust {
+	struct trust_entry *head;
+};
+
+struct http_trust *
+http_trust_new(void)
+{
+	return xcalloc(1, sizeof(struct http_trust));
+}
+
+void
+http_trust_free(struct http_trust *t)
+{
+	struct trust_entry *e;
+
+	if (t == NULL)
+		return;
+	while ((e = t->head) != NULL) {
+		t->head = e->next;
+		X509_STORE_free(e->store);
+		free(e->tls_ca);
+		free(e);
+	}
+	free(t);
+}
+
+/* Returns a new reference to the store for tls_ca (from t when fresh), or NULL with err. */
+static X509_STORE *
+trust_get(struct http_trust *t, const char *bundle, const char *tls_ca, char *err, size_t errsz)
+{
+	struct trust_entry *e = NULL;
+	X509_STORE *st;
+
+	if (t != NULL)
+		for (e = t->head; e != NULL && strcmp(e->tls_ca, tls_ca) != 0; e = e->next)
+			;
+	if (e != NULL && mono_ms() - e->built_ms < HTTP_TRUST_TTL_MS &&
+	    X509_STORE_up_ref(e->store) == 1)
+		return e->store;
+	if ((st = trust_build(bundle, tls_ca, err, errsz)) == NULL)
+		return NULL;
+	if (t == NULL)
+		return st;
+	if (e == NULL) {
+		e = xcalloc(1, sizeof(*e));
+		e->tls_ca = xstrdup(tls_ca);
+		e->next = t->head;
+		t->head = e;
+	}
+	X509_STORE_free(e->store);
+	e->store = st;
+	e->built_ms = mono_ms();
+	if (X509_STORE_up_ref(st) != 1) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	return st;
+}
+
+#define SETOPT(o, v) do { if (curl_easy_setopt(e, (o), (v)) != CURLE_OK) goto fail; } while (0)
+
+struct http_xfer *
+http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
+    struct http_trust *trust, void *owner, char *err, size_t errsz)
+{
+	struct http_xfer *x = xcalloc(1, sizeof(*x));
+	const char *bundle;
+	CURL *e;
+	char *h;
+
+	x->owner = owner;
+	x->max_body = ep->max_body ? ep->max_body : CONF_DEFAULT_MAX_BODY;
+	snprintf(err, errsz, "cannot set up the HTTP request for %s", req->url);
+	if ((e = x->easy = curl_easy_init()) == NULL)
+		goto fail;
+	SETOPT(CURLOPT_PRIVATE, x);
+	SETOPT(CURLOPT_URL, req->url);
+	SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_USERAGENT, "trustwatch/" TW_VERSION);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SETOPT(CURLOPT_FOLLOWLOCATION, 1L);
+	SETOPT(CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
+	/* Every probe as a new user: no reused connection, DNS answer or TLS session. */
+	SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+	SETOPT(CURLOPT_FORBID_REUSE, 1L);
+	SETOPT(CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	SETOPT(CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ep->timeout_ms > 0)
+		SETOPT(CURLOPT_TIMEOUT_MS, (long)ep->timeout_ms);
+	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
+	SETOPT(CURLOPT_WRITEDATA, x);
+	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
+	SETOPT(CURLOPT_HEADERDATA, x);
+	/*
+	 * With a CA bundle file, the system store is that file alone (no CApath) so
+	 * that curl parses it once per multi instead of inside every handshake, which
+	 * would also inflate the tls timing.
+	 */
+	bundle = ca_bundle(e);
+	if (bundle != NULL)
+		SETOPT(CURLOPT_CAPATH, (char *)NULL);
+	if (ep->tls_ca != NULL) {
+		/*
+		 * System plus tls_ca: our own store, prepared in trust, handed to the
+		 * connection; curl loads nothing and caches nothing for this transfer,
+		 * so tls_ca never leaks into another endpoint's trust.
+		 */
+		if ((x->store = trust_get(trust, bundle, ep->tls_ca, err, errsz)) == NULL)
+			goto fail;
+		SETOPT(CURLOPT_CAINFO, (char *)NULL);
+		SETOPT(CURLOPT_CAPATH, (char *)NULL);
+		SETOPT(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+		SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+		SETOPT(CURLOPT_SSL_CTX_DATA, x);
+	}
+	if (req->post) {
+		SETOPT(CURLOPT_POST, 1L);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		SETOPT(CURLOPT_POSTFIELDS, req->body != NULL ? (char *)req->body : "");
+		x->headers = curl_slist_append(x->headers, "Expect:");
+	}
+	if (req->content_type != NULL) {
+		h = xasprintf("Content-Type: %s", req->content_type);
+		x->headers = curl_slist_append(x->headers, h);
+		free(h);
+	}
+	if (req->accept != NULL) {
+		h = xasprintf("Accept: %s", req->accept);
+		x->headers = curl_slist_append(x->headers, h);
+		free(h);
+	}
+	if (x->headers != NULL)
+		SETOPT(CURLOPT_HTTPHEADER, x->headers);
+	return x;
+fail:
+	http_xfer_free(x);
+	return NULL;
+}
+
+#undef SETOPT
+
+/* Returns the curl timer t (µs) in ms, or -1 when it was never reached. */
+static double
+timer_ms(CURL *e, CURLINFO what)
+{
+	curl_off_t us = 0;
+
+	if (curl_easy_getinfo(e, what, &us) != CURLE_OK || us <= 0)
+		return -1;
+	return (double)us / 1000.0;
+}
+
+static void
+fill_timings(struct http_xfer *x, CURLcode rc, double *t)
+{
+	double nl = timer_ms(x->easy, CURLINFO_NAMELOOKUP_TIME_T);
+	double co = timer_ms(x->easy, CURLINFO_CONNECT_TIME_T);
+	double ap = timer_ms(x->easy, CURLINFO_APPCONNECT_TIME_T);
+	double st = timer_ms(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
+	double tt = timer_ms(x->easy, CURLINFO_TOTAL_TIME_T);
+
+	for (int i = 0; i < PHASE__MAX; i++)
+		t[i] = -1;
+	if (rc != CURLE_COULDNT_RESOLVE_HOST && (nl >= 0 || co >= 0))
+		t[PHASE_DNS] = nl >= 0 ? nl : 0;
+	if (co >= 0)
+		t[PHASE_CONNECT] = co - (nl >= 0 ? nl : 0);
+	if (ap >= 0 && co >= 0)
+		t[PHASE_TLS] = ap - co;
+	if (st >= 0)
+		t[PHASE_TTFB] = st;
+	t[PHASE_TOTAL] = tt >= 0 ? tt : 0;
+	for (int i = 0; i < PHASE__MAX; i++)
+		if (t[i] < -0.5)
+			t[i] = -1;
+		else if (t[i] < 0)
+			t[i] = 0;	/* rounding between curl's timers */
+}
+
+static int
+is_tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_USE_SSL_FAILED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+is_network_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_QUIC_CONNECT_ERROR:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out)
+{
+	static const unsigned char empty[1];
+	const char *why = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
+	long code = 0, redirects = 0;
+	char *ct = NULL, *url = NULL;
+	double total;
+
+	memset(out, 0, sizeof(*out));
+	fill_timings(x, rc, out->timings);
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	if (x->tls_not_after_ms == 0 && rc == CURLE_OK)
+		note_peer_cert(x);
+	total = out->timings[PHASE_TOTAL];
+	if (!x->https_seen)
+		out->timings[PHASE_TLS] = -1;
+
+	out->resp.http_status = code;
+	out->resp.body = x->body.data != NULL ? x->body.data : empty;
+	out->resp.len = x->body.len;
+	out->resp.content_type = ct;
+	out->resp.effective_url = url != NULL ? url : "";
+	out->resp.redirects = (int)redirects;
+	out->resp.tls_not_after_ms = x->tls_not_after_ms;
+	out->resp.rtt_ms = total;
+
+	out->reason = REASON_OK;
+	if (x->body_too_large) {
+		out->reason = REASON_TOO_LARGE;
+		snprintf(out->message, sizeof(out->message),
+		    "response body exceeds %zu bytes after decoding", x->max_body);
+	} else if (x->hdr_too_large) {
+		out->reason = REASON_TOO_LARGE;
+		snprintf(out->message, sizeof(out->message),
+		    "response headers exceed %u bytes", HTTP_MAX_HEADER_BYTES);
+	} else if (rc == CURLE_OK) {
+		return;
+	} else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
+		out->reason = REASON_DNS;
+		snprintf(out->message, sizeof(out->message), "%s", why);
+	} else if (rc == CURLE_COULDNT_CONNECT || is_network_error(rc)) {
+		out->reason = REASON_CONNECT;
+		snprintf(out->message, sizeof(out->message), "%s", why);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		out->reason = REASON_TIMEOUT;
+		snprintf(out->message, sizeof(out->message), "no complete response within %.0f ms (%s)",
+		    total, why);
+	} else if (is_tls_error(rc)) {
+		out->reason = REASON_TLS;
+		snprintf(out->message, sizeof(out->message), "TLS: %s", why);
+	} else if (rc == CURLE_TOO_MANY_REDIRECTS) {
+		out->reason = REASON_HTTP_STATUS;
+		snprintf(out->message, sizeof(out->message),
+		    "more than %d redirects (last HTTP status %ld)", HTTP_MAX_REDIRECTS, code);
+	} else if ((rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) &&
+	    code >= 300 && code < 400) {
+		out->reason = REASON_HTTP_STATUS;
+		snprintf(out->message, sizeof(out->message),
+		    "HTTP status %ld redirects to a URL that is not http or https (%s)", code, why);
+	} else if (rc == CURLE_BAD_CONTENT_ENCODING) {
+		out->reason = REASON_MALFORMED;
+		snprintf(out->message, sizeof(out->message), "undecodable response body: %s", why);
+	} else {
+		out->reason = REASON_INTERNAL;
+		snprintf(out->message, sizeof(out->message), "%s", why);
+	}
+}
+
+void
+http_xfer_free(struct http_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy != NULL)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	X509_STORE_free(x->store);
+	buf_free(&x->body);
+	free(x);
+}

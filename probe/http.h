@@ -1,0 +1,74 @@
+/*
+ * HTTP transport helpers for the engine: one libcurl easy handle per request, set up
+ * the way every probe is sent (fresh connection, http/https only, at most 5 redirects,
+ * decoded body capped after decoding, headers capped, full TLS verification with the
+ * system store plus the endpoint's tls_ca), and the translation of curl's outcome into
+ * our reason codes and phase timings.
+ * Internal to probe/: CURLcode and CURL handles never leave this directory.
+ */
+#ifndef TW_HTTP_H
+#define TW_HTTP_H
+
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "probe.h"
+#include "../core/util.h"
+
+#define HTTP_MAX_REDIRECTS	5
+#define HTTP_MAX_HEADER_BYTES	(64u * 1024)	/* per response, all header lines */
+#define HTTP_TRUST_TTL_MS	(24 * 3600 * 1000)	/* trust stores are rebuilt daily */
+
+/*
+ * Trust stores for endpoints with tls_ca (system store plus tls_ca), built on first
+ * use and shared by every later connection to such an endpoint until the TTL passes.
+ */
+struct http_trust;
+struct http_trust *http_trust_new(void);
+/* http_trust_free(NULL) is a no-op; transfers keep their own store references. */
+void http_trust_free(struct http_trust *);
+
+/* One request in flight. */
+struct http_xfer {
+	CURL		*easy;			/* owned */
+	void		*owner;			/* borrowed, CURLOPT_PRIVATE is this xfer */
+	int		 https_seen;		/* a TLS session was established */
+	struct buf	 body;			/* decoded body, NUL-terminated */
+	size_t		 max_body;
+	size_t		 hdr_bytes;		/* header bytes of the current response */
+	int		 body_too_large;
+	int		 hdr_too_large;
+	int64_t		 tls_not_after_ms;	/* earliest leaf expiry seen, 0 = none */
+	struct curl_slist *headers;		/* owned */
+	X509_STORE	*store;			/* owned reference: system plus tls_ca, or NULL */
+	char		 errbuf[CURL_ERROR_SIZE];
+};
+
+/* What a finished request produced, in our terms. */
+struct http_outcome {
+	enum reason	 reason;		/* REASON_OK when the exchange completed */
+	char		 message[CURL_ERROR_SIZE + 128];
+	double		 timings[PHASE__MAX];	/* ms, < 0 = not reached */
+	struct probe_response resp;		/* borrowed from the xfer, valid until http_xfer_free */
+};
+
+/* Initialises libcurl once per process; returns 0 or -1. */
+int http_global_init(void);
+
+/*
+ * Returns a new transfer for req on ep, owned by the caller (http_xfer_free), or NULL
+ * with a reason for the failure in err (errsz bytes).
+ * trust (borrowed, may be NULL: no sharing) caches tls_ca stores.
+ * owner is stored for the caller and never touched.
+ */
+struct http_xfer *http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
+    struct http_trust *trust, void *owner, char *err, size_t errsz);
+
+/* Translates the finished transfer's curl code rc into out (borrowing from x). */
+void http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out);
+
+/* Frees x and everything it owns. http_xfer_free(NULL) is a no-op. */
+void http_xfer_free(struct http_xfer *x);
+
+#endif
