@@ -248,8 +248,9 @@ tsa_d2i_ess_v2(void *a, const unsigned char **p, long len)
 }
 
 /*
- * Checks that the ESS signing-certificate attribute (v1 and/or v2) names chain[0]
- * first and that every other reference is in the chain (RFC 2634, RFC 5035).
+ * Checks that the ESS signing-certificate attribute (v1 and/or v2, each on its own)
+ * names the signer, chain[0], first and that every reference matches a certificate of
+ * the verified chain, by hash and by issuerSerial when present (RFC 2634, RFC 5035).
  */
 static void
 tsa_check_ess(CMS_SignerInfo *si, STACK_OF(X509) *chain, struct result *r)
