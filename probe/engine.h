@@ -4,7 +4,12 @@
  * Each probe uses a fresh connection. Transport failures are mapped to dns, connect,
  * tls, timeout, too_large, http_status (redirects) before a kind sees the response;
  * after the kind's evaluation the engine adds tls_expiring (tls_min_days) and slow
- * (degraded_after) and fills timings and the login-style details (tls_days_left, redirects).
+ * (degraded_after) and fills timings and the login-style details (tls_days_left,
+ * tls_not_after, redirects: always for login, for other kinds when > 0).
+ * Timings of a probe with several requests (OIDC: discovery then JWKS): dns, connect,
+ * tls and ttfb of the first request, total = the sum of every request's total.
+ * tls_days_left is for the earliest-expiring leaf certificate seen over all requests
+ * and redirect hops.
  */
 #ifndef TW_ENGINE_H
 #define TW_ENGINE_H
@@ -18,7 +23,9 @@ struct engine;
 
 /*
  * Called once per finished probe with the result, owned by the engine and valid only
- * during the call (use result_move to keep it).
+ * during the call (use result_move to keep it). Always called from the event loop,
+ * or from engine_cancel_all/engine_free; never from inside engine_submit.
+ * It may submit more probes; it must not call engine_free.
  */
 typedef void engine_done_fn(struct result *r, void *arg);
 
