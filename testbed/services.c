@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,13 @@ static void
 dispatch(struct evhttp_request *req, void *arg)
 {
 	struct tb_service *svc = arg;
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con != NULL ? evhttp_connection_get_bufferevent(con) : NULL;
+	int one = 1;
 
+	/* The reply goes out in several writes (TLS records): no Nagle delay between them. */
+	if (bev != NULL && bufferevent_getfd(bev) >= 0)
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (svc_pre(svc, req))
 		return;
 	switch (svc->kind) {
