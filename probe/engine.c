@@ -292,7 +292,12 @@ job_transfer_done(struct job *j, CURLcode rc)
 	    out.resp.tls_not_after_ms < j->tls_not_after_ms))
 		j->tls_not_after_ms = out.resp.tls_not_after_ms;
 	if (out.reason != REASON_OK) {
-		result_flag(&j->r, out.reason, "%s", out.message);
+		if (j->req.failure_reason != REASON_OK)
+			result_flag(&j->r, j->req.failure_reason, "%s: %s (%s)",
+			    j->req.what ? j->req.what : "request", out.message,
+			    reason_names[out.reason]);
+		else
+			result_flag(&j->r, out.reason, "%s", out.message);
 		job_end(j, 1);
 		return;
 	}

@@ -149,6 +149,8 @@ login_finish_page(struct login_state *st, const struct conf_endpoint *ep,
 	st->jwks_uri = jwks_uri;
 	next->url = xstrdup(jwks_uri);
 	next->accept = ACCEPT_JWKS;
+	next->failure_reason = REASON_OIDC_INVALID;
+	next->what = "JWKS";
 	return 1;
 }
 

@@ -26,6 +26,13 @@ struct probe_request {
 	size_t		 body_len;
 	const char	*content_type;	/* static string or NULL */
 	const char	*accept;	/* static string or NULL */
+	/*
+	 * The reason a transport failure of this request is reported as; REASON_OK keeps the
+	 * transport's own (dns, connect, tls, timeout, ...). The OIDC JWKS fetch sets
+	 * oidc_invalid: SPEC §3 calls a JWKS that cannot be fetched an invalid OIDC setup.
+	 */
+	enum reason	 failure_reason;
+	const char	*what;		/* static label for messages ("JWKS"), or NULL */
 };
 
 /* The transport's answer to a probe_request, handed to the kind when the exchange completed. */

@@ -743,6 +743,28 @@ login_probe_of_http_200_is_up_with_timings(void **st)
 }
 
 static void
+jwks_that_cannot_be_fetched_is_oidc_invalid_not_a_transport_reason(void **st)
+{
+	static const char doc[] = "{\"issuer\":\"https://idp.example\","
+	    "\"authorization_endpoint\":\"https://idp.example/auth\","
+	    "\"jwks_uri\":\"http://127.0.0.1:1/keys\"}";
+	struct ep_buf b;
+	struct result r;
+	struct conf_endpoint *ep;
+
+	(void)st;
+	httpd_set_blob(plain, doc, sizeof(doc) - 1);
+	ep = ep_make(&b, plain, "/blob");
+	ep->expect.oidc = true;
+	ep->expect.issuer = "https://idp.example";
+	probe(ep, NULL, &r);
+	assert_reason(&r, REASON_OIDC_INVALID);
+	assert_non_null(strstr(r.message, "JWKS"));
+	assert_non_null(strstr(r.message, "(connect)"));
+	result_clear(&r);
+}
+
+static void
 login_probe_over_https_with_a_week_left_is_tls_expiring(void **st)
 {
 	struct ep_buf b;
@@ -806,6 +828,7 @@ main(void)
 		cmocka_unit_test(engine_free_with_probes_in_flight_releases_everything),
 		cmocka_unit_test(login_probe_of_http_200_is_up_with_timings),
 		cmocka_unit_test(login_probe_over_https_with_a_week_left_is_tls_expiring),
+		cmocka_unit_test(jwks_that_cannot_be_fetched_is_oidc_invalid_not_a_transport_reason),
 		cmocka_unit_test(probe_run_once_fills_every_result_in_order),
 	};
 

@@ -108,6 +108,17 @@ case_ tsa nonce_wrong down nonce_mismatch
 case_ tsa wrong_policy down policy_mismatch
 case_ tsa clock_skew=30 down clock_skew
 
+# A full probe cycle of every kind leaks nothing under valgrind (plain build only: the
+# sanitizer build has its own leak checker).
+if command -v valgrind >/dev/null 2>&1 && ! echo "$TW_BIN" | grep -q asan; then
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+	    "$TW_BIN" probe -c "$cfg" --only p1 >/dev/null 2>"$work/valgrind.log"
+	rc=$?
+	[ "$rc" -eq 0 ] && ok "valgrind: a full probe cycle of every kind is clean" ||
+	    not_ok "valgrind: rc $rc: $(cat "$work/valgrind.log")"
+fi
+
 # Usage errors are exit 3, and results were stored (the database has them).
 "$TW_BIN" probe -c "$cfg" --only nosuch >/dev/null 2>&1; rc=$?
 [ "$rc" -eq 3 ] && ok "unknown --only target exits 3" || not_ok "unknown --only: rc $rc"

@@ -110,6 +110,10 @@ route(struct conn *c, const char *path)
 		memset(b, 'a', (size_t)n);
 		respond(c, 200, "Content-Type: text/plain\r\n", b, (size_t)n);
 		free(b);
+	} else if (strcmp(path, "/blob") == 0) {
+		pthread_mutex_lock(&h->mu);
+		respond(c, 200, "Content-Type: application/json\r\n", h->blob, h->bloblen);
+		pthread_mutex_unlock(&h->mu);
 	} else if (strcmp(path, "/gzip") == 0) {
 		pthread_mutex_lock(&h->mu);
 		respond(c, 200, "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n",

@@ -6,6 +6,7 @@
  *   /status/N        status N, empty body
  *   /big/N           200 with N bytes of 'a'
  *   /gzip            200, Content-Encoding: gzip, the blob given to httpd_set_blob
+ *   /blob            200 application/json, the blob given to httpd_set_blob, as is
  *   /redirect/N      302 to /redirect/N-1; /redirect/0 is 200
  *   /redirect-to/U   302 to U (the rest of the path, verbatim)
  *   /hang            reads the request and never answers (until the client or the server quits)
