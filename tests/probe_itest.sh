@@ -115,7 +115,8 @@ if command -v valgrind >/dev/null 2>&1 && ! echo "$TW_BIN" | grep -q asan; then
 	    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	    "$TW_BIN" probe -c "$cfg" --only p1 >/dev/null 2>"$work/valgrind.log"
 	rc=$?
-	[ "$rc" -eq 0 ] && ok "valgrind: a full probe cycle of every kind is clean" ||
+	# Under valgrind probes are slow (degraded is fine); 99 is valgrind's error exit.
+	[ "$rc" -le 2 ] && ok "valgrind: a full probe cycle of every kind is clean (rc $rc)" ||
 	    not_ok "valgrind: rc $rc: $(cat "$work/valgrind.log")"
 fi
 
