@@ -98,6 +98,145 @@ struct store_incident {
 int store_each_incident(struct store *, const char *provider, int64_t since_ms,
     int (*fn)(const struct store_incident *, void *), void *arg);
 
+/* One incident with everything a page or a mail needs; strings borrowed as above. */
+int store_get_incident(struct store *, int64_t id,
+    int (*fn)(const struct store_incident *, void *), void *arg);	/* 1 found, 0 not, -1 error */
+
+/*
+ * Adds an operator note to incident id at t_ms. Returns 0, 1 when there is no such
+ * incident, -1 on error.
+ */
+int store_add_note(struct store *, int64_t incident, int64_t t_ms, const char *text);
+
+struct store_note {
+	int64_t		 id;
+	int64_t		 incident;
+	int64_t		 time_ms;
+	const char	*text;		/* borrowed */
+};
+/* Calls fn for each note of incident (0 = every incident), oldest first. */
+int store_each_note(struct store *, int64_t incident,
+    int (*fn)(const struct store_note *, void *), void *arg);
+
+/* The current state of an endpoint, as kept with its latest result. */
+struct store_endpoint_state {
+	int64_t		 id;
+	const char	*provider;
+	const char	*endpoint;
+	const char	*kind;
+	int64_t		 last_time_ms;	/* -1 when never probed */
+	enum status	 status;
+	enum reason	 reason;
+	bool		 maintenance;
+	const char	*message;	/* NULL when none */
+	const char	*details;	/* JSON text of the latest details, NULL when none */
+	double		 timings[PHASE__MAX];
+	int64_t		 open_incident;	/* 0 when none */
+};
+/* Calls fn for every endpoint ever stored (provider NULL = all), by provider and endpoint. */
+int store_each_endpoint(struct store *, const char *provider,
+    int (*fn)(const struct store_endpoint_state *, void *), void *arg);
+
+/*
+ * Rollups, maintained incrementally by store_add_results: per endpoint and day (in the
+ * time zone set with store_set_timezone, default UTC) and per endpoint and hour (UTC,
+ * kept for store_prune's hourly window). Each result accounts for its endpoint's
+ * interval of observed time.
+ */
+struct store_rollup {
+	const char	*provider;
+	const char	*endpoint;
+	const char	*kind;
+	const char	*day;		/* "YYYY-MM-DD" (daily) */
+	int64_t		 hour_ms;	/* start of the hour, epoch ms (hourly) */
+	int64_t		 checks, up, degraded, down, maintenance;
+	int64_t		 up_ms, degraded_ms, down_ms, maintenance_ms;
+	double		 p50_ms, p95_ms, p99_ms;	/* of total, < 0 when no timing */
+	double		 uptime_pct;	/* (up + degraded) / (observed - maintenance), < 0 when none */
+};
+
+/* Sets the IANA time zone days are cut in (NULL = UTC). */
+void store_set_timezone(struct store *, const char *tz);
+
+/* Calls fn for each daily rollup with from_day <= day <= to_day ("YYYY-MM-DD"), by provider, endpoint, day. */
+int store_each_daily(struct store *, const char *from_day, const char *to_day,
+    const char *provider, int (*fn)(const struct store_rollup *, void *), void *arg);
+
+/* Calls fn for each hourly rollup with from_ms <= hour < to_ms, by provider, endpoint, hour. */
+int store_each_hourly(struct store *, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_rollup *, void *), void *arg);
+
+/*
+ * Sums the rollups of provider/endpoint over [from_ms, to_ms) (hourly where kept, else
+ * daily) into *out (strings unset). Returns 0 or -1.
+ */
+int store_uptime(struct store *, const char *provider, const char *endpoint,
+    int64_t from_ms, int64_t to_ms, struct store_rollup *out);
+
+/*
+ * Deletes raw results older than results_before_ms and hourly rollups older than
+ * hourly_before_ms; daily rollups and incidents are kept forever. Returns rows deleted or -1.
+ */
+int64_t store_prune(struct store *, int64_t results_before_ms, int64_t hourly_before_ms);
+
+/*
+ * The alert outbox. Mail is queued in the store first, so an SMTP outage or a restart
+ * delays mail but never loses it; (incident, event) is unique, so it is never queued twice.
+ */
+enum store_alert_event {
+	ALERT_OPENED,
+	ALERT_RESOLVED,
+	ALERT_REMINDER,
+	ALERT__MAX
+};
+
+/* An incident whose opened/resolved/reminder mail is due to be queued. */
+struct store_alert_due {
+	enum store_alert_event	 event;
+	char			 event_key[32];	/* "opened", "resolved", "reminder-N" */
+	int64_t			 incident;
+};
+
+/*
+ * Calls fn for every incident transition not queued yet: opened (not yet queued),
+ * resolved (not yet queued), and, for incidents open longer than remind_every_ms since
+ * the last mail, a reminder. Returns 0 or -1.
+ */
+int store_each_alert_due(struct store *, int64_t now_ms, int64_t remind_every_ms,
+    int (*fn)(const struct store_alert_due *, void *), void *arg);
+
+/*
+ * Queues a mail for (incident, event_key). Returns 0, 1 when it was queued before
+ * (nothing done), -1 on error.
+ */
+int store_outbox_add(struct store *, int64_t incident, const char *event_key,
+    const char *recipients, const char *subject, const char *body, int64_t now_ms);
+
+struct store_mail {
+	int64_t		 id;
+	int64_t		 incident;
+	const char	*event_key;
+	const char	*recipients;	/* comma-separated */
+	const char	*subject;
+	const char	*body;
+	int		 attempts;
+	int64_t		 created_ms;
+};
+
+/* Calls fn for each queued mail due at now_ms (not sent, not given up), oldest first. */
+int store_each_mail_due(struct store *, int64_t now_ms,
+    int (*fn)(const struct store_mail *, void *), void *arg);
+
+/* Marks mail id sent at now_ms. */
+int store_mail_sent(struct store *, int64_t id, int64_t now_ms);
+
+/*
+ * Records a failed attempt: retried at next_attempt_ms, or given up (failed) when
+ * give_up is set. error is kept for the log and the page.
+ */
+int store_mail_failed(struct store *, int64_t id, const char *error, int64_t next_attempt_ms,
+    bool give_up);
+
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);
 
