@@ -155,6 +155,7 @@ main(int argc, char **argv)
 	const char *dir = NULL, *config = NULL, *timeline = NULL;
 	int ch, nprov = 1, base_port = 0, control_port = 0, rc = 1;
 	struct event *sigint = NULL, *sigterm = NULL;
+	struct event_config *evcfg;
 	ASN1_OBJECT *oid;
 
 	tb = &state;
@@ -190,7 +191,13 @@ main(int argc, char **argv)
 	if (unlink(config) != 0 && errno != ENOENT)
 		fprintf(stderr, "trustwatch-testbed: %s: %s\n", config, strerror(errno));
 	tb->started_ms = mono_ms();
-	if ((tb->base = event_base_new()) == NULL)
+	/* Precise timers: slow=MS must not answer a few ms early (coarse monotonic clock). */
+	if ((evcfg = event_config_new()) == NULL)
+		return 1;
+	event_config_set_flag(evcfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	tb->base = event_base_new_with_config(evcfg);
+	event_config_free(evcfg);
+	if (tb->base == NULL)
 		return 1;
 	if (start(dir, nprov, base_port, control_port, timeline) != 0 ||
 	    config_write(config) != 0)
