@@ -49,6 +49,14 @@ void rfc3339_format(int64_t ms, char *out, size_t outsz);
 /* Same, to whole seconds ("2026-12-17T08:00:00Z"). */
 void rfc3339_format_s(int64_t ms, char *out, size_t outsz);
 
+/*
+ * Selects the IANA time zone used by tz_day/tz_localtime for the whole process
+ * (NULL or "UTC" = UTC). Independent of installed locales.
+ */
+void tz_use(const char *tz);
+/* Writes the local date of ms ("YYYY-MM-DD") in the selected zone into out (>= 11 bytes). */
+void tz_day(int64_t ms, char *out, size_t outsz);
+
 /* Reads a whole file (at most max bytes) into a malloc'd buffer; returns 0 or -1 with errno. */
 int file_read(const char *path, size_t max, unsigned char **data, size_t *len);
 

@@ -210,6 +210,7 @@ cmd_probe(int argc, char **argv)
 		goto out;
 	}
 	store_set_incident_policy(st, c->incidents.open_after, c->incidents.close_after);
+	store_set_timezone(st, c->report.timezone);
 	if (probe_global_init() != 0) {
 		cli_warn("probe: cannot initialise the HTTP transport");
 		rc = EXIT_USAGE;

@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "incidents.h"
-#include "store.h"
+#include "sqlite_int.h"
 #include "../core/config.h"
 #include "../core/util.h"
 
@@ -46,8 +43,11 @@ static const char *const migrations[] = {
 	"  ep INTEGER NOT NULL REFERENCES endpoints(id),"
 	"  start INTEGER NOT NULL, end INTEGER,"
 	"  worst TEXT NOT NULL, reasons TEXT NOT NULL, message TEXT,"
-	"  last_reminder INTEGER);"
+	"  notified_open INTEGER, notified_resolved INTEGER,"
+	"  reminders INTEGER NOT NULL DEFAULT 0, last_mail INTEGER);"
 	"CREATE INDEX incidents_by_ep ON incidents (ep, start);"
+	"CREATE INDEX incidents_unnotified ON incidents (id)"
+	"  WHERE notified_open IS NULL OR (end IS NOT NULL AND notified_resolved IS NULL) OR end IS NULL;"
 	"CREATE TABLE incident_notes ("
 	"  id INTEGER PRIMARY KEY,"
 	"  incident INTEGER NOT NULL REFERENCES incidents(id),"
@@ -55,13 +55,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX incident_notes_by_incident ON incident_notes (incident);"
 	"CREATE TABLE daily ("
 	"  ep INTEGER NOT NULL, day TEXT NOT NULL,"
-	"  checks INTEGER NOT NULL DEFAULT 0, up INTEGER NOT NULL DEFAULT 0,"
-	"  degraded INTEGER NOT NULL DEFAULT 0, down INTEGER NOT NULL DEFAULT 0,"
-	"  maintenance INTEGER NOT NULL DEFAULT 0,"
-	"  up_ms INTEGER NOT NULL DEFAULT 0, degraded_ms INTEGER NOT NULL DEFAULT 0,"
-	"  down_ms INTEGER NOT NULL DEFAULT 0, maintenance_ms INTEGER NOT NULL DEFAULT 0,"
+	"  checks INTEGER NOT NULL, up INTEGER NOT NULL, degraded INTEGER NOT NULL,"
+	"  down INTEGER NOT NULL, maintenance INTEGER NOT NULL,"
+	"  up_ms INTEGER NOT NULL, degraded_ms INTEGER NOT NULL,"
+	"  down_ms INTEGER NOT NULL, maintenance_ms INTEGER NOT NULL,"
 	"  latency BLOB,"
 	"  PRIMARY KEY (ep, day)) WITHOUT ROWID;"
+	"CREATE TABLE hourly ("
+	"  ep INTEGER NOT NULL, hour INTEGER NOT NULL,"
+	"  checks INTEGER NOT NULL, up INTEGER NOT NULL, degraded INTEGER NOT NULL,"
+	"  down INTEGER NOT NULL, maintenance INTEGER NOT NULL,"
+	"  up_ms INTEGER NOT NULL, degraded_ms INTEGER NOT NULL,"
+	"  down_ms INTEGER NOT NULL, maintenance_ms INTEGER NOT NULL,"
+	"  latency BLOB,"
+	"  PRIMARY KEY (ep, hour)) WITHOUT ROWID;"
 	"CREATE TABLE outbox ("
 	"  id INTEGER PRIMARY KEY,"
 	"  created INTEGER NOT NULL, incident INTEGER REFERENCES incidents(id),"
@@ -73,34 +80,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;",
 };
 
-#define EP_CACHE	256
-
-struct store {
-	sqlite3		*db;
-	struct {
-		const void	*ep;		/* the conf_endpoint the id was looked up for */
-		char		*provider;
-		char		*endpoint;
-		int64_t		 id;
-		bool		 have_state;	/* is/open_id mirror the database */
-		struct incident_state is;
-		int64_t		 open_id;
-	} cache[EP_CACHE];
-	char		*err;
-	sqlite3_stmt	*ins_result;
-	sqlite3_stmt	*upd_endpoint;
-	sqlite3_stmt	*sel_endpoint;
-	sqlite3_stmt	*ins_endpoint;
-	sqlite3_stmt	*sel_state;
-	sqlite3_stmt	*upd_state;
-	sqlite3_stmt	*ins_incident;
-	sqlite3_stmt	*upd_incident;
-	int		 open_after;
-	int		 close_after;
-};
-
-static void
-set_err(struct store *s, const char *what)
+void
+sq_set_err(struct store *s, const char *what)
 {
 	free(s->err);
 	s->err = xasprintf("%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
@@ -112,8 +93,8 @@ store_error(const struct store *s)
 	return s->err ? s->err : "no error";
 }
 
-static int
-exec(struct store *s, const char *sql)
+int
+sq_exec(struct store *s, const char *sql)
 {
 	char *msg = NULL;
 
@@ -147,7 +128,7 @@ migrate(struct store *s)
 	int v = store_schema_version(s);
 
 	if (v < 0) {
-		set_err(s, "reading the schema version");
+		sq_set_err(s, "reading the schema version");
 		return -1;
 	}
 	if (v > STORE_SCHEMA_VERSION) {
@@ -160,19 +141,19 @@ migrate(struct store *s)
 		char pragma[64];
 
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
-		if (exec(s, "BEGIN IMMEDIATE;") != 0)
+		if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
 			return -1;
-		if (exec(s, migrations[v]) != 0 || exec(s, pragma) != 0) {
+		if (sq_exec(s, migrations[v]) != 0 || sq_exec(s, pragma) != 0) {
 			char *e = s->err;
 
 			s->err = NULL;
-			exec(s, "ROLLBACK;");
+			sq_exec(s, "ROLLBACK;");
 			free(s->err);
 			s->err = xasprintf("migrating the schema to v%d: %s", v + 1, e);
 			free(e);
 			return -1;
 		}
-		if (exec(s, "COMMIT;") != 0)
+		if (sq_exec(s, "COMMIT;") != 0)
 			return -1;
 	}
 	return 0;
@@ -182,7 +163,7 @@ static int
 prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 {
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
-		set_err(s, "preparing a statement");
+		sq_set_err(s, "preparing a statement");
 		return -1;
 	}
 	return 0;
@@ -194,6 +175,7 @@ store_open(const char *path, char **err)
 	struct store *s = xcalloc(1, sizeof(*s));
 
 	*err = NULL;
+	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
 	s->open_after = 3;
 	s->close_after = 2;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -205,9 +187,9 @@ store_open(const char *path, char **err)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (exec(s, "PRAGMA journal_mode = WAL;") != 0 ||
-	    exec(s, "PRAGMA synchronous = NORMAL;") != 0 ||
-	    exec(s, "PRAGMA foreign_keys = ON;") != 0 ||
+	if (sq_exec(s, "PRAGMA journal_mode = WAL;") != 0 ||
+	    sq_exec(s, "PRAGMA synchronous = NORMAL;") != 0 ||
+	    sq_exec(s, "PRAGMA foreign_keys = ON;") != 0 ||
 	    migrate(s) != 0 ||
 	    prepare(s, &s->ins_result,
 	    "INSERT OR REPLACE INTO results (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
@@ -257,6 +239,9 @@ store_close(struct store *s)
 		free(s->cache[i].provider);
 		free(s->cache[i].endpoint);
 	}
+	sq_rollup_discard(s);
+	free(s->acc);
+	free(s->tz);
 	free(s->err);
 	free(s);
 }
@@ -271,7 +256,7 @@ store_endpoint_id(struct store *s, const char *provider, const char *endpoint, c
 	sqlite3_bind_text(s->ins_endpoint, 2, endpoint, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->ins_endpoint, 3, kind, -1, SQLITE_STATIC);
 	if (sqlite3_step(s->ins_endpoint) != SQLITE_DONE) {
-		set_err(s, "recording an endpoint");
+		sq_set_err(s, "recording an endpoint");
 		sqlite3_reset(s->ins_endpoint);
 		return -1;
 	}
@@ -282,7 +267,7 @@ store_endpoint_id(struct store *s, const char *provider, const char *endpoint, c
 	if (sqlite3_step(s->sel_endpoint) == SQLITE_ROW)
 		id = sqlite3_column_int64(s->sel_endpoint, 0);
 	else
-		set_err(s, "looking up an endpoint");
+		sq_set_err(s, "looking up an endpoint");
 	sqlite3_reset(s->sel_endpoint);
 	return id;
 }
@@ -313,7 +298,7 @@ feed_incident(struct store *s, int64_t id, const struct result *r, bool maint)
 	sqlite3_reset(s->sel_state);
 	sqlite3_bind_int64(s->sel_state, 1, id);
 	if (sqlite3_step(s->sel_state) != SQLITE_ROW) {
-		set_err(s, "reading incident state");
+		sq_set_err(s, "reading incident state");
 		sqlite3_reset(s->sel_state);
 		return -1;
 	}
@@ -348,7 +333,7 @@ feed:
 		rc = sqlite3_step(s->ins_incident);
 		sqlite3_reset(s->ins_incident);
 		if (rc != SQLITE_DONE) {
-			set_err(s, "opening an incident");
+			sq_set_err(s, "opening an incident");
 			return -1;
 		}
 		open_id = sqlite3_last_insert_rowid(s->db);
@@ -364,7 +349,7 @@ feed:
 		rc = sqlite3_step(s->upd_incident);
 		sqlite3_reset(s->upd_incident);
 		if (rc != SQLITE_DONE) {
-			set_err(s, "updating an incident");
+			sq_set_err(s, "updating an incident");
 			return -1;
 		}
 	}
@@ -393,14 +378,12 @@ feed:
 	rc = sqlite3_step(s->upd_state);
 	sqlite3_reset(s->upd_state);
 	if (rc != SQLITE_DONE) {
-		set_err(s, "saving incident state");
+		sq_set_err(s, "saving incident state");
 		return -1;
 	}
 	return 0;
 }
 
-/* The packed result code: reason in the low 6 bits, the maintenance flag above. */
-#define CODE_MAINT	64
 
 static void
 bind_timing(sqlite3_stmt *st, int col, double ms)
@@ -469,10 +452,11 @@ add_one(struct store *s, const struct store_item *it, bool latest)
 	rc = sqlite3_step(s->ins_result);
 	sqlite3_reset(s->ins_result);
 	if (rc != SQLITE_DONE) {
-		set_err(s, "storing a result");
+		sq_set_err(s, "storing a result");
 		free(details);
 		return -1;
 	}
+	sq_rollup_add(s, id, ep->interval_ms, r, it->maintenance);
 	if (!latest && ep->kind != KIND_CRL) {
 		free(details);
 		return feed_incident(s, id, r, it->maintenance);
@@ -493,10 +477,29 @@ add_one(struct store *s, const struct store_item *it, bool latest)
 	sqlite3_clear_bindings(s->upd_endpoint);
 	free(details);
 	if (rc != SQLITE_DONE) {
-		set_err(s, "updating an endpoint");
+		sq_set_err(s, "updating an endpoint");
 		return -1;
 	}
 	return feed_incident(s, id, r, it->maintenance);
+}
+
+/* Rolls the batch back, keeping the first error, and forgets what the batch cached. */
+static int
+batch_abort(struct store *s)
+{
+	char *e = s->err;
+
+	s->err = NULL;
+	sq_exec(s, "ROLLBACK;");
+	free(s->err);
+	s->err = e;
+	sq_rollup_discard(s);
+	/* Ids and incident states seen inside the rolled-back transaction are gone. */
+	for (size_t j = 0; j < EP_CACHE; j++) {
+		s->cache[j].ep = NULL;
+		s->cache[j].have_state = false;
+	}
+	return -1;
 }
 
 int
@@ -517,27 +520,17 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		} else
 			last[h] = SIZE_MAX;
 	}
-	if (exec(s, "BEGIN IMMEDIATE;") != 0)
+	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		size_t h = ((uintptr_t)items[i].r->ep >> 4) % EP_CACHE;
 
-		if (add_one(s, &items[i], last[h] == i || last[h] == SIZE_MAX) != 0) {
-			char *e = s->err;
-
-			s->err = NULL;
-			exec(s, "ROLLBACK;");
-			free(s->err);
-			s->err = e;
-			/* Ids created inside the rolled-back transaction are gone. */
-			for (size_t j = 0; j < EP_CACHE; j++) {
-				s->cache[j].ep = NULL;
-				s->cache[j].have_state = false;
-			}
-			return -1;
-		}
+		if (add_one(s, &items[i], last[h] == i || last[h] == SIZE_MAX) != 0)
+			return batch_abort(s);
 	}
-	return exec(s, "COMMIT;");
+	if (sq_rollup_flush(s) != 0 || sq_exec(s, "COMMIT;") != 0)
+		return batch_abort(s);
+	return 0;
 }
 
 char *
@@ -548,7 +541,7 @@ store_last_crl_number(struct store *s, const char *provider, const char *endpoin
 
 	if (sqlite3_prepare_v2(s->db, "SELECT crl_number FROM endpoints"
 	    " WHERE provider = ?1 AND endpoint = ?2", -1, &st, NULL) != SQLITE_OK) {
-		set_err(s, "reading the last CRL number");
+		sq_set_err(s, "reading the last CRL number");
 		return NULL;
 	}
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
@@ -559,125 +552,6 @@ store_last_crl_number(struct store *s, const char *provider, const char *endpoin
 	return num;
 }
 
-int
-store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
-    int (*fn)(const struct store_row *, void *), void *arg)
-{
-	sqlite3_stmt *st;
-	int rc;
 
-	if (sqlite3_prepare_v2(s->db,
-	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
-	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
-	    " WHERE r.t >= ?1 AND r.t < ?2 AND (?3 IS NULL OR e.provider = ?3)"
-	    " ORDER BY e.provider, e.endpoint, r.t", -1, &st, NULL) != SQLITE_OK) {
-		set_err(s, "querying results");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, from_ms);
-	sqlite3_bind_int64(st, 2, to_ms);
-	if (provider != NULL)
-		sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_row row;
-		int code = sqlite3_column_int(st, 4);
 
-		row.time_ms = sqlite3_column_int64(st, 0);
-		row.provider = (const char *)sqlite3_column_text(st, 1);
-		row.endpoint = (const char *)sqlite3_column_text(st, 2);
-		row.kind = (const char *)sqlite3_column_text(st, 3);
-		row.reason = (enum reason)(code & (CODE_MAINT - 1));
-		if (row.reason >= REASON__MAX)
-			row.reason = REASON_INTERNAL;
-		row.status = reason_status(row.reason);
-		row.maintenance = (code & CODE_MAINT) != 0;
-		for (int p = 0; p < PHASE__MAX; p++)
-			row.timings[p] = sqlite3_column_type(st, 5 + p) == SQLITE_NULL ? -1 :
-			    sqlite3_column_int64(st, 5 + p) / 10.0;
-		row.message = (const char *)sqlite3_column_text(st, 10);
-		row.details = (const char *)sqlite3_column_text(st, 11);
-		if (fn(&row, arg) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		set_err(s, "reading results");
-		return -1;
-	}
-	return 0;
-}
 
-int64_t
-store_count_results(struct store *s)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM results", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-int
-store_integrity_check(struct store *s)
-{
-	sqlite3_stmt *st;
-	int ok = -1;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0)
-		ok = 0;
-	sqlite3_finalize(st);
-	return ok;
-}
-
-int
-store_each_incident(struct store *s, const char *provider, int64_t since_ms,
-    int (*fn)(const struct store_incident *, void *), void *arg)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db,
-	    "SELECT i.id, e.provider, e.endpoint, e.kind, i.start, i.end, i.worst, i.reasons,"
-	    " i.message FROM incidents i JOIN endpoints e ON e.id = i.ep"
-	    " WHERE (?1 IS NULL OR e.provider = ?1) AND (i.end IS NULL OR i.end >= ?2)"
-	    " ORDER BY i.start, i.id", -1, &st, NULL) != SQLITE_OK) {
-		set_err(s, "querying incidents");
-		return -1;
-	}
-	if (provider != NULL)
-		sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since_ms);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_incident inc;
-
-		inc.id = sqlite3_column_int64(st, 0);
-		inc.provider = (const char *)sqlite3_column_text(st, 1);
-		inc.endpoint = (const char *)sqlite3_column_text(st, 2);
-		inc.kind = (const char *)sqlite3_column_text(st, 3);
-		inc.start_ms = sqlite3_column_int64(st, 4);
-		inc.end_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(st, 5);
-		inc.worst = (const char *)sqlite3_column_text(st, 6);
-		inc.reasons = (const char *)sqlite3_column_text(st, 7);
-		inc.message = (const char *)sqlite3_column_text(st, 8);
-		if (fn(&inc, arg) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		set_err(s, "reading incidents");
-		return -1;
-	}
-	return 0;
-}

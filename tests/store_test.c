@@ -288,6 +288,208 @@ incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 	remove_db(path);
 }
 
+static int
+collect_rollup(const struct store_rollup *r, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s/%s %s checks=%lld up=%lld deg=%lld down=%lld maint=%lld"
+	    " up_ms=%lld down_ms=%lld maint_ms=%lld uptime=%.1f p50=%.1f p95=%.1f",
+	    r->provider, r->endpoint, r->day ? r->day : "-", (long long)r->checks,
+	    (long long)r->up, (long long)r->degraded, (long long)r->down,
+	    (long long)r->maintenance, (long long)r->up_ms, (long long)r->down_ms,
+	    (long long)r->maintenance_ms, r->uptime_pct, r->p50_ms, r->p95_ms);
+	return 0;
+}
+
+static void
+rollups_count_time_latency_and_maintenance(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct collect c = { 0 };
+	struct store_rollup u;
+	/* 2026-12-01T23:30Z in two batches; in Europe/Luxembourg (UTC+1) that is the 2nd. */
+	int64_t t0 = 1796167800000LL;
+
+	(void)state;
+	eps[0].interval_ms = 60000;
+	store_set_timezone(s, "Europe/Luxembourg");
+	for (int batch = 0; batch < 2; batch++) {
+		struct result r[10];
+		struct store_item it[10];
+
+		for (int i = 0; i < 10; i++) {
+			int k = batch * 10 + i;
+
+			result_init(&r[i], &eps[0], t0 + k * 60000LL);
+			r[i].timings[PHASE_TOTAL] = k < 19 ? 10.0 : 1000.0;
+			if (k == 5)
+				result_flag(&r[i], REASON_SLOW, "slow");
+			if (k == 6)
+				result_flag(&r[i], REASON_TIMEOUT, "timeout");
+			it[i].r = &r[i];
+			it[i].maintenance = k == 7;
+		}
+		assert_int_equal(store_add_results(s, it, 10), 0);
+		for (int i = 0; i < 10; i++)
+			result_clear(&r[i]);
+	}
+	assert_int_equal(store_each_daily(s, "2026-12-01", "2026-12-31", NULL, collect_rollup, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last, "luxtrust/ocsp 2026-12-02 checks=20 up=17 deg=1 down=1 maint=1"
+	    " up_ms=1020000 down_ms=60000 maint_ms=60000 uptime=94.7 p50=10.8 p95=1175.5");
+	/* Two UTC hours: 23:30-23:59 and 00:00-00:19 … all inside [t0, t0 + 1h). */
+	c.n = 0;
+	assert_int_equal(store_each_hourly(s, 0, INT64_MAX, "luxtrust", collect_rollup, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", t0, t0 + 3600000, &u), 0);
+	assert_int_equal(u.checks, 20);
+	assert_true(u.p99_ms > 900 && u.p99_ms < 1300);
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", t0 + 7200000, t0 + 9000000, &u), 0);
+	assert_int_equal(u.checks, 0);
+	assert_true(u.uptime_pct < 0);
+	assert_int_equal(store_prune(s, INT64_MAX, INT64_MAX), 20 + 1);
+	assert_int_equal(store_count_results(s), 0);
+	c.n = 0;
+	assert_int_equal(store_each_daily(s, "2026-12-01", "2026-12-31", NULL, collect_rollup, &c), 0);
+	assert_int_equal(c.n, 1);		/* daily rollups are kept forever */
+	store_set_timezone(s, NULL);
+	store_close(s);
+}
+
+static int
+collect_endpoint(const struct store_endpoint_state *e, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s/%s %s %s %s inc=%lld total=%.1f %s", e->provider,
+	    e->endpoint, e->kind, status_names[e->status], reason_names[e->reason],
+	    (long long)e->open_incident, e->timings[PHASE_TOTAL], e->details ? e->details : "-");
+	return 0;
+}
+
+static int
+collect_note(const struct store_note *n, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%lld %s", (long long)n->time_ms, n->text);
+	return 0;
+}
+
+static void
+endpoint_state_and_notes_are_read_back(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct collect c = { 0 };
+
+	(void)state;
+	store_set_incident_policy(s, 1, 1);
+	store_one(s, 's', 5000);
+	assert_int_equal(store_each_endpoint(s, NULL, collect_endpoint, &c), 0);
+	assert_string_equal(c.last, "luxtrust/ocsp ocsp down signature_invalid inc=1 total=-1.0 -");
+	assert_int_equal(store_add_note(s, 1, 6000, "HSM failover <b>tested</b>"), 0);
+	assert_int_equal(store_add_note(s, 99, 6000, "no such incident"), 1);
+	c.n = 0;
+	assert_int_equal(store_each_note(s, 1, collect_note, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last, "6000 HSM failover <b>tested</b>");
+	c.n = 0;
+	assert_int_equal(store_get_incident(s, 1, collect_incident, &c), 1);
+	assert_string_equal(c.last, "luxtrust/ocsp 5000..-1 down signature_invalid");
+	assert_int_equal(store_get_incident(s, 2, collect_incident, &c), 0);
+	store_close(s);
+}
+
+struct dues {
+	int	 n;
+	char	 keys[8][32];
+	int64_t	 incident[8];
+};
+
+static int
+collect_due(const struct store_alert_due *d, void *arg)
+{
+	struct dues *x = arg;
+
+	if (x->n < 8) {
+		snprintf(x->keys[x->n], sizeof(x->keys[0]), "%s", d->event_key);
+		x->incident[x->n] = d->incident;
+	}
+	x->n++;
+	return 0;
+}
+
+static int
+count_mail(const struct store_mail *m, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%lld %s %s %s", (long long)m->id, m->event_key,
+	    m->recipients, m->subject);
+	return 0;
+}
+
+static void
+outbox_queues_each_transition_once_and_retries(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct dues d = { 0 };
+	struct collect c = { 0 };
+	int64_t now = 1796086800000LL;
+
+	(void)state;
+	store_set_incident_policy(s, 1, 1);
+	store_one(s, 'd', now);
+	assert_int_equal(store_each_alert_due(s, now + 1000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.keys[0], "opened");
+	assert_int_equal(store_outbox_add(s, d.incident[0], "opened", "a@b.c", "[DOWN] x", "body",
+	    now + 1000), 0);
+	/* Queued once: a second attempt (a crash replayed) changes nothing. */
+	assert_int_equal(store_outbox_add(s, d.incident[0], "opened", "a@b.c", "[DOWN] x", "body",
+	    now + 2000), 1);
+	d.n = 0;
+	assert_int_equal(store_each_alert_due(s, now + 2000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 0);
+	/* An hour later a reminder is due. */
+	assert_int_equal(store_each_alert_due(s, now + 3601000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.keys[0], "reminder-1");
+	assert_int_equal(store_outbox_add(s, d.incident[0], "reminder-1", "a@b.c", "[STILL DOWN] x",
+	    "body", now + 3601000), 0);
+	/* Mail due, fails, is retried later, then sent. */
+	assert_int_equal(store_each_mail_due(s, now + 3601000, count_mail, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(store_mail_failed(s, 1, "connection refused", now + 3700000, false), 0);
+	c.n = 0;
+	assert_int_equal(store_each_mail_due(s, now + 3650000, count_mail, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(store_mail_sent(s, 2, now + 3650000), 0);
+	c.n = 0;
+	assert_int_equal(store_each_mail_due(s, now + 3700000, count_mail, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last, "1 opened a@b.c [DOWN] x");
+	assert_int_equal(store_mail_failed(s, 1, "gave up", now + 3700000, true), 0);
+	c.n = 0;
+	assert_int_equal(store_each_mail_due(s, INT64_MAX, count_mail, &c), 0);
+	assert_int_equal(c.n, 0);
+	/* Resolution is due once. */
+	store_one(s, 'u', now + 4000000);
+	d.n = 0;
+	assert_int_equal(store_each_alert_due(s, now + 4000000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.keys[0], "resolved");
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -300,6 +502,9 @@ main(void)
 		cmocka_unit_test(a_batch_of_100000_results_is_stored_in_one_transaction),
 		cmocka_unit_test(a_failed_batch_stores_nothing),
 		cmocka_unit_test(incidents_open_and_resolve_across_restarts_without_duplicates),
+		cmocka_unit_test(rollups_count_time_latency_and_maintenance),
+		cmocka_unit_test(endpoint_state_and_notes_are_read_back),
+		cmocka_unit_test(outbox_queues_each_transition_once_and_retries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,299 @@
+/* Reading the store back: results, incidents, notes, endpoint states; pruning. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+#include "../core/util.h"
+
+int
+store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
+	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " WHERE r.t >= ?1 AND r.t < ?2 AND (?3 IS NULL OR e.provider = ?3)"
+	    " ORDER BY e.provider, e.endpoint, r.t", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "querying results");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	if (provider != NULL)
+		sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_row row;
+		int code = sqlite3_column_int(st, 4);
+
+		row.time_ms = sqlite3_column_int64(st, 0);
+		row.provider = (const char *)sqlite3_column_text(st, 1);
+		row.endpoint = (const char *)sqlite3_column_text(st, 2);
+		row.kind = (const char *)sqlite3_column_text(st, 3);
+		row.reason = (enum reason)(code & (CODE_MAINT - 1));
+		if (row.reason >= REASON__MAX)
+			row.reason = REASON_INTERNAL;
+		row.status = reason_status(row.reason);
+		row.maintenance = (code & CODE_MAINT) != 0;
+		for (int p = 0; p < PHASE__MAX; p++)
+			row.timings[p] = sqlite3_column_type(st, 5 + p) == SQLITE_NULL ? -1 :
+			    sqlite3_column_int64(st, 5 + p) / 10.0;
+		row.message = (const char *)sqlite3_column_text(st, 10);
+		row.details = (const char *)sqlite3_column_text(st, 11);
+		if (fn(&row, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "reading results");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_count_results(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM results", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+store_integrity_check(struct store *s)
+{
+	sqlite3_stmt *st;
+	int ok = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0)
+		ok = 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+#define INCIDENT_SELECT \
+	"SELECT i.id, e.provider, e.endpoint, e.kind, i.start, i.end, i.worst, i.reasons," \
+	" i.message FROM incidents i JOIN endpoints e ON e.id = i.ep"
+
+static void
+incident_row(sqlite3_stmt *st, struct store_incident *inc)
+{
+	inc->id = sqlite3_column_int64(st, 0);
+	inc->provider = (const char *)sqlite3_column_text(st, 1);
+	inc->endpoint = (const char *)sqlite3_column_text(st, 2);
+	inc->kind = (const char *)sqlite3_column_text(st, 3);
+	inc->start_ms = sqlite3_column_int64(st, 4);
+	inc->end_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+	inc->worst = (const char *)sqlite3_column_text(st, 6);
+	inc->reasons = (const char *)sqlite3_column_text(st, 7);
+	inc->message = (const char *)sqlite3_column_text(st, 8);
+}
+
+int
+store_each_incident(struct store *s, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_incident *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, INCIDENT_SELECT
+	    " WHERE (?1 IS NULL OR e.provider = ?1) AND (i.end IS NULL OR i.end >= ?2)"
+	    " ORDER BY i.start, i.id", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "querying incidents");
+		return -1;
+	}
+	if (provider != NULL)
+		sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident inc;
+
+		incident_row(st, &inc);
+		if (fn(&inc, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "reading incidents");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_get_incident(struct store *s, int64_t id, int (*fn)(const struct store_incident *, void *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(s->db, INCIDENT_SELECT " WHERE i.id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "querying an incident");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident inc;
+
+		incident_row(st, &inc);
+		fn(&inc, arg);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sq_set_err(s, "reading an incident");
+		found = -1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+store_add_note(struct store *s, int64_t incident, int64_t t_ms, const char *text)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO incident_notes (incident, t, text)"
+	    " SELECT id, ?2, ?3 FROM incidents WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "adding a note");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, incident);
+	sqlite3_bind_int64(st, 2, t_ms);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "adding a note");
+		return -1;
+	}
+	return sqlite3_changes(s->db) == 1 ? 0 : 1;
+}
+
+int
+store_each_note(struct store *s, int64_t incident, int (*fn)(const struct store_note *, void *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, incident, t, text FROM incident_notes"
+	    " WHERE ?1 = 0 OR incident = ?1 ORDER BY t, id", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "querying notes");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, incident);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_note n;
+
+		n.id = sqlite3_column_int64(st, 0);
+		n.incident = sqlite3_column_int64(st, 1);
+		n.time_ms = sqlite3_column_int64(st, 2);
+		n.text = (const char *)sqlite3_column_text(st, 3);
+		if (fn(&n, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "reading notes");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_each_endpoint(struct store *s, const char *provider,
+    int (*fn)(const struct store_endpoint_state *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT e.id, e.provider, e.endpoint, e.kind, e.last_time, e.last_code, e.last_message,"
+	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total"
+	    " FROM endpoints e LEFT JOIN results r ON r.ep = e.id AND r.t = e.last_time"
+	    " WHERE ?1 IS NULL OR e.provider = ?1 ORDER BY e.provider, e.endpoint",
+	    -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "querying endpoints");
+		return -1;
+	}
+	if (provider != NULL)
+		sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_endpoint_state e;
+		int code = sqlite3_column_int(st, 5);
+
+		memset(&e, 0, sizeof(e));
+		e.id = sqlite3_column_int64(st, 0);
+		e.provider = (const char *)sqlite3_column_text(st, 1);
+		e.endpoint = (const char *)sqlite3_column_text(st, 2);
+		e.kind = (const char *)sqlite3_column_text(st, 3);
+		e.last_time_ms = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 4);
+		e.reason = (enum reason)(code & (CODE_MAINT - 1));
+		if (e.reason >= REASON__MAX)
+			e.reason = REASON_INTERNAL;
+		e.status = reason_status(e.reason);
+		e.maintenance = (code & CODE_MAINT) != 0;
+		e.message = (const char *)sqlite3_column_text(st, 6);
+		e.details = (const char *)sqlite3_column_text(st, 7);
+		e.open_incident = sqlite3_column_int64(st, 8);
+		for (int p = 0; p < PHASE__MAX; p++)
+			e.timings[p] = sqlite3_column_type(st, 9 + p) == SQLITE_NULL ? -1 :
+			    sqlite3_column_int64(st, 9 + p) / 10.0;
+		if (fn(&e, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "reading endpoints");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	static const char *const sql[] = {
+		"DELETE FROM results WHERE t < ?1",
+		"DELETE FROM hourly WHERE hour < ?1",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			sq_set_err(s, "pruning");
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, i == 0 ? results_before_ms : hourly_before_ms);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sq_set_err(s, "pruning");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		n += sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+	}
+	return n;
+}
