@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3
 libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils curl python3
-valgrind ca-certificates"
+valgrind ca-certificates gettext prometheus wrk"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
