@@ -48,11 +48,21 @@ echo "   story   $ROOT/testbed/demo-timeline.txt"
 echo
 "$TW" check -c "$CFG" || echo "demo: trustwatch check failed (rc $?), continuing"
 
+# Ends the demo if the testbed is gone (crashed, or stopped by Ctrl-C with the demo).
+# A dead child may linger as a zombie that kill -0 still finds: ask the testbed instead.
+alive() {
+	curl -sf -m 2 -o /dev/null "$CTL" && return 0
+	echo "demo: the testbed has stopped; ending the demo" >&2
+	exit 1
+}
+
 # round T TITLE: waits until T seconds after the testbed started, then probes everything.
 round() {
 	while [ "$(date +%s)" -lt $((start + $1)) ]; do
+		alive
 		sleep 0.2
 	done
+	alive
 	echo
 	echo "== t+$1s: $2"
 	faults=$(curl -sS "$CTL" 2>/dev/null | tr '\n' ' ')
