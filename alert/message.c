@@ -1,0 +1,385 @@
+/*
+ * Alert mail rendering; see message.h. The only door for untrusted text into a mail:
+ * sanitize() for body and header text, msg_header_text() for header values,
+ * msg_addr_ok() for addresses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "message.h"
+
+#define MSG_LINE_MAX	990	/* body line octets before a hard break (RFC 5322: 998) */
+#define MSG_WORD_BYTES	45	/* UTF-8 bytes per encoded-word: 60 base64 + 12 = 72 chars */
+#define MSG_SUBJECT_MAX	600
+
+/* Returns the length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+			return 0;	/* overlong, surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+			return 0;	/* overlong, > U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Appends s as valid UTF-8 with at most max bytes: invalid bytes become '?', control
+ * characters (C0, DEL, C1, U+2028/2029) a space; with multiline, '\n' and '\t' are kept
+ * and '\r' dropped.
+ */
+static void
+sanitize(struct buf *out, const char *s, int multiline, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "-");
+	size_t added = 0;
+
+	while (*p != '\0') {
+		size_t n = utf8_len(p);
+		const char *rep = NULL;
+
+		if (n == 0) {
+			rep = "?";
+			n = 1;
+		} else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+			if (multiline && (*p == '\n' || *p == '\t'))
+				rep = *p == '\n' ? "\n" : "\t";
+			else if (multiline && *p == '\r')
+				rep = "";
+			else
+				rep = " ";
+		} else if ((n == 2 && p[0] == 0xc2 && p[1] < 0xa0) ||
+		    (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))) {
+			rep = " ";
+		}
+		if (added + (rep != NULL ? strlen(rep) : n) > max)
+			break;
+		if (rep != NULL) {
+			buf_append(out, rep, strlen(rep));
+			added += strlen(rep);
+		} else {
+			buf_append(out, p, n);
+			added += n;
+		}
+		p += n;
+	}
+	if (out->data == NULL)
+		buf_append(out, "", 0);
+}
+
+void
+msg_line_text(struct buf *out, const char *s)
+{
+	sanitize(out, s, 0, 4000);
+}
+
+int
+msg_addr_ok(const char *a)
+{
+	const char *at;
+	size_t len;
+
+	if (a == NULL || (len = strlen(a)) == 0 || len > 254)
+		return 0;
+	if ((at = strchr(a, '@')) == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (const char *p = a; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
+			return 0;
+	}
+	return 1;
+}
+
+void
+msg_header_text(struct buf *out, const char *s, size_t max)
+{
+	struct buf t = { 0 };
+	int plain = 1;
+	size_t i = 0, start, first;
+
+	sanitize(&t, s, 0, max);
+	while (t.len > 0 && t.data[t.len - 1] == ' ')
+		t.data[--t.len] = '\0';
+	while (t.len > 0 && t.data[i] == ' ')
+		i++;
+	for (size_t k = i; k < t.len; k++)
+		if (t.data[k] >= 0x80)
+			plain = 0;
+	if (strstr((char *)t.data, "=?") != NULL)
+		plain = 0;	/* would read as an encoded-word */
+	first = i;
+	if (plain) {
+		buf_append(out, t.data + i, t.len - i);
+		buf_free(&t);
+		return;
+	}
+	while (i < t.len) {
+		unsigned char b64[4 * ((MSG_WORD_BYTES + 2) / 3) + 1];
+
+		start = i;
+		while (i < t.len) {
+			size_t n = utf8_len(t.data + i);
+
+			if (n == 0)
+				n = 1;	/* cannot happen after sanitize */
+			if (i - start + n > MSG_WORD_BYTES)
+				break;
+			i += n;
+		}
+		EVP_EncodeBlock(b64, t.data + start, (int)(i - start));
+		buf_printf(out, "%s=?UTF-8?B?%s?=", start > first ? "\r\n " : "", b64);
+	}
+	buf_free(&t);
+}
+
+void
+msg_date(int64_t ms, char *out, size_t outsz)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
+char *
+msg_message_id(int64_t mail_id, int64_t incident, const char *event_key, int64_t created_ms,
+    const char *from)
+{
+	char key[40];
+	const char *domain = "trustwatch.invalid";
+	size_t k = 0;
+
+	for (const char *p = event_key != NULL ? event_key : ""; *p && k + 1 < sizeof(key); p++)
+		key[k++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-') ? *p : '-';
+	key[k] = '\0';
+	if (msg_addr_ok(from))
+		domain = strchr(from, '@') + 1;
+	return xasprintf("<trustwatch.%lld.%s.%lld.%lld@%s>", (long long)incident, key,
+	    (long long)mail_id, (long long)created_ms, domain);
+}
+
+/* Appends a duration rounded for people: seconds under a minute, else minutes. */
+static void
+human_duration(struct buf *out, int64_t ms)
+{
+	char d[40];
+
+	if (ms < 0)
+		ms = 0;
+	ms = ms < 60000 ? ms / 1000 * 1000 : ms / 60000 * 60000;
+	duration_format(ms, d, sizeof(d));
+	buf_printf(out, "%s", d);
+}
+
+static const char *
+name_of(const struct msg_incident *in)
+{
+	return in->provider_name != NULL ? in->provider_name : in->provider;
+}
+
+/* Appends the reasons joined with ", " (stored joined with ';'), sanitized. */
+static void
+reasons_text(struct buf *out, const char *reasons)
+{
+	struct buf t = { 0 };
+
+	sanitize(&t, reasons != NULL && *reasons ? reasons : "-", 0, 500);
+	for (size_t i = 0; i < t.len; i++)
+		if (t.data[i] == ';')
+			buf_append(out, ", ", 2);
+		else
+			buf_append(out, t.data + i, 1);
+	buf_free(&t);
+}
+
+void
+msg_subject(struct buf *out, enum msg_event ev, const struct msg_incident *in, int64_t now)
+{
+	struct buf t = { 0 };
+	char worst[16] = "DOWN";
+
+	if (in->worst != NULL && strcmp(in->worst, "degraded") == 0)
+		snprintf(worst, sizeof(worst), "DEGRADED");
+	buf_printf(&t, "[%s%s] ", ev == MSG_RESOLVED ? "RESOLVED" : ev == MSG_REMINDER ?
+	    "STILL " : "", ev == MSG_RESOLVED ? "" : worst);
+	sanitize(&t, name_of(in), 0, 200);
+	buf_append(&t, " ", 1);
+	sanitize(&t, in->endpoint, 0, 100);
+	if (ev == MSG_RESOLVED) {
+		buf_append(&t, " after ", 7);
+		human_duration(&t, (in->end_ms >= 0 ? in->end_ms : now) - in->start_ms);
+	} else {
+		buf_append(&t, ": ", 2);
+		reasons_text(&t, in->reasons);
+		if (ev == MSG_REMINDER) {
+			buf_append(&t, " (for ", 6);
+			human_duration(&t, now - in->start_ms);
+			buf_append(&t, ")", 1);
+		}
+	}
+	sanitize(out, (char *)t.data, 0, MSG_SUBJECT_MAX);
+	buf_free(&t);
+}
+
+/* Appends "label: value\n" with value sanitized to one line. */
+static void
+field(struct buf *out, const char *label, const char *value)
+{
+	buf_printf(out, "%-11s ", label);
+	sanitize(out, value, 0, 2000);
+	buf_append(out, "\n", 1);
+}
+
+void
+msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
+    const struct msg_result *last, size_t n_last, const char *base_url, int64_t now)
+{
+	char t[40], id[32];
+	struct buf tmp = { 0 };
+
+	sanitize(out, name_of(in), 0, 200);
+	buf_append(out, " ", 1);
+	sanitize(out, in->endpoint, 0, 100);
+	if (ev == MSG_RESOLVED) {
+		buf_printf(out, " is up again after ");
+		human_duration(out, (in->end_ms >= 0 ? in->end_ms : now) - in->start_ms);
+		buf_printf(out, ".\n\n");
+	} else {
+		buf_printf(out, " is %s%s: ", ev == MSG_REMINDER ? "still " : "",
+		    in->worst != NULL && strcmp(in->worst, "degraded") == 0 ? "degraded" : "down");
+		reasons_text(out, in->reasons);
+		buf_printf(out, "\n\n");
+	}
+	buf_printf(&tmp, "%s (%s)", name_of(in) ? name_of(in) : "-", in->provider ? in->provider : "-");
+	field(out, "Provider:", (char *)tmp.data);
+	buf_free(&tmp);
+	field(out, "Endpoint:", in->endpoint);
+	field(out, "Kind:", in->kind);
+	field(out, "URL:", in->url);
+	snprintf(id, sizeof(id), "#%lld", (long long)in->id);
+	field(out, "Incident:", id);
+	field(out, "Worst:", in->worst);
+	reasons_text(&tmp, in->reasons);
+	field(out, "Reasons:", (char *)tmp.data);
+	buf_free(&tmp);
+	rfc3339_format_s(in->start_ms, t, sizeof(t));
+	field(out, "Started:", t);
+	if (in->end_ms >= 0) {
+		rfc3339_format_s(in->end_ms, t, sizeof(t));
+		field(out, "Resolved:", t);
+	}
+	human_duration(&tmp, (in->end_ms >= 0 ? in->end_ms : now) - in->start_ms);
+	field(out, in->end_ms >= 0 ? "Duration:" : "Open for:", (char *)tmp.data);
+	buf_free(&tmp);
+	if (in->message != NULL)
+		field(out, "First error:", in->message);
+	if (n_last > 0) {
+		buf_printf(out, "\nLast results:\n");
+		for (size_t i = 0; i < n_last; i++) {
+			const struct msg_result *r = &last[i];
+
+			rfc3339_format_s(r->time_ms, t, sizeof(t));
+			buf_printf(out, "  %s  %-8s  ", t, r->status ? r->status : "-");
+			sanitize(&tmp, r->reason, 0, 40);
+			buf_printf(out, "%-17s", (char *)tmp.data);
+			buf_free(&tmp);
+			if (r->total_ms >= 0)
+				buf_printf(out, "  %9.1f ms", r->total_ms);
+			else
+				buf_printf(out, "  %12s", "-");
+			if (r->message != NULL) {
+				buf_append(out, "  ", 2);
+				sanitize(out, r->message, 0, 500);
+			}
+			buf_append(out, "\n", 1);
+		}
+	}
+	if (base_url != NULL && *base_url != '\0') {
+		size_t bl = strlen(base_url);
+
+		buf_printf(out, "\nIncident page: ");
+		sanitize(out, base_url, 0, 500);
+		buf_printf(out, "%sincidents/%lld.html\n", base_url[bl - 1] == '/' ? "" : "/",
+		    (long long)in->id);
+	}
+	buf_printf(out, "\n-- \ntrustwatch: an independent witness of identity and "
+	    "trust-service providers.\n");
+}
+
+void
+msg_render(struct buf *out, const struct msg_envelope *e)
+{
+	char date[64];
+	struct buf body = { 0 };
+	size_t n_to = 0;
+	const unsigned char *p, *end;
+
+	msg_date(e->date_ms, date, sizeof(date));
+	buf_printf(out, "Date: %s\r\n", date);
+	buf_printf(out, "From: trustwatch <%s>\r\n", msg_addr_ok(e->from) ? e->from :
+	    "trustwatch@trustwatch.invalid");
+	buf_printf(out, "To: ");
+	for (size_t i = 0; i < e->n_to; i++) {
+		if (!msg_addr_ok(e->to[i]))
+			continue;
+		buf_printf(out, "%s%s", n_to++ > 0 ? ",\r\n " : "", e->to[i]);
+	}
+	if (n_to == 0)
+		buf_printf(out, "undisclosed-recipients:;");
+	buf_printf(out, "\r\nSubject: ");
+	msg_header_text(out, e->subject, MSG_SUBJECT_MAX);
+	buf_printf(out, "\r\nMessage-ID: ");
+	/* Ours, but checked like any header value: no CR/LF, no control characters. */
+	msg_header_text(out, e->message_id, 300);
+	buf_printf(out, "\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n"
+	    "Auto-Submitted: auto-generated\r\n"
+	    "\r\n");
+	sanitize(&body, e->body, 1, (size_t)-1);
+	p = body.data;
+	end = body.data + body.len;
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *le = nl != NULL ? nl : end;
+
+		/* Hard-break lines longer than MSG_LINE_MAX octets at a character boundary. */
+		while ((size_t)(le - p) > MSG_LINE_MAX) {
+			size_t cut = MSG_LINE_MAX;
+
+			while (cut > 0 && (p[cut] & 0xc0) == 0x80)
+				cut--;
+			buf_append(out, p, cut);
+			buf_append(out, "\r\n", 2);
+			p += cut;
+		}
+		buf_append(out, p, (size_t)(le - p));
+		buf_append(out, "\r\n", 2);
+		p = nl != NULL ? nl + 1 : end;
+	}
+	buf_free(&body);
+}

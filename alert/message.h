@@ -1,0 +1,101 @@
+/*
+ * Alert mail rendering (RFC 5322): subject, plain-text body, and the whole message.
+ * Pure functions, no I/O. Every header value is stripped of CR, LF and other control
+ * characters, and non-ASCII text in headers is written as RFC 2047 encoded-words, so no
+ * string from a config file or a server can add a header or end the header block.
+ * Body text is valid UTF-8 (invalid bytes become '?'), has no control characters other
+ * than tab and newline, CRLF line endings and lines of at most 998 octets.
+ * The message is NOT dot-stuffed: libcurl's SMTP upload escapes a leading '.' itself.
+ */
+#ifndef TW_MESSAGE_H
+#define TW_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/util.h"
+
+enum msg_event {
+	MSG_OPENED,
+	MSG_RESOLVED,
+	MSG_REMINDER,
+	MSG__MAX
+};
+
+/* What a mail says about one incident. Every string may be NULL (shown as "-"). */
+struct msg_incident {
+	int64_t		 id;
+	const char	*provider;	/* provider id */
+	const char	*provider_name;	/* display name (NULL = id) */
+	const char	*endpoint;
+	const char	*kind;
+	const char	*url;
+	int64_t		 start_ms;
+	int64_t		 end_ms;	/* -1 while open */
+	const char	*worst;		/* "down", "degraded" */
+	const char	*reasons;	/* reason names joined with ';' */
+	const char	*message;	/* of the result that opened it */
+};
+
+/* One recent result listed in the body. */
+struct msg_result {
+	int64_t		 time_ms;
+	const char	*status;
+	const char	*reason;
+	double		 total_ms;	/* < 0 = none */
+	const char	*message;
+};
+
+/*
+ * Appends the subject a person scans: "[DOWN] LuxTrust ocsp: signature_invalid",
+ * "[RESOLVED] LuxTrust ocsp after 12m", "[STILL DOWN] LuxTrust ocsp: timeout (2h)".
+ * The text is sanitized (one line, no control characters) but not yet encoded.
+ */
+void msg_subject(struct buf *out, enum msg_event, const struct msg_incident *, int64_t now_ms);
+
+/*
+ * Appends the plain-text body (LF line endings): provider, endpoint, kind, URL, reasons,
+ * worst status, start/end/duration, the opening message, the last results (oldest
+ * first) and, when base_url is set, the incident page base_url + "incidents/N.html".
+ */
+void msg_body(struct buf *out, enum msg_event, const struct msg_incident *,
+    const struct msg_result *last, size_t n_last, const char *base_url, int64_t now_ms);
+
+/* Everything the message headers need; strings are untrusted and sanitized here. */
+struct msg_envelope {
+	const char	*from;		/* address */
+	const char	*const *to;	/* addresses; invalid ones are left out */
+	size_t		 n_to;
+	const char	*subject;
+	const char	*body;		/* LF or CRLF line endings */
+	int64_t		 date_ms;	/* Date: header */
+	const char	*message_id;	/* "<…@…>", from msg_message_id */
+};
+
+/* Appends the whole RFC 5322 message (headers, blank line, body) with CRLF line endings. */
+void msg_render(struct buf *out, const struct msg_envelope *);
+
+/*
+ * Returns the Message-ID of one outbox row, "<trustwatch.INCIDENT.EVENT.ID.CREATED@DOMAIN>"
+ * (caller frees): stable for the row, so a retry sends the same id. DOMAIN is from's domain.
+ */
+char *msg_message_id(int64_t mail_id, int64_t incident, const char *event_key,
+    int64_t created_ms, const char *from);
+
+/* Returns 1 when addr is a plain local@domain address safe for SMTP and headers. */
+int msg_addr_ok(const char *addr);
+
+/*
+ * Appends s as a header value: valid UTF-8, controls replaced by spaces, at most max
+ * bytes of text; plain when printable ASCII, else RFC 2047 B encoded-words ("=?UTF-8?B?…?=")
+ * of at most 75 characters, folded with CRLF SP, never splitting a character.
+ */
+void msg_header_text(struct buf *out, const char *s, size_t max);
+
+/* Writes t as an RFC 5322 date in UTC ("Thu, 17 Dec 2026 08:00:00 +0000"). */
+void msg_date(int64_t ms, char *out, size_t outsz);
+
+/* Appends s as one line of text: valid UTF-8, every control character a space. */
+void msg_line_text(struct buf *out, const char *s);
+
+#endif

@@ -1,0 +1,365 @@
+/* Alert mail rendering: subjects, bodies, RFC 5322 structure and header injection. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "alert/message.h"
+#include "core/util.h"
+
+#define T0	1798000000000LL		/* 2026-12-23T04:26:40Z */
+
+static struct msg_incident
+incident(void)
+{
+	struct msg_incident in = {
+		.id = 12, .provider = "luxtrust", .provider_name = "LuxTrust", .endpoint = "ocsp",
+		.kind = "ocsp", .url = "http://ocsp.example.lu/", .start_ms = T0, .end_ms = -1,
+		.worst = "down", .reasons = "signature_invalid",
+		.message = "OCSP response signature does not verify",
+	};
+
+	return in;
+}
+
+static char *
+subject(enum msg_event ev, const struct msg_incident *in, int64_t now)
+{
+	struct buf b = { 0 };
+
+	msg_subject(&b, ev, in, now);
+	return (char *)b.data;
+}
+
+static void
+subjects_read_like_a_mailbox_line(void **state)
+{
+	struct msg_incident in = incident();
+	char *s;
+
+	(void)state;
+	s = subject(MSG_OPENED, &in, T0);
+	assert_string_equal(s, "[DOWN] LuxTrust ocsp: signature_invalid");
+	free(s);
+	in.end_ms = T0 + 12 * 60000 + 31000;
+	s = subject(MSG_RESOLVED, &in, T0);
+	assert_string_equal(s, "[RESOLVED] LuxTrust ocsp after 12m");
+	free(s);
+	in.end_ms = -1;
+	in.reasons = "timeout;connect";
+	s = subject(MSG_REMINDER, &in, T0 + 2 * 3600000 + 5000);
+	assert_string_equal(s, "[STILL DOWN] LuxTrust ocsp: timeout, connect (for 2h)");
+	free(s);
+	in.worst = "degraded";
+	in.reasons = "slow";
+	in.provider_name = NULL;
+	s = subject(MSG_OPENED, &in, T0);
+	assert_string_equal(s, "[DEGRADED] luxtrust ocsp: slow");
+	free(s);
+	in.end_ms = T0 + 42400;
+	s = subject(MSG_RESOLVED, &in, T0);
+	assert_string_equal(s, "[RESOLVED] luxtrust ocsp after 42s");
+	free(s);
+}
+
+/*
+ * Checks the structure of a rendered message: CRLF line endings only, lines <= 998
+ * octets, a header block made only of the expected fields (or folded continuations),
+ * then a blank line. Returns the header block (caller frees).
+ */
+static char *
+check_structure(const char *m)
+{
+	static const char *const allowed[] = { "Date: ", "From: ", "To: ", "Subject: ",
+		"Message-ID: ", "MIME-Version: ", "Content-Type: ", "Content-Transfer-Encoding: ",
+		"Auto-Submitted: " };
+	const char *end = strstr(m, "\r\n\r\n"), *p = m;
+	size_t seen[NELEM(allowed)] = { 0 };
+
+	assert_non_null(end);
+	for (const char *q = m; *q; q++) {
+		if (*q == '\n')
+			assert_true(q > m && q[-1] == '\r');
+		if (*q == '\r')
+			assert_true(q[1] == '\n');
+	}
+	while (*p) {
+		const char *nl = strstr(p, "\r\n");
+
+		assert_non_null(nl);
+		assert_true(nl - p <= 998);
+		p = nl + 2;
+	}
+	for (p = m; p < end + 2; ) {
+		const char *nl = strstr(p, "\r\n");
+		int ok = *p == ' ';
+
+		for (size_t i = 0; i < NELEM(allowed) && !ok; i++)
+			if (strncmp(p, allowed[i], strlen(allowed[i])) == 0) {
+				ok = 1;
+				seen[i]++;
+			}
+		if (!ok)
+			fail_msg("unexpected header line: %.*s", (int)(nl - p), p);
+		p = nl + 2;
+	}
+	for (size_t i = 0; i < NELEM(allowed); i++)
+		assert_int_equal(seen[i], 1);
+	return strndup(m, (size_t)(end - m) + 2);
+}
+
+static char *
+render(const char *from, const char *const *to, size_t n_to, const char *subj,
+    const char *body)
+{
+	struct buf b = { 0 };
+	char *mid = msg_message_id(7, 12, "opened", T0, from);
+	struct msg_envelope e = { from, to, n_to, subj, body, T0, mid };
+
+	msg_render(&b, &e);
+	free(mid);
+	return (char *)b.data;
+}
+
+static void
+a_message_has_every_rfc5322_header(void **state)
+{
+	const char *to[] = { "noc@example.lu", "ops@luxtrust.example" };
+	char *m = render("trustwatch@example.lu", to, 2, "[DOWN] LuxTrust ocsp: timeout",
+	    "line one\nline two\n");
+	char *h = check_structure(m);
+
+	(void)state;
+	assert_non_null(strstr(h, "Date: Wed, 23 Dec 2026 04:26:40 +0000\r\n"));
+	assert_non_null(strstr(h, "From: trustwatch <trustwatch@example.lu>\r\n"));
+	assert_non_null(strstr(h, "To: noc@example.lu,\r\n ops@luxtrust.example\r\n"));
+	assert_non_null(strstr(h, "Subject: [DOWN] LuxTrust ocsp: timeout\r\n"));
+	assert_non_null(strstr(h, "Message-ID: <trustwatch.12.opened.7.1798000000000@example.lu>\r\n"));
+	assert_non_null(strstr(h, "Content-Type: text/plain; charset=utf-8\r\n"));
+	assert_non_null(strstr(m, "\r\n\r\nline one\r\nline two\r\n"));
+	free(h);
+	free(m);
+}
+
+static const char *const hostile[] = {
+	"Evil\r\nBcc: victim@example.com",
+	"Evil\nBcc: victim@example.com",
+	"Evil\rBcc: victim@example.com",
+	"Evil\r\n\r\nforged body",
+	"Evil\x85" "Bcc: x@y",			/* invalid UTF-8 byte */
+	"Evil\xc2\x85" "Bcc: x@y",		/* U+0085 NEL */
+	"Evil\xe2\x80\xa8" "Bcc: x@y",		/* U+2028 LINE SEPARATOR */
+	"Evil\x00hidden",
+	"=?UTF-8?B?DQpCY2M6IHhAeQ==?=",		/* pre-encoded CRLF Bcc */
+	"\x1b[31mred\x1b[0m\tand\vfeeds\f",
+};
+
+static void
+hostile_names_and_messages_cannot_inject_a_header(void **state)
+{
+	const char *to[] = { "noc@example.lu", "x@y\r\nBcc: victim@example.com",
+		"<a@b>", "a b@c" };
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(hostile); i++) {
+		struct msg_incident in = incident();
+		struct buf subj = { 0 }, body = { 0 };
+		char *m, *h;
+
+		in.provider_name = hostile[i];
+		in.endpoint = hostile[i];
+		in.message = hostile[i];
+		in.reasons = hostile[i];
+		in.url = hostile[i];
+		msg_subject(&subj, MSG_OPENED, &in, T0);
+		msg_body(&body, MSG_OPENED, &in, NULL, 0, hostile[i], T0);
+		m = render(hostile[i], to, NELEM(to), (char *)subj.data, (char *)body.data);
+		h = check_structure(m);
+		/* "Bcc:" may appear as text inside a value, never as a header line. */
+		assert_null(strstr(h, "\nBcc"));
+		assert_null(strstr(h, "\rBcc"));
+		assert_null(strstr(m, "\x1b"));
+		/* Only the first, valid recipient is kept. */
+		assert_non_null(strstr(h, "To: noc@example.lu\r\n"));
+		free(h);
+		free(m);
+		buf_free(&subj);
+		buf_free(&body);
+	}
+	/* A subject given straight to msg_render is sanitized there too. */
+	{
+		char *m = render("a@b.c", to, 1, "x\r\nBcc: victim@example.com\r\n\r\n", "b");
+		char *h = check_structure(m);
+
+		assert_non_null(strstr(h, "Subject: x  Bcc: victim@example.com\r\n"));
+		free(h);
+		free(m);
+	}
+}
+
+/* Decodes every encoded-word of a Subject header value into out. */
+static void
+decode_words(const char *v, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	while ((v = strstr(v, "=?UTF-8?B?")) != NULL) {
+		const char *b = v + 10, *e = strstr(b, "?=");
+		unsigned char dec[128];
+		int n;
+
+		assert_non_null(e);
+		assert_true(e + 2 - v <= 75);	/* RFC 2047: an encoded-word is <= 75 chars */
+		n = EVP_DecodeBlock(dec, (const unsigned char *)b, (int)(e - b));
+		assert_true(n >= 0);
+		while (n > 0 && e[-1] == '=') {	/* padding decodes to NULs */
+			n--;
+			e--;
+		}
+		assert_true(o + (size_t)n < outsz);
+		memcpy(out + o, dec, (size_t)n);
+		o += (size_t)n;
+		v = strstr(b, "?=") + 2;
+	}
+	out[o] = '\0';
+}
+
+static void
+non_ascii_headers_are_rfc2047_encoded_words(void **state)
+{
+	const char *to[] = { "noc@example.lu" };
+	const char *subj = "[DOWN] Société Générale — Прокси ✓ 证书 ocsp: timeout, with a long "
+	    "tail so that it needs several encoded words";
+	char *m = render("a@b.c", to, 1, subj, "b");
+	char *h = check_structure(m), *s = strstr(h, "Subject: "), dec[1024];
+
+	(void)state;
+	assert_non_null(s);
+	for (const char *p = h; *p; p++)
+		assert_true((unsigned char)*p < 0x80);	/* headers are 7-bit */
+	decode_words(s, dec, sizeof(dec));
+	assert_string_equal(dec, subj);
+	free(h);
+	free(m);
+	/* Invalid UTF-8 becomes '?' before encoding. */
+	m = render("a@b.c", to, 1, "caf\xc3 \xff\xfe ok", "b");
+	h = check_structure(m);
+	s = strstr(h, "Subject: ");
+	assert_non_null(strstr(s, "Subject: caf? ?? ok\r\n"));
+	free(h);
+	free(m);
+}
+
+static void
+body_lines_are_crlf_short_and_not_dot_stuffed(void **state)
+{
+	const char *to[] = { "noc@example.lu" };
+	char long_line[3000], *m, *h;
+
+	(void)state;
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	long_line[995] = '\xc3';		/* a two-byte character across the break */
+	long_line[996] = '\xa9';
+	m = render("a@b.c", to, 1, "s", long_line);
+	h = check_structure(m);			/* checks <= 998 octets a line */
+	assert_non_null(strstr(m, "\xc3\xa9"));
+	free(h);
+	free(m);
+	/* libcurl dot-stuffs SMTP uploads itself: we must not double it. */
+	m = render("a@b.c", to, 1, "s", "first\n.\n..two\r\nend");
+	assert_non_null(strstr(m, "\r\n\r\nfirst\r\n.\r\n..two\r\nend\r\n"));
+	free(m);
+}
+
+static void
+body_says_what_happened_and_links_the_incident(void **state)
+{
+	struct msg_incident in = incident();
+	struct msg_result last[] = {
+		{ T0 - 60000, "up", "ok", 12.3, NULL },
+		{ T0, "down", "signature_invalid", 3.1, "OCSP response\r\nsignature does not verify" },
+	};
+	struct buf b = { 0 };
+	const char *s;
+
+	(void)state;
+	msg_body(&b, MSG_OPENED, &in, last, 2, "https://status.example.lu/", T0 + 60000);
+	s = (const char *)b.data;
+	assert_non_null(strstr(s, "LuxTrust ocsp is down: signature_invalid\n"));
+	assert_non_null(strstr(s, "Provider:   LuxTrust (luxtrust)\n"));
+	assert_non_null(strstr(s, "URL:        http://ocsp.example.lu/\n"));
+	assert_non_null(strstr(s, "Incident:   #12\n"));
+	assert_non_null(strstr(s, "First error: OCSP response signature does not verify\n"));
+	assert_non_null(strstr(s, "Open for:   1m\n"));
+	assert_non_null(strstr(s, "down      signature_invalid"));
+	assert_non_null(strstr(s, "OCSP response  signature does not verify\n"));
+	assert_non_null(strstr(s, "Incident page: https://status.example.lu/incidents/12.html\n"));
+	buf_free(&b);
+	in.end_ms = T0 + 3 * 3600000;
+	msg_body(&b, MSG_RESOLVED, &in, NULL, 0, NULL, T0);
+	s = (const char *)b.data;
+	assert_non_null(strstr(s, "LuxTrust ocsp is up again after 3h.\n"));
+	assert_non_null(strstr(s, "Duration:   3h\n"));
+	assert_null(strstr(s, "Incident page"));
+	buf_free(&b);
+}
+
+static void
+message_id_is_stable_per_outbox_row(void **state)
+{
+	char *a = msg_message_id(7, 12, "reminder-2", T0, "tw@example.lu");
+	char *b = msg_message_id(7, 12, "reminder-2", T0, "tw@example.lu");
+	char *c = msg_message_id(8, 12, "reminder-3", T0, "tw@example.lu");
+	char *d = msg_message_id(9, 1, "x\r\nBcc: y>", T0, "bad\r\n@x");
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_string_equal(a, "<trustwatch.12.reminder-2.7.1798000000000@example.lu>");
+	assert_string_equal(d, "<trustwatch.1.x--Bcc--y-.9.1798000000000@trustwatch.invalid>");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+static const struct {
+	const char *addr;
+	int ok;
+} addrs[] = {
+	{ "noc@example.lu", 1 }, { "a.b+c@d-e.example", 1 }, { "", 0 }, { "no-at", 0 },
+	{ "@x", 0 }, { "x@", 0 }, { "a@b@c", 0 }, { "a b@c", 0 }, { "<a@b>", 0 },
+	{ "a@b\r\nRCPT TO:<x@y>", 0 }, { "a@b,c@d", 0 }, { "é@x", 0 }, { "a@b;", 0 },
+};
+
+static void
+only_plain_addresses_are_accepted(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(addrs); i++)
+		assert_int_equal(msg_addr_ok(addrs[i].addr), addrs[i].ok);
+	assert_int_equal(msg_addr_ok(NULL), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(subjects_read_like_a_mailbox_line),
+		cmocka_unit_test(a_message_has_every_rfc5322_header),
+		cmocka_unit_test(hostile_names_and_messages_cannot_inject_a_header),
+		cmocka_unit_test(non_ascii_headers_are_rfc2047_encoded_words),
+		cmocka_unit_test(body_lines_are_crlf_short_and_not_dot_stuffed),
+		cmocka_unit_test(body_says_what_happened_and_links_the_incident),
+		cmocka_unit_test(message_id_is_stable_per_outbox_row),
+		cmocka_unit_test(only_plain_addresses_are_accepted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
