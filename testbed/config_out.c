@@ -28,7 +28,7 @@ yq(struct buf *b, const char *s)
 static void
 endpoint(struct buf *b, const struct tb_service *svc, const char *kind, const char *path)
 {
-	char *base = svc_base(svc);
+	char *base = tb_svc_base(svc);
 
 	buf_printf(b, "      - id: %s\n        kind: %s\n        url: %s%s\n",
 	    tb_svc_names[svc->kind], kind, base, path);
@@ -71,7 +71,7 @@ write_atomic(const char *path, const struct buf *b)
 }
 
 int
-config_write(const char *path)
+tb_config_write(const char *path)
 {
 	struct buf b = { 0 }, c = { 0 };
 	char now[40], *url, *upath;

@@ -45,7 +45,7 @@ handle(struct evhttp_request *req, void *arg)
 				line[n] = '\0';
 			}
 			if (line[strspn(line, " \t")] != '\0' &&
-			    fault_apply(line, err, sizeof(err)) != 0) {
+			    tb_fault_apply(line, err, sizeof(err)) != 0) {
 				evbuffer_add_printf(out, "error: %s\n", err);
 				free(line);
 				reply(req, 400, out);
@@ -54,12 +54,12 @@ handle(struct evhttp_request *req, void *arg)
 			free(line);
 		}
 	}
-	fault_list(out);
+	tb_fault_list(out);
 	reply(req, 200, out);
 }
 
 int
-control_start(int port)
+tb_control_start(int port)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -83,7 +83,7 @@ control_start(int port)
 }
 
 void
-control_free(void)
+tb_control_free(void)
 {
 	if (tb->control != NULL)
 		evhttp_free(tb->control);

@@ -58,7 +58,7 @@ reissue(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-crl_init(void)
+tb_crl_init(void)
 {
 	char *path = number_path();
 	FILE *f = fopen(path, "r");
@@ -80,7 +80,7 @@ crl_init(void)
 }
 
 void
-crl_fini(void)
+tb_crl_fini(void)
 {
 	if (tb->crl_timer != NULL)
 		event_free(tb->crl_timer);
@@ -172,7 +172,7 @@ done:
 }
 
 void
-crl_handle(struct tb_service *svc, struct evhttp_request *req)
+tb_crl_handle(struct tb_service *svc, struct evhttp_request *req)
 {
 	const char *uri = evhttp_request_get_uri(req);
 	size_t ulen = strcspn(uri, "?");
@@ -184,7 +184,7 @@ crl_handle(struct tb_service *svc, struct evhttp_request *req)
 	der = build(svc, &len);
 	if (der == NULL) {
 		evbuffer_add_printf(body, "CRL generation failed\n");
-		svc_reply(svc, req, 500, "text/plain", body);
+		tb_svc_reply(svc, req, 500, "text/plain", body);
 		return;
 	}
 	if (pem) {
@@ -199,5 +199,5 @@ crl_handle(struct tb_service *svc, struct evhttp_request *req)
 	} else
 		evbuffer_add(body, der, (size_t)len);
 	OPENSSL_free(der);
-	svc_reply(svc, req, 200, pem ? "application/x-pem-file" : "application/pkix-crl", body);
+	tb_svc_reply(svc, req, 200, pem ? "application/x-pem-file" : "application/pkix-crl", body);
 }

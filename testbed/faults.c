@@ -81,9 +81,9 @@ heal(struct tb_service *svc, int f)
 	svc->on[f] = false;
 	svc->param[f] = 0;
 	if (f == F_DOWN)
-		svc_listen(svc);
+		tb_svc_listen(svc);
 	else if (f == F_HANG)
-		svc_release(svc);
+		tb_svc_release(svc);
 }
 
 static void
@@ -92,7 +92,7 @@ set(struct tb_service *svc, int f, long param)
 	svc->on[f] = true;
 	svc->param[f] = param;
 	if (f == F_DOWN)
-		svc_unlisten(svc);
+		tb_svc_unlisten(svc);
 }
 
 /* Parses "NAME[=PARAM]" into a fault number (-1 = ok) and its parameter. */
@@ -202,13 +202,13 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 }
 
 int
-fault_apply(const char *spec, char *err, size_t errsz)
+tb_fault_apply(const char *spec, char *err, size_t errsz)
 {
 	return fault_change(spec, false, err, errsz);
 }
 
 void
-fault_list(struct evbuffer *out)
+tb_fault_list(struct evbuffer *out)
 {
 	int p, s, f;
 
@@ -264,7 +264,7 @@ tl_add(const char *spec, int64_t at_ms, bool clear)
 }
 
 int
-timeline_load(const char *path)
+tb_timeline_load(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char line[512], at[64], spec[256], forword[16], dur[64], err[256], extra[8];
@@ -314,7 +314,7 @@ timeline_load(const char *path)
 }
 
 void
-timeline_free(void)
+tb_timeline_free(void)
 {
 	struct tl_event *e;
 

@@ -128,21 +128,21 @@ send_json(struct tb_service *svc, struct evhttp_request *req, json_t *doc)
 
 	json_decref(doc);
 	if (s == NULL) {
-		svc_reply(svc, req, 500, "text/plain", body);
+		tb_svc_reply(svc, req, 500, "text/plain", body);
 		return;
 	}
 	evbuffer_add(body, s, strlen(s));
 	evbuffer_add(body, "\n", 1);
 	free(s);
-	svc_reply(svc, req, 200, "application/json", body);
+	tb_svc_reply(svc, req, 200, "application/json", body);
 }
 
 void
-login_handle(struct tb_service *svc, struct evhttp_request *req)
+tb_login_handle(struct tb_service *svc, struct evhttp_request *req)
 {
 	const char *uri = evhttp_request_get_uri(req);
 	size_t plen = strcspn(uri, "?#");
-	char *path = xmalloc(plen + 1), *base = svc_base(svc), *title;
+	char *path = xmalloc(plen + 1), *base = tb_svc_base(svc), *title;
 	struct evbuffer *body = evbuffer_new();
 
 	memcpy(path, uri, plen);
@@ -156,14 +156,14 @@ login_handle(struct tb_service *svc, struct evhttp_request *req)
 		evbuffer_free(body);
 	} else if (svc->kind == SVC_SAML && strcmp(path, "/saml/metadata") == 0) {
 		saml_metadata(svc, base, body);
-		svc_reply(svc, req, 200, "application/samlmetadata+xml", body);
+		tb_svc_reply(svc, req, 200, "application/samlmetadata+xml", body);
 	} else if (strcmp(path, "/") == 0 || strcmp(path, "/login") == 0 ||
 	    strcmp(path, "/authorize") == 0 || strcmp(path, "/saml/sso") == 0) {
 		evbuffer_add_printf(body, login_page, title, title);
-		svc_reply(svc, req, 200, "text/html; charset=utf-8", body);
+		tb_svc_reply(svc, req, 200, "text/html; charset=utf-8", body);
 	} else {
 		evbuffer_add_printf(body, "not found\n");
-		svc_reply(svc, req, 404, "text/plain", body);
+		tb_svc_reply(svc, req, 404, "text/plain", body);
 	}
 	free(title);
 	free(base);

@@ -84,7 +84,7 @@ start(const char *state, int nprov, int base_port, int control_port, const char 
 		return -1;
 	}
 	tb->state = xstrdup(abs);
-	if (pki_load_or_create(&tb->pki, tb->state) != 0)
+	if (tb_pki_load_or_create(&tb->pki, tb->state) != 0)
 		return -1;
 	tb->tls_ok = tls_ctx(CRED_TLS);
 	tb->tls_expired = tls_ctx(CRED_TLS_EXPIRED);
@@ -104,13 +104,13 @@ start(const char *state, int nprov, int base_port, int control_port, const char 
 			pr->svc[s] = xcalloc(1, sizeof(*pr->svc[s]));
 			pr->svc[s]->prov = pr;
 			pr->svc[s]->kind = (enum tb_svc)s;
-			if (svc_start(pr->svc[s], base_port ? base_port + p * 10 + s : 0) != 0)
+			if (tb_svc_start(pr->svc[s], base_port ? base_port + p * 10 + s : 0) != 0)
 				return -1;
 		}
 	}
-	if (crl_init() != 0 || control_start(control_port) != 0)
+	if (tb_crl_init() != 0 || tb_control_start(control_port) != 0)
 		return -1;
-	if (timeline != NULL && timeline_load(timeline) != 0)
+	if (timeline != NULL && tb_timeline_load(timeline) != 0)
 		return -1;
 	return 0;
 }
@@ -120,19 +120,19 @@ stop(void)
 {
 	int p, s;
 
-	timeline_free();
-	crl_fini();
+	tb_timeline_free();
+	tb_crl_fini();
 	for (p = 0; p < tb->nprov; p++)
 		for (s = 0; s < SVC__MAX; s++)
-			svc_release(tb->prov[p].svc[s]);
+			tb_svc_release(tb->prov[p].svc[s]);
 	for (p = 0; p < tb->nprov; p++)
 		for (s = 0; s < SVC__MAX; s++)
-			svc_free(tb->prov[p].svc[s]);
-	control_free();
+			tb_svc_free(tb->prov[p].svc[s]);
+	tb_control_free();
 	SSL_CTX_free(tb->tls_ok);
 	SSL_CTX_free(tb->tls_expired);
 	SSL_CTX_free(tb->tls_expiring);
-	pki_free(&tb->pki);
+	tb_pki_free(&tb->pki);
 	free(tb->state);
 }
 
@@ -200,7 +200,7 @@ main(int argc, char **argv)
 	if (tb->base == NULL)
 		return 1;
 	if (start(dir, nprov, base_port, control_port, timeline) != 0 ||
-	    config_write(config) != 0)
+	    tb_config_write(config) != 0)
 		goto out;
 	sigint = evsignal_new(tb->base, SIGINT, on_signal, NULL);
 	sigterm = evsignal_new(tb->base, SIGTERM, on_signal, NULL);

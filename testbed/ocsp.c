@@ -163,7 +163,7 @@ done:
 }
 
 void
-ocsp_handle(struct tb_service *svc, struct evhttp_request *req)
+tb_ocsp_handle(struct tb_service *svc, struct evhttp_request *req)
 {
 	OCSP_REQUEST *oreq = read_request(req);
 	OCSP_RESPONSE *resp = NULL;
@@ -183,5 +183,5 @@ ocsp_handle(struct tb_service *svc, struct evhttp_request *req)
 	OPENSSL_free(der);
 	OCSP_RESPONSE_free(resp);
 	OCSP_REQUEST_free(oreq);
-	svc_reply(svc, req, 200, "application/ocsp-response", body);
+	tb_svc_reply(svc, req, 200, "application/ocsp-response", body);
 }

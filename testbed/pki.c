@@ -231,7 +231,7 @@ load(struct tb_cred *c, const char *certpath, const char *keypath)
 }
 
 int
-pki_load_or_create(struct tb_pki *pki, const char *state)
+tb_pki_load_or_create(struct tb_pki *pki, const char *state)
 {
 	bool regen[CRED__MAX] = { false };
 	int id;
@@ -288,7 +288,7 @@ pki_load_or_create(struct tb_pki *pki, const char *state)
 }
 
 void
-pki_free(struct tb_pki *pki)
+tb_pki_free(struct tb_pki *pki)
 {
 	int id;
 
@@ -299,10 +299,4 @@ pki_free(struct tb_pki *pki)
 	}
 	free(pki->dir);
 	memset(pki, 0, sizeof(*pki));
-}
-
-ASN1_INTEGER *
-pki_serial(const struct tb_cred *c)
-{
-	return ASN1_INTEGER_dup(X509_get0_serialNumber(c->cert));
 }

@@ -115,7 +115,7 @@ hold(struct tb_service *svc, struct evhttp_request *req, int code, const char *c
 }
 
 void
-svc_release(struct tb_service *svc)
+tb_svc_release(struct tb_service *svc)
 {
 	struct tb_pending *p;
 
@@ -132,7 +132,7 @@ svc_release(struct tb_service *svc)
 }
 
 void
-svc_reply(struct tb_service *svc, struct evhttp_request *req, int code, const char *ctype,
+tb_svc_reply(struct tb_service *svc, struct evhttp_request *req, int code, const char *ctype,
     struct evbuffer *body)
 {
 	if (body == NULL)
@@ -144,7 +144,7 @@ svc_reply(struct tb_service *svc, struct evhttp_request *req, int code, const ch
 }
 
 bool
-svc_pre(struct tb_service *svc, struct evhttp_request *req)
+tb_svc_pre(struct tb_service *svc, struct evhttp_request *req)
 {
 	struct evbuffer *b;
 	long i;
@@ -156,13 +156,13 @@ svc_pre(struct tb_service *svc, struct evhttp_request *req)
 	if (svc->on[F_HTTP]) {
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "testbed fault: http=%ld\n", svc->param[F_HTTP]);
-		svc_reply(svc, req, (int)svc->param[F_HTTP], "text/plain", b);
+		tb_svc_reply(svc, req, (int)svc->param[F_HTTP], "text/plain", b);
 		return true;
 	}
 	if (svc->on[F_GARBAGE]) {
 		b = evbuffer_new();
 		evbuffer_add(b, garbage[svc->kind], strlen(garbage[svc->kind]));
-		svc_reply(svc, req, 200, ctypes[svc->kind], b);
+		tb_svc_reply(svc, req, 200, ctypes[svc->kind], b);
 		return true;
 	}
 	if (svc->on[F_HUGE]) {
@@ -171,7 +171,7 @@ svc_pre(struct tb_service *svc, struct evhttp_request *req)
 		b = evbuffer_new();
 		for (i = 0; i < svc->param[F_HUGE]; i++)
 			evbuffer_add_reference(b, mib, sizeof(mib), NULL, NULL);
-		svc_reply(svc, req, 200, ctypes[svc->kind], b);
+		tb_svc_reply(svc, req, 200, ctypes[svc->kind], b);
 		return true;
 	}
 	return false;
@@ -188,20 +188,20 @@ dispatch(struct evhttp_request *req, void *arg)
 	/* The reply goes out in several writes (TLS records): no Nagle delay between them. */
 	if (bev != NULL && bufferevent_getfd(bev) >= 0)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (svc_pre(svc, req))
+	if (tb_svc_pre(svc, req))
 		return;
 	switch (svc->kind) {
 	case SVC_OCSP:
-		ocsp_handle(svc, req);
+		tb_ocsp_handle(svc, req);
 		break;
 	case SVC_CRL:
-		crl_handle(svc, req);
+		tb_crl_handle(svc, req);
 		break;
 	case SVC_TSA:
-		tsa_handle(svc, req);
+		tb_tsa_handle(svc, req);
 		break;
 	default:
-		login_handle(svc, req);
+		tb_login_handle(svc, req);
 		break;
 	}
 }
@@ -228,7 +228,7 @@ bevcb(struct event_base *base, void *arg)
 }
 
 int
-svc_listen(struct tb_service *svc)
+tb_svc_listen(struct tb_service *svc)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -249,7 +249,7 @@ svc_listen(struct tb_service *svc)
 }
 
 void
-svc_unlisten(struct tb_service *svc)
+tb_svc_unlisten(struct tb_service *svc)
 {
 	if (svc->bound == NULL)
 		return;
@@ -258,7 +258,7 @@ svc_unlisten(struct tb_service *svc)
 }
 
 int
-svc_start(struct tb_service *svc, int port)
+tb_svc_start(struct tb_service *svc, int port)
 {
 	svc->http = evhttp_new(tb->base);
 	if (svc->http == NULL)
@@ -271,22 +271,22 @@ svc_start(struct tb_service *svc, int port)
 	if (svc->tls)
 		evhttp_set_bevcb(svc->http, bevcb, svc);
 	svc->port = port;
-	return svc_listen(svc);
+	return tb_svc_listen(svc);
 }
 
 void
-svc_free(struct tb_service *svc)
+tb_svc_free(struct tb_service *svc)
 {
 	if (svc == NULL)
 		return;
-	svc_release(svc);
+	tb_svc_release(svc);
 	if (svc->http != NULL)
 		evhttp_free(svc->http);
 	free(svc);
 }
 
 char *
-svc_base(const struct tb_service *svc)
+tb_svc_base(const struct tb_service *svc)
 {
 	return xasprintf("%s://127.0.0.1:%d", svc->tls ? "https" : "http", svc->port);
 }

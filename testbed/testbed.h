@@ -128,50 +128,48 @@ struct tb {
 extern struct tb *tb;
 
 /* pki.c: loads DIR/pki or generates it; returns 0 or -1 with a message on stderr. */
-int pki_load_or_create(struct tb_pki *, const char *state);
-void pki_free(struct tb_pki *);
-/* Copies a certificate's serial to a fresh ASN1_INTEGER (caller frees). */
-ASN1_INTEGER *pki_serial(const struct tb_cred *);
+int tb_pki_load_or_create(struct tb_pki *, const char *state);
+void tb_pki_free(struct tb_pki *);
 
 /* services.c: listeners and the fault layer shared by every service. */
-int svc_start(struct tb_service *, int port);
-void svc_free(struct tb_service *);
-int svc_listen(struct tb_service *);
-void svc_unlisten(struct tb_service *);
+int tb_svc_start(struct tb_service *, int port);
+void tb_svc_free(struct tb_service *);
+int tb_svc_listen(struct tb_service *);
+void tb_svc_unlisten(struct tb_service *);
 /* Sends status + body (taken) honouring slow/hang/http/garbage/huge. */
-void svc_reply(struct tb_service *, struct evhttp_request *, int code,
+void tb_svc_reply(struct tb_service *, struct evhttp_request *, int code,
     const char *ctype, struct evbuffer *body);
 /* Applies the generic faults before a handler runs; returns true when it answered. */
-bool svc_pre(struct tb_service *, struct evhttp_request *);
+bool tb_svc_pre(struct tb_service *, struct evhttp_request *);
 /* Releases every held request (on heal or shutdown). */
-void svc_release(struct tb_service *);
+void tb_svc_release(struct tb_service *);
 /* Base URL of a service, "http(s)://127.0.0.1:PORT" (caller frees). */
-char *svc_base(const struct tb_service *);
+char *tb_svc_base(const struct tb_service *);
 void tb_flip_last_byte(unsigned char *der, size_t len);
 
 /* Per-kind request handlers (req is answered or held). */
-void ocsp_handle(struct tb_service *, struct evhttp_request *);
-void crl_handle(struct tb_service *, struct evhttp_request *);
-void tsa_handle(struct tb_service *, struct evhttp_request *);
-void login_handle(struct tb_service *, struct evhttp_request *);
+void tb_ocsp_handle(struct tb_service *, struct evhttp_request *);
+void tb_crl_handle(struct tb_service *, struct evhttp_request *);
+void tb_tsa_handle(struct tb_service *, struct evhttp_request *);
+void tb_login_handle(struct tb_service *, struct evhttp_request *);
 
 /* crl.c: the periodic re-issue timer and the persisted CRL number. */
-int crl_init(void);
-void crl_fini(void);
+int tb_crl_init(void);
+void tb_crl_fini(void);
 
 /* faults.c */
 /* Applies "p1/ocsp=down" (or "...=ok"); returns 0 or -1 and writes a message to err. */
-int fault_apply(const char *spec, char *err, size_t errsz);
+int tb_fault_apply(const char *spec, char *err, size_t errsz);
 /* Appends "p1/ocsp=down\n" for every fault that is on. */
-void fault_list(struct evbuffer *);
-int timeline_load(const char *path);
-void timeline_free(void);
+void tb_fault_list(struct evbuffer *);
+int tb_timeline_load(const char *path);
+void tb_timeline_free(void);
 
 /* control.c */
-int control_start(int port);
-void control_free(void);
+int tb_control_start(int port);
+void tb_control_free(void);
 
 /* config_out.c: writes the trustwatch config and DIR/control.url atomically. */
-int config_write(const char *path);
+int tb_config_write(const char *path);
 
 #endif

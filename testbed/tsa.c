@@ -144,7 +144,7 @@ done:
 }
 
 void
-tsa_handle(struct tb_service *svc, struct evhttp_request *req)
+tb_tsa_handle(struct tb_service *svc, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct evbuffer *body = evbuffer_new();
@@ -156,13 +156,13 @@ tsa_handle(struct tb_service *svc, struct evhttp_request *req)
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST || len == 0) {
 		evbuffer_add_printf(body, "POST an RFC 3161 TimeStampReq "
 		    "(application/timestamp-query)\n");
-		svc_reply(svc, req, 405, "text/plain", body);
+		tb_svc_reply(svc, req, 405, "text/plain", body);
 		return;
 	}
 	resp = respond(svc, evbuffer_pullup(in, -1), len);
 	if (resp == NULL) {
 		evbuffer_add_printf(body, "time-stamp generation failed\n");
-		svc_reply(svc, req, 500, "text/plain", body);
+		tb_svc_reply(svc, req, 500, "text/plain", body);
 		return;
 	}
 	n = i2d_TS_RESP(resp, &der);
@@ -173,5 +173,5 @@ tsa_handle(struct tb_service *svc, struct evhttp_request *req)
 		evbuffer_add(body, der, (size_t)n);
 	}
 	OPENSSL_free(der);
-	svc_reply(svc, req, 200, "application/timestamp-reply", body);
+	tb_svc_reply(svc, req, 200, "application/timestamp-reply", body);
 }
