@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check, "validate the configuration (exit 0 or 3)" },
 	{ "probe", cmd_probe, "run every (or the selected) probe once, store and print the results" },
+	{ "run", cmd_run, "the daemon: scheduled probes, incidents, alert mail; SIGHUP reloads" },
 	{ "serve", cmd_serve, "serve the site, the live JSON API and Prometheus /metrics on web.listen" },
 };
 

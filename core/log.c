@@ -106,8 +106,10 @@ log_at(enum log_level level, const char *msg, const char *fields, ...)
 		va_start(ap, fields);
 		vsnprintf(tmp, sizeof(tmp), fields, ap);
 		va_end(ap);
-		line[len++] = ' ';
-		len = escape_into(line, len, sizeof(line) - 2, tmp, 0);
+		if (tmp[0] != '\0') {
+			line[len++] = ' ';
+			len = escape_into(line, len, sizeof(line) - 2, tmp, 0);
+		}
 	}
 	line[len++] = '\n';
 	fwrite(line, 1, len, stderr);

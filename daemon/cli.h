@@ -11,6 +11,7 @@ struct conf;
 
 int cmd_check(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 /* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */

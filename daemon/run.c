@@ -1,0 +1,568 @@
+/*
+ * trustwatch run: lifecycle and wiring on one libevent loop (see run.h).
+ *   sched (timers) -> engine (curl multi) -> batch -> store_add_results (incidents in the
+ *   same transaction) -> run_alerts_queue (outbox) -> run_mail_kick (SMTP, async)
+ * Signals arrive as libevent events (evsignal): SIGTERM/SIGINT stop, SIGHUP reloads.
+ * Stopping: no new probes; in-flight ones get RUN_GRACE_MS to finish, then are cancelled
+ * (cancelled results are not stored); the batch is written; the store is closed.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cli.h"
+#include "run.h"
+#include "run_int.h"
+#include "sched.h"
+#include "../alert/mail.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../probe/engine.h"
+#include "../store/store.h"
+
+#define RUN_CONCURRENCY		256		/* probes running at once */
+#define RUN_BATCH_MAX		512		/* results per transaction */
+#define RUN_BATCH_HARD_MAX	100000		/* kept while the store fails, then dropped */
+#define RUN_FLUSH_MS		1000		/* a result waits at most this long */
+#define RUN_GRACE_MS		5000		/* in-flight probes may finish at stop */
+#define RUN_MAIL_RETRY_MS	30000		/* first mail retry; doubles up to 60x */
+#define RUN_PRUNE_MS		3600000		/* prune raw results hourly */
+#define RUN_HOURLY_KEEP_MS	(90 * 86400000LL)
+
+/* A probe in flight: which run and which config generation it belongs to. */
+struct run_job {
+	struct run	*R;
+	struct run_gen	*g;
+};
+
+static void
+tv_ms(struct timeval *tv, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	tv->tv_sec = (time_t)(ms / 1000);
+	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
+}
+
+static void
+timer_in(struct event *ev, int64_t ms)
+{
+	struct timeval tv;
+
+	tv_ms(&tv, ms);
+	evtimer_add(ev, &tv);
+}
+
+void
+run_gen_unref(struct run_gen *g)
+{
+	if (g != NULL && --g->refs == 0) {
+		conf_free(g->c);
+		free(g);
+	}
+}
+
+static struct run_gen *
+gen_new(struct conf *c)
+{
+	struct run_gen *g = xcalloc(1, sizeof(*g));
+
+	g->c = c;
+	g->refs = 1;
+	return g;
+}
+
+/* --- the batch ---------------------------------------------------------------------- */
+
+/* Writes the batch in one transaction. Returns 0, or -1 (kept for the next try). */
+static int
+flush(struct run *R)
+{
+	struct store_item *items;
+	size_t n = R->n_batch;
+
+	if (n == 0)
+		return 0;
+	items = xcalloc(n, sizeof(*items));
+	for (size_t i = 0; i < n; i++) {
+		items[i].r = &R->batch[i].r;
+		items[i].maintenance = R->batch[i].maintenance;
+	}
+	if (store_add_results(R->st, items, n) != 0) {
+		log_error("results not stored, will retry", "n=%zu error=%s", n,
+		    log_q(store_error(R->st)));
+		free(items);
+		if (n > RUN_BATCH_HARD_MAX) {
+			size_t drop = n - RUN_BATCH_HARD_MAX;
+
+			log_error("results dropped: the store keeps failing", "n=%zu", drop);
+			for (size_t i = 0; i < drop; i++) {
+				result_clear(&R->batch[i].r);
+				run_gen_unref(R->batch[i].g);
+			}
+			memmove(R->batch, R->batch + drop, (n - drop) * sizeof(*R->batch));
+			R->n_batch -= drop;
+		}
+		if (!R->flush_armed) {
+			R->flush_armed = true;
+			timer_in(R->flush_timer, RUN_FLUSH_MS);
+		}
+		return -1;
+	}
+	free(items);
+	log_debug("batch stored", "n=%zu", n);
+	for (size_t i = 0; i < n; i++) {
+		result_clear(&R->batch[i].r);
+		run_gen_unref(R->batch[i].g);
+	}
+	R->n_batch = 0;
+	run_alerts_queue(R);
+	return 0;
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+
+	(void)fd; (void)what;
+	R->flush_armed = false;
+	flush(R);
+}
+
+/* Returns 1 when the batch holds a result of provider/endpoint. */
+static int
+batch_has(const struct run *R, const struct conf_endpoint *ep)
+{
+	for (size_t i = 0; i < R->n_batch; i++)
+		if (strcmp(R->batch[i].r.ep->id, ep->id) == 0 &&
+		    strcmp(R->batch[i].r.ep->provider->id, ep->provider->id) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- probes ------------------------------------------------------------------------- */
+
+static void
+log_result(const struct result *r)
+{
+	enum log_level lv = r->status == STATUS_UP ? LOG_DEBUG : LOG_INFO;
+
+	if (!log_enabled(lv))
+		return;
+	log_at(lv, "probe", "provider=%s endpoint=%s kind=%s status=%s reason=%s ms=%.1f%s%s",
+	    log_q(r->ep->provider->id), log_q(r->ep->id), kind_names[r->ep->kind],
+	    status_names[r->status], reason_names[r->reason],
+	    r->timings[PHASE_TOTAL] >= 0 ? r->timings[PHASE_TOTAL] : -1.0,
+	    r->message != NULL ? " message=" : "", r->message != NULL ? log_q(r->message) : "");
+}
+
+static void
+probe_done(struct result *r, void *arg)
+{
+	struct run_job *j = arg;
+	struct run *R = j->R;
+	struct run_pending *p;
+
+	sched_done(R->sched, r->ep->provider->id, r->ep->id);
+	if (R->cancelling) {
+		log_warn("probe cancelled at stop, not stored", "provider=%s endpoint=%s",
+		    log_q(r->ep->provider->id), log_q(r->ep->id));
+		run_gen_unref(j->g);
+		free(j);
+		return;
+	}
+	log_result(r);
+	if (R->n_batch == R->cap_batch) {
+		R->cap_batch = R->cap_batch ? R->cap_batch * 2 : 64;
+		R->batch = xrealloc(R->batch, R->cap_batch * sizeof(*R->batch));
+	}
+	p = &R->batch[R->n_batch++];
+	memset(p, 0, sizeof(*p));
+	result_init(&p->r, r->ep, r->time_ms);
+	result_move(&p->r, r);
+	p->g = j->g;			/* the job's reference moves to the batch */
+	p->maintenance = conf_in_maintenance(j->g->c, p->r.ep, p->r.time_ms) == 1;
+	free(j);
+	if (R->n_batch >= RUN_BATCH_MAX)
+		flush(R);
+	else if (!R->flush_armed) {
+		R->flush_armed = true;
+		timer_in(R->flush_timer, RUN_FLUSH_MS);
+	}
+	if (R->stopping)
+		event_active(R->stop_check, EV_TIMEOUT, 0);
+}
+
+static int
+probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
+{
+	struct run *R = arg;
+	struct probe_input in = { 0 };
+	struct run_job *j;
+	char *crl = NULL;
+
+	(void)due;
+	if (R->stopping)
+		return 0;
+	if (engine_busy(R->eng, ep)) {
+		log_warn("probe still running, slot skipped", "provider=%s endpoint=%s",
+		    log_q(ep->provider->id), log_q(ep->id));
+		return 0;
+	}
+	if (ep->kind == KIND_CRL) {
+		/* The last CRL number must include a result still waiting in the batch. */
+		if (batch_has(R, ep))
+			flush(R);
+		in.last_crl_number = crl = store_last_crl_number(R->st, ep->provider->id, ep->id);
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->R = R;
+	j->g = R->cur;
+	R->cur->refs++;
+	if (engine_submit(R->eng, ep, &in, probe_done, j) != 0) {
+		log_error("probe not started", "provider=%s endpoint=%s", log_q(ep->provider->id),
+		    log_q(ep->id));
+		run_gen_unref(j->g);
+		free(j);
+		free(crl);
+		return 0;
+	}
+	free(crl);
+	return 1;
+}
+
+static void
+probe_skipped(const struct conf_endpoint *ep, int64_t due, void *arg)
+{
+	(void)due; (void)arg;
+	log_warn("probe still running at its next slot, slot skipped",
+	    "provider=%s endpoint=%s interval_ms=%lld", log_q(ep->provider->id), log_q(ep->id),
+	    (long long)ep->interval_ms);
+}
+
+/* --- periodic work ------------------------------------------------------------------ */
+
+static void
+mail_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	run_mail_kick(arg);
+}
+
+static void
+report_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+
+	(void)fd; (void)what;
+	flush(R);	/* the site shows every result finished so far */
+	/*
+	 * TODO(lead): render the site here, once report/ lands:
+	 *	char *err = NULL;
+	 *	if (report_render(R->cur->c, R->st, NULL, now_ms(), &err) != 0)
+	 *		log_error("report not rendered", "error=%s", log_q(err));
+	 *	free(err);
+	 */
+	log_debug("report due (rendering not wired yet)", "output=%s",
+	    log_q(R->cur->c->report.output));
+	timer_in(R->report_timer, R->cur->c->report.every_ms);
+}
+
+static void
+prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+	int64_t now = now_ms(), n;
+
+	(void)fd; (void)what;
+	n = store_prune(R->st, now - R->cur->c->storage.retention_ms, now - RUN_HOURLY_KEEP_MS);
+	if (n < 0)
+		log_error("prune failed", "error=%s", log_q(store_error(R->st)));
+	else if (n > 0)
+		log_info("pruned", "rows=%lld", (long long)n);
+	timer_in(R->prune_timer, RUN_PRUNE_MS);
+}
+
+/* --- reload ------------------------------------------------------------------------- */
+
+static void
+reload(struct run *R)
+{
+	struct conf_errors errs = { 0 };
+	struct conf *c = conf_load(R->path, &errs);
+	struct run_gen *old = R->cur;
+	size_t n = 0;
+
+	if (c == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("config error", "error=%s", log_q(errs.msg[i]));
+		log_error("reload rejected, the old configuration keeps running",
+		    "config=%s errors=%zu", log_q(R->path), errs.n);
+		conf_errors_free(&errs);
+		return;
+	}
+	conf_errors_free(&errs);
+	if (strcmp(c->storage.path, old->c->storage.path) != 0)
+		log_warn("storage.path changed: restart to use it", "old=%s new=%s",
+		    log_q(old->c->storage.path), log_q(c->storage.path));
+	if ((c->web.listen == NULL) != (old->c->web.listen == NULL) ||
+	    (c->web.listen != NULL && strcmp(c->web.listen, old->c->web.listen) != 0))
+		log_warn("web.listen changed: restart to use it", "old=%s new=%s",
+		    log_q(old->c->web.listen), log_q(c->web.listen));
+	R->cur = gen_new(c);
+	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
+	store_set_timezone(R->st, c->report.timezone);
+	sched_load(R->sched, c, now_ms());
+	/* TODO(lead): if (R->web != NULL) web_set_conf(R->web, c); */
+	if (c->report.every_ms != old->c->report.every_ms)
+		timer_in(R->report_timer, c->report.every_ms);
+	run_gen_unref(old);	/* freed once its last probe and result are done */
+	for (size_t p = 0; p < c->n_providers; p++)
+		n += c->providers[p].n_endpoints;
+	log_info("config reloaded", "config=%s providers=%zu endpoints=%zu", log_q(R->path),
+	    c->n_providers, n);
+	run_mail_kick(R);
+}
+
+/* --- stop --------------------------------------------------------------------------- */
+
+/* Ends the loop once no probe is in flight (or right away after cancelling). */
+static void
+stop_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+
+	(void)fd; (void)what;
+	if (!R->stopping || engine_pending(R->eng) > 0)
+		return;
+	flush(R);
+	event_base_loopbreak(R->base);
+}
+
+static void
+stop_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+
+	(void)fd; (void)what;
+	if (engine_pending(R->eng) > 0) {
+		log_warn("stop: cancelling probes still running", "n=%zu", engine_pending(R->eng));
+		R->cancelling = true;
+		engine_cancel_all(R->eng);
+		R->cancelling = false;
+	}
+	event_active(R->stop_check, EV_TIMEOUT, 0);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *R = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading", "config=%s", log_q(R->path));
+		if (!R->stopping)
+			reload(R);
+		return;
+	}
+	if (R->stopping) {
+		log_warn("second stop signal: cancelling now", "signal=%d", (int)sig);
+		stop_grace_cb(-1, 0, R);
+		return;
+	}
+	R->stopping = true;
+	log_info("stopping", "signal=%s in_flight=%zu", sig == SIGTERM ? "TERM" : "INT",
+	    engine_pending(R->eng));
+	sched_stop(R->sched);
+	timer_in(R->stop_timer, RUN_GRACE_MS);
+	event_active(R->stop_check, EV_TIMEOUT, 0);
+}
+
+/* --- start and the loop ------------------------------------------------------------- */
+
+/* Writes our pid to path atomically. Returns 0 or -1. */
+static int
+pid_file_write(const char *path)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int rc = -1;
+
+	if (f != NULL) {
+		fprintf(f, "%ld\n", (long)getpid());
+		if (fclose(f) == 0 && rename(tmp, path) == 0)
+			rc = 0;
+	}
+	if (rc != 0) {
+		log_error("cannot write the pid file", "path=%s error=%s", log_q(path),
+		    log_q(strerror(errno)));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+/* TRUSTWATCH_MAIL_RETRY_MS: the first mail retry delay (tests); default 30 s. */
+static int64_t
+mail_retry_ms(void)
+{
+	const char *s = getenv("TRUSTWATCH_MAIL_RETRY_MS");
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return RUN_MAIL_RETRY_MS;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < 1) {
+		log_warn("ignoring TRUSTWATCH_MAIL_RETRY_MS", "value=%s", log_q(s));
+		return RUN_MAIL_RETRY_MS;
+	}
+	return v;
+}
+
+static int
+run_setup(struct run *R, struct conf *c)
+{
+	char *err = NULL;
+	size_t n = 0;
+
+	R->cur = gen_new(c);
+	R->mail_retry_ms = mail_retry_ms();
+	if ((R->st = store_open(c->storage.path, &err)) == NULL) {
+		log_error("cannot open the store", "path=%s error=%s", log_q(c->storage.path),
+		    log_q(err));
+		free(err);
+		return -1;
+	}
+	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
+	store_set_timezone(R->st, c->report.timezone);
+	if (probe_global_init() != 0 || (R->base = event_base_new()) == NULL ||
+	    (R->eng = engine_new(R->base, RUN_CONCURRENCY)) == NULL ||
+	    (R->mailer = mail_new(R->base)) == NULL) {
+		log_error("cannot initialise the event loop or the HTTP transport", "%s", "");
+		return -1;
+	}
+	R->sched = sched_new(R->base, probe_due, probe_skipped, R);
+	R->sig_term = evsignal_new(R->base, SIGTERM, signal_cb, R);
+	R->sig_int = evsignal_new(R->base, SIGINT, signal_cb, R);
+	R->sig_hup = evsignal_new(R->base, SIGHUP, signal_cb, R);
+	R->flush_timer = evtimer_new(R->base, flush_cb, R);
+	R->mail_timer = event_new(R->base, -1, EV_PERSIST, mail_timer_cb, R);
+	R->report_timer = evtimer_new(R->base, report_cb, R);
+	R->prune_timer = evtimer_new(R->base, prune_cb, R);
+	R->stop_timer = evtimer_new(R->base, stop_grace_cb, R);
+	R->stop_check = evtimer_new(R->base, stop_check_cb, R);
+	if (R->sig_term == NULL || R->sig_int == NULL || R->sig_hup == NULL ||
+	    R->flush_timer == NULL || R->mail_timer == NULL || R->report_timer == NULL ||
+	    R->prune_timer == NULL || R->stop_timer == NULL || R->stop_check == NULL ||
+	    event_add(R->sig_term, NULL) != 0 || event_add(R->sig_int, NULL) != 0 ||
+	    event_add(R->sig_hup, NULL) != 0) {
+		log_error("cannot set up events", "%s", "");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* The outbox is scanned every min(retry, 5 s), and right after each batch. */
+	timer_in(R->mail_timer, R->mail_retry_ms < 5000 ? R->mail_retry_ms : 5000);
+	timer_in(R->report_timer, c->report.every_ms);
+	timer_in(R->prune_timer, 60000);
+	/*
+	 * TODO(lead): serve the site when c->web.listen is set, once web/ lands:
+	 *	if (c->web.listen != NULL && (R->web = web_start(R->base, c, R->st, &err)) == NULL) {
+	 *		log_error("web server not started", "listen=%s error=%s", ...);
+	 *		return -1;
+	 *	}
+	 * (and web_set_conf in reload(), web_free in run_teardown()).
+	 */
+	if (c->web.listen != NULL)
+		log_warn("web.listen is set but the web server is not wired into run yet",
+		    "listen=%s", log_q(c->web.listen));
+	sched_load(R->sched, c, now_ms());
+	for (size_t p = 0; p < c->n_providers; p++)
+		n += c->providers[p].n_endpoints;
+	log_info("started", "config=%s store=%s providers=%zu endpoints=%zu alerts=%s pid=%ld",
+	    log_q(R->path), log_q(c->storage.path), c->n_providers, n,
+	    c->alerts.enabled ? "on" : "off", (long)getpid());
+	/* Mail left in the outbox by an earlier run (or a crash) goes out now. */
+	run_alerts_queue(R);
+	run_mail_kick(R);
+	return 0;
+}
+
+static void
+run_teardown(struct run *R)
+{
+	struct event *evs[] = { R->sig_term, R->sig_int, R->sig_hup, R->flush_timer,
+		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check };
+
+	if (R->eng != NULL && engine_pending(R->eng) > 0) {
+		R->cancelling = true;
+		engine_cancel_all(R->eng);
+		R->cancelling = false;
+	}
+	if (R->st != NULL)
+		flush(R);
+	engine_free(R->eng);
+	mail_free(R->mailer);	/* a mail in flight stays due in the outbox */
+	run_mail_clear(R);
+	sched_free(R->sched);
+	for (size_t i = 0; i < NELEM(evs); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	for (size_t i = 0; i < R->n_batch; i++) {	/* only when the store failed */
+		result_clear(&R->batch[i].r);
+		run_gen_unref(R->batch[i].g);
+	}
+	if (R->n_batch > 0)
+		log_error("results lost at stop: the store failed", "n=%zu", R->n_batch);
+	free(R->batch);
+	store_close(R->st);
+	if (R->base != NULL)
+		event_base_free(R->base);
+	run_gen_unref(R->cur);
+}
+
+int
+run_main(const struct run_opts *o)
+{
+	struct run R = { 0 };
+	struct conf_errors errs = { 0 };
+	struct conf *c;
+	const char *lv = getenv("TRUSTWATCH_LOG_LEVEL");
+
+	if (lv != NULL && log_level_from_name(lv) >= 0)
+		log_set_level((enum log_level)log_level_from_name(lv));
+	R.path = o->config_path;
+	if ((c = conf_load(o->config_path, &errs)) == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			cli_warn("%s", errs.msg[i]);	/* SPEC §1: "trustwatch: FILE:LINE:COL: …" */
+		log_error("not started: the configuration has errors", "config=%s errors=%zu",
+		    log_q(o->config_path), errs.n);
+		conf_errors_free(&errs);
+		return 3;
+	}
+	conf_errors_free(&errs);
+	if (run_setup(&R, c) != 0 || (o->pid_file != NULL && pid_file_write(o->pid_file) != 0)) {
+		run_teardown(&R);
+		return 1;
+	}
+	if (event_base_dispatch(R.base) < 0) {
+		log_error("event loop failed", "%s", "");
+		R.exit_code = 1;
+	}
+	run_teardown(&R);
+	if (o->pid_file != NULL)
+		unlink(o->pid_file);
+	log_info("stopped", "exit=%d", R.exit_code);
+	return R.exit_code;
+}

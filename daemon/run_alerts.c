@@ -1,0 +1,336 @@
+/*
+ * The daemon's alert path: incident transitions -> rendered mail in the store's outbox
+ * -> SMTP. The outbox makes delivery survive SMTP outages and restarts: a mail is marked
+ * sent only after the server accepted it, retried with exponential backoff, and given up
+ * (with an error log line) 24 h after it was queued. A crash between the server's
+ * acceptance and store_mail_sent can repeat that one mail (at-least-once), never lose it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "run_int.h"
+#include "../alert/mail.h"
+#include "../alert/message.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../store/store.h"
+
+#define ALERT_LAST_RESULTS	10		/* results listed in a mail */
+#define ALERT_LOOKBACK_MS	3600000		/* ... from the last hour */
+#define MAIL_GIVE_UP_MS		(24 * 3600000LL)
+#define MAIL_TIMEOUT_MS		30000
+#define MAIL_BATCH		32		/* mails taken from the store per scan */
+
+int64_t
+run_mail_backoff(int64_t base, int attempts)
+{
+	int64_t d = base, cap = base * 60;	/* 30 s, 1 m, 2 m, ... 30 m */
+
+	for (int i = 0; i < attempts && d < cap; i++)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
+/* --- queueing ----------------------------------------------------------------------- */
+
+struct due_list {
+	struct store_alert_due	*v;
+	size_t			 n;
+};
+
+static int
+collect_due(const struct store_alert_due *d, void *arg)
+{
+	struct due_list *l = arg;
+
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = *d;
+	return 0;
+}
+
+/* An incident copied out of the store (its strings are borrowed only during the call). */
+struct inc_copy {
+	struct msg_incident	 m;
+	char			*s[6];	/* owned: provider, endpoint, kind, worst, reasons, message */
+};
+
+static int
+copy_incident(const struct store_incident *i, void *arg)
+{
+	struct inc_copy *c = arg;
+
+	c->m.id = i->id;
+	c->m.provider = c->s[0] = xstrdup(i->provider);
+	c->m.endpoint = c->s[1] = xstrdup(i->endpoint);
+	c->m.kind = c->s[2] = xstrdup(i->kind);
+	c->m.worst = c->s[3] = xstrdup(i->worst);
+	c->m.reasons = c->s[4] = xstrdup(i->reasons);
+	c->m.message = c->s[5] = xstrdup(i->message);
+	c->m.start_ms = i->start_ms;
+	c->m.end_ms = i->end_ms;
+	return 1;
+}
+
+/* The last ALERT_LAST_RESULTS results of one endpoint, as a ring. */
+struct last_results {
+	const char		*endpoint;
+	struct msg_result	 v[ALERT_LAST_RESULTS];
+	size_t			 n, next;
+};
+
+static int
+collect_result(const struct store_row *row, void *arg)
+{
+	struct last_results *l = arg;
+	struct msg_result *r;
+
+	if (strcmp(row->endpoint, l->endpoint) != 0)
+		return 0;
+	r = &l->v[l->next];
+	if (l->n == ALERT_LAST_RESULTS)
+		free((char *)r->message);
+	else
+		l->n++;
+	l->next = (l->next + 1) % ALERT_LAST_RESULTS;
+	r->time_ms = row->time_ms;
+	r->status = status_names[row->status];
+	r->reason = reason_names[row->reason];
+	r->total_ms = row->timings[PHASE_TOTAL];
+	r->message = xstrdup(row->message);
+	return 0;
+}
+
+/* Appends addr to the comma-separated list unless invalid or already there. */
+static void
+add_recipient(struct buf *b, const char *addr)
+{
+	const char *p = b->data != NULL ? (const char *)b->data : "";
+	size_t n = strlen(addr);
+
+	if (!msg_addr_ok(addr))
+		return;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && strncasecmp(p, addr, n) == 0)
+			return;
+		p += len + (end != NULL);
+	}
+	buf_printf(b, "%s%s", b->len > 0 ? "," : "", addr);
+}
+
+static void
+queue_one(struct run *R, const struct store_alert_due *d, int64_t now)
+{
+	static const enum msg_event events[ALERT__MAX] = { MSG_OPENED, MSG_RESOLVED, MSG_REMINDER };
+	const struct conf *c = R->cur->c;
+	struct inc_copy ic = { 0 };
+	struct last_results last = { 0 };
+	struct msg_result ordered[ALERT_LAST_RESULTS];
+	const struct conf_provider *p;
+	const struct conf_endpoint *ep;
+	struct buf subj = { 0 }, body = { 0 }, rcpt = { 0 };
+	int rc;
+
+	if (store_get_incident(R->st, d->incident, copy_incident, &ic) != 1) {
+		log_error("alert: incident not readable", "incident=%lld error=%s",
+		    (long long)d->incident, log_q(store_error(R->st)));
+		goto out;
+	}
+	p = conf_find_provider(c, ic.m.provider);
+	ep = conf_find(c, ic.m.provider, ic.m.endpoint);
+	ic.m.provider_name = p != NULL ? p->name : NULL;
+	ic.m.url = ep != NULL ? ep->url : NULL;
+	last.endpoint = ic.m.endpoint;
+	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, ic.m.provider,
+	    collect_result, &last);
+	for (size_t i = 0; i < last.n; i++)
+		ordered[i] = last.v[(last.next + ALERT_LAST_RESULTS - last.n + i) % ALERT_LAST_RESULTS];
+	msg_subject(&subj, events[d->event], &ic.m, now);
+	msg_body(&body, events[d->event], &ic.m, ordered, last.n, c->report.base_url, now);
+	for (size_t i = 0; i < c->alerts.n_to; i++)
+		add_recipient(&rcpt, c->alerts.to[i]);
+	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)
+		add_recipient(&rcpt, p->alerts_to[i]);
+	if (rcpt.data == NULL)
+		buf_append(&rcpt, "", 0);
+	rc = store_outbox_add(R->st, d->incident, d->event_key, (char *)rcpt.data,
+	    (char *)subj.data, (char *)body.data, now);
+	if (rc < 0)
+		log_error("alert: not queued", "incident=%lld event=%s error=%s",
+		    (long long)d->incident, log_q(d->event_key), log_q(store_error(R->st)));
+	else if (rc == 0)
+		log_info("alert queued", "incident=%lld event=%s provider=%s endpoint=%s to=%s subject=%s",
+		    (long long)d->incident, log_q(d->event_key), log_q(ic.m.provider),
+		    log_q(ic.m.endpoint), log_q((char *)rcpt.data), log_q((char *)subj.data));
+out:
+	for (size_t i = 0; i < last.n; i++)
+		free((char *)last.v[i].message);
+	for (size_t i = 0; i < NELEM(ic.s); i++)
+		free(ic.s[i]);
+	buf_free(&subj);
+	buf_free(&body);
+	buf_free(&rcpt);
+}
+
+void
+run_alerts_queue(struct run *R)
+{
+	const struct conf *c = R->cur->c;
+	struct due_list l = { 0 };
+	int64_t now = now_ms();
+
+	if (!c->alerts.enabled)
+		return;
+	if (store_each_alert_due(R->st, now, c->alerts.remind_every_ms, collect_due, &l) != 0)
+		log_error("alert: cannot list due alerts", "error=%s", log_q(store_error(R->st)));
+	for (size_t i = 0; i < l.n; i++)
+		queue_one(R, &l.v[i], now);
+	free(l.v);
+	if (l.n > 0)
+		run_mail_kick(R);
+}
+
+/* --- sending ------------------------------------------------------------------------ */
+
+static void
+mail_clear_one(struct run_mail *m)
+{
+	free(m->event_key);
+	free(m->recipients);
+	free(m->subject);
+	free(m->body);
+}
+
+void
+run_mail_clear(struct run *R)
+{
+	for (size_t i = R->i_mq; i < R->n_mq; i++)
+		mail_clear_one(&R->mq[i]);
+	free(R->mq);
+	R->mq = NULL;
+	R->n_mq = R->i_mq = 0;
+}
+
+static int
+collect_mail(const struct store_mail *m, void *arg)
+{
+	struct run *R = arg;
+	struct run_mail *q;
+
+	R->mq = xrealloc(R->mq, (R->n_mq + 1) * sizeof(*R->mq));
+	q = &R->mq[R->n_mq++];
+	q->id = m->id;
+	q->incident = m->incident;
+	q->event_key = xstrdup(m->event_key);
+	q->recipients = xstrdup(m->recipients);
+	q->subject = xstrdup(m->subject);
+	q->body = xstrdup(m->body);
+	q->attempts = m->attempts;
+	q->created_ms = m->created_ms;
+	return R->n_mq >= MAIL_BATCH;
+}
+
+static void send_next(struct run *);
+
+/* Records the outcome of the mail at the head of the queue and moves on. */
+static void
+mail_outcome(struct run *R, int ok, const char *error)
+{
+	struct run_mail *m = &R->mq[R->i_mq];
+	int64_t now = now_ms();
+
+	if (ok) {
+		if (store_mail_sent(R->st, m->id, now) != 0)
+			log_error("mail sent but not recorded", "mail=%lld error=%s",
+			    (long long)m->id, log_q(store_error(R->st)));
+		log_info("mail sent", "mail=%lld incident=%lld event=%s to=%s subject=%s",
+		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
+		    log_q(m->recipients), log_q(m->subject));
+	} else if (now - m->created_ms >= MAIL_GIVE_UP_MS || strcmp(m->recipients, "") == 0) {
+		store_mail_failed(R->st, m->id, error, now, true);
+		log_error("mail given up", "mail=%lld incident=%lld event=%s attempts=%d error=%s",
+		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
+		    m->attempts + 1, log_q(error));
+	} else {
+		int64_t next = now + run_mail_backoff(R->mail_retry_ms, m->attempts);
+
+		store_mail_failed(R->st, m->id, error, next, false);
+		log_warn("mail failed", "mail=%lld incident=%lld event=%s attempts=%d retry_in_ms=%lld error=%s",
+		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
+		    m->attempts + 1, (long long)(next - now), log_q(error));
+	}
+	mail_clear_one(m);
+	R->i_mq++;
+}
+
+static void
+mail_done(int ok, const char *error, void *arg)
+{
+	struct run *R = arg;
+
+	R->mail_busy = false;
+	mail_outcome(R, ok, error);
+	send_next(R);
+}
+
+/* Starts the next queued mail, or ends the round. */
+static void
+send_next(struct run *R)
+{
+	const struct conf *c = R->cur->c;
+
+	while (R->i_mq < R->n_mq && !R->stopping) {
+		struct run_mail *m = &R->mq[R->i_mq];
+		char **rcpt = NULL, *list = xstrdup(m->recipients), *save = NULL;
+		size_t n = 0;
+		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
+		    c->alerts.from);
+		struct buf msg = { 0 };
+		struct msg_envelope env;
+		struct mail_job job = { 0 };
+		int rc;
+
+		for (char *t = strtok_r(list, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+			if (msg_addr_ok(t)) {
+				rcpt = xrealloc(rcpt, (n + 1) * sizeof(*rcpt));
+				rcpt[n++] = t;
+			}
+		env = (struct msg_envelope){ c->alerts.from, (const char *const *)rcpt, n,
+		    m->subject, m->body, m->created_ms, mid };
+		msg_render(&msg, &env);
+		job = (struct mail_job){ c->alerts.smtp_url, c->alerts.from, c->alerts.username,
+		    c->alerts.password, (const char *const *)rcpt, n, (char *)msg.data, msg.len,
+		    MAIL_TIMEOUT_MS };
+		rc = n == 0 ? -1 : mail_send(R->mailer, &job, mail_done, R);
+		free(rcpt);
+		free(list);
+		free(mid);
+		buf_free(&msg);
+		if (rc == 0) {
+			R->mail_busy = true;
+			return;
+		}
+		if (n == 0)
+			m->recipients[0] = '\0';	/* nothing deliverable: give up now */
+		mail_outcome(R, 0, n == 0 ? "no valid recipient" : "cannot start the SMTP transfer");
+	}
+	run_mail_clear(R);
+}
+
+void
+run_mail_kick(struct run *R)
+{
+	if (!R->cur->c->alerts.enabled || R->mail_busy || R->stopping || R->mailer == NULL)
+		return;
+	run_mail_clear(R);
+	if (store_each_mail_due(R->st, now_ms(), collect_mail, R) != 0) {
+		log_error("mail: cannot read the outbox", "error=%s", log_q(store_error(R->st)));
+		run_mail_clear(R);
+		return;
+	}
+	send_next(R);
+}

@@ -1,0 +1,90 @@
+/* The daemon's state, shared by run.c (lifecycle, probes, batches) and run_alerts.c. */
+#ifndef TW_RUN_INT_H
+#define TW_RUN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/result.h"
+
+struct conf;
+struct engine;
+struct event;
+struct event_base;
+struct mailer;
+struct sched;
+struct store;
+
+/*
+ * One loaded configuration. refs: 1 while it is the current one, plus one per probe in
+ * flight and per result waiting in the batch (their r->ep points into it), so a reload
+ * never frees endpoints still in use.
+ */
+struct run_gen {
+	struct conf	*c;
+	int		 refs;
+};
+
+/* A finished result waiting for the next batched write. */
+struct run_pending {
+	struct result	 r;
+	struct run_gen	*g;
+	bool		 maintenance;
+};
+
+/* A queued mail copied out of the store, waiting for the sender. */
+struct run_mail {
+	int64_t		 id;
+	int64_t		 incident;
+	char		*event_key;
+	char		*recipients;
+	char		*subject;
+	char		*body;
+	int		 attempts;
+	int64_t		 created_ms;
+};
+
+struct run {
+	struct event_base *base;
+	struct engine	*eng;
+	struct sched	*sched;
+	struct store	*st;
+	struct mailer	*mailer;
+	struct run_gen	*cur;
+	const char	*path;			/* the config file */
+	struct event	*sig_term, *sig_int, *sig_hup;
+	struct event	*flush_timer;		/* writes the batch ~1 s after its first result */
+	struct event	*mail_timer;		/* periodic outbox scan */
+	struct event	*report_timer;		/* report.every */
+	struct event	*prune_timer;
+	struct event	*stop_timer;		/* grace period for in-flight probes */
+	struct event	*stop_check;
+	struct run_pending *batch;
+	size_t		 n_batch, cap_batch;
+	bool		 flush_armed;
+	bool		 stopping;
+	bool		 cancelling;		/* engine_cancel_all: drop its results */
+	int64_t		 mail_retry_ms;		/* first retry delay (TRUSTWATCH_MAIL_RETRY_MS) */
+	struct run_mail	*mq;			/* mails being sent, in order */
+	size_t		 n_mq, i_mq;
+	bool		 mail_busy;		/* a transfer is in flight */
+	int		 exit_code;
+};
+
+/* Releases one reference; frees the config at zero. */
+void run_gen_unref(struct run_gen *);
+
+/* Queues the mails of every incident transition not queued yet (after a batch). */
+void run_alerts_queue(struct run *);
+
+/* Starts sending due mails unless a transfer is in flight or alerts are off. */
+void run_mail_kick(struct run *);
+
+/* Frees the sender's queue (at stop; unsent mails stay due in the store). */
+void run_mail_clear(struct run *);
+
+/* Returns the delay before retry number attempts + 1 (base, doubling, capped at 60 x base). */
+int64_t run_mail_backoff(int64_t base_ms, int attempts);
+
+#endif
