@@ -1,0 +1,344 @@
+/* Web: path checks, content types, validators, logfmt and label escaping, health, metrics. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "core/util.h"
+#include "store/store.h"
+#include "web/web_int.h"
+
+static void
+paths_are_decoded_or_refused(void **state)
+{
+	static const struct {
+		const char *raw;
+		enum web_path_rc rc;
+		const char *out;
+		bool dir;
+	} cases[] = {
+		{ "/", WEB_PATH_OK, "", true },
+		{ "/index.html", WEB_PATH_OK, "index.html", false },
+		{ "/en/providers/p1.html", WEB_PATH_OK, "en/providers/p1.html", false },
+		{ "/en/", WEB_PATH_OK, "en", true },
+		{ "//en//x.css", WEB_PATH_OK, "en/x.css", false },
+		{ "/a%20b.html", WEB_PATH_OK, "a b.html", false },
+		{ "/%41%62c", WEB_PATH_OK, "Abc", false },
+		{ "/caf%C3%A9", WEB_PATH_OK, "caf\xc3\xa9", false },
+		{ "/a.b..c", WEB_PATH_OK, "a.b..c", false },
+		{ "/..", WEB_PATH_BAD, NULL, false },
+		{ "/../etc/passwd", WEB_PATH_BAD, NULL, false },
+		{ "/a/../../etc/passwd", WEB_PATH_BAD, NULL, false },
+		{ "/a/./b", WEB_PATH_BAD, NULL, false },
+		{ "/%2e%2e/%2e%2e/etc/passwd", WEB_PATH_BAD, NULL, false },
+		{ "/%2E%2E/etc", WEB_PATH_BAD, NULL, false },
+		{ "/.%2e/etc", WEB_PATH_BAD, NULL, false },
+		{ "/..%2fetc/passwd", WEB_PATH_BAD, NULL, false },
+		{ "/a%2Fb", WEB_PATH_BAD, NULL, false },
+		{ "/%00", WEB_PATH_BAD, NULL, false },
+		{ "/index.html%00.png", WEB_PATH_BAD, NULL, false },
+		{ "/a\\..\\b", WEB_PATH_BAD, NULL, false },
+		{ "/a%5c..%5cb", WEB_PATH_BAD, NULL, false },
+		{ "/a%0ab", WEB_PATH_BAD, NULL, false },
+		{ "/a%7f", WEB_PATH_BAD, NULL, false },
+		{ "/a%", WEB_PATH_BAD, NULL, false },
+		{ "/a%2", WEB_PATH_BAD, NULL, false },
+		{ "/a%zz", WEB_PATH_BAD, NULL, false },
+		{ "relative", WEB_PATH_BAD, NULL, false },
+		{ "", WEB_PATH_BAD, NULL, false },
+		{ "/.git/config", WEB_PATH_HIDDEN, NULL, false },
+		{ "/a/.htaccess", WEB_PATH_HIDDEN, NULL, false },
+		{ "/%2egit", WEB_PATH_HIDDEN, NULL, false },
+	};
+	char out[64];
+	bool dir;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		enum web_path_rc rc = web_path_normalize(cases[i].raw, out, sizeof(out), &dir);
+
+		if (rc != cases[i].rc)
+			fail_msg("%s: rc %d, want %d", cases[i].raw, rc, cases[i].rc);
+		if (rc == WEB_PATH_OK) {
+			assert_string_equal(out, cases[i].out);
+			if (dir != cases[i].dir)
+				fail_msg("%s: dir %d", cases[i].raw, dir);
+		}
+	}
+}
+
+static void
+a_path_longer_than_the_buffer_is_refused(void **state)
+{
+	char raw[200], out[64];
+	bool dir;
+
+	(void)state;
+	raw[0] = '/';
+	memset(raw + 1, 'a', sizeof(raw) - 2);
+	raw[sizeof(raw) - 1] = '\0';
+	assert_int_equal(web_path_normalize(raw, out, sizeof(out), &dir), WEB_PATH_BAD);
+	raw[64] = '\0';		/* 63 bytes decoded + NUL fit */
+	assert_int_equal(web_path_normalize(raw, out, sizeof(out), &dir), WEB_PATH_OK);
+	raw[64] = 'a';		/* 64 do not */
+	raw[65] = '\0';
+	assert_int_equal(web_path_normalize(raw, out, sizeof(out), &dir), WEB_PATH_BAD);
+}
+
+static void
+content_types_follow_the_extension(void **state)
+{
+	(void)state;
+	assert_string_equal(web_content_type("/s/index.html"), "text/html; charset=utf-8");
+	assert_string_equal(web_content_type("style.CSS"), "text/css; charset=utf-8");
+	assert_string_equal(web_content_type("u.svg"), "image/svg+xml");
+	assert_string_equal(web_content_type("api/status.json"), "application/json");
+	assert_string_equal(web_content_type("exports/daily.csv"), "text/csv; charset=utf-8");
+	assert_string_equal(web_content_type("feed.atom"), "application/atom+xml");
+	assert_string_equal(web_content_type("robots.txt"), "text/plain; charset=utf-8");
+	assert_string_equal(web_content_type("logo.png"), "image/png");
+	assert_string_equal(web_content_type("favicon.ico"), "image/x-icon");
+	assert_string_equal(web_content_type("a.d/noext"), "application/octet-stream");
+	assert_string_equal(web_content_type("binary"), "application/octet-stream");
+}
+
+static void
+etags_match_lists_weak_tags_and_star(void **state)
+{
+	const char *tag = "\"c-1f\"";
+
+	(void)state;
+	assert_true(web_etag_matches("\"c-1f\"", tag));
+	assert_true(web_etag_matches("W/\"c-1f\"", tag));
+	assert_true(web_etag_matches("\"x\", \"c-1f\"", tag));
+	assert_true(web_etag_matches("*", tag));
+	assert_false(web_etag_matches("\"c-1e\"", tag));
+	assert_false(web_etag_matches("c-1f", tag));
+	assert_false(web_etag_matches("\"c-1f", tag));
+	assert_false(web_etag_matches("", tag));
+}
+
+static void
+http_dates_round_trip_and_garbage_is_refused(void **state)
+{
+	char s[40];
+	time_t t;
+
+	(void)state;
+	assert_int_equal(web_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
+	assert_int_equal((long long)t, 784111777LL);
+	web_http_date_format(t, s, sizeof(s));
+	assert_string_equal(s, "Sun, 06 Nov 1994 08:49:37 GMT");
+	assert_int_equal(web_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT junk", &t), -1);
+	assert_int_equal(web_http_date_parse("yesterday", &t), -1);
+	assert_int_equal(web_http_date_parse("", &t), -1);
+}
+
+static void
+resolve_stays_inside_the_root(void **state)
+{
+	char tmpl[] = "/tmp/tw-web-test.XXXXXX", root[PATH_MAX], out[PATH_MAX], *p;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, root));
+	p = xasprintf("%s/sub", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = xasprintf("%s/sub/a.html", root);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/etc", root);
+	assert_int_equal(symlink("/etc", p), 0);
+	free(p);
+	p = xasprintf("%s/inside", root);
+	assert_int_equal(symlink("sub/a.html", p), 0);
+	free(p);
+
+	assert_int_equal(web_resolve(root, "", out), 0);
+	assert_string_equal(out, root);
+	assert_int_equal(web_resolve(root, "sub/a.html", out), 0);
+	assert_int_equal(web_resolve(root, "inside", out), 0);
+	assert_int_equal(web_resolve(root, "etc/passwd", out), -1);
+	assert_int_equal(web_resolve(root, "etc", out), -1);
+	assert_int_equal(web_resolve(root, "missing", out), -1);
+	p = xasprintf("rm -rf '%s'", root);
+	assert_int_equal(system(p), 0);
+	free(p);
+}
+
+static void
+label_values_escape_backslash_quote_and_newline(void **state)
+{
+	struct buf b = { 0 };
+
+	(void)state;
+	web_metrics_escape(&b, "a\\b\"c\nd");
+	assert_string_equal((char *)b.data, "a\\\\b\\\"c\\nd");
+	buf_free(&b);
+}
+
+static void
+logfmt_values_are_bare_or_quoted_with_escapes(void **state)
+{
+	struct buf b = { 0 };
+
+	(void)state;
+	web_logfmt_value(&b, "/index.html");
+	buf_append(&b, "|", 1);
+	web_logfmt_value(&b, "/a b\"\\\n\x1b");
+	buf_append(&b, "|", 1);
+	web_logfmt_value(&b, "");
+	assert_string_equal((char *)b.data, "/index.html|\"/a b\\\"\\\\\\x0a\\x1b\"|\"\"");
+	buf_free(&b);
+}
+
+/* A config with three endpoints of one provider, and a store holding their results. */
+static struct conf_provider prov = { .id = "p\"1", .name = "P" };
+static struct conf_endpoint eps[3] = {
+	{ .id = "login", .kind = KIND_LOGIN, .provider = &prov, .interval_ms = 60000 },
+	{ .id = "ocsp", .kind = KIND_OCSP, .provider = &prov, .interval_ms = 600000 },
+	{ .id = "crl", .kind = KIND_CRL, .provider = &prov, .interval_ms = 600000 },
+};
+
+static void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	prov.endpoints = eps;
+	prov.n_endpoints = NELEM(eps);
+	c->providers = &prov;
+	c->n_providers = 1;
+}
+
+static void
+add_result(struct store *st, const struct conf_endpoint *ep, int64_t t, enum reason reason,
+    const char *key, const char *when)
+{
+	struct result r;
+	struct store_item it = { .r = &r };
+
+	result_init(&r, ep, t);
+	if (reason != REASON_OK)
+		result_flag(&r, reason, "flagged");
+	r.timings[PHASE_DNS] = 1.5;
+	r.timings[PHASE_TOTAL] = 250;
+	if (key != NULL)
+		json_object_set_new(r.details, key, json_string(when));
+	assert_int_equal(store_add_results(st, &it, 1), 0);
+	result_clear(&r);
+}
+
+static void
+health_window_is_three_intervals_but_at_least_five_minutes(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	conf_init(&c);
+	assert_int_equal(web_health_window_ms(&c), 5 * 60000);
+	eps[0].interval_ms = 600000;
+	assert_int_equal(web_health_window_ms(&c), 3 * 600000);
+	eps[0].interval_ms = 60000;
+	c.n_providers = 0;
+	assert_int_equal(web_health_window_ms(&c), 5 * 60000);
+}
+
+static void
+health_needs_a_recent_result(void **state)
+{
+	struct conf c;
+	struct store *st;
+	char *err = NULL, why[160];
+	int64_t now = now_ms();
+
+	(void)state;
+	conf_init(&c);
+	assert_non_null(st = store_open(":memory:", &err));
+	assert_int_equal(web_health(&c, st, now, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "no probe results"));
+	add_result(st, &eps[0], now - 10 * 60000, REASON_OK, NULL, NULL);
+	assert_int_equal(web_health(&c, st, now, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "600 s old"));
+	add_result(st, &eps[1], now - 60000, REASON_OK, NULL, NULL);
+	assert_int_equal(web_health(&c, st, now, why, sizeof(why)), 0);
+	store_close(st);
+}
+
+static void
+metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
+{
+	struct conf c;
+	struct store *st;
+	struct buf b = { 0 };
+	char *err = NULL;
+	int64_t t = now_ms() - 3600000;
+	const char *txt;
+
+	(void)state;
+	conf_init(&c);
+	assert_non_null(st = store_open(":memory:", &err));
+	add_result(st, &eps[0], t, REASON_OK, "tls_not_after", "2027-01-01T00:00:00Z");
+	add_result(st, &eps[0], t + 60000, REASON_SLOW, "tls_not_after", "2027-01-01T00:00:00Z");
+	for (int i = 0; i < 3; i++)
+		add_result(st, &eps[1], t + i * 60000, REASON_SIGNATURE_INVALID, "signer_not_after",
+		    "2026-12-31T23:59:59Z");
+	assert_int_equal(web_metrics_render(&c, st, &b), 0);
+	txt = (const char *)b.data;
+#define L "{provider=\"p\\\"1\",endpoint="
+	assert_non_null(strstr(txt, "# TYPE trustwatch_up gauge\n"));
+	assert_non_null(strstr(txt, "trustwatch_up" L "\"login\",kind=\"login\"} 0.5\n"));
+	assert_non_null(strstr(txt, "trustwatch_up" L "\"ocsp\",kind=\"ocsp\"} 0\n"));
+	assert_null(strstr(txt, "trustwatch_up" L "\"crl\""));	/* never probed */
+	assert_non_null(strstr(txt, "trustwatch_probe_duration_seconds" L
+	    "\"login\",kind=\"login\",phase=\"total\"} 0.250000\n"));
+	assert_non_null(strstr(txt, "trustwatch_probe_duration_seconds" L
+	    "\"login\",kind=\"login\",phase=\"dns\"} 0.001500\n"));
+	assert_null(strstr(txt, "phase=\"tls\""));		/* not reached */
+	assert_non_null(strstr(txt, "trustwatch_incident_open" L "\"ocsp\",kind=\"ocsp\"} 1\n"));
+	assert_non_null(strstr(txt, "trustwatch_incident_open" L "\"login\",kind=\"login\"} 0\n"));
+	assert_non_null(strstr(txt, "trustwatch_cert_expiry_timestamp_seconds" L
+	    "\"login\",kind=\"login\",cert=\"tls\"} 1798761600\n"));
+	assert_non_null(strstr(txt, "trustwatch_cert_expiry_timestamp_seconds" L
+	    "\"ocsp\",kind=\"ocsp\",cert=\"ocsp_signer\"} 1798761599\n"));
+	assert_non_null(strstr(txt, "# TYPE trustwatch_probe_total counter\n"));
+	assert_non_null(strstr(txt, "trustwatch_probe_total" L
+	    "\"login\",kind=\"login\",status=\"up\"} 1\n"));
+	assert_non_null(strstr(txt, "trustwatch_probe_total" L
+	    "\"login\",kind=\"login\",status=\"degraded\"} 1\n"));
+	assert_non_null(strstr(txt, "trustwatch_probe_total" L
+	    "\"ocsp\",kind=\"ocsp\",status=\"down\"} 3\n"));
+#undef L
+	buf_free(&b);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(paths_are_decoded_or_refused),
+		cmocka_unit_test(a_path_longer_than_the_buffer_is_refused),
+		cmocka_unit_test(content_types_follow_the_extension),
+		cmocka_unit_test(etags_match_lists_weak_tags_and_star),
+		cmocka_unit_test(http_dates_round_trip_and_garbage_is_refused),
+		cmocka_unit_test(resolve_stays_inside_the_root),
+		cmocka_unit_test(label_values_escape_backslash_quote_and_newline),
+		cmocka_unit_test(logfmt_values_are_bare_or_quoted_with_escapes),
+		cmocka_unit_test(health_window_is_three_intervals_but_at_least_five_minutes),
+		cmocka_unit_test(health_needs_a_recent_result),
+		cmocka_unit_test(metrics_carry_status_phases_incidents_expiry_and_counts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
