@@ -346,6 +346,7 @@ load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct 
 	ep->expect.max_skew_ms = 1000;
 	if (n->type != YAML_MAPPING_NODE) {
 		cl_err(L, n, "endpoints: expected a mapping with id, kind and url");
+		ep->id = xstrdup("");	/* the duplicate-id check compares every id */
 		return;
 	}
 	if ((kv = map_get(L, n, "kind", NULL)) != NULL) {

@@ -5,6 +5,14 @@ set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3
 libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils curl python3
 valgrind ca-certificates gettext prometheus wrk"
+# Optional groups, never installed by default: `deps.sh fuzz` (make fuzz: clang + libFuzzer
+# runtime), `deps.sh bench` (make bench: the tools trustwatch is compared with).
+case "${1:-}" in
+fuzz)	PKGS="clang libclang-rt-14-dev" ;;
+bench)	PKGS="prometheus-blackbox-exporter hyperfine openssl curl time" ;;
+"")	;;
+*)	echo "usage: deps.sh [fuzz|bench]" >&2; exit 3 ;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
