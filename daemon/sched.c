@@ -165,10 +165,21 @@ entry_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched_entry *e = arg;
 	struct sched *s = e->s;
-	int64_t due = e->due_ms;
+	int64_t due = e->due_ms, now = now_ms();
 
 	(void)fd; (void)what;
 	e->armed = 0;
+	/*
+	 * libevent's timers run on the monotonic clock (and its cached time), the grid on the
+	 * wall clock: a timer may fire a few ms early. Never fire before the slot; a wall
+	 * clock stepped back by more than an interval rejoins the grid from now.
+	 */
+	if (now < due) {
+		if (due - now > e->interval_ms)
+			e->due_ms = sched_first_due(now, e->interval_ms, due % e->interval_ms);
+		entry_arm(e, now);
+		return;
+	}
 	if (e->busy) {
 		s->skipped++;
 		if (s->skip != NULL)
