@@ -13,6 +13,9 @@ static const struct {
 	{ "probe", cmd_probe, "run every (or the selected) probe once, store and print the results" },
 	{ "run", cmd_run, "the daemon: scheduled probes, incidents, alert mail; SIGHUP reloads" },
 	{ "serve", cmd_serve, "serve the site, the live JSON API and Prometheus /metrics on web.listen" },
+	{ "report", cmd_report, "render the static status site from the store (atomically)" },
+	{ "export", cmd_export, "audit export of results, incidents or daily uptime (CSV or JSON lines)" },
+	{ "incident", cmd_incident, "list incidents; add an operator note to one" },
 };
 
 static void

@@ -13,6 +13,9 @@ int cmd_check(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
 
 /* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */
 struct conf *cli_load_conf(const char *path);

@@ -1,0 +1,73 @@
+/* trustwatch report: render the static site from the store. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "../core/config.h"
+#include "../core/util.h"
+#include "../report/report.h"
+#include "../store/store.h"
+
+static void
+report_usage(FILE *f)
+{
+	fputs("usage: trustwatch report [-c FILE] [-o DIR]\n"
+	    "Renders the static site (SPEC §6) from the store into DIR (default report.output),\n"
+	    "replacing it atomically. Exit 0, 3 on a config/usage error, 1 on a runtime failure.\n", f);
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = "config.yaml", *out = NULL;
+	struct conf *c;
+	struct store *st;
+	char *err = NULL;
+	int ch, rc = EXIT_OK;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			report_usage(stdout);
+			return EXIT_OK;
+		default:
+			report_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_warn("report: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if ((c = cli_load_conf(path)) == NULL)
+		return EXIT_USAGE;
+	if ((st = store_open(c->storage.path, &err)) == NULL) {
+		cli_warn("%s: %s", c->storage.path, err);
+		free(err);
+		conf_free(c);
+		return EXIT_RUNTIME;
+	}
+	store_set_timezone(st, c->report.timezone);
+	if (report_render(c, st, out, now_ms(), &err) != 0) {
+		cli_warn("report: %s", err);
+		free(err);
+		rc = EXIT_RUNTIME;
+	}
+	store_close(st);
+	conf_free(c);
+	return rc;
+}

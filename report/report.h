@@ -1,0 +1,60 @@
+/*
+ * The published site (SPEC §6) and the audit exports (SPEC §7), read from the store.
+ * report/ never includes probe/; it reads the config and the store only.
+ */
+#ifndef TW_REPORT_H
+#define TW_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct conf;
+struct store;
+
+/*
+ * Renders the whole site for conf from st as of now_ms into outdir (NULL =
+ * conf->report.output): every page is written into a temporary directory beside outdir,
+ * which then replaces outdir atomically (a web server never sees a half-written site).
+ * Sets the process TZ to report.timezone while rendering and restores it.
+ * Returns 0, or -1 with *err set (caller frees); on error outdir is left as it was.
+ */
+int report_render(const struct conf *, struct store *st, const char *outdir, int64_t now_ms,
+    char **err);
+
+enum report_what {
+	REPORT_RESULTS,
+	REPORT_INCIDENTS,
+	REPORT_DAILY,
+	REPORT_WHAT__MAX
+};
+extern const char *const report_what_names[REPORT_WHAT__MAX];
+
+enum report_format {
+	REPORT_CSV,
+	REPORT_JSON,
+	REPORT_FORMAT__MAX
+};
+
+struct report_export {
+	enum report_what	 what;
+	enum report_format	 format;
+	int64_t			 from_ms;	/* inclusive; 0 = beginning */
+	int64_t			 to_ms;		/* exclusive; INT64_MAX = no end */
+	const char		*provider;	/* NULL = all */
+	const char		*timezone;	/* days of the daily export; NULL = UTC */
+};
+
+/*
+ * Streams the rows selected by x to f (CSV with its SPEC §7 header, or JSON lines):
+ * constant memory whatever the number of rows. Returns 0, or -1 with *err set.
+ */
+int report_export(struct store *, const struct report_export *x, FILE *f, char **err);
+
+/*
+ * Parses an export bound: an RFC 3339 time, or a date YYYY-MM-DD meaning the start of
+ * that day in tz (NULL = UTC); with end_of_day set, a date means the start of the next
+ * day (so --to 2026-12-31 includes the 31st). Returns 0 or -1.
+ */
+int report_parse_bound(const char *s, const char *tz, int end_of_day, int64_t *ms);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * Collecting what the site shows, from the store's rollups and current states, so the cost
+ * grows with endpoints x days, not with raw results (except the few last results per
+ * endpoint and the results inside each incident, for its timeline).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "site_int.h"
+
+static const int64_t win_ms[WIN__MAX] = {
+	[WIN_24H] = 86400000LL,
+	[WIN_7D] = 7 * 86400000LL,
+	[WIN_30D] = 30 * 86400000LL,
+	[WIN_90D] = 90 * 86400000LL,
+};
+
+/* Fills the 90 local days ending today and their start times (TZ already set). */
+static void
+fill_days(struct site *s)
+{
+	time_t now = (time_t)(s->now / 1000);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	for (int i = 0; i <= SITE_DAYS; i++) {
+		struct tm d = tm;
+		time_t t;
+
+		d.tm_mday -= SITE_DAYS - 1 - i;
+		d.tm_hour = 0;
+		d.tm_min = 0;
+		d.tm_sec = 0;
+		d.tm_isdst = -1;
+		t = mktime(&d);
+		s->day_start[i] = (int64_t)t * 1000;
+		if (i < SITE_DAYS)
+			snprintf(s->days[i], sizeof(s->days[i]), "%04d-%02d-%02d",
+			    d.tm_year + 1900, d.tm_mon + 1, d.tm_mday);
+	}
+}
+
+static int
+on_endpoint(const struct store_endpoint_state *e, void *arg)
+{
+	struct site *s = arg;
+	struct site_ep *ep = site_find_ep(s, e->provider, e->endpoint);
+
+	if (ep == NULL || e->last_time_ms < 0)
+		return 0;
+	ep->have_state = true;
+	ep->last_ms = e->last_time_ms;
+	ep->status = e->status;
+	ep->reason = e->reason;
+	ep->maintenance = e->maintenance;
+	ep->message = xstrdup(e->message);
+	ep->open_incident = e->open_incident;
+	if (e->details != NULL)
+		ep->details = json_loads(e->details, 0, NULL);
+	return 0;
+}
+
+struct day_ctx {
+	struct site	*s;
+	struct site_ep	*last;
+};
+
+static int
+on_daily(const struct store_rollup *r, void *arg)
+{
+	struct day_ctx *d = arg;
+	struct site *s = d->s;
+
+	if (d->last == NULL || strcmp(d->last->prov->id, r->provider) != 0 ||
+	    strcmp(d->last->conf->id, r->endpoint) != 0)
+		d->last = site_find_ep(s, r->provider, r->endpoint);
+	if (d->last == NULL)
+		return 0;
+	for (int i = 0; i < SITE_DAYS; i++)
+		if (strcmp(s->days[i], r->day) == 0) {
+			d->last->day_pct[i] = r->uptime_pct;
+			break;
+		}
+	return 0;
+}
+
+static int
+on_hourly(const struct store_rollup *r, void *arg)
+{
+	struct day_ctx *d = arg;
+	struct site *s = d->s;
+	int64_t first = (s->now / 3600000 - (SITE_HOURS - 1)) * 3600000;
+	int64_t i = (r->hour_ms - first) / 3600000;
+
+	if (d->last == NULL || strcmp(d->last->prov->id, r->provider) != 0 ||
+	    strcmp(d->last->conf->id, r->endpoint) != 0)
+		d->last = site_find_ep(s, r->provider, r->endpoint);
+	if (d->last == NULL || i < 0 || i >= SITE_HOURS)
+		return 0;
+	d->last->hours[i].p50 = r->p50_ms;
+	d->last->hours[i].p95 = r->p95_ms;
+	return 0;
+}
+
+static int
+on_result(const struct store_row *r, void *arg)
+{
+	struct day_ctx *d = arg;
+	struct site_res *x;
+
+	if (d->last == NULL || strcmp(d->last->prov->id, r->provider) != 0 ||
+	    strcmp(d->last->conf->id, r->endpoint) != 0)
+		d->last = site_find_ep(d->s, r->provider, r->endpoint);
+	if (d->last == NULL)
+		return 0;
+	x = &d->last->last[d->last->n_last % SITE_LAST];
+	if (d->last->n_last >= SITE_LAST)
+		free(x->message);
+	x->time_ms = r->time_ms;
+	x->status = r->status;
+	x->reason = r->reason;
+	x->total_ms = r->timings[PHASE_TOTAL];
+	x->message = xstrdup(r->message);
+	d->last->n_last++;
+	return 0;
+}
+
+static int
+on_incident(const struct store_incident *in, void *arg)
+{
+	struct site *s = arg;
+	struct site_incident *x;
+
+	s->inc = xrealloc(s->inc, (s->n_inc + 1) * sizeof(*s->inc));
+	x = &s->inc[s->n_inc++];
+	memset(x, 0, sizeof(*x));
+	x->id = in->id;
+	x->provider = xstrdup(in->provider);
+	x->endpoint = xstrdup(in->endpoint);
+	x->kind = xstrdup(in->kind);
+	x->worst = xstrdup(in->worst ? in->worst : "down");
+	x->reasons = xstrdup(in->reasons ? in->reasons : "");
+	x->message = xstrdup(in->message);
+	x->start_ms = in->start_ms;
+	x->end_ms = in->end_ms;
+	x->updated_ms = in->end_ms >= 0 ? in->end_ms : in->start_ms;
+	return 0;
+}
+
+static int
+inc_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = ((const struct site_incident *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+on_note(const struct store_note *n, void *arg)
+{
+	struct site *s = arg;
+	struct site_incident *in = bsearch(&n->incident, s->inc, s->n_inc, sizeof(*s->inc), inc_cmp);
+
+	if (in == NULL)
+		return 0;
+	in->notes = xrealloc(in->notes, (in->n_notes + 1) * sizeof(*in->notes));
+	in->notes[in->n_notes].time_ms = n->time_ms;
+	in->notes[in->n_notes].text = xstrdup(n->text);
+	in->n_notes++;
+	if (n->time_ms > in->updated_ms)
+		in->updated_ms = n->time_ms;
+	return 0;
+}
+
+static int
+id_order(const void *a, const void *b)
+{
+	int64_t x = ((const struct site_incident *)a)->id, y = ((const struct site_incident *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+site_collect(struct site *s)
+{
+	const struct conf *c = s->conf;
+	struct day_ctx d = { .s = s };
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_providers; i++)
+		n += c->providers[i].n_endpoints;
+	s->eps = xcalloc(n ? n : 1, sizeof(*s->eps));
+	for (size_t i = 0; i < c->n_providers; i++)
+		for (size_t j = 0; j < c->providers[i].n_endpoints; j++) {
+			struct site_ep *ep = &s->eps[s->n_eps++];
+
+			ep->prov = &c->providers[i];
+			ep->conf = &c->providers[i].endpoints[j];
+			ep->since_ms = -1;
+			for (int k = 0; k < SITE_DAYS; k++)
+				ep->day_pct[k] = -1;
+			for (int k = 0; k < SITE_HOURS; k++)
+				ep->hours[k].p50 = ep->hours[k].p95 = -1;
+		}
+	fill_days(s);
+	if (store_each_endpoint(s->st, NULL, on_endpoint, s) != 0 ||
+	    store_each_daily(s->st, s->days[0], s->days[SITE_DAYS - 1], NULL, on_daily, &d) != 0)
+		goto fail;
+	d.last = NULL;
+	if (store_each_hourly(s->st, (s->now / 3600000 - (SITE_HOURS - 1)) * 3600000, s->now + 1,
+	    NULL, on_hourly, &d) != 0)
+		goto fail;
+	for (size_t i = 0; i < s->n_eps; i++) {
+		struct site_ep *ep = &s->eps[i];
+
+		for (int w = 0; w < WIN__MAX; w++) {
+			memset(&ep->win[w], 0, sizeof(ep->win[w]));
+			ep->win[w].uptime_pct = -1;
+			if (store_uptime(s->st, ep->prov->id, ep->conf->id, s->now - win_ms[w],
+			    s->now + 1, &ep->win[w]) != 0)
+				goto fail;
+			ep->have_win[w] = ep->win[w].checks > 0;
+		}
+	}
+	/* The last results of each provider's endpoints: a window of a dozen intervals. */
+	for (size_t i = 0; i < c->n_providers; i++) {
+		int64_t iv = 0;
+
+		for (size_t j = 0; j < c->providers[i].n_endpoints; j++)
+			if (c->providers[i].endpoints[j].interval_ms > iv)
+				iv = c->providers[i].endpoints[j].interval_ms;
+		iv = iv * (SITE_LAST + 2);
+		if (iv > 2 * 86400000LL)
+			iv = 2 * 86400000LL;
+		d.last = NULL;
+		if (store_each_result(s->st, s->now - iv, s->now + 1, c->providers[i].id,
+		    on_result, &d) != 0)
+			goto fail;
+	}
+	if (store_each_incident(s->st, NULL, 0, on_incident, s) != 0)
+		goto fail;
+	qsort(s->inc, s->n_inc, sizeof(*s->inc), id_order);
+	if (store_each_note(s->st, 0, on_note, s) != 0)
+		goto fail;
+	for (size_t i = 0; i < s->n_inc; i++) {
+		struct site_incident *in = &s->inc[i];
+		struct site_ep *ep = site_find_ep(s, in->provider, in->endpoint);
+		int64_t end = in->end_ms >= 0 ? in->end_ms : s->now;
+
+		if (ep == NULL)
+			continue;
+		if (in->end_ms < 0 && ep->open_incident == in->id)
+			ep->since_ms = in->start_ms;
+		else if (in->end_ms < 0 && ep->since_ms < 0)
+			ep->since_ms = in->start_ms;
+		for (int k = 0; k < SITE_DAYS; k++)
+			if (in->start_ms < s->day_start[k + 1] && end >= s->day_start[k])
+				ep->day_incidents[k]++;
+	}
+	return 0;
+fail:
+	site_fail(s, "store: %s", store_error(s->st));
+	return -1;
+}
+
+struct tl_ctx {
+	struct site_incident *in;
+};
+
+static int
+on_timeline(const struct store_row *r, void *arg)
+{
+	struct site_incident *in = ((struct tl_ctx *)arg)->in;
+	struct site_change *last = in->n_changes ? &in->changes[in->n_changes - 1] : NULL;
+
+	if (strcmp(r->endpoint, in->endpoint) != 0)
+		return 0;
+	if (last != NULL && last->status == r->status && last->reason == r->reason)
+		return 0;
+	if (in->n_changes >= SITE_TIMELINE) {
+		in->more_changes = true;
+		return 1;
+	}
+	in->changes = xrealloc(in->changes, (in->n_changes + 1) * sizeof(*in->changes));
+	last = &in->changes[in->n_changes++];
+	last->time_ms = r->time_ms;
+	last->status = r->status;
+	last->reason = r->reason;
+	last->message = xstrdup(r->message);
+	return 0;
+}
+
+int
+site_timeline(struct site *s, struct site_incident *in)
+{
+	struct tl_ctx t = { .in = in };
+	int64_t end = in->end_ms >= 0 ? in->end_ms : s->now;
+
+	if (in->timeline_done)
+		return 0;
+	in->timeline_done = true;
+	if (store_each_result(s->st, in->start_ms, end + 1, in->provider, on_timeline, &t) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		return -1;
+	}
+	return 0;
+}
+
+void
+site_free(struct site *s)
+{
+	for (size_t i = 0; i < s->n_eps; i++) {
+		struct site_ep *ep = &s->eps[i];
+
+		free(ep->message);
+		json_decref(ep->details);
+		for (size_t k = 0; k < ep->n_last && k < SITE_LAST; k++)
+			free(ep->last[k].message);
+	}
+	free(s->eps);
+	for (size_t i = 0; i < s->n_inc; i++) {
+		struct site_incident *in = &s->inc[i];
+
+		free(in->provider);
+		free(in->endpoint);
+		free(in->kind);
+		free(in->worst);
+		free(in->reasons);
+		free(in->message);
+		for (size_t k = 0; k < in->n_notes; k++)
+			free(in->notes[k].text);
+		free(in->notes);
+		for (size_t k = 0; k < in->n_changes; k++)
+			free(in->changes[k].message);
+		free(in->changes);
+	}
+	free(s->inc);
+	free(s->err);
+}

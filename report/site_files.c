@@ -1,0 +1,295 @@
+/* The machine-readable files at the site root: api/ JSON, exports/ CSV, feed.atom. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "feed.h"
+#include "json.h"
+#include "site_int.h"
+
+static const char *const win_keys[WIN__MAX] = {
+	[WIN_24H] = "24h", [WIN_7D] = "7d", [WIN_30D] = "30d", [WIN_90D] = "90d",
+};
+
+static const char *
+state_name(const struct site_ep *ep)
+{
+	if (!ep->have_state)
+		return "unknown";
+	if (ep->maintenance)
+		return "maintenance";
+	return status_names[ep->status];
+}
+
+static json_t *
+endpoint_json(const struct site_ep *ep)
+{
+	json_t *o = json_object(), *up = json_object(), *lat = json_object();
+
+	json_object_set_new(o, "id", report_json_str(ep->conf->id));
+	json_object_set_new(o, "kind", json_string(kind_names[ep->conf->kind]));
+	json_object_set_new(o, "status", json_string(state_name(ep)));
+	json_object_set_new(o, "reason", ep->have_state ? json_string(reason_names[ep->reason]) :
+	    json_null());
+	json_object_set_new(o, "last_check", report_json_time(ep->have_state ? ep->last_ms : -1));
+	json_object_set_new(o, "message", report_json_str(ep->message));
+	json_object_set_new(o, "open_incident", ep->open_incident > 0 ?
+	    json_integer(ep->open_incident) : json_null());
+	json_object_set_new(o, "since", report_json_time(ep->since_ms));
+	for (int w = 0; w < WIN__MAX; w++)
+		json_object_set_new(up, win_keys[w], ep->have_win[w] ?
+		    report_json_num(ep->win[w].uptime_pct, 3) : json_null());
+	json_object_set_new(o, "uptime_pct", up);
+	json_object_set_new(lat, "p50", report_json_num(ep->have_win[WIN_24H] ? ep->win[WIN_24H].p50_ms : -1, 1));
+	json_object_set_new(lat, "p95", report_json_num(ep->have_win[WIN_24H] ? ep->win[WIN_24H].p95_ms : -1, 1));
+	json_object_set_new(lat, "p99", report_json_num(ep->have_win[WIN_24H] ? ep->win[WIN_24H].p99_ms : -1, 1));
+	json_object_set_new(o, "latency_24h_ms", lat);
+	return o;
+}
+
+static int
+write_json(struct site *s, const char *rel, json_t *o)
+{
+	char *path = site_path(s, rel);
+	int rc = report_json_file(path, o);
+
+	if (rc != 0)
+		site_fail(s, "%s: cannot write", path);
+	free(path);
+	return rc;
+}
+
+int
+site_api(struct site *s)
+{
+	const struct conf *c = s->conf;
+	json_t *st = json_object(), *provs = json_array(), *incs = json_array(), *io;
+	const char *worst = "unknown";
+
+	for (size_t i = 0; i < c->n_providers; i++) {
+		json_t *p = json_object(), *eps = json_array();
+		const char *pw = "unknown";
+
+		json_object_set_new(p, "id", report_json_str(c->providers[i].id));
+		json_object_set_new(p, "name", report_json_str(c->providers[i].name ?
+		    c->providers[i].name : c->providers[i].id));
+		for (size_t j = 0; j < s->n_eps; j++) {
+			const struct site_ep *ep = &s->eps[j];
+
+			if (ep->prov != &c->providers[i])
+				continue;
+			json_array_append_new(eps, endpoint_json(ep));
+			if (!ep->have_state || ep->maintenance)
+				continue;
+			if (strcmp(pw, "unknown") == 0 || status_from_name(pw) < (int)ep->status)
+				pw = status_names[ep->status];
+		}
+		json_object_set_new(p, "status", json_string(pw));
+		json_object_set_new(p, "endpoints", eps);
+		json_array_append_new(provs, p);
+		if (strcmp(pw, "unknown") != 0 &&
+		    (strcmp(worst, "unknown") == 0 || status_from_name(worst) < status_from_name(pw)))
+			worst = status_names[status_from_name(pw)];
+	}
+	json_object_set_new(st, "title", report_json_str(c->report.title));
+	json_object_set_new(st, "generated", report_json_time(s->now));
+	json_object_set_new(st, "timezone", report_json_str(c->report.timezone ?
+	    c->report.timezone : "UTC"));
+	json_object_set_new(st, "status", json_string(worst));
+	json_object_set_new(st, "providers", provs);
+	if (write_json(s, "api/status.json", st) != 0)
+		return -1;
+	for (size_t i = s->n_inc; i-- > 0;) {
+		const struct site_incident *in = &s->inc[i];
+		struct store_incident si = { .id = in->id, .provider = in->provider,
+		    .endpoint = in->endpoint, .kind = in->kind, .start_ms = in->start_ms,
+		    .end_ms = in->end_ms, .worst = in->worst, .reasons = in->reasons,
+		    .message = in->message };
+		json_t *o = report_json_incident(&si), *notes = json_array();
+
+		json_object_set_new(o, "kind", report_json_str(in->kind));
+		json_object_set_new(o, "message", report_json_str(in->message));
+		for (size_t k = 0; k < in->n_notes; k++) {
+			json_t *n = json_object();
+
+			json_object_set_new(n, "time", report_json_time(in->notes[k].time_ms));
+			json_object_set_new(n, "text", report_json_str(in->notes[k].text));
+			json_array_append_new(notes, n);
+		}
+		json_object_set_new(o, "notes", notes);
+		json_array_append_new(incs, o);
+	}
+	io = json_object();
+	json_object_set_new(io, "generated", report_json_time(s->now));
+	json_object_set_new(io, "incidents", incs);
+	return write_json(s, "api/incidents.json", io);
+}
+
+struct daily_ctx {
+	FILE		*f;
+	char		 first[11];
+};
+
+static int
+on_daily_csv(const struct store_rollup *r, void *arg)
+{
+	struct daily_ctx *d = arg;
+
+	csv_daily(d->f, r);
+	if (d->first[0] == '\0' || strcmp(r->day, d->first) < 0)
+		snprintf(d->first, sizeof(d->first), "%s", r->day);
+	return 0;
+}
+
+struct month_ctx {
+	FILE		*f;
+	int64_t		 rows;
+};
+
+static int
+on_month_row(const struct store_row *r, void *arg)
+{
+	struct month_ctx *m = arg;
+
+	csv_result(m->f, r);
+	m->rows++;
+	return 0;
+}
+
+/* Epoch ms of the first instant of UTC month (y, mo), mo may overflow into the next year. */
+static int64_t
+month_start(int y, int mo)
+{
+	struct tm tm = { .tm_year = y - 1900 + (mo - 1) / 12, .tm_mon = (mo - 1) % 12, .tm_mday = 1 };
+
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+/*
+ * Reuses old_dir's file for a month that was already complete when it was written
+ * (results of a past month never change), by hard link. Returns 1 when reused.
+ */
+static int
+reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms)
+{
+	char *old = xasprintf("%s/%s", old_dir, rel), *path;
+	struct stat sb;
+	int reused = 0;
+
+	if (stat(old, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (int64_t)sb.st_mtime * 1000 >= end_ms + 3600000 && s->now >= end_ms + 3600000) {
+		path = site_path(s, rel);
+		reused = link(old, path) == 0;
+		free(path);
+	}
+	free(old);
+	return reused;
+}
+
+int
+site_exports(struct site *s, const char *old_dir)
+{
+	struct daily_ctx d = { 0 };
+	char *path = site_path(s, "exports/daily.csv");
+	int y, mo;
+	int64_t keep_from;
+
+	if ((d.f = fopen(path, "w")) == NULL) {
+		site_fail(s, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	csv_header(d.f, CSV_DAILY_HEADER);
+	if (store_each_daily(s->st, "0000-01-01", "9999-12-31", NULL, on_daily_csv, &d) != 0)
+		site_fail(s, "store: %s", store_error(s->st));
+	if (fclose(d.f) != 0)
+		site_fail(s, "%s: %s", path, strerror(errno));
+	free(path);
+	if (s->err != NULL || d.first[0] == '\0' || sscanf(d.first, "%4d-%2d", &y, &mo) != 2)
+		return s->err ? -1 : 0;
+	/* One file per UTC month that may still hold raw results (retention), oldest first. */
+	keep_from = s->now - (s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
+	    400 * 86400000LL) - 31 * 86400000LL;
+	for (; month_start(y, mo) <= s->now && s->err == NULL; mo++) {
+		int64_t from = month_start(y, mo), to = month_start(y, mo + 1);
+		int yy = y + (mo - 1) / 12, mm = (mo - 1) % 12 + 1;
+		char rel[64];
+		struct month_ctx m = { 0 };
+
+		if (to < keep_from)
+			continue;
+		snprintf(rel, sizeof(rel), "exports/results-%04d-%02d.csv", yy, mm);
+		if (reuse_month(s, old_dir, rel, to))
+			continue;
+		path = site_path(s, rel);
+		if ((m.f = fopen(path, "w")) == NULL) {
+			site_fail(s, "%s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		csv_header(m.f, CSV_RESULTS_HEADER);
+		if (store_each_result(s->st, from, to, NULL, on_month_row, &m) != 0)
+			site_fail(s, "store: %s", store_error(s->st));
+		if (fclose(m.f) != 0)
+			site_fail(s, "%s: %s", path, strerror(errno));
+		if (m.rows == 0)
+			unlink(path);
+		free(path);
+	}
+	return s->err ? -1 : 0;
+}
+
+int
+site_feed(struct site *s, struct i18n *t)
+{
+	struct buf b = { 0 };
+	int64_t updated = 0;
+	int rc;
+
+	for (size_t i = 0; i < s->n_inc; i++)
+		if (s->inc[i].updated_ms > updated)
+			updated = s->inc[i].updated_ms;
+	feed_begin(&b, s->conf->report.title, s->conf->report.base_url, updated ? updated : s->now);
+	for (size_t i = s->n_inc; i-- > 0;) {
+		const struct site_incident *in = &s->inc[i];
+		struct buf title = { 0 }, content = { 0 };
+		char link[64], when[64], dur[64];
+		struct feed_entry e = { .id = in->id, .published_ms = in->start_ms,
+		    .updated_ms = in->updated_ms };
+
+		buf_printf(&title, "#%lld %s / %s: %s (%s)%s", (long long)in->id,
+		    site_provider_name(s, in->provider), in->endpoint, in->worst, in->reasons,
+		    in->end_ms < 0 ? "" : " \xE2\x80\x94 ");
+		if (in->end_ms >= 0)
+			buf_printf(&title, "%s", i18n_get(t, "resolved"));
+		i18n_datetime(t, in->start_ms, when, sizeof(when));
+		buf_printf(&content, "%s: %s\n", i18n_get(t, "Start"), when);
+		if (in->end_ms >= 0) {
+			i18n_datetime(t, in->end_ms, when, sizeof(when));
+			i18n_duration(t, in->end_ms - in->start_ms, dur, sizeof(dur));
+			buf_printf(&content, "%s: %s\n%s: %s\n", i18n_get(t, "End"), when,
+			    i18n_get(t, "Duration"), dur);
+		}
+		if (in->message != NULL)
+			buf_printf(&content, "%s\n", in->message);
+		for (size_t k = 0; k < in->n_notes; k++) {
+			i18n_datetime(t, in->notes[k].time_ms, when, sizeof(when));
+			buf_printf(&content, "\n%s \xE2\x80\x94 %s\n", when, in->notes[k].text);
+		}
+		e.title = (const char *)title.data;
+		e.content = (const char *)content.data;
+		snprintf(link, sizeof(link), "incidents/%lld.html", (long long)in->id);
+		feed_add(&b, s->conf->report.base_url, &e, link);
+		buf_free(&title);
+		buf_free(&content);
+	}
+	feed_end(&b);
+	rc = site_write(s, "feed.atom", b.data, b.len);
+	buf_free(&b);
+	return rc;
+}

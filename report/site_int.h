@@ -1,0 +1,146 @@
+/* The site renderer's internals, shared by site*.c only. */
+#ifndef TW_SITE_INT_H
+#define TW_SITE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "../core/config.h"
+#include "../core/util.h"
+#include "../store/store.h"
+#include "i18n.h"
+#include "svg.h"
+
+#define SITE_DAYS	90
+#define SITE_HOURS	168	/* latency chart: hourly points of the last 7 days */
+#define SITE_LAST	10	/* last results shown per endpoint */
+#define SITE_TIMELINE	200	/* status changes shown per incident */
+
+/* Marks a string for translation without translating it (extracted into the .po files). */
+#define N_(s)	(s)
+
+enum site_window { WIN_24H, WIN_7D, WIN_30D, WIN_90D, WIN__MAX };
+
+struct site_res {
+	int64_t		 time_ms;
+	enum status	 status;
+	enum reason	 reason;
+	double		 total_ms;
+	char		*message;
+};
+
+struct site_ep {
+	const struct conf_provider *prov;
+	const struct conf_endpoint *conf;
+	/* current state (have_state false when never probed) */
+	bool		 have_state;
+	int64_t		 last_ms;
+	enum status	 status;
+	enum reason	 reason;
+	bool		 maintenance;
+	char		*message;
+	json_t		*details;	/* latest details, NULL when none */
+	int64_t		 open_incident;
+	int64_t		 since_ms;	/* start of the open incident, else -1 */
+	struct store_rollup win[WIN__MAX];
+	bool		 have_win[WIN__MAX];
+	double		 day_pct[SITE_DAYS];	/* < 0 = no data */
+	int		 day_incidents[SITE_DAYS];
+	struct svg_point hours[SITE_HOURS];
+	struct site_res	 last[SITE_LAST];	/* ring, oldest overwritten */
+	size_t		 n_last;
+};
+
+struct site_note {
+	int64_t		 time_ms;
+	char		*text;
+};
+
+struct site_change {
+	int64_t		 time_ms;
+	enum status	 status;
+	enum reason	 reason;
+	char		*message;
+};
+
+struct site_incident {
+	int64_t		 id;
+	char		*provider, *endpoint, *kind, *worst, *reasons, *message;
+	int64_t		 start_ms, end_ms;	/* end -1 while open */
+	int64_t		 updated_ms;
+	struct site_note *notes;
+	size_t		 n_notes;
+	struct site_change *changes;		/* filled while rendering its page */
+	size_t		 n_changes;
+	bool		 more_changes;
+	bool		 timeline_done;
+};
+
+struct site {
+	const struct conf *conf;
+	struct store	*st;
+	int64_t		 now;
+	struct site_ep	*eps;
+	size_t		 n_eps;
+	struct site_incident *inc;		/* oldest first */
+	size_t		 n_inc;
+	char		 days[SITE_DAYS][40];	/* local days, oldest first */
+	int64_t		 day_start[SITE_DAYS + 1];
+	char		*dir;			/* the temporary directory being written */
+	char		*err;			/* first error */
+};
+
+/* A page being rendered in one language at one place of the tree. */
+struct page {
+	struct site	*s;
+	struct i18n	*t;
+	struct i18n	**langs;	/* every configured language, first is the root's */
+	size_t		 n_langs;
+	const char	*path;		/* relative to the language base, e.g. "providers/x.html" */
+	char		*root;		/* "../" prefix from this page to the site root */
+	char		*home;		/* prefix to the language base */
+	struct buf	 b;
+};
+
+#define T(p, s)	i18n_get((p)->t, (s))
+
+/* site.c */
+void site_fail(struct site *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int site_write(struct site *, const char *rel, const void *data, size_t len);
+char *site_path(struct site *, const char *rel);	/* caller frees; parents created */
+const char *site_provider_name(const struct site *, const char *provider_id);
+struct site_ep *site_find_ep(struct site *, const char *provider, const char *endpoint);
+void page_head(struct page *, const char *title);
+void page_foot(struct page *);
+void page_status(struct page *, enum status, bool have, bool maintenance);
+void page_pct(struct page *, double pct);
+void page_datetime(struct page *, int64_t ms);
+const char *site_status_label(enum status, bool have, bool maintenance);
+
+/* site_data.c: collecting from the store */
+int site_collect(struct site *);
+void site_free(struct site *);
+int site_timeline(struct site *, struct site_incident *);
+
+/* site_pages.c */
+void page_index(struct page *);
+void page_provider(struct page *, const struct conf_provider *);
+const char *site_kind_description(enum probe_kind);
+
+/* site_incidents.c */
+void page_incidents(struct page *);
+void page_incident(struct page *, struct site_incident *);
+void page_sla(struct page *);
+void page_methodology(struct page *);
+
+/* site_files.c: api, exports, feed */
+int site_api(struct site *);
+int site_exports(struct site *, const char *old_dir);
+int site_feed(struct site *, struct i18n *);
+
+/* assets.c */
+extern const char site_css[];
+
+#endif

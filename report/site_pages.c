@@ -1,0 +1,499 @@
+/* The status page (index.html) and the provider pages (providers/ID.html). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "site_int.h"
+
+static const char *const win_labels[WIN__MAX] = {
+	[WIN_24H] = N_("24 hours"), [WIN_7D] = N_("7 days"),
+	[WIN_30D] = N_("30 days"), [WIN_90D] = N_("90 days"),
+};
+
+const char *
+site_kind_description(enum probe_kind k)
+{
+	switch (k) {
+	case KIND_LOGIN:
+		return N_("Login page: the HTTPS answer has the expected status (and text), the TLS certificate verifies and is not about to expire.");
+	case KIND_OCSP:
+		return N_("OCSP responder: asks for the status of a known certificate; the signed answer must verify against the issuing CA, be fresh and say what is expected.");
+	case KIND_CRL:
+		return N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards.");
+	case KIND_TSA:
+		return N_("Time-stamping authority: requests a time-stamp over a random digest; the token must verify to the configured trust anchor, match the request and tell the right time.");
+	default:
+		return "";
+	}
+}
+
+/* Appends "Provider / endpoint" as escaped text. */
+static void
+ep_name(struct page *p, const struct site_ep *ep)
+{
+	html_text(&p->b, ep->prov->name ? ep->prov->name : ep->prov->id);
+	buf_printf(&p->b, " / ");
+	html_text(&p->b, ep->conf->id);
+}
+
+/* The worst current state of the provider's endpoints. */
+static void
+provider_state(struct site *s, const struct conf_provider *pv, enum status *st, bool *have)
+{
+	*st = STATUS_UP;
+	*have = false;
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct site_ep *ep = &s->eps[i];
+
+		if (ep->prov != pv || !ep->have_state)
+			continue;
+		*have = true;
+		if (!ep->maintenance && ep->status > *st)
+			*st = ep->status;
+	}
+}
+
+static void
+overall(struct page *p)
+{
+	struct site *s = p->s;
+	size_t bad = 0, have = 0;
+
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct site_ep *ep = &s->eps[i];
+
+		have += ep->have_state;
+		if (ep->have_state && !ep->maintenance && ep->status != STATUS_UP)
+			bad++;
+	}
+	if (have == 0) {
+		buf_printf(&p->b, "<section class=\"overall none\" aria-labelledby=\"overall\">"
+		    "<h2 id=\"overall\"><span aria-hidden=\"true\">\xE2\x97\x8B</span> ");
+		html_text(&p->b, T(p, "No results yet"));
+		buf_printf(&p->b, "</h2></section>\n");
+		return;
+	}
+	if (bad == 0) {
+		buf_printf(&p->b, "<section class=\"overall up\" aria-labelledby=\"overall\">"
+		    "<h2 id=\"overall\"><span aria-hidden=\"true\">\xE2\x9C\x93</span> ");
+		html_text(&p->b, T(p, "All systems operational"));
+		buf_printf(&p->b, "</h2></section>\n");
+		return;
+	}
+	buf_printf(&p->b, "<section class=\"overall down\" aria-labelledby=\"overall\">"
+	    "<h2 id=\"overall\"><span aria-hidden=\"true\">\xE2\x9C\x95</span> ");
+	html_text(&p->b, T(p, "Some services are not working"));
+	buf_printf(&p->b, "</h2>\n<ul>");
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct site_ep *ep = &s->eps[i];
+		struct buf name = { 0 }, when = { 0 };
+		struct page sub = *p;
+		const char *args[2], *tpl;
+
+		if (!ep->have_state || ep->maintenance || ep->status == STATUS_UP)
+			continue;
+		sub.b = name;
+		buf_printf(&sub.b, "<a href=\"%sproviders/", p->home);
+		html_attr(&sub.b, ep->prov->id);
+		buf_printf(&sub.b, ".html#ep-");
+		html_attr(&sub.b, ep->conf->id);
+		buf_printf(&sub.b, "\">");
+		ep_name(&sub, ep);
+		buf_printf(&sub.b, "</a>");
+		name = sub.b;
+		sub.b = when;
+		page_datetime(&sub, ep->since_ms >= 0 ? ep->since_ms : ep->last_ms);
+		when = sub.b;
+		args[0] = (const char *)name.data;
+		args[1] = (const char *)when.data;
+		if (ep->since_ms >= 0)
+			tpl = ep->status == STATUS_DOWN ? T(p, "{1} is down since {2}") :
+			    T(p, "{1} is degraded since {2}");
+		else
+			tpl = ep->status == STATUS_DOWN ? T(p, "{1} is down (last check {2})") :
+			    T(p, "{1} is degraded (last check {2})");
+		buf_printf(&p->b, "<li>");
+		page_status(p, ep->status, true, false);
+		buf_printf(&p->b, " ");
+		html_tpl(&p->b, tpl, args, 2);
+		if (ep->message != NULL) {
+			buf_printf(&p->b, ": <q>");
+			html_text(&p->b, ep->message);
+			buf_printf(&p->b, "</q>");
+		}
+		buf_printf(&p->b, "</li>");
+		buf_free(&name);
+		buf_free(&when);
+	}
+	buf_printf(&p->b, "</ul></section>\n");
+}
+
+static void
+uptime_windows(struct page *p, const struct site_ep *ep)
+{
+	buf_printf(&p->b, "<dl class=\"windows\">");
+	for (int w = 0; w < WIN__MAX; w++) {
+		buf_printf(&p->b, "<div><dt>");
+		html_text(&p->b, T(p, win_labels[w]));
+		buf_printf(&p->b, "</dt><dd>");
+		page_pct(p, ep->have_win[w] ? ep->win[w].uptime_pct : -1);
+		buf_printf(&p->b, "</dd></div>");
+	}
+	buf_printf(&p->b, "</dl>");
+}
+
+static void
+bars(struct page *p, const struct site_ep *ep)
+{
+	struct svg_day days[SITE_DAYS];
+	char titles[SITE_DAYS][160], label[256];
+	struct buf lb = { 0 };
+
+	for (int i = 0; i < SITE_DAYS; i++) {
+		char d[32], pct[32], n[16];
+		const char *args[3] = { d, pct, n };
+
+		i18n_day(p->t, p->s->days[i], d, sizeof(d));
+		i18n_percent(p->t, ep->day_pct[i], pct, sizeof(pct));
+		snprintf(n, sizeof(n), "%d", ep->day_incidents[i]);
+		if (ep->day_pct[i] < 0 && ep->day_incidents[i] == 0)
+			i18n_subst(T(p, "{1}: no data"), args, 1, titles[i], sizeof(titles[i]));
+		else
+			i18n_subst(T(p, "{1}: uptime {2}, incidents: {3}"), args, 3, titles[i],
+			    sizeof(titles[i]));
+		days[i].pct = ep->day_pct[i];
+		days[i].incidents = ep->day_incidents[i];
+		days[i].title = titles[i];
+	}
+	buf_printf(&lb, "%s %s/%s", T(p, "Uptime of the last 90 days:"),
+	    ep->prov->name ? ep->prov->name : ep->prov->id, ep->conf->id);
+	snprintf(label, sizeof(label), "%s", (const char *)lb.data);
+	buf_free(&lb);
+	svg_uptime_bars(&p->b, days, SITE_DAYS, label);
+	buf_printf(&p->b, "<p class=\"axis\"><span>");
+	html_text(&p->b, T(p, "90 days ago"));
+	buf_printf(&p->b, "</span><span>");
+	html_text(&p->b, T(p, "Today"));
+	buf_printf(&p->b, "</span></p>");
+}
+
+void
+page_index(struct page *p)
+{
+	struct site *s = p->s;
+	const struct conf *c = s->conf;
+	bool any_maint = false;
+
+	page_head(p, T(p, "Status"));
+	buf_printf(&p->b, "<h1>");
+	html_text(&p->b, c->report.title);
+	buf_printf(&p->b, "</h1>\n");
+	overall(p);
+	for (size_t i = 0; i < c->n_maintenance; i++)
+		if (c->maintenance[i].end_ms > s->now) {
+			if (!any_maint) {
+				buf_printf(&p->b, "<section class=\"maintenance\"><h2>");
+				html_text(&p->b, T(p, "Planned maintenance"));
+				buf_printf(&p->b, "</h2><ul>");
+				any_maint = true;
+			}
+			buf_printf(&p->b, "<li>");
+			html_text(&p->b, site_provider_name(s, c->maintenance[i].provider));
+			if (c->maintenance[i].endpoint != NULL) {
+				buf_printf(&p->b, " / ");
+				html_text(&p->b, c->maintenance[i].endpoint);
+			}
+			buf_printf(&p->b, ": ");
+			page_datetime(p, c->maintenance[i].start_ms);
+			buf_printf(&p->b, " \xE2\x80\x93 ");
+			page_datetime(p, c->maintenance[i].end_ms);
+			if (c->maintenance[i].note != NULL) {
+				buf_printf(&p->b, " \xE2\x80\x94 ");
+				html_text(&p->b, c->maintenance[i].note);
+			}
+			buf_printf(&p->b, "</li>");
+		}
+	if (any_maint)
+		buf_printf(&p->b, "</ul></section>\n");
+	for (size_t i = 0; i < c->n_providers; i++) {
+		const struct conf_provider *pv = &c->providers[i];
+		enum status st;
+		bool have;
+
+		provider_state(s, pv, &st, &have);
+		buf_printf(&p->b, "<section class=\"provider\">\n<h2><a href=\"%sproviders/", p->home);
+		html_attr(&p->b, pv->id);
+		buf_printf(&p->b, ".html\">");
+		html_text(&p->b, pv->name ? pv->name : pv->id);
+		buf_printf(&p->b, "</a> ");
+		page_status(p, st, have, false);
+		buf_printf(&p->b, "</h2>\n<ul class=\"endpoints\">\n");
+		for (size_t j = 0; j < s->n_eps; j++) {
+			const struct site_ep *ep = &s->eps[j];
+
+			if (ep->prov != pv)
+				continue;
+			buf_printf(&p->b, "<li class=\"endpoint\"><div class=\"ep-head\"><h3><a href=\"%sproviders/",
+			    p->home);
+			html_attr(&p->b, pv->id);
+			buf_printf(&p->b, ".html#ep-");
+			html_attr(&p->b, ep->conf->id);
+			buf_printf(&p->b, "\">");
+			html_text(&p->b, ep->conf->id);
+			buf_printf(&p->b, "</a> <small>%s</small></h3> ", kind_names[ep->conf->kind]);
+			page_status(p, ep->status, ep->have_state, ep->maintenance);
+			buf_printf(&p->b, "</div>\n");
+			bars(p, ep);
+			uptime_windows(p, ep);
+			buf_printf(&p->b, "</li>\n");
+		}
+		buf_printf(&p->b, "</ul>\n</section>\n");
+	}
+	page_foot(p);
+}
+
+/* Days from now to the RFC 3339 time in details[key], or INT64_MIN. */
+static int64_t
+detail_time(const struct site *s, json_t *details, const char *key, int64_t *at)
+{
+	const char *v = json_string_value(json_object_get(details, key));
+
+	if (v == NULL || rfc3339_parse(v, at) != 0)
+		return INT64_MIN;
+	return (*at - s->now) / 86400000;
+}
+
+static void
+cert_row(struct page *p, const char *what, int64_t days, int64_t at)
+{
+	char n[32];
+	const char *args[1] = { n };
+
+	buf_printf(&p->b, "<tr><th scope=\"row\">");
+	html_text(&p->b, T(p, what));
+	buf_printf(&p->b, "</th><td>");
+	if (at >= 0)
+		page_datetime(p, at);
+	buf_printf(&p->b, "</td><td%s>", days < 14 ? " class=\"warn\"" : "");
+	snprintf(n, sizeof(n), "%lld", (long long)days);
+	html_tpl(&p->b, days < 0 ? T(p, "expired") : T(p, "{1} days left"), args, 1);
+	buf_printf(&p->b, "</td></tr>");
+}
+
+static void
+certificates(struct page *p, const struct site_ep *ep)
+{
+	json_t *d = ep->details;
+	int64_t at, days;
+	size_t mark = p->b.len;
+
+	if (d == NULL)
+		return;
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "Certificates and freshness (latest result)"));
+	buf_printf(&p->b, "</h3><table class=\"certs\"><tbody>");
+	{
+		size_t before = p->b.len;
+
+		if (json_is_integer(json_object_get(d, "tls_days_left")))
+			cert_row(p, N_("TLS server certificate"),
+			    json_integer_value(json_object_get(d, "tls_days_left")), -1);
+		if (json_is_integer(json_object_get(d, "saml_cert_days_left")))
+			cert_row(p, N_("SAML signing certificate"),
+			    json_integer_value(json_object_get(d, "saml_cert_days_left")), -1);
+		if ((days = detail_time(p->s, d, "signer_not_after", &at)) != INT64_MIN)
+			cert_row(p, ep->conf->kind == KIND_TSA ? N_("Time-stamp signer certificate") :
+			    N_("OCSP signer certificate"), days, at);
+		if ((days = detail_time(p->s, d, "next_update", &at)) != INT64_MIN)
+			cert_row(p, ep->conf->kind == KIND_CRL ? N_("CRL next update") :
+			    N_("OCSP response next update"), days, at);
+		if (p->b.len == before) {
+			p->b.len = mark;
+			p->b.data[mark] = '\0';
+			return;
+		}
+	}
+	buf_printf(&p->b, "</tbody></table>");
+}
+
+static void
+latency(struct page *p, const struct site_ep *ep)
+{
+	static const int wins[] = { WIN_24H, WIN_7D, WIN_30D };
+	char first[64], last[64], ymax[64], label[256], num[32];
+	const char *args[1] = { num };
+
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "Response time"));
+	buf_printf(&p->b, "</h3><table class=\"latency\"><thead><tr><td></td><th scope=\"col\">p50</th>"
+	    "<th scope=\"col\">p95</th><th scope=\"col\">p99</th></tr></thead><tbody>");
+	for (size_t i = 0; i < NELEM(wins); i++) {
+		const struct store_rollup *r = &ep->win[wins[i]];
+		const double v[3] = { r->p50_ms, r->p95_ms, r->p99_ms };
+
+		buf_printf(&p->b, "<tr><th scope=\"row\">");
+		html_text(&p->b, T(p, win_labels[wins[i]]));
+		buf_printf(&p->b, "</th>");
+		for (int k = 0; k < 3; k++) {
+			buf_printf(&p->b, "<td>");
+			if (ep->have_win[wins[i]] && v[k] >= 0) {
+				i18n_number(p->t, v[k], 1, num, sizeof(num));
+				html_tpl(&p->b, T(p, "{1} ms"), args, 1);
+			} else {
+				buf_printf(&p->b, "\xE2\x80\x93");
+			}
+			buf_printf(&p->b, "</td>");
+		}
+		buf_printf(&p->b, "</tr>");
+	}
+	buf_printf(&p->b, "</tbody></table>");
+	i18n_datetime(p->t, (p->s->now / 3600000 - (SITE_HOURS - 1)) * 3600000, first, sizeof(first));
+	i18n_datetime(p->t, p->s->now, last, sizeof(last));
+	i18n_number(p->t, svg_latency_ymax(ep->hours, SITE_HOURS), 0, num, sizeof(num));
+	i18n_subst(T(p, "{1} ms"), args, 1, ymax, sizeof(ymax));
+	snprintf(label, sizeof(label), "%s %s/%s", T(p, "Hourly response time, last 7 days:"),
+	    ep->prov->name ? ep->prov->name : ep->prov->id, ep->conf->id);
+	svg_latency_chart(&p->b, ep->hours, SITE_HOURS, label, first, last,
+	    T(p, "median (p50)"), T(p, "95th percentile (p95)"), ymax);
+}
+
+static void
+last_results(struct page *p, const struct site_ep *ep)
+{
+	size_t n = ep->n_last < SITE_LAST ? ep->n_last : SITE_LAST;
+
+	if (n == 0)
+		return;
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "Latest results"));
+	buf_printf(&p->b, "</h3><div class=\"scroll\"><table class=\"results\"><thead><tr><th scope=\"col\">");
+	html_text(&p->b, T(p, "Time"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Status"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Reason"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Total"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Message"));
+	buf_printf(&p->b, "</th></tr></thead><tbody>");
+	for (size_t k = 0; k < n; k++) {
+		/* newest first */
+		const struct site_res *r = &ep->last[(ep->n_last - 1 - k) % SITE_LAST];
+		char num[32];
+		const char *args[1] = { num };
+
+		buf_printf(&p->b, "<tr><td>");
+		page_datetime(p, r->time_ms);
+		buf_printf(&p->b, "</td><td>");
+		page_status(p, r->status, true, false);
+		buf_printf(&p->b, "</td><td><code>%s</code></td><td>", reason_names[r->reason]);
+		if (r->total_ms >= 0) {
+			i18n_number(p->t, r->total_ms, 1, num, sizeof(num));
+			html_tpl(&p->b, T(p, "{1} ms"), args, 1);
+		}
+		buf_printf(&p->b, "</td><td>");
+		html_text(&p->b, r->message);
+		buf_printf(&p->b, "</td></tr>");
+	}
+	buf_printf(&p->b, "</tbody></table></div>");
+}
+
+static void
+ep_incidents(struct page *p, const struct site_ep *ep)
+{
+	struct site *s = p->s;
+	int shown = 0;
+
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "Incidents"));
+	buf_printf(&p->b, "</h3><ul class=\"incidents\">");
+	for (size_t i = s->n_inc; i-- > 0 && shown < 20;) {
+		const struct site_incident *in = &s->inc[i];
+		char dur[64];
+
+		if (strcmp(in->provider, ep->prov->id) != 0 || strcmp(in->endpoint, ep->conf->id) != 0)
+			continue;
+		shown++;
+		buf_printf(&p->b, "<li><a href=\"%sincidents/%lld.html\">#%lld</a> ", p->home,
+		    (long long)in->id, (long long)in->id);
+		page_datetime(p, in->start_ms);
+		buf_printf(&p->b, " \xE2\x80\x94 ");
+		if (in->end_ms < 0) {
+			html_text(&p->b, T(p, "ongoing"));
+		} else {
+			i18n_duration(p->t, in->end_ms - in->start_ms, dur, sizeof(dur));
+			html_text(&p->b, dur);
+		}
+		buf_printf(&p->b, " \xE2\x80\x94 <code>");
+		html_text(&p->b, in->reasons);
+		buf_printf(&p->b, "</code></li>");
+	}
+	if (shown == 0) {
+		buf_printf(&p->b, "<li>");
+		html_text(&p->b, T(p, "No incidents recorded."));
+		buf_printf(&p->b, "</li>");
+	}
+	buf_printf(&p->b, "</ul>");
+}
+
+void
+page_provider(struct page *p, const struct conf_provider *pv)
+{
+	struct site *s = p->s;
+	enum status st;
+	bool have;
+
+	provider_state(s, pv, &st, &have);
+	page_head(p, pv->name ? pv->name : pv->id);
+	buf_printf(&p->b, "<h1>");
+	html_text(&p->b, pv->name ? pv->name : pv->id);
+	buf_printf(&p->b, " ");
+	page_status(p, st, have, false);
+	buf_printf(&p->b, "</h1>\n");
+	for (size_t j = 0; j < s->n_eps; j++) {
+		const struct site_ep *ep = &s->eps[j];
+
+		if (ep->prov != pv)
+			continue;
+		buf_printf(&p->b, "<section class=\"endpoint-detail\" id=\"ep-");
+		html_attr(&p->b, ep->conf->id);
+		buf_printf(&p->b, "\">\n<h2>");
+		html_text(&p->b, ep->conf->id);
+		buf_printf(&p->b, " <small>%s</small> ", kind_names[ep->conf->kind]);
+		page_status(p, ep->status, ep->have_state, ep->maintenance);
+		buf_printf(&p->b, "</h2>\n");
+		if (ep->have_state) {
+			buf_printf(&p->b, "<p>");
+			html_text(&p->b, T(p, "Last check:"));
+			buf_printf(&p->b, " ");
+			page_datetime(p, ep->last_ms);
+			buf_printf(&p->b, " \xE2\x80\x94 <code>%s</code>", reason_names[ep->reason]);
+			if (ep->message != NULL) {
+				buf_printf(&p->b, " \xE2\x80\x94 <q>");
+				html_text(&p->b, ep->message);
+				buf_printf(&p->b, "</q>");
+			}
+			buf_printf(&p->b, "</p>\n");
+		}
+		buf_printf(&p->b, "<p class=\"verifies\"><strong>");
+		html_text(&p->b, T(p, "What is verified:"));
+		buf_printf(&p->b, "</strong> ");
+		html_text(&p->b, T(p, site_kind_description(ep->conf->kind)));
+		buf_printf(&p->b, " <code class=\"url\">");
+		html_text(&p->b, ep->conf->url);
+		buf_printf(&p->b, "</code></p>\n<h3>");
+		html_text(&p->b, T(p, "Uptime"));
+		buf_printf(&p->b, "</h3>");
+		bars(p, ep);
+		uptime_windows(p, ep);
+		latency(p, ep);
+		certificates(p, ep);
+		last_results(p, ep);
+		ep_incidents(p, ep);
+		buf_printf(&p->b, "</section>\n");
+	}
+	page_foot(p);
+}

@@ -1,0 +1,131 @@
+/* SVG drawing. See svg.h. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "svg.h"
+#include "html.h"
+
+#define BAR_W		4
+#define BAR_GAP		1
+#define BAR_H		32
+#define MARK_H		6
+
+void
+svg_uptime_bars(struct buf *b, const struct svg_day *days, size_t n, const char *label)
+{
+	size_t w = n * (BAR_W + BAR_GAP);
+
+	buf_printf(b, "<svg class=\"bars\" viewBox=\"0 0 %zu %d\" preserveAspectRatio=\"none\" "
+	    "role=\"img\" aria-label=\"", w, BAR_H + MARK_H);
+	html_attr(b, label);
+	buf_printf(b, "\" xmlns=\"http://www.w3.org/2000/svg\">");
+	for (size_t i = 0; i < n; i++) {
+		const struct svg_day *d = &days[i];
+		const char *cls;
+		int h = BAR_H, y = 0;
+
+		if (d->pct < 0) {
+			cls = "none";
+			h = BAR_H / 3;
+			y = BAR_H - h;
+		} else if (d->pct >= 99.95) {
+			cls = "up";
+		} else if (d->pct >= 95) {
+			cls = "degraded";
+		} else {
+			cls = "down";
+		}
+		buf_printf(b, "<g class=\"%s\"><title>", cls);
+		html_text(b, d->title);
+		buf_printf(b, "</title><rect x=\"%zu\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
+		    i * (BAR_W + BAR_GAP), y, BAR_W, h);
+		if (d->incidents > 0 || (d->pct >= 0 && d->pct < 99.95))
+			buf_printf(b, "<rect class=\"mark\" x=\"%zu\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
+			    i * (BAR_W + BAR_GAP), BAR_H + 2, BAR_W, MARK_H - 2);
+		buf_printf(b, "</g>");
+	}
+	buf_printf(b, "</svg>");
+}
+
+double
+svg_latency_ymax(const struct svg_point *pts, size_t n)
+{
+	double max = 0, step = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pts[i].p95 > max)
+			max = pts[i].p95;
+		if (pts[i].p50 > max)
+			max = pts[i].p50;
+	}
+	if (max <= 0)
+		return 10;
+	while (step * 10 < max)
+		step *= 10;
+	return ceil(max / step) * step;
+}
+
+static void
+polyline(struct buf *b, const struct svg_point *pts, size_t n, int which, double ymax,
+    double x0, double w, double h, const char *cls)
+{
+	int open = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double v = which ? pts[i].p95 : pts[i].p50;
+		double x = x0 + (n > 1 ? w * (double)i / (double)(n - 1) : w / 2);
+		double y = h - (v / ymax) * h;
+
+		if (v < 0) {
+			if (open)
+				buf_printf(b, "\"/>");
+			open = 0;
+			continue;
+		}
+		if (!open)
+			buf_printf(b, "<polyline class=\"%s\" points=\"", cls);
+		buf_printf(b, "%s%.1f,%.1f", open ? " " : "", x, y + 4);
+		open = 1;
+	}
+	if (open)
+		buf_printf(b, "\"/>");
+}
+
+void
+svg_latency_chart(struct buf *b, const struct svg_point *pts, size_t n, const char *label,
+    const char *first_label, const char *last_label, const char *legend_p50,
+    const char *legend_p95, const char *ymax_label)
+{
+	const double W = 640, H = 160, X0 = 56, PW = W - X0 - 8;
+	double ymax = svg_latency_ymax(pts, n);
+
+	buf_printf(b, "<svg class=\"latency\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"",
+	    W, H + 44);
+	html_attr(b, label);
+	buf_printf(b, "\" xmlns=\"http://www.w3.org/2000/svg\"><title>");
+	html_text(b, label);
+	buf_printf(b, "</title>");
+	buf_printf(b, "<line class=\"axis\" x1=\"%.0f\" y1=\"4\" x2=\"%.0f\" y2=\"%.0f\"/>", X0, X0, H + 4);
+	buf_printf(b, "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>",
+	    X0, H + 4, W - 8, H + 4);
+	buf_printf(b, "<line class=\"grid\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>",
+	    X0, H / 2 + 4, W - 8, H / 2 + 4);
+	buf_printf(b, "<text x=\"%.0f\" y=\"12\" text-anchor=\"end\">", X0 - 4);
+	html_text(b, ymax_label);
+	buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text>", X0 - 4, H + 4);
+	polyline(b, pts, n, 1, ymax, X0, PW, H, "p95");
+	polyline(b, pts, n, 0, ymax, X0, PW, H, "p50");
+	buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">", X0, H + 20);
+	html_text(b, first_label);
+	buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", W - 8, H + 20);
+	html_text(b, last_label);
+	buf_printf(b, "</text>");
+	buf_printf(b, "<line class=\"p50\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
+	    "<text x=\"%.0f\" y=\"%.0f\">", X0, H + 36, X0 + 24, H + 36, X0 + 30, H + 40);
+	html_text(b, legend_p50);
+	buf_printf(b, "</text><line class=\"p95\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
+	    "<text x=\"%.0f\" y=\"%.0f\">", X0 + 200, H + 36, X0 + 224, H + 36, X0 + 230, H + 40);
+	html_text(b, legend_p95);
+	buf_printf(b, "</text></svg>");
+}

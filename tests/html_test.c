@@ -1,0 +1,353 @@
+/* Pure parts of the site: escaping, UTF-8 repair, CSV quoting, .po parsing, local formats. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "report/csv.h"
+#include "report/html.h"
+#include "report/i18n.h"
+#include "report/json.h"
+#include "report/svg.h"
+
+#define HOSTILE	"<script>alert(\"x\")</script> ' & ]]> \xE2\x80\xA8 \xFF\xC0\xAF end"
+
+static char *
+text_of(void (*fn)(struct buf *, const char *), const char *s)
+{
+	struct buf b = { 0 };
+
+	buf_append(&b, "", 0);
+	fn(&b, s);
+	return (char *)b.data;
+}
+
+static void
+html_text_escapes_markup_and_quotes(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain", "plain" },
+		{ "<b>", "&lt;b&gt;" },
+		{ "a & b", "a &amp; b" },
+		{ "\"'", "&quot;&#39;" },
+		{ "]]>", "]]&gt;" },
+		{ "x\xE2\x80\xA8y\xE2\x80\xA9z", "x&#x2028;y&#x2029;z" },
+		{ "caf\xC3\xA9", "caf\xC3\xA9" },
+		{ "\xFF", "\xEF\xBF\xBD" },
+		{ "\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD" },		/* overlong '/' */
+		{ "\xED\xA0\x80", "\xEF\xBF\xBD" },			/* surrogate */
+		{ "a\x01" "b", "a\xEF\xBF\xBD" "b" },
+		{ "tab\tnl\n", "tab\tnl\n" },
+		{ "\xE2\x82", "\xEF\xBF\xBD" },			/* truncated sequence */
+		{ NULL, "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *t = text_of(html_text, cases[i].in), *a = text_of(html_attr, cases[i].in);
+
+		assert_string_equal(t, cases[i].out);
+		assert_string_equal(a, cases[i].out);
+		free(t);
+		free(a);
+	}
+}
+
+static void
+hostile_text_is_inert_in_html_and_valid_utf8(void **state)
+{
+	char *t = text_of(html_text, HOSTILE);
+
+	(void)state;
+	assert_null(strchr(t, '<'));
+	assert_null(strchr(t, '>'));
+	assert_null(strchr(t, '"'));
+	assert_null(strchr(t, '\''));
+	assert_null(strstr(t, "\xE2\x80\xA8"));
+	assert_true(html_utf8_is_clean(t));
+	free(t);
+}
+
+static void
+json_in_html_cannot_close_a_script(void **state)
+{
+	char *j = text_of(html_json_string, HOSTILE);
+	json_t *back;
+
+	(void)state;
+	assert_null(strstr(j, "</"));
+	assert_null(strchr(j, '<'));
+	assert_null(strstr(j, "\xE2\x80\xA8"));
+	back = json_loads(j, JSON_DECODE_ANY, NULL);
+	assert_non_null(back);
+	assert_non_null(strstr(json_string_value(back), "<script>alert(\"x\")</script>"));
+	json_decref(back);
+	free(j);
+}
+
+static void
+json_rows_repair_invalid_utf8_and_escape_slashes(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	json_t *back;
+
+	(void)state;
+	{
+		json_t *o = json_object();
+
+		json_object_set_new(o, "m", report_json_str(HOSTILE));
+		assert_int_equal(report_json_line(f, o), 0);
+	}
+	fclose(f);
+	assert_null(strstr(text, "</"));
+	back = json_loads(text, 0, NULL);
+	assert_non_null(back);
+	assert_true(html_utf8_is_clean(json_string_value(json_object_get(back, "m"))));
+	assert_non_null(strstr(json_string_value(json_object_get(back, "m")), "</script>"));
+	json_decref(back);
+	free(text);
+}
+
+static void
+tpl_escapes_the_template_but_not_the_fragments(void **state)
+{
+	struct buf b = { 0 };
+	const char *args[] = { "<a href=\"x\">X</a>", "2" };
+
+	(void)state;
+	html_tpl(&b, "{1} & {2} {3} {x", args, 2);
+	assert_string_equal((char *)b.data, "<a href=\"x\">X</a> &amp; 2 {3} {x");
+	buf_free(&b);
+}
+
+static char *
+csv_of(const char *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	csv_field(f, "a", true);
+	csv_field(f, s, false);
+	csv_end(f);
+	fclose(f);
+	return text;
+}
+
+static void
+csv_quotes_per_rfc4180(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain", "a,plain\r\n" },
+		{ "x,y", "a,\"x,y\"\r\n" },
+		{ "say \"hi\"", "a,\"say \"\"hi\"\"\"\r\n" },
+		{ "two\nlines", "a,\"two\nlines\"\r\n" },
+		{ "cr\r", "a,\"cr\r\"\r\n" },
+		{ "", "a,\r\n" },
+		{ NULL, "a,\r\n" },
+		{ "bad\xFF", "a,bad\xEF\xBF\xBD\r\n" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *t = csv_of(cases[i].in);
+
+		assert_string_equal(t, cases[i].out);
+		free(t);
+	}
+}
+
+static void
+svg_titles_are_escaped(void **state)
+{
+	struct svg_day d[2] = { { .pct = 100, .title = "<script>" }, { .pct = -1, .title = "]]>" } };
+	struct buf b = { 0 };
+
+	(void)state;
+	svg_uptime_bars(&b, d, 2, "\"label\"");
+	assert_null(strstr((char *)b.data, "<script>"));
+	assert_non_null(strstr((char *)b.data, "<title>&lt;script&gt;</title>"));
+	assert_non_null(strstr((char *)b.data, "]]&gt;"));
+	assert_non_null(strstr((char *)b.data, "aria-label=\"&quot;label&quot;\""));
+	buf_free(&b);
+}
+
+static const char po[] =
+	"# comment\n"
+	"msgid \"\"\n"
+	"msgstr \"\"\n"
+	"\"Content-Type: text/plain; charset=UTF-8\\n\"\n"
+	"\n"
+	"msgid \"Status\"\n"
+	"msgstr \"\xC3\x89tat\"\n"
+	"\n"
+	"#, fuzzy\n"
+	"msgid \"Down\"\n"
+	"msgstr \"Fuzzy\"\n"
+	"\n"
+	"msgid \"Two \"\n"
+	"\"lines \\\"q\\\"\"\n"
+	"msgstr \"\"\n"
+	"\"Deux \"\n"
+	"\"lignes\\n\"\n"
+	"msgid \"Untranslated\"\n"
+	"msgstr \"\"\n";
+
+static void
+po_parser_reads_entries_and_skips_fuzzy_and_empty(void **state)
+{
+	char *err = NULL;
+	struct i18n *c = i18n_parse("fr", po, strlen(po), &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(i18n_get(c, "Status"), "\xC3\x89tat");
+	assert_string_equal(i18n_get(c, "Two lines \"q\""), "Deux lignes\n");
+	assert_string_equal(i18n_get(c, "Down"), "Down");
+	assert_string_equal(i18n_get(c, "Untranslated"), "Untranslated");
+	assert_int_equal(i18n_misses(c), 2);
+	assert_string_equal(i18n_first_miss(c), "Down");
+	i18n_free(c);
+	i18n_free(NULL);
+}
+
+static void
+po_parser_refuses_what_it_does_not_understand(void **state)
+{
+	static const char *const bad[] = {
+		"msgctxt \"x\"\nmsgid \"a\"\nmsgstr \"b\"\n",
+		"msgid \"a\"\nmsgid_plural \"as\"\nmsgstr[0] \"b\"\n",
+		"msgid \"a\\q\"\nmsgstr \"b\"\n",
+		"msgid \"a\nmsgstr \"b\"\n",
+		"msgstr \"b\"\n",
+		"msgid \"a\"\nmsgstr \"b\"\nmsgid \"a\"\nmsgstr \"c\"\n",
+		"msgid \"a\"\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		char *err = NULL;
+		struct i18n *c = i18n_parse("fr", bad[i], strlen(bad[i]), &err);
+
+		assert_null(c);
+		assert_non_null(err);
+		free(err);
+	}
+}
+
+static void
+shipped_catalogs_load_and_translate(void **state)
+{
+	static const char *const langs[] = { "fr", "de" };
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(langs); i++) {
+		char *err = NULL;
+		struct i18n *c = i18n_load(langs[i], &err);
+
+		if (c == NULL)
+			fail_msg("%s", err);
+		assert_string_not_equal(i18n_get(c, "All systems operational"), "All systems operational");
+		assert_int_equal(i18n_misses(c), 0);
+		i18n_free(c);
+	}
+}
+
+static struct i18n *
+lang(const char *code)
+{
+	char *err = NULL;
+	struct i18n *c = i18n_load(code, &err);
+
+	if (c == NULL)
+		fail_msg("%s", err);
+	return c;
+}
+
+static void
+dates_numbers_and_durations_follow_each_language(void **state)
+{
+	struct i18n *en = lang("en"), *fr = lang("fr"), *de = lang("de");
+	char *tz = i18n_tz_enter("Europe/Luxembourg");
+	int64_t t;
+	char s[64];
+
+	(void)state;
+	assert_int_equal(rfc3339_parse("2026-12-17T07:00:00Z", &t), 0);	/* 08:00 CET */
+	i18n_datetime(en, t, s, sizeof(s));
+	assert_string_equal(s, "2026-12-17 08:00");
+	i18n_datetime(fr, t, s, sizeof(s));
+	assert_string_equal(s, "17/12/2026 08:00");
+	i18n_datetime(de, t, s, sizeof(s));
+	assert_string_equal(s, "17.12.2026 08:00");
+	assert_int_equal(rfc3339_parse("2026-07-01T06:30:00Z", &t), 0);	/* 08:30 CEST */
+	i18n_datetime(de, t, s, sizeof(s));
+	assert_string_equal(s, "01.07.2026 08:30");
+	i18n_day(fr, "2026-03-05", s, sizeof(s));
+	assert_string_equal(s, "05/03/2026");
+	i18n_number(en, 12.345, 1, s, sizeof(s));
+	assert_string_equal(s, "12.3");
+	i18n_number(fr, 12.345, 1, s, sizeof(s));
+	assert_string_equal(s, "12,3");
+	i18n_percent(en, 99.999, s, sizeof(s));
+	assert_string_equal(s, "99.99%");
+	i18n_percent(en, 100, s, sizeof(s));
+	assert_string_equal(s, "100%");
+	i18n_percent(fr, 99.5, s, sizeof(s));
+	assert_string_equal(s, "99,50\xE2\x80\xAF%");
+	i18n_percent(de, 50, s, sizeof(s));
+	assert_string_equal(s, "50,00\xC2\xA0%");
+	i18n_percent(de, -1, s, sizeof(s));
+	assert_string_equal(s, "\xE2\x80\x93");
+	i18n_month(fr, 2026, 12, s, sizeof(s));
+	assert_string_equal(s, "d\xC3\xA9" "cembre 2026");
+	i18n_month(de, 2026, 3, s, sizeof(s));
+	assert_string_equal(s, "M\xC3\xA4rz 2026");
+	i18n_duration(en, (26 * 3600 + 5) * 1000LL, s, sizeof(s));
+	assert_string_equal(s, "1\xC2\xA0" "d 2\xC2\xA0h");
+	i18n_duration(fr, 3 * 60000 + 4000, s, sizeof(s));
+	assert_string_equal(s, "3\xC2\xA0min 4\xC2\xA0s");
+	i18n_tz_leave(tz);
+	i18n_free(en);
+	i18n_free(fr);
+	i18n_free(de);
+}
+
+static void
+subst_replaces_numbered_placeholders(void **state)
+{
+	char out[64];
+	const char *args[] = { "A", "B" };
+
+	(void)state;
+	assert_string_equal(i18n_subst("{2} then {1} {3}", args, 2, out, sizeof(out)), "B then A {3}");
+	assert_string_equal(i18n_subst("{1}{1}{1}", args, 1, out, 3), "AA");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(html_text_escapes_markup_and_quotes),
+		cmocka_unit_test(hostile_text_is_inert_in_html_and_valid_utf8),
+		cmocka_unit_test(json_in_html_cannot_close_a_script),
+		cmocka_unit_test(json_rows_repair_invalid_utf8_and_escape_slashes),
+		cmocka_unit_test(tpl_escapes_the_template_but_not_the_fragments),
+		cmocka_unit_test(csv_quotes_per_rfc4180),
+		cmocka_unit_test(svg_titles_are_escaped),
+		cmocka_unit_test(po_parser_reads_entries_and_skips_fuzzy_and_empty),
+		cmocka_unit_test(po_parser_refuses_what_it_does_not_understand),
+		cmocka_unit_test(shipped_catalogs_load_and_translate),
+		cmocka_unit_test(dates_numbers_and_durations_follow_each_language),
+		cmocka_unit_test(subst_replaces_numbered_placeholders),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,411 @@
+/*
+ * The rendered site and the exports, from a temporary store filled through
+ * store_add_results: files, overall state, incident page, CSV, Atom, JSON, and hostile
+ * text (script tags, quotes, "]]>", U+2028, invalid UTF-8) inert in every output.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "core/util.h"
+#include "report/html.h"
+#include "report/report.h"
+#include "store/store.h"
+
+#define HOSTILE	"<script>alert(\"x\")</script> ' & ]]> \xE2\x80\xA8 \xFF\xC0 end"
+#define DAY	86400000LL
+#define STARTS(s, p)	assert_int_equal(strncmp((s), (p), strlen(p)), 0)
+#define NOW	1797494400000LL		/* 2026-12-17T08:00:00Z */
+
+static struct conf_provider provs[2] = {
+	{ .id = "p1", .name = "Lux<script>Trust\"'" HOSTILE },
+	{ .id = "p2", .name = "Time & Co" },
+};
+static struct conf_endpoint eps1[2] = {
+	{ .id = "login", .kind = KIND_LOGIN, .url = "https://login.example/?a=<b>&c=\"d\"",
+	  .interval_ms = 300000, .provider = &provs[0] },
+	{ .id = "ocsp", .kind = KIND_OCSP, .url = "http://ocsp.example/", .interval_ms = 300000,
+	  .provider = &provs[0] },
+};
+static struct conf_endpoint eps2[1] = {
+	{ .id = "tsa", .kind = KIND_TSA, .url = "http://tsa.example/", .interval_ms = 300000,
+	  .provider = &provs[1] },
+};
+static char *langs[] = { "en", "fr", "de" };
+static struct conf conf = {
+	.storage = { .retention_ms = 400 * DAY },
+	.incidents = { .open_after = 3, .close_after = 2 },
+	.report = { .title = "Status </title><script>" HOSTILE, .base_url = "https://status.example/",
+	    .timezone = "Europe/Luxembourg", .languages = langs, .n_languages = 3 },
+	.providers = provs,
+	.n_providers = 2,
+};
+
+struct fixture {
+	char		 dir[64];
+	char		*site;
+	struct store	*st;
+};
+
+static void
+add(struct store *st, const struct conf_endpoint *ep, int64_t t, enum reason reason,
+    const char *msg, double total)
+{
+	struct result r;
+	struct store_item it = { .r = &r };
+
+	result_init(&r, ep, t);
+	if (reason != REASON_OK)
+		result_flag(&r, reason, "%s", msg);
+	for (int p = 0; p < PHASE__MAX; p++)
+		r.timings[p] = total / (PHASE__MAX - p);
+	if (ep->kind == KIND_LOGIN)
+		json_object_set_new(r.details, "tls_days_left", json_integer(9));
+	if (ep->kind == KIND_OCSP)
+		json_object_set_new(r.details, "next_update", json_string("2026-12-20T00:00:00Z"));
+	assert_int_equal(store_add_results(st, &it, 1), 0);
+	result_clear(&r);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	char *err = NULL, *db;
+
+	provs[0].endpoints = eps1;
+	provs[0].n_endpoints = 2;
+	provs[1].endpoints = eps2;
+	provs[1].n_endpoints = 1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tw-report-test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	db = xasprintf("%s/t.db", f->dir);
+	f->site = xasprintf("%s/site", f->dir);
+	f->st = store_open(db, &err);
+	free(db);
+	assert_non_null(f->st);
+	store_set_timezone(f->st, conf.report.timezone);
+	/* Three days of results every 5 minutes; p1/ocsp fails for 25 minutes two days ago. */
+	for (int64_t t = NOW - 3 * DAY; t < NOW; t += 300000) {
+		int64_t k = (t - (NOW - 2 * DAY)) / 300000;
+
+		add(f->st, &eps1[0], t, REASON_OK, NULL, 40 + (double)(t / 300000 % 7));
+		if (k >= 0 && k < 5)
+			add(f->st, &eps1[1], t, REASON_SIGNATURE_INVALID, HOSTILE, 12);
+		else
+			add(f->st, &eps1[1], t, REASON_OK, NULL, 10);
+		/* p2/tsa goes down for good 30 minutes before now. */
+		if (t >= NOW - 1800000)
+			add(f->st, &eps2[0], t, REASON_REJECTED, "granted? no: \"rejection\"", 30);
+		else
+			add(f->st, &eps2[0], t, REASON_OK, NULL, 25);
+	}
+	assert_int_equal(store_add_note(f->st, 1, NOW - DAY, "Root cause: HSM " HOSTILE "\nline 2"), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f->site);
+	free(f);
+	return 0;
+}
+
+static char *
+slurp(const char *dir, const char *rel)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	unsigned char *data = NULL;
+	size_t len;
+
+	if (file_read(path, 64u << 20, &data, &len) != 0)
+		fail_msg("%s: missing", path);
+	free(path);
+	return (char *)data;
+}
+
+static void
+render(struct fixture *f)
+{
+	char *err = NULL;
+
+	setenv("TRUSTWATCH_I18N_STRICT", "1", 1);
+	if (report_render(&conf, f->st, f->site, NOW, &err) != 0)
+		fail_msg("render: %s", err);
+}
+
+static void
+site_has_every_page_in_every_language(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const pages[] = {
+		"index.html", "providers/p1.html", "providers/p2.html", "incidents.html",
+		"incidents/1.html", "incidents/2.html", "sla.html", "methodology.html",
+	};
+	static const char *const root_only[] = {
+		"assets/style.css", "feed.atom", "api/status.json", "api/incidents.json",
+		"exports/daily.csv", "exports/results-2026-12.csv",
+	};
+
+	render(f);
+	for (size_t i = 0; i < NELEM(pages); i++) {
+		for (int l = -1; l < 3; l++) {
+			char *rel = l < 0 ? xstrdup(pages[i]) : xasprintf("%s/%s", langs[l], pages[i]);
+			char *html = slurp(f->site, rel);
+			char *want = xasprintf("<html lang=\"%s\">", l < 0 ? "en" : langs[l]);
+
+			assert_non_null(strstr(html, want));
+			assert_non_null(strstr(html, "assets/style.css"));
+			free(want);
+			free(html);
+			free(rel);
+		}
+	}
+	for (size_t i = 0; i < NELEM(root_only); i++)
+		free(slurp(f->site, root_only[i]));
+}
+
+static void
+index_says_first_what_is_down_and_since_when(void **state)
+{
+	struct fixture *f = *state;
+	char *en, *fr, *de, *first;
+
+	render(f);
+	en = slurp(f->site, "index.html");
+	fr = slurp(f->site, "fr/index.html");
+	de = slurp(f->site, "de/index.html");
+	assert_non_null(strstr(en, "Some services are not working"));
+	/* The overall state comes before any provider section. */
+	first = strstr(en, "class=\"overall");
+	assert_non_null(first);
+	assert_true(first < strstr(en, "class=\"provider\""));
+	assert_non_null(strstr(en, "Time &amp; Co / tsa</a> is down since <time datetime=\"2026-12-17T07:30:00Z\">2026-12-17 08:30</time>"));
+	assert_non_null(strstr(fr, "est en panne depuis le <time datetime=\"2026-12-17T07:30:00Z\">17/12/2026 08:30</time>"));
+	assert_non_null(strstr(de, "ist seit <time datetime=\"2026-12-17T07:30:00Z\">17.12.2026 08:30</time> ausgefallen"));
+	/* Status is text and symbol, not colour alone. */
+	assert_non_null(strstr(en, "<span aria-hidden=\"true\">\xE2\x9C\x95</span> Down</span>"));
+	assert_non_null(strstr(en, "<svg class=\"bars\""));
+	assert_non_null(strstr(en, "<title>2026-12-15: uptime "));
+	assert_non_null(strstr(fr, "hreflang=\"de\""));
+	free(en);
+	free(fr);
+	free(de);
+}
+
+static void
+incident_page_has_timeline_duration_and_escaped_notes(void **state)
+{
+	struct fixture *f = *state;
+	char *html;
+
+	render(f);
+	html = slurp(f->site, "incidents/1.html");
+	assert_non_null(strstr(html, "<code>signature_invalid</code>"));
+	assert_non_null(strstr(html, "Root cause: HSM &lt;script&gt;"));
+	assert_non_null(strstr(html, "25\xC2\xA0min 0\xC2\xA0s"));
+	assert_non_null(strstr(html, "resolved"));
+	free(html);
+	html = slurp(f->site, "de/incidents/2.html");
+	assert_non_null(strstr(html, "andauernd"));
+	free(html);
+}
+
+static void
+provider_page_has_latency_certificates_and_last_results(void **state)
+{
+	struct fixture *f = *state;
+	char *html;
+
+	render(f);
+	html = slurp(f->site, "providers/p1.html");
+	assert_non_null(strstr(html, "<svg class=\"latency\""));
+	assert_non_null(strstr(html, "TLS server certificate"));
+	assert_non_null(strstr(html, "9 days left"));
+	assert_non_null(strstr(html, "OCSP response next update"));
+	assert_non_null(strstr(html, "Latest results"));
+	assert_non_null(strstr(html, "https://login.example/?a=&lt;b&gt;&amp;c=&quot;d&quot;"));
+	free(html);
+}
+
+static int
+check_inert(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	unsigned char *data;
+	size_t len;
+	const char *ext = strrchr(path, '.');
+
+	(void)sb; (void)ftw;
+	if (flag != FTW_F)
+		return 0;
+	if (file_read(path, 64u << 20, &data, &len) != 0)
+		return 1;
+	if (!html_utf8_is_clean((char *)data))
+		fail_msg("%s: not clean UTF-8", path);
+	if (ext && (strcmp(ext, ".html") == 0 || strcmp(ext, ".atom") == 0) &&
+	    strstr((char *)data, "<script") != NULL)
+		fail_msg("%s: has a <script", path);
+	if (ext && (strcmp(ext, ".html") == 0 || strcmp(ext, ".atom") == 0 || strcmp(ext, ".json") == 0)) {
+		if (strstr((char *)data, "\xE2\x80\xA8") != NULL)
+			fail_msg("%s: has a raw U+2028", path);
+	}
+	if (ext && strcmp(ext, ".json") == 0 && strstr((char *)data, "</") != NULL)
+		fail_msg("%s: has </", path);
+	free(data);
+	return 0;
+}
+
+static void
+hostile_text_is_inert_in_every_file(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd, *csv, *p;
+	json_t *j;
+
+	render(f);
+	assert_int_equal(nftw(f->site, check_inert, 16, FTW_PHYS), 0);
+	/* Atom is well-formed XML. */
+	cmd = xasprintf("xmllint --noout '%s/feed.atom'", f->site);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	/* JSON parses back, hostile text intact as data. */
+	cmd = xasprintf("%s/api/status.json", f->site);
+	j = json_load_file(cmd, 0, NULL);
+	free(cmd);
+	assert_non_null(j);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "providers"), 0), "name")), "<script>"));
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "down");
+	json_decref(j);
+	cmd = xasprintf("%s/api/incidents.json", f->site);
+	j = json_load_file(cmd, 0, NULL);
+	free(cmd);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "incidents")), 2);
+	json_decref(j);
+	/* CSV: the SPEC header, CRLF, the hostile message quoted with doubled quotes. */
+	csv = slurp(f->site, "exports/results-2026-12.csv");
+	STARTS(csv, "time,provider,endpoint,kind,status,reason,total_ms,message\r\n");
+	p = strstr(csv, ",signature_invalid,12.0,\"<script>alert(\"\"x\"\")</script> ' & ]]> \xE2\x80\xA8 \xEF\xBF\xBD\xEF\xBF\xBD end\"\r\n");
+	assert_non_null(p);
+	free(csv);
+	csv = slurp(f->site, "exports/daily.csv");
+	STARTS(csv, "date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms\r\n");
+	free(csv);
+}
+
+static void
+rendering_again_replaces_the_site_atomically(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd;
+	struct stat sb;
+
+	render(f);
+	assert_int_equal(stat(f->site, &sb), 0);
+	render(f);
+	/* No temporary or old directory is left beside the site. */
+	cmd = xasprintf("test -z \"$(ls -A '%s' | grep -v -e '^site$' -e '^t.db')\"", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(slurp(f->site, "index.html"));
+}
+
+static char *
+export(struct fixture *f, enum report_what what, enum report_format fmt, const char *provider)
+{
+	struct report_export x = { .what = what, .format = fmt, .from_ms = 0, .to_ms = INT64_MAX,
+	    .provider = provider, .timezone = conf.report.timezone };
+	char *text = NULL, *err = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (report_export(f->st, &x, out, &err) != 0)
+		fail_msg("export: %s", err);
+	fclose(out);
+	return text;
+}
+
+static void
+exports_stream_csv_and_json_lines(void **state)
+{
+	struct fixture *f = *state;
+	char *t, *line, *save = NULL;
+	int n = 0;
+
+	t = export(f, REPORT_INCIDENTS, REPORT_CSV, NULL);
+	STARTS(t, "id,provider,endpoint,start,end,duration_s,worst_status,reasons\r\n");
+	assert_non_null(strstr(t, "\r\n1,p1,ocsp,2026-12-15T08:00:00.000Z,2026-12-15T08:25:00.000Z,1500,down,signature_invalid\r\n"));
+	assert_non_null(strstr(t, "\r\n2,p2,tsa,2026-12-17T07:30:00.000Z,,,down,rejected\r\n"));
+	free(t);
+	t = export(f, REPORT_RESULTS, REPORT_JSON, "p2");
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		assert_non_null(j);
+		assert_string_equal(json_string_value(json_object_get(j, "provider")), "p2");
+		assert_non_null(json_object_get(j, "total_ms"));
+		json_decref(j);
+	}
+	assert_int_equal(n, 3 * 288);
+	free(t);
+	t = export(f, REPORT_DAILY, REPORT_JSON, "p1");
+	assert_non_null(strstr(t, "\"date\":\"2026-12-15\",\"provider\":\"p1\",\"endpoint\":\"ocsp\""));
+	free(t);
+}
+
+static void
+export_bounds_accept_times_and_local_dates(void **state)
+{
+	int64_t ms;
+
+	(void)state;
+	assert_int_equal(report_parse_bound("2026-12-17T08:00:00Z", NULL, 0, &ms), 0);
+	assert_int_equal(ms, NOW);
+	assert_int_equal(report_parse_bound("2026-12-17", "Europe/Luxembourg", 0, &ms), 0);
+	assert_int_equal(ms, NOW - 9 * 3600000LL);
+	assert_int_equal(report_parse_bound("2026-12-17", "UTC", 1, &ms), 0);
+	assert_int_equal(ms, NOW - 8 * 3600000LL + DAY);
+	assert_int_equal(report_parse_bound("2026-13-01", NULL, 0, &ms), -1);
+	assert_int_equal(report_parse_bound("yesterday", NULL, 0, &ms), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(site_has_every_page_in_every_language, setup, teardown),
+		cmocka_unit_test_setup_teardown(index_says_first_what_is_down_and_since_when, setup, teardown),
+		cmocka_unit_test_setup_teardown(incident_page_has_timeline_duration_and_escaped_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(provider_page_has_latency_certificates_and_last_results, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_text_is_inert_in_every_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(rendering_again_replaces_the_site_atomically, setup, teardown),
+		cmocka_unit_test_setup_teardown(exports_stream_csv_and_json_lines, setup, teardown),
+		cmocka_unit_test(export_bounds_accept_times_and_local_dates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
