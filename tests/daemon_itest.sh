@@ -183,4 +183,6 @@ t1=$(date +%s)
 [ "$rc" -eq 0 ] && [ $((t1 - t0)) -le 6 ] && [ ! -e "$work/pid" ] &&
     ok "SIGTERM: exit 0 in $((t1 - t0)) s, pid file removed" || not_ok "SIGTERM: rc $rc after $((t1 - t0)) s"
 grep -q 'msg="stopped" exit=0' "$work/daemon.log" && ok "logfmt lifecycle lines" || not_ok "no stopped line"
+grep -Eq 'Sanitizer|runtime error' "$work/daemon.log" && not_ok "sanitizer report in the daemon log" ||
+    ok "no sanitizer report in the daemon log (kill -9, reloads, stop)"
 finish
