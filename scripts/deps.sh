@@ -9,7 +9,7 @@ valgrind ca-certificates gettext prometheus wrk"
 # runtime), `deps.sh bench` (make bench: the tools trustwatch is compared with).
 case "${1:-}" in
 fuzz)	PKGS="clang libclang-rt-14-dev" ;;
-bench)	PKGS="prometheus-blackbox-exporter hyperfine openssl curl time" ;;
+bench)	PKGS="prometheus-blackbox-exporter openssl curl" ;;
 "")	;;
 *)	echo "usage: deps.sh [fuzz|bench]" >&2; exit 3 ;;
 esac
