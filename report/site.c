@@ -444,7 +444,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		free(b);
 	}
 	tmpl = xasprintf("%s/.%s.new-XXXXXX", parent, base);
-	if (mkdtemp(tmpl) == NULL) {
+	if (make_parents(tmpl) != 0 || mkdtemp(tmpl) == NULL) {
 		site_fail(&s, "%s: cannot create a temporary directory: %s", tmpl, strerror(errno));
 		free(tmpl);
 		free(parent);
