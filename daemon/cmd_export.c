@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../core/config.h"
@@ -78,6 +79,7 @@ cmd_export(int argc, char **argv)
 	if ((c = cli_load_conf(path)) == NULL)
 		return EXIT_USAGE;
 	x.timezone = c->report.timezone;
+	x.progress = isatty(STDERR_FILENO);
 	if ((from != NULL && report_parse_bound(from, x.timezone, 0, &x.from_ms) != 0) ||
 	    (to != NULL && report_parse_bound(to, x.timezone, 1, &x.to_ms) != 0)) {
 		cli_warn("export: '%s' is neither an RFC 3339 time nor a date YYYY-MM-DD",

@@ -49,7 +49,7 @@ const char site_css[] =
 "thead th{border-bottom:2px solid var(--line)}\n"
 "td.warn{color:var(--down);font-weight:600}\n"
 ".scroll{overflow-x:auto}\n"
-"code{font-size:.88em;word-break:break-word}code.url{color:var(--muted)}\n"
+"code{font-size:.88em;word-break:break-word}code.url,code.settings{color:var(--muted)}code.settings{display:block;margin-top:.25rem}\n"
 "q{word-break:break-word}\n"
 ".note{border-left:3px solid var(--line);padding:.1rem .75rem;margin:.75rem 0}\n"
 ".note .when{color:var(--muted);margin:0}.note .text{white-space:pre-wrap;margin:.25rem 0}\n"

@@ -20,13 +20,23 @@ struct export_ctx {
 	const struct report_export *x;
 	FILE		*f;
 	int		 failed;
+	int64_t		 rows;
 };
+
+/* Counts a row; every 100,000 rows, says so on stderr when asked to. */
+static void
+progress(struct export_ctx *e)
+{
+	if (++e->rows % 100000 == 0 && e->x->progress)
+		fprintf(stderr, "\rtrustwatch: export: %lld rows", (long long)e->rows);
+}
 
 static int
 on_result(const struct store_row *r, void *arg)
 {
 	struct export_ctx *e = arg;
 
+	progress(e);
 	if (e->x->format == REPORT_CSV)
 		csv_result(e->f, r);
 	else if (report_json_line(e->f, report_json_result(r)) != 0)
@@ -41,6 +51,7 @@ on_incident(const struct store_incident *in, void *arg)
 
 	if (in->start_ms >= e->x->to_ms)
 		return 0;
+	progress(e);
 	if (e->x->format == REPORT_CSV)
 		csv_incident(e->f, in);
 	else if (report_json_line(e->f, report_json_incident(in)) != 0)
@@ -53,6 +64,7 @@ on_daily(const struct store_rollup *r, void *arg)
 {
 	struct export_ctx *e = arg;
 
+	progress(e);
 	if (e->x->format == REPORT_CSV)
 		csv_daily(e->f, r);
 	else if (report_json_line(e->f, report_json_daily(r)) != 0)
@@ -102,6 +114,8 @@ report_export(struct store *st, const struct report_export *x, FILE *f, char **e
 	default:
 		rc = -1;
 	}
+	if (x->progress && e.rows >= 100000)
+		fprintf(stderr, "\rtrustwatch: export: %lld rows, done\n", (long long)e.rows);
 	if (rc != 0)
 		*err = xasprintf("store: %s", store_error(st));
 	else if (fflush(f) != 0 || ferror(f) || e.failed)

@@ -5,6 +5,7 @@
 #ifndef TW_REPORT_H
 #define TW_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +43,7 @@ struct report_export {
 	int64_t			 to_ms;		/* exclusive; INT64_MAX = no end */
 	const char		*provider;	/* NULL = all */
 	const char		*timezone;	/* days of the daily export; NULL = UTC */
+	bool			 progress;	/* row counts on stderr (set when it is a terminal) */
 };
 
 /*

@@ -265,20 +265,30 @@ detail_time(const struct site *s, json_t *details, const char *key, int64_t *at)
 	return (*at - s->now) / 86400000;
 }
 
+/* One row: a certificate's days left (warned under 14), or a freshness time (warned when past). */
 static void
 cert_row(struct page *p, const char *what, int64_t days, int64_t at)
 {
-	char n[32];
+	char n[64];
 	const char *args[1] = { n };
+	bool is_time = at >= 0;
 
 	buf_printf(&p->b, "<tr><th scope=\"row\">");
 	html_text(&p->b, T(p, what));
 	buf_printf(&p->b, "</th><td>");
-	if (at >= 0)
+	if (is_time)
 		page_datetime(p, at);
-	buf_printf(&p->b, "</td><td%s>", days < 14 ? " class=\"warn\"" : "");
-	snprintf(n, sizeof(n), "%lld", (long long)days);
-	html_tpl(&p->b, days < 0 ? T(p, "expired") : T(p, "{1} days left"), args, 1);
+	buf_printf(&p->b, "</td><td%s>", (is_time ? at < p->s->now : days < 14) ?
+	    " class=\"warn\"" : "");
+	if (is_time ? at < p->s->now : days < 0) {
+		html_text(&p->b, T(p, "expired"));
+	} else if (is_time && at - p->s->now < 2 * 86400000LL) {
+		i18n_duration(p->t, at - p->s->now, n, sizeof(n));
+		html_tpl(&p->b, T(p, "in {1}"), args, 1);
+	} else {
+		snprintf(n, sizeof(n), "%lld", (long long)days);
+		html_tpl(&p->b, T(p, "{1} days left"), args, 1);
+	}
 	buf_printf(&p->b, "</td></tr>");
 }
 
@@ -439,6 +449,58 @@ ep_incidents(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</ul>");
 }
 
+/* The endpoint's checked settings, as config keys (language-neutral). */
+static void
+settings(struct page *p, const struct conf_endpoint *e)
+{
+	struct buf t = { 0 };
+	char d[32];
+
+	buf_append(&t, "", 0);
+	if (e->kind == KIND_LOGIN) {
+		if (e->expect.http_status)
+			buf_printf(&t, " status=%d", e->expect.http_status);
+		if (e->expect.body_contains)
+			buf_printf(&t, " body_contains=\"%s\"", e->expect.body_contains);
+		if (e->expect.oidc)
+			buf_printf(&t, " oidc");
+		if (e->expect.saml_metadata)
+			buf_printf(&t, " saml_metadata");
+	}
+	if (e->kind == KIND_OCSP)
+		buf_printf(&t, " status=%s", cert_status_names[e->expect.cert_status]);
+	if ((e->kind == KIND_OCSP || e->kind == KIND_CRL) && e->expect.max_age_ms > 0) {
+		duration_format(e->expect.max_age_ms, d, sizeof(d));
+		buf_printf(&t, " max_age=%s", d);
+	}
+	if (e->kind == KIND_CRL && e->expect.min_remaining_ms > 0) {
+		duration_format(e->expect.min_remaining_ms, d, sizeof(d));
+		buf_printf(&t, " min_remaining=%s", d);
+	}
+	if (e->kind == KIND_TSA) {
+		if (e->expect.policy)
+			buf_printf(&t, " policy=%s", e->expect.policy);
+		duration_format(e->expect.max_skew_ms, d, sizeof(d));
+		buf_printf(&t, " max_skew=%s", d);
+	}
+	if (e->tls_min_days > 0 && strncmp(e->url ? e->url : "", "https:", 6) == 0)
+		buf_printf(&t, " tls_min_days=%d", e->tls_min_days);
+	if (e->degraded_after_ms > 0) {
+		duration_format(e->degraded_after_ms, d, sizeof(d));
+		buf_printf(&t, " degraded_after=%s", d);
+	}
+	if (e->interval_ms > 0) {
+		duration_format(e->interval_ms, d, sizeof(d));
+		buf_printf(&t, " interval=%s", d);
+	}
+	if (t.len > 0) {
+		buf_printf(&p->b, "<code class=\"settings\">");
+		html_text(&p->b, (const char *)t.data + 1);
+		buf_printf(&p->b, "</code>");
+	}
+	buf_free(&t);
+}
+
 void
 page_provider(struct page *p, const struct conf_provider *pv)
 {
@@ -484,7 +546,9 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		html_text(&p->b, T(p, site_kind_description(ep->conf->kind)));
 		buf_printf(&p->b, " <code class=\"url\">");
 		html_text(&p->b, ep->conf->url);
-		buf_printf(&p->b, "</code></p>\n<h3>");
+		buf_printf(&p->b, "</code> ");
+		settings(p, ep->conf);
+		buf_printf(&p->b, "</p>\n<h3>");
 		html_text(&p->b, T(p, "Uptime"));
 		buf_printf(&p->b, "</h3>");
 		bars(p, ep);
