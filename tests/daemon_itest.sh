@@ -170,12 +170,21 @@ wait_for 10 "probing after the rejected reload" gt "results login" $((n0 + 2)) &
 login_url=$(grep -m1 'url: https' "$work/good.yaml" | sed 's/.*url: //')
 awk -v u="$login_url" '{ print } /^    endpoints:$/ && !done {
 	print "      - { id: extra, kind: login, url: \"" u "\", tls_ca: \"'"$work"'/state/pki/root-ca.pem\" }"; done = 1 }' \
-    "$work/good.yaml" >"$work/c.yaml"
+    "$work/good.yaml" | sed 's/^  remind_every: .*/  remind_every: 1s/' >"$work/c.yaml"
 kill -HUP "$d_pid"
 wait_for 15 "results for the added endpoint" gt "results extra" 0 &&
     ok "SIGHUP with a good config adds an endpoint"
 
-# 6. SIGTERM: exit 0 promptly, pid file removed.
+# 6. Reminders (remind_every came down to 1 s with the reload) while an incident stays open.
+fault p1/saml=down
+wait_for 20 "the saml opened mail" gt "mails '\\[DOWN\\] .* saml'" 0 || finish
+wait_for 20 "a saml reminder" gt "mails '\\[STILL DOWN\\] .* saml: connect (for '" 0 &&
+    ok "a reminder while the incident stays open"
+fault p1/saml=ok
+wait_for 20 "the saml resolved mail" gt "mails '\\[RESOLVED\\] .* saml'" 0 &&
+    ok "resolved after the reminders"
+
+# 7. SIGTERM: exit 0 promptly, pid file removed.
 t0=$(date +%s)
 kill -TERM "$d_pid"
 wait "$d_pid"; rc=$?; d_pid=""
