@@ -330,5 +330,11 @@ for p in sv_pid sv2_pid; do
 done
 grep -q 'signal 15, stopping' "$work/serve.log" && ok "serve logs the stop" || not_ok "stop not logged"
 
+if grep -q 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log"; then
+	not_ok "sanitizer reports: $(grep -h -A5 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log" | head -20)"
+else
+	ok "no sanitizer reports from serve"
+fi
+
 echo "# pass $pass fail $fail"
 [ "$fail" -eq 0 ]

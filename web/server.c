@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -215,6 +217,8 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct web_conn *c = arg;
 	void *cbarg = NULL;
+	evutil_socket_t s;
+	int one = 1;
 
 	(void)fd;
 	(void)what;
@@ -226,12 +230,13 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 		}
 		c->evcon = cbarg;
 		evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+		if ((s = bufferevent_getfd(c->bev)) >= 0)	/* headers and file go out in */
+			setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));	/* two writes */
 		arm_deadline(c);
 		return;
 	}
 	if (!c->busy) {
-		evutil_socket_t s = bufferevent_getfd(c->bev);
-
+		s = bufferevent_getfd(c->bev);
 		fprintf(stderr, "component=web msg=\"header timeout, connection closed\"\n");
 		if (s >= 0)
 			shutdown(s, SHUT_RDWR);
