@@ -208,6 +208,7 @@ struct sla_ctx {
 	struct site	*s;
 	char		 months[SLA_MONTHS][32];	/* "YYYY-MM", oldest first */
 	struct sla_cell	*cells;			/* n_eps x SLA_MONTHS */
+	bool		 has[SLA_MONTHS];
 	struct site_ep	*last;
 };
 
@@ -255,6 +256,14 @@ page_sla(struct page *p)
 	x.cells = xcalloc(s->n_eps ? s->n_eps * SLA_MONTHS : 1, sizeof(*x.cells));
 	if (store_each_daily(s->st, from, to, NULL, on_sla_day, &x) != 0)
 		site_fail(s, "store: %s", store_error(s->st));
+	/* Only months with observations (the current one always). */
+	for (int m = 0; m < SLA_MONTHS - 1; m++) {
+		x.has[m] = false;
+		for (size_t i = 0; i < s->n_eps; i++)
+			if (x.cells[i * SLA_MONTHS + m].good_ms + x.cells[i * SLA_MONTHS + m].down_ms > 0)
+				x.has[m] = true;
+	}
+	x.has[SLA_MONTHS - 1] = true;
 	page_head(p, T(p, "Monthly uptime"));
 	buf_printf(&p->b, "<h1>");
 	html_text(&p->b, T(p, "Monthly uptime"));
@@ -266,6 +275,8 @@ page_sla(struct page *p)
 		char name[64];
 		int y, mo;
 
+		if (!x.has[m])
+			continue;
 		sscanf(x.months[m], "%4d-%2d", &y, &mo);
 		i18n_month(p->t, y, mo, name, sizeof(name));
 		buf_printf(&p->b, "<th scope=\"col\">");
@@ -283,6 +294,8 @@ page_sla(struct page *p)
 			const struct sla_cell *c = &x.cells[i * SLA_MONTHS + m];
 			int64_t obs = c->good_ms + c->down_ms;
 
+			if (!x.has[m])
+				continue;
 			buf_printf(&p->b, "<td>");
 			page_pct(p, obs > 0 ? 100.0 * (double)c->good_ms / (double)obs : -1);
 			buf_printf(&p->b, "</td>");
