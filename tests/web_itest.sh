@@ -312,6 +312,15 @@ assert len(d) >= 6 and all(e["status"] is None and e["time"] is None for e in d)
 curl -s "http://127.0.0.1:$port2/metrics" >"$work/metrics2.txt"
 "$PROMTOOL" check metrics <"$work/metrics2.txt" >/dev/null 2>&1 && ok "promtool accepts the empty-store metrics" || not_ok "promtool on empty-store metrics"
 
+# SIGHUP reloads the configuration: a new report.output is served from then on.
+mkdir -p "$work/site2"
+printf 'second site\n' >"$work/site2/index.html"
+sed -i "s|^  output: .*|  output: \"$work/site2\"|" "$cfg"
+kill -HUP "$sv_pid"
+served_site2() { [ "$(curl -s "$U/index.html")" = "second site" ]; }
+wait_for served_site2 && ok "SIGHUP reload serves the new report.output" || not_ok "reload: $(curl -s "$U/index.html")"
+grep -q 'configuration reloaded' "$work/serve.log" && ok "the reload is logged" || not_ok "reload not logged"
+
 # Binds where configured only; SIGTERM ends serve with exit 0.
 python3 -c "
 import socket, sys

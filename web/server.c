@@ -32,6 +32,7 @@ struct web_conn {
 	struct evhttp_connection *evcon;	/* NULL until attached */
 	struct event		*timer;		/* attach, then the header deadline */
 	bool			 busy;		/* a request is being answered */
+	unsigned		 served;	/* requests answered */
 	struct web_conn		*prev, *next;
 };
 
@@ -209,7 +210,8 @@ arm_deadline(struct web_conn *c)
 /*
  * First run (made active right after accept): learns the evhttp connection, which evhttp
  * installs as the bufferevent's callback argument, and arms the header deadline.
- * Later runs: the deadline passed without a complete request; shut the socket down, and
+ * Later runs: the deadline passed without a complete request (idle keep-alive, or a
+ * partial request or none at all: logged); shut the socket down, and
  * evhttp frees the connection on the resulting end of file.
  */
 static void
@@ -237,7 +239,8 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!c->busy) {
 		s = bufferevent_getfd(c->bev);
-		fprintf(stderr, "component=web msg=\"header timeout, connection closed\"\n");
+		if (c->served == 0 || evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+			fprintf(stderr, "component=web msg=\"header timeout, connection closed\"\n");
 		if (s >= 0)
 			shutdown(s, SHUT_RDWR);
 	}
@@ -285,6 +288,7 @@ request_done(struct evhttp_request *req, void *arg)
 
 	if (c != NULL) {
 		c->busy = false;
+		c->served++;
 		arm_deadline(c);
 	}
 }
