@@ -28,6 +28,7 @@
 #include "../core/util.h"
 #include "../probe/engine.h"
 #include "../store/store.h"
+#include "../web/server.h"
 
 #define RUN_CONCURRENCY		256		/* probes running at once */
 #define RUN_BATCH_MAX		512		/* results per transaction */
@@ -126,6 +127,7 @@ flush(struct run *R)
 	}
 	R->n_batch = 0;
 	run_alerts_queue(R);
+	run_report_check_incidents(R);
 	return 0;
 }
 
@@ -266,15 +268,7 @@ report_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what;
 	flush(R);	/* the site shows every result finished so far */
-	/*
-	 * TODO(lead): render the site here, once report/ lands:
-	 *	char *err = NULL;
-	 *	if (report_render(R->cur->c, R->st, NULL, now_ms(), &err) != 0)
-	 *		log_error("report not rendered", "error=%s", log_q(err));
-	 *	free(err);
-	 */
-	log_debug("report due (rendering not wired yet)", "output=%s",
-	    log_q(R->cur->c->report.output));
+	run_report_start(R);
 	timer_in(R->report_timer, R->cur->c->report.every_ms);
 }
 
@@ -323,7 +317,8 @@ reload(struct run *R)
 	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
 	store_set_timezone(R->st, c->report.timezone);
 	sched_load(R->sched, c, now_ms());
-	/* TODO(lead): if (R->web != NULL) web_set_conf(R->web, c); */
+	if (R->web != NULL)
+		web_set_conf(R->web, c);
 	if (c->report.every_ms != old->c->report.every_ms)
 		timer_in(R->report_timer, c->report.every_ms);
 	run_gen_unref(old);	/* freed once its last probe and result are done */
@@ -370,6 +365,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct run *R = arg;
 
 	(void)what;
+	if (sig == SIGCHLD) {
+		run_report_reap(R);
+		return;
+	}
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: reloading", "config=%s", log_q(R->path));
 		if (!R->stopping)
@@ -457,6 +456,7 @@ run_setup(struct run *R, struct conf *c)
 	R->sig_term = evsignal_new(R->base, SIGTERM, signal_cb, R);
 	R->sig_int = evsignal_new(R->base, SIGINT, signal_cb, R);
 	R->sig_hup = evsignal_new(R->base, SIGHUP, signal_cb, R);
+	R->sig_chld = evsignal_new(R->base, SIGCHLD, signal_cb, R);
 	R->flush_timer = evtimer_new(R->base, flush_cb, R);
 	R->mail_timer = event_new(R->base, -1, EV_PERSIST, mail_timer_cb, R);
 	R->report_timer = evtimer_new(R->base, report_cb, R);
@@ -467,7 +467,8 @@ run_setup(struct run *R, struct conf *c)
 	    R->flush_timer == NULL || R->mail_timer == NULL || R->report_timer == NULL ||
 	    R->prune_timer == NULL || R->stop_timer == NULL || R->stop_check == NULL ||
 	    event_add(R->sig_term, NULL) != 0 || event_add(R->sig_int, NULL) != 0 ||
-	    event_add(R->sig_hup, NULL) != 0) {
+	    event_add(R->sig_hup, NULL) != 0 ||
+	    R->sig_chld == NULL || event_add(R->sig_chld, NULL) != 0) {
 		log_error("cannot set up events", "%s", "");
 		return -1;
 	}
@@ -476,17 +477,13 @@ run_setup(struct run *R, struct conf *c)
 	timer_in(R->mail_timer, R->mail_retry_ms < 5000 ? R->mail_retry_ms : 5000);
 	timer_in(R->report_timer, c->report.every_ms);
 	timer_in(R->prune_timer, 60000);
-	/*
-	 * TODO(lead): serve the site when c->web.listen is set, once web/ lands:
-	 *	if (c->web.listen != NULL && (R->web = web_start(R->base, c, R->st, &err)) == NULL) {
-	 *		log_error("web server not started", "listen=%s error=%s", ...);
-	 *		return -1;
-	 *	}
-	 * (and web_set_conf in reload(), web_free in run_teardown()).
-	 */
-	if (c->web.listen != NULL)
-		log_warn("web.listen is set but the web server is not wired into run yet",
-		    "listen=%s", log_q(c->web.listen));
+	if (c->web.listen != NULL && (R->web = web_start(R->base, c, R->st, &err)) == NULL) {
+		log_error("web server not started", "listen=%s error=%s", log_q(c->web.listen),
+		    log_q(err));
+		free(err);
+		return -1;
+	}
+	R->incidents_seen_ms = now_ms();
 	sched_load(R->sched, c, now_ms());
 	for (size_t p = 0; p < c->n_providers; p++)
 		n += c->providers[p].n_endpoints;
@@ -502,7 +499,7 @@ run_setup(struct run *R, struct conf *c)
 static void
 run_teardown(struct run *R)
 {
-	struct event *evs[] = { R->sig_term, R->sig_int, R->sig_hup, R->flush_timer,
+	struct event *evs[] = { R->sig_term, R->sig_int, R->sig_hup, R->sig_chld, R->flush_timer,
 		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check };
 
 	if (R->eng != NULL && engine_pending(R->eng) > 0) {
@@ -512,6 +509,8 @@ run_teardown(struct run *R)
 	}
 	if (R->st != NULL)
 		flush(R);
+	run_report_wait(R);
+	web_free(R->web);
 	engine_free(R->eng);
 	mail_free(R->mailer);	/* a mail in flight stays due in the outbox */
 	run_mail_clear(R);

@@ -3,6 +3,7 @@
 #define TW_RUN_INT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,7 +71,25 @@ struct run {
 	size_t		 n_mq, i_mq;
 	bool		 mail_busy;		/* a transfer is in flight */
 	int		 exit_code;
+	struct event	*sig_chld;
+	pid_t		 report_pid;		/* render child, 0 when none */
+	bool		 report_again;		/* render again when the child ends */
+	int64_t		 report_started_ms;
+	int64_t		 incidents_seen_ms;	/* transitions before this were rendered */
+	struct web	*web;			/* NULL without web.listen */
 };
+
+/* Starts rendering the site in a child process (or once more after the running one). */
+void run_report_start(struct run *);
+
+/* Reaps a finished render child (on SIGCHLD). */
+void run_report_reap(struct run *);
+
+/* Starts a render when an incident opened or resolved since the last check. */
+void run_report_check_incidents(struct run *);
+
+/* Waits for a render in progress (at stop). */
+void run_report_wait(struct run *);
 
 /* Releases one reference; frees the config at zero. */
 void run_gen_unref(struct run_gen *);

@@ -98,6 +98,9 @@ struct store_incident {
 int store_each_incident(struct store *, const char *provider, int64_t since_ms,
     int (*fn)(const struct store_incident *, void *), void *arg);
 
+/* Number of incidents opened or resolved at or after since_ms; -1 on error. */
+int64_t store_incident_transitions(struct store *, int64_t since_ms);
+
 /* One incident with everything a page or a mail needs; strings borrowed as above. */
 int store_get_incident(struct store *, int64_t id,
     int (*fn)(const struct store_incident *, void *), void *arg);	/* 1 found, 0 not, -1 error */

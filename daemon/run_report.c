@@ -1,0 +1,120 @@
+/*
+ * Site rendering under run: every report.every, and soon after an incident opens or
+ * resolves. Each render runs in a forked child with its own store connection, so a big
+ * site never stalls probes; the parent only reaps it (SIGCHLD). At most one render runs;
+ * a request during a render starts another when it ends.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "run_int.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../report/report.h"
+#include "../store/store.h"
+
+/* The child: renders from its own connection and exits 0 on success. */
+static void __attribute__((noreturn))
+render_child(const struct conf *c)
+{
+	char *err = NULL;
+	struct store *st = store_open(c->storage.path, &err);
+	int rc = 1;
+
+	if (st == NULL) {
+		log_error("report not rendered", "error=%s", log_q(err));
+		_exit(1);
+	}
+	store_set_timezone(st, c->report.timezone);
+	if (report_render(c, st, NULL, now_ms(), &err) != 0)
+		log_error("report not rendered", "output=%s error=%s", log_q(c->report.output),
+		    log_q(err));
+	else
+		rc = 0;
+	store_close(st);
+	_exit(rc);
+}
+
+void
+run_report_start(struct run *R)
+{
+	pid_t pid;
+
+	if (R->stopping)
+		return;
+	if (R->report_pid > 0) {
+		R->report_again = true;
+		return;
+	}
+	R->report_again = false;
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		log_error("report not rendered", "error=%s", log_q(strerror(errno)));
+		return;
+	}
+	if (pid == 0) {
+		/* Default signal handling in the child: a SIGTERM to the group ends it. */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		render_child(R->cur->c);
+	}
+	R->report_pid = pid;
+	R->report_started_ms = mono_ms();
+}
+
+void
+run_report_reap(struct run *R)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != R->report_pid)
+			continue;
+		R->report_pid = 0;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			log_info("report rendered", "output=%s ms=%lld",
+			    log_q(R->cur->c->report.output),
+			    (long long)(mono_ms() - R->report_started_ms));
+		else
+			log_warn("report render failed", "status=%d", status);
+		if (R->report_again && !R->stopping)
+			run_report_start(R);
+	}
+}
+
+void
+run_report_check_incidents(struct run *R)
+{
+	int64_t now = now_ms(), n;
+
+	n = store_incident_transitions(R->st, R->incidents_seen_ms);
+	if (n > 0) {
+		log_debug("incident changed: re-rendering", "n=%lld", (long long)n);
+		run_report_start(R);
+	}
+	if (n >= 0)
+		R->incidents_seen_ms = now;
+}
+
+void
+run_report_wait(struct run *R)
+{
+	int status;
+
+	if (R->report_pid > 0) {
+		/* A render in progress is let finish, so the published site stays whole. */
+		if (waitpid(R->report_pid, &status, 0) == R->report_pid)
+			log_info("report render finished before stop", "status=%d", status);
+		R->report_pid = 0;
+	}
+}
