@@ -21,6 +21,7 @@
 #include <event2/listener.h>
 
 #include "server.h"
+#include "../core/log.h"
 #include "web_int.h"
 #include "../core/config.h"
 #include "../core/util.h"
@@ -101,27 +102,20 @@ method_name(enum evhttp_cmd_type m)
 	return "OTHER";
 }
 
-/* One logfmt line per request on stderr; the target is untrusted and escaped. */
+/* One logfmt line per request on stderr (core/log.h); the target is untrusted and escaped. */
 static void
 log_request(struct evhttp_request *req, int code, size_t bytes)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	const char *uri = evhttp_request_get_uri(req);
-	char *addr = NULL, t[40];
+	char *addr = NULL;
 	ev_uint16_t port = 0;
-	struct buf b = { 0 };
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &addr, &port);
-	rfc3339_format(now_ms(), t, sizeof(t));
-	buf_printf(&b, "time=%s component=web remote=", t);
-	web_logfmt_value(&b, addr ? addr : "-");
-	buf_printf(&b, " port=%u method=%s target=", (unsigned)port,
-	    method_name(evhttp_request_get_command(req)));
-	web_logfmt_value(&b, uri ? uri : "-");
-	buf_printf(&b, " status=%d bytes=%zu\n", code, bytes);
-	fwrite(b.data, 1, b.len, stderr);
-	buf_free(&b);
+	log_info("request", "component=web remote=%s port=%u method=%s target=%s status=%d bytes=%zu",
+	    log_q(addr ? addr : "-"), (unsigned)port, method_name(evhttp_request_get_command(req)),
+	    log_q(uri ? uri : "-"), code, bytes);
 }
 
 void
@@ -240,7 +234,7 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 	if (!c->busy) {
 		s = bufferevent_getfd(c->bev);
 		if (c->served == 0 || evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-			fprintf(stderr, "component=web msg=\"header timeout, connection closed\"\n");
+			log_info("header timeout, connection closed", "component=web%s", "");
 		if (s >= 0)
 			shutdown(s, SHUT_RDWR);
 	}
