@@ -119,6 +119,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/trustwatch $(DESTDIR)$(PREFIX)/bin/trustwatch
 	install -m 755 $(BUILD)/trustwatch-testbed $(DESTDIR)$(PREFIX)/bin/trustwatch-testbed
+	install -d $(DESTDIR)$(PREFIX)/share/trustwatch/po
+	install -m 644 report/po/*.po $(DESTDIR)$(PREFIX)/share/trustwatch/po/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/trustwatch
 	install -m 644 README.md config.yaml.example $(DESTDIR)$(PREFIX)/share/doc/trustwatch/
 
