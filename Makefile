@@ -53,7 +53,7 @@ Q	:= @
 QCC	= @echo "  CC      $<";
 endif
 
-.PHONY: all deps test unit-test integration-test demo bench valgrind fuzz install clean check-deps
+.PHONY: all deps test soak unit-test integration-test demo bench valgrind fuzz install clean check-deps
 
 all: trustwatch trustwatch-testbed
 
@@ -111,6 +111,9 @@ bench: all $(BENCH_BIN)
 
 valgrind: all $(TEST_BIN)
 	@TW_VALGRIND=1 sh tests/run.sh $(BUILD)
+
+soak: all
+	@bash scripts/soak.sh $(BUILD)
 
 fuzz:
 	@sh scripts/fuzz.sh
