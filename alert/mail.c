@@ -15,6 +15,7 @@
 #include <event2/event_struct.h>
 
 #include "mail.h"
+#include "../core/evcurl.h"
 #include "../core/util.h"
 
 struct xfer {
@@ -31,89 +32,19 @@ struct xfer {
 
 struct mailer {
 	struct event_base *base;	/* borrowed */
-	CURLM		*multi;
-	struct event	*timer;
+	struct evcurl	*ec;		/* curl multi on the event base */
+	CURLM		*multi;		/* borrowed from ec */
 	LIST_HEAD(, xfer) xfers;
 	size_t		 n;
 };
 
-struct msock {
-	struct event	 ev;
-};
-
 static void reap(struct mailer *);
 
+/* evcurl's after-action hook. */
 static void
-sock_cb(evutil_socket_t fd, short what, void *arg)
+after_action(void *arg)
 {
-	struct mailer *m = arg;
-	int flags = 0, still;
-
-	if (what & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(m->multi, fd, flags, &still);
-	reap(m);
-}
-
-static void
-timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct mailer *m = arg;
-	int still;
-
-	(void)fd; (void)what;
-	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &still);
-	reap(m);
-}
-
-/* CURLMOPT_TIMERFUNCTION */
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct mailer *m = arg;
-	struct timeval tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(m->timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(m->timer, &tv) == 0 ? 0 : -1;
-}
-
-/* CURLMOPT_SOCKETFUNCTION */
-static int
-multi_sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct mailer *m = arg;
-	struct msock *sk = sockp;
-	short ev;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (sk != NULL) {
-			event_del(&sk->ev);
-			free(sk);
-			curl_multi_assign(m->multi, s, NULL);
-		}
-		return 0;
-	}
-	ev = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (sk == NULL) {
-		sk = xcalloc(1, sizeof(*sk));
-		curl_multi_assign(m->multi, s, sk);
-	} else {
-		event_del(&sk->ev);
-	}
-	if (event_assign(&sk->ev, m->base, s, ev, sock_cb, m) != 0 ||
-	    event_add(&sk->ev, NULL) != 0)
-		return -1;
-	return 0;
+	reap(arg);
 }
 
 static size_t
@@ -136,16 +67,11 @@ mail_new(struct event_base *base)
 
 	m->base = base;
 	LIST_INIT(&m->xfers);
-	m->timer = evtimer_new(base, timeout_cb, m);
-	m->multi = curl_multi_init();
-	if (m->timer == NULL || m->multi == NULL ||
-	    curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, multi_sock_cb) != CURLM_OK ||
-	    curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m) != CURLM_OK ||
-	    curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb) != CURLM_OK ||
-	    curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m) != CURLM_OK) {
+	if ((m->ec = evcurl_new(base, after_action, m)) == NULL) {
 		mail_free(m);
 		return NULL;
 	}
+	m->multi = evcurl_multi(m->ec);
 	return m;
 }
 
@@ -273,9 +199,6 @@ mail_free(struct mailer *m)
 		LIST_REMOVE(x, link);
 		xfer_free(x);
 	}
-	if (m->multi != NULL)
-		curl_multi_cleanup(m->multi);
-	if (m->timer != NULL)
-		event_free(m->timer);
+	evcurl_free(m->ec);
 	free(m);
 }

@@ -20,6 +20,7 @@
 
 #include "engine.h"
 #include "http.h"
+#include "../core/evcurl.h"
 #include "../core/util.h"
 
 struct job {
@@ -44,19 +45,14 @@ TAILQ_HEAD(jobq, job);
 
 struct engine {
 	struct event_base *base;		/* borrowed */
-	CURLM		*multi;
-	struct event	*timer;			/* curl's timeout */
+	struct evcurl	*ec;			/* curl multi on the event base */
+	CURLM		*multi;			/* borrowed from ec */
 	struct event	*kick;			/* starts queued jobs from the loop */
 	struct http_trust *trust;		/* tls_ca trust stores */
 	int		 max_concurrent;
 	int		 nrunning;
 	struct jobq	 queue;			/* waiting, FIFO */
 	struct jobq	 running;
-};
-
-/* What a socket curl asked us to watch carries (curl_multi_assign). */
-struct sock {
-	struct event	 ev;
 };
 
 static void check_done(struct engine *);
@@ -68,77 +64,11 @@ probe_global_init(void)
 	return http_global_init();
 }
 
+/* evcurl's after-action hook. */
 static void
-event_cb(evutil_socket_t fd, short what, void *arg)
+after_action(void *arg)
 {
-	struct engine *eng = arg;
-	int flags = 0, still;
-
-	if (what & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(eng->multi, fd, flags, &still);
-	check_done(eng);
-}
-
-static void
-timer_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct engine *eng = arg;
-	int still;
-
-	(void)fd; (void)what;
-	curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0, &still);
-	check_done(eng);
-}
-
-/* CURLMOPT_TIMERFUNCTION: (re)arms or removes the single curl timer. */
-static int
-timer_cb(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct engine *eng = arg;
-	struct timeval tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(eng->timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(eng->timer, &tv) == 0 ? 0 : -1;
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watches, re-watches or forgets one socket. */
-static int
-socket_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct engine *eng = arg;
-	struct sock *sk = sockp;
-	short ev;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (sk != NULL) {
-			event_del(&sk->ev);
-			free(sk);
-			curl_multi_assign(eng->multi, s, NULL);
-		}
-		return 0;
-	}
-	ev = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (sk == NULL) {
-		sk = xcalloc(1, sizeof(*sk));
-		curl_multi_assign(eng->multi, s, sk);
-	} else {
-		event_del(&sk->ev);
-	}
-	if (event_assign(&sk->ev, eng->base, s, ev, event_cb, eng) != 0 ||
-	    event_add(&sk->ev, NULL) != 0)
-		return -1;
-	return 0;
+	check_done(arg);
 }
 
 struct engine *
@@ -154,16 +84,11 @@ engine_new(struct event_base *base, int max_concurrent)
 	TAILQ_INIT(&eng->queue);
 	TAILQ_INIT(&eng->running);
 	eng->trust = http_trust_new();
-	eng->timer = evtimer_new(base, timer_event_cb, eng);
-	eng->multi = curl_multi_init();
-	if (eng->timer == NULL || eng->multi == NULL ||
-	    curl_multi_setopt(eng->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
-	    curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng) != CURLM_OK ||
-	    curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
-	    curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng) != CURLM_OK) {
+	if ((eng->ec = evcurl_new(base, after_action, eng)) == NULL) {
 		engine_free(eng);
 		return NULL;
 	}
+	eng->multi = evcurl_multi(eng->ec);
 	return eng;
 }
 
@@ -432,10 +357,7 @@ engine_free(struct engine *eng)
 	if (eng == NULL)
 		return;
 	engine_cancel_all(eng);
-	if (eng->multi != NULL)
-		curl_multi_cleanup(eng->multi);
-	if (eng->timer != NULL)
-		event_free(eng->timer);
+	evcurl_free(eng->ec);
 	if (eng->kick != NULL)
 		event_free(eng->kick);
 	http_trust_free(eng->trust);
