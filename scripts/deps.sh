@@ -1,15 +1,21 @@
 #!/bin/sh
 # Installs the Debian packages trustwatch needs to build, test and demo.
 # Idempotent: only missing packages are installed; apt-get update runs only when needed.
+# Then the browser test's node modules (tests/browser: playwright-core, axe-core, pinned in
+# package-lock.json) are installed with `npm ci`, only when node_modules is missing or was
+# installed from another package-lock.json (stamp: node_modules/.deps-stamp). No browser is
+# ever downloaded: the test drives Debian's chromium.
 set -e
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3
 libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils curl python3
-valgrind ca-certificates gettext prometheus wrk"
+valgrind ca-certificates gettext prometheus wrk chromium nodejs"
+NODE_DEPS=1
 # Optional groups, never installed by default: `deps.sh fuzz` (make fuzz: clang + libFuzzer
 # runtime), `deps.sh bench` (make bench: the tools trustwatch is compared with).
 case "${1:-}" in
-fuzz)	PKGS="clang libclang-rt-14-dev" ;;
-bench)	PKGS="prometheus-blackbox-exporter openssl curl" ;;
+fuzz)	PKGS="clang libclang-rt-14-dev"; NODE_DEPS= ;;
+bench)	PKGS="prometheus-blackbox-exporter openssl curl"; NODE_DEPS= ;;
 "")	;;
 *)	echo "usage: deps.sh [fuzz|bench]" >&2; exit 3 ;;
 esac
@@ -17,11 +23,29 @@ missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-[ -z "$missing" ] && { echo "deps: all packages present"; exit 0; }
-echo "deps: installing$missing"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-# A fresh machine has no package lists: update first, then install.
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+# Debian's nodejs comes without npm (package npm); a nodejs that bundles npm (NodeSource)
+# conflicts with that package, so npm is installed only when the command is missing.
+[ -n "$NODE_DEPS" ] && ! command -v npm >/dev/null 2>&1 && missing="$missing npm"
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+else
+	echo "deps: installing$missing"
+	SUDO=""
+	[ "$(id -u)" -ne 0 ] && SUDO=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	# A fresh machine has no package lists: update first, then install.
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+[ -n "$NODE_DEPS" ] || exit 0
+lock=$ROOT/tests/browser/package-lock.json
+stamp=$ROOT/tests/browser/node_modules/.deps-stamp
+want=$(sha256sum "$lock" | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+	echo "deps: tests/browser/node_modules up to date"
+	exit 0
+fi
+echo "deps: npm ci --prefix tests/browser"
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund --loglevel=error
+echo "$want" >"$stamp"

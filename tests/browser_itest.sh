@@ -1,0 +1,154 @@
+#!/bin/sh
+# Integration: the rendered site in a real browser. A store is filled by `trustwatch probe`
+# against the testbed with an OCSP fault on (so there is an incident), the site is rendered
+# in en, fr and de with `trustwatch report`, served by `trustwatch serve` (CSP default-src
+# 'self' enforced) on 127.0.0.1, and tests/browser/check.js opens the pages in headless
+# Chromium (/usr/bin/chromium via playwright-core): HTTP 200, no console errors (CSP
+# violations included), and axe-core reports no WCAG 2 A/AA violation. A screenshot of
+# index.html (full page, 1280 px wide) is kept in the test's temp dir. A self-check serves a
+# deliberately broken page and expects both checks to flag it.
+# Needs TW_BIN, TW_TESTBED, TW_ROOT (tests/run.sh), node, /usr/bin/chromium and
+# tests/browser/node_modules (`make deps`). TW_KEEP=1 keeps the temp dir (and screenshot).
+set -u
+: "${TW_BIN:?}" "${TW_TESTBED:?}"
+ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+BROWSER_DIR=$ROOT/tests/browser
+CHROMIUM=${TW_CHROMIUM:-/usr/bin/chromium}
+work=$(mktemp -d /tmp/tw-browser-itest.XXXXXX)
+tb_pid=""; sv_pid=""
+cleanup() {
+	for p in $sv_pid $tb_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	[ -n "${TW_KEEP:-}" ] && echo "# kept $work" || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+bail() { not_ok "$*"; echo "# pass $pass"; echo "# fail $fail"; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Prerequisites: a missing one is a failure, not a skip (make deps installs them all).
+command -v node >/dev/null 2>&1 || bail "node is installed (make deps)"
+[ -x "$CHROMIUM" ] || bail "$CHROMIUM is installed (make deps: Debian chromium)"
+[ -d "$BROWSER_DIR/node_modules/playwright-core" ] && [ -d "$BROWSER_DIR/node_modules/axe-core" ] ||
+	bail "tests/browser/node_modules has playwright-core and axe-core (make deps: npm ci --prefix tests/browser)"
+
+# The testbed and a config: three languages, our own site directory, web.listen on a free port.
+"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" --providers 2 >"$work/testbed.log" 2>&1 &
+tb_pid=$!
+deadline=$(( $(date +%s) + 30 ))
+while [ ! -s "$work/tb.yaml" ]; do
+	if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$tb_pid" 2>/dev/null; then
+		cat "$work/testbed.log"; bail "the testbed starts"
+	fi
+	sleep 0.05
+done
+ctl=$(cat "$work/state/control.url")
+port=$(free_port)
+U="http://127.0.0.1:$port"
+site="$work/site"
+python3 - "$work/tb.yaml" "$work/c.yaml" "$site" "$port" <<'PY'
+import sys
+src, dst, site, port = sys.argv[1:]
+out, skip = [], False
+for line in open(src):
+    if line.startswith("report:"):
+        out.append('report:\n  output: "%s"\n  title: "trustwatch testbed"\n'
+                   '  languages: [en, fr, de]\n  timezone: Europe/Luxembourg\n' % site)
+        skip = True
+        continue
+    if skip and line.startswith("  "):
+        continue
+    skip = False
+    if line.startswith("  timeout: "):
+        line = "  timeout: 3s\n"
+    if line.startswith("providers:"):
+        out.append("web:\n  listen: 127.0.0.1:%s\n" % port)
+    out.append(line)
+open(dst, "w").write("".join(out))
+PY
+cfg="$work/c.yaml"
+fault() { curl -sf -d "$1" "$ctl" >/dev/null || echo "# control: $1 failed"; }
+probe() { "$TW_BIN" probe -c "$cfg" "$@" >>"$work/probe.log" 2>&1; }
+
+# A real database: healthy rounds, then p1's OCSP with a bad signature long enough to open an
+# incident (open_after: 2) that resolves, then p2's CRL stale (an incident left open).
+probe; probe
+fault "p1/ocsp=bad_signature"
+probe --only p1/ocsp; probe --only p1/ocsp; probe --only p1/ocsp
+fault "p1/ocsp=ok"
+probe --only p1/ocsp; probe --only p1/ocsp
+fault "p2/crl=stale"
+probe; probe
+"$TW_BIN" incident -c "$cfg" note 1 'HSM failover; responder re-keyed. <b>not bold</b>' >/dev/null 2>&1
+n=$(sqlite3 "$work/state/trustwatch.db" 'select count(*) from incidents' 2>/dev/null || echo "?")
+[ "$n" = 2 ] && ok "the store has 2 incidents" || not_ok "the store has 2 incidents (got $n; $(tail -3 "$work/probe.log"))"
+
+"$TW_BIN" report -c "$cfg" -o "$site" 2>"$work/report.err"; rc=$?
+[ "$rc" -eq 0 ] && ok "report renders the site" || bail "report renders the site (rc $rc: $(cat "$work/report.err"))"
+pages="index.html providers/p1.html providers/p2.html incidents.html incidents/1.html incidents/2.html
+sla.html methodology.html fr/index.html de/index.html fr/incidents/1.html de/providers/p1.html"
+for p in $pages; do
+	[ -s "$site/$p" ] || not_ok "$p was rendered"
+done
+
+# Serve it.
+"$TW_BIN" serve -c "$cfg" >"$work/serve.log" 2>&1 &
+sv_pid=$!
+deadline=$(( $(date +%s) + 20 ))
+until curl -sf -o /dev/null "$U/index.html"; do
+	if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$sv_pid" 2>/dev/null; then
+		cat "$work/serve.log"; bail "trustwatch serve answers on $U"
+	fi
+	sleep 0.05
+done
+csp=$(curl -sI "$U/index.html" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ss]ecurity-[Pp]olicy: //p')
+case "$csp" in
+*"default-src 'self'"*) ok "served with CSP: $csp" ;;
+*) not_ok "served with CSP default-src 'self' (got '$csp')" ;;
+esac
+
+# The browser. Playwright-core never downloads a browser; its temporary profile goes to $work.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 TMPDIR="$work" TW_CHROMIUM="$CHROMIUM"
+shot="$work/screenshot-index.png"
+# shellcheck disable=SC2086
+node "$BROWSER_DIR/check.js" --base "$U/" --screenshot "$shot" $pages >"$work/check.out" 2>&1; rc=$?
+cat "$work/check.out"
+pass=$((pass + $(grep -c '^ok - ' "$work/check.out")))
+fail=$((fail + $(grep -c '^not ok - ' "$work/check.out")))
+if [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$work/check.out"; then
+	not_ok "check.js exited $rc"
+fi
+[ -s "$shot" ] && ok "screenshot artefact: $shot" || not_ok "screenshot artefact $shot exists"
+
+# Self-check: the same checks must flag a bad page (an image without alt text, a form field
+# without a label, an inline script the CSP refuses). Served from the same site directory.
+cat >"$site/zz-selfcheck.html" <<'HTML'
+<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>self-check</title>
+<link rel="stylesheet" href="assets/style.css"></head>
+<body><main><h1>self-check</h1>
+<img src="assets/style.css" width="10" height="10">
+<input type="text">
+<script>document.title = "inline";</script>
+</main></body></html>
+HTML
+node "$BROWSER_DIR/check.js" --base "$U/" zz-selfcheck.html >"$work/self.out" 2>&1; rc=$?
+sed 's/^/#   self-check: /' "$work/self.out"
+if [ "$rc" -ne 0 ] && grep -q '^not ok - zz-selfcheck.html (light): axe-core: .*image-alt' "$work/self.out"; then
+	ok "self-check: axe flags an <img> without alt (and the run fails)"
+else
+	not_ok "self-check: axe flags an <img> without alt (rc $rc)"
+fi
+if grep -q '^not ok - zz-selfcheck.html: .*console' "$work/self.out" &&
+    grep -q 'Content Security Policy' "$work/self.out"; then
+	ok "self-check: an inline script is a console error (CSP violation)"
+else
+	not_ok "self-check: an inline script is a console error (CSP violation)"
+fi
+rm -f "$site/zz-selfcheck.html"
+
+echo "# pass $pass"
+echo "# fail $fail"
+[ "$fail" -eq 0 ]
