@@ -444,6 +444,7 @@ conf_load(const char *path, struct conf_errors *errs)
 		c->report.n_languages = 1;
 	}
 	yaml_document_delete(&doc);
+	cl_certs_free(&L);
 	if (errs->n > 0) {
 		conf_free(c);
 		return NULL;

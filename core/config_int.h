@@ -2,6 +2,7 @@
 #ifndef TW_CONFIG_INT_H
 #define TW_CONFIG_INT_H
 
+#include <openssl/x509.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -16,6 +17,12 @@ struct loader {
 	yaml_node_t		*have_storage;
 	yaml_node_t		*maintenance;	/* loaded after providers */
 	yaml_node_t		*providers;
+	/* Certificate files already parsed in this load: each file is parsed once. */
+	struct cert_file {
+		char		*path;
+		STACK_OF(X509)	*certs;		/* NULL when the file failed (already reported) */
+	}			*certs;
+	size_t			 n_certs;
 };
 
 void cl_err(struct loader *, const yaml_node_t *, const char *fmt, ...)
@@ -47,5 +54,6 @@ void cl_section_maintenance(struct loader *, yaml_node_t *);
 void cl_section_providers(struct loader *, yaml_node_t *);
 
 void conf_endpoint_clear(struct conf_endpoint *);
+void cl_certs_free(struct loader *);
 
 #endif
