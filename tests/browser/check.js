@@ -142,8 +142,8 @@ async function axePass(browser, scheme) {
 			headless: true,
 			timeout: 60000,
 			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-				'--disable-background-networking', '--disable-component-update', '--disable-sync',
-				'--disable-crash-reporter', '--disable-crashpad-for-testing'],
+				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+			// Not --disable-crashpad-for-testing: with it, Chromium 156 aborts every navigation.
 		});
 	} catch (e) {
 		notOk(`launch ${opt.chromium}`, [e.message.split('\n').slice(0, 5).join('\n')]);
