@@ -1,22 +1,44 @@
 #!/bin/sh
 # make demo: starts trustwatch-testbed with three simulated providers and a scripted story
-# (testbed/demo-timeline.txt), points trustwatch at it and shows what trustwatch sees.
-# Always stops the testbed when it ends or is interrupted.
-# Env: TW_BUILD (build directory, default build), TW_DEMO_STATE (default demo-state).
+# (testbed/demo-timeline.txt), runs the trustwatch daemon (`trustwatch run`) against it with a
+# short probe interval, shows what it sees as it happens (the daemon's probe log lines, and
+# incidents opening and resolving as the live API /api/v1/incidents reports them), then
+# serves the rendered status site (en, fr, de) from the daemon on 127.0.0.1 and prints its URL.
+#
+# Serving: until Ctrl-C when stdin is a terminal; otherwise (CI, scripts) for
+# TW_DEMO_SERVE_SECONDS seconds (default 0: stop right away). TW_DEMO_SERVE_SECONDS, when set,
+# also applies on a terminal. Whatever happens, the daemon and the testbed are stopped.
+# Env: TW_BUILD (build directory, default build), TW_DEMO_STATE (default demo-state),
+# TW_DEMO_PORT (default: a free port), TW_DEMO_SERVE_SECONDS.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/${TW_BUILD:-build}
 TB=$BUILD/trustwatch-testbed TW=$BUILD/trustwatch
 STATE=${TW_DEMO_STATE:-$ROOT/demo-state}
-CFG=$STATE/config.yaml
-pid=
+TBCFG=$STATE/config.yaml CFG=$STATE/demo.yaml LOG=$STATE/daemon.log
+INTERVAL=4s EVERY=10s
+tb_pid= tw_pid=
 
+# stop PID NAME: SIGTERM, then SIGKILL after 8 s (the daemon gives probes 5 s to finish).
+stop() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null  # may be gone already: Ctrl-C on a terminal reaches it too
+	i=0
+	while [ "$i" -lt 80 ]; do
+		st=$(ps -o stat= -p "$1" 2>/dev/null)
+		case "$st" in "" | Z*) break ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$i" -ge 80 ] && kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	echo "demo: $2 stopped"
+}
 cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		echo "demo: testbed stopped"
-	fi
+	trap - EXIT
+	trap '' INT TERM HUP  # a second Ctrl-C does not cut the cleanup short
+	stop "$tw_pid" "trustwatch run"
+	stop "$tb_pid" testbed
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: interrupted"; exit 130' INT TERM HUP
@@ -24,15 +46,15 @@ trap 'echo; echo "demo: interrupted"; exit 130' INT TERM HUP
 for b in "$TB" "$TW"; do
 	[ -x "$b" ] || { echo "demo: $b missing; run make first" >&2; exit 1; }
 done
+command -v python3 >/dev/null || { echo "demo: python3 missing; run make deps" >&2; exit 1; }
 mkdir -p "$STATE"
-rm -f "$CFG"
-"$TB" --state "$STATE" --write-config "$CFG" --providers 3 \
+rm -f "$TBCFG"
+"$TB" --state "$STATE" --write-config "$TBCFG" --providers 3 \
     --timeline "$ROOT/testbed/demo-timeline.txt" 2>"$STATE/testbed.log" &
-pid=$!
+tb_pid=$!
 start=$(date +%s)
-end=$((start + 30))
-while [ ! -f "$CFG" ]; do
-	if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; then
+while [ ! -f "$TBCFG" ]; do
+	if ! kill -0 "$tb_pid" 2>/dev/null || [ "$(date +%s)" -ge $((start + 30)) ]; then
 		echo "demo: the testbed did not start:" >&2
 		cat "$STATE/testbed.log" >&2
 		exit 1
@@ -41,50 +63,195 @@ while [ ! -f "$CFG" ]; do
 done
 CTL=$(cat "$STATE/control.url")
 
-echo "== trustwatch demo: 3 simulated providers on 127.0.0.1 =="
-echo "   config  $CFG"
+# The daemon's config: the testbed's, probing every $INTERVAL, rendering every $EVERY in three
+# languages, serving on 127.0.0.1. A fresh store each time, so the story is the same every run
+# (the PKI in $STATE is reused).
+PORT=${TW_DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+URL="http://127.0.0.1:$PORT"
+python3 - "$TBCFG" "$CFG" "$PORT" "$INTERVAL" "$EVERY" <<'PY' || { echo "demo: cannot write $CFG" >&2; exit 1; }
+import sys
+src, dst, port, interval, every = sys.argv[1:]
+out = []
+for line in open(src):
+    if line.startswith("  interval: "):
+        line = "  interval: %s\n" % interval
+    if line.startswith("report:"):
+        out.append(line)
+        out.append("  languages: [en, fr, de]\n  timezone: Europe/Luxembourg\n  every: %s\n" % every)
+        continue
+    if line.startswith("providers:"):
+        out.append("web:\n  listen: 127.0.0.1:%s\n" % port)
+    out.append(line)
+open(dst, "w").write("".join(out))
+PY
+rm -f "$STATE/trustwatch.db" "$STATE/trustwatch.db-wal" "$STATE/trustwatch.db-shm" "$LOG"
+
+echo "== trustwatch demo: 3 simulated providers on 127.0.0.1, watched by the trustwatch daemon =="
+echo "   config  $CFG (probes every $INTERVAL, site rendered every $EVERY)"
 echo "   faults  curl -d 'p1/ocsp=down' $CTL   (and =ok to heal; curl $CTL lists)"
 echo "   story   $ROOT/testbed/demo-timeline.txt"
+echo "   log     $LOG"
 echo
-"$TW" check -c "$CFG" || echo "demo: trustwatch check failed (rc $?), continuing"
+"$TW" check -c "$CFG" || { echo "demo: trustwatch check failed" >&2; exit 1; }
 
-# Ends the demo if the testbed is gone (crashed, or stopped by Ctrl-C with the demo).
-# A dead child may linger as a zombie that kill -0 still finds: ask the testbed instead.
+TRUSTWATCH_LOG_LEVEL=info "$TW" run -c "$CFG" 2>"$LOG" &
+tw_pid=$!
+
+# watch story|quiet|serve: prints what happened since the last call: the daemon's log lines
+# that matter (not-up probe results, site renders, errors; web requests when serving) and,
+# during the story, incidents opening and resolving, read from the live API. Remembers its
+# place in $STATE/.demo-watch.
+WATCH_PY='
+import json, re, sys, time, urllib.request
+log, api, mark, start, phase = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+try:
+    seen = json.load(open(mark))
+except (OSError, ValueError):
+    seen = {"line": 0, "incidents": {}}
+def t():
+    return "%-5s" % ("t+%ds" % (time.time() - start))
+def kv(line):
+    return {m.group(1): (m.group(3) if m.group(2) is not None else m.group(4))
+            for m in re.finditer(r"(\w+)=(?:(\")((?:[^\"\\\\]|\\\\.)*)\"|(\S*))", line)}
+try:
+    lines = open(log, encoding="utf-8", errors="replace").read().split("\n")[:-1]
+except OSError:
+    lines = []
+for line in lines[seen["line"]:]:
+    f = kv(line)
+    msg, lv = f.get("msg", ""), f.get("level", "")
+    if msg == "probe":
+        m = f.get("message") or ""
+        m = m if len(m) <= 58 else m[:57] + "…"
+        print("   %s  probe     %-12s %-8s %-18s %s" % (t(), f.get("provider", "") + "/" + f.get("endpoint", ""),
+              f.get("status", ""), f.get("reason", ""), m))
+    elif msg == "report rendered":
+        print("   %s  site      rendered in %s ms" % (t(), f.get("ms", "?")))
+    elif msg == "request":
+        if phase == "serve":
+            print("   %s  web       %s %s -> %s" % (t(), f.get("method", ""), f.get("target", ""), f.get("status", "")))
+    elif msg == "started":
+        print("   %s  daemon    started (pid %s): %s providers, %s endpoints" % (t(), f.get("pid"), f.get("providers"), f.get("endpoints")))
+    elif msg == "stopped" or lv in ("warn", "error"):
+        print("   %s  daemon    %s" % (t(), line.split(" msg=", 1)[-1]))
+seen["line"] = len(lines)
+try:
+    if phase != "story":
+        raise StopIteration  # not polled after the story: our own requests stay out of the log
+    data = json.load(urllib.request.urlopen(api + "/api/v1/incidents", timeout=2))
+    for i in data.get("incidents", []):
+        k, was = str(i["id"]), seen["incidents"].get(str(i["id"]))
+        what = "%s/%s" % (i["provider"], i["endpoint"])
+        if was is None:
+            print("   %s  INCIDENT  #%s opened   %-12s %s: %s" % (t(), k, what, i["worst"], ", ".join(i["reasons"])))
+            was = "open"
+        if i["end"] is not None and was == "open":
+            print("   %s  INCIDENT  #%s resolved %-12s after %ss" % (t(), k, what, i["duration_s"]))
+            was = "resolved"
+        seen["incidents"][k] = was
+except Exception:
+    pass
+json.dump(seen, open(mark, "w"))
+'
+# summary: the current state of every endpoint, from the live API.
+SUMMARY_PY='
+import json, sys, urllib.request
+try:
+    d = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/status", timeout=2))
+except Exception as e:
+    print("   (the API did not answer: %s)" % e); sys.exit(0)
+eps = d["endpoints"]
+n = {}
+for e in eps:
+    n[e["status"] or "not probed yet"] = n.get(e["status"] or "not probed yet", 0) + 1
+print("   now: %d endpoints: %s" % (len(eps), ", ".join("%d %s" % (v, k) for k, v in sorted(n.items()))))
+for e in eps:
+    if e["status"] not in ("up", None):
+        inc = " (incident #%s)" % e["incident"] if e["incident"] else ""
+        print("        %-12s %-8s %s%s" % (e["provider"] + "/" + e["endpoint"], e["status"], e["reason"], inc))
+'
+MARK=$STATE/.demo-watch
+rm -f "$MARK"
+watch() { python3 -c "$WATCH_PY" "$LOG" "$URL" "$MARK" "$start" "$1"; }
+# Ends the demo if the daemon or the testbed is gone.
 alive() {
-	curl -sf -m 2 -o /dev/null "$CTL" && return 0
-	echo "demo: the testbed has stopped; ending the demo" >&2
-	exit 1
+	for p in "$tw_pid" "$tb_pid"; do
+		case "$(ps -o stat= -p "$p" 2>/dev/null)" in
+		"" | Z*)
+			echo "demo: $( [ "$p" = "$tw_pid" ] && echo "trustwatch run" || echo "the testbed") has stopped; ending the demo" >&2
+			tail -5 "$LOG" >&2
+			exit 1 ;;
+		esac
+	done
 }
-
-# round T TITLE: waits until T seconds after the testbed started, then probes everything.
-round() {
+# until_t T TITLE: follows the story until T seconds after the testbed started, then shows
+# the state of every endpoint.
+until_t() {
 	while [ "$(date +%s)" -lt $((start + $1)) ]; do
 		alive
-		sleep 0.2
+		watch story
+		sleep 1
 	done
-	alive
+	watch story
 	echo
 	echo "== t+$1s: $2"
 	faults=$(curl -sS "$CTL" 2>/dev/null | tr '\n' ' ')
 	echo "   testbed faults now: ${faults:-none}"
-	"$TW" probe --once -c "$CFG"
-	rc=$?
-	case $rc in
-	0) echo "   (exit 0: all up)" ;;
-	1) echo "   (exit 1: something degraded)" ;;
-	2) echo "   (exit 2: something down)" ;;
-	*) echo "   (trustwatch probe exited $rc; the demo goes on)" ;;
-	esac
+	python3 -c "$SUMMARY_PY" "$URL"
+	echo
 }
 
-round 1 "all providers healthy"
-round 14 "p1 OCSP down and login failing, p2 serving a stale CRL, p3 TSA slow"
-round 28 "p1 recovered; p2 and p3 still misbehaving"
-round 38 "everything healed"
+echo
+echo "== t+0s: the daemon starts; probe results that are not up, renders and incidents follow"
+until_t 3 "all providers healthy (first probes are spread over the interval)"
+until_t 16 "p1 OCSP down and login failing, p2 serving a stale CRL, p3 TSA slow"
+until_t 31 "p1 recovered; p2 and p3 still misbehaving"
+# The last faults heal at t+34s; incidents close after 2 good probes in a row.
+deadline=$((start + 60))
+while [ "$(date +%s)" -lt "$deadline" ]; do
+	alive
+	watch story
+	[ "$(date +%s)" -ge $((start + 36)) ] &&
+	    curl -sf -m 2 "$URL/api/v1/incidents" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if all(i["end"] is not None for i in d["incidents"]) else 1)' 2>/dev/null && break
+	sleep 1
+done
+# The site is re-rendered right after an incident resolves (and every $EVERY): wait for the
+# render that shows everything healed.
+i=0
+while [ "$i" -lt 15 ] && ! grep -q "All systems operational" "$STATE/site/index.html" 2>/dev/null; do
+	alive; watch story; sleep 1; i=$((i + 1))
+done
+watch story
+until_t $(( $(date +%s) - start )) "everything healed"
 
-if "$TW" report -c "$CFG" >/dev/null 2>&1; then
-	echo
-	echo "== site rendered: $STATE/site/index.html"
+if [ ! -s "$STATE/site/index.html" ] || ! curl -sf -m 5 -o /dev/null "$URL/"; then
+	echo "demo: the site is not served at $URL/ (see $LOG)" >&2
+	exit 1
+fi
+n_inc=$(curl -sf -m 2 "$URL/api/v1/incidents" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["incidents"]))' 2>/dev/null)
+echo "== the status site: $STATE/site (en, fr/, de/; ${n_inc:-?} incidents)"
+echo "   served by the daemon, which keeps probing the (now healthy) testbed and re-rendering:"
+echo "   site     $URL/           incidents $URL/incidents.html"
+echo "   live API $URL/api/v1/status   metrics $URL/metrics"
+echo
+watch quiet  # past the demo's own requests: from here on, web requests are the reader's
+if [ -n "${TW_DEMO_SERVE_SECONDS:-}" ] || ! [ -t 0 ]; then
+	secs=${TW_DEMO_SERVE_SECONDS:-0}
+	case "$secs" in *[!0-9]*) echo "demo: TW_DEMO_SERVE_SECONDS must be a number of seconds" >&2; exit 3 ;; esac
+	if [ "$secs" -gt 0 ]; then
+		echo "Open $URL/ — serving for $secs s (TW_DEMO_SERVE_SECONDS), or press Ctrl-C to stop"
+		end=$(( $(date +%s) + secs ))
+		while [ "$(date +%s)" -lt "$end" ]; do alive; watch serve; sleep 1; done
+	else
+		echo "demo: stdin is not a terminal and TW_DEMO_SERVE_SECONDS is not set: not serving"
+		echo "      (TW_DEMO_SERVE_SECONDS=600 make demo serves for 10 min)"
+	fi
+else
+	echo "Open $URL/ — press Ctrl-C to stop"
+	while :; do alive; watch serve; sleep 1; done
 fi
 echo
-echo "demo: done (state kept in $STATE; the PKI is reused next time)"
+echo "demo: done (state kept in $STATE; the PKI is reused next time; the site stays in $STATE/site)"

@@ -8,7 +8,8 @@
 # index.html (full page, 1280 px wide) is kept in the test's temp dir. A self-check serves a
 # deliberately broken page and expects both checks to flag it.
 # Needs TW_BIN, TW_TESTBED, TW_ROOT (tests/run.sh), node, /usr/bin/chromium and
-# tests/browser/node_modules (`make deps`). TW_KEEP=1 keeps the temp dir (and screenshot).
+# tests/browser/node_modules (`make deps`). TW_KEEP=1 keeps the temp dir (and screenshot);
+# TW_ARTEFACTS=DIR copies the screenshot there.
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -120,7 +121,16 @@ fail=$((fail + $(grep -c '^not ok - ' "$work/check.out")))
 if [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$work/check.out"; then
 	not_ok "check.js exited $rc"
 fi
-[ -s "$shot" ] && ok "screenshot artefact: $shot" || not_ok "screenshot artefact $shot exists"
+if [ -s "$shot" ]; then
+	ok "screenshot artefact: $shot"
+	# CI: TW_ARTEFACTS=DIR keeps a copy beyond the temp dir (removed at exit unless TW_KEEP=1).
+	if [ -n "${TW_ARTEFACTS:-}" ]; then
+		mkdir -p "$TW_ARTEFACTS" && cp "$shot" "$TW_ARTEFACTS/screenshot-index.png" &&
+		    echo "# screenshot copied to $TW_ARTEFACTS/screenshot-index.png"
+	fi
+else
+	not_ok "screenshot artefact $shot exists"
+fi
 
 # Self-check: the same checks must flag a bad page (an image without alt text, a form field
 # without a label, an inline script the CSP refuses). Served from the same site directory.
