@@ -289,8 +289,12 @@ pkigen_crl(const struct pkigen_crl *c, size_t *len)
 		memcpy(out, p, (size_t)n);
 		*len = (size_t)n;
 		BIO_free(bio);
-	} else
-		out = pkigen_take(der, i2d_X509_CRL(crl, &der), len);
+	} else {
+		/* i2d first: the order arguments are evaluated in is unspecified in C. */
+		int n = i2d_X509_CRL(crl, &der);
+
+		out = pkigen_take(der, n, len);
+	}
 	X509_CRL_free(crl);
 	return out;
 }
