@@ -107,6 +107,7 @@ demo: deps all
 	@sh scripts/demo.sh
 
 bench: all $(BENCH_BIN)
+	@sh scripts/deps.sh bench
 	@sh bench/run.sh $(BUILD)
 
 valgrind: all $(TEST_BIN)
@@ -116,6 +117,7 @@ soak: all
 	@bash scripts/soak.sh $(BUILD)
 
 fuzz:
+	@sh scripts/deps.sh fuzz
 	@sh scripts/fuzz.sh
 
 install: all
