@@ -127,8 +127,9 @@ page_head(struct page *p, const char *title)
 	buf_printf(&p->b, " \xE2\x80\x94 ");
 	html_text(&p->b, p->s->conf->report.title);
 	buf_printf(&p->b, "</title>\n<link rel=\"stylesheet\" href=\"%sassets/style.css\">\n"
+	    "<link rel=\"icon\" type=\"image/svg+xml\" href=\"%sassets/favicon.svg\">\n"
 	    "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"%sfeed.atom\" title=\"",
-	    p->root, p->root);
+	    p->root, p->root, p->root);
 	html_attr(&p->b, T(p, "Incidents (Atom feed)"));
 	buf_printf(&p->b, "\">\n");
 	for (size_t i = 0; i < p->n_langs; i++) {
@@ -456,6 +457,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	free(parent);
 	free(base);
 	site_write(&s, "assets/style.css", site_css, strlen(site_css));
+	site_write(&s, "assets/favicon.svg", site_favicon, strlen(site_favicon));
 	for (size_t i = 0; i < n_langs && s.err == NULL; i++)
 		render_language(&s, langs, n_langs, i);
 	if (s.err == NULL)

@@ -142,5 +142,6 @@ int site_feed(struct site *, struct i18n *);
 
 /* assets.c */
 extern const char site_css[];
+extern const char site_favicon[];	/* assets/favicon.svg: a shield */
 
 #endif

@@ -37,7 +37,6 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 if (!opt.base || opt.pages.length === 0) usage('--base and at least one PAGE are required');
 if (!opt.base.endsWith('/')) opt.base += '/';
-const FAVICON = new URL('/favicon.ico', opt.base).href;
 
 let pass = 0, fail = 0;
 const ok = (m) => { pass++; console.log(`ok - ${m}`); };
@@ -53,9 +52,6 @@ function watch(page) {
 	page.on('console', (m) => {
 		if (m.type() !== 'error') return;
 		const where = (m.location() && m.location().url) || '';
-		// The browser asks for /favicon.ico by itself when a page names no icon; the site has
-		// none, and that 404 is not the page's doing. Anything else is an error.
-		if (where === FAVICON && /status of 404/.test(m.text())) return;
 		errors.push(`console: ${m.text()}${where ? ` (${where})` : ''}`);
 	});
 	page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
