@@ -1,0 +1,171 @@
+#!/bin/sh
+# Scale benchmark: `trustwatch run` with 10,000 endpoints at interval 60s against the testbed.
+#   bench/scale_bench.sh BUILD    Prints a Markdown section on stdout.
+# BENCH_SCALE_ENDPOINTS (10000), BENCH_SCALE_SECONDS (180), BENCH_SCALE_PROVIDERS (testbed
+# providers, 5 = 30 services).
+# The endpoints are spread over the testbed's services with distinct ids, many per URL,
+# mostly cheap kinds (plain-HTTP login, OCSP) but every kind present. Measured:
+# - schedule lag: result time (set when the probe is actually started) minus its slot,
+#   slot = k x 60 s + FNV-1a(provider/endpoint) mod 60 s (daemon/sched.c sched_offset),
+#   over every result stored during the run (the first minute included);
+# - CPU %: utime+stime of the trustwatch process (/proc/PID/stat) over the run after its
+#   first 15 s, and of the testbed the same way; children (site renders) separately;
+# - RSS: VmHWM (peak) and VmRSS (final) of the trustwatch process before SIGTERM.
+set -u
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TW="$ROOT/$BUILD/trustwatch"
+TB="$ROOT/$BUILD/trustwatch-testbed"
+NEP=${BENCH_SCALE_ENDPOINTS:-10000}
+SECS=${BENCH_SCALE_SECONDS:-180}
+NPROV=${BENCH_SCALE_PROVIDERS:-5}
+WARM=15
+work=$(mktemp -d /tmp/tw-scale-bench.XXXXXX)
+tb_pid=""; tw_pid=""; mon_pid=""
+cleanup() {
+	for p in $mon_pid $tw_pid $tb_pid; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -x "$TW" ] && [ -x "$TB" ] || { echo "skipped: build $BUILD first (make bench)."; exit 0; }
+command -v python3 >/dev/null && command -v sqlite3 >/dev/null ||
+    { echo "skipped: needs python3 and sqlite3."; exit 0; }
+
+"$TB" --state "$work/tb" --write-config "$work/tb.yaml" --providers "$NPROV" \
+    >"$work/testbed.log" 2>&1 &
+tb_pid=$!
+deadline=$(( $(date +%s) + 30 ))
+while [ ! -s "$work/tb.yaml" ]; do
+	if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$tb_pid" 2>/dev/null; then
+		echo "FAILED: testbed did not start: $(tail -3 "$work/testbed.log")"; exit 0
+	fi
+	sleep 0.05
+done
+
+# The config: NEP endpoints over 10 providers, each on one testbed service of its kind.
+python3 - "$work/tb.yaml" "$work/scale.yaml" "$work/scale.db" "$NEP" <<'EOF' || { echo "FAILED: config"; exit 0; }
+import re, sys
+tb, out, db, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+svc = {}      # service id -> list of endpoint texts (the rest of the testbed's endpoint)
+cur = None
+for line in open(tb):
+    m = re.match(r'      - id: (\w+)$', line)
+    if m:
+        cur = {"id": m.group(1), "lines": []}
+        svc.setdefault(cur["id"], []).append(cur)
+        continue
+    if cur is not None and line.startswith("        "):
+        cur["lines"].append(line.strip())
+    elif not line.startswith("        "):
+        cur = None
+def body(e):
+    return ", ".join(l for l in e["lines"] if not l.startswith("kind:"))
+# http: a plain-HTTP login check on the CRL service (status only).
+def http(e):
+    url = [l for l in e["lines"] if l.startswith("url:")][0]
+    return url + ", expect: { status: 200 }"
+# The mix, per 100 endpoints: cheap kinds first.
+mix = [("http", 35), ("ocsp", 25), ("crl", 10), ("tsa", 10), ("login", 10), ("oidc", 5), ("saml", 5)]
+plan = []
+for k, w in mix:
+    plan += [k] * w
+f = open(out, "w")
+f.write('storage: { path: "%s" }\n' % db)
+f.write("defaults: { interval: 60s, timeout: 10s, degraded_after: 2s }\n")
+f.write("incidents: { open_after: 3, close_after: 2 }\n")
+f.write('report: { output: "%s", every: 5m }\n' % (out.rsplit("/", 1)[0] + "/site"))
+f.write("providers:\n")
+per = n // 10
+for p in range(10):
+    f.write("  - id: s%d\n    endpoints:\n" % p)
+    for j in range(per if p < 9 else n - 9 * per):
+        i = p * per + j
+        k = plan[i % len(plan)]
+        lst = svc["crl" if k == "http" else k]
+        e = lst[i % len(lst)]
+        kind = "login" if k in ("http", "login", "oidc", "saml") else k
+        rest = http(e) if k == "http" else body(e)
+        f.write("      - { id: %s-%05d, kind: %s, %s }\n" % (k, i, kind, rest))
+f.close()
+EOF
+"$TW" check -c "$work/scale.yaml" >"$work/check.out" 2>&1 || {
+	echo "FAILED: config check: $(tail -3 "$work/check.out")"; exit 0; }
+
+TICK=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
+cticks() { awk '{print $16 + $17}' "/proc/$1/stat" 2>/dev/null; }
+status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null; }
+ms() { date +%s%3N; }
+
+t_start=$(ms)
+"$TW" run -c "$work/scale.yaml" >"$work/daemon.log" 2>&1 &
+tw_pid=$!
+# RSS every second (for the curve: peak is VmHWM anyway).
+( while kill -0 "$tw_pid" 2>/dev/null; do
+	echo "$(date +%s) $(status_kb "$tw_pid" VmRSS)"; sleep 1
+  done >"$work/rss.log" ) &
+mon_pid=$!
+sleep "$WARM"
+kill -0 "$tw_pid" 2>/dev/null || { echo "FAILED: daemon exited: $(tail -3 "$work/daemon.log")"; exit 0; }
+a_tw=$(ticks "$tw_pid"); a_twc=$(cticks "$tw_pid"); a_tb=$(ticks "$tb_pid"); a_t=$(ms)
+sleep $((SECS - WARM))
+b_tw=$(ticks "$tw_pid"); b_twc=$(cticks "$tw_pid"); b_tb=$(ticks "$tb_pid"); b_t=$(ms)
+hwm=$(status_kb "$tw_pid" VmHWM); rss=$(status_kb "$tw_pid" VmRSS)
+kill -TERM "$tw_pid"; wait "$tw_pid"; tw_rc=$?; tw_pid=""
+kill "$mon_pid" 2>/dev/null; wait "$mon_pid" 2>/dev/null; mon_pid=""
+
+sqlite3 -separator ' ' "$work/scale.db" \
+    "SELECT e.provider, e.endpoint, r.t, r.code FROM results r JOIN endpoints e ON e.id = r.ep" \
+    >"$work/results.txt" 2>"$work/sqlite.err"
+skipped=$(grep -c 'slot skipped' "$work/daemon.log")
+errors=$(grep -c 'level=error' "$work/daemon.log")
+python3 - "$work/results.txt" "$t_start" "$NEP" "$SECS" >"$work/lag.txt" <<'EOF'
+import sys
+path, t0, n, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def fnv(p, e, iv=60000):
+    h = 1469598103934665603
+    for c in p.encode() + b"/" + e.encode():
+        h ^= c
+        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h % iv
+lags, off, up, tot = [], {}, 0, 0
+for line in open(path):
+    p, e, t, code = line.split()
+    t = int(t)
+    k = (p, e)
+    if k not in off:
+        off[k] = fnv(p, e)
+    lags.append((t - off[k]) % 60000)
+    tot += 1
+lags.sort()
+def q(x):
+    return lags[min(len(lags) - 1, int(x * len(lags)))] if lags else -1
+print(tot, q(0.5), q(0.99), q(0.999), lags[-1] if lags else -1, len(off))
+EOF
+read -r nres p50 p99 p999 pmax neps <"$work/lag.txt" || { nres=0; p50=-1; p99=-1; p999=-1; pmax=-1; neps=0; }
+ups=$(sqlite3 "$work/scale.db" "SELECT sum(up), sum(degraded), sum(down) FROM daily" 2>/dev/null)
+el=$((b_t - a_t))
+pct() { awk -v d="$1" -v t="$TICK" -v el="$el" 'BEGIN {printf "%.1f %%", d / t * 100000 / el}'; }
+verdict() { awk -v v="$1" -v l="$2" 'BEGIN {print (v >= 0 && v <= l) ? "ok" : "**missed**"}'; }
+kinds=$(sed -n 's/.*id: \([a-z]*\)-[0-9]*,.*/\1/p' "$work/scale.yaml" | sort | uniq -c |
+    awk '{printf "%s%s %s", sep, $1, $2; sep = ", "}')
+
+echo "trustwatch run, $NEP endpoints at interval 60 s (${kinds}; plain HTTP = login kind on the CRL"
+echo "service) over the testbed's $((NPROV * 6)) services ($NPROV providers), for $SECS s on $(nproc) CPUs"
+echo "shared with the testbed. $nres results stored from $neps endpoints (up/degraded/down: $(echo "$ups" | tr '|' '/'));"
+echo "$skipped slots skipped, $errors error lines, exit $tw_rc."
+echo
+echo "| measure | value | target | result |"
+echo "|---|---:|---|---|"
+echo "| schedule lag p50 (probe start − slot) | $p50 ms | – | – |"
+echo "| schedule lag p99 | $p99 ms | ≤ 50 ms | $(verdict "$p99" 50) |"
+echo "| schedule lag p99.9 / max | $p999 / $pmax ms | – | – |"
+echo "| trustwatch CPU (after the first ${WARM} s) | $(pct $((b_tw - a_tw))) | – | – |"
+echo "| site renders (children of trustwatch) CPU | $(pct $((b_twc - a_twc))) | – | – |"
+echo "| testbed CPU (must not saturate) | $(pct $((b_tb - a_tb))) | – | – |"
+echo "| trustwatch peak RSS (VmHWM) | $((hwm / 1024)) MB | ≤ 64 MB | $(verdict "$((hwm / 1024))" 64) |"
+echo "| trustwatch final RSS | $((rss / 1024)) MB | ≤ 64 MB | $(verdict "$((rss / 1024))" 64) |"
