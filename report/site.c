@@ -445,6 +445,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		free(b);
 	}
 	tmpl = xasprintf("%s/.%s.new-XXXXXX", parent, base);
+
 	if (make_parents(tmpl) != 0 || mkdtemp(tmpl) == NULL) {
 		site_fail(&s, "%s: cannot create a temporary directory: %s", tmpl, strerror(errno));
 		free(tmpl);
@@ -454,6 +455,17 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	}
 	chmod(tmpl, 0755);
 	s.dir = tmpl;
+	/* Kept between renders beside the site, never inside it: a cache is not served. */
+	s.cache = xasprintf("%s/.%s.cache", parent, base);
+	{
+		struct stat sb;
+
+		if ((mkdir(s.cache, 0755) != 0 && errno != EEXIST) || lstat(s.cache, &sb) != 0 ||
+		    !S_ISDIR(sb.st_mode)) {
+			free(s.cache);
+			s.cache = NULL;
+		}
+	}
 	free(parent);
 	free(base);
 	site_write(&s, "assets/style.css", site_css, strlen(site_css));
@@ -486,6 +498,7 @@ fail:
 	s.err = NULL;
 done:
 	free(s.dir);
+	free(s.cache);
 	site_free(&s);
 	for (size_t i = 0; i < n_langs; i++)
 		i18n_free(langs[i]);

@@ -1,5 +1,7 @@
 /* The machine-readable files at the site root: api/ JSON, exports/ CSV, feed.atom. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,21 +148,6 @@ on_daily_csv(const struct store_rollup *r, void *arg)
 	return 0;
 }
 
-struct month_ctx {
-	FILE		*f;
-	int64_t		 rows;
-};
-
-static int
-on_month_row(const struct store_row *r, void *arg)
-{
-	struct month_ctx *m = arg;
-
-	csv_result(m->f, r);
-	m->rows++;
-	return 0;
-}
-
 /* Epoch ms of the first instant of UTC month (y, mo), mo may overflow into the next year. */
 static int64_t
 month_start(int y, int mo)
@@ -191,11 +178,325 @@ reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms
 	return reused;
 }
 
+/*
+ * The current month's results CSV is assembled from per-UTC-day chunks kept in the cache
+ * directory beside the site (s->cache): results-YYYY-MM-DD-KEY.csv, rows of that day by
+ * provider, endpoint, time, without header. KEY fingerprints the day's hourly rollups
+ * (every stored result, even one replacing another, adds to its hour's counters), so a
+ * late import into a completed day gives another key and the chunk is written again.
+ * Only completed days inside the retention window are cached (pruning removes results
+ * but not rollups); today's rows and anything else are streamed from the store.
+ */
+#define DAY_MS	86400000LL
+
+static void
+utc_day(int64_t ms, char *out, size_t outsz)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%Y-%m-%d", &tm);
+}
+
+struct day_key {
+	int64_t		 start_ms;
+	uint64_t	 h;
+	int64_t		 hours;		/* hourly rollups seen */
+};
+
+struct keys_ctx {
+	struct day_key	*days;
+	size_t		 n;
+};
+
+static void
+fnv(uint64_t *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		*h ^= p[i];
+		*h *= 0x100000001b3ULL;
+	}
+}
+
+static void
+fnv_str(uint64_t *h, const char *str)
+{
+	fnv(h, str ? str : "", str ? strlen(str) + 1 : 1);
+}
+
+static int
+on_hour_key(const struct store_rollup *r, void *arg)
+{
+	struct keys_ctx *k = arg;
+	int64_t c[] = { r->hour_ms, r->checks, r->up, r->degraded, r->down, r->maintenance,
+	    r->up_ms, r->degraded_ms, r->down_ms, r->maintenance_ms };
+	double pc[] = { r->p50_ms, r->p95_ms, r->p99_ms };
+
+	struct day_key *d;
+	int64_t i;
+
+	/* the days are consecutive */
+	if (k->n == 0 || r->hour_ms < k->days[0].start_ms)
+		return 0;
+	i = (r->hour_ms - k->days[0].start_ms) / DAY_MS;
+	if (i >= (int64_t)k->n)
+		return 0;
+	d = &k->days[i];
+	fnv_str(&d->h, r->provider);
+	fnv_str(&d->h, r->endpoint);
+	fnv_str(&d->h, r->kind);
+	fnv(&d->h, c, sizeof(c));
+	fnv(&d->h, pc, sizeof(pc));
+	d->hours++;
+	return 0;
+}
+
+struct chunk_ctx {
+	FILE		*f;
+	int64_t		 rows;
+};
+
+static int
+on_chunk_row(const struct store_row *r, void *arg)
+{
+	struct chunk_ctx *c = arg;
+
+	csv_result(c->f, r);
+	c->rows++;
+	return 0;
+}
+
+/* Streams the results of [from, to) into f; returns rows written or -1. */
+static int64_t
+stream_rows(struct site *s, FILE *f, int64_t from, int64_t to)
+{
+	struct chunk_ctx c = { .f = f };
+
+	if (store_each_result(s->st, from, to, NULL, on_chunk_row, &c) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		return -1;
+	}
+	return c.rows;
+}
+
+/* Copies the whole of file src to the end of fd; returns bytes copied or -1. */
+static int64_t
+append_file(int fd, const char *src)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int64_t total = 0;
+
+	if (in < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, fd, NULL, 1 << 30, 0);
+
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+		    errno == EOPNOTSUPP) && total == 0) {
+			char buf[1 << 16];
+			ssize_t r;
+
+			while ((r = read(in, buf, sizeof(buf))) > 0) {
+				for (ssize_t o = 0; o < r;) {
+					ssize_t w = write(fd, buf + o, (size_t)(r - o));
+
+					if (w < 0) {
+						close(in);
+						return -1;
+					}
+					o += w;
+				}
+				total += r;
+			}
+			close(in);
+			return r < 0 ? -1 : total;
+		}
+		if (n < 0) {
+			close(in);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	close(in);
+	return total;
+}
+
+/* Writes the chunk of day d into the cache (atomically: temporary file, then rename). */
+static int
+write_chunk(struct site *s, const char *chunk, int64_t from)
+{
+	char *tmp = xasprintf("%s.tmp-%ld", chunk, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int64_t rows;
+	int rc = -1;
+
+	if (f == NULL) {
+		free(tmp);
+		return -1;
+	}
+	rows = stream_rows(s, f, from, from + DAY_MS);
+	if (fclose(f) == 0 && rows >= 0 && rename(tmp, chunk) == 0)
+		rc = 0;
+	else
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* Is name a chunk this render uses? */
+static bool
+chunk_used(char **used, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(used[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Removes chunks (and leftovers) the current render did not use. */
+static void
+prune_cache(struct site *s, char **used, size_t n)
+{
+	DIR *d = opendir(s->cache);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "results-", 8) != 0 || chunk_used(used, n, e->d_name))
+			continue;
+		/* A concurrent render's temporary file: left alone while it may be in use. */
+		if (strstr(e->d_name, ".tmp-") != NULL) {
+			struct stat sb;
+			char *p = xasprintf("%s/%s", s->cache, e->d_name);
+
+			if (stat(p, &sb) == 0 && (int64_t)sb.st_mtime * 1000 < s->now - 3600000)
+				unlink(p);
+			free(p);
+			continue;
+		}
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
+ * for completed days, streamed for the rest. Returns the number of data bytes (0 = no
+ * rows) or -1. used/n_used collect the chunk names used.
+ */
+static int64_t
+write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***used,
+    size_t *n_used)
+{
+	int64_t retention = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
+	    400 * DAY_MS;
+	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
+	struct keys_ctx k = { 0 };
+	int fd;
+	FILE *f;
+
+	/*
+	 * Completed days [cut, ...) that may be cached; not for a month that the next render
+	 * hard-links (reuse_month) anyway.
+	 */
+	if (s->cache != NULL && to + 3600000 > s->now)
+		for (int64_t d = from; d + DAY_MS <= to && d + DAY_MS <= today; d += DAY_MS) {
+			if (d < s->now - retention) {
+				/* results may be pruned: start caching after it */
+				cut = d + DAY_MS;
+				continue;
+			}
+			k.days = xrealloc(k.days, (k.n + 1) * sizeof(*k.days));
+			k.days[k.n++] = (struct day_key){ .start_ms = d, .h = 0xcbf29ce484222325ULL };
+		}
+	/* The keys are read before the rows: a result stored in between changes the key. */
+	if (k.n > 0 && store_each_hourly(s->st, k.days[0].start_ms,
+	    k.days[k.n - 1].start_ms + DAY_MS, NULL, on_hour_key, &k) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		free(k.days);
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		site_fail(s, "%s: %s", path, strerror(errno));
+		free(k.days);
+		return -1;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		site_fail(s, "%s: %s", path, strerror(errno));
+		close(fd);
+		free(k.days);
+		return -1;
+	}
+	csv_header(f, CSV_RESULTS_HEADER);
+	/* Uncached days one by one too: rows by day, then provider, endpoint, time. */
+	for (int64_t d = from; d < cut && s->err == NULL; d += DAY_MS) {
+		int64_t rows = stream_rows(s, f, d, d + DAY_MS < cut ? d + DAY_MS : cut);
+
+		data += rows > 0 ? rows : 0;
+	}
+	for (size_t i = 0; i < k.n && s->err == NULL; i++) {
+		const struct day_key *d = &k.days[i];
+		char day[16], *name, *chunk;
+		int64_t n = -1;
+		struct stat sb;
+
+		if (d->start_ms < cut)
+			continue;
+		/* No rollups while results may exist (should not happen): not cached. */
+		if (d->hours == 0) {
+			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
+
+			data += rows > 0 ? rows : 0;
+			continue;
+		}
+		utc_day(d->start_ms, day, sizeof(day));
+		name = xasprintf("results-%s-%016llx.csv", day, (unsigned long long)d->h);
+		chunk = xasprintf("%s/%s", s->cache, name);
+		if (stat(chunk, &sb) != 0)
+			write_chunk(s, chunk, d->start_ms);
+		if (fflush(f) == 0)
+			n = append_file(fd, chunk);
+		if (n < 0) {
+			/* no usable chunk: the rows straight from the store */
+			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
+
+			data += rows > 0 ? rows : 0;
+			free(name);
+		} else {
+			data += n;
+			*used = xrealloc(*used, (*n_used + 1) * sizeof(**used));
+			(*used)[(*n_used)++] = name;
+		}
+		free(chunk);
+	}
+	for (int64_t d = k.n > 0 ? k.days[k.n - 1].start_ms + DAY_MS : cut;
+	    d < to && s->err == NULL; d += DAY_MS) {
+		/* today's rows, and any stamped later */
+		int64_t rows = stream_rows(s, f, d, d + DAY_MS > s->now ? to : d + DAY_MS);
+
+		data += rows > 0 ? rows : 0;
+		if (d + DAY_MS > s->now)
+			break;
+	}
+	free(k.days);
+	if (fclose(f) != 0)
+		site_fail(s, "%s: %s", path, strerror(errno));
+	return s->err ? -1 : data;
+}
+
 int
 site_exports(struct site *s, const char *old_dir)
 {
 	struct daily_ctx d = { 0 };
 	char *path = site_path(s, "exports/daily.csv");
+	char **used = NULL;
+	size_t n_used = 0;
 	int y, mo;
 	int64_t keep_from;
 
@@ -219,7 +520,6 @@ site_exports(struct site *s, const char *old_dir)
 		int64_t from = month_start(y, mo), to = month_start(y, mo + 1);
 		int yy = y + (mo - 1) / 12, mm = (mo - 1) % 12 + 1;
 		char rel[64];
-		struct month_ctx m = { 0 };
 
 		if (to < keep_from)
 			continue;
@@ -227,20 +527,15 @@ site_exports(struct site *s, const char *old_dir)
 		if (reuse_month(s, old_dir, rel, to))
 			continue;
 		path = site_path(s, rel);
-		if ((m.f = fopen(path, "w")) == NULL) {
-			site_fail(s, "%s: %s", path, strerror(errno));
-			free(path);
-			return -1;
-		}
-		csv_header(m.f, CSV_RESULTS_HEADER);
-		if (store_each_result(s->st, from, to, NULL, on_month_row, &m) != 0)
-			site_fail(s, "store: %s", store_error(s->st));
-		if (fclose(m.f) != 0)
-			site_fail(s, "%s: %s", path, strerror(errno));
-		if (m.rows == 0)
+		if (write_month(s, path, from, to, &used, &n_used) == 0)
 			unlink(path);
 		free(path);
 	}
+	if (s->err == NULL && s->cache != NULL)
+		prune_cache(s, used, n_used);
+	for (size_t i = 0; i < n_used; i++)
+		free(used[i]);
+	free(used);
 	return s->err ? -1 : 0;
 }
 

@@ -89,6 +89,7 @@ struct site {
 	char		 days[SITE_DAYS][40];	/* local days, oldest first */
 	int64_t		 day_start[SITE_DAYS + 1];
 	char		*dir;			/* the temporary directory being written */
+	char		*cache;			/* beside the site, kept between renders; NULL = none */
 	char		*err;			/* first error */
 };
 

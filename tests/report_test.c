@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,7 +329,7 @@ rendering_again_replaces_the_site_atomically(void **state)
 	assert_int_equal(stat(f->site, &sb), 0);
 	render(f);
 	/* No temporary or old directory is left beside the site. */
-	cmd = xasprintf("test -z \"$(ls -A '%s' | grep -v -e '^site$' -e '^t.db')\"", f->dir);
+	cmd = xasprintf("test -z \"$(ls -A '%s' | grep -v -e '^site$' -e '^.site.cache$' -e '^t.db')\"", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	free(slurp(f->site, "index.html"));
@@ -393,6 +394,92 @@ export_bounds_accept_times_and_local_dates(void **state)
 	assert_int_equal(report_parse_bound("yesterday", NULL, 0, &ms), -1);
 }
 
+/* The sorted lines of a file, as one string: the multiset of its rows. */
+static char *
+sorted_lines(const char *dir, const char *rel)
+{
+	char *cmd = xasprintf("sort '%s/%s'", dir, rel), *text = NULL;
+	FILE *p = popen(cmd, "r");
+	size_t len = 0, n;
+	char buf[4096];
+
+	assert_non_null(p);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+		text = xrealloc(text, len + n + 1);
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	assert_int_equal(pclose(p), 0);
+	free(cmd);
+	if (text == NULL)
+		text = xstrdup("");
+	text[len] = '\0';
+	return text;
+}
+
+/* The inode of the cached chunk of UTC day (one only), or 0 when none. */
+static ino_t
+chunk_ino(struct fixture *f, const char *day)
+{
+	char *dir = xasprintf("%s/.site.cache", f->dir), *prefix = xasprintf("results-%s-", day);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	ino_t ino = 0;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+			ino = e->d_ino;
+			n++;
+		}
+	closedir(d);
+	assert_true(n <= 1);
+	free(dir);
+	free(prefix);
+	return ino;
+}
+
+static void
+month_csv_from_cached_days_equals_a_full_rewrite(void **state)
+{
+	struct fixture *f = *state;
+	char *fresh = xasprintf("%s/fresh", f->dir), *err = NULL, *a, *b;
+	ino_t d14, d15;
+
+	render(f);
+	/* Completed days are cached beside the site, today is not. */
+	d14 = chunk_ino(f, "2026-12-14");
+	d15 = chunk_ino(f, "2026-12-15");
+	assert_true(d14 != 0 && d15 != 0 && chunk_ino(f, "2026-12-16") != 0);
+	assert_true(chunk_ino(f, "2026-12-17") == 0);
+	/* New results: today, a late one for a completed day, one replacing a stored one. */
+	add(f->st, &eps2[0], NOW - 60000, REASON_REJECTED, "late \"today\"", 31);
+	add(f->st, &eps2[0], NOW - 2 * DAY + 60000, REASON_OK, NULL, 26);
+	add(f->st, &eps1[0], NOW - 2 * DAY + 300000, REASON_TIMEOUT, "replaced, \"now\"", 99);
+	render(f);
+	/* The untouched day's chunk is reused as is, the changed one is written again. */
+	assert_true(chunk_ino(f, "2026-12-14") == d14);
+	assert_true(chunk_ino(f, "2026-12-15") != 0);
+	if (report_render(&conf, f->st, fresh, NOW, &err) != 0)
+		fail_msg("render: %s", err);
+	a = sorted_lines(f->site, "exports/results-2026-12.csv");
+	b = sorted_lines(fresh, "exports/results-2026-12.csv");
+	assert_non_null(strstr(a, "late \"\"today\"\""));
+	assert_non_null(strstr(a, "replaced, \"\"now\"\""));
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	/* Same header first, same size. */
+	a = slurp(f->site, "exports/results-2026-12.csv");
+	b = slurp(fresh, "exports/results-2026-12.csv");
+	STARTS(a, "time,provider,endpoint,kind,status,reason,total_ms,message\r\n");
+	assert_int_equal(strlen(a), strlen(b));
+	free(a);
+	free(b);
+	free(fresh);
+}
+
 int
 main(void)
 {
@@ -405,6 +492,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(rendering_again_replaces_the_site_atomically, setup, teardown),
 		cmocka_unit_test_setup_teardown(exports_stream_csv_and_json_lines, setup, teardown),
 		cmocka_unit_test(export_bounds_accept_times_and_local_dates),
+		cmocka_unit_test_setup_teardown(month_csv_from_cached_days_equals_a_full_rewrite, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
