@@ -455,12 +455,15 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	}
 	chmod(tmpl, 0755);
 	s.dir = tmpl;
-	/* Kept between renders beside the site, never inside it: a cache is not served. */
-	s.cache = xasprintf("%s/.%s.cache", parent, base);
-	{
+	/*
+	 * Kept between renders beside the store, never inside the site (not served, nothing
+	 * new beside it): STORE.site-cache/. Without a store path, no cache.
+	 */
+	if (c->storage.path != NULL) {
 		struct stat sb;
 
-		if ((mkdir(s.cache, 0755) != 0 && errno != EEXIST) || lstat(s.cache, &sb) != 0 ||
+		s.cache = xasprintf("%s.site-cache", c->storage.path);
+		if ((mkdir(s.cache, 0700) != 0 && errno != EEXIST) || lstat(s.cache, &sb) != 0 ||
 		    !S_ISDIR(sb.st_mode)) {
 			free(s.cache);
 			s.cache = NULL;
