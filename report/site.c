@@ -273,26 +273,47 @@ depth(const char *path)
 	return n;
 }
 
-/* Renders one page at path in p->t's language folder, and at the root for the first language. */
+void
+site_page_init(struct page *p, struct site *s, struct i18n **langs, size_t n_langs, size_t li,
+    const char *path, bool at_root)
+{
+	size_t d = depth(path);
+
+	*p = (struct page){ .s = s, .t = langs[li], .langs = langs, .n_langs = n_langs,
+	    .path = path };
+	p->root = dots(d + (at_root ? 0 : 1));
+	p->home = dots(d);
+}
+
+void
+site_page_free(struct page *p)
+{
+	free(p->root);
+	free(p->home);
+	buf_free(&p->b);
+}
+
+/*
+ * Renders one page at path in p->t's language folder, and at the root for the first
+ * language. An incident's page (reuse non-NULL) may be the previous site's.
+ */
 static void
 render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, const char *path,
-    void (*fn)(struct page *, const void *), const void *arg)
+    void (*fn)(struct page *, const void *), const void *arg, const struct site_incident *reuse)
 {
 	for (int at_root = 0; at_root <= (li == 0); at_root++) {
-		struct page p = { .s = s, .t = langs[li], .langs = langs, .n_langs = n_langs,
-		    .path = path };
-		size_t d = depth(path);
+		struct page p;
 		char *rel;
 
-		p.root = dots(d + (at_root ? 0 : 1));
-		p.home = dots(d);
-		fn(&p, arg);
+		site_page_init(&p, s, langs, n_langs, li, path, at_root);
 		rel = at_root ? xstrdup(path) : xasprintf("%s/%s", i18n_lang(langs[li]), path);
-		site_write(s, rel, p.b.data, p.b.len);
+		if (reuse == NULL || !reuse->reuse || site_reuse_page(s, &p, rel) != 0) {
+			buf_free(&p.b);
+			fn(&p, arg);
+			site_write(s, rel, p.b.data, p.b.len);
+		}
 		free(rel);
-		free(p.root);
-		free(p.home);
-		buf_free(&p.b);
+		site_page_free(&p);
 	}
 }
 
@@ -339,22 +360,22 @@ fn_methodology(struct page *p, const void *arg)
 static void
 render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 {
-	render_page(s, langs, n, li, "index.html", fn_index, NULL);
+	render_page(s, langs, n, li, "index.html", fn_index, NULL, NULL);
 	for (size_t i = 0; i < s->conf->n_providers && s->err == NULL; i++) {
 		char *path = xasprintf("providers/%s.html", s->conf->providers[i].id);
 
-		render_page(s, langs, n, li, path, fn_provider, &s->conf->providers[i]);
+		render_page(s, langs, n, li, path, fn_provider, &s->conf->providers[i], NULL);
 		free(path);
 	}
-	render_page(s, langs, n, li, "incidents.html", fn_incidents, NULL);
+	render_page(s, langs, n, li, "incidents.html", fn_incidents, NULL, NULL);
 	for (size_t i = 0; i < s->n_inc && s->err == NULL; i++) {
 		char *path = xasprintf("incidents/%lld.html", (long long)s->inc[i].id);
 
-		render_page(s, langs, n, li, path, fn_incident, &s->inc[i]);
+		render_page(s, langs, n, li, path, fn_incident, &s->inc[i], &s->inc[i]);
 		free(path);
 	}
-	render_page(s, langs, n, li, "sla.html", fn_sla, NULL);
-	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL);
+	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL);
+	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 }
 
 static int
@@ -414,7 +435,7 @@ int
 report_render(const struct conf *c, struct store *st, const char *outdir, int64_t now_ms,
     char **err)
 {
-	struct site s = { .conf = c, .st = st, .now = now_ms };
+	struct site s = { .conf = c, .st = st, .now = now_ms, .reuse_fd = -1 };
 	struct i18n **langs = xcalloc(c->report.n_languages ? c->report.n_languages : 1, sizeof(*langs));
 	size_t n_langs = 0;
 	char *tz, *out, *tmpl, *parent, *base;
@@ -473,6 +494,8 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	free(base);
 	site_write(&s, "assets/style.css", site_css, strlen(site_css));
 	site_write(&s, "assets/favicon.svg", site_favicon, strlen(site_favicon));
+	if (s.err == NULL)
+		site_reuse_begin(&s, langs, n_langs, out);
 	for (size_t i = 0; i < n_langs && s.err == NULL; i++)
 		render_language(&s, langs, n_langs, i);
 	if (s.err == NULL)
@@ -490,16 +513,23 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		remove_tree(s.dir);
 		goto fail;
 	}
+	if (s.reuse_fd >= 0) {
+		close(s.reuse_fd);
+		s.reuse_fd = -1;
+	}
 	if (swap_in(s.dir, out, err) != 0) {
 		remove_tree(s.dir);
 		goto done;
 	}
+	site_reuse_end(&s, out);
 	rc = 0;
 	goto done;
 fail:
 	*err = s.err;
 	s.err = NULL;
 done:
+	if (s.reuse_fd >= 0)
+		close(s.reuse_fd);
 	free(s.dir);
 	free(s.cache);
 	site_free(&s);

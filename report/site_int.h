@@ -76,6 +76,9 @@ struct site_incident {
 	size_t		 n_changes;
 	bool		 more_changes;
 	bool		 timeline_done;
+	uint64_t	 fp;			/* site_reuse.c: what its page shows */
+	bool		 have_fp;
+	bool		 reuse;			/* the previous site's page can be reused */
 };
 
 struct site {
@@ -89,7 +92,10 @@ struct site {
 	char		 days[SITE_DAYS][40];	/* local days, oldest first */
 	int64_t		 day_start[SITE_DAYS + 1];
 	char		*dir;			/* the temporary directory being written */
-	char		*cache;			/* beside the site, kept between renders; NULL = none */
+	char		*cache;			/* beside the store, kept between renders; NULL = none */
+	bool		 reuse_state;		/* site_reuse.c: fingerprints computed */
+	uint64_t	 inputs_fp;		/* page-level inputs */
+	int		 reuse_fd;		/* the previous site's directory, or -1 */
 	char		*err;			/* first error */
 };
 
@@ -119,6 +125,15 @@ void page_status(struct page *, enum status, bool have, bool maintenance);
 void page_pct(struct page *, double pct);
 void page_datetime(struct page *, int64_t ms);
 const char *site_status_label(enum status, bool have, bool maintenance);
+
+void site_page_init(struct page *, struct site *, struct i18n **langs, size_t n_langs,
+    size_t li, const char *path, bool at_root);
+void site_page_free(struct page *);
+
+/* site_reuse.c: reusing unchanged incident pages of the previous site */
+void site_reuse_begin(struct site *, struct i18n **langs, size_t n_langs, const char *out);
+int site_reuse_page(struct site *, struct page *, const char *rel);
+void site_reuse_end(struct site *, const char *out);
 
 /* site_data.c: collecting from the store */
 int site_collect(struct site *);

@@ -482,6 +482,108 @@ month_csv_from_cached_days_equals_a_full_rewrite(void **state)
 	free(fresh);
 }
 
+/* Puts a marker into the previous site's page, just before its footer. */
+static void
+tamper(struct fixture *f, const char *rel)
+{
+	char *text = slurp(f->site, rel), *foot = strstr(text, "</main>\n<footer>\n");
+	char *path = xasprintf("%s/%s", f->site, rel);
+	FILE *out = fopen(path, "w");
+
+	assert_non_null(foot);
+	assert_non_null(out);
+	fwrite(text, 1, (size_t)(foot - text), out);
+	fputs("<!--reused-->", out);
+	fputs(foot, out);
+	fclose(out);
+	free(path);
+	free(text);
+}
+
+static bool
+reused(struct fixture *f, const char *rel)
+{
+	char *text = slurp(f->site, rel);
+	bool r = strstr(text, "<!--reused-->") != NULL;
+
+	free(text);
+	return r;
+}
+
+static void
+render_at(struct fixture *f, const char *dir, int64_t now)
+{
+	char *err = NULL;
+
+	if (report_render(&conf, f->st, dir ? dir : f->site, now, &err) != 0)
+		fail_msg("render: %s", err);
+}
+
+static void
+resolved_incident_pages_are_reused_until_something_changes(void **state)
+{
+	struct fixture *f = *state;
+	char *fresh = xasprintf("%s/fresh", f->dir), *a, *b, *title = conf.report.title;
+	static const char *const pages[] = { "incidents/1.html", "fr/incidents/1.html",
+	    "de/incidents/1.html", "en/incidents/1.html" };
+
+	render(f);
+	for (size_t i = 0; i < NELEM(pages); i++)
+		tamper(f, pages[i]);
+	tamper(f, "incidents/2.html");	/* still open: always rendered */
+	render_at(f, NULL, NOW + 60000);
+	for (size_t i = 0; i < NELEM(pages); i++)
+		assert_true(reused(f, pages[i]));
+	assert_false(reused(f, "incidents/2.html"));
+	/* Apart from the marker, the same bytes as a fresh render, fresh footer included. */
+	render_at(f, fresh, NOW + 60000);
+	for (size_t i = 0; i < NELEM(pages); i++) {
+		char *m;
+
+		a = slurp(f->site, pages[i]);
+		b = slurp(fresh, pages[i]);
+		m = strstr(a, "<!--reused-->");
+		memmove(m, m + strlen("<!--reused-->"), strlen(m + strlen("<!--reused-->")) + 1);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	/* A note: rendered again. */
+	assert_int_equal(store_add_note(f->st, 1, NOW - 3 * DAY, "backdated note"), 0);
+	render_at(f, NULL, NOW + 120000);
+	assert_false(reused(f, "incidents/1.html"));
+	a = slurp(f->site, "de/incidents/1.html");
+	assert_non_null(strstr(a, "backdated note"));
+	free(a);
+	/* Reused again, until a late result lands in the incident's window. */
+	tamper(f, "incidents/1.html");
+	render_at(f, NULL, NOW + 180000);
+	assert_true(reused(f, "incidents/1.html"));
+	add(f->st, &eps1[1], NOW - 2 * DAY + 60000, REASON_TIMEOUT, "late", 50);
+	render_at(f, NULL, NOW + 240000);
+	assert_false(reused(f, "incidents/1.html"));
+	a = slurp(f->site, "incidents/1.html");
+	assert_non_null(strstr(a, "<code>timeout</code>"));
+	free(a);
+	/* Page-level inputs: the title. */
+	tamper(f, "incidents/1.html");
+	conf.report.title = "Another title";
+	render_at(f, NULL, NOW + 300000);
+	conf.report.title = title;
+	assert_false(reused(f, "incidents/1.html"));
+	a = slurp(f->site, "incidents/1.html");
+	assert_non_null(strstr(a, "Another title"));
+	free(a);
+	/* A lost cache only costs rendering. */
+	tamper(f, "incidents/1.html");
+	a = xasprintf("rm -rf '%s/t.db.site-cache'", f->dir);
+	assert_int_equal(system(a), 0);
+	free(a);
+	render_at(f, NULL, NOW + 360000);
+	assert_false(reused(f, "incidents/1.html"));
+	free(fresh);
+}
+
 int
 main(void)
 {
@@ -495,6 +597,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(exports_stream_csv_and_json_lines, setup, teardown),
 		cmocka_unit_test(export_bounds_accept_times_and_local_dates),
 		cmocka_unit_test_setup_teardown(month_csv_from_cached_days_equals_a_full_rewrite, setup, teardown),
+		cmocka_unit_test_setup_teardown(resolved_incident_pages_are_reused_until_something_changes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,391 @@
+/*
+ * Reusing incident pages of the previous site. A resolved incident's page depends only on
+ * the page-level inputs (configuration, translations, code: fingerprinted by rendering a
+ * synthetic incident page in every language and place, footer excluded), the incident and
+ * its notes, and the results of its endpoint in its window (fingerprinted by their hourly
+ * rollups: every stored result, even one replacing another, adds to its hour's counters).
+ * The cache directory keeps, per site, a state file: the site directory it describes
+ * (device, inode) and each reusable incident's fingerprint. A page is reused only when
+ * everything matches; it is then the previous page up to its footer, with a fresh footer
+ * (the "Generated" time). When unsure, the page is rendered.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "site_int.h"
+
+#define HOUR_MS	3600000LL
+#define FNV0	0xcbf29ce484222325ULL
+#define FOOT	"</main>\n<footer>\n"
+
+static void
+fnv(uint64_t *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		*h ^= p[i];
+		*h *= 0x100000001b3ULL;
+	}
+}
+
+static void
+fnv_str(uint64_t *h, const char *str)
+{
+	fnv(h, str ? "s" : "n", 1);
+	if (str != NULL)
+		fnv(h, str, strlen(str) + 1);
+}
+
+static void
+fnv_i64(uint64_t *h, int64_t v)
+{
+	fnv(h, &v, sizeof(v));
+}
+
+/* Hourly fingerprints, by endpoint then hour (the store's order). */
+struct hour_fp {
+	size_t		 ep;		/* index into names */
+	int64_t		 hour;
+	uint64_t	 h;
+};
+
+struct hours_ctx {
+	struct hour_fp	*v;
+	size_t		 n, cap;
+	char		**names;	/* "provider\nendpoint" */
+	size_t		 n_names;
+};
+
+static int
+on_hour(const struct store_rollup *r, void *arg)
+{
+	struct hours_ctx *c = arg;
+	int64_t k[] = { r->checks, r->up, r->degraded, r->down, r->maintenance, r->up_ms,
+	    r->degraded_ms, r->down_ms, r->maintenance_ms };
+	double pc[] = { r->p50_ms, r->p95_ms, r->p99_ms };
+	char *name = xasprintf("%s\n%s", r->provider, r->endpoint);
+	struct hour_fp *x;
+
+	if (c->n_names == 0 || strcmp(c->names[c->n_names - 1], name) != 0) {
+		c->names = xrealloc(c->names, (c->n_names + 1) * sizeof(*c->names));
+		c->names[c->n_names++] = name;
+	} else {
+		free(name);
+	}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4096;
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	x = &c->v[c->n++];
+	x->ep = c->n_names - 1;
+	x->hour = r->hour_ms;
+	x->h = FNV0;
+	fnv_str(&x->h, r->kind);
+	fnv(&x->h, k, sizeof(k));
+	fnv(&x->h, pc, sizeof(pc));
+	return 0;
+}
+
+/* Adds the fingerprints of provider/endpoint's hours in [from, to) to *h. */
+static void
+hours_fp(const struct hours_ctx *c, const char *provider, const char *endpoint, int64_t from,
+    int64_t to, uint64_t *h)
+{
+	char *name = xasprintf("%s\n%s", provider, endpoint);
+	size_t ep = SIZE_MAX, lo = 0, hi = c->n;
+
+	for (size_t i = 0; i < c->n_names; i++)
+		if (strcmp(c->names[i], name) == 0) {
+			ep = i;
+			break;
+		}
+	free(name);
+	fnv_i64(h, (int64_t)(ep == SIZE_MAX ? -1 : 0));
+	if (ep == SIZE_MAX)
+		return;
+	/* first entry >= (ep, from) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hour_fp *m = &c->v[mid];
+
+		if (m->ep < ep || (m->ep == ep && m->hour < from))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->n && c->v[lo].ep == ep && c->v[lo].hour < to; lo++) {
+		fnv_i64(h, c->v[lo].hour);
+		fnv(h, &c->v[lo].h, sizeof(c->v[lo].h));
+	}
+}
+
+static bool
+reusable(const struct site *s, const struct site_incident *in)
+{
+	int64_t retention = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
+	    400 * 86400000LL;
+
+	/* resolved, and none of its results can have been pruned */
+	return in->end_ms >= 0 && in->end_ms <= s->now && in->start_ms > s->now - retention + 86400000LL;
+}
+
+static char *
+state_path(const struct site *s, const char *out)
+{
+	uint64_t h = FNV0;
+
+	fnv_str(&h, out);
+	return xasprintf("%s/incidents-%016llx.state", s->cache, (unsigned long long)h);
+}
+
+/* Page-level inputs: a synthetic incident page, every language and place, no footer. */
+static uint64_t
+probe_fp(struct site *s, struct i18n **langs, size_t n_langs)
+{
+	struct site_note note = { .time_ms = 1700000000000LL, .text = "n" };
+	struct site_change ch = { .time_ms = 1700000001000LL, .status = STATUS_DOWN,
+	    .reason = REASON_TIMEOUT, .message = "m" };
+	struct site_incident in[2] = {
+		{ .id = 1, .provider = "p", .endpoint = "e", .kind = "login", .worst = "down",
+		  .reasons = "timeout", .message = "m", .start_ms = 1700000000000LL,
+		  .end_ms = 1700003723000LL, .notes = &note, .n_notes = 1, .changes = &ch,
+		  .n_changes = 1, .more_changes = true, .timeline_done = true },
+		{ .id = 2, .provider = "p", .endpoint = "e", .kind = "login", .worst = "degraded",
+		  .reasons = "slow", .start_ms = 1700000000000LL, .end_ms = 1700090000000LL,
+		  .timeline_done = true },
+	};
+	uint64_t h = FNV0;
+
+	fnv_str(&h, TW_VERSION);
+	for (size_t k = 0; k < NELEM(in); k++)
+		for (size_t li = 0; li < n_langs; li++)
+			for (int at_root = 0; at_root <= (li == 0); at_root++) {
+				struct page p;
+
+				site_page_init(&p, s, langs, n_langs, li, "incidents/1.html", at_root);
+				page_incident(&p, &in[k]);
+				fnv(&h, p.b.data, p.b.len);	/* the footer has the time: cut below */
+				site_page_free(&p);
+			}
+	return h;
+}
+
+/* Like probe_fp but without the footers (which hold the render time). */
+static uint64_t
+inputs_fp(struct site *s, struct i18n **langs, size_t n_langs)
+{
+	int64_t now = s->now;
+	uint64_t h;
+
+	s->now = 0;	/* the footer's time, fixed */
+	h = probe_fp(s, langs, n_langs);
+	s->now = now;
+	return h;
+}
+
+void
+site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char *out)
+{
+	struct hours_ctx c = { 0 };
+	int64_t from = INT64_MAX, to = INT64_MIN;
+	char *path, line[128];
+	FILE *f;
+	struct stat sb;
+	unsigned long long g = 0, dev = 0, ino = 0;
+
+	if (s->cache == NULL)
+		return;
+	s->reuse_state = true;
+	s->inputs_fp = inputs_fp(s, langs, n_langs);
+	for (size_t i = 0; i < s->n_inc; i++) {
+		const struct site_incident *in = &s->inc[i];
+
+		if (!reusable(s, in))
+			continue;
+		if (in->start_ms < from)
+			from = in->start_ms;
+		if (in->end_ms + 1 > to)
+			to = in->end_ms + 1;
+	}
+	if (from == INT64_MAX)
+		return;
+	from -= ((from % HOUR_MS) + HOUR_MS) % HOUR_MS;
+	/* Before the timelines are read: a result stored in between changes a fingerprint. */
+	if (store_each_hourly(s->st, from, to, NULL, on_hour, &c) != 0) {
+		for (size_t i = 0; i < c.n_names; i++)
+			free(c.names[i]);
+		free(c.names);
+		free(c.v);
+		return;
+	}
+	for (size_t i = 0; i < s->n_inc; i++) {
+		struct site_incident *in = &s->inc[i];
+		uint64_t h = FNV0;
+		int64_t start_hour = in->start_ms - ((in->start_ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
+
+		if (!reusable(s, in))
+			continue;
+		fnv_i64(&h, in->id);
+		fnv_str(&h, in->provider);
+		fnv_str(&h, site_provider_name(s, in->provider));
+		fnv_str(&h, in->endpoint);
+		fnv_str(&h, in->kind);
+		fnv_str(&h, in->worst);
+		fnv_str(&h, in->reasons);
+		fnv_str(&h, in->message);
+		fnv_i64(&h, in->start_ms);
+		fnv_i64(&h, in->end_ms);
+		fnv_i64(&h, (int64_t)in->n_notes);
+		for (size_t k = 0; k < in->n_notes; k++) {
+			fnv_i64(&h, in->notes[k].time_ms);
+			fnv_str(&h, in->notes[k].text);
+		}
+		hours_fp(&c, in->provider, in->endpoint, start_hour, in->end_ms + 1, &h);
+		in->fp = h;
+		in->have_fp = true;
+	}
+	for (size_t i = 0; i < c.n_names; i++)
+		free(c.names[i]);
+	free(c.names);
+	free(c.v);
+	/* The previous state, if it describes the site now in place. */
+	path = state_path(s, out);
+	f = fopen(path, "r");
+	free(path);
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "trustwatch-site-state 1 %llx %llu %llu", &g, &dev, &ino) != 3 ||
+	    g != s->inputs_fp || lstat(out, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+	    (unsigned long long)sb.st_dev != dev || (unsigned long long)sb.st_ino != ino) {
+		fclose(f);
+		return;
+	}
+	/* Pages are read from this directory even if another render swaps its site in. */
+	s->reuse_fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->reuse_fd < 0 || fstat(s->reuse_fd, &sb) != 0 ||
+	    (unsigned long long)sb.st_dev != dev || (unsigned long long)sb.st_ino != ino) {
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		long long id;
+		unsigned long long fp;
+		struct site_incident *in = NULL;
+		size_t lo = 0, hi = s->n_inc;
+
+		if (sscanf(line, "%lld %llx", &id, &fp) != 2)
+			break;
+		while (lo < hi) {	/* s->inc is by id */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (s->inc[mid].id < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < s->n_inc && s->inc[lo].id == id)
+			in = &s->inc[lo];
+		if (in != NULL && in->have_fp && in->fp == fp)
+			in->reuse = true;
+	}
+	fclose(f);
+}
+
+/* After the new site is in place at out: records what it holds. */
+void
+site_reuse_end(struct site *s, const char *out)
+{
+	char *path, *tmp;
+	FILE *f;
+	struct stat sb;
+	int ok;
+
+	if (s->cache == NULL || !s->reuse_state)
+		return;
+	path = state_path(s, out);
+	tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	if (lstat(out, &sb) != 0 || (f = fopen(tmp, "w")) == NULL) {
+		unlink(path);
+		free(path);
+		free(tmp);
+		return;
+	}
+	fprintf(f, "trustwatch-site-state 1 %llx %llu %llu\n", (unsigned long long)s->inputs_fp,
+	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+	for (size_t i = 0; i < s->n_inc; i++)
+		if (s->inc[i].have_fp)
+			fprintf(f, "%lld %llx\n", (long long)s->inc[i].id,
+			    (unsigned long long)s->inc[i].fp);
+	ok = fclose(f) == 0;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		unlink(path);
+	}
+	free(path);
+	free(tmp);
+}
+
+/* Reads rel below the previous site's directory (held open since site_reuse_begin). */
+static int
+read_old(const struct site *s, const char *rel, struct buf *b)
+{
+	int fd = openat(s->reuse_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char chunk[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_append(b, chunk, (size_t)n);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * Writes rel in the new site from the previous site's page up to its footer, plus p's
+ * footer. Returns 0, or -1 (nothing usable: render the page).
+ */
+int
+site_reuse_page(struct site *s, struct page *p, const char *rel)
+{
+	struct buf old = { 0 };
+	size_t cut = SIZE_MAX, fl = strlen(FOOT);
+	char *path;
+	FILE *f;
+	int rc = -1;
+
+	if (s->reuse_fd < 0 || read_old(s, rel, &old) != 0 || old.len < fl) {
+		buf_free(&old);
+		return -1;
+	}
+	for (size_t i = old.len - fl + 1; i-- > 0;)
+		if (memcmp(old.data + i, FOOT, fl) == 0) {
+			cut = i;
+			break;
+		}
+	if (cut == SIZE_MAX) {
+		buf_free(&old);
+		return -1;
+	}
+	page_foot(p);
+	path = site_path(s, rel);
+	if ((f = fopen(path, "w")) != NULL) {
+		bool ok = fwrite(old.data, 1, cut, f) == cut &&
+		    fwrite(p->b.data, 1, p->b.len, f) == p->b.len;
+
+		if (fclose(f) == 0 && ok)
+			rc = 0;
+	}
+	if (rc != 0)
+		unlink(path);
+	free(path);
+	buf_free(&old);
+	return rc;
+}
