@@ -1,13 +1,13 @@
 /*
  * Reusing incident pages of the previous site. A resolved incident's page depends only on
  * the page-level inputs (configuration, translations, code: fingerprinted by rendering a
- * synthetic incident page in every language and place, footer excluded), the incident and
- * its notes, and the results of its endpoint in its window (fingerprinted by their hourly
- * rollups: every stored result, even one replacing another, adds to its hour's counters).
- * The cache directory keeps, per site, a state file: the site directory it describes
- * (device, inode) and each reusable incident's fingerprint. A page is reused only when
- * everything matches; it is then the previous page up to its footer, with a fresh footer
- * (the "Generated" time). When unsure, the page is rendered.
+ * synthetic incident page in every language and place), the incident and its notes, and
+ * the results of its endpoint in its window (fingerprinted by the daily rollups of that
+ * endpoint over the window's days, a day wider either side: every stored result, even one
+ * replacing another, adds to its day's counters). The cache directory keeps, per site, a
+ * state file: the site directory it describes (device, inode) and each reusable incident's
+ * fingerprint. A page is reused, by hard link, only when everything matches; it keeps the
+ * footer of the render that wrote it (its "Generated" time). When unsure, it is rendered.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "site_int.h"
 
-#define HOUR_MS	3600000LL
 #define FNV0	0xcbf29ce484222325ULL
 #define FOOT	"</main>\n<footer>\n"
 
@@ -48,10 +48,32 @@ fnv_i64(uint64_t *h, int64_t v)
 	fnv(h, &v, sizeof(v));
 }
 
-/* Hourly fingerprints, by endpoint then hour (the store's order). */
+/* "YYYY-MM-DD" as YYYYMMDD. */
+static int64_t
+day_num(const char *day)
+{
+	int y = 0, m = 0, d = 0;
+
+	if (day == NULL || sscanf(day, "%d-%d-%d", &y, &m, &d) != 3)
+		return 0;
+	return (int64_t)y * 10000 + m * 100 + d;
+}
+
+/* The local day (process time zone) of ms, as YYYYMMDD. */
+static int64_t
+local_day(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* Daily rollup fingerprints, by endpoint then day (the store's order). */
 struct hour_fp {
 	size_t		 ep;		/* index into names */
-	int64_t		 hour;
+	int64_t		 hour;		/* the day, YYYYMMDD */
 	uint64_t	 h;
 };
 
@@ -84,7 +106,7 @@ on_hour(const struct store_rollup *r, void *arg)
 	}
 	x = &c->v[c->n++];
 	x->ep = c->n_names - 1;
-	x->hour = r->hour_ms;
+	x->hour = day_num(r->day);
 	x->h = FNV0;
 	fnv_str(&x->h, r->kind);
 	fnv(&x->h, k, sizeof(k));
@@ -215,9 +237,19 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 	}
 	if (from == INT64_MAX)
 		return;
-	from -= ((from % HOUR_MS) + HOUR_MS) % HOUR_MS;
 	/* Before the timelines are read: a result stored in between changes a fingerprint. */
-	if (store_each_hourly(s->st, from, to, NULL, on_hour, &c) != 0) {
+	{
+		char d0[16], d1[16];
+		int64_t a = local_day(from - 86400000LL), b = local_day(to + 86400000LL);
+
+		snprintf(d0, sizeof(d0), "%04d-%02d-%02d", (int)(a / 10000), (int)(a / 100 % 100),
+		    (int)(a % 100));
+		snprintf(d1, sizeof(d1), "%04d-%02d-%02d", (int)(b / 10000), (int)(b / 100 % 100),
+		    (int)(b % 100));
+		if (store_each_daily(s->st, d0, d1, NULL, on_hour, &c) != 0)
+			from = INT64_MAX;
+	}
+	if (from == INT64_MAX) {
 		for (size_t i = 0; i < c.n_names; i++)
 			free(c.names[i]);
 		free(c.names);
@@ -227,7 +259,6 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
 		uint64_t h = FNV0;
-		int64_t start_hour = in->start_ms - ((in->start_ms % HOUR_MS) + HOUR_MS) % HOUR_MS;
 
 		if (!reusable(s, in))
 			continue;
@@ -246,7 +277,12 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 			fnv_i64(&h, in->notes[k].time_ms);
 			fnv_str(&h, in->notes[k].text);
 		}
-		hours_fp(&c, in->provider, in->endpoint, start_hour, in->end_ms + 1, &h);
+		/*
+		 * Its window's days, a day wider either side: rollups written under another
+		 * time zone setting still fall in.
+		 */
+		hours_fp(&c, in->provider, in->endpoint, local_day(in->start_ms - 86400000LL),
+		    local_day(in->end_ms + 86400000LL) + 1, &h);
 		in->fp = h;
 		in->have_fp = true;
 	}
@@ -332,60 +368,24 @@ site_reuse_end(struct site *s, const char *out)
 	free(tmp);
 }
 
-/* Reads rel below the previous site's directory (held open since site_reuse_begin). */
-static int
-read_old(const struct site *s, const char *rel, struct buf *b)
-{
-	int fd = openat(s->reuse_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	char chunk[65536];
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(b, chunk, (size_t)n);
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
 /*
- * Writes rel in the new site from the previous site's page up to its footer, plus p's
- * footer. Returns 0, or -1 (nothing usable: render the page).
+ * Hard-links the previous site's page rel into the new site (a link allocates no inode:
+ * what makes reuse cheap). The page keeps the footer of the render that wrote it, its
+ * "Generated" time. Returns 0, or -1 (nothing usable: render the page).
  */
 int
 site_reuse_page(struct site *s, struct page *p, const char *rel)
 {
-	struct buf old = { 0 };
-	size_t cut = SIZE_MAX, fl = strlen(FOOT);
+	struct stat sb;
 	char *path;
-	FILE *f;
-	int rc = -1;
+	int rc;
 
-	if (s->reuse_fd < 0 || read_old(s, rel, &old) != 0 || old.len < fl) {
-		buf_free(&old);
+	(void)p;
+	if (s->reuse_fd < 0 || fstatat(s->reuse_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(sb.st_mode))
 		return -1;
-	}
-	for (size_t i = old.len - fl + 1; i-- > 0;)
-		if (memcmp(old.data + i, FOOT, fl) == 0) {
-			cut = i;
-			break;
-		}
-	if (cut == SIZE_MAX) {
-		buf_free(&old);
-		return -1;
-	}
-	page_foot(p);
 	path = site_path(s, rel);
-	if ((f = fopen(path, "w")) != NULL) {
-		bool ok = fwrite(old.data, 1, cut, f) == cut &&
-		    fwrite(p->b.data, 1, p->b.len, f) == p->b.len;
-
-		if (fclose(f) == 0 && ok)
-			rc = 0;
-	}
-	if (rc != 0)
-		unlink(path);
+	rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
 	free(path);
-	buf_free(&old);
 	return rc;
 }

@@ -535,7 +535,10 @@ resolved_incident_pages_are_reused_until_something_changes(void **state)
 	for (size_t i = 0; i < NELEM(pages); i++)
 		assert_true(reused(f, pages[i]));
 	assert_false(reused(f, "incidents/2.html"));
-	/* Apart from the marker, the same bytes as a fresh render, fresh footer included. */
+	/*
+	 * Apart from the marker, the same bytes as a fresh render up to the footer, which
+	 * keeps the "Generated" time of the render that wrote the page.
+	 */
 	render_at(f, fresh, NOW + 60000);
 	for (size_t i = 0; i < NELEM(pages); i++) {
 		char *m;
@@ -544,6 +547,10 @@ resolved_incident_pages_are_reused_until_something_changes(void **state)
 		b = slurp(fresh, pages[i]);
 		m = strstr(a, "<!--reused-->");
 		memmove(m, m + strlen("<!--reused-->"), strlen(m + strlen("<!--reused-->")) + 1);
+		assert_non_null(m = strstr(a, "</main>\n<footer>\n"));
+		*m = '\0';
+		assert_non_null(m = strstr(b, "</main>\n<footer>\n"));
+		*m = '\0';
 		assert_string_equal(a, b);
 		free(a);
 		free(b);
