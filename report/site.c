@@ -2,6 +2,7 @@
  * trustwatch report: walks the store once, writes every page of every language into a
  * temporary directory beside the output, then swaps it in atomically.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -53,9 +54,19 @@ char *
 site_path(struct site *s, const char *rel)
 {
 	char *path = xasprintf("%s/%s", s->dir, rel);
+	const char *slash = strrchr(rel, '/');
+	size_t n = slash ? (size_t)(slash - rel) : 0;
 
-	if (make_parents(path) != 0)
+	/* Pages come in runs of the same folder: its parents were made for the last one. */
+	if (n == 0 || (s->last_parent != NULL && strlen(s->last_parent) == n &&
+	    memcmp(s->last_parent, rel, n) == 0))
+		return path;
+	if (make_parents(path) != 0) {
 		site_fail(s, "%s: %s", path, strerror(errno));
+		return path;
+	}
+	free(s->last_parent);
+	s->last_parent = xasprintf("%.*s", (int)n, rel);
 	return path;
 }
 
@@ -385,10 +396,48 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
+/* Empties directory fd (closed) without a stat per entry; returns 0 when all went. */
+static int
+empty_dir(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (d == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (e->d_type != DT_DIR && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			continue;
+		if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || errno == EISDIR ||
+		    errno == EPERM) {
+			int sub = openat(dirfd(d), e->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0 && empty_dir(sub) == 0 &&
+			    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0)
+				continue;
+			if (sub < 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+				continue;
+		}
+		rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
 static void
 remove_tree(const char *dir)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && empty_dir(fd) == 0 && rmdir(dir) == 0)
+		return;
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);	/* whatever is left */
 }
 
 /* Replaces outdir by newdir atomically; on success the old site is removed. */
@@ -532,6 +581,7 @@ done:
 		close(s.reuse_fd);
 	free(s.dir);
 	free(s.cache);
+	free(s.last_parent);
 	site_free(&s);
 	for (size_t i = 0; i < n_langs; i++)
 		i18n_free(langs[i]);

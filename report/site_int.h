@@ -92,6 +92,7 @@ struct site {
 	char		 days[SITE_DAYS][40];	/* local days, oldest first */
 	int64_t		 day_start[SITE_DAYS + 1];
 	char		*dir;			/* the temporary directory being written */
+	char		*last_parent;		/* site_path: folder (relative) last made */
 	char		*cache;			/* beside the store, kept between renders; NULL = none */
 	bool		 reuse_state;		/* site_reuse.c: fingerprints computed */
 	uint64_t	 inputs_fp;		/* page-level inputs */

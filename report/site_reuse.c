@@ -9,6 +9,7 @@
  * fingerprint. A page is reused, by hard link, only when everything matches; it keeps the
  * footer of the render that wrote it (its "Generated" time). When unsure, it is rendered.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -310,6 +311,15 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		fclose(f);
 		return;
 	}
+	{
+		char name[4096];
+
+		/* the site's path, for prune_states */
+		if (fgets(name, sizeof(name), f) == NULL) {
+			fclose(f);
+			return;
+		}
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		long long id;
 		unsigned long long fp;
@@ -334,6 +344,42 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 	fclose(f);
 }
 
+/* Removes the state files of sites that are gone (their second line names the site). */
+static void
+prune_states(const struct site *s)
+{
+	DIR *d = opendir(s->cache);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *path, line[4096];
+		FILE *f;
+		bool gone = false;
+		struct stat sb;
+
+		if (strncmp(e->d_name, "incidents-", 10) != 0)
+			continue;
+		path = xasprintf("%s/%s", s->cache, e->d_name);
+		if (strstr(e->d_name, ".tmp-") != NULL) {
+			gone = stat(path, &sb) == 0 && (int64_t)sb.st_mtime * 1000 < s->now - 3600000;
+		} else if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(line, sizeof(line), f) == NULL || fgets(line, sizeof(line), f) == NULL) {
+				gone = true;
+			} else {
+				line[strcspn(line, "\n")] = '\0';
+				gone = lstat(line, &sb) != 0 && errno == ENOENT;
+			}
+			fclose(f);
+		}
+		if (gone)
+			unlink(path);
+		free(path);
+	}
+	closedir(d);
+}
+
 /* After the new site is in place at out: records what it holds. */
 void
 site_reuse_end(struct site *s, const char *out)
@@ -353,8 +399,8 @@ site_reuse_end(struct site *s, const char *out)
 		free(tmp);
 		return;
 	}
-	fprintf(f, "trustwatch-site-state 1 %llx %llu %llu\n", (unsigned long long)s->inputs_fp,
-	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+	fprintf(f, "trustwatch-site-state 1 %llx %llu %llu\n%s\n", (unsigned long long)s->inputs_fp,
+	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino, out);
 	for (size_t i = 0; i < s->n_inc; i++)
 		if (s->inc[i].have_fp)
 			fprintf(f, "%lld %llx\n", (long long)s->inc[i].id,
@@ -366,6 +412,7 @@ site_reuse_end(struct site *s, const char *out)
 	}
 	free(path);
 	free(tmp);
+	prune_states(s);
 }
 
 /*
@@ -376,13 +423,11 @@ site_reuse_end(struct site *s, const char *out)
 int
 site_reuse_page(struct site *s, struct page *p, const char *rel)
 {
-	struct stat sb;
 	char *path;
 	int rc;
 
 	(void)p;
-	if (s->reuse_fd < 0 || fstatat(s->reuse_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISREG(sb.st_mode))
+	if (s->reuse_fd < 0)
 		return -1;
 	path = site_path(s, rel);
 	rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
