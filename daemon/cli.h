@@ -20,6 +20,12 @@ int cmd_incident(int argc, char **argv);
 /* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */
 struct conf *cli_load_conf(const char *path);
 
+/*
+ * Opens c's store with c's time zone and incident policy, printing the error on failure.
+ * Returns the store (caller closes) or NULL.
+ */
+struct store *cli_open_store(const struct conf *c);
+
 /* Prints "trustwatch: " + message to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "../core/config.h"
+#include "../store/store.h"
 
 void
 cli_warn(const char *fmt, ...)
@@ -32,6 +33,22 @@ cli_load_conf(const char *path)
 		cli_warn("%s: %zu error%s", path, errs.n, errs.n == 1 ? "" : "s");
 	conf_errors_free(&errs);
 	return c;
+}
+
+struct store *
+cli_open_store(const struct conf *c)
+{
+	char *err = NULL;
+	struct store *st = store_open(c->storage.path, &err);
+
+	if (st == NULL) {
+		cli_warn("%s", err);
+		free(err);
+		return NULL;
+	}
+	store_set_incident_policy(st, c->incidents.open_after, c->incidents.close_after);
+	store_set_timezone(st, c->report.timezone);
+	return st;
 }
 
 static void

@@ -92,13 +92,10 @@ cmd_export(int argc, char **argv)
 		conf_free(c);
 		return EXIT_USAGE;
 	}
-	if ((st = store_open(c->storage.path, &err)) == NULL) {
-		cli_warn("%s: %s", c->storage.path, err);
-		free(err);
+	if ((st = cli_open_store(c)) == NULL) {
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	store_set_timezone(st, c->report.timezone);
 	if (report_export(st, &x, stdout, &err) != 0) {
 		cli_warn("export: %s", err);
 		free(err);

@@ -67,7 +67,7 @@ cmd_incident(int argc, char **argv)
 	const char *path = "config.yaml";
 	struct conf *c;
 	struct store *st;
-	char *err = NULL, *endp;
+	char *endp;
 	int ch, rc = EXIT_OK;
 	long long id = 0;
 
@@ -106,9 +106,7 @@ cmd_incident(int argc, char **argv)
 	}
 	if ((c = cli_load_conf(path)) == NULL)
 		return EXIT_USAGE;
-	if ((st = store_open(c->storage.path, &err)) == NULL) {
-		cli_warn("%s: %s", c->storage.path, err);
-		free(err);
+	if ((st = cli_open_store(c)) == NULL) {
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}

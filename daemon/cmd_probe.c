@@ -163,7 +163,6 @@ cmd_probe(int argc, char **argv)
 	struct result *rs = NULL;
 	struct conf *c = NULL;
 	struct store *st = NULL;
-	char *err = NULL;
 	int ch, rc = EXIT_USAGE, worst = STATUS_UP;
 
 	optind = 1;
@@ -205,12 +204,8 @@ cmd_probe(int argc, char **argv)
 		goto out;
 	if (select_endpoints(c, only, n_only, &eps, &n) < 0)
 		goto out;
-	if ((st = store_open(c->storage.path, &err)) == NULL) {
-		cli_warn("%s", err);
+	if ((st = cli_open_store(c)) == NULL)
 		goto out;
-	}
-	store_set_incident_policy(st, c->incidents.open_after, c->incidents.close_after);
-	store_set_timezone(st, c->report.timezone);
 	if (probe_global_init() != 0) {
 		cli_warn("probe: cannot initialise the HTTP transport");
 		rc = EXIT_USAGE;
@@ -262,7 +257,6 @@ out:
 	free(items);
 	free(eps);
 	free(only);
-	free(err);
 	store_close(st);
 	conf_free(c);
 	return rc;

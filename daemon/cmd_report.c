@@ -55,13 +55,10 @@ cmd_report(int argc, char **argv)
 	}
 	if ((c = cli_load_conf(path)) == NULL)
 		return EXIT_USAGE;
-	if ((st = store_open(c->storage.path, &err)) == NULL) {
-		cli_warn("%s: %s", c->storage.path, err);
-		free(err);
+	if ((st = cli_open_store(c)) == NULL) {
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	store_set_timezone(st, c->report.timezone);
 	if (report_render(c, st, out, now_ms(), &err) != 0) {
 		cli_warn("report: %s", err);
 		free(err);
