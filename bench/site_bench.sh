@@ -41,7 +41,7 @@ key=$(cat "$ROOT/bench/history_gen.c" "$ROOT"/store/*.c "$ROOT"/store/*.h | sha2
 db="$CACHE/tw-bench-history-$key-$DAYS-$DENSE-$STEP.db"
 # Other histories (older generator or store) are stale: they are about 1 GB each.
 for f in "$CACHE"/tw-bench-history-*.db; do
-	[ -e "$f" ] && [ "$f" != "$db" ] && rm -f "$f" "$f-wal" "$f-shm" "$f.gen"
+	[ -e "$f" ] && [ "$f" != "$db" ] && rm -rf "$f" "$f-wal" "$f-shm" "$f.gen" "$f.site-cache"
 done
 # A history last topped up more than 30 days ago is regenerated rather than extended.
 [ -f "$db" ] && [ -n "$(find "$db" -mtime +30 2>/dev/null)" ] && rm -f "$db" "$db-wal" "$db-shm" "$db.gen"
