@@ -483,7 +483,7 @@ run_setup(struct run *R, struct conf *c)
 		free(err);
 		return -1;
 	}
-	R->incidents_seen_ms = now_ms();
+	R->incidents_seen = store_incident_changes(R->st);
 	sched_load(R->sched, c, now_ms());
 	for (size_t p = 0; p < c->n_providers; p++)
 		n += c->providers[p].n_endpoints;

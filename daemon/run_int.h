@@ -75,7 +75,7 @@ struct run {
 	pid_t		 report_pid;		/* render child, 0 when none */
 	bool		 report_again;		/* render again when the child ends */
 	int64_t		 report_started_ms;
-	int64_t		 incidents_seen_ms;	/* transitions before this were rendered */
+	uint64_t	 incidents_seen;	/* store_incident_changes at the last check */
 	struct web	*web;			/* NULL without web.listen */
 };
 

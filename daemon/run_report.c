@@ -95,15 +95,14 @@ run_report_reap(struct run *R)
 void
 run_report_check_incidents(struct run *R)
 {
-	int64_t now = now_ms(), n;
+	uint64_t n = store_incident_changes(R->st);
 
-	n = store_incident_transitions(R->st, R->incidents_seen_ms);
-	if (n > 0) {
-		log_debug("incident changed: re-rendering", "n=%lld", (long long)n);
+	if (n != R->incidents_seen) {
+		log_debug("incident changed: re-rendering", "n=%llu",
+		    (unsigned long long)(n - R->incidents_seen));
+		R->incidents_seen = n;
 		run_report_start(R);
 	}
-	if (n >= 0)
-		R->incidents_seen_ms = now;
 }
 
 void

@@ -319,6 +319,8 @@ feed:
 	before = is;
 	ev = incident_feed(&is, r->status, r->reason, maint, r->time_ms, s->open_after,
 	    s->close_after);
+	if (ev == INCIDENT_OPENED || ev == INCIDENT_RESOLVED)
+		s->batch_changes++;
 	incident_reasons_str(is.reasons, reasons, sizeof(reasons));
 	if (ev == INCIDENT_OPENED) {
 		sqlite3_reset(s->ins_incident);
@@ -494,6 +496,7 @@ batch_abort(struct store *s)
 	free(s->err);
 	s->err = e;
 	sq_rollup_discard(s);
+	s->batch_changes = 0;
 	/* Ids and incident states seen inside the rolled-back transaction are gone. */
 	for (size_t j = 0; j < EP_CACHE; j++) {
 		s->cache[j].ep = NULL;
@@ -530,7 +533,15 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 	}
 	if (sq_rollup_flush(s) != 0 || sq_exec(s, "COMMIT;") != 0)
 		return batch_abort(s);
+	s->incident_changes += s->batch_changes;
+	s->batch_changes = 0;
 	return 0;
+}
+
+uint64_t
+store_incident_changes(const struct store *s)
+{
+	return s->incident_changes;
 }
 
 char *

@@ -44,6 +44,8 @@ struct store {
 	char		*tz;			/* NULL = UTC */
 	struct rollup_acc *acc;			/* rollups of the batch being stored */
 	size_t		 n_acc, cap_acc;
+	uint64_t	 incident_changes;	/* committed opens and resolutions */
+	uint64_t	 batch_changes;		/* those of the batch in progress */
 };
 
 void sq_set_err(struct store *, const char *what);

@@ -298,20 +298,3 @@ store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms
 	return n;
 }
 
-int64_t
-store_incident_transitions(struct store *s, int64_t since_ms)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM incidents WHERE start >= ?1"
-	    " OR end >= ?1", -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "counting incident transitions");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, since_ms);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}

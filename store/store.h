@@ -98,8 +98,11 @@ struct store_incident {
 int store_each_incident(struct store *, const char *provider, int64_t since_ms,
     int (*fn)(const struct store_incident *, void *), void *arg);
 
-/* Number of incidents opened or resolved at or after since_ms; -1 on error. */
-int64_t store_incident_transitions(struct store *, int64_t since_ms);
+/*
+ * Number of incidents this handle has opened or resolved (committed) since it was opened;
+ * a caller compares it with the value it saw last to learn that something changed.
+ */
+uint64_t store_incident_changes(const struct store *);
 
 /* One incident with everything a page or a mail needs; strings borrowed as above. */
 int store_get_incident(struct store *, int64_t id,

@@ -447,7 +447,9 @@ outbox_queues_each_transition_once_and_retries(void **state)
 
 	(void)state;
 	store_set_incident_policy(s, 1, 1);
+	assert_int_equal(store_incident_changes(s), 0);
 	store_one(s, 'd', now);
+	assert_int_equal(store_incident_changes(s), 1);	/* opened */
 	assert_int_equal(store_each_alert_due(s, now + 1000, 3600000, collect_due, &d), 0);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.keys[0], "opened");
@@ -483,6 +485,7 @@ outbox_queues_each_transition_once_and_retries(void **state)
 	assert_int_equal(c.n, 0);
 	/* Resolution is due once. */
 	store_one(s, 'u', now + 4000000);
+	assert_int_equal(store_incident_changes(s), 2);	/* resolved */
 	d.n = 0;
 	assert_int_equal(store_each_alert_due(s, now + 4000000, 3600000, collect_due, &d), 0);
 	assert_int_equal(d.n, 1);
