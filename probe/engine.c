@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "engine.h"
 #include "http.h"
+#include "ocsp.h"
 #include "../core/evcurl.h"
 #include "../core/util.h"
 
@@ -61,6 +63,13 @@ static void job_next_request(struct job *);
 int
 probe_global_init(void)
 {
+	static bool registered;
+
+	/* Caches of parsed certificates are process-wide; freed at exit for leak checkers. */
+	if (!registered) {
+		registered = true;
+		atexit(ocsp_cert_cache_clear);
+	}
 	return http_global_init();
 }
 

@@ -171,12 +171,31 @@ check_single(OCSP_SINGLERESP *single, const struct conf_endpoint *ep, int64_t no
 	}
 }
 
+/* Returns a new stack holding new references to the certificates of in (may be NULL). */
+static STACK_OF(X509) *
+certs_dup(const STACK_OF(X509) *in)
+{
+	STACK_OF(X509) *out = sk_X509_new_null();
+	X509 *x;
+
+	for (int i = 0; out != NULL && i < (in ? sk_X509_num(in) : 0); i++) {
+		x = sk_X509_value(in, i);
+		if (!sk_X509_push(out, x)) {
+			sk_X509_pop_free(out, X509_free);
+			return NULL;
+		}
+		X509_up_ref(x);
+	}
+	return out;
+}
+
 void
 ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
     const struct ocsp_sent *sent, int64_t now, struct result *r)
 {
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
+	STACK_OF(X509) *certs = NULL;
 	OCSP_SINGLERESP *single;
 	const unsigned char *p = der;
 	const char *name;
@@ -203,7 +222,9 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 		    name ? json_string(name) : json_integer(st));
 		goto out;
 	}
-	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
+	if (!ocsp_basic_parse(der, len, &bs, &certs) &&
+	    ((bs = OCSP_response_get1_basic(resp)) == NULL ||
+	    (certs = certs_dup(OCSP_resp_get0_certs(bs))) == NULL)) {
 		result_flag(r, REASON_MALFORMED, "OCSP response is not a parsable basic response");
 		goto out;
 	}
@@ -211,7 +232,7 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 		result_flag(r, REASON_MALFORMED, "OCSP response has no readable producedAt");
 
 	/* Signature and authority first: nothing below means anything without them. */
-	ocsp_verify_signer(bs, ep->issuer, now, r);
+	ocsp_verify_signer(bs, certs, ep->issuer, now, r);
 
 	if ((single = find_single(bs, ep, sent)) == NULL) {
 		result_flag(r, REASON_MALFORMED, "OCSP response does not answer our CertID "
@@ -222,6 +243,7 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 	check_nonce(bs, sent, r);
 	check_single(single, ep, now, r);
 out:
+	sk_X509_pop_free(certs, X509_free);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(resp);
 	ERR_clear_error();

@@ -40,12 +40,24 @@ void	ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpo
 
 /*
  * Decides who signed bs and whether it may (RFC 6960 §4.2.2.2): the issuer itself, or a
- * responder certificate carried in bs, issued and signed directly by the issuer, with
+ * responder certificate carried in the response (certs), issued and signed directly by the issuer, with
  * id-kp-OCSPSigning and valid at now_ms. Records details signer, signer_not_after.
  * Returns 1 when authorised, else 0 with r flagged signature_invalid, untrusted or expired.
  * Shared by ocsp.c and ocsp_verify.c.
  */
-int	ocsp_verify_signer(OCSP_BASICRESP *bs, X509 *issuer, int64_t now_ms, struct result *r);
+int	ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer,
+	    int64_t now_ms, struct result *r);
+
+/*
+ * Parses the successful OCSPResponse der[0..len) into its BasicOCSPResponse *bs, without
+ * certificates, and the certificates it carries, *certs (taken from a cache of parsed
+ * certificates when their bytes were seen before). Returns 1, or 0 when der is not plain
+ * DER of RFC 6960's shape: the caller then uses OCSP_response_get1_basic. (ocsp_parse.c)
+ */
+int	ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
+	    STACK_OF(X509) **certs);
+/* Frees the parsed-certificate cache (at exit, for leak checkers). */
+void	ocsp_cert_cache_clear(void);
 
 /* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
 char	*ocsp_name_oneline(const X509_NAME *name);

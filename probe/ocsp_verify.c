@@ -202,9 +202,9 @@ detail_respid(struct result *r, const ASN1_OCTET_STRING *bykey, const X509_NAME 
 }
 
 int
-ocsp_verify_signer(OCSP_BASICRESP *bs, X509 *issuer, int64_t now, struct result *r)
+ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer,
+    int64_t now, struct result *r)
 {
-	const STACK_OF(X509) *certs = OCSP_resp_get0_certs(bs);
 	const ASN1_OCTET_STRING *bykey = NULL;
 	const X509_NAME *byname = NULL;
 	X509 *cand, *signer = NULL;

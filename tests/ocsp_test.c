@@ -654,6 +654,172 @@ ocsp_get_url_percent_encodes_base64(void **state)
 	free(url);
 }
 
+/* Reads a real-world vector into *der; returns its length. */
+static size_t
+rw_read(const char *file, unsigned char **der)
+{
+	char *path = xasprintf(RW "%s", file);
+	size_t len;
+
+	assert_int_equal(file_read(path, 1 << 20, der, &len), 0);
+	free(path);
+	return len;
+}
+
+/* Returns the DER of x's ResponseData (caller frees) in *out. */
+static int
+respdata_der(const OCSP_BASICRESP *bs, unsigned char **out)
+{
+	*out = NULL;
+	return ASN1_item_i2d((const ASN1_VALUE *)OCSP_resp_get0_respdata(bs), out,
+	    ASN1_ITEM_rptr(OCSP_RESPDATA));
+}
+
+/*
+ * The fast parser (certificates cut out and cached) agrees with OpenSSL's own parse on
+ * every real response: same ResponseData, signature algorithm and signature, and the same
+ * certificates in the same order.
+ */
+static void
+ocsp_basic_parse_agrees_with_openssl_on_real_responses(void **state)
+{
+	static const char *const files[] = {
+		"ocsp-aped-qtsu-good-no-nextupdate.der", "ocsp-disig-svkeidaca-revoked.der",
+		"ocsp-harica-qwac-good-casigned.der", "ocsp-luxtrust-qca2-good-no-nextupdate.der",
+		"ocsp-luxtrust-qca3-good-nonce.der",
+	};
+	int with_certs = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(files); i++) {
+		unsigned char *der, *a, *b;
+		const unsigned char *p;
+		size_t len = rw_read(files[i], &der);
+		OCSP_RESPONSE *resp;
+		OCSP_BASICRESP *ref, *bs;
+		const STACK_OF(X509) *rc;
+		STACK_OF(X509) *certs;
+		int na, nb;
+
+		p = der;
+		assert_non_null(resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len));
+		assert_non_null(ref = OCSP_response_get1_basic(resp));
+		assert_int_equal(ocsp_basic_parse(der, len, &bs, &certs), 1);
+		na = respdata_der(ref, &a);
+		nb = respdata_der(bs, &b);
+		assert_true(na > 0 && na == nb);
+		assert_memory_equal(a, b, (size_t)na);
+		assert_int_equal(ASN1_STRING_cmp(OCSP_resp_get0_signature(ref),
+		    OCSP_resp_get0_signature(bs)), 0);
+		assert_int_equal(OBJ_cmp(OCSP_resp_get0_tbs_sigalg(ref)->algorithm,
+		    OCSP_resp_get0_tbs_sigalg(bs)->algorithm), 0);
+		rc = OCSP_resp_get0_certs(ref);
+		assert_int_equal(sk_X509_num(certs), rc ? sk_X509_num(rc) : 0);
+		for (int k = 0; k < sk_X509_num(certs); k++)
+			assert_int_equal(X509_cmp(sk_X509_value(certs, k), sk_X509_value(rc, k)), 0);
+		/* What the fast parser returns carries no certificates of its own. */
+		assert_true(sk_X509_num(OCSP_resp_get0_certs(bs)) <= 0);
+		with_certs += sk_X509_num(certs) > 0;
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+		sk_X509_pop_free(certs, X509_free);
+		OCSP_BASICRESP_free(bs);
+		OCSP_BASICRESP_free(ref);
+		OCSP_RESPONSE_free(resp);
+		free(der);
+	}
+	assert_true(with_certs >= 3);
+}
+
+/* A certificate seen before is not parsed again: the second parse returns the same X509. */
+static void
+ocsp_basic_parse_reuses_a_certificate_it_has_seen(void **state)
+{
+	unsigned char *der;
+	size_t len = rw_read("ocsp-luxtrust-qca3-good-nonce.der", &der);
+	OCSP_BASICRESP *b1, *b2;
+	STACK_OF(X509) *c1, *c2;
+
+	(void)state;
+	assert_int_equal(ocsp_basic_parse(der, len, &b1, &c1), 1);
+	assert_int_equal(ocsp_basic_parse(der, len, &b2, &c2), 1);
+	assert_int_equal(sk_X509_num(c1), 1);
+	assert_ptr_equal(sk_X509_value(c1, 0), sk_X509_value(c2, 0));
+	assert_ptr_not_equal(b1, b2);
+	/* Clearing the cache leaves the caller's references valid. */
+	ocsp_cert_cache_clear();
+	assert_int_equal(X509_cmp(sk_X509_value(c1, 0), sk_X509_value(c2, 0)), 0);
+	sk_X509_pop_free(c1, X509_free);
+	sk_X509_pop_free(c2, X509_free);
+	OCSP_BASICRESP_free(b1);
+	OCSP_BASICRESP_free(b2);
+	free(der);
+}
+
+/*
+ * Anything but plain DER of RFC 6960's shape is left to OpenSSL (return 0), and the
+ * evaluator then judges it exactly as OpenSSL's parse allows: a broken certificate inside
+ * the certs field still makes the response malformed.
+ */
+static void
+ocsp_basic_parse_leaves_odd_encodings_to_openssl(void **state)
+{
+	unsigned char *der, *odd;
+	size_t len = rw_read("ocsp-luxtrust-qca3-good-nonce.der", &der);
+	OCSP_BASICRESP *bs;
+	STACK_OF(X509) *certs;
+	struct conf_endpoint ep = { 0 };
+	struct result r;
+	int64_t now;
+
+	(void)state;
+	/* A trailing byte. */
+	odd = xmalloc(len + 1);
+	memcpy(odd, der, len);
+	odd[len] = 0;
+	assert_int_equal(ocsp_basic_parse(odd, len + 1, &bs, &certs), 0);
+	assert_null(bs);
+	assert_null(certs);
+	/* Truncated, empty, not a SEQUENCE. */
+	assert_int_equal(ocsp_basic_parse(der, len - 1, &bs, &certs), 0);
+	assert_int_equal(ocsp_basic_parse(der, 0, &bs, &certs), 0);
+	assert_int_equal(ocsp_basic_parse((const unsigned char *)"<html>", 6, &bs, &certs), 0);
+	/* The certificate's own outer tag changed from SEQUENCE: the certificate is broken. */
+	memcpy(odd, der, len);
+	{
+		const unsigned char *p = der;
+		OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+		OCSP_BASICRESP *ref = OCSP_response_get1_basic(resp);
+		X509 *x = sk_X509_value(OCSP_resp_get0_certs(ref), 0);
+		unsigned char *xd = NULL;
+		int xn = i2d_X509(x, &xd);
+		size_t at = 0;
+
+		assert_true(xn > 0);
+		for (at = 0; at + (size_t)xn <= len; at++)
+			if (memcmp(der + at, xd, (size_t)xn) == 0)
+				break;
+		assert_true(at + (size_t)xn <= len);
+		odd[at] = 0x31;
+		OPENSSL_free(xd);
+		OCSP_BASICRESP_free(ref);
+		OCSP_RESPONSE_free(resp);
+	}
+	assert_int_equal(ocsp_basic_parse(odd, len, &bs, &certs), 0);
+	assert_int_equal(rfc3339_parse("2017-06-01T06:00:00Z", &now), 0);
+	ep.kind = KIND_OCSP;
+	ep.issuer = pkigen_load_cert(RW "luxtrust-global-qualified-ca-3.pem");
+	ep.certificate = pkigen_load_cert(RW "ocsp-luxtrust-qca3-cert.pem");
+	result_init(&r, &ep, now);
+	ocsp_evaluate(odd, len, &ep, NULL, now, &r);
+	assert_int_equal(r.reason, REASON_MALFORMED);
+	result_clear(&r);
+	X509_free(ep.issuer);
+	X509_free(ep.certificate);
+	free(odd);
+	free(der);
+}
+
 static int
 group_setup(void **state)
 {
@@ -683,6 +849,9 @@ main(void)
 		cmocka_unit_test(ocsp_probe_answered_with_http_503_is_http_status),
 		cmocka_unit_test(ocsp_probe_without_issuer_is_internal),
 		cmocka_unit_test(ocsp_get_url_percent_encodes_base64),
+		cmocka_unit_test(ocsp_basic_parse_agrees_with_openssl_on_real_responses),
+		cmocka_unit_test(ocsp_basic_parse_reuses_a_certificate_it_has_seen),
+		cmocka_unit_test(ocsp_basic_parse_leaves_odd_encodings_to_openssl),
 	};
 	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];
 	size_t n = 0;
