@@ -98,16 +98,26 @@ ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
 	return CURLE_OK;
 }
 
-/* Returns curl's built-in CA bundle file when it exists, else NULL. */
+/*
+ * Returns curl's built-in CA bundle file when it exists, else NULL. Whether it exists is
+ * looked up again only every HTTP_TRUST_TTL_MS, as the trust stores are rebuilt: not a
+ * system call in every probe.
+ */
 static const char *
 ca_bundle(CURL *e)
 {
+	static int64_t checked_ms = INT64_MIN;
+	static const char *found;
 	char *cafile = NULL;
 
-	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &cafile) != CURLE_OK || cafile == NULL ||
-	    access(cafile, R_OK) != 0)
-		return NULL;
-	return cafile;
+	if (checked_ms != INT64_MIN && mono_ms() - checked_ms < HTTP_TRUST_TTL_MS)
+		return found;
+	found = NULL;
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &cafile) == CURLE_OK && cafile != NULL &&
+	    access(cafile, R_OK) == 0)
+		found = cafile;
+	checked_ms = mono_ms();
+	return found;
 }
 
 /* Returns every certificate in the PEM file path (caller frees), or NULL. */

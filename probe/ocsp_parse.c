@@ -64,13 +64,18 @@ static const unsigned char oid_basic[] = {
 	0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01
 };
 
-/* Parsed certificates by their exact DER; round-robin replacement. */
+/*
+ * Parsed certificates by their exact DER; round-robin replacement. signed_by is an
+ * issuer whose key was verified to have signed x: the entry holds references to both, so
+ * comparing pointers is comparing certificates for as long as the entry lives.
+ */
 #define CERTCACHE_SIZE	32
 
 static struct {
 	unsigned char	*der;
 	size_t		 len;
 	X509		*x;
+	X509		*signed_by;
 } certcache[CERTCACHE_SIZE];
 static size_t certcache_next;
 
@@ -95,6 +100,8 @@ cert_get(const unsigned char *der, size_t len)
 	i = certcache_next;
 	certcache_next = (certcache_next + 1) % CERTCACHE_SIZE;
 	X509_free(certcache[i].x);
+	X509_free(certcache[i].signed_by);
+	certcache[i].signed_by = NULL;
 	free(certcache[i].der);
 	certcache[i].der = xmalloc(len);
 	memcpy(certcache[i].der, der, len);
@@ -104,11 +111,35 @@ cert_get(const unsigned char *der, size_t len)
 	return x;
 }
 
+int
+ocsp_cert_known_signed(const X509 *x, const X509 *issuer)
+{
+	for (size_t i = 0; i < CERTCACHE_SIZE; i++)
+		if (certcache[i].x != NULL && certcache[i].x == x)
+			return certcache[i].signed_by != NULL && certcache[i].signed_by == issuer;
+	return 0;
+}
+
+void
+ocsp_cert_remember_signed(const X509 *x, X509 *issuer)
+{
+	for (size_t i = 0; i < CERTCACHE_SIZE; i++)
+		if (certcache[i].x != NULL && certcache[i].x == x) {
+			if (X509_up_ref(issuer) != 1)
+				return;
+			X509_free(certcache[i].signed_by);
+			certcache[i].signed_by = issuer;
+			return;
+		}
+}
+
 void
 ocsp_cert_cache_clear(void)
 {
 	for (size_t i = 0; i < CERTCACHE_SIZE; i++) {
 		X509_free(certcache[i].x);
+		X509_free(certcache[i].signed_by);
+		certcache[i].signed_by = NULL;
 		free(certcache[i].der);
 		certcache[i].x = NULL;
 		certcache[i].der = NULL;

@@ -85,42 +85,18 @@ signed_by(OCSP_BASICRESP *bs, X509 *cert)
 }
 
 /*
- * Successful verifications of a responder certificate's signature by an issuer, keyed by
- * the SHA-256 of both certificates: a responder signs thousands of responses with one
- * certificate, and the same bytes verify the same way every time (an ECDSA or RSA verify
- * is a third of an OCSP probe's CPU). Only successes are remembered.
+ * Returns 1 when issuer's key signed signer. A responder signs thousands of responses
+ * with one certificate: the verification is remembered with the parsed certificate
+ * (ocsp_parse.c), and only successes are remembered.
  */
-#define SIGCACHE_SIZE	64
-
-static struct {
-	unsigned char	 signer[EVP_MAX_MD_SIZE];
-	unsigned char	 issuer[EVP_MAX_MD_SIZE];
-	bool		 used;
-} sigcache[SIGCACHE_SIZE];
-static size_t sigcache_next;
-
-/* Returns 1 when issuer's key signed signer (from the cache or by verifying). */
 static int
 issuer_signed(X509 *signer, X509 *issuer, EVP_PKEY *ikey)
 {
-	unsigned char ds[EVP_MAX_MD_SIZE], di[EVP_MAX_MD_SIZE];
-	unsigned int ns = 0, ni = 0;
-	int keyed = X509_digest(signer, EVP_sha256(), ds, &ns) == 1 &&
-	    X509_digest(issuer, EVP_sha256(), di, &ni) == 1 && ns == 32 && ni == 32;
-
-	if (keyed)
-		for (size_t i = 0; i < SIGCACHE_SIZE; i++)
-			if (sigcache[i].used && memcmp(sigcache[i].signer, ds, 32) == 0 &&
-			    memcmp(sigcache[i].issuer, di, 32) == 0)
-				return 1;
+	if (ocsp_cert_known_signed(signer, issuer))
+		return 1;
 	if (X509_verify(signer, ikey) != 1)
 		return 0;
-	if (keyed) {
-		memcpy(sigcache[sigcache_next].signer, ds, 32);
-		memcpy(sigcache[sigcache_next].issuer, di, 32);
-		sigcache[sigcache_next].used = true;
-		sigcache_next = (sigcache_next + 1) % SIGCACHE_SIZE;
-	}
+	ocsp_cert_remember_signed(signer, issuer);
 	return 1;
 }
 

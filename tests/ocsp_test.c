@@ -757,6 +757,38 @@ ocsp_basic_parse_reuses_a_certificate_it_has_seen(void **state)
 }
 
 /*
+ * The responder certificate's signature is verified once and remembered for that issuer
+ * only: the same response judged under a namesake issuer (same name, other key) must not
+ * ride on the first verification, and the right issuer still passes afterwards.
+ */
+static void
+ocsp_remembered_responder_verification_is_per_issuer(void **state)
+{
+	struct ocsp_fix f;
+	struct result r;
+	unsigned char *der;
+	size_t len;
+
+	(void)state;
+	fix_init(&f);
+	der = pkigen_ocsp_response(&f.o, &len);
+	for (int round = 0; round < 2; round++) {
+		f.ep.issuer = pki->ca;
+		result_init(&r, &f.ep, NOW);
+		ocsp_evaluate(der, len, &f.ep, NULL, NOW, &r);
+		assert_int_equal(r.reason, REASON_OK);
+		result_clear(&r);
+		f.ep.issuer = pki->namesake_ca;
+		result_init(&r, &f.ep, NOW);
+		ocsp_evaluate(der, len, &f.ep, NULL, NOW, &r);
+		assert_int_equal(r.reason, REASON_UNTRUSTED);
+		assert_non_null(strstr(r.message, "not signed by the issuer's key"));
+		result_clear(&r);
+	}
+	free(der);
+}
+
+/*
  * Anything but plain DER of RFC 6960's shape is left to OpenSSL (return 0), and the
  * evaluator then judges it exactly as OpenSSL's parse allows: a broken certificate inside
  * the certs field still makes the response malformed.
@@ -851,6 +883,7 @@ main(void)
 		cmocka_unit_test(ocsp_get_url_percent_encodes_base64),
 		cmocka_unit_test(ocsp_basic_parse_agrees_with_openssl_on_real_responses),
 		cmocka_unit_test(ocsp_basic_parse_reuses_a_certificate_it_has_seen),
+		cmocka_unit_test(ocsp_remembered_responder_verification_is_per_issuer),
 		cmocka_unit_test(ocsp_basic_parse_leaves_odd_encodings_to_openssl),
 	};
 	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];
