@@ -68,6 +68,8 @@ void	ocsp_cert_cache_clear(void);
 
 /* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
 char	*ocsp_name_oneline(const X509_NAME *name);
+/* Frees the printed-name cache behind ocsp_name_oneline (ocsp_cert_cache_clear calls it). */
+void	ocsp_name_cache_clear(void);
 
 /*
  * Returns the DER of an OCSP request for certid, with a nonce extension carrying

@@ -146,6 +146,7 @@ ocsp_cert_cache_clear(void)
 		certcache[i].len = 0;
 	}
 	certcache_next = 0;
+	ocsp_name_cache_clear();
 }
 
 int

@@ -5,6 +5,7 @@
  * certificates the response carries; it must be the issuer itself, or a delegated
  * responder issued and signed directly by the issuer with id-kp-OCSPSigning.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
@@ -21,14 +22,15 @@
 #include "ocsp.h"
 #include "../core/util.h"
 
-char *
-ocsp_name_oneline(const X509_NAME *name)
+/* Returns name printed on one line (caller frees), or NULL. */
+static char *
+name_print(const X509_NAME *name)
 {
 	BIO *bio;
 	char *p, *s;
 	long n;
 
-	if (name == NULL || (bio = BIO_new(BIO_s_mem())) == NULL)
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return NULL;
 	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) < 0) {
 		BIO_free(bio);
@@ -40,6 +42,60 @@ ocsp_name_oneline(const X509_NAME *name)
 	s[n] = '\0';
 	BIO_free(bio);
 	return s;
+}
+
+/*
+ * The last names printed, by their DER: every response of a responder names the same
+ * signer, and printing a name through a BIO costs more than comparing its bytes.
+ */
+#define NAMECACHE_SIZE	8
+
+static struct {
+	unsigned char	*der;
+	int		 len;
+	char		*text;
+} namecache[NAMECACHE_SIZE];
+static size_t namecache_next;
+
+char *
+ocsp_name_oneline(const X509_NAME *name)
+{
+	const unsigned char *der;
+	size_t i, len;
+	char *s;
+
+	if (name == NULL)
+		return NULL;
+	if (!X509_NAME_get0_der((X509_NAME *)name, &der, &len) || len > INT_MAX)
+		return name_print(name);
+	for (i = 0; i < NAMECACHE_SIZE; i++)
+		if (namecache[i].text != NULL && namecache[i].len == (int)len &&
+		    memcmp(namecache[i].der, der, len) == 0)
+			return xstrdup(namecache[i].text);
+	if ((s = name_print(name)) == NULL)
+		return NULL;
+	i = namecache_next;
+	namecache_next = (namecache_next + 1) % NAMECACHE_SIZE;
+	free(namecache[i].der);
+	free(namecache[i].text);
+	namecache[i].der = xmalloc(len);
+	memcpy(namecache[i].der, der, len);
+	namecache[i].len = (int)len;
+	namecache[i].text = xstrdup(s);
+	return s;
+}
+
+void
+ocsp_name_cache_clear(void)
+{
+	for (size_t i = 0; i < NAMECACHE_SIZE; i++) {
+		free(namecache[i].der);
+		free(namecache[i].text);
+		namecache[i].der = NULL;
+		namecache[i].text = NULL;
+		namecache[i].len = 0;
+	}
+	namecache_next = 0;
 }
 
 /* Sets r->details[key] to s when s is valid UTF-8; frees s. */
