@@ -17,6 +17,10 @@ out="$ROOT/bench/results.md"
 	echo
 	sh "$ROOT/bench/probe_bench.sh" "$BUILD"
 	echo
+	echo "## Floors: the same exchanges without trustwatch (bench/floor_bench.sh)"
+	echo
+	sh "$ROOT/bench/floor_bench.sh" "$BUILD"
+	echo
 	echo "## Store (bench/store_bench.c)"
 	echo
 	echo '```'
