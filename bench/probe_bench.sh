@@ -1,9 +1,12 @@
 #!/bin/sh
 # CPU time per verified probe, trustwatch vs the shell way vs prometheus-blackbox-exporter,
-# all against one testbed on 127.0.0.1 in one run. Prints a Markdown table on stdout.
+# all against testbeds on 127.0.0.1 in one run. Prints a Markdown table on stdout.
 #   bench/probe_bench.sh BUILD     (BENCH_N copies per config, default 100; BENCH_REPS
 #                                   repeats, default 5; BENCH_SHELL_N checks per repeat, 20;
 #                                   BENCH_BB_N exporter probes per repeat, 300)
+# Two testbeds, each with its own state dir: the main rows run against `--keys rsa2048` (the
+# realistic case: real CAs and LuxTrust's responders sign with RSA-2048), the rows marked
+# P-256 against `--keys p256` (EC, the testbed's default).
 # trustwatch: `trustwatch probe` on a config with N copies of one endpoint, minus a run with
 # one copy, divided by N - 1: user+sys of the trustwatch process only (children rusage),
 # including parsing the config and storing the results. Every copy must come back up.
@@ -21,10 +24,11 @@ REPS=${BENCH_REPS:-5}
 SN=${BENCH_SHELL_N:-20}
 BBN=${BENCH_BB_N:-300}
 work=$(mktemp -d /tmp/tw-probe-bench.XXXXXX)
-tb_pid=""; bb_pid=""
+tb_pid=""; tb2_pid=""; bb_pid=""
 cleanup() {
 	[ -n "$bb_pid" ] && kill "$bb_pid" 2>/dev/null && wait "$bb_pid" 2>/dev/null
 	[ -n "$tb_pid" ] && kill "$tb_pid" 2>/dev/null && wait "$tb_pid" 2>/dev/null
+	[ -n "$tb2_pid" ] && kill "$tb2_pid" 2>/dev/null && wait "$tb2_pid" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -52,20 +56,35 @@ median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (N
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 [ -x "$TW" ] && [ -x "$TB" ] || { echo "probe_bench: build $BUILD first (make bench)"; exit 1; }
-mkdir -p "$work/tb"
-"$TB" --state "$work/tb/state" --write-config "$work/tb.yaml" >"$work/testbed.log" 2>&1 &
+# Both testbeds start at once (the RSA one generates 11 RSA-2048 keys on its first start).
+mkdir -p "$work/rsa" "$work/p256"
+"$TB" --state "$work/rsa/state" --write-config "$work/rsa.yaml" --keys rsa2048 \
+    >"$work/rsa.log" 2>&1 &
 tb_pid=$!
-deadline=$(( $(date +%s) + 30 ))
-while [ ! -s "$work/tb.yaml" ]; do
-	if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$tb_pid" 2>/dev/null; then
-		echo "probe_bench: testbed did not start"; cat "$work/testbed.log"; exit 1
-	fi
-	sleep 0.05
-done
-PKI="$work/tb/state/pki"
-url_of() { grep -A2 "id: $1\$" "$work/tb.yaml" | sed -n 's/.*url: //p' | head -1; }
-LOGIN=$(url_of login); OCSP=$(url_of ocsp); CRL=$(url_of crl); TSA=$(url_of tsa)
-POLICY=$(sed -n 's/.*policy: \([0-9.]*\).*/\1/p' "$work/tb.yaml" | head -1)
+"$TB" --state "$work/p256/state" --write-config "$work/p256.yaml" --keys p256 \
+    >"$work/p256.log" 2>&1 &
+tb2_pid=$!
+# wait_tb NAME PID: polls (with a deadline) until that testbed has written its config.
+wait_tb() {
+	deadline=$(( $(date +%s) + 30 ))
+	while [ ! -s "$work/$1.yaml" ]; do
+		if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$2" 2>/dev/null; then
+			echo "probe_bench: $1 testbed did not start"; cat "$work/$1.log"; exit 1
+		fi
+		sleep 0.05
+	done
+}
+wait_tb rsa "$tb_pid"
+wait_tb p256 "$tb2_pid"
+# use_tb NAME: points PKI, the URLs and the rows' key label at testbed NAME.
+use_tb() {
+	TBN=$1
+	PKI="$work/$1/state/pki"
+	LOGIN=$(url_of login); OCSP=$(url_of ocsp); CRL=$(url_of crl); TSA=$(url_of tsa)
+	POLICY=$(sed -n 's/.*policy: \([0-9.]*\).*/\1/p' "$work/$TBN.yaml" | head -1)
+	case "$1" in rsa) KL="RSA-2048" ;; p256) KL="P-256" ;; esac
+}
+url_of() { grep -A2 "id: $1\$" "$work/$TBN.yaml" | sed -n 's/.*url: //p' | head -1; }
 
 # endpoint KIND ID: one endpoint of the row's kind, as in the testbed's config.
 endpoint() {
@@ -79,8 +98,8 @@ endpoint() {
 }
 # config KIND COPIES: a config with COPIES copies of the endpoint (30 s timeout, no slow).
 config() {
-	f="$work/$1-$2.yaml"
-	printf 'storage: { path: "%s" }\ndefaults: { timeout: 30s, degraded_after: 30s }\nproviders:\n  - id: b\n    endpoints:\n' "$work/$1.db" >"$f"
+	f="$work/$TBN-$1-$2.yaml"
+	printf 'storage: { path: "%s" }\ndefaults: { timeout: 30s, degraded_after: 30s }\nproviders:\n  - id: b\n    endpoints:\n' "$work/$TBN-$1.db" >"$f"
 	i=0
 	while [ $i -lt "$2" ]; do endpoint "$1" "e$i" >>"$f"; i=$((i + 1)); done
 	echo "$f"
@@ -134,13 +153,20 @@ BB=$(command -v prometheus-blackbox-exporter || command -v blackbox_exporter || 
 if [ -n "$BB" ]; then
 	cat >"$work/bb.yml" <<YAML
 modules:
-  https_2xx:
+  https_2xx_rsa:
     prober: http
     timeout: 30s
     http:
       valid_status_codes: [200]
       fail_if_body_not_matches_regexp: ["Sign in"]
-      tls_config: { ca_file: "$PKI/root-ca.pem" }
+      tls_config: { ca_file: "$work/rsa/state/pki/root-ca.pem" }
+  https_2xx_p256:
+    prober: http
+    timeout: 30s
+    http:
+      valid_status_codes: [200]
+      fail_if_body_not_matches_regexp: ["Sign in"]
+      tls_config: { ca_file: "$work/p256/state/pki/root-ca.pem" }
   http_2xx:
     prober: http
     timeout: 30s
@@ -185,24 +211,34 @@ ratio() { # ratio OTHER TW: OTHER / TW as "12.3×", or "–"
 }
 fmt() { case "$1" in *[!0-9]*|"") echo "$1" ;; *) echo "$1 µs" ;; esac; }
 
-echo "CPU (user+sys) per verified probe; medians of $REPS runs; trustwatch: $N endpoints per run."
-echo
-echo "| probe | trustwatch | shell way | shell / tw | blackbox_exporter | bbe / tw |"
-echo "|---|---:|---:|---:|---:|---:|"
-for k in https http ocsp crl tsa; do
-	tw=$(tw_us "$k")
-	sh_=$(shell_us "$k")
-	case "$k" in
-	https) bb=$(bb_us https_2xx "$LOGIN"); what="login, HTTPS (TLS verified, body checked)"
-	       how="curl --cacert" ;;
+# row TESTBED KIND: one line of the table, measured against that testbed.
+row() {
+	use_tb "$1"
+	tw=$(tw_us "$2")
+	sh_=$(shell_us "$2")
+	case "$2" in
+	https) bb=$(bb_us "https_2xx_$1" "$LOGIN")
+	       what="login, HTTPS, $KL server key (TLS verified, body checked)"; how="curl --cacert" ;;
 	http) bb=$(bb_us http_2xx "$CRL"); what="login, plain HTTP (status checked)"; how="curl" ;;
-	ocsp) bb="n/a"; what="OCSP (nonce, signature, CertID, times)"; how="openssl ocsp -url" ;;
-	crl) bb="n/a"; what="CRL (signature, issuer, times, number)"; how="curl + openssl crl" ;;
-	tsa) bb="n/a"; what="TSA (RFC 3161 token, chain, imprint, nonce)"
+	ocsp) bb="n/a"; what="OCSP, $KL responder (nonce, signature, CertID, times)"
+	      how="openssl ocsp -url" ;;
+	crl) bb="n/a"; what="CRL, $KL CA (signature, issuer, times, number)"
+	     how="curl + openssl crl" ;;
+	tsa) bb="n/a"; what="TSA, $KL TSU (RFC 3161 token, chain, imprint, nonce)"
 	     how="openssl ts -query + curl + openssl ts -verify" ;;
 	esac
 	echo "| $what | $(fmt "$tw") | $(fmt "$sh_") ($how) | $(ratio "$sh_" "$tw") | $(fmt "$bb") | $(ratio "$bb" "$tw") |"
-done
+}
+
+echo "CPU (user+sys) per verified probe; medians of $REPS runs; trustwatch: $N endpoints per run."
+echo "Rows marked RSA-2048 ran against a testbed started with \`--keys rsa2048\` (every key RSA-2048,"
+echo "sha256WithRSAEncryption, as real CAs sign); rows marked P-256 against a second one with"
+echo "\`--keys p256\` (every key EC P-256, ecdsa-with-SHA256). Plain HTTP involves no key."
+echo
+echo "| probe | trustwatch | shell way | shell / tw | blackbox_exporter | bbe / tw |"
+echo "|---|---:|---:|---:|---:|---:|"
+for k in https http ocsp crl tsa; do row rsa "$k"; done
+for k in https ocsp crl tsa; do row p256 "$k"; done
 echo
 echo "Targets (issue 9): ≤ 120 µs per verified OCSP probe, ≤ 300 µs per verified HTTPS login"
 echo "probe, ≤ 100 µs per HTTP probe."

@@ -1,6 +1,7 @@
 /*
  * The identity provider's HTTPS faces: a login page ("Sign in"), OpenID Connect discovery
- * with a real JWKS (the IdP signing key as an EC JWK), and SAML 2.0 IdP metadata with
+ * with a real JWKS (the IdP signing key: an EC P-256 JWK for ES256, or with --keys rsa2048
+ * an RSA JWK for RS256), and SAML 2.0 IdP metadata with
  * validUntil and the signing certificate. The saml service's `expired` fault puts
  * validUntil in the past; everything else is the shared fault layer.
  */
@@ -42,30 +43,53 @@ b64url(const unsigned char *in, size_t len)
 	return out;
 }
 
+/* A key's big-number parameter as base64url, left-padded to pad bytes (0: minimal). */
 static char *
-coord(EVP_PKEY *key, const char *name)
+bn_param(EVP_PKEY *key, const char *name, int pad)
 {
 	BIGNUM *bn = NULL;
-	unsigned char raw[32];
+	unsigned char *raw = NULL;
 	char *s = NULL;
+	int n;
 
-	if (EVP_PKEY_get_bn_param(key, name, &bn) && BN_bn2binpad(bn, raw, sizeof(raw)) > 0)
-		s = b64url(raw, sizeof(raw));
+	if (EVP_PKEY_get_bn_param(key, name, &bn)) {
+		n = pad > 0 ? pad : BN_num_bytes(bn);
+		raw = xmalloc((size_t)n + 1);
+		if (BN_bn2binpad(bn, raw, n) > 0)
+			s = b64url(raw, (size_t)n);
+	}
+	free(raw);
 	BN_free(bn);
 	return s;
+}
+
+static bool
+idp_is_rsa(void)
+{
+	return EVP_PKEY_is_a(tb->pki.c[CRED_IDP].key, "RSA");
 }
 
 static json_t *
 jwks(void)
 {
 	EVP_PKEY *key = tb->pki.c[CRED_IDP].key;
-	char *x = coord(key, OSSL_PKEY_PARAM_EC_PUB_X), *y = coord(key, OSSL_PKEY_PARAM_EC_PUB_Y);
-	json_t *doc = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?}]}", "keys", "kty", "EC",
-	    "use", "sig", "alg", "ES256", "kid", "testbed-idp-1", "crv", "P-256", "x", x,
-	    "y", y);
+	json_t *doc;
+	char *a, *b;
 
-	free(x);
-	free(y);
+	if (idp_is_rsa()) {
+		a = bn_param(key, OSSL_PKEY_PARAM_RSA_N, 0);
+		b = bn_param(key, OSSL_PKEY_PARAM_RSA_E, 0);
+		doc = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s?,s:s?}]}", "keys", "kty", "RSA",
+		    "use", "sig", "alg", "RS256", "kid", "testbed-idp-1", "n", a, "e", b);
+	} else {
+		a = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, 32);
+		b = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
+		doc = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?}]}", "keys", "kty", "EC",
+		    "use", "sig", "alg", "ES256", "kid", "testbed-idp-1", "crv", "P-256", "x", a,
+		    "y", b);
+	}
+	free(a);
+	free(b);
 	return doc;
 }
 
@@ -78,7 +102,8 @@ discovery(const char *base)
 	    "issuer", base, "authorization_endpoint", auth, "token_endpoint", token,
 	    "jwks_uri", keys, "response_types_supported", "code",
 	    "subject_types_supported", "public",
-	    "id_token_signing_alg_values_supported", "ES256", "scopes_supported", "openid");
+	    "id_token_signing_alg_values_supported", idp_is_rsa() ? "RS256" : "ES256",
+	    "scopes_supported", "openid");
 
 	free(auth);
 	free(token);

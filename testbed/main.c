@@ -1,6 +1,6 @@
 /*
  * trustwatch-testbed: a simulated trust-service provider with live fault switches.
- * Runs in the foreground until SIGTERM/SIGINT; see testbed/README.md.
+ * Runs in the foreground until SIGTERM/SIGINT; see README.md, "The testbed".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,9 +25,11 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: trustwatch-testbed --state DIR --write-config FILE [--providers N]\n"
 	    "           [--timeline FILE] [--control-port P] [--base-port P]\n"
-	    "           [--crl-every SECONDS] [--tsa-policy OID]\n"
+	    "           [--crl-every SECONDS] [--tsa-policy OID] [--keys p256|rsa2048]\n"
 	    "Serves simulated identity and trust services on 127.0.0.1 until SIGTERM/SIGINT.\n"
-	    "Faults: curl -d 'p1/ocsp=down' $(cat DIR/control.url); see testbed/README.md.\n");
+	    "--keys: type of every key in DIR/pki: p256 (EC P-256, default) or rsa2048\n"
+	    "  (RSA 2048, sha256WithRSAEncryption); a stored PKI of the other type is regenerated.\n"
+	    "Faults: curl -d 'p1/ocsp=down' $(cat DIR/control.url); see README.md, \"The testbed\".\n");
 }
 
 static SSL_CTX *
@@ -148,6 +150,7 @@ main(int argc, char **argv)
 		{ "base-port", required_argument, NULL, 'b' },
 		{ "crl-every", required_argument, NULL, 'e' },
 		{ "tsa-policy", required_argument, NULL, 'p' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -172,6 +175,17 @@ main(int argc, char **argv)
 		    TB_MAX_PROVIDERS); break;
 		case 'e': tb->crl_every_ms = 1000 * num_arg("crl-every", optarg, 1, 86400); break;
 		case 'p': tb->tsa_policy = optarg; break;
+		case 'k':
+			if (strcmp(optarg, "p256") == 0)
+				tb->pki.keys = TB_KEYS_P256;
+			else if (strcmp(optarg, "rsa2048") == 0)
+				tb->pki.keys = TB_KEYS_RSA2048;
+			else {
+				fprintf(stderr, "trustwatch-testbed: --keys: expected p256 or "
+				    "rsa2048, got \"%s\"\n", optarg);
+				return 3;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 3;
 		}
@@ -207,9 +221,9 @@ main(int argc, char **argv)
 	if (sigint == NULL || sigterm == NULL || event_add(sigint, NULL) != 0 ||
 	    event_add(sigterm, NULL) != 0)
 		goto out;
-	fprintf(stderr, "trustwatch-testbed: %d provider(s) up in %lld ms; config %s; "
+	fprintf(stderr, "trustwatch-testbed: %d provider(s) up in %lld ms (%s keys); config %s; "
 	    "control http://127.0.0.1:%d/\n", nprov, (long long)(mono_ms() - tb->started_ms),
-	    config, tb->control_port);
+	    tb_keys_names[tb->pki.keys], config, tb->control_port);
 	event_base_dispatch(tb->base);
 	rc = 0;
 out:

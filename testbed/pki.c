@@ -1,6 +1,10 @@
 /*
  * The testbed's PKI: generated once into STATE/pki with OpenSSL's C API, reused afterwards.
- * Every key is EC P-256, so the first start stays well under a second.
+ * Every key is of one type, chosen with --keys: EC P-256 (default; ecdsa-with-SHA256, the
+ * first start stays well under a second) or RSA 2048 (sha256WithRSAEncryption, like the
+ * real LuxTrust responders; the first start generates 11 RSA keys, about 2 s). Each
+ * loaded key is checked against that type: a PKI stored with the other type is regenerated,
+ * never reused.
  * The two alternative TLS certificates (expired, expiring in 3 days) are re-signed on every
  * start so their remaining lifetime stays what the fault switches promise.
  */
@@ -16,6 +20,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "core/util.h"
@@ -73,10 +78,27 @@ ssl_err(const char *what)
 	ERR_clear_error();
 }
 
+const char *const tb_keys_names[2] = { [TB_KEYS_P256] = "p256",
+	[TB_KEYS_RSA2048] = "rsa2048" };
+
 static EVP_PKEY *
-key_new(void)
+key_new(enum tb_keys keys)
 {
-	return EVP_EC_gen("P-256");
+	return keys == TB_KEYS_RSA2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+}
+
+/* Whether a loaded key is of the requested type (RSA of exactly 2048 bits, or EC P-256). */
+static bool
+key_fits(EVP_PKEY *key, enum tb_keys keys)
+{
+	char group[64];
+	size_t glen = 0;
+
+	if (keys == TB_KEYS_RSA2048)
+		return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) == 2048;
+	return EVP_PKEY_is_a(key, "EC") &&
+	    EVP_PKEY_get_group_name(key, group, sizeof(group), &glen) == 1 &&
+	    (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0);
 }
 
 static int
@@ -93,7 +115,7 @@ add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 }
 
 static int
-add_profile(X509 *x, X509V3_CTX *ctx, enum profile prof)
+add_profile(X509 *x, X509V3_CTX *ctx, enum profile prof, enum tb_keys keys)
 {
 	int rc = 0;
 
@@ -117,7 +139,9 @@ add_profile(X509 *x, X509V3_CTX *ctx, enum profile prof)
 		break;
 	case PROF_TLS:
 		rc |= add_ext(x, ctx, NID_basic_constraints, "critical,CA:FALSE");
-		rc |= add_ext(x, ctx, NID_key_usage, "critical,digitalSignature");
+		/* An RSA server certificate as CAs issue them: also for RSA key transport. */
+		rc |= add_ext(x, ctx, NID_key_usage, keys == TB_KEYS_RSA2048 ?
+		    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
 		rc |= add_ext(x, ctx, NID_ext_key_usage, "serverAuth");
 		rc |= add_ext(x, ctx, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
 		break;
@@ -147,7 +171,10 @@ random_serial(X509 *x)
 	return rc;
 }
 
-/* Issues defs[id]'s certificate for key, signed by the issuer (or itself). */
+/*
+ * Issues defs[id]'s certificate for key, signed by the issuer (or itself) with SHA-256:
+ * ecdsa-with-SHA256 or sha256WithRSAEncryption, following the issuer's key.
+ */
 static X509 *
 issue(const struct tb_pki *pki, enum tb_cred_id id, EVP_PKEY *key)
 {
@@ -175,7 +202,7 @@ issue(const struct tb_pki *pki, enum tb_cred_id id, EVP_PKEY *key)
 	    X509_gmtime_adj(X509_getm_notAfter(x), d->na) == NULL || !X509_set_pubkey(x, key))
 		goto fail;
 	X509V3_set_ctx(&ctx, icert, x, NULL, NULL, 0);
-	if (add_profile(x, &ctx, d->prof) != 0 || !X509_sign(x, ikey, EVP_sha256()))
+	if (add_profile(x, &ctx, d->prof, pki->keys) != 0 || !X509_sign(x, ikey, EVP_sha256()))
 		goto fail;
 	X509_NAME_free(name);
 	return x;
@@ -233,7 +260,7 @@ load(struct tb_cred *c, const char *certpath, const char *keypath)
 int
 tb_pki_load_or_create(struct tb_pki *pki, const char *state)
 {
-	bool regen[CRED__MAX] = { false };
+	bool regen[CRED__MAX] = { false }, other_type = false;
 	int id;
 
 	pki->dir = xasprintf("%s/pki", state);
@@ -251,6 +278,14 @@ tb_pki_load_or_create(struct tb_pki *pki, const char *state)
 		c->path = xasprintf("%s/%s.pem", pki->dir, d->file);
 		have = !d->always && !(d->issuer >= 0 && regen[d->issuer]) &&
 		    load(c, c->path, kp) == 0;
+		if (have && !key_fits(c->key, pki->keys)) {
+			if (!other_type)
+				fprintf(stderr, "trustwatch-testbed: %s holds keys that are not "
+				    "%s; generating a new PKI\n", pki->dir,
+				    tb_keys_names[pki->keys]);
+			other_type = true;
+			have = false;
+		}
 		if (!have) {
 			regen[id] = true;
 			X509_free(c->cert);
@@ -260,7 +295,7 @@ tb_pki_load_or_create(struct tb_pki *pki, const char *state)
 			if (d->key_of >= 0) {
 				c->key = pki->c[d->key_of].key;
 				EVP_PKEY_up_ref(c->key);
-			} else if ((c->key = key_new()) == NULL ||
+			} else if ((c->key = key_new(pki->keys)) == NULL ||
 			    write_pem(kp, NULL, c->key) != 0) {
 				ssl_err("key generation");
 				free(kp);

@@ -79,8 +79,16 @@ enum tb_cred_id {
 	CRED__MAX
 };
 
+/* Key type of every key in the PKI (--keys). */
+enum tb_keys {
+	TB_KEYS_P256,		/* EC P-256, ecdsa-with-SHA256 (default) */
+	TB_KEYS_RSA2048		/* RSA 2048, sha256WithRSAEncryption (PKCS #1 v1.5) */
+};
+extern const char *const tb_keys_names[2];
+
 struct tb_pki {
 	struct tb_cred	 c[CRED__MAX];
+	enum tb_keys	 keys;		/* set before tb_pki_load_or_create */
 	char		*dir;		/* DIR/pki, absolute */
 	int64_t		 revoked_at;	/* revocation time of the revoked leaf, epoch s */
 };
@@ -127,7 +135,10 @@ struct tb {
 
 extern struct tb *tb;
 
-/* pki.c: loads DIR/pki or generates it; returns 0 or -1 with a message on stderr. */
+/*
+ * pki.c: loads DIR/pki or generates it with keys of type pki->keys; a stored PKI with keys
+ * of another type is regenerated. Returns 0 or -1 with a message on stderr.
+ */
 int tb_pki_load_or_create(struct tb_pki *, const char *state);
 void tb_pki_free(struct tb_pki *);
 

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Proof that trustwatch-testbed is honest: independent clients (OpenSSL's CLI, curl) accept
-# every healthy answer, and every fault switch is visible to them.
-# Env: TW_TESTBED (testbed binary), TW_ROOT (repo root). Prints "# pass N" / "# fail N".
+# every healthy answer, and every fault switch is visible to them; with --keys rsa2048 too.
+# Env: TW_TESTBED (testbed binary), TW_BIN (trustwatch, for the rsa2048 probe), TW_ROOT (repo
+# root). Prints "# pass N" / "# fail N".
 set -u
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 TB=${TW_TESTBED:-$ROOT/build/trustwatch-testbed}
+TWB=${TW_BIN:-$ROOT/build/trustwatch}
 pass=0 fail=0 pid=
 tmp=$(mktemp -d /tmp/tw-testbed-itest.XXXXXX)
 S=$tmp/state P=$tmp/state/pki CFG=$tmp/config.yaml
@@ -87,6 +89,25 @@ CA="--cacert $P/root-ca.pem"
 truth "config names every endpoint of p1 and p2" test -n "$OCSP" -a -n "$CRL" -a -n "$TSA" \
     -a -n "$LOGIN" -a -n "$OIDC" -a -n "$SAML" -a -n "$(url p2 tsa)"
 truth "config uses absolute certificate paths" grep -q "issuer: \"$P/issuing-ca.pem\"" "$CFG"
+# keytype FILE: "EC P-256", "RSA 2048" or what else the PEM certificate's key is.
+keytype() {
+	_t=$(openssl x509 -in "$1" -noout -text)
+	if printf '%s\n' "$_t" | grep -q 'ASN1 OID: prime256v1'; then echo "EC P-256"
+	elif printf '%s\n' "$_t" | grep -q 'Public Key Algorithm: rsaEncryption' &&
+	    printf '%s\n' "$_t" | grep -q 'Public-Key: (2048 bit)'; then echo "RSA 2048"
+	else printf '%s\n' "$_t" | grep -E 'Public Key Algorithm|Public-Key|ASN1 OID' | tr -s ' '; fi
+}
+# allkeys DIR: key types and signature algorithms of every certificate and key in DIR.
+allkeys() {
+	for _f in "$1"/*.pem; do
+		keytype "$_f"
+		openssl x509 -in "$_f" -noout -text | sed -n 's/^ *Signature Algorithm: //p'
+	done
+	for _f in "$1"/*.key; do openssl pkey -in "$_f" -noout -text | head -1 | tr -s ' '; done
+}
+k=$(allkeys "$P" | LC_ALL=C sort -u | tr '\n' ' ')
+expect "default keys: every certificate and key is EC P-256, signed ecdsa-with-SHA256" \
+    '^EC P-256 Private-Key: \(256 bit\) ecdsa-with-SHA256 $' echo "$k"
 
 # ---- OCSP -------------------------------------------------------------------------------
 ocsp() { openssl ocsp -issuer "$P/issuing-ca.pem" -cert "$P/$1.pem" -url "${2:-$OCSP}" \
@@ -249,7 +270,7 @@ fault p1/tsa=wrong_policy
 refute "tsa wrong_policy: another policy" 'Policy OID: 1\.3\.6\.1\.4\.1\.99999\.1\.1$' tstext
 heal p1/tsa
 fault p1/tsa=clock_skew=3600
-gt=$(tstext | sed -n 's/^Time stamp: //p')
+gt=$(tstext 2>/dev/null | sed -n 's/^Time stamp: //p')
 d=$(($(epoch "$gt") - $(date +%s)))
 [ "$d" -gt 3000 ] && ok "tsa clock_skew=3600: genTime an hour ahead" ||
     ko "tsa clock_skew=3600: genTime an hour ahead" "$gt ($d s)"
@@ -355,6 +376,108 @@ if wait_for 'curl -sS "$CTL" | grep -q "^p1/crl=http=418$"' 10; then
 	else ko "timeline: heals after 'for 2s'" "$(curl -sS "$CTL")"; fi
 else ko "timeline: switches p1/crl=http=418 at 1s" "$(curl -sS "$CTL")"; fi
 stop_testbed || ko "second SIGTERM exit" "$(tail "$tmp/testbed.log")"
+
+# ---- --keys rsa2048 (real CAs sign with RSA 2048), then back to p256 on the same state -----
+S=$tmp/rsa P=$tmp/rsa/pki CFG=$tmp/rsa.yaml
+start_testbed --keys rsa2048
+expect "rsa2048: log names the key type" 'up in [0-9]+ ms \(rsa2048 keys\)' tail -1 "$tmp/testbed.log"
+k=$(allkeys "$P" | LC_ALL=C sort -u | tr '\n' ' ')
+expect "rsa2048: every certificate and key is RSA 2048, signed sha256WithRSAEncryption" \
+    '^Private-Key: \(2048 bit, 2 primes\) RSA 2048 sha256WithRSAEncryption $' echo "$k"
+OCSP=$(url p1 ocsp) CRL=$(url p1 crl) TSA=$(url p1 tsa)
+LOGIN=$(url p1 login) OIDC=$(url p1 oidc) SAML=$(url p1 saml)
+CA="--cacert $P/root-ca.pem"
+expect "rsa2048 ocsp: good leaf is good, response verifies" 'Response verify OK' ocsp good
+expect "rsa2048 ocsp: good leaf says good" 'good.pem: good' ocsp good
+expect "rsa2048 ocsp: revoked leaf says revoked" 'revoked.pem: revoked' ocsp revoked
+expect "rsa2048 ocsp: response signed sha256WithRSAEncryption" \
+    'Signature Algorithm: sha256WithRSAEncryption' ocsp good "$OCSP" -resp_text
+fault p1/ocsp=bad_signature
+expect "rsa2048 ocsp bad_signature: verify fails" 'Response Verify Failure' ocsp good
+heal p1/ocsp
+fault p1/ocsp=wrong_signer
+expect "rsa2048 ocsp wrong_signer: verify fails" 'Response Verify Failure' ocsp good
+heal p1/ocsp
+expect "rsa2048 crl: DER verifies" 'verify OK' crl
+expect "rsa2048 crl: signed sha256WithRSAEncryption" \
+    'Signature Algorithm: sha256WithRSAEncryption' crl "$CRL" -text
+rserial=$(openssl x509 -in "$P/revoked.pem" -noout -serial | sed 's/.*=//')
+expect "rsa2048 crl: lists the revoked leaf" "Serial Number: $rserial" crl "$CRL" -text
+fault p1/crl=bad_signature
+expect "rsa2048 crl bad_signature: verify fails" 'verify failure' crl
+heal p1/crl
+expect "rsa2048 tsa: token verifies (imprint, nonce, chain)" 'Verification: OK' tsverify
+expect "rsa2048 tsa: token verifies against the data" 'Verification: OK' sh -c "openssl ts \
+    -verify -in '$tmp/r.tsr' -data '$tmp/data' -CAfile '$P/root-ca.pem'"
+expect "rsa2048 tsa: CMS signer uses RSA with SHA-256" 'rsaEncryption|sha256WithRSAEncryption' \
+    sh -c "openssl ts -reply -in '$tmp/r.tsr' -token_out -out '$tmp/tok.der' &&
+    openssl cms -cmsout -print -inform DER -in '$tmp/tok.der' | grep -A1 signatureAlgorithm"
+fault p1/tsa=bad_signature
+expect "rsa2048 tsa bad_signature: verify fails" 'Verification: FAILED' tsverify
+heal p1/tsa
+expect "rsa2048 login: curl --cacert, 'Sign in'" 'Sign in' curl -sS $CA "$LOGIN"
+expect "rsa2048 login: TLS 1.2 (ECDHE-RSA) works too" 'Sign in' curl -sS --tlsv1.2 \
+    --tls-max 1.2 $CA "$LOGIN"
+hp=${LOGIN#https://}
+hp=${hp%%/*}
+openssl s_client -connect "$hp" -CAfile "$P/root-ca.pem" </dev/null >"$tmp/sc.txt" 2>&1
+expect "rsa2048 tls: server key is 2048 bit" 'Server public key is 2048 bit' cat "$tmp/sc.txt"
+expect "rsa2048 tls: chain verifies against the root" 'Verify return code: 0 \(ok\)' \
+    cat "$tmp/sc.txt"
+expect "rsa2048 tls: server signs with RSA" 'Peer signature type: RSA' cat "$tmp/sc.txt"
+fault p1/login=tls_expired
+expect "rsa2048 login tls_expired: curl rejects the certificate" 'certificate has expired' \
+    curl -sS $CA "$LOGIN"
+heal p1/login
+alg=$(curl -sS $CA "$OIDC" | json id_token_signing_alg_values_supported 0)
+[ "$alg" = RS256 ] && ok "rsa2048 oidc: discovery advertises RS256" ||
+    ko "rsa2048 oidc: discovery advertises RS256" "$alg"
+curl -sS $CA "$(curl -sS $CA "$OIDC" | json jwks_uri)" >"$tmp/jwks.json"
+mod=$(openssl x509 -in "$P/idp-signing.pem" -noout -modulus | sed 's/^Modulus=//')
+expect "rsa2048 oidc: JWKS has the IdP's RSA key (RS256, n = certificate modulus)" \
+    '^RSA RS256 sig 2048 65537 True$' python3 -c 'import base64, json, sys
+k = json.load(open(sys.argv[1]))["keys"][0]
+d = lambda s: int.from_bytes(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)), "big")
+print(k["kty"], k["alg"], k["use"], d(k["n"]).bit_length(), d(k["e"]),
+      "%X" % d(k["n"]) == sys.argv[2].upper())' "$tmp/jwks.json" "$mod"
+curl -sS $CA "$SAML" | sed -n 's/.*<ds:X509Certificate>\(.*\)<\/ds:X509Certificate>.*/\1/p' |
+    fold -w 64 | { echo '-----BEGIN CERTIFICATE-----'; cat; echo '-----END CERTIFICATE-----'; } \
+    >"$tmp/saml-signing.pem"
+expect "rsa2048 saml: metadata signing certificate is RSA 2048" '^RSA 2048$' keytype \
+    "$tmp/saml-signing.pem"
+if [ -x "$TWB" ]; then
+	out=$("$TWB" probe -c "$CFG" 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '6 endpoints: 6 up, 0 degraded, 0 down' &&
+	    ok "rsa2048: trustwatch probe reports every endpoint up (exit 0)" ||
+	    ko "rsa2048: trustwatch probe reports every endpoint up (exit 0)" "rc $rc: $out"
+	for s_ in ocsp crl tsa; do
+		fault "p1/$s_=bad_signature"
+		expect "rsa2048: trustwatch sees p1/$s_ bad_signature" \
+		    '"reason":"signature_invalid"' "$TWB" probe -c "$CFG" --only "p1/$s_" --format json
+		heal "p1/$s_"
+	done
+else ko "rsa2048: trustwatch probe reports every endpoint up (exit 0)" "no $TWB (set TW_BIN)"; fi
+root_sum=$(cksum <"$P/root-ca.pem")
+stop_testbed || ko "rsa2048: SIGTERM exit 0" "$(tail "$tmp/testbed.log")"
+start_testbed --keys rsa2048
+[ "$(cksum <"$P/root-ca.pem")" = "$root_sum" ] && ok "rsa2048 restart: PKI reused" ||
+    ko "rsa2048 restart: PKI reused" "root CA changed"
+refute "rsa2048 restart: nothing regenerated" 'generating a new PKI' tail -1 "$tmp/testbed.log"
+stop_testbed || ko "rsa2048: second SIGTERM exit 0" "$(tail "$tmp/testbed.log")"
+start_testbed --keys p256
+expect "p256 on an rsa2048 state: says it regenerates" 'not p256; generating a new PKI' \
+    tail -2 "$tmp/testbed.log"
+[ "$(cksum <"$P/root-ca.pem")" != "$root_sum" ] && ok "p256 on an rsa2048 state: new root CA" ||
+    ko "p256 on an rsa2048 state: new root CA" "root CA unchanged"
+k=$(allkeys "$P" | LC_ALL=C sort -u | tr '\n' ' ')
+expect "p256 on an rsa2048 state: every certificate and key is EC P-256 again" \
+    '^EC P-256 Private-Key: \(256 bit\) ecdsa-with-SHA256 $' echo "$k"
+OCSP=$(url p1 ocsp) LOGIN=$(url p1 login) CA="--cacert $P/root-ca.pem"
+expect "p256 on an rsa2048 state: OCSP verifies" 'Response verify OK' ocsp good
+expect "p256 on an rsa2048 state: curl --cacert" 'Sign in' curl -sS $CA "$LOGIN"
+stop_testbed || ko "p256: SIGTERM exit 0" "$(tail "$tmp/testbed.log")"
+refute "no sanitizer reports (rsa2048 part)" 'Sanitizer|runtime error' cat "$tmp/testbed.log"
 
 echo "# pass $pass"
 echo "# fail $fail"
