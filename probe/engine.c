@@ -20,6 +20,7 @@
 #include <event2/event_struct.h>
 
 #include "engine.h"
+#include "certcache.h"
 #include "http.h"
 #include "ocsp.h"
 #include "../core/evcurl.h"
@@ -60,15 +61,23 @@ struct engine {
 static void check_done(struct engine *);
 static void job_next_request(struct job *);
 
+/* The process-wide caches of parsed certificates and printed names. */
+static void
+caches_clear(void)
+{
+	certcache_clear();
+	ocsp_name_cache_clear();
+}
+
 int
 probe_global_init(void)
 {
 	static bool registered;
 
-	/* Caches of parsed certificates are process-wide; freed at exit for leak checkers. */
+	/* Freed at exit for leak checkers. */
 	if (!registered) {
 		registered = true;
-		atexit(ocsp_cert_cache_clear);
+		atexit(caches_clear);
 	}
 	return http_global_init();
 }

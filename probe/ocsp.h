@@ -56,19 +56,10 @@ int	ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *is
  */
 int	ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
 	    STACK_OF(X509) **certs);
-/*
- * Whether x, a certificate from ocsp_basic_parse still in the cache, was verified to be
- * signed by issuer's key (ocsp_cert_remember_signed): the responder certificate's
- * signature is checked once, not in every probe. Certificates not in the cache: 0.
- */
-int	ocsp_cert_known_signed(const X509 *x, const X509 *issuer);
-void	ocsp_cert_remember_signed(const X509 *x, X509 *issuer);
-/* Frees the parsed-certificate cache (at exit, for leak checkers). */
-void	ocsp_cert_cache_clear(void);
 
 /* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
 char	*ocsp_name_oneline(const X509_NAME *name);
-/* Frees the printed-name cache behind ocsp_name_oneline (ocsp_cert_cache_clear calls it). */
+/* Frees the printed-name cache behind ocsp_name_oneline (at exit, for leak checkers). */
 void	ocsp_name_cache_clear(void);
 
 /*

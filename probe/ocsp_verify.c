@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certcache.h"
 #include "ocsp.h"
 #include "../core/util.h"
 
@@ -143,16 +144,16 @@ signed_by(OCSP_BASICRESP *bs, X509 *cert)
 /*
  * Returns 1 when issuer's key signed signer. A responder signs thousands of responses
  * with one certificate: the verification is remembered with the parsed certificate
- * (ocsp_parse.c), and only successes are remembered.
+ * (certcache.c), and only successes are remembered.
  */
 static int
 issuer_signed(X509 *signer, X509 *issuer, EVP_PKEY *ikey)
 {
-	if (ocsp_cert_known_signed(signer, issuer))
+	if (certcache_known_signed(signer, issuer))
 		return 1;
 	if (X509_verify(signer, ikey) != 1)
 		return 0;
-	ocsp_cert_remember_signed(signer, issuer);
+	certcache_remember_signed(signer, issuer);
 	return 1;
 }
 

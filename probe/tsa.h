@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 
 #include "probe.h"
 
@@ -45,6 +46,13 @@ void tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoi
  */
 void tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
     const struct tsa_sent *sent, int64_t now_ms, struct result *r);
+
+/*
+ * Parses the DER TimeStampToken der[0..len) like d2i_CMS_ContentInfo, taking the
+ * certificates it carries from the certificate cache; NULL when der is not plain DER of
+ * RFC 5652's shape with certificates, and the caller uses d2i_CMS_ContentInfo. (tsa_parse.c)
+ */
+CMS_ContentInfo *tsa_token_parse(const unsigned char *der, size_t len);
 
 extern const struct probe_ops probe_tsa_ops;
 

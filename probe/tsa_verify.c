@@ -481,7 +481,9 @@ tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_endpo
 	const unsigned char	*p = der;
 	struct tsa_tst		 t;
 
-	if (len == 0 || len > LONG_MAX ||
+	if (len > 0 && len <= LONG_MAX && (cms = tsa_token_parse(der, len)) != NULL)
+		p = der + len;
+	else if (len == 0 || len > LONG_MAX ||
 	    (cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL) {
 		result_flag(r, REASON_MALFORMED, "time-stamp token does not parse (%s)",
 		    tsa_ossl_err("empty"));

@@ -19,6 +19,7 @@
 
 #include "core/result.h"
 #include "core/util.h"
+#include "probe/certcache.h"
 #include "probe/ocsp.h"
 #include "tests/support/pki_gen.h"
 
@@ -747,7 +748,7 @@ ocsp_basic_parse_reuses_a_certificate_it_has_seen(void **state)
 	assert_ptr_equal(sk_X509_value(c1, 0), sk_X509_value(c2, 0));
 	assert_ptr_not_equal(b1, b2);
 	/* Clearing the cache leaves the caller's references valid. */
-	ocsp_cert_cache_clear();
+	certcache_clear();
 	assert_int_equal(X509_cmp(sk_X509_value(c1, 0), sk_X509_value(c2, 0)), 0);
 	sk_X509_pop_free(c1, X509_free);
 	sk_X509_pop_free(c2, X509_free);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ts.h>
@@ -698,6 +699,124 @@ probe_sends_a_fresh_digest_and_nonce_each_time(void **state)
 	result_clear(&r);
 }
 
+static const char *const rw_tokens[] = {
+	RW "tst-aped-qtsu-b-2022-qualified.tst", RW "tst-baltstamp-qtsa-tsu1-qualified.tst",
+	RW "tst-dtrust-tsu12-qualified-pss.tst", RW "tst-eurocert-qtsa-bad-ess-and-policy.tst",
+	RW "tst-universign-tsu018.tst",
+};
+
+/*
+ * The fast token parser (certificates cut out, taken from the cache, added back) yields
+ * what OpenSSL's parse does: for every real token, both re-encode to the same bytes, and
+ * both carry the same certificates in the same order.
+ */
+static void
+token_parse_agrees_with_openssl_on_real_tokens(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(rw_tokens); i++) {
+		size_t len;
+		unsigned char *der = slurp(rw_tokens[i], &len), *out = NULL, *want = NULL;
+		const unsigned char *p = der;
+		CMS_ContentInfo *cms = tsa_token_parse(der, len);
+		CMS_ContentInfo *ref = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+		STACK_OF(X509) *certs, *rcerts;
+		int n, m;
+
+		assert_non_null(cms);
+		assert_non_null(ref);
+		n = i2d_CMS_ContentInfo(cms, &out);
+		m = i2d_CMS_ContentInfo(ref, &want);
+		assert_true(n > 0 && n == m);
+		assert_memory_equal(out, want, (size_t)n);
+		assert_non_null(certs = CMS_get1_certs(cms));
+		assert_non_null(rcerts = CMS_get1_certs(ref));
+		assert_true(sk_X509_num(certs) >= 1);
+		assert_int_equal(sk_X509_num(certs), sk_X509_num(rcerts));
+		for (int k = 0; k < sk_X509_num(certs); k++)
+			assert_int_equal(X509_cmp(sk_X509_value(certs, k),
+			    sk_X509_value(rcerts, k)), 0);
+		sk_X509_pop_free(certs, X509_free);
+		sk_X509_pop_free(rcerts, X509_free);
+		OPENSSL_free(out);
+		OPENSSL_free(want);
+		CMS_ContentInfo_free(cms);
+		CMS_ContentInfo_free(ref);
+		free(der);
+	}
+}
+
+/* A certificate seen before is not parsed again: two parses share the X509. */
+static void
+token_parse_reuses_certificates(void **state)
+{
+	size_t len;
+	unsigned char *der = slurp(rw_tokens[0], &len);
+	CMS_ContentInfo *a = tsa_token_parse(der, len), *b = tsa_token_parse(der, len);
+	STACK_OF(X509) *ca, *cb;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	ca = CMS_get1_certs(a);
+	cb = CMS_get1_certs(b);
+	assert_ptr_equal(sk_X509_value(ca, 0), sk_X509_value(cb, 0));
+	sk_X509_pop_free(ca, X509_free);
+	sk_X509_pop_free(cb, X509_free);
+	CMS_ContentInfo_free(a);
+	CMS_ContentInfo_free(b);
+	free(der);
+}
+
+/*
+ * What is not plain DER of RFC 5652's shape goes to OpenSSL (NULL), and the evaluator
+ * still judges it as OpenSSL's parse allows: trailing bytes and a broken certificate are
+ * malformed.
+ */
+static void
+token_parse_leaves_odd_encodings_to_openssl(void **state)
+{
+	size_t len, at;
+	unsigned char *der = slurp(rw_tokens[0], &len), *odd = malloc(len + 1), *xd = NULL;
+	const unsigned char *p = der;
+	CMS_ContentInfo *ref = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	STACK_OF(X509) *certs = CMS_get1_certs(ref);
+	struct conf_endpoint ep = { 0 };
+	struct tsa_sent sent = { 0 };
+	struct result r;
+	int xn;
+
+	(void)state;
+	memcpy(odd, der, len);
+	odd[len] = 0;
+	assert_null(tsa_token_parse(odd, len + 1));
+	assert_null(tsa_token_parse(der, len - 1));
+	assert_null(tsa_token_parse(der, 0));
+	assert_null(tsa_token_parse((const unsigned char *)"<html>", 6));
+	xn = i2d_X509(sk_X509_value(certs, 0), &xd);
+	assert_true(xn > 0);
+	for (at = 0; at + (size_t)xn <= len && memcmp(der + at, xd, (size_t)xn) != 0; at++)
+		;
+	assert_true(at + (size_t)xn <= len);
+	odd[at] = 0x31;
+	assert_null(tsa_token_parse(odd, len));
+	ep.kind = KIND_TSA;
+	sent.hash_nid = NID_sha256;
+	result_init(&r, &ep, 0);
+	tsa_evaluate_token(odd, len + 1, &ep, &sent, 0, &r);
+	assert_int_equal(r.reason, REASON_MALFORMED);
+	result_clear(&r);
+	result_init(&r, &ep, 0);
+	tsa_evaluate_token(odd, len, &ep, &sent, 0, &r);
+	assert_int_equal(r.reason, REASON_MALFORMED);
+	result_clear(&r);
+	OPENSSL_free(xd);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(ref);
+	free(odd);
+	free(der);
+}
+
 static const struct CMUnitTest other_tests[] = {
 	cmocka_unit_test(garbage_empty_truncated_or_padded_responses_are_malformed),
 	cmocka_unit_test(granted_response_without_a_token_is_malformed),
@@ -705,6 +824,9 @@ static const struct CMUnitTest other_tests[] = {
 	cmocka_unit_test(probe_round_trip_with_sha512_is_up),
 	cmocka_unit_test(probe_answered_with_http_500_is_http_status),
 	cmocka_unit_test(probe_sends_a_fresh_digest_and_nonce_each_time),
+	cmocka_unit_test(token_parse_agrees_with_openssl_on_real_tokens),
+	cmocka_unit_test(token_parse_reuses_certificates),
+	cmocka_unit_test(token_parse_leaves_odd_encodings_to_openssl),
 };
 
 int
