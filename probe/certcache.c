@@ -61,6 +61,9 @@ der_header(unsigned char *out, unsigned tag, size_t len)
  * comparing pointers is comparing certificates for as long as the entry lives.
  */
 #define CERTCACHE_SIZE	32
+/* Larger certificates are parsed but not kept: a hostile responder must not make the
+ * cache hold CERTCACHE_SIZE copies of megabyte-sized blobs. Real ones are 1-3 kB. */
+#define CERTCACHE_MAX_DER	16384
 
 static struct {
 	unsigned char	*der;
@@ -87,6 +90,8 @@ certcache_get(const unsigned char *der, size_t len)
 		X509_free(x);
 		return NULL;
 	}
+	if (len > CERTCACHE_MAX_DER)
+		return x;
 	i = certcache_next;
 	certcache_next = (certcache_next + 1) % CERTCACHE_SIZE;
 	X509_free(certcache[i].x);

@@ -35,7 +35,7 @@ size_t	der_header(unsigned char *out, unsigned tag, size_t len);
 /*
  * Returns a new reference to the certificate whose DER is exactly der[0..len): from the
  * cache, or parsed (the whole input must be one certificate) and cached. NULL when it
- * does not parse. The cache holds 32 certificates, replaced round-robin.
+ * does not parse. The cache holds 32 certificates of up to 16 kB, replaced round-robin.
  */
 X509	*certcache_get(const unsigned char *der, size_t len);
 
