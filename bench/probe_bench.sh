@@ -120,6 +120,24 @@ tw_us() {
 	done | median
 }
 
+# tw_instr KIND: user-space instructions per verified probe, counted by callgrind (the same
+# on every run and every machine load, unlike CPU time): (I(21 copies) - I(1)) / 20, as
+# "1.23 M"; "–" without valgrind.
+tw_instr() {
+	command -v valgrind >/dev/null 2>&1 || { echo "–"; return; }
+	c21=$(config "$1" 21); c1=$(config "$1" 1)
+	: >"$work/cg.counts"
+	for c in "$c21" "$c1"; do
+		rm -f "$work/cg.out"
+		valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+		    "$TW" probe -c "$c" --format json >/dev/null 2>&1 || { echo "–"; return; }
+		sed -n 's/^\(summary\|totals\): *//p' "$work/cg.out" | head -1 >>"$work/cg.counts"
+	done
+	awk 'NR == 1 {a = $1} NR == 2 {b = $1} END {
+	    if (a !~ /^[0-9]+$/ || b !~ /^[0-9]+$/) print "–"
+	    else printf "%.2f M", (a - b) / 20 / 1e6 }' "$work/cg.counts"
+}
+
 # shell_us KIND: median µs of CPU per check the shell way, or "FAILED".
 shell_us() {
 	echo "trustwatch benchmark data" >"$work/data.txt"
@@ -215,6 +233,7 @@ fmt() { case "$1" in *[!0-9]*|"") echo "$1" ;; *) echo "$1 µs" ;; esac; }
 row() {
 	use_tb "$1"
 	tw=$(tw_us "$2")
+	ti=$(tw_instr "$2")
 	sh_=$(shell_us "$2")
 	case "$2" in
 	https) bb=$(bb_us "https_2xx_$1" "$LOGIN")
@@ -227,7 +246,7 @@ row() {
 	tsa) bb="n/a"; what="TSA, $KL TSU (RFC 3161 token, chain, imprint, nonce)"
 	     how="openssl ts -query + curl + openssl ts -verify" ;;
 	esac
-	echo "| $what | $(fmt "$tw") | $(fmt "$sh_") ($how) | $(ratio "$sh_" "$tw") | $(fmt "$bb") | $(ratio "$bb" "$tw") |"
+	echo "| $what | $(fmt "$tw") | $ti | $(fmt "$sh_") ($how) | $(ratio "$sh_" "$tw") | $(fmt "$bb") | $(ratio "$bb" "$tw") |"
 }
 
 echo "CPU (user+sys) per verified probe; medians of $REPS runs; trustwatch: $N endpoints per run."
@@ -235,8 +254,12 @@ echo "Rows marked RSA-2048 ran against a testbed started with \`--keys rsa2048\`
 echo "sha256WithRSAEncryption, as real CAs sign); rows marked P-256 against a second one with"
 echo "\`--keys p256\` (every key EC P-256, ecdsa-with-SHA256). Plain HTTP involves no key."
 echo
-echo "| probe | trustwatch | shell way | shell / tw | blackbox_exporter | bbe / tw |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "The instructions column counts trustwatch's user-space instructions per probe with"
+echo "\`valgrind --tool=callgrind\` (21 copies minus 1, divided by 20): it does not move with the"
+echo "machine's load, so it is the figure to compare across commits; kernel time is not in it."
+echo
+echo "| probe | trustwatch CPU | trustwatch instructions | shell way | shell / tw | blackbox_exporter | bbe / tw |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for k in https http ocsp crl tsa; do row rsa "$k"; done
 for k in https ocsp crl tsa; do row p256 "$k"; done
 echo
