@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +70,9 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
-void
-buf_append(struct buf *b, const void *p, size_t n)
+/* Makes room for n more bytes and the terminating NUL. */
+static void
+buf_reserve(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -80,6 +82,12 @@ buf_append(struct buf *b, const void *p, size_t n)
 		b->data = xrealloc(b->data, cap);
 		b->cap = cap;
 	}
+}
+
+void
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -90,16 +98,27 @@ void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	size_t room;
 	int n;
 
+	/* Formats straight into the spare room; grows and formats again when short. */
+	if (b->cap - b->len < 128)
+		buf_reserve(b, 128);
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	n = vsnprintf((char *)b->data + b->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		oom();
-	buf_append(b, s, (size_t)n);
-	free(s);
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		n = vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			oom();
+	}
+	b->len += (size_t)n;
 }
 
 void
@@ -277,6 +296,38 @@ rfc3339_parse(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* Two digits of v (0..99) at p. */
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/*
+ * The UTC civil date and time of epoch second t, 0 <= t < year 10000 (H. Hinnant's
+ * days-to-civil, proleptic Gregorian, as gmtime).
+ */
+static void
+utc_civil(int64_t t, int *y, int *mo, int *d, int *h, int *mi, int *sec)
+{
+	int64_t days = t / 86400, rem = t % 86400;
+	int64_t z = days + 719468, era = z / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*mo = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*mo <= 2));
+	*h = (int)(rem / 3600);
+	*mi = (int)(rem % 3600 / 60);
+	*sec = (int)(rem % 60);
+}
+
+#define RFC3339_FAST_MAX	253402300800000LL	/* 10000-01-01T00:00:00Z */
+
 void
 rfc3339_format(int64_t ms, char *out, size_t outsz)
 {
@@ -284,6 +335,29 @@ rfc3339_format(int64_t ms, char *out, size_t outsz)
 	int frac = (int)(ms - (int64_t)t * 1000);
 	struct tm tm;
 
+	if (ms >= 0 && ms < RFC3339_FAST_MAX && outsz >= 25) {
+		int y, mo, d, h, mi, sec;
+
+		utc_civil(t, &y, &mo, &d, &h, &mi, &sec);
+		put2(out, y / 100);
+		put2(out + 2, y % 100);
+		out[4] = '-';
+		put2(out + 5, mo);
+		out[7] = '-';
+		put2(out + 8, d);
+		out[10] = 'T';
+		put2(out + 11, h);
+		out[13] = ':';
+		put2(out + 14, mi);
+		out[16] = ':';
+		put2(out + 17, sec);
+		out[19] = '.';
+		out[20] = (char)('0' + frac / 100);
+		put2(out + 21, frac % 100);
+		out[23] = 'Z';
+		out[24] = '\0';
+		return;
+	}
 	gmtime_r(&t, &tm);
 	snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
@@ -295,6 +369,26 @@ rfc3339_format_s(int64_t ms, char *out, size_t outsz)
 	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	struct tm tm;
 
+	if (ms >= 0 && ms < RFC3339_FAST_MAX && outsz >= 21) {
+		int y, mo, d, h, mi, sec;
+
+		utc_civil(t, &y, &mo, &d, &h, &mi, &sec);
+		put2(out, y / 100);
+		put2(out + 2, y % 100);
+		out[4] = '-';
+		put2(out + 5, mo);
+		out[7] = '-';
+		put2(out + 8, d);
+		out[10] = 'T';
+		put2(out + 11, h);
+		out[13] = ':';
+		put2(out + 14, mi);
+		out[16] = ':';
+		put2(out + 17, sec);
+		out[19] = 'Z';
+		out[20] = '\0';
+		return;
+	}
 	gmtime_r(&t, &tm);
 	snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -357,4 +451,61 @@ tz_day(int64_t ms, char *out, size_t outsz)
 
 	localtime_r(&t, &tm);
 	snprintf(out, outsz, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+size_t
+fixed_format(double v, int decimals, char *out, size_t outsz)
+{
+	static const double scales[] = { 1, 10, 100, 1000 };
+	static const int64_t iscales[] = { 1, 10, 100, 1000 };
+	double scale, m, r;
+	int64_t n, ip, fp;
+	char tmp[32];
+	size_t len = 0, o = 0;
+	int k;
+
+	/*
+	 * n = v * 10^decimals rounded half to even on the exact binary value, as printf does:
+	 * m = floor(v * scale) (possibly one off), r = v * scale - m rounded once (fma). r can
+	 * only be judged wrongly against 1/2 when it rounds to exactly 1/2: then, and outside
+	 * the common range, printf decides.
+	 */
+	if (decimals < 0 || decimals > 3 || outsz < 32 || !(v >= 0 && v < 1e12) || signbit(v))
+		goto slow;
+	scale = scales[decimals];
+	m = floor(v * scale);
+	r = fma(v, scale, -m);
+	if (r < 0) {
+		m -= 1;
+		r = fma(v, scale, -m);
+	} else if (r >= 1) {
+		m += 1;
+		r = fma(v, scale, -m);
+	}
+	if (!(r >= 0 && r < 1) || r == 0.5)
+		goto slow;
+	n = (int64_t)m + (r > 0.5);
+	ip = n / iscales[decimals];
+	fp = n % iscales[decimals];
+	do {
+		tmp[len++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip > 0);
+	while (len > 0)
+		out[o++] = tmp[--len];
+	if (decimals > 0) {
+		out[o++] = '.';
+		for (k = decimals - 1; k >= 0; k--) {
+			out[o + (size_t)k] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		o += (size_t)decimals;
+	}
+	out[o] = '\0';
+	return o;
+slow:
+	k = snprintf(out, outsz, "%.*f", decimals, v);
+	if (k < 0)
+		k = 0;
+	return (size_t)k < outsz ? (size_t)k : outsz ? outsz - 1 : 0;
 }

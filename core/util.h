@@ -57,6 +57,13 @@ void tz_use(const char *tz);
 /* Writes the local date of ms ("YYYY-MM-DD") in the selected zone into out (>= 11 bytes). */
 void tz_day(int64_t ms, char *out, size_t outsz);
 
+/*
+ * Writes v with decimals (0..) digits after the point, exactly as snprintf "%.*f" does
+ * (rounding half to even on the binary value), into out; returns the length written.
+ * Without printf for 0 <= v < 1e12 and decimals <= 3 (out >= 32 bytes).
+ */
+size_t fixed_format(double v, int decimals, char *out, size_t outsz);
+
 /* Reads a whole file (at most max bytes) into a malloc'd buffer; returns 0 or -1 with errno. */
 int file_read(const char *path, size_t max, unsigned char **data, size_t *len);
 

@@ -9,12 +9,21 @@
 void
 csv_field(FILE *f, const char *s, bool first)
 {
+	const unsigned char *q;
 	char *clean;
 
 	if (!first)
 		fputc(',', f);
 	if (s == NULL || *s == '\0')
 		return;
+	/* Printable ASCII (and tab) without a comma or quote: as it is. */
+	for (q = (const unsigned char *)s; *q; q++)
+		if (*q >= 0x80 || (*q < 0x20 && *q != '\t') || *q == ',' || *q == '"')
+			break;
+	if (*q == '\0') {
+		fwrite(s, 1, (size_t)(q - (const unsigned char *)s), f);
+		return;
+	}
 	clean = html_utf8_clean(s);
 	if (strpbrk(clean, ",\"\r\n") == NULL) {
 		fputs(clean, f);
@@ -49,7 +58,7 @@ csv_num(FILE *f, double v, int decimals)
 	char s[64] = "";
 
 	if (v >= 0)
-		snprintf(s, sizeof(s), "%.*f", decimals, v);
+		fixed_format(v, decimals, s, sizeof(s));
 	csv_field(f, s, false);
 }
 

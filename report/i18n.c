@@ -356,7 +356,7 @@ i18n_number(const struct i18n *c, double v, int decimals, char *out, size_t outs
 {
 	char *dot;
 
-	snprintf(out, outsz, "%.*f", decimals, v);
+	fixed_format(v, decimals, out, outsz);
 	if (strcmp(c->lang, "en") != 0 && (dot = strchr(out, '.')) != NULL)
 		*dot = ',';
 }

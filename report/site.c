@@ -50,23 +50,41 @@ make_parents(char *path)
 	return 0;
 }
 
+/* Has site_path made folder rel[0, n) of the site in this render? */
+static bool
+site_made(const struct site *s, const char *rel, size_t n)
+{
+	for (size_t i = 0; i < s->n_made; i++)
+		if (strlen(s->made[i]) == n && memcmp(s->made[i], rel, n) == 0)
+			return true;
+	return false;
+}
+
 char *
 site_path(struct site *s, const char *rel)
 {
 	char *path = xasprintf("%s/%s", s->dir, rel);
 	const char *slash = strrchr(rel, '/');
-	size_t n = slash ? (size_t)(slash - rel) : 0;
+	size_t n = slash ? (size_t)(slash - rel) : 0, base = strlen(s->dir) + 1;
 
-	/* Pages come in runs of the same folder: its parents were made for the last one. */
-	if (n == 0 || (s->last_parent != NULL && strlen(s->last_parent) == n &&
-	    memcmp(s->last_parent, rel, n) == 0))
+	/* Each folder is made once per render (s->dir itself exists): no mkdir -p per file. */
+	if (n == 0 || site_made(s, rel, n))
 		return path;
-	if (make_parents(path) != 0) {
-		site_fail(s, "%s: %s", path, strerror(errno));
-		return path;
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && rel[i] != '/')
+			continue;
+		if (site_made(s, rel, i))
+			continue;
+		path[base + i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			site_fail(s, "%s: %s", path, strerror(errno));
+			path[base + i] = '/';
+			return path;
+		}
+		path[base + i] = '/';
+		s->made = xrealloc(s->made, (s->n_made + 1) * sizeof(*s->made));
+		s->made[s->n_made++] = xasprintf("%.*s", (int)i, rel);
 	}
-	free(s->last_parent);
-	s->last_parent = xasprintf("%.*s", (int)n, rel);
 	return path;
 }
 
@@ -581,7 +599,9 @@ done:
 		close(s.reuse_fd);
 	free(s.dir);
 	free(s.cache);
-	free(s.last_parent);
+	for (size_t i = 0; i < s.n_made; i++)
+		free(s.made[i]);
+	free(s.made);
 	site_free(&s);
 	for (size_t i = 0; i < n_langs; i++)
 		i18n_free(langs[i]);

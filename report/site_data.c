@@ -338,4 +338,10 @@ site_free(struct site *s)
 	}
 	free(s->inc);
 	free(s->err);
+	for (size_t i = 0; s->bars != NULL && i < s->n_eps; i++)
+		buf_free(&s->bars[i]);
+	free(s->bars);
+	for (size_t i = 0; s->lines != NULL && i < s->n_eps; i++)
+		buf_free(&s->lines[i]);
+	free(s->lines);
 }

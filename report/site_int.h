@@ -92,12 +92,18 @@ struct site {
 	char		 days[SITE_DAYS][40];	/* local days, oldest first */
 	int64_t		 day_start[SITE_DAYS + 1];
 	char		*dir;			/* the temporary directory being written */
-	char		*last_parent;		/* site_path: folder (relative) last made */
+	char		**made;			/* site_path: folders (relative) made */
+	size_t		 n_made;
 	char		*cache;			/* beside the store, kept between renders; NULL = none */
 	bool		 reuse_state;		/* site_reuse.c: fingerprints computed */
 	uint64_t	 inputs_fp;		/* page-level inputs */
 	int		 reuse_fd;		/* the previous site's directory, or -1 */
 	char		*err;			/* first error */
+	/* site_pages.c: drawn once, copied into every page showing them */
+	const struct i18n *bars_lang;		/* the language of bars and bars_days */
+	struct buf	*bars;			/* per endpoint, its 90-day bars (empty: not yet) */
+	char		 bars_days[SITE_DAYS][32];	/* days as shown in bars_lang */
+	struct buf	*lines;			/* per endpoint, its latency polylines */
 };
 
 /* A page being rendered in one language at one place of the tree. */

@@ -144,18 +144,45 @@ uptime_windows(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</dl>");
 }
 
+/*
+ * The bars of an endpoint depend on its figures and the language only, and appear on the
+ * status page and the provider page, at the root and in the language folder: they are
+ * drawn once per language (languages are rendered one after the other) and copied.
+ */
+static struct buf *
+bars_cached(struct page *p, const struct site_ep *ep)
+{
+	struct site *s = p->s;
+
+	if (s->bars == NULL)
+		s->bars = xcalloc(s->n_eps, sizeof(*s->bars));
+	if (s->bars_lang != p->t) {
+		for (size_t i = 0; i < s->n_eps; i++)
+			s->bars[i].len = 0;
+		for (int i = 0; i < SITE_DAYS; i++)
+			i18n_day(p->t, s->days[i], s->bars_days[i], sizeof(s->bars_days[i]));
+		s->bars_lang = p->t;
+	}
+	return &s->bars[ep - s->eps];
+}
+
 static void
 bars(struct page *p, const struct site_ep *ep)
 {
 	struct svg_day days[SITE_DAYS];
 	char titles[SITE_DAYS][160], label[256];
-	struct buf lb = { 0 };
+	struct buf lb = { 0 }, *cache = bars_cached(p, ep);
+	size_t mark = p->b.len;
 
+	if (cache->len > 0) {
+		buf_append(&p->b, cache->data, cache->len);
+		return;
+	}
 	for (int i = 0; i < SITE_DAYS; i++) {
-		char d[32], pct[32], n[16];
+		char pct[32], n[16];
+		const char *d = p->s->bars_days[i];
 		const char *args[3] = { d, pct, n };
 
-		i18n_day(p->t, p->s->days[i], d, sizeof(d));
 		i18n_percent(p->t, ep->day_pct[i], pct, sizeof(pct));
 		snprintf(n, sizeof(n), "%d", ep->day_incidents[i]);
 		if (ep->day_pct[i] < 0 && ep->day_incidents[i] == 0)
@@ -177,6 +204,8 @@ bars(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</span><span>");
 	html_text(&p->b, T(p, "Today"));
 	buf_printf(&p->b, "</span></p>");
+	cache->len = 0;
+	buf_append(cache, p->b.data + mark, p->b.len - mark);
 }
 
 void
@@ -365,7 +394,10 @@ latency(struct page *p, const struct site_ep *ep)
 	i18n_subst(T(p, "{1} ms"), args, 1, ymax, sizeof(ymax));
 	snprintf(label, sizeof(label), "%s %s/%s", T(p, "Hourly response time, last 7 days:"),
 	    ep->prov->name ? ep->prov->name : ep->prov->id, ep->conf->id);
-	svg_latency_chart(&p->b, ep->hours, SITE_HOURS, label, first, last,
+	if (p->s->lines == NULL)
+		p->s->lines = xcalloc(p->s->n_eps, sizeof(*p->s->lines));
+	svg_latency_chart_lines(&p->b, ep->hours, SITE_HOURS, &p->s->lines[ep - p->s->eps],
+	    label, first, last,
 	    T(p, "median (p50)"), T(p, "95th percentile (p95)"), ymax);
 }
 

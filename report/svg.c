@@ -85,7 +85,17 @@ polyline(struct buf *b, const struct svg_point *pts, size_t n, int which, double
 		}
 		if (!open)
 			buf_printf(b, "<polyline class=\"%s\" points=\"", cls);
-		buf_printf(b, "%s%.1f,%.1f", open ? " " : "", x, y + 4);
+		{
+			char xy[80];
+			size_t len = 0;
+
+			if (open)
+				xy[len++] = ' ';
+			len += fixed_format(x, 1, xy + len, 32);
+			xy[len++] = ',';
+			len += fixed_format(y + 4, 1, xy + len, 32);
+			buf_append(b, xy, len);
+		}
 		open = 1;
 	}
 	if (open)
@@ -97,8 +107,19 @@ svg_latency_chart(struct buf *b, const struct svg_point *pts, size_t n, const ch
     const char *first_label, const char *last_label, const char *legend_p50,
     const char *legend_p95, const char *ymax_label)
 {
+	struct buf lines = { 0 };
+
+	svg_latency_chart_lines(b, pts, n, &lines, label, first_label, last_label, legend_p50,
+	    legend_p95, ymax_label);
+	buf_free(&lines);
+}
+
+void
+svg_latency_chart_lines(struct buf *b, const struct svg_point *pts, size_t n,
+    struct buf *lines, const char *label, const char *first_label, const char *last_label,
+    const char *legend_p50, const char *legend_p95, const char *ymax_label)
+{
 	const double W = 640, H = 160, X0 = 56, PW = W - X0 - 8;
-	double ymax = svg_latency_ymax(pts, n);
 
 	buf_printf(b, "<svg class=\"latency\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"",
 	    W, H + 44);
@@ -114,8 +135,14 @@ svg_latency_chart(struct buf *b, const struct svg_point *pts, size_t n, const ch
 	buf_printf(b, "<text x=\"%.0f\" y=\"12\" text-anchor=\"end\">", X0 - 4);
 	html_text(b, ymax_label);
 	buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text>", X0 - 4, H + 4);
-	polyline(b, pts, n, 1, ymax, X0, PW, H, "p95");
-	polyline(b, pts, n, 0, ymax, X0, PW, H, "p50");
+	if (lines->len == 0) {
+		double ymax = svg_latency_ymax(pts, n);
+
+		buf_append(lines, "", 0);
+		polyline(lines, pts, n, 1, ymax, X0, PW, H, "p95");
+		polyline(lines, pts, n, 0, ymax, X0, PW, H, "p50");
+	}
+	buf_append(b, lines->data, lines->len);
 	buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">", X0, H + 20);
 	html_text(b, first_label);
 	buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", W - 8, H + 20);

@@ -35,6 +35,14 @@ void svg_latency_chart(struct buf *, const struct svg_point *pts, size_t n, cons
     const char *first_label, const char *last_label, const char *legend_p50,
     const char *legend_p95, const char *ymax_label);
 
+/*
+ * The same, the polylines (which depend on pts only) kept in *lines: drawn into it while it
+ * is empty, copied from it otherwise, for a chart repeated on several pages.
+ */
+void svg_latency_chart_lines(struct buf *, const struct svg_point *pts, size_t n,
+    struct buf *lines, const char *label, const char *first_label, const char *last_label,
+    const char *legend_p50, const char *legend_p95, const char *ymax_label);
+
 /* The rounded-up axis maximum (ms) svg_latency_chart uses for these points. */
 double svg_latency_ymax(const struct svg_point *pts, size_t n);
 
