@@ -6,14 +6,43 @@
 #include "html.h"
 #include "../core/util.h"
 
-void
-csv_field(FILE *f, const char *s, bool first)
+/* A row being written: gathered here, handed to stdio in a few large writes. */
+struct row {
+	FILE		*f;
+	size_t		 n;
+	char		 b[1024];
+};
+
+static void
+row_flush(struct row *r)
+{
+	if (r->n > 0)
+		fwrite(r->b, 1, r->n, r->f);
+	r->n = 0;
+}
+
+static void
+row_put(struct row *r, const char *s, size_t n)
+{
+	if (n > sizeof(r->b) - r->n) {
+		row_flush(r);
+		if (n > sizeof(r->b)) {
+			fwrite(s, 1, n, r->f);
+			return;
+		}
+	}
+	memcpy(r->b + r->n, s, n);
+	r->n += n;
+}
+
+static void
+row_field(struct row *r, const char *s, bool first)
 {
 	const unsigned char *q;
 	char *clean;
 
 	if (!first)
-		fputc(',', f);
+		row_put(r, ",", 1);
 	if (s == NULL || *s == '\0')
 		return;
 	/* Printable ASCII (and tab) without a comma or quote: as it is. */
@@ -21,22 +50,38 @@ csv_field(FILE *f, const char *s, bool first)
 		if (*q >= 0x80 || (*q < 0x20 && *q != '\t') || *q == ',' || *q == '"')
 			break;
 	if (*q == '\0') {
-		fwrite(s, 1, (size_t)(q - (const unsigned char *)s), f);
+		row_put(r, s, (size_t)(q - (const unsigned char *)s));
 		return;
 	}
 	clean = html_utf8_clean(s);
 	if (strpbrk(clean, ",\"\r\n") == NULL) {
-		fputs(clean, f);
+		row_put(r, clean, strlen(clean));
 	} else {
-		fputc('"', f);
+		row_put(r, "\"", 1);
 		for (const char *p = clean; *p; p++) {
 			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
+				row_put(r, "\"", 1);
+			row_put(r, p, 1);
 		}
-		fputc('"', f);
+		row_put(r, "\"", 1);
 	}
 	free(clean);
+}
+
+void
+csv_field(FILE *f, const char *s, bool first)
+{
+	struct row r = { .f = f };
+
+	row_field(&r, s, first);
+	row_flush(&r);
+}
+
+static void
+row_end(struct row *r)
+{
+	row_put(r, "\r\n", 2);
+	row_flush(r);
 }
 
 void
@@ -53,39 +98,49 @@ csv_header(FILE *f, const char *header)
 }
 
 static void
-csv_num(FILE *f, double v, int decimals)
+row_num(struct row *r, double v, int decimals)
 {
 	char s[64] = "";
 
 	if (v >= 0)
 		fixed_format(v, decimals, s, sizeof(s));
-	csv_field(f, s, false);
+	row_field(r, s, false);
 }
 
+/* %lld */
 static void
-csv_int(FILE *f, int64_t v)
+row_int(struct row *r, int64_t v)
 {
 	char s[32];
+	size_t n = sizeof(s);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
-	snprintf(s, sizeof(s), "%lld", (long long)v);
-	csv_field(f, s, false);
+	do {
+		s[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		s[--n] = '-';
+	row_put(r, ",", 1);
+	row_put(r, s + n, sizeof(s) - n);
 }
 
 void
-csv_result(FILE *f, const struct store_row *r)
+csv_result(FILE *f, const struct store_row *res)
 {
+	struct row r = { .f = f };
 	char t[40];
 
-	rfc3339_format(r->time_ms, t, sizeof(t));
-	csv_field(f, t, true);
-	csv_field(f, r->provider, false);
-	csv_field(f, r->endpoint, false);
-	csv_field(f, r->kind, false);
-	csv_field(f, status_names[r->status], false);
-	csv_field(f, reason_names[r->reason], false);
-	csv_num(f, r->timings[PHASE_TOTAL], 1);
-	csv_field(f, r->message, false);
-	csv_end(f);
+	rfc3339_format(res->time_ms, t, sizeof(t));
+	row_field(&r, t, true);
+	row_field(&r, res->provider, false);
+	row_field(&r, res->endpoint, false);
+	row_field(&r, res->kind, false);
+	row_field(&r, status_names[res->status], false);
+	row_field(&r, reason_names[res->reason], false);
+	row_num(&r, res->timings[PHASE_TOTAL], 1);
+	row_field(&r, res->message, false);
+	row_end(&r);
 }
 
 void
@@ -113,16 +168,18 @@ csv_incident(FILE *f, const struct store_incident *in)
 void
 csv_daily(FILE *f, const struct store_rollup *d)
 {
-	csv_field(f, d->day, true);
-	csv_field(f, d->provider, false);
-	csv_field(f, d->endpoint, false);
-	csv_int(f, d->checks);
-	csv_int(f, d->up);
-	csv_int(f, d->degraded);
-	csv_int(f, d->down);
-	csv_int(f, d->maintenance);
-	csv_num(f, d->uptime_pct, 3);
-	csv_num(f, d->p50_ms, 1);
-	csv_num(f, d->p95_ms, 1);
-	csv_end(f);
+	struct row r = { .f = f };
+
+	row_field(&r, d->day, true);
+	row_field(&r, d->provider, false);
+	row_field(&r, d->endpoint, false);
+	row_int(&r, d->checks);
+	row_int(&r, d->up);
+	row_int(&r, d->degraded);
+	row_int(&r, d->down);
+	row_int(&r, d->maintenance);
+	row_num(&r, d->uptime_pct, 3);
+	row_num(&r, d->p50_ms, 1);
+	row_num(&r, d->p95_ms, 1);
+	row_end(&r);
 }

@@ -78,8 +78,20 @@ escape_markup(struct buf *b, const char *s)
 
 	while (len > 0) {
 		uint32_t c;
-		size_t n = utf8_next(p, len, &c);
+		size_t n = 0;
 
+		/* A run of ASCII that stays as it is, at once. */
+		while (n < len && ((p[n] >= 0x20 && p[n] < 0x80 && p[n] != '&' && p[n] != '<' &&
+		    p[n] != '>' && p[n] != '"' && p[n] != '\'') || p[n] == '\t' || p[n] == '\n' ||
+		    p[n] == '\r'))
+			n++;
+		if (n > 0) {
+			buf_append(b, p, n);
+			p += n;
+			len -= n;
+			continue;
+		}
+		n = utf8_next(p, len, &c);
 		switch (c) {
 		case '&': buf_append(b, "&amp;", 5); break;
 		case '<': buf_append(b, "&lt;", 4); break;

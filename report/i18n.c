@@ -293,9 +293,39 @@ local_tm(int64_t ms, struct tm *tm)
 	localtime_r(&t, tm);
 }
 
+/* Two digits of v (0..99) at p. */
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 static void
 fmt_date(const char *lang, int y, int m, int d, char *out, size_t outsz)
 {
+	/* The common case without snprintf, same bytes: "%02d" of 1..31, "%04d" of 0..9999. */
+	if (outsz >= 11 && y >= 0 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+		bool fr = strcmp(lang, "fr") == 0, de = !fr && strcmp(lang, "de") == 0;
+
+		if (fr || de) {
+			put2(out, d);
+			out[2] = fr ? '/' : '.';
+			put2(out + 3, m);
+			out[5] = fr ? '/' : '.';
+			put2(out + 6, y / 100);
+			put2(out + 8, y % 100);
+		} else {
+			put2(out, y / 100);
+			put2(out + 2, y % 100);
+			out[4] = '-';
+			put2(out + 5, m);
+			out[7] = '-';
+			put2(out + 8, d);
+		}
+		out[10] = '\0';
+		return;
+	}
 	if (strcmp(lang, "fr") == 0)
 		snprintf(out, outsz, "%02d/%02d/%04d", d, m, y);
 	else if (strcmp(lang, "de") == 0)
@@ -312,6 +342,15 @@ i18n_datetime(const struct i18n *c, int64_t ms, char *out, size_t outsz)
 
 	local_tm(ms, &tm);
 	fmt_date(c->lang, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, d, sizeof(d));
+	if (strlen(d) == 10 && outsz >= 17) {
+		memcpy(out, d, 10);
+		out[10] = ' ';
+		put2(out + 11, tm.tm_hour);
+		out[13] = ':';
+		put2(out + 14, tm.tm_min);
+		out[16] = '\0';
+		return;
+	}
 	snprintf(out, outsz, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
 }
 

@@ -3,6 +3,7 @@
  * grows with endpoints x days, not with raw results (except the few last results per
  * endpoint and the results inside each incident, for its timeline).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,45 @@ on_daily(const struct store_rollup *r, void *arg)
 			d->last->day_pct[i] = r->uptime_pct;
 			break;
 		}
+	return 0;
+}
+
+/* Keeps a copy of every daily rollup: the pages, daily.csv and site_reuse.c read them. */
+static int
+on_daily_keep(const struct store_rollup *r, void *arg)
+{
+	struct site *s = arg;
+	struct store_rollup *x;
+
+	if ((s->n_daily & (s->n_daily - 1)) == 0)
+		s->daily = xrealloc(s->daily, (s->n_daily ? 2 * s->n_daily : 1) * sizeof(*s->daily));
+	x = &s->daily[s->n_daily++];
+	*x = *r;
+	x->provider = xstrdup(r->provider);
+	x->endpoint = xstrdup(r->endpoint);
+	x->kind = xstrdup(r->kind);
+	x->day = xstrdup(r->day);
+	return 0;
+}
+
+/*
+ * As store_each_daily(s->st, from_day, to_day, NULL, ...), from the copy: the same rows
+ * (day compared as SQLite compares text) in the same order.
+ */
+int
+site_each_daily(struct site *s, const char *from_day, const char *to_day,
+    int (*fn)(const struct store_rollup *, void *), void *arg)
+{
+	if (!s->have_daily)
+		return store_each_daily(s->st, from_day, to_day, NULL, fn, arg);
+	for (size_t i = 0; i < s->n_daily; i++) {
+		const struct store_rollup *r = &s->daily[i];
+
+		if (strcmp(r->day, from_day) < 0 || strcmp(r->day, to_day) > 0)
+			continue;
+		if (fn(r, arg) != 0)
+			break;
+	}
 	return 0;
 }
 
@@ -205,9 +245,12 @@ site_collect(struct site *s)
 				ep->hours[k].p50 = ep->hours[k].p95 = -1;
 		}
 	fill_days(s);
+	/* Every day (daily.csv has them all), read once; the pages show the last 90. */
 	if (store_each_endpoint(s->st, NULL, on_endpoint, s) != 0 ||
-	    store_each_daily(s->st, s->days[0], s->days[SITE_DAYS - 1], NULL, on_daily, &d) != 0)
+	    store_each_daily(s->st, "0000-01-01", "9999-12-31", NULL, on_daily_keep, s) != 0)
 		goto fail;
+	s->have_daily = true;
+	site_each_daily(s, s->days[0], s->days[SITE_DAYS - 1], on_daily, &d);
 	d.last = NULL;
 	if (store_each_hourly(s->st, (s->now / 3600000 - (SITE_HOURS - 1)) * 3600000, s->now + 1,
 	    NULL, on_hourly, &d) != 0)
@@ -344,4 +387,11 @@ site_free(struct site *s)
 	for (size_t i = 0; s->lines != NULL && i < s->n_eps; i++)
 		buf_free(&s->lines[i]);
 	free(s->lines);
+	for (size_t i = 0; i < s->n_daily; i++) {
+		free((char *)(uintptr_t)s->daily[i].provider);
+		free((char *)(uintptr_t)s->daily[i].endpoint);
+		free((char *)(uintptr_t)s->daily[i].kind);
+		free((char *)(uintptr_t)s->daily[i].day);
+	}
+	free(s->daily);
 }

@@ -506,7 +506,7 @@ site_exports(struct site *s, const char *old_dir)
 		return -1;
 	}
 	csv_header(d.f, CSV_DAILY_HEADER);
-	if (store_each_daily(s->st, "0000-01-01", "9999-12-31", NULL, on_daily_csv, &d) != 0)
+	if (site_each_daily(s, "0000-01-01", "9999-12-31", on_daily_csv, &d) != 0)
 		site_fail(s, "store: %s", store_error(s->st));
 	if (fclose(d.f) != 0)
 		site_fail(s, "%s: %s", path, strerror(errno));

@@ -254,7 +254,7 @@ page_sla(struct page *p)
 	snprintf(from, sizeof(from), "%s-01", x.months[0]);
 	snprintf(to, sizeof(to), "%s-31", x.months[SLA_MONTHS - 1]);
 	x.cells = xcalloc(s->n_eps ? s->n_eps * SLA_MONTHS : 1, sizeof(*x.cells));
-	if (store_each_daily(s->st, from, to, NULL, on_sla_day, &x) != 0)
+	if (site_each_daily(s, from, to, on_sla_day, &x) != 0)
 		site_fail(s, "store: %s", store_error(s->st));
 	/* Only months with observations (the current one always). */
 	for (int m = 0; m < SLA_MONTHS - 1; m++) {

@@ -104,6 +104,10 @@ struct site {
 	struct buf	*bars;			/* per endpoint, its 90-day bars (empty: not yet) */
 	char		 bars_days[SITE_DAYS][32];	/* days as shown in bars_lang */
 	struct buf	*lines;			/* per endpoint, its latency polylines */
+	/* site_data.c: every daily rollup, read once (site_each_daily) */
+	struct store_rollup *daily;
+	size_t		 n_daily;
+	bool		 have_daily;
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -146,6 +150,9 @@ void site_reuse_end(struct site *, const char *out);
 int site_collect(struct site *);
 void site_free(struct site *);
 int site_timeline(struct site *, struct site_incident *);
+/* store_each_daily over every provider, from the rollups site_collect read. */
+int site_each_daily(struct site *, const char *from_day, const char *to_day,
+    int (*fn)(const struct store_rollup *, void *), void *arg);
 
 /* site_pages.c */
 void page_index(struct page *);

@@ -247,7 +247,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		    (int)(a % 100));
 		snprintf(d1, sizeof(d1), "%04d-%02d-%02d", (int)(b / 10000), (int)(b / 100 % 100),
 		    (int)(b % 100));
-		if (store_each_daily(s->st, d0, d1, NULL, on_hour, &c) != 0)
+		if (site_each_daily(s, d0, d1, on_hour, &c) != 0)
 			from = INT64_MAX;
 	}
 	if (from == INT64_MAX) {
