@@ -502,7 +502,8 @@ int
 report_render(const struct conf *c, struct store *st, const char *outdir, int64_t now_ms,
     char **err)
 {
-	struct site s = { .conf = c, .st = st, .now = now_ms, .reuse_fd = -1 };
+	struct site s = { .conf = c, .st = st, .now = now_ms, .reuse_fd = -1,
+	    .hourly_from = INT64_MAX };
 	struct i18n **langs = xcalloc(c->report.n_languages ? c->report.n_languages : 1, sizeof(*langs));
 	size_t n_langs = 0;
 	char *tz, *out, *tmpl, *parent, *base;

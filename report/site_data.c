@@ -127,6 +127,54 @@ site_each_daily(struct site *s, const char *from_day, const char *to_day,
 }
 
 static int
+on_hourly_keep(const struct store_rollup *r, void *arg)
+{
+	struct site *s = arg;
+	struct store_rollup *x;
+
+	if ((s->n_hourly & (s->n_hourly - 1)) == 0)
+		s->hourly = xrealloc(s->hourly, (s->n_hourly ? 2 * s->n_hourly : 1) *
+		    sizeof(*s->hourly));
+	x = &s->hourly[s->n_hourly++];
+	*x = *r;
+	x->provider = xstrdup(r->provider);
+	x->endpoint = xstrdup(r->endpoint);
+	x->kind = xstrdup(r->kind);
+	x->day = NULL;
+	return 0;
+}
+
+#define DAY_MS	86400000LL
+
+int
+site_each_hourly_by_day(struct site *s, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const struct store_rollup *, void *), void *arg)
+{
+	/* the first UTC day the copy holds whole */
+	int64_t split = s->hourly_from == INT64_MAX ? INT64_MAX :
+	    s->hourly_from + ((DAY_MS - s->hourly_from % DAY_MS) % DAY_MS);
+
+	if (split > to_ms)
+		split = to_ms;
+	if (split < from_ms)
+		split = from_ms;
+	/* the copy holds [hourly_from, now]: beyond now, the store */
+	if (to_ms > s->now + 1)
+		split = to_ms;
+	if (split > from_ms && store_each_hourly(s->st, from_ms, split, NULL, fn, arg) != 0)
+		return -1;
+	for (size_t i = 0; i < s->n_hourly && split < to_ms; i++) {
+		const struct store_rollup *r = &s->hourly[i];
+
+		if (r->hour_ms < split || r->hour_ms >= to_ms)
+			continue;
+		if (fn(r, arg) != 0)
+			break;
+	}
+	return 0;
+}
+
+static int
 on_hourly(const struct store_rollup *r, void *arg)
 {
 	struct day_ctx *d = arg;
@@ -252,9 +300,14 @@ site_collect(struct site *s)
 	s->have_daily = true;
 	site_each_daily(s, s->days[0], s->days[SITE_DAYS - 1], on_daily, &d);
 	d.last = NULL;
-	if (store_each_hourly(s->st, (s->now / 3600000 - (SITE_HOURS - 1)) * 3600000, s->now + 1,
-	    NULL, on_hourly, &d) != 0)
+	/* Kept: the results CSV's chunk keys read these hours again (site_each_hourly_by_day). */
+	s->hourly_from = (s->now / 3600000 - (SITE_HOURS - 1)) * 3600000;
+	if (store_each_hourly(s->st, s->hourly_from, s->now + 1, NULL, on_hourly_keep, s) != 0) {
+		s->hourly_from = INT64_MAX;
 		goto fail;
+	}
+	for (size_t i = 0; i < s->n_hourly; i++)
+		on_hourly(&s->hourly[i], &d);
 	for (size_t i = 0; i < s->n_eps; i++) {
 		struct site_ep *ep = &s->eps[i];
 
@@ -394,4 +447,10 @@ site_free(struct site *s)
 		free((char *)(uintptr_t)s->daily[i].day);
 	}
 	free(s->daily);
+	for (size_t i = 0; i < s->n_hourly; i++) {
+		free((char *)(uintptr_t)s->hourly[i].provider);
+		free((char *)(uintptr_t)s->hourly[i].endpoint);
+		free((char *)(uintptr_t)s->hourly[i].kind);
+	}
+	free(s->hourly);
 }

@@ -416,8 +416,8 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 			k.days[k.n++] = (struct day_key){ .start_ms = d, .h = 0xcbf29ce484222325ULL };
 		}
 	/* The keys are read before the rows: a result stored in between changes the key. */
-	if (k.n > 0 && store_each_hourly(s->st, k.days[0].start_ms,
-	    k.days[k.n - 1].start_ms + DAY_MS, NULL, on_hour_key, &k) != 0) {
+	if (k.n > 0 && site_each_hourly_by_day(s, k.days[0].start_ms,
+	    k.days[k.n - 1].start_ms + DAY_MS, on_hour_key, &k) != 0) {
 		site_fail(s, "store: %s", store_error(s->st));
 		free(k.days);
 		return -1;

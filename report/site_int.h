@@ -108,6 +108,10 @@ struct site {
 	struct store_rollup *daily;
 	size_t		 n_daily;
 	bool		 have_daily;
+	/* site_data.c: the hourly rollups of the latency charts' hours, [hourly_from, now] */
+	struct store_rollup *hourly;
+	size_t		 n_hourly;
+	int64_t		 hourly_from;		/* INT64_MAX: none kept */
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -152,6 +156,14 @@ void site_free(struct site *);
 int site_timeline(struct site *, struct site_incident *);
 /* store_each_daily over every provider, from the rollups site_collect read. */
 int site_each_daily(struct site *, const char *from_day, const char *to_day,
+    int (*fn)(const struct store_rollup *, void *), void *arg);
+
+/*
+ * store_each_hourly(s->st, from_ms, to_ms, NULL, ...) for the UTC days in it that the copy
+ * site_collect kept covers whole (rows in the same order within each day), the store for
+ * the days before: for callers that treat each UTC day on its own.
+ */
+int site_each_hourly_by_day(struct site *, int64_t from_ms, int64_t to_ms,
     int (*fn)(const struct store_rollup *, void *), void *arg);
 
 /* site_pages.c */
