@@ -440,6 +440,8 @@ site_free(struct site *s)
 	for (size_t i = 0; s->lines != NULL && i < s->n_eps; i++)
 		buf_free(&s->lines[i]);
 	free(s->lines);
+	free(s->ep_inc);
+	free(s->n_ep_inc);
 	for (size_t i = 0; i < s->n_daily; i++) {
 		free((char *)(uintptr_t)s->daily[i].provider);
 		free((char *)(uintptr_t)s->daily[i].endpoint);

@@ -17,6 +17,7 @@
 #define SITE_HOURS	168	/* latency chart: hourly points of the last 7 days */
 #define SITE_LAST	10	/* last results shown per endpoint */
 #define SITE_TIMELINE	200	/* status changes shown per incident */
+#define SITE_EP_INC	20	/* incidents listed per endpoint */
 
 /* Marks a string for translation without translating it (extracted into the .po files). */
 #define N_(s)	(s)
@@ -104,6 +105,8 @@ struct site {
 	struct buf	*bars;			/* per endpoint, its 90-day bars (empty: not yet) */
 	char		 bars_days[SITE_DAYS][32];	/* days as shown in bars_lang */
 	struct buf	*lines;			/* per endpoint, its latency polylines */
+	size_t		*ep_inc;		/* per endpoint, SITE_EP_INC incident indexes, newest first */
+	size_t		*n_ep_inc;
 	/* site_data.c: every daily rollup, read once (site_each_daily) */
 	struct store_rollup *daily;
 	size_t		 n_daily;

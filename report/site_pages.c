@@ -443,21 +443,42 @@ last_results(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</tbody></table></div>");
 }
 
+/* Each endpoint's last SITE_EP_INC incidents, newest first: found once, listed on 4 pages. */
+static void
+ep_incidents_index(struct site *s)
+{
+	s->ep_inc = xcalloc(s->n_eps ? s->n_eps * SITE_EP_INC : 1, sizeof(*s->ep_inc));
+	s->n_ep_inc = xcalloc(s->n_eps ? s->n_eps : 1, sizeof(*s->n_ep_inc));
+	for (size_t j = 0; j < s->n_eps; j++) {
+		const struct site_ep *ep = &s->eps[j];
+
+		for (size_t i = s->n_inc; i-- > 0 && s->n_ep_inc[j] < SITE_EP_INC;) {
+			const struct site_incident *in = &s->inc[i];
+
+			if (strcmp(in->provider, ep->prov->id) != 0 ||
+			    strcmp(in->endpoint, ep->conf->id) != 0)
+				continue;
+			s->ep_inc[j * SITE_EP_INC + s->n_ep_inc[j]++] = i;
+		}
+	}
+}
+
 static void
 ep_incidents(struct page *p, const struct site_ep *ep)
 {
 	struct site *s = p->s;
+	size_t j = (size_t)(ep - s->eps);
 	int shown = 0;
 
+	if (s->ep_inc == NULL)
+		ep_incidents_index(s);
 	buf_printf(&p->b, "<h3>");
 	html_text(&p->b, T(p, "Incidents"));
 	buf_printf(&p->b, "</h3><ul class=\"incidents\">");
-	for (size_t i = s->n_inc; i-- > 0 && shown < 20;) {
-		const struct site_incident *in = &s->inc[i];
+	for (size_t k = 0; k < s->n_ep_inc[j]; k++) {
+		const struct site_incident *in = &s->inc[s->ep_inc[j * SITE_EP_INC + k]];
 		char dur[64];
 
-		if (strcmp(in->provider, ep->prov->id) != 0 || strcmp(in->endpoint, ep->conf->id) != 0)
-			continue;
 		shown++;
 		buf_printf(&p->b, "<li><a href=\"%sincidents/%lld.html\">#%lld</a> ", p->home,
 		    (long long)in->id, (long long)in->id);
