@@ -87,21 +87,37 @@ on_daily(const struct store_rollup *r, void *arg)
 	return 0;
 }
 
+/* str, kept until site_free: prev (the same text, already kept) or a copy. */
+static const char *
+keep_str(struct site *s, const char *prev, const char *str)
+{
+	if (str == NULL)
+		return NULL;
+	if (prev != NULL && strcmp(prev, str) == 0)
+		return prev;
+	if ((s->n_pool & (s->n_pool - 1)) == 0)
+		s->pool = xrealloc(s->pool, (s->n_pool ? 2 * s->n_pool : 1) * sizeof(*s->pool));
+	return s->pool[s->n_pool++] = xstrdup(str);
+}
+
 /* Keeps a copy of every daily rollup: the pages, daily.csv and site_reuse.c read them. */
 static int
 on_daily_keep(const struct store_rollup *r, void *arg)
 {
 	struct site *s = arg;
+	const struct store_rollup *prev = s->n_daily ? &s->daily[s->n_daily - 1] : NULL;
 	struct store_rollup *x;
 
-	if ((s->n_daily & (s->n_daily - 1)) == 0)
+	if ((s->n_daily & (s->n_daily - 1)) == 0) {
 		s->daily = xrealloc(s->daily, (s->n_daily ? 2 * s->n_daily : 1) * sizeof(*s->daily));
+		prev = s->n_daily ? &s->daily[s->n_daily - 1] : NULL;
+	}
 	x = &s->daily[s->n_daily++];
 	*x = *r;
-	x->provider = xstrdup(r->provider);
-	x->endpoint = xstrdup(r->endpoint);
-	x->kind = xstrdup(r->kind);
-	x->day = xstrdup(r->day);
+	x->provider = keep_str(s, prev ? prev->provider : NULL, r->provider);
+	x->endpoint = keep_str(s, prev ? prev->endpoint : NULL, r->endpoint);
+	x->kind = keep_str(s, prev ? prev->kind : NULL, r->kind);
+	x->day = keep_str(s, NULL, r->day);
 	return 0;
 }
 
@@ -130,16 +146,18 @@ static int
 on_hourly_keep(const struct store_rollup *r, void *arg)
 {
 	struct site *s = arg;
+	const struct store_rollup *prev;
 	struct store_rollup *x;
 
 	if ((s->n_hourly & (s->n_hourly - 1)) == 0)
 		s->hourly = xrealloc(s->hourly, (s->n_hourly ? 2 * s->n_hourly : 1) *
 		    sizeof(*s->hourly));
+	prev = s->n_hourly ? &s->hourly[s->n_hourly - 1] : NULL;
 	x = &s->hourly[s->n_hourly++];
 	*x = *r;
-	x->provider = xstrdup(r->provider);
-	x->endpoint = xstrdup(r->endpoint);
-	x->kind = xstrdup(r->kind);
+	x->provider = keep_str(s, prev ? prev->provider : NULL, r->provider);
+	x->endpoint = keep_str(s, prev ? prev->endpoint : NULL, r->endpoint);
+	x->kind = keep_str(s, prev ? prev->kind : NULL, r->kind);
 	x->day = NULL;
 	return 0;
 }
@@ -442,17 +460,9 @@ site_free(struct site *s)
 	free(s->lines);
 	free(s->ep_inc);
 	free(s->n_ep_inc);
-	for (size_t i = 0; i < s->n_daily; i++) {
-		free((char *)(uintptr_t)s->daily[i].provider);
-		free((char *)(uintptr_t)s->daily[i].endpoint);
-		free((char *)(uintptr_t)s->daily[i].kind);
-		free((char *)(uintptr_t)s->daily[i].day);
-	}
 	free(s->daily);
-	for (size_t i = 0; i < s->n_hourly; i++) {
-		free((char *)(uintptr_t)s->hourly[i].provider);
-		free((char *)(uintptr_t)s->hourly[i].endpoint);
-		free((char *)(uintptr_t)s->hourly[i].kind);
-	}
 	free(s->hourly);
+	for (size_t i = 0; i < s->n_pool; i++)
+		free(s->pool[i]);
+	free(s->pool);
 }

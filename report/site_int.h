@@ -115,6 +115,8 @@ struct site {
 	struct store_rollup *hourly;
 	size_t		 n_hourly;
 	int64_t		 hourly_from;		/* INT64_MAX: none kept */
+	char		**pool;			/* the strings daily and hourly point to */
+	size_t		 n_pool;
 };
 
 /* A page being rendered in one language at one place of the tree. */
