@@ -328,6 +328,27 @@ utc_civil(int64_t t, int *y, int *mo, int *d, int *h, int *mi, int *sec)
 
 #define RFC3339_FAST_MAX	253402300800000LL	/* 10000-01-01T00:00:00Z */
 
+/* Writes "YYYY-MM-DDTHH:MM:SS" (19 bytes, no NUL) for t in the fast range. */
+static void
+put_datetime(char *out, time_t t)
+{
+	int y, mo, d, h, mi, sec;
+
+	utc_civil(t, &y, &mo, &d, &h, &mi, &sec);
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, mo);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+	put2(out + 11, h);
+	out[13] = ':';
+	put2(out + 14, mi);
+	out[16] = ':';
+	put2(out + 17, sec);
+}
+
 void
 rfc3339_format(int64_t ms, char *out, size_t outsz)
 {
@@ -336,21 +357,7 @@ rfc3339_format(int64_t ms, char *out, size_t outsz)
 	struct tm tm;
 
 	if (ms >= 0 && ms < RFC3339_FAST_MAX && outsz >= 25) {
-		int y, mo, d, h, mi, sec;
-
-		utc_civil(t, &y, &mo, &d, &h, &mi, &sec);
-		put2(out, y / 100);
-		put2(out + 2, y % 100);
-		out[4] = '-';
-		put2(out + 5, mo);
-		out[7] = '-';
-		put2(out + 8, d);
-		out[10] = 'T';
-		put2(out + 11, h);
-		out[13] = ':';
-		put2(out + 14, mi);
-		out[16] = ':';
-		put2(out + 17, sec);
+		put_datetime(out, t);
 		out[19] = '.';
 		out[20] = (char)('0' + frac / 100);
 		put2(out + 21, frac % 100);
@@ -370,21 +377,7 @@ rfc3339_format_s(int64_t ms, char *out, size_t outsz)
 	struct tm tm;
 
 	if (ms >= 0 && ms < RFC3339_FAST_MAX && outsz >= 21) {
-		int y, mo, d, h, mi, sec;
-
-		utc_civil(t, &y, &mo, &d, &h, &mi, &sec);
-		put2(out, y / 100);
-		put2(out + 2, y % 100);
-		out[4] = '-';
-		put2(out + 5, mo);
-		out[7] = '-';
-		put2(out + 8, d);
-		out[10] = 'T';
-		put2(out + 11, h);
-		out[13] = ':';
-		put2(out + 14, mi);
-		out[16] = ':';
-		put2(out + 17, sec);
+		put_datetime(out, t);
 		out[19] = 'Z';
 		out[20] = '\0';
 		return;
