@@ -502,3 +502,14 @@ slow:
 		k = 0;
 	return (size_t)k < outsz ? (size_t)k : outsz ? outsz - 1 : 0;
 }
+
+void
+fnv1a(uint64_t *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		*h ^= p[i];
+		*h *= 0x100000001b3ULL;
+	}
+}

@@ -67,4 +67,8 @@ size_t fixed_format(double v, int decimals, char *out, size_t outsz);
 /* Reads a whole file (at most max bytes) into a malloc'd buffer; returns 0 or -1 with errno. */
 int file_read(const char *path, size_t max, unsigned char **data, size_t *len);
 
+/* Folds data[0..len) into the 64-bit FNV-1a hash *h (start from FNV1A_INIT). */
+#define FNV1A_INIT	0xcbf29ce484222325ULL
+void	fnv1a(uint64_t *h, const void *data, size_t len);
+
 #endif

@@ -211,20 +211,9 @@ struct keys_ctx {
 };
 
 static void
-fnv(uint64_t *h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		*h ^= p[i];
-		*h *= 0x100000001b3ULL;
-	}
-}
-
-static void
 fnv_str(uint64_t *h, const char *str)
 {
-	fnv(h, str ? str : "", str ? strlen(str) + 1 : 1);
+	fnv1a(h, str ? str : "", str ? strlen(str) + 1 : 1);
 }
 
 static int
@@ -248,8 +237,8 @@ on_hour_key(const struct store_rollup *r, void *arg)
 	fnv_str(&d->h, r->provider);
 	fnv_str(&d->h, r->endpoint);
 	fnv_str(&d->h, r->kind);
-	fnv(&d->h, c, sizeof(c));
-	fnv(&d->h, pc, sizeof(pc));
+	fnv1a(&d->h, c, sizeof(c));
+	fnv1a(&d->h, pc, sizeof(pc));
 	d->hours++;
 	return 0;
 }
@@ -413,7 +402,7 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 				continue;
 			}
 			k.days = xrealloc(k.days, (k.n + 1) * sizeof(*k.days));
-			k.days[k.n++] = (struct day_key){ .start_ms = d, .h = 0xcbf29ce484222325ULL };
+			k.days[k.n++] = (struct day_key){ .start_ms = d, .h = FNV1A_INIT };
 		}
 	/* The keys are read before the rows: a result stored in between changes the key. */
 	if (k.n > 0 && site_each_hourly_by_day(s, k.days[0].start_ms,

@@ -21,32 +21,20 @@
 
 #include "site_int.h"
 
-#define FNV0	0xcbf29ce484222325ULL
 #define FOOT	"</main>\n<footer>\n"
-
-static void
-fnv(uint64_t *h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		*h ^= p[i];
-		*h *= 0x100000001b3ULL;
-	}
-}
 
 static void
 fnv_str(uint64_t *h, const char *str)
 {
-	fnv(h, str ? "s" : "n", 1);
+	fnv1a(h, str ? "s" : "n", 1);
 	if (str != NULL)
-		fnv(h, str, strlen(str) + 1);
+		fnv1a(h, str, strlen(str) + 1);
 }
 
 static void
 fnv_i64(uint64_t *h, int64_t v)
 {
-	fnv(h, &v, sizeof(v));
+	fnv1a(h, &v, sizeof(v));
 }
 
 /* "YYYY-MM-DD" as YYYYMMDD. */
@@ -108,10 +96,10 @@ on_hour(const struct store_rollup *r, void *arg)
 	x = &c->v[c->n++];
 	x->ep = c->n_names - 1;
 	x->hour = day_num(r->day);
-	x->h = FNV0;
+	x->h = FNV1A_INIT;
 	fnv_str(&x->h, r->kind);
-	fnv(&x->h, k, sizeof(k));
-	fnv(&x->h, pc, sizeof(pc));
+	fnv1a(&x->h, k, sizeof(k));
+	fnv1a(&x->h, pc, sizeof(pc));
 	return 0;
 }
 
@@ -144,7 +132,7 @@ hours_fp(const struct hours_ctx *c, const char *provider, const char *endpoint, 
 	}
 	for (; lo < c->n && c->v[lo].ep == ep && c->v[lo].hour < to; lo++) {
 		fnv_i64(h, c->v[lo].hour);
-		fnv(h, &c->v[lo].h, sizeof(c->v[lo].h));
+		fnv1a(h, &c->v[lo].h, sizeof(c->v[lo].h));
 	}
 }
 
@@ -161,7 +149,7 @@ reusable(const struct site *s, const struct site_incident *in)
 static char *
 state_path(const struct site *s, const char *out)
 {
-	uint64_t h = FNV0;
+	uint64_t h = FNV1A_INIT;
 
 	fnv_str(&h, out);
 	return xasprintf("%s/incidents-%016llx.state", s->cache, (unsigned long long)h);
@@ -183,7 +171,7 @@ probe_fp(struct site *s, struct i18n **langs, size_t n_langs)
 		  .reasons = "slow", .start_ms = 1700000000000LL, .end_ms = 1700090000000LL,
 		  .timeline_done = true },
 	};
-	uint64_t h = FNV0;
+	uint64_t h = FNV1A_INIT;
 
 	fnv_str(&h, TW_VERSION);
 	for (size_t k = 0; k < NELEM(in); k++)
@@ -193,7 +181,7 @@ probe_fp(struct site *s, struct i18n **langs, size_t n_langs)
 
 				site_page_init(&p, s, langs, n_langs, li, "incidents/1.html", at_root);
 				page_incident(&p, &in[k]);
-				fnv(&h, p.b.data, p.b.len);	/* the footer has the time: cut below */
+				fnv1a(&h, p.b.data, p.b.len);	/* the footer has the time: cut below */
 				site_page_free(&p);
 			}
 	return h;
@@ -259,7 +247,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 	}
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
-		uint64_t h = FNV0;
+		uint64_t h = FNV1A_INIT;
 
 		if (!reusable(s, in))
 			continue;
