@@ -24,10 +24,24 @@ endif
 WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 $(WARN) $(SAN) -fno-omit-frame-pointer
-CPPFLAGS += -D_GNU_SOURCE -DTW_VERSION='"$(VERSION)"' -I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# pkg-config runs once per make invocation that builds something. `demo` and `test` first
+# install what is missing (scripts/deps.sh), then build in a sub-make, which reads this file
+# again: flags are never computed before the packages they come from are there. A module
+# that is still missing stops the build with its name (never an empty flag list).
+BUILD_GOALS := $(filter-out deps demo test clean,$(or $(MAKECMDGOALS),all))
+ifneq ($(BUILD_GOALS),)
+PKG_MISSING := $(strip $(foreach m,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(m) 2>/dev/null && echo y),,$(m))))
+ifneq ($(PKG_MISSING),)
+$(error pkg-config cannot find: $(PKG_MISSING) -- run `make deps` (or `make demo` / `make test`, which install it first))
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+endif
+CPPFLAGS += -D_GNU_SOURCE -DTW_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
 LDFLAGS	+= $(SAN)
-LDLIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
-TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+LDLIBS	:= $(PKG_LIBS) -lm
+# cmocka is needed only to link the tests: looked up (or named as missing) when one is linked.
+TEST_LDLIBS = $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),$(error pkg-config cannot find: cmocka -- run `make deps`))
 
 LIB_DIRS := core probe store daemon report alert web
 LIB_SRC	:= $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
@@ -53,7 +67,7 @@ Q	:= @
 QCC	= @echo "  CC      $<";
 endif
 
-.PHONY: all deps test soak unit-test integration-test demo bench valgrind fuzz install clean check-deps
+.PHONY: all deps test soak unit-test integration-test demo bench valgrind fuzz install clean
 
 all: trustwatch trustwatch-testbed
 
@@ -84,12 +98,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Overridable for tests/make_itest.sh, which plays a machine that lacks a package.
+DEPS_SH	?= sh scripts/deps.sh
+DEMO_SH	?= sh scripts/demo.sh
+
 deps:
-	@sh scripts/deps.sh
+	@$(DEPS_SH)
 
 # Unit tests (cmocka binaries) and integration tests (tests/*_itest.sh), plainly, then
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test:
+	@$(DEPS_SH)
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory ASAN=1 UBSAN=1 all-san
@@ -103,8 +122,10 @@ unit-test: all $(TEST_BIN)
 integration-test: all $(TEST_BIN)
 	@TW_ONLY=integration sh tests/run.sh $(BUILD)
 
-demo: deps all
-	@sh scripts/demo.sh
+demo:
+	@$(DEPS_SH)
+	@$(MAKE) --no-print-directory all
+	@$(DEMO_SH)
 
 bench: all $(BENCH_BIN)
 	@sh scripts/deps.sh bench
