@@ -15,7 +15,8 @@
 
 struct i18n_msg {
 	char	*id;
-	char	*str;
+	char	*str;		/* msgstr, or msgstr[0] of a plural entry */
+	char	*str1;		/* msgstr[1] of a plural entry, else NULL */
 };
 
 struct i18n {
@@ -64,11 +65,12 @@ po_string(const char *p, const char *end, struct buf *b)
 }
 
 static void
-add_msg(struct i18n *c, struct buf *id, struct buf *str, int fuzzy)
+add_msg(struct i18n *c, struct buf *id, struct buf *str, struct buf *str1, int fuzzy)
 {
-	if (id->len == 0 || str->len == 0 || fuzzy) {
+	if (id->len == 0 || str->len == 0 || fuzzy || (str1->data != NULL && str1->len == 0)) {
 		buf_free(id);
 		buf_free(str);
+		buf_free(str1);
 		return;
 	}
 	if (c->n == c->cap) {
@@ -77,18 +79,20 @@ add_msg(struct i18n *c, struct buf *id, struct buf *str, int fuzzy)
 	}
 	c->msgs[c->n].id = (char *)id->data;
 	c->msgs[c->n].str = (char *)str->data;
+	c->msgs[c->n].str1 = (char *)str1->data;
 	c->n++;
 	memset(id, 0, sizeof(*id));
 	memset(str, 0, sizeof(*str));
+	memset(str1, 0, sizeof(*str1));
 }
 
 struct i18n *
 i18n_parse(const char *lang, const char *text, size_t len, char **err)
 {
 	struct i18n *c = xcalloc(1, sizeof(*c));
-	struct buf id = { 0 }, str = { 0 };
+	struct buf id = { 0 }, str = { 0 }, str1 = { 0 }, plural = { 0 };
 	const char *p = text, *end = text + len;
-	enum { NONE, ID, STR } in = NONE;
+	enum { NONE, ID, PLURAL, STR, STR0, STR1 } in = NONE;
 	int line = 0, fuzzy = 0, have = 0;
 
 	snprintf(c->lang, sizeof(c->lang), "%s", lang);
@@ -104,41 +108,68 @@ i18n_parse(const char *lang, const char *text, size_t len, char **err)
 		} else if (*q == '#') {
 			if (q + 1 < le && q[1] == ',' && memmem(q, (size_t)(le - q), "fuzzy", 5)) {
 				if (have) {
-					add_msg(c, &id, &str, fuzzy);
+					if (in != STR && in != STR1)
+						goto bad;
+					add_msg(c, &id, &str, &str1, fuzzy);
 					have = 0;
 				}
 				fuzzy = 1;
 			}
 		} else if (strncmp(q, "msgid ", 6) == 0) {
-			if (have)
-				add_msg(c, &id, &str, fuzzy), fuzzy = 0;
+			if (have) {
+				if (in != STR && in != STR1)
+					goto bad;
+				add_msg(c, &id, &str, &str1, fuzzy), fuzzy = 0;
+			}
 			buf_free(&id);
 			buf_free(&str);
+			buf_free(&str1);
 			buf_append(&id, "", 0);
 			buf_append(&str, "", 0);
 			if (po_string(q + 6, le, &id) != 0)
 				goto bad;
 			in = ID;
 			have = 1;
+		} else if (strncmp(q, "msgid_plural ", 13) == 0) {
+			/* The English plural is the caller's; only its presence is checked. */
+			buf_free(&plural);
+			buf_append(&plural, "", 0);
+			if (in != ID || po_string(q + 13, le, &plural) != 0)
+				goto bad;
+			in = PLURAL;
 		} else if (strncmp(q, "msgstr ", 7) == 0) {
 			if (in != ID || po_string(q + 7, le, &str) != 0)
 				goto bad;
 			in = STR;
+		} else if (strncmp(q, "msgstr[0] ", 10) == 0) {
+			if (in != PLURAL || po_string(q + 10, le, &str) != 0)
+				goto bad;
+			in = STR0;
+		} else if (strncmp(q, "msgstr[1] ", 10) == 0) {
+			buf_append(&str1, "", 0);
+			if (in != STR0 || po_string(q + 10, le, &str1) != 0)
+				goto bad;
+			in = STR1;
 		} else if (*q == '"') {
-			if (in == NONE || po_string(q, le, in == ID ? &id : &str) != 0)
+			struct buf *to = in == ID ? &id : in == PLURAL ? &plural :
+			    in == STR1 ? &str1 : &str;
+
+			if (in == NONE || po_string(q, le, to) != 0)
 				goto bad;
 		} else {
-			goto bad;	/* msgctxt, msgid_plural and anything else are refused */
+			goto bad;	/* msgctxt, msgstr[2] and anything else are refused */
 		}
 		p = nl ? nl + 1 : end;
 	}
 	if (have) {
-		if (in != STR)
+		if (in != STR && in != STR1)
 			goto bad;
-		add_msg(c, &id, &str, fuzzy);
+		add_msg(c, &id, &str, &str1, fuzzy);
 	}
 	buf_free(&id);
 	buf_free(&str);
+	buf_free(&str1);
+	buf_free(&plural);
 	qsort(c->msgs, c->n, sizeof(*c->msgs), msg_cmp);
 	for (size_t i = 1; i < c->n; i++)
 		if (strcmp(c->msgs[i - 1].id, c->msgs[i].id) == 0) {
@@ -151,6 +182,8 @@ bad:
 	*err = xasprintf("%s.po:%d: not a msgid/msgstr line this parser accepts", lang, line);
 	buf_free(&id);
 	buf_free(&str);
+	buf_free(&str1);
+	buf_free(&plural);
 	i18n_free(c);
 	return NULL;
 }
@@ -222,6 +255,7 @@ i18n_free(struct i18n *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->msgs[i].id);
 		free(c->msgs[i].str);
+		free(c->msgs[i].str1);
 	}
 	free(c->msgs);
 	free(c->first_miss);
@@ -247,6 +281,31 @@ i18n_get(struct i18n *c, const char *msgid)
 	if (c->misses++ == 0)
 		c->first_miss = xstrdup(msgid);
 	return msgid;
+}
+
+/* Plural form index of n: fr uses the singular for 0 and 1, en and de for 1 only. */
+static int
+plural_form(const char *lang, unsigned long n)
+{
+	if (strcmp(lang, "fr") == 0)
+		return n > 1;
+	return n != 1;
+}
+
+const char *
+i18n_nget(struct i18n *c, const char *singular, const char *plural, unsigned long n)
+{
+	struct i18n_msg key = { .id = (char *)singular }, *m;
+	int form = plural_form(c->lang, n);
+
+	if (strcmp(c->lang, "en") == 0)
+		return form ? plural : singular;
+	m = bsearch(&key, c->msgs, c->n, sizeof(*c->msgs), msg_cmp);
+	if (m != NULL && m->str1 != NULL)
+		return form ? m->str1 : m->str;
+	if (c->misses++ == 0)
+		c->first_miss = xstrdup(singular);
+	return form ? plural : singular;
 }
 
 size_t

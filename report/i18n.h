@@ -13,8 +13,8 @@
 struct i18n;
 
 /*
- * Parses .po text for lang ("en", "fr", "de"). Fuzzy entries are ignored; msgctxt and
- * plural forms are refused. Returns the catalog (caller frees), or NULL with *err set
+ * Parses .po text for lang ("en", "fr", "de"). Fuzzy entries are ignored; msgctxt is
+ * refused; plural entries have exactly two forms (msgstr[0], msgstr[1]). Returns the catalog (caller frees), or NULL with *err set
  * (caller frees) naming the line.
  */
 struct i18n *i18n_parse(const char *lang, const char *text, size_t len, char **err);
@@ -33,6 +33,13 @@ const char *i18n_lang(const struct i18n *);
 
 /* Returns the translation of msgid (borrowed from the catalog), or msgid itself. */
 const char *i18n_get(struct i18n *, const char *msgid);
+
+/*
+ * ngettext: the form of singular/plural for n (fr: singular for 0 and 1; en, de: for 1).
+ * Borrowed from the catalog or the arguments.
+ */
+const char *i18n_nget(struct i18n *, const char *singular, const char *plural,
+    unsigned long n);
 
 /* Number of msgids asked for that the catalog did not translate (never counts for en). */
 size_t i18n_misses(const struct i18n *);

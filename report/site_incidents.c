@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "html.h"
+#include "explain.h"
 #include "site_int.h"
 
 static enum status
@@ -13,6 +14,16 @@ status_of(const char *name)
 	int s = status_from_name(name ? name : "down");
 
 	return s < 0 ? STATUS_DOWN : (enum status)s;
+}
+
+/* The kind of the incident's endpoint (login when the stored name is unknown). */
+static enum probe_kind
+inc_kind(const struct site_incident *in)
+{
+	for (int k = 0; k < KIND__MAX; k++)
+		if (in->kind != NULL && strcmp(in->kind, kind_names[k]) == 0)
+			return (enum probe_kind)k;
+	return KIND_LOGIN;
 }
 
 static void
@@ -157,7 +168,9 @@ page_incident(struct page *p, struct site_incident *in)
 		page_datetime(p, c->time_ms);
 		buf_printf(&p->b, " ");
 		page_status(p, c->status, true, false);
-		buf_printf(&p->b, " <code>%s</code>", reason_names[c->reason]);
+		buf_printf(&p->b, " <span class=\"explain\">");
+		html_text(&p->b, T(p, report_explain(inc_kind(in), c->reason)));
+		buf_printf(&p->b, "</span> <code>%s</code>", reason_names[c->reason]);
 		if (c->message != NULL) {
 			buf_printf(&p->b, " \xE2\x80\x94 <q>");
 			html_text(&p->b, c->message);
@@ -315,6 +328,28 @@ para(struct page *p, const char *msgid)
 	buf_printf(&p->b, "</p>\n");
 }
 
+/* What each reason means for a relying party, per kind of check. */
+static void
+reason_glossary(struct page *p)
+{
+	buf_printf(&p->b, "<h2 id=\"reasons\">");
+	html_text(&p->b, T(p, "What each result means"));
+	buf_printf(&p->b, "</h2>\n");
+	for (int k = 0; k < KIND__MAX; k++) {
+		buf_printf(&p->b, "<h3><code>%s</code></h3>\n<dl class=\"reasons\">", kind_names[k]);
+		for (int r = 0; r < REASON__MAX; r++) {
+			if (!report_reason_applies((enum probe_kind)k, (enum reason)r))
+				continue;
+			buf_printf(&p->b, "<div><dt><code>%s</code> ", reason_names[r]);
+			page_status(p, reason_status((enum reason)r), true, false);
+			buf_printf(&p->b, "</dt><dd>");
+			html_text(&p->b, T(p, report_explain((enum probe_kind)k, (enum reason)r)));
+			buf_printf(&p->b, "</dd></div>");
+		}
+		buf_printf(&p->b, "</dl>\n");
+	}
+}
+
 void
 page_methodology(struct page *p)
 {
@@ -340,6 +375,7 @@ page_methodology(struct page *p)
 	para(p, N_("A login check may also verify an OpenID Connect discovery document (issuer, endpoints, and a signing key in the published key set) or SAML metadata (still valid, an identity provider with a sign-on service, signing certificates not about to expire)."));
 	para(p, N_("An OCSP answer fails when its signature does not verify, when it is signed by someone the issuing CA did not authorise, when it is stale or expired, when the certificate status is not the expected one, or when the nonce we sent comes back different."));
 	para(p, N_("A time-stamp fails when the authority rejects the request, when the token's signature or chain does not verify, when it does not cover our digest or nonce, when the policy is not the expected one, or when its time is off by more than the allowed skew."));
+	reason_glossary(p);
 	buf_printf(&p->b, "<h2>");
 	html_text(&p->b, T(p, "Up, degraded, down"));
 	buf_printf(&p->b, "</h2>\n");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "explain.h"
 #include "site_int.h"
 
 static const char *const win_labels[WIN__MAX] = {
@@ -118,6 +119,9 @@ overall(struct page *p)
 		page_status(p, ep->status, true, false);
 		buf_printf(&p->b, " ");
 		html_tpl(&p->b, tpl, args, 2);
+		buf_printf(&p->b, ". <span class=\"explain\">");
+		html_text(&p->b, T(p, report_explain(ep->conf->kind, ep->reason)));
+		buf_printf(&p->b, "</span> <code>%s</code>", reason_names[ep->reason]);
 		if (ep->message != NULL) {
 			buf_printf(&p->b, ": <q>");
 			html_text(&p->b, ep->message);
@@ -316,7 +320,8 @@ cert_row(struct page *p, const char *what, int64_t days, int64_t at)
 		html_tpl(&p->b, T(p, "in {1}"), args, 1);
 	} else {
 		snprintf(n, sizeof(n), "%lld", (long long)days);
-		html_tpl(&p->b, T(p, "{1} days left"), args, 1);
+		html_tpl(&p->b, i18n_nget(p->t, "{1} day left", "{1} days left",
+		    (unsigned long)days), args, 1);
 	}
 	buf_printf(&p->b, "</td></tr>");
 }
@@ -585,7 +590,9 @@ page_provider(struct page *p, const struct conf_provider *pv)
 			html_text(&p->b, T(p, "Last check:"));
 			buf_printf(&p->b, " ");
 			page_datetime(p, ep->last_ms);
-			buf_printf(&p->b, " \xE2\x80\x94 <code>%s</code>", reason_names[ep->reason]);
+			buf_printf(&p->b, " \xE2\x80\x94 <span class=\"explain\">");
+			html_text(&p->b, T(p, report_explain(ep->conf->kind, ep->reason)));
+			buf_printf(&p->b, "</span> <code>%s</code>", reason_names[ep->reason]);
 			if (ep->message != NULL) {
 				buf_printf(&p->b, " \xE2\x80\x94 <q>");
 				html_text(&p->b, ep->message);

@@ -219,11 +219,44 @@ po_parser_reads_entries_and_skips_fuzzy_and_empty(void **state)
 }
 
 static void
+po_plural_entries_follow_each_languages_rule(void **state)
+{
+	static const char po_pl[] =
+		"msgid \"{1} day left\"\n"
+		"msgid_plural \"{1} days left\"\n"
+		"msgstr[0] \"{1} jour restant\"\n"
+		"msgstr[1] \"{1} jours restants\"\n";
+	char *err = NULL;
+	struct i18n *fr = i18n_parse("fr", po_pl, strlen(po_pl), &err);
+	struct i18n *de = i18n_parse("de", po_pl, strlen(po_pl), &err);
+	struct i18n *en = i18n_load("en", &err);
+
+	(void)state;
+	assert_non_null(fr);
+	assert_non_null(de);
+	assert_string_equal(i18n_nget(fr, "{1} day left", "{1} days left", 0), "{1} jour restant");
+	assert_string_equal(i18n_nget(fr, "{1} day left", "{1} days left", 1), "{1} jour restant");
+	assert_string_equal(i18n_nget(fr, "{1} day left", "{1} days left", 2), "{1} jours restants");
+	assert_string_equal(i18n_nget(de, "{1} day left", "{1} days left", 0), "{1} jours restants");
+	assert_string_equal(i18n_nget(en, "{1} day left", "{1} days left", 1), "{1} day left");
+	assert_string_equal(i18n_nget(en, "{1} day left", "{1} days left", 3), "{1} days left");
+	assert_int_equal(i18n_misses(fr), 0);
+	assert_string_equal(i18n_nget(fr, "{1} hour", "{1} hours", 5), "{1} hours");
+	assert_int_equal(i18n_misses(fr), 1);
+	i18n_free(fr);
+	i18n_free(de);
+	i18n_free(en);
+}
+
+static void
 po_parser_refuses_what_it_does_not_understand(void **state)
 {
 	static const char *const bad[] = {
 		"msgctxt \"x\"\nmsgid \"a\"\nmsgstr \"b\"\n",
 		"msgid \"a\"\nmsgid_plural \"as\"\nmsgstr[0] \"b\"\n",
+		"msgid \"a\"\nmsgid_plural \"as\"\nmsgstr \"b\"\n",
+		"msgid \"a\"\nmsgstr[0] \"b\"\nmsgstr[1] \"c\"\n",
+		"msgid \"a\"\nmsgid_plural \"as\"\nmsgstr[0] \"b\"\nmsgstr[1] \"c\"\nmsgstr[2] \"d\"\n",
 		"msgid \"a\\q\"\nmsgstr \"b\"\n",
 		"msgid \"a\nmsgstr \"b\"\n",
 		"msgstr \"b\"\n",
@@ -343,6 +376,7 @@ main(void)
 		cmocka_unit_test(csv_quotes_per_rfc4180),
 		cmocka_unit_test(svg_titles_are_escaped),
 		cmocka_unit_test(po_parser_reads_entries_and_skips_fuzzy_and_empty),
+		cmocka_unit_test(po_plural_entries_follow_each_languages_rule),
 		cmocka_unit_test(po_parser_refuses_what_it_does_not_understand),
 		cmocka_unit_test(shipped_catalogs_load_and_translate),
 		cmocka_unit_test(dates_numbers_and_durations_follow_each_language),

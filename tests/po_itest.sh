@@ -40,18 +40,28 @@ ids = set(["d", "h", "min", "January", "February", "March", "April", "May", "Jun
 for f in glob.glob(root + "/report/*.c"):
     for m in pat.finditer(open(f, encoding="utf-8").read()):
         ids.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
+# ngettext: i18n_nget(c, "singular", "plural", n) needs a plural entry (msgid_plural).
+npat = re.compile(r'\bi18n_nget\(\s*[\w>-]+\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"')
+plurals = set()
+for f in glob.glob(root + "/report/*.c"):
+    for m in npat.finditer(open(f, encoding="utf-8").read()):
+        plurals.add(m.group(1))
 for po in sorted(glob.glob(root + "/report/po/*.po")):
-    have, cur, state = set(), None, None
+    have, hplural, cur, state = set(), set(), None, None
     for line in open(po, encoding="utf-8"):
         line = line.strip()
         if line.startswith("msgid "):
             cur, state = line[6:].strip()[1:-1], "id"
-        elif line.startswith("msgstr "):
+        elif line.startswith("msgid_plural "):
+            hplural.add(cur); state = "plural"
+        elif line.startswith("msgstr ") or line.startswith("msgstr[0] "):
             have.add(cur); state = "str"
         elif line.startswith('"') and state == "id":
             cur += line[1:-1]
     for i in sorted(ids - have):
         print("%s: %s" % (po.split("/")[-1], i))
+    for i in sorted(plurals - hplural):
+        print("%s: %s (plural entry)" % (po.split("/")[-1], i))
 PY
 )
 [ -z "$missing" ] && ok "every marked string has a msgid in every catalog" ||

@@ -237,6 +237,40 @@ incident_page_has_timeline_duration_and_escaped_notes(void **state)
 	free(html);
 }
 
+/* Plain words come first, in the page's language; the code and message stay for experts. */
+static void
+pages_explain_each_reason_in_plain_words_before_the_code(void **state)
+{
+	struct fixture *f = *state;
+	char *en, *fr, *inc, *meth, *a, *b;
+
+	render(f);
+	en = slurp(f->site, "index.html");
+	fr = slurp(f->site, "fr/providers/p2.html");
+	inc = slurp(f->site, "de/incidents/1.html");
+	meth = slurp(f->site, "methodology.html");
+	a = strstr(en, "No time-stamps can be obtained: electronic signatures");
+	b = strstr(en, "<code>rejected</code>");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	a = strstr(fr, "Aucun horodatage ne peut \xC3\xAAtre obtenu");
+	b = strstr(fr, "<code>rejected</code>");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	assert_null(strstr(fr, "No time-stamps can be obtained"));
+	assert_non_null(strstr(inc, "Den Antworten zum Zertifikatsstatus ist nicht zu trauen"));
+	/* The glossary explains every reason a kind can end with. */
+	assert_non_null(strstr(meth, "id=\"reasons\""));
+	assert_non_null(strstr(meth, "<code>regressed</code>"));
+	assert_non_null(strstr(meth, "The revocation list went backwards"));
+	free(en);
+	free(fr);
+	free(inc);
+	free(meth);
+}
+
 static void
 provider_page_has_latency_certificates_and_last_results(void **state)
 {
@@ -598,6 +632,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(site_has_every_page_in_every_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_says_first_what_is_down_and_since_when, setup, teardown),
 		cmocka_unit_test_setup_teardown(incident_page_has_timeline_duration_and_escaped_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(pages_explain_each_reason_in_plain_words_before_the_code,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(provider_page_has_latency_certificates_and_last_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_text_is_inert_in_every_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(rendering_again_replaces_the_site_atomically, setup, teardown),
