@@ -510,6 +510,7 @@ conf_free(struct conf *c)
 
 		free(p->id);
 		free(p->name);
+		free(p->group);
 		strv_free(p->alerts_to, p->n_alerts_to);
 		for (size_t j = 0; j < p->n_endpoints; j++)
 			conf_endpoint_clear(&p->endpoints[j]);

@@ -88,6 +88,7 @@ struct conf_endpoint {
 struct conf_provider {
 	char		*id;
 	char		*name;			/* defaults to id */
+	char		*group;			/* the site's heading for it, NULL = none */
 	char	       **alerts_to;
 	size_t		 n_alerts_to;
 	struct conf_endpoint *endpoints;

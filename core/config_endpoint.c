@@ -456,6 +456,8 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 		cl_id(L, v, &p->id);
 	else if (strcmp(key, "name") == 0)
 		cl_str(L, v, &p->name);
+	else if (strcmp(key, "group") == 0)
+		cl_str(L, v, &p->group);
 	else if (strcmp(key, "alerts_to") == 0)
 		cl_strlist(L, v, &p->alerts_to, &p->n_alerts_to);
 	else if (strcmp(key, "endpoints") == 0) {
@@ -476,7 +478,7 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 					    p->endpoints[i].id, p->id ? p->id : "?");
 		}
 	} else
-		cl_unknown(L, k, key, "provider", "id, name, alerts_to, endpoints");
+		cl_unknown(L, k, key, "provider", "id, name, group, alerts_to, endpoints");
 }
 
 void

@@ -142,6 +142,11 @@ struct site_ep *site_find_ep(struct site *, const char *provider, const char *en
 void page_head(struct page *, const char *title);
 void page_foot(struct page *);
 void page_status(struct page *, enum status, bool have, bool maintenance);
+/* site_pages.c, shared with site_index.c */
+extern const char *const site_win_labels[WIN__MAX];
+void site_ep_name(struct page *, const struct site_ep *);	/* "Provider / endpoint", escaped */
+/* The worst current state of the provider's endpoints (maintenance left out). */
+void site_provider_state(struct site *, const struct conf_provider *, enum status *, bool *have);
 void page_pct(struct page *, double pct);
 void page_datetime(struct page *, int64_t ms);
 const char *site_status_label(enum status, bool have, bool maintenance);

@@ -1,4 +1,4 @@
-/* The status page (index.html) and the provider pages (providers/ID.html). */
+/* The provider pages (providers/ID.html) and what the index shares with them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "explain.h"
 #include "site_int.h"
 
-static const char *const win_labels[WIN__MAX] = {
+const char *const site_win_labels[WIN__MAX] = {
 	[WIN_24H] = N_("24 hours"), [WIN_7D] = N_("7 days"),
 	[WIN_30D] = N_("30 days"), [WIN_90D] = N_("90 days"),
 };
@@ -31,8 +31,8 @@ site_kind_description(enum probe_kind k)
 }
 
 /* Appends "Provider / endpoint" as escaped text. */
-static void
-ep_name(struct page *p, const struct site_ep *ep)
+void
+site_ep_name(struct page *p, const struct site_ep *ep)
 {
 	html_text(&p->b, ep->prov->name ? ep->prov->name : ep->prov->id);
 	buf_printf(&p->b, " / ");
@@ -40,8 +40,8 @@ ep_name(struct page *p, const struct site_ep *ep)
 }
 
 /* The worst current state of the provider's endpoints. */
-static void
-provider_state(struct site *s, const struct conf_provider *pv, enum status *st, bool *have)
+void
+site_provider_state(struct site *s, const struct conf_provider *pv, enum status *st, bool *have)
 {
 	*st = STATUS_UP;
 	*have = false;
@@ -57,90 +57,12 @@ provider_state(struct site *s, const struct conf_provider *pv, enum status *st, 
 }
 
 static void
-overall(struct page *p)
-{
-	struct site *s = p->s;
-	size_t bad = 0, have = 0;
-
-	for (size_t i = 0; i < s->n_eps; i++) {
-		const struct site_ep *ep = &s->eps[i];
-
-		have += ep->have_state;
-		if (ep->have_state && !ep->maintenance && ep->status != STATUS_UP)
-			bad++;
-	}
-	if (have == 0) {
-		buf_printf(&p->b, "<section class=\"overall none\" aria-labelledby=\"overall\">"
-		    "<h2 id=\"overall\"><span aria-hidden=\"true\">\xE2\x97\x8B</span> ");
-		html_text(&p->b, T(p, "No results yet"));
-		buf_printf(&p->b, "</h2></section>\n");
-		return;
-	}
-	if (bad == 0) {
-		buf_printf(&p->b, "<section class=\"overall up\" aria-labelledby=\"overall\">"
-		    "<h2 id=\"overall\"><span aria-hidden=\"true\">\xE2\x9C\x93</span> ");
-		html_text(&p->b, T(p, "All systems operational"));
-		buf_printf(&p->b, "</h2></section>\n");
-		return;
-	}
-	buf_printf(&p->b, "<section class=\"overall down\" aria-labelledby=\"overall\">"
-	    "<h2 id=\"overall\"><span aria-hidden=\"true\">\xE2\x9C\x95</span> ");
-	html_text(&p->b, T(p, "Some services are not working"));
-	buf_printf(&p->b, "</h2>\n<ul>");
-	for (size_t i = 0; i < s->n_eps; i++) {
-		const struct site_ep *ep = &s->eps[i];
-		struct buf name = { 0 }, when = { 0 };
-		struct page sub = *p;
-		const char *args[2], *tpl;
-
-		if (!ep->have_state || ep->maintenance || ep->status == STATUS_UP)
-			continue;
-		sub.b = name;
-		buf_printf(&sub.b, "<a href=\"%sproviders/", p->home);
-		html_attr(&sub.b, ep->prov->id);
-		buf_printf(&sub.b, ".html#ep-");
-		html_attr(&sub.b, ep->conf->id);
-		buf_printf(&sub.b, "\">");
-		ep_name(&sub, ep);
-		buf_printf(&sub.b, "</a>");
-		name = sub.b;
-		sub.b = when;
-		page_datetime(&sub, ep->since_ms >= 0 ? ep->since_ms : ep->last_ms);
-		when = sub.b;
-		args[0] = (const char *)name.data;
-		args[1] = (const char *)when.data;
-		if (ep->since_ms >= 0)
-			tpl = ep->status == STATUS_DOWN ? T(p, "{1} is down since {2}") :
-			    T(p, "{1} is degraded since {2}");
-		else
-			tpl = ep->status == STATUS_DOWN ? T(p, "{1} is down (last check {2})") :
-			    T(p, "{1} is degraded (last check {2})");
-		buf_printf(&p->b, "<li>");
-		page_status(p, ep->status, true, false);
-		buf_printf(&p->b, " ");
-		html_tpl(&p->b, tpl, args, 2);
-		buf_printf(&p->b, ". <span class=\"explain\">");
-		html_text(&p->b, T(p, report_explain(ep->conf->kind, ep->reason)));
-		buf_printf(&p->b, "</span> <code>%s</code>", reason_names[ep->reason]);
-		if (ep->message != NULL) {
-			buf_printf(&p->b, ": <q>");
-			html_text(&p->b, ep->message);
-			buf_printf(&p->b, "</q>");
-		}
-		buf_printf(&p->b, "</li>");
-		buf_free(&name);
-		buf_free(&when);
-	}
-	buf_printf(&p->b, "</ul></section>\n");
-}
-
-static void
 uptime_windows(struct page *p, const struct site_ep *ep)
 {
 	buf_printf(&p->b, "<dl class=\"windows\">");
 	for (int w = 0; w < WIN__MAX; w++) {
 		buf_printf(&p->b, "<div><dt>");
-		html_text(&p->b, T(p, win_labels[w]));
+		html_text(&p->b, T(p, site_win_labels[w]));
 		buf_printf(&p->b, "</dt><dd>");
 		page_pct(p, ep->have_win[w] ? ep->win[w].uptime_pct : -1);
 		buf_printf(&p->b, "</dd></div>");
@@ -210,81 +132,6 @@ bars(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</span></p>");
 	cache->len = 0;
 	buf_append(cache, p->b.data + mark, p->b.len - mark);
-}
-
-void
-page_index(struct page *p)
-{
-	struct site *s = p->s;
-	const struct conf *c = s->conf;
-	bool any_maint = false;
-
-	page_head(p, T(p, "Status"));
-	buf_printf(&p->b, "<h1>");
-	html_text(&p->b, c->report.title);
-	buf_printf(&p->b, "</h1>\n");
-	overall(p);
-	for (size_t i = 0; i < c->n_maintenance; i++)
-		if (c->maintenance[i].end_ms > s->now) {
-			if (!any_maint) {
-				buf_printf(&p->b, "<section class=\"maintenance\"><h2>");
-				html_text(&p->b, T(p, "Planned maintenance"));
-				buf_printf(&p->b, "</h2><ul>");
-				any_maint = true;
-			}
-			buf_printf(&p->b, "<li>");
-			html_text(&p->b, site_provider_name(s, c->maintenance[i].provider));
-			if (c->maintenance[i].endpoint != NULL) {
-				buf_printf(&p->b, " / ");
-				html_text(&p->b, c->maintenance[i].endpoint);
-			}
-			buf_printf(&p->b, ": ");
-			page_datetime(p, c->maintenance[i].start_ms);
-			buf_printf(&p->b, " \xE2\x80\x93 ");
-			page_datetime(p, c->maintenance[i].end_ms);
-			if (c->maintenance[i].note != NULL) {
-				buf_printf(&p->b, " \xE2\x80\x94 ");
-				html_text(&p->b, c->maintenance[i].note);
-			}
-			buf_printf(&p->b, "</li>");
-		}
-	if (any_maint)
-		buf_printf(&p->b, "</ul></section>\n");
-	for (size_t i = 0; i < c->n_providers; i++) {
-		const struct conf_provider *pv = &c->providers[i];
-		enum status st;
-		bool have;
-
-		provider_state(s, pv, &st, &have);
-		buf_printf(&p->b, "<section class=\"provider\">\n<h2><a href=\"%sproviders/", p->home);
-		html_attr(&p->b, pv->id);
-		buf_printf(&p->b, ".html\">");
-		html_text(&p->b, pv->name ? pv->name : pv->id);
-		buf_printf(&p->b, "</a> ");
-		page_status(p, st, have, false);
-		buf_printf(&p->b, "</h2>\n<ul class=\"endpoints\">\n");
-		for (size_t j = 0; j < s->n_eps; j++) {
-			const struct site_ep *ep = &s->eps[j];
-
-			if (ep->prov != pv)
-				continue;
-			buf_printf(&p->b, "<li class=\"endpoint\"><div class=\"ep-head\"><h3><a href=\"%sproviders/",
-			    p->home);
-			html_attr(&p->b, pv->id);
-			buf_printf(&p->b, ".html#ep-");
-			html_attr(&p->b, ep->conf->id);
-			buf_printf(&p->b, "\">");
-			html_text(&p->b, ep->conf->id);
-			buf_printf(&p->b, "</a> <small>%s</small></h3> ", kind_names[ep->conf->kind]);
-			page_status(p, ep->status, ep->have_state, ep->maintenance);
-			buf_printf(&p->b, "</div>\n");
-			bars(p, ep);
-			uptime_windows(p, ep);
-			buf_printf(&p->b, "</li>\n");
-		}
-		buf_printf(&p->b, "</ul>\n</section>\n");
-	}
-	page_foot(p);
 }
 
 /* Days from now to the RFC 3339 time in details[key], or INT64_MIN. */
@@ -378,7 +225,7 @@ latency(struct page *p, const struct site_ep *ep)
 		const double v[3] = { r->p50_ms, r->p95_ms, r->p99_ms };
 
 		buf_printf(&p->b, "<tr><th scope=\"row\">");
-		html_text(&p->b, T(p, win_labels[wins[i]]));
+		html_text(&p->b, T(p, site_win_labels[wins[i]]));
 		buf_printf(&p->b, "</th>");
 		for (int k = 0; k < 3; k++) {
 			buf_printf(&p->b, "<td>");
@@ -566,7 +413,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 	enum status st;
 	bool have;
 
-	provider_state(s, pv, &st, &have);
+	site_provider_state(s, pv, &st, &have);
 	page_head(p, pv->name ? pv->name : pv->id);
 	buf_printf(&p->b, "<h1>");
 	html_text(&p->b, pv->name ? pv->name : pv->id);

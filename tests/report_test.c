@@ -211,12 +211,131 @@ index_says_first_what_is_down_and_since_when(void **state)
 	assert_non_null(strstr(de, "ist seit <time datetime=\"2026-12-17T07:30:00Z\">17.12.2026 08:30</time> ausgefallen"));
 	/* Status is text and symbol, not colour alone. */
 	assert_non_null(strstr(en, "<span aria-hidden=\"true\">\xE2\x9C\x95</span> Down</span>"));
-	assert_non_null(strstr(en, "<svg class=\"bars\""));
-	assert_non_null(strstr(en, "<title>2026-12-15: uptime "));
 	assert_non_null(strstr(fr, "hreflang=\"de\""));
 	free(en);
 	free(fr);
 	free(de);
+}
+
+/* One row per provider first; then each provider in a <details>, open only when not up. */
+static void
+index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational(void **state)
+{
+	struct fixture *f = *state;
+	char *en, *pv, *glance, *row, *d1, *d2;
+
+	render(f);
+	en = slurp(f->site, "index.html");
+	glance = strstr(en, "<table class=\"glance\">");
+	assert_non_null(glance);
+	assert_non_null(strstr(glance, "<th scope=\"col\">OCSP</th>"));
+	row = strstr(glance, "<a href=\"#p-p2\">Time &amp; Co</a></th>");
+	assert_non_null(row);
+	/* p2 has a tsa endpoint only: its login/ocsp/crl cells say there is none, tsa is down. */
+	assert_non_null(strstr(row, "<td><span class=\"na\">\xE2\x80\x93</span></td><td><span class=\"na\">"));
+	assert_non_null(strstr(row, "\xE2\x9C\x95</span> Down</span></td><td><a href=\"incidents/"));
+	d1 = strstr(en, "<details class=\"provider\" id=\"p-p1\">");
+	d2 = strstr(en, "<details class=\"provider\" id=\"p-p2\" open>");
+	assert_non_null(d1);
+	assert_non_null(d2);
+	assert_true(glance < d1 && d1 < d2);
+	/* The 90-day bars live on the provider pages. */
+	assert_null(strstr(en, "<svg class=\"bars\""));
+	pv = slurp(f->site, "providers/p1.html");
+	assert_non_null(strstr(pv, "<svg class=\"bars\""));
+	assert_non_null(strstr(pv, "<title>2026-12-15: uptime "));
+	free(pv);
+	free(en);
+}
+
+/* 200 endpoints in groups: the index stays small and lists every provider in its group. */
+static void
+index_of_200_endpoints_in_groups_stays_under_250_kb(void **state)
+{
+	enum { NP = 40, NE = 5 };
+	static const char *const groups[] = { "Qualified trust services", "Citizen logins", "Banks" };
+	struct conf_provider *pv = xcalloc(NP, sizeof(*pv));
+	struct conf big = conf;
+	struct store *st;
+	char *err = NULL, *db, *site, *html, *prev = NULL;
+	struct stat sb;
+	char dir[] = "/tmp/tw-report-big.XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	db = xasprintf("%s/t.db", dir);
+	site = xasprintf("%s/site", dir);
+	big.storage.path = db;
+	big.providers = pv;
+	big.n_providers = NP;
+	st = store_open(db, &err);
+	assert_non_null(st);
+	for (int i = 0; i < NP; i++) {
+		pv[i].id = xasprintf("provider-%02d", i);
+		pv[i].name = xasprintf("Provider number %d", i);
+		pv[i].group = (char *)groups[i % 3];
+		pv[i].n_endpoints = NE;
+		pv[i].endpoints = xcalloc(NE, sizeof(*pv[i].endpoints));
+		for (int j = 0; j < NE; j++) {
+			struct conf_endpoint *ep = &pv[i].endpoints[j];
+
+			ep->id = xasprintf("endpoint-%d", j);
+			ep->kind = (enum probe_kind)(j % KIND__MAX);
+			ep->url = "https://example.invalid/";
+			ep->interval_ms = 3600000;
+			ep->provider = &pv[i];
+			struct result r[48];
+			struct store_item it[48];
+
+			for (int k = 0; k < 48; k++) {
+				int64_t t = NOW - 2 * DAY + k * 3600000LL;
+
+				result_init(&r[k], ep, t);
+				if (i == 7 && t > NOW - 4 * 3600000)
+					result_flag(&r[k], REASON_TIMEOUT, "timed out");
+				r[k].timings[PHASE_TOTAL] = 50;
+				it[k] = (struct store_item){ .r = &r[k] };
+			}
+			assert_int_equal(store_add_results(st, it, 48), 0);
+			for (int k = 0; k < 48; k++)
+				result_clear(&r[k]);
+		}
+	}
+	setenv("TRUSTWATCH_I18N_STRICT", "1", 1);
+	if (report_render(&big, st, site, NOW, &err) != 0)
+		fail_msg("render: %s", err);
+	free(prev);
+	prev = xasprintf("%s/index.html", site);
+	assert_int_equal(stat(prev, &sb), 0);
+	print_message("index.html of %d endpoints: %lld bytes\n", NP * NE, (long long)sb.st_size);
+	assert_true(sb.st_size <= 250 * 1024);
+	html = slurp(site, "index.html");
+	/* Groups in config order, each provider in its group's part of the table. */
+	assert_true(strstr(html, "colgroup\" colspan=\"6\">Qualified trust services<") <
+	    strstr(html, "colgroup\" colspan=\"6\">Citizen logins<"));
+	assert_true(strstr(html, "<a href=\"#p-provider-03\">") < strstr(html, "<a href=\"#p-provider-01\">"));
+	for (int i = 0; i < NP; i++) {
+		char *want = xasprintf("<a href=\"#p-%s\">", pv[i].id);
+
+		assert_non_null(strstr(html, want));
+		free(want);
+	}
+	assert_non_null(strstr(html, "id=\"p-provider-07\" open>"));
+	assert_non_null(strstr(html, "id=\"p-provider-08\">"));
+	free(html);
+	free(prev);
+	store_close(st);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (int i = 0; i < NP; i++) {
+		for (int j = 0; j < NE; j++)
+			free(pv[i].endpoints[j].id);
+		free(pv[i].endpoints);
+		free(pv[i].id);
+		free(pv[i].name);
+	}
+	free(pv);
+	free(db);
+	free(site);
 }
 
 static void
@@ -632,6 +751,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(site_has_every_page_in_every_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_says_first_what_is_down_and_since_when, setup, teardown),
 		cmocka_unit_test_setup_teardown(incident_page_has_timeline_duration_and_escaped_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational,
+		    setup, teardown),
+		cmocka_unit_test(index_of_200_endpoints_in_groups_stays_under_250_kb),
 		cmocka_unit_test_setup_teardown(pages_explain_each_reason_in_plain_words_before_the_code,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(provider_page_has_latency_certificates_and_last_results, setup, teardown),
