@@ -362,8 +362,7 @@ fn_provider(struct page *p, const void *arg)
 static void
 fn_incidents(struct page *p, const void *arg)
 {
-	(void)arg;
-	page_incidents(p);
+	page_incidents(p, (size_t)(uintptr_t)arg);
 }
 
 static void
@@ -396,7 +395,12 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 		render_page(s, langs, n, li, path, fn_provider, &s->conf->providers[i], NULL);
 		free(path);
 	}
-	render_page(s, langs, n, li, "incidents.html", fn_incidents, NULL, NULL);
+	for (size_t k = 0; k < site_incident_pages(s) && s->err == NULL; k++) {
+		char *path = k == 0 ? xstrdup("incidents.html") : xasprintf("incidents-%zu.html", k + 1);
+
+		render_page(s, langs, n, li, path, fn_incidents, (const void *)(uintptr_t)k, NULL);
+		free(path);
+	}
 	for (size_t i = 0; i < s->n_inc && s->err == NULL; i++) {
 		char *path = xasprintf("incidents/%lld.html", (long long)s->inc[i].id);
 

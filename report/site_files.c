@@ -539,7 +539,8 @@ site_feed(struct site *s, struct i18n *t)
 		if (s->inc[i].updated_ms > updated)
 			updated = s->inc[i].updated_ms;
 	feed_begin(&b, s->conf->report.title, s->conf->report.base_url, updated ? updated : s->now);
-	for (size_t i = s->n_inc; i-- > 0;) {
+	/* The latest SITE_INC_PAGE incidents; the older ones are on the incident pages. */
+	for (size_t i = s->n_inc; i-- > 0 && s->n_inc - i <= SITE_INC_PAGE;) {
 		const struct site_incident *in = &s->inc[i];
 		struct buf title = { 0 }, content = { 0 };
 		char link[64], when[64], dur[64];

@@ -49,17 +49,71 @@ duration(struct page *p, const struct site_incident *in)
 	char d[64];
 
 	if (in->end_ms < 0) {
-		html_text(&p->b, T(p, "ongoing"));
+		const char *args[1] = { d };
+
+		i18n_duration(p->t, p->s->now > in->start_ms ? p->s->now - in->start_ms : 0, d,
+		    sizeof(d));
+		html_tpl(&p->b, T(p, "ongoing, for {1}"), args, 1);
 		return;
 	}
 	i18n_duration(p->t, in->end_ms - in->start_ms, d, sizeof(d));
 	html_text(&p->b, d);
 }
 
+size_t
+site_incident_pages(const struct site *s)
+{
+	return s->n_inc == 0 ? 1 : (s->n_inc + SITE_INC_PAGE - 1) / SITE_INC_PAGE;
+}
+
+/* The file name of incident list page k (0: incidents.html, then incidents-2.html, ...). */
+static void
+list_href(struct page *p, size_t k)
+{
+	if (k == 0)
+		buf_printf(&p->b, "<a href=\"%sincidents.html\"", p->home);
+	else
+		buf_printf(&p->b, "<a href=\"%sincidents-%zu.html\"", p->home, k + 1);
+}
+
+/* "Newer" / "Page 2 of 5" / "Older" between the list pages. */
+static void
+pager(struct page *p, size_t k, size_t pages)
+{
+	char a[24], b[24];
+	const char *args[2] = { a, b };
+
+	if (pages < 2)
+		return;
+	snprintf(a, sizeof(a), "%zu", k + 1);
+	snprintf(b, sizeof(b), "%zu", pages);
+	buf_printf(&p->b, "<nav class=\"pager\" aria-label=\"");
+	html_attr(&p->b, T(p, "Incident pages"));
+	buf_printf(&p->b, "\">");
+	if (k > 0) {
+		list_href(p, k - 1);
+		buf_printf(&p->b, " rel=\"prev\">");
+		html_text(&p->b, T(p, "Newer incidents"));
+		buf_printf(&p->b, "</a> ");
+	}
+	buf_printf(&p->b, "<span>");
+	html_tpl(&p->b, T(p, "Page {1} of {2}"), args, 2);
+	buf_printf(&p->b, "</span>");
+	if (k + 1 < pages) {
+		buf_printf(&p->b, " ");
+		list_href(p, k + 1);
+		buf_printf(&p->b, " rel=\"next\">");
+		html_text(&p->b, T(p, "Older incidents"));
+		buf_printf(&p->b, "</a>");
+	}
+	buf_printf(&p->b, "</nav>\n");
+}
+
 void
-page_incidents(struct page *p)
+page_incidents(struct page *p, size_t k)
 {
 	struct site *s = p->s;
+	size_t pages = site_incident_pages(s), first, last;
 
 	page_head(p, T(p, "Incidents"));
 	buf_printf(&p->b, "<h1>");
@@ -74,6 +128,10 @@ page_incidents(struct page *p)
 		page_foot(p);
 		return;
 	}
+	/* Newest first: page k holds positions [k * SITE_INC_PAGE, (k + 1) * SITE_INC_PAGE). */
+	first = k * SITE_INC_PAGE;
+	last = first + SITE_INC_PAGE < s->n_inc ? first + SITE_INC_PAGE : s->n_inc;
+	pager(p, k, pages);
 	buf_printf(&p->b, "<div class=\"scroll\"><table class=\"incidents\"><thead><tr>");
 	th(p, N_("Incident"));
 	th(p, N_("Start"));
@@ -81,8 +139,8 @@ page_incidents(struct page *p)
 	th(p, N_("Worst status"));
 	th(p, N_("Reasons"));
 	buf_printf(&p->b, "</tr></thead><tbody>\n");
-	for (size_t i = s->n_inc; i-- > 0;) {
-		const struct site_incident *in = &s->inc[i];
+	for (size_t pos = first; pos < last; pos++) {
+		const struct site_incident *in = &s->inc[s->n_inc - 1 - pos];
 
 		buf_printf(&p->b, "<tr><td><a href=\"%sincidents/%lld.html\">", p->home, (long long)in->id);
 		inc_title(p, in);
@@ -97,7 +155,19 @@ page_incidents(struct page *p)
 		buf_printf(&p->b, "</code></td></tr>\n");
 	}
 	buf_printf(&p->b, "</tbody></table></div>\n");
+	pager(p, k, pages);
 	page_foot(p);
+}
+
+/* The endpoint of the incident, when it is still configured. */
+static const struct site_ep *
+inc_ep(const struct site *s, const struct site_incident *in)
+{
+	for (size_t i = 0; i < s->n_eps; i++)
+		if (strcmp(s->eps[i].prov->id, in->provider) == 0 &&
+		    strcmp(s->eps[i].conf->id, in->endpoint) == 0)
+			return &s->eps[i];
+	return NULL;
 }
 
 void
@@ -105,6 +175,7 @@ page_incident(struct page *p, struct site_incident *in)
 {
 	struct buf title = { 0 };
 	struct page sub = *p;
+	const struct site_ep *ep;
 
 	site_timeline(p->s, in);
 	sub.b = title;
@@ -116,8 +187,26 @@ page_incident(struct page *p, struct site_incident *in)
 		snprintf(t, sizeof(t), "%s #%lld", T(p, "Incident"), (long long)in->id);
 		page_head(p, t);
 	}
-	buf_printf(&p->b, "<h1>%s</h1>\n<dl class=\"facts\"><div><dt>", (const char *)title.data);
+	buf_printf(&p->b, "<h1>%s</h1>\n<dl class=\"facts\">", (const char *)title.data);
 	buf_free(&title);
+	if ((ep = inc_ep(p->s, in)) != NULL) {
+		buf_printf(&p->b, "<div><dt>");
+		html_text(&p->b, T(p, "Endpoint"));
+		buf_printf(&p->b, "</dt><dd><a href=\"%sproviders/", p->home);
+		html_attr(&p->b, ep->prov->id);
+		buf_printf(&p->b, ".html#ep-");
+		html_attr(&p->b, ep->conf->id);
+		buf_printf(&p->b, "\">");
+		site_ep_name(p, ep);
+		buf_printf(&p->b, "</a> <code class=\"url\">");
+		html_text(&p->b, ep->conf->url);
+		buf_printf(&p->b, "</code></dd></div><div><dt>");
+		html_text(&p->b, T(p, "What is verified:"));
+		buf_printf(&p->b, "</dt><dd>");
+		html_text(&p->b, T(p, site_kind_description(ep->conf->kind)));
+		buf_printf(&p->b, "</dd></div>");
+	}
+	buf_printf(&p->b, "<div><dt>");
 	html_text(&p->b, T(p, "State"));
 	buf_printf(&p->b, "</dt><dd>");
 	if (in->end_ms < 0)

@@ -283,6 +283,12 @@ page_index(struct page *p)
 				any_maint = true;
 			}
 			buf_printf(&p->b, "<li>");
+			if (c->maintenance[i].start_ms <= s->now) {
+				buf_printf(&p->b, "<strong class=\"st maint\"><span aria-hidden=\"true\">"
+				    "\xE2\x97\x86</span> ");
+				html_text(&p->b, T(p, "In progress:"));
+				buf_printf(&p->b, "</strong> ");
+			}
 			html_text(&p->b, site_provider_name(s, c->maintenance[i].provider));
 			if (c->maintenance[i].endpoint != NULL) {
 				buf_printf(&p->b, " / ");

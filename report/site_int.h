@@ -18,6 +18,7 @@
 #define SITE_LAST	10	/* last results shown per endpoint */
 #define SITE_TIMELINE	200	/* status changes shown per incident */
 #define SITE_EP_INC	20	/* incidents listed per endpoint */
+#define SITE_INC_PAGE	50	/* incidents per page of incidents.html, and in feed.atom */
 
 /* Marks a string for translation without translating it (extracted into the .po files). */
 #define N_(s)	(s)
@@ -182,7 +183,9 @@ void page_provider(struct page *, const struct conf_provider *);
 const char *site_kind_description(enum probe_kind);
 
 /* site_incidents.c */
-void page_incidents(struct page *);
+/* Incident list page k (0 = incidents.html, newest first, SITE_INC_PAGE each). */
+void page_incidents(struct page *, size_t k);
+size_t site_incident_pages(const struct site *);	/* at least 1 */
 void page_incident(struct page *, struct site_incident *);
 void page_sla(struct page *);
 void page_methodology(struct page *);

@@ -217,6 +217,95 @@ index_says_first_what_is_down_and_since_when(void **state)
 	free(de);
 }
 
+/* The incident page names its endpoint, its URL and what was verified; open ones say for how long. */
+static void
+incident_page_links_its_endpoint_and_says_how_long_it_has_been_open(void **state)
+{
+	struct fixture *f = *state;
+	char *html;
+
+	render(f);
+	html = slurp(f->site, "incidents/2.html");
+	assert_non_null(strstr(html, "<a href=\"../providers/p2.html#ep-tsa\">Time &amp; Co / tsa</a> <code class=\"url\">http://tsa.example/</code>"));
+	assert_non_null(strstr(html, "Time-stamping authority: requests a time-stamp"));
+	assert_non_null(strstr(html, "ongoing, for 30\xC2\xA0min"));
+	free(html);
+}
+
+/* 120 incidents: 50 per list page, newest first, linked both ways; the feed has the latest 50. */
+static void
+incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
+{
+	struct conf_provider pv = { .id = "p", .name = "P" };
+	struct conf_endpoint ep = { .id = "e", .kind = KIND_CRL, .url = "http://crl.example/",
+	    .interval_ms = 60000, .provider = &pv };
+	struct conf one = conf;
+	enum { N = 120 };
+	struct result r[N * 5];
+	struct store_item it[N * 5];
+	struct store *st;
+	char *err = NULL, *db, *site, *html, *atom, *q;
+	char dir[] = "/tmp/tw-report-inc.XXXXXX";
+	size_t rows = 0, entries = 0;
+	struct stat sb;
+
+	(void)state;
+	pv.endpoints = &ep;
+	pv.n_endpoints = 1;
+	one.providers = &pv;
+	one.n_providers = 1;
+	assert_non_null(mkdtemp(dir));
+	db = xasprintf("%s/t.db", dir);
+	site = xasprintf("%s/site", dir);
+	one.storage.path = db;
+	st = store_open(db, &err);
+	assert_non_null(st);
+	store_set_incident_policy(st, 3, 2);
+	for (int i = 0; i < N * 5; i++) {
+		result_init(&r[i], &ep, NOW - DAY + i * 60000LL);
+		if (i % 5 < 3)
+			result_flag(&r[i], REASON_STALE, "old");
+		it[i] = (struct store_item){ .r = &r[i] };
+	}
+	assert_int_equal(store_add_results(st, it, N * 5), 0);
+	for (int i = 0; i < N * 5; i++)
+		result_clear(&r[i]);
+	setenv("TRUSTWATCH_I18N_STRICT", "1", 1);
+	if (report_render(&one, st, site, NOW, &err) != 0)
+		fail_msg("render: %s", err);
+	html = slurp(site, "incidents.html");
+	for (q = html; (q = strstr(q, "<tr><td><a href=\"incidents/")) != NULL; q++)
+		rows++;
+	assert_int_equal(rows, 50);
+	assert_non_null(strstr(html, "incidents/120.html"));
+	assert_null(strstr(html, "incidents/70.html\""));
+	assert_non_null(strstr(html, "<a href=\"incidents-2.html\" rel=\"next\">"));
+	assert_non_null(strstr(html, "Page 1 of 3"));
+	free(html);
+	html = slurp(site, "fr/incidents-3.html");
+	rows = 0;
+	for (q = html; (q = strstr(q, "<tr><td><a href=\"incidents/")) != NULL; q++)
+		rows++;
+	assert_int_equal(rows, 20);
+	assert_non_null(strstr(html, "incidents/1.html"));
+	assert_non_null(strstr(html, "<a href=\"incidents-2.html\" rel=\"prev\">"));
+	free(html);
+	html = xasprintf("%s/incidents-4.html", site);
+	assert_int_not_equal(stat(html, &sb), 0);
+	free(html);
+	atom = slurp(site, "feed.atom");
+	for (q = atom; (q = strstr(q, "<entry>")) != NULL; q++)
+		entries++;
+	assert_int_equal(entries, 50);
+	assert_non_null(strstr(atom, "#120 "));
+	assert_null(strstr(atom, "#70 "));
+	free(atom);
+	store_close(st);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(db);
+	free(site);
+}
+
 /* One row per provider first; then each provider in a <details>, open only when not up. */
 static void
 index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational(void **state)
@@ -239,6 +328,25 @@ index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational(vo
 	assert_non_null(d1);
 	assert_non_null(d2);
 	assert_true(glance < d1 && d1 < d2);
+	free(en);
+	{
+		struct conf_maintenance m[2] = {
+			{ .provider = "p1", .start_ms = NOW - 3600000, .end_ms = NOW + 3600000,
+			  .note = "HSM" },
+			{ .provider = "p2", .start_ms = NOW + DAY, .end_ms = NOW + DAY + 3600000 },
+		};
+
+		conf.maintenance = m;
+		conf.n_maintenance = 2;
+		render(f);
+		conf.maintenance = NULL;
+		conf.n_maintenance = 0;
+	}
+	en = slurp(f->site, "index.html");
+	/* Maintenance under way is marked as such; a later window is not. */
+	d1 = strstr(en, "In progress:</strong> Lux&lt;script&gt;");
+	assert_non_null(d1);
+	assert_null(strstr(d1 + 1, "In progress:"));
 	/* The 90-day bars live on the provider pages. */
 	assert_null(strstr(en, "<svg class=\"bars\""));
 	pv = slurp(f->site, "providers/p1.html");
@@ -754,6 +862,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational,
 		    setup, teardown),
 		cmocka_unit_test(index_of_200_endpoints_in_groups_stays_under_250_kb),
+		cmocka_unit_test_setup_teardown(incident_page_links_its_endpoint_and_says_how_long_it_has_been_open,
+		    setup, teardown),
+		cmocka_unit_test(incident_list_has_50_per_page_and_the_feed_the_latest_50),
 		cmocka_unit_test_setup_teardown(pages_explain_each_reason_in_plain_words_before_the_code,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(provider_page_has_latency_certificates_and_last_results, setup, teardown),
