@@ -104,7 +104,8 @@ assert_detail(const struct result *r, const char *key, const char *want)
 /* ---- generated PKI, one row per case ---- */
 
 enum sent_kind { SENT_SAME, SENT_OTHER_DIGEST, SENT_OTHER_NONCE, SENT_NONE };
-enum trust_kind { TRUST_ROOT, TRUST_INTER, TRUST_TSA, TRUST_ROGUE_ROOT, TRUST_NOEKU_TSA };
+enum trust_kind { TRUST_ROOT, TRUST_INTER, TRUST_TSA, TRUST_ROGUE_ROOT, TRUST_NOEKU_TSA,
+	TRUST_CRIT_TSA };
 
 struct gen_case {
 	enum tsapki_signer signer;
@@ -187,6 +188,9 @@ run_gen_case(void **state)
 		break;
 	case TRUST_NOEKU_TSA:
 		trust = tsapki_stack(pki->noeku_tsa, pki->inter, pki->root, NULL);
+		break;
+	case TRUST_CRIT_TSA:
+		trust = tsapki_stack(pki->crit_tsa, NULL);
 		break;
 	default:
 		trust = tsapki_stack(pki->root, NULL);
@@ -321,6 +325,9 @@ static const struct CMUnitTest gen_tests[] = {
 	GEN(tsa_certificate_with_unknown_critical_extension_is_untrusted,
 	    .signer = TSAPKI_SIGNER_CRIT, .want = REASON_UNTRUSTED,
 	    .want_msg = "unhandled critical extension"),
+	GEN(tsa_certificate_trusted_directly_with_unknown_critical_extension_is_untrusted,
+	    .signer = TSAPKI_SIGNER_CRIT, .no_cert_req = 1, .trust = TRUST_CRIT_TSA,
+	    .want = REASON_UNTRUSTED, .want_msg = "unhandled critical extension"),
 	GEN(tsa_certificate_with_unknown_non_critical_extension_is_up,
 	    .signer = TSAPKI_SIGNER_NONCRIT, .want = REASON_OK),
 };
