@@ -37,10 +37,11 @@ void tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoi
 /*
  * Evaluates a DER TimeStampToken (a CMS ContentInfo holding SignedData over TSTInfo).
  * Checks, first finding wins: the parse (malformed); one signer whose signature verifies
- * (signature_invalid); the tsa field, when present, names the signer (untrusted); no
- * critical TSTInfo extension we do not process (malformed); a signer certificate with the critical timeStamping EKU that
- * chains to ep->trust at genTime, partial chains allowed, and an ESS signing-certificate
- * attribute (v1 or v2) that identifies it (untrusted); the messageImprint against sent
+ * (signature_invalid); the tsa field, when present, names the signer (untrusted); a signer
+ * certificate with the critical timeStamping EKU that chains to ep->trust at genTime,
+ * partial chains allowed, and an ESS signing-certificate attribute (v1 or v2) that
+ * identifies it (untrusted); no critical TSTInfo extension but qcStatements (malformed,
+ * and nothing below is checked); the messageImprint against sent
  * (imprint_mismatch); the nonce when one was sent (nonce_mismatch); the policy when
  * ep->expect.policy is set (policy_mismatch); |genTime - now_ms| against
  * max_skew + accuracy + rtt (clock_skew).
