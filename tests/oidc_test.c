@@ -416,57 +416,6 @@ ec_coordinate_of_the_wrong_length_is_oidc_invalid(void **state)
 	free(json);
 }
 
-static void
-base64url_decoder_is_strict(void **state)
-{
-	static const struct {
-		const char	*in;
-		int		 ok;
-		const char	*out;
-	} cases[] = {
-		{ "", 1, "" }, { "QQ", 1, "A" }, { "QUI", 1, "AB" }, { "QUJD", 1, "ABC" },
-		{ "Pz8_", 1, "??\x3f" }, { "-_-_", 1, "\xfb\xff\xbf" },
-		{ "Q", 0, NULL }, { "QQ==", 0, NULL }, { "QR", 0, NULL }, { "Q Q", 0, NULL },
-		{ "Pz8/", 0, NULL }, { "QUJD\n", 0, NULL },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		size_t n = 99;
-		unsigned char *b = login_b64_decode(cases[i].in, strlen(cases[i].in),
-		    LOGIN_B64_URL, &n);
-
-		if ((b != NULL) != cases[i].ok)
-			fail_msg("\"%s\": ok %d", cases[i].in, b != NULL);
-		if (b != NULL && (n != strlen(cases[i].out) || memcmp(b, cases[i].out, n) != 0))
-			fail_msg("\"%s\": wrong bytes", cases[i].in);
-		free(b);
-	}
-}
-
-static void
-base64_decoder_skips_xml_whitespace_and_wants_padding(void **state)
-{
-	static const struct {
-		const char	*in;
-		int		 ok;
-	} cases[] = {
-		{ "QUJD", 1 }, { " QU\r\nJD\t", 1 }, { "QQ==", 1 }, { "QQ=\n=", 1 },
-		{ "QQ", 0 }, { "QQ=", 0 }, { "QQ==QQ==", 0 }, { "Q===", 0 }, { "QU-D", 0 },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		size_t n;
-		unsigned char *b = login_b64_decode(cases[i].in, strlen(cases[i].in),
-		    LOGIN_B64_STD, &n);
-
-		if ((b != NULL) != cases[i].ok)
-			fail_msg("\"%s\": ok %d", cases[i].in, b != NULL);
-		free(b);
-	}
-}
-
 /* ---- JWK members that limit a key (RFC 7517 §4.3-4.4, RFC 7518 §3.1): their own block ---- */
 
 /* Returns jwks (one key) with the members of the JSON object members merged into its key. */
@@ -591,6 +540,57 @@ run_jwk_member_group(void)
 	};
 
 	return cmocka_run_group_tests_name("jwk_members", tests, NULL, NULL);
+}
+
+static void
+base64url_decoder_is_strict(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+		const char	*out;
+	} cases[] = {
+		{ "", 1, "" }, { "QQ", 1, "A" }, { "QUI", 1, "AB" }, { "QUJD", 1, "ABC" },
+		{ "Pz8_", 1, "??\x3f" }, { "-_-_", 1, "\xfb\xff\xbf" },
+		{ "Q", 0, NULL }, { "QQ==", 0, NULL }, { "QR", 0, NULL }, { "Q Q", 0, NULL },
+		{ "Pz8/", 0, NULL }, { "QUJD\n", 0, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		size_t n = 99;
+		unsigned char *b = login_b64_decode(cases[i].in, strlen(cases[i].in),
+		    LOGIN_B64_URL, &n);
+
+		if ((b != NULL) != cases[i].ok)
+			fail_msg("\"%s\": ok %d", cases[i].in, b != NULL);
+		if (b != NULL && (n != strlen(cases[i].out) || memcmp(b, cases[i].out, n) != 0))
+			fail_msg("\"%s\": wrong bytes", cases[i].in);
+		free(b);
+	}
+}
+
+static void
+base64_decoder_skips_xml_whitespace_and_wants_padding(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+	} cases[] = {
+		{ "QUJD", 1 }, { " QU\r\nJD\t", 1 }, { "QQ==", 1 }, { "QQ=\n=", 1 },
+		{ "QQ", 0 }, { "QQ=", 0 }, { "QQ==QQ==", 0 }, { "Q===", 0 }, { "QU-D", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		size_t n;
+		unsigned char *b = login_b64_decode(cases[i].in, strlen(cases[i].in),
+		    LOGIN_B64_STD, &n);
+
+		if ((b != NULL) != cases[i].ok)
+			fail_msg("\"%s\": ok %d", cases[i].in, b != NULL);
+		free(b);
+	}
 }
 
 int
