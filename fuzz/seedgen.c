@@ -65,7 +65,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const names[] = { "good", "by-key", "ca-signed", "nonce",
-	    "revoked", "sha256-certid", "no-next-update", "try-later", "no-certs" };
+	    "revoked", "sha256-certid", "no-next-update", "try-later", "no-certs",
+	    "critical-ext", "critical-single-ext", "critical-responder" };
 	unsigned char nonce[32], *der;
 	struct pkigen_ocsp o;
 	struct pkigen_crl c;
@@ -100,13 +101,16 @@ main(int argc, char **argv)
 		case 6: o.next_update = 0; break;
 		case 7: o.response_status = OCSP_RESPONSE_STATUS_TRYLATER; break;
 		case 8: o.omit_certs = 1; o.signer = pki->ca; o.signer_key = pki->ca_key; break;
+		case 9: o.resp_ext_oid = PKIGEN_UNKNOWN_OID; o.resp_ext_critical = 1; break;
+		case 10: o.single_ext_oid = PKIGEN_UNKNOWN_OID; o.single_ext_critical = 1; break;
+		case 11: o.signer = pki->crit_responder; break;
 		}
 		der = pkigen_ocsp_response(&o, &len);
 		snprintf(name, sizeof(name), "ocsp/gen-%s.der", names[i]);
 		err |= put(name, der, len);
 		free(der);
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 6; i++) {
 		memset(&c, 0, sizeof(c));
 		c.issuer = pki->ca;
 		c.key = pki->ca_key;
@@ -115,6 +119,13 @@ main(int argc, char **argv)
 		c.number = i == 2 ? NULL : "42";
 		c.n_revoked = i == 0 ? 3 : 0;
 		c.pem = i == 1;
+		/* 4, 5: an unknown critical extension on the CRL, on an entry. */
+		c.ext_oid = i == 4 ? PKIGEN_UNKNOWN_OID : NULL;
+		c.ext_critical = i == 4;
+		c.n_revoked = i == 5 ? 3 : c.n_revoked;
+		c.entry_ext_oid = i == 5 ? PKIGEN_UNKNOWN_OID : NULL;
+		c.entry_ext_critical = i == 5;
+		c.reason_critical = i == 5;
 		der = pkigen_crl(&c, &len);
 		snprintf(name, sizeof(name), "crl/gen-%d.%s", i, c.pem ? "pem" : "crl");
 		err |= put(name, der, len);

@@ -14,8 +14,20 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "critext.h"
 #include "crl.h"
 #include "../core/util.h"
+
+/* The CRL extensions we process (RFC 5280 §5.2); a critical other one makes it unusable. */
+static const int crl_exts_known[] = {
+	NID_authority_key_identifier, NID_crl_number, NID_issuing_distribution_point,
+	NID_delta_crl,
+};
+
+/* The CRL entry extensions we process (RFC 5280 §5.3). */
+static const int crl_entry_exts_known[] = {
+	NID_crl_reason, NID_invalidity_date, NID_certificate_issuer,
+};
 
 /* Returns the CRL in data (DER, else PEM), or NULL. Caller frees. */
 static X509_CRL *
@@ -113,6 +125,44 @@ check_issuer(X509_CRL *crl, X509 *issuer, struct result *r)
 	return 1;
 }
 
+/*
+ * Checks that neither crl nor any of its entries carries a critical extension we do
+ * not process (RFC 5280 §5.2, §5.3: such a CRL MUST NOT be used). One pass over the
+ * entries. Returns 1, or 0 with r flagged malformed naming the OID and where it sits.
+ */
+static int
+check_extensions(X509_CRL *crl, struct result *r)
+{
+	STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+	X509_REVOKED *rv;
+	char oid[CRITEXT_OID_MAX], *hex;
+	BIGNUM *bn;
+	int i, n = revoked != NULL ? sk_X509_REVOKED_num(revoked) : 0;
+
+	if (critext_unknown(X509_CRL_get0_extensions(crl), crl_exts_known,
+	    NELEM(crl_exts_known), oid)) {
+		result_flag(r, REASON_MALFORMED, "CRL carries critical extension %s, which "
+		    "trustwatch does not process (RFC 5280 §5.2)", oid);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		rv = sk_X509_REVOKED_value(revoked, i);
+		if (!critext_unknown(X509_REVOKED_get0_extensions(rv), crl_entry_exts_known,
+		    NELEM(crl_entry_exts_known), oid))
+			continue;
+		bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(rv), NULL);
+		hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+		result_flag(r, REASON_MALFORMED, "CRL entry for serial %.80s carries critical "
+		    "extension %s, which trustwatch does not process (RFC 5280 §5.3)",
+		    hex != NULL ? hex : "?", oid);
+		OPENSSL_free(hex);
+		BN_free(bn);
+		ERR_clear_error();
+		return 0;
+	}
+	return 1;
+}
+
 /* Checks thisUpdate against max_age and nextUpdate against now and min_remaining. */
 static void
 check_times(X509_CRL *crl, const struct conf_endpoint *ep, int64_t now, struct result *r)
@@ -171,8 +221,11 @@ crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *
 	json_object_set_new(r->details, "entries",
 	    json_integer(revoked ? sk_X509_REVOKED_num(revoked) : 0));
 
-	/* Trust first; a CRL we cannot attribute to the issuer says nothing else. */
-	if (check_issuer(crl, ep->issuer, r))
+	/*
+	 * Trust first; a CRL we cannot attribute to the issuer says nothing else, and one
+	 * we may not use (an unprocessed critical extension) records no number.
+	 */
+	if (check_issuer(crl, ep->issuer, r) && check_extensions(crl, r))
 		check_number(crl, last_number_decimal, r);
 	check_times(crl, ep, now, r);
 	X509_CRL_free(crl);

@@ -14,7 +14,8 @@
  * flagging r (first worst finding wins) and filling r->details:
  * number (decimal string), entries, size, this_update, next_update.
  * last_number_decimal is the CRL number stored from the previous result, NULL when none;
- * a lower number is regressed. Never does I/O.
+ * a lower number is regressed. A critical CRL or entry extension outside those listed in
+ * crl.c is malformed, and such a CRL records no number. Never does I/O.
  */
 void	crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *ep,
 	    const char *last_number_decimal, int64_t now_ms, struct result *r);

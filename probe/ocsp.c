@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -14,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "critext.h"
 #include "ocsp.h"
 #include "../core/util.h"
 
@@ -171,6 +173,52 @@ check_single(OCSP_SINGLERESP *single, const struct conf_endpoint *ep, int64_t no
 	}
 }
 
+/* The responseExtensions we process (RFC 6960 §4.4); SingleResponse ones: none. */
+static const int ocsp_exts_known[] = { NID_id_pkix_OCSP_Nonce };
+
+/*
+ * Checks that neither bs nor any of its single responses carries a critical extension
+ * we do not process (RFC 6960 §4.4, RFC 5280 §4.2). Returns 1, or 0 with r flagged
+ * malformed naming the OID and where it sits.
+ */
+static int
+check_extensions(OCSP_BASICRESP *bs, struct result *r)
+{
+	OCSP_SINGLERESP *single;
+	ASN1_INTEGER *serial = NULL;
+	BIGNUM *bn;
+	char oid[CRITEXT_OID_MAX], *hex;
+	int i, k, n = OCSP_resp_count(bs);
+
+	for (i = 0; i < OCSP_BASICRESP_get_ext_count(bs); i++)
+		if (critext_one(OCSP_BASICRESP_get_ext(bs, i), ocsp_exts_known,
+		    NELEM(ocsp_exts_known), oid)) {
+			result_flag(r, REASON_MALFORMED, "OCSP response carries critical "
+			    "extension %s, which trustwatch does not process (RFC 6960 §4.4)", oid);
+			return 0;
+		}
+	for (i = 0; i < n; i++) {
+		single = OCSP_resp_get0(bs, i);
+		for (k = 0; k < OCSP_SINGLERESP_get_ext_count(single); k++)
+			if (critext_one(OCSP_SINGLERESP_get_ext(single, k), NULL, 0, oid))
+				break;
+		if (k == OCSP_SINGLERESP_get_ext_count(single))
+			continue;
+		OCSP_id_get0_info(NULL, NULL, NULL, &serial,
+		    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(single));
+		bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
+		hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+		result_flag(r, REASON_MALFORMED, "OCSP single response for serial %.80s carries "
+		    "critical extension %s, which trustwatch does not process (RFC 6960 §4.4)",
+		    hex != NULL ? hex : "?", oid);
+		OPENSSL_free(hex);
+		BN_free(bn);
+		ERR_clear_error();
+		return 0;
+	}
+	return 1;
+}
+
 /* Returns a new stack holding new references to the certificates of in (may be NULL). */
 static STACK_OF(X509) *
 certs_dup(const STACK_OF(X509) *in)
@@ -233,6 +281,9 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 
 	/* Signature and authority first: nothing below means anything without them. */
 	ocsp_verify_signer(bs, certs, ep->issuer, now, r);
+	/* A response we may not use (RFC 6960 §4.4) says nothing about the status. */
+	if (!check_extensions(bs, r))
+		goto out;
 
 	if ((single = find_single(bs, ep, sent)) == NULL) {
 		result_flag(r, REASON_MALFORMED, "OCSP response does not answer our CertID "

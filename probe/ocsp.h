@@ -33,6 +33,7 @@ struct ocsp_sent {
  * flagging r (first worst finding wins) and filling r->details.
  * A single response matches when its CertID equals sent->certid, or equals the CertID of
  * ep->certificate/ep->issuer rebuilt with the response's own hash algorithm (SHA-1 in the wild).
+ * A critical response or single extension other than the nonce is malformed.
  * sent may be NULL (no nonce sent, method unknown). Never does I/O.
  */
 void	ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "certcache.h"
+#include "critext.h"
 #include "ocsp.h"
 #include "../core/util.h"
 
@@ -159,14 +160,15 @@ issuer_signed(X509 *signer, X509 *issuer, EVP_PKEY *ikey)
 
 /*
  * Checks that signer is a responder delegated by issuer (RFC 6960 §4.2.2.2 case 3).
- * Returns 1, or 0 with r flagged.
+ * No X509_verify_cert runs here, so its rule on critical extensions is applied
+ * explicitly (RFC 5280 §4.2). Returns 1, or 0 with r flagged.
  */
 static int
 delegated(X509 *signer, X509 *issuer, int64_t now, struct result *r)
 {
 	EVP_PKEY *ikey = X509_get0_pubkey(issuer);
 	int64_t nb, na;
-	char t[40];
+	char t[40], oid[CRITEXT_OID_MAX];
 
 	if (X509_NAME_cmp(X509_get_issuer_name(signer), X509_get_subject_name(issuer)) != 0) {
 		result_flag(r, REASON_UNTRUSTED,
@@ -183,6 +185,11 @@ delegated(X509 *signer, X509 *issuer, int64_t now, struct result *r)
 	    (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0) {
 		result_flag(r, REASON_UNTRUSTED,
 		    "OCSP responder certificate lacks id-kp-OCSPSigning");
+		return 0;
+	}
+	if (critext_cert_unhandled(signer, oid)) {
+		result_flag(r, REASON_UNTRUSTED, "OCSP responder certificate carries critical "
+		    "extension %s, which a relying party does not process (RFC 5280 §4.2)", oid);
 		return 0;
 	}
 	if (probe_asn1_time_ms(X509_get0_notBefore(signer), &nb) != 0 ||

@@ -277,6 +277,74 @@ out:
 	return ok;
 }
 
+/*
+ * Checks the members that say what k may be used for (RFC 7517 §4.3-4.4, RFC 7518 §3.1):
+ * key_ops, when present, is an array of strings that includes "verify"; alg, when
+ * present, is a JWS signature algorithm for k's type and curve (ES521, a name some
+ * providers write, is taken as ES512). Returns 1, or 0 with *why set.
+ */
+static int
+jwk_fits(json_t *k, const char *kty, const char **why)
+{
+	static const struct {
+		const char	*alg, *kty, *crv;	/* crv NULL: any */
+		const char	*why;
+	} algs[] = {
+		{ "RS256", "RSA", NULL, "\"alg\" RS256 needs an RSA key" },
+		{ "RS384", "RSA", NULL, "\"alg\" RS384 needs an RSA key" },
+		{ "RS512", "RSA", NULL, "\"alg\" RS512 needs an RSA key" },
+		{ "PS256", "RSA", NULL, "\"alg\" PS256 needs an RSA key" },
+		{ "PS384", "RSA", NULL, "\"alg\" PS384 needs an RSA key" },
+		{ "PS512", "RSA", NULL, "\"alg\" PS512 needs an RSA key" },
+		{ "ES256", "EC", "P-256", "\"alg\" ES256 needs an EC key on P-256" },
+		{ "ES384", "EC", "P-384", "\"alg\" ES384 needs an EC key on P-384" },
+		{ "ES512", "EC", "P-521", "\"alg\" ES512 needs an EC key on P-521" },
+		{ "ES521", "EC", "P-521", "\"alg\" ES521 (ES512) needs an EC key on P-521" },
+	};
+	json_t *ops = json_object_get(k, "key_ops"), *alg = json_object_get(k, "alg"), *op;
+	const char *a, *crv = json_string_value(json_object_get(k, "crv"));
+	size_t i;
+	int verify = 0;
+
+	if (ops != NULL) {
+		if (!json_is_array(ops)) {
+			*why = "\"key_ops\" is not an array";
+			return 0;
+		}
+		json_array_foreach(ops, i, op) {
+			if (!json_is_string(op)) {
+				*why = "\"key_ops\" holds a value that is not a string";
+				return 0;
+			}
+			if (strcmp(json_string_value(op), "verify") == 0)
+				verify = 1;
+		}
+		if (!verify) {
+			*why = "\"key_ops\" does not include \"verify\"";
+			return 0;
+		}
+	}
+	if (alg == NULL)
+		return 1;
+	if ((a = json_string_value(alg)) == NULL) {
+		*why = "\"alg\" is not a string";
+		return 0;
+	}
+	for (i = 0; i < NELEM(algs); i++) {
+		if (strcmp(a, algs[i].alg) != 0)
+			continue;
+		if (strcmp(kty, algs[i].kty) != 0 ||
+		    (algs[i].crv != NULL && (crv == NULL || strcmp(crv, algs[i].crv) != 0))) {
+			*why = algs[i].why;
+			return 0;
+		}
+		return 1;
+	}
+	*why = "\"alg\" is not a JWS signature algorithm for RSA or EC "
+	    "(RS256-512, PS256-512, ES256, ES384, ES512)";
+	return 0;
+}
+
 /* Returns 1 if k is a usable signing key, else 0 with *why set. */
 static int
 jwk_usable(json_t *k, const char **why)
@@ -296,6 +364,8 @@ jwk_usable(json_t *k, const char **why)
 		*why = "no string \"kty\"";
 		return 0;
 	}
+	if ((strcmp(kty, "RSA") == 0 || strcmp(kty, "EC") == 0) && !jwk_fits(k, kty, why))
+		return 0;
 	if (strcmp(kty, "RSA") == 0)
 		return jwk_rsa(k, why);
 	if (strcmp(kty, "EC") == 0)

@@ -29,9 +29,11 @@ int oidc_evaluate_discovery(const unsigned char *body, size_t len,
 
 /*
  * Evaluates a JWK Set: a JSON object whose "keys" array holds at least one usable key.
- * Usable: "use" absent or "sig"; kty RSA with base64url n (>= 2048 bits) and odd e >= 3,
- * or kty EC with crv P-256/P-384/P-521 and full-length base64url x, y forming a point on
- * the curve; the key must load into OpenSSL and pass EVP_PKEY_public_check.
+ * Usable: "use" absent or "sig"; "key_ops", when present, includes "verify"; "alg", when
+ * present, fits the key (RS*, PS* on RSA; ES256/384/512, or ES521, on the matching curve);
+ * kty RSA with base64url n (>= 2048 bits) and odd e >= 3, or kty EC with crv
+ * P-256/P-384/P-521 and full-length base64url x, y forming a point on the curve;
+ * the key must load into OpenSSL and pass EVP_PKEY_public_check.
  * Records details keys (usable) and keys_total; flags oidc_invalid when none is usable.
  */
 void oidc_evaluate_jwks(const unsigned char *body, size_t len, struct result *r);

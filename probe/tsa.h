@@ -11,6 +11,8 @@
 
 #include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
 
 #include "probe.h"
 
@@ -35,9 +37,11 @@ void tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoi
 /*
  * Evaluates a DER TimeStampToken (a CMS ContentInfo holding SignedData over TSTInfo).
  * Checks, first finding wins: the parse (malformed); one signer whose signature verifies
- * (signature_invalid); a signer certificate with the critical timeStamping EKU that
- * chains to ep->trust at genTime, partial chains allowed, and an ESS signing-certificate
- * attribute (v1 or v2) that identifies it (untrusted); the messageImprint against sent
+ * (signature_invalid); the tsa field, when present, names the signer (untrusted); a signer
+ * certificate with the critical timeStamping EKU that chains to ep->trust at genTime,
+ * partial chains allowed, and an ESS signing-certificate attribute (v1 or v2) that
+ * identifies it (untrusted); no critical TSTInfo extension but qcStatements (malformed,
+ * and nothing below is checked); the messageImprint against sent
  * (imprint_mismatch); the nonce when one was sent (nonce_mismatch); the policy when
  * ep->expect.policy is set (policy_mismatch); |genTime - now_ms| against
  * max_skew + accuracy + rtt (clock_skew).
@@ -53,6 +57,19 @@ void tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_
  * RFC 5652's shape with certificates, and the caller uses d2i_CMS_ContentInfo. (tsa_parse.c)
  */
 CMS_ContentInfo *tsa_token_parse(const unsigned char *der, size_t len);
+
+/*
+ * Returns 1 when TSTInfo tst carries no critical extension outside those we process
+ * (qcStatements), else 0 with r flagged malformed naming the OID. (tsa_tstinfo.c)
+ */
+int tsa_check_tst_extensions(TS_TST_INFO *tst, struct result *r);
+
+/*
+ * Returns 1 when tst has no tsa field or it names signer (its subject as a
+ * directoryName, or one of its subjectAltNames), else 0 with r flagged untrusted
+ * (RFC 3161 §2.4.2). (tsa_tstinfo.c)
+ */
+int tsa_check_tst_name(TS_TST_INFO *tst, X509 *signer, struct result *r);
 
 extern const struct probe_ops probe_tsa_ops;
 

@@ -346,10 +346,13 @@ out:
 	ERR_clear_error();
 }
 
-/* Checks the SignedData: one signer, its certificate found, its signature, its chain. */
+/*
+ * Checks the SignedData: one signer, its certificate found, its signature, the TSA
+ * name tst gives, its chain.
+ */
 static void
-tsa_check_signature(CMS_ContentInfo *cms, const struct conf_endpoint *ep, int64_t gen_ms,
-    struct result *r)
+tsa_check_signature(CMS_ContentInfo *cms, TS_TST_INFO *tst, const struct conf_endpoint *ep,
+    int64_t gen_ms, struct result *r)
 {
 	STACK_OF(CMS_SignerInfo)	*sis;
 	CMS_SignerInfo			*si;
@@ -379,6 +382,8 @@ tsa_check_signature(CMS_ContentInfo *cms, const struct conf_endpoint *ep, int64_
 		    tsa_ossl_err("verification failed"));
 		return;
 	}
+	if (!tsa_check_tst_name(tst, signer, r))
+		return;
 	tsa_check_chain(cms, si, signer, ep, gen_ms, r);
 }
 
@@ -513,7 +518,10 @@ tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_endpo
 	}
 	if (tsa_details(tst, &t, r) == -1)
 		goto out;
-	tsa_check_signature(cms, ep, t.gen_ms, r);
+	tsa_check_signature(cms, tst, ep, t.gen_ms, r);
+	/* A token we may not use (RFC 3161 §2.4.2) says nothing about its content. */
+	if (!tsa_check_tst_extensions(tst, r))
+		goto out;
 	tsa_check_imprint(tst, sent, r);
 	tsa_check_nonce(tst, sent, r);
 	tsa_check_policy(tst, ep, r);

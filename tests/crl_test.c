@@ -101,6 +101,22 @@ static void t_no_number(struct crl_fix *f) { f->c.number = NULL; f->last = "43";
 static void t_regressed_and_expired(struct crl_fix *f) { t_regressed(f); t_expired(f); }
 static void t_wrong_issuer_regressed(struct crl_fix *f) { t_wrong_issuer(f); t_regressed(f); }
 
+/* Critical extensions (RFC 5280 §5.2, §5.3) of a type known to nobody. */
+#define UNKNOWN_OID	PKIGEN_UNKNOWN_OID
+static void t_crit_ext(struct crl_fix *f) { f->c.ext_oid = UNKNOWN_OID; f->c.ext_critical = 1; }
+static void t_plain_ext(struct crl_fix *f) { f->c.ext_oid = UNKNOWN_OID; }
+static void t_crit_entry(struct crl_fix *f) { f->c.entry_ext_oid = UNKNOWN_OID; f->c.entry_ext_critical = 1; }
+static void t_plain_entry(struct crl_fix *f) { f->c.entry_ext_oid = UNKNOWN_OID; }
+/* freshestCRL is known to OpenSSL by name, but not processed here. */
+static void t_crit_freshest(struct crl_fix *f) { f->c.ext_oid = "2.5.29.46"; f->c.ext_critical = 1; }
+static void t_crit_known(struct crl_fix *f) { f->c.idp_critical = 1; f->c.reason_critical = 1; }
+static void
+t_crit_entry_last_of_many(struct crl_fix *f)
+{
+	t_crit_entry(f);
+	f->c.n_revoked = 30000;
+}
+
 static const struct crl_case cases[] = {
 	{ "crl_der_signed_by_the_issuer_is_ok", t_none, REASON_OK, "42", NULL },
 	{ "crl_pem_signed_by_the_issuer_is_ok", t_pem, REASON_OK, "42", NULL },
@@ -126,6 +142,14 @@ static const struct crl_case cases[] = {
 	{ "crl_with_unreadable_last_number_is_ok", t_bad_last, REASON_OK, "42", NULL },
 	{ "crl_without_number_is_ok_and_records_none", t_no_number, REASON_OK, NULL, NULL },
 	{ "crl_from_another_issuer_records_no_number", t_wrong_issuer_regressed, REASON_UNTRUSTED, NULL, NULL },
+	/* Critical extensions: PKITS 4.4.8 (entry) and 4.4.9/4.4.10 (CRL). */
+	{ "crl_with_unknown_critical_extension_is_malformed_naming_it", t_crit_ext, REASON_MALFORMED, NULL, "CRL carries critical extension " UNKNOWN_OID },
+	{ "crl_with_critical_freshest_crl_is_malformed_naming_it", t_crit_freshest, REASON_MALFORMED, NULL, "2.5.29.46 (freshestCRL)" },
+	{ "crl_with_unknown_non_critical_extension_is_ok", t_plain_ext, REASON_OK, "42", NULL },
+	{ "crl_entry_with_unknown_critical_extension_is_malformed_naming_serial", t_crit_entry, REASON_MALFORMED, NULL, "CRL entry for serial 03 carries critical extension " UNKNOWN_OID },
+	{ "crl_entry_with_unknown_non_critical_extension_is_ok", t_plain_entry, REASON_OK, "42", NULL },
+	{ "crl_with_critical_idp_and_critical_reason_codes_is_ok", t_crit_known, REASON_OK, "42", NULL },
+	{ "crl_last_of_30000_entries_with_unknown_critical_extension_is_malformed", t_crit_entry_last_of_many, REASON_MALFORMED, NULL, "serial 7530 " },
 };
 
 static const char *
@@ -166,7 +190,9 @@ run_case(void **state)
 		assert_non_null(strstr(r.message, c->message));
 	if (c->number != NULL)
 		assert_string_equal(detail_str(&r, "number"), c->number);
-	if (f.c.number == NULL || c->want == REASON_UNTRUSTED)
+	/* A CRL we may not use (unprocessed critical extension) records no number. */
+	if (f.c.number == NULL || c->want == REASON_UNTRUSTED ||
+	    (c->want == REASON_MALFORMED && (f.c.ext_critical || f.c.entry_ext_critical)))
 		assert_null(json_object_get(r.details, "number"));
 	assert_int_equal(json_integer_value(json_object_get(r.details, "size")), (json_int_t)len);
 	result_clear(&r);

@@ -273,6 +273,49 @@ run_case(void **state)
 	free(der);
 }
 
+/* ---- critical extensions (RFC 6960 §4.4, RFC 5280 §4.2): their own table and group ---- */
+
+#define NONCE_OID	"1.3.6.1.5.5.7.48.1.2"
+static void t_resp_crit(struct ocsp_fix *f) { f->o.resp_ext_oid = PKIGEN_UNKNOWN_OID; f->o.resp_ext_critical = 1; }
+static void t_resp_plain(struct ocsp_fix *f) { f->o.resp_ext_oid = PKIGEN_UNKNOWN_OID; }
+static void t_resp_crit_nonce(struct ocsp_fix *f) { f->o.resp_ext_oid = NONCE_OID; f->o.resp_ext_critical = 1; }
+static void t_single_crit(struct ocsp_fix *f) { f->o.single_ext_oid = PKIGEN_UNKNOWN_OID; f->o.single_ext_critical = 1; }
+static void t_single_plain(struct ocsp_fix *f) { f->o.single_ext_oid = PKIGEN_UNKNOWN_OID; }
+/* archiveCutoff (RFC 6960 §4.4.4) has a name in OpenSSL but is not processed here. */
+static void t_single_crit_archive(struct ocsp_fix *f) { f->o.single_ext_oid = "1.3.6.1.5.5.7.48.1.6"; f->o.single_ext_critical = 1; }
+static void t_ca_signed_resp_crit(struct ocsp_fix *f) { t_ca_signed(f); t_resp_crit(f); }
+static void t_crit_responder(struct ocsp_fix *f) { f->o.signer = pki->crit_responder; }
+static void t_noncrit_responder(struct ocsp_fix *f) { f->o.signer = pki->noncrit_responder; }
+
+static const struct ocsp_case crit_cases[] = {
+	{ "ocsp_with_unknown_critical_response_extension_is_malformed_naming_it", t_resp_crit, REASON_MALFORMED, NULL, "OCSP response carries critical extension " PKIGEN_UNKNOWN_OID },
+	{ "ocsp_from_issuer_with_unknown_critical_response_extension_is_malformed", t_ca_signed_resp_crit, REASON_MALFORMED, NULL, PKIGEN_UNKNOWN_OID },
+	{ "ocsp_with_unknown_non_critical_response_extension_is_ok", t_resp_plain, REASON_OK, NULL, NULL },
+	{ "ocsp_with_critical_nonce_extension_is_ok", t_resp_crit_nonce, REASON_OK, NULL, NULL },
+	{ "ocsp_with_unknown_critical_single_extension_is_malformed_naming_serial", t_single_crit, REASON_MALFORMED, NULL, "single response for serial 1001 carries critical extension " PKIGEN_UNKNOWN_OID },
+	{ "ocsp_with_critical_archive_cutoff_is_malformed_naming_it", t_single_crit_archive, REASON_MALFORMED, NULL, "1.3.6.1.5.5.7.48.1.6 (archiveCutoff)" },
+	{ "ocsp_with_unknown_non_critical_single_extension_is_ok", t_single_plain, REASON_OK, NULL, NULL },
+	/* The delegated path checks no chain with X509_verify_cert: the rule is ours. */
+	{ "ocsp_responder_cert_with_unknown_critical_extension_is_untrusted", t_crit_responder, REASON_UNTRUSTED, NULL, "responder certificate carries critical extension " PKIGEN_UNKNOWN_OID },
+	{ "ocsp_responder_cert_with_unknown_non_critical_extension_is_ok", t_noncrit_responder, REASON_OK, NULL, NULL },
+};
+
+static int group_setup(void **);
+static int group_teardown(void **);
+
+/* Runs crit_cases as their own group (0 when all pass). */
+static int
+run_crit_group(void)
+{
+	static struct CMUnitTest tests[NELEM(crit_cases)];
+
+	for (size_t i = 0; i < NELEM(crit_cases); i++)
+		tests[i] = (struct CMUnitTest){ .name = crit_cases[i].name,
+		    .test_func = run_case, .initial_state = (void *)&crit_cases[i] };
+	return _cmocka_run_group_tests("ocsp_critical_extensions", tests, NELEM(tests),
+	    group_setup, group_teardown);
+}
+
 static void
 ocsp_details_name_times_status_signer_responder_and_method(void **state)
 {
@@ -898,5 +941,6 @@ main(void)
 		    .test_func = run_rw_case, .initial_state = (void *)&rw_cases[i] };
 	for (size_t i = 0; i < NELEM(fixed); i++)
 		tests[n++] = fixed[i];
-	return _cmocka_run_group_tests("ocsp", tests, n, group_setup, group_teardown);
+	return _cmocka_run_group_tests("ocsp", tests, n, group_setup, group_teardown) +
+	    run_crit_group();
 }

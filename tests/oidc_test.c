@@ -416,6 +416,132 @@ ec_coordinate_of_the_wrong_length_is_oidc_invalid(void **state)
 	free(json);
 }
 
+/* ---- JWK members that limit a key (RFC 7517 §4.3-4.4, RFC 7518 §3.1): their own block ---- */
+
+/* Returns jwks (one key) with the members of the JSON object members merged into its key. */
+static char *
+jwk_with_members(const char *jwks, const char *members)
+{
+	json_t *doc = json_loads(jwks, 0, NULL), *add = json_loads(members, 0, NULL);
+	char *out;
+
+	assert_non_null(doc);
+	assert_non_null(add);
+	assert_int_equal(json_object_update(json_array_get(json_object_get(doc, "keys"), 0),
+	    add), 0);
+	out = json_dumps(doc, JSON_COMPACT);
+	assert_non_null(out);
+	json_decref(add);
+	json_decref(doc);
+	return out;
+}
+
+static const struct jwk_member_case {
+	const char	*name;
+	const char	*key;		/* "RSA" (Google's modulus) or an EC curve made now */
+	const char	*members;
+	enum reason	 want;
+	const char	*msg;
+} jwk_member_cases[] = {
+	{ "key_ops with verify is ok", "RSA", "{\"key_ops\":[\"verify\"]}", REASON_OK, NULL },
+	{ "key_ops with sign and verify is ok", "RSA", "{\"key_ops\":[\"sign\",\"verify\"]}",
+	    REASON_OK, NULL },
+	{ "key_ops encrypt only is oidc_invalid", "RSA", "{\"key_ops\":[\"encrypt\"]}",
+	    REASON_OIDC_INVALID, "key 0: \"key_ops\" does not include \"verify\"" },
+	{ "key_ops encrypt only on EC is oidc_invalid", "P-256",
+	    "{\"key_ops\":[\"encrypt\",\"wrapKey\"]}", REASON_OIDC_INVALID,
+	    "does not include \"verify\"" },
+	{ "key_ops sign only is oidc_invalid", "RSA", "{\"key_ops\":[\"sign\"]}",
+	    REASON_OIDC_INVALID, "does not include \"verify\"" },
+	{ "empty key_ops is oidc_invalid", "RSA", "{\"key_ops\":[]}", REASON_OIDC_INVALID,
+	    "does not include \"verify\"" },
+	{ "key_ops as a string is oidc_invalid", "RSA", "{\"key_ops\":\"verify\"}",
+	    REASON_OIDC_INVALID, "\"key_ops\" is not an array" },
+	{ "key_ops with a number is oidc_invalid", "RSA", "{\"key_ops\":[\"verify\",1]}",
+	    REASON_OIDC_INVALID, "not a string" },
+	{ "alg RS256 on RSA is ok", "RSA", "{\"alg\":\"RS256\"}", REASON_OK, NULL },
+	{ "alg PS512 on RSA is ok", "RSA", "{\"alg\":\"PS512\"}", REASON_OK, NULL },
+	{ "alg ES256 on RSA is oidc_invalid", "RSA", "{\"alg\":\"ES256\"}", REASON_OIDC_INVALID,
+	    "\"alg\" ES256 needs an EC key on P-256" },
+	{ "alg RSA-OAEP is oidc_invalid", "RSA", "{\"alg\":\"RSA-OAEP\"}", REASON_OIDC_INVALID,
+	    "not a JWS signature algorithm" },
+	{ "alg HS256 is oidc_invalid", "RSA", "{\"alg\":\"HS256\"}", REASON_OIDC_INVALID,
+	    "not a JWS signature algorithm" },
+	{ "alg none is oidc_invalid", "RSA", "{\"alg\":\"none\"}", REASON_OIDC_INVALID,
+	    "not a JWS signature algorithm" },
+	{ "alg as a number is oidc_invalid", "RSA", "{\"alg\":256}", REASON_OIDC_INVALID,
+	    "\"alg\" is not a string" },
+	{ "alg ES256 on P-256 is ok", "P-256", "{\"alg\":\"ES256\"}", REASON_OK, NULL },
+	{ "alg ES384 on P-384 is ok", "P-384", "{\"alg\":\"ES384\"}", REASON_OK, NULL },
+	{ "alg ES512 on P-521 is ok", "P-521", "{\"alg\":\"ES512\"}", REASON_OK, NULL },
+	{ "alg ES521 on P-521 is ok", "P-521", "{\"alg\":\"ES521\"}", REASON_OK, NULL },
+	{ "alg ES521 on P-256 is oidc_invalid", "P-256", "{\"alg\":\"ES521\"}",
+	    REASON_OIDC_INVALID, "\"alg\" ES521 (ES512) needs an EC key on P-521" },
+	{ "alg ES512 on P-256 is oidc_invalid", "P-256", "{\"alg\":\"ES512\"}",
+	    REASON_OIDC_INVALID, "needs an EC key on P-521" },
+	{ "alg ES256 on P-384 is oidc_invalid", "P-384", "{\"alg\":\"ES256\"}",
+	    REASON_OIDC_INVALID, "needs an EC key on P-256" },
+	{ "alg RS256 on EC is oidc_invalid", "P-256", "{\"alg\":\"RS256\"}",
+	    REASON_OIDC_INVALID, "\"alg\" RS256 needs an RSA key" },
+	{ "use sig, key_ops verify and a fitting alg is ok", "P-384",
+	    "{\"use\":\"sig\",\"key_ops\":[\"verify\"],\"alg\":\"ES384\"}", REASON_OK, NULL },
+};
+
+static void
+jwk_members_table_gives_each_case_its_reason(void **state)
+{
+	char *n = google_n();
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(jwk_member_cases); i++) {
+		const struct jwk_member_case *c = &jwk_member_cases[i];
+		char *base = strcmp(c->key, "RSA") == 0 ?
+		    expand("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"@N\",\"e\":\"AQAB\"}]}", n) :
+		    ec_jwks(c->key, EC_SOUND);
+		char *json = jwk_with_members(base, c->members), *msg = NULL;
+		enum reason got = jwks_eval(json, &msg, NULL);
+
+		if (got != c->want || (c->msg != NULL && (msg == NULL ||
+		    strstr(msg, c->msg) == NULL)))
+			fail_msg("case \"%s\": got %s \"%s\"", c->name, reason_names[got],
+			    msg != NULL ? msg : "");
+		free(msg);
+		free(json);
+		free(base);
+	}
+	free(n);
+}
+
+/* A key that may only encrypt does not hide a usable one beside it, and is not counted. */
+static void
+jwks_counts_only_keys_that_may_verify(void **state)
+{
+	char *n = google_n(), *msg = NULL;
+	char *json = expand("{\"keys\":[{\"kty\":\"RSA\",\"key_ops\":[\"encrypt\"],"
+	    "\"n\":\"@N\",\"e\":\"AQAB\"},{\"kty\":\"RSA\",\"alg\":\"RS256\","
+	    "\"n\":\"@N\",\"e\":\"AQAB\"}]}", n);
+	json_int_t keys = -1;
+
+	(void)state;
+	assert_int_equal(jwks_eval(json, &msg, &keys), REASON_OK);
+	assert_int_equal(keys, 1);
+	free(msg);
+	free(json);
+	free(n);
+}
+
+/* Runs this block as its own group (0 when all pass). */
+static int
+run_jwk_member_group(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(jwk_members_table_gives_each_case_its_reason),
+		cmocka_unit_test(jwks_counts_only_keys_that_may_verify),
+	};
+
+	return cmocka_run_group_tests_name("jwk_members", tests, NULL, NULL);
+}
+
 static void
 base64url_decoder_is_strict(void **state)
 {
@@ -484,5 +610,5 @@ main(void)
 		cmocka_unit_test(base64_decoder_skips_xml_whitespace_and_wants_padding),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL) + run_jwk_member_group();
 }

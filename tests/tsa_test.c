@@ -104,7 +104,8 @@ assert_detail(const struct result *r, const char *key, const char *want)
 /* ---- generated PKI, one row per case ---- */
 
 enum sent_kind { SENT_SAME, SENT_OTHER_DIGEST, SENT_OTHER_NONCE, SENT_NONE };
-enum trust_kind { TRUST_ROOT, TRUST_INTER, TRUST_TSA, TRUST_ROGUE_ROOT, TRUST_NOEKU_TSA };
+enum trust_kind { TRUST_ROOT, TRUST_INTER, TRUST_TSA, TRUST_ROGUE_ROOT, TRUST_NOEKU_TSA,
+	TRUST_CRIT_TSA };
 
 struct gen_case {
 	enum tsapki_signer signer;
@@ -124,6 +125,10 @@ struct gen_case {
 	int		 alter_sig;
 	int		 alter_tst;	/* flip a bit of the imprint inside the signed TSTInfo */
 	int		 token_only;	/* evaluate the bare token */
+	const char	*tsa_dn_cn;	/* TSTInfo tsa, see struct tsapki_opts */
+	const char	*tsa_dns;
+	const char	*ext_oid;	/* a TSTInfo extension */
+	int		 ext_critical;
 	enum reason	 want;
 	const char	*want_msg;
 	const char	*want_pki_status;
@@ -157,6 +162,10 @@ run_gen_case(void **state)
 	o.accuracy_s = c->accuracy_s;
 	o.accuracy_ms = c->accuracy_ms;
 	o.gen_ms = gen;
+	o.tsa_dn_cn = c->tsa_dn_cn;
+	o.tsa_dns = c->tsa_dns;
+	o.ext_oid = c->ext_oid;
+	o.ext_critical = c->ext_critical;
 	der = tsapki_response(pki, &o, &len);
 	assert_non_null(der);
 
@@ -179,6 +188,9 @@ run_gen_case(void **state)
 		break;
 	case TRUST_NOEKU_TSA:
 		trust = tsapki_stack(pki->noeku_tsa, pki->inter, pki->root, NULL);
+		break;
+	case TRUST_CRIT_TSA:
+		trust = tsapki_stack(pki->crit_tsa, NULL);
 		break;
 	default:
 		trust = tsapki_stack(pki->root, NULL);
@@ -291,6 +303,33 @@ static const struct CMUnitTest gen_tests[] = {
 	    .want = REASON_OK),
 	GEN(skew_beyond_accuracy_and_round_trip_is_clock_skew, .accuracy_ms = 200,
 	    .rtt_ms = 300.0, .now_shift_ms = 1600, .want = REASON_CLOCK_SKEW),
+	/* The tsa field (RFC 3161 §2.4.2; `openssl ts -verify`: "tsa name mismatch"). */
+	GEN(token_naming_its_signer_as_tsa_is_up, .tsa_dn_cn = "Test TSU", .want = REASON_OK),
+	GEN(token_naming_another_tsa_is_untrusted, .tsa_dn_cn = "Somebody Else",
+	    .want = REASON_UNTRUSTED, .want_msg = "CN = Somebody Else"),
+	GEN(bare_token_naming_another_tsa_is_untrusted, .tsa_dn_cn = "Somebody Else",
+	    .token_only = 1, .want = REASON_UNTRUSTED, .want_msg = "not a subject name"),
+	GEN(token_naming_a_subject_alt_name_of_its_signer_is_up,
+	    .signer = TSAPKI_SIGNER_NONCRIT, .tsa_dns = "tsu.test", .want = REASON_OK),
+	GEN(token_naming_a_dns_name_the_tsa_certificate_lacks_is_untrusted,
+	    .tsa_dns = "tsa.example", .want = REASON_UNTRUSTED, .want_msg = "DNS:tsa.example"),
+	/* Critical extensions in TSTInfo (RFC 3161 §2.4.2, RFC 5280 §4.2). */
+	GEN(tst_info_with_unknown_critical_extension_is_malformed_naming_it,
+	    .ext_oid = TSAPKI_UNKNOWN_OID, .ext_critical = 1, .want = REASON_MALFORMED,
+	    .want_msg = "TSTInfo carries critical extension " TSAPKI_UNKNOWN_OID),
+	GEN(tst_info_with_unknown_non_critical_extension_is_up,
+	    .ext_oid = TSAPKI_UNKNOWN_OID, .want = REASON_OK),
+	GEN(tst_info_with_critical_qc_statements_is_up,
+	    .ext_oid = "1.3.6.1.5.5.7.1.3", .ext_critical = 1, .want = REASON_OK),
+	/* The TSA certificate: X509_verify_cert refuses what it does not process. */
+	GEN(tsa_certificate_with_unknown_critical_extension_is_untrusted,
+	    .signer = TSAPKI_SIGNER_CRIT, .want = REASON_UNTRUSTED,
+	    .want_msg = "unhandled critical extension"),
+	GEN(tsa_certificate_trusted_directly_with_unknown_critical_extension_is_untrusted,
+	    .signer = TSAPKI_SIGNER_CRIT, .no_cert_req = 1, .trust = TRUST_CRIT_TSA,
+	    .want = REASON_UNTRUSTED, .want_msg = "unhandled critical extension"),
+	GEN(tsa_certificate_with_unknown_non_critical_extension_is_up,
+	    .signer = TSAPKI_SIGNER_NONCRIT, .want = REASON_OK),
 };
 
 #pragma GCC diagnostic pop

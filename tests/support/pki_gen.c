@@ -90,6 +90,13 @@ pkigen_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
 		pkigen_ext(x, issuer, NID_key_usage, "critical,digitalSignature");
 	if (flags & PKIGEN_OCSP_SIGNING)
 		pkigen_ext(x, issuer, NID_ext_key_usage, "OCSPSigning");
+	if (flags & (PKIGEN_UNKNOWN_EXT | PKIGEN_UNKNOWN_CRIT)) {
+		X509_EXTENSION *ext = pkigen_raw_ext(PKIGEN_UNKNOWN_OID,
+		    (flags & PKIGEN_UNKNOWN_CRIT) != 0);
+
+		PKIGEN_CHECK(X509_add_ext(x, ext, -1));
+		X509_EXTENSION_free(ext);
+	}
 	PKIGEN_CHECK(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
 	return x;
 }
@@ -116,6 +123,10 @@ pkigen_new(int64_t now)
 	    0x1002, nb, na, 0);
 	p->no_crl_sign_ca = pkigen_cert("Test CA", p->ca_key, NULL, NULL, 5, nb, na,
 	    PKIGEN_CA | PKIGEN_NO_CRL_SIGN);
+	p->crit_responder = pkigen_cert("Test OCSP Responder", p->responder_key, p->ca,
+	    p->ca_key, 6, nb, na, PKIGEN_OCSP_SIGNING | PKIGEN_UNKNOWN_CRIT);
+	p->noncrit_responder = pkigen_cert("Test OCSP Responder", p->responder_key, p->ca,
+	    p->ca_key, 7, nb, na, PKIGEN_OCSP_SIGNING | PKIGEN_UNKNOWN_EXT);
 	p->rogue_key = pkigen_key();
 	p->rogue_ca = pkigen_cert("Rogue CA", p->rogue_key, NULL, NULL, 1, nb, na, PKIGEN_CA);
 	p->namesake_ca = pkigen_cert("Test CA", p->rogue_key, NULL, NULL, 1, nb, na, PKIGEN_CA);
@@ -143,6 +154,8 @@ pkigen_free(struct pkigen *p)
 	X509_free(p->no_crl_sign_ca);
 	X509_free(p->leaf);
 	X509_free(p->other_leaf);
+	X509_free(p->crit_responder);
+	X509_free(p->noncrit_responder);
 	EVP_PKEY_free(p->ca_key);
 	EVP_PKEY_free(p->responder_key);
 	EVP_PKEY_free(p->rogue_key);
@@ -182,6 +195,7 @@ pkigen_ocsp_response(const struct pkigen_ocsp *o, size_t *len)
 {
 	OCSP_RESPONSE *resp;
 	OCSP_BASICRESP *bs = NULL;
+	OCSP_SINGLERESP *single;
 	OCSP_CERTID *id;
 	ASN1_TIME *thisupd, *nextupd = NULL, *rev = NULL;
 	unsigned char *der = NULL;
@@ -202,8 +216,21 @@ pkigen_ocsp_response(const struct pkigen_ocsp *o, size_t *len)
 		nextupd = pkigen_time(o->next_update);
 	if (o->cert_status == V_OCSP_CERTSTATUS_REVOKED)
 		rev = pkigen_time(o->revoked_at);
-	PKIGEN_CHECK(OCSP_basic_add1_status(bs, id, o->cert_status,
-	    rev ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0, rev, thisupd, nextupd) != NULL);
+	single = OCSP_basic_add1_status(bs, id, o->cert_status,
+	    rev ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0, rev, thisupd, nextupd);
+	PKIGEN_CHECK(single != NULL);
+	if (o->single_ext_oid != NULL) {
+		X509_EXTENSION *ext = pkigen_raw_ext(o->single_ext_oid, o->single_ext_critical);
+
+		PKIGEN_CHECK(OCSP_SINGLERESP_add_ext(single, ext, -1));
+		X509_EXTENSION_free(ext);
+	}
+	if (o->resp_ext_oid != NULL) {
+		X509_EXTENSION *ext = pkigen_raw_ext(o->resp_ext_oid, o->resp_ext_critical);
+
+		PKIGEN_CHECK(OCSP_BASICRESP_add_ext(bs, ext, -1));
+		X509_EXTENSION_free(ext);
+	}
 	OCSP_CERTID_free(id);
 	ASN1_TIME_free(thisupd);
 	ASN1_TIME_free(nextupd);
@@ -228,6 +255,23 @@ encode:
 		OCSP_BASICRESP_free(bs);
 		return pkigen_take(der, n, len);
 	}
+}
+
+X509_EXTENSION *
+pkigen_raw_ext(const char *oid, int critical)
+{
+	static const unsigned char null_der[] = { 0x05, 0x00 };
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *ext;
+
+	PKIGEN_CHECK(obj != NULL && v != NULL);
+	PKIGEN_CHECK(ASN1_OCTET_STRING_set(v, null_der, sizeof(null_der)));
+	ext = X509_EXTENSION_create_by_OBJ(NULL, obj, critical, v);
+	PKIGEN_CHECK(ext != NULL);
+	ASN1_OBJECT_free(obj);
+	ASN1_OCTET_STRING_free(v);
+	return ext;
 }
 
 unsigned char *
@@ -260,6 +304,20 @@ pkigen_crl(const struct pkigen_crl *c, size_t *len)
 		PKIGEN_CHECK(X509_REVOKED_set_serialNumber(rv, serial));
 		ASN1_INTEGER_free(serial);
 		PKIGEN_CHECK(X509_REVOKED_set_revocationDate(rv, t));
+		if (c->reason_critical) {
+			ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
+
+			PKIGEN_CHECK(e != NULL && ASN1_ENUMERATED_set(e, 1));
+			PKIGEN_CHECK(X509_REVOKED_add1_ext_i2d(rv, NID_crl_reason, e, 1, 0));
+			ASN1_ENUMERATED_free(e);
+		}
+		if (c->entry_ext_oid != NULL && i == c->n_revoked) {
+			X509_EXTENSION *ext = pkigen_raw_ext(c->entry_ext_oid,
+			    c->entry_ext_critical);
+
+			PKIGEN_CHECK(X509_REVOKED_add_ext(rv, ext, -1));
+			X509_EXTENSION_free(ext);
+		}
 		PKIGEN_CHECK(X509_CRL_add0_revoked(crl, rv));
 	}
 	ASN1_TIME_free(t);
@@ -270,6 +328,21 @@ pkigen_crl(const struct pkigen_crl *c, size_t *len)
 		PKIGEN_CHECK(X509_CRL_add1_ext_i2d(crl, NID_crl_number, ai, 0, 0));
 		ASN1_INTEGER_free(ai);
 		BN_free(bn);
+	}
+	if (c->idp_critical) {
+		ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+
+		PKIGEN_CHECK(idp != NULL);
+		idp->onlyuser = 1;
+		PKIGEN_CHECK(X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp,
+		    1, 0));
+		ISSUING_DIST_POINT_free(idp);
+	}
+	if (c->ext_oid != NULL) {
+		X509_EXTENSION *ext = pkigen_raw_ext(c->ext_oid, c->ext_critical);
+
+		PKIGEN_CHECK(X509_CRL_add_ext(crl, ext, -1));
+		X509_EXTENSION_free(ext);
 	}
 	PKIGEN_CHECK(X509_CRL_sort(crl));
 	PKIGEN_CHECK(X509_CRL_sign(crl, c->key, EVP_sha256()) > 0);

@@ -19,7 +19,12 @@ enum pkigen_flag {
 	PKIGEN_CA = 1 << 0,		/* basicConstraints CA, keyUsage keyCertSign|cRLSign */
 	PKIGEN_OCSP_SIGNING = 1 << 1,	/* extendedKeyUsage id-kp-OCSPSigning */
 	PKIGEN_NO_CRL_SIGN = 1 << 2,	/* with PKIGEN_CA: keyUsage keyCertSign only */
+	PKIGEN_UNKNOWN_EXT = 1 << 3,	/* extension PKIGEN_UNKNOWN_OID, non-critical */
+	PKIGEN_UNKNOWN_CRIT = 1 << 4,	/* extension PKIGEN_UNKNOWN_OID, critical */
 };
+
+/* An extension type no software processes. */
+#define PKIGEN_UNKNOWN_OID	"1.3.6.1.4.1.99999.7"
 
 /* Returns a new EC P-256 key; caller frees. */
 EVP_PKEY *pkigen_key(void);
@@ -50,6 +55,8 @@ struct pkigen {
 	EVP_PKEY	*leaf_key;
 	X509		*leaf;		/* issued by ca, serial 0x1001 */
 	X509		*other_leaf;	/* issued by ca, serial 0x1002 */
+	X509		*crit_responder;	/* responder with a critical unknown extension */
+	X509		*noncrit_responder;	/* the same extension, not critical */
 };
 
 /* Returns a new PKI valid around now; free with pkigen_free (NULL is a no-op). */
@@ -73,6 +80,10 @@ struct pkigen_ocsp {
 	const unsigned char *nonce;		/* echoed nonce, NULL = none */
 	size_t		 nonce_len;
 	int		 flip_signature;	/* alter the last signature byte after signing */
+	const char	*resp_ext_oid;		/* a responseExtension (value NULL), NULL = none */
+	int		 resp_ext_critical;
+	const char	*single_ext_oid;	/* a singleExtension of the single response */
+	int		 single_ext_critical;
 };
 
 /* Returns a DER OCSPResponse (caller frees with free()) and its length in *len. */
@@ -88,7 +99,16 @@ struct pkigen_crl {
 	int		 n_revoked;		/* entries with serials 1..n */
 	int		 pem;			/* PEM instead of DER */
 	int		 flip_signature;
+	const char	*ext_oid;		/* a CRL extension (dotted OID, value NULL) */
+	int		 ext_critical;
+	const char	*entry_ext_oid;		/* the same on the entry with the last serial */
+	int		 entry_ext_critical;
+	int		 idp_critical;		/* critical issuingDistributionPoint */
+	int		 reason_critical;	/* critical reasonCode on every entry */
 };
+
+/* Returns an extension of type oid (dotted) whose value is an ASN.1 NULL. Caller frees. */
+X509_EXTENSION *pkigen_raw_ext(const char *oid, int critical);
 
 /* Returns a CRL (caller frees with free()) and its length in *len. */
 unsigned char *pkigen_crl(const struct pkigen_crl *, size_t *len);

@@ -8,6 +8,7 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ess.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/ts.h>
@@ -84,6 +85,41 @@ tsapki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, long se
 	return x;
 }
 
+/* Returns an extension of type oid (dotted) whose value is an ASN.1 NULL, or NULL. */
+static X509_EXTENSION *
+tsapki_raw_ext(const char *oid, int critical)
+{
+	static const unsigned char null_der[] = { 0x05, 0x00 };
+	ASN1_OBJECT		*obj = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING	*v = ASN1_OCTET_STRING_new();
+	X509_EXTENSION		*ext = NULL;
+
+	if (obj != NULL && v != NULL && ASN1_OCTET_STRING_set(v, null_der, sizeof(null_der)))
+		ext = X509_EXTENSION_create_by_OBJ(NULL, obj, critical, v);
+	ASN1_OBJECT_free(obj);
+	ASN1_OCTET_STRING_free(v);
+	return ext;
+}
+
+/* Adds TSAPKI_UNKNOWN_OID to x and signs it again with ikey; returns x, or NULL (x freed). */
+static X509 *
+tsapki_add_unknown(X509 *x, EVP_PKEY *ikey, int critical)
+{
+	X509_EXTENSION	*ext;
+	int		 ok;
+
+	if (x == NULL)
+		return NULL;
+	ext = tsapki_raw_ext(TSAPKI_UNKNOWN_OID, critical);
+	ok = ext != NULL && X509_add_ext(x, ext, -1) && X509_sign(x, ikey, EVP_sha256()) > 0;
+	X509_EXTENSION_free(ext);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
 struct tsapki *
 tsapki_new(void)
 {
@@ -100,11 +136,20 @@ tsapki_new(void)
 	    "critical,timeStamping");
 	p->noeku_tsa = tsapki_cert("Test TSU", p->tsa_key, p->inter, p->inter_key, 3,
 	    "timeStamping");
+	p->crit_tsa = tsapki_add_unknown(tsapki_cert("Test TSU", p->tsa_key, p->inter,
+	    p->inter_key, 4, "critical,timeStamping"), p->inter_key, 1);
+	p->noncrit_tsa = tsapki_cert("Test TSU", p->tsa_key, p->inter, p->inter_key, 5,
+	    "critical,timeStamping");
+	if (p->noncrit_tsa != NULL &&
+	    !tsapki_ext(p->noncrit_tsa, p->inter, NID_subject_alt_name, "DNS:tsu.test"))
+		goto fail;
+	p->noncrit_tsa = tsapki_add_unknown(p->noncrit_tsa, p->inter_key, 0);
 	p->rogue_root = tsapki_cert("Test Root", p->rogue_key, NULL, NULL, 1, NULL);
 	p->rogue_tsa = tsapki_cert("Test TSU", p->rogue_key, p->rogue_root, p->rogue_key, 3,
 	    "critical,timeStamping");
 	if (p->root == NULL || p->inter == NULL || p->tsa == NULL || p->noeku_tsa == NULL ||
-	    p->rogue_root == NULL || p->rogue_tsa == NULL)
+	    p->rogue_root == NULL || p->rogue_tsa == NULL || p->crit_tsa == NULL ||
+	    p->noncrit_tsa == NULL)
 		goto fail;
 	return p;
 fail:
@@ -123,6 +168,8 @@ tsapki_free(struct tsapki *p)
 	X509_free(p->noeku_tsa);
 	X509_free(p->rogue_root);
 	X509_free(p->rogue_tsa);
+	X509_free(p->crit_tsa);
+	X509_free(p->noncrit_tsa);
 	EVP_PKEY_free(p->root_key);
 	EVP_PKEY_free(p->inter_key);
 	EVP_PKEY_free(p->tsa_key);
@@ -231,6 +278,105 @@ tsapki_serial_cb(TS_RESP_CTX *ctx, void *data)
 	return serial;
 }
 
+/* Sets the tsa field of tst as o asks; returns 1 or 0. */
+static int
+tsapki_set_tsa(TS_TST_INFO *tst, const struct tsapki_opts *o)
+{
+	GENERAL_NAME	*gn = GENERAL_NAME_new();
+	X509_NAME	*name = NULL;
+	ASN1_IA5STRING	*dns = NULL;
+	int		 ok = 0;
+
+	if (gn == NULL)
+		return 0;
+	if (o->tsa_dn_cn != NULL) {
+		ok = (name = X509_NAME_new()) != NULL &&
+		    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+			(const unsigned char *)"trustwatch tests", -1, -1, 0) &&
+		    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+			(const unsigned char *)o->tsa_dn_cn, -1, -1, 0);
+		if (ok) {
+			GENERAL_NAME_set0_value(gn, GEN_DIRNAME, name);
+			name = NULL;
+		}
+	} else {
+		ok = (dns = ASN1_IA5STRING_new()) != NULL &&
+		    ASN1_STRING_set(dns, o->tsa_dns, -1);
+		if (ok) {
+			GENERAL_NAME_set0_value(gn, GEN_DNS, dns);
+			dns = NULL;
+		}
+	}
+	ok = ok && TS_TST_INFO_set_tsa(tst, gn);
+	X509_NAME_free(name);
+	ASN1_IA5STRING_free(dns);
+	GENERAL_NAME_free(gn);
+	return ok;
+}
+
+/*
+ * Changes the TSTInfo of resp as o asks and signs it again as a TimeStampToken
+ * (CMS SignedData, ESSCertID v1). Returns the DER TimeStampResp (caller frees), or NULL.
+ */
+static unsigned char *
+tsapki_resign(TS_RESP *resp, const struct tsapki_opts *o, X509 *signer, EVP_PKEY *key,
+    STACK_OF(X509) *chain, size_t *len)
+{
+	TS_TST_INFO		*tst = TS_RESP_get_tst_info(resp);
+	X509_EXTENSION		*ext = NULL;
+	ESS_SIGNING_CERT	*sc = NULL;
+	CMS_ContentInfo		*cms = NULL;
+	CMS_SignerInfo		*si;
+	BIO			*bio = NULL;
+	unsigned char		*tder = NULL, *sder = NULL, *kder = NULL, *ider = NULL;
+	unsigned char		*out = NULL, *p;
+	unsigned int		 flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
+	int			 tn, sn, kn = 0, in_, ok, i;
+
+	ok = tst != NULL;
+	if (ok && (o->tsa_dn_cn != NULL || o->tsa_dns != NULL))
+		ok = tsapki_set_tsa(tst, o);
+	if (ok && o->ext_oid != NULL)
+		ok = (ext = tsapki_raw_ext(o->ext_oid, o->ext_critical)) != NULL &&
+		    TS_TST_INFO_add_ext(tst, ext, -1);
+	if (!ok || (tn = i2d_TS_TST_INFO(tst, &tder)) <= 0)
+		goto out;
+	ok = (cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) != NULL &&
+	    CMS_set1_eContentType(cms, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)) &&
+	    (si = CMS_add1_signer(cms, signer, key, EVP_sha256(), flags)) != NULL &&
+	    (sc = OSSL_ESS_signing_cert_new_init(signer, NULL, 1)) != NULL &&
+	    (sn = i2d_ESS_SIGNING_CERT(sc, &sder)) > 0 &&
+	    CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificate,
+		V_ASN1_SEQUENCE, sder, sn);
+	for (i = 0; ok && !o->no_cert_req && i < sk_X509_num(chain); i++)
+		ok = CMS_add1_cert(cms, sk_X509_value(chain, i));
+	ok = ok && (bio = BIO_new_mem_buf(tder, tn)) != NULL &&
+	    CMS_final(cms, bio, NULL, flags) && (kn = i2d_CMS_ContentInfo(cms, &kder)) > 0 &&
+	    (in_ = i2d_TS_STATUS_INFO(TS_RESP_get_status_info(resp), &ider)) > 0;
+	if (!ok || (size_t)in_ + (size_t)kn > 0xffff)
+		goto out;
+	/* TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken }: < 64 KiB. */
+	if ((out = p = malloc(4 + (size_t)in_ + (size_t)kn)) == NULL)
+		goto out;
+	*p++ = 0x30;
+	*p++ = 0x82;
+	*p++ = (unsigned char)((in_ + kn) >> 8);
+	*p++ = (unsigned char)(in_ + kn);
+	memcpy(p, ider, (size_t)in_);
+	memcpy(p + in_, kder, (size_t)kn);
+	*len = 4 + (size_t)in_ + (size_t)kn;
+out:
+	X509_EXTENSION_free(ext);
+	ESS_SIGNING_CERT_free(sc);
+	CMS_ContentInfo_free(cms);
+	BIO_free(bio);
+	OPENSSL_free(tder);
+	OPENSSL_free(sder);
+	OPENSSL_free(kder);
+	OPENSSL_free(ider);
+	return out;
+}
+
 unsigned char *
 tsapki_response(const struct tsapki *pki, const struct tsapki_opts *o, size_t *len)
 {
@@ -246,6 +392,12 @@ tsapki_response(const struct tsapki *pki, const struct tsapki_opts *o, size_t *l
 	int		 n, ok;
 
 	switch (o->signer) {
+	case TSAPKI_SIGNER_CRIT:
+	case TSAPKI_SIGNER_NONCRIT:
+		signer = o->signer == TSAPKI_SIGNER_CRIT ? pki->crit_tsa : pki->noncrit_tsa;
+		key = pki->tsa_key;
+		chain = tsapki_stack(pki->inter, NULL);
+		break;
 	case TSAPKI_SIGNER_ROGUE:
 		signer = pki->rogue_tsa;
 		key = pki->rogue_key;
@@ -278,6 +430,10 @@ tsapki_response(const struct tsapki *pki, const struct tsapki_opts *o, size_t *l
 	TS_RESP_CTX_set_serial_cb(ctx, tsapki_serial_cb, (void *)o);
 	if ((resp = TS_RESP_create_response(ctx, in)) == NULL)
 		goto out;
+	if (o->tsa_dn_cn != NULL || o->tsa_dns != NULL || o->ext_oid != NULL) {
+		der = tsapki_resign(resp, o, signer, key, chain, len);
+		goto out;
+	}
 	if ((n = i2d_TS_RESP(resp, NULL)) > 0 && (der = p = malloc((size_t)n)) != NULL) {
 		i2d_TS_RESP(resp, &p);
 		*len = (size_t)n;

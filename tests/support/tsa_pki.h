@@ -32,11 +32,15 @@ struct tsapki {
 	 * certificates in the token, and put the twin in the trust file.
 	 */
 	X509		*noeku_tsa;
+	X509		*crit_tsa;	/* tsa's key, issued by inter, critical unknown extension */
+	X509		*noncrit_tsa;	/* the same extension, not critical; SAN DNS:tsu.test */
 };
 
 enum tsapki_signer {
 	TSAPKI_SIGNER_TSA,
 	TSAPKI_SIGNER_ROGUE,
+	TSAPKI_SIGNER_CRIT,	/* crit_tsa */
+	TSAPKI_SIGNER_NONCRIT,	/* noncrit_tsa */
 };
 
 /* How to answer; zeroed fields mean: the TSA, granted, no nonce, ESSCertID v1, sha256. */
@@ -56,7 +60,18 @@ struct tsapki_opts {
 	int		 failure;	/* a TS_INFO_* bit, or -1 = none */
 	const char	*status_text;	/* statusString, NULL = none */
 	int		 ess_v2;	/* ESSCertIDv2 with SHA-256 instead of ESSCertID */
+	/*
+	 * Set any of these and the TSTInfo is changed after TS_RESP_CTX made it, then
+	 * signed again with the CMS API (ESSCertID v1; the chain when certReq):
+	 */
+	const char	*tsa_dn_cn;	/* tsa = directoryName O=trustwatch tests, CN=this */
+	const char	*tsa_dns;	/* tsa = dNSName this */
+	const char	*ext_oid;	/* a TSTInfo extension (value NULL) */
+	int		 ext_critical;
 };
+
+/* An extension type no software processes. */
+#define TSAPKI_UNKNOWN_OID	"1.3.6.1.4.1.99999.7"
 
 #define TSAPKI_POLICY	"1.3.6.1.4.1.99999.1.1"
 
