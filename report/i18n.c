@@ -414,6 +414,18 @@ i18n_datetime(const struct i18n *c, int64_t ms, char *out, size_t outsz)
 }
 
 void
+i18n_datetime_zone(const struct i18n *c, int64_t ms, char *out, size_t outsz)
+{
+	struct tm tm;
+	char d[32];
+
+	local_tm(ms, &tm);
+	fmt_date(c->lang, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, d, sizeof(d));
+	snprintf(out, outsz, "%s %02d:%02d:%02d %s", d, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    tm.tm_zone != NULL ? tm.tm_zone : "");
+}
+
+void
 i18n_date(const struct i18n *c, int64_t ms, char *out, size_t outsz)
 {
 	struct tm tm;

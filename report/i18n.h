@@ -52,6 +52,8 @@ void i18n_tz_leave(char *saved);
 
 /* Local date and time: en 2026-12-17 08:00, fr 17/12/2026 08:00, de 17.12.2026 08:00. */
 void i18n_datetime(const struct i18n *, int64_t ms, char *out, size_t outsz);
+/* The same with seconds and the zone's abbreviation: en 2026-12-17 08:00:05 CET. */
+void i18n_datetime_zone(const struct i18n *, int64_t ms, char *out, size_t outsz);
 /* Local date only, same conventions. */
 void i18n_date(const struct i18n *, int64_t ms, char *out, size_t outsz);
 /* A "YYYY-MM-DD" day string in the language's date convention. */

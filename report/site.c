@@ -274,7 +274,7 @@ page_datetime(struct page *p, int64_t ms)
 {
 	char s[64], iso[40];
 
-	i18n_datetime(p->t, ms, s, sizeof(s));
+	i18n_datetime_zone(p->t, ms, s, sizeof(s));
 	rfc3339_format_s(ms, iso, sizeof(iso));
 	buf_printf(&p->b, "<time datetime=\"%s\">", iso);
 	html_text(&p->b, s);

@@ -92,6 +92,56 @@ bars_cached(struct page *p, const struct site_ep *ep)
 	return &s->bars[ep - s->eps];
 }
 
+/* The bars' key: what each fill and the mark below a bar mean. */
+static void
+bars_legend(struct page *p)
+{
+	static const struct { const char *cls, *label; } keys[] = {
+		{ "b-full", N_("99.95 % or more") }, { "b-part", N_("95 % to 99.95 %") },
+		{ "b-low", N_("below 95 %") }, { "b-none", N_("no data") },
+		{ "b-mark", N_("marked below: an incident or less than 99.95 %") },
+	};
+
+	buf_printf(&p->b, "<ul class=\"legend\">");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		buf_printf(&p->b, "<li><span class=\"sw %s\" aria-hidden=\"true\"></span> ", keys[i].cls);
+		html_text(&p->b, T(p, keys[i].label));
+		buf_printf(&p->b, "</li>");
+	}
+	buf_printf(&p->b, "</ul>");
+}
+
+/* Every observed day in a table, newest first: the bars without hovering (keyboard, touch). */
+static void
+day_table(struct page *p, const struct site_ep *ep)
+{
+	int any = 0;
+
+	for (int i = 0; i < SITE_DAYS; i++)
+		any |= ep->day_pct[i] >= 0 || ep->day_incidents[i] > 0;
+	if (!any)
+		return;
+	buf_printf(&p->b, "<details class=\"days\"><summary>");
+	html_text(&p->b, T(p, "Day by day"));
+	buf_printf(&p->b, "</summary><div class=\"scroll\"><table><thead><tr><th scope=\"col\">");
+	html_text(&p->b, T(p, "Day"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Uptime"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Incidents"));
+	buf_printf(&p->b, "</th></tr></thead><tbody>");
+	for (int i = SITE_DAYS; i-- > 0;) {
+		if (ep->day_pct[i] < 0 && ep->day_incidents[i] == 0)
+			continue;
+		buf_printf(&p->b, "<tr><td>");
+		html_text(&p->b, p->s->bars_days[i]);
+		buf_printf(&p->b, "</td><td>");
+		page_pct(p, ep->day_pct[i]);
+		buf_printf(&p->b, "</td><td>%d</td></tr>", ep->day_incidents[i]);
+	}
+	buf_printf(&p->b, "</tbody></table></div></details>");
+}
+
 static void
 bars(struct page *p, const struct site_ep *ep)
 {
@@ -124,12 +174,21 @@ bars(struct page *p, const struct site_ep *ep)
 	    ep->prov->name ? ep->prov->name : ep->prov->id, ep->conf->id);
 	snprintf(label, sizeof(label), "%s", (const char *)lb.data);
 	buf_free(&lb);
-	svg_uptime_bars(&p->b, days, SITE_DAYS, label);
+	/* 90 days on wide screens, the last 30 on narrow ones (CSS shows one of the two). */
+	buf_printf(&p->b, "<div class=\"d90\">");
+	svg_uptime_bars(&p->b, days, SITE_DAYS, label, NULL);
 	buf_printf(&p->b, "<p class=\"axis\"><span>");
 	html_text(&p->b, T(p, "90 days ago"));
 	buf_printf(&p->b, "</span><span>");
 	html_text(&p->b, T(p, "Today"));
-	buf_printf(&p->b, "</span></p>");
+	buf_printf(&p->b, "</span></p></div><div class=\"d30\">");
+	svg_uptime_bars(&p->b, days + SITE_DAYS - 30, 30, label, NULL);
+	buf_printf(&p->b, "<p class=\"axis\"><span>");
+	html_text(&p->b, T(p, "30 days ago"));
+	buf_printf(&p->b, "</span><span>");
+	html_text(&p->b, T(p, "Today"));
+	buf_printf(&p->b, "</span></p></div>");
+	day_table(p, ep);
 	cache->len = 0;
 	buf_append(cache, p->b.data + mark, p->b.len - mark);
 }
@@ -251,6 +310,11 @@ latency(struct page *p, const struct site_ep *ep)
 	svg_latency_chart_lines(&p->b, ep->hours, SITE_HOURS, &p->s->lines[ep - p->s->eps],
 	    label, first, last,
 	    T(p, "median (p50)"), T(p, "95th percentile (p95)"), ymax);
+	if (svg_latency_clipped(ep->hours, SITE_HOURS)) {
+		buf_printf(&p->b, "<p class=\"note-small\">");
+		html_tpl(&p->b, T(p, "Hours slower than {1} are drawn at the top edge, so that one spike does not flatten the week."), args, 1);
+		buf_printf(&p->b, "</p>");
+	}
 }
 
 static void
@@ -459,6 +523,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		html_text(&p->b, T(p, "Uptime"));
 		buf_printf(&p->b, "</h3>");
 		bars(p, ep);
+		bars_legend(p);
 		uptime_windows(p, ep);
 		latency(p, ep);
 		certificates(p, ep);

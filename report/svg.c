@@ -1,6 +1,7 @@
 /* SVG drawing. See svg.h. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "svg.h"
@@ -32,12 +33,14 @@ put_uint(struct buf *b, size_t v)
 }
 
 void
-svg_uptime_bars(struct buf *b, const struct svg_day *days, size_t n, const char *label)
+svg_uptime_bars(struct buf *b, const struct svg_day *days, size_t n, const char *label,
+    const char *cls_extra)
 {
 	size_t w = n * (BAR_W + BAR_GAP);
 
-	buf_printf(b, "<svg class=\"bars\" viewBox=\"0 0 %zu %d\" preserveAspectRatio=\"none\" "
-	    "role=\"img\" aria-label=\"", w, BAR_H + MARK_H);
+	buf_printf(b, "<svg class=\"bars%s%s\" viewBox=\"0 0 %zu %d\" preserveAspectRatio=\"none\" "
+	    "role=\"img\" aria-label=\"", cls_extra ? " " : "", cls_extra ? cls_extra : "", w,
+	    BAR_H + MARK_H);
 	html_attr(b, label);
 	buf_printf(b, "\" xmlns=\"http://www.w3.org/2000/svg\">");
 	for (size_t i = 0; i < n; i++) {
@@ -46,15 +49,15 @@ svg_uptime_bars(struct buf *b, const struct svg_day *days, size_t n, const char 
 		int h = BAR_H, y = 0;
 
 		if (d->pct < 0) {
-			cls = "none";
+			cls = "b-none";
 			h = BAR_H / 3;
 			y = BAR_H - h;
 		} else if (d->pct >= 99.95) {
-			cls = "up";
+			cls = "b-full";
 		} else if (d->pct >= 95) {
-			cls = "degraded";
+			cls = "b-part";
 		} else {
-			cls = "down";
+			cls = "b-low";
 		}
 		/* as buf_printf would, without printf: 90 of these per chart */
 		put_str(b, "<g class=\"");
@@ -86,22 +89,61 @@ svg_uptime_bars(struct buf *b, const struct svg_day *days, size_t n, const char 
 	buf_printf(b, "</svg>");
 }
 
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The axis maximum: the largest value, unless it is more than three times the 95th
+ * percentile of all values (one timeout spike), in which case 1.5 times that percentile,
+ * so one slow hour does not flatten the week. Rounded up to 1, 2, 5 x 10^k.
+ */
 double
 svg_latency_ymax(const struct svg_point *pts, size_t n)
 {
-	double max = 0, step = 1;
+	double max = 0, step = 1, *v = n ? xcalloc(2 * n, sizeof(*v)) : NULL, q;
+	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (pts[i].p95 > max)
-			max = pts[i].p95;
-		if (pts[i].p50 > max)
-			max = pts[i].p50;
+		if (pts[i].p95 > 0)
+			v[m++] = pts[i].p95;
+		if (pts[i].p50 > 0)
+			v[m++] = pts[i].p50;
 	}
-	if (max <= 0)
+	if (m == 0) {
+		free(v);
 		return 10;
+	}
+	qsort(v, m, sizeof(*v), dbl_cmp);
+	max = v[m - 1];
+	q = v[(m - 1) * 95 / 100];
+	free(v);
+	if (max > 3 * q)
+		max = 1.5 * q;
 	while (step * 10 < max)
 		step *= 10;
-	return ceil(max / step) * step;
+	if (max <= step)
+		return step;
+	if (max <= 2 * step)
+		return 2 * step;
+	if (max <= 5 * step)
+		return 5 * step;
+	return 10 * step;
+}
+
+bool
+svg_latency_clipped(const struct svg_point *pts, size_t n)
+{
+	double ymax = svg_latency_ymax(pts, n);
+
+	for (size_t i = 0; i < n; i++)
+		if (pts[i].p95 > ymax || pts[i].p50 > ymax)
+			return true;
+	return false;
 }
 
 static void
@@ -113,7 +155,7 @@ polyline(struct buf *b, const struct svg_point *pts, size_t n, int which, double
 	for (size_t i = 0; i < n; i++) {
 		double v = which ? pts[i].p95 : pts[i].p50;
 		double x = x0 + (n > 1 ? w * (double)i / (double)(n - 1) : w / 2);
-		double y = h - (v / ymax) * h;
+		double y = h - ((v > ymax ? ymax : v) / ymax) * h;	/* above the axis: at the top */
 
 		if (v < 0) {
 			if (open)
@@ -157,22 +199,22 @@ svg_latency_chart_lines(struct buf *b, const struct svg_point *pts, size_t n,
     struct buf *lines, const char *label, const char *first_label, const char *last_label,
     const char *legend_p50, const char *legend_p95, const char *ymax_label)
 {
-	const double W = 640, H = 160, X0 = 56, PW = W - X0 - 8;
+	const double W = 640, H = 160, X0 = 4, PW = W - X0 - 4;
 
-	buf_printf(b, "<svg class=\"latency\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"",
-	    W, H + 44);
+	/* Texts are HTML around the drawing, so they keep their size on a phone. */
+	buf_printf(b, "<figure class=\"latency\"><p class=\"ymax\">");
+	html_text(b, ymax_label);
+	buf_printf(b, "</p><svg class=\"latency\" viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=\"none\" "
+	    "role=\"img\" aria-label=\"", W, H + 8);
 	html_attr(b, label);
 	buf_printf(b, "\" xmlns=\"http://www.w3.org/2000/svg\"><title>");
 	html_text(b, label);
 	buf_printf(b, "</title>");
 	buf_printf(b, "<line class=\"axis\" x1=\"%.0f\" y1=\"4\" x2=\"%.0f\" y2=\"%.0f\"/>", X0, X0, H + 4);
 	buf_printf(b, "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>",
-	    X0, H + 4, W - 8, H + 4);
+	    X0, H + 4, W - 4, H + 4);
 	buf_printf(b, "<line class=\"grid\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>",
-	    X0, H / 2 + 4, W - 8, H / 2 + 4);
-	buf_printf(b, "<text x=\"%.0f\" y=\"12\" text-anchor=\"end\">", X0 - 4);
-	html_text(b, ymax_label);
-	buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text>", X0 - 4, H + 4);
+	    X0, H / 2 + 4, W - 4, H / 2 + 4);
 	if (lines->len == 0) {
 		double ymax = svg_latency_ymax(pts, n);
 
@@ -181,16 +223,14 @@ svg_latency_chart_lines(struct buf *b, const struct svg_point *pts, size_t n,
 		polyline(lines, pts, n, 0, ymax, X0, PW, H, "p50");
 	}
 	buf_append(b, lines->data, lines->len);
-	buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">", X0, H + 20);
+	buf_printf(b, "</svg><p class=\"axis\"><span>");
 	html_text(b, first_label);
-	buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", W - 8, H + 20);
+	buf_printf(b, "</span><span>");
 	html_text(b, last_label);
-	buf_printf(b, "</text>");
-	buf_printf(b, "<line class=\"p50\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
-	    "<text x=\"%.0f\" y=\"%.0f\">", X0, H + 36, X0 + 24, H + 36, X0 + 30, H + 40);
+	buf_printf(b, "</span></p><ul class=\"legend\"><li><span class=\"sw l-p50\" aria-hidden=\"true\">"
+	    "</span> ");
 	html_text(b, legend_p50);
-	buf_printf(b, "</text><line class=\"p95\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
-	    "<text x=\"%.0f\" y=\"%.0f\">", X0 + 200, H + 36, X0 + 224, H + 36, X0 + 230, H + 40);
+	buf_printf(b, "</li><li><span class=\"sw l-p95\" aria-hidden=\"true\"></span> ");
 	html_text(b, legend_p95);
-	buf_printf(b, "</text></svg>");
+	buf_printf(b, "</li></ul></figure>");
 }

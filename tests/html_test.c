@@ -171,7 +171,7 @@ svg_titles_are_escaped(void **state)
 	struct buf b = { 0 };
 
 	(void)state;
-	svg_uptime_bars(&b, d, 2, "\"label\"");
+	svg_uptime_bars(&b, d, 2, "\"label\"", NULL);
 	assert_null(strstr((char *)b.data, "<script>"));
 	assert_non_null(strstr((char *)b.data, "<title>&lt;script&gt;</title>"));
 	assert_non_null(strstr((char *)b.data, "]]&gt;"));
@@ -216,6 +216,27 @@ po_parser_reads_entries_and_skips_fuzzy_and_empty(void **state)
 	assert_string_equal(i18n_first_miss(c), "Down");
 	i18n_free(c);
 	i18n_free(NULL);
+}
+
+/* One timeout spike does not flatten a week of 50 ms hours: the axis follows the bulk. */
+static void
+latency_axis_ignores_a_single_spike(void **state)
+{
+	struct svg_point pts[168];
+
+	(void)state;
+	for (int i = 0; i < 168; i++)
+		pts[i] = (struct svg_point){ .p50 = 40, .p95 = 60 };
+	assert_true(svg_latency_ymax(pts, 168) == 100);
+	assert_false(svg_latency_clipped(pts, 168));
+	pts[80].p95 = 10000;
+	assert_true(svg_latency_ymax(pts, 168) == 100);
+	assert_true(svg_latency_clipped(pts, 168));
+	/* A slow week is a slow week: no clipping when the bulk is high too. */
+	for (int i = 0; i < 168; i++)
+		pts[i].p95 = 3000 + i;
+	assert_true(svg_latency_ymax(pts, 168) == 5000);
+	assert_false(svg_latency_clipped(pts, 168));
 }
 
 static void
@@ -376,6 +397,7 @@ main(void)
 		cmocka_unit_test(csv_quotes_per_rfc4180),
 		cmocka_unit_test(svg_titles_are_escaped),
 		cmocka_unit_test(po_parser_reads_entries_and_skips_fuzzy_and_empty),
+		cmocka_unit_test(latency_axis_ignores_a_single_spike),
 		cmocka_unit_test(po_plural_entries_follow_each_languages_rule),
 		cmocka_unit_test(po_parser_refuses_what_it_does_not_understand),
 		cmocka_unit_test(shipped_catalogs_load_and_translate),

@@ -206,9 +206,9 @@ index_says_first_what_is_down_and_since_when(void **state)
 	first = strstr(en, "class=\"overall");
 	assert_non_null(first);
 	assert_true(first < strstr(en, "class=\"provider\""));
-	assert_non_null(strstr(en, "Time &amp; Co / tsa</a> is down since <time datetime=\"2026-12-17T07:30:00Z\">2026-12-17 08:30</time>"));
-	assert_non_null(strstr(fr, "est en panne depuis le <time datetime=\"2026-12-17T07:30:00Z\">17/12/2026 08:30</time>"));
-	assert_non_null(strstr(de, "ist seit <time datetime=\"2026-12-17T07:30:00Z\">17.12.2026 08:30</time> ausgefallen"));
+	assert_non_null(strstr(en, "Time &amp; Co / tsa</a> is down since <time datetime=\"2026-12-17T07:30:00Z\">2026-12-17 08:30:00 CET</time>"));
+	assert_non_null(strstr(fr, "est en panne depuis le <time datetime=\"2026-12-17T07:30:00Z\">17/12/2026 08:30:00 CET</time>"));
+	assert_non_null(strstr(de, "ist seit <time datetime=\"2026-12-17T07:30:00Z\">17.12.2026 08:30:00 CET</time> ausgefallen"));
 	/* Status is text and symbol, not colour alone. */
 	assert_non_null(strstr(en, "<span aria-hidden=\"true\">\xE2\x9C\x95</span> Down</span>"));
 	assert_non_null(strstr(fr, "hreflang=\"de\""));
@@ -512,6 +512,32 @@ provider_page_has_latency_certificates_and_last_results(void **state)
 	assert_non_null(strstr(html, "OCSP response next update"));
 	assert_non_null(strstr(html, "Latest results"));
 	assert_non_null(strstr(html, "https://login.example/?a=&lt;b&gt;&amp;c=&quot;d&quot;"));
+	free(html);
+}
+
+/* The bars: a key, 30 days for narrow screens, every day reachable without hovering. */
+static void
+provider_page_bars_have_a_legend_a_30_day_view_and_a_day_table(void **state)
+{
+	struct fixture *f = *state;
+	char *html, *d30, *q;
+	int bars = 0;
+
+	render(f);
+	html = slurp(f->site, "fr/providers/p1.html");
+	assert_non_null(strstr(html, "<ul class=\"legend\"><li><span class=\"sw b-full\" aria-hidden=\"true\"></span> 99,95 % ou plus</li>"));
+	/* Bar classes never reuse the status names (.up/.down style the status labels). */
+	assert_null(strstr(html, "<g class=\"up\""));
+	assert_non_null(strstr(html, "<g class=\"b-full\""));
+	d30 = strstr(html, "<div class=\"d30\">");
+	assert_non_null(d30);
+	for (q = d30; (q = strstr(q, "<rect x=")) != NULL && q < strstr(d30, "</svg>"); q++)
+		bars++;
+	assert_int_equal(bars, 30);
+	assert_non_null(strstr(html, "<details class=\"days\"><summary>Jour par jour</summary>"));
+	assert_non_null(strstr(html, "<tr><td>15/12/2026</td><td>"));
+	/* p1/ocsp failed for 25 minutes on 15 December: below 100 % that day, one incident. */
+	assert_non_null(strstr(html, "</td><td>1</td></tr>"));
 	free(html);
 }
 
@@ -866,6 +892,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test(incident_list_has_50_per_page_and_the_feed_the_latest_50),
 		cmocka_unit_test_setup_teardown(pages_explain_each_reason_in_plain_words_before_the_code,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(provider_page_bars_have_a_legend_a_30_day_view_and_a_day_table,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(provider_page_has_latency_certificates_and_last_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_text_is_inert_in_every_file, setup, teardown),
