@@ -123,6 +123,7 @@ struct conf {
 		bool	 enabled;		/* the alerts section is present */
 		char	*smtp_url;
 		char	*from;			/* mailbox: addr or "Name <addr>" */
+		char	*tls_ca;		/* absolute; extra trust anchors, NULL = none */
 		char	*username;		/* read from username_env, NULL if unset */
 		char	*password;		/* read from password_env, NULL if unset */
 		char	*username_env;

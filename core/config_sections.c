@@ -5,6 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
 #include "addr.h"
 #include "config_int.h"
 #include "util.h"
@@ -158,6 +161,24 @@ cl_addrs(struct loader *L, yaml_node_t *v, char ***out, size_t *n)
 	return rc;
 }
 
+/* tls_ca: a PEM file whose certificates OpenSSL can add to a trust store, as mail.c does. */
+static void
+smtp_tls_ca(struct loader *L, yaml_node_t *v, char **out)
+{
+	char *s = NULL;
+	X509_STORE *st;
+
+	if (cl_str(L, v, &s) != 0)
+		return;
+	free(*out);
+	*out = cl_path(L, s);
+	free(s);
+	if ((st = X509_STORE_new()) == NULL || X509_STORE_load_file(st, *out) != 1)
+		cl_err(L, v, "tls_ca: %s: no PEM certificate could be read", *out);
+	X509_STORE_free(st);
+	ERR_clear_error();
+}
+
 static void
 smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
@@ -174,12 +195,14 @@ smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void
 			c->alerts.from = a;
 		} else if (c->alerts.from == NULL)
 			c->alerts.from = xstrdup("");	/* reported; not "missing" too */
-	} else if (strcmp(key, "username_env") == 0)
+	} else if (strcmp(key, "tls_ca") == 0)
+		smtp_tls_ca(L, v, &c->alerts.tls_ca);
+	else if (strcmp(key, "username_env") == 0)
 		env_secret(L, v, &c->alerts.username_env, &c->alerts.username);
 	else if (strcmp(key, "password_env") == 0)
 		env_secret(L, v, &c->alerts.password_env, &c->alerts.password);
 	else
-		cl_unknown(L, k, key, "alerts.smtp", "url, from, username_env, password_env");
+		cl_unknown(L, k, key, "alerts.smtp", "url, from, tls_ca, username_env, password_env");
 }
 
 static void

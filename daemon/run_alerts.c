@@ -319,7 +319,7 @@ send_next(struct run *R)
 		msg_render(&msg, &env);
 		job = (struct mail_job){ .url = c->alerts.smtp_url, .from = from.spec,
 		    .username = c->alerts.username, .password = c->alerts.password,
-		    .rcpt = (const char *const *)rcpt, .n_rcpt = n,
+		    .tls_ca = c->alerts.tls_ca, .rcpt = (const char *const *)rcpt, .n_rcpt = n,
 		    .data = (char *)msg.data, .len = msg.len, .timeout_ms = MAIL_TIMEOUT_MS };
 		rc = n == 0 || from.spec == NULL ? -1 : mail_send(R->mailer, &job, mail_done, R);
 		for (size_t i = 0; i < n; i++) {

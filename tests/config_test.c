@@ -387,6 +387,10 @@ static const struct broken smtp_broken[] = {
 	  "providers:\n  - id: p\n    alerts_to: [ok@example.lu, \"x@y.lu\\nRCPT TO:<v@x>\"]\n"
 	  "    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n",
 	  ":7:32:", "alerts_to: the address contains a line break" },
+	{ "unreadable tls_ca", SMTP_HEAD "    from: tw@example.lu\n    tls_ca: nope.pem\n" SMTP_TAIL,
+	  ":5:13:", "no PEM certificate could be read" },
+	{ "tls_ca that is not PEM", SMTP_HEAD "    from: tw@example.lu\n    tls_ca: c.yaml\n" SMTP_TAIL,
+	  ":5:13:", "no PEM certificate could be read" },
 };
 
 static void
@@ -410,14 +414,16 @@ smtp_addresses_are_checked_with_place_and_reason(void **state)
 }
 
 static void
-smtp_display_names_are_accepted_and_kept(void **state)
+smtp_display_names_and_tls_ca_are_accepted_and_kept(void **state)
 {
-	char *errs, *yaml = xstrdup(SMTP_HEAD
+	char *errs, *yaml = xasprintf(SMTP_HEAD
 	    "    from: 'Trust Watch <tw@example.lu>'\n"
+	    "    tls_ca: %s/luxtrust-global-root-2.pem\n"
 	    "  to: ['NOC <noc@example.lu>', '\"Doe, Jane\" <jane@example.lu>', 'Zoë <z@example.lu>', ops@example.lu]\n"
 	    "providers:\n  - id: p\n    alerts_to: 'Provider Desk <desk@p.example>'\n"
-	    "    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n");
+	    "    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n", certdir);
 	struct conf *c = load_text(yaml, &errs);
+	char *ca = xasprintf("%s/luxtrust-global-root-2.pem", certdir);
 
 	(void)state;
 	assert_string_equal(errs, "");
@@ -430,9 +436,11 @@ smtp_display_names_are_accepted_and_kept(void **state)
 	assert_string_equal(c->alerts.to[3], "ops@example.lu");
 	assert_int_equal(c->providers[0].n_alerts_to, 1);
 	assert_string_equal(c->providers[0].alerts_to[0], "Provider Desk <desk@p.example>");
+	assert_string_equal(c->alerts.tls_ca, ca);
 	conf_free(c);
 	free(errs);
 	free(yaml);
+	free(ca);
 }
 
 int
@@ -448,7 +456,7 @@ main(void)
 		cmocka_unit_test(durations_parse_and_reject),
 		cmocka_unit_test(rfc3339_times_parse_and_format),
 		cmocka_unit_test(smtp_addresses_are_checked_with_place_and_reason),
-		cmocka_unit_test(smtp_display_names_are_accepted_and_kept),
+		cmocka_unit_test(smtp_display_names_and_tls_ca_are_accepted_and_kept),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
