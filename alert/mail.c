@@ -67,7 +67,10 @@ read_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Keeps the server's last reply line (curl hands SMTP replies to the debug callback). */
+/*
+ * Keeps the server's last reply line (curl hands SMTP replies to the debug callback),
+ * except the 221 that answers QUIT: the reply that made a transfer fail stays.
+ */
 static int
 debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 {
@@ -75,7 +78,7 @@ debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *arg)
 	size_t n = 0;
 
 	(void)easy;
-	if (type != CURLINFO_HEADER_IN)
+	if (type != CURLINFO_HEADER_IN || (size >= 3 && strncmp(data, "221", 3) == 0))
 		return 0;
 	while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
 		size--;

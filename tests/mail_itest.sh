@@ -184,7 +184,21 @@ if wait_for 15 "a failed mail (connection refused)" logged "mail failed"; then
 fi
 stop
 
-# 6. Display names: the envelope has the bare addresses, the headers keep the names.
+# 6. A refused recipient quotes the server's reply.
+start_sink rcpt --rcpt-reply "550 5.1.1 <noc@example.test>: Recipient address rejected" || finish
+start_daemon "alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]" || finish
+if wait_for 15 "a failed mail (recipient refused)" logged "mail failed"; then
+	logged "recipients refused by the server (550 5.1.1 <noc@example.test>: Recipient address rejected)" &&
+	    ok "a refused recipient is said so, with the server's reply" ||
+	    not_ok "recipient refused: failure text: $(grep 'mail failed' "$dir/daemon.log" | head -1)"
+fi
+stop
+
+# 7. Display names: the envelope has the bare addresses, the headers keep the names.
 start_sink names || finish
 start_daemon "alerts:
   smtp:
@@ -209,7 +223,7 @@ else
 fi
 stop
 
-# 7. `check` refuses a line break in an address, naming its place.
+# 8. `check` refuses a line break in an address, naming its place.
 dir="$work/check"; mkdir -p "$dir"
 cat >"$dir/c.yaml" <<YAML
 alerts:

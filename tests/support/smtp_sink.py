@@ -2,6 +2,7 @@
 """A tiny SMTP sink for integration tests (standard library only; smtpd left Python 3.12).
 
     smtp_sink.py --port P --dir D [--starttls CERT KEY] [--auth] [--auth-reply REPLY]
+                 [--rcpt-reply REPLY]
 
 Accepts every message on 127.0.0.1:P and writes each to D/mail-N.eml (atomically: a
 temporary file renamed), prefixed with X-Envelope-From / X-Envelope-To lines. Undoes SMTP
@@ -9,6 +10,7 @@ dot-stuffing as a real server does. Writes D/ready once listening. SIGTERM stops
 --starttls offers STARTTLS with that PEM certificate (chain) and key; without it none is
 offered. --auth offers AUTH PLAIN and appends one line per AUTH command to D/auth.log,
 "AUTH tls=1" or "AUTH tls=0" (never the credentials); the answer is 235, or REPLY.
+--rcpt-reply answers every RCPT TO with REPLY instead of 250.
 Every TLS handshake that fails is a line "TLS failed: ..." in D/tls.log.
 """
 import argparse
@@ -77,7 +79,7 @@ class Handler(socketserver.StreamRequestHandler):
                 self.reply("250 OK")
             elif verb == "RCPT":
                 rcpts.append(line[8:].strip())
-                self.reply("250 OK")
+                self.reply(opts.rcpt_reply)
             elif verb == "DATA":
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
                 lines = []
@@ -124,6 +126,7 @@ def main():
     ap.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--auth", action="store_true")
     ap.add_argument("--auth-reply", default="235 2.7.0 Authentication successful")
+    ap.add_argument("--rcpt-reply", default="250 OK")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     # A restarted sink keeps numbering after the mails already in the directory.
