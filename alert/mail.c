@@ -120,6 +120,23 @@ path_ok(const char *s)
 	return s != NULL;
 }
 
+/* Returns 1 when url carries a user name: curl would log in with it. */
+static int
+url_has_user(const char *url)
+{
+	CURLU *u = curl_url();
+	char *user = NULL;
+	int has;
+
+	if (u == NULL)
+		return 1;
+	has = curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user != NULL);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return has;
+}
+
 struct mailer *
 mail_new(struct event_base *base)
 {
@@ -165,7 +182,7 @@ mail_send(struct mailer *m, const struct mail_job *job, mail_done_fn *done, void
 	from = xasprintf("<%s>", job->from);
 	x->m = m;
 	x->tls_ca = xstrdup(job->tls_ca);
-	x->auth = job->username != NULL;
+	x->auth = job->username != NULL || url_has_user(job->url);
 	x->done = done;
 	x->arg = arg;
 	x->data = xmalloc(job->len + 1);

@@ -185,9 +185,15 @@ smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void
 	struct conf *c = L->c;
 
 	(void)arg;
-	if (strcmp(key, "url") == 0)
-		cl_url(L, v, smtp_schemes, &c->alerts.smtp_url);
-	else if (strcmp(key, "from") == 0) {
+	if (strcmp(key, "url") == 0) {
+		if (cl_url(L, v, smtp_schemes, &c->alerts.smtp_url) == 0) {
+			const char *h = strstr(c->alerts.smtp_url, "://") + 3;
+
+			if (memchr(h, '@', strcspn(h, "/?#")) != NULL)
+				cl_err(L, v, "url: no user or password in the URL (secrets are "
+				    "never in the file: use username_env and password_env)");
+		}
+	} else if (strcmp(key, "from") == 0) {
 		char *a = addr_node(L, v, "from");
 
 		if (a != NULL) {

@@ -387,6 +387,8 @@ static const struct broken smtp_broken[] = {
 	  "providers:\n  - id: p\n    alerts_to: [ok@example.lu, \"x@y.lu\\nRCPT TO:<v@x>\"]\n"
 	  "    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n",
 	  ":7:32:", "alerts_to: the address contains a line break" },
+	{ "credentials in the url", "alerts:\n  smtp:\n    url: 'smtp://tw:s3cret@127.0.0.1:25'\n"
+	  "    from: tw@example.lu\n" SMTP_TAIL, ":3:10:", "url: no user or password in the URL" },
 	{ "unreadable tls_ca", SMTP_HEAD "    from: tw@example.lu\n    tls_ca: nope.pem\n" SMTP_TAIL,
 	  ":5:13:", "no PEM certificate could be read" },
 	{ "tls_ca that is not PEM", SMTP_HEAD "    from: tw@example.lu\n    tls_ca: c.yaml\n" SMTP_TAIL,
