@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "message.h"
+#include "../core/addr.h"
 
 #define MSG_LINE_MAX	990	/* body line octets before a hard break (RFC 5322: 998) */
 #define MSG_WORD_BYTES	45	/* UTF-8 bytes per encoded-word: 60 base64 + 12 = 72 chars */
@@ -94,22 +95,66 @@ msg_line_text(struct buf *out, const char *s)
 }
 
 int
-msg_addr_ok(const char *a)
+msg_addr_ok(const char *s)
 {
-	const char *at;
-	size_t len;
+	struct addr a;
+	const char *why;
+	int ok;
 
-	if (a == NULL || (len = strlen(a)) == 0 || len > 254)
+	if (addr_parse(s, &a, &why) != 0)
 		return 0;
-	if ((at = strchr(a, '@')) == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
-		return 0;
-	for (const char *p = a; *p; p++) {
-		unsigned char c = (unsigned char)*p;
+	ok = a.name == NULL && strcmp(a.spec, s) == 0;
+	addr_clear(&a);
+	return ok;
+}
 
-		if (c <= ' ' || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
-			return 0;
+/* Appends a display name: as is when words, quoted when other ASCII, else RFC 2047. */
+static void
+display_name(struct buf *out, const char *name)
+{
+	int words = strstr(name, "=?") == NULL, ascii = 1;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p >= 0x80)
+			ascii = 0;
+		else if (!(*p == ' ' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/=?^_`{|}~", *p) != NULL))
+			words = 0;
 	}
-	return 1;
+	if (!ascii) {
+		msg_header_text(out, name, 300);
+		return;
+	}
+	if (words && *name != '\0') {
+		buf_printf(out, "%s", name);
+		return;
+	}
+	buf_append(out, "\"", 1);
+	for (const char *p = name; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_append(out, "\\", 1);
+		buf_append(out, p, 1);
+	}
+	buf_append(out, "\"", 1);
+}
+
+int
+msg_mailbox(struct buf *out, const char *mailbox, const char *default_name)
+{
+	struct addr a;
+	const char *why, *name;
+
+	if (addr_parse(mailbox, &a, &why) != 0)
+		return -1;
+	name = a.name != NULL ? a.name : default_name;
+	if (name != NULL) {
+		display_name(out, name);
+		buf_printf(out, " <%s>", a.spec);
+	} else {
+		buf_printf(out, "%s", a.spec);
+	}
+	addr_clear(&a);
+	return 0;
 }
 
 void
@@ -168,18 +213,21 @@ char *
 msg_message_id(int64_t mail_id, int64_t incident, const char *event_key, int64_t created_ms,
     const char *from)
 {
-	char key[40];
-	const char *domain = "trustwatch.invalid";
+	char key[40], *id;
+	struct addr a;
+	const char *domain = "trustwatch.invalid", *why;
 	size_t k = 0;
 
 	for (const char *p = event_key != NULL ? event_key : ""; *p && k + 1 < sizeof(key); p++)
 		key[k++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-') ? *p : '-';
 	key[k] = '\0';
-	if (msg_addr_ok(from))
-		domain = strchr(from, '@') + 1;
-	return xasprintf("<trustwatch.%lld.%s.%lld.%lld@%s>", (long long)incident, key,
+	if (addr_parse(from, &a, &why) == 0)
+		domain = strchr(a.spec, '@') + 1;
+	id = xasprintf("<trustwatch.%lld.%s.%lld.%lld@%s>", (long long)incident, key,
 	    (long long)mail_id, (long long)created_ms, domain);
+	addr_clear(&a);
+	return id;
 }
 
 /* Appends a duration rounded for people: seconds under a minute, else minutes. */
@@ -340,13 +388,17 @@ msg_render(struct buf *out, const struct msg_envelope *e)
 
 	msg_date(e->date_ms, date, sizeof(date));
 	buf_printf(out, "Date: %s\r\n", date);
-	buf_printf(out, "From: trustwatch <%s>\r\n", msg_addr_ok(e->from) ? e->from :
-	    "trustwatch@trustwatch.invalid");
-	buf_printf(out, "To: ");
+	buf_printf(out, "From: ");
+	if (msg_mailbox(out, e->from, "trustwatch") != 0)
+		buf_printf(out, "trustwatch <trustwatch@trustwatch.invalid>");
+	buf_printf(out, "\r\nTo: ");
 	for (size_t i = 0; i < e->n_to; i++) {
-		if (!msg_addr_ok(e->to[i]))
+		struct buf one = { 0 };
+
+		if (msg_mailbox(&one, e->to[i], NULL) != 0)
 			continue;
-		buf_printf(out, "%s%s", n_to++ > 0 ? ",\r\n " : "", e->to[i]);
+		buf_printf(out, "%s%s", n_to++ > 0 ? ",\r\n " : "", (char *)one.data);
+		buf_free(&one);
 	}
 	if (n_to == 0)
 		buf_printf(out, "undisclosed-recipients:;");

@@ -63,8 +63,8 @@ void msg_body(struct buf *out, enum msg_event, const struct msg_incident *,
 
 /* Everything the message headers need; strings are untrusted and sanitized here. */
 struct msg_envelope {
-	const char	*from;		/* address */
-	const char	*const *to;	/* addresses; invalid ones are left out */
+	const char	*from;		/* mailbox: "addr" or "Name <addr>" (see core/addr.h) */
+	const char	*const *to;	/* mailboxes; invalid ones are left out */
 	size_t		 n_to;
 	const char	*subject;
 	const char	*body;		/* LF or CRLF line endings */
@@ -84,6 +84,13 @@ char *msg_message_id(int64_t mail_id, int64_t incident, const char *event_key,
 
 /* Returns 1 when addr is a plain local@domain address safe for SMTP and headers. */
 int msg_addr_ok(const char *addr);
+
+/*
+ * Appends mailbox ("addr" or "Name <addr>") as a header address: the name as plain words,
+ * a quoted-string, or RFC 2047 encoded-words when not ASCII; default_name (may be NULL)
+ * when it has none. Returns 0, or -1 (nothing appended) when mailbox is not valid.
+ */
+int msg_mailbox(struct buf *out, const char *mailbox, const char *default_name);
 
 /*
  * Appends s as a header value: valid UTF-8, controls replaced by spaces, at most max

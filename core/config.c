@@ -488,6 +488,7 @@ conf_free(struct conf *c)
 	free(c->storage.path);
 	free(c->alerts.smtp_url);
 	free(c->alerts.from);
+	free(c->alerts.tls_ca);
 	free(c->alerts.username);
 	free(c->alerts.password);
 	free(c->alerts.username_env);

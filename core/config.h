@@ -123,12 +123,13 @@ struct conf {
 	struct {
 		bool	 enabled;		/* the alerts section is present */
 		char	*smtp_url;
-		char	*from;
+		char	*from;			/* mailbox: addr or "Name <addr>" */
+		char	*tls_ca;		/* absolute; extra trust anchors, NULL = none */
 		char	*username;		/* read from username_env, NULL if unset */
 		char	*password;		/* read from password_env, NULL if unset */
 		char	*username_env;
 		char	*password_env;
-		char   **to;
+		char   **to;			/* mailboxes, as written */
 		size_t	 n_to;
 		int64_t	 remind_every_ms;	/* 1h */
 	} alerts;

@@ -459,7 +459,7 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 	else if (strcmp(key, "group") == 0)
 		cl_str(L, v, &p->group);
 	else if (strcmp(key, "alerts_to") == 0)
-		cl_strlist(L, v, &p->alerts_to, &p->n_alerts_to);
+		cl_addrs(L, v, &p->alerts_to, &p->n_alerts_to);
 	else if (strcmp(key, "endpoints") == 0) {
 		if (v->type != YAML_SEQUENCE_NODE) {
 			cl_err(L, v, "endpoints: expected a list of endpoints");

@@ -40,6 +40,7 @@ int cl_duration(struct loader *, yaml_node_t *, int64_t *out);
 int cl_positive_duration(struct loader *, yaml_node_t *, int64_t *out);
 int cl_time(struct loader *, yaml_node_t *, int64_t *out);
 int cl_strlist(struct loader *, yaml_node_t *, char ***out, size_t *n);
+int cl_addrs(struct loader *, yaml_node_t *, char ***out, size_t *n);	/* RFC 5322 mailboxes */
 int cl_url(struct loader *, yaml_node_t *, const char *const *schemes, char **out);
 int cl_id(struct loader *, yaml_node_t *, char **out);
 char *cl_path(struct loader *, const char *p);	/* caller frees */

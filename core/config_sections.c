@@ -5,6 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include "addr.h"
 #include "config_int.h"
 #include "util.h"
 
@@ -94,23 +98,117 @@ env_secret(struct loader *L, yaml_node_t *v, char **name, char **value)
 	*value = xstrdup(s);
 }
 
+/*
+ * Checks scalar v as one mailbox ("addr" or "Name <addr>"): returns it (caller frees), or
+ * NULL after recording why at v. CR, LF and NUL are refused, never echoed.
+ */
+static char *
+addr_node(struct loader *L, yaml_node_t *v, const char *what)
+{
+	const char *s = cl_scalar(L, v, "string"), *why;
+	struct addr a;
+
+	if (s == NULL)
+		return NULL;
+	if (strlen(s) != v->data.scalar.length) {
+		cl_err(L, v, "%s: the address contains a NUL character", what);
+		return NULL;
+	}
+	if (addr_parse(s, &a, &why) != 0) {
+		if (strpbrk(s, "\r\n") != NULL || strcmp(why, "contains a control character") == 0)
+			cl_err(L, v, "%s: the address %s", what, why);
+		else
+			cl_err(L, v, "%s: '%s' is not a valid address: %s", what, s, why);
+		return NULL;
+	}
+	addr_clear(&a);
+	return xstrdup(s);
+}
+
+int
+cl_addrs(struct loader *L, yaml_node_t *v, char ***out, size_t *n)
+{
+	char what[sizeof(L->key)], *a;
+	int rc = 0;
+
+	snprintf(what, sizeof(what), "%s", L->key[0] ? L->key : "address");
+	if (v->type == YAML_SCALAR_NODE) {
+		/* A single string is accepted as a one-element list. */
+		if ((a = addr_node(L, v, what)) == NULL)
+			return -1;
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = a;
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE) {
+		cl_err(L, v, "%s: expected a list of addresses", what);
+		return -1;
+	}
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+		yaml_node_t *e = cl_node(L, *i);
+
+		if (e == NULL)
+			continue;
+		if (e->type != YAML_SCALAR_NODE || (a = addr_node(L, e, what)) == NULL) {
+			if (e->type != YAML_SCALAR_NODE)
+				cl_err(L, e, "%s: expected an address in the list", what);
+			rc = -1;
+			continue;
+		}
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = a;
+	}
+	return rc;
+}
+
+/* tls_ca: a PEM file whose certificates OpenSSL can add to a trust store, as mail.c does. */
+static void
+smtp_tls_ca(struct loader *L, yaml_node_t *v, char **out)
+{
+	char *s = NULL;
+	X509_STORE *st;
+
+	if (cl_str(L, v, &s) != 0)
+		return;
+	free(*out);
+	*out = cl_path(L, s);
+	free(s);
+	if ((st = X509_STORE_new()) == NULL || X509_STORE_load_file(st, *out) != 1)
+		cl_err(L, v, "tls_ca: %s: no PEM certificate could be read", *out);
+	X509_STORE_free(st);
+	ERR_clear_error();
+}
+
 static void
 smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 
 	(void)arg;
-	if (strcmp(key, "url") == 0)
-		cl_url(L, v, smtp_schemes, &c->alerts.smtp_url);
-	else if (strcmp(key, "from") == 0) {
-		if (cl_str(L, v, &c->alerts.from) == 0 && strchr(c->alerts.from, '@') == NULL)
-			cl_err(L, v, "from: '%s' is not an email address", c->alerts.from);
-	} else if (strcmp(key, "username_env") == 0)
+	if (strcmp(key, "url") == 0) {
+		if (cl_url(L, v, smtp_schemes, &c->alerts.smtp_url) == 0) {
+			const char *h = strstr(c->alerts.smtp_url, "://") + 3;
+
+			if (memchr(h, '@', strcspn(h, "/?#")) != NULL)
+				cl_err(L, v, "url: no user or password in the URL (secrets are "
+				    "never in the file: use username_env and password_env)");
+		}
+	} else if (strcmp(key, "from") == 0) {
+		char *a = addr_node(L, v, "from");
+
+		if (a != NULL) {
+			free(c->alerts.from);
+			c->alerts.from = a;
+		} else if (c->alerts.from == NULL)
+			c->alerts.from = xstrdup("");	/* reported; not "missing" too */
+	} else if (strcmp(key, "tls_ca") == 0)
+		smtp_tls_ca(L, v, &c->alerts.tls_ca);
+	else if (strcmp(key, "username_env") == 0)
 		env_secret(L, v, &c->alerts.username_env, &c->alerts.username);
 	else if (strcmp(key, "password_env") == 0)
 		env_secret(L, v, &c->alerts.password_env, &c->alerts.password);
 	else
-		cl_unknown(L, k, key, "alerts.smtp", "url, from, username_env, password_env");
+		cl_unknown(L, k, key, "alerts.smtp", "url, from, tls_ca, username_env, password_env");
 }
 
 static void
@@ -126,13 +224,9 @@ alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 			cl_err(L, v, "alerts.smtp: missing required key 'url'");
 		if (v->type == YAML_MAPPING_NODE && c->alerts.from == NULL)
 			cl_err(L, v, "alerts.smtp: missing required key 'from'");
-	} else if (strcmp(key, "to") == 0) {
-		if (cl_strlist(L, v, &c->alerts.to, &c->alerts.n_to) == 0)
-			for (size_t i = 0; i < c->alerts.n_to; i++)
-				if (strchr(c->alerts.to[i], '@') == NULL)
-					cl_err(L, v, "to: '%s' is not an email address",
-					    c->alerts.to[i]);
-	} else if (strcmp(key, "remind_every") == 0)
+	} else if (strcmp(key, "to") == 0)
+		cl_addrs(L, v, &c->alerts.to, &c->alerts.n_to);
+	else if (strcmp(key, "remind_every") == 0)
 		cl_positive_duration(L, v, &c->alerts.remind_every_ms);
 	else
 		cl_unknown(L, k, key, "alerts", "smtp, to, remind_every");

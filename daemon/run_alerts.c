@@ -12,6 +12,7 @@
 #include "run_int.h"
 #include "../alert/mail.h"
 #include "../alert/message.h"
+#include "../core/addr.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -102,24 +103,28 @@ collect_result(const struct store_row *row, void *arg)
 	return 0;
 }
 
-/* Appends addr to the comma-separated list unless invalid or already there. */
+/*
+ * Appends mailbox ("addr" or "Name <addr>") to the address list b, joined with ", ",
+ * unless invalid or its addr is already there (case-insensitively).
+ */
 static void
-add_recipient(struct buf *b, const char *addr)
+add_recipient(struct buf *b, const char *mailbox)
 {
-	const char *p = b->data != NULL ? (const char *)b->data : "";
-	size_t n = strlen(addr);
+	const char *p = b->data != NULL ? (const char *)b->data : "", *why;
+	struct addr a, o;
+	char *item;
+	int dup = 0;
 
-	if (!msg_addr_ok(addr))
+	if (addr_parse(mailbox, &a, &why) != 0)
 		return;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && strncasecmp(p, addr, n) == 0)
-			return;
-		p += len + (end != NULL);
+	while (!dup && (item = addr_list_next(&p)) != NULL) {
+		dup = addr_parse(item, &o, &why) == 0 && strcasecmp(o.spec, a.spec) == 0;
+		addr_clear(&o);
+		free(item);
 	}
-	buf_printf(b, "%s%s", b->len > 0 ? "," : "", addr);
+	if (!dup)
+		buf_printf(b, "%s%s", b->len > 0 ? ", " : "", mailbox);
+	addr_clear(&a);
 }
 
 static void
@@ -285,29 +290,45 @@ send_next(struct run *R)
 
 	while (R->i_mq < R->n_mq && !R->stopping) {
 		struct run_mail *m = &R->mq[R->i_mq];
-		char **rcpt = NULL, *list = xstrdup(m->recipients), *save = NULL;
+		const char *lp = m->recipients, *why;
+		char **rcpt = NULL, **to = NULL, *item;
 		size_t n = 0;
 		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
 		    c->alerts.from);
 		struct buf msg = { 0 };
 		struct msg_envelope env;
 		struct mail_job job = { 0 };
+		struct addr from, a;
 		int rc;
 
-		for (char *t = strtok_r(list, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
-			if (msg_addr_ok(t)) {
-				rcpt = xrealloc(rcpt, (n + 1) * sizeof(*rcpt));
-				rcpt[n++] = t;
+		/* The envelope has bare addresses; the To: header keeps the display names. */
+		while ((item = addr_list_next(&lp)) != NULL) {
+			if (addr_parse(item, &a, &why) != 0) {
+				free(item);
+				continue;
 			}
-		env = (struct msg_envelope){ c->alerts.from, (const char *const *)rcpt, n,
+			rcpt = xrealloc(rcpt, (n + 1) * sizeof(*rcpt));
+			to = xrealloc(to, (n + 1) * sizeof(*to));
+			rcpt[n] = a.spec;
+			to[n++] = item;
+			free(a.name);
+		}
+		addr_parse(c->alerts.from, &from, &why);
+		env = (struct msg_envelope){ c->alerts.from, (const char *const *)to, n,
 		    m->subject, m->body, m->created_ms, mid };
 		msg_render(&msg, &env);
-		job = (struct mail_job){ c->alerts.smtp_url, c->alerts.from, c->alerts.username,
-		    c->alerts.password, (const char *const *)rcpt, n, (char *)msg.data, msg.len,
-		    MAIL_TIMEOUT_MS };
-		rc = n == 0 ? -1 : mail_send(R->mailer, &job, mail_done, R);
+		job = (struct mail_job){ .url = c->alerts.smtp_url, .from = from.spec,
+		    .username = c->alerts.username, .password = c->alerts.password,
+		    .tls_ca = c->alerts.tls_ca, .rcpt = (const char *const *)rcpt, .n_rcpt = n,
+		    .data = (char *)msg.data, .len = msg.len, .timeout_ms = MAIL_TIMEOUT_MS };
+		rc = n == 0 || from.spec == NULL ? -1 : mail_send(R->mailer, &job, mail_done, R);
+		for (size_t i = 0; i < n; i++) {
+			free(rcpt[i]);
+			free(to[i]);
+		}
 		free(rcpt);
-		free(list);
+		free(to);
+		addr_clear(&from);
 		free(mid);
 		buf_free(&msg);
 		if (rc == 0) {

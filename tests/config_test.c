@@ -354,6 +354,97 @@ rfc3339_times_parse_and_format(void **state)
 	assert_string_equal(out, "2026-12-01T01:00:00Z");
 }
 
+/* --- alerts.smtp addresses and trust (SPEC §9 SMTP) ------------------------------------ */
+
+#define SMTP_HEAD	"alerts:\n  smtp:\n    url: 'smtp://127.0.0.1:25'\n"
+#define SMTP_TAIL	"providers:\n  - id: p\n    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n"
+
+static const struct broken smtp_broken[] = {
+	{ "CR LF in from", SMTP_HEAD "    from: \"tw@example.lu\\r\\nRCPT TO:<victim@example.com>\"\n"
+	  "  to: [noc@example.lu]\n" SMTP_TAIL, ":4:11:", "from: the address contains a line break (CR or LF)" },
+	{ "LF in a display name", SMTP_HEAD "    from: \"Trust\\nWatch <tw@example.lu>\"\n"
+	  "  to: [noc@example.lu]\n" SMTP_TAIL, ":4:11:", "contains a line break" },
+	{ "NUL in from", SMTP_HEAD "    from: \"tw@example.lu\\0x\"\n  to: [noc@example.lu]\n" SMTP_TAIL,
+	  ":4:11:", "from: the address contains a NUL character" },
+	{ "tab in from", SMTP_HEAD "    from: \"tw@exa\\tmple.lu\"\n  to: [noc@example.lu]\n" SMTP_TAIL,
+	  ":4:11:", "contains a control character" },
+	{ "CR in a recipient", SMTP_HEAD "    from: tw@example.lu\n  to: [noc@example.lu, \"x@y.lu\\rBcc: v@x\"]\n"
+	  SMTP_TAIL, ":5:24:", "to: the address contains a line break" },
+	{ "NUL in a recipient", SMTP_HEAD "    from: tw@example.lu\n  to: [\"noc@example.lu\\0\"]\n"
+	  SMTP_TAIL, ":5:8:", "to: the address contains a NUL character" },
+	{ "recipient without @", SMTP_HEAD "    from: tw@example.lu\n  to: [noc]\n" SMTP_TAIL,
+	  ":5:8:", "to: 'noc' is not a valid address: no '@'" },
+	{ "unquoted comma in a display name",
+	  SMTP_HEAD "    from: tw@example.lu\n  to: ['Doe, Jane <j@example.lu>']\n" SMTP_TAIL,
+	  ":5:8:", "put the name in double quotes" },
+	{ "unclosed angle address", SMTP_HEAD "    from: 'NOC <noc@example.lu'\n" SMTP_TAIL,
+	  ":4:11:", "from: 'NOC <noc@example.lu' is not a valid address: '<' without a closing '>'" },
+	{ "space in the local part", SMTP_HEAD "    from: 'trust watch@example.lu'\n" SMTP_TAIL,
+	  ":4:11:", "not allowed in the local part" },
+	{ "two addresses in one", SMTP_HEAD "    from: tw@example.lu\n  to: 'a@b.lu,c@d.lu'\n" SMTP_TAIL,
+	  ":5:7:", "more than one '@'" },
+	{ "bad provider alerts_to", SMTP_HEAD "    from: tw@example.lu\n"
+	  "providers:\n  - id: p\n    alerts_to: [ok@example.lu, \"x@y.lu\\nRCPT TO:<v@x>\"]\n"
+	  "    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n",
+	  ":7:32:", "alerts_to: the address contains a line break" },
+	{ "credentials in the url", "alerts:\n  smtp:\n    url: 'smtp://tw:s3cret@127.0.0.1:25'\n"
+	  "    from: tw@example.lu\n" SMTP_TAIL, ":3:10:", "url: no user or password in the URL" },
+	{ "unreadable tls_ca", SMTP_HEAD "    from: tw@example.lu\n    tls_ca: nope.pem\n" SMTP_TAIL,
+	  ":5:13:", "no PEM certificate could be read" },
+	{ "tls_ca that is not PEM", SMTP_HEAD "    from: tw@example.lu\n    tls_ca: c.yaml\n" SMTP_TAIL,
+	  ":5:13:", "no PEM certificate could be read" },
+};
+
+static void
+smtp_addresses_are_checked_with_place_and_reason(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(smtp_broken); i++) {
+		char *errs;
+		struct conf *c = load_text(smtp_broken[i].yaml, &errs);
+
+		if (c != NULL || strstr(errs, smtp_broken[i].where) == NULL ||
+		    strstr(errs, smtp_broken[i].says) == NULL)
+			fail_msg("case '%s': want %s … %s, got:\n%s", smtp_broken[i].name,
+			    smtp_broken[i].where, smtp_broken[i].says, errs);
+		/* A CR or LF is never echoed into the error output. */
+		assert_null(strstr(errs, "RCPT"));
+		assert_null(strstr(errs, "Bcc"));
+		conf_free(c);
+		free(errs);
+	}
+}
+
+static void
+smtp_display_names_and_tls_ca_are_accepted_and_kept(void **state)
+{
+	char *errs, *yaml = xasprintf(SMTP_HEAD
+	    "    from: 'Trust Watch <tw@example.lu>'\n"
+	    "    tls_ca: %s/luxtrust-global-root-2.pem\n"
+	    "  to: ['NOC <noc@example.lu>', '\"Doe, Jane\" <jane@example.lu>', 'Zoë <z@example.lu>', ops@example.lu]\n"
+	    "providers:\n  - id: p\n    alerts_to: 'Provider Desk <desk@p.example>'\n"
+	    "    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n", certdir);
+	struct conf *c = load_text(yaml, &errs);
+	char *ca = xasprintf("%s/luxtrust-global-root-2.pem", certdir);
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->alerts.from, "Trust Watch <tw@example.lu>");
+	assert_int_equal(c->alerts.n_to, 4);
+	assert_string_equal(c->alerts.to[0], "NOC <noc@example.lu>");
+	assert_string_equal(c->alerts.to[1], "\"Doe, Jane\" <jane@example.lu>");
+	assert_string_equal(c->alerts.to[2], "Zoë <z@example.lu>");
+	assert_string_equal(c->alerts.to[3], "ops@example.lu");
+	assert_int_equal(c->providers[0].n_alerts_to, 1);
+	assert_string_equal(c->providers[0].alerts_to[0], "Provider Desk <desk@p.example>");
+	assert_string_equal(c->alerts.tls_ca, ca);
+	conf_free(c);
+	free(errs);
+	free(yaml);
+	free(ca);
+}
+
 int
 main(void)
 {
@@ -366,6 +457,8 @@ main(void)
 		cmocka_unit_test(every_error_is_reported_not_only_the_first),
 		cmocka_unit_test(durations_parse_and_reject),
 		cmocka_unit_test(rfc3339_times_parse_and_format),
+		cmocka_unit_test(smtp_addresses_are_checked_with_place_and_reason),
+		cmocka_unit_test(smtp_display_names_and_tls_ca_are_accepted_and_kept),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "alert/message.h"
+#include "core/addr.h"
 #include "core/util.h"
 
 #define T0	1798000000000LL		/* 2026-12-23T04:26:40Z */
@@ -163,7 +164,7 @@ static void
 hostile_names_and_messages_cannot_inject_a_header(void **state)
 {
 	const char *to[] = { "noc@example.lu", "x@y\r\nBcc: victim@example.com",
-		"<a@b>", "a b@c" };
+		"<a@b", "a b@c", "Evil\r\nBcc: v@x <a@b>" };
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(hostile); i++) {
@@ -347,6 +348,146 @@ only_plain_addresses_are_accepted(void **state)
 	assert_int_equal(msg_addr_ok(NULL), 0);
 }
 
+/* Mailboxes as operators write them: the name kept, the bare address for the envelope. */
+static const struct {
+	const char *in, *name, *spec;
+} good_boxes[] = {
+	{ "noc@example.lu", NULL, "noc@example.lu" },
+	{ "  noc@example.lu ", NULL, "noc@example.lu" },
+	{ "NOC <noc@example.lu>", "NOC", "noc@example.lu" },
+	{ "<noc@example.lu>", NULL, "noc@example.lu" },
+	{ "\"Doe, Jane (ops)\" <jane@example.lu>", "Doe, Jane (ops)", "jane@example.lu" },
+	{ "\"say \\\"hi\\\"\" <a@b.c>", "say \"hi\"", "a@b.c" },
+	{ "Zoë Ops <ops@example.lu>", "Zoë Ops", "ops@example.lu" },
+	{ "Dr. Who <who@tardis.example>", "Dr. Who", "who@tardis.example" },
+	{ "a.b+c!#$%&'*/=?^_`{|}~-@d-e.example", NULL, "a.b+c!#$%&'*/=?^_`{|}~-@d-e.example" },
+};
+
+static const struct {
+	const char *in, *why;
+} bad_boxes[] = {
+	{ "", "empty address" },
+	{ "noc", "no '@'" },
+	{ "a@b@c", "more than one '@'" },
+	{ "@example.lu", "empty local part" },
+	{ "noc@", "empty domain" },
+	{ "a..b@c", "misplaced '.'" },
+	{ ".a@c", "misplaced '.'" },
+	{ "a b@c", "not allowed in the local part" },
+	{ "a@b_c.lu", "not allowed in the domain" },
+	{ "a@-b.lu", "not allowed in the domain" },
+	{ "a@b..lu", "empty label" },
+	{ "a@b.lu.", "empty label" },
+	{ "é@x", "non-ASCII" },
+	{ "a@b\r\nRCPT TO:<x@y>", "line break" },
+	{ "a@b\n", "line break" },
+	{ "NOC <noc@example.lu>\r\nRCPT TO:<x@y>", "line break" },
+	{ "a@b\x01", "control character" },
+	{ "NOC <noc@example.lu", "without a closing '>'" },
+	{ "NOC <noc@example.lu> x", "text after the closing '>'" },
+	{ "Doe, Jane <jane@example.lu>", "put the name in double quotes" },
+	{ "\"Doe <jane@example.lu>", "no closing '\"'" },
+	{ "\"Doe\" x <jane@example.lu>", "after the closing '\"'" },
+	{ "N\xff <a@b.c>", "not valid UTF-8" },
+	{ "NOC <noc example.lu>", "no '@'" },
+	{ "a@b,c@d", "more than one '@'" },
+	{ "a@b.c,", "not allowed in the domain" },
+};
+
+static void
+mailboxes_parse_with_their_display_names(void **state)
+{
+	char local[70];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good_boxes); i++) {
+		struct addr a;
+		const char *why = NULL;
+
+		if (addr_parse(good_boxes[i].in, &a, &why) != 0)
+			fail_msg("'%s' refused: %s", good_boxes[i].in, why);
+		if (good_boxes[i].name == NULL)
+			assert_null(a.name);
+		else
+			assert_string_equal(a.name, good_boxes[i].name);
+		assert_string_equal(a.spec, good_boxes[i].spec);
+		addr_clear(&a);
+	}
+	for (size_t i = 0; i < NELEM(bad_boxes); i++) {
+		struct addr a;
+		const char *why = "";
+
+		if (addr_parse(bad_boxes[i].in, &a, &why) != -1 || strstr(why, bad_boxes[i].why) == NULL)
+			fail_msg("'%s': want refused with '%s', got '%s'", bad_boxes[i].in,
+			    bad_boxes[i].why, why);
+		assert_null(a.spec);
+		assert_null(a.name);
+	}
+	memset(local, 'x', 65);
+	strcpy(local + 65, "@b.c");
+	{
+		struct addr a;
+		const char *why = "";
+
+		assert_int_equal(addr_parse(local, &a, &why), -1);
+		assert_non_null(strstr(why, "longer than 64"));
+	}
+	addr_clear(NULL);
+}
+
+static void
+address_lists_split_between_mailboxes_only(void **state)
+{
+	const char *p = "a@b.c,\"Doe, Jane\" <j@x.y>, ,NOC <n@x.y> ,<o@x.y>";
+	const char *want[] = { "a@b.c", "\"Doe, Jane\" <j@x.y>", "NOC <n@x.y>", "<o@x.y>" };
+	char *item;
+	size_t n = 0;
+
+	(void)state;
+	while ((item = addr_list_next(&p)) != NULL) {
+		assert_true(n < NELEM(want));
+		assert_string_equal(item, want[n++]);
+		free(item);
+	}
+	assert_int_equal(n, NELEM(want));
+	p = "";
+	assert_null(addr_list_next(&p));
+}
+
+static void
+display_names_are_kept_in_the_headers(void **state)
+{
+	const char *to[] = { "NOC <noc@example.lu>", "\"Doe, Jane\" <jane@example.lu>",
+		"Zoë Ops <ops@example.lu>", "plain@example.lu", "\"say \\\"hi\\\"\" <hi@example.lu>",
+		"=?UTF-8?B?QmNjOiB4?= <enc@example.lu>" };
+	char *m = render("Trust Watch <tw@example.lu>", to, NELEM(to), "s", "b");
+	char *h = check_structure(m), dec[128];
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_non_null(strstr(h, "From: Trust Watch <tw@example.lu>\r\n"));
+	assert_non_null(strstr(h, "To: NOC <noc@example.lu>,\r\n"
+	    " \"Doe, Jane\" <jane@example.lu>,\r\n"
+	    " =?UTF-8?B?Wm/DqyBPcHM=?= <ops@example.lu>,\r\n"
+	    " plain@example.lu,\r\n"
+	    " \"say \\\"hi\\\"\" <hi@example.lu>,\r\n"
+	    " \"=?UTF-8?B?QmNjOiB4?=\" <enc@example.lu>\r\n"));
+	/* The Message-ID takes its domain from the bare address. */
+	assert_non_null(strstr(h, "@example.lu>\r\nMIME-Version"));
+	for (const char *p = h; *p; p++)
+		assert_true((unsigned char)*p < 0x80);
+	decode_words("=?UTF-8?B?Wm/DqyBPcHM=?=", dec, sizeof(dec));
+	assert_string_equal(dec, "Zoë Ops");
+	free(h);
+	free(m);
+	/* A from without a name is shown as trustwatch; an invalid one is replaced. */
+	assert_int_equal(msg_mailbox(&b, "tw@example.lu", "trustwatch"), 0);
+	assert_string_equal((char *)b.data, "trustwatch <tw@example.lu>");
+	buf_free(&b);
+	assert_int_equal(msg_mailbox(&b, "tw@example.lu\r\nBcc: x@y", "trustwatch"), -1);
+	assert_null(b.data);
+}
+
 int
 main(void)
 {
@@ -359,6 +500,9 @@ main(void)
 		cmocka_unit_test(body_says_what_happened_and_links_the_incident),
 		cmocka_unit_test(message_id_is_stable_per_outbox_row),
 		cmocka_unit_test(only_plain_addresses_are_accepted),
+		cmocka_unit_test(mailboxes_parse_with_their_display_names),
+		cmocka_unit_test(address_lists_split_between_mailboxes_only),
+		cmocka_unit_test(display_names_are_kept_in_the_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
