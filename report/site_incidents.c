@@ -303,7 +303,8 @@ page_incident(struct page *p, struct site_incident *in)
 #define SLA_MONTHS	12
 
 struct sla_cell {
-	int64_t		 good_ms, down_ms;
+	int64_t		 good_ms, down_ms, maint_ms;
+	int		 incidents;
 };
 
 struct sla_ctx {
@@ -330,8 +331,61 @@ on_sla_day(const struct store_rollup *r, void *arg)
 
 			c->good_ms += r->up_ms + r->degraded_ms;
 			c->down_ms += r->down_ms;
+			c->maint_ms += r->maintenance_ms;
 		}
 	return 0;
+}
+
+/* The length of month "YYYY-MM" in local time, up to now for the current one (TZ set). */
+static int64_t
+month_ms(const char *month, int64_t now)
+{
+	struct tm a, b;
+	int y, mo;
+	int64_t from, to;
+
+	if (sscanf(month, "%4d-%2d", &y, &mo) != 2)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.tm_year = y - 1900;
+	a.tm_mon = mo - 1;
+	a.tm_mday = 1;
+	a.tm_isdst = -1;
+	b = a;
+	b.tm_mon++;
+	from = (int64_t)mktime(&a) * 1000;
+	to = (int64_t)mktime(&b) * 1000;
+	if (to > now)
+		to = now;
+	return to > from ? to - from : 0;
+}
+
+/* Under a month's figure: observed time (partial months say of how long), downtime, incidents. */
+static void
+sla_facts(struct page *p, const struct sla_cell *c, int64_t month)
+{
+	char obs[64], len[64], down[64], n[16];
+	const char *args[2] = { obs, len };
+	int64_t seen = c->good_ms + c->down_ms;
+
+	i18n_duration(p->t, seen, obs, sizeof(obs));
+	i18n_duration(p->t, month - c->maint_ms > 0 ? month - c->maint_ms : 0, len, sizeof(len));
+	buf_printf(&p->b, "<br><small%s>", seen + c->maint_ms < month * 99 / 100 ?
+	    " class=\"partial\"" : "");
+	if (seen + c->maint_ms < month * 99 / 100)
+		html_tpl(&p->b, T(p, "partial: observed {1} of {2}"), args, 2);
+	else
+		html_tpl(&p->b, T(p, "observed {1}"), args, 1);
+	buf_printf(&p->b, "<br>");
+	args[0] = down;
+	i18n_duration(p->t, c->down_ms, down, sizeof(down));
+	html_tpl(&p->b, T(p, "down {1}"), args, 1);
+	buf_printf(&p->b, "<br>");
+	args[0] = n;
+	snprintf(n, sizeof(n), "%d", c->incidents);
+	html_tpl(&p->b, i18n_nget(p->t, "{1} incident", "{1} incidents", (unsigned long)c->incidents),
+	    args, 1);
+	buf_printf(&p->b, "</small>");
 }
 
 void
@@ -366,11 +420,28 @@ page_sla(struct page *p)
 				x.has[m] = true;
 	}
 	x.has[SLA_MONTHS - 1] = true;
+	for (size_t k = 0; k < s->n_inc; k++) {
+		const struct site_incident *in = &s->inc[k];
+		char day[32];
+		time_t t = (time_t)(in->start_ms / 1000);
+		struct tm st;
+		struct site_ep *ep = site_find_ep(s, in->provider, in->endpoint);
+
+		if (ep == NULL)
+			continue;
+		localtime_r(&t, &st);
+		snprintf(day, sizeof(day), "%04d-%02d", st.tm_year + 1900, st.tm_mon + 1);
+		for (int m = 0; m < SLA_MONTHS; m++)
+			if (strcmp(day, x.months[m]) == 0)
+				x.cells[(size_t)(ep - s->eps) * SLA_MONTHS + m].incidents++;
+	}
 	page_head(p, T(p, "Monthly uptime"));
 	buf_printf(&p->b, "<h1>");
 	html_text(&p->b, T(p, "Monthly uptime"));
 	buf_printf(&p->b, "</h1>\n<p>");
 	html_text(&p->b, T(p, "Uptime per calendar month: time up or degraded divided by observed time, excluding announced maintenance."));
+	buf_printf(&p->b, " ");
+	html_text(&p->b, T(p, "Under each figure: the time observed (a partial month says of how long), the time down and the incidents that began that month."));
 	buf_printf(&p->b, "</p>\n<div class=\"scroll\"><table class=\"sla\"><thead><tr>");
 	th(p, N_("Endpoint"));
 	for (int m = SLA_MONTHS; m-- > 0;) {
@@ -400,6 +471,8 @@ page_sla(struct page *p)
 				continue;
 			buf_printf(&p->b, "<td>");
 			page_pct(p, obs > 0 ? 100.0 * (double)c->good_ms / (double)obs : -1);
+			if (obs > 0)
+				sla_facts(p, c, month_ms(x.months[m], s->now));
 			buf_printf(&p->b, "</td>");
 		}
 		buf_printf(&p->b, "</tr>\n");

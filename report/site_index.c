@@ -250,7 +250,7 @@ provider_details(struct page *p, const struct conf_provider *pv)
 		buf_printf(&p->b, "</td>");
 		for (int w = 0; w < WIN__MAX; w++) {
 			buf_printf(&p->b, "<td>");
-			page_pct(p, ep->have_win[w] ? ep->win[w].uptime_pct : -1);
+			site_window_value(p, ep, w, false);
 			buf_printf(&p->b, "</td>");
 		}
 		buf_printf(&p->b, "</tr>\n");

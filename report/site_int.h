@@ -46,6 +46,7 @@ struct site_ep {
 	json_t		*details;	/* latest details, NULL when none */
 	int64_t		 open_incident;
 	int64_t		 since_ms;	/* start of the open incident, else -1 */
+	int64_t		 observed_since_ms;	/* first observation, -1 when none */
 	struct store_rollup win[WIN__MAX];
 	bool		 have_win[WIN__MAX];
 	double		 day_pct[SITE_DAYS];	/* < 0 = no data */
@@ -143,7 +144,22 @@ struct site_ep *site_find_ep(struct site *, const char *provider, const char *en
 void page_head(struct page *, const char *title);
 void page_foot(struct page *);
 void page_status(struct page *, enum status, bool have, bool maintenance);
+/* What a window's figures honestly say (SPEC §10). */
+struct site_window_fig {
+	double		 uptime_pct;	/* < 0 when nothing observed */
+	double		 degraded_pct;	/* of observed time, < 0 when nothing observed */
+	double		 coverage_pct;	/* observed time / (window - maintenance) */
+	int64_t		 observed_ms;	/* up + degraded + down time */
+	int64_t		 down_ms;
+	bool		 partial;	/* observation began inside the window */
+};
+void site_window_figures(const struct site *, const struct site_ep *, int w,
+    struct site_window_fig *);
+#define SITE_COVERAGE_MIN	90	/* below this coverage a figure is shown greyed */
+
 /* site_pages.c, shared with site_index.c */
+/* A window's uptime as shown: "since DATE" when observed for less, thin below SITE_COVERAGE_MIN. */
+void site_window_value(struct page *, const struct site_ep *, int w, bool degraded);
 extern const char *const site_win_labels[WIN__MAX];
 void site_ep_name(struct page *, const struct site_ep *);	/* "Provider / endpoint", escaped */
 /* The worst current state of the provider's endpoints (maintenance left out). */

@@ -56,6 +56,43 @@ site_provider_state(struct site *s, const struct conf_provider *pv, enum status 
 	}
 }
 
+void
+site_window_value(struct page *p, const struct site_ep *ep, int w, bool degraded)
+{
+	struct site_window_fig f;
+	char d[64], pct[32];
+	const char *args[1] = { d };
+
+	site_window_figures(p->s, ep, w, &f);
+	if (f.uptime_pct < 0) {
+		page_pct(p, -1);
+		return;
+	}
+	if (!f.partial && f.coverage_pct < SITE_COVERAGE_MIN)
+		buf_printf(&p->b, "<span class=\"thin\">");
+	page_pct(p, f.uptime_pct);
+	if (f.partial) {
+		/* Never a 90-day figure from 5 minutes: say since when it is observed. */
+		i18n_date(p->t, ep->observed_since_ms, d, sizeof(d));
+		buf_printf(&p->b, " <small>");
+		html_tpl(&p->b, T(p, "since {1}"), args, 1);
+		buf_printf(&p->b, "</small>");
+	} else if (f.coverage_pct < SITE_COVERAGE_MIN) {
+		i18n_percent(p->t, f.coverage_pct, d, sizeof(d));
+		buf_printf(&p->b, " <small>");
+		html_tpl(&p->b, T(p, "{1} of the time observed"), args, 1);
+		buf_printf(&p->b, "</small></span>");
+	}
+	if (degraded && f.degraded_pct > 0) {
+		const char *a2[1] = { pct };
+
+		i18n_percent(p->t, f.degraded_pct, pct, sizeof(pct));
+		buf_printf(&p->b, " <small class=\"deg\">");
+		html_tpl(&p->b, T(p, "degraded {1}"), a2, 1);
+		buf_printf(&p->b, "</small>");
+	}
+}
+
 static void
 uptime_windows(struct page *p, const struct site_ep *ep)
 {
@@ -64,7 +101,7 @@ uptime_windows(struct page *p, const struct site_ep *ep)
 		buf_printf(&p->b, "<div><dt>");
 		html_text(&p->b, T(p, site_win_labels[w]));
 		buf_printf(&p->b, "</dt><dd>");
-		page_pct(p, ep->have_win[w] ? ep->win[w].uptime_pct : -1);
+		site_window_value(p, ep, w, true);
 		buf_printf(&p->b, "</dd></div>");
 	}
 	buf_printf(&p->b, "</dl>");

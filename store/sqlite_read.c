@@ -227,7 +227,9 @@ store_each_endpoint(struct store *s, const char *provider,
 
 	if (sqlite3_prepare_v2(s->db,
 	    "SELECT e.id, e.provider, e.endpoint, e.kind, e.last_time, e.last_code, e.last_message,"
-	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total"
+	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total,"
+	    " (SELECT min(f.t) FROM results f WHERE f.ep = e.id),"
+	    " (SELECT min(d.day) FROM daily d WHERE d.ep = e.id)"
 	    " FROM endpoints e LEFT JOIN results r ON r.ep = e.id AND r.t = e.last_time"
 	    " WHERE ?1 IS NULL OR e.provider = ?1 ORDER BY e.provider, e.endpoint",
 	    -1, &st, NULL) != SQLITE_OK) {
@@ -258,6 +260,9 @@ store_each_endpoint(struct store *s, const char *provider,
 		for (int p = 0; p < PHASE__MAX; p++)
 			e.timings[p] = sqlite3_column_type(st, 9 + p) == SQLITE_NULL ? -1 :
 			    sqlite3_column_int64(st, 9 + p) / 10.0;
+		e.first_time_ms = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 14);
+		e.first_day = (const char *)sqlite3_column_text(st, 15);
 		if (fn(&e, arg) != 0) {
 			rc = SQLITE_DONE;
 			break;

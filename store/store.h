@@ -138,6 +138,10 @@ struct store_endpoint_state {
 	const char	*details;	/* JSON text of the latest details, NULL when none */
 	double		 timings[PHASE__MAX];
 	int64_t		 open_incident;	/* 0 when none */
+	/* Its first observation: the oldest raw result kept (-1: none) and the oldest daily
+	 * rollup (NULL: none), which outlives raw results pruned by retention. */
+	int64_t		 first_time_ms;
+	const char	*first_day;
 };
 /* Calls fn for every endpoint ever stored (provider NULL = all), by provider and endpoint. */
 int store_each_endpoint(struct store *, const char *provider,

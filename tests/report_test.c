@@ -306,6 +306,47 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	free(site);
 }
 
+/* A window longer than the observation says since when; never 90 days from 3. */
+static void
+windows_longer_than_the_observation_say_since_when(void **state)
+{
+	struct fixture *f = *state;
+	char *en, *pv, *row;
+
+	render(f);
+	en = slurp(f->site, "index.html");
+	row = strstr(en, "#ep-tsa\">tsa</a>");
+	assert_non_null(row);
+	/* 24 hours: a plain figure; 7/30/90 days: since the first result, 14 December. */
+	assert_non_null(strstr(row, "</td><td>97.91%</td><td>"));
+	assert_non_null(strstr(row, "% <small>since 2026-12-14</small></td><td>"));
+	pv = slurp(f->site, "fr/providers/p1.html");
+	assert_non_null(strstr(pv, "<small>depuis le 14/12/2026</small>"));
+	free(pv);
+	free(en);
+}
+
+/* sla.html says how much of each month was observed, how long it was down, how many incidents. */
+static void
+sla_marks_partial_months_with_observed_time_downtime_and_incidents(void **state)
+{
+	struct fixture *f = *state;
+	char *html, *row;
+
+	render(f);
+	html = slurp(f->site, "sla.html");
+	row = strstr(html, " / ocsp</th>");
+	assert_non_null(row);
+#define NB "\xC2\xA0"
+	assert_non_null(strstr(row, "<small class=\"partial\">partial: observed 3" NB "d 0" NB "h of 16"
+	    NB "d 9" NB "h<br>down 25" NB "min 0" NB "s<br>1 incident</small>"));
+#undef NB
+	free(html);
+	html = slurp(f->site, "de/sla.html");
+	assert_non_null(strstr(html, "1 St\xC3\xB6rung</small>"));
+	free(html);
+}
+
 /* One row per provider first; then each provider in a <details>, open only when not up. */
 static void
 index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational(void **state)
@@ -888,6 +929,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational,
 		    setup, teardown),
 		cmocka_unit_test(index_of_200_endpoints_in_groups_stays_under_250_kb),
+		cmocka_unit_test_setup_teardown(sla_marks_partial_months_with_observed_time_downtime_and_incidents,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(windows_longer_than_the_observation_say_since_when,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(incident_page_links_its_endpoint_and_says_how_long_it_has_been_open,
 		    setup, teardown),
 		cmocka_unit_test(incident_list_has_50_per_page_and_the_feed_the_latest_50),
