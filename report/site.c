@@ -581,6 +581,8 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 			if (i18n_misses(langs[i]) > 0)
 				site_fail(&s, "%s: %zu untranslated strings, first: \"%s\"",
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
+	if (s.err == NULL)
+		site_gzip(&s);
 	if (s.err != NULL) {
 		remove_tree(s.dir);
 		goto fail;

@@ -347,9 +347,9 @@ chunk_used(char **used, size_t n, const char *name)
 	return false;
 }
 
-/* Removes chunks (and leftovers) the current render did not use. */
+/* Removes chunks (and leftovers) the current render did not use; closed months see below. */
 static void
-prune_cache(struct site *s, char **used, size_t n)
+prune_cache(struct site *s, char **used, size_t n, const char *oldest)
 {
 	DIR *d = opendir(s->cache);
 	struct dirent *e;
@@ -359,6 +359,20 @@ prune_cache(struct site *s, char **used, size_t n)
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, "results-", 8) != 0 || chunk_used(used, n, e->d_name))
 			continue;
+		/*
+		 * A closed month stays (a later cold render links it) while it is exported and no
+		 * other copy of the same month is in use (that one replaced it).
+		 */
+		if (strncmp(e->d_name, "results-month-", 14) == 0 && strlen(e->d_name) > 22 &&
+		    strncmp(e->d_name + 14, oldest, 7) >= 0) {
+			bool replaced = false;
+
+			for (size_t i = 0; i < n; i++)
+				if (strncmp(used[i], e->d_name, 22) == 0)
+					replaced = true;
+			if (!replaced)
+				continue;
+		}
 		/* A concurrent render's temporary file: left alone while it may be in use. */
 		if (strstr(e->d_name, ".tmp-") != NULL) {
 			struct stat sb;
@@ -479,6 +493,113 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 	return s->err ? -1 : data;
 }
 
+/*
+ * A closed month's CSV (and its .gz) is kept in the cache as month-YYYY-MM-KEY.csv, so a
+ * cold render (no previous site to link from) does not write it again. KEY fingerprints the
+ * daily rollups of every endpoint over the local days touching the month: a late import
+ * changes them, and so the key.
+ */
+struct month_key {
+	char		 lo[16], hi[16];	/* local days [lo, hi] touching the UTC month */
+	uint64_t	 h;
+};
+
+static int
+on_month_day(const struct store_rollup *r, void *arg)
+{
+	struct month_key *k = arg;
+	const int64_t v[] = { r->checks, r->up, r->degraded, r->down, r->maintenance, r->up_ms,
+	    r->degraded_ms, r->down_ms, r->maintenance_ms };
+
+	fnv_str(&k->h, r->provider);
+	fnv_str(&k->h, r->endpoint);
+	fnv_str(&k->h, r->day);
+	fnv1a(&k->h, v, sizeof(v));
+	return 0;
+}
+
+static char *
+month_cache_name(struct site *s, int y, int mo)
+{
+	struct month_key k = { .h = FNV1A_INIT };
+
+	/* Local days are within 14 hours of UTC: the day before and after cover the month. */
+	snprintf(k.lo, sizeof(k.lo), "%04d-%02d-00", y, mo);
+	snprintf(k.hi, sizeof(k.hi), "%04d-%02d-32", y, mo);
+	if (site_each_daily(s, k.lo, k.hi, on_month_day, &k) != 0)
+		return NULL;
+	{
+		int py = mo == 1 ? y - 1 : y, pm = mo == 1 ? 12 : mo - 1;
+		int ny = mo == 12 ? y + 1 : y, nm = mo == 12 ? 1 : mo + 1;
+		char a[16], b[16];
+
+		snprintf(a, sizeof(a), "%04d-%02d-31", py, pm);
+		snprintf(b, sizeof(b), "%04d-%02d-01", ny, nm);
+		if (site_each_daily(s, a, a, on_month_day, &k) != 0 ||
+		    site_each_daily(s, b, b, on_month_day, &k) != 0)
+			return NULL;
+	}
+	return xasprintf("results-month-%04d-%02d-%016llx.csv", y, mo, (unsigned long long)k.h);
+}
+
+static void
+note_used(char ***used, size_t *n_used, const char *name)
+{
+	*used = xrealloc(*used, (*n_used + 2) * sizeof(**used));
+	(*used)[(*n_used)++] = xstrdup(name);
+	(*used)[(*n_used)++] = xasprintf("%s.gz", name);
+}
+
+/* Links the cached copy of a closed month into place; 1 when it was there. */
+static int
+closed_month_cached(struct site *s, int y, int mo, const char *path, char ***used,
+    size_t *n_used)
+{
+	char *name, *src, *gz, *srcgz;
+	int ok;
+
+	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
+		return 0;
+	src = xasprintf("%s/%s", s->cache, name);
+	ok = link(src, path) == 0;
+	if (ok) {
+		gz = xasprintf("%s.gz", path);
+		srcgz = xasprintf("%s.gz", src);
+		if (link(srcgz, gz) != 0)
+			unlink(gz);	/* site_gzip compresses it */
+		free(gz);
+		free(srcgz);
+		note_used(used, n_used, name);
+	}
+	free(src);
+	free(name);
+	return ok;
+}
+
+/* Keeps a freshly written closed month (and its .gz, made now) in the cache. */
+static void
+closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
+    size_t *n_used)
+{
+	char *name, *dst, *gz, *dstgz;
+
+	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
+		return;
+	dst = xasprintf("%s/%s", s->cache, name);
+	gz = xasprintf("%s.gz", path);
+	dstgz = xasprintf("%s.gz", dst);
+	unlink(dst);
+	unlink(dstgz);
+	if (site_gzip_file(path, gz) == 0)
+		link(gz, dstgz);
+	if (link(path, dst) == 0)
+		note_used(used, n_used, name);
+	free(dst);
+	free(gz);
+	free(dstgz);
+	free(name);
+}
+
 int
 site_exports(struct site *s, const char *old_dir)
 {
@@ -516,12 +637,26 @@ site_exports(struct site *s, const char *old_dir)
 		if (reuse_month(s, old_dir, rel, to))
 			continue;
 		path = site_path(s, rel);
+		if (s->now >= to + 3600000 && closed_month_cached(s, yy, mm, path, &used, &n_used)) {
+			free(path);
+			continue;
+		}
 		if (write_month(s, path, from, to, &used, &n_used) == 0)
 			unlink(path);
+		else if (s->err == NULL && s->now >= to + 3600000)
+			closed_month_keep(s, yy, mm, path, &used, &n_used);
 		free(path);
 	}
-	if (s->err == NULL && s->cache != NULL)
-		prune_cache(s, used, n_used);
+	if (s->err == NULL && s->cache != NULL) {
+		char oldest[16];
+		time_t k = (time_t)(keep_from / 1000);
+		struct tm tm;
+
+		gmtime_r(&k, &tm);
+		snprintf(oldest, sizeof(oldest), "%04d-%02d", (tm.tm_year + 1900) % 10000,
+		    (tm.tm_mon + 1) % 100);
+		prune_cache(s, used, n_used, oldest);
+	}
 	for (size_t i = 0; i < n_used; i++)
 		free(used[i]);
 	free(used);

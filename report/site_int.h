@@ -138,6 +138,10 @@ struct page {
 /* site.c */
 void site_fail(struct site *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int site_write(struct site *, const char *rel, const void *data, size_t len);
+/* site_gzip.c: NAME.gz beside each text file of the site being written; 0 or -1 (site_fail). */
+int site_gzip(struct site *);
+/* Writes gz, the gzip of file path; 0 or -1 (nothing left at gz). */
+int site_gzip_file(const char *path, const char *gz);
 char *site_path(struct site *, const char *rel);	/* caller frees; parents created */
 const char *site_provider_name(const struct site *, const char *provider_id);
 struct site_ep *site_find_ep(struct site *, const char *provider, const char *endpoint);

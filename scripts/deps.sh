@@ -8,7 +8,7 @@
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3
-libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils curl python3
+libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils zlib1g-dev curl python3
 valgrind ca-certificates gettext prometheus wrk chromium nodejs"
 NODE_DEPS=1
 # Optional groups, never installed by default: `deps.sh fuzz` (make fuzz: clang + libFuzzer

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "core/config.h"
 #include "core/result.h"
@@ -582,6 +583,43 @@ provider_page_bars_have_a_legend_a_30_day_view_and_a_day_table(void **state)
 	free(html);
 }
 
+/* A precompressed copy holds exactly the bytes of the file beside it. */
+static void
+gz_equals_its_file(const char *gzpath)
+{
+	char *plain = xstrdup(gzpath);
+	unsigned char *want, got[1 << 16];
+	size_t len, have = 0;
+	gzFile z;
+	int n;
+
+	plain[strlen(plain) - 3] = '\0';
+	if (file_read(plain, 64u << 20, &want, &len) != 0)
+		fail_msg("%s: no file beside it", gzpath);
+	z = gzopen(gzpath, "rb");
+	assert_non_null(z);
+	while ((n = gzread(z, got, sizeof(got))) > 0) {
+		if (have + (size_t)n > len || memcmp(want + have, got, (size_t)n) != 0)
+			fail_msg("%s: differs from %s", gzpath, plain);
+		have += (size_t)n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(have, len);
+	gzclose(z);
+	free(want);
+	free(plain);
+}
+
+/* Checks PATH.gz holds PATH's bytes; returns the .gz path (caller frees). */
+static char *
+gz_check_path(const char *path)
+{
+	char *gz = xasprintf("%s.gz", path);
+
+	gz_equals_its_file(gz);
+	return gz;
+}
+
 static int
 check_inert(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -592,6 +630,10 @@ check_inert(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	(void)sb; (void)ftw;
 	if (flag != FTW_F)
 		return 0;
+	if (ext && strcmp(ext, ".gz") == 0) {
+		gz_equals_its_file(path);
+		return 0;
+	}
 	if (file_read(path, 64u << 20, &data, &len) != 0)
 		return 1;
 	if (!html_utf8_is_clean((char *)data))
@@ -847,6 +889,90 @@ render_at(struct fixture *f, const char *dir, int64_t now)
 		fail_msg("render: %s", err);
 }
 
+/* Every text file has a gzip copy beside it; an unchanged page's copy is linked, not redone. */
+static void
+text_files_have_gzip_copies_linked_when_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const files[] = {
+		"index.html.gz", "fr/sla.html.gz", "assets/style.css.gz", "api/status.json.gz",
+		"exports/daily.csv.gz", "exports/results-2026-12.csv.gz", "feed.atom.gz",
+		"incidents/1.html.gz",
+	};
+	struct stat a, b;
+	char *path;
+
+	render(f);
+	for (size_t i = 0; i < NELEM(files); i++) {
+		path = xasprintf("%s/%s", f->site, files[i]);
+		if (stat(path, &a) != 0)
+			fail_msg("%s: missing", path);
+		free(path);
+	}
+	path = xasprintf("%s/incidents/1.html.gz", f->site);
+	assert_int_equal(stat(path, &a), 0);
+	render_at(f, NULL, NOW + 60000);
+	assert_int_equal(stat(path, &b), 0);
+	assert_true(a.st_ino == b.st_ino);	/* resolved incident page: reused with its copy */
+	free(path);
+	path = xasprintf("%s/index.html.gz", f->site);
+	gz_equals_its_file(path);
+	free(path);
+}
+
+/* A closed month's CSV is written once: a cold render links the cached copy, a late import rewrites it. */
+static void
+closed_month_csv_is_not_rewritten_on_a_cold_render(void **state)
+{
+	struct conf one = conf;
+	struct conf_provider pv = { .id = "p", .name = "P" };
+	struct conf_endpoint ep = { .id = "e", .kind = KIND_CRL, .url = "http://crl.example/",
+	    .interval_ms = 3600000, .provider = &pv };
+	char dir[] = "/tmp/tw-report-month.XXXXXX";
+	char *db, *site, *csv, *err = NULL, *text;
+	struct store *st;
+	struct stat a, b, c;
+
+	(void)state;
+	pv.endpoints = &ep;
+	pv.n_endpoints = 1;
+	one.providers = &pv;
+	one.n_providers = 1;
+	assert_non_null(mkdtemp(dir));
+	db = xasprintf("%s/t.db", dir);
+	site = xasprintf("%s/site", dir);
+	csv = xasprintf("%s/exports/results-2026-11.csv", site);
+	one.storage.path = db;
+	st = store_open(db, &err);
+	assert_non_null(st);
+	for (int64_t t = NOW - 35 * DAY; t < NOW - 33 * DAY; t += 3600000)	/* 12-13 Nov */
+		add(st, &ep, t, REASON_OK, NULL, 10);
+	add(st, &ep, NOW - DAY, REASON_OK, NULL, 10);
+	setenv("TRUSTWATCH_I18N_STRICT", "1", 1);
+	assert_int_equal(report_render(&one, st, site, NOW, &err), 0);
+	assert_int_equal(stat(csv, &a), 0);
+	nftw(site, rm_entry, 16, FTW_DEPTH | FTW_PHYS);		/* no previous site: cold */
+	assert_int_equal(report_render(&one, st, site, NOW + 60000, &err), 0);
+	assert_int_equal(stat(csv, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	free(gz_check_path(csv));
+	/* A late result for 12 November: another key, the month written again with it. */
+	add(st, &ep, NOW - 35 * DAY + 1800000, REASON_TIMEOUT, "late import", 10);
+	nftw(site, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	assert_int_equal(report_render(&one, st, site, NOW + 120000, &err), 0);
+	assert_int_equal(stat(csv, &c), 0);
+	assert_true(c.st_ino != a.st_ino);
+	text = slurp(site, "exports/results-2026-11.csv");
+	assert_non_null(strstr(text, "late import"));
+	free(text);
+	free(gz_check_path(csv));
+	store_close(st);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(db);
+	free(site);
+	free(csv);
+}
+
 static void
 resolved_incident_pages_are_reused_until_something_changes(void **state)
 {
@@ -946,6 +1072,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(exports_stream_csv_and_json_lines, setup, teardown),
 		cmocka_unit_test(export_bounds_accept_times_and_local_dates),
 		cmocka_unit_test_setup_teardown(month_csv_from_cached_days_equals_a_full_rewrite, setup, teardown),
+		cmocka_unit_test(closed_month_csv_is_not_rewritten_on_a_cold_render),
+		cmocka_unit_test_setup_teardown(text_files_have_gzip_copies_linked_when_unchanged,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(resolved_incident_pages_are_reused_until_something_changes, setup, teardown),
 	};
 
