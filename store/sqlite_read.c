@@ -98,6 +98,8 @@ incident_row(sqlite3_stmt *st, struct store_incident *inc)
 	inc->kind = (const char *)sqlite3_column_text(st, 3);
 	inc->start_ms = sqlite3_column_int64(st, 4);
 	inc->end_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+	if (inc->end_ms >= 0 && inc->end_ms < inc->start_ms)
+		inc->end_ms = inc->start_ms;	/* stored before ends were clamped: no negative duration */
 	inc->worst = (const char *)sqlite3_column_text(st, 6);
 	inc->reasons = (const char *)sqlite3_column_text(st, 7);
 	inc->message = (const char *)sqlite3_column_text(st, 8);

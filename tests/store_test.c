@@ -615,6 +615,62 @@ a_store_file_deleted_or_replaced_under_an_open_store_is_detected(void **state)
 	remove_db(path);
 }
 
+struct inc_times {
+	int		 n;
+	int64_t		 start, end;
+};
+
+static int
+incident_times(const struct store_incident *in, void *arg)
+{
+	struct inc_times *t = arg;
+
+	t->n++;
+	t->start = in->start_ms;
+	t->end = in->end_ms;
+	return 0;
+}
+
+/* Issue 13: the clock moved back 2 h during an open incident gave it a duration of -7195 s. */
+static void
+an_incident_never_ends_before_it_began_when_the_clock_goes_back(void **state)
+{
+	char *path = temp_db(), *err = NULL;
+	struct store *s = store_open(path, &err);
+	const int64_t t0 = 1796086800000LL, back = 2 * 3600000LL;
+	const int64_t times[5] = { t0, t0 + 1000, t0 + 2000, t0 + 3000 - back, t0 + 4000 - back };
+	struct inc_times t = { 0 };
+	struct result r;
+	struct store_item it = { .r = &r };
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(s);
+	store_set_incident_policy(s, 3, 2);
+	for (int i = 0; i < 5; i++) {
+		result_init(&r, &eps[0], times[i]);
+		if (i < 3)
+			result_flag(&r, REASON_TIMEOUT, "timed out");
+		assert_int_equal(store_add_results(s, &it, 1), 0);
+		result_clear(&r);
+	}
+	assert_int_equal(store_each_incident(s, NULL, 0, incident_times, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.start, t0);
+	assert_true(t.end >= t.start);
+	/* A row stored by an earlier version with its end before its start reads back clamped. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE incidents SET end = start - 7195000", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	t.n = 0;
+	assert_int_equal(store_each_incident(s, NULL, 0, incident_times, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.end, t.start);
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
@@ -634,6 +690,7 @@ main(void)
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
 		cmocka_unit_test(open_existing_never_creates_a_database),
 		cmocka_unit_test(a_store_file_deleted_or_replaced_under_an_open_store_is_detected),
+		cmocka_unit_test(an_incident_never_ends_before_it_began_when_the_clock_goes_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
