@@ -223,19 +223,55 @@ report_cb(evutil_socket_t fd, short what, void *arg)
 	timer_in(R->report_timer, R->cur->c->report.every_ms);
 }
 
+/*
+ * The wall clock as the daemon's clock check and pruning read it. Tests move it with
+ * TRUSTWATCH_FAKE_CLOCK_FILE, a file holding an offset in ms (results keep real times).
+ */
+static int64_t
+wall_ms(const struct run *R)
+{
+	int64_t off = 0;
+	FILE *f;
+
+	if (R->fake_clock != NULL && (f = fopen(R->fake_clock, "re")) != NULL) {
+		long long v;
+
+		if (fscanf(f, "%lld", &v) == 1)
+			off = v;
+		fclose(f);
+	}
+	return now_ms() + off;
+}
+
+static void
+clock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+	int64_t jump = wallclock_step(&R->clock, wall_ms(R), mono_ms());
+
+	(void)fd; (void)what;
+	if (jump >= WALLCLOCK_JUMP_MS || jump <= -WALLCLOCK_JUMP_MS)
+		log_error("the wall clock jumped", "jump_ms=%lld direction=%s", (long long)jump,
+		    jump > 0 ? "forward" : "back");
+}
+
+/* Deletes only what aged out on both clocks (wallclock_prune_now). */
 static void
 prune_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
-	int64_t now = now_ms(), n;
+	int64_t wall = wall_ms(R), now = wallclock_prune_now(&R->clock, wall, mono_ms()), n;
 
 	(void)fd; (void)what;
+	if (wall - now >= WALLCLOCK_JUMP_MS)
+		log_warn("prune: the wall clock is ahead of the monotonic clock, pruning by the"
+		    " latter", "ahead_ms=%lld", (long long)(wall - now));
 	n = store_prune(R->st, now - R->cur->c->storage.retention_ms, now - RUN_HOURLY_KEEP_MS);
 	if (n < 0)
 		log_error("prune failed", "error=%s", log_q(store_error(R->st)));
 	else if (n > 0)
 		log_info("pruned", "rows=%lld", (long long)n);
-	timer_in(R->prune_timer, RUN_PRUNE_MS);
+	timer_in(R->prune_timer, R->prune_ms);
 }
 
 /* --- reload ------------------------------------------------------------------------- */
@@ -341,20 +377,21 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* --- start and the loop ------------------------------------------------------------- */
 
-/* TRUSTWATCH_MAIL_RETRY_MS: the first mail retry delay (tests); default 30 s. */
+/* A positive number of ms from the environment (for tests), or dflt when unset or invalid. */
 static int64_t
-mail_retry_ms(void)
+env_ms(const char *name, int64_t dflt)
 {
-	const char *s = getenv("TRUSTWATCH_MAIL_RETRY_MS");
+	const char *s = getenv(name);
 	char *end;
 	long long v;
 
 	if (s == NULL || *s == '\0')
-		return RUN_MAIL_RETRY_MS;
+		return dflt;
 	v = strtoll(s, &end, 10);
 	if (*end != '\0' || v < 1) {
-		log_warn("ignoring TRUSTWATCH_MAIL_RETRY_MS", "value=%s", log_q(s));
-		return RUN_MAIL_RETRY_MS;
+		log_warn("ignoring an invalid environment variable", "name=%s value=%s", name,
+		    log_q(s));
+		return dflt;
 	}
 	return v;
 }
@@ -366,7 +403,9 @@ run_setup(struct run *R, struct conf *c)
 	size_t n = 0;
 
 	R->cur = gen_new(c);
-	R->mail_retry_ms = mail_retry_ms();
+	R->mail_retry_ms = env_ms("TRUSTWATCH_MAIL_RETRY_MS", RUN_MAIL_RETRY_MS);
+	R->prune_ms = env_ms("TRUSTWATCH_PRUNE_MS", RUN_PRUNE_MS);
+	R->fake_clock = getenv("TRUSTWATCH_FAKE_CLOCK_FILE");
 	if (run_lock_store(R, c->storage.path) != 0)
 		return -1;
 	if ((R->st = store_open(c->storage.path, &err)) == NULL) {
@@ -394,9 +433,11 @@ run_setup(struct run *R, struct conf *c)
 	R->prune_timer = evtimer_new(R->base, prune_cb, R);
 	R->stop_timer = evtimer_new(R->base, stop_grace_cb, R);
 	R->stop_check = evtimer_new(R->base, stop_check_cb, R);
+	R->clock_timer = event_new(R->base, -1, EV_PERSIST, clock_cb, R);
 	if (R->sig_term == NULL || R->sig_int == NULL || R->sig_hup == NULL ||
 	    R->flush_timer == NULL || R->mail_timer == NULL || R->report_timer == NULL ||
 	    R->prune_timer == NULL || R->stop_timer == NULL || R->stop_check == NULL ||
+	    R->clock_timer == NULL ||
 	    event_add(R->sig_term, NULL) != 0 || event_add(R->sig_int, NULL) != 0 ||
 	    event_add(R->sig_hup, NULL) != 0 ||
 	    R->sig_chld == NULL || event_add(R->sig_chld, NULL) != 0) {
@@ -407,7 +448,9 @@ run_setup(struct run *R, struct conf *c)
 	/* The outbox is scanned every min(retry, 5 s), and right after each batch. */
 	timer_in(R->mail_timer, R->mail_retry_ms < 5000 ? R->mail_retry_ms : 5000);
 	timer_in(R->report_timer, c->report.every_ms);
-	timer_in(R->prune_timer, 60000);
+	timer_in(R->prune_timer, R->prune_ms < 60000 ? R->prune_ms : 60000);
+	wallclock_init(&R->clock, wall_ms(R), mono_ms());
+	timer_in(R->clock_timer, 1000);
 	if (c->web.listen != NULL && (R->web = web_start(R->base, c, R->st, &err)) == NULL) {
 		log_error("web server not started", "listen=%s error=%s", log_q(c->web.listen),
 		    log_q(err));
@@ -432,7 +475,8 @@ static void
 run_teardown(struct run *R)
 {
 	struct event *evs[] = { R->sig_term, R->sig_int, R->sig_hup, R->sig_chld, R->flush_timer,
-		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check };
+		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check,
+		R->clock_timer };
 
 	if (R->eng != NULL && engine_pending(R->eng) > 0) {
 		R->cancelling = true;

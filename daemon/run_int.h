@@ -9,6 +9,7 @@
 
 #include "../core/result.h"
 #include "spool.h"
+#include "wallclock.h"
 
 #define RUN_BATCH_MAX		512		/* results per transaction */
 
@@ -90,6 +91,10 @@ struct run {
 	size_t		 lost;			/* results neither stored nor spooled */
 	bool		 store_failing;		/* the last write failed (logged once) */
 	bool		 store_lost;		/* the store file was deleted or replaced */
+	struct wallclock clock;			/* wall clock against CLOCK_MONOTONIC */
+	struct event	*clock_timer;		/* checks it every second */
+	int64_t		 prune_ms;		/* prune interval (TRUSTWATCH_PRUNE_MS) */
+	const char	*fake_clock;		/* TRUSTWATCH_FAKE_CLOCK_FILE (tests) */
 };
 
 /*

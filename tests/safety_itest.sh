@@ -7,6 +7,8 @@
 #     all stored when the lock goes; the spool is removed.
 #  3. The lock is held at SIGTERM: the results go to the spool (exit 0) and the next start
 #     stores them. With the spool unwritable too they are lost: the exit status is 1.
+#  5. The wall clock jumps forward 401 days, then back: both logged as errors, and the
+#     prune (every 300 ms here) deletes nothing.
 #  4. The store file is deleted under the daemon: logged as an error, no new database,
 #     the site is kept as it was, results go to the spool, SIGTERM exits 1.
 # Every wait polls with a deadline. Needs TW_BIN, TW_TESTBED, python3, sqlite3 and curl.
@@ -160,6 +162,26 @@ unlock_store
 rmdir "$db.spool"
 [ "$rc" -eq 1 ] && grep -q 'results lost at stop' "$work/daemon.log" &&
     ok "store and spool both failing at stop: results lost, exit 1" || not_ok "lost at stop: rc $rc"
+
+# 5. Clock jumps (TRUSTWATCH_FAKE_CLOCK_FILE moves the daemon's own wall-clock readings):
+#    logged as errors; a forward jump of 401 days across the prune deletes no result.
+echo 0 >"$work/clock"
+TRUSTWATCH_FAKE_CLOCK_FILE="$work/clock" TRUSTWATCH_PRUNE_MS=300 start_daemon || finish
+n_before=$(results)
+wait_for 10 "new results" gt results "$n_before" || finish
+n_before=$(results)
+echo $((401 * 86400000)) >"$work/clock"
+wait_for 10 "the forward jump logged" grep -q 'msg="the wall clock jumped" jump_ms=34646[0-9]* direction=forward' \
+    "$work/daemon.log" && ok "a forward jump of the wall clock is logged as an error"
+wait_for 10 "a prune after the jump" grep -q 'msg="prune: the wall clock is ahead' "$work/daemon.log"
+echo $((-2 * 3600000)) >"$work/clock"
+wait_for 10 "the backward jump logged" grep -q 'msg="the wall clock jumped" jump_ms=-34653[0-9]* direction=back' \
+    "$work/daemon.log" && ok "a backward jump of the wall clock is logged as an error"
+[ "$(results)" -ge "$n_before" ] && ! grep -q 'msg="pruned"' "$work/daemon.log" &&
+    ok "no result pruned across the jumps ($(results) results, $n_before before)" ||
+    not_ok "results pruned: $n_before before, $(results) after"
+stop_daemon
+[ "$rc" -eq 0 ] && ok "exit 0 after clock jumps" || not_ok "clock jumps: rc $rc"
 
 # 4. The store file deleted under the running daemon.
 status="$work/state/site/api/status.json"
