@@ -318,7 +318,7 @@ rollups_count_time_latency_and_maintenance(void **state)
 	store_set_timezone(s, "Europe/Luxembourg");
 	for (int batch = 0; batch < 2; batch++) {
 		struct result r[10];
-		struct store_item it[10];
+		struct store_item it[10] = { { 0 } };
 
 		for (int i = 0; i < 10; i++) {
 			int k = batch * 10 + i;
