@@ -608,26 +608,3 @@ store_incident_changes(const struct store *s)
 {
 	return s->incident_changes;
 }
-
-char *
-store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
-{
-	sqlite3_stmt *st;
-	char *num = NULL;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT crl_number FROM endpoints"
-	    " WHERE provider = ?1 AND endpoint = ?2", -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "reading the last CRL number");
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
-		num = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return num;
-}
-
-
-
-
