@@ -128,8 +128,11 @@ store_failed(struct run *R, const char *what, size_t n)
 	R->store_failing = true;
 }
 
-/* Stores up to RUN_REPLAY_CHUNKS chunks of the spool. Returns 0 when it is all stored and
- * removed, 1 when more remains, -1 when the store or the spool failed. */
+/*
+ * Stores up to RUN_REPLAY_CHUNKS chunks of the spool. Returns 0 when it is all stored and
+ * removed (or gone), 1 when more remains, -1 when the store failed, -2 when the spool
+ * cannot be read (the batch is then stored anyway, rather than held back for good).
+ */
 static int
 replay(struct run *R)
 {
@@ -148,10 +151,20 @@ replay(struct run *R)
 		}
 		free(bad);
 		R->spool_bad += n_bad;
-		if (n < 0) {
-			log_error("cannot read the spool", "error=%s", log_q(err));
+		if (n < 0 && spool_exists(R->spool_path) == 0) {
+			log_error("the spool vanished before it was stored", "spool=%s error=%s",
+			    log_q(R->spool_path), log_q(err));
 			free(err);
-			return -1;
+			R->spool_pending = false;
+			memset(&R->spool_pos, 0, sizeof(R->spool_pos));
+			R->spool_replayed = R->spool_bad = 0;
+			return 0;
+		}
+		if (n < 0) {
+			log_error("cannot read the spool: newer results are stored first", "error=%s",
+			    log_q(err));
+			free(err);
+			return -2;
 		}
 		if (n == 0) {
 			char *keep = xasprintf("%s.bad", R->spool_path);
@@ -212,12 +225,14 @@ run_flush(struct run *R)
 			arm(R, RUN_FLUSH_MS);
 		return -1;
 	}
-	if (R->spool_pending && (rc = replay(R)) != 0) {
+	if (R->spool_pending && (rc = replay(R)) != 0 && rc != -2) {
 		if (R->n_batch >= R->spool_after)
 			spill(R);
 		arm(R, rc > 0 ? 0 : RUN_FLUSH_MS);
 		return -1;
 	}
+	if (R->spool_pending)
+		arm(R, RUN_FLUSH_MS);	/* the unreadable spool is tried again */
 	if ((n = R->n_batch) > 0) {
 		items = batch_items(R);
 		if (store_add_results(R->st, items, n) != 0) {

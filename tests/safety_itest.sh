@@ -109,7 +109,7 @@ d2_pid=$!
 if wait_for 10 "the second daemon to exit" sh -c "! kill -0 $d2_pid 2>/dev/null"; then
 	wait "$d2_pid"; rc2=$?
 else
-	kill "$d2_pid"; wait "$d2_pid"; rc2="still running"
+	kill "$d2_pid"; wait "$d2_pid"; rc2=999	# still running
 fi
 d2_pid=""
 [ "$rc2" -eq 1 ] && grep -q "store $db is in use by pid $first" "$work/second.log" &&
