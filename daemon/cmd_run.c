@@ -11,9 +11,11 @@ run_usage(FILE *f)
 	fputs("usage: trustwatch run [-c FILE] [--pid-file FILE]\n"
 	    "Runs the daemon: probes every endpoint on its interval, stores the results, opens and\n"
 	    "resolves incidents, mails alerts. Logs logfmt lines on stderr.\n"
-	    "SIGTERM/SIGINT stop it cleanly (exit 0); SIGHUP reloads the configuration.\n"
+	    "SIGTERM/SIGINT stop it cleanly (exit 0; 1 when a result was lost or the store file\n"
+	    "was deleted); SIGHUP reloads the configuration. One daemon per store (STORE.lock).\n"
 	    "Environment: TRUSTWATCH_LOG_LEVEL=debug|info|warn|error (default info),\n"
-	    "TRUSTWATCH_MAIL_RETRY_MS (first mail retry delay, default 30000; for tests).\n", f);
+	    "TRUSTWATCH_MAIL_RETRY_MS (first mail retry delay, default 30000; for tests),\n"
+	    "TRUSTWATCH_SPOOL_AFTER (results waiting in memory before STORE.spool, default 10000).\n", f);
 }
 
 int

@@ -31,8 +31,6 @@
 #include "../web/server.h"
 
 #define RUN_CONCURRENCY		256		/* probes running at once */
-#define RUN_BATCH_MAX		512		/* results per transaction */
-#define RUN_BATCH_HARD_MAX	100000		/* kept while the store fails, then dropped */
 #define RUN_FLUSH_MS		1000		/* a result waits at most this long */
 #define RUN_GRACE_MS		5000		/* in-flight probes may finish at stop */
 #define RUN_MAIL_RETRY_MS	30000		/* first mail retry; doubles up to 60x */
@@ -82,54 +80,7 @@ gen_new(struct conf *c)
 	return g;
 }
 
-/* --- the batch ---------------------------------------------------------------------- */
-
-/* Writes the batch in one transaction. Returns 0, or -1 (kept for the next try). */
-static int
-flush(struct run *R)
-{
-	struct store_item *items;
-	size_t n = R->n_batch;
-
-	if (n == 0)
-		return 0;
-	items = xcalloc(n, sizeof(*items));
-	for (size_t i = 0; i < n; i++) {
-		items[i].r = &R->batch[i].r;
-		items[i].maintenance = R->batch[i].maintenance;
-	}
-	if (store_add_results(R->st, items, n) != 0) {
-		log_error("results not stored, will retry", "n=%zu error=%s", n,
-		    log_q(store_error(R->st)));
-		free(items);
-		if (n > RUN_BATCH_HARD_MAX) {
-			size_t drop = n - RUN_BATCH_HARD_MAX;
-
-			log_error("results dropped: the store keeps failing", "n=%zu", drop);
-			for (size_t i = 0; i < drop; i++) {
-				result_clear(&R->batch[i].r);
-				run_gen_unref(R->batch[i].g);
-			}
-			memmove(R->batch, R->batch + drop, (n - drop) * sizeof(*R->batch));
-			R->n_batch -= drop;
-		}
-		if (!R->flush_armed) {
-			R->flush_armed = true;
-			timer_in(R->flush_timer, RUN_FLUSH_MS);
-		}
-		return -1;
-	}
-	free(items);
-	log_debug("batch stored", "n=%zu", n);
-	for (size_t i = 0; i < n; i++) {
-		result_clear(&R->batch[i].r);
-		run_gen_unref(R->batch[i].g);
-	}
-	R->n_batch = 0;
-	run_alerts_queue(R);
-	run_report_check_incidents(R);
-	return 0;
-}
+/* --- the batch (written by run_store.c) ------------------------------------------- */
 
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -138,7 +89,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what;
 	R->flush_armed = false;
-	flush(R);
+	run_flush(R);
 }
 
 /* Returns 1 when the batch holds a result of provider/endpoint. */
@@ -195,8 +146,8 @@ probe_done(struct result *r, void *arg)
 	p->g = j->g;			/* the job's reference moves to the batch */
 	p->maintenance = conf_in_maintenance(j->g->c, p->r.ep, p->r.time_ms) == 1;
 	free(j);
-	if (R->n_batch >= RUN_BATCH_MAX)
-		flush(R);
+	if (R->n_batch >= RUN_BATCH_MAX && !R->store_failing)
+		run_flush(R);
 	else if (!R->flush_armed) {
 		R->flush_armed = true;
 		timer_in(R->flush_timer, RUN_FLUSH_MS);
@@ -224,7 +175,7 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 	if (ep->kind == KIND_CRL) {
 		/* The last CRL number must include a result still waiting in the batch. */
 		if (batch_has(R, ep))
-			flush(R);
+			run_flush(R);
 		in.last_crl_number = crl = store_last_crl_number(R->st, ep->provider->id, ep->id);
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -267,24 +218,60 @@ report_cb(evutil_socket_t fd, short what, void *arg)
 	struct run *R = arg;
 
 	(void)fd; (void)what;
-	flush(R);	/* the site shows every result finished so far */
+	run_flush(R);	/* the site shows every result finished so far */
 	run_report_start(R);
 	timer_in(R->report_timer, R->cur->c->report.every_ms);
 }
 
+/*
+ * The wall clock as the daemon's clock check and pruning read it. Tests move it with
+ * TRUSTWATCH_FAKE_CLOCK_FILE, a file holding an offset in ms (results keep real times).
+ */
+static int64_t
+wall_ms(const struct run *R)
+{
+	int64_t off = 0;
+	FILE *f;
+
+	if (R->fake_clock != NULL && (f = fopen(R->fake_clock, "re")) != NULL) {
+		long long v;
+
+		if (fscanf(f, "%lld", &v) == 1)
+			off = v;
+		fclose(f);
+	}
+	return now_ms() + off;
+}
+
+static void
+clock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *R = arg;
+	int64_t jump = wallclock_step(&R->clock, wall_ms(R), mono_ms());
+
+	(void)fd; (void)what;
+	if (jump >= WALLCLOCK_JUMP_MS || jump <= -WALLCLOCK_JUMP_MS)
+		log_error("the wall clock jumped", "jump_ms=%lld direction=%s", (long long)jump,
+		    jump > 0 ? "forward" : "back");
+}
+
+/* Deletes only what aged out on both clocks (wallclock_prune_now). */
 static void
 prune_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
-	int64_t now = now_ms(), n;
+	int64_t wall = wall_ms(R), now = wallclock_prune_now(&R->clock, wall, mono_ms()), n;
 
 	(void)fd; (void)what;
+	if (wall - now >= WALLCLOCK_JUMP_MS)
+		log_warn("prune: the wall clock is ahead of the monotonic clock, pruning by the"
+		    " latter", "ahead_ms=%lld", (long long)(wall - now));
 	n = store_prune(R->st, now - R->cur->c->storage.retention_ms, now - RUN_HOURLY_KEEP_MS);
 	if (n < 0)
 		log_error("prune failed", "error=%s", log_q(store_error(R->st)));
 	else if (n > 0)
 		log_info("pruned", "rows=%lld", (long long)n);
-	timer_in(R->prune_timer, RUN_PRUNE_MS);
+	timer_in(R->prune_timer, R->prune_ms);
 }
 
 /* --- reload ------------------------------------------------------------------------- */
@@ -340,7 +327,7 @@ stop_check_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	if (!R->stopping || engine_pending(R->eng) > 0)
 		return;
-	flush(R);
+	run_flush(R);
 	event_base_loopbreak(R->base);
 }
 
@@ -390,42 +377,21 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* --- start and the loop ------------------------------------------------------------- */
 
-/* Writes our pid to path atomically. Returns 0 or -1. */
-static int
-pid_file_write(const char *path)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	int rc = -1;
-
-	if (f != NULL) {
-		fprintf(f, "%ld\n", (long)getpid());
-		if (fclose(f) == 0 && rename(tmp, path) == 0)
-			rc = 0;
-	}
-	if (rc != 0) {
-		log_error("cannot write the pid file", "path=%s error=%s", log_q(path),
-		    log_q(strerror(errno)));
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
-/* TRUSTWATCH_MAIL_RETRY_MS: the first mail retry delay (tests); default 30 s. */
+/* A positive number of ms from the environment (for tests), or dflt when unset or invalid. */
 static int64_t
-mail_retry_ms(void)
+env_ms(const char *name, int64_t dflt)
 {
-	const char *s = getenv("TRUSTWATCH_MAIL_RETRY_MS");
+	const char *s = getenv(name);
 	char *end;
 	long long v;
 
 	if (s == NULL || *s == '\0')
-		return RUN_MAIL_RETRY_MS;
+		return dflt;
 	v = strtoll(s, &end, 10);
 	if (*end != '\0' || v < 1) {
-		log_warn("ignoring TRUSTWATCH_MAIL_RETRY_MS", "value=%s", log_q(s));
-		return RUN_MAIL_RETRY_MS;
+		log_warn("ignoring an invalid environment variable", "name=%s value=%s", name,
+		    log_q(s));
+		return dflt;
 	}
 	return v;
 }
@@ -437,7 +403,11 @@ run_setup(struct run *R, struct conf *c)
 	size_t n = 0;
 
 	R->cur = gen_new(c);
-	R->mail_retry_ms = mail_retry_ms();
+	R->mail_retry_ms = env_ms("TRUSTWATCH_MAIL_RETRY_MS", RUN_MAIL_RETRY_MS);
+	R->prune_ms = env_ms("TRUSTWATCH_PRUNE_MS", RUN_PRUNE_MS);
+	R->fake_clock = getenv("TRUSTWATCH_FAKE_CLOCK_FILE");
+	if (run_lock_store(R, c->storage.path) != 0)
+		return -1;
 	if ((R->st = store_open(c->storage.path, &err)) == NULL) {
 		log_error("cannot open the store", "path=%s error=%s", log_q(c->storage.path),
 		    log_q(err));
@@ -463,9 +433,11 @@ run_setup(struct run *R, struct conf *c)
 	R->prune_timer = evtimer_new(R->base, prune_cb, R);
 	R->stop_timer = evtimer_new(R->base, stop_grace_cb, R);
 	R->stop_check = evtimer_new(R->base, stop_check_cb, R);
+	R->clock_timer = event_new(R->base, -1, EV_PERSIST, clock_cb, R);
 	if (R->sig_term == NULL || R->sig_int == NULL || R->sig_hup == NULL ||
 	    R->flush_timer == NULL || R->mail_timer == NULL || R->report_timer == NULL ||
 	    R->prune_timer == NULL || R->stop_timer == NULL || R->stop_check == NULL ||
+	    R->clock_timer == NULL ||
 	    event_add(R->sig_term, NULL) != 0 || event_add(R->sig_int, NULL) != 0 ||
 	    event_add(R->sig_hup, NULL) != 0 ||
 	    R->sig_chld == NULL || event_add(R->sig_chld, NULL) != 0) {
@@ -476,13 +448,16 @@ run_setup(struct run *R, struct conf *c)
 	/* The outbox is scanned every min(retry, 5 s), and right after each batch. */
 	timer_in(R->mail_timer, R->mail_retry_ms < 5000 ? R->mail_retry_ms : 5000);
 	timer_in(R->report_timer, c->report.every_ms);
-	timer_in(R->prune_timer, 60000);
+	timer_in(R->prune_timer, R->prune_ms < 60000 ? R->prune_ms : 60000);
+	wallclock_init(&R->clock, wall_ms(R), mono_ms());
+	timer_in(R->clock_timer, 1000);
 	if (c->web.listen != NULL && (R->web = web_start(R->base, c, R->st, &err)) == NULL) {
 		log_error("web server not started", "listen=%s error=%s", log_q(c->web.listen),
 		    log_q(err));
 		free(err);
 		return -1;
 	}
+	run_store_start(R, c->storage.path);
 	R->incidents_seen = store_incident_changes(R->st);
 	sched_load(R->sched, c, now_ms());
 	for (size_t p = 0; p < c->n_providers; p++)
@@ -500,15 +475,15 @@ static void
 run_teardown(struct run *R)
 {
 	struct event *evs[] = { R->sig_term, R->sig_int, R->sig_hup, R->sig_chld, R->flush_timer,
-		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check };
+		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check,
+		R->clock_timer };
 
 	if (R->eng != NULL && engine_pending(R->eng) > 0) {
 		R->cancelling = true;
 		engine_cancel_all(R->eng);
 		R->cancelling = false;
 	}
-	if (R->st != NULL)
-		flush(R);
+	run_store_stop(R);
 	run_report_wait(R);
 	web_free(R->web);
 	engine_free(R->eng);
@@ -518,13 +493,6 @@ run_teardown(struct run *R)
 	for (size_t i = 0; i < NELEM(evs); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
-	for (size_t i = 0; i < R->n_batch; i++) {	/* only when the store failed */
-		result_clear(&R->batch[i].r);
-		run_gen_unref(R->batch[i].g);
-	}
-	if (R->n_batch > 0)
-		log_error("results lost at stop: the store failed", "n=%zu", R->n_batch);
-	free(R->batch);
 	store_close(R->st);
 	if (R->base != NULL)
 		event_base_free(R->base);
@@ -551,8 +519,12 @@ run_main(const struct run_opts *o)
 		return 3;
 	}
 	conf_errors_free(&errs);
-	if (run_setup(&R, c) != 0 || (o->pid_file != NULL && pid_file_write(o->pid_file) != 0)) {
+	R.lock_fd = -1;
+	if (run_setup(&R, c) != 0 ||
+	    (o->pid_file != NULL && run_pid_file_write(o->pid_file) != 0)) {
 		run_teardown(&R);
+		if (R.lock_fd >= 0)
+			close(R.lock_fd);
 		return 1;
 	}
 	if (event_base_dispatch(R.base) < 0) {
@@ -561,7 +533,9 @@ run_main(const struct run_opts *o)
 	}
 	run_teardown(&R);
 	if (o->pid_file != NULL)
-		unlink(o->pid_file);
+		run_pid_file_remove(o->pid_file);
+	if (R.lock_fd >= 0)
+		close(R.lock_fd);	/* the store is free for the next daemon */
 	log_info("stopped", "exit=%d", R.exit_code);
 	return R.exit_code;
 }

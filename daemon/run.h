@@ -14,7 +14,8 @@ struct run_opts {
 /*
  * Runs the daemon until SIGTERM or SIGINT. SIGHUP reloads the config.
  * Returns the process exit code: 0 after a clean stop, 3 when the config cannot be
- * loaded at start, 1 on a runtime failure (store, event loop, pid file).
+ * loaded at start, 1 on a runtime failure (store in use by another daemon, store, event
+ * loop, pid file, a result neither stored nor spooled, the store file deleted).
  */
 int run_main(const struct run_opts *);
 

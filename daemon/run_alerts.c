@@ -154,8 +154,10 @@ queue_one(struct run *R, const struct store_alert_due *d, int64_t now)
 	    collect_result, &last);
 	for (size_t i = 0; i < last.n; i++)
 		ordered[i] = last.v[(last.next + ALERT_LAST_RESULTS - last.n + i) % ALERT_LAST_RESULTS];
-	msg_subject(&subj, events[d->event], &ic.m, now);
-	msg_body(&body, events[d->event], &ic.m, ordered, last.n, c->report.base_url, now);
+	/* "Open for" is now - start: never negative, even after the wall clock went back. */
+	msg_subject(&subj, events[d->event], &ic.m, now < ic.m.start_ms ? ic.m.start_ms : now);
+	msg_body(&body, events[d->event], &ic.m, ordered, last.n, c->report.base_url,
+	    now < ic.m.start_ms ? ic.m.start_ms : now);
 	for (size_t i = 0; i < c->alerts.n_to; i++)
 		add_recipient(&rcpt, c->alerts.to[i]);
 	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)

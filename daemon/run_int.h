@@ -8,6 +8,10 @@
 #include <stdint.h>
 
 #include "../core/result.h"
+#include "spool.h"
+#include "wallclock.h"
+
+#define RUN_BATCH_MAX		512		/* results per transaction */
 
 struct conf;
 struct engine;
@@ -77,7 +81,46 @@ struct run {
 	int64_t		 report_started_ms;
 	uint64_t	 incidents_seen;	/* store_incident_changes at the last check */
 	struct web	*web;			/* NULL without web.listen */
+	int		 lock_fd;		/* holds STORE.lock (flock), -1 when none */
+	char		*spool_path;		/* STORE.spool, NULL for :memory: */
+	bool		 spool_pending;		/* the spool holds results not stored yet */
+	struct spool_pos spool_pos;		/* replayed up to here */
+	int64_t		 spool_replayed, spool_bad;
+	size_t		 spool_after;		/* results kept in memory before spooling */
+	size_t		 spooled;		/* results written to the spool by this run */
+	size_t		 lost;			/* results neither stored nor spooled */
+	bool		 store_failing;		/* the last write failed (logged once) */
+	bool		 store_lost;		/* the store file was deleted or replaced */
+	struct wallclock clock;			/* wall clock against CLOCK_MONOTONIC */
+	struct event	*clock_timer;		/* checks it every second */
+	int64_t		 prune_ms;		/* prune interval (TRUSTWATCH_PRUNE_MS) */
+	const char	*fake_clock;		/* TRUSTWATCH_FAKE_CLOCK_FILE (tests) */
 };
+
+/*
+ * Writes the waiting results: the spool first, then the batch (see run_store.c).
+ * Never waits for a locked store. Returns 0 when everything is stored, else -1 (retried
+ * on the flush timer; the results wait in memory or in the spool).
+ */
+int run_flush(struct run *);
+
+/* Sets up the store side after store_open: short lock waits, the spool of an earlier run. */
+void run_store_start(struct run *, const char *store_path);
+
+/* At stop: stores or spools every waiting result; sets exit_code 1 when any was lost. */
+void run_store_stop(struct run *);
+
+/*
+ * Takes STORE.lock beside the store (held until the process ends; ":memory:" needs none).
+ * Returns 0, or -1 after logging, e.g. "store X is in use by pid N".
+ */
+int run_lock_store(struct run *, const char *store_path);
+
+/* Writes our pid to path atomically. Returns 0 or -1 (logged). */
+int run_pid_file_write(const char *path);
+
+/* Removes path only when it still holds our pid (another daemon may have written it). */
+void run_pid_file_remove(const char *path);
 
 /* Starts rendering the site in a child process (or once more after the running one). */
 void run_report_start(struct run *);

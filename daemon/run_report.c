@@ -26,7 +26,7 @@ static void __attribute__((noreturn))
 render_child(const struct conf *c)
 {
 	char *err = NULL;
-	struct store *st = store_open(c->storage.path, &err);
+	struct store *st = store_open_existing(c->storage.path, &err);
 	int rc = 1;
 
 	if (st == NULL) {
@@ -50,6 +50,11 @@ run_report_start(struct run *R)
 
 	if (R->stopping)
 		return;
+	if (R->store_lost) {
+		log_warn("report not rendered: the store file is gone, the site is kept as it is",
+		    "%s", "");
+		return;
+	}
 	if (R->report_pid > 0) {
 		R->report_again = true;
 		return;
@@ -65,6 +70,8 @@ run_report_start(struct run *R)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		if (R->lock_fd >= 0)
+			close(R->lock_fd);	/* the parent still holds the store lock */
 		render_child(R->cur->c);
 	}
 	R->report_pid = pid;

@@ -27,6 +27,9 @@ incident_feed(struct incident_state *s, enum status st, enum reason reason, bool
 		if (s->good_streak >= close_after) {
 			s->open = false;
 			s->bad_streak = 0;
+			/* The wall clock went back during the incident: it never ends before it began. */
+			if (s->good_since < s->bad_since)
+				s->good_since = s->bad_since;
 			return INCIDENT_RESOLVED;
 		}
 		return INCIDENT_NONE;

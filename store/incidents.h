@@ -25,7 +25,7 @@ enum incident_event {
 	INCIDENT_NONE,
 	INCIDENT_OPENED,	/* starts at state->bad_since */
 	INCIDENT_UPDATED,	/* worst or reasons of the open incident changed */
-	INCIDENT_RESOLVED,	/* ends at state->good_since */
+	INCIDENT_RESOLVED,	/* ends at state->good_since, never before bad_since */
 	INCIDENT__MAX
 };
 

@@ -3,6 +3,9 @@
  * Prepared statements with bound parameters only; WAL; busy timeout;
  * schema created and migrated by PRAGMA user_version.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,17 +172,19 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
-struct store *
-store_open(const char *path, char **err)
+/* Opens path; create: make a new database when there is none. */
+static struct store *
+open_flags(const char *path, bool create, char **err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
+	struct stat sb;
 
 	*err = NULL;
 	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
 	s->open_after = 3;
 	s->close_after = 2;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    (create ? SQLITE_OPEN_CREATE : 0), NULL) != SQLITE_OK) {
 		*err = xasprintf("%s: cannot open database: %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_close(s);
@@ -187,6 +192,11 @@ store_open(const char *path, char **err)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
+	if (!create && store_schema_version(s) < 1) {
+		*err = xasprintf("%s: not a trustwatch store (no schema)", path);
+		store_close(s);
+		return NULL;
+	}
 	if (sq_exec(s, "PRAGMA journal_mode = WAL;") != 0 ||
 	    sq_exec(s, "PRAGMA synchronous = NORMAL;") != 0 ||
 	    sq_exec(s, "PRAGMA foreign_keys = ON;") != 0 ||
@@ -212,12 +222,60 @@ store_open(const char *path, char **err)
 	    prepare(s, &s->ins_incident,
 	    "INSERT INTO incidents (ep, start, worst, reasons, message) VALUES (?1, ?2, ?3, ?4, ?5)") != 0 ||
 	    prepare(s, &s->upd_incident,
-	    "UPDATE incidents SET worst = ?2, reasons = ?3, end = ?4 WHERE id = ?1") != 0) {
+	    "UPDATE incidents SET worst = ?2, reasons = ?3, end = ?4 WHERE id = ?1") != 0 ||
+	    prepare(s, &s->ins_result_new,
+	    "INSERT OR IGNORE INTO results (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") != 0) {
 		*err = xasprintf("%s: %s", path, store_error(s));
 		store_close(s);
 		return NULL;
 	}
+	if (strcmp(path, ":memory:") != 0 && path[0] != '\0' && stat(path, &sb) == 0) {
+		s->path = xstrdup(path);
+		s->dev = sb.st_dev;
+		s->ino = sb.st_ino;
+	}
 	return s;
+}
+
+struct store *
+store_open(const char *path, char **err)
+{
+	return open_flags(path, true, err);
+}
+
+struct store *
+store_open_existing(const char *path, char **err)
+{
+	return open_flags(path, false, err);
+}
+
+void
+store_set_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+int
+store_file_check(struct store *s)
+{
+	struct stat sb;
+
+	if (s->path == NULL)
+		return 0;
+	if (stat(s->path, &sb) != 0) {
+		free(s->err);
+		s->err = xasprintf("%s: %s (the open database was deleted)", s->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (sb.st_dev != s->dev || sb.st_ino != s->ino) {
+		free(s->err);
+		s->err = xasprintf("%s: the path now names another file (the open database was"
+		    " replaced)", s->path);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -233,6 +291,7 @@ store_close(struct store *s)
 	sqlite3_finalize(s->upd_state);
 	sqlite3_finalize(s->ins_incident);
 	sqlite3_finalize(s->upd_incident);
+	sqlite3_finalize(s->ins_result_new);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	for (size_t i = 0; i < EP_CACHE; i++) {
@@ -242,6 +301,7 @@ store_close(struct store *s)
 	sq_rollup_discard(s);
 	free(s->acc);
 	free(s->tz);
+	free(s->path);
 	free(s->err);
 	free(s);
 }
@@ -429,6 +489,7 @@ add_one(struct store *s, const struct store_item *it, bool latest)
 	const struct conf_endpoint *ep = r->ep;
 	int64_t id = cached_id(s, ep);
 	int code = (int)r->reason | (it->maintenance ? CODE_MAINT : 0);
+	sqlite3_stmt *ins = it->replay ? s->ins_result_new : s->ins_result;
 	char *details = NULL;
 	json_t *num;
 	int rc;
@@ -437,26 +498,30 @@ add_one(struct store *s, const struct store_item *it, bool latest)
 		return -1;
 	if (r->details != NULL && json_object_size(r->details) > 0)
 		details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
-	sqlite3_reset(s->ins_result);
-	sqlite3_bind_int64(s->ins_result, 1, id);
-	sqlite3_bind_int64(s->ins_result, 2, r->time_ms);
-	sqlite3_bind_int(s->ins_result, 3, code);
+	sqlite3_reset(ins);
+	sqlite3_bind_int64(ins, 1, id);
+	sqlite3_bind_int64(ins, 2, r->time_ms);
+	sqlite3_bind_int(ins, 3, code);
 	for (int p = 0; p < PHASE__MAX; p++)
-		bind_timing(s->ins_result, 4 + p, r->timings[p]);
+		bind_timing(ins, 4 + p, r->timings[p]);
 	if (r->status != STATUS_UP && r->message != NULL)
-		sqlite3_bind_text(s->ins_result, 9, r->message, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 9, r->message, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s->ins_result, 9);
+		sqlite3_bind_null(ins, 9);
 	if (r->status != STATUS_UP && details != NULL)
-		sqlite3_bind_text(s->ins_result, 10, details, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 10, details, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s->ins_result, 10);
-	rc = sqlite3_step(s->ins_result);
-	sqlite3_reset(s->ins_result);
+		sqlite3_bind_null(ins, 10);
+	rc = sqlite3_step(ins);
+	sqlite3_reset(ins);
 	if (rc != SQLITE_DONE) {
 		sq_set_err(s, "storing a result");
 		free(details);
 		return -1;
+	}
+	if (it->replay && sqlite3_changes(s->db) == 0) {
+		free(details);		/* stored before: its rollup and incident step were done then */
+		return 0;
 	}
 	sq_rollup_add(s, id, ep->interval_ms, r, it->maintenance);
 	if (!latest && ep->kind != KIND_CRL) {
@@ -543,26 +608,3 @@ store_incident_changes(const struct store *s)
 {
 	return s->incident_changes;
 }
-
-char *
-store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
-{
-	sqlite3_stmt *st;
-	char *num = NULL;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT crl_number FROM endpoints"
-	    " WHERE provider = ?1 AND endpoint = ?2", -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "reading the last CRL number");
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
-		num = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return num;
-}
-
-
-
-

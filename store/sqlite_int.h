@@ -4,6 +4,8 @@
 #ifndef TW_SQLITE_INT_H
 #define TW_SQLITE_INT_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,6 +41,10 @@ struct store {
 	sqlite3_stmt	*upd_state;
 	sqlite3_stmt	*ins_incident;
 	sqlite3_stmt	*upd_incident;
+	sqlite3_stmt	*ins_result_new;	/* replay: skips a result stored before */
+	char		*path;			/* the file opened, NULL for :memory: */
+	dev_t		 dev;			/* its identity at open (store_file_check) */
+	ino_t		 ino;
 	int		 open_after;
 	int		 close_after;
 	char		*tz;			/* NULL = UTC */

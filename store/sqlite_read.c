@@ -98,6 +98,8 @@ incident_row(sqlite3_stmt *st, struct store_incident *inc)
 	inc->kind = (const char *)sqlite3_column_text(st, 3);
 	inc->start_ms = sqlite3_column_int64(st, 4);
 	inc->end_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+	if (inc->end_ms >= 0 && inc->end_ms < inc->start_ms)
+		inc->end_ms = inc->start_ms;	/* stored before ends were clamped: no negative duration */
 	inc->worst = (const char *)sqlite3_column_text(st, 6);
 	inc->reasons = (const char *)sqlite3_column_text(st, 7);
 	inc->message = (const char *)sqlite3_column_text(st, 8);
@@ -303,3 +305,21 @@ store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms
 	return n;
 }
 
+char *
+store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
+{
+	sqlite3_stmt *st;
+	char *num = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT crl_number FROM endpoints"
+	    " WHERE provider = ?1 AND endpoint = ?2", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "reading the last CRL number");
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		num = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return num;
+}

@@ -23,6 +23,25 @@ struct store;
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *);	/* store_close(NULL) is a no-op */
 
+/*
+ * Opens the database at path only when it exists and holds a trustwatch schema (never
+ * creates one: a reader such as the render child must not publish a new, empty history).
+ * Returns the store, or NULL with *err set (caller frees).
+ */
+struct store *store_open_existing(const char *path, char **err);
+
+/*
+ * Sets how long a write waits for another process's lock before failing with an error
+ * (default 5000 ms). The daemon uses a few ms, so a locked store never stalls its loop.
+ */
+void store_set_busy_timeout(struct store *, int ms);
+
+/*
+ * Returns 0 when the store's path still names the file opened (always for :memory:),
+ * or -1 when it was deleted or replaced since (store_error says which).
+ */
+int store_file_check(struct store *);
+
 /* Last error text of the store (borrowed, valid until the next call). */
 const char *store_error(const struct store *);
 
@@ -40,6 +59,8 @@ int64_t store_endpoint_id(struct store *, const char *provider, const char *endp
 struct store_item {
 	const struct result	*r;
 	bool			 maintenance;	/* inside a maintenance window */
+	bool			 replay;	/* skipped when a result of its endpoint at its
+						   time is stored already (a spool replayed twice) */
 };
 
 /*

@@ -318,7 +318,7 @@ rollups_count_time_latency_and_maintenance(void **state)
 	store_set_timezone(s, "Europe/Luxembourg");
 	for (int batch = 0; batch < 2; batch++) {
 		struct result r[10];
-		struct store_item it[10];
+		struct store_item it[10] = { { 0 } };
 
 		for (int i = 0; i < 10; i++) {
 			int k = batch * 10 + i;
@@ -493,6 +493,184 @@ outbox_queues_each_transition_once_and_retries(void **state)
 	store_close(s);
 }
 
+/* A store another process holds the write lock of: a write fails at once, never waits 5 s. */
+static void
+a_write_to_a_locked_store_fails_within_its_short_busy_timeout(void **state)
+{
+	char *path = temp_db(), *err = NULL;
+	struct store *s = store_open(path, &err);
+	struct result r;
+	struct store_item it = { .r = &r };
+	sqlite3 *other;
+	int64_t t0;
+
+	(void)state;
+	assert_non_null(s);
+	store_set_busy_timeout(s, 10);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	result_init(&r, &eps[0], 1796086800000LL);
+	t0 = mono_ms();
+	assert_int_equal(store_add_results(s, &it, 1), -1);
+	assert_true(mono_ms() - t0 < 1000);
+	assert_non_null(strstr(store_error(s), "locked"));
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	assert_int_equal(store_count_results(s), 1);
+	result_clear(&r);
+	store_close(s);
+	remove_db(path);
+}
+
+static int
+count_incident(const struct store_incident *in, void *arg)
+{
+	(void)in;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A spool replayed twice (a crash between the store's commit and the spool's removal). */
+static void
+a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct result r[3];
+	struct store_item it[3];
+	struct store_rollup u;
+	int n_inc = 0;
+
+	(void)state;
+	assert_non_null(s);
+	store_set_incident_policy(s, 3, 2);
+	for (int i = 0; i < 3; i++) {
+		result_init(&r[i], &eps[0], 1796086800000LL + i * 60000);
+		result_flag(&r[i], REASON_CONNECT, "refused");
+		it[i] = (struct store_item){ .r = &r[i], .replay = true };
+	}
+	assert_int_equal(store_add_results(s, it, 2), 0);
+	/* Again, plus one new: only the new one counts, and it is the third failure. */
+	assert_int_equal(store_add_results(s, it, 3), 0);
+	assert_int_equal(store_count_results(s), 3);
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", 0, INT64_MAX, &u), 0);
+	assert_int_equal(u.checks, 3);
+	assert_int_equal(store_each_incident(s, NULL, 0, count_incident, &n_inc), 0);
+	assert_int_equal(n_inc, 1);
+	for (int i = 0; i < 3; i++)
+		result_clear(&r[i]);
+	store_close(s);
+}
+
+static void
+open_existing_never_creates_a_database(void **state)
+{
+	char *path = temp_db(), *err = NULL;
+	struct store *s;
+	FILE *f;
+
+	(void)state;
+	assert_null(store_open_existing(path, &err));
+	assert_non_null(strstr(err, path));
+	free(err);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* An empty file (a store truncated or replaced by an empty one) is no store either. */
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+	assert_null(store_open_existing(path, &err));
+	assert_non_null(strstr(err, "not a trustwatch store"));
+	free(err);
+	unlink(path);
+	assert_non_null(s = store_open(path, &err));
+	store_close(s);
+	assert_non_null(s = store_open_existing(path, &err));
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	remove_db(path);
+}
+
+static void
+a_store_file_deleted_or_replaced_under_an_open_store_is_detected(void **state)
+{
+	char *path = temp_db(), *err = NULL, *other = xasprintf("%s.new", path);
+	struct store *s = store_open(path, &err), *m = store_open(":memory:", &err);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(store_file_check(s), 0);
+	assert_int_equal(store_file_check(m), 0);
+	assert_non_null(f = fopen(other, "w"));
+	fclose(f);
+	assert_int_equal(rename(other, path), 0);
+	assert_int_equal(store_file_check(s), -1);
+	assert_non_null(strstr(store_error(s), "replaced"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(store_file_check(s), -1);
+	assert_non_null(strstr(store_error(s), "deleted"));
+	store_close(s);
+	store_close(m);
+	free(other);
+	remove_db(path);
+}
+
+struct inc_times {
+	int		 n;
+	int64_t		 start, end;
+};
+
+static int
+incident_times(const struct store_incident *in, void *arg)
+{
+	struct inc_times *t = arg;
+
+	t->n++;
+	t->start = in->start_ms;
+	t->end = in->end_ms;
+	return 0;
+}
+
+/* Issue 13: the clock moved back 2 h during an open incident gave it a duration of -7195 s. */
+static void
+an_incident_never_ends_before_it_began_when_the_clock_goes_back(void **state)
+{
+	char *path = temp_db(), *err = NULL;
+	struct store *s = store_open(path, &err);
+	const int64_t t0 = 1796086800000LL, back = 2 * 3600000LL;
+	const int64_t times[5] = { t0, t0 + 1000, t0 + 2000, t0 + 3000 - back, t0 + 4000 - back };
+	struct inc_times t = { 0 };
+	struct result r;
+	struct store_item it = { .r = &r };
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(s);
+	store_set_incident_policy(s, 3, 2);
+	for (int i = 0; i < 5; i++) {
+		result_init(&r, &eps[0], times[i]);
+		if (i < 3)
+			result_flag(&r, REASON_TIMEOUT, "timed out");
+		assert_int_equal(store_add_results(s, &it, 1), 0);
+		result_clear(&r);
+	}
+	assert_int_equal(store_each_incident(s, NULL, 0, incident_times, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.start, t0);
+	assert_true(t.end >= t.start);
+	/* A row stored by an earlier version with its end before its start reads back clamped. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE incidents SET end = start - 7195000", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	t.n = 0;
+	assert_int_equal(store_each_incident(s, NULL, 0, incident_times, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.end, t.start);
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
@@ -508,6 +686,11 @@ main(void)
 		cmocka_unit_test(rollups_count_time_latency_and_maintenance),
 		cmocka_unit_test(endpoint_state_and_notes_are_read_back),
 		cmocka_unit_test(outbox_queues_each_transition_once_and_retries),
+		cmocka_unit_test(a_write_to_a_locked_store_fails_within_its_short_busy_timeout),
+		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
+		cmocka_unit_test(open_existing_never_creates_a_database),
+		cmocka_unit_test(a_store_file_deleted_or_replaced_under_an_open_store_is_detected),
+		cmocka_unit_test(an_incident_never_ends_before_it_began_when_the_clock_goes_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,318 @@
+/*
+ * The daemon's writes to the store. Finished results wait in a batch, written in one
+ * transaction about a second after the first. The store is never waited for on the loop:
+ * writes fail after RUN_STORE_BUSY_MS when another process holds the lock and are retried
+ * on a timer. Past spool_after waiting results the batch goes to the spool file beside
+ * the store (spool.h); the spool is replayed, oldest first and in chunks, before any newer
+ * result is written, and removed once stored. A spool left by an earlier run (a crash, a
+ * stop while the store was locked) is replayed at start; replay skips results stored
+ * already, so it can be repeated safely. A store file deleted or replaced under the daemon
+ * is never written again: results go to the spool and the exit status is 1.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "run_int.h"
+#include "spool.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../store/store.h"
+
+#define RUN_BATCH_HARD_MAX	100000		/* kept while neither store nor spool takes them */
+#define RUN_FLUSH_MS		1000		/* retry delay while the store fails */
+#define RUN_SPOOL_AFTER		10000		/* results kept in memory before spooling */
+#define RUN_STORE_BUSY_MS	10		/* the longest a write waits for a lock */
+#define RUN_REPLAY_CHUNKS	8		/* spool chunks per turn of the loop */
+
+static void
+arm(struct run *R, int64_t ms)
+{
+	struct timeval tv;
+
+	if (R->flush_armed)
+		return;
+	R->flush_armed = true;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	evtimer_add(R->flush_timer, &tv);
+}
+
+/* Frees the first n waiting results and moves the rest up. */
+static void
+batch_drop(struct run *R, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		result_clear(&R->batch[i].r);
+		run_gen_unref(R->batch[i].g);
+	}
+	memmove(R->batch, R->batch + n, (R->n_batch - n) * sizeof(*R->batch));
+	R->n_batch -= n;
+}
+
+static struct store_item *
+batch_items(const struct run *R)
+{
+	struct store_item *items = xcalloc(R->n_batch ? R->n_batch : 1, sizeof(*items));
+
+	for (size_t i = 0; i < R->n_batch; i++) {
+		items[i].r = &R->batch[i].r;
+		items[i].maintenance = R->batch[i].maintenance;
+	}
+	return items;
+}
+
+/* Drops the oldest results past the hard bound: they are lost (exit status 1). */
+static void
+bound(struct run *R)
+{
+	size_t drop;
+
+	if (R->n_batch <= RUN_BATCH_HARD_MAX)
+		return;
+	drop = R->n_batch - RUN_BATCH_HARD_MAX;
+	log_error("results lost: neither the store nor the spool takes them", "n=%zu", drop);
+	batch_drop(R, drop);
+	R->lost += drop;
+	R->exit_code = 1;
+}
+
+/* Moves every waiting result to the spool. Returns 0, or -1 (they stay in memory). */
+static int
+spill(struct run *R)
+{
+	struct store_item *items;
+	char *err = NULL;
+	size_t n = R->n_batch;
+
+	if (n == 0)
+		return 0;
+	if (R->spool_path == NULL) {
+		bound(R);
+		return -1;
+	}
+	items = batch_items(R);
+	if (spool_append(R->spool_path, items, n, &err) != 0) {
+		log_error("results not spooled, kept in memory", "n=%zu error=%s", n, log_q(err));
+		free(err);
+		free(items);
+		bound(R);
+		return -1;
+	}
+	free(items);
+	batch_drop(R, n);
+	R->spool_pending = true;
+	R->spooled += n;
+	log_warn("results spooled: the store does not take them now", "n=%zu spool=%s", n,
+	    log_q(R->spool_path));
+	return 0;
+}
+
+/* Logs the first failure of an outage; later ones only at debug level. */
+static void
+store_failed(struct run *R, const char *what, size_t n)
+{
+	if (!R->store_failing)
+		log_error("results not stored, will retry", "what=%s n=%zu error=%s", what, n,
+		    log_q(store_error(R->st)));
+	else
+		log_debug("results not stored, will retry", "what=%s n=%zu error=%s", what, n,
+		    log_q(store_error(R->st)));
+	R->store_failing = true;
+}
+
+/*
+ * Stores up to RUN_REPLAY_CHUNKS chunks of the spool. Returns 0 when it is all stored and
+ * removed (or gone), 1 when more remains, -1 when the store failed, -2 when the spool
+ * cannot be read (the batch is then stored anyway, rather than held back for good).
+ */
+static int
+replay(struct run *R)
+{
+	for (int c = 0; c < RUN_REPLAY_CHUNKS; c++) {
+		struct spool_pos pos = R->spool_pos;
+		struct spool_entry *e = NULL;
+		struct store_item *items;
+		char **bad = NULL, *err = NULL;
+		size_t n_bad = 0;
+		int n;
+
+		n = spool_read(R->spool_path, &pos, RUN_BATCH_MAX, &e, &bad, &n_bad, &err);
+		for (size_t i = 0; i < n_bad; i++) {
+			log_error("spool line not stored", "error=%s", log_q(bad[i]));
+			free(bad[i]);
+		}
+		free(bad);
+		R->spool_bad += n_bad;
+		if (n < 0 && spool_exists(R->spool_path) == 0) {
+			log_error("the spool vanished before it was stored", "spool=%s error=%s",
+			    log_q(R->spool_path), log_q(err));
+			free(err);
+			R->spool_pending = false;
+			memset(&R->spool_pos, 0, sizeof(R->spool_pos));
+			R->spool_replayed = R->spool_bad = 0;
+			return 0;
+		}
+		if (n < 0) {
+			log_error("cannot read the spool: newer results are stored first", "error=%s",
+			    log_q(err));
+			free(err);
+			return -2;
+		}
+		if (n == 0) {
+			char *keep = xasprintf("%s.bad", R->spool_path);
+
+			if (R->spool_bad > 0 && rename(R->spool_path, keep) == 0)
+				log_error("spool replayed; its unreadable lines are kept", "n=%lld"
+				    " bad=%lld kept=%s", (long long)R->spool_replayed,
+				    (long long)R->spool_bad, log_q(keep));
+			else if (unlink(R->spool_path) != 0 && errno != ENOENT)
+				log_error("cannot remove the replayed spool", "spool=%s error=%s",
+				    log_q(R->spool_path), log_q(strerror(errno)));
+			else
+				log_info("spool replayed and removed", "n=%lld spool=%s",
+				    (long long)R->spool_replayed, log_q(R->spool_path));
+			free(keep);
+			R->spool_pending = false;
+			memset(&R->spool_pos, 0, sizeof(R->spool_pos));
+			R->spool_replayed = R->spool_bad = 0;
+			return 0;
+		}
+		items = xcalloc((size_t)n, sizeof(*items));
+		for (int i = 0; i < n; i++) {
+			items[i].r = &e[i].r;
+			items[i].maintenance = e[i].maintenance;
+			items[i].replay = true;
+		}
+		if (store_add_results(R->st, items, (size_t)n) != 0) {
+			store_failed(R, "spool", (size_t)n);
+			free(items);
+			spool_entries_free(e, (size_t)n);
+			return -1;
+		}
+		free(items);
+		spool_entries_free(e, (size_t)n);
+		R->spool_pos = pos;
+		R->spool_replayed += n;
+	}
+	return 1;
+}
+
+int
+run_flush(struct run *R)
+{
+	struct store_item *items;
+	size_t n;
+	int rc;
+
+	if (R->st == NULL)
+		return 0;
+	if (!R->store_lost && store_file_check(R->st) != 0) {
+		log_error("the store file is gone: results go to the spool, the site is not rendered;"
+		    " restart the daemon", "error=%s", log_q(store_error(R->st)));
+		R->store_lost = true;
+		R->exit_code = 1;
+	}
+	if (R->store_lost) {
+		if (spill(R) != 0)
+			arm(R, RUN_FLUSH_MS);
+		return -1;
+	}
+	if (R->spool_pending && (rc = replay(R)) != 0 && rc != -2) {
+		if (R->n_batch >= R->spool_after)
+			spill(R);
+		arm(R, rc > 0 ? 0 : RUN_FLUSH_MS);
+		return -1;
+	}
+	if (R->spool_pending)
+		arm(R, RUN_FLUSH_MS);	/* the unreadable spool is tried again */
+	if ((n = R->n_batch) > 0) {
+		items = batch_items(R);
+		if (store_add_results(R->st, items, n) != 0) {
+			free(items);
+			store_failed(R, "batch", n);
+			if (R->n_batch >= R->spool_after)
+				spill(R);
+			arm(R, RUN_FLUSH_MS);
+			return -1;
+		}
+		free(items);
+		log_debug("batch stored", "n=%zu", n);
+		batch_drop(R, n);
+	}
+	if (R->store_failing) {
+		log_info("the store takes results again", "n=%zu", n);
+		R->store_failing = false;
+	}
+	run_alerts_queue(R);
+	run_report_check_incidents(R);
+	return 0;
+}
+
+/* TRUSTWATCH_SPOOL_AFTER: results kept in memory before spooling (tests); default 10000. */
+static size_t
+spool_after(void)
+{
+	const char *s = getenv("TRUSTWATCH_SPOOL_AFTER");
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return RUN_SPOOL_AFTER;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > RUN_BATCH_HARD_MAX) {
+		log_warn("ignoring TRUSTWATCH_SPOOL_AFTER", "value=%s", log_q(s));
+		return RUN_SPOOL_AFTER;
+	}
+	return (size_t)v;
+}
+
+void
+run_store_start(struct run *R, const char *store_path)
+{
+	int e;
+
+	R->spool_after = spool_after();
+	store_set_busy_timeout(R->st, RUN_STORE_BUSY_MS);
+	if (strcmp(store_path, ":memory:") == 0)
+		return;
+	R->spool_path = xasprintf("%s.spool", store_path);
+	if ((e = spool_exists(R->spool_path)) > 0) {
+		log_info("a spool from an earlier run will be stored", "spool=%s",
+		    log_q(R->spool_path));
+		R->spool_pending = true;
+		arm(R, 0);
+	} else if (e < 0)
+		log_error("the spool path is unusable", "spool=%s error=%s", log_q(R->spool_path),
+		    log_q(strerror(errno)));
+}
+
+void
+run_store_stop(struct run *R)
+{
+	if (R->st != NULL)
+		run_flush(R);
+	if (R->n_batch > 0)
+		spill(R);
+	if (R->n_batch > 0) {
+		log_error("results lost at stop: neither the store nor the spool takes them",
+		    "n=%zu", R->n_batch);
+		R->lost += R->n_batch;
+		batch_drop(R, R->n_batch);
+	}
+	if (R->spool_pending)
+		log_warn("results wait in the spool: the next start stores them", "spool=%s",
+		    log_q(R->spool_path));
+	if (R->lost > 0)
+		R->exit_code = 1;
+	free(R->batch);
+	R->batch = NULL;
+	FREE_NULL(R->spool_path);
+}
