@@ -140,6 +140,14 @@ csv_result(FILE *f, const struct store_row *res)
 	row_field(&r, reason_names[res->reason], false);
 	row_num(&r, res->timings[PHASE_TOTAL], 1);
 	row_field(&r, res->message, false);
+	/* v2 columns, appended (SPEC §10) */
+	row_int(&r, res->maintenance ? 1 : 0);
+	row_num(&r, res->timings[PHASE_DNS], 1);
+	row_num(&r, res->timings[PHASE_CONNECT], 1);
+	row_num(&r, res->timings[PHASE_TLS], 1);
+	row_num(&r, res->timings[PHASE_TTFB], 1);
+	row_field(&r, NULL, false);	/* node: one node with SQLite */
+	row_field(&r, NULL, false);	/* address: every probe resolves its host once */
 	row_end(&r);
 }
 
@@ -181,5 +189,10 @@ csv_daily(FILE *f, const struct store_rollup *d)
 	row_num(&r, d->uptime_pct, 3);
 	row_num(&r, d->p50_ms, 1);
 	row_num(&r, d->p95_ms, 1);
+	/* v2 columns, appended: seconds, so every percentage can be recomputed */
+	row_num(&r, (double)(d->up_ms + d->degraded_ms + d->down_ms) / 1000.0, 3);
+	row_num(&r, (double)d->up_ms / 1000.0, 3);
+	row_num(&r, (double)d->degraded_ms / 1000.0, 3);
+	row_num(&r, (double)d->down_ms / 1000.0, 3);
 	row_end(&r);
 }

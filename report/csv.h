@@ -11,10 +11,13 @@
 
 #include "../store/store.h"
 
-#define CSV_RESULTS_HEADER	"time,provider,endpoint,kind,status,reason,total_ms,message"
+/* v1 columns first, in order; v2 columns appended (SPEC §10). */
+#define CSV_RESULTS_HEADER	"time,provider,endpoint,kind,status,reason,total_ms,message," \
+	"maintenance,dns_ms,connect_ms,tls_ms,ttfb_ms,node,address"
 #define CSV_INCIDENTS_HEADER	"id,provider,endpoint,start,end,duration_s,worst_status,reasons"
 #define CSV_DAILY_HEADER \
-	"date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms"
+	"date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms," \
+	"observed_s,up_s,degraded_s,down_s"
 
 /* Writes one field (NULL = empty), preceded by a comma unless first. */
 void csv_field(FILE *, const char *s, bool first);

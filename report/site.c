@@ -217,8 +217,9 @@ page_foot(struct page *p)
 	buf_printf(&p->b, " <a href=\"%sfeed.atom\">Atom</a> \xC2\xB7 "
 	    "<a href=\"%sapi/status.json\">status.json</a> \xC2\xB7 "
 	    "<a href=\"%sapi/incidents.json\">incidents.json</a> \xC2\xB7 "
-	    "<a href=\"%sexports/daily.csv\">daily.csv</a></p>\n<p>",
-	    p->root, p->root, p->root, p->root);
+	    "<a href=\"%sexports/daily.csv\">daily.csv</a> \xC2\xB7 "
+	    "<a href=\"%sexports/incidents.csv\">incidents.csv</a></p>\n<p>",
+	    p->root, p->root, p->root, p->root, p->root);
 	html_text(&p->b, T(p, "Published by trustwatch, an independent monitor: it sees what a relying party sees."));
 	buf_printf(&p->b, "</p>\n</footer>\n</body>\n</html>\n");
 	buf_free(&a);

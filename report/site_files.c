@@ -417,6 +417,8 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 			}
 			k.days = xrealloc(k.days, (k.n + 1) * sizeof(*k.days));
 			k.days[k.n++] = (struct day_key){ .start_ms = d, .h = FNV1A_INIT };
+			/* the columns are part of the key: a chunk of another format is not reused */
+			fnv_str(&k.days[k.n - 1].h, CSV_RESULTS_HEADER);
 		}
 	/* The keys are read before the rows: a result stored in between changes the key. */
 	if (k.n > 0 && site_each_hourly_by_day(s, k.days[0].start_ms,
@@ -523,6 +525,8 @@ month_cache_name(struct site *s, int y, int mo)
 {
 	struct month_key k = { .h = FNV1A_INIT };
 
+	fnv_str(&k.h, CSV_RESULTS_HEADER);	/* a copy in another format is not reused */
+
 	/* Local days are within 14 hours of UTC: the day before and after cover the month. */
 	snprintf(k.lo, sizeof(k.lo), "%04d-%02d-00", y, mo);
 	snprintf(k.hi, sizeof(k.hi), "%04d-%02d-32", y, mo);
@@ -600,6 +604,33 @@ closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
 	free(name);
 }
 
+/* exports/incidents.csv: every incident, oldest first, as `export --what incidents`. */
+static void
+incidents_csv(struct site *s)
+{
+	char *path = site_path(s, "exports/incidents.csv");
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		site_fail(s, "%s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	csv_header(f, CSV_INCIDENTS_HEADER);
+	for (size_t i = 0; i < s->n_inc; i++) {
+		const struct site_incident *in = &s->inc[i];
+		struct store_incident si = { .id = in->id, .provider = in->provider,
+		    .endpoint = in->endpoint, .kind = in->kind, .start_ms = in->start_ms,
+		    .end_ms = in->end_ms, .worst = in->worst, .reasons = in->reasons,
+		    .message = in->message };
+
+		csv_incident(f, &si);
+	}
+	if (fclose(f) != 0)
+		site_fail(s, "%s: %s", path, strerror(errno));
+	free(path);
+}
+
 int
 site_exports(struct site *s, const char *old_dir)
 {
@@ -621,6 +652,7 @@ site_exports(struct site *s, const char *old_dir)
 	if (fclose(d.f) != 0)
 		site_fail(s, "%s: %s", path, strerror(errno));
 	free(path);
+	incidents_csv(s);
 	if (s->err != NULL || d.first[0] == '\0' || sscanf(d.first, "%4d-%2d", &y, &mo) != 2)
 		return s->err ? -1 : 0;
 	/* One file per UTC month that may still hold raw results (retention), oldest first. */

@@ -158,6 +158,67 @@ else
 	not_ok "self-check: an inline script is a console error (CSP violation)"
 fi
 rm -f "$site/zz-selfcheck.html"
+# The self-check must also flag a page that scrolls sideways at 390 px.
+cat >"$site/zz-wide.html" <<'HTML'
+<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>wide</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="assets/style.css"></head>
+<body><main><h1>wide</h1><pre>a preformatted line that does not wrap, much wider than a phone: 0123456789012345678901234567890123456789</pre></main></body></html>
+HTML
+node "$BROWSER_DIR/check.js" --base "$U/" --narrow zz-wide.html >"$work/wide.out" 2>&1
+if grep -q '^not ok - zz-wide.html (390 px): the page is' "$work/wide.out"; then
+	ok "self-check: a page wider than a phone is flagged"
+else
+	not_ok "self-check: a page wider than a phone is flagged: $(cat "$work/wide.out")"
+fi
+rm -f "$site/zz-wide.html"
+kill "$sv_pid" 2>/dev/null && wait "$sv_pid" 2>/dev/null; sv_pid=""
+
+# At scale (issue 15): 200 endpoints x 30 days of history (bench/history_gen, one result per
+# hour before the last day): the index stays under 250 KB, lists every provider in its
+# glance table, and every page checked passes axe and does not scroll sideways at 390 px.
+gen="$(dirname "$TW_BIN")/bench/history_gen"
+if [ ! -x "$gen" ]; then
+	not_ok "$gen exists (make test builds it)"
+else
+	mkdir -p "$work/hist"
+	"$gen" "$work/hist/h.db" "$work/hist/c.yaml" "$ROOT/examples/certs" 30 1 60 >"$work/hist/gen.log" 2>&1 ||
+		bail "history_gen: $(tail -3 "$work/hist/gen.log")"
+	port2=$(free_port)
+	printf 'web:\n  listen: 127.0.0.1:%s\n' "$port2" >>"$work/hist/c.yaml"
+	"$TW_BIN" report -c "$work/hist/c.yaml" 2>"$work/hist/report.err" ||
+		bail "report of the 200-endpoint history: $(head -3 "$work/hist/report.err")"
+	hsite="$work/hist/site"
+	size=$(wc -c <"$hsite/index.html")
+	[ "$size" -le 256000 ] && ok "200 endpoints: index.html is $size bytes (<= 250 KB)" ||
+		not_ok "200 endpoints: index.html is $size bytes (> 250 KB)"
+	nprov=$(grep -c '^  - id: ' "$work/hist/c.yaml")
+	nrows=$(grep -o '<tr><th scope="row"><a href="#p-' "$hsite/index.html" | wc -l)
+	[ "$nprov" -eq 10 ] && [ "$nrows" -eq "$nprov" ] &&
+		ok "every provider ($nprov) has its row in the glance table" ||
+		not_ok "glance table rows: $nrows for $nprov providers"
+	"$TW_BIN" serve -c "$work/hist/c.yaml" >"$work/hist/serve.log" 2>&1 &
+	sv_pid=$!
+	deadline=$(( $(date +%s) + 20 ))
+	until curl -sf -o /dev/null "http://127.0.0.1:$port2/index.html"; do
+		if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$sv_pid" 2>/dev/null; then
+			cat "$work/hist/serve.log"; bail "serve answers for the 200-endpoint site"
+		fi
+		sleep 0.05
+	done
+	first=$(sed -n 's/^  - id: \(.*\)$/\1/p' "$work/hist/c.yaml" | head -1)
+	node "$BROWSER_DIR/check.js" --base "http://127.0.0.1:$port2/" --narrow \
+	    --screenshot "$work/screenshot-200.png" index.html "providers/$first.html" \
+	    incidents.html sla.html fr/index.html de/methodology.html >"$work/check200.out" 2>&1; rc=$?
+	sed 's/^/#   200: /' "$work/check200.out" | grep -v '^#   200: ok'
+	pass=$((pass + $(grep -c '^ok - ' "$work/check200.out")))
+	fail=$((fail + $(grep -c '^not ok - ' "$work/check200.out")))
+	[ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$work/check200.out" && not_ok "check.js (200) exited $rc"
+	if [ -n "${TW_ARTEFACTS:-}" ] && [ -s "$work/screenshot-200.png" ]; then
+		cp "$work/screenshot-200.png" "$TW_ARTEFACTS/screenshot-index-200.png"
+	fi
+fi
 
 echo "# pass $pass"
 echo "# fail $fail"

@@ -7,7 +7,9 @@
 //      the dark colour scheme: axe-core reports no WCAG 2.0/2.1 A/AA violation.
 // Prints one TAP-style line per check ("ok - ..." / "not ok - ..."); exits 1 on any failure.
 //
-// Usage: node check.js --base URL [--screenshot FILE] [--chromium PATH] PAGE...
+//   3. with --narrow: at 390 px wide (a phone), the page does not scroll horizontally (tables
+//      may scroll inside their own box).
+// Usage: node check.js --base URL [--screenshot FILE] [--chromium PATH] [--narrow] PAGE...
 //   PAGE is a path relative to URL (index.html, fr/index.html, ...). The screenshot is of the
 //   first page, full page, 1280 px wide.
 'use strict';
@@ -23,12 +25,14 @@ function usage(msg) {
 	process.exit(3);
 }
 
-const opt = { base: null, screenshot: null, chromium: process.env.TW_CHROMIUM || '/usr/bin/chromium', pages: [] };
+const opt = { base: null, screenshot: null, chromium: process.env.TW_CHROMIUM || '/usr/bin/chromium', narrow: false, pages: [] };
 for (let i = 2; i < process.argv.length; i++) {
 	const a = process.argv[i];
 	if (a === '--base' || a === '--screenshot' || a === '--chromium') {
 		if (i + 1 >= process.argv.length) usage(`${a} needs a value`);
 		opt[a.slice(2)] = process.argv[++i];
+	} else if (a === '--narrow') {
+		opt.narrow = true;
 	} else if (a.startsWith('--')) {
 		usage(`unknown option ${a}`);
 	} else {
@@ -129,6 +133,29 @@ async function axePass(browser, scheme) {
 	}
 }
 
+// At 390 px (a phone), nothing makes the whole page scroll sideways.
+async function narrowPass(browser) {
+	const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+	try {
+		for (const p of opt.pages) {
+			const page = await ctx.newPage();
+			try {
+				await page.goto(opt.base + p, { waitUntil: 'load', timeout: 15000 });
+				const w = await page.evaluate(() => ({
+					scroll: document.documentElement.scrollWidth, view: window.innerWidth,
+				}));
+				if (w.scroll <= w.view) ok(`${p} (390 px): no horizontal scroll`);
+				else notOk(`${p} (390 px): the page is ${w.scroll} px wide, scrolls sideways`);
+			} catch (e) {
+				notOk(`${p} (390 px): could not load`, [e.message.split('\n')[0]]);
+			}
+			await page.close();
+		}
+	} finally {
+		await ctx.close();
+	}
+}
+
 (async () => {
 	let browser;
 	try {
@@ -151,6 +178,7 @@ async function axePass(browser, scheme) {
 		// The stylesheet is dark-mode aware: contrast is checked in both schemes.
 		await axePass(browser, 'light');
 		await axePass(browser, 'dark');
+		if (opt.narrow) await narrowPass(browser);
 	} catch (e) {
 		notOk('browser run', [e.stack]);
 	} finally {
