@@ -323,11 +323,107 @@ metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
 	store_close(st);
 }
 
+/* Feeds s to a fresh guard, whole and then one byte at a time; both must agree. */
+static const char *
+guard_run(const char *s, size_t n, unsigned long *requests)
+{
+	struct web_guard g, g1;
+	size_t at;
+
+	web_guard_init(&g);
+	at = web_guard_feed(&g, (const unsigned char *)s, n);
+	web_guard_init(&g1);
+	for (size_t i = 0; i < n; i++)
+		if (web_guard_feed(&g1, (const unsigned char *)s + i, 1) != 1)
+			break;
+	assert_int_equal(g.bad == NULL, g1.bad == NULL);
+	assert_int_equal(at == n, g.bad == NULL);
+	if (g.bad != NULL) {
+		const char *line = s + at - g.bad_back;
+
+		assert_true(line == s || line[-1] == '\n');	/* bad_back leads to the line start */
+		assert_int_equal(g1.bad_back, g.bad_back);
+	}
+	if (requests != NULL)
+		*requests = g.requests;
+	return g.bad;
+}
+
+static void
+request_guard_refuses_smuggling_and_malformed_headers(void **state)
+{
+#define GOOD	"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	static const struct {
+		const char *req;
+		bool ok;
+		unsigned long requests;
+	} cases[] = {
+		{ GOOD, true, 1 },
+		{ GOOD GOOD GOOD, true, 3 },
+		{ "GET / HTTP/1.0\r\n\r\n", true, 1 },
+		{ "GET / HTTP/1.1\nhost:x\n\n" GOOD, true, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, true, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length:  0 \r\n\r\n" GOOD, true, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\tb \xc3\xa9\r\n\r\n", true, 1 },
+		{ "\r\n" GOOD, true, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 9\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\ncontent-length: 0\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length:\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\n\r\n", false, 1 },
+		{ GOOD "GET / HTTP/1.1\r\nX: y\r\n\r\n", false, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost : x\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\n: x\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX\x01A: a\r\n\r\n", false, 1 },
+		{ "GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", false, 0 },
+		{ "HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 38\r\n\r\n" GOOD, false, 1 },
+	};
+	unsigned long requests;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = guard_run(cases[i].req, strlen(cases[i].req), &requests);
+
+		if ((why == NULL) != cases[i].ok)
+			fail_msg("case %zu (%s): %s", i, cases[i].req, why ? why : "accepted");
+		assert_int_equal(requests, cases[i].requests);
+	}
+#undef GOOD
+}
+
+static void
+request_guard_refuses_nul_anywhere_in_the_head(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: ab\r\n\r\n";
+	char buf[sizeof(req)];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(req) - 1; i++) {
+		memcpy(buf, req, sizeof(req));
+		buf[i] = '\0';
+		if (guard_run(buf, sizeof(req) - 1, NULL) == NULL)
+			fail_msg("NUL at %zu accepted", i);
+	}
+	assert_null(guard_run(req, sizeof(req) - 1, NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(paths_are_decoded_or_refused),
+		cmocka_unit_test(request_guard_refuses_smuggling_and_malformed_headers),
+		cmocka_unit_test(request_guard_refuses_nul_anywhere_in_the_head),
 		cmocka_unit_test(a_path_longer_than_the_buffer_is_refused),
 		cmocka_unit_test(content_types_follow_the_extension),
 		cmocka_unit_test(etags_match_lists_weak_tags_and_star),

@@ -43,8 +43,8 @@ reply_json(struct web *w, struct evhttp_request *req, int code, json_t *o)
 	evbuffer_free(b);
 }
 
-static void
-reply_error(struct web *w, struct evhttp_request *req, int code, const char *msg)
+void
+web_api_error(struct web *w, struct evhttp_request *req, int code, const char *msg)
 {
 	reply_json(w, req, code, json_pack("{s:s}", "error", msg));
 }
@@ -123,7 +123,7 @@ web_api_status(struct web *w, struct evhttp_request *req)
 			sw.eps[sw.n++] = &c->providers[i].endpoints[j];
 	if (store_each_endpoint(web_store(w), NULL, status_row, &sw) != 0) {
 		json_decref(sw.arr);
-		reply_error(w, req, 503, "the store does not answer");
+		web_api_error(w, req, 503, "the store does not answer");
 		goto out;
 	}
 	for (size_t i = 0; i < sw.n; i++) {	/* configured, never probed */
@@ -190,7 +190,7 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 	TAILQ_INIT(&q);
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 400, "malformed query string");
+		web_api_error(w, req, 400, "malformed query string");
 		return;
 	}
 	TAILQ_FOREACH(kv, &q, next) {
@@ -199,7 +199,7 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 
 		if (slot == NULL || *slot != NULL) {
 			evhttp_clear_headers(&q);
-			reply_error(w, req, 400, slot == NULL ?
+			web_api_error(w, req, 400, slot == NULL ?
 			    "unknown query parameter (known: since, provider)" :
 			    "a query parameter is repeated");
 			return;
@@ -208,19 +208,19 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 	}
 	if (since != NULL && rfc3339_parse(since, &since_ms) != 0) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 400, "since: not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)");
+		web_api_error(w, req, 400, "since: not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)");
 		return;
 	}
 	if (provider != NULL && !valid_id(provider)) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 400, "provider: not a provider id ([a-z0-9-]+)");
+		web_api_error(w, req, 400, "provider: not a provider id ([a-z0-9-]+)");
 		return;
 	}
 	arr = json_array();
 	if (store_each_incident(web_store(w), provider, since_ms, incident_row, arr) != 0) {
 		json_decref(arr);
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 503, "the store does not answer");
+		web_api_error(w, req, 503, "the store does not answer");
 		return;
 	}
 	evhttp_clear_headers(&q);
