@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "core/util.h"
+#include "report/json.h"
 #include "store/store.h"
 #include "web/web_int.h"
 
@@ -323,6 +324,63 @@ metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
 	store_close(st);
 }
 
+/* The live API and api/status.json: one writer; hostile remote text stays data. */
+static void
+status_document_keeps_an_endpoint_whose_message_ends_in_a_cut_character(void **state)
+{
+	static const char hostile[] = "</script>\xE2\x80\xA8 \xFF end \xE2\x80";
+	struct conf c;
+	struct store *st;
+	struct report_status rs;
+	struct report_incident *rows;
+	size_t n;
+	struct result r;
+	struct store_item it = { .r = &r };
+	char *err = NULL, *doc;
+	json_t *j, *e;
+	int64_t t = now_ms() - 60000;
+
+	(void)state;
+	conf_init(&c);
+	assert_non_null(st = store_open(":memory:", &err));
+	store_set_incident_policy(st, 1, 1);
+	result_init(&r, &eps[1], t);
+	result_flag(&r, REASON_SIGNATURE_INVALID, "%s", hostile);
+	assert_int_equal(store_add_results(st, &it, 1), 0);
+	result_clear(&r);
+	assert_int_equal(report_status_collect(&c, st, now_ms(), &rs), 0);
+	doc = report_json_status(&rs);
+	report_status_free(&rs);
+	assert_null(strstr(doc, "</"));
+	for (const char *p = doc; *p; p++)
+		assert_true((unsigned char)*p < 0x80);		/* U+2028 escaped */
+	assert_non_null(j = json_loads(doc, 0, NULL));
+	assert_int_equal(json_array_size(json_object_get(j, "endpoints")), 3);
+	e = json_array_get(json_object_get(j, "endpoints"), 1);
+	assert_string_equal(json_string_value(json_object_get(e, "endpoint")), "ocsp");
+	assert_string_equal(json_string_value(json_object_get(e, "message")),
+	    "</script>\xE2\x80\xA8 \xEF\xBF\xBD end \xEF\xBF\xBD");
+	assert_string_equal(json_string_value(json_object_get(e, "status")), "down");
+	assert_true(json_is_integer(json_object_get(e, "incident")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "endpoints"), 2), "status")), "unknown");
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "down");
+	json_decref(j);
+	free(doc);
+	assert_int_equal(report_incidents_collect(st, NULL, 0, &rows, &n), 0);
+	doc = report_json_incidents(now_ms(), rows, n);
+	report_incidents_free(rows, n);
+	assert_null(strstr(doc, "</"));
+	assert_non_null(j = json_loads(doc, 0, NULL));
+	assert_int_equal(json_array_size(json_object_get(j, "incidents")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "incidents"), 0), "message")),
+	    "</script>\xE2\x80\xA8 \xEF\xBF\xBD end \xEF\xBF\xBD");
+	json_decref(j);
+	free(doc);
+	store_close(st);
+}
+
 /* Feeds s to a fresh guard, whole and then one byte at a time; both must agree. */
 static const char *
 guard_run(const char *s, size_t n, unsigned long *requests)
@@ -434,6 +492,7 @@ main(void)
 		cmocka_unit_test(health_window_is_three_intervals_but_at_least_five_minutes),
 		cmocka_unit_test(health_needs_a_recent_result),
 		cmocka_unit_test(metrics_carry_status_phases_incidents_expiry_and_counts),
+		cmocka_unit_test(status_document_keeps_an_endpoint_whose_message_ends_in_a_cut_character),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
  * The live JSON API (/api/v1/status, /api/v1/incidents) and /healthz, read from the
- * store on each request (not from the rendered files). JSON is built with jansson,
- * so remote text (messages) is always escaped.
+ * store on each request (not from the rendered files). The documents come from the one
+ * JSON writer as the site's api/ files (report/json.h), so they share schema and escaping.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,28 +16,24 @@
 #include "web_int.h"
 #include "../core/config.h"
 #include "../core/util.h"
+#include "../report/json.h"
 #include "../store/store.h"
 
 #define API_DEFAULT_SINCE_MS	(90LL * 86400000)	/* incidents of the last 90 days */
 #define HEALTH_MIN_WINDOW_MS	(5LL * 60000)
 
-/* Sends o (taken) as application/json with code. */
+/* Sends the JSON text s (taken) as application/json with code. */
 static void
-reply_json(struct web *w, struct evhttp_request *req, int code, json_t *o)
+reply_text_json(struct web *w, struct evhttp_request *req, int code, char *s)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(7));
 	struct evbuffer *b = evbuffer_new();
 
-	json_decref(o);
-	if (s == NULL || b == NULL) {
+	if (b == NULL) {
 		free(s);
-		if (b != NULL)
-			evbuffer_free(b);
 		web_reply_text(w, req, 500, "500 internal error\n");
 		return;
 	}
 	evbuffer_add(b, s, strlen(s));
-	evbuffer_add(b, "\n", 1);
 	free(s);
 	web_reply(w, req, code, "application/json", "no-store", b);
 	evbuffer_free(b);
@@ -46,125 +42,29 @@ reply_json(struct web *w, struct evhttp_request *req, int code, json_t *o)
 void
 web_api_error(struct web *w, struct evhttp_request *req, int code, const char *msg)
 {
-	reply_json(w, req, code, json_pack("{s:s}", "error", msg));
-}
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 
-static json_t *
-time_or_null(int64_t ms)
-{
-	char t[40];
-
-	if (ms < 0)
-		return json_null();
-	rfc3339_format(ms, t, sizeof(t));
-	return json_string(t);
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-/* The configured endpoints, flattened, with whether the store has reported each. */
-struct status_walk {
-	const struct conf		 *conf;
-	const struct conf_endpoint	**eps;
-	bool				 *seen;
-	size_t				  n;
-	json_t				 *arr;
-};
-
-static int
-status_row(const struct store_endpoint_state *e, void *arg)
-{
-	struct status_walk *sw = arg;
-	const struct conf_endpoint *ep = conf_find(sw->conf, e->provider, e->endpoint);
-	json_t *o, *tm;
-	bool probed = e->last_time_ms >= 0;
-
-	if (ep == NULL)
-		return 0;		/* no longer configured */
-	for (size_t i = 0; i < sw->n; i++)
-		if (sw->eps[i] == ep)
-			sw->seen[i] = true;
-	tm = json_object();
-	for (int p = 0; p < PHASE__MAX; p++)
-		json_object_set_new(tm, phase_names[p], !probed || e->timings[p] < 0 ? json_null() :
-		    json_real(e->timings[p]));
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
-	    "provider", e->provider, "endpoint", e->endpoint, "kind", kind_names[ep->kind],
-	    "status", probed ? json_string(status_names[e->status]) : json_null(),
-	    "reason", probed ? json_string(reason_names[e->reason]) : json_null(),
-	    "message", str_or_null(probed ? e->message : NULL),
-	    "time", time_or_null(e->last_time_ms),
-	    "maintenance", probed && e->maintenance,
-	    "incident", e->open_incident > 0 ? json_integer(e->open_incident) : json_null(),
-	    "timings", tm);
-	json_array_append_new(sw->arr, o);
-	return 0;
+	json_decref(o);
+	if (s == NULL) {
+		web_reply_text(w, req, 500, "500 internal error\n");
+		return;
+	}
+	reply_text_json(w, req, code, xasprintf("%s\n", s));
+	free(s);
 }
 
 void
 web_api_status(struct web *w, struct evhttp_request *req)
 {
-	const struct conf *c = web_conf(w);
-	struct status_walk sw = { .conf = c, .arr = json_array() };
-	char now[40];
-	json_t *o;
+	struct report_status st;
 
-	for (size_t i = 0; i < c->n_providers; i++)
-		sw.n += c->providers[i].n_endpoints;
-	sw.eps = xcalloc(sw.n + 1, sizeof(*sw.eps));
-	sw.seen = xcalloc(sw.n + 1, sizeof(*sw.seen));
-	sw.n = 0;
-	for (size_t i = 0; i < c->n_providers; i++)
-		for (size_t j = 0; j < c->providers[i].n_endpoints; j++)
-			sw.eps[sw.n++] = &c->providers[i].endpoints[j];
-	if (store_each_endpoint(web_store(w), NULL, status_row, &sw) != 0) {
-		json_decref(sw.arr);
+	if (report_status_collect(web_conf(w), web_store(w), now_ms(), &st) != 0) {
 		web_api_error(w, req, 503, "the store does not answer");
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < sw.n; i++) {	/* configured, never probed */
-		const struct conf_endpoint *ep = sw.eps[i];
-
-		if (sw.seen[i])
-			continue;
-		json_array_append_new(sw.arr, json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:n, s:b, s:n, s:n}",
-		    "provider", ep->provider->id, "endpoint", ep->id, "kind", kind_names[ep->kind],
-		    "status", "reason", "message", "time", "maintenance", 0, "incident", "timings"));
-	}
-	rfc3339_format(now_ms(), now, sizeof(now));
-	o = json_pack("{s:s, s:o}", "generated", now, "endpoints", sw.arr);
-	reply_json(w, req, 200, o);
-out:
-	free(sw.eps);
-	free(sw.seen);
-}
-
-static int
-incident_row(const struct store_incident *in, void *arg)
-{
-	json_t *reasons = json_array(), *o;
-	const char *p = in->reasons ? in->reasons : "";
-
-	while (*p) {
-		size_t l = strcspn(p, ";");
-
-		if (l > 0)
-			json_array_append_new(reasons, json_stringn(p, l));
-		p += l + (p[l] == ';');
-	}
-	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o}",
-	    "id", (json_int_t)in->id, "provider", in->provider, "endpoint", in->endpoint,
-	    "kind", in->kind ? in->kind : "", "start", time_or_null(in->start_ms),
-	    "end", time_or_null(in->end_ms),
-	    "duration_s", in->end_ms >= 0 ? json_integer((in->end_ms - in->start_ms) / 1000) : json_null(),
-	    "worst", in->worst ? in->worst : "", "reasons", reasons,
-	    "message", str_or_null(in->message));
-	json_array_append_new(arg, o);
-	return 0;
+	reply_text_json(w, req, 200, report_json_status(&st));
+	report_status_free(&st);
 }
 
 static bool
@@ -184,8 +84,9 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 	const char *since = NULL, *provider = NULL;
 	struct evkeyvalq q;
 	struct evkeyval *kv;
-	int64_t since_ms = now_ms() - API_DEFAULT_SINCE_MS;
-	json_t *arr;
+	int64_t now = now_ms(), since_ms = now - API_DEFAULT_SINCE_MS;
+	struct report_incident *rows;
+	size_t n;
 
 	TAILQ_INIT(&q);
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
@@ -216,15 +117,14 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 		web_api_error(w, req, 400, "provider: not a provider id ([a-z0-9-]+)");
 		return;
 	}
-	arr = json_array();
-	if (store_each_incident(web_store(w), provider, since_ms, incident_row, arr) != 0) {
-		json_decref(arr);
+	if (report_incidents_collect(web_store(w), provider, since_ms, &rows, &n) != 0) {
 		evhttp_clear_headers(&q);
 		web_api_error(w, req, 503, "the store does not answer");
 		return;
 	}
 	evhttp_clear_headers(&q);
-	reply_json(w, req, 200, json_pack("{s:o}", "incidents", arr));
+	reply_text_json(w, req, 200, report_json_incidents(now, rows, n));
+	report_incidents_free(rows, n);
 }
 
 int64_t
