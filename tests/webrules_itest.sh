@@ -38,7 +38,8 @@ until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 
 	fi
 	sleep 0.05
 done
-python3 "$ROOT/tests/support/http_rules.py" "$port" "$sv_pid"
+case "$TW_BIN" in *asan*|*ubsan*) san=sanitizer ;; *) san= ;; esac
+python3 "$ROOT/tests/support/http_rules.py" "$port" "$sv_pid" $san
 rc=$?
 if ! kill -0 "$sv_pid" 2>/dev/null; then
 	echo "not ok - serve died:"; tail -20 "$work/serve.log"; rc=1
