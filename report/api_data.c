@@ -59,7 +59,7 @@ on_open_incident(const struct store_incident *in, void *arg)
 }
 
 int
-report_status_collect(const struct conf *c, struct store *store, int64_t now,
+report_status_state(const struct conf *c, struct store *store, int64_t now,
     struct report_status *st)
 {
 	struct status_walk sw = { c, st };
@@ -92,22 +92,42 @@ report_status_collect(const struct conf *c, struct store *store, int64_t now,
 	}
 	st->n_eps = k;
 	if (store_each_endpoint(store, NULL, on_endpoint, &sw) != 0 ||
-	    store_each_incident(store, NULL, now, on_open_incident, &sw) != 0)
-		goto fail;
+	    store_each_incident(store, NULL, now, on_open_incident, &sw) != 0) {
+		report_status_free(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_status_windows(struct store *store, int64_t now, struct report_status *st)
+{
 	for (size_t i = 0; i < st->n_eps; i++) {
 		struct report_status_ep *e = &st->eps[i];
 
 		for (int w = 0; w < REPORT_WINDOWS; w++) {
+			memset(&e->win[w], 0, sizeof(e->win[w]));
+			e->win[w].uptime_pct = -1;
 			if (store_uptime(store, e->provider, e->endpoint, now - report_window_ms[w],
 			    now + 1, &e->win[w]) != 0)
-				goto fail;
+				return -1;
 			e->have_win[w] = e->win[w].checks > 0;
 		}
 	}
 	return 0;
-fail:
-	report_status_free(st);
-	return -1;
+}
+
+int
+report_status_collect(const struct conf *c, struct store *store, int64_t now,
+    struct report_status *st)
+{
+	if (report_status_state(c, store, now, st) != 0)
+		return -1;
+	if (report_status_windows(store, now, st) != 0) {
+		report_status_free(st);
+		return -1;
+	}
+	return 0;
 }
 
 void

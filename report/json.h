@@ -88,6 +88,14 @@ struct report_incident {
  * Free with report_status_free.
  */
 int report_status_collect(const struct conf *, struct store *, int64_t now, struct report_status *st);
+/*
+ * The two halves of report_status_collect: the current state (one pass over the store's
+ * endpoint states and open incidents; windows left empty), and the uptime/latency windows
+ * (four rollup sums per endpoint: the costly part, which a caller may reuse for a while).
+ * report_status_windows returns 0 or -1 and leaves st to be freed by the caller.
+ */
+int report_status_state(const struct conf *, struct store *, int64_t now, struct report_status *st);
+int report_status_windows(struct store *, int64_t now, struct report_status *st);
 void report_status_free(struct report_status *);	/* NULL and an empty st are fine */
 
 /*

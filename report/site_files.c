@@ -37,9 +37,24 @@ site_api(struct site *s)
 	size_t n_notes = 0, k = 0;
 	int rc;
 
-	if (report_status_collect(s->conf, s->st, s->now, &st) != 0) {
+	if (report_status_state(s->conf, s->st, s->now, &st) != 0) {
 		site_fail(s, "store: %s", store_error(s->st));
 		return -1;
+	}
+	/* The windows site_collect summed with the same store_uptime calls: not summed twice. */
+	_Static_assert(REPORT_WINDOWS == WIN__MAX, "the site's windows are the API's");
+	for (size_t i = 0; i < st.n_eps; i++) {
+		if (i >= s->n_eps || st.eps[i].endpoint != s->eps[i].conf->id ||
+		    st.eps[i].provider != s->eps[i].prov->id) {
+			if (report_status_windows(s->st, s->now, &st) != 0) {
+				report_status_free(&st);
+				site_fail(s, "store: %s", store_error(s->st));
+				return -1;
+			}
+			break;
+		}
+		memcpy(st.eps[i].win, s->eps[i].win, sizeof(st.eps[i].win));
+		memcpy(st.eps[i].have_win, s->eps[i].have_win, sizeof(st.eps[i].have_win));
 	}
 	rc = write_doc(s, "api/status.json", report_json_status(&st));
 	report_status_free(&st);

@@ -54,14 +54,90 @@ web_api_error(struct web *w, struct evhttp_request *req, int code, const char *m
 	free(s);
 }
 
+/*
+ * The uptime and latency windows of the last /api/v1/status that computed them: four rollup
+ * sums per endpoint cost ~1 ms per endpoint, too much to hold the event loop for on every
+ * request, and windows of a day or more barely move in a minute. The state is always live.
+ */
+struct web_api_cache {
+	int64_t			 at_ms;
+	struct report_status_ep	*eps;		/* only provider, endpoint (owned), win, have_win */
+	size_t			 n;
+};
+
+void
+web_api_cache_free(struct web_api_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free((char *)c->eps[i].provider);
+		free((char *)c->eps[i].endpoint);
+	}
+	free(c->eps);
+	free(c);
+}
+
+/* Copies the cached windows into st; false when the cache is stale or lacks an endpoint. */
+static bool
+windows_from_cache(const struct web_api_cache *c, int64_t now, struct report_status *st)
+{
+	if (c == NULL || now < c->at_ms || now - c->at_ms >= WEB_API_WINDOWS_MS)
+		return false;
+	for (size_t i = 0; i < st->n_eps; i++) {
+		struct report_status_ep *e = &st->eps[i];
+		size_t j = i;		/* same configuration, same order: found at once */
+
+		if (j >= c->n || strcmp(c->eps[j].provider, e->provider) != 0 ||
+		    strcmp(c->eps[j].endpoint, e->endpoint) != 0)
+			for (j = 0; j < c->n; j++)
+				if (strcmp(c->eps[j].provider, e->provider) == 0 &&
+				    strcmp(c->eps[j].endpoint, e->endpoint) == 0)
+					break;
+		if (j == c->n)
+			return false;		/* configured since (a reload) */
+		memcpy(e->win, c->eps[j].win, sizeof(e->win));
+		memcpy(e->have_win, c->eps[j].have_win, sizeof(e->have_win));
+	}
+	return true;
+}
+
+static struct web_api_cache *
+windows_to_cache(const struct report_status *st, int64_t now)
+{
+	struct web_api_cache *c = xcalloc(1, sizeof(*c));
+
+	c->at_ms = now;
+	c->n = st->n_eps;
+	c->eps = xcalloc(st->n_eps ? st->n_eps : 1, sizeof(*c->eps));
+	for (size_t i = 0; i < st->n_eps; i++) {
+		c->eps[i].provider = xstrdup(st->eps[i].provider);
+		c->eps[i].endpoint = xstrdup(st->eps[i].endpoint);
+		memcpy(c->eps[i].win, st->eps[i].win, sizeof(c->eps[i].win));
+		memcpy(c->eps[i].have_win, st->eps[i].have_win, sizeof(c->eps[i].have_win));
+	}
+	return c;
+}
+
 void
 web_api_status(struct web *w, struct evhttp_request *req)
 {
+	struct web_api_cache **cache = web_api_cache(w);
 	struct report_status st;
+	int64_t now = now_ms();
 
-	if (report_status_collect(web_conf(w), web_store(w), now_ms(), &st) != 0) {
+	if (report_status_state(web_conf(w), web_store(w), now, &st) != 0) {
 		web_api_error(w, req, 503, "the store does not answer");
 		return;
+	}
+	if (!windows_from_cache(*cache, now, &st)) {
+		if (report_status_windows(web_store(w), now, &st) != 0) {
+			report_status_free(&st);
+			web_api_error(w, req, 503, "the store does not answer");
+			return;
+		}
+		web_api_cache_free(*cache);
+		*cache = windows_to_cache(&st, now);
 	}
 	reply_text_json(w, req, 200, report_json_status(&st));
 	report_status_free(&st);

@@ -49,6 +49,7 @@ struct web {
 	struct web_conn		*conns;
 	size_t			 n_conns;
 	bool			 paused;	/* accepting stopped at WEB_MAX_CONNECTIONS */
+	struct web_api_cache	*api_cache;	/* api.c: the status windows, reused a while */
 };
 
 const struct conf *
@@ -61,6 +62,12 @@ struct store *
 web_store(const struct web *w)
 {
 	return w->store;
+}
+
+struct web_api_cache **
+web_api_cache(struct web *w)
+{
+	return &w->api_cache;
 }
 
 void
@@ -498,5 +505,6 @@ web_free(struct web *w)
 		evhttp_free(w->http);	/* closes connections: their closecb frees ours */
 	while (w->conns != NULL)
 		conn_free(w->conns);
+	web_api_cache_free(w->api_cache);
 	free(w);
 }

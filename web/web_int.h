@@ -27,10 +27,15 @@ struct web;
 #define WEB_MAX_PATH		1024	/* decoded path, bytes */
 #define WEB_MAX_INPUT		65536	/* unread input per connection: reading pauses above it */
 #define WEB_CACHE_CONTROL	"public, max-age=60"	/* site files: short, the site re-renders */
+#define WEB_API_WINDOWS_MS	60000	/* /api/v1/status recomputes uptime windows at most this often */
 
 /* The configuration and store a request is served from (borrowed from struct web). */
 const struct conf *web_conf(const struct web *);
 struct store *web_store(const struct web *);
+/* api.c's cache slot in struct web (NULL until used); web_free frees it. */
+struct web_api_cache;
+struct web_api_cache **web_api_cache(struct web *);
+void web_api_cache_free(struct web_api_cache *);	/* NULL is a no-op */
 
 /*
  * Sends a reply: adds the security headers, Content-Type (when ctype is set) and
