@@ -399,7 +399,15 @@ guard_run(const char *s, size_t n, unsigned long *requests)
 	if (g.bad != NULL) {
 		const char *line = s + at - g.bad_back;
 
-		assert_true(line == s || line[-1] == '\n');	/* bad_back leads to the line start */
+		struct web_guard g3;
+
+		/* bad_back leads exactly to the start of the refused line: never into an earlier
+		 * line or body (evhttp may have read those), never past the line's first byte */
+		assert_true(line >= s && memchr(line, '\n', (size_t)(s + at - line)) == NULL);
+		web_guard_init(&g3);
+		assert_int_equal(web_guard_feed(&g3, (const unsigned char *)s, (size_t)(line - s)),
+		    (size_t)(line - s));
+		assert_int_equal(g3.line_len, 0);
 		assert_int_equal(g1.bad_back, g.bad_back);
 	}
 	if (requests != NULL)
@@ -459,6 +467,36 @@ request_guard_refuses_smuggling_and_malformed_headers(void **state)
 #undef GOOD
 }
 
+/*
+ * Mutations of a valid pipelined stream (a fixed-seed generator, so reproducible): fed whole
+ * or a byte at a time the guard decides the same, and a refusal always points back to the
+ * start of the refused line, never before it (guard_run checks both).
+ */
+static void
+request_guard_is_the_same_over_any_split_of_mutated_streams(void **state)
+{
+	static const char base[] = "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	    "HEAD /a HTTP/1.1\r\nHost: y\r\nX-A: v\r\n\r\nGET /b HTTP/1.0\r\n\r\n";
+	static const char alphabet[] = "\r\n :\t\0\x01\x7f\xc3" "aZ09-";
+	char buf[sizeof(base)];
+	uint32_t x = 12345;
+	size_t refused = 0;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		memcpy(buf, base, sizeof(base));
+		for (int k = 0; k < 1 + round % 3; k++) {
+			x = x * 1103515245u + 12345u;
+			size_t at = (x >> 8) % (sizeof(base) - 1);
+
+			x = x * 1103515245u + 12345u;
+			buf[at] = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+		}
+		refused += guard_run(buf, sizeof(base) - 1, NULL) != NULL;
+	}
+	assert_true(refused > 1000);		/* the mutations do reach the rules */
+}
+
 static void
 request_guard_refuses_nul_anywhere_in_the_head(void **state)
 {
@@ -482,6 +520,7 @@ main(void)
 		cmocka_unit_test(paths_are_decoded_or_refused),
 		cmocka_unit_test(request_guard_refuses_smuggling_and_malformed_headers),
 		cmocka_unit_test(request_guard_refuses_nul_anywhere_in_the_head),
+		cmocka_unit_test(request_guard_is_the_same_over_any_split_of_mutated_streams),
 		cmocka_unit_test(a_path_longer_than_the_buffer_is_refused),
 		cmocka_unit_test(content_types_follow_the_extension),
 		cmocka_unit_test(etags_match_lists_weak_tags_and_star),
