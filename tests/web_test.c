@@ -428,7 +428,10 @@ request_guard_refuses_smuggling_and_malformed_headers(void **state)
 		{ GOOD GOOD GOOD, true, 3 },
 		{ "GET / HTTP/1.0\r\n\r\n", true, 1 },
 		{ "GET / HTTP/1.1\nhost:x\n\n" GOOD, true, 2 },
-		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, true, 2 },
+		{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, true, 2 },
+		{ "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n\x01" GOOD, true, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, false, 1 },
+		{ "DELETE / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, false, 1 },
 		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length:  0 \r\n\r\n" GOOD, true, 2 },
 		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\tb \xc3\xa9\r\n\r\n", true, 1 },
 		{ "\r\n" GOOD, true, 1 },
@@ -475,7 +478,7 @@ request_guard_refuses_smuggling_and_malformed_headers(void **state)
 static void
 request_guard_is_the_same_over_any_split_of_mutated_streams(void **state)
 {
-	static const char base[] = "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	static const char base[] = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
 	    "HEAD /a HTTP/1.1\r\nHost: y\r\nX-A: v\r\n\r\nGET /b HTTP/1.0\r\n\r\n";
 	static const char alphabet[] = "\r\n :\t\0\x01\x7f\xc3" "aZ09-";
 	char buf[sizeof(base)];

@@ -63,14 +63,16 @@ end_of_line(struct web_guard *g)
 		}
 		g->tok[g->tok_len] = '\0';
 		g->http11 = strcmp(g->tok, "HTTP/1.1") == 0;
-		g->no_body = strcmp(g->method, "HEAD") == 0 || strcmp(g->method, "TRACE") == 0;
+		/* evhttp versions differ on which other methods' bodies they read */
+		g->no_body = strcmp(g->method, "POST") != 0 && strcmp(g->method, "PUT") != 0 &&
+		    strcmp(g->method, "PATCH") != 0;
 		g->requests++;
 		break;
 	case G_LINE_START:		/* the empty line: the headers are complete */
 		if (g->http11 && !g->host)
 			return fail(g, "HTTP/1.1 request without Host");
 		if (g->cl_len > 0 && g->no_body)
-			return fail(g, "Content-Length body on a HEAD or TRACE request");
+			return fail(g, "a request body on a method other than POST, PUT, PATCH");
 		if (g->have_cl && g->cl_len > 0) {
 			unsigned long long body = g->cl_len;
 

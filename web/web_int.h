@@ -72,7 +72,8 @@ void web_guard_init(struct web_guard *);
  * Checks the next n bytes of the stream. Returns n when they keep to the rules (SPEC §9:
  * one Content-Length at most and no Transfer-Encoding, Host once and required on HTTP/1.1,
  * no line folding, no NUL or control byte in the request line or a header, tchar names
- * directly followed by ':', CR only before LF, no body on HEAD or TRACE); else the index
+ * directly followed by ':', CR only before LF, a body only on POST, PUT or PATCH, the methods
+ * every evhttp version reads a body for); else the index
  * of the first refused byte, with bad and bad_back set (the line it belongs to starts
  * bad_back bytes before it). Once refused, a stream stays refused and feed returns 0.
  */
