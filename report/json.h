@@ -71,7 +71,10 @@ struct report_status {
 	size_t			 n_eps;
 };
 
-/* One incident as published; strings borrowed. */
+/*
+ * One incident as published. Strings are borrowed from the caller's data, or owned by the
+ * rows when report_incidents_collect made them (freed by report_incidents_free).
+ */
 struct report_note {
 	int64_t		 time_ms;
 	const char	*text;
