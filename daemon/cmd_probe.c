@@ -11,6 +11,7 @@
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../probe/engine.h"
+#include "../report/json.h"
 #include "../store/store.h"
 
 #define PROBE_CONCURRENCY	64
@@ -93,7 +94,7 @@ result_json(const struct result *r)
 	json_object_set_new(o, "kind", json_string(kind_names[r->ep->kind]));
 	json_object_set_new(o, "status", json_string(status_names[r->status]));
 	json_object_set_new(o, "reason", json_string(reason_names[r->reason]));
-	json_object_set_new(o, "message", r->message ? json_string(r->message) : json_null());
+	json_object_set_new(o, "message", report_json_str(r->message));	/* remote text */
 	for (int p = 0; p < PHASE__MAX; p++)
 		json_object_set_new(tm, phase_names[p], r->timings[p] < 0 ? json_null() :
 		    json_real((double)(int64_t)(r->timings[p] * 10 + 0.5) / 10));
@@ -229,15 +230,8 @@ cmd_probe(int argc, char **argv)
 			worst = (int)rs[i].status;
 	}
 	if (format == FORMAT_JSON) {
-		for (size_t i = 0; i < n; i++) {
-			json_t *o = result_json(&rs[i]);
-			char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(7));
-
-			if (line != NULL)
-				puts(line);
-			free(line);
-			json_decref(o);
-		}
+		for (size_t i = 0; i < n; i++)
+			report_json_line(stdout, result_json(&rs[i]));	/* the one JSON writer */
 	} else
 		print_text(rs, n);
 	fflush(stdout);

@@ -7,7 +7,13 @@
 #include "html.h"
 #include "../core/util.h"
 
-#define DUMP_FLAGS	(JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(10))
+/* Every JSON trustwatch writes: ASCII only (U+2028/2029 escaped) and "/" escaped. */
+#define DUMP_FLAGS	(JSON_ENSURE_ASCII | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(10))
+
+const char *const report_window_keys[REPORT_WINDOWS] = { "24h", "7d", "30d", "90d" };
+const int64_t report_window_ms[REPORT_WINDOWS] = {
+	86400000LL, 7 * 86400000LL, 30 * 86400000LL, 90 * 86400000LL,
+};
 
 json_t *
 report_json_str(const char *s)
@@ -121,11 +127,144 @@ report_json_line(FILE *f, json_t *o)
 	return 0;
 }
 
-int
-report_json_file(const char *path, json_t *o)
+/* o as one compact line plus "\n", released (caller frees; never NULL). */
+static char *
+dump_line(json_t *o)
 {
-	int rc = json_dump_file(o, path, JSON_INDENT(1) | JSON_ENSURE_ASCII | DUMP_FLAGS);
+	char *s = o ? json_dumps(o, JSON_COMPACT | DUMP_FLAGS) : NULL;
+	char *line;
 
 	json_decref(o);
-	return rc == 0 ? 0 : -1;
+	if (s == NULL)
+		abort();	/* out of memory: every string was made valid UTF-8 */
+	line = xasprintf("%s\n", s);
+	free(s);
+	return line;
+}
+
+/* What the site shows: "unknown" (never probed), "maintenance", or the latest status. */
+static const char *
+ep_state(const struct report_status_ep *e)
+{
+	if (!e->probed)
+		return "unknown";
+	return e->maintenance ? "maintenance" : status_names[e->status];
+}
+
+static json_t *
+status_ep(const struct report_status_ep *e)
+{
+	json_t *o = json_object(), *up = json_object(), *lat = json_object(), *tm;
+	const struct store_rollup *d = &e->win[0];
+	bool d_ok = e->have_win[0];
+
+	json_object_set_new(o, "provider", report_json_str(e->provider));
+	json_object_set_new(o, "endpoint", report_json_str(e->endpoint));
+	json_object_set_new(o, "id", report_json_str(e->endpoint));
+	json_object_set_new(o, "kind", report_json_str(e->kind));
+	json_object_set_new(o, "status", json_string(ep_state(e)));
+	json_object_set_new(o, "last_status", e->probed ? json_string(status_names[e->status]) :
+	    json_null());
+	json_object_set_new(o, "reason", e->probed ? json_string(reason_names[e->reason]) :
+	    json_null());
+	json_object_set_new(o, "message", report_json_str(e->probed ? e->message : NULL));
+	json_object_set_new(o, "time", report_json_time(e->probed ? e->last_ms : -1));
+	json_object_set_new(o, "last_check", report_json_time(e->probed ? e->last_ms : -1));
+	json_object_set_new(o, "maintenance", json_boolean(e->probed && e->maintenance));
+	json_object_set_new(o, "incident", e->open_incident > 0 ?
+	    json_integer(e->open_incident) : json_null());
+	json_object_set_new(o, "open_incident", e->open_incident > 0 ?
+	    json_integer(e->open_incident) : json_null());
+	json_object_set_new(o, "since", report_json_time(e->since_ms));
+	for (int w = 0; w < REPORT_WINDOWS; w++)
+		json_object_set_new(up, report_window_keys[w], e->have_win[w] ?
+		    report_json_num(e->win[w].uptime_pct, 3) : json_null());
+	json_object_set_new(o, "uptime_pct", up);
+	json_object_set_new(lat, "p50", report_json_num(d_ok ? d->p50_ms : -1, 1));
+	json_object_set_new(lat, "p95", report_json_num(d_ok ? d->p95_ms : -1, 1));
+	json_object_set_new(lat, "p99", report_json_num(d_ok ? d->p99_ms : -1, 1));
+	json_object_set_new(o, "latency_24h_ms", lat);
+	if (e->probed) {
+		tm = json_object();
+		for (int p = 0; p < PHASE__MAX; p++)
+			json_object_set_new(tm, phase_names[p], report_json_num(e->timings[p], 1));
+	} else {
+		tm = json_null();
+	}
+	json_object_set_new(o, "timings", tm);
+	return o;
+}
+
+/* The worse of two states by the order unknown < up < degraded < down. */
+static const char *
+worse(const char *a, const char *b)
+{
+	if (strcmp(a, "unknown") == 0)
+		return b;
+	if (strcmp(b, "unknown") == 0)
+		return a;
+	return status_from_name(a) >= status_from_name(b) ? a : b;
+}
+
+char *
+report_json_status(const struct report_status *st)
+{
+	json_t *doc = json_object(), *provs = json_array(), *all = json_array();
+	const char *top = "unknown";
+
+	for (size_t i = 0; i < st->n_providers; i++) {
+		const struct report_status_provider *pv = &st->providers[i];
+		json_t *p = json_object(), *eps = json_array();
+		const char *pw = "unknown";
+
+		for (size_t j = 0; j < pv->n_eps; j++) {
+			const struct report_status_ep *e = &pv->eps[j];
+			json_t *o = status_ep(e);
+
+			json_array_append(eps, o);
+			json_array_append_new(all, o);
+			if (e->probed && !e->maintenance)
+				pw = worse(pw, status_names[e->status]);
+		}
+		json_object_set_new(p, "id", report_json_str(pv->id));
+		json_object_set_new(p, "name", report_json_str(pv->name ? pv->name : pv->id));
+		json_object_set_new(p, "status", json_string(pw));
+		json_object_set_new(p, "endpoints", eps);
+		json_array_append_new(provs, p);
+		top = worse(top, pw);
+	}
+	json_object_set_new(doc, "title", report_json_str(st->title));
+	json_object_set_new(doc, "generated", report_json_time(st->generated_ms));
+	json_object_set_new(doc, "timezone", report_json_str(st->timezone ? st->timezone : "UTC"));
+	json_object_set_new(doc, "status", json_string(top));
+	json_object_set_new(doc, "providers", provs);
+	json_object_set_new(doc, "endpoints", all);
+	return dump_line(doc);
+}
+
+char *
+report_json_incidents(int64_t generated_ms, const struct report_incident *rows, size_t n)
+{
+	json_t *doc = json_object(), *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct store_incident *in = &rows[i].in;
+		json_t *o = report_json_incident(in), *notes = json_array();
+
+		json_object_set_new(o, "kind", report_json_str(in->kind ? in->kind : ""));
+		json_object_set_new(o, "worst", report_json_str(in->worst ? in->worst : ""));
+		json_object_set_new(o, "message", report_json_str(in->message));
+		for (size_t k = 0; k < rows[i].n_notes; k++) {
+			json_t *nt = json_object();
+
+			json_object_set_new(nt, "time", report_json_time(rows[i].notes[k].time_ms));
+			json_object_set_new(nt, "text", report_json_str(rows[i].notes[k].text));
+			json_array_append_new(notes, nt);
+		}
+		json_object_set_new(o, "notes", notes);
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(doc, "generated", report_json_time(generated_ms));
+	json_object_set_new(doc, "incidents", arr);
+	return dump_line(doc);
 }

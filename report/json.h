@@ -1,15 +1,18 @@
 /*
- * JSON for exports (one object per line, SPEC §7 fields) and the site's api/ documents.
- * Every string goes through html_utf8_clean first (jansson refuses invalid UTF-8);
- * documents are dumped with "/" escaped, so "</script>" can never appear in them.
+ * The one JSON writer: exports (one object per line, SPEC §7 fields), the site's api/
+ * documents and the live API. Every string goes through html_utf8_clean first (jansson
+ * refuses invalid UTF-8, which would drop the field); output is ASCII only (U+2028/2029
+ * escaped) with "/" escaped, so "</script>" can never appear in it.
  */
 #ifndef TW_REPORT_JSON_H
 #define TW_REPORT_JSON_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
+#include "../core/config.h"
 #include "../store/store.h"
 
 /* A JSON string of s repaired to valid UTF-8, or null when s is NULL (new reference). */
@@ -24,9 +27,97 @@ json_t *report_json_result(const struct store_row *);
 json_t *report_json_incident(const struct store_incident *);
 json_t *report_json_daily(const struct store_rollup *);
 
-/* Writes o compactly plus "\n" and releases it. Returns 0 or -1. */
+/*
+ * The public record's two documents (SPEC §10): api/status.json and /api/v1/status, and
+ * api/incidents.json and /api/v1/incidents, each written by one function below from plain
+ * data, so the static files and the live API cannot differ in schema or escaping.
+ * A new per-endpoint figure is one field in report_status_ep, one line in the collector
+ * (report/api_data.c) and one in the writer.
+ */
+#define REPORT_WINDOWS	4	/* 24h, 7d, 30d, 90d */
+extern const char *const report_window_keys[REPORT_WINDOWS];
+extern const int64_t report_window_ms[REPORT_WINDOWS];
+
+/* One configured endpoint's public state. Strings are borrowed unless said otherwise. */
+struct report_status_ep {
+	const char	*provider, *endpoint;	/* ids */
+	const char	*kind;
+	bool		 probed;		/* false: never probed, the rest is unset */
+	int64_t		 last_ms;		/* time of the latest result */
+	enum status	 status;
+	enum reason	 reason;
+	bool		 maintenance;
+	char		*message;		/* owned by the report_status; NULL when none */
+	double		 timings[PHASE__MAX];	/* ms, < 0 = not reached */
+	int64_t		 open_incident;		/* 0 when none */
+	int64_t		 since_ms;		/* start of the open incident, -1 when none */
+	struct store_rollup win[REPORT_WINDOWS];	/* strings unset */
+	bool		 have_win[REPORT_WINDOWS];	/* the window holds results */
+};
+
+struct report_status_provider {
+	const char		*id, *name;
+	struct report_status_ep	*eps;		/* into report_status.eps */
+	size_t			 n_eps;
+};
+
+struct report_status {
+	const char		*title;		/* NULL: none */
+	const char		*timezone;	/* IANA name */
+	int64_t			 generated_ms;
+	struct report_status_provider *providers;
+	size_t			 n_providers;
+	struct report_status_ep	*eps;		/* every endpoint, in configuration order */
+	size_t			 n_eps;
+};
+
+/*
+ * One incident as published. Strings are borrowed from the caller's data, or owned by the
+ * rows when report_incidents_collect made them (freed by report_incidents_free).
+ */
+struct report_note {
+	int64_t		 time_ms;
+	const char	*text;
+};
+struct report_incident {
+	struct store_incident	 in;
+	const struct report_note *notes;
+	size_t			 n_notes;
+};
+
+/*
+ * Fills st from the store for every endpoint of conf at now (conf strings borrowed, so
+ * conf must outlive st). Returns 0, or -1 on a store error (st is then empty).
+ * Free with report_status_free.
+ */
+int report_status_collect(const struct conf *, struct store *, int64_t now, struct report_status *st);
+/*
+ * The two halves of report_status_collect: the current state (one pass over the store's
+ * endpoint states and open incidents; windows left empty), and the uptime/latency windows
+ * (four rollup sums per endpoint: the costly part, which a caller may reuse for a while).
+ * report_status_windows returns 0 or -1 and leaves st to be freed by the caller.
+ */
+int report_status_state(const struct conf *, struct store *, int64_t now, struct report_status *st);
+int report_status_windows(struct store *, int64_t now, struct report_status *st);
+void report_status_free(struct report_status *);	/* NULL and an empty st are fine */
+
+/*
+ * The incidents of provider (NULL = all) open at or after since_ms, newest first, with their
+ * notes, into *rows (caller frees with report_incidents_free). Returns 0 or -1.
+ */
+int report_incidents_collect(struct store *, const char *provider, int64_t since_ms,
+    struct report_incident **rows, size_t *n);
+void report_incidents_free(struct report_incident *rows, size_t n);
+
+/*
+ * The documents, as one line of JSON plus "\n" (caller frees): ASCII only (U+2028/2029
+ * escaped), "/" escaped (no "</script>"), every string repaired to valid UTF-8 first, so no
+ * text makes a field or a row vanish. Never NULL.
+ */
+char *report_json_status(const struct report_status *);
+char *report_json_incidents(int64_t generated_ms, const struct report_incident *rows, size_t n);
+
+/* Writes o compactly (escaped as the documents are) plus "\n" and releases it; 0 or -1. */
 int report_json_line(FILE *, json_t *o);
-/* Dumps o (indented, ASCII only: U+2028/2029 escaped) into path and releases it; 0 or -1. */
-int report_json_file(const char *path, json_t *o);
 
 #endif

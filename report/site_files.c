@@ -14,122 +14,72 @@
 #include "json.h"
 #include "site_int.h"
 
-static const char *const win_keys[WIN__MAX] = {
-	[WIN_24H] = "24h", [WIN_7D] = "7d", [WIN_30D] = "30d", [WIN_90D] = "90d",
-};
-
-static const char *
-state_name(const struct site_ep *ep)
-{
-	if (!ep->have_state)
-		return "unknown";
-	if (ep->maintenance)
-		return "maintenance";
-	return status_names[ep->status];
-}
-
-static json_t *
-endpoint_json(const struct site_ep *ep)
-{
-	json_t *o = json_object(), *up = json_object(), *lat = json_object();
-
-	json_object_set_new(o, "id", report_json_str(ep->conf->id));
-	json_object_set_new(o, "kind", json_string(kind_names[ep->conf->kind]));
-	json_object_set_new(o, "status", json_string(state_name(ep)));
-	json_object_set_new(o, "reason", ep->have_state ? json_string(reason_names[ep->reason]) :
-	    json_null());
-	json_object_set_new(o, "last_check", report_json_time(ep->have_state ? ep->last_ms : -1));
-	json_object_set_new(o, "message", report_json_str(ep->message));
-	json_object_set_new(o, "open_incident", ep->open_incident > 0 ?
-	    json_integer(ep->open_incident) : json_null());
-	json_object_set_new(o, "since", report_json_time(ep->since_ms));
-	for (int w = 0; w < WIN__MAX; w++)
-		json_object_set_new(up, win_keys[w], ep->have_win[w] ?
-		    report_json_num(ep->win[w].uptime_pct, 3) : json_null());
-	json_object_set_new(o, "uptime_pct", up);
-	json_object_set_new(lat, "p50", report_json_num(ep->have_win[WIN_24H] ? ep->win[WIN_24H].p50_ms : -1, 1));
-	json_object_set_new(lat, "p95", report_json_num(ep->have_win[WIN_24H] ? ep->win[WIN_24H].p95_ms : -1, 1));
-	json_object_set_new(lat, "p99", report_json_num(ep->have_win[WIN_24H] ? ep->win[WIN_24H].p99_ms : -1, 1));
-	json_object_set_new(o, "latency_24h_ms", lat);
-	return o;
-}
-
+/* Writes the JSON text doc (taken) to rel. */
 static int
-write_json(struct site *s, const char *rel, json_t *o)
+write_doc(struct site *s, const char *rel, char *doc)
 {
-	char *path = site_path(s, rel);
-	int rc = report_json_file(path, o);
+	int rc = site_write(s, rel, doc, strlen(doc));
 
-	if (rc != 0)
-		site_fail(s, "%s: cannot write", path);
-	free(path);
+	free(doc);
 	return rc;
 }
 
+/*
+ * api/status.json and api/incidents.json: the same collector and writer as the live
+ * /api/v1/status and /api/v1/incidents (report/json.h), so they cannot differ.
+ */
 int
 site_api(struct site *s)
 {
-	const struct conf *c = s->conf;
-	json_t *st = json_object(), *provs = json_array(), *incs = json_array(), *io;
-	const char *worst = "unknown";
+	struct report_status st;
+	struct report_incident *rows;
+	struct report_note *notes;
+	size_t n_notes = 0, k = 0;
+	int rc;
 
-	for (size_t i = 0; i < c->n_providers; i++) {
-		json_t *p = json_object(), *eps = json_array();
-		const char *pw = "unknown";
-
-		json_object_set_new(p, "id", report_json_str(c->providers[i].id));
-		json_object_set_new(p, "name", report_json_str(c->providers[i].name ?
-		    c->providers[i].name : c->providers[i].id));
-		for (size_t j = 0; j < s->n_eps; j++) {
-			const struct site_ep *ep = &s->eps[j];
-
-			if (ep->prov != &c->providers[i])
-				continue;
-			json_array_append_new(eps, endpoint_json(ep));
-			if (!ep->have_state || ep->maintenance)
-				continue;
-			if (strcmp(pw, "unknown") == 0 || status_from_name(pw) < (int)ep->status)
-				pw = status_names[ep->status];
-		}
-		json_object_set_new(p, "status", json_string(pw));
-		json_object_set_new(p, "endpoints", eps);
-		json_array_append_new(provs, p);
-		if (strcmp(pw, "unknown") != 0 &&
-		    (strcmp(worst, "unknown") == 0 || status_from_name(worst) < status_from_name(pw)))
-			worst = status_names[status_from_name(pw)];
-	}
-	json_object_set_new(st, "title", report_json_str(c->report.title));
-	json_object_set_new(st, "generated", report_json_time(s->now));
-	json_object_set_new(st, "timezone", report_json_str(c->report.timezone ?
-	    c->report.timezone : "UTC"));
-	json_object_set_new(st, "status", json_string(worst));
-	json_object_set_new(st, "providers", provs);
-	if (write_json(s, "api/status.json", st) != 0)
+	if (report_status_state(s->conf, s->st, s->now, &st) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
 		return -1;
-	for (size_t i = s->n_inc; i-- > 0;) {
-		const struct site_incident *in = &s->inc[i];
-		struct store_incident si = { .id = in->id, .provider = in->provider,
+	}
+	/* The windows site_collect summed with the same store_uptime calls: not summed twice. */
+	_Static_assert(REPORT_WINDOWS == WIN__MAX, "the site's windows are the API's");
+	for (size_t i = 0; i < st.n_eps; i++) {
+		if (i >= s->n_eps || st.eps[i].endpoint != s->eps[i].conf->id ||
+		    st.eps[i].provider != s->eps[i].prov->id) {
+			if (report_status_windows(s->st, s->now, &st) != 0) {
+				report_status_free(&st);
+				site_fail(s, "store: %s", store_error(s->st));
+				return -1;
+			}
+			break;
+		}
+		memcpy(st.eps[i].win, s->eps[i].win, sizeof(st.eps[i].win));
+		memcpy(st.eps[i].have_win, s->eps[i].have_win, sizeof(st.eps[i].have_win));
+	}
+	rc = write_doc(s, "api/status.json", report_json_status(&st));
+	report_status_free(&st);
+	if (rc != 0)
+		return -1;
+	for (size_t i = 0; i < s->n_inc; i++)
+		n_notes += s->inc[i].n_notes;
+	rows = xcalloc(s->n_inc ? s->n_inc : 1, sizeof(*rows));
+	notes = xcalloc(n_notes ? n_notes : 1, sizeof(*notes));
+	for (size_t i = 0; i < s->n_inc; i++) {		/* newest first */
+		const struct site_incident *in = &s->inc[s->n_inc - 1 - i];
+
+		rows[i].in = (struct store_incident){ .id = in->id, .provider = in->provider,
 		    .endpoint = in->endpoint, .kind = in->kind, .start_ms = in->start_ms,
 		    .end_ms = in->end_ms, .worst = in->worst, .reasons = in->reasons,
 		    .message = in->message };
-		json_t *o = report_json_incident(&si), *notes = json_array();
-
-		json_object_set_new(o, "kind", report_json_str(in->kind));
-		json_object_set_new(o, "message", report_json_str(in->message));
-		for (size_t k = 0; k < in->n_notes; k++) {
-			json_t *n = json_object();
-
-			json_object_set_new(n, "time", report_json_time(in->notes[k].time_ms));
-			json_object_set_new(n, "text", report_json_str(in->notes[k].text));
-			json_array_append_new(notes, n);
-		}
-		json_object_set_new(o, "notes", notes);
-		json_array_append_new(incs, o);
+		rows[i].notes = &notes[k];
+		rows[i].n_notes = in->n_notes;
+		for (size_t j = 0; j < in->n_notes; j++, k++)
+			notes[k] = (struct report_note){ in->notes[j].time_ms, in->notes[j].text };
 	}
-	io = json_object();
-	json_object_set_new(io, "generated", report_json_time(s->now));
-	json_object_set_new(io, "incidents", incs);
-	return write_json(s, "api/incidents.json", io);
+	rc = write_doc(s, "api/incidents.json", report_json_incidents(s->now, rows, s->n_inc));
+	free(rows);
+	free(notes);
+	return rc;
 }
 
 struct daily_ctx {

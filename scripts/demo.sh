@@ -163,10 +163,11 @@ except Exception as e:
 eps = d["endpoints"]
 n = {}
 for e in eps:
-    n[e["status"] or "not probed yet"] = n.get(e["status"] or "not probed yet", 0) + 1
+    k = "not probed yet" if e["status"] == "unknown" else e["status"]
+    n[k] = n.get(k, 0) + 1
 print("   now: %d endpoints: %s" % (len(eps), ", ".join("%d %s" % (v, k) for k, v in sorted(n.items()))))
 for e in eps:
-    if e["status"] not in ("up", None):
+    if e["status"] not in ("up", "unknown"):
         inc = " (incident #%s)" % e["incident"] if e["incident"] else ""
         print("        %-12s %-8s %s%s" % (e["provider"] + "/" + e["endpoint"], e["status"], e["reason"], inc))
 '

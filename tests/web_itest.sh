@@ -204,7 +204,11 @@ import json, sys
 d = json.load(sys.stdin)["incidents"]
 assert any(i["endpoint"] == "login" and i["end"] is None and "http_status" in i["reasons"] for i in d), d
 ' && ok "/api/v1/incidents shows the open login incident" || not_ok "/api/v1/incidents: $inc"
-check "$(curl -s "$U/api/v1/incidents?provider=nobody")" '{"incidents":[]}' "an unknown provider has no incidents"
+curl -s "$U/api/v1/incidents?provider=nobody" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["incidents"] == [] and d["generated"].endswith("Z"), d
+' && ok "an unknown provider has no incidents" || not_ok "unknown provider: $(curl -s "$U/api/v1/incidents?provider=nobody")"
 for q in 'since=yesterday' 'since=' 'provider=P1' 'provider=a/b' 'foo=1' 'since=2026-01-01T00:00:00Z&since=2026-01-02T00:00:00Z'; do
 	c=$(code "$U/api/v1/incidents?$q")
 	b=$(curl -s "$U/api/v1/incidents?$q")
@@ -307,8 +311,9 @@ curl -s "http://127.0.0.1:$port2/healthz" | grep -q '^unhealthy: no probe result
 curl -s "http://127.0.0.1:$port2/api/v1/status" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["endpoints"]
-assert len(d) >= 6 and all(e["status"] is None and e["time"] is None for e in d), d
-' && ok "never-probed endpoints have a null status" || not_ok "empty-store status"
+assert len(d) >= 6 and all(e["status"] == "unknown" and e["last_status"] is None and
+    e["reason"] is None and e["time"] is None and e["timings"] is None for e in d), d
+' && ok "never-probed endpoints are unknown with null last_status, reason and time" || not_ok "empty-store status"
 curl -s "http://127.0.0.1:$port2/metrics" >"$work/metrics2.txt"
 "$PROMTOOL" check metrics <"$work/metrics2.txt" >/dev/null 2>&1 && ok "promtool accepts the empty-store metrics" || not_ok "promtool on empty-store metrics"
 

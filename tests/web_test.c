@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "core/util.h"
+#include "report/json.h"
 #include "store/store.h"
 #include "web/web_int.h"
 
@@ -323,11 +324,206 @@ metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
 	store_close(st);
 }
 
+/* The live API and api/status.json: one writer; hostile remote text stays data. */
+static void
+status_document_keeps_an_endpoint_whose_message_ends_in_a_cut_character(void **state)
+{
+	static const char hostile[] = "</script>\xE2\x80\xA8 \xFF end \xE2\x80";
+	struct conf c;
+	struct store *st;
+	struct report_status rs;
+	struct report_incident *rows;
+	size_t n;
+	struct result r;
+	struct store_item it = { .r = &r };
+	char *err = NULL, *doc;
+	json_t *j, *e;
+	int64_t t = now_ms() - 60000;
+
+	(void)state;
+	conf_init(&c);
+	assert_non_null(st = store_open(":memory:", &err));
+	store_set_incident_policy(st, 1, 1);
+	result_init(&r, &eps[1], t);
+	result_flag(&r, REASON_SIGNATURE_INVALID, "%s", hostile);
+	assert_int_equal(store_add_results(st, &it, 1), 0);
+	result_clear(&r);
+	assert_int_equal(report_status_collect(&c, st, now_ms(), &rs), 0);
+	doc = report_json_status(&rs);
+	report_status_free(&rs);
+	assert_null(strstr(doc, "</"));
+	for (const char *p = doc; *p; p++)
+		assert_true((unsigned char)*p < 0x80);		/* U+2028 escaped */
+	assert_non_null(j = json_loads(doc, 0, NULL));
+	assert_int_equal(json_array_size(json_object_get(j, "endpoints")), 3);
+	e = json_array_get(json_object_get(j, "endpoints"), 1);
+	assert_string_equal(json_string_value(json_object_get(e, "endpoint")), "ocsp");
+	assert_string_equal(json_string_value(json_object_get(e, "message")),
+	    "</script>\xE2\x80\xA8 \xEF\xBF\xBD end \xEF\xBF\xBD");
+	assert_string_equal(json_string_value(json_object_get(e, "status")), "down");
+	assert_true(json_is_integer(json_object_get(e, "incident")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "endpoints"), 2), "status")), "unknown");
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "down");
+	json_decref(j);
+	free(doc);
+	assert_int_equal(report_incidents_collect(st, NULL, 0, &rows, &n), 0);
+	doc = report_json_incidents(now_ms(), rows, n);
+	report_incidents_free(rows, n);
+	assert_null(strstr(doc, "</"));
+	assert_non_null(j = json_loads(doc, 0, NULL));
+	assert_int_equal(json_array_size(json_object_get(j, "incidents")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "incidents"), 0), "message")),
+	    "</script>\xE2\x80\xA8 \xEF\xBF\xBD end \xEF\xBF\xBD");
+	json_decref(j);
+	free(doc);
+	store_close(st);
+}
+
+/* Feeds s to a fresh guard, whole and then one byte at a time; both must agree. */
+static const char *
+guard_run(const char *s, size_t n, unsigned long *requests)
+{
+	struct web_guard g, g1;
+	size_t at;
+
+	web_guard_init(&g);
+	at = web_guard_feed(&g, (const unsigned char *)s, n);
+	web_guard_init(&g1);
+	for (size_t i = 0; i < n; i++)
+		if (web_guard_feed(&g1, (const unsigned char *)s + i, 1) != 1)
+			break;
+	assert_int_equal(g.bad == NULL, g1.bad == NULL);
+	assert_int_equal(at == n, g.bad == NULL);
+	if (g.bad != NULL) {
+		const char *line = s + at - g.bad_back;
+
+		struct web_guard g3;
+
+		/* bad_back leads exactly to the start of the refused line: never into an earlier
+		 * line or body (evhttp may have read those), never past the line's first byte */
+		assert_true(line >= s && memchr(line, '\n', (size_t)(s + at - line)) == NULL);
+		web_guard_init(&g3);
+		assert_int_equal(web_guard_feed(&g3, (const unsigned char *)s, (size_t)(line - s)),
+		    (size_t)(line - s));
+		assert_int_equal(g3.line_len, 0);
+		assert_int_equal(g1.bad_back, g.bad_back);
+	}
+	if (requests != NULL)
+		*requests = g.requests;
+	return g.bad;
+}
+
+static void
+request_guard_refuses_smuggling_and_malformed_headers(void **state)
+{
+#define GOOD	"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	static const struct {
+		const char *req;
+		bool ok;
+		unsigned long requests;
+	} cases[] = {
+		{ GOOD, true, 1 },
+		{ GOOD GOOD GOOD, true, 3 },
+		{ "GET / HTTP/1.0\r\n\r\n", true, 1 },
+		{ "GET / HTTP/1.1\nhost:x\n\n" GOOD, true, 2 },
+		{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, true, 2 },
+		{ "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n\x01" GOOD, true, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, false, 1 },
+		{ "DELETE / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" GOOD, false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length:  0 \r\n\r\n" GOOD, true, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\tb \xc3\xa9\r\n\r\n", true, 1 },
+		{ "\r\n" GOOD, true, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 9\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\ncontent-length: 0\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length:\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\n\r\n", false, 1 },
+		{ GOOD "GET / HTTP/1.1\r\nX: y\r\n\r\n", false, 2 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost : x\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\n: x\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", false, 1 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\nX\x01A: a\r\n\r\n", false, 1 },
+		{ "GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", false, 0 },
+		{ "HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 38\r\n\r\n" GOOD, false, 1 },
+	};
+	unsigned long requests;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = guard_run(cases[i].req, strlen(cases[i].req), &requests);
+
+		if ((why == NULL) != cases[i].ok)
+			fail_msg("case %zu (%s): %s", i, cases[i].req, why ? why : "accepted");
+		assert_int_equal(requests, cases[i].requests);
+	}
+#undef GOOD
+}
+
+/*
+ * Mutations of a valid pipelined stream (a fixed-seed generator, so reproducible): fed whole
+ * or a byte at a time the guard decides the same, and a refusal always points back to the
+ * start of the refused line, never before it (guard_run checks both).
+ */
+static void
+request_guard_is_the_same_over_any_split_of_mutated_streams(void **state)
+{
+	static const char base[] = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	    "HEAD /a HTTP/1.1\r\nHost: y\r\nX-A: v\r\n\r\nGET /b HTTP/1.0\r\n\r\n";
+	static const char alphabet[] = "\r\n :\t\0\x01\x7f\xc3" "aZ09-";
+	char buf[sizeof(base)];
+	uint32_t x = 12345;
+	size_t refused = 0;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		memcpy(buf, base, sizeof(base));
+		for (int k = 0; k < 1 + round % 3; k++) {
+			x = x * 1103515245u + 12345u;
+			size_t at = (x >> 8) % (sizeof(base) - 1);
+
+			x = x * 1103515245u + 12345u;
+			buf[at] = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+		}
+		refused += guard_run(buf, sizeof(base) - 1, NULL) != NULL;
+	}
+	assert_true(refused > 1000);		/* the mutations do reach the rules */
+}
+
+static void
+request_guard_refuses_nul_anywhere_in_the_head(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: ab\r\n\r\n";
+	char buf[sizeof(req)];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(req) - 1; i++) {
+		memcpy(buf, req, sizeof(req));
+		buf[i] = '\0';
+		if (guard_run(buf, sizeof(req) - 1, NULL) == NULL)
+			fail_msg("NUL at %zu accepted", i);
+	}
+	assert_null(guard_run(req, sizeof(req) - 1, NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(paths_are_decoded_or_refused),
+		cmocka_unit_test(request_guard_refuses_smuggling_and_malformed_headers),
+		cmocka_unit_test(request_guard_refuses_nul_anywhere_in_the_head),
+		cmocka_unit_test(request_guard_is_the_same_over_any_split_of_mutated_streams),
 		cmocka_unit_test(a_path_longer_than_the_buffer_is_refused),
 		cmocka_unit_test(content_types_follow_the_extension),
 		cmocka_unit_test(etags_match_lists_weak_tags_and_star),
@@ -338,6 +534,7 @@ main(void)
 		cmocka_unit_test(health_window_is_three_intervals_but_at_least_five_minutes),
 		cmocka_unit_test(health_needs_a_recent_result),
 		cmocka_unit_test(metrics_carry_status_phases_incidents_expiry_and_counts),
+		cmocka_unit_test(status_document_keeps_an_endpoint_whose_message_ends_in_a_cut_character),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

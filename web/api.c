@@ -1,7 +1,7 @@
 /*
  * The live JSON API (/api/v1/status, /api/v1/incidents) and /healthz, read from the
- * store on each request (not from the rendered files). JSON is built with jansson,
- * so remote text (messages) is always escaped.
+ * store on each request (not from the rendered files). The documents come from the one
+ * JSON writer as the site's api/ files (report/json.h), so they share schema and escaping.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,155 +16,131 @@
 #include "web_int.h"
 #include "../core/config.h"
 #include "../core/util.h"
+#include "../report/json.h"
 #include "../store/store.h"
 
 #define API_DEFAULT_SINCE_MS	(90LL * 86400000)	/* incidents of the last 90 days */
 #define HEALTH_MIN_WINDOW_MS	(5LL * 60000)
 
-/* Sends o (taken) as application/json with code. */
+/* Sends the JSON text s (taken) as application/json with code. */
 static void
-reply_json(struct web *w, struct evhttp_request *req, int code, json_t *o)
+reply_text_json(struct web *w, struct evhttp_request *req, int code, char *s)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(7));
 	struct evbuffer *b = evbuffer_new();
 
-	json_decref(o);
-	if (s == NULL || b == NULL) {
+	if (b == NULL) {
 		free(s);
-		if (b != NULL)
-			evbuffer_free(b);
 		web_reply_text(w, req, 500, "500 internal error\n");
 		return;
 	}
 	evbuffer_add(b, s, strlen(s));
-	evbuffer_add(b, "\n", 1);
 	free(s);
 	web_reply(w, req, code, "application/json", "no-store", b);
 	evbuffer_free(b);
 }
 
-static void
-reply_error(struct web *w, struct evhttp_request *req, int code, const char *msg)
+void
+web_api_error(struct web *w, struct evhttp_request *req, int code, const char *msg)
 {
-	reply_json(w, req, code, json_pack("{s:s}", "error", msg));
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	json_decref(o);
+	if (s == NULL) {
+		web_reply_text(w, req, 500, "500 internal error\n");
+		return;
+	}
+	reply_text_json(w, req, code, xasprintf("%s\n", s));
+	free(s);
 }
 
-static json_t *
-time_or_null(int64_t ms)
-{
-	char t[40];
-
-	if (ms < 0)
-		return json_null();
-	rfc3339_format(ms, t, sizeof(t));
-	return json_string(t);
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-/* The configured endpoints, flattened, with whether the store has reported each. */
-struct status_walk {
-	const struct conf		 *conf;
-	const struct conf_endpoint	**eps;
-	bool				 *seen;
-	size_t				  n;
-	json_t				 *arr;
+/*
+ * The uptime and latency windows of the last /api/v1/status that computed them: four rollup
+ * sums per endpoint cost ~1 ms per endpoint, too much to hold the event loop for on every
+ * request, and windows of a day or more barely move in a minute. The state is always live.
+ */
+struct web_api_cache {
+	int64_t			 at_ms;
+	struct report_status_ep	*eps;		/* only provider, endpoint (owned), win, have_win */
+	size_t			 n;
 };
 
-static int
-status_row(const struct store_endpoint_state *e, void *arg)
+void
+web_api_cache_free(struct web_api_cache *c)
 {
-	struct status_walk *sw = arg;
-	const struct conf_endpoint *ep = conf_find(sw->conf, e->provider, e->endpoint);
-	json_t *o, *tm;
-	bool probed = e->last_time_ms >= 0;
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free((char *)c->eps[i].provider);
+		free((char *)c->eps[i].endpoint);
+	}
+	free(c->eps);
+	free(c);
+}
 
-	if (ep == NULL)
-		return 0;		/* no longer configured */
-	for (size_t i = 0; i < sw->n; i++)
-		if (sw->eps[i] == ep)
-			sw->seen[i] = true;
-	tm = json_object();
-	for (int p = 0; p < PHASE__MAX; p++)
-		json_object_set_new(tm, phase_names[p], !probed || e->timings[p] < 0 ? json_null() :
-		    json_real(e->timings[p]));
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
-	    "provider", e->provider, "endpoint", e->endpoint, "kind", kind_names[ep->kind],
-	    "status", probed ? json_string(status_names[e->status]) : json_null(),
-	    "reason", probed ? json_string(reason_names[e->reason]) : json_null(),
-	    "message", str_or_null(probed ? e->message : NULL),
-	    "time", time_or_null(e->last_time_ms),
-	    "maintenance", probed && e->maintenance,
-	    "incident", e->open_incident > 0 ? json_integer(e->open_incident) : json_null(),
-	    "timings", tm);
-	json_array_append_new(sw->arr, o);
-	return 0;
+/* Copies the cached windows into st; false when the cache is stale or lacks an endpoint. */
+static bool
+windows_from_cache(const struct web_api_cache *c, int64_t now, struct report_status *st)
+{
+	if (c == NULL || now < c->at_ms || now - c->at_ms >= WEB_API_WINDOWS_MS)
+		return false;
+	for (size_t i = 0; i < st->n_eps; i++) {
+		struct report_status_ep *e = &st->eps[i];
+		size_t j = i;		/* same configuration, same order: found at once */
+
+		if (j >= c->n || strcmp(c->eps[j].provider, e->provider) != 0 ||
+		    strcmp(c->eps[j].endpoint, e->endpoint) != 0)
+			for (j = 0; j < c->n; j++)
+				if (strcmp(c->eps[j].provider, e->provider) == 0 &&
+				    strcmp(c->eps[j].endpoint, e->endpoint) == 0)
+					break;
+		if (j == c->n)
+			return false;		/* configured since (a reload) */
+		memcpy(e->win, c->eps[j].win, sizeof(e->win));
+		memcpy(e->have_win, c->eps[j].have_win, sizeof(e->have_win));
+	}
+	return true;
+}
+
+static struct web_api_cache *
+windows_to_cache(const struct report_status *st, int64_t now)
+{
+	struct web_api_cache *c = xcalloc(1, sizeof(*c));
+
+	c->at_ms = now;
+	c->n = st->n_eps;
+	c->eps = xcalloc(st->n_eps ? st->n_eps : 1, sizeof(*c->eps));
+	for (size_t i = 0; i < st->n_eps; i++) {
+		c->eps[i].provider = xstrdup(st->eps[i].provider);
+		c->eps[i].endpoint = xstrdup(st->eps[i].endpoint);
+		memcpy(c->eps[i].win, st->eps[i].win, sizeof(c->eps[i].win));
+		memcpy(c->eps[i].have_win, st->eps[i].have_win, sizeof(c->eps[i].have_win));
+	}
+	return c;
 }
 
 void
 web_api_status(struct web *w, struct evhttp_request *req)
 {
-	const struct conf *c = web_conf(w);
-	struct status_walk sw = { .conf = c, .arr = json_array() };
-	char now[40];
-	json_t *o;
+	struct web_api_cache **cache = web_api_cache(w);
+	struct report_status st;
+	int64_t now = now_ms();
 
-	for (size_t i = 0; i < c->n_providers; i++)
-		sw.n += c->providers[i].n_endpoints;
-	sw.eps = xcalloc(sw.n + 1, sizeof(*sw.eps));
-	sw.seen = xcalloc(sw.n + 1, sizeof(*sw.seen));
-	sw.n = 0;
-	for (size_t i = 0; i < c->n_providers; i++)
-		for (size_t j = 0; j < c->providers[i].n_endpoints; j++)
-			sw.eps[sw.n++] = &c->providers[i].endpoints[j];
-	if (store_each_endpoint(web_store(w), NULL, status_row, &sw) != 0) {
-		json_decref(sw.arr);
-		reply_error(w, req, 503, "the store does not answer");
-		goto out;
+	if (report_status_state(web_conf(w), web_store(w), now, &st) != 0) {
+		web_api_error(w, req, 503, "the store does not answer");
+		return;
 	}
-	for (size_t i = 0; i < sw.n; i++) {	/* configured, never probed */
-		const struct conf_endpoint *ep = sw.eps[i];
-
-		if (sw.seen[i])
-			continue;
-		json_array_append_new(sw.arr, json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:n, s:b, s:n, s:n}",
-		    "provider", ep->provider->id, "endpoint", ep->id, "kind", kind_names[ep->kind],
-		    "status", "reason", "message", "time", "maintenance", 0, "incident", "timings"));
+	if (!windows_from_cache(*cache, now, &st)) {
+		if (report_status_windows(web_store(w), now, &st) != 0) {
+			report_status_free(&st);
+			web_api_error(w, req, 503, "the store does not answer");
+			return;
+		}
+		web_api_cache_free(*cache);
+		*cache = windows_to_cache(&st, now);
 	}
-	rfc3339_format(now_ms(), now, sizeof(now));
-	o = json_pack("{s:s, s:o}", "generated", now, "endpoints", sw.arr);
-	reply_json(w, req, 200, o);
-out:
-	free(sw.eps);
-	free(sw.seen);
-}
-
-static int
-incident_row(const struct store_incident *in, void *arg)
-{
-	json_t *reasons = json_array(), *o;
-	const char *p = in->reasons ? in->reasons : "";
-
-	while (*p) {
-		size_t l = strcspn(p, ";");
-
-		if (l > 0)
-			json_array_append_new(reasons, json_stringn(p, l));
-		p += l + (p[l] == ';');
-	}
-	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o}",
-	    "id", (json_int_t)in->id, "provider", in->provider, "endpoint", in->endpoint,
-	    "kind", in->kind ? in->kind : "", "start", time_or_null(in->start_ms),
-	    "end", time_or_null(in->end_ms),
-	    "duration_s", in->end_ms >= 0 ? json_integer((in->end_ms - in->start_ms) / 1000) : json_null(),
-	    "worst", in->worst ? in->worst : "", "reasons", reasons,
-	    "message", str_or_null(in->message));
-	json_array_append_new(arg, o);
-	return 0;
+	reply_text_json(w, req, 200, report_json_status(&st));
+	report_status_free(&st);
 }
 
 static bool
@@ -184,13 +160,14 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 	const char *since = NULL, *provider = NULL;
 	struct evkeyvalq q;
 	struct evkeyval *kv;
-	int64_t since_ms = now_ms() - API_DEFAULT_SINCE_MS;
-	json_t *arr;
+	int64_t now = now_ms(), since_ms = now - API_DEFAULT_SINCE_MS;
+	struct report_incident *rows;
+	size_t n;
 
 	TAILQ_INIT(&q);
 	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 400, "malformed query string");
+		web_api_error(w, req, 400, "malformed query string");
 		return;
 	}
 	TAILQ_FOREACH(kv, &q, next) {
@@ -199,7 +176,7 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 
 		if (slot == NULL || *slot != NULL) {
 			evhttp_clear_headers(&q);
-			reply_error(w, req, 400, slot == NULL ?
+			web_api_error(w, req, 400, slot == NULL ?
 			    "unknown query parameter (known: since, provider)" :
 			    "a query parameter is repeated");
 			return;
@@ -208,23 +185,22 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 	}
 	if (since != NULL && rfc3339_parse(since, &since_ms) != 0) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 400, "since: not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)");
+		web_api_error(w, req, 400, "since: not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)");
 		return;
 	}
 	if (provider != NULL && !valid_id(provider)) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 400, "provider: not a provider id ([a-z0-9-]+)");
+		web_api_error(w, req, 400, "provider: not a provider id ([a-z0-9-]+)");
 		return;
 	}
-	arr = json_array();
-	if (store_each_incident(web_store(w), provider, since_ms, incident_row, arr) != 0) {
-		json_decref(arr);
+	if (report_incidents_collect(web_store(w), provider, since_ms, &rows, &n) != 0) {
 		evhttp_clear_headers(&q);
-		reply_error(w, req, 503, "the store does not answer");
+		web_api_error(w, req, 503, "the store does not answer");
 		return;
 	}
 	evhttp_clear_headers(&q);
-	reply_json(w, req, 200, json_pack("{s:o}", "incidents", arr));
+	reply_text_json(w, req, 200, report_json_incidents(now, rows, n));
+	report_incidents_free(rows, n);
 }
 
 int64_t

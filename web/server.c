@@ -34,6 +34,9 @@ struct web_conn {
 	struct event		*timer;		/* attach, then the header deadline */
 	bool			 busy;		/* a request is being answered */
 	unsigned		 served;	/* requests answered */
+	struct web_guard	 guard;		/* the raw request stream, checked */
+	struct evbuffer_cb_entry *input_cb;	/* conn_input on the input buffer */
+	bool			 cutting;	/* conn_input is changing the input itself */
 	struct web_conn		*prev, *next;
 };
 
@@ -46,6 +49,7 @@ struct web {
 	struct web_conn		*conns;
 	size_t			 n_conns;
 	bool			 paused;	/* accepting stopped at WEB_MAX_CONNECTIONS */
+	struct web_api_cache	*api_cache;	/* api.c: the status windows, reused a while */
 };
 
 const struct conf *
@@ -58,6 +62,12 @@ struct store *
 web_store(const struct web *w)
 {
 	return w->store;
+}
+
+struct web_api_cache **
+web_api_cache(struct web *w)
+{
+	return &w->api_cache;
 }
 
 void
@@ -134,6 +144,15 @@ web_reply(struct web *w, struct evhttp_request *req, int code, const char *ctype
 	if (cache != NULL)
 		evhttp_add_header(h, "Cache-Control", cache);
 	log_request(req, code, body ? evbuffer_get_length(body) : 0);
+	if (body != NULL && evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		char len[32];	/* HEAD: the length GET would send, never the body */
+
+		if (evhttp_find_header(h, "Content-Length") == NULL) {
+			snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+			evhttp_add_header(h, "Content-Length", len);
+		}
+		body = NULL;
+	}
 	evhttp_send_reply(req, code, NULL, body);
 }
 
@@ -189,8 +208,63 @@ conn_free(struct web_conn *c)
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
+	struct web_conn *c = arg;
+
 	(void)evcon;
-	conn_free(arg);
+	evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->input_cb);
+	conn_free(c);
+}
+
+/*
+ * Runs on every change of a connection's input buffer, before evhttp reads what a read
+ * added: the guard checks the new bytes. A refused request's offending line and all after
+ * it are replaced by one line without a colon, which evhttp itself refuses with 400 and
+ * closing the connection; requests before it are answered first, in order. evhttp only
+ * ever removes whole lines or body bytes, so the offending line is still in the buffer.
+ */
+static void
+conn_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct web_conn *c = arg;
+	size_t len = evbuffer_get_length(in), off, done = 0, at;
+	struct evbuffer_ptr pos;
+	struct evbuffer_iovec v[8];
+	struct evbuffer *keep;
+	int n;
+
+	if (info->n_added == 0 || c->cutting || c->guard.bad != NULL || info->n_added > len)
+		return;
+	off = len - info->n_added;
+	while (done < info->n_added) {
+		if (evbuffer_ptr_set(in, &pos, off + done, EVBUFFER_PTR_SET) != 0)
+			return;
+		n = evbuffer_peek(in, (ev_ssize_t)(info->n_added - done), &pos, v, 8);
+		for (int i = 0; i < n && i < 8 && done < info->n_added; i++) {
+			size_t l = v[i].iov_len < info->n_added - done ? v[i].iov_len : info->n_added - done;
+
+			at = web_guard_feed(&c->guard, v[i].iov_base, l);
+			if (at < l)
+				goto refuse;
+			done += l;
+		}
+		if (n <= 0)
+			return;
+	}
+	return;
+refuse:
+	at = off + done + at - c->guard.bad_back;	/* the offending line's start */
+	log_info("bad request, connection closed", "component=web reason=%s", log_q(c->guard.bad));
+	c->cutting = true;
+	if ((keep = evbuffer_new()) != NULL) {
+		evbuffer_remove_buffer(in, keep, at);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		evbuffer_add_buffer(in, keep);
+		evbuffer_free(keep);
+	} else {
+		evbuffer_drain(in, evbuffer_get_length(in));
+	}
+	evbuffer_add(in, "refused\r\n", 9);
+	c->cutting = false;
 }
 
 static void
@@ -252,6 +326,10 @@ conn_new(struct event_base *base, void *arg)
 	c->timer = evtimer_new(base, conn_timer, c);
 	if (c->bev == NULL || c->timer == NULL)
 		abort();	/* out of memory; as xmalloc */
+	web_guard_init(&c->guard);
+	if ((c->input_cb = evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input, c)) == NULL)
+		abort();
+	bufferevent_setwatermark(c->bev, EV_READ, 0, WEB_MAX_INPUT);	/* a pipelining client */
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;
@@ -294,7 +372,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	struct web_conn *c = conn_of(w, req);
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	const char *path = u ? evhttp_uri_get_path(u) : NULL, *query;
 
 	if (c != NULL) {
 		c->busy = true;
@@ -308,6 +386,14 @@ dispatch(struct evhttp_request *req, void *arg)
 	}
 	if (path == NULL || path[0] != '/') {
 		web_reply_text(w, req, 400, "400 bad request\n");
+		return;
+	}
+	if (strcmp(path, "/api/v1/incidents") != 0 && (query = evhttp_uri_get_query(u)) != NULL &&
+	    *query != '\0') {
+		if (strncmp(path, "/api/", 5) == 0)
+			web_api_error(w, req, 400, "unknown query parameter (this path takes none)");
+		else
+			web_reply_text(w, req, 400, "400 unknown query parameter (this path takes none)\n");
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0)
@@ -419,5 +505,6 @@ web_free(struct web *w)
 		evhttp_free(w->http);	/* closes connections: their closecb frees ours */
 	while (w->conns != NULL)
 		conn_free(w->conns);
+	web_api_cache_free(w->api_cache);
 	free(w);
 }

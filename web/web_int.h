@@ -25,11 +25,17 @@ struct web;
 #define WEB_MAX_HEADERS		8192	/* request line + headers, bytes */
 #define WEB_MAX_BODY		1024	/* request body, bytes (we take no bodies) */
 #define WEB_MAX_PATH		1024	/* decoded path, bytes */
+#define WEB_MAX_INPUT		65536	/* unread input per connection: reading pauses above it */
 #define WEB_CACHE_CONTROL	"public, max-age=60"	/* site files: short, the site re-renders */
+#define WEB_API_WINDOWS_MS	60000	/* /api/v1/status recomputes uptime windows at most this often */
 
 /* The configuration and store a request is served from (borrowed from struct web). */
 const struct conf *web_conf(const struct web *);
 struct store *web_store(const struct web *);
+/* api.c's cache slot in struct web (NULL until used); web_free frees it. */
+struct web_api_cache;
+struct web_api_cache **web_api_cache(struct web *);
+void web_api_cache_free(struct web_api_cache *);	/* NULL is a no-op */
 
 /*
  * Sends a reply: adds the security headers, Content-Type (when ctype is set) and
@@ -39,6 +45,39 @@ void web_reply(struct web *, struct evhttp_request *, int code, const char *ctyp
     const char *cache, struct evbuffer *body);
 /* Sends a small static text reply ("404 not found\n") with code; text is trusted. */
 void web_reply_text(struct web *, struct evhttp_request *, int code, const char *text);
+
+/* guard.c */
+
+/*
+ * The state of one connection's request stream, checked before evhttp parses it.
+ * All fields are the guard's own; a caller reads only bad and bad_back.
+ */
+struct web_guard {
+	int		 state, before_cr;
+	size_t		 line_len;	/* bytes of the current line so far */
+	char		 tok[32];	/* the current field name or request-line token */
+	size_t		 tok_len;
+	char		 method[8];
+	unsigned	 spaces;
+	bool		 http11, no_body, host, have_cl, is_cl, cl_digits, cl_done;
+	unsigned long long cl_len, body_left;
+	unsigned long	 requests;	/* request lines completed */
+	const char	*bad;		/* why the stream was refused; NULL while it is fine */
+	size_t		 bad_back;	/* bytes of the refused line before the refused byte */
+};
+
+void web_guard_init(struct web_guard *);
+
+/*
+ * Checks the next n bytes of the stream. Returns n when they keep to the rules (SPEC §9:
+ * one Content-Length at most and no Transfer-Encoding, Host once and required on HTTP/1.1,
+ * no line folding, no NUL or control byte in the request line or a header, tchar names
+ * directly followed by ':', CR only before LF, a body only on POST, PUT or PATCH, the methods
+ * every evhttp version reads a body for); else the index
+ * of the first refused byte, with bad and bad_back set (the line it belongs to starts
+ * bad_back bytes before it). Once refused, a stream stays refused and feed returns 0.
+ */
+size_t web_guard_feed(struct web_guard *, const unsigned char *p, size_t n);
 
 /* static.c */
 
@@ -91,6 +130,8 @@ void web_not_found(struct web *, struct evhttp_request *);
 void web_api_status(struct web *, struct evhttp_request *);
 void web_api_incidents(struct web *, struct evhttp_request *);
 void web_healthz(struct web *, struct evhttp_request *);
+/* Sends {"error": msg} as application/json with code; msg is trusted. */
+void web_api_error(struct web *, struct evhttp_request *, int code, const char *msg);
 
 /*
  * Health (see README): 0 when the store answers and the latest result across the
