@@ -41,6 +41,7 @@ on_endpoint(const struct store_endpoint_state *s, void *arg)
 	e->message = s->message ? xstrdup(s->message) : NULL;
 	memcpy(e->timings, s->timings, sizeof(e->timings));
 	e->open_incident = s->open_incident;
+	e->observed_since_ms = report_observed_since(s);
 	return 0;
 }
 
@@ -86,6 +87,7 @@ report_status_state(const struct conf *c, struct store *store, int64_t now,
 			e->endpoint = p->endpoints[j].id;
 			e->kind = kind_names[p->endpoints[j].kind];
 			e->since_ms = -1;
+			e->observed_since_ms = -1;
 			for (int w = 0; w < REPORT_WINDOWS; w++)
 				e->win[w].uptime_pct = -1;
 		}

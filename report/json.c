@@ -1,7 +1,9 @@
 /* JSON rows and documents via jansson. See json.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "html.h"
@@ -50,6 +52,49 @@ report_json_num(double v, int decimals)
 	return json_real(round(v * m) / m);
 }
 
+void
+report_window_figures(const struct store_rollup *r, bool have, int64_t window_ms,
+    int64_t observed_since_ms, int64_t now_ms, struct report_window_fig *f)
+{
+	int64_t span = window_ms - r->maintenance_ms;
+
+	memset(f, 0, sizeof(*f));
+	f->uptime_pct = have ? r->uptime_pct : -1;
+	f->observed_ms = r->up_ms + r->degraded_ms + r->down_ms;
+	f->coverage_pct = span > 0 ? 100.0 * (double)f->observed_ms / (double)span : 0;
+	if (f->coverage_pct > 100)
+		f->coverage_pct = 100;
+	f->degraded_pct = f->observed_ms > 0 ?
+	    100.0 * (double)r->degraded_ms / (double)f->observed_ms : -1;
+	f->down_ms = r->down_ms;
+	f->partial = observed_since_ms < 0 || observed_since_ms > now_ms - window_ms;
+}
+
+int64_t
+report_observed_since(const struct store_endpoint_state *e)
+{
+	int64_t since = e->first_time_ms;
+	int y, m, d;
+
+	if (e->first_day != NULL && sscanf(e->first_day, "%4d-%2d-%2d", &y, &m, &d) == 3) {
+		struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1 };
+		char first[32] = "";
+
+		if (since >= 0) {
+			time_t t = (time_t)(since / 1000);
+			struct tm lt;
+
+			localtime_r(&t, &lt);
+			snprintf(first, sizeof(first), "%04d-%02d-%02d", (lt.tm_year + 1900) % 10000,
+			    (lt.tm_mon + 1) % 100, lt.tm_mday % 100);
+		}
+		/* Rollups of an earlier day than the oldest raw result: those were pruned. */
+		if (since < 0 || strcmp(e->first_day, first) < 0)
+			since = (int64_t)mktime(&tm) * 1000;
+	}
+	return since;
+}
+
 json_t *
 report_json_result(const struct store_row *r)
 {
@@ -63,6 +108,14 @@ report_json_result(const struct store_row *r)
 	json_object_set_new(o, "reason", json_string(reason_names[r->reason]));
 	json_object_set_new(o, "total_ms", report_json_num(r->timings[PHASE_TOTAL], 1));
 	json_object_set_new(o, "message", report_json_str(r->message));
+	/* v2 fields (SPEC §10), as the CSV's appended columns */
+	json_object_set_new(o, "maintenance", json_integer(r->maintenance ? 1 : 0));
+	json_object_set_new(o, "dns_ms", report_json_num(r->timings[PHASE_DNS], 1));
+	json_object_set_new(o, "connect_ms", report_json_num(r->timings[PHASE_CONNECT], 1));
+	json_object_set_new(o, "tls_ms", report_json_num(r->timings[PHASE_TLS], 1));
+	json_object_set_new(o, "ttfb_ms", report_json_num(r->timings[PHASE_TTFB], 1));
+	json_object_set_new(o, "node", json_null());
+	json_object_set_new(o, "address", json_null());
 	return o;
 }
 
@@ -113,6 +166,11 @@ report_json_daily(const struct store_rollup *d)
 	json_object_set_new(o, "uptime_pct", report_json_num(d->uptime_pct, 3));
 	json_object_set_new(o, "p50_ms", report_json_num(d->p50_ms, 1));
 	json_object_set_new(o, "p95_ms", report_json_num(d->p95_ms, 1));
+	json_object_set_new(o, "observed_s",
+	    report_json_num((double)(d->up_ms + d->degraded_ms + d->down_ms) / 1000.0, 3));
+	json_object_set_new(o, "up_s", report_json_num((double)d->up_ms / 1000.0, 3));
+	json_object_set_new(o, "degraded_s", report_json_num((double)d->degraded_ms / 1000.0, 3));
+	json_object_set_new(o, "down_s", report_json_num((double)d->down_ms / 1000.0, 3));
 	return o;
 }
 
@@ -151,8 +209,30 @@ ep_state(const struct report_status_ep *e)
 	return e->maintenance ? "maintenance" : status_names[e->status];
 }
 
+/* {"24h": {uptime_pct, degraded_pct, observed_s, coverage_pct, partial}, "7d": ...} */
 static json_t *
-status_ep(const struct report_status_ep *e)
+windows_json(const struct report_status_ep *e, int64_t now_ms)
+{
+	json_t *ws = json_object();
+
+	for (int w = 0; w < REPORT_WINDOWS; w++) {
+		struct report_window_fig f;
+		json_t *o = json_object();
+
+		report_window_figures(&e->win[w], e->have_win[w], report_window_ms[w],
+		    e->observed_since_ms, now_ms, &f);
+		json_object_set_new(o, "uptime_pct", report_json_num(f.uptime_pct, 3));
+		json_object_set_new(o, "degraded_pct", report_json_num(f.degraded_pct, 3));
+		json_object_set_new(o, "observed_s", json_integer(f.observed_ms / 1000));
+		json_object_set_new(o, "coverage_pct", report_json_num(f.coverage_pct, 3));
+		json_object_set_new(o, "partial", json_boolean(f.partial));
+		json_object_set_new(ws, report_window_keys[w], o);
+	}
+	return ws;
+}
+
+static json_t *
+status_ep(const struct report_status_ep *e, int64_t now_ms)
 {
 	json_t *o = json_object(), *up = json_object(), *lat = json_object(), *tm;
 	const struct store_rollup *d = &e->win[0];
@@ -180,6 +260,8 @@ status_ep(const struct report_status_ep *e)
 		json_object_set_new(up, report_window_keys[w], e->have_win[w] ?
 		    report_json_num(e->win[w].uptime_pct, 3) : json_null());
 	json_object_set_new(o, "uptime_pct", up);
+	json_object_set_new(o, "observed_since", report_json_time(e->observed_since_ms));
+	json_object_set_new(o, "windows", windows_json(e, now_ms));
 	json_object_set_new(lat, "p50", report_json_num(d_ok ? d->p50_ms : -1, 1));
 	json_object_set_new(lat, "p95", report_json_num(d_ok ? d->p95_ms : -1, 1));
 	json_object_set_new(lat, "p99", report_json_num(d_ok ? d->p99_ms : -1, 1));
@@ -219,7 +301,7 @@ report_json_status(const struct report_status *st)
 
 		for (size_t j = 0; j < pv->n_eps; j++) {
 			const struct report_status_ep *e = &pv->eps[j];
-			json_t *o = status_ep(e);
+			json_t *o = status_ep(e, st->generated_ms);
 
 			json_array_append(eps, o);
 			json_array_append_new(all, o);

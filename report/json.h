@@ -51,9 +51,32 @@ struct report_status_ep {
 	double		 timings[PHASE__MAX];	/* ms, < 0 = not reached */
 	int64_t		 open_incident;		/* 0 when none */
 	int64_t		 since_ms;		/* start of the open incident, -1 when none */
+	int64_t		 observed_since_ms;	/* first observation, -1 when none */
 	struct store_rollup win[REPORT_WINDOWS];	/* strings unset */
 	bool		 have_win[REPORT_WINDOWS];	/* the window holds results */
 };
+
+/*
+ * What a window honestly says (SPEC §10): uptime and degraded share of the observed time,
+ * observed time, and coverage = observed / (window - maintenance); partial when the
+ * observation began inside the window.
+ */
+struct report_window_fig {
+	double		 uptime_pct;	/* < 0 when nothing observed */
+	double		 degraded_pct;	/* < 0 when nothing observed */
+	double		 coverage_pct;
+	int64_t		 observed_ms;	/* up + degraded + down */
+	int64_t		 down_ms;
+	bool		 partial;
+};
+void report_window_figures(const struct store_rollup *, bool have, int64_t window_ms,
+    int64_t observed_since_ms, int64_t now_ms, struct report_window_fig *);
+
+/*
+ * An endpoint's first observation: its oldest raw result, or the start of its oldest
+ * daily rollup (local midnight in the process time zone) when that is older (pruned).
+ */
+int64_t report_observed_since(const struct store_endpoint_state *);
 
 struct report_status_provider {
 	const char		*id, *name;

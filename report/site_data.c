@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "site_int.h"
 
 static const int64_t win_ms[WIN__MAX] = {
@@ -43,40 +44,12 @@ fill_days(struct site *s)
 	}
 }
 
-/* The start of local day "YYYY-MM-DD" (TZ already set), epoch ms, or -1. */
-static int64_t
-local_midnight(const char *day)
-{
-	struct tm d;
-	int y, m, dd;
-
-	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &dd) != 3)
-		return -1;
-	memset(&d, 0, sizeof(d));
-	d.tm_year = y - 1900;
-	d.tm_mon = m - 1;
-	d.tm_mday = dd;
-	d.tm_isdst = -1;
-	return (int64_t)mktime(&d) * 1000;
-}
-
 void
 site_window_figures(const struct site *s, const struct site_ep *ep, int w,
-    struct site_window_fig *f)
+    struct report_window_fig *f)
 {
-	const struct store_rollup *r = &ep->win[w];
-	int64_t span = win_ms[w] - r->maintenance_ms;
-
-	memset(f, 0, sizeof(*f));
-	f->uptime_pct = ep->have_win[w] ? r->uptime_pct : -1;
-	f->observed_ms = r->up_ms + r->degraded_ms + r->down_ms;
-	f->coverage_pct = span > 0 ? 100.0 * (double)f->observed_ms / (double)span : 0;
-	if (f->coverage_pct > 100)
-		f->coverage_pct = 100;
-	f->degraded_pct = f->observed_ms > 0 ?
-	    100.0 * (double)r->degraded_ms / (double)f->observed_ms : -1;
-	f->down_ms = r->down_ms;
-	f->partial = ep->observed_since_ms < 0 || ep->observed_since_ms > s->now - win_ms[w];
+	report_window_figures(&ep->win[w], ep->have_win[w], win_ms[w], ep->observed_since_ms,
+	    s->now, f);
 }
 
 static int
@@ -94,13 +67,7 @@ on_endpoint(const struct store_endpoint_state *e, void *arg)
 	ep->maintenance = e->maintenance;
 	ep->message = xstrdup(e->message);
 	ep->open_incident = e->open_incident;
-	ep->observed_since_ms = e->first_time_ms;
-	if (e->first_day != NULL) {
-		int64_t day = local_midnight(e->first_day);
-
-		if (day >= 0 && (ep->observed_since_ms < 0 || day < ep->observed_since_ms))
-			ep->observed_since_ms = day;	/* raw results of that day were pruned */
-	}
+	ep->observed_since_ms = report_observed_since(e);
 	if (e->details != NULL)
 		ep->details = json_loads(e->details, 0, NULL);
 	return 0;

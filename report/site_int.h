@@ -148,17 +148,10 @@ struct site_ep *site_find_ep(struct site *, const char *provider, const char *en
 void page_head(struct page *, const char *title);
 void page_foot(struct page *);
 void page_status(struct page *, enum status, bool have, bool maintenance);
-/* What a window's figures honestly say (SPEC §10). */
-struct site_window_fig {
-	double		 uptime_pct;	/* < 0 when nothing observed */
-	double		 degraded_pct;	/* of observed time, < 0 when nothing observed */
-	double		 coverage_pct;	/* observed time / (window - maintenance) */
-	int64_t		 observed_ms;	/* up + degraded + down time */
-	int64_t		 down_ms;
-	bool		 partial;	/* observation began inside the window */
-};
+struct report_window_fig;
+/* The figures of window w of ep (report_window_figures with the site's time and windows). */
 void site_window_figures(const struct site *, const struct site_ep *, int w,
-    struct site_window_fig *);
+    struct report_window_fig *);
 #define SITE_COVERAGE_MIN	90	/* below this coverage a figure is shown greyed */
 
 /* site_pages.c, shared with site_index.c */

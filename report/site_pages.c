@@ -6,6 +6,7 @@
 
 #include "html.h"
 #include "explain.h"
+#include "json.h"
 #include "site_int.h"
 
 const char *const site_win_labels[WIN__MAX] = {
@@ -59,7 +60,7 @@ site_provider_state(struct site *s, const struct conf_provider *pv, enum status 
 void
 site_window_value(struct page *p, const struct site_ep *ep, int w, bool degraded)
 {
-	struct site_window_fig f;
+	struct report_window_fig f;
 	char d[64], pct[32];
 	const char *args[1] = { d };
 

@@ -348,6 +348,40 @@ sla_marks_partial_months_with_observed_time_downtime_and_incidents(void **state)
 	free(html);
 }
 
+/* The API says since when each endpoint is observed, and per window how much of it was. */
+static void
+api_status_has_observed_since_and_honest_windows(void **state)
+{
+	struct fixture *f = *state;
+	char *path = NULL;
+	json_t *j, *ep = NULL, *w;
+	size_t i;
+
+	render(f);
+	path = xasprintf("%s/api/status.json", f->site);
+	j = json_load_file(path, 0, NULL);
+	free(path);
+	assert_non_null(j);
+	json_array_foreach(json_object_get(json_array_get(json_object_get(j, "providers"), 1),
+	    "endpoints"), i, w)
+		if (strcmp(json_string_value(json_object_get(w, "endpoint")), "tsa") == 0)
+			ep = w;
+	assert_non_null(ep);
+	assert_string_equal(json_string_value(json_object_get(ep, "observed_since")),
+	    "2026-12-14T08:00:00.000Z");
+	w = json_object_get(json_object_get(ep, "windows"), "24h");
+	assert_false(json_is_true(json_object_get(w, "partial")));
+	assert_int_equal(json_integer_value(json_object_get(w, "observed_s")), 86400);
+	assert_true(json_real_value(json_object_get(w, "coverage_pct")) == 100);
+	assert_true(json_number_value(json_object_get(w, "uptime_pct")) > 97.9);
+	assert_true(json_number_value(json_object_get(w, "degraded_pct")) == 0);
+	w = json_object_get(json_object_get(ep, "windows"), "90d");
+	assert_true(json_is_true(json_object_get(w, "partial")));
+	assert_int_equal(json_integer_value(json_object_get(w, "observed_s")), 3 * 86400);
+	assert_true(json_real_value(json_object_get(w, "coverage_pct")) < 3.4);
+	json_decref(j);
+}
+
 /* One row per provider first; then each provider in a <details>, open only when not up. */
 static void
 index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational(void **state)
@@ -681,12 +715,12 @@ hostile_text_is_inert_in_every_file(void **state)
 	json_decref(j);
 	/* CSV: the SPEC header, CRLF, the hostile message quoted with doubled quotes. */
 	csv = slurp(f->site, "exports/results-2026-12.csv");
-	STARTS(csv, "time,provider,endpoint,kind,status,reason,total_ms,message\r\n");
-	p = strstr(csv, ",signature_invalid,12.0,\"<script>alert(\"\"x\"\")</script> ' & ]]> \xE2\x80\xA8 \xEF\xBF\xBD\xEF\xBF\xBD end\"\r\n");
+	STARTS(csv, "time,provider,endpoint,kind,status,reason,total_ms,message,maintenance,dns_ms,connect_ms,tls_ms,ttfb_ms,node,address\r\n");
+	p = strstr(csv, ",signature_invalid,12.0,\"<script>alert(\"\"x\"\")</script> ' & ]]> \xE2\x80\xA8 \xEF\xBF\xBD\xEF\xBF\xBD end\",0,2.4,3.0,4.0,6.0,,\r\n");
 	assert_non_null(p);
 	free(csv);
 	csv = slurp(f->site, "exports/daily.csv");
-	STARTS(csv, "date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms\r\n");
+	STARTS(csv, "date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms,observed_s,up_s,degraded_s,down_s\r\n");
 	free(csv);
 }
 
@@ -845,7 +879,7 @@ month_csv_from_cached_days_equals_a_full_rewrite(void **state)
 	/* Same header first, same size. */
 	a = slurp(f->site, "exports/results-2026-12.csv");
 	b = slurp(fresh, "exports/results-2026-12.csv");
-	STARTS(a, "time,provider,endpoint,kind,status,reason,total_ms,message\r\n");
+	STARTS(a, "time,provider,endpoint,kind,status,reason,total_ms,message,maintenance,dns_ms,connect_ms,tls_ms,ttfb_ms,node,address\r\n");
 	assert_int_equal(strlen(a), strlen(b));
 	free(a);
 	free(b);
@@ -1055,6 +1089,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational,
 		    setup, teardown),
 		cmocka_unit_test(index_of_200_endpoints_in_groups_stays_under_250_kb),
+		cmocka_unit_test_setup_teardown(api_status_has_observed_since_and_honest_windows,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(sla_marks_partial_months_with_observed_time_downtime_and_incidents,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(windows_longer_than_the_observation_say_since_when,

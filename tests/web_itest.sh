@@ -106,6 +106,24 @@ wait_for curl -sf -o /dev/null "$U/index.html" || { echo "serve did not start:";
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 hdr() { curl -s -D - -o /dev/null "$@" | tr -d '\r'; }
 
+# Precompressed copies (the render writes NAME.gz beside NAME): sent to clients that take gzip.
+python3 -c "import gzip,sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[1]+'.gz','wb').write(gzip.compress(d))" "$work/site/index.html"
+h=$(hdr -H 'Accept-Encoding: br, gzip' "$U/index.html")
+echo "$h" | grep -qi '^Content-Encoding: gzip$' && ok "gzip copy sent to a client that accepts gzip" ||
+	not_ok "no Content-Encoding: gzip: $h"
+echo "$h" | grep -qi '^Vary: Accept-Encoding$' && ok "Vary: Accept-Encoding" || not_ok "no Vary: $h"
+check "$(curl -s -H 'Accept-Encoding: gzip' "$U/index.html" | python3 -c 'import gzip,sys; sys.stdout.write(gzip.decompress(sys.stdin.buffer.read()).decode())')" \
+    "$(cat "$work/site/index.html")" "the gzip copy holds index.html"
+h=$(hdr "$U/index.html")
+echo "$h" | grep -qi '^Content-Encoding' && not_ok "gzip sent to a client that did not ask" ||
+	ok "no gzip without Accept-Encoding"
+h=$(hdr -H 'Accept-Encoding: gzip;q=0, identity' "$U/index.html")
+echo "$h" | grep -qi '^Content-Encoding' && not_ok "gzip sent despite q=0" || ok "gzip;q=0 is refused"
+echo "$(hdr "$U/api/v1/status")" | grep -qi '^Access-Control-Allow-Origin: \*$' &&
+	ok "the live API may be embedded (Access-Control-Allow-Origin: *)" || not_ok "no CORS on /api/v1/status"
+echo "$(hdr "$U/index.html")" | grep -qi '^Access-Control-Allow-Origin' &&
+	not_ok "CORS on a page" || ok "pages carry no CORS header"
+
 # Routes and status codes.
 check "$(code "$U/")" 200 "GET / is 200"
 check "$(curl -s "$U/")" "$(cat "$work/site/index.html")" "GET / serves index.html"

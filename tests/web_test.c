@@ -95,6 +95,24 @@ a_path_longer_than_the_buffer_is_refused(void **state)
 }
 
 static void
+accept_encoding_takes_gzip_unless_refused(void **state)
+{
+	static const struct { const char *ae; bool gzip; } cases[] = {
+		{ "gzip", true }, { "GZIP", true }, { "br, gzip, deflate", true },
+		{ "gzip;q=0.5", true }, { "gzip; q=1", true }, { "*", true },
+		{ "gzip;q=0", false }, { "gzip;q=0.000", false }, { "br", false }, { "", false },
+		{ "gzipx", false }, { "x-gzip2", false }, { "identity", false },
+		{ "deflate, gzip;q=0", false }, { "gzip;q=0.001", true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (web_accepts_gzip(cases[i].ae) != cases[i].gzip)
+			fail_msg("Accept-Encoding: %s: want %d", cases[i].ae, cases[i].gzip);
+	assert_false(web_accepts_gzip(NULL));
+}
+
+static void
 content_types_follow_the_extension(void **state)
 {
 	(void)state;
@@ -525,6 +543,7 @@ main(void)
 		cmocka_unit_test(request_guard_refuses_nul_anywhere_in_the_head),
 		cmocka_unit_test(request_guard_is_the_same_over_any_split_of_mutated_streams),
 		cmocka_unit_test(a_path_longer_than_the_buffer_is_refused),
+		cmocka_unit_test(accept_encoding_takes_gzip_unless_refused),
 		cmocka_unit_test(content_types_follow_the_extension),
 		cmocka_unit_test(etags_match_lists_weak_tags_and_star),
 		cmocka_unit_test(http_dates_round_trip_and_garbage_is_refused),

@@ -143,6 +143,9 @@ web_reply(struct web *w, struct evhttp_request *req, int code, const char *ctype
 		evhttp_add_header(h, "Content-Type", ctype);
 	if (cache != NULL)
 		evhttp_add_header(h, "Cache-Control", cache);
+	/* The read-only API, live or static, may be embedded by other dashboards. */
+	if (strncmp(evhttp_request_get_uri(req) ? evhttp_request_get_uri(req) : "", "/api/", 5) == 0)
+		evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
 	log_request(req, code, body ? evbuffer_get_length(body) : 0);
 	if (body != NULL && evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		char len[32];	/* HEAD: the length GET would send, never the body */

@@ -307,11 +307,66 @@ not_modified(struct evhttp_request *req, const struct stat *st, const char *etag
 	return ims != NULL && web_http_date_parse(ims, &t) == 0 && st->st_mtim.tv_sec <= t;
 }
 
+/* The site's text files, which the render also writes gzipped. */
+static bool
+compressible(const char *path)
+{
+	static const char *const exts[] = { ".html", ".css", ".json", ".csv", ".atom", ".svg" };
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot != NULL && i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcmp(dot, exts[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
+web_accepts_gzip(const char *ae)
+{
+	while (ae != NULL && *ae != '\0') {
+		size_t n = strcspn(ae, ","), t;
+		const char *q;
+
+		while (n > 0 && (*ae == ' ' || *ae == '\t'))
+			ae++, n--;
+		t = strcspn(ae, ";, \t");
+		if ((t == 4 && strncasecmp(ae, "gzip", 4) == 0) || (t == 1 && *ae == '*')) {
+			/* ";q=0" (or 0.0, 0.00, 0.000) refuses it */
+			q = memchr(ae, ';', n);
+			if (q == NULL)
+				return true;
+			q = strstr(q, "q=");
+			if (q == NULL || q >= ae + n)
+				return true;
+			q += 2;
+			if (*q != '0')
+				return true;
+			for (q++; q < ae + n && (*q == '.' || *q == '0'); q++)
+				;
+			if (q < ae + n && *q >= '1' && *q <= '9')
+				return true;
+			return false;
+		}
+		ae += n;
+		if (*ae == ',')
+			ae++;
+	}
+	return false;
+}
+
+static bool
+accepts_gzip(struct evhttp_request *req)
+{
+	return web_accepts_gzip(evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Accept-Encoding"));
+}
+
 void
 web_static(struct web *w, struct evhttp_request *req, const char *raw)
 {
 	char rel[WEB_MAX_PATH], root[PATH_MAX], full[PATH_MAX], etag[64], date[40];
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *ctype;
 	struct stat st;
 	bool dir;
 	int fd;
@@ -356,6 +411,25 @@ web_static(struct web *w, struct evhttp_request *req, const char *raw)
 		web_not_found(w, req);
 		return;
 	}
+	ctype = web_content_type(full);
+	if (compressible(full)) {
+		/* NAME.gz written by the render beside NAME (SPEC §10), when the client takes it. */
+		evhttp_add_header(out, "Vary", "Accept-Encoding");
+		if (accepts_gzip(req) && strlen(full) + 4 <= sizeof(full)) {
+			struct stat gst;
+			int gfd;
+
+			strcat(full, ".gz");
+			if ((gfd = open_checked(full, &gst)) >= 0 && S_ISREG(gst.st_mode)) {
+				close(fd);
+				fd = gfd;
+				st = gst;
+				evhttp_add_header(out, "Content-Encoding", "gzip");
+			} else if (gfd >= 0) {
+				close(gfd);
+			}
+		}
+	}
 	web_etag(&st, etag, sizeof(etag));
 	web_http_date_format(st.st_mtim.tv_sec, date, sizeof(date));
 	evhttp_add_header(out, "ETag", etag);
@@ -365,5 +439,5 @@ web_static(struct web *w, struct evhttp_request *req, const char *raw)
 		web_reply(w, req, 304, NULL, WEB_CACHE_CONTROL, NULL);
 		return;
 	}
-	send_fd(w, req, 200, fd, &st, web_content_type(full), WEB_CACHE_CONTROL);
+	send_fd(w, req, 200, fd, &st, ctype, WEB_CACHE_CONTROL);
 }

@@ -105,6 +105,8 @@ void web_etag(const struct stat *, char *out, size_t outsz);
 
 /* True when an If-None-Match header value (a list, or "*") matches etag (weak compare). */
 bool web_etag_matches(const char *if_none_match, const char *etag);
+/* Whether an Accept-Encoding value takes gzip (gzip or *, not with q=0). */
+bool web_accepts_gzip(const char *accept_encoding);
 
 /* Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); returns 0 and sets *t, or -1. */
 int web_http_date_parse(const char *s, time_t *t);
