@@ -928,6 +928,90 @@ engine_busy_is_right_and_takes_constant_steps_with_thousands_queued(void **st)
 	free(b);
 }
 
+/* ---- issue 13 item 15: a failed certificate chain is explained ---- */
+
+/* Probes https://127.0.0.1 served with cert file certs (leaf first) trusting tls_ca. */
+static void
+probe_chain(const char *certs, const char *tls_ca, struct result *r)
+{
+	char cert[160], key[160], ca[160];
+	struct httpd *h;
+	struct ep_buf b;
+	struct conf_endpoint *ep;
+
+	snprintf(cert, sizeof(cert), "%s/%s", dir, certs);
+	snprintf(key, sizeof(key), "%s/pleaf.key", dir);
+	snprintf(ca, sizeof(ca), "%s/%s", dir, tls_ca);
+	assert_non_null(h = httpd_start(cert, key));
+	ep = ep_make(&b, h, "/ok");
+	ep->tls_ca = ca;
+	probe(ep, NULL, r);
+	httpd_stop(h);
+}
+
+static int
+make_private_pki(void)
+{
+	static int made;
+
+	if (made)
+		return 0;
+	made = 1;
+	return sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
+	    "keyCertSign,cRLSign\n' > caext.cnf && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 "
+	    "-keyout proot.key -out proot.pem -subj '/CN=tw Private Root' 2>/dev/null && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout pint.key "
+	    "-out pint.csr -subj '/CN=tw Intermediate CA' 2>/dev/null && "
+	    "openssl x509 -req -in pint.csr -CA proot.pem -CAkey proot.key -CAcreateserial "
+	    "-days 3650 -extfile caext.cnf -out pint.pem 2>/dev/null && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout pleaf.key "
+	    "-out pleaf.csr -subj /CN=127.0.0.1 2>/dev/null && "
+	    "openssl x509 -req -in pleaf.csr -CA pint.pem -CAkey pint.key -CAcreateserial "
+	    "-days 365 -extfile ext.cnf -out pleaf.pem 2>/dev/null && "
+	    "cat pleaf.pem pint.pem > pchain.pem && cat pchain.pem proot.pem > pfull.pem", dir);
+}
+
+static void
+server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root(void **st)
+{
+	struct result r;
+
+	(void)st;
+	assert_int_equal(make_private_pki(), 0);
+	/* The whole chain and the right root: up (the PKI itself is sound). */
+	probe_chain("pchain.pem", "proot.pem", &r);
+	assert_reason(&r, REASON_OK);
+	result_clear(&r);
+
+	/* The leaf alone, the right root trusted: the intermediate is missing. */
+	probe_chain("pleaf.pem", "proot.pem", &r);
+	assert_reason(&r, REASON_TLS);
+	assert_non_null(strstr(r.message, "the server sent 1 certificate (CN=127.0.0.1)"));
+	assert_non_null(strstr(r.message, "its issuer CN=tw Intermediate CA is neither sent "
+	    "nor trusted: the server omits its intermediate certificate"));
+	result_clear(&r);
+
+	/* Leaf and intermediate, another root trusted: the chain ends at the intermediate. */
+	probe_chain("pchain.pem", "ca.pem", &r);
+	assert_reason(&r, REASON_TLS);
+	assert_non_null(strstr(r.message,
+	    "the server sent 2 certificates (CN=127.0.0.1, CN=tw Intermediate CA)"));
+	assert_non_null(strstr(r.message, "the chain ends at CN=tw Intermediate CA, whose "
+	    "issuer CN=tw Private Root is neither sent by the server nor in the system store "
+	    "or tls_ca"));
+	assert_null(strstr(r.message, "omits"));
+	result_clear(&r);
+
+	/* The server sends its root too, which is not trusted. */
+	probe_chain("pfull.pem", "ca.pem", &r);
+	assert_reason(&r, REASON_TLS);
+	assert_non_null(strstr(r.message, "the server sent 3 certificates"));
+	assert_non_null(strstr(r.message, "the chain ends at CN=tw Private Root, a root the "
+	    "server sent, which is not in the system store or tls_ca"));
+	result_clear(&r);
+}
+
 int
 main(void)
 {
@@ -959,6 +1043,7 @@ main(void)
 		cmocka_unit_test(jwks_that_cannot_be_fetched_is_oidc_invalid_not_a_transport_reason),
 		cmocka_unit_test(probe_run_once_fills_every_result_in_order),
 		cmocka_unit_test(engine_busy_is_right_and_takes_constant_steps_with_thousands_queued),
+		cmocka_unit_test(server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
