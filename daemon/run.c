@@ -35,7 +35,7 @@
 #define RUN_BATCH_MAX		512		/* results per transaction */
 #define RUN_BATCH_HARD_MAX	100000		/* kept while the store fails, then dropped */
 #define RUN_FLUSH_MS		1000		/* a result waits at most this long */
-#define RUN_GRACE_MS		3000		/* in-flight probes may finish at stop */
+#define RUN_GRACE_MS		2000		/* in-flight probes may finish at stop */
 #define RUN_MAX_CALLBACKS	64		/* then the loop polls (signals first) */
 #define RUN_MAIL_RETRY_MS	30000		/* first mail retry; doubles up to 60x */
 #define RUN_PRUNE_MS		3600000		/* prune raw results hourly */
