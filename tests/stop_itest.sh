@@ -5,7 +5,7 @@
 # hang in flight and the rest wait in the engine's queue. Once the engine is saturated
 # (256 connections held by the testbed), SIGTERM must end the process, exit 0, within 5 s.
 # The deadline is on the outcome, polled; speed figures live in `make bench`.
-# Needs TW_BIN, TW_TESTBED, python3 and ss.
+# Needs TW_BIN, TW_TESTBED, python3, curl and ss. TW_KEEP=1 keeps the work directory.
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
 NEP=${TW_STOP_ENDPOINTS:-20000}
