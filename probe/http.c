@@ -423,9 +423,12 @@ http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
 		SETOPT(CURLOPT_CAINFO, (char *)NULL);
 		SETOPT(CURLOPT_CAPATH, (char *)NULL);
 		SETOPT(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+		SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+		SETOPT(CURLOPT_SSL_CTX_DATA, x);
+	} else if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) == CURLE_OK) {
+		/* Only to explain a failed chain: a TLS backend without it still verifies. */
+		SETOPT(CURLOPT_SSL_CTX_DATA, x);
 	}
-	SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
-	SETOPT(CURLOPT_SSL_CTX_DATA, x);
 	if (req->post) {
 		SETOPT(CURLOPT_POST, 1L);
 		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
