@@ -385,6 +385,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	R->stopping = true;
+	R->stop_mono_ms = mono_ms();
 	R->cancelling = R->dropping = true;	/* queued probes never started: one line for all */
 	n = engine_cancel_queued(R->eng);
 	R->cancelling = R->dropping = false;

@@ -23,7 +23,7 @@
 #include "../report/report.h"
 #include "../store/store.h"
 
-#define RUN_REPORT_STOP_MS	500	/* a render still running at teardown may finish */
+#define RUN_REPORT_STOP_MS	500	/* a render running at stop may finish this long */
 #define RUN_REPORT_KILL_MS	1000	/* then it is ended; it may take this long to exit */
 
 /* The child: renders from its own connection and exits 0 on success. */
@@ -111,16 +111,18 @@ run_report_check_incidents(struct run *R)
 }
 
 /*
- * Waits for a render in progress at stop for at most RUN_REPORT_STOP_MS, then ends it
- * (SIGTERM, and SIGCONT should it be stopped) and waits RUN_REPORT_KILL_MS more at most.
+ * Waits for a render in progress at stop until RUN_REPORT_STOP_MS after the stop signal
+ * (it ran on during the probes' grace), then ends it (SIGTERM, and SIGCONT should it be
+ * stopped) and waits at most RUN_REPORT_KILL_MS more for it to exit.
  * An ended render leaves the published site as it was (it writes a new tree and swaps it
  * in at the end); the next render removes the half-written tree.
  */
 void
 run_report_wait(struct run *R)
 {
-	int64_t start = mono_ms();
+	int64_t start = R->stop_mono_ms > 0 ? R->stop_mono_ms : mono_ms();
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int64_t ended_at = 0;
 	bool ended = false;
 	int status;
 	pid_t pid;
@@ -140,7 +142,8 @@ run_report_wait(struct run *R)
 			kill(R->report_pid, SIGTERM);
 			kill(R->report_pid, SIGCONT);
 			ended = true;
-		} else if (ended && mono_ms() - start >= RUN_REPORT_STOP_MS + RUN_REPORT_KILL_MS) {
+			ended_at = mono_ms();
+		} else if (ended && mono_ms() - ended_at >= RUN_REPORT_KILL_MS) {
 			log_error("stop: the report render does not end, leaving it",
 			    "pid=%ld", (long)R->report_pid);
 			R->report_pid = 0;
