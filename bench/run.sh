@@ -31,6 +31,11 @@ out="$ROOT/bench/results.md"
 	echo
 	if [ -f "$ROOT/bench/scale_bench.sh" ]; then
 		sh "$ROOT/bench/scale_bench.sh" "$BUILD"
+		echo
+		echo "## Scale (100,000 endpoints under trustwatch run)"
+		echo
+		BENCH_SCALE_ENDPOINTS=100000 BENCH_SCALE_SECONDS=${BENCH_SCALE_100K_SECONDS:-120} \
+		    sh "$ROOT/bench/scale_bench.sh" "$BUILD"
 	else
 		echo "skipped: bench/scale_bench.sh not present yet (needs the daemon, in progress)."
 	fi

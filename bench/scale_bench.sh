@@ -10,7 +10,8 @@
 #   over every result stored during the run (the first minute included);
 # - CPU %: utime+stime of the trustwatch process (/proc/PID/stat) over the run after its
 #   first 15 s, and of the testbed the same way; children (site renders) separately;
-# - RSS: VmHWM (peak) and VmRSS (final) of the trustwatch process before SIGTERM.
+# - RSS: VmHWM (peak) and VmRSS (final) of the trustwatch process before SIGTERM;
+# - stop: SIGTERM to exit (probes in flight get 2 s, queued ones are dropped).
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,7 +116,9 @@ a_tw=$(ticks "$tw_pid"); a_twc=$(cticks "$tw_pid"); a_tb=$(ticks "$tb_pid"); a_t
 sleep $((SECS - WARM))
 b_tw=$(ticks "$tw_pid"); b_twc=$(cticks "$tw_pid"); b_tb=$(ticks "$tb_pid"); b_t=$(ms)
 hwm=$(status_kb "$tw_pid" VmHWM); rss=$(status_kb "$tw_pid" VmRSS)
+t_term=$(ms)
 kill -TERM "$tw_pid"; wait "$tw_pid"; tw_rc=$?; tw_pid=""
+stop_ms=$(( $(ms) - t_term ))
 kill "$mon_pid" 2>/dev/null; wait "$mon_pid" 2>/dev/null; mon_pid=""
 
 sqlite3 -separator ' ' "$work/scale.db" \
@@ -157,7 +160,7 @@ kinds=$(sed -n 's/.*id: \([a-z]*\)-[0-9]*,.*/\1/p' "$work/scale.yaml" | sort | u
 echo "trustwatch run, $NEP endpoints at interval 60 s (${kinds}; plain HTTP = login kind on the CRL"
 echo "service) over the testbed's $((NPROV * 6)) services ($NPROV providers), for $SECS s on $(nproc) CPUs"
 echo "shared with the testbed. $nres results stored from $neps endpoints (up/degraded/down: $(echo "$ups" | tr '|' '/'));"
-echo "$skipped slots skipped, $errors error lines, exit $tw_rc."
+echo "$skipped slots skipped, $errors error lines, exit $tw_rc $stop_ms ms after SIGTERM."
 echo
 echo "| measure | value | target | result |"
 echo "|---|---:|---|---|"
@@ -169,3 +172,4 @@ echo "| site renders (children of trustwatch) CPU | $(pct $((b_twc - a_twc))) | 
 echo "| testbed CPU (must not saturate) | $(pct $((b_tb - a_tb))) | – | – |"
 echo "| trustwatch peak RSS (VmHWM) | $((hwm / 1024)) MB | ≤ 64 MB | $(verdict "$((hwm / 1024))" 64) |"
 echo "| trustwatch final RSS | $((rss / 1024)) MB | ≤ 64 MB | $(verdict "$((rss / 1024))" 64) |"
+echo "| SIGTERM to exit | $stop_ms ms | ≤ 5000 ms | $(verdict "$stop_ms" 5000) |"

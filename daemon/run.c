@@ -3,8 +3,9 @@
  *   sched (timers) -> engine (curl multi) -> batch -> store_add_results (incidents in the
  *   same transaction) -> run_alerts_queue (outbox) -> run_mail_kick (SMTP, async)
  * Signals arrive as libevent events (evsignal): SIGTERM/SIGINT stop, SIGHUP reloads.
- * Stopping: no new probes; in-flight ones get RUN_GRACE_MS to finish, then are cancelled
- * (cancelled results are not stored); the batch is written; the store is closed.
+ * Stopping: no new probes (queued ones are dropped at once); in-flight ones get
+ * RUN_GRACE_MS to finish, then are cancelled (cancelled results are not stored); the batch
+ * is written; the store is closed. Nothing on that path walks every endpoint per probe.
  */
 #include <sys/types.h>
 
@@ -32,7 +33,8 @@
 
 #define RUN_CONCURRENCY		256		/* probes running at once */
 #define RUN_FLUSH_MS		1000		/* a result waits at most this long */
-#define RUN_GRACE_MS		5000		/* in-flight probes may finish at stop */
+#define RUN_GRACE_MS		2000		/* in-flight probes may finish at stop */
+#define RUN_MAX_CALLBACKS	64		/* then the loop polls (signals first) */
 #define RUN_MAIL_RETRY_MS	30000		/* first mail retry; doubles up to 60x */
 #define RUN_PRUNE_MS		3600000		/* prune raw results hourly */
 #define RUN_HOURLY_KEEP_MS	(90 * 86400000LL)
@@ -128,8 +130,9 @@ probe_done(struct result *r, void *arg)
 
 	sched_done(R->sched, r->ep->provider->id, r->ep->id);
 	if (R->cancelling) {
-		log_warn("probe cancelled at stop, not stored", "provider=%s endpoint=%s",
-		    log_q(r->ep->provider->id), log_q(r->ep->id));
+		if (!R->dropping)
+			log_warn("probe cancelled at stop, not stored", "provider=%s endpoint=%s",
+			    log_q(r->ep->provider->id), log_q(r->ep->id));
 		run_gen_unref(j->g);
 		free(j);
 		return;
@@ -350,6 +353,7 @@ static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct run *R = arg;
+	size_t n;
 
 	(void)what;
 	if (sig == SIGCHLD) {
@@ -368,8 +372,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	R->stopping = true;
-	log_info("stopping", "signal=%s in_flight=%zu", sig == SIGTERM ? "TERM" : "INT",
-	    engine_pending(R->eng));
+	R->stop_mono_ms = mono_ms();
+	R->cancelling = R->dropping = true;	/* queued probes never started: one line for all */
+	n = engine_cancel_queued(R->eng);
+	R->cancelling = R->dropping = false;
+	log_info("stopping", "signal=%s in_flight=%zu dropped_queued=%zu",
+	    sig == SIGTERM ? "TERM" : "INT", engine_running(R->eng), n);
 	sched_stop(R->sched);
 	timer_in(R->stop_timer, RUN_GRACE_MS);
 	event_active(R->stop_check, EV_TIMEOUT, 0);
@@ -396,6 +404,29 @@ env_ms(const char *name, int64_t dflt)
 	return v;
 }
 
+/*
+ * The loop has two priorities: signals (0) and everything else (1, the default). After
+ * RUN_MAX_CALLBACKS callbacks the loop polls again and runs a pending signal first, so
+ * a stop is seen promptly however many timers fall due at once.
+ */
+static struct event_base *
+loop_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_max_dispatch_interval(cfg, NULL, RUN_MAX_CALLBACKS, 1);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base != NULL && event_base_priority_init(base, 2) != 0) {
+		event_base_free(base);
+		return NULL;
+	}
+	return base;
+}
+
 static int
 run_setup(struct run *R, struct conf *c)
 {
@@ -416,7 +447,7 @@ run_setup(struct run *R, struct conf *c)
 	}
 	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
 	store_set_timezone(R->st, c->report.timezone);
-	if (probe_global_init() != 0 || (R->base = event_base_new()) == NULL ||
+	if (probe_global_init() != 0 || (R->base = loop_new()) == NULL ||
 	    (R->eng = engine_new(R->base, RUN_CONCURRENCY)) == NULL ||
 	    (R->mailer = mail_new(R->base)) == NULL) {
 		log_error("cannot initialise the event loop or the HTTP transport", "%s", "");
@@ -438,6 +469,7 @@ run_setup(struct run *R, struct conf *c)
 	    R->flush_timer == NULL || R->mail_timer == NULL || R->report_timer == NULL ||
 	    R->prune_timer == NULL || R->stop_timer == NULL || R->stop_check == NULL ||
 	    R->clock_timer == NULL ||
+	    event_priority_set(R->sig_term, 0) != 0 || event_priority_set(R->sig_int, 0) != 0 ||
 	    event_add(R->sig_term, NULL) != 0 || event_add(R->sig_int, NULL) != 0 ||
 	    event_add(R->sig_hup, NULL) != 0 ||
 	    R->sig_chld == NULL || event_add(R->sig_chld, NULL) != 0) {

@@ -70,6 +70,8 @@ struct run {
 	bool		 flush_armed;
 	bool		 stopping;
 	bool		 cancelling;		/* engine_cancel_all: drop its results */
+	bool		 dropping;		/* cancelling queued probes: no line each */
+	int64_t		 stop_mono_ms;		/* when the stop signal came (mono_ms), 0 = none */
 	int64_t		 mail_retry_ms;		/* first retry delay (TRUSTWATCH_MAIL_RETRY_MS) */
 	struct run_mail	*mq;			/* mails being sent, in order */
 	size_t		 n_mq, i_mq;

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <event2/event.h>
 
 #include "run_int.h"
@@ -20,6 +22,9 @@
 #include "../core/util.h"
 #include "../report/report.h"
 #include "../store/store.h"
+
+#define RUN_REPORT_STOP_MS	500	/* a render running at stop may finish this long */
+#define RUN_REPORT_KILL_MS	1000	/* then it is ended; it may take this long to exit */
 
 /* The child: renders from its own connection and exits 0 on success. */
 static void __attribute__((noreturn))
@@ -112,15 +117,45 @@ run_report_check_incidents(struct run *R)
 	}
 }
 
+/*
+ * Waits for a render in progress at stop until RUN_REPORT_STOP_MS after the stop signal
+ * (it ran on during the probes' grace), then ends it (SIGTERM, and SIGCONT should it be
+ * stopped) and waits at most RUN_REPORT_KILL_MS more for it to exit.
+ * An ended render leaves the published site as it was (it writes a new tree and swaps it
+ * in at the end); the next render removes the half-written tree.
+ */
 void
 run_report_wait(struct run *R)
 {
+	int64_t start = R->stop_mono_ms > 0 ? R->stop_mono_ms : mono_ms();
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int64_t ended_at = 0;
+	bool ended = false;
 	int status;
+	pid_t pid;
 
-	if (R->report_pid > 0) {
-		/* A render in progress is let finish, so the published site stays whole. */
-		if (waitpid(R->report_pid, &status, 0) == R->report_pid)
-			log_info("report render finished before stop", "status=%d", status);
-		R->report_pid = 0;
+	while (R->report_pid > 0) {
+		if ((pid = waitpid(R->report_pid, &status, WNOHANG)) == R->report_pid ||
+		    (pid < 0 && errno != EINTR)) {
+			if (pid > 0 && !ended)
+				log_info("report render finished before stop", "status=%d", status);
+			R->report_pid = 0;
+			break;
+		}
+		if (!ended && mono_ms() - start >= RUN_REPORT_STOP_MS) {
+			log_warn("stop: ending the report render still running",
+			    "pid=%ld ms=%lld", (long)R->report_pid,
+			    (long long)(mono_ms() - R->report_started_ms));
+			kill(R->report_pid, SIGTERM);
+			kill(R->report_pid, SIGCONT);
+			ended = true;
+			ended_at = mono_ms();
+		} else if (ended && mono_ms() - ended_at >= RUN_REPORT_KILL_MS) {
+			log_error("stop: the report render does not end, leaving it",
+			    "pid=%ld", (long)R->report_pid);
+			R->report_pid = 0;
+			break;
+		}
+		nanosleep(&tick, NULL);
 	}
 }

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,23 @@ struct job {
 };
 TAILQ_HEAD(jobq, job);
 
+/*
+ * How many jobs (queued or running) each endpoint has: open addressing keyed by the
+ * endpoint pointer, linear probing, deletion by backward shift (no tombstones), at most
+ * half full. engine_busy, submit and job end are O(1) expected, whatever the load.
+ */
+struct busy_slot {
+	const struct conf_endpoint *ep;		/* NULL: empty */
+	size_t		 n;
+};
+
+struct busy_map {
+	struct busy_slot *v;			/* owned, cap slots */
+	size_t		 cap;			/* a power of two, or 0 */
+	size_t		 used;
+	uint64_t	 steps;			/* slots examined by lookups (engine_busy_steps) */
+};
+
 struct engine {
 	struct event_base *base;		/* borrowed */
 	struct evcurl	*ec;			/* curl multi on the event base */
@@ -54,12 +72,90 @@ struct engine {
 	struct http_trust *trust;		/* tls_ca trust stores */
 	int		 max_concurrent;
 	int		 nrunning;
+	size_t		 nqueued;
 	struct jobq	 queue;			/* waiting, FIFO */
 	struct jobq	 running;
+	struct busy_map	 busy;			/* jobs per endpoint, queued or running */
 };
 
 static void check_done(struct engine *);
 static void job_next_request(struct job *);
+
+/* Returns the home slot of ep in a map of cap slots (a power of two). */
+static size_t
+busy_home(const struct conf_endpoint *ep, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)ep;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;	/* murmur3's fmix64 */
+	h ^= h >> 33;
+	return (size_t)h & (cap - 1);
+}
+
+/* Returns the slot holding ep, or the empty slot where it would go (cap > 0). */
+static size_t
+busy_find(const struct busy_map *m, const struct conf_endpoint *ep, uint64_t *steps)
+{
+	size_t i = busy_home(ep, m->cap);
+
+	for (;;) {
+		(*steps)++;
+		if (m->v[i].ep == ep || m->v[i].ep == NULL)
+			return i;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+/* Adds one job of ep. */
+static void
+busy_add(struct busy_map *m, const struct conf_endpoint *ep)
+{
+	uint64_t steps = 0;
+	size_t i;
+
+	if ((m->used + 1) * 2 > m->cap) {
+		struct busy_map old = *m;
+
+		m->cap = old.cap ? old.cap * 2 : 64;
+		m->v = xcalloc(m->cap, sizeof(*m->v));
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.v[k].ep != NULL)
+				m->v[busy_find(m, old.v[k].ep, &steps)] = old.v[k];
+		free(old.v);
+	}
+	i = busy_find(m, ep, &steps);
+	if (m->v[i].ep == NULL) {
+		m->v[i].ep = ep;
+		m->used++;
+	}
+	m->v[i].n++;
+}
+
+/* Removes one job of ep (which has one). */
+static void
+busy_del(struct busy_map *m, const struct conf_endpoint *ep)
+{
+	uint64_t steps = 0;
+	size_t i, j, h;
+
+	if (m->cap == 0)
+		return;
+	i = busy_find(m, ep, &steps);
+	if (m->v[i].ep == NULL || --m->v[i].n > 0)
+		return;
+	/* Backward shift: move up every later entry of the run that may not skip the hole. */
+	m->used--;
+	for (j = (i + 1) & (m->cap - 1); m->v[j].ep != NULL; j = (j + 1) & (m->cap - 1)) {
+		h = busy_home(m->v[j].ep, m->cap);
+		if (((j - h) & (m->cap - 1)) >= ((j - i) & (m->cap - 1))) {
+			m->v[i] = m->v[j];
+			i = j;
+		}
+	}
+	m->v[i].ep = NULL;
+	m->v[i].n = 0;
+}
 
 /* The process-wide caches of parsed certificates and printed names. */
 static void
@@ -158,7 +254,9 @@ job_end(struct job *j, int running)
 		eng->nrunning--;
 	} else {
 		TAILQ_REMOVE(&eng->queue, j, link);
+		eng->nqueued--;
 	}
+	busy_del(&eng->busy, j->ep);
 	if (j->done != NULL)
 		j->done(&j->r, j->arg);
 	result_clear(&j->r);
@@ -174,6 +272,7 @@ dispatch(struct engine *eng)
 
 	while (eng->nrunning < eng->max_concurrent && (j = TAILQ_FIRST(&eng->queue)) != NULL) {
 		TAILQ_REMOVE(&eng->queue, j, link);
+		eng->nqueued--;
 		TAILQ_INSERT_TAIL(&eng->running, j, link);
 		eng->nrunning++;
 		j->r.time_ms = now_ms();
@@ -312,6 +411,8 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 		j->in.last_crl_number = j->last_crl_number = xstrdup(in->last_crl_number);
 	result_init(&j->r, ep, now_ms());
 	TAILQ_INSERT_TAIL(&eng->queue, j, link);
+	eng->nqueued++;
+	busy_add(&eng->busy, ep);
 	evtimer_add(eng->kick, &zero);
 	return 0;
 }
@@ -319,14 +420,7 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 size_t
 engine_pending(const struct engine *eng)
 {
-	const struct job *j;
-	size_t n = 0;
-
-	if (eng == NULL)
-		return 0;
-	TAILQ_FOREACH(j, &eng->queue, link)
-		n++;
-	return n + (size_t)eng->nrunning;
+	return eng != NULL ? eng->nqueued + (size_t)eng->nrunning : 0;
 }
 
 size_t
@@ -338,17 +432,33 @@ engine_running(const struct engine *eng)
 int
 engine_busy(const struct engine *eng, const struct conf_endpoint *ep)
 {
-	const struct job *j;
+	struct engine *e = (struct engine *)eng;	/* only the step counter changes */
+
+	if (eng == NULL || eng->busy.cap == 0 || ep == NULL)
+		return 0;
+	return eng->busy.v[busy_find(&eng->busy, ep, &e->busy.steps)].ep == ep;
+}
+
+uint64_t
+engine_busy_steps(const struct engine *eng)
+{
+	return eng != NULL ? eng->busy.steps : 0;
+}
+
+size_t
+engine_cancel_queued(struct engine *eng)
+{
+	struct job *j;
+	size_t n = 0;
 
 	if (eng == NULL)
 		return 0;
-	TAILQ_FOREACH(j, &eng->running, link)
-		if (j->ep == ep)
-			return 1;
-	TAILQ_FOREACH(j, &eng->queue, link)
-		if (j->ep == ep)
-			return 1;
-	return 0;
+	while ((j = TAILQ_FIRST(&eng->queue)) != NULL) {
+		result_flag(&j->r, REASON_INTERNAL, "cancelled before it started");
+		job_end(j, 0);
+		n++;
+	}
+	return n;
 }
 
 void
@@ -379,6 +489,7 @@ engine_free(struct engine *eng)
 	if (eng->kick != NULL)
 		event_free(eng->kick);
 	http_trust_free(eng->trust);
+	free(eng->busy.v);
 	free(eng);
 }
 

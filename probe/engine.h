@@ -15,6 +15,7 @@
 #define TW_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "probe.h"
 
@@ -53,14 +54,27 @@ int engine_submit(struct engine *, const struct conf_endpoint *ep,
 int engine_submit_ops(struct engine *, const struct conf_endpoint *ep,
     const struct probe_ops *ops, const struct probe_input *in, engine_done_fn *done, void *arg);
 
-/* Number of probes queued or running. */
+/* Number of probes queued or running. O(1). */
 size_t engine_pending(const struct engine *);
 
-/* Number of probes running (never more than max_concurrent). */
+/* Number of probes running (never more than max_concurrent). O(1). */
 size_t engine_running(const struct engine *);
 
-/* Returns 1 if a probe of ep is queued or running. */
+/*
+ * Returns 1 if a probe of ep is queued or running. O(1) expected, whatever the number
+ * of probes queued or running (a count per endpoint pointer, kept at submit and end).
+ */
 int engine_busy(const struct engine *, const struct conf_endpoint *ep);
+
+/* Table slots engine_busy has examined since engine_new (tests: the cost per call). */
+uint64_t engine_busy_steps(const struct engine *);
+
+/*
+ * Cancels every queued probe that has not started (done is called with reason internal,
+ * "cancelled before it started", before this returns); running ones go on.
+ * Returns how many were cancelled.
+ */
+size_t engine_cancel_queued(struct engine *);
 
 /*
  * Cancels every queued and running probe; each done is called with reason internal

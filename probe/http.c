@@ -18,6 +18,9 @@
 #define TW_VERSION "dev"
 #endif
 
+/* SSL_CTX ex_data slot holding the transfer (struct http_xfer *) of the connection. */
+static int ctx_xfer_idx = -1;
+
 int
 http_global_init(void)
 {
@@ -26,6 +29,8 @@ http_global_init(void)
 	if (done)
 		return 0;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	if ((ctx_xfer_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL)) < 0)
 		return -1;
 	done = 1;
 	return 0;
@@ -85,16 +90,132 @@ header_cb(char *p, size_t sz, size_t n, void *arg)
 	return n;
 }
 
-/* Hands the connection its prepared trust store (system plus tls_ca). */
+/* Writes name as "CN=..." (else its RFC 2253 form), at most 64 bytes, controls as '?'. */
+static void
+name_text(const X509_NAME *name, char *buf, size_t n)
+{
+	int i = name != NULL ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
+	unsigned char *u = NULL;
+	char tmp[256] = "";
+	BIO *b;
+
+	if (i >= 0 && ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(
+	    X509_NAME_get_entry(name, i))) >= 0)
+		snprintf(tmp, sizeof(tmp), "CN=%s", u);
+	else if (name != NULL && (b = BIO_new(BIO_s_mem())) != NULL) {
+		int k = X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0 ?
+		    BIO_read(b, tmp, sizeof(tmp) - 1) : 0;
+
+		tmp[k > 0 ? k : 0] = '\0';
+		BIO_free(b);
+		if (tmp[0] == '\0')
+			snprintf(tmp, sizeof(tmp), "(empty name)");
+	}
+	OPENSSL_free(u);
+	ERR_clear_error();
+	snprintf(buf, n, "%.64s%s", tmp, strlen(tmp) > 64 ? "..." : "");
+	for (char *p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/* Returns 1 if c is (a copy of) one of the certificates in sk. */
+static int
+cert_in(STACK_OF(X509) *sk, X509 *c)
+{
+	for (int i = 0; sk != NULL && c != NULL && i < sk_X509_num(sk); i++)
+		if (X509_cmp(sk_X509_value(sk, i), c) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Explains a failed chain check into buf: what the server sent and where the chain stops.
+ * "the server sent 1 certificate (CN=leaf); its issuer CN=Intermediate CA is neither
+ * sent nor trusted: the server omits its intermediate certificate", or "... the chain
+ * ends at CN=Private Root, which is not in the system store or tls_ca".
+ */
+static void
+chain_explain(X509_STORE_CTX *sctx, char *buf, size_t n)
+{
+	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(sctx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(sctx);
+	int err = X509_STORE_CTX_get_error(sctx);
+	int depth = X509_STORE_CTX_get_error_depth(sctx);
+	int nsent = sent != NULL ? sk_X509_num(sent) : 0;
+	char subj[80], iss[80], nm[80];
+	size_t len;
+
+	len = (size_t)snprintf(buf, n, "the server sent %d certificate%s", nsent,
+	    nsent == 1 ? "" : "s");
+	for (int i = 0; i < nsent && i < 4 && len < n; i++) {
+		name_text(X509_get_subject_name(sk_X509_value(sent, i)), nm, sizeof(nm));
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i == 0 ? " (" : ", ", nm);
+	}
+	if (nsent > 0 && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "%s)", nsent > 4 ? ", ..." : "");
+	if (len >= n)
+		return;
+	name_text(cur != NULL ? X509_get_subject_name(cur) : NULL, subj, sizeof(subj));
+	name_text(cur != NULL ? X509_get_issuer_name(cur) : NULL, iss, sizeof(iss));
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		if (depth == 0 && nsent <= 1)
+			snprintf(buf + len, n - len, "; its issuer %s is neither sent nor trusted: "
+			    "the server omits its intermediate certificate (or, if %s is a root, "
+			    "it is not in the system store or tls_ca)", iss, iss);
+		else
+			snprintf(buf + len, n - len, "; the chain ends at %s, whose issuer %s is "
+			    "neither sent by the server nor in the system store or tls_ca", subj, iss);
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(buf + len, n - len, "; the chain ends at %s, a root %s, which is not in "
+		    "the system store or tls_ca", subj,
+		    cert_in(sent, cur) ? "the server sent" : "found");
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		snprintf(buf + len, n - len, "; %s is self-signed and not in the system store or "
+		    "tls_ca", subj);
+		break;
+	default:
+		snprintf(buf + len, n - len, "; the check failed at %s (%s, depth %d): %s", subj,
+		    depth == 0 ? "the server's own" : cert_in(sent, cur) ? "sent by the server" :
+		    "from the trust store", depth, X509_verify_cert_error_string(err));
+		break;
+	}
+}
+
+/* OpenSSL's verify callback: never changes the verdict, explains the first failure. */
+static int
+tls_verify_cb(int ok, X509_STORE_CTX *sctx)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct http_xfer *x;
+
+	if (ok || ssl == NULL ||
+	    (x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_xfer_idx)) == NULL ||
+	    x->tls_why[0] != '\0')
+		return ok;
+	chain_explain(sctx, x->tls_why, sizeof(x->tls_why));
+	return ok;
+}
+
+/* Hands the connection its prepared trust store (tls_ca) and the chain explainer. */
 static CURLcode
 ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
 {
 	struct http_xfer *x = arg;
 
 	(void)easy;
-	if (X509_STORE_up_ref(x->store) != 1)
-		return CURLE_SSL_CACERT_BADFILE;
-	SSL_CTX_set_cert_store(sslctx, x->store);
+	if (x->store != NULL) {
+		if (X509_STORE_up_ref(x->store) != 1)
+			return CURLE_SSL_CACERT_BADFILE;
+		SSL_CTX_set_cert_store(sslctx, x->store);
+	}
+	if (SSL_CTX_set_ex_data(sslctx, ctx_xfer_idx, x) != 1)
+		return CURLE_OUT_OF_MEMORY;
+	SSL_CTX_set_verify(sslctx, SSL_VERIFY_PEER, tls_verify_cb);
 	return CURLE_OK;
 }
 
@@ -304,6 +425,9 @@ http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
 		SETOPT(CURLOPT_CA_CACHE_TIMEOUT, 0L);
 		SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 		SETOPT(CURLOPT_SSL_CTX_DATA, x);
+	} else if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) == CURLE_OK) {
+		/* Only to explain a failed chain: a TLS backend without it still verifies. */
+		SETOPT(CURLOPT_SSL_CTX_DATA, x);
 	}
 	if (req->post) {
 		SETOPT(CURLOPT_POST, 1L);
@@ -467,7 +591,8 @@ http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out)
 		    total, why);
 	} else if (is_tls_error(rc)) {
 		out->reason = REASON_TLS;
-		snprintf(out->message, sizeof(out->message), "TLS: %s", why);
+		snprintf(out->message, sizeof(out->message), "TLS: %s%s%s", why,
+		    x->tls_why[0] != '\0' ? ": " : "", x->tls_why);
 	} else if (rc == CURLE_TOO_MANY_REDIRECTS) {
 		out->reason = REASON_HTTP_STATUS;
 		snprintf(out->message, sizeof(out->message),

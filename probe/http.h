@@ -3,7 +3,9 @@
  * the way every probe is sent (fresh connection, http/https only, at most 5 redirects,
  * decoded body capped after decoding, headers capped, full TLS verification with the
  * system store plus the endpoint's tls_ca), and the translation of curl's outcome into
- * our reason codes and phase timings.
+ * our reason codes and phase timings. A failed certificate check is explained in words:
+ * how many certificates the server sent, where the chain stops and why (an intermediate
+ * the server omits, or a root that is not in the system store or tls_ca).
  * Internal to probe/: CURLcode and CURL handles never leave this directory.
  */
 #ifndef TW_HTTP_H
@@ -43,12 +45,13 @@ struct http_xfer {
 	struct curl_slist *headers;		/* owned */
 	X509_STORE	*store;			/* owned reference: system plus tls_ca, or NULL */
 	char		 errbuf[CURL_ERROR_SIZE];
+	char		 tls_why[512];		/* why the chain failed, in words; "" = it did not */
 };
 
 /* What a finished request produced, in our terms. */
 struct http_outcome {
 	enum reason	 reason;		/* REASON_OK when the exchange completed */
-	char		 message[CURL_ERROR_SIZE + 128];
+	char		 message[CURL_ERROR_SIZE + 640];
 	double		 timings[PHASE__MAX];	/* ms, < 0 = not reached */
 	struct probe_response resp;		/* borrowed from the xfer, valid until http_xfer_free */
 };

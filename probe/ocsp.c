@@ -467,6 +467,17 @@ ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respon
 	sent.nonce = st->nonce_len ? st->nonce : NULL;
 	sent.nonce_len = st->nonce_len;
 	sent.method = st->method;
+	if (st->method == OCSP_METHOD_GET && resp->http_status >= 400 &&
+	    resp->http_status < 500) {
+		/* Many responders take only POST: say what was sent and what to change. */
+		json_object_set_new(r->details, "http_status", json_integer(resp->http_status));
+		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld to an OCSP GET (the request "
+		    "base64-encoded in the URL, RFC 6960 A.1%s); if this responder takes only "
+		    "POST, set `method: post` on the endpoint", resp->http_status,
+		    ep->method == OCSP_METHOD_AUTO ? ", chosen by `method: auto` as the request "
+		    "is short" : "");
+		return 0;
+	}
 	if (!probe_check_http(resp, 0, r))
 		return 0;
 	ocsp_evaluate(resp->body, resp->len, ep, &sent, now, r);

@@ -254,7 +254,18 @@ jwk_ec(json_t *k, const char **why)
 	    (y = jwk_bytes(k, "y", &yl, why)) == NULL)
 		goto out;
 	if (xl != flen || yl != flen) {
-		*why = "EC x or y is not the curve's coordinate length";
+		/* Valid until the next call in this thread: the caller copies it at once. */
+		static _Thread_local char msg[160];
+
+		if (xl != flen && yl != flen)
+			snprintf(msg, sizeof(msg), "EC x is %zu bytes and y %zu bytes, %s needs %zu "
+			    "for each (the coordinate length, RFC 7518 §6.2.1.2: leading zeros "
+			    "kept)", xl, yl, crv, flen);
+		else
+			snprintf(msg, sizeof(msg), "EC %s is %zu bytes, %s needs %zu (the coordinate "
+			    "length, RFC 7518 §6.2.1.2: leading zeros kept)", xl != flen ? "x" : "y",
+			    xl != flen ? xl : yl, crv, flen);
+		*why = msg;
 		goto out;
 	}
 	pt = xmalloc(1 + 2 * flen);
@@ -381,6 +392,7 @@ oidc_evaluate_jwks(const unsigned char *body, size_t len, struct result *r)
 	json_t *doc, *keys, *k;
 	size_t i, usable = 0, first_bad = 0;
 	const char *why = NULL, *first_why = NULL;
+	char first_buf[200];	/* why may be a buffer the next key overwrites */
 
 	doc = json_loadb((const char *)(body != NULL ? body : (const unsigned char *)""),
 	    len, 0, &err);
@@ -398,7 +410,8 @@ oidc_evaluate_jwks(const unsigned char *body, size_t len, struct result *r)
 		if (jwk_usable(k, &why))
 			usable++;
 		else if (first_why == NULL) {
-			first_why = why;
+			snprintf(first_buf, sizeof(first_buf), "%s", why);
+			first_why = first_buf;
 			first_bad = i;
 		}
 	}

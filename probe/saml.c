@@ -216,12 +216,82 @@ saml_entities(struct saml_scan *s, xmlNode *eds)
 	}
 }
 
+/* Returns 1 if p[0..n) starts with the ASCII word w, any case, then white space or '>'. */
+static int
+saml_word_at(const unsigned char *p, size_t n, const char *w)
+{
+	size_t wl = strlen(w);
+
+	if (n <= wl)
+		return 0;
+	for (size_t i = 0; i < wl; i++)
+		if ((p[i] | 0x20) != (unsigned char)w[i])
+			return 0;
+	return p[wl] == '>' || p[wl] == ' ' || p[wl] == '\t' || p[wl] == '\r' || p[wl] == '\n';
+}
+
+/*
+ * Returns 1 if body is an HTML page: it starts (after a BOM, white space and an XML
+ * declaration) with <!DOCTYPE html or <html.
+ */
+static int
+saml_is_html(const unsigned char *b, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		i = 3;
+	for (int pass = 0; pass < 2; pass++) {
+		while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+			i++;
+		if (pass == 0 && n - i > 5 && memcmp(b + i, "<?xml", 5) == 0) {
+			const unsigned char *e = memchr(b + i, '>', n - i);
+
+			if (e == NULL)
+				return 0;
+			i = (size_t)(e - b) + 1;
+		}
+	}
+	return saml_word_at(b + i, n - i, "<!doctype html") || saml_word_at(b + i, n - i, "<html");
+}
+
+/* Flags r: body is an HTML page; names its <title> (first 80 bytes, controls as '?'). */
+static void
+saml_flag_html(const unsigned char *b, size_t n, struct result *r)
+{
+	char title[84] = "";
+	size_t lim = n < 65536 ? n : 65536, k = 0;
+
+	for (size_t i = 0; i + 7 <= lim; i++) {
+		if (!saml_word_at(b + i, lim - i, "<title"))
+			continue;
+		const unsigned char *p = memchr(b + i, '>', lim - i), *end = b + lim;
+
+		for (p = p != NULL ? p + 1 : end; p < end && *p != '<' && k < 80; p++)
+			if (k > 0 || (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n'))
+				title[k++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+		while (k > 0 && title[k - 1] == ' ')
+			k--;
+		title[k] = '\0';
+		break;
+	}
+	result_flag(r, REASON_SAML_INVALID,
+	    "the URL returned an HTML page%s%s%s, not SAML metadata (a login, error or "
+	    "maintenance page?): check the metadata URL", k > 0 ? " (title \"" : "", title,
+	    k > 0 ? "\")" : "");
+}
+
 /* Parses body; returns the document (caller frees) or NULL with r flagged. */
 static xmlDoc *
 saml_parse(const unsigned char *body, size_t len, struct result *r)
 {
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
+
+	if (body != NULL && saml_is_html(body, len)) {
+		saml_flag_html(body, len, r);
+		return NULL;
+	}
 
 	if (len > INT_MAX) {
 		result_flag(r, REASON_SAML_INVALID, "metadata is too large to parse");

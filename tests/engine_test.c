@@ -823,6 +823,195 @@ probe_run_once_fills_every_result_in_order(void **st)
 		result_clear(&res[i]);
 }
 
+/* ---- issue 13 item 12: engine_busy at scale, cancelling queued probes at stop ---- */
+
+#define SCALE_EPS	20000		/* endpoints; the first half is submitted */
+#define SCALE_RUNNING	8
+
+struct count_log {
+	int	 n;
+	int	 cancelled_unstarted;
+};
+
+static void
+count_done(struct result *r, void *arg)
+{
+	struct count_log *c = arg;
+
+	c->n++;
+	if (r->message != NULL && strstr(r->message, "before it started") != NULL)
+		c->cancelled_unstarted++;
+}
+
+/* A kind that builds no request: its probe ends as soon as it is dispatched. */
+static void *
+noreq_start(const struct conf_endpoint *ep, const struct probe_input *in,
+    struct probe_request *req, struct result *r)
+{
+	(void)ep; (void)in; (void)req; (void)r;
+	return NULL;
+}
+
+static const struct probe_ops noreq_ops = { .name = "noreq", .kind = KIND_LOGIN,
+	.start = noreq_start };
+
+static void
+engine_busy_is_right_and_takes_constant_steps_with_thousands_queued(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct engine *eng = engine_new(base, SCALE_RUNNING);
+	struct ep_buf *b = xcalloc(SCALE_EPS, sizeof(*b));
+	struct count_log c = { 0 };
+	int64_t deadline = mono_ms() + 20000;
+	int half = SCALE_EPS / 2, odd = SCALE_EPS / 4;	/* odd endpoints below half */
+	uint64_t steps;
+	int busy = 0;
+
+	(void)st;
+	for (int i = 0; i < SCALE_EPS; i++)
+		ep_make(&b[i], plain, "/hang");
+	/*
+	 * Below half: even endpoints get a probe that ends at once (their entries are removed
+	 * from among the others), odd ones a probe that hangs (8 run, the rest queue); the
+	 * first hundred odd ones twice (a count, not a flag). The upper half never runs.
+	 */
+	for (int i = 0; i < half; i += 2)
+		assert_int_equal(engine_submit_ops(eng, &b[i].ep, &noreq_ops, NULL, count_done,
+		    &c), 0);
+	for (int i = 1; i < half; i += 2)
+		assert_int_equal(engine_submit_ops(eng, &b[i].ep, &fetch_ops, NULL, count_done,
+		    &c), 0);
+	for (int i = 1; i < 200; i += 2)
+		assert_int_equal(engine_submit_ops(eng, &b[i].ep, &fetch_ops, NULL, count_done,
+		    &c), 0);
+	assert_int_equal(engine_pending(eng), half + 100);
+	while (engine_running(eng) < SCALE_RUNNING || c.n < half / 2) {
+		assert_true(mono_ms() < deadline);
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	}
+	assert_int_equal(c.n, half / 2);
+	assert_int_equal(engine_pending(eng), odd + 100);
+
+	/* Right for every endpoint; the table is looked into a bounded number of times. */
+	steps = engine_busy_steps(eng);
+	for (int i = 0; i < SCALE_EPS; i++)
+		assert_int_equal(engine_busy(eng, &b[i].ep), i < half && i % 2 == 1);
+	/* A walk of the queue would take ~SCALE_EPS / 4 steps per call. */
+	assert_true(engine_busy_steps(eng) - steps <= 4 * (uint64_t)SCALE_EPS);
+
+	/* Dropping the queue leaves exactly the running probes busy, and nothing else. */
+	c.n = 0;
+	assert_int_equal(engine_cancel_queued(eng), odd + 100 - SCALE_RUNNING);
+	assert_int_equal(c.n, odd + 100 - SCALE_RUNNING);
+	assert_int_equal(c.cancelled_unstarted, c.n);
+	assert_int_equal(engine_pending(eng), SCALE_RUNNING);
+	assert_int_equal(engine_running(eng), SCALE_RUNNING);
+	for (int i = 0; i < SCALE_EPS; i++)
+		busy += engine_busy(eng, &b[i].ep);
+	assert_int_equal(busy, SCALE_RUNNING);
+	for (int i = 0; i < SCALE_RUNNING; i++)	/* FIFO: the first odd ones started */
+		assert_true(engine_busy(eng, &b[2 * i + 1].ep));
+
+	engine_cancel_all(eng);
+	assert_int_equal(c.n, odd + 100);
+	assert_int_equal(engine_pending(eng), 0);
+	for (int i = 0; i < SCALE_EPS; i++)
+		assert_false(engine_busy(eng, &b[i].ep));
+	/* Submitted again after the churn: busy again. */
+	assert_int_equal(engine_submit_ops(eng, &b[SCALE_EPS - 1].ep, &fetch_ops, NULL,
+	    count_done, &c), 0);
+	assert_true(engine_busy(eng, &b[SCALE_EPS - 1].ep));
+	assert_false(engine_busy(eng, &b[0].ep));
+	engine_free(eng);
+	assert_int_equal(c.n, odd + 101);
+	event_base_free(base);
+	free(b);
+}
+
+/* ---- issue 13 item 15: a failed certificate chain is explained ---- */
+
+/* Probes https://127.0.0.1 served with cert file certs (leaf first) trusting tls_ca. */
+static void
+probe_chain(const char *certs, const char *tls_ca, struct result *r)
+{
+	char cert[160], key[160], ca[160];
+	struct httpd *h;
+	struct ep_buf b;
+	struct conf_endpoint *ep;
+
+	snprintf(cert, sizeof(cert), "%s/%s", dir, certs);
+	snprintf(key, sizeof(key), "%s/pleaf.key", dir);
+	snprintf(ca, sizeof(ca), "%s/%s", dir, tls_ca);
+	assert_non_null(h = httpd_start(cert, key));
+	ep = ep_make(&b, h, "/ok");
+	ep->tls_ca = ca;
+	probe(ep, NULL, r);
+	httpd_stop(h);
+}
+
+static int
+make_private_pki(void)
+{
+	static int made;
+
+	if (made)
+		return 0;
+	made = 1;
+	return sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
+	    "keyCertSign,cRLSign\n' > caext.cnf && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 "
+	    "-keyout proot.key -out proot.pem -subj '/CN=tw Private Root' 2>/dev/null && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout pint.key "
+	    "-out pint.csr -subj '/CN=tw Intermediate CA' 2>/dev/null && "
+	    "openssl x509 -req -in pint.csr -CA proot.pem -CAkey proot.key -CAcreateserial "
+	    "-days 3650 -extfile caext.cnf -out pint.pem 2>/dev/null && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout pleaf.key "
+	    "-out pleaf.csr -subj /CN=127.0.0.1 2>/dev/null && "
+	    "openssl x509 -req -in pleaf.csr -CA pint.pem -CAkey pint.key -CAcreateserial "
+	    "-days 365 -extfile ext.cnf -out pleaf.pem 2>/dev/null && "
+	    "cat pleaf.pem pint.pem > pchain.pem && cat pchain.pem proot.pem > pfull.pem", dir);
+}
+
+static void
+server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root(void **st)
+{
+	struct result r;
+
+	(void)st;
+	assert_int_equal(make_private_pki(), 0);
+	/* The whole chain and the right root: up (the PKI itself is sound). */
+	probe_chain("pchain.pem", "proot.pem", &r);
+	assert_reason(&r, REASON_OK);
+	result_clear(&r);
+
+	/* The leaf alone, the right root trusted: the intermediate is missing. */
+	probe_chain("pleaf.pem", "proot.pem", &r);
+	assert_reason(&r, REASON_TLS);
+	assert_non_null(strstr(r.message, "the server sent 1 certificate (CN=127.0.0.1)"));
+	assert_non_null(strstr(r.message, "its issuer CN=tw Intermediate CA is neither sent "
+	    "nor trusted: the server omits its intermediate certificate"));
+	result_clear(&r);
+
+	/* Leaf and intermediate, another root trusted: the chain ends at the intermediate. */
+	probe_chain("pchain.pem", "ca.pem", &r);
+	assert_reason(&r, REASON_TLS);
+	assert_non_null(strstr(r.message,
+	    "the server sent 2 certificates (CN=127.0.0.1, CN=tw Intermediate CA)"));
+	assert_non_null(strstr(r.message, "the chain ends at CN=tw Intermediate CA, whose "
+	    "issuer CN=tw Private Root is neither sent by the server nor in the system store "
+	    "or tls_ca"));
+	assert_null(strstr(r.message, "omits"));
+	result_clear(&r);
+
+	/* The server sends its root too, which is not trusted. */
+	probe_chain("pfull.pem", "ca.pem", &r);
+	assert_reason(&r, REASON_TLS);
+	assert_non_null(strstr(r.message, "the server sent 3 certificates"));
+	assert_non_null(strstr(r.message, "the chain ends at CN=tw Private Root, a root the "
+	    "server sent, which is not in the system store or tls_ca"));
+	result_clear(&r);
+}
+
 int
 main(void)
 {
@@ -853,6 +1042,8 @@ main(void)
 		cmocka_unit_test(login_probe_over_https_with_a_week_left_is_tls_expiring),
 		cmocka_unit_test(jwks_that_cannot_be_fetched_is_oidc_invalid_not_a_transport_reason),
 		cmocka_unit_test(probe_run_once_fills_every_result_in_order),
+		cmocka_unit_test(engine_busy_is_right_and_takes_constant_steps_with_thousands_queued),
+		cmocka_unit_test(server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -912,6 +912,61 @@ group_teardown(void **state)
 	return 0;
 }
 
+/* ---- issue 13 item 15: a GET answered with 4xx says it was a GET and how to POST ---- */
+
+/* Runs start with method m and finish with HTTP status code; returns the message. */
+static char *
+ocsp_http_answer(enum ocsp_method m, long code)
+{
+	struct ocsp_fix f;
+	struct probe_request req;
+	struct probe_response resp = { 0 };
+	struct result r;
+	char *msg;
+	void *st;
+
+	fix_init(&f);
+	f.ep.method = m;
+	result_init(&r, &f.ep, NOW);
+	assert_non_null(st = probe_ocsp_ops.start(&f.ep, NULL, &req, &r));
+	resp.http_status = code;
+	resp.body = (const unsigned char *)"Bad Request";
+	resp.len = 11;
+	assert_int_equal(probe_ocsp_ops.finish(st, &f.ep, &resp, NOW, NULL, &r), 0);
+	assert_int_equal(r.reason, REASON_HTTP_STATUS);
+	assert_int_equal(json_integer_value(json_object_get(r.details, "http_status")), code);
+	msg = xstrdup(r.message);
+	probe_request_clear(&req);
+	probe_ocsp_ops.free_state(st);
+	result_clear(&r);
+	return msg;
+}
+
+static void
+ocsp_get_answered_with_http_400_says_get_and_names_method_post(void **state)
+{
+	char *m;
+
+	(void)state;
+	m = ocsp_http_answer(OCSP_METHOD_AUTO, 400);
+	assert_non_null(strstr(m, "HTTP status 400 to an OCSP GET"));
+	assert_non_null(strstr(m, "chosen by `method: auto`"));
+	assert_non_null(strstr(m, "set `method: post`"));
+	free(m);
+	m = ocsp_http_answer(OCSP_METHOD_GET, 405);
+	assert_non_null(strstr(m, "HTTP status 405 to an OCSP GET"));
+	assert_null(strstr(m, "auto"));
+	assert_non_null(strstr(m, "set `method: post`"));
+	free(m);
+	/* A POST, or a server error, is not about the method. */
+	m = ocsp_http_answer(OCSP_METHOD_POST, 400);
+	assert_null(strstr(m, "method"));
+	free(m);
+	m = ocsp_http_answer(OCSP_METHOD_GET, 503);
+	assert_null(strstr(m, "method"));
+	free(m);
+}
+
 int
 main(void)
 {
@@ -929,6 +984,7 @@ main(void)
 		cmocka_unit_test(ocsp_basic_parse_reuses_a_certificate_it_has_seen),
 		cmocka_unit_test(ocsp_remembered_responder_verification_is_per_issuer),
 		cmocka_unit_test(ocsp_basic_parse_leaves_odd_encodings_to_openssl),
+		cmocka_unit_test(ocsp_get_answered_with_http_400_says_get_and_names_method_post),
 	};
 	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];
 	size_t n = 0;

@@ -593,6 +593,44 @@ base64_decoder_skips_xml_whitespace_and_wants_padding(void **state)
 	}
 }
 
+/* ---- issue 13 item 15: a coordinate of the wrong length names both lengths ---- */
+
+static void
+ec_coordinate_of_the_wrong_length_gives_its_length_and_the_curves(void **state)
+{
+	unsigned char z[66] = { 1 };
+	char *x65 = b64url(z, 65), *x66 = b64url(z, 66), *x32 = b64url(z, 32);
+	char *x30 = b64url(z, 30), *json, *msg = NULL;
+
+	(void)state;
+	/* Two bad keys: the message is the first one's, whatever the second one says. */
+	json = xasprintf("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-521\",\"x\":\"%s\","
+	    "\"y\":\"%s\"},{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}]}",
+	    x65, x66, x32, x30);
+	assert_int_equal(jwks_eval(json, &msg, NULL), REASON_OIDC_INVALID);
+	assert_non_null(strstr(msg, "key 0: EC x is 65 bytes, P-521 needs 66"));
+	free(msg);
+	free(json);
+
+	json = xasprintf("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\","
+	    "\"y\":\"%s\"}]}", x32, x30);
+	assert_int_equal(jwks_eval(json, &msg, NULL), REASON_OIDC_INVALID);
+	assert_non_null(strstr(msg, "EC y is 30 bytes, P-256 needs 32"));
+	free(msg);
+	free(json);
+
+	json = xasprintf("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-521\",\"x\":\"%s\","
+	    "\"y\":\"%s\"}]}", x65, x32);
+	assert_int_equal(jwks_eval(json, &msg, NULL), REASON_OIDC_INVALID);
+	assert_non_null(strstr(msg, "EC x is 65 bytes and y 32 bytes, P-521 needs 66 for each"));
+	free(msg);
+	free(json);
+	free(x65);
+	free(x66);
+	free(x32);
+	free(x30);
+}
+
 int
 main(void)
 {
@@ -608,6 +646,7 @@ main(void)
 		cmocka_unit_test(ec_coordinate_of_the_wrong_length_is_oidc_invalid),
 		cmocka_unit_test(base64url_decoder_is_strict),
 		cmocka_unit_test(base64_decoder_skips_xml_whitespace_and_wants_padding),
+		cmocka_unit_test(ec_coordinate_of_the_wrong_length_gives_its_length_and_the_curves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL) + run_jwk_member_group();

@@ -266,7 +266,7 @@ static const struct {
 	const char	*doc;
 	const char	*msg;
 } bad_docs[] = {
-	{ "HTML", "<html><body>Sign in</body>", "not well-formed XML" },
+	{ "HTML", "<html><body>Sign in</body>", "returned an HTML page, not SAML metadata" },
 	{ "empty body", "", "not well-formed XML" },
 	{ "JSON", "{\"issuer\":\"x\"}", "not well-formed XML" },
 	{ "external entity (XXE)", "<?xml version=\"1.0\"?>\n"
@@ -403,6 +403,45 @@ entra_metadata_is_tls_expiring_under_tls_min_days_200(void **state)
 	free(doc);
 }
 
+/* ---- issue 13 item 15: an HTML page is named as such, not as a DOCTYPE ---- */
+
+static void
+html_page_is_reported_as_an_html_page_not_as_a_doctype(void **state)
+{
+	static const struct {
+		const char	*doc;
+		const char	*msg;
+	} cases[] = {
+		{ "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		    "<title>\n  Sign in to your account\n</title></head><body></body></html>",
+		    "the URL returned an HTML page (title \"Sign in to your account\"), not SAML "
+		    "metadata" },
+		{ "\xef\xbb\xbf  <!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">"
+		    "<HTML><TITLE>503 Service Unavailable</TITLE></HTML>",
+		    "HTML page (title \"503 Service Unavailable\")" },
+		{ "<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "
+		    "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\n"
+		    "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body/></html>",
+		    "the URL returned an HTML page, not SAML metadata" },
+		/* Not HTML: a DOCTYPE in what claims to be metadata is still refused as such. */
+		{ "<!DOCTYPE md:EntityDescriptor [<!ENTITY x \"y\">]>"
+		    "<md:EntityDescriptor xmlns:md=\"" SAML_MD_NS "\"/>", "has a DOCTYPE" },
+		{ "<htmlish/>", "root element is not" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *msg = NULL;
+		enum reason got = evaluate(cases[i].doc, at(NOW), 14, &msg, NULL);
+
+		if (got != REASON_SAML_INVALID || strstr(msg, cases[i].msg) == NULL ||
+		    (i < 3 && strstr(msg, "DOCTYPE") != NULL))
+			fail_msg("case %zu: got %s \"%s\"", i, reason_names[got],
+			    msg != NULL ? msg : "");
+		free(msg);
+	}
+}
+
 int
 main(void)
 {
@@ -416,6 +455,7 @@ main(void)
 		cmocka_unit_test(swamid_aggregate_is_saml_invalid_a_month_after_valid_until),
 		cmocka_unit_test(entra_metadata_is_ok_with_both_rollover_certs_valid),
 		cmocka_unit_test(entra_metadata_is_tls_expiring_under_tls_min_days_200),
+		cmocka_unit_test(html_page_is_reported_as_an_html_page_not_as_a_doctype),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
