@@ -38,6 +38,8 @@ enum cert_status {
 extern const char *const cert_status_names[CERT__MAX];
 
 #define CONF_DEFAULT_MAX_BODY	(10u * 1024 * 1024)
+#define CONF_MIN_INTERVAL_MS	1000	/* interval below 1s is an error */
+#define CONF_MIN_TIMEOUT_MS	100	/* timeout below 100ms is an error */
 
 struct conf_expect {
 	/* login */

@@ -44,6 +44,10 @@ int cl_url(struct loader *, yaml_node_t *, const char *const *schemes, char **ou
 int cl_id(struct loader *, yaml_node_t *, char **out);
 char *cl_path(struct loader *, const char *p);	/* caller frees */
 
+/* Refuses nesting deeper than 64 and explicit tags, each with its place; 0 or -1. */
+int cl_prescan(struct loader *, const unsigned char *text, size_t len);
+int cl_min_duration(struct loader *, yaml_node_t *, int64_t min_ms, int64_t *out);
+
 void cl_section_storage(struct loader *, yaml_node_t *);
 void cl_section_defaults(struct loader *, yaml_node_t *);
 void cl_section_incidents(struct loader *, yaml_node_t *);

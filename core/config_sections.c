@@ -11,6 +11,15 @@
 static const char *const http_schemes[] = { "http", "https", NULL };
 static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
 
+/* Does path exist as something a database can never be? (stat never blocks on a FIFO) */
+static bool
+storage_not_regular(const char *path)
+{
+	struct stat sb;
+
+	return strcmp(path, ":memory:") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+}
+
 static void
 storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
@@ -22,6 +31,9 @@ storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, v
 		if (cl_str(L, v, &s) == 0) {
 			free(c->storage.path);
 			c->storage.path = strcmp(s, ":memory:") == 0 ? xstrdup(s) : cl_path(L, s);
+			if (storage_not_regular(c->storage.path))
+				cl_err(L, v, "path: %s is not a regular file (a FIFO, device, socket or directory)",
+				    c->storage.path);
 		}
 		free(s);
 	} else if (strcmp(key, "retention") == 0)
@@ -43,9 +55,9 @@ defaults_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 
 	(void)arg;
 	if (strcmp(key, "interval") == 0)
-		cl_positive_duration(L, v, &c->defaults.interval_ms);
+		cl_min_duration(L, v, CONF_MIN_INTERVAL_MS, &c->defaults.interval_ms);
 	else if (strcmp(key, "timeout") == 0)
-		cl_positive_duration(L, v, &c->defaults.timeout_ms);
+		cl_min_duration(L, v, CONF_MIN_TIMEOUT_MS, &c->defaults.timeout_ms);
 	else if (strcmp(key, "degraded_after") == 0)
 		cl_positive_duration(L, v, &c->defaults.degraded_after_ms);
 	else
