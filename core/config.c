@@ -467,6 +467,14 @@ conf_load(const char *path, struct conf_errors *errs)
 		c->storage.path = cl_path(&L, "trustwatch.db");
 	if (c->report.output == NULL)
 		c->report.output = cl_path(&L, "site");
+	if (errs->n == 0) {
+		char *why = conf_output_problem(c, c->report.output);
+
+		if (why != NULL)
+			cl_err(&L, L.report_output, "%s%s", L.report_output ? "output: " :
+			    "report.output (default: site beside the configuration): ", why);
+		free(why);
+	}
 	if (c->report.n_languages == 0) {
 		c->report.languages = xcalloc(1, sizeof(char *));
 		c->report.languages[0] = xstrdup("en");

@@ -170,6 +170,15 @@ void conf_errors_free(struct conf_errors *);
 const struct conf_endpoint *conf_find(const struct conf *, const char *provider, const char *endpoint);
 const struct conf_provider *conf_find_provider(const struct conf *, const char *provider);
 
+/*
+ * Why outdir may not hold the site (SPEC §9): it is /, a system directory, the home
+ * directory, or equals or contains the directory of the store, of the config or of a file
+ * the config names. Returns the reason (caller frees), or NULL when outdir may hold it.
+ */
+char *conf_output_problem(const struct conf *, const char *outdir);
+/* path made absolute and clean, its existing part resolved through symlinks (caller frees). */
+char *conf_path_canon(const char *path);
+
 /* Returns 1 if ep is inside a maintenance window at t, else 0. */
 int conf_in_maintenance(const struct conf *, const struct conf_endpoint *ep, int64_t t_ms);
 

@@ -17,6 +17,7 @@ struct loader {
 	yaml_node_t		*have_storage;
 	yaml_node_t		*maintenance;	/* loaded after providers */
 	yaml_node_t		*providers;
+	yaml_node_t		*report_output;	/* report.output's value, when given */
 	/* Certificate files already parsed in this load: each file is parsed once. */
 	struct cert_file {
 		char		*path;

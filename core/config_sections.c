@@ -173,6 +173,7 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 		if (cl_str(L, v, &s) == 0) {
 			free(c->report.output);
 			c->report.output = cl_path(L, s);
+			L->report_output = v;
 		}
 		free(s);
 	} else if (strcmp(key, "title") == 0)

@@ -17,6 +17,7 @@
 #include "report.h"
 #include "html.h"
 #include "site_int.h"
+#include "site_output.h"
 
 void
 site_fail(struct site *s, const char *fmt, ...)
@@ -498,6 +499,9 @@ fail:
 	return -1;
 }
 
+static const char site_marker_text[] =
+    "This directory is a site rendered by trustwatch: every render replaces all of it.\n";
+
 int
 report_render(const struct conf *c, struct store *st, const char *outdir, int64_t now_ms,
     char **err)
@@ -507,13 +511,19 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	struct i18n **langs = xcalloc(c->report.n_languages ? c->report.n_languages : 1, sizeof(*langs));
 	size_t n_langs = 0;
 	char *tz, *out, *tmpl, *parent, *base;
-	int rc = -1;
+	int rc = -1, lock_fd = -1;
 
 	*err = NULL;
 	outdir = outdir ? outdir : c->report.output;
 	out = xstrdup(outdir);
 	while (strlen(out) > 1 && out[strlen(out) - 1] == '/')
 		out[strlen(out) - 1] = '\0';
+	if ((rc = report_output_check(c, out, err)) != 0) {
+		free(out);
+		free(langs);
+		return rc;
+	}
+	rc = -1;
 	tz = i18n_tz_enter(c->report.timezone);
 	store_set_timezone(st, c->report.timezone);
 	for (size_t i = 0; i < c->report.n_languages; i++) {
@@ -534,14 +544,27 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		free(b);
 	}
 	tmpl = xasprintf("%s/.%s.new-XXXXXX", parent, base);
+	/* Locked while this render runs, so that another render's cleaning leaves it alone. */
+	for (int tries = 0; lock_fd < 0 && tries < 3; tries++) {
+		struct stat a, b;
 
-	if (make_parents(tmpl) != 0 || mkdtemp(tmpl) == NULL) {
+		sprintf(tmpl + strlen(tmpl) - 6, "XXXXXX");
+		if (make_parents(tmpl) != 0 || mkdtemp(tmpl) == NULL)
+			break;
+		if ((lock_fd = site_output_lock(tmpl)) >= 0 && (fstat(lock_fd, &a) != 0 ||
+		    stat(tmpl, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+			close(lock_fd);		/* removed by another render before we locked it */
+			lock_fd = -1;
+		}
+	}
+	if (lock_fd < 0) {
 		site_fail(&s, "%s: cannot create a temporary directory: %s", tmpl, strerror(errno));
 		free(tmpl);
 		free(parent);
 		free(base);
 		goto fail;
 	}
+	site_output_clean(parent, base, tmpl);
 	chmod(tmpl, 0755);
 	s.dir = tmpl;
 	/*
@@ -560,6 +583,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	}
 	free(parent);
 	free(base);
+	site_write(&s, SITE_MARKER, site_marker_text, strlen(site_marker_text));
 	site_write(&s, "assets/style.css", site_css, strlen(site_css));
 	site_write(&s, "assets/favicon.svg", site_favicon, strlen(site_favicon));
 	if (s.err == NULL)
@@ -596,6 +620,8 @@ fail:
 	*err = s.err;
 	s.err = NULL;
 done:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (s.reuse_fd >= 0)
 		close(s.reuse_fd);
 	free(s.dir);
