@@ -416,6 +416,45 @@ fifos_are_refused_without_blocking(void **state)
 	free(fifo);
 }
 
+/* SPEC §9: where a site may not go, whatever the spelling of the path. */
+static void
+outputs_that_would_delete_what_is_not_a_site_are_refused(void **state)
+{
+	static const struct { const char *dir; const char *says; } cases[] = {
+		{ "/", "is the root directory" },
+		{ "/etc", "is a system directory" },
+		{ "/etc/trustwatch/site", "is a system directory (inside /etc)" },
+		{ "/var/www", "is a system directory" },
+		{ "/usr", "is a system directory" },
+		{ "/nonexistent-tw/data", "holds the store /nonexistent-tw/data/tw.db" },
+		{ "/nonexistent-tw//data/", "holds the store" },
+		{ "/nonexistent-tw/data/site/..", "holds the store" },
+		{ "/nonexistent-tw", "holds the store" },
+		{ "/nonexistent-tw/conf", "holds the issuer certificate /nonexistent-tw/conf/ca.pem" },
+		{ "/nonexistent-tw/etc", "holds the configuration /nonexistent-tw/etc/c.yaml" },
+		{ "/nonexistent-tw/data/site", NULL },
+		{ "/nonexistent-tw/datasite", NULL },
+		{ "/var/www/status", NULL },
+	};
+	struct conf_endpoint ep = { .issuer_path = "/nonexistent-tw/conf/ca.pem" };
+	struct conf_provider p = { .endpoints = &ep, .n_endpoints = 1 };
+	struct conf c = { .path = "/nonexistent-tw/etc/c.yaml", .providers = &p, .n_providers = 1,
+	    .storage = { .path = "/nonexistent-tw/data/tw.db" } };
+	char *canon = conf_path_canon("/nonexistent-tw//a/./b/../c/");
+
+	(void)state;
+	assert_string_equal(canon, "/nonexistent-tw/a/c");
+	free(canon);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *why = conf_output_problem(&c, cases[i].dir);
+
+		if (cases[i].says == NULL ? why != NULL : why == NULL || strstr(why, cases[i].says) == NULL)
+			fail_msg("%s: want %s, got %s", cases[i].dir, cases[i].says ? cases[i].says : "ok",
+			    why ? why : "ok");
+		free(why);
+	}
+}
+
 static void
 durations_parse_and_reject(void **state)
 {
@@ -483,6 +522,7 @@ main(void)
 		cmocka_unit_test(tags_that_restate_the_type_are_accepted),
 		cmocka_unit_test(deep_nesting_is_refused_quickly_with_its_place),
 		cmocka_unit_test(fifos_are_refused_without_blocking),
+		cmocka_unit_test(outputs_that_would_delete_what_is_not_a_site_are_refused),
 		cmocka_unit_test(durations_parse_and_reject),
 		cmocka_unit_test(rfc3339_times_parse_and_format),
 	};
