@@ -34,23 +34,6 @@ site_fail(struct site *s, const char *fmt, ...)
 	s->err = m ? m : xstrdup("out of memory");
 }
 
-/* mkdir -p for the parents of path. */
-static int
-make_parents(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 /* Has site_path made folder rel[0, n) of the site in this render? */
 static bool
 site_made(const struct site *s, const char *rel, size_t n)
@@ -408,97 +391,6 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-/* Empties directory fd (closed) without a stat per entry; returns 0 when all went. */
-static int
-empty_dir(int fd)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *e;
-	int rc = 0;
-
-	if (d == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type != DT_DIR && unlinkat(dirfd(d), e->d_name, 0) == 0)
-			continue;
-		if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || errno == EISDIR ||
-		    errno == EPERM) {
-			int sub = openat(dirfd(d), e->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub >= 0 && empty_dir(sub) == 0 &&
-			    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0)
-				continue;
-			if (sub < 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
-				continue;
-		}
-		rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
-
-static void
-remove_tree(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd >= 0 && empty_dir(fd) == 0 && rmdir(dir) == 0)
-		return;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);	/* whatever is left */
-}
-
-/* Replaces outdir by newdir atomically; on success the old site is removed. */
-static int
-swap_in(const char *newdir, const char *outdir, char **err)
-{
-	struct stat sb;
-
-	if (lstat(outdir, &sb) != 0) {
-		if (errno != ENOENT || rename(newdir, outdir) != 0)
-			goto fail;
-		return 0;
-	}
-	if (renameat2(AT_FDCWD, newdir, AT_FDCWD, outdir, RENAME_EXCHANGE) == 0) {
-		remove_tree(newdir);	/* now holds the old site */
-		return 0;
-	}
-	{
-		/* No RENAME_EXCHANGE on this file system: two renames, a moment without a site. */
-		char *old = xasprintf("%s.old-%ld", newdir, (long)getpid());
-
-		if (rename(outdir, old) != 0) {
-			free(old);
-			goto fail;
-		}
-		if (rename(newdir, outdir) != 0) {
-			int e = errno;
-
-			rename(old, outdir);
-			free(old);
-			errno = e;
-			goto fail;
-		}
-		remove_tree(old);
-		free(old);
-	}
-	return 0;
-fail:
-	*err = xasprintf("%s: cannot move the new site into place: %s", outdir, strerror(errno));
-	return -1;
-}
-
 static const char site_marker_text[] =
     "This directory is a site rendered by trustwatch: every render replaces all of it.\n";
 
@@ -543,28 +435,13 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		free(a);
 		free(b);
 	}
-	tmpl = xasprintf("%s/.%s.new-XXXXXX", parent, base);
-	/* Locked while this render runs, so that another render's cleaning leaves it alone. */
-	for (int tries = 0; lock_fd < 0 && tries < 3; tries++) {
-		struct stat a, b;
-
-		sprintf(tmpl + strlen(tmpl) - 6, "XXXXXX");
-		if (make_parents(tmpl) != 0 || mkdtemp(tmpl) == NULL)
-			break;
-		if ((lock_fd = site_output_lock(tmpl)) >= 0 && (fstat(lock_fd, &a) != 0 ||
-		    stat(tmpl, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
-			close(lock_fd);		/* removed by another render before we locked it */
-			lock_fd = -1;
-		}
-	}
-	if (lock_fd < 0) {
+	if ((lock_fd = site_output_tmpdir(parent, base, &tmpl)) < 0) {
 		site_fail(&s, "%s: cannot create a temporary directory: %s", tmpl, strerror(errno));
 		free(tmpl);
 		free(parent);
 		free(base);
 		goto fail;
 	}
-	site_output_clean(parent, base, tmpl);
 	chmod(tmpl, 0755);
 	s.dir = tmpl;
 	/*
@@ -602,15 +479,15 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 				site_fail(&s, "%s: %zu untranslated strings, first: \"%s\"",
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
 	if (s.err != NULL) {
-		remove_tree(s.dir);
+		site_remove_tree(s.dir);
 		goto fail;
 	}
 	if (s.reuse_fd >= 0) {
 		close(s.reuse_fd);
 		s.reuse_fd = -1;
 	}
-	if (swap_in(s.dir, out, err) != 0) {
-		remove_tree(s.dir);
+	if (site_swap_in(s.dir, out, err) != 0) {
+		site_remove_tree(s.dir);
 		goto done;
 	}
 	site_reuse_end(&s, out);

@@ -1,4 +1,4 @@
-/* The output directory's ownership (SPEC §9), for site.c. */
+/* The output directory's ownership and the atomic swap (SPEC §9), for site.c. */
 #ifndef TW_SITE_OUTPUT_H
 #define TW_SITE_OUTPUT_H
 
@@ -6,11 +6,18 @@
 #define SITE_MARKER	".trustwatch-site"
 
 /*
- * Removes the partial renders (".BASE.new-*") in parent that no live render holds locked,
- * except mine (a path, or NULL).
+ * Creates this render's temporary directory PARENT/.BASE.new-XXXXXX (and PARENT), locked for
+ * as long as the returned fd is open, then removes the partial renders beside it that no
+ * live render holds. Returns the fd (caller closes), or -1 with errno; *tmpl is set either
+ * way (caller frees).
  */
-void site_output_clean(const char *parent, const char *base, const char *mine);
-/* Locks the temporary directory dir of this render; returns the fd to close, or -1. */
-int site_output_lock(const char *dir);
+int site_output_tmpdir(const char *parent, const char *base, char **tmpl);
+/* Removes dir and everything below it, never following a symbolic link. */
+void site_remove_tree(const char *dir);
+/*
+ * Replaces outdir by newdir atomically (RENAME_EXCHANGE, else two renames); on success the
+ * old site is removed. Returns 0, or -1 with *err set (caller frees).
+ */
+int site_swap_in(const char *newdir, const char *outdir, char **err);
 
 #endif
