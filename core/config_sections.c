@@ -214,7 +214,7 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 			}
 		}
 	} else if (strcmp(key, "every") == 0)
-		cl_positive_duration(L, v, &c->report.every_ms);
+		cl_min_duration(L, v, CONF_MIN_INTERVAL_MS, &c->report.every_ms);
 	else
 		cl_unknown(L, k, key, "report", "output, title, base_url, timezone, languages, every");
 }

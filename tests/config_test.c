@@ -261,6 +261,8 @@ static const struct broken {
 	{ "endpoint timeout of 0s",
 	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/', timeout: 0s }\n",
 	  ":4:58:", "timeout: 0s is too short" },
+	{ "report every below 1s", "report: { every: 10ms }\nproviders: []\n", ":1:18:",
+	  "every: 10ms is too short (at least 1s)" },
 	{ "binary tag", "report: { title: !!binary aGVsbG8= }\nproviders: []\n", ":1:18:",
 	  "explicit tag '!!binary' is not supported" },
 	{ "tag on a collection", "report: !!set { title: x }\nproviders: []\n", ":1:9:",
