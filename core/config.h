@@ -135,6 +135,7 @@ struct conf {
 	} alerts;
 	struct {
 		char	*output;		/* absolute, default DIR/site */
+		int	 output_line, output_col; /* where output is set; 0 = the default */
 		char	*title;
 		char	*base_url;		/* NULL = none */
 		char	*timezone;		/* default UTC */

@@ -174,6 +174,8 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 			free(c->report.output);
 			c->report.output = cl_path(L, s);
 			L->report_output = v;
+			c->report.output_line = (int)v->start_mark.line + 1;
+			c->report.output_col = (int)v->start_mark.column + 1;
 		}
 		free(s);
 	} else if (strcmp(key, "title") == 0)

@@ -96,7 +96,11 @@ cmd_check(int argc, char **argv)
 	if ((c = cli_load_conf(path)) == NULL)
 		return EXIT_USAGE;
 	if (report_output_check(c, c->report.output, &err) != 0) {
-		cli_warn("%s: report.output: %s", path, err);
+		if (c->report.output_line > 0)
+			cli_warn("%s:%d:%d: output: %s", path, c->report.output_line,
+			    c->report.output_col, err);
+		else
+			cli_warn("%s: report.output (default): %s", path, err);
 		cli_warn("%s: 1 error", path);
 		free(err);
 		conf_free(c);

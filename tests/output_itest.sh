@@ -89,7 +89,8 @@ for bad in "$work/data" "$work" "/" "/etc" "/usr" "$work/data/.."; do
 done
 config "$work/bad.yaml" "$work/mine"
 $T "$TW_BIN" check -c "$work/bad.yaml" >/dev/null 2>"$work/err"; rc=$?
-check "check refuses an output that is not a site (rc $rc)" '[ "$rc" -eq 3 ] && grep -q "no .trustwatch-site marker" "$work/err"'
+check "check refuses an output that is not a site, at its place (rc $rc)" \
+	'[ "$rc" -eq 3 ] && grep -q "bad.yaml:2:19: output: .*no .trustwatch-site marker" "$work/err"'
 $T "$TW_BIN" check -c "$cfg" >/dev/null 2>"$work/err"; rc=$?
 check "check accepts the site's own output (rc $rc: $(cat "$work/err"))" '[ "$rc" -eq 0 ]'
 
