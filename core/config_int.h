@@ -45,7 +45,10 @@ int cl_url(struct loader *, yaml_node_t *, const char *const *schemes, char **ou
 int cl_id(struct loader *, yaml_node_t *, char **out);
 char *cl_path(struct loader *, const char *p);	/* caller frees */
 
-/* Refuses nesting deeper than 64 and explicit tags, each with its place; 0 or -1. */
+/*
+ * Records an error at each explicit tag and at nesting deeper than 64 levels.
+ * Returns -1 when the document is too deep to compose, else 0.
+ */
 int cl_prescan(struct loader *, const unsigned char *text, size_t len);
 int cl_min_duration(struct loader *, yaml_node_t *, int64_t min_ms, int64_t *out);
 

@@ -87,10 +87,8 @@ cl_prescan(struct loader *L, const unsigned char *text, size_t len)
 		default:
 			break;
 		}
-		if (!tag_allowed(tag, ev.type)) {
-			tag_error(L, &ev, tag);
-			rc = -1;
-		}
+		if (!tag_allowed(tag, ev.type))
+			tag_error(L, &ev, tag);	/* recorded: the load goes on to find the rest */
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);

@@ -320,6 +320,14 @@ every_error_is_reported_not_only_the_first(void **state)
 		lines += *p == '\n';
 	assert_int_equal(lines, 4);
 	free(errs);
+	/* An explicit tag does not hide the errors after it. */
+	c = load_text("report: { title: !!binary aGVsbG8= }\nproviders:\n  - id: p\n    endpoints:\n"
+	    "      - { id: l, kind: login, url: 'http://x/', interval: 1ms }\n", &errs);
+	assert_null(c);
+	if (strstr(errs, ":1:18: explicit tag '!!binary'") == NULL ||
+	    strstr(errs, ":5:59: interval: 1ms is too short") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
 }
 
 /* A plain !!str, !!seq or !!map says what the node is anyway: accepted. */
