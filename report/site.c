@@ -391,6 +391,97 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 }
 
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* Empties directory fd (closed) without a stat per entry; returns 0 when all went. */
+static int
+empty_dir(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (d == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (e->d_type != DT_DIR && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			continue;
+		if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || errno == EISDIR ||
+		    errno == EPERM) {
+			int sub = openat(dirfd(d), e->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0 && empty_dir(sub) == 0 &&
+			    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0)
+				continue;
+			if (sub < 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+				continue;
+		}
+		rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && empty_dir(fd) == 0 && rmdir(dir) == 0)
+		return;
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);	/* whatever is left */
+}
+
+/* Replaces outdir by newdir atomically; on success the old site is removed. */
+static int
+swap_in(const char *newdir, const char *outdir, char **err)
+{
+	struct stat sb;
+
+	if (lstat(outdir, &sb) != 0) {
+		if (errno != ENOENT || rename(newdir, outdir) != 0)
+			goto fail;
+		return 0;
+	}
+	if (renameat2(AT_FDCWD, newdir, AT_FDCWD, outdir, RENAME_EXCHANGE) == 0) {
+		remove_tree(newdir);	/* now holds the old site */
+		return 0;
+	}
+	{
+		/* No RENAME_EXCHANGE on this file system: two renames, a moment without a site. */
+		char *old = xasprintf("%s.old-%ld", newdir, (long)getpid());
+
+		if (rename(outdir, old) != 0) {
+			free(old);
+			goto fail;
+		}
+		if (rename(newdir, outdir) != 0) {
+			int e = errno;
+
+			rename(old, outdir);
+			free(old);
+			errno = e;
+			goto fail;
+		}
+		remove_tree(old);
+		free(old);
+	}
+	return 0;
+fail:
+	*err = xasprintf("%s: cannot move the new site into place: %s", outdir, strerror(errno));
+	return -1;
+}
+
 static const char site_marker_text[] =
     "This directory is a site rendered by trustwatch: every render replaces all of it.\n";
 
@@ -479,15 +570,15 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 				site_fail(&s, "%s: %zu untranslated strings, first: \"%s\"",
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
 	if (s.err != NULL) {
-		site_remove_tree(s.dir);
+		remove_tree(s.dir);
 		goto fail;
 	}
 	if (s.reuse_fd >= 0) {
 		close(s.reuse_fd);
 		s.reuse_fd = -1;
 	}
-	if (site_swap_in(s.dir, out, err) != 0) {
-		site_remove_tree(s.dir);
+	if (swap_in(s.dir, out, err) != 0) {
+		remove_tree(s.dir);
 		goto done;
 	}
 	site_reuse_end(&s, out);

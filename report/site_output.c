@@ -88,6 +88,14 @@ report_output_check(const struct conf *c, const char *outdir, char **err)
 	return rc;
 }
 
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	remove(path);
+	return 0;
+}
+
 /* Was the temporary name n made by site_output_lock for base (".BASE.new-XXXXXX[…]")? */
 static bool
 is_partial(const char *n, const char *base)
@@ -120,7 +128,7 @@ site_output_clean(const char *parent, const char *base, const char *mine)
 		/* A render in progress holds a lock on its directory: only orphans are removed. */
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
-			site_remove_tree(path);
+			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		if (fd >= 0)
 			close(fd);
 		free(path);
@@ -179,94 +187,4 @@ site_output_tmpdir(const char *parent, const char *base, char **tmpl)
 	if (lock_fd >= 0)
 		site_output_clean(parent, base, *tmpl);
 	return lock_fd;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-/* Empties directory fd (closed) without a stat per entry; returns 0 when all went. */
-static int
-empty_dir(int fd)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *e;
-	int rc = 0;
-
-	if (d == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type != DT_DIR && unlinkat(dirfd(d), e->d_name, 0) == 0)
-			continue;
-		if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN || errno == EISDIR ||
-		    errno == EPERM) {
-			int sub = openat(dirfd(d), e->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub >= 0 && empty_dir(sub) == 0 &&
-			    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0)
-				continue;
-			if (sub < 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
-				continue;
-		}
-		rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
-
-void
-site_remove_tree(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd >= 0 && empty_dir(fd) == 0 && rmdir(dir) == 0)
-		return;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);	/* whatever is left */
-}
-
-int
-site_swap_in(const char *newdir, const char *outdir, char **err)
-{
-	struct stat sb;
-
-	if (lstat(outdir, &sb) != 0) {
-		if (errno != ENOENT || rename(newdir, outdir) != 0)
-			goto fail;
-		return 0;
-	}
-	if (renameat2(AT_FDCWD, newdir, AT_FDCWD, outdir, RENAME_EXCHANGE) == 0) {
-		site_remove_tree(newdir);	/* now holds the old site */
-		return 0;
-	}
-	{
-		/* No RENAME_EXCHANGE on this file system: two renames, a moment without a site. */
-		char *old = xasprintf("%s.old-%ld", newdir, (long)getpid());
-
-		if (rename(outdir, old) != 0) {
-			free(old);
-			goto fail;
-		}
-		if (rename(newdir, outdir) != 0) {
-			int e = errno;
-
-			rename(old, outdir);
-			free(old);
-			errno = e;
-			goto fail;
-		}
-		site_remove_tree(old);
-		free(old);
-	}
-	return 0;
-fail:
-	*err = xasprintf("%s: cannot move the new site into place: %s", outdir, strerror(errno));
-	return -1;
 }

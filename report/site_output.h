@@ -1,4 +1,4 @@
-/* The output directory's ownership and the atomic swap (SPEC §9), for site.c. */
+/* The output directory's ownership (SPEC §9), for site.c. */
 #ifndef TW_SITE_OUTPUT_H
 #define TW_SITE_OUTPUT_H
 
@@ -12,12 +12,5 @@
  * way (caller frees).
  */
 int site_output_tmpdir(const char *parent, const char *base, char **tmpl);
-/* Removes dir and everything below it, never following a symbolic link. */
-void site_remove_tree(const char *dir);
-/*
- * Replaces outdir by newdir atomically (RENAME_EXCHANGE, else two renames); on success the
- * old site is removed. Returns 0, or -1 with *err set (caller frees).
- */
-int site_swap_in(const char *newdir, const char *outdir, char **err);
 
 #endif
