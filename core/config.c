@@ -18,6 +18,8 @@
 #include "config_int.h"
 #include "util.h"
 
+#define CONF_FILE_MAX	(4u << 20)
+
 const char *const kind_names[KIND__MAX] = {
 	[KIND_LOGIN] = "login", [KIND_OCSP] = "ocsp", [KIND_CRL] = "crl", [KIND_TSA] = "tsa",
 };
@@ -192,6 +194,25 @@ cl_positive_duration(struct loader *L, yaml_node_t *v, int64_t *out)
 		return -1;
 	if (ms <= 0) {
 		cl_err(L, v, "%s: must be longer than 0", L->key);
+		return -1;
+	}
+	*out = ms;
+	return 0;
+}
+
+/* A duration of at least min_ms (> 0); below it, an error naming the key and the floor. */
+int
+cl_min_duration(struct loader *L, yaml_node_t *v, int64_t min_ms, int64_t *out)
+{
+	int64_t ms;
+	char floor[32];
+
+	if (cl_duration(L, v, &ms) != 0)
+		return -1;
+	if (ms < min_ms) {
+		duration_format(min_ms, floor, sizeof(floor));
+		cl_err(L, v, "%s: %s is too short (at least %s)", L->key,
+		    (const char *)v->data.scalar.value, floor);
 		return -1;
 	}
 	*out = ms;
@@ -381,7 +402,8 @@ conf_load(const char *path, struct conf_errors *errs)
 	struct conf *c = xcalloc(1, sizeof(*c));
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	FILE *f;
+	unsigned char *text;
+	size_t len;
 	yaml_node_t *root;
 
 	memset(errs, 0, sizeof(*errs));
@@ -394,13 +416,20 @@ conf_load(const char *path, struct conf_errors *errs)
 	L.dir = c->dir;
 	set_defaults(c);
 
-	if ((f = fopen(path, "rb")) == NULL) {
-		cl_err(&L, NULL, "cannot open: %s", strerror(errno));
+	/* Never blocks: a FIFO or a device at path is refused (SIGHUP re-reads it under run). */
+	if (file_read(path, CONF_FILE_MAX, &text, &len) != 0) {
+		cl_err(&L, NULL, "cannot read: %s", errno == EFBIG ? "larger than 4 MiB" :
+		    file_strerror(errno));
+		conf_free(c);
+		return NULL;
+	}
+	if (cl_prescan(&L, text, len) != 0) {
+		free(text);
 		conf_free(c);
 		return NULL;
 	}
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		struct conf_errors *e = errs;
 
@@ -410,12 +439,12 @@ conf_load(const char *path, struct conf_errors *errs)
 		    parser.problem ? parser.problem : "unknown",
 		    parser.context ? " " : "", parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
-		fclose(f);
+		free(text);
 		conf_free(c);
 		return NULL;
 	}
 	yaml_parser_delete(&parser);
-	fclose(f);
+	free(text);
 	L.doc = &doc;
 
 	root = yaml_document_get_root_node(&doc);
@@ -438,6 +467,14 @@ conf_load(const char *path, struct conf_errors *errs)
 		c->storage.path = cl_path(&L, "trustwatch.db");
 	if (c->report.output == NULL)
 		c->report.output = cl_path(&L, "site");
+	if (errs->n == 0) {
+		char *why = conf_output_problem(c, c->report.output);
+
+		if (why != NULL)
+			cl_err(&L, L.report_output, "%s%s", L.report_output ? "output: " :
+			    "report.output (default: site beside the configuration): ", why);
+		free(why);
+	}
 	if (c->report.n_languages == 0) {
 		c->report.languages = xcalloc(1, sizeof(char *));
 		c->report.languages[0] = xstrdup("en");

@@ -38,6 +38,8 @@ enum cert_status {
 extern const char *const cert_status_names[CERT__MAX];
 
 #define CONF_DEFAULT_MAX_BODY	(10u * 1024 * 1024)
+#define CONF_MIN_INTERVAL_MS	1000	/* interval below 1s is an error */
+#define CONF_MIN_TIMEOUT_MS	100	/* timeout below 100ms is an error */
 
 struct conf_expect {
 	/* login */
@@ -135,6 +137,7 @@ struct conf {
 	} alerts;
 	struct {
 		char	*output;		/* absolute, default DIR/site */
+		int	 output_line, output_col; /* where output is set; 0 = the default */
 		char	*title;
 		char	*base_url;		/* NULL = none */
 		char	*timezone;		/* default UTC */
@@ -169,6 +172,15 @@ void conf_errors_free(struct conf_errors *);
 /* Returns the endpoint provider/endpoint, or NULL. */
 const struct conf_endpoint *conf_find(const struct conf *, const char *provider, const char *endpoint);
 const struct conf_provider *conf_find_provider(const struct conf *, const char *provider);
+
+/*
+ * Why outdir may not hold the site (SPEC §9): it is /, a system directory, the home
+ * directory, or equals or contains the directory of the store, of the config or of a file
+ * the config names. Returns the reason (caller frees), or NULL when outdir may hold it.
+ */
+char *conf_output_problem(const struct conf *, const char *outdir);
+/* path made absolute and clean, its existing part resolved through symlinks (caller frees). */
+char *conf_path_canon(const char *path);
 
 /* Returns 1 if ep is inside a maintenance window at t, else 0. */
 int conf_in_maintenance(const struct conf *, const struct conf_endpoint *ep, int64_t t_ms);

@@ -75,7 +75,7 @@ parse_certs(struct loader *L, yaml_node_t *v, const char *path)
 
 	if (file_read(path, CERT_FILE_MAX, &data, &len) != 0) {
 		cl_err(L, v, "%s: cannot read certificate file %s: %s", L->key, path,
-		    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		    errno == EFBIG ? "larger than 1 MiB" : file_strerror(errno));
 		return NULL;
 	}
 	sk = sk_X509_new_null();
@@ -265,11 +265,11 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 		return;
 	}
 	if (strcmp(key, "interval") == 0) {
-		cl_positive_duration(L, v, &ep->interval_ms);
+		cl_min_duration(L, v, CONF_MIN_INTERVAL_MS, &ep->interval_ms);
 		return;
 	}
 	if (strcmp(key, "timeout") == 0) {
-		cl_positive_duration(L, v, &ep->timeout_ms);
+		cl_min_duration(L, v, CONF_MIN_TIMEOUT_MS, &ep->timeout_ms);
 		return;
 	}
 	if (strcmp(key, "degraded_after") == 0) {

@@ -17,6 +17,7 @@ struct loader {
 	yaml_node_t		*have_storage;
 	yaml_node_t		*maintenance;	/* loaded after providers */
 	yaml_node_t		*providers;
+	yaml_node_t		*report_output;	/* report.output's value, when given */
 	/* Certificate files already parsed in this load: each file is parsed once. */
 	struct cert_file {
 		char		*path;
@@ -44,6 +45,13 @@ int cl_addrs(struct loader *, yaml_node_t *, char ***out, size_t *n);	/* RFC 532
 int cl_url(struct loader *, yaml_node_t *, const char *const *schemes, char **out);
 int cl_id(struct loader *, yaml_node_t *, char **out);
 char *cl_path(struct loader *, const char *p);	/* caller frees */
+
+/*
+ * Records an error at each explicit tag and at nesting deeper than 64 levels.
+ * Returns -1 when the document is too deep to compose, else 0.
+ */
+int cl_prescan(struct loader *, const unsigned char *text, size_t len);
+int cl_min_duration(struct loader *, yaml_node_t *, int64_t min_ms, int64_t *out);
 
 void cl_section_storage(struct loader *, yaml_node_t *);
 void cl_section_defaults(struct loader *, yaml_node_t *);

@@ -15,6 +15,15 @@
 static const char *const http_schemes[] = { "http", "https", NULL };
 static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
 
+/* Does path exist as something a database can never be? (stat never blocks on a FIFO) */
+static bool
+storage_not_regular(const char *path)
+{
+	struct stat sb;
+
+	return strcmp(path, ":memory:") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+}
+
 static void
 storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
@@ -26,6 +35,9 @@ storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, v
 		if (cl_str(L, v, &s) == 0) {
 			free(c->storage.path);
 			c->storage.path = strcmp(s, ":memory:") == 0 ? xstrdup(s) : cl_path(L, s);
+			if (storage_not_regular(c->storage.path))
+				cl_err(L, v, "path: %s is not a regular file (a FIFO, device, socket or directory)",
+				    c->storage.path);
 		}
 		free(s);
 	} else if (strcmp(key, "retention") == 0)
@@ -47,9 +59,9 @@ defaults_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 
 	(void)arg;
 	if (strcmp(key, "interval") == 0)
-		cl_positive_duration(L, v, &c->defaults.interval_ms);
+		cl_min_duration(L, v, CONF_MIN_INTERVAL_MS, &c->defaults.interval_ms);
 	else if (strcmp(key, "timeout") == 0)
-		cl_positive_duration(L, v, &c->defaults.timeout_ms);
+		cl_min_duration(L, v, CONF_MIN_TIMEOUT_MS, &c->defaults.timeout_ms);
 	else if (strcmp(key, "degraded_after") == 0)
 		cl_positive_duration(L, v, &c->defaults.degraded_after_ms);
 	else
@@ -255,6 +267,9 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 		if (cl_str(L, v, &s) == 0) {
 			free(c->report.output);
 			c->report.output = cl_path(L, s);
+			L->report_output = v;
+			c->report.output_line = (int)v->start_mark.line + 1;
+			c->report.output_col = (int)v->start_mark.column + 1;
 		}
 		free(s);
 	} else if (strcmp(key, "title") == 0)
@@ -295,7 +310,7 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 			}
 		}
 	} else if (strcmp(key, "every") == 0)
-		cl_positive_duration(L, v, &c->report.every_ms);
+		cl_min_duration(L, v, CONF_MIN_INTERVAL_MS, &c->report.every_ms);
 	else
 		cl_unknown(L, k, key, "report", "output, title, base_url, timezone, languages, every");
 }

@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
 
 #include "util.h"
 
@@ -388,15 +393,65 @@ rfc3339_format_s(int64_t ms, char *out, size_t outsz)
 }
 
 int
+file_open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), e;
+	struct stat sb;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0)
+		e = errno;
+	else if (!S_ISREG(sb.st_mode))
+		e = FILE_ENOTREG;
+	else {
+		/* A regular file never blocks: plain blocking reads from here on. */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		return fd;
+	}
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+const char *
+file_strerror(int e)
+{
+	return e == FILE_ENOTREG ? "not a regular file (a FIFO, device, socket or directory)" :
+	    strerror(e);
+}
+
+struct bio_st *
+file_bio(const char *path)
+{
+	int fd = file_open_regular(path);
+	BIO *bio;
+
+	if (fd < 0)
+		return NULL;
+	if ((bio = BIO_new_fd(fd, BIO_CLOSE)) == NULL)
+		close(fd);
+	return bio;
+}
+
+int
 file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = file_open_regular(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
 	struct buf b = { 0 };
 	unsigned char chunk[65536];
 	size_t n;
 
-	if (f == NULL)
+	if (f == NULL) {
+		if (fd >= 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+		}
 		return -1;
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.len + n > max) {
 			fclose(f);

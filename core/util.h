@@ -2,6 +2,7 @@
 #ifndef TW_UTIL_H
 #define TW_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,7 +65,22 @@ void tz_day(int64_t ms, char *out, size_t outsz);
  */
 size_t fixed_format(double v, int decimals, char *out, size_t outsz);
 
-/* Reads a whole file (at most max bytes) into a malloc'd buffer; returns 0 or -1 with errno. */
+/* errno of file_open_regular and file_read for a path that is not a regular file. */
+#define FILE_ENOTREG	EINVAL
+/*
+ * Opens path read-only without ever blocking (a FIFO or a device is refused, not waited on).
+ * Returns the descriptor (caller closes), or -1 with errno (FILE_ENOTREG: not a regular file).
+ */
+int file_open_regular(const char *path);
+/* The text for a file_* errno: FILE_ENOTREG says "not a regular file …", else strerror. */
+const char *file_strerror(int e);
+/* An OpenSSL BIO reading the regular file path (caller frees), or NULL with errno. */
+struct bio_st;
+struct bio_st *file_bio(const char *path);
+/*
+ * Reads a whole regular file (at most max bytes) into a malloc'd buffer, never blocking on
+ * a FIFO or device; returns 0 or -1 with errno (EFBIG when larger than max, FILE_ENOTREG).
+ */
 int file_read(const char *path, size_t max, unsigned char **data, size_t *len);
 
 /* Folds data[0..len) into the 64-bit FNV-1a hash *h (start from FNV1A_INIT). */

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "../core/config.h"
+#include "../report/report.h"
 #include "../store/store.h"
 
 void
@@ -55,7 +56,8 @@ static void
 check_usage(FILE *f)
 {
 	fputs("usage: trustwatch check [-c FILE]\n"
-	    "Validates the configuration: schema, the files it names, certificates.\n"
+	    "Validates the configuration: schema, the files it names, certificates, and that\n"
+	    "report.output may hold the site (new, empty, or a site trustwatch rendered).\n"
 	    "Exit 0 when valid, 3 with every error otherwise.\n", f);
 }
 
@@ -70,6 +72,7 @@ cmd_check(int argc, char **argv)
 	const char *path = "config.yaml";
 	struct conf *c;
 	size_t kinds[KIND__MAX] = { 0 }, total = 0;
+	char *err = NULL;
 	int ch;
 
 	optind = 1;
@@ -92,6 +95,17 @@ cmd_check(int argc, char **argv)
 	}
 	if ((c = cli_load_conf(path)) == NULL)
 		return EXIT_USAGE;
+	if (report_output_check(c, c->report.output, &err) != 0) {
+		if (c->report.output_line > 0)
+			cli_warn("%s:%d:%d: output: %s", path, c->report.output_line,
+			    c->report.output_col, err);
+		else
+			cli_warn("%s: report.output (default): %s", path, err);
+		cli_warn("%s: 1 error", path);
+		free(err);
+		conf_free(c);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < c->n_providers; i++)
 		for (size_t j = 0; j < c->providers[i].n_endpoints; j++) {
 			kinds[c->providers[i].endpoints[j].kind]++;

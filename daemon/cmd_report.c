@@ -14,7 +14,8 @@ report_usage(FILE *f)
 {
 	fputs("usage: trustwatch report [-c FILE] [-o DIR]\n"
 	    "Renders the static site (SPEC §6) from the store into DIR (default report.output),\n"
-	    "replacing it atomically. Exit 0, 3 on a config/usage error, 1 on a runtime failure.\n", f);
+	    "replacing it atomically. DIR must be new, empty, or a site trustwatch rendered.\n"
+	    "Exit 0, 3 on a config/usage error or a refused DIR, 1 on a runtime failure.\n", f);
 }
 
 int
@@ -59,11 +60,18 @@ cmd_report(int argc, char **argv)
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	if (report_render(c, st, out, now_ms(), &err) != 0) {
+	switch (report_render(c, st, out, now_ms(), &err)) {
+	case 0:
+		break;
+	case REPORT_REFUSED:
 		cli_warn("report: %s", err);
-		free(err);
+		rc = EXIT_USAGE;
+		break;
+	default:
+		cli_warn("report: %s", err);
 		rc = EXIT_RUNTIME;
 	}
+	free(err);
 	store_close(st);
 	conf_free(c);
 	return rc;

@@ -249,7 +249,7 @@ load_certs(const char *path)
 	BIO *bio;
 	X509 *c;
 
-	if ((bio = BIO_new_file(path, "r")) == NULL)
+	if ((bio = file_bio(path)) == NULL)
 		return NULL;
 	if ((sk = sk_X509_new_null()) == NULL) {
 		BIO_free(bio);

@@ -170,7 +170,8 @@ i18n_parse(const char *lang, const char *text, size_t len, char **err)
 	buf_free(&str);
 	buf_free(&str1);
 	buf_free(&plural);
-	qsort(c->msgs, c->n, sizeof(*c->msgs), msg_cmp);
+	if (c->n > 1)	/* c->msgs is NULL for an empty catalogue */
+		qsort(c->msgs, c->n, sizeof(*c->msgs), msg_cmp);
 	for (size_t i = 1; i < c->n; i++)
 		if (strcmp(c->msgs[i - 1].id, c->msgs[i].id) == 0) {
 			*err = xasprintf("%s.po: duplicate msgid \"%s\"", lang, c->msgs[i].id);

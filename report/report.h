@@ -17,10 +17,22 @@ struct store;
  * conf->report.output): every page is written into a temporary directory beside outdir,
  * which then replaces outdir atomically (a web server never sees a half-written site).
  * Sets the process TZ to report.timezone while rendering and restores it.
+ * outdir must pass report_output_check (else REPORT_REFUSED, nothing touched); the site gets
+ * the .trustwatch-site marker, and partial renders a killed render left beside outdir go.
  * Returns 0, or -1 with *err set (caller frees); on error outdir is left as it was.
  */
 int report_render(const struct conf *, struct store *st, const char *outdir, int64_t now_ms,
     char **err);
+
+/* report_render and report_output_check: outdir is not trustwatch's to replace. */
+#define REPORT_REFUSED	(-2)
+/*
+ * May a site be rendered into outdir (SPEC §9)? It may when it does not exist, or is a
+ * directory holding the .trustwatch-site marker of an earlier render, or an empty directory,
+ * and conf_output_problem() has nothing against it. Touches nothing.
+ * Returns 0; REPORT_REFUSED with *err set (caller frees); -1 with *err when it cannot tell.
+ */
+int report_output_check(const struct conf *, const char *outdir, char **err);
 
 enum report_what {
 	REPORT_RESULTS,

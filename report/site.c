@@ -17,6 +17,7 @@
 #include "report.h"
 #include "html.h"
 #include "site_int.h"
+#include "site_output.h"
 
 void
 site_fail(struct site *s, const char *fmt, ...)
@@ -31,23 +32,6 @@ site_fail(struct site *s, const char *fmt, ...)
 		m = NULL;
 	va_end(ap);
 	s->err = m ? m : xstrdup("out of memory");
-}
-
-/* mkdir -p for the parents of path. */
-static int
-make_parents(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
 }
 
 /* Has site_path made folder rel[0, n) of the site in this render? */
@@ -503,6 +487,9 @@ fail:
 	return -1;
 }
 
+static const char site_marker_text[] =
+    "This directory is a site rendered by trustwatch: every render replaces all of it.\n";
+
 int
 report_render(const struct conf *c, struct store *st, const char *outdir, int64_t now_ms,
     char **err)
@@ -512,13 +499,19 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	struct i18n **langs = xcalloc(c->report.n_languages ? c->report.n_languages : 1, sizeof(*langs));
 	size_t n_langs = 0;
 	char *tz, *out, *tmpl, *parent, *base;
-	int rc = -1;
+	int rc = -1, lock_fd = -1;
 
 	*err = NULL;
 	outdir = outdir ? outdir : c->report.output;
 	out = xstrdup(outdir);
 	while (strlen(out) > 1 && out[strlen(out) - 1] == '/')
 		out[strlen(out) - 1] = '\0';
+	if ((rc = report_output_check(c, out, err)) != 0) {
+		free(out);
+		free(langs);
+		return rc;
+	}
+	rc = -1;
 	tz = i18n_tz_enter(c->report.timezone);
 	store_set_timezone(st, c->report.timezone);
 	for (size_t i = 0; i < c->report.n_languages; i++) {
@@ -538,9 +531,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		free(a);
 		free(b);
 	}
-	tmpl = xasprintf("%s/.%s.new-XXXXXX", parent, base);
-
-	if (make_parents(tmpl) != 0 || mkdtemp(tmpl) == NULL) {
+	if ((lock_fd = site_output_tmpdir(parent, base, &tmpl)) < 0) {
 		site_fail(&s, "%s: cannot create a temporary directory: %s", tmpl, strerror(errno));
 		free(tmpl);
 		free(parent);
@@ -565,6 +556,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	}
 	free(parent);
 	free(base);
+	site_write(&s, SITE_MARKER, site_marker_text, strlen(site_marker_text));
 	site_write(&s, "assets/style.css", site_css, strlen(site_css));
 	site_write(&s, "assets/favicon.svg", site_favicon, strlen(site_favicon));
 	if (s.err == NULL)
@@ -603,6 +595,8 @@ fail:
 	*err = s.err;
 	s.err = NULL;
 done:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (s.reuse_fd >= 0)
 		close(s.reuse_fd);
 	free(s.dir);

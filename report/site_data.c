@@ -366,7 +366,8 @@ site_collect(struct site *s)
 	}
 	if (store_each_incident(s->st, NULL, 0, on_incident, s) != 0)
 		goto fail;
-	qsort(s->inc, s->n_inc, sizeof(*s->inc), id_order);
+	if (s->n_inc > 1)	/* s->inc is NULL without incidents: never qsort(NULL, …) */
+		qsort(s->inc, s->n_inc, sizeof(*s->inc), id_order);
 	if (store_each_note(s->st, 0, on_note, s) != 0)
 		goto fail;
 	for (size_t i = 0; i < s->n_inc; i++) {

@@ -85,6 +85,7 @@ for line in open(src):
 open(dst, "w").write("".join(out))
 PY
 rm -f "$STATE/trustwatch.db" "$STATE/trustwatch.db-wal" "$STATE/trustwatch.db-shm" "$LOG"
+rm -rf "$STATE/site"  # rendered afresh (a site from before the .trustwatch-site marker is refused)
 
 echo "== trustwatch demo: 3 simulated providers on 127.0.0.1, watched by the trustwatch daemon =="
 echo "   config  $CFG (probes every $INTERVAL, site rendered every $EVERY)"

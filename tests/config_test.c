@@ -4,7 +4,9 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -230,7 +232,7 @@ static const struct broken {
 	  ":4:49:", "not valid for kind login" },
 	{ "bad ocsp status",
 	  "providers:\n  - id: p\n    endpoints:\n      - id: o\n        kind: ocsp\n        url: http://x/\n        issuer: /dev/null\n        certificate: /dev/null\n        expect: { status: fine }\n",
-	  ":7:17:", "is not a PEM or DER" },
+	  ":7:17:", "not a regular file" },	/* /dev/null is a device: refused, never read */
 	{ "bad boolean",
 	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/', expect: { oidc: maybe } }\n",
 	  ":4:65:", "expected true or false" },
@@ -249,6 +251,26 @@ static const struct broken {
 	{ "unknown timezone", "report: { timezone: Mars/Olympus }\nproviders: []\n", ":1:21:", "unknown time zone" },
 	{ "unsupported language", "report: { languages: [en, xx] }\nproviders: []\n", ":1:22:", "unsupported language 'xx'" },
 	{ "bad listen address", "web: { listen: localhost }\nproviders: []\n", ":1:16:", "expected HOST:PORT" },
+	{ "interval below 1s", "defaults: { interval: 1ms }\nproviders: []\n", ":1:23:",
+	  "interval: 1ms is too short (at least 1s)" },
+	{ "endpoint interval below 1s",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/', interval: 999ms }\n",
+	  ":4:59:", "interval: 999ms is too short (at least 1s)" },
+	{ "timeout below 100ms", "defaults: { timeout: 50ms }\nproviders: []\n", ":1:22:",
+	  "timeout: 50ms is too short (at least 100ms)" },
+	{ "endpoint timeout of 0s",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/', timeout: 0s }\n",
+	  ":4:58:", "timeout: 0s is too short" },
+	{ "report every below 1s", "report: { every: 10ms }\nproviders: []\n", ":1:18:",
+	  "every: 10ms is too short (at least 1s)" },
+	{ "binary tag", "report: { title: !!binary aGVsbG8= }\nproviders: []\n", ":1:18:",
+	  "explicit tag '!!binary' is not supported" },
+	{ "tag on a collection", "report: !!set { title: x }\nproviders: []\n", ":1:9:",
+	  "explicit tag '!!set' is not supported" },
+	{ "local tag", "providers:\n  - id: !ref p\n    endpoints: []\n", ":2:9:",
+	  "explicit tag '!ref' is not supported" },
+	{ "storage path is a directory", "storage: { path: /tmp }\nproviders: []\n", ":1:18:",
+	  "/tmp is not a regular file" },
 	{ "bad policy oid",
 	  "providers:\n  - id: p\n    endpoints:\n      - { id: t, kind: tsa, url: 'http://x/', trust: /dev/null, expect: { policy: 'abc' } }\n",
 	  ":4:", "is not a dotted OID" },
@@ -298,6 +320,149 @@ every_error_is_reported_not_only_the_first(void **state)
 		lines += *p == '\n';
 	assert_int_equal(lines, 4);
 	free(errs);
+	/* An explicit tag does not hide the errors after it. */
+	c = load_text("report: { title: !!binary aGVsbG8= }\nproviders:\n  - id: p\n    endpoints:\n"
+	    "      - { id: l, kind: login, url: 'http://x/', interval: 1ms }\n", &errs);
+	assert_null(c);
+	if (strstr(errs, ":1:18: explicit tag '!!binary'") == NULL ||
+	    strstr(errs, ":5:59: interval: 1ms is too short") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+}
+
+/* A plain !!str, !!seq or !!map says what the node is anyway: accepted. */
+static void
+tags_that_restate_the_type_are_accepted(void **state)
+{
+	char *errs;
+	struct conf *c = load_text("report: !!map { title: !!str 42 }\nproviders: !!seq\n"
+	    "  - { id: p, endpoints: [ { id: l, kind: login, url: 'http://x/' } ] }\n", &errs);
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->report.title, "42");
+	conf_free(c);
+	free(errs);
+}
+
+/* 100,000 nested lists, in flow and in block style: refused at level 65 at once. */
+static void
+deep_nesting_is_refused_quickly_with_its_place(void **state)
+{
+	enum { DEEP = 100000 };
+	struct buf flow = { 0 }, block = { 0 };
+	char *errs;
+	int64_t t0 = mono_ms();
+	struct conf *c;
+
+	(void)state;
+	buf_printf(&flow, "providers: ");
+	for (int i = 0; i < DEEP; i++)
+		buf_append(&flow, "[", 1);
+	for (int i = 0; i < DEEP; i++)
+		buf_append(&flow, "]", 1);
+	buf_append(&flow, "\n", 1);
+	c = load_text((char *)flow.data, &errs);
+	assert_null(c);
+	/* The root mapping is level 1, "providers: [" level 2: the 65th level is column 75. */
+	if (strstr(errs, ":1:75: nested deeper than 64 levels") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	buf_printf(&block, "providers:\n");
+	for (int i = 0; i < DEEP; i++)
+		buf_append(&block, "- ", 2);
+	buf_append(&block, "x\n", 2);
+	c = load_text((char *)block.data, &errs);
+	assert_null(c);
+	if (strstr(errs, ":2:127: nested deeper than 64 levels") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	if (mono_ms() - t0 > 2000)
+		fail_msg("took %lld ms", (long long)(mono_ms() - t0));
+	buf_free(&flow);
+	buf_free(&block);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("blocked on a FIFO");
+}
+
+/* A FIFO as the config or as a certificate is refused at once, naming the path. */
+static void
+fifos_are_refused_without_blocking(void **state)
+{
+	char *fifo = xasprintf("%s/fifo", tmpdir), *text, *errs;
+	struct conf_errors e;
+	struct conf *c;
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	c = conf_load(fifo, &e);
+	assert_null(c);
+	assert_int_equal(e.n, 1);
+	if (strstr(e.msg[0], fifo) == NULL || strstr(e.msg[0], "not a regular file") == NULL)
+		fail_msg("got: %s", e.msg[0]);
+	conf_errors_free(&e);
+	text = xasprintf("providers:\n  - id: p\n    endpoints:\n"
+	    "      - { id: c, kind: crl, url: 'http://x/', issuer: %s }\n"
+	    "      - { id: l, kind: login, url: 'https://x/', tls_ca: %s }\n"
+	    "storage: { path: %s }\n", fifo, fifo, fifo);
+	c = load_text(text, &errs);
+	alarm(0);
+	assert_null(c);
+	if (strstr(errs, ":4:55: issuer: cannot read certificate file") == NULL ||
+	    strstr(errs, "not a regular file") == NULL || strstr(errs, ":5:58:") == NULL ||
+	    strstr(errs, ":6:18: path:") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	free(text);
+	unlink(fifo);
+	free(fifo);
+}
+
+/* SPEC §9: where a site may not go, whatever the spelling of the path. */
+static void
+outputs_that_would_delete_what_is_not_a_site_are_refused(void **state)
+{
+	static const struct { const char *dir; const char *says; } cases[] = {
+		{ "/", "is the root directory" },
+		{ "/etc", "is a system directory" },
+		{ "/etc/trustwatch/site", "is a system directory (inside /etc)" },
+		{ "/var/www", "is a system directory" },
+		{ "/usr", "is a system directory" },
+		{ "/nonexistent-tw/data", "holds the store /nonexistent-tw/data/tw.db" },
+		{ "/nonexistent-tw//data/", "holds the store" },
+		{ "/nonexistent-tw/data/site/..", "holds the store" },
+		{ "/nonexistent-tw", "holds the store" },
+		{ "/nonexistent-tw/conf", "holds the issuer certificate /nonexistent-tw/conf/ca.pem" },
+		{ "/nonexistent-tw/etc", "holds the configuration /nonexistent-tw/etc/c.yaml" },
+		{ "/nonexistent-tw/data/site", NULL },
+		{ "/nonexistent-tw/datasite", NULL },
+		{ "/var/www/status", NULL },
+	};
+	struct conf_endpoint ep = { .issuer_path = "/nonexistent-tw/conf/ca.pem" };
+	struct conf_provider p = { .endpoints = &ep, .n_endpoints = 1 };
+	struct conf c = { .path = "/nonexistent-tw/etc/c.yaml", .providers = &p, .n_providers = 1,
+	    .storage = { .path = "/nonexistent-tw/data/tw.db" } };
+	char *canon = conf_path_canon("/nonexistent-tw//a/./b/../c/");
+
+	(void)state;
+	assert_string_equal(canon, "/nonexistent-tw/a/c");
+	free(canon);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *why = conf_output_problem(&c, cases[i].dir);
+
+		if (cases[i].says == NULL ? why != NULL : why == NULL || strstr(why, cases[i].says) == NULL)
+			fail_msg("%s: want %s, got %s", cases[i].dir, cases[i].says ? cases[i].says : "ok",
+			    why ? why : "ok");
+		free(why);
+	}
 }
 
 static void
@@ -455,6 +620,10 @@ main(void)
 		cmocka_unit_test(secrets_are_read_from_the_environment),
 		cmocka_unit_test(broken_configs_fail_with_place_and_reason),
 		cmocka_unit_test(every_error_is_reported_not_only_the_first),
+		cmocka_unit_test(tags_that_restate_the_type_are_accepted),
+		cmocka_unit_test(deep_nesting_is_refused_quickly_with_its_place),
+		cmocka_unit_test(fifos_are_refused_without_blocking),
+		cmocka_unit_test(outputs_that_would_delete_what_is_not_a_site_are_refused),
 		cmocka_unit_test(durations_parse_and_reject),
 		cmocka_unit_test(rfc3339_times_parse_and_format),
 		cmocka_unit_test(smtp_addresses_are_checked_with_place_and_reason),
