@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -102,7 +103,12 @@ ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
 {
 	struct xfer *x = arg;
 
+	int fd;
+
 	(void)easy;
+	if ((fd = file_open_regular(x->tls_ca)) < 0)	/* never block on a FIFO */
+		return CURLE_SSL_CACERT_BADFILE;
+	close(fd);
 	if (X509_STORE_load_file(SSL_CTX_get_cert_store(sslctx), x->tls_ca) != 1) {
 		ERR_clear_error();
 		return CURLE_SSL_CACERT_BADFILE;

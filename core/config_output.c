@@ -144,6 +144,7 @@ conf_output_problem(const struct conf *c, const char *outdir)
 	}
 	holds(dir, c->storage.path, "the store", &why);
 	holds(dir, c->path, "the configuration", &why);
+	holds(dir, c->alerts.tls_ca, "the alerts.smtp.tls_ca file", &why);
 	for (size_t i = 0; i < c->n_providers; i++)
 		for (size_t j = 0; j < c->providers[i].n_endpoints; j++) {
 			const struct conf_endpoint *e = &c->providers[i].endpoints[j];

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
@@ -179,12 +181,19 @@ smtp_tls_ca(struct loader *L, yaml_node_t *v, char **out)
 {
 	char *s = NULL;
 	X509_STORE *st;
+	int fd;
 
 	if (cl_str(L, v, &s) != 0)
 		return;
 	free(*out);
 	*out = cl_path(L, s);
 	free(s);
+	if ((fd = file_open_regular(*out)) < 0) {
+		/* never X509_STORE_load_file on a FIFO: it would block */
+		cl_err(L, v, "tls_ca: %s: %s", *out, file_strerror(errno));
+		return;
+	}
+	close(fd);
 	if ((st = X509_STORE_new()) == NULL || X509_STORE_load_file(st, *out) != 1)
 		cl_err(L, v, "tls_ca: %s: no PEM certificate could be read", *out);
 	X509_STORE_free(st);

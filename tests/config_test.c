@@ -412,13 +412,16 @@ fifos_are_refused_without_blocking(void **state)
 	text = xasprintf("providers:\n  - id: p\n    endpoints:\n"
 	    "      - { id: c, kind: crl, url: 'http://x/', issuer: %s }\n"
 	    "      - { id: l, kind: login, url: 'https://x/', tls_ca: %s }\n"
-	    "storage: { path: %s }\n", fifo, fifo, fifo);
+	    "storage: { path: %s }\n"
+	    "alerts: { smtp: { url: 'smtp://127.0.0.1:25', from: a@b.lu, tls_ca: %s }, to: [c@d.lu] }\n",
+	    fifo, fifo, fifo, fifo);
 	c = load_text(text, &errs);
 	alarm(0);
 	assert_null(c);
 	if (strstr(errs, ":4:55: issuer: cannot read certificate file") == NULL ||
 	    strstr(errs, "not a regular file") == NULL || strstr(errs, ":5:58:") == NULL ||
-	    strstr(errs, ":6:18: path:") == NULL)
+	    strstr(errs, ":6:18: path:") == NULL || strstr(errs, ":7:") == NULL ||
+	    strstr(errs, "tls_ca:") == NULL)
 		fail_msg("got: %s", errs);
 	free(errs);
 	free(text);

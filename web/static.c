@@ -206,7 +206,7 @@ web_resolve(const char *root, const char *rel, char *out)
 static int
 open_checked(const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);	/* a FIFO never blocks */
 
 	if (fd < 0)
 		return -1;
