@@ -78,3 +78,15 @@ critext_cert_unhandled(X509 *cert, char *oid)
 	snprintf(oid, CRITEXT_OID_MAX, "(unnamed)");
 	return 1;
 }
+
+void
+critext_serial_hex(const ASN1_INTEGER *serial, char *out, size_t outsz)
+{
+	BIGNUM *bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+	snprintf(out, outsz, "%s", hex != NULL ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	ERR_clear_error();
+}

@@ -34,4 +34,7 @@ int	critext_unknown(const STACK_OF(X509_EXTENSION) *exts, const int *known, size
  */
 int	critext_cert_unhandled(X509 *cert, char *oid);
 
+/* Writes serial in hex (as OpenSSL prints it; "?" when it cannot) into out[outsz]. */
+void	critext_serial_hex(const ASN1_INTEGER *serial, char *out, size_t outsz);
+
 #endif

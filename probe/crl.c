@@ -135,8 +135,7 @@ check_extensions(X509_CRL *crl, struct result *r)
 {
 	STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
 	X509_REVOKED *rv;
-	char oid[CRITEXT_OID_MAX], *hex;
-	BIGNUM *bn;
+	char oid[CRITEXT_OID_MAX], hex[84];
 	int i, n = revoked != NULL ? sk_X509_REVOKED_num(revoked) : 0;
 
 	if (critext_unknown(X509_CRL_get0_extensions(crl), crl_exts_known,
@@ -150,14 +149,9 @@ check_extensions(X509_CRL *crl, struct result *r)
 		if (!critext_unknown(X509_REVOKED_get0_extensions(rv), crl_entry_exts_known,
 		    NELEM(crl_entry_exts_known), oid))
 			continue;
-		bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(rv), NULL);
-		hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-		result_flag(r, REASON_MALFORMED, "CRL entry for serial %.80s carries critical "
-		    "extension %s, which trustwatch does not process (RFC 5280 §5.3)",
-		    hex != NULL ? hex : "?", oid);
-		OPENSSL_free(hex);
-		BN_free(bn);
-		ERR_clear_error();
+		critext_serial_hex(X509_REVOKED_get0_serialNumber(rv), hex, sizeof(hex));
+		result_flag(r, REASON_MALFORMED, "CRL entry for serial %s carries critical "
+		    "extension %s, which trustwatch does not process (RFC 5280 §5.3)", hex, oid);
 		return 0;
 	}
 	return 1;

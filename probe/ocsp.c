@@ -186,8 +186,7 @@ check_extensions(OCSP_BASICRESP *bs, struct result *r)
 {
 	OCSP_SINGLERESP *single;
 	ASN1_INTEGER *serial = NULL;
-	BIGNUM *bn;
-	char oid[CRITEXT_OID_MAX], *hex;
+	char oid[CRITEXT_OID_MAX], hex[84];
 	int i, k, n = OCSP_resp_count(bs);
 
 	for (i = 0; i < OCSP_BASICRESP_get_ext_count(bs); i++)
@@ -206,14 +205,10 @@ check_extensions(OCSP_BASICRESP *bs, struct result *r)
 			continue;
 		OCSP_id_get0_info(NULL, NULL, NULL, &serial,
 		    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(single));
-		bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
-		hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-		result_flag(r, REASON_MALFORMED, "OCSP single response for serial %.80s carries "
+		critext_serial_hex(serial, hex, sizeof(hex));
+		result_flag(r, REASON_MALFORMED, "OCSP single response for serial %s carries "
 		    "critical extension %s, which trustwatch does not process (RFC 6960 §4.4)",
-		    hex != NULL ? hex : "?", oid);
-		OPENSSL_free(hex);
-		BN_free(bn);
-		ERR_clear_error();
+		    hex, oid);
 		return 0;
 	}
 	return 1;
