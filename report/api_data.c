@@ -70,6 +70,8 @@ report_status_state(const struct conf *c, struct store *store, int64_t now,
 	st->title = c->report.title;
 	st->timezone = c->report.timezone;
 	st->generated_ms = now;
+	st->maintenance = c->maintenance;
+	st->n_maintenance = c->n_maintenance;
 	for (size_t i = 0; i < c->n_providers; i++)
 		n += c->providers[i].n_endpoints;
 	st->eps = xcalloc(n ? n : 1, sizeof(*st->eps));

@@ -62,6 +62,8 @@ feed_add(struct buf *b, const char *base_url, const struct feed_entry *e, const 
 	buf_printf(b, "<entry>\n<id>");
 	if (base_url != NULL && *base_url != '\0')
 		url_attr(b, base_url, link);
+	else if (e->urn != NULL)
+		html_text(b, e->urn);
 	else
 		buf_printf(b, "urn:trustwatch:incident:%lld", (long long)e->id);
 	buf_printf(b, "</id>\n<title type=\"text\">");

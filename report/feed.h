@@ -15,6 +15,7 @@ struct feed_entry {
 	const char	*content;	/* plain text, may span lines */
 	int64_t		 published_ms;	/* incident start */
 	int64_t		 updated_ms;	/* last change: start, end or latest note */
+	const char	*urn;		/* id without base_url; NULL: urn:trustwatch:incident:ID */
 };
 
 /*

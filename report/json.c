@@ -288,6 +288,30 @@ worse(const char *a, const char *b)
 	return status_from_name(a) >= status_from_name(b) ? a : b;
 }
 
+/* Announced maintenance not over yet: [{provider, endpoint, start, end, note, in_progress}]. */
+static json_t *
+maintenance_json(const struct report_status *st)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < st->n_maintenance; i++) {
+		const struct conf_maintenance *m = &st->maintenance[i];
+		json_t *o;
+
+		if (m->end_ms <= st->generated_ms)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "provider", report_json_str(m->provider));
+		json_object_set_new(o, "endpoint", report_json_str(m->endpoint));
+		json_object_set_new(o, "start", report_json_time(m->start_ms));
+		json_object_set_new(o, "end", report_json_time(m->end_ms));
+		json_object_set_new(o, "note", report_json_str(m->note));
+		json_object_set_new(o, "in_progress", json_boolean(m->start_ms <= st->generated_ms));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 char *
 report_json_status(const struct report_status *st)
 {
@@ -321,6 +345,7 @@ report_json_status(const struct report_status *st)
 	json_object_set_new(doc, "status", json_string(top));
 	json_object_set_new(doc, "providers", provs);
 	json_object_set_new(doc, "endpoints", all);
+	json_object_set_new(doc, "maintenance", maintenance_json(st));
 	return dump_line(doc);
 }
 

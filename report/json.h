@@ -92,6 +92,8 @@ struct report_status {
 	size_t			 n_providers;
 	struct report_status_ep	*eps;		/* every endpoint, in configuration order */
 	size_t			 n_eps;
+	const struct conf_maintenance *maintenance;	/* borrowed from the config */
+	size_t			 n_maintenance;
 };
 
 /*

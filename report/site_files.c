@@ -656,6 +656,33 @@ site_feed(struct site *s, struct i18n *t)
 		if (s->inc[i].updated_ms > updated)
 			updated = s->inc[i].updated_ms;
 	feed_begin(&b, s->conf->report.title, s->conf->report.base_url, updated ? updated : s->now);
+	/* Announced maintenance not over yet, in progress or ahead. */
+	for (size_t i = 0; i < s->conf->n_maintenance; i++) {
+		const struct conf_maintenance *m = &s->conf->maintenance[i];
+		struct buf title = { 0 }, content = { 0 };
+		char link[160], urn[160], from[64], to[64];
+		struct feed_entry e = { .published_ms = m->start_ms, .updated_ms = m->start_ms };
+
+		if (m->end_ms <= s->now)
+			continue;
+		buf_printf(&title, "%s: %s%s%s (%s)", i18n_get(t, "Planned maintenance"),
+		    site_provider_name(s, m->provider), m->endpoint ? " / " : "",
+		    m->endpoint ? m->endpoint : "", m->start_ms <= s->now ?
+		    i18n_get(t, "in progress") : i18n_get(t, "announced"));
+		i18n_datetime(t, m->start_ms, from, sizeof(from));
+		i18n_datetime(t, m->end_ms, to, sizeof(to));
+		buf_printf(&content, "%s \xE2\x80\x93 %s\n%s", from, to, m->note ? m->note : "");
+		e.title = (const char *)title.data;
+		e.content = (const char *)content.data;
+		snprintf(link, sizeof(link), "index.html#maintenance-%zu-%lld", i,
+		    (long long)(m->start_ms / 1000));
+		snprintf(urn, sizeof(urn), "urn:trustwatch:maintenance:%zu:%lld", i,
+		    (long long)(m->start_ms / 1000));
+		e.urn = urn;
+		feed_add(&b, s->conf->report.base_url, &e, link);
+		buf_free(&title);
+		buf_free(&content);
+	}
 	/* The latest SITE_INC_PAGE incidents; the older ones are on the incident pages. */
 	for (size_t i = s->n_inc; i-- > 0 && s->n_inc - i <= SITE_INC_PAGE;) {
 		const struct site_incident *in = &s->inc[i];

@@ -176,6 +176,7 @@ page_incident(struct page *p, struct site_incident *in)
 	struct buf title = { 0 };
 	struct page sub = *p;
 	const struct site_ep *ep;
+	const char *first;
 
 	site_timeline(p->s, in);
 	sub.b = title;
@@ -240,11 +241,14 @@ page_incident(struct page *p, struct site_incident *in)
 	buf_printf(&p->b, "</dt><dd><code>");
 	html_text(&p->b, in->reasons);
 	buf_printf(&p->b, "</code></dd></div>");
-	if (in->message != NULL) {
+	/* The first message is the timeline's first (the result at the start), when it has one. */
+	first = in->n_changes > 0 && in->changes[0].message != NULL ? in->changes[0].message :
+	    in->message;
+	if (first != NULL) {
 		buf_printf(&p->b, "<div><dt>");
 		html_text(&p->b, T(p, "First message"));
 		buf_printf(&p->b, "</dt><dd><q>");
-		html_text(&p->b, in->message);
+		html_text(&p->b, first);
 		buf_printf(&p->b, "</q></dd></div>");
 	}
 	buf_printf(&p->b, "</dl>\n<h2>");

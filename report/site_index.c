@@ -282,7 +282,8 @@ page_index(struct page *p)
 				buf_printf(&p->b, "</h2><ul>");
 				any_maint = true;
 			}
-			buf_printf(&p->b, "<li>");
+			buf_printf(&p->b, "<li id=\"maintenance-%zu-%lld\">", i,
+			    (long long)(c->maintenance[i].start_ms / 1000));
 			if (c->maintenance[i].start_ms <= s->now) {
 				buf_printf(&p->b, "<strong class=\"st maint\"><span aria-hidden=\"true\">"
 				    "\xE2\x97\x86</span> ");

@@ -265,7 +265,7 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	for (int i = 0; i < N * 5; i++) {
 		result_init(&r[i], &ep, NOW - DAY + i * 60000LL);
 		if (i % 5 < 3)
-			result_flag(&r[i], REASON_STALE, "old");
+			result_flag(&r[i], REASON_STALE, "%s", i % 5 == 0 ? "old, first" : "old, later");
 		it[i] = (struct store_item){ .r = &r[i] };
 	}
 	assert_int_equal(store_add_results(st, it, N * 5), 0);
@@ -290,6 +290,10 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	assert_int_equal(rows, 20);
 	assert_non_null(strstr(html, "incidents/1.html"));
 	assert_non_null(strstr(html, "<a href=\"incidents-2.html\" rel=\"prev\">"));
+	free(html);
+	/* The first message is the one at the incident's start, as the timeline's first line. */
+	html = slurp(site, "incidents/7.html");
+	assert_non_null(strstr(html, "First message</dt><dd><q>old, first</q>"));
 	free(html);
 	html = xasprintf("%s/incidents-4.html", site);
 	assert_int_not_equal(stat(html, &sb), 0);
@@ -423,6 +427,17 @@ index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational(vo
 	d1 = strstr(en, "In progress:</strong> Lux&lt;script&gt;");
 	assert_non_null(d1);
 	assert_null(strstr(d1 + 1, "In progress:"));
+	/* The API and the feed say it too. */
+	pv = slurp(f->site, "api/status.json");
+	assert_non_null(strstr(pv, "\"maintenance\":[{\"provider\":\"p1\""));
+	assert_non_null(strstr(pv, "\"note\":\"HSM\",\"in_progress\":true}"));
+	assert_non_null(strstr(pv, "\"in_progress\":false}]"));
+	free(pv);
+	pv = slurp(f->site, "feed.atom");
+	assert_non_null(strstr(pv, "Planned maintenance: Lux&lt;script&gt;"));
+	assert_non_null(strstr(pv, "(in progress)</title>"));
+	assert_non_null(strstr(pv, "Planned maintenance: Time &amp; Co (announced)</title>"));
+	free(pv);
 	/* The 90-day bars live on the provider pages. */
 	assert_null(strstr(en, "<svg class=\"bars\""));
 	pv = slurp(f->site, "providers/p1.html");
