@@ -190,7 +190,8 @@ smtp_tls_ca(struct loader *L, yaml_node_t *v, char **out)
 	free(s);
 	if ((fd = file_open_regular(*out)) < 0) {
 		/* never X509_STORE_load_file on a FIFO: it would block */
-		cl_err(L, v, "tls_ca: %s: %s", *out, file_strerror(errno));
+		cl_err(L, v, "tls_ca: %s: no PEM certificate could be read (%s)", *out,
+		    file_strerror(errno));
 		return;
 	}
 	close(fd);

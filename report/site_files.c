@@ -544,8 +544,8 @@ closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
 	dstgz = xasprintf("%s.gz", dst);
 	unlink(dst);
 	unlink(dstgz);
-	if (site_gzip_file(path, gz) == 0)
-		link(gz, dstgz);
+	if (site_gzip_file(path, gz) == 0 && link(gz, dstgz) != 0)
+		unlink(dstgz);	/* not cached: a later cold render compresses it again */
 	if (link(path, dst) == 0)
 		note_used(used, n_used, name);
 	free(dst);

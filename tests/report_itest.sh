@@ -98,13 +98,13 @@ check "api status is up" 'python3 -c "import json,sys; assert json.load(open(sys
 # Exports.
 "$TW_BIN" export -c "$cfg" --format csv >"$work/r.csv"; rc=$?
 check "export results csv exits 0" '[ "$rc" -eq 0 ]'
-check "results CSV header per SPEC §7, CRLF" \
-	'python3 -c "import sys; assert open(sys.argv[1], \"rb\").readline() == b\"time,provider,endpoint,kind,status,reason,total_ms,message\\r\\n\"" "$work/r.csv"'
-check "results CSV parses with Python's csv module, 8 fields a row" \
+check "results CSV header per SPEC §7 and §10 (v1 columns first), CRLF" \
+	'python3 -c "import sys; assert open(sys.argv[1], \"rb\").readline() == b\"time,provider,endpoint,kind,status,reason,total_ms,message,maintenance,dns_ms,connect_ms,tls_ms,ttfb_ms,node,address\\r\\n\"" "$work/r.csv"'
+check "results CSV parses with Python's csv module, 15 fields a row" \
 	'python3 -c "
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline=\"\", encoding=\"utf-8\")))
-assert len(rows) > 10 and all(len(r) == 8 for r in rows), rows[:3]
+assert len(rows) > 10 and all(len(r) == 15 for r in rows), rows[:3]
 assert any(r[5] == \"signature_invalid\" for r in rows)
 " "$work/r.csv"'
 "$TW_BIN" export -c "$cfg" --format json --provider p1 --what results >"$work/r.jsonl"; rc=$?
@@ -113,7 +113,7 @@ import json, sys
 n = 0
 for line in open(sys.argv[1], encoding=\"utf-8\"):
     o = json.loads(line); n += 1
-    assert list(o) == [\"time\",\"provider\",\"endpoint\",\"kind\",\"status\",\"reason\",\"total_ms\",\"message\"], o
+    assert list(o) == [\"time\",\"provider\",\"endpoint\",\"kind\",\"status\",\"reason\",\"total_ms\",\"message\",\"maintenance\",\"dns_ms\",\"connect_ms\",\"tls_ms\",\"ttfb_ms\",\"node\",\"address\"], o
 assert n > 10
 " "$work/r.jsonl"'
 "$TW_BIN" export -c "$cfg" --format csv --what incidents >"$work/i.csv"; rc=$?
@@ -122,7 +122,7 @@ check "incidents CSV header and the incident" '[ "$rc" -eq 0 ] &&
 	grep -q "^1,p1,ocsp,.*,down,signature_invalid" "$work/i.csv"'
 "$TW_BIN" export -c "$cfg" --format csv --what daily --from "$(date -u +%Y-%m-%d)" --to "$(date -u -d tomorrow +%Y-%m-%d)" >"$work/d.csv"; rc=$?
 check "daily CSV with date bounds" '[ "$rc" -eq 0 ] &&
-	head -1 "$work/d.csv" | tr -d "\r" | grep -qx "date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms" &&
+	head -1 "$work/d.csv" | tr -d "\r" | grep -qx "date,provider,endpoint,checks,up,degraded,down,maintenance,uptime_pct,p50_ms,p95_ms,observed_s,up_s,degraded_s,down_s" &&
 	grep -q ",p1,ocsp," "$work/d.csv"'
 "$TW_BIN" export -c "$cfg" --format csv --from 2000-01-01 --to 2000-01-02 >"$work/e.csv"; rc=$?
 check "an empty range is only the header" '[ "$rc" -eq 0 ] && [ "$(wc -l <"$work/e.csv")" -eq 1 ]'
