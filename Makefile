@@ -156,8 +156,8 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 CONFDIR	:= /etc/trustwatch
 STATEDIR := /var/lib/trustwatch
 # `make deb` builds the Debian package from a clean copy of the committed tree (git archive
-# of HEAD) in a temporary directory, so the source tree stays clean, and leaves the .deb in
-# DEB_OUT.
+# of HEAD: uncommitted changes are not in it) in a temporary directory, so the source tree
+# stays clean, and leaves the .deb files in DEB_OUT.
 DEB_OUT	?= $(BUILD)/deb
 
 install: all
@@ -201,11 +201,11 @@ install: all
 # The Debian package (debian/): dpkg-buildpackage -b -us -uc on a clean copy of HEAD.
 deb:
 	@command -v dpkg-buildpackage >/dev/null || { echo "deb: dpkg-buildpackage missing -- run make deps" >&2; exit 1; }
-	@rm -rf $(BUILD)/deb-src && mkdir -p $(BUILD)/deb-src/trustwatch $(DEB_OUT)
-	git archive --format=tar HEAD | tar -x -C $(BUILD)/deb-src/trustwatch
-	cd $(BUILD)/deb-src/trustwatch && dpkg-buildpackage -b -us -uc
-	mv $(BUILD)/deb-src/*.deb $(DEB_OUT)/
-	@rm -rf $(BUILD)/deb-src
+	@mkdir -p $(DEB_OUT)
+	set -e; tmp=$$(mktemp -d /tmp/trustwatch-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/trustwatch"; git archive --format=tar HEAD | tar -x -C "$$tmp/trustwatch"; \
+	(cd "$$tmp/trustwatch" && dpkg-buildpackage -b -us -uc); \
+	mv "$$tmp"/*.deb $(DEB_OUT)/
 	@ls $(DEB_OUT)/*.deb
 
 clean:
