@@ -168,7 +168,7 @@ install: all
 	install -m 644 report/po/*.po $(DESTDIR)$(DATADIR)/trustwatch/po/
 	install -m 644 examples/certs/*.pem examples/certs/README.md $(DESTDIR)$(DATADIR)/trustwatch/certs/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	install -m 644 docs/trustwatch.1 $(DESTDIR)$(MANDIR)/man1/trustwatch.1
+	install -m 644 docs/trustwatch.1 docs/trustwatch-testbed.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 docs/trustwatch.yaml.5 $(DESTDIR)$(MANDIR)/man5/trustwatch.yaml.5
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 contrib/trustwatch.bash-completion $(DESTDIR)$(BASHCOMPDIR)/trustwatch

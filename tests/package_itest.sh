@@ -151,7 +151,7 @@ else
 fi
 
 # Man pages: installed, found by man, lint-clean.
-for page in 1/trustwatch 5/trustwatch.yaml; do
+for page in 1/trustwatch 1/trustwatch-testbed 5/trustwatch.yaml; do
 	f=/usr/share/man/man${page%%/*}/${page#*/}.${page%%/*}.gz
 	if [ ! -f "$f" ]; then not_ok "$f not installed"; continue; fi
 	lint=$(mandoc -Tlint -W warning "$f" 2>&1)
