@@ -6,7 +6,9 @@
 #    the binary runs, `check` accepts the installed config (as the service user), the user
 #    and the state directory exist, the unit is enabled, the man pages are installed and
 #    lint-clean, the translations are found, `systemd-analyze verify` is clean and
-#    `systemd-analyze security --offline=true` rates the unit's exposure at most 2.0;
+#    `systemd-analyze security --offline=true` rates the unit's exposure at most 2.0; the
+#    daemon, run as the service user against the testbed under strace, makes no system call
+#    outside the unit's SystemCallFilter=;
 #  - `dpkg --purge` removes it again.
 # Needs root (dpkg -i); a non-root developer gets a skip. Runs only in the plain pass of
 # tests/run.sh: the ASan pass would build the same package a second time. When systemd runs
@@ -33,7 +35,7 @@ finish() {
 	[ "$fail" -eq 0 ]
 	exit
 }
-for tool in dpkg-buildpackage dh mandoc systemd-analyze git runuser; do
+for tool in dpkg-buildpackage dh mandoc systemd-analyze git runuser strace python3 curl; do
 	command -v "$tool" >/dev/null 2>&1 || not_ok "$tool missing (make deps installs it)"
 done
 [ "$fail" -eq 0 ] || finish
@@ -42,13 +44,17 @@ work=$(mktemp -d /tmp/tw-package-itest.XXXXXX)
 policy=/usr/sbin/policy-rc.d
 made_policy=
 installed=
+tbpid= spid=
 cleanup() {
+	[ -n "$spid" ] && kill -KILL "$spid" 2>/dev/null
+	[ -n "$tbpid" ] && kill -TERM "$tbpid" 2>/dev/null
 	[ -n "$installed" ] && dpkg -s trustwatch >/dev/null 2>&1 && dpkg --purge trustwatch >/dev/null 2>&1
 	[ -n "$made_policy" ] && rm -f "$policy"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+TESTBED=${TW_TESTBED:-$ROOT/build/trustwatch-testbed}
 version=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$ROOT/Makefile")
 
 # 1. make install into a staging directory.
@@ -198,6 +204,78 @@ if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
 else
 	not_ok "exposure '${score:-?}' (want <= 2.0)"; echo "$sec" | grep -v '✓' | tail -25
 fi
+
+# The daemon under the unit's system call filter. No systemd runs here, so the installed binary
+# runs as the service user under strace against the testbed (probes of every kind, a render
+# child, the web server, a SIGHUP reload, SIGTERM): every system call it makes must be in
+# the unit's SystemCallFilter= (@system-service minus @privileged and @resources).
+tb=$work/tb svc=$work/svc
+mkdir -p "$tb" "$svc" && chmod 755 "$work" && chown trustwatch:trustwatch "$svc"
+"$TESTBED" --state "$tb" --write-config "$tb/cfg.yaml" >"$work/testbed.log" 2>&1 &
+tbpid=$!
+wait_for() {	# wait_for SECONDS COMMAND...: polls until COMMAND succeeds
+	_end=$(($(date +%s) + $1)); shift
+	until "$@"; do [ "$(date +%s)" -ge "$_end" ] && return 1; sleep 0.1; done
+}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if wait_for 30 test -f "$tb/cfg.yaml"; then
+	sed -e "s|^  path: .*|  path: $svc/tw.db|" -e "s|^  output: .*|  output: $svc/site|" \
+	    -e 's|^  interval: .*|  interval: 1s|' "$tb/cfg.yaml" >"$svc/run.yaml"
+	printf 'web:\n  listen: 127.0.0.1:%s\n' "$port" >>"$svc/run.yaml"
+	sed -i 's|^report:$|report:\n  every: 1s\n  languages: [en, fr]|' "$svc/run.yaml"
+	chmod 644 "$svc/run.yaml"
+	strace -f -qq -u trustwatch -o "$work/strace.out" /usr/bin/trustwatch run -c "$svc/run.yaml" \
+	    >"$work/run.log" 2>&1 &
+	spid=$!
+	wait_for 10 pgrep -P "$spid" >/dev/null
+	twpid=$(pgrep -P "$spid" | head -1)
+	renders() { grep -c 'msg="report rendered"' "$work/run.log"; }
+	if wait_for 30 sh -c "[ \$(grep -c 'msg=\"report rendered\"' '$work/run.log') -ge 1 ]" &&
+	    wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" &&
+	    kill -HUP "$twpid" && wait_for 10 grep -q 'msg="config reloaded"' "$work/run.log" &&
+	    n=$(renders) && wait_for 10 sh -c "[ \$(grep -c 'msg=\"report rendered\"' '$work/run.log') -gt $n ]"; then
+		ok "the daemon ran as the service user: probes, renders, /metrics, a reload"
+	else
+		not_ok "the daemon under strace did not render, serve and reload"; tail -20 "$work/run.log"
+	fi
+	[ -n "$twpid" ] && kill -TERM "$twpid"
+	wait_for 20 sh -c "! kill -0 $spid 2>/dev/null" || { kill -KILL "$spid"; not_ok "the daemon did not stop on SIGTERM"; }
+	wait "$spid" 2>/dev/null
+	out=$(python3 - "$work/strace.out" <<'PY'
+import re, subprocess, sys
+cache = {}
+def expand(group):
+    if group not in cache:
+        out = subprocess.run(["systemd-analyze", "syscall-filter", group],
+                             capture_output=True, text=True, check=True).stdout
+        names = set()
+        for line in out.splitlines()[1:]:
+            t = line.strip()
+            if not t or t.startswith("#"):
+                continue
+            names |= expand(t) if t.startswith("@") else {t}
+        cache[group] = names
+    return cache[group]
+used = set()
+for line in open(sys.argv[1]):
+    m = re.match(r"^\d+ +([a-z_0-9]+)\(", line)
+    if m:
+        used.add(m.group(1))
+allowed = expand("@system-service") - expand("@privileged") - expand("@resources")
+outside = sorted(used - allowed - {"execve"})
+print(len(used), " ".join(outside))
+PY
+)
+	if [ -n "$out" ] && [ "${out#* }" = "" ]; then
+		ok "all ${out% *} system calls of the daemon are inside the unit's SystemCallFilter="
+	else
+		not_ok "system calls outside the unit's SystemCallFilter=: ${out#* }"
+	fi
+else
+	not_ok "the testbed wrote no config"; tail -5 "$work/testbed.log"
+fi
+kill -TERM "$tbpid" 2>/dev/null; wait "$tbpid" 2>/dev/null
+tbpid= spid=
 
 # 4. dpkg --purge.
 files=$(dpkg -L trustwatch | while read -r f; do [ -f "$f" ] && echo "$f"; done)
