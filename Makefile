@@ -156,8 +156,9 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 CONFDIR	:= /etc/trustwatch
 STATEDIR := /var/lib/trustwatch
 # `make deb` builds the Debian package from a clean copy of the committed tree (git archive
-# of HEAD: uncommitted changes are not in it) in a temporary directory, so the source tree
-# stays clean, and leaves the .deb files in DEB_OUT.
+# of HEAD: uncommitted changes are not in it; outside git, the tree without build outputs)
+# in a temporary directory, so the source tree stays clean, and leaves the .deb files in
+# DEB_OUT.
 DEB_OUT	?= $(BUILD)/deb
 
 install: all
@@ -203,7 +204,10 @@ deb:
 	@command -v dpkg-buildpackage >/dev/null || { echo "deb: dpkg-buildpackage missing -- run make deps" >&2; exit 1; }
 	@mkdir -p $(DEB_OUT)
 	set -e; tmp=$$(mktemp -d /tmp/trustwatch-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
-	mkdir "$$tmp/trustwatch"; git archive --format=tar HEAD | tar -x -C "$$tmp/trustwatch"; \
+	mkdir "$$tmp/trustwatch"; \
+	if git rev-parse --git-dir >/dev/null 2>&1; then git archive --format=tar HEAD; \
+	else tar -c --exclude='./build*' --exclude=./demo-state --exclude=./tests/browser/node_modules .; \
+	fi | tar -x -C "$$tmp/trustwatch"; \
 	(cd "$$tmp/trustwatch" && dpkg-buildpackage -b -us -uc); \
 	mv "$$tmp"/*.deb $(DEB_OUT)/
 	@ls $(DEB_OUT)/*.deb
