@@ -205,7 +205,7 @@ deb:
 	@mkdir -p $(DEB_OUT)
 	set -e; tmp=$$(mktemp -d /tmp/trustwatch-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
 	mkdir "$$tmp/trustwatch"; \
-	if git rev-parse --git-dir >/dev/null 2>&1; then git archive --format=tar HEAD; \
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then git archive --format=tar HEAD; \
 	else tar -c --exclude='./build*' --exclude=./demo-state --exclude=./tests/browser/node_modules .; \
 	fi | tar -x -C "$$tmp/trustwatch"; \
 	(cd "$$tmp/trustwatch" && dpkg-buildpackage -b -us -uc); \
