@@ -182,7 +182,7 @@ install: all
 	install -m 644 README.md config.yaml.example $(DESTDIR)$(DOCDIR)/
 	install -d $(DESTDIR)$(CONFDIR)
 	@# The example, with absolute paths: data in the state directory, installed certificates.
-	sed -e 's|^\(  path:\) trustwatch\.db .*|\1 $(STATEDIR)/trustwatch.db|' \
+	sed -e 's|^\(  path:\) trustwatch\.db.*|\1 $(STATEDIR)/trustwatch.db|' \
 	    -e 's|^\(  output:\) site$$|\1 $(STATEDIR)/site|' \
 	    -e 's|examples/certs/|$(DATADIR)/trustwatch/certs/|g' \
 	    -e 's|Certificates are public data, in .*|Certificates are public data, in $(DATADIR)/trustwatch/certs/.|' \
