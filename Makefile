@@ -1,5 +1,5 @@
 # trustwatch — GNU make + pkg-config.
-# make [all] | deps | test | demo | bench | valgrind | fuzz | install | clean
+# make [all] | deps | test | demo | bench | valgrind | fuzz | install | deb | clean
 # Switches: ASAN=1 UBSAN=1 (sanitized objects go to their own build directory).
 
 PREFIX	?= /usr/local
@@ -67,7 +67,7 @@ Q	:= @
 QCC	= @echo "  CC      $<";
 endif
 
-.PHONY: all deps test soak unit-test integration-test demo bench valgrind fuzz install clean
+.PHONY: all deps test soak unit-test integration-test demo bench valgrind fuzz install deb clean
 
 all: trustwatch trustwatch-testbed
 
@@ -141,14 +141,76 @@ fuzz:
 	@sh scripts/deps.sh fuzz
 	@sh scripts/fuzz.sh
 
+# Where `make install` puts things (PREFIX, DESTDIR as usual). The systemd unit's state and
+# configuration directories are fixed by StateDirectory=/ConfigurationDirectory=: the example
+# config is installed as /etc/trustwatch/config.yaml (never over an existing one) with its
+# store and site under /var/lib/trustwatch and its certificates under DATADIR/trustwatch.
+BINDIR	?= $(PREFIX)/bin
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+DOCDIR	?= $(DATADIR)/doc/trustwatch
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+CONFDIR	:= /etc/trustwatch
+STATEDIR := /var/lib/trustwatch
+# `make deb` builds the Debian package from a clean copy of the committed tree (git archive
+# of HEAD: uncommitted changes are not in it; outside git, the tree without build outputs)
+# in a temporary directory, so the source tree stays clean, and leaves the .deb files in
+# DEB_OUT.
+DEB_OUT	?= $(BUILD)/deb
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BUILD)/trustwatch $(DESTDIR)$(PREFIX)/bin/trustwatch
-	install -m 755 $(BUILD)/trustwatch-testbed $(DESTDIR)$(PREFIX)/bin/trustwatch-testbed
-	install -d $(DESTDIR)$(PREFIX)/share/trustwatch/po
-	install -m 644 report/po/*.po $(DESTDIR)$(PREFIX)/share/trustwatch/po/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/trustwatch
-	install -m 644 README.md config.yaml.example $(DESTDIR)$(PREFIX)/share/doc/trustwatch/
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/trustwatch $(DESTDIR)$(BINDIR)/trustwatch
+	install -m 755 $(BUILD)/trustwatch-testbed $(DESTDIR)$(BINDIR)/trustwatch-testbed
+	install -d $(DESTDIR)$(DATADIR)/trustwatch/po $(DESTDIR)$(DATADIR)/trustwatch/certs
+	install -m 644 report/po/*.po $(DESTDIR)$(DATADIR)/trustwatch/po/
+	install -m 644 examples/certs/*.pem examples/certs/README.md $(DESTDIR)$(DATADIR)/trustwatch/certs/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 docs/trustwatch.1 docs/trustwatch-testbed.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/trustwatch.yaml.5 $(DESTDIR)$(MANDIR)/man5/trustwatch.yaml.5
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 contrib/trustwatch.bash-completion $(DESTDIR)$(BASHCOMPDIR)/trustwatch
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/trustwatch.service.in >$(DESTDIR)$(UNITDIR)/trustwatch.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/trustwatch.service
+	install -m 644 contrib/trustwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/trustwatch.conf
+	install -m 644 contrib/trustwatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/trustwatch.conf
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 644 README.md config.yaml.example $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(CONFDIR)
+	@# The example, with absolute paths: data in the state directory, installed certificates.
+	sed -e 's|^\(  path:\) trustwatch\.db.*|\1 $(STATEDIR)/trustwatch.db|' \
+	    -e 's|^\(  output:\) site$$|\1 $(STATEDIR)/site|' \
+	    -e 's|examples/certs/|$(DATADIR)/trustwatch/certs/|g' \
+	    -e 's|Certificates are public data, in .*|Certificates are public data, in $(DATADIR)/trustwatch/certs/.|' \
+	    -e 's|^\(# Check it with: *\).*|\1trustwatch check -c $(CONFDIR)/config.yaml|' \
+	    config.yaml.example >$(BUILD)/config.yaml.installed
+	@grep -q '^  path: $(STATEDIR)/trustwatch.db$$' $(BUILD)/config.yaml.installed && \
+	    grep -q '^  output: $(STATEDIR)/site$$' $(BUILD)/config.yaml.installed && \
+	    ! grep -q 'examples/certs' $(BUILD)/config.yaml.installed || \
+	    { echo "install: config.yaml.example changed shape: storage.path/report.output/certs not rewritten" >&2; exit 1; }
+	@if [ -e $(DESTDIR)$(CONFDIR)/config.yaml ]; then \
+	    echo "install: keeping $(DESTDIR)$(CONFDIR)/config.yaml; the new example is config.yaml.dist beside it"; \
+	    install -m 644 $(BUILD)/config.yaml.installed $(DESTDIR)$(CONFDIR)/config.yaml.dist; \
+	else \
+	    install -m 644 $(BUILD)/config.yaml.installed $(DESTDIR)$(CONFDIR)/config.yaml; \
+	fi
+
+# The Debian package (debian/): dpkg-buildpackage -b -us -uc on a clean copy of HEAD.
+deb:
+	@command -v dpkg-buildpackage >/dev/null || { echo "deb: dpkg-buildpackage missing -- run make deps" >&2; exit 1; }
+	@mkdir -p $(DEB_OUT)
+	set -e; tmp=$$(mktemp -d /tmp/trustwatch-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/trustwatch"; \
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then git archive --format=tar HEAD; \
+	else tar -c --exclude='./build*' --exclude=./demo-state --exclude=./tests/browser/node_modules .; \
+	fi | tar -x -C "$$tmp/trustwatch"; \
+	(cd "$$tmp/trustwatch" && dpkg-buildpackage -b -us -uc); \
+	mv "$$tmp"/*.deb $(DEB_OUT)/
+	@ls $(DEB_OUT)/*.deb
 
 clean:
 	rm -rf build build-asan build-ubsan build-asan-ubsan trustwatch trustwatch-testbed

@@ -5,11 +5,14 @@
 # package-lock.json) are installed with `npm ci`, only when node_modules is missing or was
 # installed from another package-lock.json (stamp: node_modules/.deps-stamp). No browser is
 # ever downloaded: the test drives Debian's chromium.
+# git, debhelper, dpkg-dev: `make deb`; mandoc, man-db, systemd (systemd-analyze), strace: the
+# package test's checks of the man pages and the unit (tests/package_itest.sh).
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3
 libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils zlib1g-dev curl python3
-valgrind ca-certificates gettext prometheus wrk chromium nodejs"
+valgrind ca-certificates gettext prometheus wrk chromium nodejs
+git debhelper dpkg-dev mandoc man-db systemd strace"
 NODE_DEPS=1
 # Optional groups, never installed by default: `deps.sh fuzz` (make fuzz: clang + libFuzzer
 # runtime), `deps.sh bench` (make bench: the tools trustwatch is compared with).
