@@ -138,6 +138,11 @@ struct page {
 /* site.c */
 void site_fail(struct site *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int site_write(struct site *, const char *rel, const void *data, size_t len);
+/*
+ * site_months.c: exports/results-YYYY-MM.csv for each UTC month from (y, mo), the first
+ * with results, to now, within retention; 0 or -1 (site_fail).
+ */
+int site_results_csv(struct site *, const char *old_dir, int y, int mo);
 /* site_gzip.c: NAME.gz beside each text file of the site being written; 0 or -1 (site_fail). */
 int site_gzip(struct site *);
 /* Writes gz, the gzip of file path; 0 or -1 (nothing left at gz). */

@@ -1,0 +1,520 @@
+/*
+ * exports/results-YYYY-MM.csv: one file per UTC month that may still hold raw results,
+ * assembled from cached per-day chunks, closed months linked from the previous site or
+ * from the render cache (see README "The published site").
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "site_int.h"
+
+/* Epoch ms of the first instant of UTC month (y, mo), mo may overflow into the next year. */
+static int64_t
+month_start(int y, int mo)
+{
+	struct tm tm = { .tm_year = y - 1900 + (mo - 1) / 12, .tm_mon = (mo - 1) % 12, .tm_mday = 1 };
+
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+/*
+ * Reuses old_dir's file for a month that was already complete when it was written
+ * (results of a past month never change), by hard link. Returns 1 when reused.
+ */
+static int
+reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms)
+{
+	char *old = xasprintf("%s/%s", old_dir, rel), *path;
+	struct stat sb;
+	int reused = 0;
+
+	if (stat(old, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (int64_t)sb.st_mtime * 1000 >= end_ms + 3600000 && s->now >= end_ms + 3600000) {
+		path = site_path(s, rel);
+		reused = link(old, path) == 0;
+		free(path);
+	}
+	free(old);
+	return reused;
+}
+
+/*
+ * The current month's results CSV is assembled from per-UTC-day chunks kept in the cache
+ * directory beside the site (s->cache): results-YYYY-MM-DD-KEY.csv, rows of that day by
+ * provider, endpoint, time, without header. KEY fingerprints the day's hourly rollups
+ * (every stored result, even one replacing another, adds to its hour's counters), so a
+ * late import into a completed day gives another key and the chunk is written again.
+ * Only completed days inside the retention window are cached (pruning removes results
+ * but not rollups); today's rows and anything else are streamed from the store.
+ */
+#define DAY_MS	86400000LL
+
+static void
+utc_day(int64_t ms, char *out, size_t outsz)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%Y-%m-%d", &tm);
+}
+
+struct day_key {
+	int64_t		 start_ms;
+	uint64_t	 h;
+	int64_t		 hours;		/* hourly rollups seen */
+};
+
+struct keys_ctx {
+	struct day_key	*days;
+	size_t		 n;
+};
+
+static void
+fnv_str(uint64_t *h, const char *str)
+{
+	fnv1a(h, str ? str : "", str ? strlen(str) + 1 : 1);
+}
+
+static int
+on_hour_key(const struct store_rollup *r, void *arg)
+{
+	struct keys_ctx *k = arg;
+	int64_t c[] = { r->hour_ms, r->checks, r->up, r->degraded, r->down, r->maintenance,
+	    r->up_ms, r->degraded_ms, r->down_ms, r->maintenance_ms };
+	double pc[] = { r->p50_ms, r->p95_ms, r->p99_ms };
+
+	struct day_key *d;
+	int64_t i;
+
+	/* the days are consecutive */
+	if (k->n == 0 || r->hour_ms < k->days[0].start_ms)
+		return 0;
+	i = (r->hour_ms - k->days[0].start_ms) / DAY_MS;
+	if (i >= (int64_t)k->n)
+		return 0;
+	d = &k->days[i];
+	fnv_str(&d->h, r->provider);
+	fnv_str(&d->h, r->endpoint);
+	fnv_str(&d->h, r->kind);
+	fnv1a(&d->h, c, sizeof(c));
+	fnv1a(&d->h, pc, sizeof(pc));
+	d->hours++;
+	return 0;
+}
+
+struct chunk_ctx {
+	FILE		*f;
+	int64_t		 rows;
+};
+
+static int
+on_chunk_row(const struct store_row *r, void *arg)
+{
+	struct chunk_ctx *c = arg;
+
+	csv_result(c->f, r);
+	c->rows++;
+	return 0;
+}
+
+/* Streams the results of [from, to) into f; returns rows written or -1. */
+static int64_t
+stream_rows(struct site *s, FILE *f, int64_t from, int64_t to)
+{
+	struct chunk_ctx c = { .f = f };
+
+	if (store_each_result(s->st, from, to, NULL, on_chunk_row, &c) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		return -1;
+	}
+	return c.rows;
+}
+
+/* Copies the whole of file src to the end of fd; returns bytes copied or -1. */
+static int64_t
+append_file(int fd, const char *src)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int64_t total = 0;
+
+	if (in < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, fd, NULL, 1 << 30, 0);
+
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+		    errno == EOPNOTSUPP) && total == 0) {
+			char buf[1 << 16];
+			ssize_t r;
+
+			while ((r = read(in, buf, sizeof(buf))) > 0) {
+				for (ssize_t o = 0; o < r;) {
+					ssize_t w = write(fd, buf + o, (size_t)(r - o));
+
+					if (w < 0) {
+						close(in);
+						return -1;
+					}
+					o += w;
+				}
+				total += r;
+			}
+			close(in);
+			return r < 0 ? -1 : total;
+		}
+		if (n < 0) {
+			close(in);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	close(in);
+	return total;
+}
+
+/* Writes the chunk of day d into the cache (atomically: temporary file, then rename). */
+static int
+write_chunk(struct site *s, const char *chunk, int64_t from)
+{
+	char *tmp = xasprintf("%s.tmp-%ld", chunk, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int64_t rows;
+	int rc = -1;
+
+	if (f == NULL) {
+		free(tmp);
+		return -1;
+	}
+	rows = stream_rows(s, f, from, from + DAY_MS);
+	if (fclose(f) == 0 && rows >= 0 && rename(tmp, chunk) == 0)
+		rc = 0;
+	else
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* Is name a chunk this render uses? */
+static bool
+chunk_used(char **used, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(used[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Removes chunks (and leftovers) the current render did not use; closed months see below. */
+static void
+prune_cache(struct site *s, char **used, size_t n, const char *oldest)
+{
+	DIR *d = opendir(s->cache);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "results-", 8) != 0 || chunk_used(used, n, e->d_name))
+			continue;
+		/*
+		 * A closed month stays (a later cold render links it) while it is exported and no
+		 * other copy of the same month is in use (that one replaced it).
+		 */
+		if (strncmp(e->d_name, "results-month-", 14) == 0 && strlen(e->d_name) > 22 &&
+		    strncmp(e->d_name + 14, oldest, 7) >= 0) {
+			bool replaced = false;
+
+			for (size_t i = 0; i < n; i++)
+				if (strncmp(used[i], e->d_name, 22) == 0)
+					replaced = true;
+			if (!replaced)
+				continue;
+		}
+		/* A concurrent render's temporary file: left alone while it may be in use. */
+		if (strstr(e->d_name, ".tmp-") != NULL) {
+			struct stat sb;
+			char *p = xasprintf("%s/%s", s->cache, e->d_name);
+
+			if (stat(p, &sb) == 0 && (int64_t)sb.st_mtime * 1000 < s->now - 3600000)
+				unlink(p);
+			free(p);
+			continue;
+		}
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
+ * for completed days, streamed for the rest. Returns the number of data bytes (0 = no
+ * rows) or -1. used/n_used collect the chunk names used.
+ */
+static int64_t
+write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***used,
+    size_t *n_used)
+{
+	int64_t retention = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
+	    400 * DAY_MS;
+	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
+	struct keys_ctx k = { 0 };
+	int fd;
+	FILE *f;
+
+	/*
+	 * Completed days [cut, ...) that may be cached; not for a month that the next render
+	 * hard-links (reuse_month) anyway.
+	 */
+	if (s->cache != NULL && to + 3600000 > s->now)
+		for (int64_t d = from; d + DAY_MS <= to && d + DAY_MS <= today; d += DAY_MS) {
+			if (d < s->now - retention) {
+				/* results may be pruned: start caching after it */
+				cut = d + DAY_MS;
+				continue;
+			}
+			k.days = xrealloc(k.days, (k.n + 1) * sizeof(*k.days));
+			k.days[k.n++] = (struct day_key){ .start_ms = d, .h = FNV1A_INIT };
+			/* the columns are part of the key: a chunk of another format is not reused */
+			fnv_str(&k.days[k.n - 1].h, CSV_RESULTS_HEADER);
+		}
+	/* The keys are read before the rows: a result stored in between changes the key. */
+	if (k.n > 0 && site_each_hourly_by_day(s, k.days[0].start_ms,
+	    k.days[k.n - 1].start_ms + DAY_MS, on_hour_key, &k) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		free(k.days);
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		site_fail(s, "%s: %s", path, strerror(errno));
+		free(k.days);
+		return -1;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		site_fail(s, "%s: %s", path, strerror(errno));
+		close(fd);
+		free(k.days);
+		return -1;
+	}
+	csv_header(f, CSV_RESULTS_HEADER);
+	/* Uncached days one by one too: rows by day, then provider, endpoint, time. */
+	for (int64_t d = from; d < cut && s->err == NULL; d += DAY_MS) {
+		int64_t rows = stream_rows(s, f, d, d + DAY_MS < cut ? d + DAY_MS : cut);
+
+		data += rows > 0 ? rows : 0;
+	}
+	for (size_t i = 0; i < k.n && s->err == NULL; i++) {
+		const struct day_key *d = &k.days[i];
+		char day[16], *name, *chunk;
+		int64_t n = -1;
+		struct stat sb;
+
+		if (d->start_ms < cut)
+			continue;
+		/* No rollups while results may exist (should not happen): not cached. */
+		if (d->hours == 0) {
+			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
+
+			data += rows > 0 ? rows : 0;
+			continue;
+		}
+		utc_day(d->start_ms, day, sizeof(day));
+		name = xasprintf("results-%s-%016llx.csv", day, (unsigned long long)d->h);
+		chunk = xasprintf("%s/%s", s->cache, name);
+		if (stat(chunk, &sb) != 0)
+			write_chunk(s, chunk, d->start_ms);
+		if (fflush(f) == 0)
+			n = append_file(fd, chunk);
+		if (n < 0) {
+			/* no usable chunk: the rows straight from the store */
+			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
+
+			data += rows > 0 ? rows : 0;
+			free(name);
+		} else {
+			data += n;
+			*used = xrealloc(*used, (*n_used + 1) * sizeof(**used));
+			(*used)[(*n_used)++] = name;
+		}
+		free(chunk);
+	}
+	for (int64_t d = k.n > 0 ? k.days[k.n - 1].start_ms + DAY_MS : cut;
+	    d < to && s->err == NULL; d += DAY_MS) {
+		/* today's rows, and any stamped later */
+		int64_t rows = stream_rows(s, f, d, d + DAY_MS > s->now ? to : d + DAY_MS);
+
+		data += rows > 0 ? rows : 0;
+		if (d + DAY_MS > s->now)
+			break;
+	}
+	free(k.days);
+	if (fclose(f) != 0)
+		site_fail(s, "%s: %s", path, strerror(errno));
+	return s->err ? -1 : data;
+}
+
+/*
+ * A closed month's CSV (and its .gz) is kept in the cache as month-YYYY-MM-KEY.csv, so a
+ * cold render (no previous site to link from) does not write it again. KEY fingerprints the
+ * daily rollups of every endpoint over the local days touching the month: a late import
+ * changes them, and so the key.
+ */
+struct month_key {
+	char		 lo[16], hi[16];	/* local days [lo, hi] touching the UTC month */
+	uint64_t	 h;
+};
+
+static int
+on_month_day(const struct store_rollup *r, void *arg)
+{
+	struct month_key *k = arg;
+	const int64_t v[] = { r->checks, r->up, r->degraded, r->down, r->maintenance, r->up_ms,
+	    r->degraded_ms, r->down_ms, r->maintenance_ms };
+
+	fnv_str(&k->h, r->provider);
+	fnv_str(&k->h, r->endpoint);
+	fnv_str(&k->h, r->day);
+	fnv1a(&k->h, v, sizeof(v));
+	return 0;
+}
+
+static char *
+month_cache_name(struct site *s, int y, int mo)
+{
+	struct month_key k = { .h = FNV1A_INIT };
+
+	fnv_str(&k.h, CSV_RESULTS_HEADER);	/* a copy in another format is not reused */
+
+	/* Local days are within 14 hours of UTC: the day before and after cover the month. */
+	snprintf(k.lo, sizeof(k.lo), "%04d-%02d-00", y, mo);
+	snprintf(k.hi, sizeof(k.hi), "%04d-%02d-32", y, mo);
+	if (site_each_daily(s, k.lo, k.hi, on_month_day, &k) != 0)
+		return NULL;
+	{
+		int py = mo == 1 ? y - 1 : y, pm = mo == 1 ? 12 : mo - 1;
+		int ny = mo == 12 ? y + 1 : y, nm = mo == 12 ? 1 : mo + 1;
+		char a[16], b[16];
+
+		snprintf(a, sizeof(a), "%04d-%02d-31", py, pm);
+		snprintf(b, sizeof(b), "%04d-%02d-01", ny, nm);
+		if (site_each_daily(s, a, a, on_month_day, &k) != 0 ||
+		    site_each_daily(s, b, b, on_month_day, &k) != 0)
+			return NULL;
+	}
+	return xasprintf("results-month-%04d-%02d-%016llx.csv", y, mo, (unsigned long long)k.h);
+}
+
+static void
+note_used(char ***used, size_t *n_used, const char *name)
+{
+	*used = xrealloc(*used, (*n_used + 2) * sizeof(**used));
+	(*used)[(*n_used)++] = xstrdup(name);
+	(*used)[(*n_used)++] = xasprintf("%s.gz", name);
+}
+
+/* Links the cached copy of a closed month into place; 1 when it was there. */
+static int
+closed_month_cached(struct site *s, int y, int mo, const char *path, char ***used,
+    size_t *n_used)
+{
+	char *name, *src, *gz, *srcgz;
+	int ok;
+
+	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
+		return 0;
+	src = xasprintf("%s/%s", s->cache, name);
+	ok = link(src, path) == 0;
+	if (ok) {
+		gz = xasprintf("%s.gz", path);
+		srcgz = xasprintf("%s.gz", src);
+		if (link(srcgz, gz) != 0)
+			unlink(gz);	/* site_gzip compresses it */
+		free(gz);
+		free(srcgz);
+		note_used(used, n_used, name);
+	}
+	free(src);
+	free(name);
+	return ok;
+}
+
+/* Keeps a freshly written closed month (and its .gz, made now) in the cache. */
+static void
+closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
+    size_t *n_used)
+{
+	char *name, *dst, *gz, *dstgz;
+
+	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
+		return;
+	dst = xasprintf("%s/%s", s->cache, name);
+	gz = xasprintf("%s.gz", path);
+	dstgz = xasprintf("%s.gz", dst);
+	unlink(dst);
+	unlink(dstgz);
+	if (site_gzip_file(path, gz) == 0 && link(gz, dstgz) != 0)
+		unlink(dstgz);	/* not cached: a later cold render compresses it again */
+	if (link(path, dst) == 0)
+		note_used(used, n_used, name);
+	free(dst);
+	free(gz);
+	free(dstgz);
+	free(name);
+}
+
+int
+site_results_csv(struct site *s, const char *old_dir, int y, int mo)
+{
+	char **used = NULL, *path;
+	size_t n_used = 0;
+	int64_t keep_from;
+
+	/* One file per UTC month that may still hold raw results (retention), oldest first. */
+	keep_from = s->now - (s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
+	    400 * 86400000LL) - 31 * 86400000LL;
+	for (; month_start(y, mo) <= s->now && s->err == NULL; mo++) {
+		int64_t from = month_start(y, mo), to = month_start(y, mo + 1);
+		int yy = y + (mo - 1) / 12, mm = (mo - 1) % 12 + 1;
+		char rel[64];
+
+		if (to < keep_from)
+			continue;
+		snprintf(rel, sizeof(rel), "exports/results-%04d-%02d.csv", yy, mm);
+		if (reuse_month(s, old_dir, rel, to))
+			continue;
+		path = site_path(s, rel);
+		if (s->now >= to + 3600000 && closed_month_cached(s, yy, mm, path, &used, &n_used)) {
+			free(path);
+			continue;
+		}
+		if (write_month(s, path, from, to, &used, &n_used) == 0)
+			unlink(path);
+		else if (s->err == NULL && s->now >= to + 3600000)
+			closed_month_keep(s, yy, mm, path, &used, &n_used);
+		free(path);
+	}
+	if (s->err == NULL && s->cache != NULL) {
+		char oldest[16];
+		time_t k = (time_t)(keep_from / 1000);
+		struct tm tm;
+
+		gmtime_r(&k, &tm);
+		snprintf(oldest, sizeof(oldest), "%04d-%02d", (tm.tm_year + 1900) % 10000,
+		    (tm.tm_mon + 1) % 100);
+		prune_cache(s, used, n_used, oldest);
+	}
+	for (size_t i = 0; i < n_used; i++)
+		free(used[i]);
+	free(used);
+	return s->err ? -1 : 0;
+}
