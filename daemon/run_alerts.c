@@ -14,6 +14,7 @@
 #include "../alert/message.h"
 #include "../core/addr.h"
 #include "../core/config.h"
+#include "../core/explain.h"
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../store/store.h"
@@ -127,6 +128,26 @@ add_recipient(struct buf *b, const char *mailbox)
 	addr_clear(&a);
 }
 
+/* The plain words of an incident's first reason at an endpoint of its kind, or NULL. */
+static const char *
+plain_words(const struct conf_endpoint *ep, const char *kind, const char *reasons)
+{
+	char first[64];
+	int r, k = -1;
+
+	if (reasons == NULL)
+		return NULL;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(reasons, ";"), reasons);
+	if ((r = reason_from_name(first)) < 0 || r == REASON_OK)
+		return NULL;
+	if (ep != NULL)
+		k = ep->kind;
+	for (int i = 0; k < 0 && kind != NULL && i < KIND__MAX; i++)
+		if (kind_names[i] != NULL && strcmp(kind_names[i], kind) == 0)
+			k = i;
+	return k < 0 ? NULL : explain_text((enum probe_kind)k, (enum reason)r);
+}
+
 static void
 queue_one(struct run *R, const struct store_alert_due *d, int64_t now)
 {
@@ -149,6 +170,13 @@ queue_one(struct run *R, const struct store_alert_due *d, int64_t now)
 	ep = conf_find(c, ic.m.provider, ic.m.endpoint);
 	ic.m.provider_name = p != NULL ? p->name : NULL;
 	ic.m.url = ep != NULL ? ep->url : NULL;
+	ic.m.plain = plain_words(ep, ic.m.kind, ic.m.reasons);
+	/* No reminder inside maintenance: it stays due and goes out when the window ends. */
+	if (d->event == ALERT_REMINDER && ep != NULL && conf_in_maintenance(c, ep, now)) {
+		log_debug("reminder held: maintenance", "incident=%lld event=%s",
+		    (long long)d->incident, log_q(d->event_key));
+		goto out;
+	}
 	last.endpoint = ic.m.endpoint;
 	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, ic.m.provider,
 	    collect_result, &last);
@@ -297,6 +325,8 @@ send_next(struct run *R)
 		size_t n = 0;
 		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
 		    c->alerts.from);
+		char *parent = strcmp(m->event_key, "opened") == 0 ? NULL :
+		    msg_thread_id(m->incident, c->alerts.from);
 		struct buf msg = { 0 };
 		struct msg_envelope env;
 		struct mail_job job = { 0 };
@@ -317,7 +347,7 @@ send_next(struct run *R)
 		}
 		addr_parse(c->alerts.from, &from, &why);
 		env = (struct msg_envelope){ c->alerts.from, (const char *const *)to, n,
-		    m->subject, m->body, m->created_ms, mid };
+		    m->subject, m->body, m->created_ms, mid, parent };
 		msg_render(&msg, &env);
 		job = (struct mail_job){ .url = c->alerts.smtp_url, .from = from.spec,
 		    .username = c->alerts.username, .password = c->alerts.password,
@@ -332,6 +362,7 @@ send_next(struct run *R)
 		free(to);
 		addr_clear(&from);
 		free(mid);
+		free(parent);
 		buf_free(&msg);
 		if (rc == 0) {
 			R->mail_busy = true;

@@ -110,7 +110,7 @@ bad=$(q "SELECT count(*) FROM results r JOIN endpoints e ON e.id = r.ep WHERE e.
 f=$(grep -l '^Subject: \[DOWN\]' "$work"/mail/mail-*.eml | head -1)
 tr -d '\r' <"$f" | grep -q '^X-Envelope-To: <noc@example.test>$' && ok "recipients deduplicated (case-insensitive)" ||
     not_ok "envelope: $(grep X-Envelope-To "$f")"
-grep -q '^Message-ID: <trustwatch\.' "$f" && grep -q '^Date: ' "$f" &&
+grep -q '^Message-ID: <incident-[0-9]*-opened@example\.test>' "$f" && grep -q '^Date: ' "$f" &&
     grep -q '^Content-Type: text/plain; charset=utf-8' "$f" && grep -q 'Last results:' "$f" &&
     ok "the opened mail is a full RFC 5322 message with the last results" || not_ok "mail: $(cat "$f")"
 
@@ -183,6 +183,18 @@ wait_for 20 "a saml reminder" gt "mails '\\[STILL DOWN\\] .* saml: connect (for 
 fault p1/saml=ok
 wait_for 20 "the saml resolved mail" gt "mails '\\[RESOLVED\\] .* saml'" 0 &&
     ok "resolved after the reminders"
+# Reminders and the resolution thread to the opening mail: In-Reply-To and References.
+opened=$(grep -l '^Subject: \[DOWN\] .* saml' "$work"/mail/mail-*.eml | head -1)
+mid=$(tr -d '\r' <"$opened" | sed -n 's/^Message-ID: //p')
+threaded=0; followups=0
+for f in $(grep -l '^Subject: \[\(STILL DOWN\|RESOLVED\)\] .* saml' "$work"/mail/mail-*.eml); do
+	followups=$((followups + 1))
+	tr -d '\r' <"$f" | grep -qxF "In-Reply-To: $mid" && tr -d '\r' <"$f" | grep -qxF "References: $mid" &&
+	    threaded=$((threaded + 1))
+done
+[ -n "$mid" ] && [ "$followups" -ge 2 ] && [ "$threaded" -eq "$followups" ] &&
+    ok "reminders and the resolution reply to the opening mail ($mid)" ||
+    not_ok "threading: opening $mid, $threaded of $followups follow-ups reply to it"
 
 # 7. SIGTERM: exit 0 promptly, pid file removed.
 t0=$(date +%s)
