@@ -438,6 +438,70 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 	    "trust-service providers.\n");
 }
 
+#define MSG_DIGEST_NAMES	5	/* incidents named in a digest's subject */
+
+void
+msg_digest_subject(struct buf *out, const struct msg_incident *in, size_t n)
+{
+	struct buf t = { 0 };
+	int down = 0;
+
+	for (size_t i = 0; i < n; i++)
+		down |= in[i].worst == NULL || strcmp(in[i].worst, "degraded") != 0;
+	buf_printf(&t, "[%s] %zu incidents: ", down ? "DOWN" : "DEGRADED", n);
+	for (size_t i = 0; i < n && i < MSG_DIGEST_NAMES; i++) {
+		if (i > 0)
+			buf_append(&t, ", ", 2);
+		sanitize(&t, name_of(&in[i]), 0, 100);
+		buf_append(&t, " ", 1);
+		sanitize(&t, in[i].endpoint, 0, 60);
+	}
+	if (n > MSG_DIGEST_NAMES)
+		buf_printf(&t, " +%zu more", n - MSG_DIGEST_NAMES);
+	sanitize(out, (char *)t.data, 0, MSG_SUBJECT_MAX);
+	buf_free(&t);
+}
+
+void
+msg_digest_body(struct buf *out, const struct msg_incident *in, size_t n, const char *base_url,
+    int64_t now)
+{
+	char t[96];
+
+	buf_printf(out, "%zu incidents opened together:\n", n);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(out, "\n%zu. ", i + 1);
+		sanitize(out, name_of(&in[i]), 0, 200);
+		buf_append(out, " ", 1);
+		sanitize(out, in[i].endpoint, 0, 100);
+		buf_printf(out, " is %s: ", in[i].worst != NULL &&
+		    strcmp(in[i].worst, "degraded") == 0 ? "degraded" : "down");
+		reasons_text(out, in[i].reasons);
+		buf_append(out, "\n", 1);
+		if (in[i].plain != NULL && *in[i].plain != '\0') {
+			buf_append(out, "   ", 3);
+			sanitize(out, in[i].plain, 0, 1000);
+			buf_append(out, "\n", 1);
+		}
+		if (base_url != NULL && *base_url != '\0') {
+			buf_append(out, "   ", 3);
+			incident_link(out, base_url, in[i].id);
+		}
+		msg_time(in[i].start_ms, t, sizeof(t));
+		buf_printf(out, "   Incident #%lld, started %s, open for ", (long long)in[i].id, t);
+		human_duration(out, now - in[i].start_ms);
+		buf_append(out, "\n", 1);
+		if (in[i].message != NULL) {
+			buf_append(out, "   First error: ", 16);
+			sanitize(out, in[i].message, 0, 500);
+			buf_append(out, "\n", 1);
+		}
+	}
+	buf_printf(out, "\nReminders and each resolution follow in their own mails.\n"
+	    "\n-- \ntrustwatch: an independent witness of identity and "
+	    "trust-service providers.\n");
+}
+
 void
 msg_render(struct buf *out, const struct msg_envelope *e)
 {

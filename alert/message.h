@@ -64,6 +64,19 @@ void msg_subject(struct buf *out, enum msg_event, const struct msg_incident *, i
 void msg_body(struct buf *out, enum msg_event, const struct msg_incident *,
     const struct msg_result *last, size_t n_last, const char *base_url, int64_t now_ms);
 
+/*
+ * Appends the subject of a digest of n >= 2 incidents that opened together:
+ * "[DOWN] 3 incidents: LuxTrust ocsp, LuxTrust crl, Other login" (five named, "+N more").
+ */
+void msg_digest_subject(struct buf *out, const struct msg_incident *, size_t n);
+
+/*
+ * Appends the body of that digest: per incident its headline, plain words, incident page,
+ * start (as msg_body) and first error, in the order given.
+ */
+void msg_digest_body(struct buf *out, const struct msg_incident *, size_t n,
+    const char *base_url, int64_t now_ms);
+
 /* Everything the message headers need; strings are untrusted and sanitized here. */
 struct msg_envelope {
 	const char	*from;		/* mailbox: "addr" or "Name <addr>" (see core/addr.h) */

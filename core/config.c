@@ -346,6 +346,7 @@ set_defaults(struct conf *c)
 	c->incidents.open_after = 3;
 	c->incidents.close_after = 2;
 	c->alerts.remind_every_ms = 3600000;
+	c->alerts.digest_window_ms = 60000;
 	c->report.every_ms = 300000;
 	c->report.title = xstrdup("Service status");
 	c->report.timezone = xstrdup("UTC");

@@ -132,6 +132,7 @@ struct conf {
 		char   **to;			/* mailboxes, as written */
 		size_t	 n_to;
 		int64_t	 remind_every_ms;	/* 1h */
+		int64_t	 digest_window_ms;	/* 60s; 0 = a mail per incident */
 	} alerts;
 	struct {
 		char	*output;		/* absolute, default DIR/site */

@@ -228,8 +228,10 @@ alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 		cl_addrs(L, v, &c->alerts.to, &c->alerts.n_to);
 	else if (strcmp(key, "remind_every") == 0)
 		cl_positive_duration(L, v, &c->alerts.remind_every_ms);
+	else if (strcmp(key, "digest_window") == 0)
+		cl_duration(L, v, &c->alerts.digest_window_ms);
 	else
-		cl_unknown(L, k, key, "alerts", "smtp, to, remind_every");
+		cl_unknown(L, k, key, "alerts", "smtp, to, remind_every, digest_window");
 }
 
 void

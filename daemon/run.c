@@ -211,8 +211,12 @@ probe_skipped(const struct conf_endpoint *ep, int64_t due, void *arg)
 static void
 mail_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct run *R = arg;
+
 	(void)fd; (void)what;
-	run_mail_kick(arg);
+	if (R->digest_held)
+		run_alerts_queue(R);
+	run_mail_kick(R);
 }
 
 static void

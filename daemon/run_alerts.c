@@ -148,67 +148,154 @@ plain_words(const struct conf_endpoint *ep, const char *kind, const char *reason
 	return k < 0 ? NULL : explain_text((enum probe_kind)k, (enum reason)r);
 }
 
+/* One alert's incident, recipients and last results, read from the store and config. */
+struct alert_view {
+	struct inc_copy		 ic;
+	struct last_results	 last;
+	struct msg_result	 ordered[ALERT_LAST_RESULTS];
+	const struct conf_endpoint *ep;
+	struct buf		 rcpt;		/* "a, Name <b>", "" when none */
+};
+
+static void
+view_clear(struct alert_view *v)
+{
+	for (size_t i = 0; i < v->last.n; i++)
+		free((char *)v->last.v[i].message);
+	for (size_t i = 0; i < NELEM(v->ic.s); i++)
+		free(v->ic.s[i]);
+	buf_free(&v->rcpt);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Fills v (zeroed by the caller) for incident. Returns 0, or -1 after logging. */
+static int
+view_load(struct run *R, int64_t incident, int64_t now, struct alert_view *v)
+{
+	const struct conf *c = R->cur->c;
+	const struct conf_provider *p;
+
+	if (store_get_incident(R->st, incident, copy_incident, &v->ic) != 1) {
+		log_error("alert: incident not readable", "incident=%lld error=%s",
+		    (long long)incident, log_q(store_error(R->st)));
+		return -1;
+	}
+	p = conf_find_provider(c, v->ic.m.provider);
+	v->ep = conf_find(c, v->ic.m.provider, v->ic.m.endpoint);
+	v->ic.m.provider_name = p != NULL ? p->name : NULL;
+	v->ic.m.url = v->ep != NULL ? v->ep->url : NULL;
+	v->ic.m.plain = plain_words(v->ep, v->ic.m.kind, v->ic.m.reasons);
+	v->last.endpoint = v->ic.m.endpoint;
+	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, v->ic.m.provider,
+	    collect_result, &v->last);
+	for (size_t i = 0; i < v->last.n; i++)
+		v->ordered[i] = v->last.v[(v->last.next + ALERT_LAST_RESULTS - v->last.n + i) %
+		    ALERT_LAST_RESULTS];
+	for (size_t i = 0; i < c->alerts.n_to; i++)
+		add_recipient(&v->rcpt, c->alerts.to[i]);
+	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)
+		add_recipient(&v->rcpt, p->alerts_to[i]);
+	if (v->rcpt.data == NULL)
+		buf_append(&v->rcpt, "", 0);
+	return 0;
+}
+
+/* Queues one rendered mail for incidents[0..n) and logs the outcome. */
+static void
+queue_mail(struct run *R, const int64_t *incidents, size_t n, const char *event_key,
+    const struct alert_view *v, const char *subj, const char *body, int64_t now)
+{
+	int rc = store_outbox_add_digest(R->st, incidents, n, event_key, (char *)v->rcpt.data,
+	    subj, body, now);
+
+	if (rc < 0)
+		log_error("alert: not queued", "incident=%lld event=%s error=%s",
+		    (long long)incidents[0], log_q(event_key), log_q(store_error(R->st)));
+	else if (rc == 0)
+		log_info("alert queued", "incident=%lld incidents=%zu event=%s provider=%s endpoint=%s to=%s subject=%s",
+		    (long long)incidents[0], n, log_q(event_key), log_q(v->ic.m.provider),
+		    log_q(v->ic.m.endpoint), log_q((char *)v->rcpt.data), log_q(subj));
+}
+
+/* Renders and queues the mail of one transition of a loaded incident. */
+static void
+queue_view(struct run *R, const struct store_alert_due *d, const struct alert_view *v,
+    int64_t now)
+{
+	static const enum msg_event events[ALERT__MAX] = { MSG_OPENED, MSG_RESOLVED, MSG_REMINDER };
+	struct buf subj = { 0 }, body = { 0 };
+	/* "Open for" is now - start: never negative, even after the wall clock went back. */
+	int64_t at = now < v->ic.m.start_ms ? v->ic.m.start_ms : now;
+
+	msg_subject(&subj, events[d->event], &v->ic.m, at);
+	msg_body(&body, events[d->event], &v->ic.m, v->ordered, v->last.n,
+	    R->cur->c->report.base_url, at);
+	queue_mail(R, &d->incident, 1, d->event_key, v, (char *)subj.data, (char *)body.data, now);
+	buf_free(&subj);
+	buf_free(&body);
+}
+
 static void
 queue_one(struct run *R, const struct store_alert_due *d, int64_t now)
 {
-	static const enum msg_event events[ALERT__MAX] = { MSG_OPENED, MSG_RESOLVED, MSG_REMINDER };
-	const struct conf *c = R->cur->c;
-	struct inc_copy ic = { 0 };
-	struct last_results last = { 0 };
-	struct msg_result ordered[ALERT_LAST_RESULTS];
-	const struct conf_provider *p;
-	const struct conf_endpoint *ep;
-	struct buf subj = { 0 }, body = { 0 }, rcpt = { 0 };
-	int rc;
+	struct alert_view v = { 0 };
 
-	if (store_get_incident(R->st, d->incident, copy_incident, &ic) != 1) {
-		log_error("alert: incident not readable", "incident=%lld error=%s",
-		    (long long)d->incident, log_q(store_error(R->st)));
+	if (view_load(R, d->incident, now, &v) != 0)
 		goto out;
-	}
-	p = conf_find_provider(c, ic.m.provider);
-	ep = conf_find(c, ic.m.provider, ic.m.endpoint);
-	ic.m.provider_name = p != NULL ? p->name : NULL;
-	ic.m.url = ep != NULL ? ep->url : NULL;
-	ic.m.plain = plain_words(ep, ic.m.kind, ic.m.reasons);
 	/* No reminder inside maintenance: it stays due and goes out when the window ends. */
-	if (d->event == ALERT_REMINDER && ep != NULL && conf_in_maintenance(c, ep, now)) {
+	if (d->event == ALERT_REMINDER && v.ep != NULL && conf_in_maintenance(R->cur->c, v.ep, now)) {
 		log_debug("reminder held: maintenance", "incident=%lld event=%s",
 		    (long long)d->incident, log_q(d->event_key));
 		goto out;
 	}
-	last.endpoint = ic.m.endpoint;
-	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, ic.m.provider,
-	    collect_result, &last);
-	for (size_t i = 0; i < last.n; i++)
-		ordered[i] = last.v[(last.next + ALERT_LAST_RESULTS - last.n + i) % ALERT_LAST_RESULTS];
-	/* "Open for" is now - start: never negative, even after the wall clock went back. */
-	msg_subject(&subj, events[d->event], &ic.m, now < ic.m.start_ms ? ic.m.start_ms : now);
-	msg_body(&body, events[d->event], &ic.m, ordered, last.n, c->report.base_url,
-	    now < ic.m.start_ms ? ic.m.start_ms : now);
-	for (size_t i = 0; i < c->alerts.n_to; i++)
-		add_recipient(&rcpt, c->alerts.to[i]);
-	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)
-		add_recipient(&rcpt, p->alerts_to[i]);
-	if (rcpt.data == NULL)
-		buf_append(&rcpt, "", 0);
-	rc = store_outbox_add(R->st, d->incident, d->event_key, (char *)rcpt.data,
-	    (char *)subj.data, (char *)body.data, now);
-	if (rc < 0)
-		log_error("alert: not queued", "incident=%lld event=%s error=%s",
-		    (long long)d->incident, log_q(d->event_key), log_q(store_error(R->st)));
-	else if (rc == 0)
-		log_info("alert queued", "incident=%lld event=%s provider=%s endpoint=%s to=%s subject=%s",
-		    (long long)d->incident, log_q(d->event_key), log_q(ic.m.provider),
-		    log_q(ic.m.endpoint), log_q((char *)rcpt.data), log_q((char *)subj.data));
+	queue_view(R, d, &v, now);
 out:
-	for (size_t i = 0; i < last.n; i++)
-		free((char *)last.v[i].message);
-	for (size_t i = 0; i < NELEM(ic.s); i++)
-		free(ic.s[i]);
-	buf_free(&subj);
-	buf_free(&body);
-	buf_free(&rcpt);
+	view_clear(&v);
+}
+
+/*
+ * Queues the openings d[0..n): one mail per set of recipients, a digest listing every
+ * incident when the set has several. The digest's row is its first incident's "opened".
+ */
+static void
+queue_openings(struct run *R, const struct store_alert_due *d, size_t n, int64_t now)
+{
+	struct alert_view *v = xcalloc(n, sizeof(*v));
+	bool *ok = xcalloc(n, sizeof(*ok));
+	struct msg_incident *group = xcalloc(n, sizeof(*group));
+	int64_t *ids = xcalloc(n, sizeof(*ids));
+
+	for (size_t i = 0; i < n; i++)
+		ok[i] = view_load(R, d[i].incident, now, &v[i]) == 0;
+	for (size_t i = 0; i < n; i++) {
+		struct buf subj = { 0 }, body = { 0 };
+		size_t k = 0;
+
+		if (!ok[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (ok[j] && strcmp((char *)v[j].rcpt.data, (char *)v[i].rcpt.data) == 0) {
+				group[k] = v[j].ic.m;
+				ids[k++] = d[j].incident;
+				if (j > i)
+					ok[j] = false;
+			}
+		if (k == 1) {
+			queue_view(R, &d[i], &v[i], now);
+			continue;
+		}
+		msg_digest_subject(&subj, group, k);
+		msg_digest_body(&body, group, k, R->cur->c->report.base_url, now);
+		queue_mail(R, ids, k, "opened", &v[i], (char *)subj.data, (char *)body.data, now);
+		buf_free(&subj);
+		buf_free(&body);
+	}
+	for (size_t i = 0; i < n; i++)
+		view_clear(&v[i]);
+	free(v);
+	free(ok);
+	free(group);
+	free(ids);
 }
 
 void
@@ -216,14 +303,35 @@ run_alerts_queue(struct run *R)
 {
 	const struct conf *c = R->cur->c;
 	struct due_list l = { 0 };
-	int64_t now = now_ms();
+	struct store_alert_due *open;
+	size_t n_open = 0;
+	int64_t now = now_ms(), window = c->alerts.digest_window_ms;
 
 	if (!c->alerts.enabled)
 		return;
 	if (store_each_alert_due(R->st, now, c->alerts.remind_every_ms, collect_due, &l) != 0)
 		log_error("alert: cannot list due alerts", "error=%s", log_q(store_error(R->st)));
+	open = xcalloc(l.n + 1, sizeof(*open));
 	for (size_t i = 0; i < l.n; i++)
-		queue_one(R, &l.v[i], now);
+		if (l.v[i].event == ALERT_OPENED)
+			open[n_open++] = l.v[i];
+		else
+			queue_one(R, &l.v[i], now);
+	/*
+	 * The first opening goes out at once; openings within digest_window after an opening
+	 * mail wait (still due in the store, so a restart loses none) and go out together.
+	 */
+	if (n_open > 0 && window > 0 && now >= R->digest_last_ms &&
+	    now - R->digest_last_ms < window) {
+		R->digest_held = true;
+	} else if (n_open > 0) {
+		queue_openings(R, open, n_open, now);
+		R->digest_last_ms = now;
+		R->digest_held = false;
+	} else {
+		R->digest_held = false;
+	}
+	free(open);
 	free(l.v);
 	if (l.n > 0)
 		run_mail_kick(R);

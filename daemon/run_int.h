@@ -76,6 +76,8 @@ struct run {
 	struct run_mail	*mq;			/* mails being sent, in order */
 	size_t		 n_mq, i_mq;
 	bool		 mail_busy;		/* a transfer is in flight */
+	int64_t		 digest_last_ms;	/* when the last opening mail was queued */
+	bool		 digest_held;		/* openings wait for alerts.digest_window */
 	int		 exit_code;
 	struct event	*sig_chld;
 	pid_t		 report_pid;		/* render child, 0 when none */
@@ -139,7 +141,10 @@ void run_report_wait(struct run *);
 /* Releases one reference; frees the config at zero. */
 void run_gen_unref(struct run_gen *);
 
-/* Queues the mails of every incident transition not queued yet (after a batch). */
+/*
+ * Queues the mails of every incident transition not queued yet (after a batch, and on the
+ * mail timer while openings wait for alerts.digest_window).
+ */
 void run_alerts_queue(struct run *);
 
 /* Starts sending due mails unless a transfer is in flight or alerts are off. */

@@ -88,9 +88,19 @@ int
 store_outbox_add(struct store *s, int64_t incident, const char *event_key, const char *recipients,
     const char *subject, const char *body, int64_t now_ms)
 {
+	return store_outbox_add_digest(s, &incident, 1, event_key, recipients, subject, body,
+	    now_ms);
+}
+
+int
+store_outbox_add_digest(struct store *s, const int64_t *incidents, size_t n,
+    const char *event_key, const char *recipients, const char *subject, const char *body,
+    int64_t now_ms)
+{
 	sqlite3_stmt *st;
 	int rc, inserted;
 	int reminder = 0;
+	int64_t incident = incidents[0];
 
 	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
 		return -1;
@@ -113,9 +123,12 @@ store_outbox_add(struct store *s, int64_t incident, const char *event_key, const
 		goto fail;
 	}
 	inserted = sqlite3_changes(s->db) == 1;
+	rc = 0;
 	if (strcmp(event_key, "opened") == 0)
-		rc = step_once(s, "UPDATE incidents SET notified_open = ?2, last_mail = ?2"
-		    " WHERE id = ?1 AND notified_open IS NULL", "recording a mail", incident, now_ms, NULL);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = step_once(s, "UPDATE incidents SET notified_open = ?2, last_mail = ?2"
+			    " WHERE id = ?1 AND notified_open IS NULL", "recording a mail",
+			    incidents[i], now_ms, NULL);
 	else if (strcmp(event_key, "resolved") == 0)
 		rc = step_once(s, "UPDATE incidents SET notified_resolved = ?2 WHERE id = ?1",
 		    "recording a mail", incident, now_ms, NULL);

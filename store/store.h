@@ -243,6 +243,15 @@ int store_each_alert_due(struct store *, int64_t now_ms, int64_t remind_every_ms
 int store_outbox_add(struct store *, int64_t incident, const char *event_key,
     const char *recipients, const char *subject, const char *body, int64_t now_ms);
 
+/*
+ * Queues one mail for several incidents (n >= 1) in one transaction: the row is
+ * (incidents[0], event_key); with "opened", every incident is recorded as notified, so
+ * none of them is queued again on its own. Returns as store_outbox_add.
+ */
+int store_outbox_add_digest(struct store *, const int64_t *incidents, size_t n,
+    const char *event_key, const char *recipients, const char *subject, const char *body,
+    int64_t now_ms);
+
 struct store_mail {
 	int64_t		 id;
 	int64_t		 incident;

@@ -68,6 +68,7 @@ alerts:
     from: trustwatch@example.test
   to: [noc@example.test, NOC@example.test]
   remind_every: 1h
+  digest_window: 0s   # one mail per incident here; mail_itest covers the digest
 YAML
 cp "$work/good.yaml" "$work/c.yaml"
 

@@ -223,7 +223,55 @@ else
 fi
 stop
 
-# 8. `check` refuses a line break in an address, naming its place.
+# 8. Several incidents opening together: one digest mail, not one each; the digest's
+# incidents get their own reminders, which reply to their opening Message-ID.
+start_sink digest || finish
+cat >"$dir/c.yaml" <<YAML
+storage: { path: tw.db }
+defaults: { interval: 1s, timeout: 1s }
+incidents: { open_after: 1, close_after: 1 }
+alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]
+  digest_window: 5s
+providers:
+  - id: p1
+    name: Provider One
+    endpoints:
+      - { id: a, kind: login, url: 'http://127.0.0.1:$closed/a' }
+      - { id: b, kind: login, url: 'http://127.0.0.1:$closed/b' }
+      - { id: c, kind: login, url: 'http://127.0.0.1:$closed/c' }
+      - { id: d, kind: login, url: 'http://127.0.0.1:$closed/d' }
+YAML
+TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$dir/c.yaml" --pid-file "$dir/pid" >>"$dir/daemon.log" 2>&1 &
+d_pid=$!
+openings() { grep -l '^Subject: \[DOWN\]' "$dir"/mail-*.eml 2>/dev/null | wc -l; }
+opened_all() {
+	n=0
+	for e in a b c d; do
+		grep -q "^Subject: \[DOWN\].* $e\(,\|:\| +\|\r\|\$\)" "$dir"/mail-*.eml 2>/dev/null ||
+		    grep -q "^[0-9]\. Provider One $e is down" "$dir"/mail-*.eml 2>/dev/null || return 1
+	done
+}
+if wait_for 30 "the openings of four incidents" opened_all; then
+	n=$(openings)
+	[ "$n" -le 2 ] && grep -q '^Subject: \[DOWN\] [0-9] incidents: Provider One ' "$dir"/mail-*.eml &&
+	    ok "four incidents opening together: $n mail(s), a digest among them" ||
+	    not_ok "digest: $n opening mails: $(grep -h '^Subject:' "$dir"/mail-*.eml)"
+	f=$(grep -l '^Subject: \[DOWN\] [0-9] incidents' "$dir"/mail-*.eml | head -1)
+	grep -q '^Message-ID: <incident-[0-9]*-opened@example.test>' "$f" &&
+	    grep -q 'incidents opened together:' "$f" &&
+	    grep -q '^   The login service cannot be used: people cannot sign in through it.' "$f" &&
+	    ok "the digest lists each incident with its plain words" ||
+	    not_ok "digest body: $(cat "$f")"
+else
+	grep -h '^Subject:' "$dir"/mail-*.eml
+fi
+stop
+
+# 9. `check` refuses a line break in an address, naming its place.
 dir="$work/check"; mkdir -p "$dir"
 cat >"$dir/c.yaml" <<YAML
 alerts:

@@ -258,6 +258,20 @@ store_one(struct store *s, char kind, int64_t t)
 	result_clear(&r);
 }
 
+/* Stores one result for eps[ep]: 'd' down, else up. */
+static void
+store_one_at(struct store *s, size_t ep, char kind, int64_t t)
+{
+	struct result r;
+	struct store_item it = { .r = &r };
+
+	result_init(&r, &eps[ep], t);
+	if (kind == 'd')
+		result_flag(&r, REASON_CONNECT, "connection refused");
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	result_clear(&r);
+}
+
 static void
 incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 {
@@ -434,6 +448,42 @@ count_mail(const struct store_mail *m, void *arg)
 	snprintf(c->last, sizeof(c->last), "%lld %s %s %s", (long long)m->id, m->event_key,
 	    m->recipients, m->subject);
 	return 0;
+}
+
+static void
+a_digest_queues_several_openings_as_one_mail_and_each_once(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct dues d = { 0 };
+	struct collect c = { 0 };
+	int64_t now = 1796086800000LL, ids[2];
+
+	(void)state;
+	store_set_incident_policy(s, 1, 1);
+	store_one_at(s, 0, 'd', now);
+	store_one_at(s, 1, 'd', now + 10);
+	assert_int_equal(store_each_alert_due(s, now + 1000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 2);
+	ids[0] = d.incident[0];
+	ids[1] = d.incident[1];
+	assert_int_equal(store_outbox_add_digest(s, ids, 2, "opened", "a@b.c", "[DOWN] 2 incidents",
+	    "body", now + 1000), 0);
+	/* Neither incident is due on its own any more, and the digest is one row. */
+	d.n = 0;
+	assert_int_equal(store_each_alert_due(s, now + 2000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(store_each_mail_due(s, now + 3000, count_mail, &c), 0);
+	assert_int_equal(c.n, 1);
+	/* Queued once: a replay after a crash changes nothing. */
+	assert_int_equal(store_outbox_add_digest(s, ids, 2, "opened", "a@b.c", "[DOWN] 2 incidents",
+	    "body", now + 3000), 1);
+	/* A reminder is due for each, an hour after the digest. */
+	assert_int_equal(store_each_alert_due(s, now + 3601000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.keys[0], "reminder-1");
+	assert_string_equal(d.keys[1], "reminder-1");
+	store_close(s);
 }
 
 static void
@@ -686,6 +736,7 @@ main(void)
 		cmocka_unit_test(rollups_count_time_latency_and_maintenance),
 		cmocka_unit_test(endpoint_state_and_notes_are_read_back),
 		cmocka_unit_test(outbox_queues_each_transition_once_and_retries),
+		cmocka_unit_test(a_digest_queues_several_openings_as_one_mail_and_each_once),
 		cmocka_unit_test(a_write_to_a_locked_store_fails_within_its_short_busy_timeout),
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
 		cmocka_unit_test(open_existing_never_creates_a_database),
