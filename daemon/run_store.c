@@ -205,6 +205,26 @@ replay(struct run *R)
 	return 1;
 }
 
+/* Logs one incident transition at info level, whether or not alerts are on. */
+static void
+log_transition(const struct store_transition *t, void *arg)
+{
+	char start[40], end[40];
+
+	(void)arg;
+	rfc3339_format_s(t->start_ms, start, sizeof(start));
+	if (!t->resolved) {
+		log_info("incident opened", "incident=%lld provider=%s endpoint=%s kind=%s reasons=%s start=%s",
+		    (long long)t->incident, log_q(t->provider), log_q(t->endpoint), log_q(t->kind),
+		    log_q(t->reasons), start);
+		return;
+	}
+	rfc3339_format_s(t->end_ms, end, sizeof(end));
+	log_info("incident resolved", "incident=%lld provider=%s endpoint=%s kind=%s reasons=%s start=%s end=%s duration_s=%lld",
+	    (long long)t->incident, log_q(t->provider), log_q(t->endpoint), log_q(t->kind),
+	    log_q(t->reasons), start, end, (long long)((t->end_ms - t->start_ms) / 1000));
+}
+
 int
 run_flush(struct run *R)
 {
@@ -251,6 +271,7 @@ run_flush(struct run *R)
 		log_info("the store takes results again", "n=%zu", n);
 		R->store_failing = false;
 	}
+	store_take_transitions(R->st, log_transition, NULL);
 	run_alerts_queue(R);
 	run_report_check_incidents(R);
 	return 0;

@@ -125,6 +125,26 @@ int store_each_incident(struct store *, const char *provider, int64_t since_ms,
  */
 uint64_t store_incident_changes(const struct store *);
 
+/* An incident that opened or resolved in a committed batch (strings borrowed during fn). */
+struct store_transition {
+	int64_t		 incident;
+	bool		 resolved;	/* else opened */
+	const char	*provider;
+	const char	*endpoint;
+	const char	*kind;
+	int64_t		 start_ms;
+	int64_t		 end_ms;	/* -1 when opened */
+	const char	*reasons;	/* names joined with ';' */
+	bool		 committed;	/* internal */
+};
+
+/*
+ * Calls fn (may be NULL) for each incident transition committed by store_add_results
+ * since the last call, in order, and forgets them. At most 4096 wait between two calls.
+ */
+void store_take_transitions(struct store *, void (*fn)(const struct store_transition *, void *),
+    void *arg);
+
 /* One incident with everything a page or a mail needs; strings borrowed as above. */
 int store_get_incident(struct store *, int64_t id,
     int (*fn)(const struct store_incident *, void *), void *arg);	/* 1 found, 0 not, -1 error */

@@ -205,6 +205,10 @@ t1=$(date +%s)
 [ "$rc" -eq 0 ] && [ $((t1 - t0)) -le 6 ] && [ ! -e "$work/pid" ] &&
     ok "SIGTERM: exit 0 in $((t1 - t0)) s, pid file removed" || not_ok "SIGTERM: rc $rc after $((t1 - t0)) s"
 grep -q 'msg="stopped" exit=0' "$work/daemon.log" && ok "logfmt lifecycle lines" || not_ok "no stopped line"
+grep -q 'level=info msg="incident opened" incident=[0-9]* provider=p1 endpoint=ocsp kind=ocsp reasons=' "$work/daemon.log" &&
+    grep -q 'level=info msg="incident resolved" incident=[0-9]* provider=p1 endpoint=ocsp .* duration_s=[0-9]' "$work/daemon.log" &&
+    ok "incidents opening and resolving are logged at info level" ||
+    not_ok "no incident opened/resolved lines: $(grep incident "$work/daemon.log" | head -3)"
 grep -Eq 'Sanitizer|runtime error' "$work/daemon.log" && not_ok "sanitizer report in the daemon log" ||
     ok "no sanitizer report in the daemon log (kill -9, reloads, stop)"
 finish

@@ -450,6 +450,47 @@ count_mail(const struct store_mail *m, void *arg)
 	return 0;
 }
 
+struct seen_tr {
+	int		 n;
+	char		 line[4][96];
+};
+
+static void
+note_transition(const struct store_transition *t, void *arg)
+{
+	struct seen_tr *x = arg;
+
+	if (x->n < 4)
+		snprintf(x->line[x->n++], sizeof(x->line[0]), "%lld %s %s/%s %s %lld", (long long)t->incident,
+		    t->resolved ? "resolved" : "opened", t->provider, t->endpoint, t->reasons,
+		    (long long)(t->resolved ? t->end_ms - t->start_ms : 0));
+}
+
+static void
+committed_incident_transitions_are_handed_out_once(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct seen_tr x = { 0 };
+	int64_t now = 1796086800000LL;
+
+	(void)state;
+	store_set_incident_policy(s, 1, 1);
+	store_one_at(s, 0, 'd', now);
+	store_one_at(s, 0, 'u', now + 60000);
+	store_one_at(s, 1, 'd', now + 60000);
+	store_take_transitions(s, note_transition, &x);
+	assert_int_equal(x.n, 3);
+	assert_string_equal(x.line[0], "1 opened luxtrust/ocsp connect 0");
+	assert_string_equal(x.line[1], "1 resolved luxtrust/ocsp connect 60000");
+	assert_string_equal(x.line[2], "2 opened luxtrust/crl connect 0");
+	x.n = 0;
+	store_take_transitions(s, note_transition, &x);
+	assert_int_equal(x.n, 0);
+	store_one_at(s, 1, 'd', now + 120000);	/* still open: no transition */
+	store_close(s);	/* frees what was not taken */
+}
+
 static void
 a_digest_queues_several_openings_as_one_mail_and_each_once(void **state)
 {
@@ -737,6 +778,7 @@ main(void)
 		cmocka_unit_test(endpoint_state_and_notes_are_read_back),
 		cmocka_unit_test(outbox_queues_each_transition_once_and_retries),
 		cmocka_unit_test(a_digest_queues_several_openings_as_one_mail_and_each_once),
+		cmocka_unit_test(committed_incident_transitions_are_handed_out_once),
 		cmocka_unit_test(a_write_to_a_locked_store_fails_within_its_short_busy_timeout),
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
 		cmocka_unit_test(open_existing_never_creates_a_database),
