@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "../core/log.h"
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../store/store.h"
@@ -38,7 +39,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	struct serve *s = arg;
 
 	(void)what;
-	fprintf(stderr, "component=web msg=\"signal %d, stopping\"\n", (int)sig);
+	log_info("stopping", "component=web signal=%d", (int)sig);
 	event_base_loopexit(s->base, NULL);
 }
 
@@ -57,7 +58,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	web_set_conf(s->web, c);
 	conf_free(s->conf);
 	s->conf = c;
-	fprintf(stderr, "component=web msg=\"configuration reloaded\"\n");
+	log_info("configuration reloaded", "component=web config=%s", log_q(s->path));
 }
 
 int
@@ -73,7 +74,10 @@ cmd_serve(int argc, char **argv)
 	struct store *st = NULL;
 	char *err = NULL;
 	int ch, rc = EXIT_USAGE;
+	const char *lv = getenv("TRUSTWATCH_LOG_LEVEL");
 
+	if (lv != NULL && log_level_from_name(lv) >= 0)
+		log_set_level((enum log_level)log_level_from_name(lv));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -119,8 +123,8 @@ cmd_serve(int argc, char **argv)
 			cli_warn("serve: cannot install signal handlers");
 			goto out;
 		}
-	fprintf(stderr, "component=web msg=listening listen=%s site=\"%s\"\n",
-	    s.conf->web.listen, s.conf->report.output);
+	log_info("listening", "component=web listen=%s site=%s", log_q(s.conf->web.listen),
+	    log_q(s.conf->report.output));
 	if (event_base_dispatch(s.base) != 0) {
 		cli_warn("serve: the event loop failed");
 		goto out;

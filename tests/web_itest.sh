@@ -99,7 +99,7 @@ ln -s /etc "$work/site/etc"
 ln -s /etc/passwd "$work/site/passwd.txt"
 ln -s sub/index.html "$work/site/alias.html"
 
-"$TW_BIN" serve -c "$cfg" 2>"$work/serve.log" &
+TRUSTWATCH_LOG_LEVEL=debug "$TW_BIN" serve -c "$cfg" 2>"$work/serve.log" &
 sv_pid=$!
 wait_for curl -sf -o /dev/null "$U/index.html" || { echo "serve did not start:"; cat "$work/serve.log"; }
 
@@ -315,7 +315,8 @@ grep -q '^after 200' "$work/cap.out" && ok "service resumes when connections clo
 
 # Request log: one logfmt line per request, untrusted targets escaped.
 curl -s -o /dev/null "$U/a%20b\"c" 2>/dev/null
-grep -q 'method=GET target=/index.html status=200 bytes=' "$work/serve.log" && ok "requests are logged in logfmt" || not_ok "request log: $(tail -3 "$work/serve.log")"
+grep -q 'level=debug msg="request" component=web .*method=GET target=/index.html status=200 bytes=' "$work/serve.log" &&
+    ok "requests are logged in logfmt at debug level" || not_ok "request log: $(tail -3 "$work/serve.log")"
 grep -q 'header timeout' "$work/serve.log" && ok "the header timeout is logged" || not_ok "header timeout not logged"
 
 # A store with no results: /healthz is 503, the API lists endpoints with null status.
@@ -360,7 +361,12 @@ for p in sv_pid sv2_pid; do
 	eval "$p=''"
 	check "$rc" 0 "serve exits 0 on SIGTERM"
 done
-grep -q 'signal 15, stopping' "$work/serve.log" && ok "serve logs the stop" || not_ok "stop not logged"
+grep -q 'level=info msg="stopping" component=web signal=15' "$work/serve.log" && ok "serve logs the stop" || not_ok "stop not logged"
+grep -q '^ts=[^ ]* level=info msg="listening" component=web listen=' "$work/serve2.log" &&
+    ! grep -v '^ts=[^ ]* level=[a-z]* msg=' "$work/serve2.log" | grep -q . &&
+    ok "every serve line is logfmt" || not_ok "serve lines: $(head -3 "$work/serve2.log")"
+! grep -q 'msg="request"' "$work/serve2.log" && ok "no per-request lines at the default info level" ||
+    not_ok "request lines at info: $(grep -m1 'msg="request"' "$work/serve2.log")"
 
 if grep -q 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log"; then
 	not_ok "sanitizer reports: $(grep -h -A5 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log" | head -20)"

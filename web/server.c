@@ -112,7 +112,10 @@ method_name(enum evhttp_cmd_type m)
 	return "OTHER";
 }
 
-/* One logfmt line per request on stderr (core/log.h); the target is untrusted and escaped. */
+/*
+ * One logfmt line per request on stderr at debug level (TRUSTWATCH_LOG_LEVEL=debug,
+ * core/log.h); the target is untrusted and escaped.
+ */
 static void
 log_request(struct evhttp_request *req, int code, size_t bytes)
 {
@@ -123,7 +126,7 @@ log_request(struct evhttp_request *req, int code, size_t bytes)
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &addr, &port);
-	log_info("request", "component=web remote=%s port=%u method=%s target=%s status=%d bytes=%zu",
+	log_debug("request", "component=web remote=%s port=%u method=%s target=%s status=%d bytes=%zu",
 	    log_q(addr ? addr : "-"), (unsigned)port, method_name(evhttp_request_get_command(req)),
 	    log_q(uri ? uri : "-"), code, bytes);
 }

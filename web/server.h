@@ -15,7 +15,7 @@ struct web;
  * Listens on conf->web.listen ("HOST:PORT", "[V6]:PORT") and nowhere else, serving
  * conf->report.output and the store on base. conf and store are borrowed and must outlive
  * the server (or the next web_set_conf). Ignores SIGPIPE for the process, since a client
- * closing mid-response must not kill it. Logs one logfmt line per request to stderr.
+ * closing mid-response must not kill it. Logs one logfmt line per request to stderr at debug level.
  * Returns the server, or NULL with *err set (caller frees).
  */
 struct web *web_start(struct event_base *base, const struct conf *conf, struct store *store,
