@@ -493,6 +493,8 @@ run_setup(struct run *R, struct conf *c)
 		free(err);
 		return -1;
 	}
+	if (R->web != NULL)
+		web_set_stats(R->web, run_web_stats, R);
 	run_store_start(R, c->storage.path);
 	R->incidents_seen = store_incident_changes(R->st);
 	sched_load(R->sched, c, now_ms());
@@ -538,7 +540,7 @@ run_teardown(struct run *R)
 int
 run_main(const struct run_opts *o)
 {
-	struct run R = { 0 };
+	struct run R = { .render_last_ok_ms = -1 };
 	struct conf_errors errs = { 0 };
 	struct conf *c;
 	const char *lv = getenv("TRUSTWATCH_LOG_LEVEL");

@@ -95,6 +95,9 @@ struct run {
 	size_t		 lost;			/* results neither stored nor spooled */
 	bool		 store_failing;		/* the last write failed (logged once) */
 	bool		 store_lost;		/* the store file was deleted or replaced */
+	int64_t		 render_last_ok_ms;	/* last successful render (now_ms), -1 = none */
+	uint64_t	 render_failures;	/* since the start, for /metrics */
+	uint64_t	 store_write_errors;	/* since the start, for /metrics */
 	struct wallclock clock;			/* wall clock against CLOCK_MONOTONIC */
 	struct event	*clock_timer;		/* checks it every second */
 	int64_t		 prune_ms;		/* prune interval (TRUSTWATCH_PRUNE_MS) */
@@ -137,6 +140,11 @@ void run_report_check_incidents(struct run *);
 
 /* Waits for a render in progress (at stop). */
 void run_report_wait(struct run *);
+
+struct web_daemon_stats;
+
+/* The daemon's figures for /metrics (a web_stats_fn; arg is the struct run). */
+void run_web_stats(struct web_daemon_stats *out, void *arg);
 
 /* Releases one reference; frees the config at zero. */
 void run_gen_unref(struct run_gen *);

@@ -209,3 +209,35 @@ store_mail_failed(struct store *s, int64_t id, const char *error, int64_t next_a
 	    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1",
 	    "recording a failed mail", id, next_attempt_ms, error ? error : "");
 }
+
+int
+store_outbox_stats(struct store *s, struct store_outbox_stats *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->oldest_queued_ms = -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT"
+	    " coalesce(sum(sent IS NULL AND failed IS NULL), 0),"
+	    " coalesce(sum(failed IS NOT NULL), 0),"
+	    " coalesce(sum(attempts) - sum(sent IS NOT NULL), 0),"
+	    " min(CASE WHEN sent IS NULL AND failed IS NULL THEN created END) FROM outbox",
+	    -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "reading the outbox");
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->queued = sqlite3_column_int64(st, 0);
+		out->given_up = sqlite3_column_int64(st, 1);
+		out->failed_attempts = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			out->oldest_queued_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		sq_set_err(s, "reading the outbox");
+		return -1;
+	}
+	return 0;
+}

@@ -297,6 +297,17 @@ int store_mail_sent(struct store *, int64_t id, int64_t now_ms);
 int store_mail_failed(struct store *, int64_t id, const char *error, int64_t next_attempt_ms,
     bool give_up);
 
+/* The outbox at a glance (for /metrics). */
+struct store_outbox_stats {
+	int64_t		 queued;		/* not sent and not given up */
+	int64_t		 given_up;
+	int64_t		 failed_attempts;	/* delivery attempts that failed, ever */
+	int64_t		 oldest_queued_ms;	/* created time of the oldest queued, -1 = none */
+};
+
+/* Fills *out. Returns 0 or -1. */
+int store_outbox_stats(struct store *, struct store_outbox_stats *out);
+
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);
 

@@ -255,9 +255,15 @@ for re in 'trustwatch_up{provider="p1",endpoint="ocsp",kind="ocsp"} 1' \
     'trustwatch_cert_expiry_timestamp_seconds{provider="p1",endpoint="crl",kind="crl",cert="crl_next_update"}' \
     'trustwatch_cert_expiry_timestamp_seconds{provider="p1",endpoint="tsa",kind="tsa",cert="tsa"}' \
     'trustwatch_probe_total{provider="p1",endpoint="login",kind="login",status="down"} 2' \
-    '# TYPE trustwatch_probe_total counter'; do
+    '# TYPE trustwatch_probe_total counter' \
+    'trustwatch_build_info{version="' \
+    'trustwatch_alert_queue_length{channel="mail"} 0' \
+    'trustwatch_alert_delivery_failures_total{channel="mail"} 0' \
+    'trustwatch_tsa_clock_offset_seconds{provider="p1",endpoint="tsa",kind="tsa"} '; do
 	grep -qF "$re" "$work/metrics.txt" && ok "metrics: $re" || not_ok "metrics lack: $re"
 done
+! grep -q '^trustwatch_render_\|^trustwatch_spool_bytes' "$work/metrics.txt" &&
+    ok "serve has no daemon-only figures (render, spool)" || not_ok "serve shows daemon-only figures"
 check "$(curl -s "$U/healthz")" ok "/healthz is ok after a recent probe"
 
 # Slow and oversized requests.

@@ -50,7 +50,25 @@ struct web {
 	size_t			 n_conns;
 	bool			 paused;	/* accepting stopped at WEB_MAX_CONNECTIONS */
 	struct web_api_cache	*api_cache;	/* api.c: the status windows, reused a while */
+	web_stats_fn		*stats_fn;	/* the daemon's figures, NULL under serve */
+	void			*stats_arg;
 };
+
+void
+web_set_stats(struct web *w, web_stats_fn *fn, void *arg)
+{
+	w->stats_fn = fn;
+	w->stats_arg = arg;
+}
+
+bool
+web_daemon_stats(const struct web *w, struct web_daemon_stats *out)
+{
+	if (w->stats_fn == NULL)
+		return false;
+	w->stats_fn(out, w->stats_arg);
+	return true;
+}
 
 const struct conf *
 web_conf(const struct web *w)
