@@ -495,6 +495,12 @@ conf_free(struct conf *c)
 	free(c->alerts.username_env);
 	free(c->alerts.password_env);
 	strv_free(c->alerts.to, c->alerts.n_to);
+	for (size_t i = 0; i < c->alerts.n_webhooks; i++) {
+		free(c->alerts.webhooks[i].url);
+		free(c->alerts.webhooks[i].secret_env);
+		free(c->alerts.webhooks[i].secret);
+	}
+	free(c->alerts.webhooks);
 	free(c->report.output);
 	free(c->report.title);
 	free(c->report.base_url);

@@ -24,6 +24,7 @@
 #include "run_int.h"
 #include "sched.h"
 #include "../alert/mail.h"
+#include "../alert/webhook.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -453,7 +454,8 @@ run_setup(struct run *R, struct conf *c)
 	store_set_timezone(R->st, c->report.timezone);
 	if (probe_global_init() != 0 || (R->base = loop_new()) == NULL ||
 	    (R->eng = engine_new(R->base, RUN_CONCURRENCY)) == NULL ||
-	    (R->mailer = mail_new(R->base)) == NULL) {
+	    (R->mailer = mail_new(R->base)) == NULL ||
+	    (R->hooker = webhook_new(R->base)) == NULL) {
 		log_error("cannot initialise the event loop or the HTTP transport", "%s", "");
 		return -1;
 	}
@@ -526,6 +528,7 @@ run_teardown(struct run *R)
 	web_free(R->web);
 	engine_free(R->eng);
 	mail_free(R->mailer);	/* a mail in flight stays due in the outbox */
+	webhook_free(R->hooker);	/* so does a webhook POST */
 	run_mail_clear(R);
 	sched_free(R->sched);
 	for (size_t i = 0; i < NELEM(evs); i++)

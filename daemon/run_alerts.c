@@ -12,6 +12,7 @@
 #include "run_int.h"
 #include "../alert/mail.h"
 #include "../alert/message.h"
+#include "../alert/webhook.h"
 #include "../core/addr.h"
 #include "../core/config.h"
 #include "../core/explain.h"
@@ -200,13 +201,63 @@ view_load(struct run *R, int64_t incident, int64_t now, struct alert_view *v)
 	return 0;
 }
 
-/* Queues one rendered mail for incidents[0..n) and logs the outcome. */
+/* The webhook rows queued with a mail: one per configured webhook and incident. */
+struct hook_rows {
+	struct store_outbox_row	*v;
+	size_t			 n;
+};
+
+/* Returns 1 when an outbox row is a webhook POST ("webhook-HASH:EVENT"), else 0. */
+static int
+is_webhook(const char *event_key)
+{
+	return strncmp(event_key, "webhook-", 8) == 0;
+}
+
+/* Adds a row per configured webhook for (incident, event_key). */
+static void
+hook_rows_add(struct run *R, struct hook_rows *h, const char *event_key,
+    const struct msg_incident *m, const char *subj)
+{
+	const struct conf *c = R->cur->c;
+
+	for (size_t i = 0; i < c->alerts.n_webhooks; i++) {
+		const char *url = c->alerts.webhooks[i].url;
+		uint64_t hash = FNV1A_INIT;
+		struct store_outbox_row *r;
+
+		fnv1a(&hash, url, strlen(url));
+		h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
+		r = &h->v[h->n++];
+		r->incident = m->id;
+		r->event_key = xasprintf("webhook-%08llx:%s", (unsigned long long)(hash & 0xffffffffu),
+		    event_key);
+		r->recipients = url;
+		r->subject = xstrdup(subj);
+		r->body = webhook_body(event_key, m, subj, c->report.base_url);
+	}
+}
+
+static void
+hook_rows_free(struct hook_rows *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free((char *)h->v[i].event_key);
+		free((char *)h->v[i].subject);
+		free((char *)h->v[i].body);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Queues one rendered mail for incidents[0..n), with its webhook rows, and logs the outcome. */
 static void
 queue_mail(struct run *R, const int64_t *incidents, size_t n, const char *event_key,
-    const struct alert_view *v, const char *subj, const char *body, int64_t now)
+    const struct alert_view *v, const char *subj, const char *body, const struct hook_rows *h,
+    int64_t now)
 {
 	int rc = store_outbox_add_digest(R->st, incidents, n, event_key, (char *)v->rcpt.data,
-	    subj, body, now);
+	    subj, body, h->v, h->n, now);
 
 	if (rc < 0)
 		log_error("alert: not queued", "incident=%lld event=%s error=%s",
@@ -227,10 +278,15 @@ queue_view(struct run *R, const struct store_alert_due *d, const struct alert_vi
 	/* "Open for" is now - start: never negative, even after the wall clock went back. */
 	int64_t at = now < v->ic.m.start_ms ? v->ic.m.start_ms : now;
 
+	struct hook_rows h = { 0 };
+
 	msg_subject(&subj, events[d->event], &v->ic.m, at);
 	msg_body(&body, events[d->event], &v->ic.m, v->ordered, v->last.n,
 	    R->cur->c->report.base_url, at);
-	queue_mail(R, &d->incident, 1, d->event_key, v, (char *)subj.data, (char *)body.data, now);
+	hook_rows_add(R, &h, d->event_key, &v->ic.m, (char *)subj.data);
+	queue_mail(R, &d->incident, 1, d->event_key, v, (char *)subj.data, (char *)body.data, &h,
+	    now);
+	hook_rows_free(&h);
 	buf_free(&subj);
 	buf_free(&body);
 }
@@ -269,6 +325,7 @@ queue_openings(struct run *R, const struct store_alert_due *d, size_t n, int64_t
 		ok[i] = view_load(R, d[i].incident, now, &v[i]) == 0;
 	for (size_t i = 0; i < n; i++) {
 		struct buf subj = { 0 }, body = { 0 };
+		struct hook_rows h = { 0 };
 		size_t k = 0;
 
 		if (!ok[i])
@@ -286,7 +343,15 @@ queue_openings(struct run *R, const struct store_alert_due *d, size_t n, int64_t
 		}
 		msg_digest_subject(&subj, group, k);
 		msg_digest_body(&body, group, k, R->cur->c->report.base_url, now);
-		queue_mail(R, ids, k, "opened", &v[i], (char *)subj.data, (char *)body.data, now);
+		for (size_t j = 0; j < k; j++) {
+			struct buf one = { 0 };
+
+			msg_subject(&one, MSG_OPENED, &group[j], now);
+			hook_rows_add(R, &h, "opened", &group[j], (char *)one.data);
+			buf_free(&one);
+		}
+		queue_mail(R, ids, k, "opened", &v[i], (char *)subj.data, (char *)body.data, &h, now);
+		hook_rows_free(&h);
 		buf_free(&subj);
 		buf_free(&body);
 	}
@@ -378,6 +443,38 @@ collect_mail(const struct store_mail *m, void *arg)
 }
 
 static void send_next(struct run *);
+static void mail_done(int ok, const char *error, void *arg);
+
+/*
+ * Starts the POST of a webhook row: the secret is read from the webhook configured with
+ * the row's URL now (a secret is never stored). Returns 0 when started, else -1 with *why.
+ */
+static int
+hook_start(struct run *R, const struct run_mail *m, const char **why)
+{
+	const struct conf *c = R->cur->c;
+	const struct conf_webhook *w = NULL;
+	const char *colon = strchr(m->event_key, ':');
+	char delivery[64];
+	struct webhook_job job;
+
+	for (size_t i = 0; i < c->alerts.n_webhooks && w == NULL; i++)
+		if (strcmp(c->alerts.webhooks[i].url, m->recipients) == 0)
+			w = &c->alerts.webhooks[i];
+	if (w == NULL) {
+		*why = "the webhook is no longer configured";
+		return -1;
+	}
+	snprintf(delivery, sizeof(delivery), "%lld", (long long)m->id);
+	job = (struct webhook_job){ .url = w->url, .secret = w->secret != NULL ? w->secret : "",
+	    .event = colon != NULL ? colon + 1 : m->event_key, .delivery = delivery,
+	    .body = m->body, .len = strlen(m->body), .timeout_ms = MAIL_TIMEOUT_MS };
+	if (webhook_send(R->hooker, &job, mail_done, R) != 0) {
+		*why = "cannot start the webhook POST";
+		return -1;
+	}
+	return 0;
+}
 
 /* Records the outcome of the mail at the head of the queue and moves on. */
 static void
@@ -385,25 +482,26 @@ mail_outcome(struct run *R, int ok, const char *error)
 {
 	struct run_mail *m = &R->mq[R->i_mq];
 	int64_t now = now_ms();
+	const char *channel = is_webhook(m->event_key) ? "webhook" : "mail";
 
 	if (ok) {
 		if (store_mail_sent(R->st, m->id, now) != 0)
 			log_error("mail sent but not recorded", "mail=%lld error=%s",
 			    (long long)m->id, log_q(store_error(R->st)));
-		log_info("mail sent", "mail=%lld incident=%lld event=%s to=%s subject=%s",
-		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
+		log_info("mail sent", "mail=%lld channel=%s incident=%lld event=%s to=%s subject=%s",
+		    (long long)m->id, channel, (long long)m->incident, log_q(m->event_key),
 		    log_q(m->recipients), log_q(m->subject));
 	} else if (now - m->created_ms >= MAIL_GIVE_UP_MS || strcmp(m->recipients, "") == 0) {
 		store_mail_failed(R->st, m->id, error, now, true);
-		log_error("mail given up", "mail=%lld incident=%lld event=%s attempts=%d error=%s",
-		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
+		log_error("mail given up", "mail=%lld channel=%s incident=%lld event=%s attempts=%d error=%s",
+		    (long long)m->id, channel, (long long)m->incident, log_q(m->event_key),
 		    m->attempts + 1, log_q(error));
 	} else {
 		int64_t next = now + run_mail_backoff(R->mail_retry_ms, m->attempts);
 
 		store_mail_failed(R->st, m->id, error, next, false);
-		log_warn("mail failed", "mail=%lld incident=%lld event=%s attempts=%d retry_in_ms=%lld error=%s",
-		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
+		log_warn("mail failed", "mail=%lld channel=%s incident=%lld event=%s attempts=%d retry_in_ms=%lld error=%s",
+		    (long long)m->id, channel, (long long)m->incident, log_q(m->event_key),
 		    m->attempts + 1, (long long)(next - now), log_q(error));
 	}
 	mail_clear_one(m);
@@ -428,6 +526,17 @@ send_next(struct run *R)
 
 	while (R->i_mq < R->n_mq && !R->stopping) {
 		struct run_mail *m = &R->mq[R->i_mq];
+		const char *hwhy;
+
+		if (is_webhook(m->event_key)) {
+			if (hook_start(R, m, &hwhy) == 0) {
+				R->mail_busy = true;
+				return;
+			}
+			m->recipients[0] = '\0';	/* nothing to deliver to: give up now */
+			mail_outcome(R, 0, hwhy);
+			continue;
+		}
 		const char *lp = m->recipients, *why;
 		char **rcpt = NULL, **to = NULL, *item;
 		size_t n = 0;

@@ -17,6 +17,7 @@ struct conf;
 struct engine;
 struct event;
 struct event_base;
+struct hooker;
 struct mailer;
 struct sched;
 struct store;
@@ -56,6 +57,7 @@ struct run {
 	struct sched	*sched;
 	struct store	*st;
 	struct mailer	*mailer;
+	struct hooker	*hooker;		/* webhook POSTs, through the same outbox */
 	struct run_gen	*cur;
 	const char	*path;			/* the config file */
 	struct event	*sig_term, *sig_int, *sig_hup;

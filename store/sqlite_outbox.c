@@ -89,26 +89,22 @@ store_outbox_add(struct store *s, int64_t incident, const char *event_key, const
     const char *subject, const char *body, int64_t now_ms)
 {
 	return store_outbox_add_digest(s, &incident, 1, event_key, recipients, subject, body,
-	    now_ms);
+	    NULL, 0, now_ms);
 }
 
-int
-store_outbox_add_digest(struct store *s, const int64_t *incidents, size_t n,
-    const char *event_key, const char *recipients, const char *subject, const char *body,
-    int64_t now_ms)
+/* Inserts one outbox row unless (incident, event) is there. Returns 1 inserted, 0 not, -1. */
+static int
+insert_row(struct store *s, int64_t incident, const char *event_key, const char *recipients,
+    const char *subject, const char *body, int64_t now_ms)
 {
 	sqlite3_stmt *st;
-	int rc, inserted;
-	int reminder = 0;
-	int64_t incident = incidents[0];
+	int rc;
 
-	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
-		return -1;
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO outbox (created, incident, event,"
 	    " recipients, subject, body, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1)",
 	    -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "queuing a mail");
-		goto fail;
+		sq_set_err(s, "queuing an alert");
+		return -1;
 	}
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, incident);
@@ -119,10 +115,30 @@ store_outbox_add_digest(struct store *s, const int64_t *incidents, size_t n,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		sq_set_err(s, "queuing a mail");
-		goto fail;
+		sq_set_err(s, "queuing an alert");
+		return -1;
 	}
-	inserted = sqlite3_changes(s->db) == 1;
+	return sqlite3_changes(s->db) == 1;
+}
+
+int
+store_outbox_add_digest(struct store *s, const int64_t *incidents, size_t n,
+    const char *event_key, const char *recipients, const char *subject, const char *body,
+    const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms)
+{
+	int rc, inserted;
+	int reminder = 0;
+	int64_t incident = incidents[0];
+
+	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
+		return -1;
+	if ((inserted = insert_row(s, incident, event_key, recipients, subject, body, now_ms)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_extra; i++)
+		if (insert_row(s, extra[i].incident, extra[i].event_key, extra[i].recipients,
+		    extra[i].subject, extra[i].body, now_ms) < 0)
+			goto fail;
+
 	rc = 0;
 	if (strcmp(event_key, "opened") == 0)
 		for (size_t i = 0; i < n && rc == 0; i++)

@@ -263,14 +263,24 @@ int store_each_alert_due(struct store *, int64_t now_ms, int64_t remind_every_ms
 int store_outbox_add(struct store *, int64_t incident, const char *event_key,
     const char *recipients, const char *subject, const char *body, int64_t now_ms);
 
+/* Another outbox row queued with a mail (a webhook POST): strings borrowed during the call. */
+struct store_outbox_row {
+	int64_t		 incident;
+	const char	*event_key;	/* unique per incident, e.g. "webhook-HASH:opened" */
+	const char	*recipients;	/* for a webhook, its URL */
+	const char	*subject;
+	const char	*body;
+};
+
 /*
- * Queues one mail for several incidents (n >= 1) in one transaction: the row is
- * (incidents[0], event_key); with "opened", every incident is recorded as notified, so
- * none of them is queued again on its own. Returns as store_outbox_add.
+ * Queues one mail for several incidents (n >= 1) and the extra rows in one transaction:
+ * the mail's row is (incidents[0], event_key); with "opened", every incident is recorded
+ * as notified, so none of them is queued again on its own. Rows already there are kept as
+ * they are. Returns 0, 1 when the mail was queued before, -1 on error.
  */
 int store_outbox_add_digest(struct store *, const int64_t *incidents, size_t n,
     const char *event_key, const char *recipients, const char *subject, const char *body,
-    int64_t now_ms);
+    const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms);
 
 struct store_mail {
 	int64_t		 id;

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "alert/message.h"
+#include "alert/webhook.h"
 #include "core/addr.h"
 #include "core/util.h"
 
@@ -395,6 +396,42 @@ reminders_and_resolutions_thread_to_the_opening_mail(void **state)
 }
 
 static void
+webhooks_are_signed_with_hmac_sha256_over_the_body(void **state)
+{
+	char sig[80];
+	const char *data = "what do ya want for nothing?";
+
+	(void)state;
+	/* RFC 4231 test case 2. */
+	webhook_sign("Jefe", data, strlen(data), sig, sizeof(sig));
+	assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void
+a_webhook_body_is_json_with_the_words_a_chat_shows(void **state)
+{
+	struct msg_incident in = incident();
+	char *j;
+
+	(void)state;
+	in.reasons = "timeout;connect";
+	in.plain = "No time-stamps can be obtained.";
+	in.message = "x\r\n\"}";
+	j = webhook_body("reminder-3", &in, "[STILL DOWN] LuxTrust ocsp: timeout\r\nBcc: x",
+	    "https://status.example.lu");
+	assert_non_null(strstr(j, "\"event\":\"reminder\""));
+	assert_non_null(strstr(j, "\"incident\":12"));
+	assert_non_null(strstr(j, "\"reasons\":[\"timeout\",\"connect\"]"));
+	assert_non_null(strstr(j, "\"end\":null"));
+	assert_non_null(strstr(j, "\"start\":\"2026-12-23T04:26:40Z\""));
+	assert_non_null(strstr(j, "\"link\":\"https://status.example.lu/incidents/12.html\""));
+	/* One line per part: the summary's own line break is a space. */
+	assert_non_null(strstr(j, "\"text\":\"[STILL DOWN] LuxTrust ocsp: timeout  Bcc: x\\n"
+	    "No time-stamps can be obtained.\\nhttps://status.example.lu/incidents/12.html\""));
+	free(j);
+}
+
+static void
 message_id_is_stable_per_outbox_row(void **state)
 {
 	char *a = msg_message_id(7, 12, "reminder-2", T0, "tw@example.lu");
@@ -584,6 +621,8 @@ main(void)
 		cmocka_unit_test(body_leads_with_plain_words_then_the_incident_link),
 		cmocka_unit_test(times_are_in_the_report_zone_with_utc_beside),
 		cmocka_unit_test(reminders_and_resolutions_thread_to_the_opening_mail),
+		cmocka_unit_test(webhooks_are_signed_with_hmac_sha256_over_the_body),
+		cmocka_unit_test(a_webhook_body_is_json_with_the_words_a_chat_shows),
 		cmocka_unit_test(message_id_is_stable_per_outbox_row),
 		cmocka_unit_test(only_plain_addresses_are_accepted),
 		cmocka_unit_test(mailboxes_parse_with_their_display_names),

@@ -492,13 +492,17 @@ committed_incident_transitions_are_handed_out_once(void **state)
 }
 
 static void
-a_digest_queues_several_openings_as_one_mail_and_each_once(void **state)
+a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once(void **state)
 {
 	char *err = NULL;
 	struct store *s = store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL, ids[2];
+	struct store_outbox_row hooks[2] = {
+		{ 0, "webhook-1:opened", "http://h/", "[DOWN] x", "{}" },
+		{ 0, "webhook-1:opened", "http://h/", "[DOWN] y", "{}" },
+	};
 
 	(void)state;
 	store_set_incident_policy(s, 1, 1);
@@ -508,17 +512,22 @@ a_digest_queues_several_openings_as_one_mail_and_each_once(void **state)
 	assert_int_equal(d.n, 2);
 	ids[0] = d.incident[0];
 	ids[1] = d.incident[1];
+	hooks[0].incident = ids[0];
+	hooks[1].incident = ids[1];
 	assert_int_equal(store_outbox_add_digest(s, ids, 2, "opened", "a@b.c", "[DOWN] 2 incidents",
-	    "body", now + 1000), 0);
+	    "body", hooks, 2, now + 1000), 0);
 	/* Neither incident is due on its own any more, and the digest is one row. */
 	d.n = 0;
 	assert_int_equal(store_each_alert_due(s, now + 2000, 3600000, collect_due, &d), 0);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(store_each_mail_due(s, now + 3000, count_mail, &c), 0);
-	assert_int_equal(c.n, 1);
+	assert_int_equal(c.n, 3);	/* the digest and a webhook row per incident */
 	/* Queued once: a replay after a crash changes nothing. */
 	assert_int_equal(store_outbox_add_digest(s, ids, 2, "opened", "a@b.c", "[DOWN] 2 incidents",
-	    "body", now + 3000), 1);
+	    "body", hooks, 2, now + 3000), 1);
+	c.n = 0;
+	assert_int_equal(store_each_mail_due(s, now + 3000, count_mail, &c), 0);
+	assert_int_equal(c.n, 3);
 	/* A reminder is due for each, an hour after the digest. */
 	assert_int_equal(store_each_alert_due(s, now + 3601000, 3600000, collect_due, &d), 0);
 	assert_int_equal(d.n, 2);
@@ -777,7 +786,7 @@ main(void)
 		cmocka_unit_test(rollups_count_time_latency_and_maintenance),
 		cmocka_unit_test(endpoint_state_and_notes_are_read_back),
 		cmocka_unit_test(outbox_queues_each_transition_once_and_retries),
-		cmocka_unit_test(a_digest_queues_several_openings_as_one_mail_and_each_once),
+		cmocka_unit_test(a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once),
 		cmocka_unit_test(committed_incident_transitions_are_handed_out_once),
 		cmocka_unit_test(a_write_to_a_locked_store_fails_within_its_short_busy_timeout),
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
