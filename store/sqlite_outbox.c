@@ -227,7 +227,7 @@ store_mail_failed(struct store *s, int64_t id, const char *error, int64_t next_a
 }
 
 int
-store_outbox_stats(struct store *s, struct store_outbox_stats *out)
+store_outbox_stats(struct store *s, bool webhooks, struct store_outbox_stats *out)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -238,11 +238,13 @@ store_outbox_stats(struct store *s, struct store_outbox_stats *out)
 	    " coalesce(sum(sent IS NULL AND failed IS NULL), 0),"
 	    " coalesce(sum(failed IS NOT NULL), 0),"
 	    " coalesce(sum(attempts) - sum(sent IS NOT NULL), 0),"
-	    " min(CASE WHEN sent IS NULL AND failed IS NULL THEN created END) FROM outbox",
+	    " min(CASE WHEN sent IS NULL AND failed IS NULL THEN created END) FROM outbox"
+	    " WHERE (substr(event, 1, 8) = 'webhook-') = ?1",
 	    -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "reading the outbox");
 		return -1;
 	}
+	sqlite3_bind_int(st, 1, webhooks ? 1 : 0);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->queued = sqlite3_column_int64(st, 0);
 		out->given_up = sqlite3_column_int64(st, 1);

@@ -315,8 +315,8 @@ struct store_outbox_stats {
 	int64_t		 oldest_queued_ms;	/* created time of the oldest queued, -1 = none */
 };
 
-/* Fills *out. Returns 0 or -1. */
-int store_outbox_stats(struct store *, struct store_outbox_stats *out);
+/* Fills *out for the mail rows, or with webhooks the webhook rows. Returns 0 or -1. */
+int store_outbox_stats(struct store *, bool webhooks, struct store_outbox_stats *out);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

@@ -368,6 +368,13 @@ metrics_watch_the_watcher_build_outbox_daemon_and_tsa_clock(void **state)
 	assert_int_equal(store_mail_failed(st, 1, "refused", t + 1000, false), 0);
 	assert_int_equal(store_mail_failed(st, 1, "refused", t + 2000, false), 0);
 	assert_int_equal(store_mail_sent(st, 2, t + 61000), 0);
+	{
+		struct store_outbox_row hook = { 1, "webhook-1:opened", "http://h/", "s", "{}" };
+		int64_t one = 1;
+
+		assert_int_equal(store_outbox_add_digest(st, &one, 1, "opened", "a@b.c", "s", "b",
+		    &hook, 1, t + 30000), 1);	/* the mail was there: the webhook row is added */
+	}
 	/* Under serve: the build and the outbox, no daemon figures. */
 	assert_int_equal(web_metrics_render(&c, st, NULL, now, &b), 0);
 	txt = (const char *)b.data;
@@ -377,6 +384,8 @@ metrics_watch_the_watcher_build_outbox_daemon_and_tsa_clock(void **state)
 	assert_non_null(strstr(txt, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"mail\"} 90.000\n"));
 	assert_non_null(strstr(txt, "trustwatch_alert_delivery_failures_total{channel=\"mail\"} 2\n"));
 	assert_non_null(strstr(txt, "trustwatch_alert_given_up_total{channel=\"mail\"} 0\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_queue_length{channel=\"webhook\"} 1\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"webhook\"} 60.000\n"));
 	assert_non_null(strstr(txt, "trustwatch_tsa_clock_offset_seconds{provider=\"p\\\"1\",endpoint=\"crl\",kind=\"tsa\"} 1.500\n"));
 	assert_null(strstr(txt, "trustwatch_render_"));
 	assert_null(strstr(txt, "trustwatch_spool_bytes"));

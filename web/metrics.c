@@ -173,9 +173,11 @@ sample(struct buf *out, const char *name, const struct mx_ep *x)
 
 /* The process and its outbox: build, alert queue, and the daemon's figures when given. */
 static void
-emit_self(struct buf *out, const struct store_outbox_stats *ob,
+emit_self(struct buf *out, const struct store_outbox_stats ob[2],
     const struct web_daemon_stats *d, int64_t now)
 {
+	static const char *const channels[2] = { "mail", "webhook" };
+
 	family(out, "trustwatch_build_info", "gauge",
 	    "Always 1: the version and the git commit the binary was built from.");
 	buf_printf(out, "trustwatch_build_info{version=\"");
@@ -185,20 +187,25 @@ emit_self(struct buf *out, const struct store_outbox_stats *ob,
 	buf_printf(out, "\"} 1\n");
 	family(out, "trustwatch_alert_queue_length", "gauge",
 	    "Alerts waiting in the outbox (not delivered, not given up).");
-	buf_printf(out, "trustwatch_alert_queue_length{channel=\"mail\"} %" PRId64 "\n", ob->queued);
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_queue_length{channel=\"%s\"} %" PRId64 "\n",
+		    channels[c], ob[c].queued);
 	family(out, "trustwatch_alert_oldest_undelivered_age_seconds", "gauge",
 	    "Age of the oldest alert waiting in the outbox, 0 when none waits.");
-	buf_printf(out, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"mail\"} %.3f\n",
-	    ob->oldest_queued_ms < 0 || now < ob->oldest_queued_ms ? 0.0 :
-	    (double)(now - ob->oldest_queued_ms) / 1000.0);
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"%s\"} %.3f\n",
+		    channels[c], ob[c].oldest_queued_ms < 0 || now < ob[c].oldest_queued_ms ? 0.0 :
+		    (double)(now - ob[c].oldest_queued_ms) / 1000.0);
 	family(out, "trustwatch_alert_delivery_failures_total", "counter",
 	    "Delivery attempts that failed (each is retried with backoff).");
-	buf_printf(out, "trustwatch_alert_delivery_failures_total{channel=\"mail\"} %" PRId64 "\n",
-	    ob->failed_attempts);
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_delivery_failures_total{channel=\"%s\"} %" PRId64 "\n",
+		    channels[c], ob[c].failed_attempts);
 	family(out, "trustwatch_alert_given_up_total", "counter",
 	    "Alerts given up after 24 h of failed attempts.");
-	buf_printf(out, "trustwatch_alert_given_up_total{channel=\"mail\"} %" PRId64 "\n",
-	    ob->given_up);
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_given_up_total{channel=\"%s\"} %" PRId64 "\n",
+		    channels[c], ob[c].given_up);
 	if (d == NULL)
 		return;
 	family(out, "trustwatch_render_last_success_timestamp_seconds", "gauge",
@@ -287,7 +294,7 @@ web_metrics_render(const struct conf *c, struct store *st, const struct web_daem
     int64_t now, struct buf *out)
 {
 	struct mx m = { 0 };
-	struct store_outbox_stats ob;
+	struct store_outbox_stats ob[2];
 	int rc = -1;
 
 	for (size_t i = 0; i < c->n_providers; i++)
@@ -300,9 +307,9 @@ web_metrics_render(const struct conf *c, struct store *st, const struct web_daem
 	if (m.n > 0 && (store_each_endpoint(st, NULL, mx_endpoint, &m) != 0 ||
 	    store_each_daily(st, "0000-01-01", "9999-12-31", NULL, mx_daily, &m) != 0))
 		goto out;
-	if (store_outbox_stats(st, &ob) != 0)
+	if (store_outbox_stats(st, false, &ob[0]) != 0 || store_outbox_stats(st, true, &ob[1]) != 0)
 		goto out;
-	emit_self(out, &ob, d, now);
+	emit_self(out, ob, d, now);
 	emit(out, &m);
 	rc = 0;
 out:
