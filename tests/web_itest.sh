@@ -6,6 +6,7 @@
 # Needs TW_BIN and TW_TESTBED (tests/run.sh sets them), curl, python3, promtool.
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
+ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 PROMTOOL=${PROMTOOL:-promtool}
 work=$(mktemp -d /tmp/tw-web-itest.XXXXXX)
 tb_pid=""; sv_pid=""; sv2_pid=""
@@ -379,6 +380,25 @@ if grep -q 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log"; then
 else
 	ok "no sanitizer reports from serve"
 fi
+
+# The Grafana dashboard: every endpoint panel honours the provider, endpoint and kind
+# filters; uptime comes from time (trustwatch_up over the range), not from result counts.
+python3 - "$ROOT/contrib/grafana-dashboard.json" <<'PY' && ok "the Grafana dashboard filters every endpoint panel and computes uptime from time" || not_ok "Grafana dashboard"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {v["name"] for v in d["templating"]["list"]}
+assert {"provider", "endpoint", "kind"} <= names, names
+watcher = ("trustwatch_alert_", "trustwatch_render_", "trustwatch_store_write", "trustwatch_spool", "trustwatch_build_info")
+for p in d["panels"]:
+    for t in p.get("targets", []):
+        e = t["expr"]
+        if any(w in e for w in watcher):
+            continue
+        for v in ("$provider", "$endpoint", "$kind"):
+            assert v in e, (p["title"], e)
+up = [t["expr"] for p in d["panels"] if p["title"].startswith("Uptime") for t in p["targets"]]
+assert up and all("trustwatch_probe_total" not in e and "avg_over_time" in e for e in up), up
+PY
 
 echo "# pass $pass fail $fail"
 [ "$fail" -eq 0 ]
