@@ -125,6 +125,8 @@ else
 	tail -5 "$work/daemon.log"
 fi
 kill -TERM "$d_pid" 2>/dev/null; wait "$d_pid" 2>/dev/null
+grep -Eq 'Sanitizer|runtime error' "$work"/daemon*.log && not_ok "sanitizer report in the daemon log" ||
+    ok "no sanitizer report in the daemon log"
 
 # check: http(s) only, and secret_env must name a set variable (the secret is never in the file).
 cat >"$work/bad.yaml" <<YAML
