@@ -396,6 +396,44 @@ reminders_and_resolutions_thread_to_the_opening_mail(void **state)
 }
 
 static void
+a_digest_names_its_incidents_and_lists_each_with_plain_words(void **state)
+{
+	struct msg_incident in[7];
+	struct buf b = { 0 };
+	const char *s;
+	static const char *const eps[7] = { "ocsp", "crl", "tsa", "login", "a", "b", "c\r\nBcc: x" };
+	static const char head[] = "7 incidents opened together:\n\n"
+	    "1. LuxTrust ocsp is down: signature_invalid\n";
+
+	(void)state;
+	for (int i = 0; i < 7; i++) {
+		in[i] = incident();
+		in[i].id = 20 + i;
+		in[i].endpoint = eps[i];
+		in[i].worst = i == 0 ? "down" : "degraded";
+		in[i].plain = i == 1 ? "The revocation list cannot be trusted." : NULL;
+	}
+	msg_digest_subject(&b, in, 3);
+	assert_string_equal((char *)b.data, "[DOWN] 3 incidents: LuxTrust ocsp, LuxTrust crl, LuxTrust tsa");
+	buf_free(&b);
+	msg_digest_subject(&b, in + 1, 6);
+	assert_string_equal((char *)b.data, "[DEGRADED] 6 incidents: LuxTrust crl, LuxTrust tsa, "
+	    "LuxTrust login, LuxTrust a, LuxTrust b +1 more");
+	buf_free(&b);
+	tz_use(NULL);
+	msg_digest_body(&b, in, 7, "https://status.example.lu/", T0 + 120000);
+	s = (const char *)b.data;
+	assert_true(strncmp(s, head, strlen(head)) == 0);
+	assert_non_null(strstr(s, "\n2. LuxTrust crl is degraded: signature_invalid\n"
+	    "   The revocation list cannot be trusted.\n"
+	    "   Incident page: https://status.example.lu/incidents/21.html\n"
+	    "   Incident #21, started 2026-12-23 04:26:40 UTC, open for 2m\n"
+	    "   First error: OCSP response signature does not verify\n"));
+	assert_non_null(strstr(s, "\n7. LuxTrust c  Bcc: x is degraded"));	/* one line */
+	buf_free(&b);
+}
+
+static void
 webhooks_are_signed_with_hmac_sha256_over_the_body(void **state)
 {
 	char sig[80];
@@ -621,6 +659,7 @@ main(void)
 		cmocka_unit_test(body_leads_with_plain_words_then_the_incident_link),
 		cmocka_unit_test(times_are_in_the_report_zone_with_utc_beside),
 		cmocka_unit_test(reminders_and_resolutions_thread_to_the_opening_mail),
+		cmocka_unit_test(a_digest_names_its_incidents_and_lists_each_with_plain_words),
 		cmocka_unit_test(webhooks_are_signed_with_hmac_sha256_over_the_body),
 		cmocka_unit_test(a_webhook_body_is_json_with_the_words_a_chat_shows),
 		cmocka_unit_test(message_id_is_stable_per_outbox_row),
