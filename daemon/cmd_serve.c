@@ -52,7 +52,8 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	if ((c = cli_load_conf(s->path)) == NULL) {
-		cli_warn("serve: reload failed, keeping the previous configuration");
+		log_error("reload failed, keeping the previous configuration", "component=web config=%s",
+		    log_q(s->path));
 		return;
 	}
 	web_set_conf(s->web, c);
@@ -112,7 +113,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if ((s.web = web_start(s.base, s.conf, st, &err)) == NULL) {
-		cli_warn("serve: %s", err);
+		log_error("cannot serve", "component=web error=%s", log_q(err));
 		goto out;
 	}
 	ev[0] = evsignal_new(s.base, SIGTERM, on_stop, &s);
@@ -120,13 +121,13 @@ cmd_serve(int argc, char **argv)
 	ev[2] = evsignal_new(s.base, SIGHUP, on_reload, &s);
 	for (size_t i = 0; i < NELEM(ev); i++)
 		if (ev[i] == NULL || evsignal_add(ev[i], NULL) != 0) {
-			cli_warn("serve: cannot install signal handlers");
+			log_error("cannot install signal handlers", "component=web%s", "");
 			goto out;
 		}
 	log_info("listening", "component=web listen=%s site=%s", log_q(s.conf->web.listen),
 	    log_q(s.conf->report.output));
 	if (event_base_dispatch(s.base) != 0) {
-		cli_warn("serve: the event loop failed");
+		log_error("the event loop failed", "component=web%s", "");
 		goto out;
 	}
 	rc = EXIT_OK;
