@@ -271,7 +271,48 @@ else
 fi
 stop
 
-# 9. `check` refuses a line break in an address, naming its place.
+# 9. No reminder inside maintenance: reminders every second until the window starts, then
+# none while it lasts (the due reminder is held, logged at debug level).
+start_sink maint || finish
+m_start=$(( $(date +%s) + 6 ))
+cat >"$dir/c.yaml" <<YAML
+storage: { path: tw.db }
+defaults: { interval: 1s, timeout: 1s }
+incidents: { open_after: 1, close_after: 1 }
+alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]
+  remind_every: 1s
+maintenance:
+  - { provider: p1, start: $(date -u -d "@$m_start" +%Y-%m-%dT%H:%M:%SZ), end: $(date -u -d "@$((m_start + 3600))" +%Y-%m-%dT%H:%M:%SZ) }
+providers:
+  - id: p1
+    endpoints:
+      - { id: login, kind: login, url: 'http://127.0.0.1:$closed/' }
+YAML
+TRUSTWATCH_LOG_LEVEL=debug TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$dir/c.yaml" \
+    --pid-file "$dir/pid" >>"$dir/daemon.log" 2>&1 &
+d_pid=$!
+if wait_for 30 "a reminder held by the maintenance window" logged 'msg="reminder held: maintenance"'; then
+	n=$(grep -c 'msg="reminder held: maintenance"' "$dir/daemon.log")
+	wait_for 10 "the reminder held again" sh -c "[ \$(grep -c 'msg=\"reminder held: maintenance\"' '$dir/daemon.log') -gt $n ]"
+	late=$(python3 -c "
+import sqlite3
+c = sqlite3.connect('$dir/tw.db', timeout=10)
+print(c.execute(\"SELECT count(*) FROM outbox WHERE event LIKE 'reminder-%' AND created >= $m_start * 1000\").fetchone()[0])")
+	early=$(python3 -c "
+import sqlite3
+c = sqlite3.connect('$dir/tw.db', timeout=10)
+print(c.execute(\"SELECT count(*) FROM outbox WHERE event LIKE 'reminder-%'\").fetchone()[0])")
+	[ "$late" -eq 0 ] &&
+	    ok "reminders stop inside the maintenance window ($early before it, none inside)" ||
+	    not_ok "maintenance: $late reminders queued inside the window, $early in all"
+fi
+stop
+
+# 10. `check` refuses a line break in an address, naming its place.
 dir="$work/check"; mkdir -p "$dir"
 cat >"$dir/c.yaml" <<YAML
 alerts:
