@@ -4,7 +4,8 @@
 # credentials, a server without STARTTLS never receives AUTH and the failure says why; a
 # STARTTLS server under a private CA works with alerts.smtp.tls_ca and fails clearly
 # without it; a refused login quotes the server's reply; display-name addresses reach the
-# envelope bare and the headers with their names; `check` refuses CR/LF in addresses.
+# envelope bare and the headers with their names; incidents opening together make one
+# digest; no reminder is queued inside a maintenance window; `check` refuses CR/LF in addresses.
 # Every wait polls with a deadline. Needs TW_BIN, python3 and openssl.
 set -u
 : "${TW_BIN:?}"
