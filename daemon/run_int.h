@@ -1,4 +1,7 @@
-/* The daemon's state, shared by run.c (lifecycle, probes, batches) and run_alerts.c. */
+/*
+ * The daemon's state, shared by run.c (lifecycle, probes, batches), run_store.c,
+ * run_report.c, run_alerts.c (queueing alerts) and run_outbox.c (sending them).
+ */
 #ifndef TW_RUN_INT_H
 #define TW_RUN_INT_H
 
