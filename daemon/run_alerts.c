@@ -349,6 +349,7 @@ run_alerts_queue(struct run *R)
 	struct store_alert_due *open;
 	size_t n_open = 0;
 	int64_t now = now_ms(), window = c->alerts.digest_window_ms;
+	bool held;
 
 	if (!c->alerts.enabled)
 		return;
@@ -358,21 +359,26 @@ run_alerts_queue(struct run *R)
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].event == ALERT_OPENED)
 			open[n_open++] = l.v[i];
-		else
-			queue_one(R, &l.v[i], now);
 	/*
 	 * The first opening goes out at once; openings within digest_window after an opening
 	 * mail wait (still due in the store, so a restart loses none) and go out together.
+	 * Openings are queued before the other events, and an incident's resolution waits
+	 * with its opening: never a resolution before the opening mail.
 	 */
-	if (n_open > 0 && window > 0 && now >= R->digest_last_ms &&
-	    now - R->digest_last_ms < window) {
-		R->digest_held = true;
-	} else if (n_open > 0) {
+	held = n_open > 0 && window > 0 && now >= R->digest_last_ms &&
+	    now - R->digest_last_ms < window;
+	if (n_open > 0 && !held) {
 		queue_openings(R, open, n_open, now);
 		R->digest_last_ms = now;
-		R->digest_held = false;
-	} else {
-		R->digest_held = false;
+	}
+	R->digest_held = held;
+	for (size_t i = 0; i < l.n; i++) {
+		bool waits = false;
+
+		for (size_t j = 0; held && j < n_open && !waits; j++)
+			waits = open[j].incident == l.v[i].incident;
+		if (l.v[i].event != ALERT_OPENED && !waits)
+			queue_one(R, &l.v[i], now);
 	}
 	free(open);
 	free(l.v);
