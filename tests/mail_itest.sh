@@ -16,7 +16,7 @@ cleanup() {
 	for p in $d_pid $sink_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	rm -rf "$work"
+	[ -n "${TW_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 pass=0; fail=0
@@ -313,7 +313,49 @@ print(c.execute(\"SELECT count(*) FROM outbox WHERE event LIKE 'reminder-%'\").f
 fi
 stop
 
-# 10. `check` refuses a line break in an address, naming its place.
+# 10. An incident that opens and resolves while its opening waits for the digest: the
+# opening mail still goes out first, then the resolution.
+start_sink order || finish
+bport=$(free_port)
+mkdir -p "$dir/www"
+start_web() { python3 -m http.server "$bport" --bind 127.0.0.1 --directory "$dir/www" >>"$dir/web.log" 2>&1 & web_pid=$!; }
+web_up() { python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$bport/', timeout=1)" 2>/dev/null; }
+start_web
+wait_for 10 "the local web server" web_up || finish
+cat >"$dir/c.yaml" <<YAML
+storage: { path: tw.db }
+defaults: { interval: 1s, timeout: 1s }
+incidents: { open_after: 1, close_after: 1 }
+alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]
+  digest_window: 30s
+providers:
+  - id: p1
+    endpoints:
+      - { id: a, kind: login, url: 'http://127.0.0.1:$closed/' }
+      - { id: b, kind: login, url: 'http://127.0.0.1:$bport/' }
+YAML
+TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$dir/c.yaml" --pid-file "$dir/pid" >>"$dir/daemon.log" 2>&1 &
+d_pid=$!
+if wait_for 20 "a's opening mail" mailed; then
+	kill "$web_pid"; wait "$web_pid" 2>/dev/null
+	wait_for 20 "b's incident opening" logged 'msg="incident opened" incident=[0-9]* provider=p1 endpoint=b' &&
+	    start_web &&
+	    wait_for 20 "b's incident resolving" logged 'msg="incident resolved" incident=[0-9]* provider=p1 endpoint=b' &&
+	    wait_for 45 "b's resolution mail" sh -c "grep -l '^Subject: \[RESOLVED\] p1 b' '$dir'/mail-*.eml >/dev/null 2>&1"
+	first=$(grep -l '^Subject: \[\(DOWN\|RESOLVED\)\] p1 b' "$dir"/mail-*.eml |
+	    sed 's/.*mail-\([0-9]*\)\.eml$/\1 &/' | sort -n | head -1 | cut -d' ' -f2)
+	grep -q '^Subject: \[DOWN\] p1 b' "$first" 2>/dev/null &&
+	    ok "an incident resolved while its opening waited: the opening mail comes first" ||
+	    not_ok "order: $(grep -h '^Subject:' "$dir"/mail-*.eml)"
+fi
+kill "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null
+stop
+
+# 11. `check` refuses a line break in an address, naming its place.
 dir="$work/check"; mkdir -p "$dir"
 cat >"$dir/c.yaml" <<YAML
 alerts:
