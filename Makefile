@@ -35,6 +35,10 @@ ifneq ($(PKG_MISSING),)
 $(error pkg-config cannot find: $(PKG_MISSING) -- run `make deps` (or `make demo` / `make test`, which install it first))
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# The commit for trustwatch_build_info: `git describe --always --dirty`, "unknown" outside git.
+# $(BUILD)/commit changes only when it does, and rebuilds the one object that uses it.
+TW_COMMIT := $(or $(shell git describe --always --dirty 2>/dev/null),unknown)
+$(shell mkdir -p $(BUILD) && echo '$(TW_COMMIT)' | cmp -s - $(BUILD)/commit || echo '$(TW_COMMIT)' >$(BUILD)/commit)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 endif
 CPPFLAGS += -D_GNU_SOURCE -DTW_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
@@ -75,6 +79,9 @@ trustwatch: $(BUILD)/trustwatch
 	@[ "$(BUILD)" = build ] && ln -sf $(BUILD)/trustwatch trustwatch || true
 trustwatch-testbed: $(BUILD)/trustwatch-testbed
 	@[ "$(BUILD)" = build ] && ln -sf $(BUILD)/trustwatch-testbed trustwatch-testbed || true
+
+$(BUILD)/web/metrics.o: $(BUILD)/commit
+$(BUILD)/web/metrics.o: CPPFLAGS += -DTW_COMMIT='"$(TW_COMMIT)"'
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

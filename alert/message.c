@@ -209,21 +209,64 @@ msg_date(int64_t ms, char *out, size_t outsz)
 	strftime(out, outsz, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 }
 
+/* Returns from's domain (borrowed from a, cleared by the caller) or a reserved one. */
+static const char *
+from_domain(const char *from, struct addr *a)
+{
+	const char *why;
+
+	if (addr_parse(from, a, &why) == 0)
+		return strchr(a->spec, '@') + 1;
+	memset(a, 0, sizeof(*a));
+	return "trustwatch.invalid";
+}
+
+char *
+msg_thread_id(int64_t incident, const char *from)
+{
+	struct addr a;
+	char *id = xasprintf("<incident-%lld-opened@%s>", (long long)incident,
+	    from_domain(from, &a));
+
+	addr_clear(&a);
+	return id;
+}
+
+void
+msg_time(int64_t ms, char *out, size_t outsz)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	struct tm lt, ut;
+	char l[64], u[40];
+
+	localtime_r(&t, &lt);
+	gmtime_r(&t, &ut);
+	strftime(u, sizeof(u), "%Y-%m-%d %H:%M:%S", &ut);
+	if (lt.tm_gmtoff == 0 && (strcmp(lt.tm_zone, "UTC") == 0 || strcmp(lt.tm_zone, "GMT") == 0)) {
+		snprintf(out, outsz, "%s UTC", u);
+		return;
+	}
+	strftime(l, sizeof(l), "%Y-%m-%d %H:%M:%S %Z", &lt);
+	snprintf(out, outsz, "%s (%s UTC)", l, lt.tm_yday == ut.tm_yday ? u + 11 : u);
+}
+
 char *
 msg_message_id(int64_t mail_id, int64_t incident, const char *event_key, int64_t created_ms,
     const char *from)
 {
 	char key[40], *id;
 	struct addr a;
-	const char *domain = "trustwatch.invalid", *why;
+	const char *domain;
 	size_t k = 0;
+
+	if (event_key != NULL && strcmp(event_key, "opened") == 0)
+		return msg_thread_id(incident, from);
 
 	for (const char *p = event_key != NULL ? event_key : ""; *p && k + 1 < sizeof(key); p++)
 		key[k++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-') ? *p : '-';
 	key[k] = '\0';
-	if (addr_parse(from, &a, &why) == 0)
-		domain = strchr(a.spec, '@') + 1;
+	domain = from_domain(from, &a);
 	id = xasprintf("<trustwatch.%lld.%s.%lld.%lld@%s>", (long long)incident, key,
 	    (long long)mail_id, (long long)created_ms, domain);
 	addr_clear(&a);
@@ -302,11 +345,26 @@ field(struct buf *out, const char *label, const char *value)
 	buf_append(out, "\n", 1);
 }
 
+/* Appends the incident page link line, when base_url is set. */
+static void
+incident_link(struct buf *out, const char *base_url, int64_t id)
+{
+	size_t bl;
+
+	if (base_url == NULL || *base_url == '\0')
+		return;
+	bl = strlen(base_url);
+	buf_printf(out, "Incident page: ");
+	sanitize(out, base_url, 0, 500);
+	buf_printf(out, "%sincidents/%lld.html\n", base_url[bl - 1] == '/' ? "" : "/",
+	    (long long)id);
+}
+
 void
 msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
     const struct msg_result *last, size_t n_last, const char *base_url, int64_t now)
 {
-	char t[40], id[32];
+	char t[96], id[32];
 	struct buf tmp = { 0 };
 
 	sanitize(out, name_of(in), 0, 200);
@@ -322,6 +380,16 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 		reasons_text(out, in->reasons);
 		buf_printf(out, "\n\n");
 	}
+	if (in->plain != NULL && *in->plain != '\0') {
+		if (ev == MSG_RESOLVED)
+			buf_printf(out, "While it lasted: ");
+		sanitize(out, in->plain, 0, 1000);
+		buf_printf(out, "\n\n");
+	}
+	if (base_url != NULL && *base_url != '\0') {
+		incident_link(out, base_url, in->id);
+		buf_append(out, "\n", 1);
+	}
 	buf_printf(&tmp, "%s (%s)", name_of(in) ? name_of(in) : "-", in->provider ? in->provider : "-");
 	field(out, "Provider:", (char *)tmp.data);
 	buf_free(&tmp);
@@ -334,10 +402,10 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 	reasons_text(&tmp, in->reasons);
 	field(out, "Reasons:", (char *)tmp.data);
 	buf_free(&tmp);
-	rfc3339_format_s(in->start_ms, t, sizeof(t));
+	msg_time(in->start_ms, t, sizeof(t));
 	field(out, "Started:", t);
 	if (in->end_ms >= 0) {
-		rfc3339_format_s(in->end_ms, t, sizeof(t));
+		msg_time(in->end_ms, t, sizeof(t));
 		field(out, "Resolved:", t);
 	}
 	human_duration(&tmp, (in->end_ms >= 0 ? in->end_ms : now) - in->start_ms);
@@ -350,7 +418,7 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 		for (size_t i = 0; i < n_last; i++) {
 			const struct msg_result *r = &last[i];
 
-			rfc3339_format_s(r->time_ms, t, sizeof(t));
+			msg_time(r->time_ms, t, sizeof(t));
 			buf_printf(out, "  %s  %-8s  ", t, r->status ? r->status : "-");
 			sanitize(&tmp, r->reason, 0, 40);
 			buf_printf(out, "%-17s", (char *)tmp.data);
@@ -366,15 +434,71 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 			buf_append(out, "\n", 1);
 		}
 	}
-	if (base_url != NULL && *base_url != '\0') {
-		size_t bl = strlen(base_url);
-
-		buf_printf(out, "\nIncident page: ");
-		sanitize(out, base_url, 0, 500);
-		buf_printf(out, "%sincidents/%lld.html\n", base_url[bl - 1] == '/' ? "" : "/",
-		    (long long)in->id);
-	}
 	buf_printf(out, "\n-- \ntrustwatch: an independent witness of identity and "
+	    "trust-service providers.\n");
+}
+
+#define MSG_DIGEST_NAMES	5	/* incidents named in a digest's subject */
+
+void
+msg_digest_subject(struct buf *out, const struct msg_incident *in, size_t n)
+{
+	struct buf t = { 0 };
+	int down = 0;
+
+	for (size_t i = 0; i < n; i++)
+		down |= in[i].worst == NULL || strcmp(in[i].worst, "degraded") != 0;
+	buf_printf(&t, "[%s] %zu incidents: ", down ? "DOWN" : "DEGRADED", n);
+	for (size_t i = 0; i < n && i < MSG_DIGEST_NAMES; i++) {
+		if (i > 0)
+			buf_append(&t, ", ", 2);
+		sanitize(&t, name_of(&in[i]), 0, 100);
+		buf_append(&t, " ", 1);
+		sanitize(&t, in[i].endpoint, 0, 60);
+	}
+	if (n > MSG_DIGEST_NAMES)
+		buf_printf(&t, " +%zu more", n - MSG_DIGEST_NAMES);
+	sanitize(out, (char *)t.data, 0, MSG_SUBJECT_MAX);
+	buf_free(&t);
+}
+
+void
+msg_digest_body(struct buf *out, const struct msg_incident *in, size_t n, const char *base_url,
+    int64_t now)
+{
+	char t[96];
+
+	buf_printf(out, "%zu incidents opened together:\n", n);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(out, "\n%zu. ", i + 1);
+		sanitize(out, name_of(&in[i]), 0, 200);
+		buf_append(out, " ", 1);
+		sanitize(out, in[i].endpoint, 0, 100);
+		buf_printf(out, " is %s: ", in[i].worst != NULL &&
+		    strcmp(in[i].worst, "degraded") == 0 ? "degraded" : "down");
+		reasons_text(out, in[i].reasons);
+		buf_append(out, "\n", 1);
+		if (in[i].plain != NULL && *in[i].plain != '\0') {
+			buf_append(out, "   ", 3);
+			sanitize(out, in[i].plain, 0, 1000);
+			buf_append(out, "\n", 1);
+		}
+		if (base_url != NULL && *base_url != '\0') {
+			buf_append(out, "   ", 3);
+			incident_link(out, base_url, in[i].id);
+		}
+		msg_time(in[i].start_ms, t, sizeof(t));
+		buf_printf(out, "   Incident #%lld, started %s, open for ", (long long)in[i].id, t);
+		human_duration(out, now - in[i].start_ms);
+		buf_append(out, "\n", 1);
+		if (in[i].message != NULL) {
+			buf_append(out, "   First error: ", 16);
+			sanitize(out, in[i].message, 0, 500);
+			buf_append(out, "\n", 1);
+		}
+	}
+	buf_printf(out, "\nReminders and each resolution follow in their own mails.\n"
+	    "\n-- \ntrustwatch: an independent witness of identity and "
 	    "trust-service providers.\n");
 }
 
@@ -407,6 +531,12 @@ msg_render(struct buf *out, const struct msg_envelope *e)
 	buf_printf(out, "\r\nMessage-ID: ");
 	/* Ours, but checked like any header value: no CR/LF, no control characters. */
 	msg_header_text(out, e->message_id, 300);
+	if (e->in_reply_to != NULL) {
+		buf_printf(out, "\r\nIn-Reply-To: ");
+		msg_header_text(out, e->in_reply_to, 300);
+		buf_printf(out, "\r\nReferences: ");
+		msg_header_text(out, e->in_reply_to, 300);
+	}
 	buf_printf(out, "\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n"

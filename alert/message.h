@@ -35,6 +35,7 @@ struct msg_incident {
 	const char	*worst;		/* "down", "degraded" */
 	const char	*reasons;	/* reason names joined with ';' */
 	const char	*message;	/* of the result that opened it */
+	const char	*plain;		/* what it means, in plain words (core/explain.h), or NULL */
 };
 
 /* One recent result listed in the body. */
@@ -54,12 +55,27 @@ struct msg_result {
 void msg_subject(struct buf *out, enum msg_event, const struct msg_incident *, int64_t now_ms);
 
 /*
- * Appends the plain-text body (LF line endings): provider, endpoint, kind, URL, reasons,
- * worst status, start/end/duration, the opening message, the last results (oldest
- * first) and, when base_url is set, the incident page base_url + "incidents/N.html".
+ * Appends the plain-text body (LF line endings): a headline, the plain words, the incident
+ * page base_url + "incidents/N.html" (when base_url is set), then provider, endpoint, kind,
+ * URL, reasons, worst status, start/end/duration, the opening message and the last results
+ * (oldest first). Times are in the zone selected by tz_use (core/util.h, the daemon selects
+ * report.timezone) with UTC beside: "2026-12-23 05:26:40 CET (04:26:40 UTC)".
  */
 void msg_body(struct buf *out, enum msg_event, const struct msg_incident *,
     const struct msg_result *last, size_t n_last, const char *base_url, int64_t now_ms);
+
+/*
+ * Appends the subject of a digest of n >= 2 incidents that opened together:
+ * "[DOWN] 3 incidents: LuxTrust ocsp, LuxTrust crl, Other login" (five named, "+N more").
+ */
+void msg_digest_subject(struct buf *out, const struct msg_incident *, size_t n);
+
+/*
+ * Appends the body of that digest: per incident its headline, plain words, incident page,
+ * start (as msg_body) and first error, in the order given.
+ */
+void msg_digest_body(struct buf *out, const struct msg_incident *, size_t n,
+    const char *base_url, int64_t now_ms);
 
 /* Everything the message headers need; strings are untrusted and sanitized here. */
 struct msg_envelope {
@@ -70,17 +86,32 @@ struct msg_envelope {
 	const char	*body;		/* LF or CRLF line endings */
 	int64_t		 date_ms;	/* Date: header */
 	const char	*message_id;	/* "<…@…>", from msg_message_id */
+	const char	*in_reply_to;	/* "<…@…>" (In-Reply-To and References), or NULL */
 };
 
 /* Appends the whole RFC 5322 message (headers, blank line, body) with CRLF line endings. */
 void msg_render(struct buf *out, const struct msg_envelope *);
 
 /*
- * Returns the Message-ID of one outbox row, "<trustwatch.INCIDENT.EVENT.ID.CREATED@DOMAIN>"
- * (caller frees): stable for the row, so a retry sends the same id. DOMAIN is from's domain.
+ * Returns the Message-ID of one outbox row (caller frees): for the "opened" event
+ * msg_thread_id(incident, from), else "<trustwatch.INCIDENT.EVENT.ID.CREATED@DOMAIN>".
+ * Stable for the row, so a retry sends the same id. DOMAIN is from's domain.
  */
 char *msg_message_id(int64_t mail_id, int64_t incident, const char *event_key,
     int64_t created_ms, const char *from);
+
+/*
+ * Returns the Message-ID of an incident's opening mail, "<incident-N-opened@DOMAIN>"
+ * (caller frees): derived from the incident alone, so reminders and the resolution
+ * thread to it across restarts.
+ */
+char *msg_thread_id(int64_t incident, const char *from);
+
+/*
+ * Writes ms as "2026-12-23 05:26:40 CET (04:26:40 UTC)" in the zone selected by tz_use,
+ * the UTC date too when it differs, or "2026-12-23 04:26:40 UTC" when the zone is UTC.
+ */
+void msg_time(int64_t ms, char *out, size_t outsz);
 
 /* Returns 1 when addr is a plain local@domain address safe for SMTP and headers. */
 int msg_addr_ok(const char *addr);

@@ -367,6 +367,7 @@ set_defaults(struct conf *c)
 	c->incidents.open_after = 3;
 	c->incidents.close_after = 2;
 	c->alerts.remind_every_ms = 3600000;
+	c->alerts.digest_window_ms = 60000;
 	c->report.every_ms = 300000;
 	c->report.title = xstrdup("Service status");
 	c->report.timezone = xstrdup("UTC");
@@ -531,6 +532,12 @@ conf_free(struct conf *c)
 	free(c->alerts.username_env);
 	free(c->alerts.password_env);
 	strv_free(c->alerts.to, c->alerts.n_to);
+	for (size_t i = 0; i < c->alerts.n_webhooks; i++) {
+		free(c->alerts.webhooks[i].url);
+		free(c->alerts.webhooks[i].secret_env);
+		free(c->alerts.webhooks[i].secret);
+	}
+	free(c->alerts.webhooks);
 	free(c->report.output);
 	free(c->report.title);
 	free(c->report.base_url);

@@ -98,6 +98,13 @@ struct conf_provider {
 	int		 line, col;
 };
 
+/* An alerts.webhooks entry: a signed JSON POST per alert. */
+struct conf_webhook {
+	char		*url;			/* http:// or https:// */
+	char		*secret_env;		/* the variable that holds the HMAC key */
+	char		*secret;		/* read from secret_env, never in the file */
+};
+
 struct conf_maintenance {
 	char		*provider;		/* provider id */
 	char		*endpoint;		/* endpoint id or NULL = whole provider */
@@ -134,6 +141,9 @@ struct conf {
 		char   **to;			/* mailboxes, as written */
 		size_t	 n_to;
 		int64_t	 remind_every_ms;	/* 1h */
+		int64_t	 digest_window_ms;	/* 60s; 0 = a mail per incident */
+		struct conf_webhook *webhooks;
+		size_t	 n_webhooks;
 	} alerts;
 	struct {
 		char	*output;		/* absolute, default DIR/site */

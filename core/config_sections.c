@@ -233,6 +233,52 @@ smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void
 		cl_unknown(L, k, key, "alerts.smtp", "url, from, tls_ca, username_env, password_env");
 }
 
+static const char *const webhook_schemes[] = { "http", "https", NULL };
+
+static void
+webhook_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct conf_webhook *w = arg;
+
+	if (strcmp(key, "url") == 0)
+		cl_url(L, v, webhook_schemes, &w->url);
+	else if (strcmp(key, "secret_env") == 0)
+		env_secret(L, v, &w->secret_env, &w->secret);
+	else
+		cl_unknown(L, k, key, "alerts.webhooks", "url, secret_env");
+}
+
+/* alerts.webhooks: [{url, secret_env}], both required. */
+static void
+webhooks(struct loader *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cl_err(L, n, "webhooks: expected a list of {url, secret_env}");
+		return;
+	}
+	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+		yaml_node_t *e = cl_node(L, *i);
+		struct conf_webhook *w;
+
+		if (e == NULL)
+			continue;
+		c->alerts.webhooks = xrealloc(c->alerts.webhooks,
+		    (c->alerts.n_webhooks + 1) * sizeof(*w));
+		w = &c->alerts.webhooks[c->alerts.n_webhooks++];
+		memset(w, 0, sizeof(*w));
+		cl_each(L, e, "alerts.webhooks", webhook_key, w);
+		if (e->type != YAML_MAPPING_NODE)
+			continue;
+		if (w->url == NULL)
+			cl_err(L, e, "alerts.webhooks: missing required key 'url'");
+		if (w->secret_env == NULL)
+			cl_err(L, e, "alerts.webhooks: missing required key 'secret_env' (the "
+			    "secret itself is never in the file)");
+	}
+}
+
 static void
 alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
@@ -250,8 +296,12 @@ alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 		cl_addrs(L, v, &c->alerts.to, &c->alerts.n_to);
 	else if (strcmp(key, "remind_every") == 0)
 		cl_positive_duration(L, v, &c->alerts.remind_every_ms);
+	else if (strcmp(key, "digest_window") == 0)
+		cl_duration(L, v, &c->alerts.digest_window_ms);
+	else if (strcmp(key, "webhooks") == 0)
+		webhooks(L, v);
 	else
-		cl_unknown(L, k, key, "alerts", "smtp, to, remind_every");
+		cl_unknown(L, k, key, "alerts", "smtp, to, remind_every, digest_window, webhooks");
 }
 
 void

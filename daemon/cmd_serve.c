@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "../core/log.h"
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../store/store.h"
@@ -38,7 +39,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	struct serve *s = arg;
 
 	(void)what;
-	fprintf(stderr, "component=web msg=\"signal %d, stopping\"\n", (int)sig);
+	log_info("stopping", "component=web signal=%d", (int)sig);
 	event_base_loopexit(s->base, NULL);
 }
 
@@ -51,13 +52,14 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	if ((c = cli_load_conf(s->path)) == NULL) {
-		cli_warn("serve: reload failed, keeping the previous configuration");
+		log_error("reload failed, keeping the previous configuration", "component=web config=%s",
+		    log_q(s->path));
 		return;
 	}
 	web_set_conf(s->web, c);
 	conf_free(s->conf);
 	s->conf = c;
-	fprintf(stderr, "component=web msg=\"configuration reloaded\"\n");
+	log_info("configuration reloaded", "component=web config=%s", log_q(s->path));
 }
 
 int
@@ -73,7 +75,10 @@ cmd_serve(int argc, char **argv)
 	struct store *st = NULL;
 	char *err = NULL;
 	int ch, rc = EXIT_USAGE;
+	const char *lv = getenv("TRUSTWATCH_LOG_LEVEL");
 
+	if (lv != NULL && log_level_from_name(lv) >= 0)
+		log_set_level((enum log_level)log_level_from_name(lv));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -108,7 +113,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if ((s.web = web_start(s.base, s.conf, st, &err)) == NULL) {
-		cli_warn("serve: %s", err);
+		log_error("cannot serve", "component=web error=%s", log_q(err));
 		goto out;
 	}
 	ev[0] = evsignal_new(s.base, SIGTERM, on_stop, &s);
@@ -116,13 +121,13 @@ cmd_serve(int argc, char **argv)
 	ev[2] = evsignal_new(s.base, SIGHUP, on_reload, &s);
 	for (size_t i = 0; i < NELEM(ev); i++)
 		if (ev[i] == NULL || evsignal_add(ev[i], NULL) != 0) {
-			cli_warn("serve: cannot install signal handlers");
+			log_error("cannot install signal handlers", "component=web%s", "");
 			goto out;
 		}
-	fprintf(stderr, "component=web msg=listening listen=%s site=\"%s\"\n",
-	    s.conf->web.listen, s.conf->report.output);
+	log_info("listening", "component=web listen=%s site=%s", log_q(s.conf->web.listen),
+	    log_q(s.conf->report.output));
 	if (event_base_dispatch(s.base) != 0) {
-		cli_warn("serve: the event loop failed");
+		log_error("the event loop failed", "component=web%s", "");
 		goto out;
 	}
 	rc = EXIT_OK;

@@ -24,6 +24,7 @@
 #include "run_int.h"
 #include "sched.h"
 #include "../alert/mail.h"
+#include "../alert/webhook.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -211,8 +212,12 @@ probe_skipped(const struct conf_endpoint *ep, int64_t due, void *arg)
 static void
 mail_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct run *R = arg;
+
 	(void)fd; (void)what;
-	run_mail_kick(arg);
+	if (R->digest_held)
+		run_alerts_queue(R);
+	run_mail_kick(R);
 }
 
 static void
@@ -449,7 +454,8 @@ run_setup(struct run *R, struct conf *c)
 	store_set_timezone(R->st, c->report.timezone);
 	if (probe_global_init() != 0 || (R->base = loop_new()) == NULL ||
 	    (R->eng = engine_new(R->base, RUN_CONCURRENCY)) == NULL ||
-	    (R->mailer = mail_new(R->base)) == NULL) {
+	    (R->mailer = mail_new(R->base)) == NULL ||
+	    (R->hooker = webhook_new(R->base)) == NULL) {
 		log_error("cannot initialise the event loop or the HTTP transport", "%s", "");
 		return -1;
 	}
@@ -489,6 +495,8 @@ run_setup(struct run *R, struct conf *c)
 		free(err);
 		return -1;
 	}
+	if (R->web != NULL)
+		web_set_stats(R->web, run_web_stats, R);
 	run_store_start(R, c->storage.path);
 	R->incidents_seen = store_incident_changes(R->st);
 	sched_load(R->sched, c, now_ms());
@@ -520,6 +528,7 @@ run_teardown(struct run *R)
 	web_free(R->web);
 	engine_free(R->eng);
 	mail_free(R->mailer);	/* a mail in flight stays due in the outbox */
+	webhook_free(R->hooker);	/* so does a webhook POST */
 	run_mail_clear(R);
 	sched_free(R->sched);
 	for (size_t i = 0; i < NELEM(evs); i++)
@@ -534,7 +543,7 @@ run_teardown(struct run *R)
 int
 run_main(const struct run_opts *o)
 {
-	struct run R = { 0 };
+	struct run R = { .render_last_ok_ms = -1 };
 	struct conf_errors errs = { 0 };
 	struct conf *c;
 	const char *lv = getenv("TRUSTWATCH_LOG_LEVEL");

@@ -1,9 +1,7 @@
 /*
- * The daemon's alert path: incident transitions -> rendered mail in the store's outbox
- * -> SMTP. The outbox makes delivery survive SMTP outages and restarts: a mail is marked
- * sent only after the server accepted it, retried with exponential backoff, and given up
- * (with an error log line) 24 h after it was queued. A crash between the server's
- * acceptance and store_mail_sent can repeat that one mail (at-least-once), never lose it.
+ * The daemon's alert path, queueing: incident transitions -> rendered mail (a digest for
+ * openings that come together) and webhook rows in the store's outbox, in one transaction
+ * per alert. Sending is run_outbox.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +10,16 @@
 #include "run_int.h"
 #include "../alert/mail.h"
 #include "../alert/message.h"
+#include "../alert/webhook.h"
 #include "../core/addr.h"
 #include "../core/config.h"
+#include "../core/explain.h"
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../store/store.h"
 
 #define ALERT_LAST_RESULTS	10		/* results listed in a mail */
 #define ALERT_LOOKBACK_MS	3600000		/* ... from the last hour */
-#define MAIL_GIVE_UP_MS		(24 * 3600000LL)
-#define MAIL_TIMEOUT_MS		30000
-#define MAIL_BATCH		32		/* mails taken from the store per scan */
-
-int64_t
-run_mail_backoff(int64_t base, int attempts)
-{
-	int64_t d = base, cap = base * 60;	/* 30 s, 1 m, 2 m, ... 30 m */
-
-	for (int i = 0; i < attempts && d < cap; i++)
-		d *= 2;
-	return d < cap ? d : cap;
-}
 
 /* --- queueing ----------------------------------------------------------------------- */
 
@@ -127,60 +114,231 @@ add_recipient(struct buf *b, const char *mailbox)
 	addr_clear(&a);
 }
 
+/* The plain words of an incident's first reason at an endpoint of its kind, or NULL. */
+static const char *
+plain_words(const struct conf_endpoint *ep, const char *kind, const char *reasons)
+{
+	char first[64];
+	int r, k = -1;
+
+	if (reasons == NULL)
+		return NULL;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(reasons, ";"), reasons);
+	if ((r = reason_from_name(first)) < 0 || r == REASON_OK)
+		return NULL;
+	if (ep != NULL)
+		k = ep->kind;
+	for (int i = 0; k < 0 && kind != NULL && i < KIND__MAX; i++)
+		if (kind_names[i] != NULL && strcmp(kind_names[i], kind) == 0)
+			k = i;
+	return k < 0 ? NULL : explain_text((enum probe_kind)k, (enum reason)r);
+}
+
+/* One alert's incident, recipients and last results, read from the store and config. */
+struct alert_view {
+	struct inc_copy		 ic;
+	struct last_results	 last;
+	struct msg_result	 ordered[ALERT_LAST_RESULTS];
+	const struct conf_endpoint *ep;
+	struct buf		 rcpt;		/* "a, Name <b>", "" when none */
+};
+
+static void
+view_clear(struct alert_view *v)
+{
+	for (size_t i = 0; i < v->last.n; i++)
+		free((char *)v->last.v[i].message);
+	for (size_t i = 0; i < NELEM(v->ic.s); i++)
+		free(v->ic.s[i]);
+	buf_free(&v->rcpt);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Fills v (zeroed by the caller) for incident. Returns 0, or -1 after logging. */
+static int
+view_load(struct run *R, int64_t incident, int64_t now, struct alert_view *v)
+{
+	const struct conf *c = R->cur->c;
+	const struct conf_provider *p;
+
+	if (store_get_incident(R->st, incident, copy_incident, &v->ic) != 1) {
+		log_error("alert: incident not readable", "incident=%lld error=%s",
+		    (long long)incident, log_q(store_error(R->st)));
+		return -1;
+	}
+	p = conf_find_provider(c, v->ic.m.provider);
+	v->ep = conf_find(c, v->ic.m.provider, v->ic.m.endpoint);
+	v->ic.m.provider_name = p != NULL ? p->name : NULL;
+	v->ic.m.url = v->ep != NULL ? v->ep->url : NULL;
+	v->ic.m.plain = plain_words(v->ep, v->ic.m.kind, v->ic.m.reasons);
+	v->last.endpoint = v->ic.m.endpoint;
+	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, v->ic.m.provider,
+	    collect_result, &v->last);
+	for (size_t i = 0; i < v->last.n; i++)
+		v->ordered[i] = v->last.v[(v->last.next + ALERT_LAST_RESULTS - v->last.n + i) %
+		    ALERT_LAST_RESULTS];
+	for (size_t i = 0; i < c->alerts.n_to; i++)
+		add_recipient(&v->rcpt, c->alerts.to[i]);
+	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)
+		add_recipient(&v->rcpt, p->alerts_to[i]);
+	if (v->rcpt.data == NULL)
+		buf_append(&v->rcpt, "", 0);
+	return 0;
+}
+
+/* The webhook rows queued with a mail: one per configured webhook and incident. */
+struct hook_rows {
+	struct store_outbox_row	*v;
+	size_t			 n;
+};
+
+/* Adds a row per configured webhook for (incident, event_key). */
+static void
+hook_rows_add(struct run *R, struct hook_rows *h, const char *event_key,
+    const struct msg_incident *m, const char *subj)
+{
+	const struct conf *c = R->cur->c;
+
+	for (size_t i = 0; i < c->alerts.n_webhooks; i++) {
+		const char *url = c->alerts.webhooks[i].url;
+		uint64_t hash = FNV1A_INIT;
+		struct store_outbox_row *r;
+
+		fnv1a(&hash, url, strlen(url));
+		h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
+		r = &h->v[h->n++];
+		r->incident = m->id;
+		r->event_key = xasprintf("webhook-%08llx:%s", (unsigned long long)(hash & 0xffffffffu),
+		    event_key);
+		r->recipients = url;
+		r->subject = xstrdup(subj);
+		r->body = webhook_body(event_key, m, subj, c->report.base_url);
+	}
+}
+
+static void
+hook_rows_free(struct hook_rows *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free((char *)h->v[i].event_key);
+		free((char *)h->v[i].subject);
+		free((char *)h->v[i].body);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Queues one rendered mail for incidents[0..n), with its webhook rows, and logs the outcome. */
+static void
+queue_mail(struct run *R, const int64_t *incidents, size_t n, const char *event_key,
+    const struct alert_view *v, const char *subj, const char *body, const struct hook_rows *h,
+    int64_t now)
+{
+	int rc = store_outbox_add_digest(R->st, incidents, n, event_key, (char *)v->rcpt.data,
+	    subj, body, h->v, h->n, now);
+
+	if (rc < 0)
+		log_error("alert: not queued", "incident=%lld event=%s error=%s",
+		    (long long)incidents[0], log_q(event_key), log_q(store_error(R->st)));
+	else if (rc == 0)
+		log_info("alert queued", "incident=%lld incidents=%zu event=%s provider=%s endpoint=%s to=%s subject=%s",
+		    (long long)incidents[0], n, log_q(event_key), log_q(v->ic.m.provider),
+		    log_q(v->ic.m.endpoint), log_q((char *)v->rcpt.data), log_q(subj));
+}
+
+/* Renders and queues the mail of one transition of a loaded incident. */
+static void
+queue_view(struct run *R, const struct store_alert_due *d, const struct alert_view *v,
+    int64_t now)
+{
+	static const enum msg_event events[ALERT__MAX] = { MSG_OPENED, MSG_RESOLVED, MSG_REMINDER };
+	struct buf subj = { 0 }, body = { 0 };
+	/* "Open for" is now - start: never negative, even after the wall clock went back. */
+	int64_t at = now < v->ic.m.start_ms ? v->ic.m.start_ms : now;
+
+	struct hook_rows h = { 0 };
+
+	msg_subject(&subj, events[d->event], &v->ic.m, at);
+	msg_body(&body, events[d->event], &v->ic.m, v->ordered, v->last.n,
+	    R->cur->c->report.base_url, at);
+	hook_rows_add(R, &h, d->event_key, &v->ic.m, (char *)subj.data);
+	queue_mail(R, &d->incident, 1, d->event_key, v, (char *)subj.data, (char *)body.data, &h,
+	    now);
+	hook_rows_free(&h);
+	buf_free(&subj);
+	buf_free(&body);
+}
+
 static void
 queue_one(struct run *R, const struct store_alert_due *d, int64_t now)
 {
-	static const enum msg_event events[ALERT__MAX] = { MSG_OPENED, MSG_RESOLVED, MSG_REMINDER };
-	const struct conf *c = R->cur->c;
-	struct inc_copy ic = { 0 };
-	struct last_results last = { 0 };
-	struct msg_result ordered[ALERT_LAST_RESULTS];
-	const struct conf_provider *p;
-	const struct conf_endpoint *ep;
-	struct buf subj = { 0 }, body = { 0 }, rcpt = { 0 };
-	int rc;
+	struct alert_view v = { 0 };
 
-	if (store_get_incident(R->st, d->incident, copy_incident, &ic) != 1) {
-		log_error("alert: incident not readable", "incident=%lld error=%s",
-		    (long long)d->incident, log_q(store_error(R->st)));
+	if (view_load(R, d->incident, now, &v) != 0)
+		goto out;
+	/* No reminder inside maintenance: it stays due and goes out when the window ends. */
+	if (d->event == ALERT_REMINDER && v.ep != NULL && conf_in_maintenance(R->cur->c, v.ep, now)) {
+		log_debug("reminder held: maintenance", "incident=%lld event=%s",
+		    (long long)d->incident, log_q(d->event_key));
 		goto out;
 	}
-	p = conf_find_provider(c, ic.m.provider);
-	ep = conf_find(c, ic.m.provider, ic.m.endpoint);
-	ic.m.provider_name = p != NULL ? p->name : NULL;
-	ic.m.url = ep != NULL ? ep->url : NULL;
-	last.endpoint = ic.m.endpoint;
-	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, ic.m.provider,
-	    collect_result, &last);
-	for (size_t i = 0; i < last.n; i++)
-		ordered[i] = last.v[(last.next + ALERT_LAST_RESULTS - last.n + i) % ALERT_LAST_RESULTS];
-	/* "Open for" is now - start: never negative, even after the wall clock went back. */
-	msg_subject(&subj, events[d->event], &ic.m, now < ic.m.start_ms ? ic.m.start_ms : now);
-	msg_body(&body, events[d->event], &ic.m, ordered, last.n, c->report.base_url,
-	    now < ic.m.start_ms ? ic.m.start_ms : now);
-	for (size_t i = 0; i < c->alerts.n_to; i++)
-		add_recipient(&rcpt, c->alerts.to[i]);
-	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)
-		add_recipient(&rcpt, p->alerts_to[i]);
-	if (rcpt.data == NULL)
-		buf_append(&rcpt, "", 0);
-	rc = store_outbox_add(R->st, d->incident, d->event_key, (char *)rcpt.data,
-	    (char *)subj.data, (char *)body.data, now);
-	if (rc < 0)
-		log_error("alert: not queued", "incident=%lld event=%s error=%s",
-		    (long long)d->incident, log_q(d->event_key), log_q(store_error(R->st)));
-	else if (rc == 0)
-		log_info("alert queued", "incident=%lld event=%s provider=%s endpoint=%s to=%s subject=%s",
-		    (long long)d->incident, log_q(d->event_key), log_q(ic.m.provider),
-		    log_q(ic.m.endpoint), log_q((char *)rcpt.data), log_q((char *)subj.data));
+	queue_view(R, d, &v, now);
 out:
-	for (size_t i = 0; i < last.n; i++)
-		free((char *)last.v[i].message);
-	for (size_t i = 0; i < NELEM(ic.s); i++)
-		free(ic.s[i]);
-	buf_free(&subj);
-	buf_free(&body);
-	buf_free(&rcpt);
+	view_clear(&v);
+}
+
+/*
+ * Queues the openings d[0..n): one mail per set of recipients, a digest listing every
+ * incident when the set has several. The digest's row is its first incident's "opened".
+ */
+static void
+queue_openings(struct run *R, const struct store_alert_due *d, size_t n, int64_t now)
+{
+	struct alert_view *v = xcalloc(n, sizeof(*v));
+	bool *ok = xcalloc(n, sizeof(*ok));
+	struct msg_incident *group = xcalloc(n, sizeof(*group));
+	int64_t *ids = xcalloc(n, sizeof(*ids));
+
+	for (size_t i = 0; i < n; i++)
+		ok[i] = view_load(R, d[i].incident, now, &v[i]) == 0;
+	for (size_t i = 0; i < n; i++) {
+		struct buf subj = { 0 }, body = { 0 };
+		struct hook_rows h = { 0 };
+		size_t k = 0;
+
+		if (!ok[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (ok[j] && strcmp((char *)v[j].rcpt.data, (char *)v[i].rcpt.data) == 0) {
+				group[k] = v[j].ic.m;
+				ids[k++] = d[j].incident;
+				if (j > i)
+					ok[j] = false;
+			}
+		if (k == 1) {
+			queue_view(R, &d[i], &v[i], now);
+			continue;
+		}
+		msg_digest_subject(&subj, group, k);
+		msg_digest_body(&body, group, k, R->cur->c->report.base_url, now);
+		for (size_t j = 0; j < k; j++) {
+			struct buf one = { 0 };
+
+			msg_subject(&one, MSG_OPENED, &group[j], now);
+			hook_rows_add(R, &h, "opened", &group[j], (char *)one.data);
+			buf_free(&one);
+		}
+		queue_mail(R, ids, k, "opened", &v[i], (char *)subj.data, (char *)body.data, &h, now);
+		hook_rows_free(&h);
+		buf_free(&subj);
+		buf_free(&body);
+	}
+	for (size_t i = 0; i < n; i++)
+		view_clear(&v[i]);
+	free(v);
+	free(ok);
+	free(group);
+	free(ids);
 }
 
 void
@@ -188,172 +346,42 @@ run_alerts_queue(struct run *R)
 {
 	const struct conf *c = R->cur->c;
 	struct due_list l = { 0 };
-	int64_t now = now_ms();
+	struct store_alert_due *open;
+	size_t n_open = 0;
+	int64_t now = now_ms(), window = c->alerts.digest_window_ms;
+	bool held;
 
 	if (!c->alerts.enabled)
 		return;
 	if (store_each_alert_due(R->st, now, c->alerts.remind_every_ms, collect_due, &l) != 0)
 		log_error("alert: cannot list due alerts", "error=%s", log_q(store_error(R->st)));
+	open = xcalloc(l.n + 1, sizeof(*open));
 	for (size_t i = 0; i < l.n; i++)
-		queue_one(R, &l.v[i], now);
+		if (l.v[i].event == ALERT_OPENED)
+			open[n_open++] = l.v[i];
+	/*
+	 * The first opening goes out at once; openings within digest_window after an opening
+	 * mail wait (still due in the store, so a restart loses none) and go out together.
+	 * Openings are queued before the other events, and an incident's resolution waits
+	 * with its opening: never a resolution before the opening mail.
+	 */
+	held = n_open > 0 && window > 0 && now >= R->digest_last_ms &&
+	    now - R->digest_last_ms < window;
+	if (n_open > 0 && !held) {
+		queue_openings(R, open, n_open, now);
+		R->digest_last_ms = now;
+	}
+	R->digest_held = held;
+	for (size_t i = 0; i < l.n; i++) {
+		bool waits = false;
+
+		for (size_t j = 0; held && j < n_open && !waits; j++)
+			waits = open[j].incident == l.v[i].incident;
+		if (l.v[i].event != ALERT_OPENED && !waits)
+			queue_one(R, &l.v[i], now);
+	}
+	free(open);
 	free(l.v);
 	if (l.n > 0)
 		run_mail_kick(R);
-}
-
-/* --- sending ------------------------------------------------------------------------ */
-
-static void
-mail_clear_one(struct run_mail *m)
-{
-	free(m->event_key);
-	free(m->recipients);
-	free(m->subject);
-	free(m->body);
-}
-
-void
-run_mail_clear(struct run *R)
-{
-	for (size_t i = R->i_mq; i < R->n_mq; i++)
-		mail_clear_one(&R->mq[i]);
-	free(R->mq);
-	R->mq = NULL;
-	R->n_mq = R->i_mq = 0;
-}
-
-static int
-collect_mail(const struct store_mail *m, void *arg)
-{
-	struct run *R = arg;
-	struct run_mail *q;
-
-	R->mq = xrealloc(R->mq, (R->n_mq + 1) * sizeof(*R->mq));
-	q = &R->mq[R->n_mq++];
-	q->id = m->id;
-	q->incident = m->incident;
-	q->event_key = xstrdup(m->event_key);
-	q->recipients = xstrdup(m->recipients);
-	q->subject = xstrdup(m->subject);
-	q->body = xstrdup(m->body);
-	q->attempts = m->attempts;
-	q->created_ms = m->created_ms;
-	return R->n_mq >= MAIL_BATCH;
-}
-
-static void send_next(struct run *);
-
-/* Records the outcome of the mail at the head of the queue and moves on. */
-static void
-mail_outcome(struct run *R, int ok, const char *error)
-{
-	struct run_mail *m = &R->mq[R->i_mq];
-	int64_t now = now_ms();
-
-	if (ok) {
-		if (store_mail_sent(R->st, m->id, now) != 0)
-			log_error("mail sent but not recorded", "mail=%lld error=%s",
-			    (long long)m->id, log_q(store_error(R->st)));
-		log_info("mail sent", "mail=%lld incident=%lld event=%s to=%s subject=%s",
-		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
-		    log_q(m->recipients), log_q(m->subject));
-	} else if (now - m->created_ms >= MAIL_GIVE_UP_MS || strcmp(m->recipients, "") == 0) {
-		store_mail_failed(R->st, m->id, error, now, true);
-		log_error("mail given up", "mail=%lld incident=%lld event=%s attempts=%d error=%s",
-		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
-		    m->attempts + 1, log_q(error));
-	} else {
-		int64_t next = now + run_mail_backoff(R->mail_retry_ms, m->attempts);
-
-		store_mail_failed(R->st, m->id, error, next, false);
-		log_warn("mail failed", "mail=%lld incident=%lld event=%s attempts=%d retry_in_ms=%lld error=%s",
-		    (long long)m->id, (long long)m->incident, log_q(m->event_key),
-		    m->attempts + 1, (long long)(next - now), log_q(error));
-	}
-	mail_clear_one(m);
-	R->i_mq++;
-}
-
-static void
-mail_done(int ok, const char *error, void *arg)
-{
-	struct run *R = arg;
-
-	R->mail_busy = false;
-	mail_outcome(R, ok, error);
-	send_next(R);
-}
-
-/* Starts the next queued mail, or ends the round. */
-static void
-send_next(struct run *R)
-{
-	const struct conf *c = R->cur->c;
-
-	while (R->i_mq < R->n_mq && !R->stopping) {
-		struct run_mail *m = &R->mq[R->i_mq];
-		const char *lp = m->recipients, *why;
-		char **rcpt = NULL, **to = NULL, *item;
-		size_t n = 0;
-		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
-		    c->alerts.from);
-		struct buf msg = { 0 };
-		struct msg_envelope env;
-		struct mail_job job = { 0 };
-		struct addr from, a;
-		int rc;
-
-		/* The envelope has bare addresses; the To: header keeps the display names. */
-		while ((item = addr_list_next(&lp)) != NULL) {
-			if (addr_parse(item, &a, &why) != 0) {
-				free(item);
-				continue;
-			}
-			rcpt = xrealloc(rcpt, (n + 1) * sizeof(*rcpt));
-			to = xrealloc(to, (n + 1) * sizeof(*to));
-			rcpt[n] = a.spec;
-			to[n++] = item;
-			free(a.name);
-		}
-		addr_parse(c->alerts.from, &from, &why);
-		env = (struct msg_envelope){ c->alerts.from, (const char *const *)to, n,
-		    m->subject, m->body, m->created_ms, mid };
-		msg_render(&msg, &env);
-		job = (struct mail_job){ .url = c->alerts.smtp_url, .from = from.spec,
-		    .username = c->alerts.username, .password = c->alerts.password,
-		    .tls_ca = c->alerts.tls_ca, .rcpt = (const char *const *)rcpt, .n_rcpt = n,
-		    .data = (char *)msg.data, .len = msg.len, .timeout_ms = MAIL_TIMEOUT_MS };
-		rc = n == 0 || from.spec == NULL ? -1 : mail_send(R->mailer, &job, mail_done, R);
-		for (size_t i = 0; i < n; i++) {
-			free(rcpt[i]);
-			free(to[i]);
-		}
-		free(rcpt);
-		free(to);
-		addr_clear(&from);
-		free(mid);
-		buf_free(&msg);
-		if (rc == 0) {
-			R->mail_busy = true;
-			return;
-		}
-		if (n == 0)
-			m->recipients[0] = '\0';	/* nothing deliverable: give up now */
-		mail_outcome(R, 0, n == 0 ? "no valid recipient" : "cannot start the SMTP transfer");
-	}
-	run_mail_clear(R);
-}
-
-void
-run_mail_kick(struct run *R)
-{
-	if (!R->cur->c->alerts.enabled || R->mail_busy || R->stopping || R->mailer == NULL)
-		return;
-	run_mail_clear(R);
-	if (store_each_mail_due(R->st, now_ms(), collect_mail, R) != 0) {
-		log_error("mail: cannot read the outbox", "error=%s", log_q(store_error(R->st)));
-		run_mail_clear(R);
-		return;
-	}
-	send_next(R);
 }

@@ -1,4 +1,7 @@
-/* The daemon's state, shared by run.c (lifecycle, probes, batches) and run_alerts.c. */
+/*
+ * The daemon's state, shared by run.c (lifecycle, probes, batches), run_store.c,
+ * run_report.c, run_alerts.c (queueing alerts) and run_outbox.c (sending them).
+ */
 #ifndef TW_RUN_INT_H
 #define TW_RUN_INT_H
 
@@ -17,6 +20,7 @@ struct conf;
 struct engine;
 struct event;
 struct event_base;
+struct hooker;
 struct mailer;
 struct sched;
 struct store;
@@ -56,6 +60,7 @@ struct run {
 	struct sched	*sched;
 	struct store	*st;
 	struct mailer	*mailer;
+	struct hooker	*hooker;		/* webhook POSTs, through the same outbox */
 	struct run_gen	*cur;
 	const char	*path;			/* the config file */
 	struct event	*sig_term, *sig_int, *sig_hup;
@@ -76,6 +81,8 @@ struct run {
 	struct run_mail	*mq;			/* mails being sent, in order */
 	size_t		 n_mq, i_mq;
 	bool		 mail_busy;		/* a transfer is in flight */
+	int64_t		 digest_last_ms;	/* when the last opening mail was queued */
+	bool		 digest_held;		/* openings wait for alerts.digest_window */
 	int		 exit_code;
 	struct event	*sig_chld;
 	pid_t		 report_pid;		/* render child, 0 when none */
@@ -93,6 +100,9 @@ struct run {
 	size_t		 lost;			/* results neither stored nor spooled */
 	bool		 store_failing;		/* the last write failed (logged once) */
 	bool		 store_lost;		/* the store file was deleted or replaced */
+	int64_t		 render_last_ok_ms;	/* last successful render (now_ms), -1 = none */
+	uint64_t	 render_failures;	/* since the start, for /metrics */
+	uint64_t	 store_write_errors;	/* since the start, for /metrics */
 	struct wallclock clock;			/* wall clock against CLOCK_MONOTONIC */
 	struct event	*clock_timer;		/* checks it every second */
 	int64_t		 prune_ms;		/* prune interval (TRUSTWATCH_PRUNE_MS) */
@@ -136,10 +146,18 @@ void run_report_check_incidents(struct run *);
 /* Waits for a render in progress (at stop). */
 void run_report_wait(struct run *);
 
+struct web_daemon_stats;
+
+/* The daemon's figures for /metrics (a web_stats_fn; arg is the struct run). */
+void run_web_stats(struct web_daemon_stats *out, void *arg);
+
 /* Releases one reference; frees the config at zero. */
 void run_gen_unref(struct run_gen *);
 
-/* Queues the mails of every incident transition not queued yet (after a batch). */
+/*
+ * Queues the mails of every incident transition not queued yet (after a batch, and on the
+ * mail timer while openings wait for alerts.digest_window).
+ */
 void run_alerts_queue(struct run *);
 
 /* Starts sending due mails unless a transfer is in flight or alerts are off. */

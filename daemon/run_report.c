@@ -67,6 +67,7 @@ run_report_start(struct run *R)
 	R->report_again = false;
 	fflush(stderr);
 	if ((pid = fork()) < 0) {
+		R->render_failures++;
 		log_error("report not rendered", "error=%s", log_q(strerror(errno)));
 		return;
 	}
@@ -93,12 +94,15 @@ run_report_reap(struct run *R)
 		if (pid != R->report_pid)
 			continue;
 		R->report_pid = 0;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			R->render_last_ok_ms = now_ms();
 			log_info("report rendered", "output=%s ms=%lld",
 			    log_q(R->cur->c->report.output),
 			    (long long)(mono_ms() - R->report_started_ms));
-		else
+		} else {
+			R->render_failures++;
 			log_warn("report render failed", "status=%d", status);
+		}
 		if (R->report_again && !R->stopping)
 			run_report_start(R);
 	}

@@ -9,6 +9,7 @@
  * already, so it can be repeated safely. A store file deleted or replaced under the daemon
  * is never written again: results go to the spool and the exit status is 1.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../store/store.h"
+#include "../web/server.h"
 
 #define RUN_BATCH_HARD_MAX	100000		/* kept while neither store nor spool takes them */
 #define RUN_FLUSH_MS		1000		/* retry delay while the store fails */
@@ -126,6 +128,20 @@ store_failed(struct run *R, const char *what, size_t n)
 		log_debug("results not stored, will retry", "what=%s n=%zu error=%s", what, n,
 		    log_q(store_error(R->st)));
 	R->store_failing = true;
+	R->store_write_errors++;
+}
+
+void
+run_web_stats(struct web_daemon_stats *out, void *arg)
+{
+	struct run *R = arg;
+	struct stat sb;
+
+	out->render_last_ok_ms = R->render_last_ok_ms;
+	out->render_failures = R->render_failures;
+	out->store_write_errors = R->store_write_errors;
+	out->spool_bytes = R->spool_path != NULL && stat(R->spool_path, &sb) == 0 ?
+	    (int64_t)sb.st_size : 0;
 }
 
 /*
@@ -205,6 +221,26 @@ replay(struct run *R)
 	return 1;
 }
 
+/* Logs one incident transition at info level, whether or not alerts are on. */
+static void
+log_transition(const struct store_transition *t, void *arg)
+{
+	char start[40], end[40];
+
+	(void)arg;
+	rfc3339_format_s(t->start_ms, start, sizeof(start));
+	if (!t->resolved) {
+		log_info("incident opened", "incident=%lld provider=%s endpoint=%s kind=%s reasons=%s start=%s",
+		    (long long)t->incident, log_q(t->provider), log_q(t->endpoint), log_q(t->kind),
+		    log_q(t->reasons), start);
+		return;
+	}
+	rfc3339_format_s(t->end_ms, end, sizeof(end));
+	log_info("incident resolved", "incident=%lld provider=%s endpoint=%s kind=%s reasons=%s start=%s end=%s duration_s=%lld",
+	    (long long)t->incident, log_q(t->provider), log_q(t->endpoint), log_q(t->kind),
+	    log_q(t->reasons), start, end, (long long)((t->end_ms - t->start_ms) / 1000));
+}
+
 int
 run_flush(struct run *R)
 {
@@ -251,6 +287,7 @@ run_flush(struct run *R)
 		log_info("the store takes results again", "n=%zu", n);
 		R->store_failing = false;
 	}
+	store_take_transitions(R->st, log_transition, NULL);
 	run_alerts_queue(R);
 	run_report_check_incidents(R);
 	return 0;

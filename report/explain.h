@@ -1,6 +1,7 @@
 /*
  * Plain words: what a result means for a relying party, one English sentence per
  * (kind, reason), marked for translation (report/po). Shown before the technical code.
+ * The table is core/explain.c (alert mail uses it too); these are the site's names for it.
  */
 #ifndef TW_EXPLAIN_H
 #define TW_EXPLAIN_H

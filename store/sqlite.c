@@ -298,6 +298,8 @@ store_close(struct store *s)
 		free(s->cache[i].provider);
 		free(s->cache[i].endpoint);
 	}
+	sq_transitions_end(s, false);
+	store_take_transitions(s, NULL, NULL);
 	sq_rollup_discard(s);
 	free(s->acc);
 	free(s->tz);
@@ -399,6 +401,7 @@ feed:
 			return -1;
 		}
 		open_id = sqlite3_last_insert_rowid(s->db);
+		sq_transition_add(s, open_id, false, r, is.bad_since, -1, reasons);
 	} else if (ev == INCIDENT_UPDATED || ev == INCIDENT_RESOLVED) {
 		sqlite3_reset(s->upd_incident);
 		sqlite3_bind_int64(s->upd_incident, 1, open_id);
@@ -414,6 +417,8 @@ feed:
 			sq_set_err(s, "updating an incident");
 			return -1;
 		}
+		if (ev == INCIDENT_RESOLVED)
+			sq_transition_add(s, open_id, true, r, before.bad_since, is.good_since, reasons);
 	}
 	if (s->cache[h].ep == r->ep && s->cache[h].id == id) {
 		s->cache[h].is = is;
@@ -562,6 +567,7 @@ batch_abort(struct store *s)
 	s->err = e;
 	sq_rollup_discard(s);
 	s->batch_changes = 0;
+	sq_transitions_end(s, false);
 	/* Ids and incident states seen inside the rolled-back transaction are gone. */
 	for (size_t j = 0; j < EP_CACHE; j++) {
 		s->cache[j].ep = NULL;
@@ -600,6 +606,7 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		return batch_abort(s);
 	s->incident_changes += s->batch_changes;
 	s->batch_changes = 0;
+	sq_transitions_end(s, true);
 	return 0;
 }
 

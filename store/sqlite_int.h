@@ -52,10 +52,17 @@ struct store {
 	size_t		 n_acc, cap_acc;
 	uint64_t	 incident_changes;	/* committed opens and resolutions */
 	uint64_t	 batch_changes;		/* those of the batch in progress */
+	struct store_transition *tr;		/* for store_take_transitions */
+	size_t		 n_tr;
 };
 
 void sq_set_err(struct store *, const char *what);
 int sq_exec(struct store *, const char *sql);
+
+/* Transitions (sqlite_transitions.c): recorded in a batch, kept when it commits. */
+void sq_transition_add(struct store *, int64_t incident, bool resolved, const struct result *,
+    int64_t start_ms, int64_t end_ms, const char *reasons);
+void sq_transitions_end(struct store *, bool committed);
 
 /* Rollups (sqlite_rollup.c): accumulate a stored result, then write the batch's sums. */
 void sq_rollup_add(struct store *, int64_t ep_id, int64_t interval_ms, const struct result *,

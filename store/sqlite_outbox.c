@@ -88,17 +88,23 @@ int
 store_outbox_add(struct store *s, int64_t incident, const char *event_key, const char *recipients,
     const char *subject, const char *body, int64_t now_ms)
 {
-	sqlite3_stmt *st;
-	int rc, inserted;
-	int reminder = 0;
+	return store_outbox_add_digest(s, &incident, 1, event_key, recipients, subject, body,
+	    NULL, 0, now_ms);
+}
 
-	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
-		return -1;
+/* Inserts one outbox row unless (incident, event) is there. Returns 1 inserted, 0 not, -1. */
+static int
+insert_row(struct store *s, int64_t incident, const char *event_key, const char *recipients,
+    const char *subject, const char *body, int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int rc;
+
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO outbox (created, incident, event,"
 	    " recipients, subject, body, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1)",
 	    -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "queuing a mail");
-		goto fail;
+		sq_set_err(s, "queuing an alert");
+		return -1;
 	}
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, incident);
@@ -109,13 +115,36 @@ store_outbox_add(struct store *s, int64_t incident, const char *event_key, const
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		sq_set_err(s, "queuing a mail");
-		goto fail;
+		sq_set_err(s, "queuing an alert");
+		return -1;
 	}
-	inserted = sqlite3_changes(s->db) == 1;
+	return sqlite3_changes(s->db) == 1;
+}
+
+int
+store_outbox_add_digest(struct store *s, const int64_t *incidents, size_t n,
+    const char *event_key, const char *recipients, const char *subject, const char *body,
+    const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms)
+{
+	int rc, inserted;
+	int reminder = 0;
+	int64_t incident = incidents[0];
+
+	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
+		return -1;
+	if ((inserted = insert_row(s, incident, event_key, recipients, subject, body, now_ms)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_extra; i++)
+		if (insert_row(s, extra[i].incident, extra[i].event_key, extra[i].recipients,
+		    extra[i].subject, extra[i].body, now_ms) < 0)
+			goto fail;
+
+	rc = 0;
 	if (strcmp(event_key, "opened") == 0)
-		rc = step_once(s, "UPDATE incidents SET notified_open = ?2, last_mail = ?2"
-		    " WHERE id = ?1 AND notified_open IS NULL", "recording a mail", incident, now_ms, NULL);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = step_once(s, "UPDATE incidents SET notified_open = ?2, last_mail = ?2"
+			    " WHERE id = ?1 AND notified_open IS NULL", "recording a mail",
+			    incidents[i], now_ms, NULL);
 	else if (strcmp(event_key, "resolved") == 0)
 		rc = step_once(s, "UPDATE incidents SET notified_resolved = ?2 WHERE id = ?1",
 		    "recording a mail", incident, now_ms, NULL);
@@ -195,4 +224,38 @@ store_mail_failed(struct store *s, int64_t id, const char *error, int64_t next_a
 	    "UPDATE outbox SET attempts = attempts + 1, failed = ?2, last_error = ?3 WHERE id = ?1" :
 	    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1",
 	    "recording a failed mail", id, next_attempt_ms, error ? error : "");
+}
+
+int
+store_outbox_stats(struct store *s, bool webhooks, struct store_outbox_stats *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->oldest_queued_ms = -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT"
+	    " coalesce(sum(sent IS NULL AND failed IS NULL), 0),"
+	    " coalesce(sum(failed IS NOT NULL), 0),"
+	    " coalesce(sum(attempts) - sum(sent IS NOT NULL), 0),"
+	    " min(CASE WHEN sent IS NULL AND failed IS NULL THEN created END) FROM outbox"
+	    " WHERE (substr(event, 1, 8) = 'webhook-') = ?1",
+	    -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "reading the outbox");
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, webhooks ? 1 : 0);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->queued = sqlite3_column_int64(st, 0);
+		out->given_up = sqlite3_column_int64(st, 1);
+		out->failed_attempts = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			out->oldest_queued_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		sq_set_err(s, "reading the outbox");
+		return -1;
+	}
+	return 0;
 }

@@ -125,6 +125,26 @@ int store_each_incident(struct store *, const char *provider, int64_t since_ms,
  */
 uint64_t store_incident_changes(const struct store *);
 
+/* An incident that opened or resolved in a committed batch (strings borrowed during fn). */
+struct store_transition {
+	int64_t		 incident;
+	bool		 resolved;	/* else opened */
+	const char	*provider;
+	const char	*endpoint;
+	const char	*kind;
+	int64_t		 start_ms;
+	int64_t		 end_ms;	/* -1 when opened */
+	const char	*reasons;	/* names joined with ';' */
+	bool		 committed;	/* internal */
+};
+
+/*
+ * Calls fn (may be NULL) for each incident transition committed by store_add_results
+ * since the last call, in order, and forgets them. At most 4096 wait between two calls.
+ */
+void store_take_transitions(struct store *, void (*fn)(const struct store_transition *, void *),
+    void *arg);
+
 /* One incident with everything a page or a mail needs; strings borrowed as above. */
 int store_get_incident(struct store *, int64_t id,
     int (*fn)(const struct store_incident *, void *), void *arg);	/* 1 found, 0 not, -1 error */
@@ -243,6 +263,25 @@ int store_each_alert_due(struct store *, int64_t now_ms, int64_t remind_every_ms
 int store_outbox_add(struct store *, int64_t incident, const char *event_key,
     const char *recipients, const char *subject, const char *body, int64_t now_ms);
 
+/* Another outbox row queued with a mail (a webhook POST): strings borrowed during the call. */
+struct store_outbox_row {
+	int64_t		 incident;
+	const char	*event_key;	/* unique per incident, e.g. "webhook-HASH:opened" */
+	const char	*recipients;	/* for a webhook, its URL */
+	const char	*subject;
+	const char	*body;
+};
+
+/*
+ * Queues one mail for several incidents (n >= 1) and the extra rows in one transaction:
+ * the mail's row is (incidents[0], event_key); with "opened", every incident is recorded
+ * as notified, so none of them is queued again on its own. Rows already there are kept as
+ * they are. Returns 0, 1 when the mail was queued before, -1 on error.
+ */
+int store_outbox_add_digest(struct store *, const int64_t *incidents, size_t n,
+    const char *event_key, const char *recipients, const char *subject, const char *body,
+    const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms);
+
 struct store_mail {
 	int64_t		 id;
 	int64_t		 incident;
@@ -267,6 +306,17 @@ int store_mail_sent(struct store *, int64_t id, int64_t now_ms);
  */
 int store_mail_failed(struct store *, int64_t id, const char *error, int64_t next_attempt_ms,
     bool give_up);
+
+/* The outbox at a glance (for /metrics). */
+struct store_outbox_stats {
+	int64_t		 queued;		/* not sent and not given up */
+	int64_t		 given_up;
+	int64_t		 failed_attempts;	/* delivery attempts that failed, ever */
+	int64_t		 oldest_queued_ms;	/* created time of the oldest queued, -1 = none */
+};
+
+/* Fills *out for the mail rows, or with webhooks the webhook rows. Returns 0 or -1. */
+int store_outbox_stats(struct store *, bool webhooks, struct store_outbox_stats *out);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

@@ -68,6 +68,7 @@ alerts:
     from: trustwatch@example.test
   to: [noc@example.test, NOC@example.test]
   remind_every: 1h
+  digest_window: 0s   # one mail per incident here; mail_itest covers the digest
 YAML
 cp "$work/good.yaml" "$work/c.yaml"
 
@@ -110,7 +111,7 @@ bad=$(q "SELECT count(*) FROM results r JOIN endpoints e ON e.id = r.ep WHERE e.
 f=$(grep -l '^Subject: \[DOWN\]' "$work"/mail/mail-*.eml | head -1)
 tr -d '\r' <"$f" | grep -q '^X-Envelope-To: <noc@example.test>$' && ok "recipients deduplicated (case-insensitive)" ||
     not_ok "envelope: $(grep X-Envelope-To "$f")"
-grep -q '^Message-ID: <trustwatch\.' "$f" && grep -q '^Date: ' "$f" &&
+grep -q '^Message-ID: <incident-[0-9]*-opened@example\.test>' "$f" && grep -q '^Date: ' "$f" &&
     grep -q '^Content-Type: text/plain; charset=utf-8' "$f" && grep -q 'Last results:' "$f" &&
     ok "the opened mail is a full RFC 5322 message with the last results" || not_ok "mail: $(cat "$f")"
 
@@ -183,6 +184,18 @@ wait_for 20 "a saml reminder" gt "mails '\\[STILL DOWN\\] .* saml: connect (for 
 fault p1/saml=ok
 wait_for 20 "the saml resolved mail" gt "mails '\\[RESOLVED\\] .* saml'" 0 &&
     ok "resolved after the reminders"
+# Reminders and the resolution thread to the opening mail: In-Reply-To and References.
+opened=$(grep -l '^Subject: \[DOWN\] .* saml' "$work"/mail/mail-*.eml | head -1)
+mid=$(tr -d '\r' <"$opened" | sed -n 's/^Message-ID: //p')
+threaded=0; followups=0
+for f in $(grep -l '^Subject: \[\(STILL DOWN\|RESOLVED\)\] .* saml' "$work"/mail/mail-*.eml); do
+	followups=$((followups + 1))
+	tr -d '\r' <"$f" | grep -qxF "In-Reply-To: $mid" && tr -d '\r' <"$f" | grep -qxF "References: $mid" &&
+	    threaded=$((threaded + 1))
+done
+[ -n "$mid" ] && [ "$followups" -ge 2 ] && [ "$threaded" -eq "$followups" ] &&
+    ok "reminders and the resolution reply to the opening mail ($mid)" ||
+    not_ok "threading: opening $mid, $threaded of $followups follow-ups reply to it"
 
 # 7. SIGTERM: exit 0 promptly, pid file removed.
 t0=$(date +%s)
@@ -192,6 +205,10 @@ t1=$(date +%s)
 [ "$rc" -eq 0 ] && [ $((t1 - t0)) -le 6 ] && [ ! -e "$work/pid" ] &&
     ok "SIGTERM: exit 0 in $((t1 - t0)) s, pid file removed" || not_ok "SIGTERM: rc $rc after $((t1 - t0)) s"
 grep -q 'msg="stopped" exit=0' "$work/daemon.log" && ok "logfmt lifecycle lines" || not_ok "no stopped line"
+grep -q 'level=info msg="incident opened" incident=[0-9]* provider=p1 endpoint=ocsp kind=ocsp reasons=' "$work/daemon.log" &&
+    grep -q 'level=info msg="incident resolved" incident=[0-9]* provider=p1 endpoint=ocsp .* duration_s=[0-9]' "$work/daemon.log" &&
+    ok "incidents opening and resolving are logged at info level" ||
+    not_ok "no incident opened/resolved lines: $(grep incident "$work/daemon.log" | head -3)"
 grep -Eq 'Sanitizer|runtime error' "$work/daemon.log" && not_ok "sanitizer report in the daemon log" ||
     ok "no sanitizer report in the daemon log (kill -9, reloads, stop)"
 finish

@@ -4,7 +4,8 @@
 # credentials, a server without STARTTLS never receives AUTH and the failure says why; a
 # STARTTLS server under a private CA works with alerts.smtp.tls_ca and fails clearly
 # without it; a refused login quotes the server's reply; display-name addresses reach the
-# envelope bare and the headers with their names; `check` refuses CR/LF in addresses.
+# envelope bare and the headers with their names; incidents opening together make one
+# digest; no reminder is queued inside a maintenance window; `check` refuses CR/LF in addresses.
 # Every wait polls with a deadline. Needs TW_BIN, python3 and openssl.
 set -u
 : "${TW_BIN:?}"
@@ -15,7 +16,7 @@ cleanup() {
 	for p in $d_pid $sink_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	rm -rf "$work"
+	[ -n "${TW_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 pass=0; fail=0
@@ -223,7 +224,138 @@ else
 fi
 stop
 
-# 8. `check` refuses a line break in an address, naming its place.
+# 8. Several incidents opening together: one digest mail, not one each; the digest's
+# incidents get their own reminders, which reply to their opening Message-ID.
+start_sink digest || finish
+cat >"$dir/c.yaml" <<YAML
+storage: { path: tw.db }
+defaults: { interval: 1s, timeout: 1s }
+incidents: { open_after: 1, close_after: 1 }
+alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]
+  digest_window: 5s
+providers:
+  - id: p1
+    name: Provider One
+    endpoints:
+      - { id: a, kind: login, url: 'http://127.0.0.1:$closed/a' }
+      - { id: b, kind: login, url: 'http://127.0.0.1:$closed/b' }
+      - { id: c, kind: login, url: 'http://127.0.0.1:$closed/c' }
+      - { id: d, kind: login, url: 'http://127.0.0.1:$closed/d' }
+YAML
+TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$dir/c.yaml" --pid-file "$dir/pid" >>"$dir/daemon.log" 2>&1 &
+d_pid=$!
+openings() { grep -l '^Subject: \[DOWN\]' "$dir"/mail-*.eml 2>/dev/null | wc -l; }
+opened_all() {
+	n=0
+	for e in a b c d; do
+		grep -q "^Subject: \[DOWN\].* $e\(,\|:\| +\|\r\|\$\)" "$dir"/mail-*.eml 2>/dev/null ||
+		    grep -q "^[0-9]\. Provider One $e is down" "$dir"/mail-*.eml 2>/dev/null || return 1
+	done
+}
+if wait_for 30 "the openings of four incidents" opened_all; then
+	n=$(openings)
+	[ "$n" -le 2 ] && grep -q '^Subject: \[DOWN\] [0-9] incidents: Provider One ' "$dir"/mail-*.eml &&
+	    ok "four incidents opening together: $n mail(s), a digest among them" ||
+	    not_ok "digest: $n opening mails: $(grep -h '^Subject:' "$dir"/mail-*.eml)"
+	f=$(grep -l '^Subject: \[DOWN\] [0-9] incidents' "$dir"/mail-*.eml | head -1)
+	grep -q '^Message-ID: <incident-[0-9]*-opened@example.test>' "$f" &&
+	    grep -q 'incidents opened together:' "$f" &&
+	    grep -q '^   The login service cannot be used: people cannot sign in through it.' "$f" &&
+	    ok "the digest lists each incident with its plain words" ||
+	    not_ok "digest body: $(cat "$f")"
+else
+	grep -h '^Subject:' "$dir"/mail-*.eml
+fi
+stop
+
+# 9. No reminder inside maintenance: reminders every second until the window starts, then
+# none while it lasts (the due reminder is held, logged at debug level).
+start_sink maint || finish
+m_start=$(( $(date +%s) + 6 ))
+cat >"$dir/c.yaml" <<YAML
+storage: { path: tw.db }
+defaults: { interval: 1s, timeout: 1s }
+incidents: { open_after: 1, close_after: 1 }
+alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]
+  remind_every: 1s
+maintenance:
+  - { provider: p1, start: $(date -u -d "@$m_start" +%Y-%m-%dT%H:%M:%SZ), end: $(date -u -d "@$((m_start + 3600))" +%Y-%m-%dT%H:%M:%SZ) }
+providers:
+  - id: p1
+    endpoints:
+      - { id: login, kind: login, url: 'http://127.0.0.1:$closed/' }
+YAML
+TRUSTWATCH_LOG_LEVEL=debug TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$dir/c.yaml" \
+    --pid-file "$dir/pid" >>"$dir/daemon.log" 2>&1 &
+d_pid=$!
+if wait_for 30 "a reminder held by the maintenance window" logged 'msg="reminder held: maintenance"'; then
+	n=$(grep -c 'msg="reminder held: maintenance"' "$dir/daemon.log")
+	wait_for 10 "the reminder held again" sh -c "[ \$(grep -c 'msg=\"reminder held: maintenance\"' '$dir/daemon.log') -gt $n ]"
+	late=$(python3 -c "
+import sqlite3
+c = sqlite3.connect('$dir/tw.db', timeout=10)
+print(c.execute(\"SELECT count(*) FROM outbox WHERE event LIKE 'reminder-%' AND created >= $m_start * 1000\").fetchone()[0])")
+	early=$(python3 -c "
+import sqlite3
+c = sqlite3.connect('$dir/tw.db', timeout=10)
+print(c.execute(\"SELECT count(*) FROM outbox WHERE event LIKE 'reminder-%'\").fetchone()[0])")
+	[ "$late" -eq 0 ] &&
+	    ok "reminders stop inside the maintenance window ($early before it, none inside)" ||
+	    not_ok "maintenance: $late reminders queued inside the window, $early in all"
+fi
+stop
+
+# 10. An incident that opens and resolves while its opening waits for the digest: the
+# opening mail still goes out first, then the resolution.
+start_sink order || finish
+bport=$(free_port)
+mkdir -p "$dir/www"
+start_web() { python3 -m http.server "$bport" --bind 127.0.0.1 --directory "$dir/www" >>"$dir/web.log" 2>&1 & web_pid=$!; }
+web_up() { python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$bport/', timeout=1)" 2>/dev/null; }
+start_web
+wait_for 10 "the local web server" web_up || finish
+cat >"$dir/c.yaml" <<YAML
+storage: { path: tw.db }
+defaults: { interval: 1s, timeout: 1s }
+incidents: { open_after: 1, close_after: 1 }
+alerts:
+  smtp:
+    url: smtp://127.0.0.1:$port
+    from: trustwatch@example.test
+  to: [noc@example.test]
+  digest_window: 30s
+providers:
+  - id: p1
+    endpoints:
+      - { id: a, kind: login, url: 'http://127.0.0.1:$closed/' }
+      - { id: b, kind: login, url: 'http://127.0.0.1:$bport/' }
+YAML
+TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$dir/c.yaml" --pid-file "$dir/pid" >>"$dir/daemon.log" 2>&1 &
+d_pid=$!
+if wait_for 20 "a's opening mail" mailed; then
+	kill "$web_pid"; wait "$web_pid" 2>/dev/null
+	wait_for 20 "b's incident opening" logged 'msg="incident opened" incident=[0-9]* provider=p1 endpoint=b' &&
+	    start_web &&
+	    wait_for 20 "b's incident resolving" logged 'msg="incident resolved" incident=[0-9]* provider=p1 endpoint=b' &&
+	    wait_for 45 "b's resolution mail" sh -c "grep -l '^Subject: \[RESOLVED\] p1 b' '$dir'/mail-*.eml >/dev/null 2>&1"
+	first=$(grep -l '^Subject: \[\(DOWN\|RESOLVED\)\] p1 b' "$dir"/mail-*.eml |
+	    sed 's/.*mail-\([0-9]*\)\.eml$/\1 &/' | sort -n | head -1 | cut -d' ' -f2)
+	grep -q '^Subject: \[DOWN\] p1 b' "$first" 2>/dev/null &&
+	    ok "an incident resolved while its opening waited: the opening mail comes first" ||
+	    not_ok "order: $(grep -h '^Subject:' "$dir"/mail-*.eml)"
+fi
+kill "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null
+stop
+
+# 11. `check` refuses a line break in an address, naming its place.
 dir="$work/check"; mkdir -p "$dir"
 cat >"$dir/c.yaml" <<YAML
 alerts:

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "alert/message.h"
+#include "alert/webhook.h"
 #include "core/addr.h"
 #include "core/util.h"
 
@@ -78,7 +79,8 @@ check_structure(const char *m)
 {
 	static const char *const allowed[] = { "Date: ", "From: ", "To: ", "Subject: ",
 		"Message-ID: ", "MIME-Version: ", "Content-Type: ", "Content-Transfer-Encoding: ",
-		"Auto-Submitted: " };
+		"Auto-Submitted: ", "In-Reply-To: ", "References: " };
+	const size_t optional = 2;	/* the last ones: only on reminders and resolutions */
 	const char *end = strstr(m, "\r\n\r\n"), *p = m;
 	size_t seen[NELEM(allowed)] = { 0 };
 
@@ -110,7 +112,10 @@ check_structure(const char *m)
 		p = nl + 2;
 	}
 	for (size_t i = 0; i < NELEM(allowed); i++)
-		assert_int_equal(seen[i], 1);
+		if (i < NELEM(allowed) - optional)
+			assert_int_equal(seen[i], 1);
+		else
+			assert_true(seen[i] <= 1);
 	return strndup(m, (size_t)(end - m) + 2);
 }
 
@@ -120,7 +125,7 @@ render(const char *from, const char *const *to, size_t n_to, const char *subj,
 {
 	struct buf b = { 0 };
 	char *mid = msg_message_id(7, 12, "opened", T0, from);
-	struct msg_envelope e = { from, to, n_to, subj, body, T0, mid };
+	struct msg_envelope e = { from, to, n_to, subj, body, T0, mid, NULL };
 
 	msg_render(&b, &e);
 	free(mid);
@@ -140,7 +145,7 @@ a_message_has_every_rfc5322_header(void **state)
 	assert_non_null(strstr(h, "From: trustwatch <trustwatch@example.lu>\r\n"));
 	assert_non_null(strstr(h, "To: noc@example.lu,\r\n ops@luxtrust.example\r\n"));
 	assert_non_null(strstr(h, "Subject: [DOWN] LuxTrust ocsp: timeout\r\n"));
-	assert_non_null(strstr(h, "Message-ID: <trustwatch.12.opened.7.1798000000000@example.lu>\r\n"));
+	assert_non_null(strstr(h, "Message-ID: <incident-12-opened@example.lu>\r\n"));
 	assert_non_null(strstr(h, "Content-Type: text/plain; charset=utf-8\r\n"));
 	assert_non_null(strstr(m, "\r\n\r\nline one\r\nline two\r\n"));
 	free(h);
@@ -309,6 +314,159 @@ body_says_what_happened_and_links_the_incident(void **state)
 	assert_non_null(strstr(s, "Duration:   3h\n"));
 	assert_null(strstr(s, "Incident page"));
 	buf_free(&b);
+}
+
+static void
+body_leads_with_plain_words_then_the_incident_link(void **state)
+{
+	struct msg_incident in = incident();
+	struct msg_result last[] = { { T0, "down", "signature_invalid", 3.1, NULL } };
+	struct buf b = { 0 };
+	const char *s, *plain, *link, *provider, *results;
+
+	(void)state;
+	in.plain = "Certificate status answers cannot be trusted.";
+	msg_body(&b, MSG_OPENED, &in, last, 1, "https://status.example.lu", T0);
+	s = (const char *)b.data;
+	assert_true(strncmp(s, "LuxTrust ocsp is down: signature_invalid\n\n"
+	    "Certificate status answers cannot be trusted.\n\n", 86) == 0);
+	plain = strstr(s, "Certificate status");
+	link = strstr(s, "Incident page: https://status.example.lu/incidents/12.html\n");
+	provider = strstr(s, "Provider:");
+	results = strstr(s, "Last results:");
+	assert_non_null(link);
+	assert_true(plain < link && link < provider && provider < results);
+	buf_free(&b);
+	in.end_ms = T0 + 60000;
+	msg_body(&b, MSG_RESOLVED, &in, NULL, 0, NULL, T0);
+	assert_non_null(strstr((char *)b.data, "\n\nWhile it lasted: Certificate status answers"));
+	buf_free(&b);
+}
+
+static void
+times_are_in_the_report_zone_with_utc_beside(void **state)
+{
+	struct msg_incident in = incident();
+	struct buf b = { 0 };
+	char t[96];
+
+	(void)state;
+	tz_use("Europe/Luxembourg");
+	msg_time(T0, t, sizeof(t));
+	assert_string_equal(t, "2026-12-23 05:26:40 CET (04:26:40 UTC)");
+	msg_time(T0 + (19 * 3600 + 3 * 60 + 20) * 1000LL, t, sizeof(t));
+	assert_string_equal(t, "2026-12-24 00:30:00 CET (2026-12-23 23:30:00 UTC)");
+	msg_body(&b, MSG_OPENED, &in, NULL, 0, NULL, T0);
+	assert_non_null(strstr((char *)b.data, "Started:    2026-12-23 05:26:40 CET (04:26:40 UTC)\n"));
+	buf_free(&b);
+	tz_use(NULL);
+	msg_time(T0, t, sizeof(t));
+	assert_string_equal(t, "2026-12-23 04:26:40 UTC");
+}
+
+static void
+reminders_and_resolutions_thread_to_the_opening_mail(void **state)
+{
+	const char *to[] = { "noc@example.lu" };
+	char *open1 = msg_message_id(7, 12, "opened", T0, "tw <tw@example.lu>");
+	char *open2 = msg_message_id(99, 12, "opened", T0 + 5000, "tw@example.lu");
+	char *parent = msg_thread_id(12, "tw@example.lu");
+	char *rem = msg_message_id(8, 12, "reminder-1", T0, "tw@example.lu");
+	struct msg_envelope e = { "tw@example.lu", to, 1, "[STILL DOWN] x", "b\n", T0, rem,
+	    parent };
+	struct buf b = { 0 };
+	char *h;
+
+	(void)state;
+	/* Derived from the incident alone: the same after a restart re-queued the row. */
+	assert_string_equal(open1, "<incident-12-opened@example.lu>");
+	assert_string_equal(open1, open2);
+	assert_string_equal(open1, parent);
+	msg_render(&b, &e);
+	h = check_structure((char *)b.data);
+	assert_non_null(strstr(h, "\r\nIn-Reply-To: <incident-12-opened@example.lu>\r\n"));
+	assert_non_null(strstr(h, "\r\nReferences: <incident-12-opened@example.lu>\r\n"));
+	assert_string_not_equal(rem, parent);
+	free(h);
+	buf_free(&b);
+	free(open1);
+	free(open2);
+	free(parent);
+	free(rem);
+}
+
+static void
+a_digest_names_its_incidents_and_lists_each_with_plain_words(void **state)
+{
+	struct msg_incident in[7];
+	struct buf b = { 0 };
+	const char *s;
+	static const char *const eps[7] = { "ocsp", "crl", "tsa", "login", "a", "b", "c\r\nBcc: x" };
+	static const char head[] = "7 incidents opened together:\n\n"
+	    "1. LuxTrust ocsp is down: signature_invalid\n";
+
+	(void)state;
+	for (int i = 0; i < 7; i++) {
+		in[i] = incident();
+		in[i].id = 20 + i;
+		in[i].endpoint = eps[i];
+		in[i].worst = i == 0 ? "down" : "degraded";
+		in[i].plain = i == 1 ? "The revocation list cannot be trusted." : NULL;
+	}
+	msg_digest_subject(&b, in, 3);
+	assert_string_equal((char *)b.data, "[DOWN] 3 incidents: LuxTrust ocsp, LuxTrust crl, LuxTrust tsa");
+	buf_free(&b);
+	msg_digest_subject(&b, in + 1, 6);
+	assert_string_equal((char *)b.data, "[DEGRADED] 6 incidents: LuxTrust crl, LuxTrust tsa, "
+	    "LuxTrust login, LuxTrust a, LuxTrust b +1 more");
+	buf_free(&b);
+	tz_use(NULL);
+	msg_digest_body(&b, in, 7, "https://status.example.lu/", T0 + 120000);
+	s = (const char *)b.data;
+	assert_true(strncmp(s, head, strlen(head)) == 0);
+	assert_non_null(strstr(s, "\n2. LuxTrust crl is degraded: signature_invalid\n"
+	    "   The revocation list cannot be trusted.\n"
+	    "   Incident page: https://status.example.lu/incidents/21.html\n"
+	    "   Incident #21, started 2026-12-23 04:26:40 UTC, open for 2m\n"
+	    "   First error: OCSP response signature does not verify\n"));
+	assert_non_null(strstr(s, "\n7. LuxTrust c  Bcc: x is degraded"));	/* one line */
+	buf_free(&b);
+}
+
+static void
+webhooks_are_signed_with_hmac_sha256_over_the_body(void **state)
+{
+	char sig[80];
+	const char *data = "what do ya want for nothing?";
+
+	(void)state;
+	/* RFC 4231 test case 2. */
+	webhook_sign("Jefe", data, strlen(data), sig, sizeof(sig));
+	assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void
+a_webhook_body_is_json_with_the_words_a_chat_shows(void **state)
+{
+	struct msg_incident in = incident();
+	char *j;
+
+	(void)state;
+	in.reasons = "timeout;connect";
+	in.plain = "No time-stamps can be obtained.";
+	in.message = "x\r\n\"}";
+	j = webhook_body("reminder-3", &in, "[STILL DOWN] LuxTrust ocsp: timeout\r\nBcc: x",
+	    "https://status.example.lu");
+	assert_non_null(strstr(j, "\"event\":\"reminder\""));
+	assert_non_null(strstr(j, "\"incident\":12"));
+	assert_non_null(strstr(j, "\"reasons\":[\"timeout\",\"connect\"]"));
+	assert_non_null(strstr(j, "\"end\":null"));
+	assert_non_null(strstr(j, "\"start\":\"2026-12-23T04:26:40Z\""));
+	assert_non_null(strstr(j, "\"link\":\"https://status.example.lu/incidents/12.html\""));
+	/* One line per part: the summary's own line break is a space. */
+	assert_non_null(strstr(j, "\"text\":\"[STILL DOWN] LuxTrust ocsp: timeout  Bcc: x\\n"
+	    "No time-stamps can be obtained.\\nhttps://status.example.lu/incidents/12.html\""));
+	free(j);
 }
 
 static void
@@ -498,6 +656,12 @@ main(void)
 		cmocka_unit_test(non_ascii_headers_are_rfc2047_encoded_words),
 		cmocka_unit_test(body_lines_are_crlf_short_and_not_dot_stuffed),
 		cmocka_unit_test(body_says_what_happened_and_links_the_incident),
+		cmocka_unit_test(body_leads_with_plain_words_then_the_incident_link),
+		cmocka_unit_test(times_are_in_the_report_zone_with_utc_beside),
+		cmocka_unit_test(reminders_and_resolutions_thread_to_the_opening_mail),
+		cmocka_unit_test(a_digest_names_its_incidents_and_lists_each_with_plain_words),
+		cmocka_unit_test(webhooks_are_signed_with_hmac_sha256_over_the_body),
+		cmocka_unit_test(a_webhook_body_is_json_with_the_words_a_chat_shows),
 		cmocka_unit_test(message_id_is_stable_per_outbox_row),
 		cmocka_unit_test(only_plain_addresses_are_accepted),
 		cmocka_unit_test(mailboxes_parse_with_their_display_names),

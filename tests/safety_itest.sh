@@ -133,6 +133,14 @@ t_rel=$(now_ms)
     not_ok "/healthz: $slow of $((slow + answers)) requests got no answer within 1 s"
 grep -q 'msg="results spooled' "$work/daemon.log" && ok "results past the memory bound went to the spool" ||
     not_ok "nothing spooled"
+# /metrics under run tells that the store is failing and how much waits in the spool.
+curl -s --max-time 2 "http://127.0.0.1:$wport/metrics" >"$work/metrics.txt"
+grep -q '^trustwatch_store_write_errors_total [1-9]' "$work/metrics.txt" &&
+    grep -q '^trustwatch_spool_bytes [1-9]' "$work/metrics.txt" &&
+    grep -q '^trustwatch_build_info{version="[^"]*",commit="[^"]*"} 1$' "$work/metrics.txt" &&
+    grep -q '^trustwatch_render_failures_total 0$' "$work/metrics.txt" &&
+    ok "/metrics shows store write errors and the spool while the store is locked" ||
+    not_ok "metrics while locked: $(grep -v '^#' "$work/metrics.txt" | grep 'store_write\|spool\|build_info\|render' ; head -c 300 "$work/metrics.txt")"
 unlock_store
 wait_for 15 "the spool replayed" sh -c "! test -e '$db.spool'" && ok "the spool is replayed and removed"
 wait_for 15 "the results of the lock window" gt "q 'SELECT count(*) FROM results WHERE t >= $((t_lock + 1000)) AND t < $((t_rel - 1000));'" \

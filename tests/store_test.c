@@ -258,6 +258,20 @@ store_one(struct store *s, char kind, int64_t t)
 	result_clear(&r);
 }
 
+/* Stores one result for eps[ep]: 'd' down, else up. */
+static void
+store_one_at(struct store *s, size_t ep, char kind, int64_t t)
+{
+	struct result r;
+	struct store_item it = { .r = &r };
+
+	result_init(&r, &eps[ep], t);
+	if (kind == 'd')
+		result_flag(&r, REASON_CONNECT, "connection refused");
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	result_clear(&r);
+}
+
 static void
 incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 {
@@ -434,6 +448,92 @@ count_mail(const struct store_mail *m, void *arg)
 	snprintf(c->last, sizeof(c->last), "%lld %s %s %s", (long long)m->id, m->event_key,
 	    m->recipients, m->subject);
 	return 0;
+}
+
+struct seen_tr {
+	int		 n;
+	char		 line[4][96];
+};
+
+static void
+note_transition(const struct store_transition *t, void *arg)
+{
+	struct seen_tr *x = arg;
+
+	if (x->n < 4)
+		snprintf(x->line[x->n++], sizeof(x->line[0]), "%lld %s %s/%s %s %lld", (long long)t->incident,
+		    t->resolved ? "resolved" : "opened", t->provider, t->endpoint, t->reasons,
+		    (long long)(t->resolved ? t->end_ms - t->start_ms : 0));
+}
+
+static void
+committed_incident_transitions_are_handed_out_once(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct seen_tr x = { 0 };
+	int64_t now = 1796086800000LL;
+
+	(void)state;
+	store_set_incident_policy(s, 1, 1);
+	store_one_at(s, 0, 'd', now);
+	store_one_at(s, 0, 'u', now + 60000);
+	store_one_at(s, 1, 'd', now + 60000);
+	store_take_transitions(s, note_transition, &x);
+	assert_int_equal(x.n, 3);
+	assert_string_equal(x.line[0], "1 opened luxtrust/ocsp connect 0");
+	assert_string_equal(x.line[1], "1 resolved luxtrust/ocsp connect 60000");
+	assert_string_equal(x.line[2], "2 opened luxtrust/crl connect 0");
+	x.n = 0;
+	store_take_transitions(s, note_transition, &x);
+	assert_int_equal(x.n, 0);
+	store_one_at(s, 1, 'd', now + 120000);	/* still open: no transition */
+	store_close(s);	/* frees what was not taken */
+}
+
+static void
+a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct dues d = { 0 };
+	struct collect c = { 0 };
+	int64_t now = 1796086800000LL, ids[2];
+	struct store_outbox_row hooks[2] = {
+		{ 0, "webhook-1:opened", "http://h/", "[DOWN] x", "{}" },
+		{ 0, "webhook-1:opened", "http://h/", "[DOWN] y", "{}" },
+	};
+
+	(void)state;
+	store_set_incident_policy(s, 1, 1);
+	store_one_at(s, 0, 'd', now);
+	store_one_at(s, 1, 'd', now + 10);
+	assert_int_equal(store_each_alert_due(s, now + 1000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 2);
+	ids[0] = d.incident[0];
+	ids[1] = d.incident[1];
+	hooks[0].incident = ids[0];
+	hooks[1].incident = ids[1];
+	assert_int_equal(store_outbox_add_digest(s, ids, 2, "opened", "a@b.c", "[DOWN] 2 incidents",
+	    "body", hooks, 2, now + 1000), 0);
+	/* Neither incident is due on its own any more, and the digest is one row. */
+	d.n = 0;
+	assert_int_equal(store_each_alert_due(s, now + 2000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(store_each_mail_due(s, now + 3000, count_mail, &c), 0);
+	assert_int_equal(c.n, 3);	/* the digest and a webhook row per incident */
+	/* Queued once: a replay after a crash changes nothing. */
+	assert_int_equal(store_outbox_add_digest(s, ids, 2, "opened", "a@b.c", "[DOWN] 2 incidents",
+	    "body", hooks, 2, now + 3000), 1);
+	c.n = 0;
+	assert_int_equal(store_each_mail_due(s, now + 3000, count_mail, &c), 0);
+	assert_int_equal(c.n, 3);
+	/* A reminder is due for each, an hour after the digest. */
+	assert_int_equal(store_each_alert_due(s, now + 3601000, 3600000, collect_due, &d), 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.keys[0], "reminder-1");
+	assert_string_equal(d.keys[1], "reminder-1");
+	store_close(s);
 }
 
 static void
@@ -686,6 +786,8 @@ main(void)
 		cmocka_unit_test(rollups_count_time_latency_and_maintenance),
 		cmocka_unit_test(endpoint_state_and_notes_are_read_back),
 		cmocka_unit_test(outbox_queues_each_transition_once_and_retries),
+		cmocka_unit_test(a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once),
+		cmocka_unit_test(committed_incident_transitions_are_handed_out_once),
 		cmocka_unit_test(a_write_to_a_locked_store_fails_within_its_short_busy_timeout),
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
 		cmocka_unit_test(open_existing_never_creates_a_database),

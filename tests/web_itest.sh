@@ -6,6 +6,7 @@
 # Needs TW_BIN and TW_TESTBED (tests/run.sh sets them), curl, python3, promtool.
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
+ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 PROMTOOL=${PROMTOOL:-promtool}
 work=$(mktemp -d /tmp/tw-web-itest.XXXXXX)
 tb_pid=""; sv_pid=""; sv2_pid=""
@@ -99,7 +100,7 @@ ln -s /etc "$work/site/etc"
 ln -s /etc/passwd "$work/site/passwd.txt"
 ln -s sub/index.html "$work/site/alias.html"
 
-"$TW_BIN" serve -c "$cfg" 2>"$work/serve.log" &
+TRUSTWATCH_LOG_LEVEL=debug "$TW_BIN" serve -c "$cfg" 2>"$work/serve.log" &
 sv_pid=$!
 wait_for curl -sf -o /dev/null "$U/index.html" || { echo "serve did not start:"; cat "$work/serve.log"; }
 
@@ -255,9 +256,15 @@ for re in 'trustwatch_up{provider="p1",endpoint="ocsp",kind="ocsp"} 1' \
     'trustwatch_cert_expiry_timestamp_seconds{provider="p1",endpoint="crl",kind="crl",cert="crl_next_update"}' \
     'trustwatch_cert_expiry_timestamp_seconds{provider="p1",endpoint="tsa",kind="tsa",cert="tsa"}' \
     'trustwatch_probe_total{provider="p1",endpoint="login",kind="login",status="down"} 2' \
-    '# TYPE trustwatch_probe_total counter'; do
+    '# TYPE trustwatch_probe_total counter' \
+    'trustwatch_build_info{version="' \
+    'trustwatch_alert_queue_length{channel="mail"} 0' \
+    'trustwatch_alert_delivery_failures_total{channel="mail"} 0' \
+    'trustwatch_tsa_clock_offset_seconds{provider="p1",endpoint="tsa",kind="tsa"} '; do
 	grep -qF "$re" "$work/metrics.txt" && ok "metrics: $re" || not_ok "metrics lack: $re"
 done
+! grep -q '^trustwatch_render_\|^trustwatch_spool_bytes' "$work/metrics.txt" &&
+    ok "serve has no daemon-only figures (render, spool)" || not_ok "serve shows daemon-only figures"
 check "$(curl -s "$U/healthz")" ok "/healthz is ok after a recent probe"
 
 # Slow and oversized requests.
@@ -315,7 +322,8 @@ grep -q '^after 200' "$work/cap.out" && ok "service resumes when connections clo
 
 # Request log: one logfmt line per request, untrusted targets escaped.
 curl -s -o /dev/null "$U/a%20b\"c" 2>/dev/null
-grep -q 'method=GET target=/index.html status=200 bytes=' "$work/serve.log" && ok "requests are logged in logfmt" || not_ok "request log: $(tail -3 "$work/serve.log")"
+grep -q 'level=debug msg="request" component=web .*method=GET target=/index.html status=200 bytes=' "$work/serve.log" &&
+    ok "requests are logged in logfmt at debug level" || not_ok "request log: $(tail -3 "$work/serve.log")"
 grep -q 'header timeout' "$work/serve.log" && ok "the header timeout is logged" || not_ok "header timeout not logged"
 
 # A store with no results: /healthz is 503, the API lists endpoints with null status.
@@ -360,13 +368,37 @@ for p in sv_pid sv2_pid; do
 	eval "$p=''"
 	check "$rc" 0 "serve exits 0 on SIGTERM"
 done
-grep -q 'signal 15, stopping' "$work/serve.log" && ok "serve logs the stop" || not_ok "stop not logged"
+grep -q 'level=info msg="stopping" component=web signal=15' "$work/serve.log" && ok "serve logs the stop" || not_ok "stop not logged"
+grep -q '^ts=[^ ]* level=info msg="listening" component=web listen=' "$work/serve2.log" &&
+    ! grep -v '^ts=[^ ]* level=[a-z]* msg=' "$work/serve2.log" | grep -q . &&
+    ok "every serve line is logfmt" || not_ok "serve lines: $(head -3 "$work/serve2.log")"
+! grep -q 'msg="request"' "$work/serve2.log" && ok "no per-request lines at the default info level" ||
+    not_ok "request lines at info: $(grep -m1 'msg="request"' "$work/serve2.log")"
 
 if grep -q 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log"; then
 	not_ok "sanitizer reports: $(grep -h -A5 'Sanitizer\|runtime error' "$work/serve.log" "$work/serve2.log" | head -20)"
 else
 	ok "no sanitizer reports from serve"
 fi
+
+# The Grafana dashboard: every endpoint panel honours the provider, endpoint and kind
+# filters; uptime comes from time (trustwatch_up over the range), not from result counts.
+python3 - "$ROOT/contrib/grafana-dashboard.json" <<'PY' && ok "the Grafana dashboard filters every endpoint panel and computes uptime from time" || not_ok "Grafana dashboard"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {v["name"] for v in d["templating"]["list"]}
+assert {"provider", "endpoint", "kind"} <= names, names
+watcher = ("trustwatch_alert_", "trustwatch_render_", "trustwatch_store_write", "trustwatch_spool", "trustwatch_build_info")
+for p in d["panels"]:
+    for t in p.get("targets", []):
+        e = t["expr"]
+        if any(w in e for w in watcher):
+            continue
+        for v in ("$provider", "$endpoint", "$kind"):
+            assert v in e, (p["title"], e)
+up = [t["expr"] for p in d["panels"] if p["title"].startswith("Uptime") for t in p["targets"]]
+assert up and all("trustwatch_probe_total" not in e and "avg_over_time" in e for e in up), up
+PY
 
 echo "# pass $pass fail $fail"
 [ "$fail" -eq 0 ]

@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "report/json.h"
 #include "store/store.h"
+#include "web/server.h"
 #include "web/web_int.h"
 
 static void
@@ -312,7 +313,7 @@ metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
 	for (int i = 0; i < 3; i++)
 		add_result(st, &eps[1], t + i * 60000, REASON_SIGNATURE_INVALID, "signer_not_after",
 		    "2026-12-31T23:59:59Z");
-	assert_int_equal(web_metrics_render(&c, st, &b), 0);
+	assert_int_equal(web_metrics_render(&c, st, NULL, now_ms(), &b), 0);
 	txt = (const char *)b.data;
 #define L "{provider=\"p\\\"1\",endpoint="
 	assert_non_null(strstr(txt, "# TYPE trustwatch_up gauge\n"));
@@ -339,6 +340,65 @@ metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
 	    "\"ocsp\",kind=\"ocsp\",status=\"down\"} 3\n"));
 #undef L
 	buf_free(&b);
+	store_close(st);
+}
+
+static void
+metrics_watch_the_watcher_build_outbox_daemon_and_tsa_clock(void **state)
+{
+	struct conf c;
+	struct store *st;
+	struct buf b = { 0 };
+	char *err = NULL, gen[40];
+	int64_t t = 1798000000000LL, now = t + 90000;
+	struct web_daemon_stats d = { .render_last_ok_ms = t + 30000, .render_failures = 2,
+	    .store_write_errors = 5, .spool_bytes = 4096 };
+	const char *txt;
+
+	(void)state;
+	conf_init(&c);
+	eps[2].kind = KIND_TSA;
+	assert_non_null(st = store_open(":memory:", &err));
+	store_set_incident_policy(st, 1, 1);
+	rfc3339_format(t + 1500, gen, sizeof(gen));
+	add_result(st, &eps[2], t, REASON_OK, "gen_time", gen);
+	add_result(st, &eps[0], t, REASON_CONNECT, NULL, NULL);	/* opens incident 1 */
+	assert_int_equal(store_outbox_add(st, 1, "opened", "a@b.c", "s", "b", t), 0);
+	assert_int_equal(store_outbox_add(st, 1, "reminder-1", "a@b.c", "s", "b", t + 60000), 0);
+	assert_int_equal(store_mail_failed(st, 1, "refused", t + 1000, false), 0);
+	assert_int_equal(store_mail_failed(st, 1, "refused", t + 2000, false), 0);
+	assert_int_equal(store_mail_sent(st, 2, t + 61000), 0);
+	{
+		struct store_outbox_row hook = { 1, "webhook-1:opened", "http://h/", "s", "{}" };
+		int64_t one = 1;
+
+		assert_int_equal(store_outbox_add_digest(st, &one, 1, "opened", "a@b.c", "s", "b",
+		    &hook, 1, t + 30000), 1);	/* the mail was there: the webhook row is added */
+	}
+	/* Under serve: the build and the outbox, no daemon figures. */
+	assert_int_equal(web_metrics_render(&c, st, NULL, now, &b), 0);
+	txt = (const char *)b.data;
+	assert_non_null(strstr(txt, "# TYPE trustwatch_build_info gauge\ntrustwatch_build_info{version=\""));
+	assert_non_null(strstr(txt, "\",commit=\""));
+	assert_non_null(strstr(txt, "trustwatch_alert_queue_length{channel=\"mail\"} 1\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"mail\"} 90.000\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_delivery_failures_total{channel=\"mail\"} 2\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_given_up_total{channel=\"mail\"} 0\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_queue_length{channel=\"webhook\"} 1\n"));
+	assert_non_null(strstr(txt, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"webhook\"} 60.000\n"));
+	assert_non_null(strstr(txt, "trustwatch_tsa_clock_offset_seconds{provider=\"p\\\"1\",endpoint=\"crl\",kind=\"tsa\"} 1.500\n"));
+	assert_null(strstr(txt, "trustwatch_render_"));
+	assert_null(strstr(txt, "trustwatch_spool_bytes"));
+	buf_free(&b);
+	/* Under run: the daemon's figures too. */
+	assert_int_equal(web_metrics_render(&c, st, &d, now, &b), 0);
+	txt = (const char *)b.data;
+	assert_non_null(strstr(txt, "trustwatch_render_last_success_timestamp_seconds 1798000030.000\n"));
+	assert_non_null(strstr(txt, "# TYPE trustwatch_render_failures_total counter\ntrustwatch_render_failures_total 2\n"));
+	assert_non_null(strstr(txt, "trustwatch_store_write_errors_total 5\n"));
+	assert_non_null(strstr(txt, "trustwatch_spool_bytes 4096\n"));
+	buf_free(&b);
+	eps[2].kind = KIND_CRL;
 	store_close(st);
 }
 
@@ -553,6 +613,7 @@ main(void)
 		cmocka_unit_test(health_window_is_three_intervals_but_at_least_five_minutes),
 		cmocka_unit_test(health_needs_a_recent_result),
 		cmocka_unit_test(metrics_carry_status_phases_incidents_expiry_and_counts),
+		cmocka_unit_test(metrics_watch_the_watcher_build_outbox_daemon_and_tsa_clock),
 		cmocka_unit_test(status_document_keeps_an_endpoint_whose_message_ends_in_a_cut_character),
 	};
 

@@ -1,7 +1,8 @@
 /*
- * /metrics in the Prometheus text exposition format 0.0.4, every series labelled
+ * /metrics in the Prometheus text exposition format 0.0.4, every endpoint series labelled
  * provider, endpoint, kind (README "Metrics"). Read from the store on each scrape:
- * the latest result of each configured endpoint, and the daily rollups for the counters.
+ * the latest result of each configured endpoint, the daily rollups for the counters and
+ * the alert outbox; the daemon's own figures come from web_daemon_stats.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -11,10 +12,18 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "server.h"
 #include "web_int.h"
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../store/store.h"
+
+#ifndef TW_COMMIT
+#define TW_COMMIT	"unknown"	/* the Makefile sets it from git describe */
+#endif
+#ifndef TW_VERSION
+#define TW_VERSION	"unknown"
+#endif
 
 enum cert {
 	CERT_TLS,
@@ -43,6 +52,8 @@ struct mx_ep {
 	double		 timings[PHASE__MAX];
 	bool		 incident_open;
 	int64_t		 expiry_s[CERTX__MAX];	/* 0 = unknown */
+	bool		 have_offset;
+	double		 tsa_offset_s;		/* genTime - local time at the probe */
 	int64_t		 counts[COUNT__MAX];
 };
 
@@ -113,8 +124,16 @@ mx_endpoint(const struct store_endpoint_state *e, void *arg)
 		detail_time(d, "signer_not_after", &x->expiry_s[CERT_OCSP_SIGNER]);
 	if (x->ep->kind == KIND_CRL)
 		detail_time(d, "next_update", &x->expiry_s[CERT_CRL_NEXT_UPDATE]);
-	if (x->ep->kind == KIND_TSA)
+	if (x->ep->kind == KIND_TSA) {
+		const char *g = json_string_value(json_object_get(d, "gen_time"));
+		int64_t gen_ms;
+
 		detail_time(d, "signer_not_after", &x->expiry_s[CERT_TSA]);
+		if (g != NULL && rfc3339_parse(g, &gen_ms) == 0) {
+			x->have_offset = true;
+			x->tsa_offset_s = (double)(gen_ms - e->last_time_ms) / 1000.0;
+		}
+	}
 	json_decref(d);
 	return 0;
 }
@@ -150,6 +169,58 @@ sample(struct buf *out, const char *name, const struct mx_ep *x)
 	buf_append(out, "\",kind=\"", 8);
 	web_metrics_escape(out, kind_names[x->ep->kind]);
 	buf_append(out, "\"", 1);
+}
+
+/* The process and its outbox: build, alert queue, and the daemon's figures when given. */
+static void
+emit_self(struct buf *out, const struct store_outbox_stats ob[2],
+    const struct web_daemon_stats *d, int64_t now)
+{
+	static const char *const channels[2] = { "mail", "webhook" };
+
+	family(out, "trustwatch_build_info", "gauge",
+	    "Always 1: the version and the git commit the binary was built from.");
+	buf_printf(out, "trustwatch_build_info{version=\"");
+	web_metrics_escape(out, TW_VERSION);
+	buf_printf(out, "\",commit=\"");
+	web_metrics_escape(out, TW_COMMIT);
+	buf_printf(out, "\"} 1\n");
+	family(out, "trustwatch_alert_queue_length", "gauge",
+	    "Alerts waiting in the outbox (not delivered, not given up).");
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_queue_length{channel=\"%s\"} %" PRId64 "\n",
+		    channels[c], ob[c].queued);
+	family(out, "trustwatch_alert_oldest_undelivered_age_seconds", "gauge",
+	    "Age of the oldest alert waiting in the outbox, 0 when none waits.");
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_oldest_undelivered_age_seconds{channel=\"%s\"} %.3f\n",
+		    channels[c], ob[c].oldest_queued_ms < 0 || now < ob[c].oldest_queued_ms ? 0.0 :
+		    (double)(now - ob[c].oldest_queued_ms) / 1000.0);
+	family(out, "trustwatch_alert_delivery_failures_total", "counter",
+	    "Delivery attempts that failed (each is retried with backoff).");
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_delivery_failures_total{channel=\"%s\"} %" PRId64 "\n",
+		    channels[c], ob[c].failed_attempts);
+	family(out, "trustwatch_alert_given_up_total", "counter",
+	    "Alerts given up after 24 h of failed attempts.");
+	for (int c = 0; c < 2; c++)
+		buf_printf(out, "trustwatch_alert_given_up_total{channel=\"%s\"} %" PRId64 "\n",
+		    channels[c], ob[c].given_up);
+	if (d == NULL)
+		return;
+	family(out, "trustwatch_render_last_success_timestamp_seconds", "gauge",
+	    "Unix time of the last successful site render by this daemon (0 = none yet).");
+	buf_printf(out, "trustwatch_render_last_success_timestamp_seconds %.3f\n",
+	    d->render_last_ok_ms < 0 ? 0.0 : (double)d->render_last_ok_ms / 1000.0);
+	family(out, "trustwatch_render_failures_total", "counter",
+	    "Site renders that failed since the daemon started.");
+	buf_printf(out, "trustwatch_render_failures_total %" PRIu64 "\n", d->render_failures);
+	family(out, "trustwatch_store_write_errors_total", "counter",
+	    "Failed writes of results to the store since the daemon started (they wait and are retried).");
+	buf_printf(out, "trustwatch_store_write_errors_total %" PRIu64 "\n", d->store_write_errors);
+	family(out, "trustwatch_spool_bytes", "gauge",
+	    "Size of STORE.spool, where results wait while the store is locked (0 = none).");
+	buf_printf(out, "trustwatch_spool_bytes %" PRId64 "\n", d->spool_bytes);
 }
 
 static void
@@ -200,6 +271,14 @@ emit(struct buf *out, const struct mx *m)
 		sample(out, "trustwatch_last_probe_timestamp_seconds", &m->eps[i]);
 		buf_printf(out, "} %.3f\n", (double)m->eps[i].last_ms / 1000.0);
 	}
+	family(out, "trustwatch_tsa_clock_offset_seconds", "gauge",
+	    "TSA genTime minus the local clock when the latest probe started (includes up to one round trip).");
+	for (size_t i = 0; i < m->n; i++) {
+		if (!m->eps[i].probed || !m->eps[i].have_offset)
+			continue;
+		sample(out, "trustwatch_tsa_clock_offset_seconds", &m->eps[i]);
+		buf_printf(out, "} %.3f\n", m->eps[i].tsa_offset_s);
+	}
 	family(out, "trustwatch_probe_total", "counter",
 	    "Stored probe results by status (maintenance: inside a maintenance window).");
 	for (size_t i = 0; i < m->n; i++)
@@ -211,9 +290,11 @@ emit(struct buf *out, const struct mx *m)
 }
 
 int
-web_metrics_render(const struct conf *c, struct store *st, struct buf *out)
+web_metrics_render(const struct conf *c, struct store *st, const struct web_daemon_stats *d,
+    int64_t now, struct buf *out)
 {
 	struct mx m = { 0 };
+	struct store_outbox_stats ob[2];
 	int rc = -1;
 
 	for (size_t i = 0; i < c->n_providers; i++)
@@ -226,6 +307,9 @@ web_metrics_render(const struct conf *c, struct store *st, struct buf *out)
 	if (m.n > 0 && (store_each_endpoint(st, NULL, mx_endpoint, &m) != 0 ||
 	    store_each_daily(st, "0000-01-01", "9999-12-31", NULL, mx_daily, &m) != 0))
 		goto out;
+	if (store_outbox_stats(st, false, &ob[0]) != 0 || store_outbox_stats(st, true, &ob[1]) != 0)
+		goto out;
+	emit_self(out, ob, d, now);
 	emit(out, &m);
 	rc = 0;
 out:
@@ -238,8 +322,10 @@ web_metrics(struct web *w, struct evhttp_request *req)
 {
 	struct buf b = { 0 };
 	struct evbuffer *body;
+	struct web_daemon_stats d;
+	bool have = web_daemon_stats(w, &d);
 
-	if (web_metrics_render(web_conf(w), web_store(w), &b) != 0) {
+	if (web_metrics_render(web_conf(w), web_store(w), have ? &d : NULL, now_ms(), &b) != 0) {
 		buf_free(&b);
 		web_reply_text(w, req, 503, "503 the store does not answer\n");
 		return;

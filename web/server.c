@@ -50,7 +50,25 @@ struct web {
 	size_t			 n_conns;
 	bool			 paused;	/* accepting stopped at WEB_MAX_CONNECTIONS */
 	struct web_api_cache	*api_cache;	/* api.c: the status windows, reused a while */
+	web_stats_fn		*stats_fn;	/* the daemon's figures, NULL under serve */
+	void			*stats_arg;
 };
+
+void
+web_set_stats(struct web *w, web_stats_fn *fn, void *arg)
+{
+	w->stats_fn = fn;
+	w->stats_arg = arg;
+}
+
+bool
+web_daemon_stats(const struct web *w, struct web_daemon_stats *out)
+{
+	if (w->stats_fn == NULL)
+		return false;
+	w->stats_fn(out, w->stats_arg);
+	return true;
+}
 
 const struct conf *
 web_conf(const struct web *w)
@@ -112,7 +130,10 @@ method_name(enum evhttp_cmd_type m)
 	return "OTHER";
 }
 
-/* One logfmt line per request on stderr (core/log.h); the target is untrusted and escaped. */
+/*
+ * One logfmt line per request on stderr at debug level (TRUSTWATCH_LOG_LEVEL=debug,
+ * core/log.h); the target is untrusted and escaped.
+ */
 static void
 log_request(struct evhttp_request *req, int code, size_t bytes)
 {
@@ -123,7 +144,7 @@ log_request(struct evhttp_request *req, int code, size_t bytes)
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &addr, &port);
-	log_info("request", "component=web remote=%s port=%u method=%s target=%s status=%d bytes=%zu",
+	log_debug("request", "component=web remote=%s port=%u method=%s target=%s status=%d bytes=%zu",
 	    log_q(addr ? addr : "-"), (unsigned)port, method_name(evhttp_request_get_command(req)),
 	    log_q(uri ? uri : "-"), code, bytes);
 }

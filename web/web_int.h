@@ -17,6 +17,7 @@ struct evbuffer;
 struct evhttp_request;
 struct store;
 struct web;
+struct web_daemon_stats;
 
 /* Limits (README "Hardening"). */
 #define WEB_MAX_CONNECTIONS	256	/* accepting pauses at this many open connections */
@@ -150,10 +151,15 @@ void web_metrics_escape(struct buf *out, const char *s);
 
 /*
  * Appends every trustwatch_* metric family (HELP, TYPE, samples) for the configured
- * endpoints to out, in the text exposition format 0.0.4. Returns 0, or -1 when the
- * store fails (out then holds a partial text to discard).
+ * endpoints to out, in the text exposition format 0.0.4: the build, the outbox, and with
+ * daemon (NULL under `serve`) the render, store-write and spool figures. Returns 0, or -1
+ * when the store fails (out then holds a partial text to discard).
  */
-int web_metrics_render(const struct conf *, struct store *, struct buf *out);
+int web_metrics_render(const struct conf *, struct store *, const struct web_daemon_stats *,
+    int64_t now_ms, struct buf *out);
+
+/* Fills *out with the daemon's figures; returns false under `serve` (none). */
+bool web_daemon_stats(const struct web *, struct web_daemon_stats *out);
 
 void web_metrics(struct web *, struct evhttp_request *);
 
