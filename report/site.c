@@ -102,10 +102,16 @@ site_provider_name(const struct site *s, const char *provider_id)
 struct site_ep *
 site_find_ep(struct site *s, const char *provider, const char *endpoint)
 {
-	for (size_t i = 0; i < s->n_eps; i++)
-		if (strcmp(s->eps[i].prov->id, provider) == 0 &&
-		    strcmp(s->eps[i].conf->id, endpoint) == 0)
-			return &s->eps[i];
+	const struct conf_provider *pv = conf_find_provider(s->conf, provider);
+	struct site_ep *eps;
+	size_t n;
+
+	if (pv == NULL)
+		return NULL;
+	eps = site_provider_eps(s, pv, &n);	/* its endpoints only, not every endpoint */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(eps[i].conf->id, endpoint) == 0)
+			return &eps[i];
 	return NULL;
 }
 

@@ -308,7 +308,9 @@ site_collect(struct site *s)
 	for (size_t i = 0; i < c->n_providers; i++)
 		n += c->providers[i].n_endpoints;
 	s->eps = xcalloc(n ? n : 1, sizeof(*s->eps));
-	for (size_t i = 0; i < c->n_providers; i++)
+	s->prov_first = xcalloc(c->n_providers + 1, sizeof(*s->prov_first));
+	for (size_t i = 0; i < c->n_providers; i++) {
+		s->prov_first[i] = s->n_eps;
 		for (size_t j = 0; j < c->providers[i].n_endpoints; j++) {
 			struct site_ep *ep = &s->eps[s->n_eps++];
 
@@ -321,6 +323,8 @@ site_collect(struct site *s)
 			for (int k = 0; k < SITE_HOURS; k++)
 				ep->hours[k].p50 = ep->hours[k].p95 = -1;
 		}
+	}
+	s->prov_first[c->n_providers] = s->n_eps;
 	fill_days(s);
 	/* Every day (daily.csv has them all), read once; the pages show the last 90. */
 	if (store_each_endpoint(s->st, NULL, on_endpoint, s) != 0 ||
@@ -446,6 +450,7 @@ site_free(struct site *s)
 			free(ep->last[k].message);
 	}
 	free(s->eps);
+	free(s->prov_first);
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
 
@@ -477,4 +482,13 @@ site_free(struct site *s)
 	for (size_t i = 0; i < s->n_pool; i++)
 		free(s->pool[i]);
 	free(s->pool);
+}
+
+struct site_ep *
+site_provider_eps(const struct site *s, const struct conf_provider *pv, size_t *n)
+{
+	size_t i = (size_t)(pv - s->conf->providers);
+
+	*n = s->prov_first[i + 1] - s->prov_first[i];
+	return &s->eps[s->prov_first[i]];
 }

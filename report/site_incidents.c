@@ -159,17 +159,6 @@ page_incidents(struct page *p, size_t k)
 	page_foot(p);
 }
 
-/* The endpoint of the incident, when it is still configured. */
-static const struct site_ep *
-inc_ep(const struct site *s, const struct site_incident *in)
-{
-	for (size_t i = 0; i < s->n_eps; i++)
-		if (strcmp(s->eps[i].prov->id, in->provider) == 0 &&
-		    strcmp(s->eps[i].conf->id, in->endpoint) == 0)
-			return &s->eps[i];
-	return NULL;
-}
-
 void
 page_incident(struct page *p, struct site_incident *in)
 {
@@ -190,7 +179,7 @@ page_incident(struct page *p, struct site_incident *in)
 	}
 	buf_printf(&p->b, "<h1>%s</h1>\n<dl class=\"facts\">", (const char *)title.data);
 	buf_free(&title);
-	if ((ep = inc_ep(p->s, in)) != NULL) {
+	if ((ep = site_find_ep(p->s, in->provider, in->endpoint)) != NULL) {
 		buf_printf(&p->b, "<div><dt>");
 		html_text(&p->b, T(p, "Endpoint"));
 		buf_printf(&p->b, "</dt><dd><a href=\"%sproviders/", p->home);

@@ -112,12 +112,13 @@ static const char *const kind_labels[KIND__MAX] = {
 static int64_t
 provider_open_incident(const struct site *s, const struct conf_provider *pv)
 {
+	size_t n;
+	const struct site_ep *eps = site_provider_eps(s, pv, &n);
 	int64_t id = 0;
 
-	for (size_t i = 0; i < s->n_eps; i++)
-		if (s->eps[i].prov == pv && s->eps[i].open_incident > 0 &&
-		    (id == 0 || s->eps[i].open_incident < id))
-			id = s->eps[i].open_incident;
+	for (size_t i = 0; i < n; i++)
+		if (eps[i].open_incident > 0 && (id == 0 || eps[i].open_incident < id))
+			id = eps[i].open_incident;
 	return id;
 }
 
@@ -127,6 +128,8 @@ glance_row(struct page *p, const struct conf_provider *pv)
 {
 	struct site *s = p->s;
 	int64_t inc = provider_open_incident(s, pv);
+	size_t n;
+	const struct site_ep *eps = site_provider_eps(s, pv, &n);
 
 	buf_printf(&p->b, "<tr><th scope=\"row\"><a href=\"#p-");
 	html_attr(&p->b, pv->id);
@@ -137,10 +140,10 @@ glance_row(struct page *p, const struct conf_provider *pv)
 		enum status st = STATUS_UP;
 		bool any = false, have = false, maint = true;
 
-		for (size_t i = 0; i < s->n_eps; i++) {
-			const struct site_ep *ep = &s->eps[i];
+		for (size_t i = 0; i < n; i++) {
+			const struct site_ep *ep = &eps[i];
 
-			if (ep->prov != pv || ep->conf->kind != (enum probe_kind)k)
+			if (ep->conf->kind != (enum probe_kind)k)
 				continue;
 			any = true;
 			if (!ep->have_state)
@@ -214,6 +217,8 @@ provider_details(struct page *p, const struct conf_provider *pv)
 	struct site *s = p->s;
 	enum status st;
 	bool have;
+	const struct site_ep *eps;
+	size_t n;
 
 	site_provider_state(s, pv, &st, &have);
 	buf_printf(&p->b, "<details class=\"provider\" id=\"p-");
@@ -234,11 +239,10 @@ provider_details(struct page *p, const struct conf_provider *pv)
 		buf_printf(&p->b, "</th>");
 	}
 	buf_printf(&p->b, "</tr></thead><tbody>\n");
-	for (size_t j = 0; j < s->n_eps; j++) {
-		const struct site_ep *ep = &s->eps[j];
+	eps = site_provider_eps(s, pv, &n);
+	for (size_t j = 0; j < n; j++) {
+		const struct site_ep *ep = &eps[j];
 
-		if (ep->prov != pv)
-			continue;
 		buf_printf(&p->b, "<tr><th scope=\"row\"><a href=\"%sproviders/", p->home);
 		html_attr(&p->b, pv->id);
 		buf_printf(&p->b, ".html#ep-");

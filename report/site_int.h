@@ -88,8 +88,9 @@ struct site {
 	const struct conf *conf;
 	struct store	*st;
 	int64_t		 now;
-	struct site_ep	*eps;
+	struct site_ep	*eps;			/* in config order: each provider's together */
 	size_t		 n_eps;
+	size_t		*prov_first;		/* provider i's eps: [prov_first[i], prov_first[i+1]) */
 	struct site_incident *inc;		/* oldest first */
 	size_t		 n_inc;
 	char		 days[SITE_DAYS][40];	/* local days, oldest first */
@@ -158,6 +159,9 @@ struct report_window_fig;
 void site_window_figures(const struct site *, const struct site_ep *, int w,
     struct report_window_fig *);
 #define SITE_COVERAGE_MIN	90	/* below this coverage a figure is shown greyed */
+
+/* The endpoints of provider pv (one of s->conf's), *n of them, contiguous in s->eps. */
+struct site_ep *site_provider_eps(const struct site *, const struct conf_provider *pv, size_t *n);
 
 /* site_pages.c, shared with site_index.c */
 /* A window's uptime as shown: "since DATE" when observed for less, thin below SITE_COVERAGE_MIN. */

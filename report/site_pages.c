@@ -44,12 +44,15 @@ site_ep_name(struct page *p, const struct site_ep *ep)
 void
 site_provider_state(struct site *s, const struct conf_provider *pv, enum status *st, bool *have)
 {
+	size_t n;
+	const struct site_ep *eps = site_provider_eps(s, pv, &n);
+
 	*st = STATUS_UP;
 	*have = false;
-	for (size_t i = 0; i < s->n_eps; i++) {
-		const struct site_ep *ep = &s->eps[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct site_ep *ep = &eps[i];
 
-		if (ep->prov != pv || !ep->have_state)
+		if (!ep->have_state)
 			continue;
 		*have = true;
 		if (!ep->maintenance && ep->status > *st)
@@ -403,17 +406,13 @@ ep_incidents_index(struct site *s)
 {
 	s->ep_inc = xcalloc(s->n_eps ? s->n_eps * SITE_EP_INC : 1, sizeof(*s->ep_inc));
 	s->n_ep_inc = xcalloc(s->n_eps ? s->n_eps : 1, sizeof(*s->n_ep_inc));
-	for (size_t j = 0; j < s->n_eps; j++) {
-		const struct site_ep *ep = &s->eps[j];
+	for (size_t i = s->n_inc; i-- > 0;) {		/* newest first */
+		const struct site_incident *in = &s->inc[i];
+		struct site_ep *ep = site_find_ep(s, in->provider, in->endpoint);
+		size_t j = ep != NULL ? (size_t)(ep - s->eps) : 0;
 
-		for (size_t i = s->n_inc; i-- > 0 && s->n_ep_inc[j] < SITE_EP_INC;) {
-			const struct site_incident *in = &s->inc[i];
-
-			if (strcmp(in->provider, ep->prov->id) != 0 ||
-			    strcmp(in->endpoint, ep->conf->id) != 0)
-				continue;
+		if (ep != NULL && s->n_ep_inc[j] < SITE_EP_INC)
 			s->ep_inc[j * SITE_EP_INC + s->n_ep_inc[j]++] = i;
-		}
 	}
 }
 
@@ -514,6 +513,8 @@ page_provider(struct page *p, const struct conf_provider *pv)
 	struct site *s = p->s;
 	enum status st;
 	bool have;
+	const struct site_ep *eps;
+	size_t n;
 
 	site_provider_state(s, pv, &st, &have);
 	page_head(p, pv->name ? pv->name : pv->id);
@@ -522,11 +523,10 @@ page_provider(struct page *p, const struct conf_provider *pv)
 	buf_printf(&p->b, " ");
 	page_status(p, st, have, false);
 	buf_printf(&p->b, "</h1>\n");
-	for (size_t j = 0; j < s->n_eps; j++) {
-		const struct site_ep *ep = &s->eps[j];
+	eps = site_provider_eps(s, pv, &n);
+	for (size_t j = 0; j < n; j++) {
+		const struct site_ep *ep = &eps[j];
 
-		if (ep->prov != pv)
-			continue;
 		buf_printf(&p->b, "<section class=\"endpoint-detail\" id=\"ep-");
 		html_attr(&p->b, ep->conf->id);
 		buf_printf(&p->b, "\">\n<h2>");
