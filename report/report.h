@@ -71,4 +71,10 @@ int report_export(struct store *, const struct report_export *x, FILE *f, char *
  */
 int report_parse_bound(const char *s, const char *tz, int end_of_day, int64_t *ms);
 
+/*
+ * Whether the render writes a gzip copy PATH.gz beside the site file path (HTML, CSS, JSON,
+ * CSV, Atom, SVG): the one list the render and the web server share.
+ */
+bool report_gzipped(const char *path);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include <zlib.h>
 
+#include "report.h"
 #include "site_int.h"
 
 #define GZ_MAX_BYTES	(512u << 20)	/* larger files are served plain */
@@ -22,8 +23,8 @@
 static struct site *walk_site;		/* nftw has no argument pointer */
 static size_t walk_base;
 
-static bool
-compressible(const char *path)
+bool
+report_gzipped(const char *path)
 {
 	static const char *const exts[] = { ".html", ".css", ".json", ".csv", ".atom", ".svg" };
 	const char *dot = strrchr(path, '.');
@@ -85,7 +86,7 @@ on_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	char *gz;
 
 	(void)ftw;
-	if (flag != FTW_F || !S_ISREG(sb->st_mode) || !compressible(path) ||
+	if (flag != FTW_F || !S_ISREG(sb->st_mode) || !report_gzipped(path) ||
 	    (size_t)sb->st_size > GZ_MAX_BYTES)
 		return 0;
 	gz = xasprintf("%s.gz", path);

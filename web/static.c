@@ -20,6 +20,7 @@
 
 #include "web_int.h"
 #include "../core/config.h"
+#include "../report/report.h"
 #include "../core/util.h"
 
 static int
@@ -307,19 +308,6 @@ not_modified(struct evhttp_request *req, const struct stat *st, const char *etag
 	return ims != NULL && web_http_date_parse(ims, &t) == 0 && st->st_mtim.tv_sec <= t;
 }
 
-/* The site's text files, which the render also writes gzipped. */
-static bool
-compressible(const char *path)
-{
-	static const char *const exts[] = { ".html", ".css", ".json", ".csv", ".atom", ".svg" };
-	const char *dot = strrchr(path, '.');
-
-	for (size_t i = 0; dot != NULL && i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strcmp(dot, exts[i]) == 0)
-			return true;
-	return false;
-}
-
 bool
 web_accepts_gzip(const char *ae)
 {
@@ -412,7 +400,7 @@ web_static(struct web *w, struct evhttp_request *req, const char *raw)
 		return;
 	}
 	ctype = web_content_type(full);
-	if (compressible(full)) {
+	if (report_gzipped(full)) {
 		/* NAME.gz written by the render beside NAME (SPEC §10), when the client takes it. */
 		evhttp_add_header(out, "Vary", "Accept-Encoding");
 		if (accepts_gzip(req) && strlen(full) + 4 <= sizeof(full)) {
