@@ -418,12 +418,13 @@ void
 i18n_datetime_zone(const struct i18n *c, int64_t ms, char *out, size_t outsz)
 {
 	struct tm tm;
-	char d[32];
+	size_t n;
 
+	i18n_datetime(c, ms, out, outsz);
 	local_tm(ms, &tm);
-	fmt_date(c->lang, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, d, sizeof(d));
-	snprintf(out, outsz, "%s %02d:%02d:%02d %s", d, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    tm.tm_zone != NULL ? tm.tm_zone : "");
+	n = strlen(out);
+	if (n < outsz)
+		snprintf(out + n, outsz - n, ":%02d %s", tm.tm_sec, tm.tm_zone != NULL ? tm.tm_zone : "");
 }
 
 void
