@@ -1,0 +1,210 @@
+/*
+ * What a store backend provides: moving rows in and out of one database engine.
+ * Every rule (which result opens an incident, how rollups add up, percentiles, which
+ * mail is due, what a reminder is) lives in the store core (store/core.c, rollup.c,
+ * transitions.c, outbox.c) and is the same for every backend; a backend only stores
+ * and reads back what the core hands it. Backends: store/sqlite*.c, store/pg*.c.
+ *
+ * Every function returning int returns 0 on success and -1 on error with the
+ * backend's error text set (ops->error), unless it says otherwise. Strings handed to
+ * a read callback are borrowed until it returns.
+ */
+#ifndef TW_STORE_BACKEND_H
+#define TW_STORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "incidents.h"
+#include "store.h"
+
+struct store_be;		/* one open backend connection; its type is the backend's */
+
+/* The packed result code: reason in the low 6 bits, the maintenance flag above. */
+#define CODE_MAINT	64
+
+/* A result as stored: identified by ids and dimensions, never by a config pointer. */
+struct be_result {
+	int64_t		 ep;			/* endpoint id (backend's endpoint_id) */
+	const char	*node;			/* "" for the only node of a SQLite store */
+	const char	*address;		/* "" when the endpoint's host was asked once */
+	int64_t		 time_ms;
+	int		 code;			/* reason | (maintenance ? CODE_MAINT : 0) */
+	int64_t		 tenths[PHASE__MAX];	/* timings in 0.1 ms, -1 = none */
+	const char	*message;		/* NULL = none */
+	const char	*details;		/* compact JSON text, NULL = none */
+};
+
+/* The incident columns of a new incident. */
+struct be_incident {
+	int64_t		 ep;
+	int64_t		 start_ms;
+	const char	*worst;			/* status name */
+	const char	*reasons;		/* names joined with ';' */
+	const char	*message;		/* NULL = none */
+};
+
+/* A rollup's sums: counters and a sparse latency histogram (rollup.c's encoding). */
+#define ROLLUP_COUNTERS	9	/* checks up degraded down maint up_ms degraded_ms down_ms maint_ms */
+struct be_rollup {
+	int64_t		 ep;
+	bool		 daily;
+	char		 day[11];		/* "YYYY-MM-DD" when daily */
+	int64_t		 hour_ms;		/* start of the UTC hour when hourly */
+	int64_t		 c[ROLLUP_COUNTERS];
+	const unsigned char *hist;		/* NULL when no latency */
+	size_t		 hist_len;
+	/* set by each_rollup only */
+	const char	*provider, *endpoint, *kind;
+};
+
+/* An incident whose mail state the outbox policy looks at (outbox.c decides what is due). */
+struct be_mail_state {
+	int64_t		 id;
+	int64_t		 start_ms;
+	int64_t		 end_ms;		/* -1 while open */
+	int64_t		 notified_open_ms;	/* -1 = not yet */
+	int64_t		 notified_resolved_ms;	/* -1 = not yet */
+	int		 reminders;		/* reminders queued so far */
+	int64_t		 last_mail_ms;		/* -1 = none */
+};
+
+/* What a recorded mail does to its incidents' mail state. */
+enum be_mail_mark {
+	BE_MARK_NONE,
+	BE_MARK_OPENED,		/* notified_open = last_mail = now where not yet set */
+	BE_MARK_RESOLVED,	/* notified_resolved = now */
+	BE_MARK_REMINDER,	/* reminders = max(reminders, n), last_mail = now */
+};
+
+/* A column value of the raw copy. */
+struct be_value {
+	enum { BE_NULL, BE_INT, BE_TEXT, BE_BLOB } type;
+	int64_t		 i;
+	const char	*s;			/* TEXT (NUL-terminated) or BLOB bytes */
+	size_t		 len;			/* bytes of s */
+};
+
+/*
+ * The logical schema every backend keeps (names as in SQL; "end" is quoted where a
+ * backend needs it). Copied in this order, so a row's references exist before it
+ * (endpoints.open_incident excepted: it is set when its incident is copied too).
+ */
+struct be_table {
+	const char	*name;
+	size_t		 ncols;
+	size_t		 nkey;			/* the key is the first nkey columns */
+	const char	*cols[16];
+};
+enum { BE_T_META, BE_T_ENDPOINTS, BE_T_INCIDENTS, BE_T_NOTES, BE_T_RESULTS, BE_T_DAILY,
+	BE_T_HOURLY, BE_T_OUTBOX, BE_T__MAX };
+extern const struct be_table be_tables[BE_T__MAX];
+
+struct backend_ops {
+	const char	*name;			/* "sqlite", "postgresql" */
+	void		 (*close)(struct store_be *);
+	const char	*(*error)(struct store_be *);
+	int		 (*schema_version)(struct store_be *);
+	void		 (*set_busy_timeout)(struct store_be *, int ms);
+	int		 (*file_check)(struct store_be *);	/* 0, or -1 deleted/replaced/lost */
+	int		 (*integrity_check)(struct store_be *);
+
+	/* Write face. A batch is begin, any writes, then commit or rollback. */
+	int		 (*begin)(struct store_be *);
+	int		 (*commit)(struct store_be *);
+	void		 (*rollback)(struct store_be *);	/* keeps the first error text */
+	/* The stable id of provider/endpoint (kind updated), created on first use; -1 error. */
+	int64_t		 (*endpoint_id)(struct store_be *, const char *provider,
+			    const char *endpoint, const char *kind);
+	/* Appends r: 1 stored, 0 a result with its key (ep, node, address, time) was there
+	 * already (nothing changed: results are never replaced), -1 error. */
+	int		 (*add_result)(struct store_be *, const struct be_result *r);
+	/* Keeps r as its endpoint's latest (message and details even when up); crl_number
+	 * non-NULL replaces the endpoint's last CRL number. */
+	int		 (*set_latest)(struct store_be *, const struct be_result *r,
+			    const char *crl_number);
+	/* The endpoint's incident state; *open_id 0 when none open. */
+	int		 (*get_state)(struct store_be *, int64_t ep, struct incident_state *,
+			    int64_t *open_id);
+	int		 (*put_state)(struct store_be *, int64_t ep, const struct incident_state *,
+			    int64_t open_id);
+	int64_t		 (*incident_open)(struct store_be *, const struct be_incident *);	/* id or -1 */
+	int		 (*incident_update)(struct store_be *, int64_t id, const char *worst,
+			    const char *reasons, int64_t end_ms /* -1 = still open */);
+	/* Reads the stored sums of rollup key (ep, daily, day/hour_ms) into r (1 found,
+	 * 0 none, -1 error; r->hist borrowed until the next call); put replaces them. */
+	int		 (*rollup_get)(struct store_be *, struct be_rollup *r);
+	int		 (*rollup_put)(struct store_be *, const struct be_rollup *r);
+	/* Removes raw results before results_before_ms and hourly rollups before
+	 * hourly_before_ms (a backend may drop whole partitions); rows removed or -1. */
+	int64_t		 (*prune)(struct store_be *, int64_t results_before_ms,
+			    int64_t hourly_before_ms);
+
+	/* Read face. */
+	int		 (*each_result)(struct store_be *, int64_t from_ms, int64_t to_ms,
+			    const char *provider, int (*fn)(const struct store_row *, void *),
+			    void *arg);
+	int64_t		 (*count_results)(struct store_be *);
+	int		 (*each_incident)(struct store_be *, const char *provider, int64_t since_ms,
+			    int64_t only_id /* > 0: that incident only */,
+			    int (*fn)(const struct store_incident *, void *), void *arg);
+	int		 (*add_note)(struct store_be *, int64_t incident, int64_t t_ms,
+			    const char *text);			/* 0, 1 no such incident, -1 */
+	int		 (*each_note)(struct store_be *, int64_t incident,
+			    int (*fn)(const struct store_note *, void *), void *arg);
+	int		 (*each_endpoint)(struct store_be *, const char *provider,
+			    int (*fn)(const struct store_endpoint_state *, void *), void *arg);
+	/* Rollups by provider, endpoint, key: daily with from_day <= day <= to_day, or
+	 * hourly with from_ms <= hour < to_ms; provider/endpoint NULL = all. */
+	int		 (*each_rollup)(struct store_be *, bool daily, const char *from_day,
+			    const char *to_day, int64_t from_ms, int64_t to_ms,
+			    const char *provider, const char *endpoint,
+			    int (*fn)(const struct be_rollup *, void *), void *arg);
+	char		*(*last_crl_number)(struct store_be *, const char *provider,
+			    const char *endpoint);		/* caller frees; NULL = none */
+
+	/* Outbox. */
+	/* Incidents that may need a mail: not notified as opened and started at or after
+	 * since_ms, resolved at or after since_ms and not notified as resolved, or open and
+	 * notified (for reminders); by id. */
+	int		 (*each_mail_state)(struct store_be *, int64_t since_ms,
+			    int (*fn)(const struct be_mail_state *, void *), void *arg);
+	/* Inserts an outbox row unless (incident, event) is there: 1 inserted, 0 not, -1. */
+	int		 (*outbox_insert)(struct store_be *, int64_t incident, const char *event_key,
+			    const char *recipients, const char *subject, const char *body,
+			    int64_t now_ms);
+	int		 (*mail_mark)(struct store_be *, int64_t incident, enum be_mail_mark,
+			    int reminder, int64_t now_ms);
+	int		 (*each_mail_due)(struct store_be *, int64_t now_ms,
+			    int (*fn)(const struct store_mail *, void *), void *arg);
+	int		 (*mail_sent)(struct store_be *, int64_t id, int64_t now_ms);
+	int		 (*mail_failed)(struct store_be *, int64_t id, const char *error,
+			    int64_t next_attempt_ms, bool give_up);
+	int		 (*outbox_stats)(struct store_be *, bool webhooks,
+			    struct store_outbox_stats *);
+
+	/* Raw copy, for `store migrate` (store/migrate.c): the tables of be_tables, their
+	 * columns in that order, rows ordered by the table's key columns. */
+	/* Calls fn for each row whose key is greater than after (NULL: from the start). */
+	int		 (*copy_each)(struct store_be *, int table, const struct be_value *after,
+			    int (*fn)(const struct be_value *row, void *), void *arg);
+	/* The greatest key stored (1, with key filled and borrowed until the next call),
+	 * 0 when the table is empty, -1 error. */
+	int		 (*copy_last_key)(struct store_be *, int table, struct be_value *key);
+	/* Inserts n rows (ncols values each) inside the caller's batch. */
+	int		 (*copy_put)(struct store_be *, int table, const struct be_value *rows,
+			    size_t n);
+	int64_t		 (*copy_count)(struct store_be *, int table);
+	/* After a copy: id sequences past the copied ids. */
+	int		 (*copy_finish)(struct store_be *);
+};
+
+/* The backends (each returns its handle, or NULL with *err set; create = make the schema). */
+struct store_be *sqlite_backend_open(const char *path, bool create, char **err);
+extern const struct backend_ops sqlite_backend_ops;
+struct store_be *pg_backend_open(const char *url, const char *password, bool create,
+    char **err);
+extern const struct backend_ops pg_backend_ops;
+
+#endif
