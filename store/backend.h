@@ -36,6 +36,12 @@ struct be_result {
 	const char	*details;		/* compact JSON text, NULL = none */
 };
 
+/* An endpoint's latest result, kept with the endpoint. */
+struct be_latest {
+	const struct be_result *r;
+	const char	*crl_number;		/* NULL = keep the stored one */
+};
+
 /* The incident columns of a new incident. */
 struct be_incident {
 	int64_t		 ep;
@@ -117,13 +123,14 @@ struct backend_ops {
 	/* The stable id of provider/endpoint (kind updated), created on first use; -1 error. */
 	int64_t		 (*endpoint_id)(struct store_be *, const char *provider,
 			    const char *endpoint, const char *kind);
-	/* Appends r: 1 stored, 0 a result with its key (ep, node, address, time) was there
-	 * already (nothing changed: results are never replaced), -1 error. */
-	int		 (*add_result)(struct store_be *, const struct be_result *r);
-	/* Keeps r as its endpoint's latest (message and details even when up); crl_number
-	 * non-NULL replaces the endpoint's last CRL number. */
-	int		 (*set_latest)(struct store_be *, const struct be_result *r,
-			    const char *crl_number);
+	/* Appends n results in order, setting stored[i] when rs[i] was stored and clearing
+	 * it when a result with its key (ep, node, address, time) was there already
+	 * (nothing changed: results are never replaced). */
+	int		 (*add_results)(struct store_be *, const struct be_result *rs, size_t n,
+			    bool *stored);
+	/* Keeps each r as its endpoint's latest (message and details even when up); a
+	 * non-NULL crl_number replaces the endpoint's last CRL number. One per endpoint. */
+	int		 (*set_latest)(struct store_be *, const struct be_latest *ls, size_t n);
 	/* The endpoint's incident state; *open_id 0 when none open. */
 	int		 (*get_state)(struct store_be *, int64_t ep, struct incident_state *,
 			    int64_t *open_id);
@@ -132,10 +139,9 @@ struct backend_ops {
 	int64_t		 (*incident_open)(struct store_be *, const struct be_incident *);	/* id or -1 */
 	int		 (*incident_update)(struct store_be *, int64_t id, const char *worst,
 			    const char *reasons, int64_t end_ms /* -1 = still open */);
-	/* Reads the stored sums of rollup key (ep, daily, day/hour_ms) into r (1 found,
-	 * 0 none, -1 error; r->hist borrowed until the next call); put replaces them. */
-	int		 (*rollup_get)(struct store_be *, struct be_rollup *r);
-	int		 (*rollup_put)(struct store_be *, const struct be_rollup *r);
+	/* Adds each delta to its stored rollup (ep, daily, day or hour_ms), creating it:
+	 * counters summed, histograms merged with rollup_hist_merge (store/rollup.h). */
+	int		 (*rollup_add)(struct store_be *, const struct be_rollup *deltas, size_t n);
 	/* Removes raw results before results_before_ms and hourly rollups before
 	 * hourly_before_ms (a backend may drop whole partitions); rows removed or -1. */
 	int64_t		 (*prune)(struct store_be *, int64_t results_before_ms,
