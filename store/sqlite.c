@@ -496,7 +496,7 @@ add_one(struct store *s, const struct store_item *it, bool latest)
 	int code = (int)r->reason | (it->maintenance ? CODE_MAINT : 0);
 	sqlite3_stmt *ins = it->replay ? s->ins_result_new : s->ins_result;
 	char *details = NULL;
-	json_t *num;
+	const char *num;
 	int rc;
 
 	if (id < 0)
@@ -541,9 +541,9 @@ add_one(struct store *s, const struct store_item *it, bool latest)
 		sqlite3_bind_text(s->upd_endpoint, 4, r->message, -1, SQLITE_STATIC);
 	if (details != NULL)
 		sqlite3_bind_text(s->upd_endpoint, 5, details, -1, SQLITE_STATIC);
-	num = r->details ? json_object_get(r->details, "number") : NULL;
-	if (ep->kind == KIND_CRL && json_is_string(num) && r->reason != REASON_REGRESSED)
-		sqlite3_bind_text(s->upd_endpoint, 6, json_string_value(num), -1, SQLITE_STATIC);
+	num = detail_get_str(r->details, DETAIL_NUMBER);
+	if (ep->kind == KIND_CRL && num != NULL && r->reason != REASON_REGRESSED)
+		sqlite3_bind_text(s->upd_endpoint, 6, num, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->upd_endpoint);
 	sqlite3_reset(s->upd_endpoint);
 	sqlite3_clear_bindings(s->upd_endpoint);
