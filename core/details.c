@@ -65,7 +65,7 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	[DETAIL_PKI_STATUS] = { "pki_status", DETAIL_TYPE_STRING, TSA,
 	    "PKIStatus of the time-stamp response (granted, grantedWithMods, ...)" },
 	[DETAIL_STATUS_TEXT] = { "status_text", DETAIL_TYPE_STRING, TSA,
-	    "statusString of a time-stamp response, when it has one" },
+	    "statusString of a rejected time-stamp response, when it has one" },
 	[DETAIL_GEN_TIME] = { "gen_time", DETAIL_TYPE_TIME, TSA,
 	    "genTime of the token (with milliseconds when it has a fraction)" },
 	[DETAIL_ACCURACY_MS] = { "accuracy_ms", DETAIL_TYPE_INTEGER, TSA,
