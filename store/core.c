@@ -330,12 +330,10 @@ static const char *
 crl_number_of(const struct resolved *rv)
 {
 	const struct result *r = rv->it->r;
-	json_t *num;
 
-	if (!rv->crl || r->reason == REASON_REGRESSED || r->details == NULL)
+	if (!rv->crl || r->reason == REASON_REGRESSED)
 		return NULL;
-	num = json_object_get(r->details, "number");
-	return json_is_string(num) ? json_string_value(num) : NULL;
+	return detail_get_str(r->details, DETAIL_NUMBER);
 }
 
 int
