@@ -75,8 +75,16 @@ struct store_item {
 	const struct result	*r;
 	bool			 maintenance;	/* inside a maintenance window */
 	bool			 replay;	/* from the spool (stored like any other) */
-	const char		*node;		/* NULL = "" (the only node) */
+	const char		*node;		/* NULL = "" */
 	const char		*address;	/* NULL = "" (the host asked once) */
+	/*
+	 * With several vantage nodes (SPEC §11) a node's own result is stored raw (kept and
+	 * exported, but no rollup, incident step or endpoint state), and the leader stores
+	 * the quorum verdict as a verdict item (rollups, incident step and endpoint state,
+	 * but no result row). With one node (neither set) a result is both.
+	 */
+	bool			 raw;
+	bool			 verdict;
 };
 
 /*
@@ -339,7 +347,7 @@ struct store_migrate_count {
 	const char	*table;
 	int64_t		 source, target;
 };
-#define STORE_TABLES	8
+#define STORE_TABLES	9
 
 /*
  * Copies every table of src into dst (store migrate): in key order, one transaction per
@@ -350,6 +358,50 @@ struct store_migrate_count {
 int store_migrate(struct store *dst, struct store *src,
     void (*progress)(const char *table, int64_t done, int64_t total, void *), void *arg,
     struct store_migrate_count *counts);
+
+/*
+ * Vantage nodes (SPEC §11). Each node records that it is alive (and whether it leads)
+ * with every heartbeat; store_each_node lists them by id.
+ */
+struct store_node {
+	const char	*id;
+	const char	*location;
+	int64_t		 last_seen_ms;
+	int64_t		 started_ms;	/* first heartbeat of its current run */
+	bool		 leader;	/* it said it led at its last heartbeat */
+	int64_t		 results_24h;	/* results it stored in the 24 h before its last heartbeat */
+};
+/* started: the node's run began now (sets started_ms). results_24h: as the node counts. */
+int store_node_heartbeat(struct store *, const char *id, const char *location, int64_t now_ms,
+    bool started, bool leader, int64_t results_24h);
+int store_each_node(struct store *, int (*fn)(const struct store_node *, void *), void *arg);
+
+/*
+ * Tries to become (or stay) the leader: the one node that opens and resolves incidents,
+ * sends mail and renders. 1 leads, 0 another node leads, -1 error. A SQLite store has one
+ * node, which always leads; PostgreSQL holds a session advisory lock, released when the
+ * leader's connection ends.
+ */
+int store_try_leader(struct store *);
+
+/* Each node's newest result of an endpoint (strings borrowed during the call). */
+struct store_node_result {
+	const char	*provider;
+	const char	*endpoint;
+	const char	*node;
+	int64_t		 time_ms;
+	enum status	 status;
+	enum reason	 reason;
+	const char	*message;	/* NULL when none */
+	double		 timings[PHASE__MAX];
+	const char	*details;	/* NULL when none */
+};
+/*
+ * Calls fn for each (endpoint, node) with a result at or after since_ms: that node's
+ * newest, by provider, endpoint, node (provider NULL = all).
+ */
+int store_each_node_latest(struct store *, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_node_result *, void *), void *arg);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

@@ -729,6 +729,94 @@ a_v1_store_is_migrated_keeping_its_results(void **state)
 	remove_db(path);
 }
 
+struct node_seen {
+	int	 n;
+	char	 last[160];
+};
+
+static int
+node_row(const struct store_node *n, void *arg)
+{
+	struct node_seen *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s|%s|%lld|%lld|%d|%lld", n->id, n->location,
+	    (long long)n->last_seen_ms, (long long)n->started_ms, n->leader,
+	    (long long)n->results_24h);
+	return 0;
+}
+
+static int
+node_latest_row(const struct store_node_result *r, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s/%s@%s=%lld:%s;", r->provider, r->endpoint, r->node,
+	    (long long)r->time_ms, reason_names[r->reason]);
+	return 0;
+}
+
+/* Several vantage nodes: raw results feed nothing, verdicts feed without a row. */
+static void
+raw_results_and_verdicts_and_nodes(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct result r[4];
+	struct store_item it[4];
+	struct store_rollup u;
+	struct node_seen seen = { 0 };
+	struct buf b = { 0 };
+	int n_inc = 0;
+
+	(void)state;
+	assert_non_null(s);
+	store_set_incident_policy(s, 1, 1);
+	result_init(&r[0], &eps[0], 1796086800000LL);
+	result_flag(&r[0], REASON_CONNECT, "refused");
+	result_init(&r[1], &eps[0], 1796086801000LL);
+	result_init(&r[2], &eps[0], 1796086860000LL);
+	result_flag(&r[2], REASON_TIMEOUT, "slow lu-2");
+	it[0] = (struct store_item){ .r = &r[0], .node = "lu-1", .raw = true };
+	it[1] = (struct store_item){ .r = &r[1], .node = "lu-2", .raw = true };
+	it[2] = (struct store_item){ .r = &r[2], .node = "lu-2", .raw = true };
+	assert_int_equal(store_add_results(s, it, 3), 0);
+	assert_int_equal(store_count_results(s), 3);
+	/* Raw results: no rollup, no incident. */
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", 0, INT64_MAX, &u), 0);
+	assert_int_equal(u.checks, 0);
+	assert_int_equal(store_each_incident(s, NULL, 0, count_incident, &n_inc), 0);
+	assert_int_equal(n_inc, 0);
+	/* Each node's newest. */
+	assert_int_equal(store_each_node_latest(s, NULL, 0, node_latest_row, &b), 0);
+	buf_append(&b, "", 1);
+	assert_string_equal((char *)b.data,
+	    "luxtrust/ocsp@lu-1=1796086800000:connect;luxtrust/ocsp@lu-2=1796086860000:timeout;");
+	buf_free(&b);
+	/* A down verdict: a rollup and an incident, no row. */
+	result_init(&r[3], &eps[0], 1796086870000LL);
+	result_flag(&r[3], REASON_TIMEOUT, "seen down from lu-1, lu-2");
+	it[3] = (struct store_item){ .r = &r[3], .verdict = true };
+	assert_int_equal(store_add_results(s, &it[3], 1), 0);
+	assert_int_equal(store_count_results(s), 3);
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", 0, INT64_MAX, &u), 0);
+	assert_int_equal(u.checks, 1);
+	assert_int_equal(u.down, 1);
+	assert_int_equal(store_each_incident(s, NULL, 0, count_incident, &n_inc), 0);
+	assert_int_equal(n_inc, 1);
+	/* Heartbeats. */
+	assert_int_equal(store_node_heartbeat(s, "lu-1", "Luxembourg", 1000, true, false, 0), 0);
+	assert_int_equal(store_node_heartbeat(s, "lu-1", "Luxembourg (POST)", 2000, false, true,
+	    42), 0);
+	assert_int_equal(store_each_node(s, node_row, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.last, "lu-1|Luxembourg (POST)|2000|1000|1|42");
+	assert_int_equal(store_try_leader(s), 1);
+	for (int i = 0; i < 4; i++)
+		result_clear(&r[i]);
+	store_close(s);
+}
+
 static void
 open_existing_never_creates_a_database(void **state)
 {
@@ -858,6 +946,7 @@ main(void)
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
 		cmocka_unit_test(a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys),
 		cmocka_unit_test(a_v1_store_is_migrated_keeping_its_results),
+		cmocka_unit_test(raw_results_and_verdicts_and_nodes),
 		cmocka_unit_test(open_existing_never_creates_a_database),
 		cmocka_unit_test(a_store_file_deleted_or_replaced_under_an_open_store_is_detected),
 		cmocka_unit_test(an_incident_never_ends_before_it_began_when_the_clock_goes_back),
