@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "core/util.h"
 #include "store/store.h"
+#include "tests/support/store_where.h"
 
 static struct conf_provider prov = { .id = "luxtrust", .name = "LuxTrust" };
 static struct conf_endpoint eps[2] = {
@@ -44,7 +45,7 @@ static void
 fresh_store_is_created_at_the_current_schema(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 
 	(void)state;
 	assert_non_null(s);
@@ -171,7 +172,7 @@ static void
 endpoint_ids_are_stable(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	int64_t a, b, a2;
 
 	(void)state;
@@ -215,7 +216,7 @@ static void
 a_failed_batch_stores_nothing(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result r[2];
 	struct store_item items[2] = { { .r = &r[0] }, { .r = &r[1] } };
 	struct conf_provider bad = { .id = NULL };
@@ -321,7 +322,7 @@ static void
 rollups_count_time_latency_and_maintenance(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct collect c = { 0 };
 	struct store_rollup u;
 	/* 2026-12-01T23:30Z in two batches; in Europe/Luxembourg (UTC+1) that is the 2nd. */
@@ -399,7 +400,7 @@ static void
 endpoint_state_and_notes_are_read_back(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct collect c = { 0 };
 
 	(void)state;
@@ -470,7 +471,7 @@ static void
 committed_incident_transitions_are_handed_out_once(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct seen_tr x = { 0 };
 	int64_t now = 1796086800000LL;
 
@@ -495,7 +496,7 @@ static void
 a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL, ids[2];
@@ -540,7 +541,7 @@ static void
 outbox_queues_each_transition_once_and_retries(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL;
@@ -636,7 +637,7 @@ static void
 a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result r[3];
 	struct store_item it[3];
 	struct store_rollup u;
