@@ -127,7 +127,7 @@ static void
 results_round_trip_and_survive_a_reopen(void **state)
 {
 	char *path = temp_db(), *err = NULL, *num;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct result r;
 	struct store_item it = { .r = &r };
 	struct collect c = { 0 };
@@ -148,7 +148,7 @@ results_round_trip_and_survive_a_reopen(void **state)
 	result_clear(&r);
 	store_close(s);
 
-	s = store_open(path, &err);
+	s = test_store_open(path, &err);
 	assert_non_null(s);
 	assert_int_equal(store_count_results(s), 2);
 	assert_int_equal(store_each_result(s, 0, INT64_MAX, "luxtrust", collect_row, &c), 0);
@@ -189,7 +189,7 @@ a_batch_of_100000_results_is_stored_in_one_transaction(void **state)
 {
 	enum { N = 100000 };
 	char *path = temp_db(), *err = NULL;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct result *rs = xcalloc(N, sizeof(*rs));
 	struct store_item *items = xcalloc(N, sizeof(*items));
 
@@ -277,7 +277,7 @@ static void
 incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 {
 	char *path = temp_db(), *err = NULL;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct collect c = { 0 };
 	const char *seq = "udddsuu";
 
@@ -286,7 +286,7 @@ incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 	for (int i = 0; seq[i]; i++) {
 		store_one(s, seq[i], 1000 * (i + 1));
 		store_close(s);
-		s = store_open(path, &err);
+		s = test_store_open(path, &err);
 		assert_non_null(s);
 	}
 	assert_int_equal(store_each_incident(s, NULL, 0, collect_incident, &c), 0);
@@ -676,7 +676,7 @@ static void
 a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys(void **state)
 {
 	char *err = NULL, got[64] = "";
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result a, b;
 	struct store_item it;
 
