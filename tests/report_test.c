@@ -23,6 +23,7 @@
 #include "report/html.h"
 #include "report/report.h"
 #include "store/store.h"
+#include "tests/support/store_where.h"
 
 #define HOSTILE	"<script>alert(\"x\")</script> ' & ]]> \xE2\x80\xA8 \xFF\xC0 end"
 #define DAY	86400000LL
@@ -94,7 +95,7 @@ setup(void **state)
 	db = xasprintf("%s/t.db", f->dir);
 	conf.storage.path = db;		/* the site cache goes beside it */
 	f->site = xasprintf("%s/site", f->dir);
-	f->st = store_open(db, &err);
+	f->st = test_store_open(db, &err);
 	assert_non_null(f->st);
 	store_set_timezone(f->st, conf.report.timezone);
 	/* Three days of results every 5 minutes; p1/ocsp fails for 25 minutes two days ago. */
@@ -259,7 +260,7 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	db = xasprintf("%s/t.db", dir);
 	site = xasprintf("%s/site", dir);
 	one.storage.path = db;
-	st = store_open(db, &err);
+	st = test_store_open(db, &err);
 	assert_non_null(st);
 	store_set_incident_policy(st, 3, 2);
 	for (int i = 0; i < N * 5; i++) {
@@ -467,7 +468,7 @@ index_of_200_endpoints_in_groups_stays_under_250_kb(void **state)
 	big.storage.path = db;
 	big.providers = pv;
 	big.n_providers = NP;
-	st = store_open(db, &err);
+	st = test_store_open(db, &err);
 	assert_non_null(st);
 	for (int i = 0; i < NP; i++) {
 		pv[i].id = xasprintf("provider-%02d", i);
@@ -993,7 +994,7 @@ closed_month_csv_is_not_rewritten_on_a_cold_render(void **state)
 	site = xasprintf("%s/site", dir);
 	csv = xasprintf("%s/exports/results-2026-11.csv", site);
 	one.storage.path = db;
-	st = store_open(db, &err);
+	st = test_store_open(db, &err);
 	assert_non_null(st);
 	for (int64_t t = NOW - 35 * DAY; t < NOW - 33 * DAY; t += 3600000)	/* 12-13 Nov */
 		add(st, &ep, t, REASON_OK, NULL, 10);

@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "core/util.h"
 #include "store/store.h"
+#include "tests/support/store_where.h"
 
 static struct conf_provider prov = { .id = "luxtrust", .name = "LuxTrust" };
 static struct conf_endpoint eps[2] = {
@@ -44,7 +45,7 @@ static void
 fresh_store_is_created_at_the_current_schema(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 
 	(void)state;
 	assert_non_null(s);
@@ -126,7 +127,7 @@ static void
 results_round_trip_and_survive_a_reopen(void **state)
 {
 	char *path = temp_db(), *err = NULL, *num;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct result r;
 	struct store_item it = { .r = &r };
 	struct collect c = { 0 };
@@ -147,7 +148,7 @@ results_round_trip_and_survive_a_reopen(void **state)
 	result_clear(&r);
 	store_close(s);
 
-	s = store_open(path, &err);
+	s = test_store_open(path, &err);
 	assert_non_null(s);
 	assert_int_equal(store_count_results(s), 2);
 	assert_int_equal(store_each_result(s, 0, INT64_MAX, "luxtrust", collect_row, &c), 0);
@@ -171,7 +172,7 @@ static void
 endpoint_ids_are_stable(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	int64_t a, b, a2;
 
 	(void)state;
@@ -188,7 +189,7 @@ a_batch_of_100000_results_is_stored_in_one_transaction(void **state)
 {
 	enum { N = 100000 };
 	char *path = temp_db(), *err = NULL;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct result *rs = xcalloc(N, sizeof(*rs));
 	struct store_item *items = xcalloc(N, sizeof(*items));
 
@@ -215,7 +216,7 @@ static void
 a_failed_batch_stores_nothing(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result r[2];
 	struct store_item items[2] = { { .r = &r[0] }, { .r = &r[1] } };
 	struct conf_provider bad = { .id = NULL };
@@ -276,7 +277,7 @@ static void
 incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 {
 	char *path = temp_db(), *err = NULL;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct collect c = { 0 };
 	const char *seq = "udddsuu";
 
@@ -285,7 +286,7 @@ incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 	for (int i = 0; seq[i]; i++) {
 		store_one(s, seq[i], 1000 * (i + 1));
 		store_close(s);
-		s = store_open(path, &err);
+		s = test_store_open(path, &err);
 		assert_non_null(s);
 	}
 	assert_int_equal(store_each_incident(s, NULL, 0, collect_incident, &c), 0);
@@ -321,7 +322,7 @@ static void
 rollups_count_time_latency_and_maintenance(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct collect c = { 0 };
 	struct store_rollup u;
 	/* 2026-12-01T23:30Z in two batches; in Europe/Luxembourg (UTC+1) that is the 2nd. */
@@ -399,7 +400,7 @@ static void
 endpoint_state_and_notes_are_read_back(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct collect c = { 0 };
 
 	(void)state;
@@ -470,7 +471,7 @@ static void
 committed_incident_transitions_are_handed_out_once(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct seen_tr x = { 0 };
 	int64_t now = 1796086800000LL;
 
@@ -495,7 +496,7 @@ static void
 a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL, ids[2];
@@ -540,7 +541,7 @@ static void
 outbox_queues_each_transition_once_and_retries(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL;
@@ -636,7 +637,7 @@ static void
 a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result r[3];
 	struct store_item it[3];
 	struct store_rollup u;
@@ -675,7 +676,7 @@ static void
 a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys(void **state)
 {
 	char *err = NULL, got[64] = "";
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result a, b;
 	struct store_item it;
 
