@@ -180,7 +180,6 @@ open_flags(const char *path, bool create, char **err)
 	struct stat sb;
 
 	*err = NULL;
-	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
 	s->open_after = 3;
 	s->close_after = 2;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
@@ -302,7 +301,7 @@ store_close(struct store *s)
 	store_take_transitions(s, NULL, NULL);
 	sq_rollup_discard(s);
 	free(s->acc);
-	free(s->tz);
+	tz_free(s->tz);
 	free(s->path);
 	free(s->err);
 	free(s);

@@ -13,6 +13,7 @@
 
 #include "incidents.h"
 #include "store.h"
+#include "../core/tz.h"
 
 #define EP_CACHE	256
 
@@ -47,7 +48,7 @@ struct store {
 	ino_t		 ino;
 	int		 open_after;
 	int		 close_after;
-	char		*tz;			/* NULL = UTC */
+	struct tz	*tz;			/* days are cut in it; NULL = UTC */
 	struct rollup_acc *acc;			/* rollups of the batch being stored */
 	size_t		 n_acc, cap_acc;
 	uint64_t	 incident_changes;	/* committed opens and resolutions */

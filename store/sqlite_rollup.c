@@ -12,6 +12,7 @@
 
 #include "sqlite_int.h"
 #include "../core/config.h"
+#include "../core/log.h"
 #include "../core/util.h"
 
 #define HIST_BUCKETS	64
@@ -155,7 +156,7 @@ sq_rollup_add(struct store *s, int64_t ep_id, int64_t interval_ms, const struct 
 	char day[16];
 	int64_t hour = r->time_ms - ((r->time_ms % 3600000) + 3600000) % 3600000;
 
-	tz_day(r->time_ms, day, sizeof(day));
+	tz_day(s->tz, r->time_ms, day, sizeof(day));
 	acc_add(acc_get(s, ep_id, true, day, 0), interval_ms, r, maint);
 	acc_add(acc_get(s, ep_id, false, NULL, hour), interval_ms, r, maint);
 }
@@ -254,9 +255,19 @@ sq_rollup_flush(struct store *s)
 void
 store_set_timezone(struct store *s, const char *tz)
 {
-	free(s->tz);
-	s->tz = tz ? xstrdup(tz) : NULL;
-	tz_use(tz);
+	char *err = NULL;
+
+	tz_free(s->tz);
+	if ((s->tz = tz_load(tz, &err)) == NULL) {
+		log_error("store: days are cut in UTC", "error=%s", log_q(err));
+		free(err);
+	}
+}
+
+const struct tz *
+store_timezone(const struct store *s)
+{
+	return s->tz;
 }
 
 /* Fills out's figures from counters c[0..8] and a histogram. */
