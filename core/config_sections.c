@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "config_int.h"
 #include "storeurl.h"
+#include "tz.h"
 #include "util.h"
 
 static const char *const http_schemes[] = { "http", "https", NULL };
@@ -419,18 +420,18 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 		cl_url(L, v, http_schemes, &c->report.base_url);
 	else if (strcmp(key, "timezone") == 0) {
 		if (cl_str(L, v, &s) == 0) {
-			char *zone = xasprintf("/usr/share/zoneinfo/%s", s);
-			struct stat st;
+			char *why = NULL;
+			struct tz *zone = tz_load(s, &why);
 
-			if (strcmp(s, "UTC") != 0 && (strstr(s, "..") != NULL || s[0] == '/' ||
-			    stat(zone, &st) != 0 || !S_ISREG(st.st_mode)))
+			if (zone == NULL || *s == '\0')
 				cl_err(L, v, "timezone: unknown time zone '%s' (expected an IANA name such as Europe/Luxembourg)", s);
 			else {
 				free(c->report.timezone);
 				c->report.timezone = s;
 				s = NULL;
 			}
-			free(zone);
+			tz_free(zone);
+			free(why);
 		}
 		free(s);
 	} else if (strcmp(key, "languages") == 0) {

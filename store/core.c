@@ -13,6 +13,7 @@
 
 #include "core_int.h"
 #include "../core/config.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 int
@@ -74,7 +75,6 @@ store_open_at(const char *where, const char *password, bool create, char **err)
 	s->be = be;
 	s->open_after = 3;
 	s->close_after = 2;
-	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
 	return s;
 }
 
@@ -110,7 +110,7 @@ store_close(struct store *s)
 	store_take_transitions(s, NULL, NULL);
 	st_rollup_discard(s);
 	free(s->acc);
-	free(s->tz_name);
+	tz_free(s->tz);
 	free(s->err);
 	free(s);
 }

@@ -13,6 +13,8 @@
 
 #include "../core/result.h"
 
+struct tz;
+
 struct store;
 
 #define STORE_SCHEMA_VERSION	2
@@ -230,8 +232,13 @@ struct store_rollup {
 	double		 uptime_pct;	/* (up + degraded) / (observed - maintenance), < 0 when none */
 };
 
-/* Sets the IANA time zone days are cut in (NULL = UTC). */
+/*
+ * Sets the IANA time zone days are cut in (NULL = UTC); a zone that cannot be loaded
+ * (config checks it exists) is logged and UTC is used.
+ */
 void store_set_timezone(struct store *, const char *tz);
+/* The zone days are cut in (borrowed until the next store_set_timezone); NULL = UTC. */
+const struct tz *store_timezone(const struct store *);
 
 /* Calls fn for each daily rollup with from_day <= day <= to_day ("YYYY-MM-DD"), by provider, endpoint, day. */
 int store_each_daily(struct store *, const char *from_day, const char *to_day,
