@@ -352,9 +352,14 @@ load_root(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, voi
 		L->maintenance = v;
 	else if (strcmp(key, "providers") == 0)
 		L->providers = v;
+	else if (strcmp(key, "node") == 0)
+		cl_section_node(L, v);
+	else if (strcmp(key, "quorum") == 0)
+		cl_quorum(L, v);
 	else
 		cl_unknown(L, k, key, "the configuration",
-		    "storage, defaults, incidents, alerts, report, web, maintenance, providers");
+		    "storage, defaults, incidents, alerts, report, web, maintenance, providers, "
+		    "node, quorum");
 }
 
 static void
@@ -476,6 +481,7 @@ conf_load(const char *path, struct conf_errors *errs)
 			    "report.output (default: site beside the configuration): ", why);
 		free(why);
 	}
+	cl_node_finish(&L);
 	if (c->report.n_languages == 0) {
 		c->report.languages = xcalloc(1, sizeof(char *));
 		c->report.languages[0] = xstrdup("en");
@@ -549,6 +555,7 @@ conf_free(struct conf *c)
 	free(c->report.timezone);
 	strv_free(c->report.languages, c->report.n_languages);
 	free(c->web.listen);
+	cl_node_free(c);
 	for (size_t i = 0; i < c->n_maintenance; i++) {
 		free(c->maintenance[i].provider);
 		free(c->maintenance[i].endpoint);

@@ -40,6 +40,7 @@ extern const char *const cert_status_names[CERT__MAX];
 #define CONF_DEFAULT_MAX_BODY	(10u * 1024 * 1024)
 #define CONF_MIN_INTERVAL_MS	1000	/* interval below 1s is an error */
 #define CONF_MIN_TIMEOUT_MS	100	/* timeout below 100ms is an error */
+#define CONF_NODE_ID_MAX	32	/* node.id: [a-z0-9-]{1,32} */
 
 struct conf_expect {
 	/* login */
@@ -84,6 +85,7 @@ struct conf_endpoint {
 	enum ocsp_method method;
 	bool		 nonce;
 	struct conf_expect expect;
+	const char	*source_address;	/* borrowed from conf.node; NULL = the system's choice */
 	int		 line, col;		/* where the endpoint is declared */
 };
 
@@ -165,6 +167,12 @@ struct conf {
 	struct {
 		char	*listen;		/* NULL = no web server */
 	} web;
+	struct {
+		char	*id;			/* [a-z0-9-]{1,32}; default: the host name */
+		char	*location;		/* free text, default "" */
+		char	*source_address;	/* IPv4 or IPv6 literal; NULL = the system's choice */
+	} node;
+	int		 quorum;		/* >= 1; 0 = a majority of the live nodes */
 	struct conf_maintenance *maintenance;
 	size_t		 n_maintenance;
 	struct conf_provider *providers;
@@ -205,6 +213,14 @@ const char *conf_store_where(const struct conf *c);
 char *conf_output_problem(const struct conf *, const char *outdir);
 /* path made absolute and clean, its existing part resolved through symlinks (caller frees). */
 char *conf_path_canon(const char *path);
+
+/*
+ * A node id made from a host name: lower-cased, every character outside [a-z0-9-]
+ * replaced by '-', cut at CONF_NODE_ID_MAX; "node" for an empty name. Caller frees.
+ */
+char *conf_node_id_from_host(const char *host);
+/* Is s an IPv4 or IPv6 address literal (no host name, no zone, no brackets)? */
+bool conf_source_address_valid(const char *s);
 
 /* Returns 1 if ep is inside a maintenance window at t, else 0. */
 int conf_in_maintenance(const struct conf *, const struct conf_endpoint *ep, int64_t t_ms);

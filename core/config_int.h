@@ -61,6 +61,10 @@ void cl_section_report(struct loader *, yaml_node_t *);
 void cl_section_web(struct loader *, yaml_node_t *);
 void cl_section_maintenance(struct loader *, yaml_node_t *);
 void cl_section_providers(struct loader *, yaml_node_t *);
+void cl_section_node(struct loader *, yaml_node_t *);		/* config_node.c */
+void cl_quorum(struct loader *, yaml_node_t *);
+void cl_node_finish(struct loader *);	/* defaults; hands source_address to every endpoint */
+void cl_node_free(struct conf *);
 
 void conf_endpoint_clear(struct conf_endpoint *);
 void cl_certs_free(struct loader *);

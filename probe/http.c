@@ -365,6 +365,26 @@ trust_get(struct http_trust *t, const char *bundle, const char *tls_ca, char *er
 	return st;
 }
 
+/*
+ * Makes transfer e leave from the local address addr (an IP literal, checked by the
+ * config loader), or from the system's choice when addr is NULL.
+ * The "host!" prefix tells libcurl it is an address, never an interface name; a literal
+ * is never looked up. Returns 0, or -1 when libcurl refuses it.
+ */
+int
+http_bind_source(CURL *e, const char *addr)
+{
+	char *spec;
+	CURLcode rc;
+
+	if (addr == NULL)
+		return 0;
+	spec = xasprintf("host!%s", addr);
+	rc = curl_easy_setopt(e, CURLOPT_INTERFACE, spec);	/* curl copies it */
+	free(spec);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
 #define SETOPT(o, v) do { if (curl_easy_setopt(e, (o), (v)) != CURLE_OK) goto fail; } while (0)
 
 struct http_xfer *
@@ -398,6 +418,10 @@ http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
 	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (http_bind_source(e, ep->source_address) != 0) {
+		snprintf(err, errsz, "cannot bind the source address %s", ep->source_address);
+		goto fail;
+	}
 	if (ep->timeout_ms > 0)
 		SETOPT(CURLOPT_TIMEOUT_MS, (long)ep->timeout_ms);
 	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
@@ -579,6 +603,11 @@ http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out)
 		    "response headers exceed %u bytes", HTTP_MAX_HEADER_BYTES);
 	} else if (rc == CURLE_OK) {
 		return;
+	} else if (rc == CURLE_INTERFACE_FAILED) {
+		/* This node cannot use its own node.source_address: not the provider's fault. */
+		out->reason = REASON_INTERNAL;
+		snprintf(out->message, sizeof(out->message), "cannot leave from node.source_address: %s",
+		    why);
 	} else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
 		out->reason = REASON_DNS;
 		snprintf(out->message, sizeof(out->message), "%s", why);

@@ -68,6 +68,12 @@ int http_global_init(void);
 struct http_xfer *http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
     struct http_trust *trust, void *owner, char *err, size_t errsz);
 
+/*
+ * Binds transfer e to the local address addr (node.source_address, an IP literal; NULL =
+ * the system's choice). Every probe transfer is set up through it. Returns 0 or -1.
+ */
+int http_bind_source(CURL *e, const char *addr);
+
 /* Translates the finished transfer's curl code rc into out (borrowing from x). */
 void http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out);
 

@@ -1,6 +1,8 @@
 /*
  * The control endpoint on 127.0.0.1: GET lists the faults that are on (one per line),
- * POST applies one switch per line of the body ("p1/ocsp=down", "p1/ocsp=ok", "ok").
+ * POST applies one switch per line of the body ("p1/ocsp=down", "p1/ocsp=ok", "ok",
+ * "p1/ocsp=down@127.0.0.3"). GET /clients lists, per service, every client address that
+ * sent a request and how many ("p1/ocsp 127.0.0.2 3").
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -36,6 +38,12 @@ handle(struct evhttp_request *req, void *arg)
 	size_t n;
 
 	(void)arg;
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET &&
+	    strcmp(evhttp_request_get_uri(req), "/clients") == 0) {
+		tb_client_list(out);
+		reply(req, 200, out);
+		return;
+	}
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
 		while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL ||
 		    (n = evbuffer_get_length(in)) > 0) {

@@ -1,7 +1,10 @@
 /*
- * Fault switches: "PROVIDER/SERVICE=FAULT[=PARAM]" (either side may be `*`), `=ok` heals,
- * and the scripted timeline ("at 30s p1/ocsp=down for 60s").
+ * Fault switches: "PROVIDER/SERVICE=FAULT[=PARAM][@ADDR]" (either side may be `*`), `=ok`
+ * heals, and the scripted timeline ("at 30s p1/ocsp=down for 60s").
+ * With "@ADDR" a fault applies only to clients whose peer address is ADDR; `=ok@ADDR`
+ * heals those only; a plain `=ok` heals every fault of the service, qualified or not.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -142,11 +145,117 @@ parse_fault(const char *s, int *f, long *param, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * Parses "NAME[=PARAM][@ADDR]": the fault as parse_fault does, and the client address in
+ * addr (canonical text; "" = every client).
+ */
+static int
+parse_switch(const char *s, int *f, long *param, char addr[INET6_ADDRSTRLEN], char *err,
+    size_t errsz)
+{
+	const char *at = strchr(s, '@');
+	unsigned char bin[sizeof(struct in6_addr)];
+	char name[64];
+	int af;
+
+	addr[0] = '\0';
+	if (at == NULL)
+		return parse_fault(s, f, param, err, errsz);
+	if ((size_t)(at - s) >= sizeof(name)) {
+		errf(err, errsz, "unknown fault \"%.*s\"", (int)(at - s), s);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(at - s), s);
+	af = strchr(at + 1, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(af, at + 1, bin) == 1 && af == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin)) {
+		memmove(bin, bin + 12, 4);	/* ::ffff:a.b.c.d is the IPv4 client a.b.c.d */
+		af = AF_INET;
+	} else if (inet_pton(af, at + 1, bin) != 1)
+		af = AF_UNSPEC;
+	if (af == AF_UNSPEC || inet_ntop(af, bin, addr, INET6_ADDRSTRLEN) == NULL) {
+		addr[0] = '\0';
+		errf(err, errsz, "bad client address \"%.*s\" after @ (expected an IPv4 or IPv6 "
+		    "address, e.g. p1/ocsp=down@127.0.0.3)", 64, at + 1);
+		return -1;
+	}
+	return parse_fault(name, f, param, err, errsz);
+}
+
+static struct tb_only *
+only_find(struct tb_service *svc, const char *addr)
+{
+	struct tb_only *o;
+
+	for (o = svc->only; o != NULL && strcmp(o->addr, addr) != 0; o = o->next)
+		;
+	return o;
+}
+
+static void
+only_remove(struct tb_service *svc, struct tb_only *o)
+{
+	struct tb_only **pp;
+
+	for (pp = &svc->only; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	if (o->fs.on[F_HANG])
+		tb_svc_release_from(svc, o->addr);
+	free(o);
+}
+
+/* Switches fault f (-1: every fault) for addr on svc: on, or off when clear. */
+static int
+only_change(struct tb_service *svc, const char *addr, int f, long param, bool clear,
+    char *err, size_t errsz)
+{
+	struct tb_only *o = only_find(svc, addr);
+	size_t n = 0;
+	bool any = false;
+
+	if (clear || f < 0) {
+		if (o == NULL)
+			return 0;
+		if (f < 0) {
+			only_remove(svc, o);
+			return 0;
+		}
+		o->fs.on[f] = false;
+		o->fs.param[f] = 0;
+		if (f == F_HANG)
+			tb_svc_release_from(svc, addr);
+		for (int i = 0; i < F__MAX; i++)
+			any |= o->fs.on[i];
+		if (!any)
+			only_remove(svc, o);
+		return 0;
+	}
+	if (o == NULL) {
+		for (struct tb_only *q = svc->only; q != NULL; q = q->next)
+			n++;
+		if (n >= TB_MAX_ONLY) {
+			errf(err, errsz, "too many client addresses with their own faults on %s/%s "
+			    "(at most %d)", svc->prov->id, tb_svc_names[svc->kind], TB_MAX_ONLY);
+			return -1;
+		}
+		o = xcalloc(1, sizeof(*o));
+		snprintf(o->addr, sizeof(o->addr), "%s", addr);
+		o->next = svc->only;
+		svc->only = o;
+	}
+	o->fs.on[f] = true;
+	o->fs.param[f] = param;
+	return 0;
+}
+
 /* Switches one fault (or heals, clear = true) on every matching service. */
 static int
 fault_change(const char *spec, bool clear, char *err, size_t errsz)
 {
-	char prov[32], svcname[32];
+	char prov[32], svcname[32], addr[INET6_ADDRSTRLEN], okall[80];
 	const char *slash, *eq;
 	int f = -1, p, s, hits = 0;
 	long param = 0;
@@ -155,6 +264,10 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 		spec++;
 	if (strcmp(spec, "ok") == 0)
 		spec = "*/*=ok";
+	else if (strncmp(spec, "ok@", 3) == 0 && strlen(spec) < sizeof(okall) - 6) {
+		snprintf(okall, sizeof(okall), "*/*=%s", spec);
+		spec = okall;
+	}
 	slash = strchr(spec, '/');
 	eq = slash != NULL ? strchr(slash, '=') : NULL;
 	if (slash == NULL || eq == NULL || slash - spec >= (long)sizeof(prov) ||
@@ -164,7 +277,7 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 	}
 	snprintf(prov, sizeof(prov), "%.*s", (int)(slash - spec), spec);
 	snprintf(svcname, sizeof(svcname), "%.*s", (int)(eq - slash - 1), slash + 1);
-	if (parse_fault(eq + 1, &f, &param, err, errsz) != 0)
+	if (parse_switch(eq + 1, &f, &param, addr, err, errsz) != 0)
 		return -1;
 	for (p = 0; p < tb->nprov; p++) {
 		if (strcmp(prov, "*") != 0 && strcmp(prov, tb->prov[p].id) != 0)
@@ -183,9 +296,14 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 				return -1;
 			}
 			hits++;
-			if (f < 0) {
+			if (addr[0] != '\0') {
+				if (only_change(svc, addr, f, param, clear, err, errsz) != 0)
+					return -1;
+			} else if (f < 0) {
 				for (int i = 0; i < F__MAX; i++)
 					heal(svc, i);
+				while (svc->only != NULL)
+					only_remove(svc, svc->only);
 			} else if (clear)
 				heal(svc, f);
 			else
@@ -207,24 +325,117 @@ tb_fault_apply(const char *spec, char *err, size_t errsz)
 	return fault_change(spec, false, err, errsz);
 }
 
+static void
+list_set(struct evbuffer *out, const struct tb_service *svc, const bool *on, const long *param,
+    const char *addr)
+{
+	for (int f = 0; f < F__MAX; f++) {
+		if (!on[f])
+			continue;
+		evbuffer_add_printf(out, "%s/%s=%s", svc->prov->id, tb_svc_names[svc->kind],
+		    tb_fault_names[f]);
+		if (meta[f].has_param)
+			evbuffer_add_printf(out, "=%ld", param[f]);
+		evbuffer_add_printf(out, "%s%s\n", addr != NULL ? "@" : "", addr != NULL ? addr : "");
+	}
+}
+
 void
 tb_fault_list(struct evbuffer *out)
 {
-	int p, s, f;
+	for (int p = 0; p < tb->nprov; p++)
+		for (int s = 0; s < SVC__MAX; s++) {
+			const struct tb_service *svc = tb->prov[p].svc[s];
 
-	for (p = 0; p < tb->nprov; p++)
-		for (s = 0; s < SVC__MAX; s++)
-			for (f = 0; f < F__MAX; f++) {
-				struct tb_service *svc = tb->prov[p].svc[s];
+			list_set(out, svc, svc->on, svc->param, NULL);
+			for (const struct tb_only *o = svc->only; o != NULL; o = o->next)
+				list_set(out, svc, o->fs.on, o->fs.param, o->addr);
+		}
+}
 
-				if (!svc->on[f])
-					continue;
-				evbuffer_add_printf(out, "%s/%s=%s", tb->prov[p].id, tb_svc_names[s],
-				    tb_fault_names[f]);
-				if (meta[f].has_param)
-					evbuffer_add_printf(out, "=%ld", svc->param[f]);
-				evbuffer_add_printf(out, "\n");
-			}
+void
+tb_fault_enter(struct tb_service *svc, const char *addr, struct tb_faultset *saved)
+{
+	const struct tb_only *o = addr != NULL ? only_find(svc, addr) : NULL;
+
+	memcpy(saved->on, svc->on, sizeof(saved->on));
+	memcpy(saved->param, svc->param, sizeof(saved->param));
+	if (o == NULL)
+		return;
+	for (int f = 0; f < F__MAX; f++)
+		if (o->fs.on[f]) {
+			svc->on[f] = true;
+			svc->param[f] = o->fs.param[f];
+		}
+}
+
+void
+tb_fault_leave(struct tb_service *svc, const struct tb_faultset *saved)
+{
+	memcpy(svc->on, saved->on, sizeof(svc->on));
+	memcpy(svc->param, saved->param, sizeof(svc->param));
+}
+
+bool
+tb_fault_for(const struct tb_service *svc, const char *addr, int f)
+{
+	const struct tb_only *o;
+
+	if (svc->on[f])
+		return true;
+	if (addr == NULL)
+		return false;
+	for (o = svc->only; o != NULL && strcmp(o->addr, addr) != 0; o = o->next)
+		;
+	return o != NULL && o->fs.on[f];
+}
+
+void
+tb_client_seen(struct tb_service *svc, const char *addr)
+{
+	struct tb_client *c, **pp;
+	size_t n = 0;
+
+	for (pp = &svc->clients; (c = *pp) != NULL; pp = &c->next, n++)
+		if (strcmp(c->addr, addr) == 0) {
+			c->requests++;
+			return;
+		}
+	if (n >= TB_MAX_CLIENTS)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	c->requests = 1;
+	*pp = c;
+}
+
+void
+tb_client_list(struct evbuffer *out)
+{
+	for (int p = 0; p < tb->nprov; p++)
+		for (int s = 0; s < SVC__MAX; s++) {
+			const struct tb_service *svc = tb->prov[p].svc[s];
+
+			for (const struct tb_client *c = svc->clients; c != NULL; c = c->next)
+				evbuffer_add_printf(out, "%s/%s %s %llu\n", tb->prov[p].id,
+				    tb_svc_names[s], c->addr, (unsigned long long)c->requests);
+		}
+}
+
+void
+tb_fault_free(struct tb_service *svc)
+{
+	struct tb_only *o;
+	struct tb_client *c;
+
+	while ((o = svc->only) != NULL) {
+		svc->only = o->next;
+		free(o);
+	}
+	while ((c = svc->clients) != NULL) {
+		svc->clients = c->next;
+		free(c);
+	}
 }
 
 /* The timeline: one timer per line, and one more for each "for DURATION". */
@@ -294,11 +505,12 @@ tb_timeline_load(const char *path)
 		/* Validate now, so a typo fails at start rather than minutes later. */
 		{
 			const char *eq = strchr(spec, '=');
+			char addr[INET6_ADDRSTRLEN];
 			int fault;
 			long param;
 
 			if (eq == NULL || strchr(spec, '/') == NULL ||
-			    parse_fault(eq + 1, &fault, &param, err, sizeof(err)) != 0) {
+			    parse_switch(eq + 1, &fault, &param, addr, err, sizeof(err)) != 0) {
 				fprintf(stderr, "trustwatch-testbed: %s:%d: %s\n", path, lineno,
 				    eq == NULL ? "expected PROVIDER/SERVICE=FAULT" : err);
 				fclose(f);

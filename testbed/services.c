@@ -1,6 +1,7 @@
 /*
  * Listeners (plain HTTP or HTTPS on 127.0.0.1) and the fault layer every service shares:
- * down, hang, slow, http, garbage, huge and the TLS certificate faults.
+ * down, hang, slow, http, garbage, huge and the TLS certificate faults, each for every
+ * client or only for one client address.
  * A held request (hang, slow) stays on its service's pending list until it is answered,
  * healed or the testbed stops; libevent keeps such a request alive even when its client
  * has gone, and frees it when we finally reply.
@@ -26,6 +27,7 @@ struct tb_pending {
 	struct tb_pending	*next;
 	struct tb_service	*svc;
 	struct evhttp_request	*req;
+	char			 addr[INET6_ADDRSTRLEN];	/* the client's; "" = unknown */
 	struct event		*timer;		/* NULL: held until released (hang) */
 	int			 code;
 	struct evbuffer		*body;		/* NULL for hang */
@@ -92,6 +94,39 @@ pending_fire(evutil_socket_t fd, short what, void *arg)
 	free(p);
 }
 
+/* The client address of req's connection into out ("" when unknown). */
+static void
+req_addr(struct evhttp_request *req, char *out, size_t outsz)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con != NULL ? evhttp_connection_get_bufferevent(con) : NULL;
+
+	if (bev == NULL || tb_peer_addr(bufferevent_getfd(bev), out, outsz) != 0)
+		out[0] = '\0';
+}
+
+int
+tb_peer_addr(int fd, char *out, size_t outsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *a;
+
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&ss)->sin6_addr))
+		return inet_ntop(AF_INET, (const unsigned char *)&((struct sockaddr_in6 *)&ss)->
+		    sin6_addr + 12, out, (socklen_t)outsz) != NULL ? 0 : -1;
+	else if (ss.ss_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	else
+		return -1;
+	return inet_ntop(ss.ss_family, a, out, (socklen_t)outsz) != NULL ? 0 : -1;
+}
+
 static void
 hold(struct tb_service *svc, struct evhttp_request *req, int code, const char *ctype,
     struct evbuffer *body, long delay_ms)
@@ -100,6 +135,7 @@ hold(struct tb_service *svc, struct evhttp_request *req, int code, const char *c
 
 	p->svc = svc;
 	p->req = req;
+	req_addr(req, p->addr, sizeof(p->addr));
 	p->code = code;
 	p->body = body;
 	if (ctype != NULL)
@@ -117,10 +153,20 @@ hold(struct tb_service *svc, struct evhttp_request *req, int code, const char *c
 void
 tb_svc_release(struct tb_service *svc)
 {
-	struct tb_pending *p;
+	tb_svc_release_from(svc, NULL);
+}
 
-	while ((p = svc->pending) != NULL) {
-		svc->pending = p->next;
+void
+tb_svc_release_from(struct tb_service *svc, const char *addr)
+{
+	struct tb_pending *p, **pp = &svc->pending;
+
+	while ((p = *pp) != NULL) {
+		if (addr != NULL && strcmp(p->addr, addr) != 0) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
 		if (p->timer != NULL)
 			event_free(p->timer);
 		if (p->body == NULL)
@@ -177,17 +223,25 @@ tb_svc_pre(struct tb_service *svc, struct evhttp_request *req)
 	return false;
 }
 
+/*
+ * `down` for one client (the listener stays open for the others): the connection is shut
+ * without an answer, and the reply written to it fails, which makes libevent free it.
+ */
 static void
-dispatch(struct evhttp_request *req, void *arg)
+drop(struct evhttp_request *req, int fd)
 {
-	struct tb_service *svc = arg;
-	struct evhttp_connection *con = evhttp_request_get_connection(req);
-	struct bufferevent *bev = con != NULL ? evhttp_connection_get_bufferevent(con) : NULL;
-	int one = 1;
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	send_now(req, 503, "text/plain", NULL);
+}
 
-	/* The reply goes out in several writes (TLS records): no Nagle delay between them. */
-	if (bev != NULL && bufferevent_getfd(bev) >= 0)
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+static void
+handle(struct tb_service *svc, struct evhttp_request *req, int fd)
+{
+	if (svc->on[F_DOWN]) {
+		drop(req, fd);
+		return;
+	}
 	if (tb_svc_pre(svc, req))
 		return;
 	switch (svc->kind) {
@@ -206,18 +260,58 @@ dispatch(struct evhttp_request *req, void *arg)
 	}
 }
 
-/* New HTTPS connection: the certificate served depends on the TLS faults switched on now. */
+static void
+dispatch(struct evhttp_request *req, void *arg)
+{
+	struct tb_service *svc = arg;
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con != NULL ? evhttp_connection_get_bufferevent(con) : NULL;
+	int one = 1, fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+	char addr[INET6_ADDRSTRLEN];
+	struct tb_faultset saved;
+
+	/* The reply goes out in several writes (TLS records): no Nagle delay between them. */
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Every fault is looked up here, for this request's client address. */
+	if (tb_peer_addr(fd, addr, sizeof(addr)) == 0) {
+		tb_client_seen(svc, addr);
+		tb_fault_enter(svc, addr, &saved);
+	} else
+		tb_fault_enter(svc, NULL, &saved);
+	handle(svc, req, fd);
+	tb_fault_leave(svc, &saved);
+}
+
+/* During the handshake, when the client's address is known: the certificate it gets. */
+static int
+cert_cb(SSL *ssl, void *arg)
+{
+	struct tb_service *svc = arg;
+	char addr[INET6_ADDRSTRLEN];
+	const char *a = tb_peer_addr(SSL_get_fd(ssl), addr, sizeof(addr)) == 0 ? addr : NULL;
+	SSL_CTX *ctx = tb_fault_for(svc, a, F_TLS_EXPIRED) ? tb->tls_expired :
+	    tb_fault_for(svc, a, F_TLS_EXPIRING) ? tb->tls_expiring : tb->tls_ok;
+
+	if (ctx != SSL_get_SSL_CTX(ssl) && SSL_set_SSL_CTX(ssl, ctx) != ctx)
+		return 0;
+	return 1;
+}
+
+/*
+ * New HTTPS connection: the certificate served depends on the TLS faults switched on
+ * when its handshake starts, for everyone or for its client address (cert_cb).
+ */
 static struct bufferevent *
 bevcb(struct event_base *base, void *arg)
 {
 	struct tb_service *svc = arg;
-	SSL_CTX *ctx = svc->on[F_TLS_EXPIRED] ? tb->tls_expired :
-	    svc->on[F_TLS_EXPIRING] ? tb->tls_expiring : tb->tls_ok;
 	struct bufferevent *bev;
-	SSL *ssl = SSL_new(ctx);
+	SSL *ssl = SSL_new(tb->tls_ok);
 
 	if (ssl == NULL)
 		return NULL;
+	SSL_set_cert_cb(ssl, cert_cb, svc);
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
@@ -282,6 +376,7 @@ tb_svc_free(struct tb_service *svc)
 	tb_svc_release(svc);
 	if (svc->http != NULL)
 		evhttp_free(svc->http);
+	tb_fault_free(svc);
 	free(svc);
 }
 

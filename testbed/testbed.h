@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/evp.h>
@@ -95,6 +97,29 @@ struct tb_pki {
 
 struct tb_service;
 
+#define TB_MAX_ONLY	64	/* client addresses with faults of their own, per service */
+#define TB_MAX_CLIENTS	256	/* client addresses remembered per service */
+
+/* The faults in effect: for everyone, for one client address, or for one request. */
+struct tb_faultset {
+	bool		 on[F__MAX];
+	long		 param[F__MAX];
+};
+
+/* Faults switched on for one client address only ("p1/ocsp=down@127.0.0.3"). */
+struct tb_only {
+	struct tb_only	*next;
+	char		 addr[INET6_ADDRSTRLEN];	/* canonical text (inet_ntop) */
+	struct tb_faultset fs;
+};
+
+/* A client address a service has seen requests from, and how many. */
+struct tb_client {
+	struct tb_client *next;
+	char		 addr[INET6_ADDRSTRLEN];
+	uint64_t	 requests;
+};
+
 struct tb_provider {
 	int			 index;		/* 1-based */
 	char			 id[16];	/* "p1" */
@@ -109,8 +134,14 @@ struct tb_service {
 	struct evhttp_bound_socket *bound;	/* NULL while down */
 	int			 port;
 	bool			 tls;
+	/*
+	 * The faults for every client; while a request is handled (tb_fault_enter to
+	 * tb_fault_leave), those plus the ones qualified for its client address.
+	 */
 	bool			 on[F__MAX];
 	long			 param[F__MAX];
+	struct tb_only		*only;		/* faults qualified by client address */
+	struct tb_client	*clients;	/* every client address seen, newest first */
 	struct tb_pending	*pending;	/* held requests (hang, slow) */
 };
 
@@ -154,6 +185,10 @@ void tb_svc_reply(struct tb_service *, struct evhttp_request *, int code,
 bool tb_svc_pre(struct tb_service *, struct evhttp_request *);
 /* Releases every held request (on heal or shutdown). */
 void tb_svc_release(struct tb_service *);
+/* Releases the requests held for client address addr only. */
+void tb_svc_release_from(struct tb_service *, const char *addr);
+/* The peer address of socket fd as canonical text into out; returns 0 or -1. */
+int tb_peer_addr(int fd, char *out, size_t outsz);
 /* Base URL of a service, "http(s)://127.0.0.1:PORT" (caller frees). */
 char *tb_svc_base(const struct tb_service *);
 void tb_flip_last_byte(unsigned char *der, size_t len);
@@ -169,10 +204,27 @@ int tb_crl_init(void);
 void tb_crl_fini(void);
 
 /* faults.c */
-/* Applies "p1/ocsp=down" (or "...=ok"); returns 0 or -1 and writes a message to err. */
+/*
+ * Applies "p1/ocsp=down" (or "...=ok"), optionally qualified by a client address
+ * ("p1/ocsp=down@127.0.0.3", "p1/ocsp=ok@127.0.0.3"); returns 0 or -1 and writes a
+ * message to err.
+ */
 int tb_fault_apply(const char *spec, char *err, size_t errsz);
-/* Appends "p1/ocsp=down\n" for every fault that is on. */
+/* Appends "p1/ocsp=down\n" (or "p1/ocsp=down@127.0.0.3\n") for every fault that is on. */
 void tb_fault_list(struct evbuffer *);
+/*
+ * For a request from addr: saves svc's faults in saved and adds those qualified for addr
+ * (addr NULL or unknown: nothing added). tb_fault_leave restores them.
+ */
+void tb_fault_enter(struct tb_service *, const char *addr, struct tb_faultset *saved);
+void tb_fault_leave(struct tb_service *, const struct tb_faultset *saved);
+/* Is fault f on for a client at addr (for everyone, or qualified for addr)? */
+bool tb_fault_for(const struct tb_service *, const char *addr, int f);
+/* Counts a request from addr; appends "p1/ocsp 127.0.0.2 3\n" per service and client. */
+void tb_client_seen(struct tb_service *, const char *addr);
+void tb_client_list(struct evbuffer *);
+/* Frees svc's qualified faults and client list. */
+void tb_fault_free(struct tb_service *);
 int tb_timeline_load(const char *path);
 void tb_timeline_free(void);
 

@@ -715,6 +715,120 @@ storage_password_is_never_echoed_and_never_empty(void **state)
 	free(errs);
 	free(yaml);
 	unsetenv("TW_TEST_STORE_PASSWORD");
+/* node and quorum (SPEC §11): defaults, good values, and bad ones refused with their place. */
+static void
+node_defaults_to_the_host_name_and_quorum_to_a_majority(void **state)
+{
+	char *errs, host[256], *want;
+	struct conf *c = load_text("providers:\n  - id: p\n    endpoints:\n"
+	    "      - { id: l, kind: login, url: 'https://x.example/' }\n", &errs);
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	want = conf_node_id_from_host(host);
+	assert_string_equal(c->node.id, want);
+	assert_string_equal(c->node.location, "");
+	assert_null(c->node.source_address);
+	assert_null(conf_find(c, "p", "l")->source_address);
+	assert_int_equal(c->quorum, 0);
+	conf_free(c);
+	free(errs);
+	free(want);
+}
+
+static void
+node_id_from_a_host_name_is_lowered_replaced_and_cut(void **state)
+{
+	static const struct { const char *host, *id; } cases[] = {
+		{ "mon1", "mon1" },
+		{ "Mon-1.Example.LU", "mon-1-example-lu" },
+		{ "a_b c", "a-b-c" },
+		{ "Zoë", "zo--" },
+		{ "", "node" },
+		{ "abcdefghijklmnopqrstuvwxyz0123456789", "abcdefghijklmnopqrstuvwxyz012345" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *id = conf_node_id_from_host(cases[i].host);
+
+		assert_string_equal(id, cases[i].id);
+		free(id);
+	}
+}
+
+static void
+node_values_are_kept_and_the_source_address_reaches_every_endpoint(void **state)
+{
+	static const char *const addrs[] = { "192.0.2.10", "127.0.0.2", "2001:db8::10", "::1" };
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(addrs); i++) {
+		char *errs, *yaml = xasprintf(
+		    "node:\n  id: lu-1\n  location: Luxembourg (POST) <b>\n  source_address: '%s'\n"
+		    "quorum: 2\nproviders:\n  - id: p\n    endpoints:\n"
+		    "      - { id: l, kind: login, url: 'https://x.example/' }\n"
+		    "      - { id: m, kind: login, url: 'https://y.example/' }\n", addrs[i]);
+		struct conf *c = load_text(yaml, &errs);
+
+		assert_string_equal(errs, "");
+		assert_non_null(c);
+		assert_string_equal(c->node.id, "lu-1");
+		assert_string_equal(c->node.location, "Luxembourg (POST) <b>");
+		assert_string_equal(c->node.source_address, addrs[i]);
+		assert_ptr_equal(conf_find(c, "p", "l")->source_address, c->node.source_address);
+		assert_ptr_equal(conf_find(c, "p", "m")->source_address, c->node.source_address);
+		assert_int_equal(c->quorum, 2);
+		conf_free(c);
+		free(errs);
+		free(yaml);
+	}
+}
+
+static const struct broken broken_node[] = {
+	{ "node id with capitals", "node: { id: Lu-1 }\nproviders: []\n", ":1:13:",
+	  "invalid node id 'Lu-1'" },
+	{ "node id with an underscore", "node:\n  id: lu_1\nproviders: []\n", ":2:7:",
+	  "invalid node id 'lu_1'" },
+	{ "empty node id", "node: { id: '' }\nproviders: []\n", ":1:13:", "invalid node id ''" },
+	{ "node id of 33 characters", "node: { id: abcdefghijklmnopqrstuvwxyz0123456 }\nproviders: []\n",
+	  ":1:13:", "1 to 32 characters" },
+	{ "node id as a list", "node: { id: [a] }\nproviders: []\n", ":1:13:", "expected a string" },
+	{ "unknown node key", "node: { name: x }\nproviders: []\n", ":1:9:",
+	  "unknown key 'name' in node (expected one of: id, location, source_address)" },
+	{ "node not a mapping", "node: lu-1\nproviders: []\n", ":1:7:", "node: expected a mapping" },
+	{ "source address is a host name", "node: { source_address: localhost }\nproviders: []\n",
+	  ":1:25:", "'localhost' is not an IPv4 or IPv6 address" },
+	{ "source address with a port", "node: { source_address: '192.0.2.1:80' }\nproviders: []\n",
+	  ":1:25:", "is not an IPv4 or IPv6 address" },
+	{ "source address in brackets", "node: { source_address: '[::1]' }\nproviders: []\n",
+	  ":1:25:", "is not an IPv4 or IPv6 address" },
+	{ "source address with an interface", "node: { source_address: 'host!127.0.0.1' }\nproviders: []\n",
+	  ":1:25:", "is not an IPv4 or IPv6 address" },
+	{ "source address out of range", "node: { source_address: 256.0.0.1 }\nproviders: []\n",
+	  ":1:25:", "is not an IPv4 or IPv6 address" },
+	{ "quorum of 0", "quorum: 0\nproviders: []\n", ":1:9:", "quorum: 0 is out of range" },
+	{ "negative quorum", "quorum: -2\nproviders: []\n", ":1:9:", "out of range" },
+	{ "quorum as a word", "quorum: majority\nproviders: []\n", ":1:9:", "expected an integer" },
+};
+
+static void
+bad_node_values_fail_with_place_and_reason(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(broken_node); i++) {
+		char *errs;
+		struct conf *c = load_text(broken_node[i].yaml, &errs);
+
+		if (c != NULL || strstr(errs, broken_node[i].where) == NULL ||
+		    strstr(errs, broken_node[i].says) == NULL)
+			fail_msg("case '%s': want %s … %s, got:\n%s", broken_node[i].name,
+			    broken_node[i].where, broken_node[i].says, errs);
+		free(errs);
+	}
 }
 
 int
@@ -737,6 +851,10 @@ main(void)
 		cmocka_unit_test(smtp_display_names_and_tls_ca_are_accepted_and_kept),
 		cmocka_unit_test(storage_url_and_password_env_are_loaded),
 		cmocka_unit_test(storage_password_is_never_echoed_and_never_empty),
+		cmocka_unit_test(node_defaults_to_the_host_name_and_quorum_to_a_majority),
+		cmocka_unit_test(node_id_from_a_host_name_is_lowered_replaced_and_cut),
+		cmocka_unit_test(node_values_are_kept_and_the_source_address_reaches_every_endpoint),
+		cmocka_unit_test(bad_node_values_fail_with_place_and_reason),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -108,6 +108,52 @@ case_ tsa nonce_wrong down nonce_mismatch
 case_ tsa wrong_policy down policy_mismatch
 case_ tsa clock_skew=30 down clock_skew
 
+# ---- node.source_address (SPEC §11): every probe leaves from the node's address, and a
+# testbed fault qualified for one client address is seen by that node only.
+clients() { curl -sf "${ctl}clients"; }
+for n in 2 3; do
+	{ cat "$cfg"; printf 'node:\n  id: n%s\n  source_address: 127.0.0.%s\n' "$n" "$n"; } \
+	    >"$work/n$n.yaml"
+done
+if clients | grep -q ' 127\.0\.0\.[23] '; then
+	not_ok "before any node probe, no client from 127.0.0.2 or .3: $(clients)"
+else ok "before any node probe, no client from 127.0.0.2 or .3"; fi
+out=$("$TW_BIN" probe -c "$work/n2.yaml" --only p1)
+rc=$?
+[ "$rc" -eq 0 ] && echo "$out" | grep -q '6 endpoints: 6 up, 0 degraded, 0 down' &&
+    ok "source_address 127.0.0.2: all six endpoints up" || not_ok "source_address 127.0.0.2: rc $rc: $out"
+for s in login oidc saml ocsp crl tsa; do
+	clients | grep -q "^p1/$s 127\.0\.0\.2 " && ok "p1/$s saw the probe come from 127.0.0.2" ||
+	    not_ok "p1/$s: no request from 127.0.0.2: $(clients)"
+done
+# OIDC: discovery then JWKS, both from the node's address.
+clients | grep -q '^p1/oidc 127\.0\.0\.2 2$' && ok "oidc discovery and JWKS both from 127.0.0.2" ||
+    not_ok "oidc: want 2 requests from 127.0.0.2: $(clients)"
+clients | grep -q ' 127\.0\.0\.3 ' && not_ok "a 127.0.0.2 node sent from 127.0.0.3: $(clients)"
+printf 'p1/ocsp=down@127.0.0.3\np1/login=tls_expired@127.0.0.3\np1/tsa=http=503@127.0.0.3\n' |
+    curl -sf --data-binary @- "$ctl" >/dev/null || not_ok "control: qualified faults refused"
+probe_n() {	# probe_n NODE TARGET STATUS REASON
+	out=$("$TW_BIN" probe -c "$work/n$1.yaml" --only "$2" --format json 2>&1)
+	echo "$out" | grep -q "\"status\":\"$3\",\"reason\":\"$4\"" &&
+	    ok "node 127.0.0.$1: $2 -> $3/$4" || not_ok "node 127.0.0.$1: $2 want $3/$4, got: $out"
+}
+probe_n 3 p1/ocsp down connect
+probe_n 3 p1/login down tls
+probe_n 3 p1/tsa down http_status
+probe_n 3 p1/crl up ok
+probe_n 2 p1/ocsp up ok
+probe_n 2 p1/login up ok
+probe_n 2 p1/tsa up ok
+probe_is p1/ocsp up ok
+curl -sf -d 'ok@127.0.0.3' "$ctl" >/dev/null
+probe_n 3 p1/ocsp up ok
+probe_n 3 p1/login up ok
+# A source address this machine does not have: the node's own problem, said as such.
+{ cat "$cfg"; printf 'node:\n  source_address: 192.0.2.10\n'; } >"$work/nx.yaml"
+out=$("$TW_BIN" probe -c "$work/nx.yaml" --only p1/ocsp --format json 2>&1)
+echo "$out" | grep -q '"reason":"internal","message":"cannot leave from node.source_address' &&
+    ok "an address the node cannot bind is reason internal, named" || not_ok "unbindable source: $out"
+
 # A full probe cycle of every kind leaks nothing under valgrind (plain build only: the
 # sanitizer build has its own leak checker).
 if command -v valgrind >/dev/null 2>&1 && ! echo "$TW_BIN" | grep -q asan; then

@@ -345,6 +345,65 @@ expect "login down: other providers unaffected" 'Sign in' curl -sS $CA "$(url p2
 heal p1/login
 expect "login down healed: same port" 'Sign in' curl -sS $CA "$LOGIN"
 
+# ---- faults for one client address (vantage points): PROVIDER/SERVICE=FAULT@ADDR ---------
+# Clients leave from 127.0.0.2 and 127.0.0.3 (curl --interface); only the qualified one
+# sees the fault, the other sees the healthy service.
+from() { _a=$1; shift; curl -sS --interface "$_a" "$@"; }
+fault p1/ocsp=http=503@127.0.0.3
+expect "@addr: the qualified client sees http=503" '^503$' code --interface 127.0.0.3 "$OCSP"
+expect "@addr: another client sees the healthy service" '^200$' code --interface 127.0.0.2 "$OCSP"
+expect "@addr: listed with its qualifier" '^p1/ocsp=http=503@127\.0\.0\.3$' curl -sS "$CTL"
+fault p1/ocsp=down@127.0.0.3
+from 127.0.0.3 -o /dev/null "$OCSP" 2>/dev/null
+rc=$?
+[ $rc -eq 52 ] || [ $rc -eq 56 ] && ok "down@addr: the qualified client gets no answer" ||
+    ko "down@addr: the qualified client gets no answer" "curl rc $rc"
+expect "down@addr: another client is answered" '^200$' code --interface 127.0.0.2 "$OCSP"
+fault p1/ocsp=stale
+expect "unqualified fault beside a qualified one: listed" '^p1/ocsp=stale$' curl -sS "$CTL"
+fault p1/ocsp=ok@127.0.0.3
+refute "ok@addr heals only that client's faults" '@127\.0\.0\.3' curl -sS "$CTL"
+expect "ok@addr keeps the unqualified fault" '^p1/ocsp=stale$' curl -sS "$CTL"
+expect "ok@addr: the healed client is answered again" '^200$' code --interface 127.0.0.3 "$OCSP"
+heal p1/ocsp
+fault p1/login=tls_expired@127.0.0.3
+expect "tls_expired@addr: the qualified client gets the expired certificate" \
+    'certificate has expired' from 127.0.0.3 $CA "$LOGIN"
+expect "tls_expired@addr: another client gets the good one" 'Sign in' from 127.0.0.2 $CA "$LOGIN"
+fault p1/tsa=hang@127.0.0.3
+from 127.0.0.3 -m 1 -o /dev/null "$TSA" 2>/dev/null
+rc=$?
+[ $rc -eq 28 ] && ok "hang@addr: the qualified client times out" ||
+    ko "hang@addr: the qualified client times out" "curl rc $rc"
+expect "hang@addr: another client is answered" '^[1-5][0-9][0-9]$' code -m 5 \
+    --interface 127.0.0.2 "$TSA"
+fault '*/*=http=500@::ffff:127.0.0.2'
+expect "an IPv4-mapped qualifier is the IPv4 client" '^p1/crl=http=500@127\.0\.0\.2$' curl -sS "$CTL"
+expect "*/*=FAULT@addr applies to every service for that client" '^500$' code \
+    --interface 127.0.0.2 "$CRL"
+fault 'ok@127.0.0.2'
+refute "ok@addr alone heals that client everywhere" '@127\.0\.0\.2' curl -sS "$CTL"
+expect "... and leaves the other client's" '^p1/tsa=hang@127\.0\.0\.3$' curl -sS "$CTL"
+fault ok
+expect "a plain 'ok' heals qualified faults too" '^$' curl -sS "$CTL"
+expect "control: client addresses seen, per service" '^p1/ocsp 127\.0\.0\.3 [0-9]+$' \
+    curl -sS "${CTL}clients"
+# Hostile qualifiers: refused with 400 and a reason, nothing switched on.
+for bad in 'p1/ocsp=down@' 'p1/ocsp=down@localhost' 'p1/ocsp=down@127.0.0' \
+    'p1/ocsp=down@127.0.0.1:80' 'p1/ocsp=down@[::1]' 'p1/ocsp=down@127.0.0.3@127.0.0.2' \
+    'p1/ocsp=down@fe80::1%lo' "p1/ocsp=down@$(printf '1%.0s' $(seq 1 300))"; do
+	expect "hostile qualifier '$(printf '%.40s' "$bad")' refused with 400" '^400$' code -d "$bad" "$CTL"
+done
+expect "a bad qualifier says why" 'bad client address "localhost" after @' \
+    curl -sS -d 'p1/ocsp=down@localhost' "$CTL"
+expect "a qualified fault that does not apply is refused" 'does not apply' \
+    curl -sS -d 'p1/login=tsa_reject@127.0.0.3' "$CTL"
+expect "nothing was switched on by refused switches" '^$' curl -sS "$CTL"
+seq 1 65 | sed 's/.*/p1\/crl=stale@10.0.0.&/' >"$tmp/many"
+expect "at most 64 client addresses with their own faults per service" 'too many client addresses' \
+    curl -sS --data-binary @"$tmp/many" "$CTL"
+fault ok
+
 # ---- lifecycle --------------------------------------------------------------------------
 fault p1/ocsp=hang
 curl -sS -m 5 -o /dev/null "$OCSP" 2>/dev/null &
@@ -358,6 +417,7 @@ refute "no sanitizer reports" 'Sanitizer|runtime error' cat "$tmp/testbed.log"
 cat >"$tmp/timeline" <<'EOF'
 # a short story, checked through the control endpoint
 at 1s p1/crl=http=418 for 2s   # comment after a line
+at 1s p1/ocsp=http=429@127.0.0.3 for 2s
 EOF
 start_testbed --providers 1 --timeline "$tmp/timeline"
 [ "$(cksum <"$P/root-ca.pem")" = "$root_sum" ] && ok "restart: PKI reused" ||
@@ -371,11 +431,18 @@ expect "restart: OCSP still good" 'good.pem: good' ocsp good "$(url p1 ocsp)"
 if wait_for 'curl -sS "$CTL" | grep -q "^p1/crl=http=418$"' 10; then
 	ok "timeline: switches p1/crl=http=418 at 1s"
 	expect "timeline: fault visible" '^418$' code "$CRL"
-	if wait_for '! curl -sS "$CTL" | grep -q "^p1/crl="' 10; then
+	expect "timeline: a qualified switch, listed" '^p1/ocsp=http=429@127\.0\.0\.3$' curl -sS "$CTL"
+	expect "timeline: ... seen by its client" '^429$' code --interface 127.0.0.3 "$(url p1 ocsp)"
+	expect "timeline: ... not by another" '^200$' code --interface 127.0.0.2 "$(url p1 ocsp)"
+	if wait_for '! curl -sS "$CTL" | grep -q "^p1/\(crl\|ocsp\)="' 10; then
 		ok "timeline: heals after 'for 2s'"
 	else ko "timeline: heals after 'for 2s'" "$(curl -sS "$CTL")"; fi
 else ko "timeline: switches p1/crl=http=418 at 1s" "$(curl -sS "$CTL")"; fi
 stop_testbed || ko "second SIGTERM exit" "$(tail "$tmp/testbed.log")"
+printf 'at 1s p1/ocsp=down@nowhere for 1s\n' >"$tmp/badtl"
+expect "timeline: a bad qualifier fails at start, with FILE:LINE and why" \
+    'badtl:1: bad client address "nowhere"' timeout 20 "$TB" --state "$S" \
+    --write-config "$tmp/never.yaml" --timeline "$tmp/badtl"
 
 # ---- --keys rsa2048 (real CAs sign with RSA 2048), then back to p256 on the same state -----
 S=$tmp/rsa P=$tmp/rsa/pki CFG=$tmp/rsa.yaml
