@@ -715,6 +715,8 @@ storage_password_is_never_echoed_and_never_empty(void **state)
 	free(errs);
 	free(yaml);
 	unsetenv("TW_TEST_STORE_PASSWORD");
+}
+
 /* node and quorum (SPEC §11): defaults, good values, and bad ones refused with their place. */
 static void
 node_defaults_to_the_host_name_and_quorum_to_a_majority(void **state)
