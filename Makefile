@@ -47,7 +47,7 @@ LDLIBS	:= $(PKG_LIBS) -lm
 # cmocka is needed only to link the tests: looked up (or named as missing) when one is linked.
 TEST_LDLIBS = $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),$(error pkg-config cannot find: cmocka -- run `make deps`))
 
-LIB_DIRS := core probe store daemon report alert web
+LIB_DIRS := core probe store daemon report alert web tlog
 LIB_SRC	:= $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o)
 TB_SRC	:= $(wildcard testbed/*.c)
