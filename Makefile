@@ -116,17 +116,17 @@ deps:
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test:
 	@$(DEPS_SH)
-	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/bench/history_gen
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/bench/history_gen $(BUILD)/bench/tlog_gen
 	@sh tests/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory ASAN=1 UBSAN=1 all-san
 	@sh tests/run.sh build-asan-ubsan
 
-all-san: $(BUILD)/trustwatch $(BUILD)/trustwatch-testbed $(TEST_BIN) $(BUILD)/bench/history_gen
+all-san: $(BUILD)/trustwatch $(BUILD)/trustwatch-testbed $(TEST_BIN) $(BUILD)/bench/history_gen $(BUILD)/bench/tlog_gen
 
 unit-test: all $(TEST_BIN)
 	@TW_ONLY=unit sh tests/run.sh $(BUILD)
 
-integration-test: all $(TEST_BIN) $(BUILD)/bench/history_gen
+integration-test: all $(TEST_BIN) $(BUILD)/bench/history_gen $(BUILD)/bench/tlog_gen
 	@TW_ONLY=integration sh tests/run.sh $(BUILD)
 
 demo:

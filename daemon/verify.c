@@ -1,0 +1,611 @@
+/* The checks of `trustwatch verify` over one published site (SPEC §12). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "verify.h"
+#include "verify_fetch.h"
+#include "../core/util.h"
+
+#define MAX_NOTE	(64u << 10)
+#define MAX_VKEY	(4u << 10)
+#define MAX_TILE	((size_t)TLOG_TILE_WIDTH * TLOG_HASH_SIZE)
+#define MAX_BUNDLE	((size_t)TLOG_TILE_WIDTH * (TLOG_ENTRY_MAX + 2))
+#define MAX_TSR		(1u << 20)
+
+struct vcp {
+	uint64_t	 size;
+	unsigned char	*note;
+	size_t		 len;
+	struct tlog_checkpoint c;
+	size_t		 n_tsr;
+};
+
+struct vctx {
+	struct vfetch	*f;
+	const struct verify_opts *o;
+	FILE		*out;
+	int		 rc;			/* EXIT_OK until the first failure */
+	const char	*node;
+	struct tlog_verifier pub;		/* the published vkey, when no --vkey */
+	const struct tlog_verifier *signer;	/* the key the checkpoints verified with */
+	struct vcp	*cps;
+	size_t		 n_cps;
+	struct tlog_tree *tree;
+};
+
+void
+verify_opts_clear(struct verify_opts *o)
+{
+	for (size_t i = 0; i < o->n_vkeys; i++)
+		tlog_verifier_clear(&o->vkeys[i]);
+	free(o->vkeys);
+	X509_STORE_free(o->trust);
+	memset(o, 0, sizeof(*o));
+}
+
+static int __attribute__((format(printf, 2, 3)))
+mismatch(struct vctx *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(v->out, "MISMATCH %s: ", v->node);
+	va_start(ap, fmt);
+	vfprintf(v->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->out);
+	v->rc = EXIT_MISMATCH;
+	return -1;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+unreadable(struct vctx *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(v->out, "CANNOT READ %s: ", v->node ? v->node : "site");
+	va_start(ap, fmt);
+	vfprintf(v->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->out);
+	v->rc = EXIT_RUNTIME;
+	return -1;
+}
+
+/* Reads log/NODE/rel. A missing file is a mismatch: the record must hold it. */
+static int
+get(struct vctx *v, const char *rel, size_t max, unsigned char **data, size_t *len)
+{
+	char *p = xasprintf("log/%s/%s", v->node, rel), *err = NULL;
+	int rc = vfetch_get(v->f, p, max, data, len, &err);
+
+	free(p);
+	if (rc == VFETCH_MISSING)
+		return mismatch(v, "%s is missing", rel);
+	if (rc != 0) {
+		unreadable(v, "%s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A canonical decimal tree size. */
+static int
+parse_size(const char *s, size_t n, uint64_t *out)
+{
+	char buf[21];
+
+	if (n == 0 || n > 20 || strspn(s, "0123456789") < n || (s[0] == '0' && n > 1))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (n == 20 && strcmp(buf, "18446744073709551615") > 0)
+		return -1;
+	*out = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+static int
+cmp_cp(const void *a, const void *b)
+{
+	const struct vcp *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Which key verifies n: 0 and v->signer set, or a mismatch. */
+static int
+check_signature(struct vctx *v, const struct vcp *cp, const struct tlog_note *n)
+{
+	const struct tlog_verifier *keys = v->o->n_vkeys ? v->o->vkeys : &v->pub;
+	size_t nkeys = v->o->n_vkeys ? v->o->n_vkeys : 1;
+
+	for (size_t i = 0; i < nkeys; i++) {
+		int r = tlog_note_verify(n, &keys[i]);
+
+		if (r == 1) {
+			if (v->signer != NULL && v->signer != &keys[i])
+				return mismatch(v, "checkpoint %" PRIu64 ": signed by %s, the "
+				    "earlier checkpoints by %s", cp->size, keys[i].name,
+				    v->signer->name);
+			v->signer = &keys[i];
+			return 0;
+		}
+		if (r == 0)
+			return mismatch(v, "checkpoint %" PRIu64 ": the signature by %s+%08x "
+			    "does not verify", cp->size, keys[i].name, (unsigned)keys[i].hash);
+	}
+	return mismatch(v, "checkpoint %" PRIu64 ": not signed by %s (signed by %s+%08x)",
+	    cp->size, v->o->n_vkeys ? "the --vkey key" : "the published vkey",
+	    n->n_sigs ? n->sigs[0].name : "nobody", n->n_sigs ? (unsigned)n->sigs[0].hash : 0u);
+}
+
+/* checkpoints/SIZE, each signed and parsed, ascending; then the latest checkpoint. */
+static int
+load_checkpoints(struct vctx *v)
+{
+	char *rel = xasprintf("log/%s/checkpoints", v->node), **names = NULL, *err = NULL;
+	long n = vfetch_list(v->f, rel, "index", &names, &err);
+	unsigned char *latest = NULL;
+	size_t latest_len;
+	int rc = -1;
+
+	free(rel);
+	if (n == VFETCH_MISSING || n == 0)
+		return mismatch(v, "no checkpoints/ published");
+	if (n < 0) {
+		unreadable(v, "%s", err);
+		free(err);
+		return -1;
+	}
+	v->cps = xcalloc((size_t)n, sizeof(*v->cps));
+	for (long i = 0; i < n; i++) {
+		uint64_t size;
+
+		if (parse_size(names[i], strlen(names[i]), &size) == 0)
+			v->cps[v->n_cps++].size = size;
+	}
+	if (v->n_cps == 0) {
+		mismatch(v, "no checkpoints/SIZE published");
+		goto out;
+	}
+	qsort(v->cps, v->n_cps, sizeof(*v->cps), cmp_cp);
+	for (size_t i = 0; i < v->n_cps; i++) {
+		struct vcp *cp = &v->cps[i];
+		struct tlog_note note;
+		char path[64], *why = NULL;
+
+		snprintf(path, sizeof(path), "checkpoints/%" PRIu64, cp->size);
+		if (get(v, path, MAX_NOTE, &cp->note, &cp->len) != 0)
+			goto out;
+		if (tlog_note_parse((char *)cp->note, cp->len, &note, &why) != 0) {
+			mismatch(v, "checkpoint %" PRIu64 ": %s", cp->size, why);
+			free(why);
+			goto out;
+		}
+		if (check_signature(v, cp, &note) != 0) {
+			tlog_note_clear(&note);
+			goto out;
+		}
+		if (tlog_checkpoint_parse(note.text, note.text_len, &cp->c, &why) != 0) {
+			mismatch(v, "checkpoint %" PRIu64 ": %s", cp->size, why);
+			free(why);
+			tlog_note_clear(&note);
+			goto out;
+		}
+		tlog_note_clear(&note);
+		if (cp->c.size != cp->size) {
+			mismatch(v, "checkpoints/%" PRIu64 " holds the checkpoint of size %" PRIu64,
+			    cp->size, cp->c.size);
+			goto out;
+		}
+		if (strcmp(cp->c.origin, v->cps[0].c.origin) != 0) {
+			mismatch(v, "checkpoint %" PRIu64 ": origin '%s', not '%s'", cp->size,
+			    cp->c.origin, v->cps[0].c.origin);
+			goto out;
+		}
+	}
+	if (get(v, "checkpoint", MAX_NOTE, &latest, &latest_len) != 0)
+		goto out;
+	{
+		const struct vcp *last = &v->cps[v->n_cps - 1];
+
+		if (latest_len != last->len || memcmp(latest, last->note, last->len) != 0) {
+			struct tlog_note note;
+			struct tlog_checkpoint c;
+
+			if (tlog_note_parse((char *)latest, latest_len, &note, NULL) == 0 &&
+			    tlog_checkpoint_parse(note.text, note.text_len, &c, NULL) == 0) {
+				if (c.size < last->size)
+					mismatch(v, "checkpoint: the latest checkpoint served has size "
+					    "%" PRIu64 ", older than checkpoints/%" PRIu64 " (an older "
+					    "checkpoint is served as the latest)", c.size, last->size);
+				else
+					mismatch(v, "checkpoint: the latest checkpoint (size %" PRIu64
+					    ") is not checkpoints/%" PRIu64, c.size, last->size);
+				tlog_checkpoint_clear(&c);
+				tlog_note_clear(&note);
+			} else {
+				tlog_note_clear(&note);
+				mismatch(v, "checkpoint: not the signed checkpoint checkpoints/%" PRIu64,
+				    last->size);
+			}
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (long i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(latest);
+	return rc;
+}
+
+struct hashes {
+	struct tlog_hash *h;
+	size_t		 n;
+};
+
+static int
+hash_entry(void *arg, const unsigned char *e, size_t len)
+{
+	struct hashes *hs = arg;
+
+	hs->h = xrealloc(hs->h, (hs->n + 1) * sizeof(*hs->h));
+	tlog_leaf_hash(e, len, &hs->h[hs->n++]);
+	return 0;
+}
+
+/*
+ * Entry bundle index of width w: every entry re-hashed and compared with the level-0 hashes
+ * want (the published tile, or the tree); the first difference names the entry.
+ */
+static int
+check_bundle(struct vctx *v, uint64_t index, unsigned w, const unsigned char *want,
+    const char *against, struct hashes *hs)
+{
+	char path[TLOG_PATH_MAX];
+	unsigned char *data;
+	size_t len;
+	long count;
+
+	hs->n = 0;
+	tlog_tile_path(path, TLOG_TILE_ENTRIES, index, w);
+	if (get(v, path, MAX_BUNDLE, &data, &len) != 0)
+		return -1;
+	count = tlog_bundle_each(data, len, hash_entry, hs);
+	free(data);
+	for (size_t i = 0; i < hs->n && i < w; i++)
+		if (memcmp(hs->h[i].b, want + i * TLOG_HASH_SIZE, TLOG_HASH_SIZE) != 0)
+			return mismatch(v, "entry %" PRIu64 ": its hash differs from %s (the entry "
+			    "was changed, removed or reordered)", index * TLOG_TILE_WIDTH + i,
+			    against);
+	if (count < 0)
+		return mismatch(v, "entry %" PRIu64 ": %s is truncated",
+		    index * TLOG_TILE_WIDTH + hs->n, path);
+	if (hs->n != w)
+		return mismatch(v, "entry %" PRIu64 ": %s holds %zu entries, %u expected (an "
+		    "entry was %s)", index * TLOG_TILE_WIDTH + (hs->n < w ? hs->n : w), path,
+		    hs->n, w, hs->n < w ? "removed" : "added");
+	return 0;
+}
+
+/* Hash tile (level, index) for tree size n against the tree; fills tile with the tree's. */
+static int
+check_tile(struct vctx *v, int level, uint64_t index, uint64_t n, unsigned char *tile)
+{
+	struct tlog_nodes src = tlog_tree_nodes(v->tree);
+	char path[TLOG_PATH_MAX];
+	unsigned char *data;
+	size_t len;
+	int w = tlog_tile_build(&src, level, index, n, tile);
+
+	if (w <= 0)
+		return unreadable(v, "cannot build tile %d/%" PRIu64, level, index);
+	tlog_tile_path(path, level, index, (unsigned)w);
+	if (get(v, path, MAX_TILE, &data, &len) != 0)
+		return -1;
+	if (len != (size_t)w * TLOG_HASH_SIZE || memcmp(data, tile, len) != 0) {
+		size_t i = 0;
+
+		while (i < (size_t)w && (i + 1) * TLOG_HASH_SIZE <= len &&
+		    memcmp(data + i * TLOG_HASH_SIZE, tile + i * TLOG_HASH_SIZE,
+		    TLOG_HASH_SIZE) == 0)
+			i++;
+		free(data);
+		if (level == 0)
+			return mismatch(v, "entry %" PRIu64 ": its hash in %s differs from the "
+			    "entry (the tile or the entry was changed)", index * TLOG_TILE_WIDTH + i,
+			    path);
+		return mismatch(v, "%s: hash %zu differs from the one recomputed from the entries",
+		    path, i);
+	}
+	free(data);
+	return 0;
+}
+
+/* Every entry of the latest tree, re-hashed, against the published level-0 tiles. */
+static int
+check_entries(struct vctx *v)
+{
+	uint64_t size = v->cps[v->n_cps - 1].size, tiles = tlog_tile_count(0, size);
+	struct hashes hs = { 0 };
+	int rc = 0;
+
+	for (uint64_t t = 0; t < tiles && rc == 0; t++) {
+		unsigned w = tlog_tile_width(0, t, size);
+		char path[TLOG_PATH_MAX];
+		unsigned char *tile;
+		size_t len;
+
+		tlog_tile_path(path, 0, t, w);
+		if (get(v, path, MAX_TILE, &tile, &len) != 0) {
+			rc = -1;
+			break;
+		}
+		if (len != (size_t)w * TLOG_HASH_SIZE)
+			rc = mismatch(v, "%s: %zu bytes, %zu expected", path, len,
+			    (size_t)w * TLOG_HASH_SIZE);
+		else if ((rc = check_bundle(v, t, w, tile, path, &hs)) == 0)
+			for (size_t i = 0; i < hs.n; i++)
+				tlog_tree_append(v->tree, &hs.h[i]);
+		free(tile);
+	}
+	free(hs.h);
+	return rc;
+}
+
+/* The tiles of tree size n: all of them when full is set, else only the partial ones. */
+static int
+check_tiles(struct vctx *v, uint64_t n, int full)
+{
+	unsigned char tile[MAX_TILE];
+	struct hashes hs = { 0 };
+	int rc = 0;
+
+	for (int level = full ? 1 : 0; rc == 0 && tlog_tile_count(level, n) > 0; level++)
+		for (uint64_t t = 0; rc == 0 && t < tlog_tile_count(level, n); t++) {
+			unsigned w = tlog_tile_width(level, t, n);
+
+			if (!full && w == TLOG_TILE_WIDTH)
+				continue;
+			if ((rc = check_tile(v, level, t, n, tile)) == 0 && level == 0) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "the tree of checkpoint %" PRIu64, n);
+				rc = check_bundle(v, t, w, tile, what, &hs);
+			}
+		}
+	free(hs.h);
+	return rc;
+}
+
+static int
+check_tree(struct vctx *v)
+{
+	struct tlog_nodes src = tlog_tree_nodes(v->tree);
+	struct tlog_hash root, proof[TLOG_PROOF_MAX];
+	size_t len;
+
+	if (check_entries(v) != 0 || check_tiles(v, v->cps[v->n_cps - 1].size, 1) != 0)
+		return -1;
+	for (size_t i = 0; i < v->n_cps; i++) {
+		const struct vcp *cp = &v->cps[i];
+
+		if (i + 1 < v->n_cps && check_tiles(v, cp->size, 0) != 0)
+			return -1;
+		if (tlog_tree_hash(&src, cp->size, &root) != 0)
+			return unreadable(v, "cannot compute the tree of size %" PRIu64, cp->size);
+		if (!tlog_hash_eq(&root, &cp->c.root))
+			return mismatch(v, "checkpoint %" PRIu64 ": its root hash does not match "
+			    "entries 0..%" PRIu64 " (an entry below %" PRIu64 " was changed, removed "
+			    "or reordered, with its tiles)", cp->size, cp->size ? cp->size - 1 : 0,
+			    cp->size);
+	}
+	for (size_t i = 0; i + 1 < v->n_cps; i++) {
+		const struct vcp *a = &v->cps[i], *b = &v->cps[i + 1];
+
+		if (a->size == 0)
+			continue;
+		if (tlog_prove_consistency(&src, a->size, b->size, proof, &len) != 0 ||
+		    !tlog_check_consistency(proof, len, a->size, b->size, &a->c.root, &b->c.root))
+			return mismatch(v, "checkpoints %" PRIu64 " and %" PRIu64 " are not "
+			    "consistent", a->size, b->size);
+	}
+	return 0;
+}
+
+/* timestamps/SIZE[.LABEL].tsr: each over its checkpoint's signed note. */
+static int
+check_timestamps(struct vctx *v, size_t *n_tokens)
+{
+	char *rel = xasprintf("log/%s/timestamps", v->node), **names = NULL, *err = NULL;
+	long n = vfetch_list(v->f, rel, "index", &names, &err);
+	int rc = 0;
+
+	free(rel);
+	*n_tokens = 0;
+	if (n == VFETCH_MISSING)
+		return 0;
+	if (n < 0) {
+		unreadable(v, "%s", err);
+		free(err);
+		return -1;
+	}
+	for (long i = 0; i < n && rc == 0; i++) {
+		const char *name = names[i];
+		size_t nl = strlen(name), digits = strspn(name, "0123456789");
+		struct vcp *cp = NULL;
+		unsigned char *der;
+		char path[600], *why = NULL, *gen = NULL;
+		uint64_t size;
+		size_t len;
+
+		if (nl < 4 || strcmp(name + nl - 4, ".tsr") != 0)
+			continue;
+		if (parse_size(name, digits, &size) != 0 || name[digits] != '.') {
+			rc = mismatch(v, "timestamps/%s: not SIZE.tsr or SIZE.LABEL.tsr", name);
+			break;
+		}
+		for (size_t c = 0; c < v->n_cps; c++)
+			if (v->cps[c].size == size)
+				cp = &v->cps[c];
+		if (cp == NULL) {
+			rc = mismatch(v, "timestamps/%s: no checkpoint of size %" PRIu64 " is "
+			    "published", name, size);
+			break;
+		}
+		snprintf(path, sizeof(path), "timestamps/%s", name);
+		if ((rc = get(v, path, MAX_TSR, &der, &len)) != 0)
+			break;
+		if (verify_tsr(der, len, cp->note, cp->len, v->o->trust, &gen, &why) != 0)
+			rc = mismatch(v, "checkpoint %" PRIu64 ": time-stamp token %s: %s", size,
+			    name, why);
+		else {
+			cp->n_tsr++;
+			(*n_tokens)++;
+		}
+		free(why);
+		free(gen);
+		free(der);
+	}
+	for (long i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static int
+verify_node(struct vctx *v)
+{
+	size_t n_tokens = 0, untimed = 0;
+	const struct vcp *last;
+
+	if (v->o->n_vkeys == 0) {
+		unsigned char *vk;
+		size_t len;
+		char *why = NULL;
+
+		if (get(v, "vkey", MAX_VKEY, &vk, &len) != 0)
+			return -1;
+		if (tlog_verifier_parse((char *)vk, &v->pub, &why) != 0 ||
+		    v->pub.alg != TLOG_ALG_ED25519) {
+			free(vk);
+			mismatch(v, "vkey: %s", why ? why : "not an Ed25519 note key");
+			free(why);
+			return -1;
+		}
+		free(vk);
+	}
+	if (load_checkpoints(v) != 0)
+		return -1;
+	v->tree = tlog_tree_new();
+	if (check_tree(v) != 0 || check_timestamps(v, &n_tokens) != 0)
+		return -1;
+	last = &v->cps[v->n_cps - 1];
+	fprintf(v->out, "%s: %zu checkpoint%s (sizes %" PRIu64 "..%" PRIu64 ", origin %s), each "
+	    "signed by %s+%08x%s\n", v->node, v->n_cps, v->n_cps == 1 ? "" : "s", v->cps[0].size,
+	    last->size, last->c.origin, v->signer->name, (unsigned)v->signer->hash,
+	    v->o->n_vkeys ? "" : " (the published vkey: this proves the log is consistent with "
+	    "itself, not who wrote it; give --vkey with a key obtained elsewhere)");
+	fprintf(v->out, "%s: %" PRIu64 " entries re-hashed: each matches the hash tiles and every "
+	    "checkpoint's root hash\n", v->node, last->size);
+	if (v->n_cps > 1)
+		fprintf(v->out, "%s: consistency proved between each checkpoint and the next\n",
+		    v->node);
+	for (size_t i = 0; i < v->n_cps; i++)
+		untimed += v->cps[i].n_tsr == 0;
+	if (n_tokens > 0)
+		fprintf(v->out, "%s: %zu time-stamp token%s: status, message imprint (SHA-256 of the "
+		    "signed checkpoint) and signature verified%s\n", v->node, n_tokens,
+		    n_tokens == 1 ? "" : "s", v->o->trust ? ", chained to a tsa endpoint's trust "
+		    "file" : " against the certificate in each token (its chain is not checked: "
+		    "give -c CONFIG)");
+	if (untimed > 0)
+		fprintf(v->out, "%s: %zu checkpoint%s without a time-stamp token\n", v->node, untimed,
+		    untimed == 1 ? "" : "s");
+	return 0;
+}
+
+static void
+node_clear(struct vctx *v)
+{
+	for (size_t i = 0; i < v->n_cps; i++) {
+		free(v->cps[i].note);
+		tlog_checkpoint_clear(&v->cps[i].c);
+	}
+	free(v->cps);
+	v->cps = NULL;
+	v->n_cps = 0;
+	tlog_tree_free(v->tree);
+	v->tree = NULL;
+	tlog_verifier_clear(&v->pub);
+	v->signer = NULL;
+}
+
+static int
+node_name_ok(const char *s)
+{
+	return *s != '\0' && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+	    strlen(s);
+}
+
+int
+verify_site(const char *root, const struct verify_opts *o, FILE *out)
+{
+	struct vctx v = { .o = o, .out = out, .rc = EXIT_OK };
+	char **names = NULL, *err = NULL;
+	size_t checked = 0;
+	long n;
+
+	v.f = vfetch_new(root);
+	n = vfetch_list(v.f, "log", "nodes", &names, &err);
+	if (n == VFETCH_MISSING || n == 0) {
+		fprintf(out, "CANNOT READ site: %s has no log/ (no published record)\n", root);
+		vfetch_free(v.f);
+		return EXIT_RUNTIME;
+	}
+	if (n < 0) {
+		fprintf(out, "CANNOT READ site: %s\n", err);
+		free(err);
+		vfetch_free(v.f);
+		return EXIT_RUNTIME;
+	}
+	for (long i = 0; i < n && v.rc == EXIT_OK; i++) {
+		if (!vfetch_is_url(v.f)) {
+			char *p = xasprintf("%s/log/%s", root, names[i]);
+			struct stat st;
+			int dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+
+			free(p);
+			if (!dir)
+				continue;
+		}
+		v.node = names[i];
+		if (!node_name_ok(names[i])) {
+			mismatch(&v, "log/%s: not a node name", names[i]);
+			break;
+		}
+		if (verify_node(&v) == 0)
+			checked++;
+		node_clear(&v);
+	}
+	if (v.rc == EXIT_OK && checked == 0) {
+		fprintf(out, "CANNOT READ site: %s/log holds no node\n", root);
+		v.rc = EXIT_RUNTIME;
+	}
+	if (v.rc == EXIT_OK)
+		fprintf(out, "verified: %zu node%s\n", checked, checked == 1 ? "" : "s");
+	for (long i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	vfetch_free(v.f);
+	return v.rc;
+}
