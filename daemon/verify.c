@@ -323,8 +323,14 @@ check_tile(struct vctx *v, int level, uint64_t index, uint64_t n, unsigned char 
 			return mismatch(v, "entry %" PRIu64 ": its hash in %s differs from the "
 			    "entry (the tile or the entry was changed)", index * TLOG_TILE_WIDTH + i,
 			    path);
-		return mismatch(v, "%s: hash %zu differs from the one recomputed from the entries",
-		    path, i);
+		{
+			uint64_t span = UINT64_C(1) << (TLOG_TILE_HEIGHT * level);
+			uint64_t first = (index * TLOG_TILE_WIDTH + i) * span;
+
+			return mismatch(v, "%s: hash %zu differs from the one recomputed from "
+			    "entries %" PRIu64 "..%" PRIu64 " (one of them was changed, removed or "
+			    "reordered, with its tiles)", path, i, first, first + span - 1);
+		}
 	}
 	free(data);
 	return 0;
@@ -421,6 +427,18 @@ check_tree(struct vctx *v)
 	return 0;
 }
 
+/* Token names in checkpoint order: by their leading size, then by name. */
+static int
+cmp_tsr(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t dx = strspn(x, "0123456789"), dy = strspn(y, "0123456789");
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x, y);
+}
+
 /* timestamps/SIZE[.LABEL].tsr: each over its checkpoint's signed note. */
 static int
 check_timestamps(struct vctx *v, size_t *n_tokens)
@@ -438,6 +456,8 @@ check_timestamps(struct vctx *v, size_t *n_tokens)
 		free(err);
 		return -1;
 	}
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(*names), cmp_tsr);
 	for (long i = 0; i < n && rc == 0; i++) {
 		const char *name = names[i];
 		size_t nl = strlen(name), digits = strspn(name, "0123456789");
