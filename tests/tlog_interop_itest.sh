@@ -117,6 +117,10 @@ rm -rf site
 [ -f "$log/timestamps/300.tsr" ] && cmp -s "$log/checkpoints/1000" "$log/checkpoint" ||
 	die "tlog_gen did not publish the tokens and the latest checkpoint"
 ok "published: $(head -1 "$work/gen.log")"
+# The README's command for checking a token with OpenSSL alone.
+openssl ts -verify -data "$log/checkpoints/300" -in "$log/timestamps/300.tsr" -CAfile pki/root.pem \
+	>"$work/tsverify.log" 2>&1 && ok "openssl ts -verify accepts a published token (README)" ||
+	not_ok "openssl ts -verify: $(cat "$work/tsverify.log")"
 
 # ---------------------------------------------------------------- the Go verifier
 if "$work/goverify" "$log" "$vkey" >"$work/go.out" 2>&1; then
