@@ -4,6 +4,7 @@
  *   COUNT entries (export-like JSON lines, deterministic), a checkpoint signed with the
  *   signer key in SKEY_FILE at each size of the comma-separated SIZES (ascending, the last
  *   at most COUNT); TSR_DIR/SIZE.tsr, when present, is published as that checkpoint's token.
+ * TLOG_GEN_VARIANT=TEXT in the environment changes every entry (another history, same key).
  * Prints the cost: CPU per logged entry (leaf hash + right-edge append), per checkpoint
  * (root + signature), and the publication's time and bytes per entry.
  */
@@ -26,12 +27,14 @@ cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static const char *variant = "";
+
 static void
 entry_text(uint64_t i, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "{\"provider\":\"luxtrust\",\"endpoint\":\"ocsp\",\"node\":\"n1\","
+	snprintf(out, outsz, "{%s\"provider\":\"luxtrust\",\"endpoint\":\"ocsp\",\"node\":\"n1\","
 	    "\"time\":\"2026-12-01T%02u:%02u:%02uZ\",\"status\":\"%s\",\"reason\":\"ok\","
-	    "\"seq\":%" PRIu64 "}", (unsigned)(i / 3600 % 24), (unsigned)(i / 60 % 60),
+	    "\"seq\":%" PRIu64 "}", variant, (unsigned)(i / 3600 % 24), (unsigned)(i / 60 % 60),
 	    (unsigned)(i % 60), i % 97 == 0 ? "down" : "up", i);
 }
 
@@ -87,6 +90,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: tlog_gen SITE_DIR NODE COUNT SIZES SKEY_FILE [TSR_DIR]\n");
 		return 3;
 	}
+	if (getenv("TLOG_GEN_VARIANT") != NULL)
+		variant = xasprintf("\"variant\":\"%s\",", getenv("TLOG_GEN_VARIANT"));
 	count = strtoull(argv[3], NULL, 10);
 	for (s = strtok(argv[4], ","); s != NULL && n_sizes < 256; s = strtok(NULL, ","))
 		sizes[n_sizes++] = strtoull(s, NULL, 10);

@@ -4,6 +4,7 @@
  * tiles, consistency between the published checkpoints in order, and the RFC 3161 tokens.
  * Stops at the first mismatch and names it (an entry index or a checkpoint size).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -23,7 +24,7 @@
 static void
 verify_usage(FILE *f)
 {
-	fputs("usage: trustwatch verify [--vkey KEY]... [-c CONFIG] SITE_DIR|URL\n"
+	fputs("usage: trustwatch verify [--vkey KEY]... [--since FILE]... [-c CONFIG] SITE_DIR|URL\n"
 	    "Checks the record a site publishes under log/NODE/ for every node: each checkpoint's\n"
 	    "signature, every entry against the Merkle tree (all leaf hashes recomputed from the\n"
 	    "entry bundles), the hash tiles, consistency between all published checkpoints in\n"
@@ -31,11 +32,42 @@ verify_usage(FILE *f)
 	    "  --vkey KEY   the node's verifier key NAME+HASH+BASE64, obtained independently of\n"
 	    "               the site (repeat for several nodes); without it the published vkey\n"
 	    "               file is used, which only proves the log is consistent with itself\n"
+	    "  --since FILE a checkpoint saved earlier (a copy of log/NODE/checkpoint): the log\n"
+	    "               of its origin must still contain that tree (nothing was rewritten)\n"
 	    "  -c CONFIG    chain each time-stamp token to the trust file of a tsa endpoint of\n"
 	    "               CONFIG; without it a token is checked against the certificate it\n"
 	    "               carries\n"
 	    "Prints the first mismatch. Exit 0 verified, 2 mismatch, 3 usage, 1 could not read.\n",
 	    f);
+}
+
+/* Reads a checkpoint the reader kept (a signed note); its signature is checked per node. */
+static int
+load_since(struct verify_opts *vo, const char *path)
+{
+	struct verify_since *s;
+	struct tlog_note n;
+	char *why = NULL;
+
+	vo->since = xrealloc(vo->since, (vo->n_since + 1) * sizeof(*vo->since));
+	s = &vo->since[vo->n_since];
+	memset(s, 0, sizeof(*s));
+	if (file_read(path, 64u << 10, &s->note, &s->len) != 0) {
+		cli_warn("verify: --since %s: %s", path, file_strerror(errno));
+		return -1;
+	}
+	if (tlog_note_parse((char *)s->note, s->len, &n, &why) != 0 ||
+	    tlog_checkpoint_parse(n.text, n.text_len, &s->c, &why) != 0) {
+		cli_warn("verify: --since %s: %s", path, why ? why : "not a signed checkpoint");
+		free(why);
+		tlog_note_clear(&n);
+		free(s->note);
+		return -1;
+	}
+	tlog_note_clear(&n);
+	s->path = xstrdup(path);
+	vo->n_since++;
+	return 0;
 }
 
 int
@@ -44,6 +76,7 @@ cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "vkey", required_argument, NULL, 'k' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -53,7 +86,7 @@ cmd_verify(int argc, char **argv)
 	int ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+k:c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+k:c:s:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			vo.vkeys = xrealloc(vo.vkeys, (vo.n_vkeys + 1) * sizeof(*vo.vkeys));
@@ -68,6 +101,12 @@ cmd_verify(int argc, char **argv)
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 's':
+			if (load_since(&vo, optarg) != 0) {
+				verify_opts_clear(&vo);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			verify_usage(stdout);
@@ -108,6 +147,12 @@ cmd_verify(int argc, char **argv)
 		}
 	}
 	rc = verify_site(argv[optind], &vo, stdout);
+	for (size_t i = 0; rc == EXIT_OK && i < vo.n_since; i++)
+		if (!vo.since[i].matched) {
+			printf("MISMATCH: --since %s: the site publishes no log with origin %s\n",
+			    vo.since[i].path, vo.since[i].c.origin);
+			rc = EXIT_MISMATCH;
+		}
 	verify_opts_clear(&vo);
 	return rc;
 }

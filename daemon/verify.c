@@ -36,6 +36,8 @@ struct vctx {
 	struct vcp	*cps;
 	size_t		 n_cps;
 	struct tlog_tree *tree;
+	char		*first_gen, *last_gen;	/* genTime of the first and last token */
+	uint64_t	 first_gen_size, last_gen_size;
 };
 
 void
@@ -45,6 +47,12 @@ verify_opts_clear(struct verify_opts *o)
 		tlog_verifier_clear(&o->vkeys[i]);
 	free(o->vkeys);
 	X509_STORE_free(o->trust);
+	for (size_t i = 0; i < o->n_since; i++) {
+		free(o->since[i].path);
+		free(o->since[i].note);
+		tlog_checkpoint_clear(&o->since[i].c);
+	}
+	free(o->since);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -392,6 +400,46 @@ check_tiles(struct vctx *v, uint64_t n, int full)
 	return rc;
 }
 
+/* The checkpoints the reader kept (--since) for this log's origin: still in its tree. */
+static int
+check_since(struct vctx *v)
+{
+	const struct vcp *last = &v->cps[v->n_cps - 1];
+	struct tlog_nodes src = tlog_tree_nodes(v->tree);
+	struct tlog_hash root;
+
+	for (size_t i = 0; i < v->o->n_since; i++) {
+		struct verify_since *s = &v->o->since[i];
+		struct tlog_note n;
+		int sig;
+
+		if (strcmp(s->c.origin, last->c.origin) != 0)
+			continue;
+		s->matched = 1;
+		if (tlog_note_parse((char *)s->note, s->len, &n, NULL) != 0)
+			return mismatch(v, "--since %s: not a signed note", s->path);
+		sig = tlog_note_verify(&n, v->signer);
+		tlog_note_clear(&n);
+		if (sig != 1)
+			return mismatch(v, "--since %s: not signed by %s+%08x, the key of the "
+			    "published checkpoints", s->path, v->signer->name,
+			    (unsigned)v->signer->hash);
+		if (s->c.size > last->size)
+			return mismatch(v, "checkpoint: the latest checkpoint served has size %"
+			    PRIu64 ", older than the checkpoint of size %" PRIu64 " in --since %s",
+			    last->size, s->c.size, s->path);
+		if (tlog_tree_hash(&src, s->c.size, &root) != 0 ||
+		    !tlog_hash_eq(&root, &s->c.root))
+			return mismatch(v, "checkpoint %" PRIu64 " (--since %s): the published log "
+			    "does not contain that tree: one of its first %" PRIu64 " entries was "
+			    "changed, removed or reordered since",
+			    s->c.size, s->path, s->c.size);
+		fprintf(v->out, "%s: the checkpoint of size %" PRIu64 " from %s is contained in "
+		    "the published log\n", v->node, s->c.size, s->path);
+	}
+	return 0;
+}
+
 static int
 check_tree(struct vctx *v)
 {
@@ -424,7 +472,7 @@ check_tree(struct vctx *v)
 			return mismatch(v, "checkpoints %" PRIu64 " and %" PRIu64 " are not "
 			    "consistent", a->size, b->size);
 	}
-	return 0;
+	return check_since(v);
 }
 
 /* Token names in checkpoint order: by their leading size, then by name. */
@@ -490,6 +538,13 @@ check_timestamps(struct vctx *v, size_t *n_tokens)
 		else {
 			cp->n_tsr++;
 			(*n_tokens)++;
+			if (v->first_gen == NULL) {
+				v->first_gen = xstrdup(gen ? gen : "?");
+				v->first_gen_size = size;
+			}
+			free(v->last_gen);
+			v->last_gen = xstrdup(gen ? gen : "?");
+			v->last_gen_size = size;
 		}
 		free(why);
 		free(gen);
@@ -547,6 +602,10 @@ verify_node(struct vctx *v)
 		    n_tokens == 1 ? "" : "s", v->o->trust ? ", chained to a tsa endpoint's trust "
 		    "file" : " against the certificate in each token (its chain is not checked: "
 		    "give -c CONFIG)");
+	if (n_tokens > 0)
+		fprintf(v->out, "%s: time-stamped from %s (checkpoint %" PRIu64 ") to %s (checkpoint %"
+		    PRIu64 ")\n", v->node, v->first_gen, v->first_gen_size, v->last_gen,
+		    v->last_gen_size);
 	if (untimed > 0)
 		fprintf(v->out, "%s: %zu checkpoint%s without a time-stamp token\n", v->node, untimed,
 		    untimed == 1 ? "" : "s");
@@ -567,6 +626,8 @@ node_clear(struct vctx *v)
 	v->tree = NULL;
 	tlog_verifier_clear(&v->pub);
 	v->signer = NULL;
+	FREE_NULL(v->first_gen);
+	FREE_NULL(v->last_gen);
 }
 
 static int

@@ -14,6 +14,14 @@ struct verify_opts {
 	X509_STORE	*trust;			/* owned; NULL = check tokens against their own
 						 * certificate only */
 	size_t		 n_trust_files;
+	struct verify_since {			/* --since: checkpoints the reader kept */
+		char	*path;			/* owned */
+		unsigned char *note;		/* owned, as read */
+		size_t	 len;
+		struct tlog_checkpoint c;	/* owned */
+		int	 matched;		/* set when a node with its origin was checked */
+	} *since;
+	size_t		 n_since;
 };
 
 void verify_opts_clear(struct verify_opts *);

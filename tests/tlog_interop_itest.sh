@@ -270,6 +270,27 @@ else
 	ok "the Go verifier rejects it too: $(tail -1 "$work/go3.out")"
 fi
 
+# A reader who kept checkpoint 700 catches a history rewritten and re-signed with the same key.
+cp "$log/checkpoints/700" kept-700
+"$TW_BIN" verify --vkey "$vkey" --since kept-700 site >"$work/v.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "the checkpoint of size 700 from kept-700 is contained" "$work/v.out" &&
+	ok "verify --since a kept checkpoint: exit 0 on the untouched log" ||
+	not_ok "verify --since (untouched): rc $rc: $(cat "$work/v.out")"
+rm -rf t && TLOG_GEN_VARIANT=rewritten "$gen" t node-a 1200 300,700,1200 node.key >"$work/gen3.log" 2>&1 ||
+	die "tlog_gen (rewritten)"
+"$TW_BIN" verify --vkey "$vkey" t >"$work/v.out" 2>&1; rc=$?
+[ $rc -eq 0 ] || not_ok "a rewritten history re-signed with the node's key should verify on its own: rc $rc"
+"$TW_BIN" verify --vkey "$vkey" --since kept-700 t >"$work/v.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "MISMATCH node-a: checkpoint 700 (--since kept-700): the published log does not contain that tree" "$work/v.out" &&
+	ok "history rewritten with the node's own key: verify --since exits 2: $(grep MISMATCH "$work/v.out")" ||
+	not_ok "rewritten history with --since: rc $rc: $(cat "$work/v.out")"
+cp "$log/checkpoints/1000" kept-1000
+rm -rf t && cp -r site t && rm t/log/node-a/checkpoints/1000 && cp t/log/node-a/checkpoints/700 t/log/node-a/checkpoint
+"$TW_BIN" verify --vkey "$vkey" --since kept-1000 t >"$work/v.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "older than the checkpoint of size 1000 in --since kept-1000" "$work/v.out" &&
+	ok "an older checkpoint served, the newer one deleted: verify --since exits 2" ||
+	not_ok "rollback with --since: rc $rc: $(cat "$work/v.out")"
+
 # ---------------------------------------------------------------- exit codes
 "$TW_BIN" verify >/dev/null 2>&1; [ $? -eq 3 ] && ok "verify without a site: exit 3" ||
 	not_ok "verify without a site is not exit 3"
