@@ -77,9 +77,7 @@ main(int argc, char **argv)
 	size_t n_sizes = 0;
 	struct tlog_signed_checkpoint cps[256];
 	struct tlog_tsr tsrs[256];
-	char *notes[256], *skey_text, *vkey, *err = NULL, *s, *origin;
-	unsigned char *data;
-	size_t len;
+	char *notes[256], *vkey, *err = NULL, *s, *origin;
 	struct tlog_signer signer;
 	struct tlog_edge edge;
 	struct gen g;
@@ -99,16 +97,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "tlog_gen: SIZES must be ascending and at most COUNT\n");
 		return 3;
 	}
-	if (file_read(argv[5], 4096, &data, &len) != 0) {
-		fprintf(stderr, "tlog_gen: %s: cannot read\n", argv[5]);
+	if (tlog_signer_load(argv[5], &signer, &err) != 0) {
+		fprintf(stderr, "tlog_gen: %s\n", err);
 		return 1;
 	}
-	skey_text = (char *)data;
-	if (tlog_signer_parse(skey_text, &signer, &err) != 0) {
-		fprintf(stderr, "tlog_gen: %s: %s\n", argv[5], err);
-		return 1;
-	}
-	free(skey_text);
 	vkey = tlog_signer_vkey(&signer);
 	origin = xasprintf("example.test/%s", argv[2]);
 
@@ -123,13 +115,8 @@ main(int argc, char **argv)
 		tlog_edge_append(&edge, &h);
 		while (c < n_sizes && sizes[c] == edge.size) {
 			double c0 = cpu_s();
-			struct tlog_checkpoint cp = { .origin = origin, .size = edge.size };
-			char *body;
 
-			tlog_edge_root(&edge, &cp.root);
-			body = tlog_checkpoint_format(&cp);
-			notes[c] = tlog_note_sign(body, strlen(body), &signer, NULL);
-			free(body);
+			notes[c] = tlog_checkpoint_sign(origin, &edge, &signer, NULL);
 			t_cp += cpu_s() - c0;
 			c++;
 		}

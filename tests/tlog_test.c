@@ -384,6 +384,46 @@ notes_match_go_sumdb_note(void **state)
 	char *vk, *signed_note;
 
 	(void)state;
+	{
+		char tmpl[] = "/tmp/tw-tlog-key.XXXXXX";
+		int fd = mkstemp(tmpl);
+		struct tlog_edge e;
+		struct tlog_note cn;
+		struct tlog_checkpoint c;
+		char *cp, *err = NULL;
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, go_skey, strlen(go_skey)), (ssize_t)strlen(go_skey));
+		assert_int_equal(write(fd, "\n", 1), 1);
+		close(fd);
+		assert_int_equal(tlog_signer_load(tmpl, &s, &err), 0);
+		unlink(tmpl);
+		assert_int_equal(tlog_signer_load(tmpl, &s, &err), -1);
+		assert_non_null(err);
+		free(err);
+		/* a checkpoint signed from a right edge */
+		tlog_edge_init(&e);
+		for (int i = 0; i < 7; i++) {
+			char ch = (char)('a' + i);
+			struct tlog_hash leaf;
+			tlog_leaf_hash(&ch, 1, &leaf);
+			tlog_edge_append(&e, &leaf);
+		}
+		assert_int_equal(tlog_signer_load(tmpl, &s, NULL), -1);
+		assert_int_equal(tlog_signer_parse(go_skey, &s, NULL), 0);
+		cp = tlog_checkpoint_sign("example.com/log", &e, &s, NULL);
+		assert_non_null(cp);
+		assert_int_equal(tlog_note_parse(cp, strlen(cp), &cn, NULL), 0);
+		assert_string_equal(cn.text, "example.com/log\n7\n"
+		    "SuGRk59UjZk0dAuI3qLFy4m7iHD8RQXNed7Gu/qu6cs=\n");
+		assert_int_equal(tlog_checkpoint_parse(cn.text, cn.text_len, &c, NULL), 0);
+		assert_int_equal(c.size, 7);
+		tlog_checkpoint_clear(&c);
+		tlog_note_clear(&cn);
+		free(cp);
+		assert_null(tlog_checkpoint_sign("two\nlines", &e, &s, NULL));
+		tlog_signer_clear(&s);
+	}
 	assert_int_equal(tlog_signer_parse(go_skey, &s, NULL), 0);
 	vk = tlog_signer_vkey(&s);
 	assert_string_equal(vk, go_vkey);

@@ -111,3 +111,21 @@ bad:
 	tlog_checkpoint_clear(c);
 	return -1;
 }
+
+char *
+tlog_checkpoint_sign(const char *origin, const struct tlog_edge *e,
+    const struct tlog_signer *s, char **err)
+{
+	struct tlog_checkpoint c = { .origin = (char *)origin, .size = e->size };
+	char *body, *note;
+
+	tlog_edge_root(e, &c.root);
+	if ((body = tlog_checkpoint_format(&c)) == NULL) {
+		if (err != NULL)
+			*err = xstrdup("the origin must be one non-empty line");
+		return NULL;
+	}
+	note = tlog_note_sign(body, strlen(body), s, err);
+	free(body);
+	return note;
+}

@@ -2,6 +2,7 @@
  * C2SP signed-note with Ed25519, keys encoded as golang.org/x/mod/sumdb/note encodes them:
  * verifier "NAME+HASH+BASE64(alg ‖ pub)", signer "PRIVATE+KEY+NAME+HASH+BASE64(alg ‖ seed)".
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,28 @@ tlog_signer_parse(const char *skey, struct tlog_signer *s, char **err)
 		return -1;
 	}
 	return 0;
+}
+
+int
+tlog_signer_load(const char *path, struct tlog_signer *s, char **err)
+{
+	unsigned char *data;
+	size_t len;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (file_read(path, 4096, &data, &len) != 0) {
+		if (err != NULL)
+			*err = xasprintf("%s: %s", path, errno == EFBIG ? "too large for a key" :
+			    file_strerror(errno));
+		return -1;
+	}
+	rc = tlog_signer_parse((char *)data, s, NULL);
+	OPENSSL_cleanse(data, len);
+	free(data);
+	if (rc != 0 && err != NULL)
+		*err = xasprintf("%s: not a signer key PRIVATE+KEY+NAME+HASH+BASE64", path);
+	return rc;
 }
 
 void

@@ -185,6 +185,8 @@ void tlog_verifier_clear(struct tlog_verifier *v);
 /* Parses a signer key (surrounding whitespace ignored). Returns 0 or -1 with *err. */
 int tlog_signer_parse(const char *skey, struct tlog_signer *s, char **err);
 void tlog_signer_clear(struct tlog_signer *s);
+/* Reads the signer key file `trustwatch keygen` wrote (record.key). Returns 0 or -1 with *err. */
+int tlog_signer_load(const char *path, struct tlog_signer *s, char **err);
 /* The verifier key string of s (caller frees). */
 char *tlog_signer_vkey(const struct tlog_signer *s);
 
@@ -245,6 +247,13 @@ char *tlog_checkpoint_format(const struct tlog_checkpoint *c);
 /* Parses a body (the text of a note). Returns 0 (tlog_checkpoint_clear after) or -1. */
 int tlog_checkpoint_parse(const char *text, size_t len, struct tlog_checkpoint *c, char **err);
 void tlog_checkpoint_clear(struct tlog_checkpoint *c);
+/*
+ * The signed checkpoint of the tree e stands for: origin, e's size and root, signed with s
+ * as a signed note (caller frees); NULL with *err. What a node publishes every
+ * record.checkpoint_every.
+ */
+char *tlog_checkpoint_sign(const char *origin, const struct tlog_edge *e,
+    const struct tlog_signer *s, char **err);
 
 /* ---- cosig.c ---------------------------------------------------------------------------- */
 
