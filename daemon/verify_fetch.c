@@ -40,8 +40,10 @@ vfetch_free(struct vfetch *f)
 {
 	if (f == NULL)
 		return;
-	if (f->curl != NULL)
+	if (f->curl != NULL) {
 		curl_easy_cleanup(f->curl);
+		curl_global_cleanup();
+	}
 	free(f->root);
 	free(f);
 }
