@@ -7,38 +7,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "verify.h"
-#include "verify_fetch.h"
+#include "verify_int.h"
 #include "../core/util.h"
-
-#define MAX_NOTE	(64u << 10)
-#define MAX_VKEY	(4u << 10)
-#define MAX_TILE	((size_t)TLOG_TILE_WIDTH * TLOG_HASH_SIZE)
-#define MAX_BUNDLE	((size_t)TLOG_TILE_WIDTH * (TLOG_ENTRY_MAX + 2))
-#define MAX_TSR		(1u << 20)
-
-struct vcp {
-	uint64_t	 size;
-	unsigned char	*note;
-	size_t		 len;
-	struct tlog_checkpoint c;
-	size_t		 n_tsr;
-};
-
-struct vctx {
-	struct vfetch	*f;
-	const struct verify_opts *o;
-	FILE		*out;
-	int		 rc;			/* EXIT_OK until the first failure */
-	const char	*node;
-	struct tlog_verifier pub;		/* the published vkey, when no --vkey */
-	const struct tlog_verifier *signer;	/* the key the checkpoints verified with */
-	struct vcp	*cps;
-	size_t		 n_cps;
-	struct tlog_tree *tree;
-	char		*first_gen, *last_gen;	/* genTime of the first and last token */
-	uint64_t	 first_gen_size, last_gen_size;
-};
 
 void
 verify_opts_clear(struct verify_opts *o)
@@ -56,8 +26,8 @@ verify_opts_clear(struct verify_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static int __attribute__((format(printf, 2, 3)))
-mismatch(struct vctx *v, const char *fmt, ...)
+int
+vmismatch(struct vctx *v, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -70,8 +40,8 @@ mismatch(struct vctx *v, const char *fmt, ...)
 	return -1;
 }
 
-static int __attribute__((format(printf, 2, 3)))
-unreadable(struct vctx *v, const char *fmt, ...)
+int
+vunreadable(struct vctx *v, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,17 +55,17 @@ unreadable(struct vctx *v, const char *fmt, ...)
 }
 
 /* Reads log/NODE/rel. A missing file is a mismatch: the record must hold it. */
-static int
-get(struct vctx *v, const char *rel, size_t max, unsigned char **data, size_t *len)
+int
+vget(struct vctx *v, const char *rel, size_t max, unsigned char **data, size_t *len)
 {
 	char *p = xasprintf("log/%s/%s", v->node, rel), *err = NULL;
 	int rc = vfetch_get(v->f, p, max, data, len, &err);
 
 	free(p);
 	if (rc == VFETCH_MISSING)
-		return mismatch(v, "%s is missing", rel);
+		return vmismatch(v, "%s is missing", rel);
 	if (rc != 0) {
-		unreadable(v, "%s", err);
+		vunreadable(v, "%s", err);
 		free(err);
 		return -1;
 	}
@@ -138,17 +108,17 @@ check_signature(struct vctx *v, const struct vcp *cp, const struct tlog_note *n)
 
 		if (r == 1) {
 			if (v->signer != NULL && v->signer != &keys[i])
-				return mismatch(v, "checkpoint %" PRIu64 ": signed by %s, the "
+				return vmismatch(v, "checkpoint %" PRIu64 ": signed by %s, the "
 				    "earlier checkpoints by %s", cp->size, keys[i].name,
 				    v->signer->name);
 			v->signer = &keys[i];
 			return 0;
 		}
 		if (r == 0)
-			return mismatch(v, "checkpoint %" PRIu64 ": the signature by %s+%08x "
+			return vmismatch(v, "checkpoint %" PRIu64 ": the signature by %s+%08x "
 			    "does not verify", cp->size, keys[i].name, (unsigned)keys[i].hash);
 	}
-	return mismatch(v, "checkpoint %" PRIu64 ": not signed by %s (signed by %s+%08x)",
+	return vmismatch(v, "checkpoint %" PRIu64 ": not signed by %s (signed by %s+%08x)",
 	    cp->size, v->o->n_vkeys ? "the --vkey key" : "the published vkey",
 	    n->n_sigs ? n->sigs[0].name : "nobody", n->n_sigs ? (unsigned)n->sigs[0].hash : 0u);
 }
@@ -165,9 +135,9 @@ load_checkpoints(struct vctx *v)
 
 	free(rel);
 	if (n == VFETCH_MISSING || n == 0)
-		return mismatch(v, "no checkpoints/ published");
+		return vmismatch(v, "no checkpoints/ published");
 	if (n < 0) {
-		unreadable(v, "%s", err);
+		vunreadable(v, "%s", err);
 		free(err);
 		return -1;
 	}
@@ -179,7 +149,7 @@ load_checkpoints(struct vctx *v)
 			v->cps[v->n_cps++].size = size;
 	}
 	if (v->n_cps == 0) {
-		mismatch(v, "no checkpoints/SIZE published");
+		vmismatch(v, "no checkpoints/SIZE published");
 		goto out;
 	}
 	qsort(v->cps, v->n_cps, sizeof(*v->cps), cmp_cp);
@@ -189,10 +159,10 @@ load_checkpoints(struct vctx *v)
 		char path[64], *why = NULL;
 
 		snprintf(path, sizeof(path), "checkpoints/%" PRIu64, cp->size);
-		if (get(v, path, MAX_NOTE, &cp->note, &cp->len) != 0)
+		if (vget(v, path, MAX_NOTE, &cp->note, &cp->len) != 0)
 			goto out;
 		if (tlog_note_parse((char *)cp->note, cp->len, &note, &why) != 0) {
-			mismatch(v, "checkpoint %" PRIu64 ": %s", cp->size, why);
+			vmismatch(v, "checkpoint %" PRIu64 ": %s", cp->size, why);
 			free(why);
 			goto out;
 		}
@@ -201,24 +171,24 @@ load_checkpoints(struct vctx *v)
 			goto out;
 		}
 		if (tlog_checkpoint_parse(note.text, note.text_len, &cp->c, &why) != 0) {
-			mismatch(v, "checkpoint %" PRIu64 ": %s", cp->size, why);
+			vmismatch(v, "checkpoint %" PRIu64 ": %s", cp->size, why);
 			free(why);
 			tlog_note_clear(&note);
 			goto out;
 		}
 		tlog_note_clear(&note);
 		if (cp->c.size != cp->size) {
-			mismatch(v, "checkpoints/%" PRIu64 " holds the checkpoint of size %" PRIu64,
+			vmismatch(v, "checkpoints/%" PRIu64 " holds the checkpoint of size %" PRIu64,
 			    cp->size, cp->c.size);
 			goto out;
 		}
 		if (strcmp(cp->c.origin, v->cps[0].c.origin) != 0) {
-			mismatch(v, "checkpoint %" PRIu64 ": origin '%s', not '%s'", cp->size,
+			vmismatch(v, "checkpoint %" PRIu64 ": origin '%s', not '%s'", cp->size,
 			    cp->c.origin, v->cps[0].c.origin);
 			goto out;
 		}
 	}
-	if (get(v, "checkpoint", MAX_NOTE, &latest, &latest_len) != 0)
+	if (vget(v, "checkpoint", MAX_NOTE, &latest, &latest_len) != 0)
 		goto out;
 	{
 		const struct vcp *last = &v->cps[v->n_cps - 1];
@@ -230,17 +200,17 @@ load_checkpoints(struct vctx *v)
 			if (tlog_note_parse((char *)latest, latest_len, &note, NULL) == 0 &&
 			    tlog_checkpoint_parse(note.text, note.text_len, &c, NULL) == 0) {
 				if (c.size < last->size)
-					mismatch(v, "checkpoint: the latest checkpoint served has size "
+					vmismatch(v, "checkpoint: the latest checkpoint served has size "
 					    "%" PRIu64 ", older than checkpoints/%" PRIu64 " (an older "
 					    "checkpoint is served as the latest)", c.size, last->size);
 				else
-					mismatch(v, "checkpoint: the latest checkpoint (size %" PRIu64
+					vmismatch(v, "checkpoint: the latest checkpoint (size %" PRIu64
 					    ") is not checkpoints/%" PRIu64, c.size, last->size);
 				tlog_checkpoint_clear(&c);
 				tlog_note_clear(&note);
 			} else {
 				tlog_note_clear(&note);
-				mismatch(v, "checkpoint: not the signed checkpoint checkpoints/%" PRIu64,
+				vmismatch(v, "checkpoint: not the signed checkpoint checkpoints/%" PRIu64,
 				    last->size);
 			}
 			goto out;
@@ -253,226 +223,6 @@ out:
 	free(names);
 	free(latest);
 	return rc;
-}
-
-struct hashes {
-	struct tlog_hash *h;
-	size_t		 n;
-};
-
-static int
-hash_entry(void *arg, const unsigned char *e, size_t len)
-{
-	struct hashes *hs = arg;
-
-	hs->h = xrealloc(hs->h, (hs->n + 1) * sizeof(*hs->h));
-	tlog_leaf_hash(e, len, &hs->h[hs->n++]);
-	return 0;
-}
-
-/*
- * Entry bundle index of width w: every entry re-hashed and compared with the level-0 hashes
- * want (the published tile, or the tree); the first difference names the entry.
- */
-static int
-check_bundle(struct vctx *v, uint64_t index, unsigned w, const unsigned char *want,
-    const char *against, struct hashes *hs)
-{
-	char path[TLOG_PATH_MAX];
-	unsigned char *data;
-	size_t len;
-	long count;
-
-	hs->n = 0;
-	tlog_tile_path(path, TLOG_TILE_ENTRIES, index, w);
-	if (get(v, path, MAX_BUNDLE, &data, &len) != 0)
-		return -1;
-	count = tlog_bundle_each(data, len, hash_entry, hs);
-	free(data);
-	for (size_t i = 0; i < hs->n && i < w; i++)
-		if (memcmp(hs->h[i].b, want + i * TLOG_HASH_SIZE, TLOG_HASH_SIZE) != 0)
-			return mismatch(v, "entry %" PRIu64 ": its hash differs from %s (the entry "
-			    "was changed, removed or reordered)", index * TLOG_TILE_WIDTH + i,
-			    against);
-	if (count < 0)
-		return mismatch(v, "entry %" PRIu64 ": %s is truncated",
-		    index * TLOG_TILE_WIDTH + hs->n, path);
-	if (hs->n != w)
-		return mismatch(v, "entry %" PRIu64 ": %s holds %zu entries, %u expected (an "
-		    "entry was %s)", index * TLOG_TILE_WIDTH + (hs->n < w ? hs->n : w), path,
-		    hs->n, w, hs->n < w ? "removed" : "added");
-	return 0;
-}
-
-/* Hash tile (level, index) for tree size n against the tree; fills tile with the tree's. */
-static int
-check_tile(struct vctx *v, int level, uint64_t index, uint64_t n, unsigned char *tile)
-{
-	struct tlog_nodes src = tlog_tree_nodes(v->tree);
-	char path[TLOG_PATH_MAX];
-	unsigned char *data;
-	size_t len;
-	int w = tlog_tile_build(&src, level, index, n, tile);
-
-	if (w <= 0)
-		return unreadable(v, "cannot build tile %d/%" PRIu64, level, index);
-	tlog_tile_path(path, level, index, (unsigned)w);
-	if (get(v, path, MAX_TILE, &data, &len) != 0)
-		return -1;
-	if (len != (size_t)w * TLOG_HASH_SIZE || memcmp(data, tile, len) != 0) {
-		size_t i = 0;
-
-		while (i < (size_t)w && (i + 1) * TLOG_HASH_SIZE <= len &&
-		    memcmp(data + i * TLOG_HASH_SIZE, tile + i * TLOG_HASH_SIZE,
-		    TLOG_HASH_SIZE) == 0)
-			i++;
-		free(data);
-		if (level == 0)
-			return mismatch(v, "entry %" PRIu64 ": its hash in %s differs from the "
-			    "entry (the tile or the entry was changed)", index * TLOG_TILE_WIDTH + i,
-			    path);
-		{
-			uint64_t span = UINT64_C(1) << (TLOG_TILE_HEIGHT * level);
-			uint64_t first = (index * TLOG_TILE_WIDTH + i) * span;
-
-			return mismatch(v, "%s: hash %zu differs from the one recomputed from "
-			    "entries %" PRIu64 "..%" PRIu64 " (one of them was changed, removed or "
-			    "reordered, with its tiles)", path, i, first, first + span - 1);
-		}
-	}
-	free(data);
-	return 0;
-}
-
-/* Every entry of the latest tree, re-hashed, against the published level-0 tiles. */
-static int
-check_entries(struct vctx *v)
-{
-	uint64_t size = v->cps[v->n_cps - 1].size, tiles = tlog_tile_count(0, size);
-	struct hashes hs = { 0 };
-	int rc = 0;
-
-	for (uint64_t t = 0; t < tiles && rc == 0; t++) {
-		unsigned w = tlog_tile_width(0, t, size);
-		char path[TLOG_PATH_MAX];
-		unsigned char *tile;
-		size_t len;
-
-		tlog_tile_path(path, 0, t, w);
-		if (get(v, path, MAX_TILE, &tile, &len) != 0) {
-			rc = -1;
-			break;
-		}
-		if (len != (size_t)w * TLOG_HASH_SIZE)
-			rc = mismatch(v, "%s: %zu bytes, %zu expected", path, len,
-			    (size_t)w * TLOG_HASH_SIZE);
-		else if ((rc = check_bundle(v, t, w, tile, path, &hs)) == 0)
-			for (size_t i = 0; i < hs.n; i++)
-				tlog_tree_append(v->tree, &hs.h[i]);
-		free(tile);
-	}
-	free(hs.h);
-	return rc;
-}
-
-/* The tiles of tree size n: all of them when full is set, else only the partial ones. */
-static int
-check_tiles(struct vctx *v, uint64_t n, int full)
-{
-	unsigned char tile[MAX_TILE];
-	struct hashes hs = { 0 };
-	int rc = 0;
-
-	for (int level = full ? 1 : 0; rc == 0 && tlog_tile_count(level, n) > 0; level++)
-		for (uint64_t t = 0; rc == 0 && t < tlog_tile_count(level, n); t++) {
-			unsigned w = tlog_tile_width(level, t, n);
-
-			if (!full && w == TLOG_TILE_WIDTH)
-				continue;
-			if ((rc = check_tile(v, level, t, n, tile)) == 0 && level == 0) {
-				char what[64];
-
-				snprintf(what, sizeof(what), "the tree of checkpoint %" PRIu64, n);
-				rc = check_bundle(v, t, w, tile, what, &hs);
-			}
-		}
-	free(hs.h);
-	return rc;
-}
-
-/* The checkpoints the reader kept (--since) for this log's origin: still in its tree. */
-static int
-check_since(struct vctx *v)
-{
-	const struct vcp *last = &v->cps[v->n_cps - 1];
-	struct tlog_nodes src = tlog_tree_nodes(v->tree);
-	struct tlog_hash root;
-
-	for (size_t i = 0; i < v->o->n_since; i++) {
-		struct verify_since *s = &v->o->since[i];
-		struct tlog_note n;
-		int sig;
-
-		if (strcmp(s->c.origin, last->c.origin) != 0)
-			continue;
-		s->matched = 1;
-		if (tlog_note_parse((char *)s->note, s->len, &n, NULL) != 0)
-			return mismatch(v, "--since %s: not a signed note", s->path);
-		sig = tlog_note_verify(&n, v->signer);
-		tlog_note_clear(&n);
-		if (sig != 1)
-			return mismatch(v, "--since %s: not signed by %s+%08x, the key of the "
-			    "published checkpoints", s->path, v->signer->name,
-			    (unsigned)v->signer->hash);
-		if (s->c.size > last->size)
-			return mismatch(v, "checkpoint: the latest checkpoint served has size %"
-			    PRIu64 ", older than the checkpoint of size %" PRIu64 " in --since %s",
-			    last->size, s->c.size, s->path);
-		if (tlog_tree_hash(&src, s->c.size, &root) != 0 ||
-		    !tlog_hash_eq(&root, &s->c.root))
-			return mismatch(v, "checkpoint %" PRIu64 " (--since %s): the published log "
-			    "does not contain that tree: one of its first %" PRIu64 " entries was "
-			    "changed, removed or reordered since",
-			    s->c.size, s->path, s->c.size);
-		fprintf(v->out, "%s: the checkpoint of size %" PRIu64 " from %s is contained in "
-		    "the published log\n", v->node, s->c.size, s->path);
-	}
-	return 0;
-}
-
-static int
-check_tree(struct vctx *v)
-{
-	struct tlog_nodes src = tlog_tree_nodes(v->tree);
-	struct tlog_hash root, proof[TLOG_PROOF_MAX];
-	size_t len;
-
-	if (check_entries(v) != 0 || check_tiles(v, v->cps[v->n_cps - 1].size, 1) != 0)
-		return -1;
-	for (size_t i = 0; i < v->n_cps; i++) {
-		const struct vcp *cp = &v->cps[i];
-
-		if (i + 1 < v->n_cps && check_tiles(v, cp->size, 0) != 0)
-			return -1;
-		if (tlog_tree_hash(&src, cp->size, &root) != 0)
-			return unreadable(v, "cannot compute the tree of size %" PRIu64, cp->size);
-		if (!tlog_hash_eq(&root, &cp->c.root))
-			return mismatch(v, "checkpoint %" PRIu64 ": its root hash does not match "
-			    "entries 0..%" PRIu64 " (an entry below %" PRIu64 " was changed, removed "
-			    "or reordered, with its tiles)", cp->size, cp->size ? cp->size - 1 : 0,
-			    cp->size);
-	}
-	for (size_t i = 0; i + 1 < v->n_cps; i++) {
-		const struct vcp *a = &v->cps[i], *b = &v->cps[i + 1];
-
-		if (a->size == 0)
-			continue;
-		if (tlog_prove_consistency(&src, a->size, b->size, proof, &len) != 0 ||
-		    !tlog_check_consistency(proof, len, a->size, b->size, &a->c.root, &b->c.root))
-			return mismatch(v, "checkpoints %" PRIu64 " and %" PRIu64 " are not "
-			    "consistent", a->size, b->size);
-	}
-	return check_since(v);
 }
 
 /* Token names in checkpoint order: by their leading size, then by name. */
@@ -500,7 +250,7 @@ check_timestamps(struct vctx *v, size_t *n_tokens)
 	if (n == VFETCH_MISSING)
 		return 0;
 	if (n < 0) {
-		unreadable(v, "%s", err);
+		vunreadable(v, "%s", err);
 		free(err);
 		return -1;
 	}
@@ -518,22 +268,22 @@ check_timestamps(struct vctx *v, size_t *n_tokens)
 		if (nl < 4 || strcmp(name + nl - 4, ".tsr") != 0)
 			continue;
 		if (parse_size(name, digits, &size) != 0 || name[digits] != '.') {
-			rc = mismatch(v, "timestamps/%s: not SIZE.tsr or SIZE.LABEL.tsr", name);
+			rc = vmismatch(v, "timestamps/%s: not SIZE.tsr or SIZE.LABEL.tsr", name);
 			break;
 		}
 		for (size_t c = 0; c < v->n_cps; c++)
 			if (v->cps[c].size == size)
 				cp = &v->cps[c];
 		if (cp == NULL) {
-			rc = mismatch(v, "timestamps/%s: no checkpoint of size %" PRIu64 " is "
+			rc = vmismatch(v, "timestamps/%s: no checkpoint of size %" PRIu64 " is "
 			    "published", name, size);
 			break;
 		}
 		snprintf(path, sizeof(path), "timestamps/%s", name);
-		if ((rc = get(v, path, MAX_TSR, &der, &len)) != 0)
+		if ((rc = vget(v, path, MAX_TSR, &der, &len)) != 0)
 			break;
 		if (verify_tsr(der, len, cp->note, cp->len, v->o->trust, &gen, &why) != 0)
-			rc = mismatch(v, "checkpoint %" PRIu64 ": time-stamp token %s: %s", size,
+			rc = vmismatch(v, "checkpoint %" PRIu64 ": time-stamp token %s: %s", size,
 			    name, why);
 		else {
 			cp->n_tsr++;
@@ -567,12 +317,12 @@ verify_node(struct vctx *v)
 		size_t len;
 		char *why = NULL;
 
-		if (get(v, "vkey", MAX_VKEY, &vk, &len) != 0)
+		if (vget(v, "vkey", MAX_VKEY, &vk, &len) != 0)
 			return -1;
 		if (tlog_verifier_parse((char *)vk, &v->pub, &why) != 0 ||
 		    v->pub.alg != TLOG_ALG_ED25519) {
 			free(vk);
-			mismatch(v, "vkey: %s", why ? why : "not an Ed25519 note key");
+			vmismatch(v, "vkey: %s", why ? why : "not an Ed25519 note key");
 			free(why);
 			return -1;
 		}
@@ -581,7 +331,7 @@ verify_node(struct vctx *v)
 	if (load_checkpoints(v) != 0)
 		return -1;
 	v->tree = tlog_tree_new();
-	if (check_tree(v) != 0 || check_timestamps(v, &n_tokens) != 0)
+	if (verify_tree(v) != 0 || check_timestamps(v, &n_tokens) != 0)
 		return -1;
 	last = &v->cps[v->n_cps - 1];
 	fprintf(v->out, "%s: %zu checkpoint%s (sizes %" PRIu64 "..%" PRIu64 ", origin %s), each "
@@ -671,7 +421,7 @@ verify_site(const char *root, const struct verify_opts *o, FILE *out)
 		}
 		v.node = names[i];
 		if (!node_name_ok(names[i])) {
-			mismatch(&v, "log/%s: not a node name", names[i]);
+			vmismatch(&v, "log/%s: not a node name", names[i]);
 			break;
 		}
 		if (verify_node(&v) == 0)
