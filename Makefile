@@ -51,7 +51,7 @@ TEST_LDLIBS = $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),$(error pkg-
 TEST_PQ_LIBS = $(or $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null),$(error pkg-config cannot find: libpq -- run `make deps`))
 TEST_PQ_CFLAGS = $(if $(shell $(PKG_CONFIG) --exists libpq 2>/dev/null && echo y),$(shell $(PKG_CONFIG) --cflags libpq),$(error pkg-config cannot find: libpq -- run `make deps`))
 
-LIB_DIRS := core probe store daemon report alert web
+LIB_DIRS := core probe store daemon report alert web tlog
 LIB_SRC	:= $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o)
 TB_SRC	:= $(wildcard testbed/*.c)
@@ -122,17 +122,17 @@ deps:
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test:
 	@$(DEPS_SH)
-	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/bench/history_gen
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/bench/history_gen $(BUILD)/bench/tlog_gen
 	@sh tests/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory ASAN=1 UBSAN=1 all-san
 	@sh tests/run.sh build-asan-ubsan
 
-all-san: $(BUILD)/trustwatch $(BUILD)/trustwatch-testbed $(TEST_BIN) $(BUILD)/bench/history_gen
+all-san: $(BUILD)/trustwatch $(BUILD)/trustwatch-testbed $(TEST_BIN) $(BUILD)/bench/history_gen $(BUILD)/bench/tlog_gen
 
 unit-test: all $(TEST_BIN)
 	@TW_ONLY=unit sh tests/run.sh $(BUILD)
 
-integration-test: all $(TEST_BIN) $(BUILD)/bench/history_gen
+integration-test: all $(TEST_BIN) $(BUILD)/bench/history_gen $(BUILD)/bench/tlog_gen
 	@TW_ONLY=integration sh tests/run.sh $(BUILD)
 
 demo:

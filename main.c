@@ -16,6 +16,8 @@ static const struct {
 	{ "report", cmd_report, "render the static status site from the store (atomically)" },
 	{ "export", cmd_export, "audit export of results, incidents or daily uptime (CSV or JSON lines)" },
 	{ "incident", cmd_incident, "list incidents; add an operator note to one" },
+	{ "keygen", cmd_keygen, "keygen -o FILE: a new Ed25519 key for the record; prints its verifier key" },
+	{ "verify", cmd_verify, "verify the published record of a site directory or URL (SPEC 12)" },
 	{ "store", cmd_store, "store migrate --from FILE.db: copy a SQLite history into PostgreSQL" },
 };
 

@@ -5,6 +5,7 @@
 /* Exit codes (SPEC §1). */
 #define EXIT_OK		0
 #define EXIT_RUNTIME	1
+#define EXIT_MISMATCH	2		/* verify: the record does not verify (SPEC §12) */
 #define EXIT_USAGE	3
 
 struct conf;
@@ -17,6 +18,8 @@ int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */
 struct conf *cli_load_conf(const char *path);
