@@ -205,7 +205,8 @@ pg_q(struct store_be *b, const char *what, const char *sql, const struct pg_para
 
 	if (pg_ready(b) != 0)
 		return NULL;
-	r = PQexecParams(b->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
+	r = PQexecParams(b->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
+	    p ? p->fmt : NULL, 0);
 	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		pg_err(b, what, r);
@@ -335,21 +336,62 @@ pg_hex(struct buf *b, const unsigned char *p, size_t len)
 	}
 }
 
-/* Opens the literal or separates elements. */
+/*
+ * Arrays travel in binary (array_recv's format): a header (ndim 1, has-nulls flag,
+ * element type, size, lower bound 1), then per element a length (-1 = NULL) and the
+ * bytes. The size and flag are updated in place as elements are added.
+ */
+#define ARR_HEADER	20
+
 static void
-arr_sep(struct buf *b)
+put32(unsigned char *p, uint32_t v)
 {
-	buf_append(b, b->len == 0 ? "{" : ",", 1);
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static void
+append32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4];
+
+	put32(x, v);
+	buf_append(b, x, 4);
+}
+
+/* Starts the array on its first element and counts one more; null sets the flag. */
+static void
+arr_elem(struct buf *b, bool null)
+{
+	uint32_t n;
+
+	if (b->len == 0) {
+		unsigned char h[ARR_HEADER] = { 0 };
+
+		put32(h, 1);
+		put32(h + 16, 1);
+		buf_append(b, h, sizeof(h));
+	}
+	n = (uint32_t)b->data[12] << 24 | (uint32_t)b->data[13] << 16 |
+	    (uint32_t)b->data[14] << 8 | b->data[15];
+	put32(b->data + 12, n + 1);
+	if (null) {
+		put32(b->data + 4, 1);
+		append32(b, UINT32_MAX);
+	}
 }
 
 void
 pg_arr_int(struct buf *b, int64_t v, bool null)
 {
-	arr_sep(b);
-	if (null)
-		buf_append(b, "NULL", 4);
-	else
-		buf_printf(b, "%lld", (long long)v);
+	arr_elem(b, null);
+	if (!null) {
+		append32(b, 8);
+		append32(b, (uint32_t)((uint64_t)v >> 32));
+		append32(b, (uint32_t)v);
+	}
 }
 
 /* Length of a valid UTF-8 sequence at s, or 0. */
@@ -378,55 +420,68 @@ utf8_len(const unsigned char *s)
 }
 
 /*
- * A text element, quoted. Bytes that are not UTF-8 (text from a remote server) become
- * U+FFFD, so one odd message never fails a batch.
+ * A text element. Bytes that are not UTF-8 (text from a remote server) become U+FFFD,
+ * so one odd message never fails a batch.
  */
 void
 pg_arr_text(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t at;
 
-	arr_sep(b);
-	if (s == NULL) {
-		buf_append(b, "NULL", 4);
+	arr_elem(b, s == NULL);
+	if (s == NULL)
 		return;
-	}
-	buf_append(b, "\"", 1);
+	at = b->len;
+	append32(b, 0);
 	while (*p != '\0') {
-		size_t n = utf8_len(p);
+		size_t n = utf8_len(p), run = 0;
 
 		if (n == 0) {
 			buf_append(b, "\xef\xbf\xbd", 3);
 			p++;
 			continue;
 		}
-		if (*p == '"' || *p == '\\')
-			buf_append(b, "\\", 1);
-		buf_append(b, p, n);
-		p += n;
+		while (p[run] != '\0' && p[run] < 0x80)
+			run++;			/* ASCII runs in one copy */
+		if (run == 0)
+			run = n;
+		buf_append(b, p, run);
+		p += run;
 	}
-	buf_append(b, "\"", 1);
+	put32(b->data + at, (uint32_t)(b->len - at - 4));
 }
 
 void
 pg_arr_bytea(struct buf *b, const unsigned char *p, size_t len)
 {
-	arr_sep(b);
-	if (len == 0) {
-		buf_append(b, "NULL", 4);
-		return;
+	arr_elem(b, len == 0);
+	if (len > 0) {
+		append32(b, (uint32_t)len);
+		buf_append(b, p, len);
 	}
-	buf_append(b, "\"\\", 2);	/* the array parser turns \\x into \x */
-	pg_hex(b, p, len);
-	buf_append(b, "\"", 1);
 }
 
 void
-pg_arr_end(struct buf *b)
+pg_arr_end(struct buf *b, char type)
 {
-	if (b->len == 0)
-		buf_append(b, "{", 1);
-	buf_append(b, "}", 1);
+	uint32_t oid = type == 'i' ? 20 : type == 'b' ? 17 : 25;	/* int8, bytea, text */
+
+	if (b->len == 0) {
+		append32(b, 0);			/* no dimensions: empty */
+		append32(b, 0);
+		append32(b, oid);
+		return;
+	}
+	put32(b->data + 8, oid);
+}
+
+void
+pg_params_arr(struct pg_params *p, const struct buf *b)
+{
+	p->len[p->n] = (int)b->len;
+	p->fmt[p->n] = 1;
+	p->v[p->n++] = (const char *)b->data;
 }
 
 static int

@@ -226,8 +226,8 @@ pg_copy_put(struct store_be *b, int t, const struct be_value *rows, size_t n)
 	col_list(&sql, t, tb->ncols, "");
 	buf_printf(&sql, ") SELECT * FROM unnest(");
 	for (size_t c = 0; c < tb->ncols; c++) {
-		pg_arr_end(&a[c]);
-		pg_params_text(&p, (const char *)a[c].data);
+		pg_arr_end(&a[c], col_types[t][c]);
+		pg_params_arr(&p, &a[c]);
 		buf_printf(&sql, "%s$%zu::%s[]", c ? ", " : "", c + 1, sql_type(col_types[t][c]));
 	}
 	buf_printf(&sql, ") ON CONFLICT DO NOTHING");

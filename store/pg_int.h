@@ -40,6 +40,8 @@ struct store_be {
 struct pg_params {
 	int		 n;
 	const char	*v[PG_MAX_PARAMS];
+	int		 len[PG_MAX_PARAMS];	/* of binary values */
+	int		 fmt[PG_MAX_PARAMS];	/* 1 = binary */
 	char		 num[PG_MAX_PARAMS][24];
 };
 
@@ -71,11 +73,15 @@ size_t pg_bytea(const PGresult *, int row, int col, unsigned char *out, size_t c
 /* Appends p[0..len) as a bytea hex literal ("\x0a1b") to b. */
 void pg_hex(struct buf *, const unsigned char *p, size_t len);
 
-/* Array literals for unnest($n::type[]) parameters: begin, elements, end (NUL-terminated). */
+/*
+ * Array parameters for unnest($n::type[]), in binary: add elements, end with the element
+ * type ('i' bigint, 't' text, 'b' bytea), then pass with pg_params_arr (borrowed).
+ */
 void pg_arr_int(struct buf *, int64_t v, bool null);
 void pg_arr_text(struct buf *, const char *s);		/* NULL = NULL element */
 void pg_arr_bytea(struct buf *, const unsigned char *p, size_t len);	/* len 0 = NULL */
-void pg_arr_end(struct buf *);
+void pg_arr_end(struct buf *, char type);
+void pg_params_arr(struct pg_params *, const struct buf *);
 
 /* Results partitions (pg_write.c): makes sure the month of each time exists, in the batch. */
 int pg_partitions_ensure(struct store_be *, const int64_t *times_ms, size_t n);

@@ -227,6 +227,87 @@ mark_stored(const struct be_result *rs, size_t n, bool *stored, const PGresult *
 			}
 }
 
+#define RESULT_ROWS "(ep, t, node, address, code, dns, conn, tls, ttfb, total, msg, details)" \
+	" SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]," \
+	" $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[]," \
+	" $11::text[], $12::text[])"
+
+/*
+ * Inserts every row, optimistically (no conflict check: half the cost of ON CONFLICT),
+ * inside a savepoint, in one round trip (a pipeline). Returns 1 when all were stored,
+ * 0 when one was there already (rolled back to the savepoint: nothing done), -1 on error.
+ */
+static int
+insert_all(struct store_be *b, const struct pg_params *p)
+{
+	static const char *const sql[3] = { "SAVEPOINT tw_results",
+	    "INSERT INTO results " RESULT_ROWS, "RELEASE SAVEPOINT tw_results" };
+	bool conflict = false, failed = false;
+	PGresult *r;
+	int rc = 1;
+
+	if (pg_ready(b) != 0)
+		return -1;
+	if (PQenterPipelineMode(b->conn) != 1)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (PQsendQueryParams(b->conn, sql[i], i == 1 ? p->n : 0, NULL, i == 1 ? p->v : NULL,
+		    i == 1 ? p->len : NULL, i == 1 ? p->fmt : NULL, 0) != 1)
+			rc = -1;
+	if (PQpipelineSync(b->conn) != 1)
+		rc = -1;
+	/* Each query's result then NULL, whatever happened, then the sync. */
+	for (int i = 0; i < 3 && rc >= 0; i++) {
+		ExecStatusType st;
+
+		if ((r = PQgetResult(b->conn)) == NULL) {
+			rc = -1;		/* the connection is gone */
+			break;
+		}
+		st = PQresultStatus(r);
+		if (i == 1 && st == PGRES_FATAL_ERROR &&
+		    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ?
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "23505") == 0)
+			conflict = true;
+		else if (st == PGRES_PIPELINE_ABORTED)
+			;			/* after the error reported before */
+		else if (st != PGRES_COMMAND_OK) {
+			pg_err(b, "storing results", r);
+			failed = true;
+		}
+		PQclear(r);
+		while ((r = PQgetResult(b->conn)) != NULL)
+			PQclear(r);
+	}
+	if (rc >= 0) {
+		r = PQgetResult(b->conn);
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+			rc = -1;
+		PQclear(r);
+	}
+	if (failed)
+		rc = -1;
+	if (PQexitPipelineMode(b->conn) != 1 && rc >= 0) {
+		pg_err(b, "storing results", NULL);
+		rc = -1;
+	}
+	if (rc < 0) {
+		if (!b->tx_failed)
+			pg_err(b, "storing results", NULL);
+		return -1;
+	}
+	if (!conflict)
+		return 1;
+	r = PQexec(b->conn, "ROLLBACK TO SAVEPOINT tw_results; RELEASE SAVEPOINT tw_results");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_err(b, "storing results", r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
 int
 pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *stored)
 {
@@ -260,19 +341,24 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 		pg_arr_text(&a[11], x->details);
 	}
 	for (int k = 0; k < 12; k++) {
-		pg_arr_end(&a[k]);
-		pg_params_text(&p, (const char *)a[k].data);
+		pg_arr_end(&a[k], "iittiiiiiitt"[k]);
+		pg_params_arr(&p, &a[k]);
 	}
-	r = pg_q(b, "storing results",
-	    "INSERT INTO results (ep, t, node, address, code, dns, conn, tls, ttfb, total, msg,"
-	    " details) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
-	    " $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],"
-	    " $11::text[], $12::text[]) ON CONFLICT DO NOTHING RETURNING ep, t, node, address", &p);
+	rc = b->in_tx ? insert_all(b, &p) : 0;
+	r = NULL;
+	if (rc == 0)
+		r = pg_q(b, "storing results", "INSERT INTO results " RESULT_ROWS
+		    " ON CONFLICT DO NOTHING RETURNING ep, t, node, address", &p);
 	for (int k = 0; k < 12; k++)
 		buf_free(&a[k]);
-	if (r == NULL) {
+	if (rc < 0 || (rc == 0 && r == NULL)) {
 		pg_partitions_forget(b);	/* another node may have pruned a month */
 		return -1;
+	}
+	if (rc == 1) {
+		for (size_t i = 0; i < n; i++)
+			stored[i] = true;
+		return 0;
 	}
 	mark_stored(rs, n, stored, r);
 	PQclear(r);
@@ -320,8 +406,8 @@ pg_set_latest(struct store_be *b, const struct be_latest *ls, size_t n)
 	}
 	free(o);
 	for (int k = 0; k < 6; k++) {
-		pg_arr_end(&a[k]);
-		pg_params_text(&p, (const char *)a[k].data);
+		pg_arr_end(&a[k], "iiittt"[k]);
+		pg_params_arr(&p, &a[k]);
 	}
 	rc = pg_cmd(b, "updating endpoints",
 	    "UPDATE endpoints e SET last_time = u.t, last_code = u.code, last_message = u.msg,"
@@ -460,82 +546,144 @@ racc_add(struct racc *a, const int64_t *c, const unsigned char *hist, size_t hle
 	memcpy(a->hist, out, a->hlen);
 }
 
+/* The key arrays (ep, day or hour) of the sums acc[i] with missing[i] == want. */
 static void
-key_arrays(const struct racc *acc, size_t n, bool daily, struct buf *eps, struct buf *keys)
+key_arrays(const struct racc *acc, const bool *missing, bool want, size_t n, bool daily,
+    struct buf *eps, struct buf *keys)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (missing[i] != want)
+			continue;
 		pg_arr_int(eps, acc[i].ep, false);
 		if (daily)
 			pg_arr_text(keys, acc[i].day);
 		else
 			pg_arr_int(keys, acc[i].hour, false);
 	}
-	pg_arr_end(eps);
-	pg_arr_end(keys);
+	pg_arr_end(eps, 'i');
+	pg_arr_end(keys, daily ? 't' : 'i');
+}
+
+/* Compares stored row i of r with the sum a: < 0, 0, > 0 in key order. */
+static int
+row_cmp(const PGresult *r, int i, bool daily, const struct racc *a)
+{
+	int64_t ep = pg_int(r, i, 0, -1), hour;
+
+	if (ep != a->ep)
+		return ep < a->ep ? -1 : 1;
+	if (daily)
+		return strcmp(PQgetvalue(r, i, 1), a->day);
+	hour = pg_int(r, i, 1, -1);
+	return hour < a->hour ? -1 : hour > a->hour;
 }
 
 /*
- * Adds the sorted, distinct sums acc[0..n) to table daily or hourly: makes the missing
- * rows, locks and reads them (in key order, as every node does), writes the sums back.
+ * Locks and reads the stored rows of the sums with missing[i] == want (in key order, as
+ * every node does, so two never wait on each other), adds each into its sum and marks
+ * it found (missing[i] = false); sums without a row stay missing.
+ */
+static int
+lock_and_add(struct store_be *b, bool daily, struct racc *acc, bool *missing, bool want,
+    size_t n)
+{
+	const char *tbl = daily ? "daily" : "hourly", *col = daily ? "day" : "hour";
+	struct buf eps = { 0 }, keys = { 0 };
+	struct pg_params p = { 0 };
+	char sql[512];
+	PGresult *r;
+	size_t i = 0;
+	int j = 0, m;
+
+	key_arrays(acc, missing, want, n, daily, &eps, &keys);
+	pg_params_arr(&p, &eps);
+	pg_params_arr(&p, &keys);
+	snprintf(sql, sizeof(sql), "SELECT r.ep, r.%s, r.checks, r.up, r.degraded, r.down,"
+	    " r.maintenance, r.up_ms, r.degraded_ms, r.down_ms, r.maintenance_ms, r.latency"
+	    " FROM %s r WHERE (r.ep, r.%s) IN (SELECT * FROM unnest($1::bigint[], $2::%s[]))"
+	    " ORDER BY r.ep, r.%s FOR UPDATE", col, tbl, col, daily ? "text" : "bigint", col);
+	r = pg_q(b, "reading rollups", sql, &p);
+	buf_free(&eps);
+	buf_free(&keys);
+	if (r == NULL)
+		return -1;
+	m = PQntuples(r);
+	for (; i < n && j < m; i++) {
+		int64_t c[ROLLUP_COUNTERS];
+		unsigned char h[HIST_MAX_BYTES];
+		int cmp = 1;
+
+		if (missing[i] != want)
+			continue;
+		while (j < m && (cmp = row_cmp(r, j, daily, &acc[i])) < 0)
+			j++;			/* not asked for: cannot happen */
+		if (j == m || cmp > 0)
+			continue;
+		for (int k = 0; k < ROLLUP_COUNTERS; k++)
+			c[k] = pg_int(r, j, 2 + k, 0);
+		racc_add(&acc[i], c, h, pg_bytea(r, j, 11, h, sizeof(h)));
+		missing[i] = false;
+		j++;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Adds the sorted, distinct sums acc[0..n) to table daily or hourly: locks and reads the
+ * stored rows, makes the missing ones (another node may make one meanwhile: it is locked
+ * and read in turn), writes the sums back. Two statements when every row exists.
  */
 static int
 rollup_table(struct store_be *b, bool daily, struct racc *acc, size_t n)
 {
 	const char *tbl = daily ? "daily" : "hourly", *col = daily ? "day" : "hour";
 	const char *kt = daily ? "text" : "bigint";
+	bool *missing = xcalloc(n, sizeof(*missing)), any = false;
 	struct buf a[12];
 	struct pg_params p = { 0 };
 	char sql[1024];
-	PGresult *r;
 	int rc = -1;
 
 	memset(a, 0, sizeof(a));
-	key_arrays(acc, n, daily, &a[0], &a[1]);
-	pg_params_text(&p, (const char *)a[0].data);
-	pg_params_text(&p, (const char *)a[1].data);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (ep, %s, checks, up, degraded, down,"
-	    " maintenance, up_ms, degraded_ms, down_ms, maintenance_ms) SELECT u.ep, u.k,"
-	    " 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM unnest($1::bigint[], $2::%s[]) AS u(ep, k)"
-	    " ON CONFLICT DO NOTHING", tbl, col, kt);
-	if (pg_cmd(b, "writing rollups", sql, &p) < 0)
+	for (size_t i = 0; i < n; i++)
+		missing[i] = true;
+	if (lock_and_add(b, daily, acc, missing, true, n) != 0)
 		goto out;
-	snprintf(sql, sizeof(sql), "SELECT r.ep, r.%s, r.checks, r.up, r.degraded, r.down,"
-	    " r.maintenance, r.up_ms, r.degraded_ms, r.down_ms, r.maintenance_ms, r.latency"
-	    " FROM %s r JOIN unnest($1::bigint[], $2::%s[]) AS u(ep, k) ON r.ep = u.ep"
-	    " AND r.%s = u.k ORDER BY r.ep, r.%s FOR UPDATE OF r", col, tbl, kt, col, col);
-	if ((r = pg_q(b, "reading rollups", sql, &p)) == NULL)
-		goto out;
-	if ((size_t)PQntuples(r) != n) {
-		pg_errf(b, "reading rollups: %d rows for %zu keys", PQntuples(r), n);
-		PQclear(r);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int64_t c[ROLLUP_COUNTERS];
-		unsigned char h[HIST_MAX_BYTES];
-		size_t hl;
-
-		if (pg_int(r, (int)i, 0, -1) != acc[i].ep || (daily ?
-		    strcmp(PQgetvalue(r, (int)i, 1), acc[i].day) != 0 :
-		    pg_int(r, (int)i, 1, -1) != acc[i].hour)) {
-			pg_errf(b, "reading rollups: rows out of order");
-			PQclear(r);
+	for (size_t i = 0; i < n; i++)
+		any |= missing[i];
+	if (any) {
+		key_arrays(acc, missing, true, n, daily, &a[0], &a[1]);
+		pg_params_arr(&p, &a[0]);
+		pg_params_arr(&p, &a[1]);
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (ep, %s, checks, up, degraded, down,"
+		    " maintenance, up_ms, degraded_ms, down_ms, maintenance_ms) SELECT u.ep, u.k,"
+		    " 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM unnest($1::bigint[], $2::%s[]) AS u(ep, k)"
+		    " ON CONFLICT DO NOTHING", tbl, col, kt);
+		if (pg_cmd(b, "writing rollups", sql, &p) < 0 ||
+		    lock_and_add(b, daily, acc, missing, true, n) != 0)
 			goto out;
-		}
-		for (int k = 0; k < ROLLUP_COUNTERS; k++)
-			c[k] = pg_int(r, (int)i, 2 + k, 0);
-		hl = pg_bytea(r, (int)i, 11, h, sizeof(h));
-		racc_add(&acc[i], c, h, hl);
+		for (size_t i = 0; i < n; i++)
+			if (missing[i]) {
+				pg_errf(b, "writing rollups: a row vanished");
+				goto out;
+			}
+		buf_free(&a[0]);
+		buf_free(&a[1]);
+		memset(a, 0, 2 * sizeof(a[0]));
+		p.n = 0;
 	}
-	PQclear(r);
+	key_arrays(acc, missing, false, n, daily, &a[0], &a[1]);
+	pg_params_arr(&p, &a[0]);
+	pg_params_arr(&p, &a[1]);
 	for (size_t i = 0; i < n; i++) {
 		for (int k = 0; k < ROLLUP_COUNTERS; k++)
 			pg_arr_int(&a[2 + k], acc[i].c[k], false);
 		pg_arr_bytea(&a[11], acc[i].hist, acc[i].hlen);
 	}
 	for (int k = 2; k < 12; k++) {
-		pg_arr_end(&a[k]);
-		pg_params_text(&p, (const char *)a[k].data);
+		pg_arr_end(&a[k], k == 11 ? 'b' : 'i');
+		pg_params_arr(&p, &a[k]);
 	}
 	snprintf(sql, sizeof(sql), "UPDATE %s r SET checks = u.c0, up = u.c1, degraded = u.c2,"
 	    " down = u.c3, maintenance = u.c4, up_ms = u.c5, degraded_ms = u.c6, down_ms = u.c7,"
@@ -550,6 +698,7 @@ rollup_table(struct store_be *b, bool daily, struct racc *acc, size_t n)
 out:
 	for (int k = 0; k < 12; k++)
 		buf_free(&a[k]);
+	free(missing);
 	return rc;
 }
 

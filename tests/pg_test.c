@@ -877,6 +877,14 @@ a_lost_connection_is_an_error_then_the_next_op_reconnects(void **state)
 	assert_int_equal(OPS->count_results(b), 0);	/* reconnected */
 	assert_int_equal(OPS->file_check(b), 0);
 	/* A killed connection inside a batch fails the batch; the next one works. */
+	{
+		struct be_result r = res(OPS->endpoint_id(b, "p", "z", "ocsp"), JAN, "", 0, 1);
+		bool stored;
+
+		assert_int_equal(OPS->begin(b), 0);
+		assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);	/* the month exists */
+		assert_int_equal(OPS->commit(b), 0);
+	}
 	pid = scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'trustwatch'"
 	    " ORDER BY backend_start DESC LIMIT 1");
 	assert_int_equal(OPS->begin(b), 0);
@@ -887,12 +895,26 @@ a_lost_connection_is_an_error_then_the_next_op_reconnects(void **state)
 		free(q);
 	}
 	usleep(100000);
+	{
+		struct be_result r = res(1, JAN + 1, "", 0, 1);
+		bool stored;
+
+		assert_int_equal(OPS->add_results(b, &r, 1, &stored), -1);
+	}
 	assert_int_equal(OPS->endpoint_id(b, "p", "a", "ocsp"), -1);
 	assert_int_equal(OPS->commit(b), -1);
 	assert_int_equal(OPS->file_check(b), 0);
 	assert_int_equal(OPS->begin(b), 0);
 	assert_true(OPS->endpoint_id(b, "p", "a", "ocsp") > 0);
+	{
+		struct be_result r = res(1, JAN + 2, "", 0, 1);
+		bool stored = false;
+
+		assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);
+		assert_true(stored);
+	}
 	assert_int_equal(OPS->commit(b), 0);
+	assert_int_equal(OPS->count_results(b), 2);
 	OPS->close(b);
 	bad = xstrdup("postgresql://tw@127.0.0.1:1/postgres?connect_timeout=2");
 	assert_null(pg_backend_open(bad, NULL, true, &err));
