@@ -230,6 +230,74 @@ pg_cmd(struct store_be *b, const char *what, const char *sql, const struct pg_pa
 }
 
 int
+pg_multi(struct store_be *b, const char *what, size_t n, const char *const *sql,
+    const struct pg_params *const *p, PGresult **out)
+{
+	bool failed = false;
+	PGresult *r;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (pg_ready(b) != 0)
+		return -1;
+	if (PQenterPipelineMode(b->conn) != 1) {
+		pg_err(b, what, NULL);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (PQsendQueryParams(b->conn, sql[i], p[i] ? p[i]->n : 0, NULL,
+		    p[i] ? p[i]->v : NULL, p[i] ? p[i]->len : NULL, p[i] ? p[i]->fmt : NULL, 0) != 1)
+			break;
+	if (i < n || PQpipelineSync(b->conn) != 1) {
+		pg_err(b, what, NULL);
+		failed = true;
+		n = i;
+	}
+	/* Each statement's result then NULL, whatever happened, then the sync. */
+	for (i = 0; i < n; i++) {
+		ExecStatusType st;
+
+		if ((r = PQgetResult(b->conn)) == NULL) {
+			pg_err(b, what, NULL);	/* the connection is gone */
+			failed = true;
+			break;
+		}
+		st = PQresultStatus(r);
+		if (st == PGRES_TUPLES_OK)
+			out[i] = r;
+		else {
+			if (st != PGRES_COMMAND_OK && !failed) {
+				pg_err(b, what, r);
+				failed = true;
+			}
+			PQclear(r);
+		}
+		while ((r = PQgetResult(b->conn)) != NULL)
+			PQclear(r);
+	}
+	if (i == n) {
+		r = PQgetResult(b->conn);
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !failed) {
+			pg_err(b, what, r);
+			failed = true;
+		}
+		PQclear(r);
+	}
+	if (PQexitPipelineMode(b->conn) != 1 && !failed) {
+		pg_err(b, what, NULL);
+		failed = true;
+	}
+	if (!failed)
+		return 0;
+	for (i = 0; i < n; i++) {
+		PQclear(out[i]);
+		out[i] = NULL;
+	}
+	return -1;
+}
+
+int
 pg_each(struct store_be *b, const char *what, const char *sql, const struct pg_params *p,
     int (*row)(const PGresult *, int, void *), void *arg)
 {

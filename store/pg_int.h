@@ -59,6 +59,12 @@ PGresult *pg_q(struct store_be *, const char *what, const char *sql, const struc
 /* Runs sql for its effect; returns the rows it affected, or -1. */
 int64_t pg_cmd(struct store_be *, const char *what, const char *sql, const struct pg_params *);
 /*
+ * Runs n statements in one round trip (a pipeline), in order; out[i] is the rows of
+ * statement i (NULL when it returns none; caller PQclear()s). 0, or -1 with nothing in out.
+ */
+int pg_multi(struct store_be *, const char *what, size_t n, const char *const *sql,
+    const struct pg_params *const *p, PGresult **out);
+/*
  * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory;
  * the callback may run other statements). row returns non-zero to stop. 0 or -1.
  */
