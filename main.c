@@ -16,6 +16,7 @@ static const struct {
 	{ "report", cmd_report, "render the static status site from the store (atomically)" },
 	{ "export", cmd_export, "audit export of results, incidents or daily uptime (CSV or JSON lines)" },
 	{ "incident", cmd_incident, "list incidents; add an operator note to one" },
+	{ "store", cmd_store, "store migrate --from FILE.db: copy a SQLite history into PostgreSQL" },
 };
 
 static void

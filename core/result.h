@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "details.h"
+
 struct conf_endpoint;
 
 enum status {
@@ -68,7 +70,7 @@ struct result {
 	enum reason	 reason;
 	char		*message;	/* owned, NULL when none */
 	double		 timings[PHASE__MAX]; /* ms; < 0 = phase not reached */
-	json_t		*details;	/* owned JSON object, never NULL after init */
+	json_t		*details;	/* owned JSON object, never NULL after init; fields in details.h */
 };
 
 /* Returns the status a reason implies: ok is up, slow/tls_expiring degraded, else down. */

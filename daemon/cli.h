@@ -16,6 +16,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 
 /* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */
 struct conf *cli_load_conf(const char *path);

@@ -75,7 +75,7 @@ check_number(X509_CRL *crl, const char *last, struct result *r)
 	if ((num = crl_number(crl)) == NULL)
 		return;
 	if ((dec = BN_bn2dec(num)) != NULL) {
-		json_object_set_new(r->details, "number", json_string(dec));
+		detail_set_str(r->details, DETAIL_NUMBER, dec);
 		/* A stored number we cannot read is not a finding about this CRL. */
 		if (last != NULL && (n = strlen(last)) > 0 && n < 4096 &&
 		    BN_dec2bn(&prev, last) == (int)n && BN_cmp(num, prev) < 0)
@@ -170,13 +170,13 @@ check_times(X509_CRL *crl, const struct conf_endpoint *ep, int64_t now, struct r
 		result_flag(r, REASON_MALFORMED, "CRL has no readable thisUpdate");
 		return;
 	}
-	probe_detail_time(r, "this_update", this_ms);
+	detail_set_time(r->details, DETAIL_THIS_UPDATE, this_ms);
 	if (nextupd != NULL) {
 		if (probe_asn1_time_ms(nextupd, &next_ms) != 0) {
 			result_flag(r, REASON_MALFORMED, "CRL has an unreadable nextUpdate");
 			return;
 		}
-		probe_detail_time(r, "next_update", next_ms);
+		detail_set_time(r->details, DETAIL_NEXT_UPDATE, next_ms);
 		has_next = 1;
 	}
 	if (!has_next)
@@ -205,15 +205,14 @@ crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *
 	STACK_OF(X509_REVOKED) *revoked;
 	X509_CRL *crl;
 
-	json_object_set_new(r->details, "size", json_integer((json_int_t)len));
+	detail_set_int(r->details, DETAIL_SIZE, (int64_t)len);
 	if ((crl = crl_parse(data, len)) == NULL) {
 		ERR_clear_error();
 		result_flag(r, REASON_MALFORMED, "response is not a DER or PEM CRL");
 		return;
 	}
 	revoked = X509_CRL_get_REVOKED(crl);
-	json_object_set_new(r->details, "entries",
-	    json_integer(revoked ? sk_X509_REVOKED_num(revoked) : 0));
+	detail_set_int(r->details, DETAIL_ENTRIES, revoked ? sk_X509_REVOKED_num(revoked) : 0);
 
 	/*
 	 * Trust first; a CRL we cannot attribute to the issuer says nothing else, and one

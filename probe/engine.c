@@ -216,12 +216,12 @@ job_annotate(struct job *j)
 	if (j->nreq > 0)
 		r->timings[PHASE_TOTAL] = j->total_ms;
 	if (j->nreq > 0 && (ep->kind == KIND_LOGIN || j->redirects > 0))
-		json_object_set_new(r->details, "redirects", json_integer(j->redirects));
+		detail_set_int(r->details, DETAIL_REDIRECTS, j->redirects);
 	if (j->tls_not_after_ms != 0) {
 		int64_t left = (int64_t)floor((double)(j->tls_not_after_ms - now_ms()) / 86400000.0);
 
-		json_object_set_new(r->details, "tls_days_left", json_integer(left));
-		probe_detail_time(r, "tls_not_after", j->tls_not_after_ms);
+		detail_set_int(r->details, DETAIL_TLS_DAYS_LEFT, left);
+		detail_set_time(r->details, DETAIL_TLS_NOT_AFTER, j->tls_not_after_ms);
 		if (left < ep->tls_min_days)
 			result_flag(r, REASON_TLS_EXPIRING,
 			    "TLS server certificate expires in %lld days (< %d)",

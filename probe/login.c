@@ -91,8 +91,8 @@ login_evaluate(const struct probe_response *resp, const struct conf_endpoint *ep
 {
 	const char *want = ep->expect.body_contains;
 
-	json_object_set_new(r->details, "http_status", json_integer(resp->http_status));
-	json_object_set_new(r->details, "redirects", json_integer(resp->redirects));
+	detail_set_int(r->details, DETAIL_HTTP_STATUS, resp->http_status);
+	detail_set_int(r->details, DETAIL_REDIRECTS, resp->redirects);
 	if (!probe_check_http(resp, ep->expect.http_status, r))
 		return 0;
 	if (want != NULL && *want != '\0' && (resp->body == NULL ||
@@ -161,8 +161,7 @@ login_finish_jwks(struct login_state *st, const struct probe_response *resp,
 {
 	st->step = LOGIN_STEP_DONE;
 	if (resp->http_status < 200 || resp->http_status > 299) {
-		json_object_set_new(r->details, "jwks_http_status",
-		    json_integer(resp->http_status));
+		detail_set_int(r->details, DETAIL_JWKS_HTTP_STATUS, resp->http_status);
 		result_flag(r, REASON_OIDC_INVALID, "JWKS fetch from %.200s returned HTTP %ld",
 		    st->jwks_uri, resp->http_status);
 		return;

@@ -34,13 +34,13 @@ response_status_name(int st)
 	}
 }
 
-/* Records an ASN1 time under key; returns 0 and sets *ms, or -1 when t is absent or bad. */
+/* Records an ASN1 time as detail f; returns 0 and sets *ms, or -1 when t is absent or bad. */
 static int
-detail_asn1_time(struct result *r, const char *key, const ASN1_GENERALIZEDTIME *t, int64_t *ms)
+detail_asn1_time(struct result *r, enum detail f, const ASN1_GENERALIZEDTIME *t, int64_t *ms)
 {
 	if (t == NULL || probe_asn1_time_ms(t, ms) != 0)
 		return -1;
-	probe_detail_time(r, key, *ms);
+	detail_set_time(r->details, f, *ms);
 	return 0;
 }
 
@@ -93,13 +93,13 @@ check_nonce(OCSP_BASICRESP *bs, const struct ocsp_sent *sent, struct result *r)
 	int idx, n, same;
 
 	if (sent == NULL || sent->nonce == NULL) {
-		json_object_set_new(r->details, "nonce", json_string("not_sent"));
+		detail_set_str(r->details, DETAIL_NONCE, "not_sent");
 		return 0;
 	}
 	idx = OCSP_BASICRESP_get_ext_by_NID(bs, NID_id_pkix_OCSP_Nonce, -1);
 	if (idx < 0 || (ext = OCSP_BASICRESP_get_ext(bs, idx)) == NULL ||
 	    (os = X509_EXTENSION_get_data(ext)) == NULL) {
-		json_object_set_new(r->details, "nonce", json_string("absent"));
+		detail_set_str(r->details, DETAIL_NONCE, "absent");
 		return 0;
 	}
 	p = ASN1_STRING_get0_data(os);
@@ -117,7 +117,7 @@ check_nonce(OCSP_BASICRESP *bs, const struct ocsp_sent *sent, struct result *r)
 		    "OCSP response echoes a different nonce than the one sent");
 		return -1;
 	}
-	json_object_set_new(r->details, "nonce", json_string("echoed"));
+	detail_set_str(r->details, DETAIL_NONCE, "echoed");
 	return 0;
 }
 
@@ -141,15 +141,15 @@ check_single(OCSP_SINGLERESP *single, const struct conf_endpoint *ep, int64_t no
 		result_flag(r, REASON_MALFORMED, "OCSP single response has no certStatus");
 		return;
 	}
-	json_object_set_new(r->details, "cert_status", json_string(cert_status_names[got]));
+	detail_set_str(r->details, DETAIL_CERT_STATUS, cert_status_names[got]);
 	if (got == CERT_REVOKED)
-		detail_asn1_time(r, "revocation_time", rev, &rev_ms);
-	if (detail_asn1_time(r, "this_update", thisupd, &this_ms) != 0) {
+		detail_asn1_time(r, DETAIL_REVOCATION_TIME, rev, &rev_ms);
+	if (detail_asn1_time(r, DETAIL_THIS_UPDATE, thisupd, &this_ms) != 0) {
 		result_flag(r, REASON_MALFORMED, "OCSP single response has no readable thisUpdate");
 		return;
 	}
 	has_next = nextupd != NULL;
-	if (has_next && detail_asn1_time(r, "next_update", nextupd, &next_ms) != 0) {
+	if (has_next && detail_asn1_time(r, DETAIL_NEXT_UPDATE, nextupd, &next_ms) != 0) {
 		result_flag(r, REASON_MALFORMED, "OCSP single response has an unreadable nextUpdate");
 		return;
 	}
@@ -246,8 +246,7 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 	int st;
 
 	if (sent != NULL && (sent->method == OCSP_METHOD_GET || sent->method == OCSP_METHOD_POST))
-		json_object_set_new(r->details, "method",
-		    json_string(ocsp_method_names[sent->method]));
+		detail_set_str(r->details, DETAIL_METHOD, ocsp_method_names[sent->method]);
 	if (der == NULL || len == 0) {
 		result_flag(r, REASON_MALFORMED, "empty OCSP response");
 		return;
@@ -261,8 +260,10 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 			result_flag(r, REASON_REJECTED, "OCSP responder answered %s", name);
 		else
 			result_flag(r, REASON_REJECTED, "OCSP responder answered status %d", st);
-		json_object_set_new(r->details, "response_status",
-		    name ? json_string(name) : json_integer(st));
+		if (name != NULL)
+			detail_set_str(r->details, DETAIL_RESPONSE_STATUS, name);
+		else
+			detail_set_int(r->details, DETAIL_RESPONSE_STATUS, st);
 		goto out;
 	}
 	if (!ocsp_basic_parse(der, len, &bs, &certs) &&
@@ -271,7 +272,7 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 		result_flag(r, REASON_MALFORMED, "OCSP response is not a parsable basic response");
 		goto out;
 	}
-	if (detail_asn1_time(r, "produced_at", OCSP_resp_get0_produced_at(bs), &ms) != 0)
+	if (detail_asn1_time(r, DETAIL_PRODUCED_AT, OCSP_resp_get0_produced_at(bs), &ms) != 0)
 		result_flag(r, REASON_MALFORMED, "OCSP response has no readable producedAt");
 
 	/* Signature and authority first: nothing below means anything without them. */
@@ -437,7 +438,7 @@ ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		req->content_type = "application/ocsp-request";
 	}
 	req->accept = "application/ocsp-response";
-	json_object_set_new(r->details, "method", json_string(ocsp_method_names[st->method]));
+	detail_set_str(r->details, DETAIL_METHOD, ocsp_method_names[st->method]);
 	ERR_clear_error();
 	return st;
 fail:
@@ -465,7 +466,7 @@ ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respon
 	if (st->method == OCSP_METHOD_GET && resp->http_status >= 400 &&
 	    resp->http_status < 500) {
 		/* Many responders take only POST: say what was sent and what to change. */
-		json_object_set_new(r->details, "http_status", json_integer(resp->http_status));
+		detail_set_int(r->details, DETAIL_HTTP_STATUS, resp->http_status);
 		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld to an OCSP GET (the request "
 		    "base64-encoded in the URL, RFC 6960 A.1%s); if this responder takes only "
 		    "POST, set `method: post` on the endpoint", resp->http_status,

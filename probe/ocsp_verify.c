@@ -100,14 +100,11 @@ ocsp_name_cache_clear(void)
 	namecache_next = 0;
 }
 
-/* Sets r->details[key] to s when s is valid UTF-8; frees s. */
+/* Sets detail f to s when s is valid UTF-8; frees s. */
 static void
-detail_take(struct result *r, const char *key, char *s)
+detail_take(struct result *r, enum detail f, char *s)
 {
-	json_t *j;
-
-	if (s != NULL && (j = json_string(s)) != NULL)
-		json_object_set_new(r->details, key, j);
+	detail_set_str(r->details, f, s);
 	free(s);
 }
 
@@ -223,7 +220,7 @@ detail_respid(struct result *r, const ASN1_OCTET_STRING *bykey, const X509_NAME 
 
 	if (byname != NULL) {
 		dn = ocsp_name_oneline(byname);
-		detail_take(r, "responder_id", dn ? xasprintf("byName: %s", dn) : NULL);
+		detail_take(r, DETAIL_RESPONDER_ID, dn ? xasprintf("byName: %s", dn) : NULL);
 		free(dn);
 		return;
 	}
@@ -238,7 +235,7 @@ detail_respid(struct result *r, const ASN1_OCTET_STRING *bykey, const X509_NAME 
 		s[7 + 2 * i + 1] = hex[p[i] & 15];
 	}
 	s[7 + 2 * n] = '\0';
-	detail_take(r, "responder_id", s);
+	detail_take(r, DETAIL_RESPONDER_ID, s);
 }
 
 int
@@ -279,9 +276,9 @@ ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer
 		    "verify with the responder's key");
 		return 0;
 	}
-	detail_take(r, "signer", ocsp_name_oneline(X509_get_subject_name(signer)));
+	detail_take(r, DETAIL_SIGNER, ocsp_name_oneline(X509_get_subject_name(signer)));
 	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &na) == 0)
-		probe_detail_time(r, "signer_not_after", na);
+		detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, na);
 	/* The issuer itself: same name and same key (a re-issued CA certificate counts). */
 	if (X509_NAME_cmp(X509_get_subject_name(signer), X509_get_subject_name(issuer)) == 0 &&
 	    EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(issuer)) == 1)

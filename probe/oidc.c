@@ -415,8 +415,8 @@ oidc_evaluate_jwks(const unsigned char *body, size_t len, struct result *r)
 			first_bad = i;
 		}
 	}
-	json_object_set_new(r->details, "keys", json_integer((json_int_t)usable));
-	json_object_set_new(r->details, "keys_total", json_integer((json_int_t)json_array_size(keys)));
+	detail_set_int(r->details, DETAIL_KEYS, (int64_t)usable);
+	detail_set_int(r->details, DETAIL_KEYS_TOTAL, (int64_t)json_array_size(keys));
 	if (json_array_size(keys) == 0)
 		result_flag(r, REASON_OIDC_INVALID, "JWKS \"keys\" is empty");
 	else if (usable == 0) {

@@ -21,22 +21,13 @@ probe_check_http(const struct probe_response *resp, long want, struct result *r)
 	if (want == 0 ? (resp->http_status >= 200 && resp->http_status < 300)
 	    : resp->http_status == want)
 		return 1;
-	json_object_set_new(r->details, "http_status", json_integer(resp->http_status));
+	detail_set_int(r->details, DETAIL_HTTP_STATUS, resp->http_status);
 	if (want == 0)
 		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld, expected 2xx", resp->http_status);
 	else
 		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld, expected %ld",
 		    resp->http_status, want);
 	return 0;
-}
-
-void
-probe_detail_time(struct result *r, const char *key, int64_t ms)
-{
-	char buf[40];
-
-	rfc3339_format_s(ms, buf, sizeof(buf));
-	json_object_set_new(r->details, key, json_string(buf));
 }
 
 int

@@ -79,9 +79,6 @@ void probe_request_clear(struct probe_request *);
  */
 int probe_check_http(const struct probe_response *, long want, struct result *r);
 
-/* Records an epoch-ms time as an RFC 3339 UTC string in r->details[key]. */
-void probe_detail_time(struct result *r, const char *key, int64_t ms);
-
 /* Converts an ASN1_TIME to epoch ms; returns 0 or -1. */
 struct asn1_string_st;
 int probe_asn1_time_ms(const struct asn1_string_st *, int64_t *ms);

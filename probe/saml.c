@@ -352,10 +352,10 @@ saml_evaluate(const unsigned char *body, size_t len, const struct conf_endpoint 
 		    "(namespace " SAML_MD_NS ")");
 		goto out;
 	}
-	json_object_set_new(r->details, "saml_idps", json_integer((json_int_t)s.idps));
-	json_object_set_new(r->details, "saml_signing_certs", json_integer((json_int_t)s.certs));
+	detail_set_int(r->details, DETAIL_SAML_IDPS, (int64_t)s.idps);
+	detail_set_int(r->details, DETAIL_SAML_SIGNING_CERTS, (int64_t)s.certs);
 	if (s.valid_until != INT64_MAX)
-		probe_detail_time(r, "saml_valid_until", s.valid_until);
+		detail_set_time(r->details, DETAIL_SAML_VALID_UNTIL, s.valid_until);
 	if (s.idps == 0)
 		result_flag(r, REASON_SAML_INVALID, "metadata has no IDPSSODescriptor");
 	if (s.certs > 0) {
@@ -363,8 +363,8 @@ saml_evaluate(const unsigned char *body, size_t len, const struct conf_endpoint 
 		int64_t days = diff >= 0 ? diff / SAML_DAY_MS : -((-diff + SAML_DAY_MS - 1) / SAML_DAY_MS);
 		char when[40];
 
-		json_object_set_new(r->details, "saml_cert_days_left", json_integer(days));
-		probe_detail_time(r, "saml_cert_not_after", s.cert_min);
+		detail_set_int(r->details, DETAIL_SAML_CERT_DAYS_LEFT, days);
+		detail_set_time(r->details, DETAIL_SAML_CERT_NOT_AFTER, s.cert_min);
 		rfc3339_format_s(s.cert_min, when, sizeof(when));
 		if (diff > 0 && ep != NULL && days < ep->tls_min_days)
 			result_flag(r, REASON_TLS_EXPIRING,

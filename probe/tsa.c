@@ -93,7 +93,7 @@ tsa_flag_rejected(const TS_STATUS_INFO *si, int64_t status, struct result *r)
 			buf_printf(&why, "%s%s", why.len > 0 ? ", " : "", tsa_failures[i].name);
 	tsa_status_text(si, &text);
 	if (text.len > 0)
-		json_object_set_new(r->details, "status_text", json_string((char *)text.data));
+		detail_set_str(r->details, DETAIL_STATUS_TEXT, (char *)text.data);
 	if (status >= 0 && status < (long)NELEM(tsa_status_names))
 		result_flag(r, REASON_REJECTED, "TSA answered %s%s%s%s%s%s",
 		    tsa_status_names[status],
@@ -141,7 +141,7 @@ tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *e
 	if (ASN1_INTEGER_get_int64(&status, TS_STATUS_INFO_get0_status(si)) != 1)
 		status = -1;
 	if (status >= 0 && status < (long)NELEM(tsa_status_names))
-		json_object_set_new(r->details, "pki_status", json_string(tsa_status_names[status]));
+		detail_set_str(r->details, DETAIL_PKI_STATUS, tsa_status_names[status]);
 	if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) {
 		tsa_flag_rejected(si, status, r);
 		goto out;

@@ -154,7 +154,7 @@ tsa_details(TS_TST_INFO *tst, struct tsa_tst *out, struct result *r)
 {
 	const TS_ACCURACY	*acc;
 	BIGNUM			*bn;
-	char			*hex, *oid, buf[40];
+	char			*hex, *oid;
 	int			 frac;
 
 	if (tsa_gentime_ms(TS_TST_INFO_get_time(tst), &out->gen_ms, &frac) == -1) {
@@ -162,10 +162,9 @@ tsa_details(TS_TST_INFO *tst, struct tsa_tst *out, struct result *r)
 		return -1;
 	}
 	if (frac)
-		rfc3339_format(out->gen_ms, buf, sizeof(buf));
+		detail_set_time_ms(r->details, DETAIL_GEN_TIME, out->gen_ms);
 	else
-		rfc3339_format_s(out->gen_ms, buf, sizeof(buf));
-	json_object_set_new(r->details, "gen_time", json_string(buf));
+		detail_set_time(r->details, DETAIL_GEN_TIME, out->gen_ms);
 
 	out->accuracy_ms = 0;
 	if ((acc = TS_TST_INFO_get_accuracy(tst)) != NULL) {
@@ -173,19 +172,19 @@ tsa_details(TS_TST_INFO *tst, struct tsa_tst *out, struct result *r)
 			result_flag(r, REASON_MALFORMED, "time-stamp token has an invalid accuracy");
 			return -1;
 		}
-		json_object_set_new(r->details, "accuracy_ms", json_integer(out->accuracy_ms));
+		detail_set_int(r->details, DETAIL_ACCURACY_MS, out->accuracy_ms);
 	}
 
 	if ((bn = ASN1_INTEGER_to_BN(TS_TST_INFO_get_serial(tst), NULL)) != NULL) {
 		if ((hex = BN_bn2hex(bn)) != NULL)
-			json_object_set_new(r->details, "serial", json_string(hex));
+			detail_set_str(r->details, DETAIL_SERIAL, hex);
 		OPENSSL_free(hex);
 		BN_free(bn);
 	}
 	oid = tsa_oid_text(TS_TST_INFO_get_policy_id(tst));
-	json_object_set_new(r->details, "policy", json_string(oid));
+	detail_set_str(r->details, DETAIL_POLICY, oid);
 	free(oid);
-	json_object_set_new(r->details, "qualified", json_boolean(tsa_qualified(tst)));
+	detail_set_bool(r->details, DETAIL_QUALIFIED, tsa_qualified(tst));
 	ERR_clear_error();
 	return 0;
 }
@@ -200,13 +199,13 @@ tsa_detail_signer(X509 *signer, struct result *r)
 	int64_t	 ms;
 
 	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &ms) == 0)
-		probe_detail_time(r, "signer_not_after", ms);
+		detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, ms);
 
 	if ((b = BIO_new(BIO_s_mem())) == NULL)
 		return;
 	if (X509_NAME_print_ex(b, X509_get_subject_name(signer), 0, XN_FLAG_RFC2253) >= 0) {
 		n = BIO_get_mem_data(b, &p);
-		json_object_set_new(r->details, "signer", json_stringn(p, (size_t)n));
+		detail_set_strn(r->details, DETAIL_SIGNER, p, (size_t)n);
 	}
 	BIO_free(b);
 }

@@ -234,13 +234,11 @@ bars(struct page *p, const struct site_ep *ep)
 	buf_append(cache, p->b.data + mark, p->b.len - mark);
 }
 
-/* Days from now to the RFC 3339 time in details[key], or INT64_MIN. */
+/* Days from now to the time in detail f, or INT64_MIN when absent. */
 static int64_t
-detail_time(const struct site *s, json_t *details, const char *key, int64_t *at)
+detail_days(const struct site *s, const json_t *details, enum detail f, int64_t *at)
 {
-	const char *v = json_string_value(json_object_get(details, key));
-
-	if (v == NULL || rfc3339_parse(v, at) != 0)
+	if (detail_get_time(details, f, at) != 0)
 		return INT64_MIN;
 	return (*at - s->now) / 86400000;
 }
@@ -288,16 +286,14 @@ certificates(struct page *p, const struct site_ep *ep)
 	{
 		size_t before = p->b.len;
 
-		if (json_is_integer(json_object_get(d, "tls_days_left")))
-			cert_row(p, N_("TLS server certificate"),
-			    json_integer_value(json_object_get(d, "tls_days_left")), -1);
-		if (json_is_integer(json_object_get(d, "saml_cert_days_left")))
-			cert_row(p, N_("SAML signing certificate"),
-			    json_integer_value(json_object_get(d, "saml_cert_days_left")), -1);
-		if ((days = detail_time(p->s, d, "signer_not_after", &at)) != INT64_MIN)
+		if (detail_get_int(d, DETAIL_TLS_DAYS_LEFT, &days) == 0)
+			cert_row(p, N_("TLS server certificate"), days, -1);
+		if (detail_get_int(d, DETAIL_SAML_CERT_DAYS_LEFT, &days) == 0)
+			cert_row(p, N_("SAML signing certificate"), days, -1);
+		if ((days = detail_days(p->s, d, DETAIL_SIGNER_NOT_AFTER, &at)) != INT64_MIN)
 			cert_row(p, ep->conf->kind == KIND_TSA ? N_("Time-stamp signer certificate") :
 			    N_("OCSP signer certificate"), days, at);
-		if ((days = detail_time(p->s, d, "next_update", &at)) != INT64_MIN)
+		if ((days = detail_days(p->s, d, DETAIL_NEXT_UPDATE, &at)) != INT64_MIN)
 			cert_row(p, ep->conf->kind == KIND_CRL ? N_("CRL next update") :
 			    N_("OCSP response next update"), days, at);
 		if (p->b.len == before) {

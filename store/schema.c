@@ -22,3 +22,4 @@ const struct be_table be_tables[BE_T__MAX] = {
 	    "recipients", "subject", "body", "attempts", "next_attempt", "sent", "failed",
 	    "last_error" } },
 };
+_Static_assert(BE_T__MAX == STORE_TABLES, "store.h STORE_TABLES");

@@ -1,7 +1,7 @@
 /*
- * SQLite backend of the store. The only file that includes sqlite3.h.
- * Prepared statements with bound parameters only; WAL; busy timeout;
- * schema created and migrated by PRAGMA user_version.
+ * SQLite backend of the store (backend.h): the embedded default, one file, one node.
+ * Prepared statements with bound parameters only; WAL; busy timeout; schema created
+ * and migrated by PRAGMA user_version. sqlite*.c are the only files that include sqlite3.h.
  */
 #include <sys/stat.h>
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "rollup.h"
 #include "../core/config.h"
 #include "../core/util.h"
 
@@ -81,23 +82,36 @@ static const char *const migrations[] = {
 	"  sent INTEGER, failed INTEGER, last_error TEXT,"
 	"  UNIQUE (incident, event));"
 	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;",
+	/* v1 -> v2: results carry their node and address and are append-only. */
+	"CREATE TABLE results_v2 ("
+	"  ep INTEGER NOT NULL, t INTEGER NOT NULL,"
+	"  node TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '',"
+	"  code INTEGER NOT NULL,"
+	"  dns INTEGER, conn INTEGER, tls INTEGER, ttfb INTEGER, total INTEGER,"
+	"  msg TEXT, details TEXT,"
+	"  PRIMARY KEY (ep, t, node, address)) WITHOUT ROWID;"
+	"INSERT INTO results_v2 (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
+	"  SELECT ep, t, code, dns, conn, tls, ttfb, total, msg, details FROM results;"
+	"DROP TABLE results;"
+	"ALTER TABLE results_v2 RENAME TO results;",
 };
 
+
 void
-sq_set_err(struct store *s, const char *what)
+sq_set_err(struct store_be *s, const char *what)
 {
 	free(s->err);
 	s->err = xasprintf("%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
 }
 
-const char *
-store_error(const struct store *s)
+static const char *
+sq_error(struct store_be *s)
 {
 	return s->err ? s->err : "no error";
 }
 
 int
-sq_exec(struct store *s, const char *sql)
+sq_exec(struct store_be *s, const char *sql)
 {
 	char *msg = NULL;
 
@@ -110,8 +124,8 @@ sq_exec(struct store *s, const char *sql)
 	return 0;
 }
 
-int
-store_schema_version(struct store *s)
+static int
+sq_schema_version(struct store_be *s)
 {
 	sqlite3_stmt *st;
 	int v = -1;
@@ -126,9 +140,9 @@ store_schema_version(struct store *s)
 
 /* Brings the schema to STORE_SCHEMA_VERSION, one transaction per step. */
 static int
-migrate(struct store *s)
+migrate(struct store_be *s)
 {
-	int v = store_schema_version(s);
+	int v = sq_schema_version(s);
 
 	if (v < 0) {
 		sq_set_err(s, "reading the schema version");
@@ -163,7 +177,7 @@ migrate(struct store *s)
 }
 
 static int
-prepare(struct store *s, sqlite3_stmt **st, const char *sql)
+prepare(struct store_be *s, sqlite3_stmt **st, const char *sql)
 {
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "preparing a statement");
@@ -172,38 +186,40 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
-/* Opens path; create: make a new database when there is none. */
-static struct store *
-open_flags(const char *path, bool create, char **err)
+static void sq_close(struct store_be *);
+
+#define ROLLUP_COLS "checks, up, degraded, down, maintenance, up_ms, degraded_ms, down_ms," \
+	" maintenance_ms, latency"
+
+struct store_be *
+sqlite_backend_open(const char *path, bool create, char **err)
 {
-	struct store *s = xcalloc(1, sizeof(*s));
+	struct store_be *s = xcalloc(1, sizeof(*s));
 	struct stat sb;
 
 	*err = NULL;
-	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
-	s->open_after = 3;
-	s->close_after = 2;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 	    (create ? SQLITE_OPEN_CREATE : 0), NULL) != SQLITE_OK) {
 		*err = xasprintf("%s: cannot open database: %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		store_close(s);
+		sq_close(s);
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (!create && store_schema_version(s) < 1) {
+	if (!create && sq_schema_version(s) < 1) {
 		*err = xasprintf("%s: not a trustwatch store (no schema)", path);
-		store_close(s);
+		sq_close(s);
 		return NULL;
 	}
 	if (sq_exec(s, "PRAGMA journal_mode = WAL;") != 0 ||
 	    sq_exec(s, "PRAGMA synchronous = NORMAL;") != 0 ||
 	    sq_exec(s, "PRAGMA foreign_keys = ON;") != 0 ||
 	    migrate(s) != 0 ||
+	    /* Append-only: a result already stored under its key is never replaced. */
 	    prepare(s, &s->ins_result,
-	    "INSERT OR REPLACE INTO results (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") != 0 ||
+	    "INSERT OR IGNORE INTO results (ep, t, node, address, code, dns, conn, tls, ttfb,"
+	    " total, msg, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") != 0 ||
 	    prepare(s, &s->upd_endpoint,
 	    "UPDATE endpoints SET last_time = ?2, last_code = ?3, last_message = ?4,"
 	    " last_details = ?5, crl_number = coalesce(?6, crl_number) WHERE id = ?1") != 0 ||
@@ -223,11 +239,18 @@ open_flags(const char *path, bool create, char **err)
 	    "INSERT INTO incidents (ep, start, worst, reasons, message) VALUES (?1, ?2, ?3, ?4, ?5)") != 0 ||
 	    prepare(s, &s->upd_incident,
 	    "UPDATE incidents SET worst = ?2, reasons = ?3, end = ?4 WHERE id = ?1") != 0 ||
-	    prepare(s, &s->ins_result_new,
-	    "INSERT OR IGNORE INTO results (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") != 0) {
-		*err = xasprintf("%s: %s", path, store_error(s));
-		store_close(s);
+	    prepare(s, &s->rollup_sel[0],
+	    "SELECT " ROLLUP_COLS " FROM hourly WHERE ep = ?1 AND hour = ?2") != 0 ||
+	    prepare(s, &s->rollup_sel[1],
+	    "SELECT " ROLLUP_COLS " FROM daily WHERE ep = ?1 AND day = ?2") != 0 ||
+	    prepare(s, &s->rollup_put[0],
+	    "INSERT OR REPLACE INTO hourly (ep, hour, " ROLLUP_COLS ") VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") != 0 ||
+	    prepare(s, &s->rollup_put[1],
+	    "INSERT OR REPLACE INTO daily (ep, day, " ROLLUP_COLS ") VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") != 0) {
+		*err = xasprintf("%s: %s", path, sq_error(s));
+		sq_close(s);
 		return NULL;
 	}
 	if (strcmp(path, ":memory:") != 0 && path[0] != '\0' && stat(path, &sb) == 0) {
@@ -238,26 +261,14 @@ open_flags(const char *path, bool create, char **err)
 	return s;
 }
 
-struct store *
-store_open(const char *path, char **err)
-{
-	return open_flags(path, true, err);
-}
-
-struct store *
-store_open_existing(const char *path, char **err)
-{
-	return open_flags(path, false, err);
-}
-
-void
-store_set_busy_timeout(struct store *s, int ms)
+static void
+sq_set_busy_timeout(struct store_be *s, int ms)
 {
 	sqlite3_busy_timeout(s->db, ms);
 }
 
-int
-store_file_check(struct store *s)
+static int
+sq_file_check(struct store_be *s)
 {
 	struct stat sb;
 
@@ -278,8 +289,8 @@ store_file_check(struct store *s)
 	return 0;
 }
 
-void
-store_close(struct store *s)
+static void
+sq_close(struct store_be *s)
 {
 	if (s == NULL)
 		return;
@@ -291,25 +302,43 @@ store_close(struct store *s)
 	sqlite3_finalize(s->upd_state);
 	sqlite3_finalize(s->ins_incident);
 	sqlite3_finalize(s->upd_incident);
-	sqlite3_finalize(s->ins_result_new);
+	sqlite3_finalize(s->copy_key);
+	for (int d = 0; d < 2; d++) {
+		sqlite3_finalize(s->rollup_sel[d]);
+		sqlite3_finalize(s->rollup_put[d]);
+	}
 	if (s->db != NULL)
 		sqlite3_close(s->db);
-	for (size_t i = 0; i < EP_CACHE; i++) {
-		free(s->cache[i].provider);
-		free(s->cache[i].endpoint);
-	}
-	sq_transitions_end(s, false);
-	store_take_transitions(s, NULL, NULL);
-	sq_rollup_discard(s);
-	free(s->acc);
-	free(s->tz);
 	free(s->path);
 	free(s->err);
 	free(s);
 }
 
-int64_t
-store_endpoint_id(struct store *s, const char *provider, const char *endpoint, const char *kind)
+static int
+sq_begin(struct store_be *s)
+{
+	return sq_exec(s, "BEGIN IMMEDIATE;");
+}
+
+static int
+sq_commit(struct store_be *s)
+{
+	return sq_exec(s, "COMMIT;");
+}
+
+static void
+sq_rollback(struct store_be *s)
+{
+	char *e = s->err;
+
+	s->err = NULL;
+	sq_exec(s, "ROLLBACK;");
+	free(s->err);
+	s->err = e;
+}
+
+static int64_t
+sq_endpoint_id(struct store_be *s, const char *provider, const char *endpoint, const char *kind)
 {
 	int64_t id = -1;
 
@@ -334,111 +363,114 @@ store_endpoint_id(struct store *s, const char *provider, const char *endpoint, c
 	return id;
 }
 
-void
-store_set_incident_policy(struct store *s, int open_after, int close_after)
+static void
+bind_opt_text(sqlite3_stmt *st, int col, const char *v)
 {
-	s->open_after = open_after;
-	s->close_after = close_after;
+	if (v != NULL)
+		sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
 }
 
-/* Feeds one stored result into its endpoint's incident state, inside the caller's transaction. */
 static int
-feed_incident(struct store *s, int64_t id, const struct result *r, bool maint)
+sq_add_results(struct store_be *s, const struct be_result *rs, size_t n, bool *stored)
 {
-	size_t h = ((uintptr_t)r->ep >> 4) % EP_CACHE;
-	struct incident_state is = { 0 }, before;
-	int64_t open_id = 0;
-	enum incident_event ev;
-	char reasons[512];
-	int rc;
+	sqlite3_stmt *ins = s->ins_result;
 
-	if (s->cache[h].ep == r->ep && s->cache[h].id == id && s->cache[h].have_state) {
-		is = s->cache[h].is;
-		open_id = s->cache[h].open_id;
-		goto feed;
+	for (size_t i = 0; i < n; i++) {
+		const struct be_result *r = &rs[i];
+		int rc;
+
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, r->ep);
+		sqlite3_bind_int64(ins, 2, r->time_ms);
+		sqlite3_bind_text(ins, 3, r->node, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, r->address, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 5, r->code);
+		for (int p = 0; p < PHASE__MAX; p++) {
+			if (r->tenths[p] < 0)
+				sqlite3_bind_null(ins, 6 + p);
+			else
+				sqlite3_bind_int64(ins, 6 + p, r->tenths[p]);
+		}
+		bind_opt_text(ins, 11, r->message);
+		bind_opt_text(ins, 12, r->details);
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE) {
+			sq_set_err(s, "storing a result");
+			return -1;
+		}
+		stored[i] = sqlite3_changes(s->db) == 1;
 	}
+	return 0;
+}
+
+static int
+sq_set_latest(struct store_be *s, const struct be_latest *ls, size_t n)
+{
+	sqlite3_stmt *st = s->upd_endpoint;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct be_result *r = ls[i].r;
+		int rc;
+
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		sqlite3_bind_int64(st, 1, r->ep);
+		sqlite3_bind_int64(st, 2, r->time_ms);
+		sqlite3_bind_int(st, 3, r->code);
+		bind_opt_text(st, 4, r->message);
+		bind_opt_text(st, 5, r->details);
+		bind_opt_text(st, 6, ls[i].crl_number);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			sq_set_err(s, "updating an endpoint");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+sq_get_state(struct store_be *s, int64_t ep, struct incident_state *is, int64_t *open_id)
+{
+	memset(is, 0, sizeof(*is));
+	*open_id = 0;
 	sqlite3_reset(s->sel_state);
-	sqlite3_bind_int64(s->sel_state, 1, id);
+	sqlite3_bind_int64(s->sel_state, 1, ep);
 	if (sqlite3_step(s->sel_state) != SQLITE_ROW) {
 		sq_set_err(s, "reading incident state");
 		sqlite3_reset(s->sel_state);
 		return -1;
 	}
-	is.bad_streak = sqlite3_column_int(s->sel_state, 0);
-	is.good_streak = sqlite3_column_int(s->sel_state, 1);
-	is.bad_since = sqlite3_column_int64(s->sel_state, 2);
-	is.good_since = sqlite3_column_int64(s->sel_state, 3);
-	is.reasons = (uint32_t)sqlite3_column_int64(s->sel_state, 4);
-	is.worst = (enum status)sqlite3_column_int(s->sel_state, 5);
-	if (sqlite3_column_type(s->sel_state, 6) != SQLITE_NULL) {
-		open_id = sqlite3_column_int64(s->sel_state, 6);
-		is.open = true;
-	}
+	is->bad_streak = sqlite3_column_int(s->sel_state, 0);
+	is->good_streak = sqlite3_column_int(s->sel_state, 1);
+	is->bad_since = sqlite3_column_int64(s->sel_state, 2);
+	is->good_since = sqlite3_column_int64(s->sel_state, 3);
+	is->reasons = (uint32_t)sqlite3_column_int64(s->sel_state, 4);
+	is->worst = (enum status)sqlite3_column_int(s->sel_state, 5);
+	if (sqlite3_column_type(s->sel_state, 6) != SQLITE_NULL)
+		*open_id = sqlite3_column_int64(s->sel_state, 6);
 	sqlite3_reset(s->sel_state);
-	if (is.worst >= STATUS__MAX)
-		is.worst = STATUS_DOWN;
-feed:
-	before = is;
-	ev = incident_feed(&is, r->status, r->reason, maint, r->time_ms, s->open_after,
-	    s->close_after);
-	if (ev == INCIDENT_OPENED || ev == INCIDENT_RESOLVED)
-		s->batch_changes++;
-	incident_reasons_str(is.reasons, reasons, sizeof(reasons));
-	if (ev == INCIDENT_OPENED) {
-		sqlite3_reset(s->ins_incident);
-		sqlite3_bind_int64(s->ins_incident, 1, id);
-		sqlite3_bind_int64(s->ins_incident, 2, is.bad_since);
-		sqlite3_bind_text(s->ins_incident, 3, status_names[is.worst], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s->ins_incident, 4, reasons, -1, SQLITE_STATIC);
-		if (r->message != NULL)
-			sqlite3_bind_text(s->ins_incident, 5, r->message, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s->ins_incident, 5);
-		rc = sqlite3_step(s->ins_incident);
-		sqlite3_reset(s->ins_incident);
-		if (rc != SQLITE_DONE) {
-			sq_set_err(s, "opening an incident");
-			return -1;
-		}
-		open_id = sqlite3_last_insert_rowid(s->db);
-		sq_transition_add(s, open_id, false, r, is.bad_since, -1, reasons);
-	} else if (ev == INCIDENT_UPDATED || ev == INCIDENT_RESOLVED) {
-		sqlite3_reset(s->upd_incident);
-		sqlite3_bind_int64(s->upd_incident, 1, open_id);
-		sqlite3_bind_text(s->upd_incident, 2, status_names[is.worst], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s->upd_incident, 3, reasons, -1, SQLITE_STATIC);
-		if (ev == INCIDENT_RESOLVED)
-			sqlite3_bind_int64(s->upd_incident, 4, is.good_since);
-		else
-			sqlite3_bind_null(s->upd_incident, 4);
-		rc = sqlite3_step(s->upd_incident);
-		sqlite3_reset(s->upd_incident);
-		if (rc != SQLITE_DONE) {
-			sq_set_err(s, "updating an incident");
-			return -1;
-		}
-		if (ev == INCIDENT_RESOLVED)
-			sq_transition_add(s, open_id, true, r, before.bad_since, is.good_since, reasons);
-	}
-	if (s->cache[h].ep == r->ep && s->cache[h].id == id) {
-		s->cache[h].is = is;
-		s->cache[h].open_id = is.open ? open_id : 0;
-		s->cache[h].have_state = true;
-	}
-	if (ev == INCIDENT_NONE && before.bad_streak == is.bad_streak &&
-	    before.good_streak == is.good_streak && before.bad_since == is.bad_since &&
-	    before.good_since == is.good_since && before.reasons == is.reasons &&
-	    before.worst == is.worst && before.open == is.open)
-		return 0;
+	return 0;
+}
+
+static int
+sq_put_state(struct store_be *s, int64_t ep, const struct incident_state *is, int64_t open_id)
+{
+	int rc;
+
 	sqlite3_reset(s->upd_state);
-	sqlite3_bind_int64(s->upd_state, 1, id);
-	sqlite3_bind_int(s->upd_state, 2, is.bad_streak);
-	sqlite3_bind_int(s->upd_state, 3, is.good_streak);
-	sqlite3_bind_int64(s->upd_state, 4, is.bad_since);
-	sqlite3_bind_int64(s->upd_state, 5, is.good_since);
-	sqlite3_bind_int64(s->upd_state, 6, is.reasons);
-	sqlite3_bind_int(s->upd_state, 7, (int)is.worst);
-	if (is.open)
+	sqlite3_bind_int64(s->upd_state, 1, ep);
+	sqlite3_bind_int(s->upd_state, 2, is->bad_streak);
+	sqlite3_bind_int(s->upd_state, 3, is->good_streak);
+	sqlite3_bind_int64(s->upd_state, 4, is->bad_since);
+	sqlite3_bind_int64(s->upd_state, 5, is->good_since);
+	sqlite3_bind_int64(s->upd_state, 6, is->reasons);
+	sqlite3_bind_int(s->upd_state, 7, (int)is->worst);
+	if (open_id != 0)
 		sqlite3_bind_int64(s->upd_state, 8, open_id);
 	else
 		sqlite3_bind_null(s->upd_state, 8);
@@ -451,167 +483,142 @@ feed:
 	return 0;
 }
 
-
-static void
-bind_timing(sqlite3_stmt *st, int col, double ms)
-{
-	if (ms < 0 || isnan(ms))
-		sqlite3_bind_null(st, col);
-	else
-		sqlite3_bind_int64(st, col, (sqlite3_int64)llround(ms * 10));
-}
-
-/* Returns ep's id, from a small cache checked by name (config reloads reuse addresses). */
 static int64_t
-cached_id(struct store *s, const struct conf_endpoint *ep)
+sq_incident_open(struct store_be *s, const struct be_incident *inc)
 {
-	size_t h = ((uintptr_t)ep >> 4) % EP_CACHE;
-	int64_t id;
-
-	if (s->cache[h].ep == ep && strcmp(s->cache[h].provider, ep->provider->id) == 0 &&
-	    strcmp(s->cache[h].endpoint, ep->id) == 0)
-		return s->cache[h].id;
-	if ((id = store_endpoint_id(s, ep->provider->id, ep->id, kind_names[ep->kind])) < 0)
-		return -1;
-	free(s->cache[h].provider);
-	free(s->cache[h].endpoint);
-	s->cache[h].ep = ep;
-	s->cache[h].have_state = false;
-	s->cache[h].provider = xstrdup(ep->provider->id);
-	s->cache[h].endpoint = xstrdup(ep->id);
-	s->cache[h].id = id;
-	return id;
-}
-
-/*
- * Stores one result; the endpoint's "latest" columns are written only when latest is
- * set (the last result of that endpoint in the batch), as later ones would overwrite them.
- */
-static int
-add_one(struct store *s, const struct store_item *it, bool latest)
-{
-	const struct result *r = it->r;
-	const struct conf_endpoint *ep = r->ep;
-	int64_t id = cached_id(s, ep);
-	int code = (int)r->reason | (it->maintenance ? CODE_MAINT : 0);
-	sqlite3_stmt *ins = it->replay ? s->ins_result_new : s->ins_result;
-	char *details = NULL;
-	json_t *num;
 	int rc;
 
-	if (id < 0)
-		return -1;
-	if (r->details != NULL && json_object_size(r->details) > 0)
-		details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
-	sqlite3_reset(ins);
-	sqlite3_bind_int64(ins, 1, id);
-	sqlite3_bind_int64(ins, 2, r->time_ms);
-	sqlite3_bind_int(ins, 3, code);
-	for (int p = 0; p < PHASE__MAX; p++)
-		bind_timing(ins, 4 + p, r->timings[p]);
-	if (r->status != STATUS_UP && r->message != NULL)
-		sqlite3_bind_text(ins, 9, r->message, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(ins, 9);
-	if (r->status != STATUS_UP && details != NULL)
-		sqlite3_bind_text(ins, 10, details, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(ins, 10);
-	rc = sqlite3_step(ins);
-	sqlite3_reset(ins);
+	sqlite3_reset(s->ins_incident);
+	sqlite3_bind_int64(s->ins_incident, 1, inc->ep);
+	sqlite3_bind_int64(s->ins_incident, 2, inc->start_ms);
+	sqlite3_bind_text(s->ins_incident, 3, inc->worst, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->ins_incident, 4, inc->reasons, -1, SQLITE_STATIC);
+	bind_opt_text(s->ins_incident, 5, inc->message);
+	rc = sqlite3_step(s->ins_incident);
+	sqlite3_reset(s->ins_incident);
 	if (rc != SQLITE_DONE) {
-		sq_set_err(s, "storing a result");
-		free(details);
+		sq_set_err(s, "opening an incident");
 		return -1;
 	}
-	if (it->replay && sqlite3_changes(s->db) == 0) {
-		free(details);		/* stored before: its rollup and incident step were done then */
-		return 0;
-	}
-	sq_rollup_add(s, id, ep->interval_ms, r, it->maintenance);
-	if (!latest && ep->kind != KIND_CRL) {
-		free(details);
-		return feed_incident(s, id, r, it->maintenance);
-	}
-	sqlite3_reset(s->upd_endpoint);
-	sqlite3_bind_int64(s->upd_endpoint, 1, id);
-	sqlite3_bind_int64(s->upd_endpoint, 2, r->time_ms);
-	sqlite3_bind_int(s->upd_endpoint, 3, code);
-	if (r->message != NULL)
-		sqlite3_bind_text(s->upd_endpoint, 4, r->message, -1, SQLITE_STATIC);
-	if (details != NULL)
-		sqlite3_bind_text(s->upd_endpoint, 5, details, -1, SQLITE_STATIC);
-	num = r->details ? json_object_get(r->details, "number") : NULL;
-	if (ep->kind == KIND_CRL && json_is_string(num) && r->reason != REASON_REGRESSED)
-		sqlite3_bind_text(s->upd_endpoint, 6, json_string_value(num), -1, SQLITE_STATIC);
-	rc = sqlite3_step(s->upd_endpoint);
-	sqlite3_reset(s->upd_endpoint);
-	sqlite3_clear_bindings(s->upd_endpoint);
-	free(details);
-	if (rc != SQLITE_DONE) {
-		sq_set_err(s, "updating an endpoint");
-		return -1;
-	}
-	return feed_incident(s, id, r, it->maintenance);
+	return sqlite3_last_insert_rowid(s->db);
 }
 
-/* Rolls the batch back, keeping the first error, and forgets what the batch cached. */
 static int
-batch_abort(struct store *s)
+sq_incident_update(struct store_be *s, int64_t id, const char *worst, const char *reasons,
+    int64_t end_ms)
 {
-	char *e = s->err;
+	int rc;
 
-	s->err = NULL;
-	sq_exec(s, "ROLLBACK;");
-	free(s->err);
-	s->err = e;
-	sq_rollup_discard(s);
-	s->batch_changes = 0;
-	sq_transitions_end(s, false);
-	/* Ids and incident states seen inside the rolled-back transaction are gone. */
-	for (size_t j = 0; j < EP_CACHE; j++) {
-		s->cache[j].ep = NULL;
-		s->cache[j].have_state = false;
-	}
-	return -1;
-}
-
-int
-store_add_results(struct store *s, const struct store_item *items, size_t n)
-{
-	/* Per cache slot: the index of the slot's endpoint's last result, or SIZE_MAX on a collision. */
-	size_t last[EP_CACHE];
-	const void *last_ep[EP_CACHE] = { 0 };
-
-	for (size_t i = 0; i < n; i++) {
-		const void *ep = items[i].r->ep;
-		size_t h = ((uintptr_t)ep >> 4) % EP_CACHE;
-
-		if (last_ep[h] == NULL || last_ep[h] == ep) {
-			if (last_ep[h] == NULL || last[h] != SIZE_MAX)
-				last[h] = i;
-			last_ep[h] = ep;
-		} else
-			last[h] = SIZE_MAX;
-	}
-	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
+	sqlite3_reset(s->upd_incident);
+	sqlite3_bind_int64(s->upd_incident, 1, id);
+	sqlite3_bind_text(s->upd_incident, 2, worst, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->upd_incident, 3, reasons, -1, SQLITE_STATIC);
+	if (end_ms >= 0)
+		sqlite3_bind_int64(s->upd_incident, 4, end_ms);
+	else
+		sqlite3_bind_null(s->upd_incident, 4);
+	rc = sqlite3_step(s->upd_incident);
+	sqlite3_reset(s->upd_incident);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "updating an incident");
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		size_t h = ((uintptr_t)items[i].r->ep >> 4) % EP_CACHE;
-
-		if (add_one(s, &items[i], last[h] == i || last[h] == SIZE_MAX) != 0)
-			return batch_abort(s);
 	}
-	if (sq_rollup_flush(s) != 0 || sq_exec(s, "COMMIT;") != 0)
-		return batch_abort(s);
-	s->incident_changes += s->batch_changes;
-	s->batch_changes = 0;
-	sq_transitions_end(s, true);
 	return 0;
 }
 
-uint64_t
-store_incident_changes(const struct store *s)
+int
+sq_rollup_add(struct store_be *s, const struct be_rollup *ds, size_t n)
 {
-	return s->incident_changes;
+	for (size_t i = 0; i < n; i++) {
+		const struct be_rollup *d = &ds[i];
+		sqlite3_stmt *sel = s->rollup_sel[d->daily], *put = s->rollup_put[d->daily];
+		unsigned char blob[HIST_MAX_BYTES];
+		const unsigned char *old = NULL;
+		size_t old_len = 0, blen;
+		int64_t c[ROLLUP_COUNTERS];
+		int rc;
+
+		memcpy(c, d->c, sizeof(c));
+		sqlite3_reset(sel);
+		sqlite3_bind_int64(sel, 1, d->ep);
+		if (d->daily)
+			sqlite3_bind_text(sel, 2, d->day, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(sel, 2, d->hour_ms);
+		if ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			for (int k = 0; k < ROLLUP_COUNTERS; k++)
+				c[k] += sqlite3_column_int64(sel, k);
+			if (sqlite3_column_type(sel, 9) == SQLITE_BLOB) {
+				old = sqlite3_column_blob(sel, 9);
+				old_len = (size_t)sqlite3_column_bytes(sel, 9);
+			}
+		} else if (rc != SQLITE_DONE) {
+			sq_set_err(s, "reading a rollup");
+			sqlite3_reset(sel);
+			return -1;
+		}
+		blen = rollup_hist_merge(old, old_len, d->hist, d->hist ? d->hist_len : 0, blob);
+		sqlite3_reset(sel);
+		sqlite3_reset(put);
+		sqlite3_bind_int64(put, 1, d->ep);
+		if (d->daily)
+			sqlite3_bind_text(put, 2, d->day, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(put, 2, d->hour_ms);
+		for (int k = 0; k < ROLLUP_COUNTERS; k++)
+			sqlite3_bind_int64(put, 3 + k, c[k]);
+		if (blen > 0)
+			sqlite3_bind_blob(put, 12, blob, (int)blen, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(put, 12);
+		rc = sqlite3_step(put);
+		sqlite3_reset(put);
+		if (rc != SQLITE_DONE) {
+			sq_set_err(s, "writing a rollup");
+			return -1;
+		}
+	}
+	return 0;
 }
+
+const struct backend_ops sqlite_backend_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.error = sq_error,
+	.schema_version = sq_schema_version,
+	.set_busy_timeout = sq_set_busy_timeout,
+	.file_check = sq_file_check,
+	.integrity_check = sq_integrity_check,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.endpoint_id = sq_endpoint_id,
+	.add_results = sq_add_results,
+	.set_latest = sq_set_latest,
+	.get_state = sq_get_state,
+	.put_state = sq_put_state,
+	.incident_open = sq_incident_open,
+	.incident_update = sq_incident_update,
+	.rollup_add = sq_rollup_add,
+	.prune = sq_prune,
+	.each_result = sq_each_result,
+	.count_results = sq_count_results,
+	.each_incident = sq_each_incident,
+	.add_note = sq_add_note,
+	.each_note = sq_each_note,
+	.each_endpoint = sq_each_endpoint,
+	.each_rollup = sq_each_rollup,
+	.last_crl_number = sq_last_crl_number,
+	.each_mail_state = sq_each_mail_state,
+	.outbox_insert = sq_outbox_insert,
+	.mail_mark = sq_mail_mark,
+	.each_mail_due = sq_each_mail_due,
+	.mail_sent = sq_mail_sent,
+	.mail_failed = sq_mail_failed,
+	.outbox_stats = sq_outbox_stats,
+	.copy_each = sq_copy_each,
+	.copy_last_key = sq_copy_last_key,
+	.copy_put = sq_copy_put,
+	.copy_count = sq_copy_count,
+	.copy_finish = sq_copy_finish,
+};

@@ -11,27 +11,10 @@
 
 #include <sqlite3.h>
 
-#include "incidents.h"
-#include "store.h"
+#include "backend.h"
 
-#define EP_CACHE	256
-
-/* The packed result code: reason in the low 6 bits, the maintenance flag above. */
-#define CODE_MAINT	64
-
-struct rollup_acc;
-
-struct store {
+struct store_be {
 	sqlite3		*db;
-	struct {
-		const void	*ep;		/* the conf_endpoint the id was looked up for */
-		char		*provider;
-		char		*endpoint;
-		int64_t		 id;
-		bool		 have_state;	/* is/open_id mirror the database */
-		struct incident_state is;
-		int64_t		 open_id;
-	} cache[EP_CACHE];
 	char		*err;
 	sqlite3_stmt	*ins_result;
 	sqlite3_stmt	*upd_endpoint;
@@ -41,33 +24,48 @@ struct store {
 	sqlite3_stmt	*upd_state;
 	sqlite3_stmt	*ins_incident;
 	sqlite3_stmt	*upd_incident;
-	sqlite3_stmt	*ins_result_new;	/* replay: skips a result stored before */
+	sqlite3_stmt	*rollup_sel[2];		/* [daily] */
+	sqlite3_stmt	*rollup_put[2];
+	sqlite3_stmt	*copy_key;		/* holds copy_last_key's values */
 	char		*path;			/* the file opened, NULL for :memory: */
-	dev_t		 dev;			/* its identity at open (store_file_check) */
+	dev_t		 dev;			/* its identity at open (file_check) */
 	ino_t		 ino;
-	int		 open_after;
-	int		 close_after;
-	char		*tz;			/* NULL = UTC */
-	struct rollup_acc *acc;			/* rollups of the batch being stored */
-	size_t		 n_acc, cap_acc;
-	uint64_t	 incident_changes;	/* committed opens and resolutions */
-	uint64_t	 batch_changes;		/* those of the batch in progress */
-	struct store_transition *tr;		/* for store_take_transitions */
-	size_t		 n_tr;
 };
 
-void sq_set_err(struct store *, const char *what);
-int sq_exec(struct store *, const char *sql);
+void sq_set_err(struct store_be *, const char *what);
+int sq_exec(struct store_be *, const char *sql);
 
-/* Transitions (sqlite_transitions.c): recorded in a batch, kept when it commits. */
-void sq_transition_add(struct store *, int64_t incident, bool resolved, const struct result *,
-    int64_t start_ms, int64_t end_ms, const char *reasons);
-void sq_transitions_end(struct store *, bool committed);
-
-/* Rollups (sqlite_rollup.c): accumulate a stored result, then write the batch's sums. */
-void sq_rollup_add(struct store *, int64_t ep_id, int64_t interval_ms, const struct result *,
-    bool maintenance);
-int sq_rollup_flush(struct store *);
-void sq_rollup_discard(struct store *);
+/* Read face (sqlite_read.c), outbox (sqlite_outbox.c), raw copy (sqlite_copy.c). */
+int sq_each_result(struct store_be *, int64_t, int64_t, const char *,
+    int (*)(const struct store_row *, void *), void *);
+int64_t sq_count_results(struct store_be *);
+int sq_integrity_check(struct store_be *);
+int sq_each_incident(struct store_be *, const char *, int64_t, int64_t,
+    int (*)(const struct store_incident *, void *), void *);
+int sq_add_note(struct store_be *, int64_t, int64_t, const char *);
+int sq_each_note(struct store_be *, int64_t, int (*)(const struct store_note *, void *), void *);
+int sq_each_endpoint(struct store_be *, const char *,
+    int (*)(const struct store_endpoint_state *, void *), void *);
+int64_t sq_prune(struct store_be *, int64_t, int64_t);
+char *sq_last_crl_number(struct store_be *, const char *, const char *);
+int sq_each_rollup(struct store_be *, bool, const char *, const char *, int64_t, int64_t,
+    const char *, const char *, int (*)(const struct be_rollup *, void *), void *);
+int sq_rollup_add(struct store_be *, const struct be_rollup *, size_t);
+int sq_each_mail_state(struct store_be *, int64_t, int (*)(const struct be_mail_state *, void *),
+    void *);
+int sq_outbox_insert(struct store_be *, int64_t, const char *, const char *, const char *,
+    const char *, int64_t);
+int sq_mail_mark(struct store_be *, int64_t, enum be_mail_mark, int, int64_t);
+int sq_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail *, void *),
+    void *);
+int sq_mail_sent(struct store_be *, int64_t, int64_t);
+int sq_mail_failed(struct store_be *, int64_t, const char *, int64_t, bool);
+int sq_outbox_stats(struct store_be *, bool, struct store_outbox_stats *);
+int sq_copy_each(struct store_be *, int, const struct be_value *,
+    int (*)(const struct be_value *, void *), void *);
+int sq_copy_last_key(struct store_be *, int, struct be_value *);
+int sq_copy_put(struct store_be *, int, const struct be_value *, size_t);
+int64_t sq_copy_count(struct store_be *, int);
+int sq_copy_finish(struct store_be *);
 
 #endif

@@ -10,44 +10,34 @@
 #include "sqlite_int.h"
 #include "../core/util.h"
 
-/* Transitions older than this are history, not news: they are never mailed. */
-#define ALERT_HORIZON_MS	(24LL * 3600 * 1000)
-
 int
-store_each_alert_due(struct store *s, int64_t now_ms, int64_t remind_every_ms,
-    int (*fn)(const struct store_alert_due *, void *), void *arg)
+sq_each_mail_state(struct store_be *s, int64_t since_ms,
+    int (*fn)(const struct be_mail_state *, void *), void *arg)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db,
-	    "SELECT id, 0, 0 FROM incidents WHERE notified_open IS NULL AND start >= ?1"
-	    " UNION ALL"
-	    " SELECT id, 1, 0 FROM incidents WHERE end IS NOT NULL AND notified_resolved IS NULL"
-	    "  AND end >= ?1"
-	    " UNION ALL"
-	    " SELECT id, 2, reminders + 1 FROM incidents WHERE end IS NULL"
-	    "  AND notified_open IS NOT NULL AND ?3 > 0 AND ?2 - coalesce(last_mail, start) >= ?3"
-	    " ORDER BY 1, 2", -1, &st, NULL) != SQLITE_OK) {
+	    "SELECT id, start, coalesce(end, -1), coalesce(notified_open, -1),"
+	    " coalesce(notified_resolved, -1), reminders, coalesce(last_mail, -1) FROM incidents"
+	    " WHERE (notified_open IS NULL AND start >= ?1)"
+	    " OR (end IS NOT NULL AND notified_resolved IS NULL AND end >= ?1)"
+	    " OR (end IS NULL AND notified_open IS NOT NULL) ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "querying due alerts");
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, now_ms - ALERT_HORIZON_MS);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, remind_every_ms);
+	sqlite3_bind_int64(st, 1, since_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_alert_due d;
+		struct be_mail_state m;
 
-		d.incident = sqlite3_column_int64(st, 0);
-		d.event = (enum store_alert_event)sqlite3_column_int(st, 1);
-		if (d.event == ALERT_OPENED)
-			snprintf(d.event_key, sizeof(d.event_key), "opened");
-		else if (d.event == ALERT_RESOLVED)
-			snprintf(d.event_key, sizeof(d.event_key), "resolved");
-		else
-			snprintf(d.event_key, sizeof(d.event_key), "reminder-%d",
-			    sqlite3_column_int(st, 2));
-		if (fn(&d, arg) != 0) {
+		m.id = sqlite3_column_int64(st, 0);
+		m.start_ms = sqlite3_column_int64(st, 1);
+		m.end_ms = sqlite3_column_int64(st, 2);
+		m.notified_open_ms = sqlite3_column_int64(st, 3);
+		m.notified_resolved_ms = sqlite3_column_int64(st, 4);
+		m.reminders = sqlite3_column_int(st, 5);
+		m.last_mail_ms = sqlite3_column_int64(st, 6);
+		if (fn(&m, arg) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -61,7 +51,7 @@ store_each_alert_due(struct store *s, int64_t now_ms, int64_t remind_every_ms,
 }
 
 static int
-step_once(struct store *s, const char *sql, const char *what, int64_t a, int64_t b,
+step_once(struct store_be *s, const char *sql, const char *what, int64_t a, int64_t b,
     const char *text)
 {
 	sqlite3_stmt *st;
@@ -84,17 +74,9 @@ step_once(struct store *s, const char *sql, const char *what, int64_t a, int64_t
 	return 0;
 }
 
-int
-store_outbox_add(struct store *s, int64_t incident, const char *event_key, const char *recipients,
-    const char *subject, const char *body, int64_t now_ms)
-{
-	return store_outbox_add_digest(s, &incident, 1, event_key, recipients, subject, body,
-	    NULL, 0, now_ms);
-}
-
 /* Inserts one outbox row unless (incident, event) is there. Returns 1 inserted, 0 not, -1. */
-static int
-insert_row(struct store *s, int64_t incident, const char *event_key, const char *recipients,
+int
+sq_outbox_insert(struct store_be *s, int64_t incident, const char *event_key, const char *recipients,
     const char *subject, const char *body, int64_t now_ms)
 {
 	sqlite3_stmt *st;
@@ -122,57 +104,30 @@ insert_row(struct store *s, int64_t incident, const char *event_key, const char 
 }
 
 int
-store_outbox_add_digest(struct store *s, const int64_t *incidents, size_t n,
-    const char *event_key, const char *recipients, const char *subject, const char *body,
-    const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms)
+sq_mail_mark(struct store_be *s, int64_t incident, enum be_mail_mark mark, int reminder,
+    int64_t now_ms)
 {
-	int rc, inserted;
-	int reminder = 0;
-	int64_t incident = incidents[0];
+	char n[16];
 
-	if (sq_exec(s, "BEGIN IMMEDIATE;") != 0)
-		return -1;
-	if ((inserted = insert_row(s, incident, event_key, recipients, subject, body, now_ms)) < 0)
-		goto fail;
-	for (size_t i = 0; i < n_extra; i++)
-		if (insert_row(s, extra[i].incident, extra[i].event_key, extra[i].recipients,
-		    extra[i].subject, extra[i].body, now_ms) < 0)
-			goto fail;
-
-	rc = 0;
-	if (strcmp(event_key, "opened") == 0)
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = step_once(s, "UPDATE incidents SET notified_open = ?2, last_mail = ?2"
-			    " WHERE id = ?1 AND notified_open IS NULL", "recording a mail",
-			    incidents[i], now_ms, NULL);
-	else if (strcmp(event_key, "resolved") == 0)
-		rc = step_once(s, "UPDATE incidents SET notified_resolved = ?2 WHERE id = ?1",
+	switch (mark) {
+	case BE_MARK_OPENED:
+		return step_once(s, "UPDATE incidents SET notified_open = ?2, last_mail = ?2"
+		    " WHERE id = ?1 AND notified_open IS NULL", "recording a mail", incident,
+		    now_ms, NULL);
+	case BE_MARK_RESOLVED:
+		return step_once(s, "UPDATE incidents SET notified_resolved = ?2 WHERE id = ?1",
 		    "recording a mail", incident, now_ms, NULL);
-	else if (sscanf(event_key, "reminder-%d", &reminder) == 1)
-		rc = step_once(s, "UPDATE incidents SET reminders = max(reminders, ?3),"
-		    " last_mail = ?2 WHERE id = ?1", "recording a mail", incident, now_ms,
-		    event_key + strlen("reminder-"));
-	else
-		rc = 0;
-	if (rc != 0)
-		goto fail;
-	if (sq_exec(s, "COMMIT;") != 0)
-		goto fail;
-	return inserted ? 0 : 1;
-fail:
-	{
-		char *e = s->err;
-
-		s->err = NULL;
-		sq_exec(s, "ROLLBACK;");
-		free(s->err);
-		s->err = e;
+	case BE_MARK_REMINDER:
+		snprintf(n, sizeof(n), "%d", reminder);
+		return step_once(s, "UPDATE incidents SET reminders = max(reminders, CAST(?3 AS INTEGER)),"
+		    " last_mail = ?2 WHERE id = ?1", "recording a mail", incident, now_ms, n);
+	default:
+		return 0;
 	}
-	return -1;
 }
 
 int
-store_each_mail_due(struct store *s, int64_t now_ms, int (*fn)(const struct store_mail *, void *),
+sq_each_mail_due(struct store_be *s, int64_t now_ms, int (*fn)(const struct store_mail *, void *),
     void *arg)
 {
 	sqlite3_stmt *st;
@@ -210,14 +165,14 @@ store_each_mail_due(struct store *s, int64_t now_ms, int (*fn)(const struct stor
 }
 
 int
-store_mail_sent(struct store *s, int64_t id, int64_t now_ms)
+sq_mail_sent(struct store_be *s, int64_t id, int64_t now_ms)
 {
 	return step_once(s, "UPDATE outbox SET sent = ?2, attempts = attempts + 1 WHERE id = ?1",
 	    "recording a sent mail", id, now_ms, NULL);
 }
 
 int
-store_mail_failed(struct store *s, int64_t id, const char *error, int64_t next_attempt_ms,
+sq_mail_failed(struct store_be *s, int64_t id, const char *error, int64_t next_attempt_ms,
     bool give_up)
 {
 	return step_once(s, give_up ?
@@ -227,7 +182,7 @@ store_mail_failed(struct store *s, int64_t id, const char *error, int64_t next_a
 }
 
 int
-store_outbox_stats(struct store *s, bool webhooks, struct store_outbox_stats *out)
+sq_outbox_stats(struct store_be *s, bool webhooks, struct store_outbox_stats *out)
 {
 	sqlite3_stmt *st;
 	int rc;

@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "sqlite_int.h"
+#include "rollup.h"
 #include "../core/util.h"
 
 int
-store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+sq_each_result(struct store_be *s, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg)
 {
 	sqlite3_stmt *st;
@@ -57,7 +58,7 @@ store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *p
 }
 
 int64_t
-store_count_results(struct store *s)
+sq_count_results(struct store_be *s)
 {
 	sqlite3_stmt *st;
 	int64_t n = -1;
@@ -71,7 +72,7 @@ store_count_results(struct store *s)
 }
 
 int
-store_integrity_check(struct store *s)
+sq_integrity_check(struct store_be *s)
 {
 	sqlite3_stmt *st;
 	int ok = -1;
@@ -106,7 +107,7 @@ incident_row(sqlite3_stmt *st, struct store_incident *inc)
 }
 
 int
-store_each_incident(struct store *s, const char *provider, int64_t since_ms,
+sq_each_incident(struct store_be *s, const char *provider, int64_t since_ms, int64_t only_id,
     int (*fn)(const struct store_incident *, void *), void *arg)
 {
 	sqlite3_stmt *st;
@@ -114,13 +115,14 @@ store_each_incident(struct store *s, const char *provider, int64_t since_ms,
 
 	if (sqlite3_prepare_v2(s->db, INCIDENT_SELECT
 	    " WHERE (?1 IS NULL OR e.provider = ?1) AND (i.end IS NULL OR i.end >= ?2)"
-	    " ORDER BY i.start, i.id", -1, &st, NULL) != SQLITE_OK) {
+	    " AND (?3 = 0 OR i.id = ?3) ORDER BY i.start, i.id", -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "querying incidents");
 		return -1;
 	}
 	if (provider != NULL)
 		sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since_ms);
+	sqlite3_bind_int64(st, 3, only_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_incident inc;
 
@@ -139,33 +141,7 @@ store_each_incident(struct store *s, const char *provider, int64_t since_ms,
 }
 
 int
-store_get_incident(struct store *s, int64_t id, int (*fn)(const struct store_incident *, void *),
-    void *arg)
-{
-	sqlite3_stmt *st;
-	int rc, found = 0;
-
-	if (sqlite3_prepare_v2(s->db, INCIDENT_SELECT " WHERE i.id = ?1", -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "querying an incident");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_incident inc;
-
-		incident_row(st, &inc);
-		fn(&inc, arg);
-		found = 1;
-	} else if (rc != SQLITE_DONE) {
-		sq_set_err(s, "reading an incident");
-		found = -1;
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
-int
-store_add_note(struct store *s, int64_t incident, int64_t t_ms, const char *text)
+sq_add_note(struct store_be *s, int64_t incident, int64_t t_ms, const char *text)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -188,7 +164,7 @@ store_add_note(struct store *s, int64_t incident, int64_t t_ms, const char *text
 }
 
 int
-store_each_note(struct store *s, int64_t incident, int (*fn)(const struct store_note *, void *),
+sq_each_note(struct store_be *s, int64_t incident, int (*fn)(const struct store_note *, void *),
     void *arg)
 {
 	sqlite3_stmt *st;
@@ -221,7 +197,7 @@ store_each_note(struct store *s, int64_t incident, int (*fn)(const struct store_
 }
 
 int
-store_each_endpoint(struct store *s, const char *provider,
+sq_each_endpoint(struct store_be *s, const char *provider,
     int (*fn)(const struct store_endpoint_state *, void *), void *arg)
 {
 	sqlite3_stmt *st;
@@ -279,7 +255,7 @@ store_each_endpoint(struct store *s, const char *provider,
 }
 
 int64_t
-store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms)
+sq_prune(struct store_be *s, int64_t results_before_ms, int64_t hourly_before_ms)
 {
 	sqlite3_stmt *st;
 	int64_t n = 0;
@@ -306,7 +282,7 @@ store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms
 }
 
 char *
-store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
+sq_last_crl_number(struct store_be *s, const char *provider, const char *endpoint)
 {
 	sqlite3_stmt *st;
 	char *num = NULL;
@@ -322,4 +298,71 @@ store_last_crl_number(struct store *s, const char *provider, const char *endpoin
 		num = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return num;
+}
+
+int
+sq_each_rollup(struct store_be *s, bool daily, const char *from_day, const char *to_day,
+    int64_t from_ms, int64_t to_ms, const char *provider, const char *endpoint,
+    int (*fn)(const struct be_rollup *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, daily ?
+	    "SELECT e.provider, e.endpoint, e.kind, d.ep, d.day, d.checks, d.up, d.degraded,"
+	    " d.down, d.maintenance, d.up_ms, d.degraded_ms, d.down_ms, d.maintenance_ms,"
+	    " d.latency FROM endpoints e JOIN daily d ON d.ep = e.id"
+	    " WHERE d.day >= ?1 AND d.day <= ?2 AND (?3 IS NULL OR e.provider = ?3)"
+	    " AND (?4 IS NULL OR e.endpoint = ?4)"
+	    " ORDER BY e.provider, e.endpoint, d.day" :
+	    "SELECT e.provider, e.endpoint, e.kind, h.ep, h.hour, h.checks, h.up, h.degraded,"
+	    " h.down, h.maintenance, h.up_ms, h.degraded_ms, h.down_ms, h.maintenance_ms,"
+	    " h.latency FROM endpoints e JOIN hourly h ON h.ep = e.id"
+	    " WHERE h.hour >= ?1 AND h.hour < ?2 AND (?3 IS NULL OR e.provider = ?3)"
+	    " AND (?4 IS NULL OR e.endpoint = ?4)"
+	    " ORDER BY e.provider, e.endpoint, h.hour", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "querying rollups");
+		return -1;
+	}
+	if (daily) {
+		sqlite3_bind_text(st, 1, from_day, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, to_day, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_int64(st, 1, from_ms);
+		sqlite3_bind_int64(st, 2, to_ms);
+	}
+	if (provider != NULL)
+		sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
+	if (endpoint != NULL)
+		sqlite3_bind_text(st, 4, endpoint, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct be_rollup r;
+
+		memset(&r, 0, sizeof(r));
+		r.provider = (const char *)sqlite3_column_text(st, 0);
+		r.endpoint = (const char *)sqlite3_column_text(st, 1);
+		r.kind = (const char *)sqlite3_column_text(st, 2);
+		r.ep = sqlite3_column_int64(st, 3);
+		r.daily = daily;
+		if (daily)
+			snprintf(r.day, sizeof(r.day), "%s", (const char *)sqlite3_column_text(st, 4));
+		else
+			r.hour_ms = sqlite3_column_int64(st, 4);
+		for (int i = 0; i < ROLLUP_COUNTERS; i++)
+			r.c[i] = sqlite3_column_int64(st, 5 + i);
+		if (sqlite3_column_type(st, 14) == SQLITE_BLOB) {
+			r.hist = sqlite3_column_blob(st, 14);
+			r.hist_len = (size_t)sqlite3_column_bytes(st, 14);
+		}
+		if (fn(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "reading rollups");
+		return -1;
+	}
+	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * The store: every result, incident, note, rollup and queued alert.
- * Operations only; no SQL crosses this interface (sqlite.c is the only file that
- * includes sqlite3.h, so another backend can sit beside it).
+ * Operations only; no SQL crosses this interface. The rules live in the store core
+ * (store/core.c and its neighbours); a backend (backend.h: SQLite, PostgreSQL) only
+ * moves rows.
  */
 #ifndef TW_STORE_H
 #define TW_STORE_H
@@ -14,13 +15,19 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 /*
- * Opens (creating and migrating as needed) the database at path (":memory:" allowed).
- * Returns the store, or NULL with *err set (caller frees).
+ * Opens the store at where: a postgresql:// (or postgres://) URI — libpq's, TLS and all
+ * its parameters honoured — or else a SQLite path (":memory:" allowed). password, when
+ * not NULL, is given to PostgreSQL. create: make and migrate the schema as needed (else
+ * refuse a database without one). Returns the store, or NULL with *err set (caller frees).
  */
-struct store *store_open(const char *path, char **err);
+struct store *store_open_at(const char *where, const char *password, bool create,
+    char **err);
+
+/* store_open_at(where, NULL, true, err). */
+struct store *store_open(const char *where, char **err);
 void store_close(struct store *);	/* store_close(NULL) is a no-op */
 
 /*
@@ -28,7 +35,10 @@ void store_close(struct store *);	/* store_close(NULL) is a no-op */
  * creates one: a reader such as the render child must not publish a new, empty history).
  * Returns the store, or NULL with *err set (caller frees).
  */
-struct store *store_open_existing(const char *path, char **err);
+struct store *store_open_existing(const char *where, char **err);
+
+/* "sqlite" or "postgresql". */
+const char *store_backend_name(const struct store *);
 
 /*
  * Sets how long a write waits for another process's lock before failing with an error
@@ -55,12 +65,18 @@ int store_schema_version(struct store *);
 int64_t store_endpoint_id(struct store *, const char *provider, const char *endpoint,
     const char *kind);
 
-/* One result to store; r->ep must be set (provider and endpoint ids come from it). */
+/*
+ * One result to store; r->ep must be set: the store takes the endpoint's stable ids
+ * (provider id, endpoint id), kind and interval from it, never keeps the pointer.
+ * A result is keyed (endpoint, node, address, time) and never replaced: storing one
+ * whose key is there already does nothing (a spool replayed twice stores nothing twice).
+ */
 struct store_item {
 	const struct result	*r;
 	bool			 maintenance;	/* inside a maintenance window */
-	bool			 replay;	/* skipped when a result of its endpoint at its
-						   time is stored already (a spool replayed twice) */
+	bool			 replay;	/* from the spool (stored like any other) */
+	const char		*node;		/* NULL = "" (the only node) */
+	const char		*address;	/* NULL = "" (the host asked once) */
 };
 
 /*
@@ -317,6 +333,23 @@ struct store_outbox_stats {
 
 /* Fills *out for the mail rows, or with webhooks the webhook rows. Returns 0 or -1. */
 int store_outbox_stats(struct store *, bool webhooks, struct store_outbox_stats *out);
+
+/* One table's rows in the source and the target of store_migrate. */
+struct store_migrate_count {
+	const char	*table;
+	int64_t		 source, target;
+};
+#define STORE_TABLES	8
+
+/*
+ * Copies every table of src into dst (store migrate): in key order, one transaction per
+ * batch, resuming after the greatest key dst holds (an interrupted copy is run again).
+ * progress (may be NULL) is called after each batch; counts[STORE_TABLES] (may be NULL)
+ * receives each table's rows in both at the end. Returns 0, or -1 (store_error(dst)).
+ */
+int store_migrate(struct store *dst, struct store *src,
+    void (*progress)(const char *table, int64_t done, int64_t total, void *), void *arg,
+    struct store_migrate_count *counts);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

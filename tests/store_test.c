@@ -663,6 +663,72 @@ a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step(voi
 	store_close(s);
 }
 
+static int
+first_message(const struct store_row *row, void *arg)
+{
+	snprintf(arg, 64, "%s|%s", row->message ? row->message : "-", reason_names[row->reason]);
+	return 1;
+}
+
+/* Results are append-only: a second result under the same key never replaces the first. */
+static void
+a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys(void **state)
+{
+	char *err = NULL, got[64] = "";
+	struct store *s = store_open(":memory:", &err);
+	struct result a, b;
+	struct store_item it;
+
+	(void)state;
+	assert_non_null(s);
+	result_init(&a, &eps[0], 1796086800000LL);
+	result_flag(&a, REASON_CONNECT, "first");
+	result_init(&b, &eps[0], 1796086800000LL);
+	result_flag(&b, REASON_TIMEOUT, "second");
+	it = (struct store_item){ .r = &a };
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	it = (struct store_item){ .r = &b };
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	assert_int_equal(store_count_results(s), 1);
+	assert_int_equal(store_each_result(s, 0, INT64_MAX, NULL, first_message, got), 0);
+	assert_string_equal(got, "first|connect");
+	/* The same time from another node or address is another result. */
+	it = (struct store_item){ .r = &b, .node = "lu-2" };
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	it = (struct store_item){ .r = &b, .address = "192.0.2.7" };
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	assert_int_equal(store_count_results(s), 3);
+	result_clear(&a);
+	result_clear(&b);
+	store_close(s);
+}
+
+/* A store written by the previous schema (v1: results keyed by endpoint and time) is migrated. */
+static void
+a_v1_store_is_migrated_keeping_its_results(void **state)
+{
+	char *path = temp_db(), *err = NULL, got[64] = "", *sql;
+	size_t len;
+	sqlite3 *db;
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(file_read("tests/fixtures/store-v1.sql", 1 << 20, (unsigned char **)&sql, &len), 0);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	sqlite3_close(db);
+	s = store_open(path, &err);
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_count_results(s), 1);
+	assert_int_equal(store_each_result(s, 0, INT64_MAX, NULL, first_message, got), 0);
+	assert_string_equal(got, "old|dns");
+	store_close(s);
+	remove_db(path);
+}
+
 static void
 open_existing_never_creates_a_database(void **state)
 {
@@ -790,6 +856,8 @@ main(void)
 		cmocka_unit_test(committed_incident_transitions_are_handed_out_once),
 		cmocka_unit_test(a_write_to_a_locked_store_fails_within_its_short_busy_timeout),
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
+		cmocka_unit_test(a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys),
+		cmocka_unit_test(a_v1_store_is_migrated_keeping_its_results),
 		cmocka_unit_test(open_existing_never_creates_a_database),
 		cmocka_unit_test(a_store_file_deleted_or_replaced_under_an_open_store_is_detected),
 		cmocka_unit_test(an_incident_never_ends_before_it_began_when_the_clock_goes_back),

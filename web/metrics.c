@@ -93,14 +93,13 @@ mx_find(struct mx *m, const char *provider, const char *endpoint)
 	return NULL;
 }
 
-/* Reads an RFC 3339 detail into seconds; leaves *out alone when absent or unparsable. */
+/* Reads a time detail into seconds; leaves *out alone when absent or unparsable. */
 static void
-detail_time(json_t *d, const char *key, int64_t *out)
+detail_seconds(const json_t *d, enum detail f, int64_t *out)
 {
-	const char *s = json_string_value(json_object_get(d, key));
 	int64_t ms;
 
-	if (s != NULL && rfc3339_parse(s, &ms) == 0)
+	if (detail_get_time(d, f, &ms) == 0)
 		*out = ms / 1000;
 }
 
@@ -119,17 +118,16 @@ mx_endpoint(const struct store_endpoint_state *e, void *arg)
 	x->incident_open = e->open_incident > 0;
 	if (e->details == NULL || (d = json_loads(e->details, 0, NULL)) == NULL)
 		return 0;
-	detail_time(d, "tls_not_after", &x->expiry_s[CERT_TLS]);
+	detail_seconds(d, DETAIL_TLS_NOT_AFTER, &x->expiry_s[CERT_TLS]);
 	if (x->ep->kind == KIND_OCSP)
-		detail_time(d, "signer_not_after", &x->expiry_s[CERT_OCSP_SIGNER]);
+		detail_seconds(d, DETAIL_SIGNER_NOT_AFTER, &x->expiry_s[CERT_OCSP_SIGNER]);
 	if (x->ep->kind == KIND_CRL)
-		detail_time(d, "next_update", &x->expiry_s[CERT_CRL_NEXT_UPDATE]);
+		detail_seconds(d, DETAIL_NEXT_UPDATE, &x->expiry_s[CERT_CRL_NEXT_UPDATE]);
 	if (x->ep->kind == KIND_TSA) {
-		const char *g = json_string_value(json_object_get(d, "gen_time"));
 		int64_t gen_ms;
 
-		detail_time(d, "signer_not_after", &x->expiry_s[CERT_TSA]);
-		if (g != NULL && rfc3339_parse(g, &gen_ms) == 0) {
+		detail_seconds(d, DETAIL_SIGNER_NOT_AFTER, &x->expiry_s[CERT_TSA]);
+		if (detail_get_time(d, DETAIL_GEN_TIME, &gen_ms) == 0) {
 			x->have_offset = true;
 			x->tsa_offset_s = (double)(gen_ms - e->last_time_ms) / 1000.0;
 		}

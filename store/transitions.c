@@ -5,15 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqlite_int.h"
-#include "../core/config.h"
+#include "core_int.h"
 #include "../core/util.h"
 
 #define TR_MAX	4096	/* transitions kept between two takes; older ones are dropped */
 
 void
-sq_transition_add(struct store *s, int64_t incident, bool resolved, const struct result *r,
-    int64_t start_ms, int64_t end_ms, const char *reasons)
+st_transition_add(struct store *s, int64_t incident, bool resolved, const char *provider,
+    const char *endpoint, const char *kind, int64_t start_ms, int64_t end_ms,
+    const char *reasons)
 {
 	struct store_transition *t;
 
@@ -23,9 +23,9 @@ sq_transition_add(struct store *s, int64_t incident, bool resolved, const struct
 	t = &s->tr[s->n_tr++];
 	t->incident = incident;
 	t->resolved = resolved;
-	t->provider = xstrdup(r->ep->provider->id);
-	t->endpoint = xstrdup(r->ep->id);
-	t->kind = kind_names[r->ep->kind];
+	t->provider = xstrdup(provider);
+	t->endpoint = xstrdup(endpoint);
+	t->kind = xstrdup(kind);
 	t->start_ms = start_ms;
 	t->end_ms = end_ms;
 	t->reasons = xstrdup(reasons);
@@ -37,11 +37,12 @@ tr_free(struct store_transition *t)
 {
 	free((char *)t->provider);
 	free((char *)t->endpoint);
+	free((char *)t->kind);
 	free((char *)t->reasons);
 }
 
 void
-sq_transitions_end(struct store *s, bool committed)
+st_transitions_end(struct store *s, bool committed)
 {
 	size_t k = 0;
 

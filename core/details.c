@@ -1,0 +1,205 @@
+#include "config.h"
+#include "details.h"
+#include "util.h"
+
+#define ALL	((1u << KIND_LOGIN) | (1u << KIND_OCSP) | (1u << KIND_CRL) | (1u << KIND_TSA))
+#define LOGIN	(1u << KIND_LOGIN)
+#define OCSP	(1u << KIND_OCSP)
+#define CRL	(1u << KIND_CRL)
+#define TSA	(1u << KIND_TSA)
+
+/* The only place a detail key is spelled. */
+const struct detail_field detail_fields[DETAIL__MAX] = {
+	[DETAIL_HTTP_STATUS] = { "http_status", DETAIL_TYPE_INTEGER, ALL,
+	    "HTTP status of the answer (login always; other kinds when it was not the expected one)" },
+	[DETAIL_REDIRECTS] = { "redirects", DETAIL_TYPE_INTEGER, ALL,
+	    "HTTP redirects followed (login always; other kinds when there were any)" },
+	[DETAIL_TLS_DAYS_LEFT] = { "tls_days_left", DETAIL_TYPE_INTEGER, ALL,
+	    "whole days until the TLS server certificate's notAfter, rounded down" },
+	[DETAIL_TLS_NOT_AFTER] = { "tls_not_after", DETAIL_TYPE_TIME, ALL,
+	    "notAfter of the TLS server certificate" },
+	[DETAIL_JWKS_HTTP_STATUS] = { "jwks_http_status", DETAIL_TYPE_INTEGER, LOGIN,
+	    "HTTP status of the JWKS fetch when it was not 2xx" },
+	[DETAIL_KEYS] = { "keys", DETAIL_TYPE_INTEGER, LOGIN,
+	    "usable signing keys in the JWKS" },
+	[DETAIL_KEYS_TOTAL] = { "keys_total", DETAIL_TYPE_INTEGER, LOGIN,
+	    "keys in the JWKS, usable or not" },
+	[DETAIL_SAML_IDPS] = { "saml_idps", DETAIL_TYPE_INTEGER, LOGIN,
+	    "IDPSSODescriptors in the SAML metadata" },
+	[DETAIL_SAML_SIGNING_CERTS] = { "saml_signing_certs", DETAIL_TYPE_INTEGER, LOGIN,
+	    "signing certificates in the SAML metadata" },
+	[DETAIL_SAML_VALID_UNTIL] = { "saml_valid_until", DETAIL_TYPE_TIME, LOGIN,
+	    "earliest validUntil in the SAML metadata" },
+	[DETAIL_SAML_CERT_DAYS_LEFT] = { "saml_cert_days_left", DETAIL_TYPE_INTEGER, LOGIN,
+	    "whole days until the first SAML signing certificate expires (negative once past)" },
+	[DETAIL_SAML_CERT_NOT_AFTER] = { "saml_cert_not_after", DETAIL_TYPE_TIME, LOGIN,
+	    "earliest notAfter among the SAML signing certificates" },
+	[DETAIL_METHOD] = { "method", DETAIL_TYPE_STRING, OCSP,
+	    "how the OCSP request was sent: get or post" },
+	[DETAIL_RESPONSE_STATUS] = { "response_status", DETAIL_TYPE_NAME_OR_INTEGER, OCSP,
+	    "OCSPResponseStatus when not successful: its RFC 6960 name, or the number" },
+	[DETAIL_PRODUCED_AT] = { "produced_at", DETAIL_TYPE_TIME, OCSP,
+	    "producedAt of the OCSP response" },
+	[DETAIL_RESPONDER_ID] = { "responder_id", DETAIL_TYPE_STRING, OCSP,
+	    "the OCSP ResponderID: \"byName: DN\" or \"byKey: hex\"" },
+	[DETAIL_CERT_STATUS] = { "cert_status", DETAIL_TYPE_STRING, OCSP,
+	    "certStatus of the single response: good, revoked or unknown" },
+	[DETAIL_REVOCATION_TIME] = { "revocation_time", DETAIL_TYPE_TIME, OCSP,
+	    "revocationTime when the certificate is revoked" },
+	[DETAIL_THIS_UPDATE] = { "this_update", DETAIL_TYPE_TIME, OCSP | CRL,
+	    "thisUpdate of the OCSP single response or the CRL" },
+	[DETAIL_NEXT_UPDATE] = { "next_update", DETAIL_TYPE_TIME, OCSP | CRL,
+	    "nextUpdate of the OCSP single response or the CRL" },
+	[DETAIL_NONCE] = { "nonce", DETAIL_TYPE_STRING, OCSP,
+	    "the OCSP nonce: echoed, absent or not_sent" },
+	[DETAIL_SIGNER] = { "signer", DETAIL_TYPE_STRING, OCSP | TSA,
+	    "subject DN of the certificate that signed the response or token" },
+	[DETAIL_SIGNER_NOT_AFTER] = { "signer_not_after", DETAIL_TYPE_TIME, OCSP | TSA,
+	    "notAfter of the signer certificate" },
+	[DETAIL_NUMBER] = { "number", DETAIL_TYPE_STRING, CRL,
+	    "the CRL number, in decimal (kept to detect a regression)" },
+	[DETAIL_ENTRIES] = { "entries", DETAIL_TYPE_INTEGER, CRL,
+	    "revoked certificates listed in the CRL" },
+	[DETAIL_SIZE] = { "size", DETAIL_TYPE_INTEGER, CRL,
+	    "size of the CRL in bytes" },
+	[DETAIL_PKI_STATUS] = { "pki_status", DETAIL_TYPE_STRING, TSA,
+	    "PKIStatus of the time-stamp response (granted, grantedWithMods, ...)" },
+	[DETAIL_STATUS_TEXT] = { "status_text", DETAIL_TYPE_STRING, TSA,
+	    "statusString of a rejected time-stamp response, when it has one" },
+	[DETAIL_GEN_TIME] = { "gen_time", DETAIL_TYPE_TIME, TSA,
+	    "genTime of the token (with milliseconds when it has a fraction)" },
+	[DETAIL_ACCURACY_MS] = { "accuracy_ms", DETAIL_TYPE_INTEGER, TSA,
+	    "accuracy of the token in milliseconds, when it states one" },
+	[DETAIL_SERIAL] = { "serial", DETAIL_TYPE_STRING, TSA,
+	    "serial number of the token, in hexadecimal" },
+	[DETAIL_POLICY] = { "policy", DETAIL_TYPE_STRING, TSA,
+	    "TSA policy OID of the token" },
+	[DETAIL_QUALIFIED] = { "qualified", DETAIL_TYPE_BOOLEAN, TSA,
+	    "true when the token carries the eIDAS qualified statement" },
+};
+
+const char *const detail_type_names[DETAIL_TYPE__MAX] = {
+	[DETAIL_TYPE_STRING] = "string",
+	[DETAIL_TYPE_INTEGER] = "integer",
+	[DETAIL_TYPE_BOOLEAN] = "boolean",
+	[DETAIL_TYPE_TIME] = "time",
+	[DETAIL_TYPE_NAME_OR_INTEGER] = "string or integer",
+};
+
+/* Returns 1 when a setter or getter of type t may use field f. */
+static int
+detail_takes(enum detail f, enum detail_type t)
+{
+	enum detail_type ft;
+
+	if ((unsigned)f >= DETAIL__MAX)
+		return 0;
+	ft = detail_fields[f].type;
+	if (ft == DETAIL_TYPE_NAME_OR_INTEGER)
+		return t == DETAIL_TYPE_STRING || t == DETAIL_TYPE_INTEGER;
+	return ft == t;
+}
+
+/* Sets d[f] to v (a new reference, consumed even on failure). */
+static int
+detail_put(json_t *d, enum detail f, enum detail_type t, json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	if (!json_is_object(d) || !detail_takes(f, t)) {
+		json_decref(v);
+		return -1;
+	}
+	return json_object_set_new(d, detail_fields[f].key, v) == 0 ? 0 : -1;
+}
+
+int
+detail_set_int(json_t *d, enum detail f, int64_t v)
+{
+	return detail_put(d, f, DETAIL_TYPE_INTEGER, json_integer((json_int_t)v));
+}
+
+int
+detail_set_bool(json_t *d, enum detail f, bool v)
+{
+	return detail_put(d, f, DETAIL_TYPE_BOOLEAN, json_boolean(v));
+}
+
+int
+detail_set_str(json_t *d, enum detail f, const char *s)
+{
+	return s == NULL ? -1 : detail_put(d, f, DETAIL_TYPE_STRING, json_string(s));
+}
+
+int
+detail_set_strn(json_t *d, enum detail f, const char *s, size_t n)
+{
+	return s == NULL ? -1 : detail_put(d, f, DETAIL_TYPE_STRING, json_stringn(s, n));
+}
+
+int
+detail_set_time(json_t *d, enum detail f, int64_t ms)
+{
+	char buf[40];
+
+	rfc3339_format_s(ms, buf, sizeof(buf));
+	return detail_put(d, f, DETAIL_TYPE_TIME, json_string(buf));
+}
+
+int
+detail_set_time_ms(json_t *d, enum detail f, int64_t ms)
+{
+	char buf[40];
+
+	rfc3339_format(ms, buf, sizeof(buf));
+	return detail_put(d, f, DETAIL_TYPE_TIME, json_string(buf));
+}
+
+/* Returns d[f] when a getter of type t may read f, else NULL. */
+static json_t *
+detail_lookup(const json_t *d, enum detail f, enum detail_type t)
+{
+	if (d == NULL || !detail_takes(f, t))
+		return NULL;
+	return json_object_get(d, detail_fields[f].key);
+}
+
+int
+detail_get_int(const json_t *d, enum detail f, int64_t *out)
+{
+	json_t *v = detail_lookup(d, f, DETAIL_TYPE_INTEGER);
+
+	if (!json_is_integer(v))
+		return -1;
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+int
+detail_get_bool(const json_t *d, enum detail f, bool *out)
+{
+	json_t *v = detail_lookup(d, f, DETAIL_TYPE_BOOLEAN);
+
+	if (!json_is_boolean(v))
+		return -1;
+	*out = json_is_true(v);
+	return 0;
+}
+
+int
+detail_get_time(const json_t *d, enum detail f, int64_t *ms)
+{
+	const char *s = json_string_value(detail_lookup(d, f, DETAIL_TYPE_TIME));
+	int64_t v;
+
+	if (s == NULL || rfc3339_parse(s, &v) != 0)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
+const char *
+detail_get_str(const json_t *d, enum detail f)
+{
+	return json_string_value(detail_lookup(d, f, DETAIL_TYPE_STRING));
+}

@@ -1,0 +1,544 @@
+/*
+ * The store core: what every backend shares. Opening picks the backend by the
+ * location's form (a postgresql:// URI, else a SQLite path); storing a batch resolves
+ * stable endpoint ids, appends the results, feeds each endpoint's incident state
+ * machine and accumulates rollups, all in one backend transaction. No SQL here.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core_int.h"
+#include "../core/config.h"
+#include "../core/util.h"
+
+int
+st_fail(struct store *s, const char *what)
+{
+	const char *e = s->ops->error(s->be);
+
+	free(s->err);
+	s->err = what ? xasprintf("%s: %s", what, e) : xstrdup(e);
+	return -1;
+}
+
+int
+st_error(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *e;
+
+	va_start(ap, fmt);
+	if (vasprintf(&e, fmt, ap) < 0)
+		e = NULL;
+	va_end(ap);
+	free(s->err);
+	s->err = e ? e : xstrdup("out of memory");
+	return -1;
+}
+
+const char *
+store_error(const struct store *s)
+{
+	return s->err ? s->err : "no error";
+}
+
+static bool
+is_pg_url(const char *where)
+{
+	return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
+}
+
+struct store *
+store_open_at(const char *where, const char *password, bool create, char **err)
+{
+	struct store *s;
+	struct store_be *be;
+	const struct backend_ops *ops;
+
+	*err = NULL;
+	if (is_pg_url(where)) {
+		ops = &pg_backend_ops;
+		be = pg_backend_open(where, password, create, err);
+	} else {
+		ops = &sqlite_backend_ops;
+		be = sqlite_backend_open(where, create, err);
+	}
+	if (be == NULL)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->ops = ops;
+	s->be = be;
+	s->open_after = 3;
+	s->close_after = 2;
+	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
+	return s;
+}
+
+struct store *
+store_open(const char *where, char **err)
+{
+	return store_open_at(where, NULL, true, err);
+}
+
+struct store *
+store_open_existing(const char *where, char **err)
+{
+	return store_open_at(where, NULL, false, err);
+}
+
+const char *
+store_backend_name(const struct store *s)
+{
+	return s->ops->name;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s->be);
+	for (size_t i = 0; i < EP_CACHE; i++) {
+		free(s->cache[i].provider);
+		free(s->cache[i].endpoint);
+	}
+	st_transitions_end(s, false);
+	store_take_transitions(s, NULL, NULL);
+	st_rollup_discard(s);
+	free(s->acc);
+	free(s->tz_name);
+	free(s->err);
+	free(s);
+}
+
+void
+store_set_busy_timeout(struct store *s, int ms)
+{
+	s->ops->set_busy_timeout(s->be, ms);
+}
+
+int
+store_file_check(struct store *s)
+{
+	return s->ops->file_check(s->be) == 0 ? 0 : st_fail(s, NULL);
+}
+
+int
+store_schema_version(struct store *s)
+{
+	return s->ops->schema_version(s->be);
+}
+
+int
+store_integrity_check(struct store *s)
+{
+	return s->ops->integrity_check(s->be);
+}
+
+int64_t
+store_endpoint_id(struct store *s, const char *provider, const char *endpoint, const char *kind)
+{
+	int64_t id = s->ops->endpoint_id(s->be, provider, endpoint, kind);
+
+	if (id < 0)
+		st_fail(s, "recording an endpoint");
+	return id;
+}
+
+void
+store_set_incident_policy(struct store *s, int open_after, int close_after)
+{
+	s->open_after = open_after;
+	s->close_after = close_after;
+}
+
+uint64_t
+store_incident_changes(const struct store *s)
+{
+	return s->incident_changes;
+}
+
+/* FNV-1a of provider NUL endpoint; never 0 (0 marks an empty cache slot). */
+static uint64_t
+name_hash(const char *provider, const char *endpoint)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = provider; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *p = endpoint; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* The cache slot of provider/endpoint, filled with its id (looked up on a miss); NULL on error. */
+static size_t
+cached_slot(struct store *s, const char *provider, const char *endpoint, const char *kind,
+    bool *ok)
+{
+	uint64_t h;
+	size_t i;
+	int64_t id;
+
+	if (provider == NULL || endpoint == NULL || kind == NULL) {
+		*ok = false;
+		st_error(s, "recording an endpoint: a result without a provider or endpoint id");
+		return 0;
+	}
+	h = name_hash(provider, endpoint);
+	i = (size_t)(h % EP_CACHE);
+
+	*ok = true;
+	if (s->cache[i].hash == h && strcmp(s->cache[i].provider, provider) == 0 &&
+	    strcmp(s->cache[i].endpoint, endpoint) == 0)
+		return i;
+	if ((id = store_endpoint_id(s, provider, endpoint, kind)) < 0) {
+		*ok = false;
+		return i;
+	}
+	free(s->cache[i].provider);
+	free(s->cache[i].endpoint);
+	s->cache[i].hash = h;
+	s->cache[i].have_state = false;
+	s->cache[i].provider = xstrdup(provider);
+	s->cache[i].endpoint = xstrdup(endpoint);
+	s->cache[i].id = id;
+	return i;
+}
+
+/* One item of the batch, resolved to ids. */
+struct resolved {
+	const struct store_item *it;
+	const char	*provider, *endpoint, *kind;
+	int64_t		 interval_ms;
+	bool		 crl;
+	size_t		 slot;
+	char		*details;	/* compact JSON, NULL = none */
+};
+
+/* Feeds one stored result into its endpoint's incident state, inside the batch. */
+static int
+feed_incident(struct store *s, const struct resolved *rv, int64_t id)
+{
+	const struct result *r = rv->it->r;
+	size_t h = rv->slot;
+	bool cached = s->cache[h].id == id && s->cache[h].hash != 0;
+	struct incident_state is = { 0 }, before;
+	int64_t open_id = 0;
+	enum incident_event ev;
+	char reasons[512];
+
+	if (cached && s->cache[h].have_state) {
+		is = s->cache[h].is;
+		open_id = s->cache[h].open_id;
+	} else {
+		if (s->ops->get_state(s->be, id, &is, &open_id) != 0)
+			return st_fail(s, "reading incident state");
+		is.open = open_id != 0;
+		if (is.worst >= STATUS__MAX)
+			is.worst = STATUS_DOWN;
+	}
+	before = is;
+	ev = incident_feed(&is, r->status, r->reason, rv->it->maintenance, r->time_ms,
+	    s->open_after, s->close_after);
+	if (ev == INCIDENT_OPENED || ev == INCIDENT_RESOLVED)
+		s->batch_changes++;
+	incident_reasons_str(is.reasons, reasons, sizeof(reasons));
+	if (ev == INCIDENT_OPENED) {
+		struct be_incident inc = {
+			.ep = id, .start_ms = is.bad_since, .worst = status_names[is.worst],
+			.reasons = reasons, .message = r->message,
+		};
+
+		if ((open_id = s->ops->incident_open(s->be, &inc)) < 0)
+			return st_fail(s, "opening an incident");
+		st_transition_add(s, open_id, false, rv->provider, rv->endpoint, rv->kind,
+		    is.bad_since, -1, reasons);
+	} else if (ev == INCIDENT_UPDATED || ev == INCIDENT_RESOLVED) {
+		if (s->ops->incident_update(s->be, open_id, status_names[is.worst], reasons,
+		    ev == INCIDENT_RESOLVED ? is.good_since : -1) != 0)
+			return st_fail(s, "updating an incident");
+		if (ev == INCIDENT_RESOLVED)
+			st_transition_add(s, open_id, true, rv->provider, rv->endpoint, rv->kind,
+			    before.bad_since, is.good_since, reasons);
+	}
+	if (cached) {
+		s->cache[h].is = is;
+		s->cache[h].open_id = is.open ? open_id : 0;
+		s->cache[h].have_state = true;
+	}
+	if (ev == INCIDENT_NONE && before.bad_streak == is.bad_streak &&
+	    before.good_streak == is.good_streak && before.bad_since == is.bad_since &&
+	    before.good_since == is.good_since && before.reasons == is.reasons &&
+	    before.worst == is.worst && before.open == is.open)
+		return 0;
+	if (s->ops->put_state(s->be, id, &is, is.open ? open_id : 0) != 0)
+		return st_fail(s, "saving incident state");
+	return 0;
+}
+
+/* Rolls the batch back, keeping the first error, and forgets what the batch cached. */
+static int
+batch_abort(struct store *s)
+{
+	s->ops->rollback(s->be);
+	st_rollup_discard(s);
+	s->batch_changes = 0;
+	st_transitions_end(s, false);
+	/* Ids and incident states seen inside the rolled-back transaction are gone. */
+	for (size_t j = 0; j < EP_CACHE; j++) {
+		free(s->cache[j].provider);
+		free(s->cache[j].endpoint);
+		s->cache[j].provider = s->cache[j].endpoint = NULL;
+		s->cache[j].hash = 0;
+		s->cache[j].have_state = false;
+	}
+	return -1;
+}
+
+static void
+tenths(int64_t *out, const double *ms)
+{
+	for (int p = 0; p < PHASE__MAX; p++)
+		out[p] = ms[p] < 0 || ms[p] != ms[p] ? -1 : (int64_t)(ms[p] * 10 + 0.5);
+}
+
+/* Index of each endpoint's last stored item in the batch, by a small open-addressed map. */
+struct last_map {
+	size_t		 cap;
+	int64_t		*ids;		/* -1 = empty */
+	size_t		*last;		/* index of the last stored item */
+	size_t		*crl;		/* index of the last item carrying a CRL number, SIZE_MAX none */
+};
+
+static size_t
+map_slot(struct last_map *m, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * 11400714819323198485ULL) & (m->cap - 1);
+
+	while (m->ids[i] != -1 && m->ids[i] != id)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static const char *
+crl_number_of(const struct resolved *rv)
+{
+	const struct result *r = rv->it->r;
+
+	if (!rv->crl || r->reason == REASON_REGRESSED)
+		return NULL;
+	return detail_get_str(r->details, DETAIL_NUMBER);
+}
+
+int
+store_add_results(struct store *s, const struct store_item *items, size_t n)
+{
+	struct resolved *rv;
+	struct be_result *rs;
+	struct be_latest *ls;
+	bool *stored, ok = true;
+	struct last_map m = { 0 };
+	size_t nl = 0;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (s->ops->begin(s->be) != 0)
+		return st_fail(s, "starting a batch");
+	rv = xcalloc(n, sizeof(*rv));
+	rs = xcalloc(n, sizeof(*rs));
+	ls = xcalloc(n, sizeof(*ls));
+	stored = xcalloc(n, sizeof(*stored));
+	for (m.cap = 16; m.cap < 2 * n; m.cap *= 2)
+		;
+	m.ids = xmalloc(m.cap * sizeof(*m.ids));
+	m.last = xmalloc(m.cap * sizeof(*m.last));
+	m.crl = xmalloc(m.cap * sizeof(*m.crl));
+	for (size_t i = 0; i < m.cap; i++)
+		m.ids[i] = -1;
+	for (size_t i = 0; i < n && ok; i++) {
+		const struct result *r = items[i].r;
+		const struct conf_endpoint *ep = r->ep;
+
+		rv[i].it = &items[i];
+		rv[i].provider = ep->provider->id;
+		rv[i].endpoint = ep->id;
+		rv[i].kind = kind_names[ep->kind];
+		rv[i].interval_ms = ep->interval_ms;
+		rv[i].crl = ep->kind == KIND_CRL;
+		rv[i].slot = cached_slot(s, rv[i].provider, rv[i].endpoint, rv[i].kind, &ok);
+		if (!ok)
+			break;
+		if (r->details != NULL && json_object_size(r->details) > 0)
+			rv[i].details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
+		rs[i].ep = s->cache[rv[i].slot].id;
+		rs[i].node = items[i].node ? items[i].node : "";
+		rs[i].address = items[i].address ? items[i].address : "";
+		rs[i].time_ms = r->time_ms;
+		rs[i].code = (int)r->reason | (items[i].maintenance ? CODE_MAINT : 0);
+		tenths(rs[i].tenths, r->timings);
+		/* An up result's facts live with the endpoint's latest and in the rollups. */
+		rs[i].message = r->status != STATUS_UP ? r->message : NULL;
+		rs[i].details = r->status != STATUS_UP ? rv[i].details : NULL;
+	}
+	if (!ok)
+		goto fail;
+	if (s->ops->add_results(s->be, rs, n, stored) != 0) {
+		st_fail(s, "storing a result");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (!stored[i])
+			continue;	/* stored before: its rollup and incident step were done then */
+		st_rollup_add(s, rs[i].ep, rv[i].interval_ms, items[i].r, items[i].maintenance);
+		if (feed_incident(s, &rv[i], rs[i].ep) != 0)
+			goto fail;
+		k = map_slot(&m, rs[i].ep);
+		if (m.ids[k] == -1) {
+			m.ids[k] = rs[i].ep;
+			m.crl[k] = SIZE_MAX;
+		}
+		m.last[k] = i;
+		if (crl_number_of(&rv[i]) != NULL)
+			m.crl[k] = i;
+	}
+	for (size_t k = 0; k < m.cap; k++) {
+		size_t i;
+
+		if (m.ids[k] == -1)
+			continue;
+		i = m.last[k];
+		/* The latest keeps an up result's message and details too. */
+		rs[i].message = items[i].r->message;
+		rs[i].details = rv[i].details;
+		ls[nl].r = &rs[i];
+		ls[nl].crl_number = m.crl[k] == SIZE_MAX ? NULL : crl_number_of(&rv[m.crl[k]]);
+		nl++;
+	}
+	if (nl > 0 && s->ops->set_latest(s->be, ls, nl) != 0) {
+		st_fail(s, "updating an endpoint");
+		goto fail;
+	}
+	if (st_rollup_flush(s) != 0)
+		goto fail;
+	if (s->ops->commit(s->be) != 0) {
+		st_fail(s, "committing a batch");
+		goto fail;
+	}
+	s->incident_changes += s->batch_changes;
+	s->batch_changes = 0;
+	st_transitions_end(s, true);
+	rc = 0;
+	goto out;
+fail:
+	rc = batch_abort(s);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(rv[i].details);
+	free(rv);
+	free(rs);
+	free(ls);
+	free(stored);
+	free(m.ids);
+	free(m.last);
+	free(m.crl);
+	return rc;
+}
+
+char *
+store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
+{
+	return s->ops->last_crl_number(s->be, provider, endpoint);
+}
+
+int
+store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_row *, void *), void *arg)
+{
+	return s->ops->each_result(s->be, from_ms, to_ms, provider, fn, arg) == 0 ? 0 :
+	    st_fail(s, "reading results");
+}
+
+int64_t
+store_count_results(struct store *s)
+{
+	return s->ops->count_results(s->be);
+}
+
+int
+store_each_incident(struct store *s, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_incident *, void *), void *arg)
+{
+	return s->ops->each_incident(s->be, provider, since_ms, 0, fn, arg) == 0 ? 0 :
+	    st_fail(s, "reading incidents");
+}
+
+struct get_one {
+	int	(*fn)(const struct store_incident *, void *);
+	void	*arg;
+	int	 found;
+};
+
+static int
+get_one_fn(const struct store_incident *inc, void *arg)
+{
+	struct get_one *g = arg;
+
+	g->found = 1;
+	g->fn(inc, g->arg);
+	return 1;
+}
+
+int
+store_get_incident(struct store *s, int64_t id, int (*fn)(const struct store_incident *, void *),
+    void *arg)
+{
+	struct get_one g = { fn, arg, 0 };
+
+	if (id <= 0)
+		return 0;
+	if (s->ops->each_incident(s->be, NULL, INT64_MIN, id, get_one_fn, &g) != 0)
+		return st_fail(s, "reading an incident");
+	return g.found;
+}
+
+int
+store_add_note(struct store *s, int64_t incident, int64_t t_ms, const char *text)
+{
+	int rc = s->ops->add_note(s->be, incident, t_ms, text);
+
+	return rc < 0 ? st_fail(s, "adding a note") : rc;
+}
+
+int
+store_each_note(struct store *s, int64_t incident, int (*fn)(const struct store_note *, void *),
+    void *arg)
+{
+	return s->ops->each_note(s->be, incident, fn, arg) == 0 ? 0 : st_fail(s, "reading notes");
+}
+
+int
+store_each_endpoint(struct store *s, const char *provider,
+    int (*fn)(const struct store_endpoint_state *, void *), void *arg)
+{
+	return s->ops->each_endpoint(s->be, provider, fn, arg) == 0 ? 0 :
+	    st_fail(s, "reading endpoints");
+}
+
+int64_t
+store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms)
+{
+	int64_t n = s->ops->prune(s->be, results_before_ms, hourly_before_ms);
+
+	if (n < 0)
+		st_fail(s, "pruning");
+	return n;
+}

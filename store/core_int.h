@@ -1,0 +1,64 @@
+/*
+ * Internal to the store core (store/core.c, rollup.c, transitions.c, outbox.c): the rules
+ * every backend shares. Backends (backend.h) see none of this.
+ */
+#ifndef TW_STORE_CORE_INT_H
+#define TW_STORE_CORE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "incidents.h"
+#include "rollup.h"
+#include "store.h"
+
+#define EP_CACHE	256
+
+struct rollup_acc;
+struct tz;
+
+struct store {
+	const struct backend_ops *ops;
+	struct store_be	*be;
+	/* Endpoint ids and incident states, by provider and endpoint name (never by a
+	 * config pointer: ids are the database's, names are the config's stable ids). */
+	struct {
+		uint64_t	 hash;		/* of provider and endpoint; 0 = empty */
+		char		*provider;
+		char		*endpoint;
+		int64_t		 id;
+		bool		 have_state;	/* is/open_id mirror the database */
+		struct incident_state is;
+		int64_t		 open_id;
+	} cache[EP_CACHE];
+	char		*err;
+	int		 open_after;
+	int		 close_after;
+	char		*tz_name;		/* NULL = UTC */
+	struct rollup_acc *acc;			/* rollups of the batch being stored */
+	size_t		 n_acc, cap_acc;
+	uint64_t	 incident_changes;	/* committed opens and resolutions */
+	uint64_t	 batch_changes;		/* those of the batch in progress */
+	struct store_transition *tr;		/* for store_take_transitions */
+	size_t		 n_tr;
+};
+
+/* Copies the backend's error text, prefixed with what, into the store's; returns -1. */
+int st_fail(struct store *, const char *what);
+/* Sets the store's error text; returns -1. */
+int st_error(struct store *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Transitions (transitions.c): recorded in a batch, kept when it commits. */
+void st_transition_add(struct store *, int64_t incident, bool resolved, const char *provider,
+    const char *endpoint, const char *kind, int64_t start_ms, int64_t end_ms,
+    const char *reasons);
+void st_transitions_end(struct store *, bool committed);
+
+/* Rollups (rollup.c): accumulate a stored result, then add the batch's sums. */
+void st_rollup_add(struct store *, int64_t ep_id, int64_t interval_ms, const struct result *,
+    bool maintenance);
+int st_rollup_flush(struct store *);
+void st_rollup_discard(struct store *);
+
+#endif
