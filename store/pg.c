@@ -13,12 +13,22 @@
 #include "pg_int.h"
 
 /*
- * Schema v1: the logical schema of be_tables. results is partitioned by UTC month of t
- * (epoch ms); its partitions are created on demand (pg_write.c). endpoints.open_incident
- * carries no foreign key, so a raw copy may bring endpoints before their incidents.
+ * The schema follows the logical schema (be_tables, STORE_SCHEMA_VERSION): a change there
+ * is a step here too. Its version lives in trustwatch_schema, outside the logical tables
+ * (meta is copied by `store migrate` like any other table).
+ * v2: the logical schema of be_tables. results is partitioned by UTC month of t (epoch
+ * ms); its partitions are created on demand (pg_write.c). endpoints.open_incident carries
+ * no foreign key, so a raw copy may bring endpoints before their incidents.
  */
-static const char *const migrations[] = {
-	/* v0 -> v1 */
+_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION,
+    "store.h's schema changed: add its migration step to store/pg.c");
+static const struct {
+	int		 from, to;
+	const char	*sql;
+} migrations[] = {
+	{ 0, 2,
+	"CREATE TABLE trustwatch_schema (version bigint NOT NULL);"
+	"INSERT INTO trustwatch_schema (version) VALUES (0);"
 	"CREATE TABLE meta ("
 	"  key text COLLATE \"C\" PRIMARY KEY, value text NOT NULL);"
 	"CREATE TABLE endpoints ("
@@ -78,8 +88,7 @@ static const char *const migrations[] = {
 	"  attempts bigint NOT NULL DEFAULT 0, next_attempt bigint NOT NULL,"
 	"  sent bigint, failed bigint, last_error text,"
 	"  UNIQUE (incident, event));"
-	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;"
-	"INSERT INTO meta (key, value) VALUES ('schema_version', '0');",
+	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;" },
 };
 
 void
@@ -557,7 +566,8 @@ read_version(struct store_be *b, int *v)
 {
 	/* The catalog itself, not to_regclass: its cache may predate another node's migration. */
 	PGresult *r = pg_q(b, "reading the schema version", "SELECT EXISTS (SELECT 1 FROM"
-	    " pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'meta')",
+	    " pg_catalog.pg_tables WHERE schemaname = current_schema()"
+	    " AND tablename = 'trustwatch_schema')",
 	    NULL);
 	bool have;
 
@@ -568,8 +578,7 @@ read_version(struct store_be *b, int *v)
 	*v = 0;
 	if (!have)
 		return 0;
-	r = pg_q(b, "reading the schema version",
-	    "SELECT value FROM meta WHERE key = 'schema_version'", NULL);
+	r = pg_q(b, "reading the schema version", "SELECT version FROM trustwatch_schema", NULL);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1)
@@ -596,7 +605,7 @@ migrate(struct store_be *b)
 	for (;;) {
 		struct pg_params p = { 0 };
 		PGresult *r;
-		char vs[16];
+		size_t i;
 		int v;
 
 		if (pg_cmd(b, "migrating the schema", "BEGIN", NULL) < 0)
@@ -613,18 +622,23 @@ migrate(struct store_be *b)
 		}
 		if (v == PG_SCHEMA_VERSION)
 			break;
-		r = PQexec(b->conn, migrations[v]);	/* several statements: simple protocol */
+		for (i = 0; i < NELEM(migrations) && migrations[i].from != v; i++)
+			;
+		if (i == NELEM(migrations)) {
+			pg_errf(b, "no migration from schema v%d", v);
+			goto fail;
+		}
+		r = PQexec(b->conn, migrations[i].sql);	/* several statements: simple protocol */
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			pg_err(b, "migrating the schema", r);
 			PQclear(r);
 			goto fail;
 		}
 		PQclear(r);
-		snprintf(vs, sizeof(vs), "%d", v + 1);
 		p.n = 0;
-		pg_params_text(&p, vs);
-		if (pg_cmd(b, "migrating the schema",
-		    "UPDATE meta SET value = $1 WHERE key = 'schema_version'", &p) != 1)
+		pg_params_int(&p, migrations[i].to);
+		if (pg_cmd(b, "migrating the schema", "UPDATE trustwatch_schema SET version = $1",
+		    &p) != 1)
 			goto fail;
 		if (pg_cmd(b, "migrating the schema", "COMMIT", NULL) < 0)
 			return -1;

@@ -16,7 +16,7 @@
 #include "rollup.h"
 #include "../core/util.h"
 
-#define PG_SCHEMA_VERSION	1
+#define PG_SCHEMA_VERSION	2
 #define PG_MAX_PARAMS		16
 /* pg_advisory_xact_lock keys: schema migration, and results partition DDL. */
 #define PG_LOCK_MIGRATE		0x74770001LL

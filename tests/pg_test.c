@@ -26,61 +26,7 @@
 #define FEB	1769904000000LL		/* 2026-02-01T00:00:00Z */
 #define MAR	1772323200000LL		/* 2026-03-01T00:00:00Z */
 #define HOUR	3600000LL
-#define PG_SCHEMA_VERSION_EXPECTED	1
-
-/* TEMPORARY until store/rollup.c lands in main: the histogram codec of rollup.h. */
-void
-rollup_hist_decode_add(uint32_t *h, const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		int b = p[i++], shift = 0;
-		uint32_t v = 0;
-
-		while (i < len) {
-			unsigned char x = p[i++];
-
-			if (shift < 32)
-				v |= (uint32_t)(x & 0x7f) << shift;
-			shift += 7;
-			if (!(x & 0x80))
-				break;
-		}
-		if (b < HIST_BUCKETS)
-			h[b] += v;
-	}
-}
-
-size_t
-rollup_hist_encode(const uint32_t *h, unsigned char *out)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < HIST_BUCKETS; i++) {
-		uint32_t v = h[i];
-
-		if (v == 0)
-			continue;
-		out[n++] = (unsigned char)i;
-		do {
-			out[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-			v >>= 7;
-		} while (v != 0);
-	}
-	return n;
-}
-
-size_t
-rollup_hist_merge(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen,
-    unsigned char *out)
-{
-	uint32_t h[HIST_BUCKETS] = { 0 };
-
-	rollup_hist_decode_add(h, a, alen);
-	rollup_hist_decode_add(h, b, blen);
-	return rollup_hist_encode(h, out);
-}
+#define PG_SCHEMA_VERSION_EXPECTED	STORE_SCHEMA_VERSION
 
 static const char *base_url;
 static PGconn *admin;
@@ -200,7 +146,7 @@ a_schema_from_a_newer_trustwatch_is_refused(void **state)
 	(void)state;
 	OPS->close(open_store());
 	{
-		char *q = xasprintf("UPDATE %s.meta SET value = '99' WHERE key = 'schema_version'",
+		char *q = xasprintf("UPDATE %s.trustwatch_schema SET version = 99",
 		    schema);
 
 		admin_exec(q);
