@@ -310,18 +310,17 @@ int
 pg_each(struct store_be *b, const char *what, const char *sql, const struct pg_params *p,
     int (*row)(const PGresult *, int, void *), void *arg)
 {
-	char *decl, fetch[64], close_sql[64];
-	bool own_tx = !b->in_tx && b->cursors == 0;	/* nested: inside the outer's */
+	/*
+	 * Outside a batch the cursor is WITH HOLD (materialized by the server, no transaction
+	 * left open), so a callback's own ops commit as they go and may run batches.
+	 */
+	bool hold = !b->in_tx;
 	unsigned c = b->cursors++;
+	char *decl, fetch[64], close_sql[64];
 	int rc = 0, stop = 0;
 
-	if (own_tx) {
-		if (pg_ready(b) != 0 || pg_cmd(b, what, "BEGIN READ ONLY", NULL) < 0) {
-			b->cursors--;
-			return -1;
-		}
-	}
-	decl = xasprintf("DECLARE tw_c%u NO SCROLL CURSOR FOR %s", c, sql);
+	decl = xasprintf("DECLARE tw_c%u NO SCROLL CURSOR %sFOR %s", c, hold ? "WITH HOLD " : "",
+	    sql);
 	snprintf(fetch, sizeof(fetch), "FETCH 1000 FROM tw_c%u", c);
 	snprintf(close_sql, sizeof(close_sql), "CLOSE tw_c%u", c);
 	if (pg_cmd(b, what, decl, p) < 0)
@@ -344,11 +343,8 @@ pg_each(struct store_be *b, const char *what, const char *sql, const struct pg_p
 	}
 	if (rc == 0 && pg_cmd(b, what, close_sql, NULL) < 0)
 		rc = -1;
-	if (own_tx) {
-		PGresult *r = PQexec(b->conn, rc == 0 ? "COMMIT" : "ROLLBACK");
-
-		PQclear(r);
-	}
+	else if (rc != 0 && hold && PQstatus(b->conn) == CONNECTION_OK)
+		PQclear(PQexec(b->conn, close_sql));	/* its name is free again; first error kept */
 	b->cursors--;
 	return rc;
 }

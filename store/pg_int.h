@@ -65,8 +65,9 @@ int64_t pg_cmd(struct store_be *, const char *what, const char *sql, const struc
 int pg_multi(struct store_be *, const char *what, size_t n, const char *const *sql,
     const struct pg_params *const *p, PGresult **out);
 /*
- * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory;
- * the callback may run other statements). row returns non-zero to stop. 0 or -1.
+ * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory
+ * here; the callback may run other ops, and outside a batch its own batches).
+ * row returns non-zero to stop. 0 or -1.
  */
 int pg_each(struct store_be *, const char *what, const char *sql, const struct pg_params *,
     int (*row)(const PGresult *, int, void *), void *arg);

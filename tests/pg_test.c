@@ -262,8 +262,15 @@ stream_row(const struct store_row *r, void *v)
 	if (r->time_ms <= s->last)
 		s->ordered = false;
 	s->last = r->time_ms;
-	if (++s->n % 1000 == 500)	/* another op between two fetches */
+	if (++s->n % 1000 == 500) {	/* other ops and a batch between two fetches */
+		char name[16];
+
 		assert_int_equal(OPS->count_results(s->b), 2500);
+		snprintf(name, sizeof(name), "e%d", s->n);
+		assert_int_equal(OPS->begin(s->b), 0);
+		assert_true(OPS->endpoint_id(s->b, "p", name, "tsa") > 0);
+		assert_int_equal(OPS->commit(s->b), 0);
+	}
 	return s->n == 2200;
 }
 
@@ -285,6 +292,7 @@ each_result_streams_in_pages_and_stops_when_asked(void **state)
 	assert_int_equal(OPS->each_result(b, 0, INT64_MAX, NULL, stream_row, &s), 0);
 	assert_int_equal(s.n, 2200);
 	assert_true(s.ordered);
+	assert_int_equal(scalar("SELECT count(*) FROM endpoints"), 3);	/* committed */
 	OPS->close(b);
 }
 
