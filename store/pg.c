@@ -350,6 +350,22 @@ pg_each(struct store_be *b, const char *what, const char *sql, const struct pg_p
 }
 
 int64_t
+pg_count(struct store_be *b, const char *what, const char *sql)
+{
+	const char *sqls[2] = { "SELECT set_config('statement_timeout', '0', true)", sql };
+	const struct pg_params *ps[2] = { NULL, NULL };
+	PGresult *r[2];
+	int64_t n;
+
+	if (pg_multi(b, what, 2, sqls, ps, r) != 0)
+		return -1;
+	n = r[1] != NULL && PQntuples(r[1]) == 1 ? pg_int(r[1], 0, 0, -1) : -1;
+	PQclear(r[0]);
+	PQclear(r[1]);
+	return n;
+}
+
+int64_t
 pg_int(const PGresult *r, int row, int col, int64_t dflt)
 {
 	if (PQgetisnull(r, row, col))
@@ -692,7 +708,7 @@ pg_backend_open(const char *url, const char *password, bool create, char **err)
 		pg_close(b);
 		return NULL;
 	}
-	if (migrate(b) != 0)
+	if (migrate(b) != 0 || (create && pg_partitions_ahead(b) != 0))
 		goto fail;
 	return b;
 fail:

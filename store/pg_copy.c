@@ -242,17 +242,11 @@ int64_t
 pg_copy_count(struct store_be *b, int t)
 {
 	char sql[128];
-	PGresult *r;
-	int64_t n;
 
 	if (bad_table(b, t) != 0)
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", be_tables[t].name);
-	if ((r = pg_q(b, "counting copied rows", sql, NULL)) == NULL)
-		return -1;
-	n = pg_int(r, 0, 0, -1);
-	PQclear(r);
-	return n;
+	return pg_count(b, "counting rows", sql);
 }
 
 int

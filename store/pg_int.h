@@ -72,6 +72,9 @@ int pg_multi(struct store_be *, const char *what, size_t n, const char *const *s
 int pg_each(struct store_be *, const char *what, const char *sql, const struct pg_params *,
     int (*row)(const PGresult *, int, void *), void *arg);
 
+/* SELECT count(*) sql without the statement timeout (a count of a large history is slow). */
+int64_t pg_count(struct store_be *, const char *what, const char *sql);
+
 /* Column getters: an integer (dflt when NULL), a string (NULL when NULL). */
 int64_t pg_int(const PGresult *, int row, int col, int64_t dflt);
 const char *pg_str(const PGresult *, int row, int col);
@@ -93,6 +96,11 @@ void pg_params_arr(struct pg_params *, const struct buf *);
 /* Results partitions (pg_write.c): makes sure the month of each time exists, in the batch. */
 int pg_partitions_ensure(struct store_be *, const int64_t *times_ms, size_t n);
 void pg_partitions_forget(struct store_be *);
+/*
+ * Outside a batch: makes this month's and next month's partitions in a short transaction
+ * of their own, so a batch rarely needs the DDL (it locks results for every node).
+ */
+int pg_partitions_ahead(struct store_be *);
 
 /* Ops in pg_write.c, pg_read.c, pg_copy.c. */
 int64_t pg_endpoint_id(struct store_be *, const char *, const char *, const char *);

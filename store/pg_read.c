@@ -70,14 +70,7 @@ pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *p
 int64_t
 pg_count_results(struct store_be *b)
 {
-	PGresult *r = pg_q(b, "counting results", "SELECT count(*) FROM results", NULL);
-	int64_t n;
-
-	if (r == NULL)
-		return -1;
-	n = pg_int(r, 0, 0, -1);
-	PQclear(r);
-	return n;
+	return pg_count(b, "counting results", "SELECT count(*) FROM results");
 }
 
 static int

@@ -158,6 +158,14 @@ pg_partitions_forget(struct store_be *b)
 	b->n_months = 0;
 }
 
+int
+pg_partitions_ahead(struct store_be *b)
+{
+	int64_t now = now_ms(), t[2] = { now, month_start_ms(month_of(now) + 1) };
+
+	return b->in_tx ? 0 : pg_partitions_ensure(b, t, 2);
+}
+
 int64_t
 pg_endpoint_id(struct store_be *b, const char *provider, const char *endpoint, const char *kind)
 {
@@ -525,12 +533,15 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 	PGresult *r;
 
 	if (own_tx) {
-		if (pg_ready(b) != 0 || pg_cmd(b, "pruning", "BEGIN", NULL) < 0)
+		if (pg_partitions_ahead(b) != 0 || pg_ready(b) != 0 ||
+		    pg_cmd(b, "pruning", "BEGIN", NULL) < 0)
 			return -1;
 		b->in_tx = true;
 		b->tx_failed = false;
 	}
-	if (lock_partitions(b) != 0 || (r = pg_q(b, "pruning", "SELECT c.relname FROM pg_inherits i"
+	p.n = 0;
+	if (lock_partitions(b) != 0 || pg_cmd(b, "pruning",
+	    "SELECT set_config('statement_timeout', '0', true)", NULL) < 0 || (r = pg_q(b, "pruning", "SELECT c.relname FROM pg_inherits i"
 	    " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'results'::regclass", NULL))
 	    == NULL)
 		goto fail;
