@@ -45,7 +45,11 @@ CPPFLAGS += -D_GNU_SOURCE -DTW_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
 LDFLAGS	+= $(SAN)
 LDLIBS	:= $(PKG_LIBS) -lm
 # cmocka is needed only to link the tests: looked up (or named as missing) when one is linked.
-TEST_LDLIBS = $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),$(error pkg-config cannot find: cmocka -- run `make deps`))
+# libpq likewise: tests/support/store_where.c creates the databases of the PostgreSQL pass.
+TEST_LDLIBS = $(or $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null),$(error pkg-config cannot find: cmocka -- run `make deps`)) \
+	$(TEST_PQ_LIBS)
+TEST_PQ_LIBS = $(or $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null),$(error pkg-config cannot find: libpq -- run `make deps`))
+TEST_PQ_CFLAGS = $(if $(shell $(PKG_CONFIG) --exists libpq 2>/dev/null && echo y),$(shell $(PKG_CONFIG) --cflags libpq),$(error pkg-config cannot find: libpq -- run `make deps`))
 
 LIB_DIRS := core probe store daemon report alert web
 LIB_SRC	:= $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
@@ -98,6 +102,8 @@ $(BUILD)/trustwatch: $(BUILD)/main.o $(LIB)
 $(BUILD)/trustwatch-testbed: $(TB_OBJ) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/support/store_where.o: CPPFLAGS += $(TEST_PQ_CFLAGS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)

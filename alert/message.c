@@ -12,6 +12,7 @@
 
 #include "message.h"
 #include "../core/addr.h"
+#include "../core/tz.h"
 
 #define MSG_LINE_MAX	990	/* body line octets before a hard break (RFC 5322: 998) */
 #define MSG_WORD_BYTES	45	/* UTF-8 bytes per encoded-word: 60 base64 + 12 = 72 chars */
@@ -233,21 +234,22 @@ msg_thread_id(int64_t incident, const char *from)
 }
 
 void
-msg_time(int64_t ms, char *out, size_t outsz)
+msg_time(const struct tz *z, int64_t ms, char *out, size_t outsz)
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	struct tm lt, ut;
-	char l[64], u[40];
+	char u[40];
 
-	localtime_r(&t, &lt);
-	gmtime_r(&t, &ut);
-	strftime(u, sizeof(u), "%Y-%m-%d %H:%M:%S", &ut);
+	tz_tm(z, ms, &lt);
+	tz_tm(NULL, ms, &ut);
+	snprintf(u, sizeof(u), "%04d-%02d-%02d %02d:%02d:%02d", ut.tm_year + 1900, ut.tm_mon + 1,
+	    ut.tm_mday, ut.tm_hour, ut.tm_min, ut.tm_sec);
 	if (lt.tm_gmtoff == 0 && (strcmp(lt.tm_zone, "UTC") == 0 || strcmp(lt.tm_zone, "GMT") == 0)) {
 		snprintf(out, outsz, "%s UTC", u);
 		return;
 	}
-	strftime(l, sizeof(l), "%Y-%m-%d %H:%M:%S %Z", &lt);
-	snprintf(out, outsz, "%s (%s UTC)", l, lt.tm_yday == ut.tm_yday ? u + 11 : u);
+	snprintf(out, outsz, "%04d-%02d-%02d %02d:%02d:%02d %s (%s UTC)", lt.tm_year + 1900,
+	    lt.tm_mon + 1, lt.tm_mday, lt.tm_hour, lt.tm_min, lt.tm_sec, lt.tm_zone,
+	    lt.tm_yday == ut.tm_yday ? u + 11 : u);
 }
 
 char *
@@ -362,7 +364,8 @@ incident_link(struct buf *out, const char *base_url, int64_t id)
 
 void
 msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
-    const struct msg_result *last, size_t n_last, const char *base_url, int64_t now)
+    const struct msg_result *last, size_t n_last, const char *base_url, const struct tz *z,
+    int64_t now)
 {
 	char t[96], id[32];
 	struct buf tmp = { 0 };
@@ -402,10 +405,10 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 	reasons_text(&tmp, in->reasons);
 	field(out, "Reasons:", (char *)tmp.data);
 	buf_free(&tmp);
-	msg_time(in->start_ms, t, sizeof(t));
+	msg_time(z, in->start_ms, t, sizeof(t));
 	field(out, "Started:", t);
 	if (in->end_ms >= 0) {
-		msg_time(in->end_ms, t, sizeof(t));
+		msg_time(z, in->end_ms, t, sizeof(t));
 		field(out, "Resolved:", t);
 	}
 	human_duration(&tmp, (in->end_ms >= 0 ? in->end_ms : now) - in->start_ms);
@@ -418,7 +421,7 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 		for (size_t i = 0; i < n_last; i++) {
 			const struct msg_result *r = &last[i];
 
-			msg_time(r->time_ms, t, sizeof(t));
+			msg_time(z, r->time_ms, t, sizeof(t));
 			buf_printf(out, "  %s  %-8s  ", t, r->status ? r->status : "-");
 			sanitize(&tmp, r->reason, 0, 40);
 			buf_printf(out, "%-17s", (char *)tmp.data);
@@ -464,7 +467,7 @@ msg_digest_subject(struct buf *out, const struct msg_incident *in, size_t n)
 
 void
 msg_digest_body(struct buf *out, const struct msg_incident *in, size_t n, const char *base_url,
-    int64_t now)
+    const struct tz *z, int64_t now)
 {
 	char t[96];
 
@@ -487,7 +490,7 @@ msg_digest_body(struct buf *out, const struct msg_incident *in, size_t n, const 
 			buf_append(out, "   ", 3);
 			incident_link(out, base_url, in[i].id);
 		}
-		msg_time(in[i].start_ms, t, sizeof(t));
+		msg_time(z, in[i].start_ms, t, sizeof(t));
 		buf_printf(out, "   Incident #%lld, started %s, open for ", (long long)in[i].id, t);
 		human_duration(out, now - in[i].start_ms);
 		buf_append(out, "\n", 1);

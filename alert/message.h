@@ -15,6 +15,8 @@
 
 #include "../core/util.h"
 
+struct tz;
+
 enum msg_event {
 	MSG_OPENED,
 	MSG_RESOLVED,
@@ -58,11 +60,12 @@ void msg_subject(struct buf *out, enum msg_event, const struct msg_incident *, i
  * Appends the plain-text body (LF line endings): a headline, the plain words, the incident
  * page base_url + "incidents/N.html" (when base_url is set), then provider, endpoint, kind,
  * URL, reasons, worst status, start/end/duration, the opening message and the last results
- * (oldest first). Times are in the zone selected by tz_use (core/util.h, the daemon selects
- * report.timezone) with UTC beside: "2026-12-23 05:26:40 CET (04:26:40 UTC)".
+ * (oldest first). Times are in the zone z (NULL = UTC; the daemon passes report.timezone)
+ * with UTC beside: "2026-12-23 05:26:40 CET (04:26:40 UTC)".
  */
 void msg_body(struct buf *out, enum msg_event, const struct msg_incident *,
-    const struct msg_result *last, size_t n_last, const char *base_url, int64_t now_ms);
+    const struct msg_result *last, size_t n_last, const char *base_url, const struct tz *z,
+    int64_t now_ms);
 
 /*
  * Appends the subject of a digest of n >= 2 incidents that opened together:
@@ -75,7 +78,7 @@ void msg_digest_subject(struct buf *out, const struct msg_incident *, size_t n);
  * start (as msg_body) and first error, in the order given.
  */
 void msg_digest_body(struct buf *out, const struct msg_incident *, size_t n,
-    const char *base_url, int64_t now_ms);
+    const char *base_url, const struct tz *z, int64_t now_ms);
 
 /* Everything the message headers need; strings are untrusted and sanitized here. */
 struct msg_envelope {
@@ -108,10 +111,10 @@ char *msg_message_id(int64_t mail_id, int64_t incident, const char *event_key,
 char *msg_thread_id(int64_t incident, const char *from);
 
 /*
- * Writes ms as "2026-12-23 05:26:40 CET (04:26:40 UTC)" in the zone selected by tz_use,
+ * Writes ms as "2026-12-23 05:26:40 CET (04:26:40 UTC)" in the zone z (NULL = UTC),
  * the UTC date too when it differs, or "2026-12-23 04:26:40 UTC" when the zone is UTC.
  */
-void msg_time(int64_t ms, char *out, size_t outsz);
+void msg_time(const struct tz *z, int64_t ms, char *out, size_t outsz);
 
 /* Returns 1 when addr is a plain local@domain address safe for SMTP and headers. */
 int msg_addr_ok(const char *addr);

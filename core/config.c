@@ -524,6 +524,11 @@ conf_free(struct conf *c)
 	free(c->path);
 	free(c->dir);
 	free(c->storage.path);
+	free(c->storage.url);
+	free(c->storage.password_env);
+	if (c->storage.password != NULL)
+		explicit_bzero(c->storage.password, strlen(c->storage.password));
+	free(c->storage.password);
 	free(c->alerts.smtp_url);
 	free(c->alerts.from);
 	free(c->alerts.tls_ca);
@@ -580,6 +585,12 @@ conf_find_provider(const struct conf *c, const char *provider)
 		if (strcmp(c->providers[i].id, provider) == 0)
 			return &c->providers[i];
 	return NULL;
+}
+
+const char *
+conf_store_where(const struct conf *c)
+{
+	return c->storage.url != NULL ? c->storage.url : c->storage.path;
 }
 
 const struct conf_endpoint *

@@ -117,7 +117,14 @@ struct conf {
 	char		*path;			/* the config file as given */
 	char		*dir;			/* its directory, absolute */
 	struct {
-		char	*path;			/* absolute */
+		char	*path;			/* absolute; the SQLite database, or with url the
+						   prefix of the local files: PATH.lock, PATH.spool,
+						   PATH.site-cache */
+		char	*url;			/* postgresql:// or postgres:// URI, or NULL =
+						   SQLite at path; never holds a password */
+		char	*password_env;		/* the variable that holds the password, or NULL */
+		char	*password;		/* read from password_env, never in the file;
+						   never logged */
 		int64_t	 retention_ms;		/* 400d */
 	} storage;
 	struct {
@@ -182,6 +189,13 @@ void conf_errors_free(struct conf_errors *);
 /* Returns the endpoint provider/endpoint, or NULL. */
 const struct conf_endpoint *conf_find(const struct conf *, const char *provider, const char *endpoint);
 const struct conf_provider *conf_find_provider(const struct conf *, const char *provider);
+
+/*
+ * Where the store is, as store_open_at takes it: storage.url when set, else storage.path
+ * (borrowed from c). It may hold a user name, never a password; show it through
+ * store_url_redacted all the same.
+ */
+const char *conf_store_where(const struct conf *c);
 
 /*
  * Why outdir may not hold the site (SPEC §9): it is /, a system directory, the home

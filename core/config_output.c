@@ -142,7 +142,9 @@ conf_output_problem(const struct conf *c, const char *outdir)
 			why = xasprintf("%s is the home directory", outdir);
 		free(h);
 	}
-	holds(dir, c->storage.path, "the store", &why);
+	/* With a url, path names the local files (PATH.lock, .spool, .site-cache) instead. */
+	holds(dir, c->storage.path, c->storage.url != NULL ?
+	    "the store's local files (lock, spool, site cache) beside" : "the store", &why);
 	holds(dir, c->path, "the configuration", &why);
 	holds(dir, c->alerts.tls_ca, "the alerts.smtp.tls_ca file", &why);
 	for (size_t i = 0; i < c->n_providers; i++)

@@ -12,6 +12,8 @@
 
 #include "addr.h"
 #include "config_int.h"
+#include "storeurl.h"
+#include "tz.h"
 #include "util.h"
 
 static const char *const http_schemes[] = { "http", "https", NULL };
@@ -26,13 +28,78 @@ storage_not_regular(const char *path)
 	return strcmp(path, ":memory:") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
 }
 
+/* Does s hold a space, a control character or DEL? */
+static bool
+has_space_or_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * Checks v as a storage.url: a libpq URI (postgresql:// or postgres://, as libpq spells
+ * them) without white space, control characters or a password (secrets are never in the
+ * file). Messages show the URI redacted. Returns 0 and sets *out, or -1 after an error at v.
+ */
+static int
+storage_url(struct loader *L, yaml_node_t *v, char **out)
+{
+	const char *s = cl_scalar(L, v, "URL");
+	char *shown;
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	shown = store_url_redacted(s);
+	if (strlen(s) != v->data.scalar.length || has_space_or_ctl(s))
+		cl_err(L, v, "url: the URI contains spaces or control characters");
+	else if (!store_url_is(s))
+		cl_err(L, v, "url: '%s' is not a PostgreSQL URI (expected postgresql:// or "
+		    "postgres://; without url, the store is SQLite at path)", shown);
+	else if (strcmp(shown, s) != 0)
+		cl_err(L, v, "url: '%s': no password in the URI (secrets are never in the file: "
+		    "name an environment variable with password_env)", shown);
+	else {
+		free(*out);
+		*out = xstrdup(s);
+		rc = 0;
+	}
+	free(shown);
+	return rc;
+}
+
+/* Reads storage.password_env: the variable must be set and not empty. */
+static void
+storage_password_env(struct loader *L, yaml_node_t *v, struct conf *c)
+{
+	const char *s;
+
+	if (cl_str(L, v, &c->storage.password_env) != 0)
+		return;
+	if ((s = getenv(c->storage.password_env)) == NULL || *s == '\0') {
+		cl_err(L, v, "password_env: environment variable '%s' is %s", c->storage.password_env,
+		    s == NULL ? "not set" : "empty");
+		return;
+	}
+	free(c->storage.password);
+	c->storage.password = xstrdup(s);
+}
+
+/* The storage keys given, for the checks that involve two of them. */
+struct storage_keys {
+	yaml_node_t	*url;
+	yaml_node_t	*password_env;
+};
+
 static void
 storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
+	struct storage_keys *seen = arg;
 	char *s = NULL;
 
-	(void)arg;
 	if (strcmp(key, "path") == 0) {
 		if (cl_str(L, v, &s) == 0) {
 			free(c->storage.path);
@@ -42,16 +109,31 @@ storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, v
 				    c->storage.path);
 		}
 		free(s);
+	} else if (strcmp(key, "url") == 0) {
+		seen->url = v;
+		storage_url(L, v, &c->storage.url);
+	} else if (strcmp(key, "password_env") == 0) {
+		seen->password_env = v;
+		storage_password_env(L, v, c);
 	} else if (strcmp(key, "retention") == 0)
 		cl_positive_duration(L, v, &c->storage.retention_ms);
 	else
-		cl_unknown(L, k, key, "storage", "path, retention");
+		cl_unknown(L, k, key, "storage", "path, url, password_env, retention");
 }
 
+/*
+ * storage: path (SQLite, or with url the prefix of the local files), url, password_env
+ * (only with url: SQLite has no password), retention.
+ */
 void
 cl_section_storage(struct loader *L, yaml_node_t *n)
 {
-	cl_each(L, n, "storage", storage_key, NULL);
+	struct storage_keys seen = { NULL, NULL };
+
+	cl_each(L, n, "storage", storage_key, &seen);
+	if (seen.password_env != NULL && seen.url == NULL)
+		cl_err(L, seen.password_env, "password_env: only with url (a SQLite store has no "
+		    "password)");
 }
 
 static void
@@ -338,18 +420,18 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 		cl_url(L, v, http_schemes, &c->report.base_url);
 	else if (strcmp(key, "timezone") == 0) {
 		if (cl_str(L, v, &s) == 0) {
-			char *zone = xasprintf("/usr/share/zoneinfo/%s", s);
-			struct stat st;
+			char *why = NULL;
+			struct tz *zone = tz_load(s, &why);
 
-			if (strcmp(s, "UTC") != 0 && (strstr(s, "..") != NULL || s[0] == '/' ||
-			    stat(zone, &st) != 0 || !S_ISREG(st.st_mode)))
+			if (zone == NULL || *s == '\0')
 				cl_err(L, v, "timezone: unknown time zone '%s' (expected an IANA name such as Europe/Luxembourg)", s);
 			else {
 				free(c->report.timezone);
 				c->report.timezone = s;
 				s = NULL;
 			}
-			free(zone);
+			tz_free(zone);
+			free(why);
 		}
 		free(s);
 	} else if (strcmp(key, "languages") == 0) {

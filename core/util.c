@@ -477,30 +477,6 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 	return 0;
 }
 
-void
-tz_use(const char *tz)
-{
-	if (tz == NULL || strcmp(tz, "UTC") == 0)
-		setenv("TZ", "UTC0", 1);
-	else {
-		char *v = xasprintf(":%s", tz);
-
-		setenv("TZ", v, 1);
-		free(v);
-	}
-	tzset();
-}
-
-void
-tz_day(int64_t ms, char *out, size_t outsz)
-{
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	snprintf(out, outsz, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 size_t
 fixed_format(double v, int decimals, char *out, size_t outsz)
 {

@@ -51,14 +51,6 @@ void rfc3339_format(int64_t ms, char *out, size_t outsz);
 void rfc3339_format_s(int64_t ms, char *out, size_t outsz);
 
 /*
- * Selects the IANA time zone used by tz_day/tz_localtime for the whole process
- * (NULL or "UTC" = UTC). Independent of installed locales.
- */
-void tz_use(const char *tz);
-/* Writes the local date of ms ("YYYY-MM-DD") in the selected zone into out (>= 11 bytes). */
-void tz_day(int64_t ms, char *out, size_t outsz);
-
-/*
  * Writes v with decimals (0..) digits after the point, exactly as snprintf "%.*f" does
  * (rounding half to even on the binary value), into out; returns the length written.
  * Without printf for 0 <= v < 1e12 and decimals <= 3 (out >= 32 bytes).

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "../core/config.h"
+#include "../core/storeurl.h"
 #include "../report/report.h"
 #include "../store/store.h"
 
@@ -39,11 +40,13 @@ cli_load_conf(const char *path)
 struct store *
 cli_open_store(const struct conf *c)
 {
-	char *err = NULL;
-	struct store *st = store_open(c->storage.path, &err);
+	char *err = NULL, *shown;
+	struct store *st = store_open_at(conf_store_where(c), c->storage.password, true, &err);
 
 	if (st == NULL) {
-		cli_warn("%s", err);
+		shown = store_url_redacted(err);
+		cli_warn("%s", shown);
+		free(shown);
 		free(err);
 		return NULL;
 	}
@@ -72,7 +75,7 @@ cmd_check(int argc, char **argv)
 	const char *path = "config.yaml";
 	struct conf *c;
 	size_t kinds[KIND__MAX] = { 0 }, total = 0;
-	char *err = NULL;
+	char *err = NULL, *shown;
 	int ch;
 
 	optind = 1;
@@ -128,8 +131,12 @@ cmd_check(int argc, char **argv)
 			printf(" %s(%s)", p->endpoints[j].id, kind_names[p->endpoints[j].kind]);
 		printf("\n");
 	}
-	printf("  store %s; site %s; alerts %s; web %s\n", c->storage.path, c->report.output,
+	shown = store_url_redacted(conf_store_where(c));
+	printf("  store %s; site %s; alerts %s; web %s\n", shown, c->report.output,
 	    c->alerts.enabled ? "on" : "off", c->web.listen ? c->web.listen : "off");
+	if (c->storage.url != NULL)
+		printf("  local files %s.lock, .spool, .site-cache\n", c->storage.path);
+	free(shown);
 	conf_free(c);
 	return EXIT_OK;
 }

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "../core/config.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 #include "../report/report.h"
 #include "../store/store.h"
@@ -39,6 +40,7 @@ cmd_export(int argc, char **argv)
 	struct report_export x = { .from_ms = 0, .to_ms = INT64_MAX };
 	struct conf *c;
 	struct store *st;
+	struct tz *zone;
 	char *err = NULL;
 	int ch, rc = EXIT_OK, w;
 
@@ -78,21 +80,30 @@ cmd_export(int argc, char **argv)
 	x.what = (enum report_what)w;
 	if ((c = cli_load_conf(path)) == NULL)
 		return EXIT_USAGE;
-	x.timezone = c->report.timezone;
+	if ((zone = tz_load(c->report.timezone, &err)) == NULL) {
+		cli_warn("export: report.%s", err);
+		free(err);
+		conf_free(c);
+		return EXIT_USAGE;
+	}
+	x.tz = zone;
 	x.progress = isatty(STDERR_FILENO);
-	if ((from != NULL && report_parse_bound(from, x.timezone, 0, &x.from_ms) != 0) ||
-	    (to != NULL && report_parse_bound(to, x.timezone, 1, &x.to_ms) != 0)) {
+	if ((from != NULL && report_parse_bound(from, x.tz, 0, &x.from_ms) != 0) ||
+	    (to != NULL && report_parse_bound(to, x.tz, 1, &x.to_ms) != 0)) {
 		cli_warn("export: '%s' is neither an RFC 3339 time nor a date YYYY-MM-DD",
-		    from != NULL && report_parse_bound(from, x.timezone, 0, &x.from_ms) != 0 ? from : to);
+		    from != NULL && report_parse_bound(from, x.tz, 0, &x.from_ms) != 0 ? from : to);
+		tz_free(zone);
 		conf_free(c);
 		return EXIT_USAGE;
 	}
 	if (x.provider != NULL && conf_find_provider(c, x.provider) == NULL) {
 		cli_warn("export: no provider '%s' in the configuration", x.provider);
+		tz_free(zone);
 		conf_free(c);
 		return EXIT_USAGE;
 	}
 	if ((st = cli_open_store(c)) == NULL) {
+		tz_free(zone);
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
@@ -102,6 +113,7 @@ cmd_export(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	}
 	store_close(st);
+	tz_free(zone);
 	conf_free(c);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "../core/config.h"
+#include "../core/storeurl.h"
 #include "../core/util.h"
 #include "../probe/engine.h"
 #include "../report/json.h"
@@ -236,7 +237,12 @@ cmd_probe(int argc, char **argv)
 		print_text(rs, n);
 	fflush(stdout);
 	if (store_add_results(st, items, n) != 0) {
-		cli_warn("%s: results not stored: %s", c->storage.path, store_error(st));
+		char *where = store_url_redacted(conf_store_where(c)),
+		    *why = store_url_redacted(store_error(st));
+
+		cli_warn("%s: results not stored: %s", where, why);
+		free(where);
+		free(why);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "../core/log.h"
 #include "../core/config.h"
+#include "../core/storeurl.h"
 #include "../core/util.h"
 #include "../store/store.h"
 #include "../web/server.h"
@@ -104,8 +105,12 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	rc = EXIT_RUNTIME;
-	if ((st = store_open(s.conf->storage.path, &err)) == NULL) {
-		cli_warn("%s", err);
+	if ((st = store_open_at(conf_store_where(s.conf), s.conf->storage.password, true,
+	    &err)) == NULL) {
+		char *shown = store_url_redacted(err);
+
+		cli_warn("%s", shown);
+		free(shown);
 		goto out;
 	}
 	if ((s.base = event_base_new()) == NULL) {

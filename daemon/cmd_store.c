@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "../core/config.h"
+#include "../core/storeurl.h"
 #include "../core/util.h"
 #include "../store/store.h"
 
@@ -118,7 +119,10 @@ cmd_store(int argc, char **argv)
 		goto out;
 	}
 	if (store_migrate(dst, src, isatty(STDERR_FILENO) ? progress : NULL, NULL, counts) != 0) {
-		cli_warn("store migrate: %s (run it again to resume)", store_error(dst));
+		char *why = store_url_redacted(store_error(dst));
+
+		cli_warn("store migrate: %s (run it again to resume)", why);
+		free(why);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}

@@ -27,6 +27,7 @@
 #include "../alert/webhook.h"
 #include "../core/config.h"
 #include "../core/log.h"
+#include "../core/storeurl.h"
 #include "../core/util.h"
 #include "../probe/engine.h"
 #include "../store/store.h"
@@ -304,6 +305,18 @@ reload(struct run *R)
 	if (strcmp(c->storage.path, old->c->storage.path) != 0)
 		log_warn("storage.path changed: restart to use it", "old=%s new=%s",
 		    log_q(old->c->storage.path), log_q(c->storage.path));
+	if ((c->storage.url == NULL) != (old->c->storage.url == NULL) ||
+	    (c->storage.url != NULL && strcmp(c->storage.url, old->c->storage.url) != 0) ||
+	    (c->storage.password == NULL) != (old->c->storage.password == NULL) ||
+	    (c->storage.password != NULL &&
+	    strcmp(c->storage.password, old->c->storage.password) != 0)) {
+		char *was = store_url_redacted(old->c->storage.url), *now = store_url_redacted(c->storage.url);
+
+		log_warn("storage.url or its password changed: restart to use it", "old=%s new=%s",
+		    log_q(was), log_q(now));
+		free(was);
+		free(now);
+	}
 	if ((c->web.listen == NULL) != (old->c->web.listen == NULL) ||
 	    (c->web.listen != NULL && strcmp(c->web.listen, old->c->web.listen) != 0))
 		log_warn("web.listen changed: restart to use it", "old=%s new=%s",
@@ -435,7 +448,7 @@ loop_new(void)
 static int
 run_setup(struct run *R, struct conf *c)
 {
-	char *err = NULL;
+	char *err = NULL, *where;
 	size_t n = 0;
 
 	R->cur = gen_new(c);
@@ -444,12 +457,18 @@ run_setup(struct run *R, struct conf *c)
 	R->fake_clock = getenv("TRUSTWATCH_FAKE_CLOCK_FILE");
 	if (run_lock_store(R, c->storage.path) != 0)
 		return -1;
-	if ((R->st = store_open(c->storage.path, &err)) == NULL) {
-		log_error("cannot open the store", "path=%s error=%s", log_q(c->storage.path),
-		    log_q(err));
+	if ((R->st = store_open_at(conf_store_where(c), c->storage.password, true, &err)) == NULL) {
+		char *shown = store_url_redacted(err);
+
+		where = store_url_redacted(conf_store_where(c));
+		log_error("cannot open the store", "store=%s error=%s", log_q(where), log_q(shown));
+		free(shown);
 		free(err);
+		free(where);
 		return -1;
 	}
+	/* Only a SQLite file can be deleted or replaced under the daemon (store_file_check). */
+	R->store_is_file = c->storage.url == NULL;
 	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
 	store_set_timezone(R->st, c->report.timezone);
 	if (probe_global_init() != 0 || (R->base = loop_new()) == NULL ||
@@ -502,9 +521,11 @@ run_setup(struct run *R, struct conf *c)
 	sched_load(R->sched, c, now_ms());
 	for (size_t p = 0; p < c->n_providers; p++)
 		n += c->providers[p].n_endpoints;
+	where = store_url_redacted(conf_store_where(c));
 	log_info("started", "config=%s store=%s providers=%zu endpoints=%zu alerts=%s pid=%ld",
-	    log_q(R->path), log_q(c->storage.path), c->n_providers, n,
+	    log_q(R->path), log_q(where), c->n_providers, n,
 	    c->alerts.enabled ? "on" : "off", (long)getpid());
+	free(where);
 	/* Mail left in the outbox by an earlier run (or a crash) goes out now. */
 	run_alerts_queue(R);
 	run_mail_kick(R);

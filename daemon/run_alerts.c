@@ -260,7 +260,7 @@ queue_view(struct run *R, const struct store_alert_due *d, const struct alert_vi
 
 	msg_subject(&subj, events[d->event], &v->ic.m, at);
 	msg_body(&body, events[d->event], &v->ic.m, v->ordered, v->last.n,
-	    R->cur->c->report.base_url, at);
+	    R->cur->c->report.base_url, store_timezone(R->st), at);
 	hook_rows_add(R, &h, d->event_key, &v->ic.m, (char *)subj.data);
 	queue_mail(R, &d->incident, 1, d->event_key, v, (char *)subj.data, (char *)body.data, &h,
 	    now);
@@ -320,7 +320,8 @@ queue_openings(struct run *R, const struct store_alert_due *d, size_t n, int64_t
 			continue;
 		}
 		msg_digest_subject(&subj, group, k);
-		msg_digest_body(&body, group, k, R->cur->c->report.base_url, now);
+		msg_digest_body(&body, group, k, R->cur->c->report.base_url,
+		    store_timezone(R->st), now);
 		for (size_t j = 0; j < k; j++) {
 			struct buf one = { 0 };
 

@@ -100,6 +100,7 @@ struct run {
 	size_t		 lost;			/* results neither stored nor spooled */
 	bool		 store_failing;		/* the last write failed (logged once) */
 	bool		 store_lost;		/* the store file was deleted or replaced */
+	bool		 store_is_file;		/* SQLite: store_lost is watched (store_file_check) */
 	int64_t		 render_last_ok_ms;	/* last successful render (now_ms), -1 = none */
 	uint64_t	 render_failures;	/* since the start, for /metrics */
 	uint64_t	 store_write_errors;	/* since the start, for /metrics */

@@ -19,6 +19,7 @@
 #include "run_int.h"
 #include "../core/config.h"
 #include "../core/log.h"
+#include "../core/storeurl.h"
 #include "../core/util.h"
 #include "../report/report.h"
 #include "../store/store.h"
@@ -31,11 +32,14 @@ static void __attribute__((noreturn))
 render_child(const struct conf *c)
 {
 	char *err = NULL;
-	struct store *st = store_open_existing(c->storage.path, &err);
+	struct store *st = store_open_at(conf_store_where(c), c->storage.password, false, &err);
 	int rc = 1;
 
 	if (st == NULL) {
-		log_error("report not rendered", "error=%s", log_q(err));
+		char *shown = store_url_redacted(err);
+
+		log_error("report not rendered", "error=%s", log_q(shown));
+		free(shown);
 		_exit(1);
 	}
 	store_set_timezone(st, c->report.timezone);

@@ -250,7 +250,7 @@ run_flush(struct run *R)
 
 	if (R->st == NULL)
 		return 0;
-	if (!R->store_lost && store_file_check(R->st) != 0) {
+	if (R->store_is_file && !R->store_lost && store_file_check(R->st) != 0) {
 		log_error("the store file is gone: results go to the spool, the site is not rendered;"
 		    " restart the daemon", "error=%s", log_q(store_error(R->st)));
 		R->store_lost = true;

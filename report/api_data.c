@@ -12,6 +12,7 @@
 struct status_walk {
 	const struct conf	*conf;
 	struct report_status	*st;
+	struct store		*store;
 };
 
 static struct report_status_ep *
@@ -41,7 +42,7 @@ on_endpoint(const struct store_endpoint_state *s, void *arg)
 	e->message = s->message ? xstrdup(s->message) : NULL;
 	memcpy(e->timings, s->timings, sizeof(e->timings));
 	e->open_incident = s->open_incident;
-	e->observed_since_ms = report_observed_since(s);
+	e->observed_since_ms = report_observed_since(s, store_timezone(sw->store));
 	return 0;
 }
 
@@ -63,7 +64,7 @@ int
 report_status_state(const struct conf *c, struct store *store, int64_t now,
     struct report_status *st)
 {
-	struct status_walk sw = { c, st };
+	struct status_walk sw = { c, st, store };
 	size_t n = 0, k = 0;
 
 	memset(st, 0, sizeof(*st));

@@ -2,12 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "report.h"
 #include "csv.h"
-#include "i18n.h"
 #include "json.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 const char *const report_what_names[REPORT_WHAT__MAX] = {
@@ -72,17 +71,6 @@ on_daily(const struct store_rollup *r, void *arg)
 	return ferror(e->f) || e->failed;
 }
 
-/* The local day ("YYYY-MM-DD") of ms in the process time zone. */
-static void
-local_day(int64_t ms, char *out, size_t outsz)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	snprintf(out, outsz, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 int
 report_export(struct store *st, const struct report_export *x, FILE *f, char **err)
 {
@@ -101,13 +89,12 @@ report_export(struct store *st, const struct report_export *x, FILE *f, char **e
 		rc = store_each_incident(st, x->provider, x->from_ms, on_incident, &e);
 		break;
 	case REPORT_DAILY: {
-		char from[40] = "0000-01-01", to[40] = "9999-12-31", *tz = i18n_tz_enter(x->timezone);
+		char from[40] = "0000-01-01", to[40] = "9999-12-31";
 
 		if (x->from_ms > 0)
-			local_day(x->from_ms, from, sizeof(from));
+			tz_day(x->tz, x->from_ms, from, sizeof(from));
 		if (x->to_ms < INT64_MAX)
-			local_day(x->to_ms - 1, to, sizeof(to));
-		i18n_tz_leave(tz);
+			tz_day(x->tz, x->to_ms - 1, to, sizeof(to));
 		rc = store_each_daily(st, from, to, x->provider, on_daily, &e);
 		break;
 	}
@@ -124,28 +111,15 @@ report_export(struct store *st, const struct report_export *x, FILE *f, char **e
 }
 
 int
-report_parse_bound(const char *s, const char *tz, int end_of_day, int64_t *ms)
+report_parse_bound(const char *s, const struct tz *z, int end_of_day, int64_t *ms)
 {
 	int y, m, d, n = 0;
-	struct tm tm;
-	char *saved;
-	time_t t;
 
 	if (rfc3339_parse(s, ms) == 0)
 		return 0;
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[10] != '\0' ||
 	    m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d + (end_of_day ? 1 : 0);
-	tm.tm_isdst = -1;
-	saved = i18n_tz_enter(tz);
-	t = mktime(&tm);
-	i18n_tz_leave(saved);
-	if (t == (time_t)-1)
-		return -1;
-	*ms = (int64_t)t * 1000;
+	*ms = tz_midnight_ms(z, y, m, d + (end_of_day ? 1 : 0));
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 #define PO_MAX_BYTES	(4u * 1024 * 1024)
@@ -321,38 +322,6 @@ i18n_first_miss(const struct i18n *c)
 	return c->first_miss;
 }
 
-char *
-i18n_tz_enter(const char *tz)
-{
-	const char *old = getenv("TZ");
-	char *saved = old ? xasprintf("=%s", old) : xstrdup("-");
-
-	setenv("TZ", tz && *tz ? tz : "UTC", 1);
-	tzset();
-	return saved;
-}
-
-void
-i18n_tz_leave(char *saved)
-{
-	if (saved == NULL)
-		return;
-	if (saved[0] == '=')
-		setenv("TZ", saved + 1, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
-}
-
-static void
-local_tm(int64_t ms, struct tm *tm)
-{
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-
-	localtime_r(&t, tm);
-}
-
 /* Two digits of v (0..99) at p. */
 static void
 put2(char *p, int v)
@@ -395,12 +364,12 @@ fmt_date(const char *lang, int y, int m, int d, char *out, size_t outsz)
 }
 
 void
-i18n_datetime(const struct i18n *c, int64_t ms, char *out, size_t outsz)
+i18n_datetime(const struct i18n *c, const struct tz *z, int64_t ms, char *out, size_t outsz)
 {
 	struct tm tm;
 	char d[32];
 
-	local_tm(ms, &tm);
+	tz_tm(z, ms, &tm);
 	fmt_date(c->lang, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, d, sizeof(d));
 	if (strlen(d) == 10 && outsz >= 17) {
 		memcpy(out, d, 10);
@@ -415,24 +384,24 @@ i18n_datetime(const struct i18n *c, int64_t ms, char *out, size_t outsz)
 }
 
 void
-i18n_datetime_zone(const struct i18n *c, int64_t ms, char *out, size_t outsz)
+i18n_datetime_zone(const struct i18n *c, const struct tz *z, int64_t ms, char *out, size_t outsz)
 {
 	struct tm tm;
 	size_t n;
 
-	i18n_datetime(c, ms, out, outsz);
-	local_tm(ms, &tm);
+	i18n_datetime(c, z, ms, out, outsz);
+	tz_tm(z, ms, &tm);
 	n = strlen(out);
 	if (n < outsz)
 		snprintf(out + n, outsz - n, ":%02d %s", tm.tm_sec, tm.tm_zone != NULL ? tm.tm_zone : "");
 }
 
 void
-i18n_date(const struct i18n *c, int64_t ms, char *out, size_t outsz)
+i18n_date(const struct i18n *c, const struct tz *z, int64_t ms, char *out, size_t outsz)
 {
 	struct tm tm;
 
-	local_tm(ms, &tm);
+	tz_tm(z, ms, &tm);
 	fmt_date(c->lang, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, out, outsz);
 }
 

@@ -2,7 +2,7 @@
  * User-interface strings and local conventions for en, fr and de, independent of the
  * system's installed locales. Translations live in gettext .po files (report/po/LANG.po),
  * parsed at run time by a small strict parser; English is the msgid itself.
- * Dates are formatted in the process time zone: wrap rendering in i18n_tz_enter/leave.
+ * Dates are formatted in the zone passed (NULL = UTC), never the process time zone.
  */
 #ifndef TW_I18N_H
 #define TW_I18N_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct i18n;
+struct tz;
 
 /*
  * Parses .po text for lang ("en", "fr", "de"). Fuzzy entries are ignored; msgctxt is
@@ -46,16 +47,12 @@ size_t i18n_misses(const struct i18n *);
 /* The first missed msgid (borrowed), or NULL. */
 const char *i18n_first_miss(const struct i18n *);
 
-/* Sets the process time zone to tz (NULL = UTC); returns the previous TZ value to restore. */
-char *i18n_tz_enter(const char *tz);		/* caller passes the result to i18n_tz_leave */
-void i18n_tz_leave(char *saved);
-
-/* Local date and time: en 2026-12-17 08:00, fr 17/12/2026 08:00, de 17.12.2026 08:00. */
-void i18n_datetime(const struct i18n *, int64_t ms, char *out, size_t outsz);
+/* Local date and time in the zone (NULL = UTC): en 2026-12-17 08:00, fr 17/12/2026 08:00, de 17.12.2026 08:00. */
+void i18n_datetime(const struct i18n *, const struct tz *, int64_t ms, char *out, size_t outsz);
 /* The same with seconds and the zone's abbreviation: en 2026-12-17 08:00:05 CET. */
-void i18n_datetime_zone(const struct i18n *, int64_t ms, char *out, size_t outsz);
+void i18n_datetime_zone(const struct i18n *, const struct tz *, int64_t ms, char *out, size_t outsz);
 /* Local date only, same conventions. */
-void i18n_date(const struct i18n *, int64_t ms, char *out, size_t outsz);
+void i18n_date(const struct i18n *, const struct tz *, int64_t ms, char *out, size_t outsz);
 /* A "YYYY-MM-DD" day string in the language's date convention. */
 void i18n_day(const struct i18n *, const char *day, char *out, size_t outsz);
 /* "December 2026" / "décembre 2026" / "Dezember 2026" for year, month 1..12. */

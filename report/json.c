@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "html.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 /* Every JSON trustwatch writes: ASCII only (U+2028/2029 escaped) and "/" escaped. */
@@ -71,26 +72,24 @@ report_window_figures(const struct store_rollup *r, bool have, int64_t window_ms
 }
 
 int64_t
-report_observed_since(const struct store_endpoint_state *e)
+report_observed_since(const struct store_endpoint_state *e, const struct tz *z)
 {
 	int64_t since = e->first_time_ms;
 	int y, m, d;
 
 	if (e->first_day != NULL && sscanf(e->first_day, "%4d-%2d-%2d", &y, &m, &d) == 3) {
-		struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1 };
 		char first[32] = "";
 
 		if (since >= 0) {
-			time_t t = (time_t)(since / 1000);
 			struct tm lt;
 
-			localtime_r(&t, &lt);
+			tz_tm(z, since, &lt);
 			snprintf(first, sizeof(first), "%04d-%02d-%02d", (lt.tm_year + 1900) % 10000,
 			    (lt.tm_mon + 1) % 100, lt.tm_mday % 100);
 		}
 		/* Rollups of an earlier day than the oldest raw result: those were pruned. */
 		if (since < 0 || strcmp(e->first_day, first) < 0)
-			since = (int64_t)mktime(&tm) * 1000;
+			since = tz_midnight_ms(z, y, m, d);
 	}
 	return since;
 }

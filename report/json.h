@@ -74,9 +74,10 @@ void report_window_figures(const struct store_rollup *, bool have, int64_t windo
 
 /*
  * An endpoint's first observation: its oldest raw result, or the start of its oldest
- * daily rollup (local midnight in the process time zone) when that is older (pruned).
+ * daily rollup (local midnight in z, the zone the store cuts days in; NULL = UTC) when
+ * that is older (pruned).
  */
-int64_t report_observed_since(const struct store_endpoint_state *);
+int64_t report_observed_since(const struct store_endpoint_state *, const struct tz *z);
 
 struct report_status_provider {
 	const char		*id, *name;

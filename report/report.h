@@ -11,12 +11,14 @@
 
 struct conf;
 struct store;
+struct tz;
 
 /*
  * Renders the whole site for conf from st as of now_ms into outdir (NULL =
  * conf->report.output): every page is written into a temporary directory beside outdir,
  * which then replaces outdir atomically (a web server never sees a half-written site).
- * Sets the process TZ to report.timezone while rendering and restores it.
+ * Times and days are in report.timezone (loaded here; the process time zone is never used
+ * nor changed); st's days are set to be cut in it (store_set_timezone).
  * outdir must pass report_output_check (else REPORT_REFUSED, nothing touched); the site gets
  * the .trustwatch-site marker, and partial renders a killed render left beside outdir go.
  * Returns 0, or -1 with *err set (caller frees); on error outdir is left as it was.
@@ -54,7 +56,7 @@ struct report_export {
 	int64_t			 from_ms;	/* inclusive; 0 = beginning */
 	int64_t			 to_ms;		/* exclusive; INT64_MAX = no end */
 	const char		*provider;	/* NULL = all */
-	const char		*timezone;	/* days of the daily export; NULL = UTC */
+	const struct tz		*tz;		/* days of the daily export; NULL = UTC (borrowed) */
 	bool			 progress;	/* row counts on stderr (set when it is a terminal) */
 };
 
@@ -66,10 +68,10 @@ int report_export(struct store *, const struct report_export *x, FILE *f, char *
 
 /*
  * Parses an export bound: an RFC 3339 time, or a date YYYY-MM-DD meaning the start of
- * that day in tz (NULL = UTC); with end_of_day set, a date means the start of the next
+ * that day in the zone (NULL = UTC); with end_of_day set, a date means the start of the next
  * day (so --to 2026-12-31 includes the 31st). Returns 0 or -1.
  */
-int report_parse_bound(const char *s, const char *tz, int end_of_day, int64_t *ms);
+int report_parse_bound(const char *s, const struct tz *, int end_of_day, int64_t *ms);
 
 /*
  * Whether the render writes a gzip copy PATH.gz beside the site file path (HTML, CSS, JSON,

@@ -193,7 +193,7 @@ page_foot(struct page *p)
 	const char *tz = p->s->conf->report.timezone ? p->s->conf->report.timezone : "UTC";
 	struct buf a = { 0 }, z = { 0 };
 
-	i18n_datetime(p->t, p->s->now, when, sizeof(when));
+	i18n_datetime(p->t, p->s->tz, p->s->now, when, sizeof(when));
 	html_text(&a, when);
 	html_text(&z, tz);
 	buf_printf(&p->b, "</main>\n<footer>\n<p>");
@@ -265,7 +265,7 @@ page_datetime(struct page *p, int64_t ms)
 {
 	char s[64], iso[40];
 
-	i18n_datetime_zone(p->t, ms, s, sizeof(s));
+	i18n_datetime_zone(p->t, p->s->tz, ms, s, sizeof(s));
 	rfc3339_format_s(ms, iso, sizeof(iso));
 	buf_printf(&p->b, "<time datetime=\"%s\">", iso);
 	html_text(&p->b, s);
@@ -504,7 +504,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	    .hourly_from = INT64_MAX };
 	struct i18n **langs = xcalloc(c->report.n_languages ? c->report.n_languages : 1, sizeof(*langs));
 	size_t n_langs = 0;
-	char *tz, *out, *tmpl, *parent, *base;
+	char *out, *tmpl, *parent, *base;
 	int rc = -1, lock_fd = -1;
 
 	*err = NULL;
@@ -518,7 +518,11 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		return rc;
 	}
 	rc = -1;
-	tz = i18n_tz_enter(c->report.timezone);
+	if ((s.tz = tz_load(c->report.timezone, err)) == NULL) {
+		free(out);
+		free(langs);
+		return rc;
+	}
 	store_set_timezone(st, c->report.timezone);
 	for (size_t i = 0; i < c->report.n_languages; i++) {
 		if ((langs[n_langs] = i18n_load(c->report.languages[i], err)) == NULL)
@@ -615,6 +619,6 @@ done:
 		i18n_free(langs[i]);
 	free(langs);
 	free(out);
-	i18n_tz_leave(tz);
+	tz_free(s.tz);
 	return rc;
 }

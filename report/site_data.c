@@ -19,28 +19,22 @@ static const int64_t win_ms[WIN__MAX] = {
 	[WIN_90D] = 90 * 86400000LL,
 };
 
-/* Fills the 90 local days ending today and their start times (TZ already set). */
+/* Fills the 90 local days (s->tz) ending today and their start times. */
 static void
 fill_days(struct site *s)
 {
-	time_t now = (time_t)(s->now / 1000);
 	struct tm tm;
+	int64_t today;
 
-	localtime_r(&now, &tm);
+	tz_tm(s->tz, s->now, &tm);
+	today = tz_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	for (int i = 0; i <= SITE_DAYS; i++) {
-		struct tm d = tm;
-		time_t t;
+		int y, m, d;
 
-		d.tm_mday -= SITE_DAYS - 1 - i;
-		d.tm_hour = 0;
-		d.tm_min = 0;
-		d.tm_sec = 0;
-		d.tm_isdst = -1;
-		t = mktime(&d);
-		s->day_start[i] = (int64_t)t * 1000;
+		tz_civil_from_days(today - (SITE_DAYS - 1 - i), &y, &m, &d);
+		s->day_start[i] = tz_midnight_ms(s->tz, y, m, d);
 		if (i < SITE_DAYS)
-			snprintf(s->days[i], sizeof(s->days[i]), "%04d-%02d-%02d",
-			    d.tm_year + 1900, d.tm_mon + 1, d.tm_mday);
+			snprintf(s->days[i], sizeof(s->days[i]), "%04d-%02d-%02d", y, m, d);
 	}
 }
 
@@ -67,7 +61,7 @@ on_endpoint(const struct store_endpoint_state *e, void *arg)
 	ep->maintenance = e->maintenance;
 	ep->message = xstrdup(e->message);
 	ep->open_incident = e->open_incident;
-	ep->observed_since_ms = report_observed_since(e);
+	ep->observed_since_ms = report_observed_since(e, s->tz);
 	if (e->details != NULL)
 		ep->details = json_loads(e->details, 0, NULL);
 	return 0;

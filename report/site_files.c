@@ -168,8 +168,8 @@ site_feed(struct site *s, struct i18n *t)
 		    site_provider_name(s, m->provider), m->endpoint ? " / " : "",
 		    m->endpoint ? m->endpoint : "", m->start_ms <= s->now ?
 		    i18n_get(t, "in progress") : i18n_get(t, "announced"));
-		i18n_datetime(t, m->start_ms, from, sizeof(from));
-		i18n_datetime(t, m->end_ms, to, sizeof(to));
+		i18n_datetime(t, s->tz, m->start_ms, from, sizeof(from));
+		i18n_datetime(t, s->tz, m->end_ms, to, sizeof(to));
 		buf_printf(&content, "%s \xE2\x80\x93 %s\n%s", from, to, m->note ? m->note : "");
 		e.title = (const char *)title.data;
 		e.content = (const char *)content.data;
@@ -195,10 +195,10 @@ site_feed(struct site *s, struct i18n *t)
 		    in->end_ms < 0 ? "" : " \xE2\x80\x94 ");
 		if (in->end_ms >= 0)
 			buf_printf(&title, "%s", i18n_get(t, "resolved"));
-		i18n_datetime(t, in->start_ms, when, sizeof(when));
+		i18n_datetime(t, s->tz, in->start_ms, when, sizeof(when));
 		buf_printf(&content, "%s: %s\n", i18n_get(t, "Start"), when);
 		if (in->end_ms >= 0) {
-			i18n_datetime(t, in->end_ms, when, sizeof(when));
+			i18n_datetime(t, s->tz, in->end_ms, when, sizeof(when));
 			i18n_duration(t, in->end_ms - in->start_ms, dur, sizeof(dur));
 			buf_printf(&content, "%s: %s\n%s: %s\n", i18n_get(t, "End"), when,
 			    i18n_get(t, "Duration"), dur);
@@ -206,7 +206,7 @@ site_feed(struct site *s, struct i18n *t)
 		if (in->message != NULL)
 			buf_printf(&content, "%s\n", in->message);
 		for (size_t k = 0; k < in->n_notes; k++) {
-			i18n_datetime(t, in->notes[k].time_ms, when, sizeof(when));
+			i18n_datetime(t, s->tz, in->notes[k].time_ms, when, sizeof(when));
 			buf_printf(&content, "\n%s \xE2\x80\x94 %s\n", when, in->notes[k].text);
 		}
 		e.title = (const char *)title.data;

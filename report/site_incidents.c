@@ -329,25 +329,17 @@ on_sla_day(const struct store_rollup *r, void *arg)
 	return 0;
 }
 
-/* The length of month "YYYY-MM" in local time, up to now for the current one (TZ set). */
+/* The length of month "YYYY-MM" in local time (z), up to now for the current one. */
 static int64_t
-month_ms(const char *month, int64_t now)
+month_ms(const struct tz *z, const char *month, int64_t now)
 {
-	struct tm a, b;
 	int y, mo;
 	int64_t from, to;
 
 	if (sscanf(month, "%4d-%2d", &y, &mo) != 2)
 		return 0;
-	memset(&a, 0, sizeof(a));
-	a.tm_year = y - 1900;
-	a.tm_mon = mo - 1;
-	a.tm_mday = 1;
-	a.tm_isdst = -1;
-	b = a;
-	b.tm_mon++;
-	from = (int64_t)mktime(&a) * 1000;
-	to = (int64_t)mktime(&b) * 1000;
+	from = tz_midnight_ms(z, y, mo, 1);
+	to = tz_midnight_ms(z, y, mo + 1, 1);
 	if (to > now)
 		to = now;
 	return to > from ? to - from : 0;
@@ -386,11 +378,10 @@ page_sla(struct page *p)
 {
 	struct site *s = p->s;
 	struct sla_ctx x = { .s = s };
-	time_t now = (time_t)(s->now / 1000);
 	struct tm tm;
 	char from[48], to[48];
 
-	localtime_r(&now, &tm);
+	tz_tm(s->tz, s->now, &tm);
 	for (int m = 0; m < SLA_MONTHS; m++) {
 		int y = tm.tm_year + 1900, mo = tm.tm_mon + 1 - (SLA_MONTHS - 1 - m);
 
@@ -416,13 +407,12 @@ page_sla(struct page *p)
 	for (size_t k = 0; k < s->n_inc; k++) {
 		const struct site_incident *in = &s->inc[k];
 		char day[32];
-		time_t t = (time_t)(in->start_ms / 1000);
 		struct tm st;
 		struct site_ep *ep = site_find_ep(s, in->provider, in->endpoint);
 
 		if (ep == NULL)
 			continue;
-		localtime_r(&t, &st);
+		tz_tm(s->tz, in->start_ms, &st);
 		snprintf(day, sizeof(day), "%04d-%02d", st.tm_year + 1900, st.tm_mon + 1);
 		for (int m = 0; m < SLA_MONTHS; m++)
 			if (strcmp(day, x.months[m]) == 0)
@@ -465,7 +455,7 @@ page_sla(struct page *p)
 			buf_printf(&p->b, "<td>");
 			page_pct(p, obs > 0 ? 100.0 * (double)c->good_ms / (double)obs : -1);
 			if (obs > 0)
-				sla_facts(p, c, month_ms(x.months[m], s->now));
+				sla_facts(p, c, month_ms(s->tz, x.months[m], s->now));
 			buf_printf(&p->b, "</td>");
 		}
 		buf_printf(&p->b, "</tr>\n");

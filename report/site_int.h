@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "../core/config.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 #include "../store/store.h"
 #include "i18n.h"
@@ -88,6 +89,7 @@ struct site {
 	const struct conf *conf;
 	struct store	*st;
 	int64_t		 now;
+	struct tz	*tz;			/* report.timezone: days, months, times shown */
 	struct site_ep	*eps;			/* in config order: each provider's together */
 	size_t		 n_eps;
 	size_t		*prov_first;		/* provider i's eps: [prov_first[i], prov_first[i+1]) */

@@ -77,7 +77,7 @@ site_window_value(struct page *p, const struct site_ep *ep, int w, bool degraded
 	page_pct(p, f.uptime_pct);
 	if (f.partial) {
 		/* Never a 90-day figure from 5 minutes: say since when it is observed. */
-		i18n_date(p->t, ep->observed_since_ms, d, sizeof(d));
+		i18n_date(p->t, p->s->tz, ep->observed_since_ms, d, sizeof(d));
 		buf_printf(&p->b, " <small>");
 		html_tpl(&p->b, T(p, "since {1}"), args, 1);
 		buf_printf(&p->b, "</small>");
@@ -336,8 +336,8 @@ latency(struct page *p, const struct site_ep *ep)
 		buf_printf(&p->b, "</tr>");
 	}
 	buf_printf(&p->b, "</tbody></table>");
-	i18n_datetime(p->t, (p->s->now / 3600000 - (SITE_HOURS - 1)) * 3600000, first, sizeof(first));
-	i18n_datetime(p->t, p->s->now, last, sizeof(last));
+	i18n_datetime(p->t, p->s->tz, (p->s->now / 3600000 - (SITE_HOURS - 1)) * 3600000, first, sizeof(first));
+	i18n_datetime(p->t, p->s->tz, p->s->now, last, sizeof(last));
 	i18n_number(p->t, svg_latency_ymax(ep->hours, SITE_HOURS), 0, num, sizeof(num));
 	i18n_subst(T(p, "{1} ms"), args, 1, ymax, sizeof(ymax));
 	snprintf(label, sizeof(label), "%s %s/%s", T(p, "Hourly response time, last 7 days:"),

@@ -48,14 +48,13 @@ day_num(const char *day)
 	return (int64_t)y * 10000 + m * 100 + d;
 }
 
-/* The local day (process time zone) of ms, as YYYYMMDD. */
+/* The local day (z) of ms, as YYYYMMDD. */
 static int64_t
-local_day(int64_t ms)
+local_day(const struct tz *z, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	localtime_r(&t, &tm);
+	tz_tm(z, ms, &tm);
 	return (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
@@ -229,7 +228,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 	/* Before the timelines are read: a result stored in between changes a fingerprint. */
 	{
 		char d0[16], d1[16];
-		int64_t a = local_day(from - 86400000LL), b = local_day(to + 86400000LL);
+		int64_t a = local_day(s->tz, from - 86400000LL), b = local_day(s->tz, to + 86400000LL);
 
 		snprintf(d0, sizeof(d0), "%04d-%02d-%02d", (int)(a / 10000), (int)(a / 100 % 100),
 		    (int)(a % 100));
@@ -270,8 +269,8 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		 * Its window's days, a day wider either side: rollups written under another
 		 * time zone setting still fall in.
 		 */
-		hours_fp(&c, in->provider, in->endpoint, local_day(in->start_ms - 86400000LL),
-		    local_day(in->end_ms + 86400000LL) + 1, &h);
+		hours_fp(&c, in->provider, in->endpoint, local_day(s->tz, in->start_ms - 86400000LL),
+		    local_day(s->tz, in->end_ms + 86400000LL) + 1, &h);
 		in->fp = h;
 		in->have_fp = true;
 	}

@@ -7,12 +7,17 @@
 # ever downloaded: the test drives Debian's chromium.
 # git, debhelper, dpkg-dev: `make deb`; mandoc, man-db, systemd (systemd-analyze), strace: the
 # package test's checks of the man pages and the unit (tests/package_itest.sh).
+# libpq-dev: the PostgreSQL store backend (store/pg*.c, pkg-config libpq) and the unit tests'
+# database helper (tests/support/store_where.c); postgresql: the server binaries (initdb,
+# pg_ctl, postgres, psql) with which tests/support/pg.sh starts a private server for the
+# PostgreSQL pass of tests/run.sh. Its packaged cluster is not needed by the tests.
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
 libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils zlib1g-dev curl python3
 valgrind ca-certificates gettext prometheus wrk chromium nodejs
-git debhelper dpkg-dev mandoc man-db systemd strace"
+git debhelper dpkg-dev mandoc man-db systemd strace
+postgresql libpq-dev"
 NODE_DEPS=1
 # Optional groups, never installed by default: `deps.sh fuzz` (make fuzz: clang + libFuzzer
 # runtime), `deps.sh bench` (make bench: the tools trustwatch is compared with).

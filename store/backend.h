@@ -104,7 +104,7 @@ struct be_table {
 	const char	*cols[16];
 };
 enum { BE_T_META, BE_T_ENDPOINTS, BE_T_INCIDENTS, BE_T_NOTES, BE_T_RESULTS, BE_T_DAILY,
-	BE_T_HOURLY, BE_T_OUTBOX, BE_T__MAX };
+	BE_T_HOURLY, BE_T_OUTBOX, BE_T_NODES, BE_T__MAX };
 extern const struct be_table be_tables[BE_T__MAX];
 
 struct backend_ops {
@@ -189,6 +189,16 @@ struct backend_ops {
 			    int64_t next_attempt_ms, bool give_up);
 	int		 (*outbox_stats)(struct store_be *, bool webhooks,
 			    struct store_outbox_stats *);
+
+	/* Vantage nodes (store.h). */
+	int		 (*node_beat)(struct store_be *, const char *id, const char *location,
+			    int64_t now_ms, bool started, bool leader, int64_t results_24h);
+	int		 (*each_node)(struct store_be *,
+			    int (*fn)(const struct store_node *, void *), void *arg);
+	int		 (*try_leader)(struct store_be *);
+	int		 (*each_node_latest)(struct store_be *, const char *provider,
+			    int64_t since_ms, int (*fn)(const struct store_node_result *, void *),
+			    void *arg);
 
 	/* Raw copy, for `store migrate` (store/migrate.c): the tables of be_tables, their
 	 * columns in that order, rows ordered by the table's key columns. */

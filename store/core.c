@@ -13,6 +13,7 @@
 
 #include "core_int.h"
 #include "../core/config.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 int
@@ -74,7 +75,6 @@ store_open_at(const char *where, const char *password, bool create, char **err)
 	s->be = be;
 	s->open_after = 3;
 	s->close_after = 2;
-	tz_use(NULL);			/* days are UTC until store_set_timezone says otherwise */
 	return s;
 }
 
@@ -110,7 +110,7 @@ store_close(struct store *s)
 	store_take_transitions(s, NULL, NULL);
 	st_rollup_discard(s);
 	free(s->acc);
-	free(s->tz_name);
+	tz_free(s->tz);
 	free(s->err);
 	free(s);
 }
@@ -336,6 +336,46 @@ crl_number_of(const struct resolved *rv)
 	return detail_get_str(r->details, DETAIL_NUMBER);
 }
 
+/*
+ * Appends the batch's result rows (a verdict item has none: it stands for stored rows),
+ * setting stored[i] for each item that is new.
+ */
+static int
+store_rows(struct store *s, const struct store_item *items, const struct be_result *rs,
+    size_t n, bool *stored)
+{
+	struct be_result *rows = NULL;
+	bool *st = NULL;
+	size_t *at = NULL, m = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (items[i].verdict)
+			m++;
+	if (m == 0)
+		return s->ops->add_results(s->be, rs, n, stored) == 0 ? 0 :
+		    st_fail(s, "storing a result");
+	rows = xcalloc(n, sizeof(*rows));
+	st = xcalloc(n, sizeof(*st));
+	at = xcalloc(n, sizeof(*at));
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		stored[i] = items[i].verdict;
+		if (!items[i].verdict) {
+			at[m] = i;
+			rows[m++] = rs[i];
+		}
+	}
+	if (m > 0 && s->ops->add_results(s->be, rows, m, st) != 0)
+		rc = st_fail(s, "storing a result");
+	for (size_t k = 0; rc == 0 && k < m; k++)
+		stored[at[k]] = st[k];
+	free(rows);
+	free(st);
+	free(at);
+	return rc;
+}
+
 int
 store_add_results(struct store *s, const struct store_item *items, size_t n)
 {
@@ -389,14 +429,12 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 	}
 	if (!ok)
 		goto fail;
-	if (s->ops->add_results(s->be, rs, n, stored) != 0) {
-		st_fail(s, "storing a result");
+	if (store_rows(s, items, rs, n, stored) != 0)
 		goto fail;
-	}
 	for (size_t i = 0; i < n; i++) {
 		size_t k;
 
-		if (!stored[i])
+		if (!stored[i] || items[i].raw)
 			continue;	/* stored before: its rollup and incident step were done then */
 		st_rollup_add(s, rs[i].ep, rv[i].interval_ms, items[i].r, items[i].maintenance);
 		if (feed_incident(s, &rv[i], rs[i].ep) != 0)
@@ -541,4 +579,34 @@ store_prune(struct store *s, int64_t results_before_ms, int64_t hourly_before_ms
 	if (n < 0)
 		st_fail(s, "pruning");
 	return n;
+}
+
+int
+store_node_heartbeat(struct store *s, const char *id, const char *location, int64_t now_ms,
+    bool started, bool leader, int64_t results_24h)
+{
+	return s->ops->node_beat(s->be, id, location, now_ms, started, leader, results_24h) == 0 ?
+	    0 : st_fail(s, "recording a heartbeat");
+}
+
+int
+store_each_node(struct store *s, int (*fn)(const struct store_node *, void *), void *arg)
+{
+	return s->ops->each_node(s->be, fn, arg) == 0 ? 0 : st_fail(s, "reading nodes");
+}
+
+int
+store_try_leader(struct store *s)
+{
+	int rc = s->ops->try_leader(s->be);
+
+	return rc < 0 ? st_fail(s, "taking the lead") : rc;
+}
+
+int
+store_each_node_latest(struct store *s, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_node_result *, void *), void *arg)
+{
+	return s->ops->each_node_latest(s->be, provider, since_ms, fn, arg) == 0 ? 0 :
+	    st_fail(s, "reading each node's latest results");
 }

@@ -35,7 +35,7 @@ struct store {
 	char		*err;
 	int		 open_after;
 	int		 close_after;
-	char		*tz_name;		/* NULL = UTC */
+	struct tz	*tz;			/* days are cut in it; NULL = UTC */
 	struct rollup_acc *acc;			/* rollups of the batch being stored */
 	size_t		 n_acc, cap_acc;
 	uint64_t	 incident_changes;	/* committed opens and resolutions */

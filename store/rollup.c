@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "core_int.h"
+#include "../core/log.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 #define HIST_BASE	0.1
@@ -153,7 +155,7 @@ st_rollup_add(struct store *s, int64_t ep_id, int64_t interval_ms, const struct 
 	char day[16];
 	int64_t hour = r->time_ms - ((r->time_ms % 3600000) + 3600000) % 3600000;
 
-	tz_day(r->time_ms, day, sizeof(day));
+	tz_day(s->tz, r->time_ms, day, sizeof(day));
 	acc_add(acc_get(s, ep_id, true, day, 0), interval_ms, r, maint);
 	acc_add(acc_get(s, ep_id, false, NULL, hour), interval_ms, r, maint);
 }
@@ -210,9 +212,19 @@ st_rollup_flush(struct store *s)
 void
 store_set_timezone(struct store *s, const char *tz)
 {
-	free(s->tz_name);
-	s->tz_name = tz ? xstrdup(tz) : NULL;
-	tz_use(tz);
+	char *err = NULL;
+
+	tz_free(s->tz);
+	if ((s->tz = tz_load(tz, &err)) == NULL) {
+		log_error("store: days are cut in UTC", "error=%s", log_q(err));
+		free(err);
+	}
+}
+
+const struct tz *
+store_timezone(const struct store *s)
+{
+	return s->tz;
 }
 
 /* Fills out's figures from counters c[0..8] and a decoded histogram. */

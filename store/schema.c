@@ -21,5 +21,7 @@ const struct be_table be_tables[BE_T__MAX] = {
 	[BE_T_OUTBOX] = { "outbox", 12, 1, { "id", "created", "incident", "event",
 	    "recipients", "subject", "body", "attempts", "next_attempt", "sent", "failed",
 	    "last_error" } },
+	[BE_T_NODES] = { "nodes", 6, 1, { "id", "location", "last_seen", "started", "leader",
+	    "results_24h" } },
 };
 _Static_assert(BE_T__MAX == STORE_TABLES, "store.h STORE_TABLES");

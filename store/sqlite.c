@@ -93,7 +93,11 @@ static const char *const migrations[] = {
 	"INSERT INTO results_v2 (ep, t, code, dns, conn, tls, ttfb, total, msg, details)"
 	"  SELECT ep, t, code, dns, conn, tls, ttfb, total, msg, details FROM results;"
 	"DROP TABLE results;"
-	"ALTER TABLE results_v2 RENAME TO results;",
+	"ALTER TABLE results_v2 RENAME TO results;"
+	"CREATE TABLE nodes ("
+	"  id TEXT PRIMARY KEY, location TEXT NOT NULL DEFAULT '',"
+	"  last_seen INTEGER NOT NULL, started INTEGER NOT NULL,"
+	"  leader INTEGER NOT NULL DEFAULT 0, results_24h INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
 };
 
 
@@ -616,6 +620,10 @@ const struct backend_ops sqlite_backend_ops = {
 	.mail_sent = sq_mail_sent,
 	.mail_failed = sq_mail_failed,
 	.outbox_stats = sq_outbox_stats,
+	.node_beat = sq_node_beat,
+	.each_node = sq_each_node,
+	.try_leader = sq_try_leader,
+	.each_node_latest = sq_each_node_latest,
 	.copy_each = sq_copy_each,
 	.copy_last_key = sq_copy_last_key,
 	.copy_put = sq_copy_put,

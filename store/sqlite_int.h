@@ -61,6 +61,11 @@ int sq_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail
 int sq_mail_sent(struct store_be *, int64_t, int64_t);
 int sq_mail_failed(struct store_be *, int64_t, const char *, int64_t, bool);
 int sq_outbox_stats(struct store_be *, bool, struct store_outbox_stats *);
+int sq_node_beat(struct store_be *, const char *, const char *, int64_t, bool, bool, int64_t);
+int sq_each_node(struct store_be *, int (*)(const struct store_node *, void *), void *);
+int sq_try_leader(struct store_be *);
+int sq_each_node_latest(struct store_be *, const char *, int64_t,
+    int (*)(const struct store_node_result *, void *), void *);
 int sq_copy_each(struct store_be *, int, const struct be_value *,
     int (*)(const struct be_value *, void *), void *);
 int sq_copy_last_key(struct store_be *, int, struct be_value *);

@@ -13,6 +13,8 @@
 
 #include "../core/result.h"
 
+struct tz;
+
 struct store;
 
 #define STORE_SCHEMA_VERSION	2
@@ -75,8 +77,16 @@ struct store_item {
 	const struct result	*r;
 	bool			 maintenance;	/* inside a maintenance window */
 	bool			 replay;	/* from the spool (stored like any other) */
-	const char		*node;		/* NULL = "" (the only node) */
+	const char		*node;		/* NULL = "" */
 	const char		*address;	/* NULL = "" (the host asked once) */
+	/*
+	 * With several vantage nodes (SPEC §11) a node's own result is stored raw (kept and
+	 * exported, but no rollup, incident step or endpoint state), and the leader stores
+	 * the quorum verdict as a verdict item (rollups, incident step and endpoint state,
+	 * but no result row). With one node (neither set) a result is both.
+	 */
+	bool			 raw;
+	bool			 verdict;
 };
 
 /*
@@ -222,8 +232,13 @@ struct store_rollup {
 	double		 uptime_pct;	/* (up + degraded) / (observed - maintenance), < 0 when none */
 };
 
-/* Sets the IANA time zone days are cut in (NULL = UTC). */
+/*
+ * Sets the IANA time zone days are cut in (NULL = UTC); a zone that cannot be loaded
+ * (config checks it exists) is logged and UTC is used.
+ */
 void store_set_timezone(struct store *, const char *tz);
+/* The zone days are cut in (borrowed until the next store_set_timezone); NULL = UTC. */
+const struct tz *store_timezone(const struct store *);
 
 /* Calls fn for each daily rollup with from_day <= day <= to_day ("YYYY-MM-DD"), by provider, endpoint, day. */
 int store_each_daily(struct store *, const char *from_day, const char *to_day,
@@ -339,7 +354,7 @@ struct store_migrate_count {
 	const char	*table;
 	int64_t		 source, target;
 };
-#define STORE_TABLES	8
+#define STORE_TABLES	9
 
 /*
  * Copies every table of src into dst (store migrate): in key order, one transaction per
@@ -350,6 +365,50 @@ struct store_migrate_count {
 int store_migrate(struct store *dst, struct store *src,
     void (*progress)(const char *table, int64_t done, int64_t total, void *), void *arg,
     struct store_migrate_count *counts);
+
+/*
+ * Vantage nodes (SPEC §11). Each node records that it is alive (and whether it leads)
+ * with every heartbeat; store_each_node lists them by id.
+ */
+struct store_node {
+	const char	*id;
+	const char	*location;
+	int64_t		 last_seen_ms;
+	int64_t		 started_ms;	/* first heartbeat of its current run */
+	bool		 leader;	/* it said it led at its last heartbeat */
+	int64_t		 results_24h;	/* results it stored in the 24 h before its last heartbeat */
+};
+/* started: the node's run began now (sets started_ms). results_24h: as the node counts. */
+int store_node_heartbeat(struct store *, const char *id, const char *location, int64_t now_ms,
+    bool started, bool leader, int64_t results_24h);
+int store_each_node(struct store *, int (*fn)(const struct store_node *, void *), void *arg);
+
+/*
+ * Tries to become (or stay) the leader: the one node that opens and resolves incidents,
+ * sends mail and renders. 1 leads, 0 another node leads, -1 error. A SQLite store has one
+ * node, which always leads; PostgreSQL holds a session advisory lock, released when the
+ * leader's connection ends.
+ */
+int store_try_leader(struct store *);
+
+/* Each node's newest result of an endpoint (strings borrowed during the call). */
+struct store_node_result {
+	const char	*provider;
+	const char	*endpoint;
+	const char	*node;
+	int64_t		 time_ms;
+	enum status	 status;
+	enum reason	 reason;
+	const char	*message;	/* NULL when none */
+	double		 timings[PHASE__MAX];
+	const char	*details;	/* NULL when none */
+};
+/*
+ * Calls fn for each (endpoint, node) with a result at or after since_ms: that node's
+ * newest, by provider, endpoint, node (provider NULL = all).
+ */
+int store_each_node_latest(struct store *, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_node_result *, void *), void *arg);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

@@ -271,6 +271,24 @@ static const struct broken {
 	  "explicit tag '!ref' is not supported" },
 	{ "storage path is a directory", "storage: { path: /tmp }\nproviders: []\n", ":1:18:",
 	  "/tmp is not a regular file" },
+	{ "storage url of another database", "storage: { url: 'mysql://db/tw' }\nproviders: []\n",
+	  ":1:17:", "'mysql://db/tw' is not a PostgreSQL URI (expected postgresql:// or postgres://" },
+	{ "storage url that is a path", "storage: { url: /var/lib/tw.db }\nproviders: []\n",
+	  ":1:17:", "is not a PostgreSQL URI" },
+	{ "storage url with a password", "storage: { url: 'postgresql://tw:hunter2@db/tw' }\nproviders: []\n",
+	  ":1:17:", "'postgresql://tw:***@db/tw': no password in the URI" },
+	{ "storage url with a password parameter",
+	  "storage: { url: 'postgres://db/tw?password=hunter2' }\nproviders: []\n",
+	  ":1:17:", "no password in the URI" },
+	{ "storage url with a space", "storage: { url: 'postgresql://db/t w' }\nproviders: []\n",
+	  ":1:17:", "spaces or control characters" },
+	{ "storage password_env unset",
+	  "storage: { url: 'postgresql://db/tw', password_env: TW_SURELY_UNSET_VAR }\nproviders: []\n",
+	  ":1:53:", "password_env: environment variable 'TW_SURELY_UNSET_VAR' is not set" },
+	{ "storage password_env without url", "storage: { password_env: HOME }\nproviders: []\n",
+	  ":1:26:", "password_env: only with url" },
+	{ "unknown storage key", "storage: { uri: 'postgresql://db/tw' }\nproviders: []\n",
+	  ":1:12:", "path, url, password_env, retention" },
 	{ "bad policy oid",
 	  "providers:\n  - id: p\n    endpoints:\n      - { id: t, kind: tsa, url: 'http://x/', trust: /dev/null, expect: { policy: 'abc' } }\n",
 	  ":4:", "is not a dotted OID" },
@@ -466,6 +484,16 @@ outputs_that_would_delete_what_is_not_a_site_are_refused(void **state)
 			    why ? why : "ok");
 		free(why);
 	}
+	/* With a url, the path still names the local files, which the site must not delete. */
+	c.storage.url = "postgresql://db/tw";
+	{
+		char *why = conf_output_problem(&c, "/nonexistent-tw/data");
+
+		assert_non_null(why);
+		assert_non_null(strstr(why, "holds the store's local files (lock, spool, site cache)"
+		    " beside /nonexistent-tw/data/tw.db"));
+		free(why);
+	}
 }
 
 static void
@@ -613,6 +641,82 @@ smtp_display_names_and_tls_ca_are_accepted_and_kept(void **state)
 	free(ca);
 }
 
+static const char *const store_providers =
+    "providers:\n  - id: p\n    endpoints:\n      - { id: l, kind: login, url: 'http://x/' }\n";
+
+static void
+storage_url_and_password_env_are_loaded(void **state)
+{
+	char *errs, *yaml = xasprintf("storage:\n  url: postgresql://tw@db.example.lu:5433/trustwatch\n"
+	    "  password_env: TW_TEST_STORE_PASSWORD\n  path: local/tw.db\n%s", store_providers);
+	char *path = xasprintf("%s/local/tw.db", tmpdir);
+	struct conf *c;
+
+	(void)state;
+	setenv("TW_TEST_STORE_PASSWORD", "hunter2", 1);
+	c = load_text(yaml, &errs);
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->storage.url, "postgresql://tw@db.example.lu:5433/trustwatch");
+	assert_string_equal(c->storage.password_env, "TW_TEST_STORE_PASSWORD");
+	assert_string_equal(c->storage.password, "hunter2");
+	/* The path still names where the local files live (lock, spool, site cache). */
+	assert_string_equal(c->storage.path, path);
+	assert_string_equal(conf_store_where(c), c->storage.url);
+	conf_free(c);
+	free(errs);
+	free(yaml);
+	free(path);
+
+	/* Without a url, the store is SQLite at path; the password is optional with a url. */
+	yaml = xasprintf("storage: { path: tw.db }\n%s", store_providers);
+	c = load_text(yaml, &errs);
+	assert_non_null(c);
+	assert_null(c->storage.url);
+	assert_string_equal(conf_store_where(c), c->storage.path);
+	conf_free(c);
+	free(errs);
+	free(yaml);
+	yaml = xasprintf("storage: { url: 'postgres:///tw?host=/run/postgresql' }\n%s",
+	    store_providers);
+	c = load_text(yaml, &errs);
+	assert_string_equal(errs, "");
+	assert_null(c->storage.password);
+	assert_string_equal(conf_store_where(c), "postgres:///tw?host=/run/postgresql");
+	conf_free(c);
+	free(errs);
+	free(yaml);
+	unsetenv("TW_TEST_STORE_PASSWORD");
+}
+
+static void
+storage_password_is_never_echoed_and_never_empty(void **state)
+{
+	char *errs, *yaml;
+	struct conf *c;
+
+	(void)state;
+	yaml = xasprintf("storage: { url: 'postgresql://tw:hunter2@db/tw?password=hunter3' }\n%s",
+	    store_providers);
+	c = load_text(yaml, &errs);
+	assert_null(c);
+	assert_non_null(strstr(errs, "no password in the URI"));
+	assert_null(strstr(errs, "hunter"));
+	free(errs);
+	free(yaml);
+
+	setenv("TW_TEST_STORE_PASSWORD", "", 1);
+	yaml = xasprintf("storage:\n  url: postgresql://db/tw\n  password_env: TW_TEST_STORE_PASSWORD\n%s",
+	    store_providers);
+	c = load_text(yaml, &errs);
+	assert_null(c);
+	if (strstr(errs, ":3:17: password_env: environment variable 'TW_TEST_STORE_PASSWORD' is empty") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	free(yaml);
+	unsetenv("TW_TEST_STORE_PASSWORD");
+}
+
 int
 main(void)
 {
@@ -631,6 +735,8 @@ main(void)
 		cmocka_unit_test(rfc3339_times_parse_and_format),
 		cmocka_unit_test(smtp_addresses_are_checked_with_place_and_reason),
 		cmocka_unit_test(smtp_display_names_and_tls_ca_are_accepted_and_kept),
+		cmocka_unit_test(storage_url_and_password_env_are_loaded),
+		cmocka_unit_test(storage_password_is_never_echoed_and_never_empty),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,14 +1,17 @@
 #!/bin/sh
+# backends: sqlite postgresql
 # Integration: `trustwatch run` against the testbed and an SMTP sink (tests/support/smtp_sink.py).
 # A scripted outage opens an incident after 3 results and mails "opened" once; healing
 # resolves it after 2 and mails "resolved" once; mail queued while the SMTP server is down
 # arrives exactly once when it comes back; kill -9 then restart loses no committed result
 # and sends no duplicate; SIGHUP with a broken config keeps probing, with a good one adds an
 # endpoint; SIGTERM exits 0 promptly. Every wait polls with a deadline.
-# Needs TW_BIN and TW_TESTBED (tests/run.sh sets them), python3 and sqlite3.
+# Needs TW_BIN and TW_TESTBED (tests/run.sh sets them), python3, and sqlite3 or psql
+# (tests/support/backend.sh: TW_BACKEND=postgresql runs it on a PostgreSQL store).
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$ROOT/tests/support/backend.sh"
 work=$(mktemp -d /tmp/tw-daemon-itest.XXXXXX)
 tb_pid=""; sink_pid=""; d_pid=""
 cleanup() {
@@ -30,7 +33,7 @@ finish() {
 	[ "$fail" -eq 0 ]
 	exit $?
 }
-for tool in python3 sqlite3 curl; do
+for tool in python3 curl; do
 	command -v $tool >/dev/null 2>&1 || { echo "# skip: $tool missing"; echo "# pass 0"; exit 0; }
 done
 
@@ -53,14 +56,17 @@ tb_pid=$!
 wait_for 30 "the testbed config" test -s "$work/tb.yaml" || finish
 ctl=$(cat "$work/state/control.url")
 fault() { curl -sf -d "$1" "$ctl" >/dev/null || not_ok "control: $1 failed"; }
-db="$work/state/trustwatch.db"
-q() { sqlite3 -cmd ".timeout 5000" "$db" "$1" 2>/dev/null; }
+TW_DBFILE="$work/state/trustwatch.db"
+q() { tw_sql "$1" 2>/dev/null; }
+storage=$(tw_storage_yaml "$TW_DBFILE") || { not_ok "no $TW_BACKEND store"; finish; }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # Probe every second; open after 3, close after 2; mail to a sink on $port.
 sed -e 's/^  interval: .*/  interval: 1s/' -e 's/^  timeout: .*/  timeout: 2s/' \
     -e 's/^  open_after: .*/  open_after: 3/' -e 's/^  close_after: .*/  close_after: 2/' \
-    "$work/tb.yaml" >"$work/good.yaml"
+    -e '/^storage:$/{N;d;}' "$work/tb.yaml" >"$work/good.yaml"
+# The testbed's storage block (its first two lines) is replaced by the backend's.
+{ echo "$storage"; cat "$work/good.yaml"; } >"$work/c.yaml" && cp "$work/c.yaml" "$work/good.yaml"
 cat >>"$work/good.yaml" <<YAML
 alerts:
   smtp:

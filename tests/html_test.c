@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "core/tz.h"
 #include "core/util.h"
 #include "report/csv.h"
 #include "report/html.h"
@@ -329,21 +330,27 @@ static void
 dates_numbers_and_durations_follow_each_language(void **state)
 {
 	struct i18n *en = lang("en"), *fr = lang("fr"), *de = lang("de");
-	char *tz = i18n_tz_enter("Europe/Luxembourg");
+	char *err = NULL;
+	struct tz *tz = tz_load("Europe/Luxembourg", &err);
 	int64_t t;
 	char s[64];
 
 	(void)state;
+	assert_non_null(tz);
 	assert_int_equal(rfc3339_parse("2026-12-17T07:00:00Z", &t), 0);	/* 08:00 CET */
-	i18n_datetime(en, t, s, sizeof(s));
+	i18n_datetime(en, tz, t, s, sizeof(s));
 	assert_string_equal(s, "2026-12-17 08:00");
-	i18n_datetime(fr, t, s, sizeof(s));
+	i18n_datetime(fr, tz, t, s, sizeof(s));
 	assert_string_equal(s, "17/12/2026 08:00");
-	i18n_datetime(de, t, s, sizeof(s));
+	i18n_datetime(de, tz, t, s, sizeof(s));
 	assert_string_equal(s, "17.12.2026 08:00");
 	assert_int_equal(rfc3339_parse("2026-07-01T06:30:00Z", &t), 0);	/* 08:30 CEST */
-	i18n_datetime(de, t, s, sizeof(s));
+	i18n_datetime(de, tz, t, s, sizeof(s));
 	assert_string_equal(s, "01.07.2026 08:30");
+	i18n_datetime_zone(en, tz, t + 5000, s, sizeof(s));
+	assert_string_equal(s, "2026-07-01 08:30:05 CEST");
+	i18n_datetime_zone(en, NULL, t, s, sizeof(s));
+	assert_string_equal(s, "2026-07-01 06:30:00 UTC");
 	i18n_day(fr, "2026-03-05", s, sizeof(s));
 	assert_string_equal(s, "05/03/2026");
 	i18n_number(en, 12.345, 1, s, sizeof(s));
@@ -368,7 +375,7 @@ dates_numbers_and_durations_follow_each_language(void **state)
 	assert_string_equal(s, "1\xC2\xA0" "d 2\xC2\xA0h");
 	i18n_duration(fr, 3 * 60000 + 4000, s, sizeof(s));
 	assert_string_equal(s, "3\xC2\xA0min 4\xC2\xA0s");
-	i18n_tz_leave(tz);
+	tz_free(tz);
 	i18n_free(en);
 	i18n_free(fr);
 	i18n_free(de);

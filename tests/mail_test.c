@@ -12,6 +12,7 @@
 #include "alert/message.h"
 #include "alert/webhook.h"
 #include "core/addr.h"
+#include "core/tz.h"
 #include "core/util.h"
 
 #define T0	1798000000000LL		/* 2026-12-23T04:26:40Z */
@@ -183,7 +184,7 @@ hostile_names_and_messages_cannot_inject_a_header(void **state)
 		in.reasons = hostile[i];
 		in.url = hostile[i];
 		msg_subject(&subj, MSG_OPENED, &in, T0);
-		msg_body(&body, MSG_OPENED, &in, NULL, 0, hostile[i], T0);
+		msg_body(&body, MSG_OPENED, &in, NULL, 0, hostile[i], NULL, T0);
 		m = render(hostile[i], to, NELEM(to), (char *)subj.data, (char *)body.data);
 		h = check_structure(m);
 		/* "Bcc:" may appear as text inside a value, never as a header line. */
@@ -295,7 +296,7 @@ body_says_what_happened_and_links_the_incident(void **state)
 	const char *s;
 
 	(void)state;
-	msg_body(&b, MSG_OPENED, &in, last, 2, "https://status.example.lu/", T0 + 60000);
+	msg_body(&b, MSG_OPENED, &in, last, 2, "https://status.example.lu/", NULL, T0 + 60000);
 	s = (const char *)b.data;
 	assert_non_null(strstr(s, "LuxTrust ocsp is down: signature_invalid\n"));
 	assert_non_null(strstr(s, "Provider:   LuxTrust (luxtrust)\n"));
@@ -308,7 +309,7 @@ body_says_what_happened_and_links_the_incident(void **state)
 	assert_non_null(strstr(s, "Incident page: https://status.example.lu/incidents/12.html\n"));
 	buf_free(&b);
 	in.end_ms = T0 + 3 * 3600000;
-	msg_body(&b, MSG_RESOLVED, &in, NULL, 0, NULL, T0);
+	msg_body(&b, MSG_RESOLVED, &in, NULL, 0, NULL, NULL, T0);
 	s = (const char *)b.data;
 	assert_non_null(strstr(s, "LuxTrust ocsp is up again after 3h.\n"));
 	assert_non_null(strstr(s, "Duration:   3h\n"));
@@ -326,7 +327,7 @@ body_leads_with_plain_words_then_the_incident_link(void **state)
 
 	(void)state;
 	in.plain = "Certificate status answers cannot be trusted.";
-	msg_body(&b, MSG_OPENED, &in, last, 1, "https://status.example.lu", T0);
+	msg_body(&b, MSG_OPENED, &in, last, 1, "https://status.example.lu", NULL, T0);
 	s = (const char *)b.data;
 	assert_true(strncmp(s, "LuxTrust ocsp is down: signature_invalid\n\n"
 	    "Certificate status answers cannot be trusted.\n\n", 86) == 0);
@@ -338,7 +339,7 @@ body_leads_with_plain_words_then_the_incident_link(void **state)
 	assert_true(plain < link && link < provider && provider < results);
 	buf_free(&b);
 	in.end_ms = T0 + 60000;
-	msg_body(&b, MSG_RESOLVED, &in, NULL, 0, NULL, T0);
+	msg_body(&b, MSG_RESOLVED, &in, NULL, 0, NULL, NULL, T0);
 	assert_non_null(strstr((char *)b.data, "\n\nWhile it lasted: Certificate status answers"));
 	buf_free(&b);
 }
@@ -348,20 +349,31 @@ times_are_in_the_report_zone_with_utc_beside(void **state)
 {
 	struct msg_incident in = incident();
 	struct buf b = { 0 };
-	char t[96];
+	char t[96], *err = NULL;
+	struct tz *lu = tz_load("Europe/Luxembourg", &err), *utc = tz_load("UTC", &err);
+	struct tz *london = tz_load("Europe/London", &err);
 
 	(void)state;
-	tz_use("Europe/Luxembourg");
-	msg_time(T0, t, sizeof(t));
+	assert_non_null(lu);
+	assert_non_null(london);
+	msg_time(lu, T0, t, sizeof(t));
 	assert_string_equal(t, "2026-12-23 05:26:40 CET (04:26:40 UTC)");
-	msg_time(T0 + (19 * 3600 + 3 * 60 + 20) * 1000LL, t, sizeof(t));
+	msg_time(lu, T0 + (19 * 3600 + 3 * 60 + 20) * 1000LL, t, sizeof(t));
 	assert_string_equal(t, "2026-12-24 00:30:00 CET (2026-12-23 23:30:00 UTC)");
-	msg_body(&b, MSG_OPENED, &in, NULL, 0, NULL, T0);
+	msg_body(&b, MSG_OPENED, &in, NULL, 0, NULL, lu, T0);
 	assert_non_null(strstr((char *)b.data, "Started:    2026-12-23 05:26:40 CET (04:26:40 UTC)\n"));
 	buf_free(&b);
-	tz_use(NULL);
-	msg_time(T0, t, sizeof(t));
+	msg_time(NULL, T0, t, sizeof(t));
 	assert_string_equal(t, "2026-12-23 04:26:40 UTC");
+	msg_time(utc, T0, t, sizeof(t));
+	assert_string_equal(t, "2026-12-23 04:26:40 UTC");
+	msg_time(london, T0, t, sizeof(t));		/* GMT in winter: said once, as UTC */
+	assert_string_equal(t, "2026-12-23 04:26:40 UTC");
+	msg_time(london, T0 - 180 * 86400000LL, t, sizeof(t));
+	assert_string_equal(t, "2026-06-26 05:26:40 BST (04:26:40 UTC)");
+	tz_free(lu);
+	tz_free(utc);
+	tz_free(london);
 }
 
 static void
@@ -420,8 +432,7 @@ a_digest_names_its_incidents_and_lists_each_with_plain_words(void **state)
 	assert_string_equal((char *)b.data, "[DEGRADED] 6 incidents: LuxTrust crl, LuxTrust tsa, "
 	    "LuxTrust login, LuxTrust a, LuxTrust b +1 more");
 	buf_free(&b);
-	tz_use(NULL);
-	msg_digest_body(&b, in, 7, "https://status.example.lu/", T0 + 120000);
+	msg_digest_body(&b, in, 7, "https://status.example.lu/", NULL, T0 + 120000);
 	s = (const char *)b.data;
 	assert_true(strncmp(s, head, strlen(head)) == 0);
 	assert_non_null(strstr(s, "\n2. LuxTrust crl is degraded: signature_invalid\n"

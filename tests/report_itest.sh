@@ -1,10 +1,13 @@
 #!/bin/sh
+# backends: sqlite postgresql
 # Integration: the real binary renders the site and exports from a store filled by
 # `trustwatch probe` against the testbed: files in every language, overall state while an
 # OCSP fault is on and after it is fixed, operator notes (escaped), Atom validity, JSON and
 # CSV that standard parsers read, exit codes. Needs TW_BIN and TW_TESTBED (tests/run.sh).
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
+ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$ROOT/tests/support/backend.sh"
 work=$(mktemp -d /tmp/tw-report-itest.XXXXXX)
 tb_pid=""
 cleanup() {
@@ -27,9 +30,11 @@ while [ ! -s "$work/tb.yaml" ]; do
 	sleep 0.05
 done
 ctl=$(cat "$work/state/control.url")
-sed -e 's/^  timeout: .*/  timeout: 3s/' \
+# The testbed's storage block (its first two lines) is replaced by the backend's.
+storage=$(tw_storage_yaml "$work/state/trustwatch.db") || { echo "# fail 1"; exit 1; }
+{ echo "$storage"; sed -e '/^storage:$/{N;d;}' -e 's/^  timeout: .*/  timeout: 3s/' \
     -e '/^  title: /a\  languages: [en, fr, de]\n  timezone: Europe/Luxembourg\n  base_url: https://status.example.lu/' \
-    "$work/tb.yaml" >"$work/c.yaml"
+    "$work/tb.yaml"; } >"$work/c.yaml"
 cfg="$work/c.yaml"
 site="$work/out/site"
 fault() { curl -sf -d "$1" "$ctl" >/dev/null || echo "control: $1 failed"; }
@@ -40,6 +45,9 @@ probe() { "$TW_BIN" probe -c "$cfg" --only "$1" >/dev/null 2>&1; }
 "$TW_BIN" report -c "$cfg" -o "$site" 2>"$work/err"; rc=$?
 check "report of an empty store exits 0 ($(cat "$work/err"))" '[ "$rc" -eq 0 ] && [ -s "$site/index.html" ]'
 probe p1; probe p1
+TW_DBFILE="$work/state/trustwatch.db"
+check "the results are in the $TW_BACKEND store" \
+	'[ "$(tw_sql "SELECT count(*) FROM results;" 2>&1)" -gt 0 ] 2>/dev/null'
 "$TW_BIN" report -c "$cfg" -o "$site" 2>"$work/err"; rc=$?
 check "report of a store without incidents exits 0 ($(cat "$work/err"))" \
 	'[ "$rc" -eq 0 ] && grep -q "All systems operational" "$site/index.html"'

@@ -19,10 +19,12 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "core/tz.h"
 #include "core/util.h"
 #include "report/html.h"
 #include "report/report.h"
 #include "store/store.h"
+#include "tests/support/store_where.h"
 
 #define HOSTILE	"<script>alert(\"x\")</script> ' & ]]> \xE2\x80\xA8 \xFF\xC0 end"
 #define DAY	86400000LL
@@ -94,7 +96,7 @@ setup(void **state)
 	db = xasprintf("%s/t.db", f->dir);
 	conf.storage.path = db;		/* the site cache goes beside it */
 	f->site = xasprintf("%s/site", f->dir);
-	f->st = store_open(db, &err);
+	f->st = test_store_open(db, &err);
 	assert_non_null(f->st);
 	store_set_timezone(f->st, conf.report.timezone);
 	/* Three days of results every 5 minutes; p1/ocsp fails for 25 minutes two days ago. */
@@ -159,6 +161,24 @@ render(struct fixture *f)
 	setenv("TRUSTWATCH_I18N_STRICT", "1", 1);
 	if (report_render(&conf, f->st, f->site, NOW, &err) != 0)
 		fail_msg("render: %s", err);
+}
+
+/* The zone is a value: a render never reads nor changes the process TZ. */
+static void
+rendering_leaves_the_process_time_zone_alone(void **state)
+{
+	struct fixture *f = *state;
+	char *index;
+
+	setenv("TZ", "America/New_York", 1);
+	render(f);
+	assert_string_equal(getenv("TZ"), "America/New_York");
+	index = slurp(f->site, "index.html");
+	assert_non_null(strstr(index, "2026-12-17 09:00"));	/* NOW in Europe/Luxembourg */
+	free(index);
+	unsetenv("TZ");
+	render(f);
+	assert_null(getenv("TZ"));
 }
 
 static void
@@ -259,7 +279,7 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	db = xasprintf("%s/t.db", dir);
 	site = xasprintf("%s/site", dir);
 	one.storage.path = db;
-	st = store_open(db, &err);
+	st = test_store_open(db, &err);
 	assert_non_null(st);
 	store_set_incident_policy(st, 3, 2);
 	for (int i = 0; i < N * 5; i++) {
@@ -467,7 +487,7 @@ index_of_200_endpoints_in_groups_stays_under_250_kb(void **state)
 	big.storage.path = db;
 	big.providers = pv;
 	big.n_providers = NP;
-	st = store_open(db, &err);
+	st = test_store_open(db, &err);
 	assert_non_null(st);
 	for (int i = 0; i < NP; i++) {
 		pv[i].id = xasprintf("provider-%02d", i);
@@ -760,7 +780,7 @@ static char *
 export(struct fixture *f, enum report_what what, enum report_format fmt, const char *provider)
 {
 	struct report_export x = { .what = what, .format = fmt, .from_ms = 0, .to_ms = INT64_MAX,
-	    .provider = provider, .timezone = conf.report.timezone };
+	    .provider = provider, .tz = store_timezone(f->st) };
 	char *text = NULL, *err = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -803,16 +823,24 @@ static void
 export_bounds_accept_times_and_local_dates(void **state)
 {
 	int64_t ms;
+	char *err = NULL;
+	struct tz *lu = tz_load("Europe/Luxembourg", &err), *utc = tz_load("UTC", &err);
 
 	(void)state;
+	assert_non_null(lu);
+	assert_non_null(utc);
 	assert_int_equal(report_parse_bound("2026-12-17T08:00:00Z", NULL, 0, &ms), 0);
 	assert_int_equal(ms, NOW);
-	assert_int_equal(report_parse_bound("2026-12-17", "Europe/Luxembourg", 0, &ms), 0);
+	assert_int_equal(report_parse_bound("2026-12-17", lu, 0, &ms), 0);
 	assert_int_equal(ms, NOW - 9 * 3600000LL);
-	assert_int_equal(report_parse_bound("2026-12-17", "UTC", 1, &ms), 0);
+	assert_int_equal(report_parse_bound("2026-12-17", utc, 1, &ms), 0);
 	assert_int_equal(ms, NOW - 8 * 3600000LL + DAY);
+	assert_int_equal(report_parse_bound("2026-12-31", lu, 1, &ms), 0);	/* to the 31st inclusive */
+	assert_int_equal(ms, tz_midnight_ms(lu, 2027, 1, 1));
 	assert_int_equal(report_parse_bound("2026-13-01", NULL, 0, &ms), -1);
 	assert_int_equal(report_parse_bound("yesterday", NULL, 0, &ms), -1);
+	tz_free(lu);
+	tz_free(utc);
 }
 
 /* The sorted lines of a file, as one string: the multiset of its rows. */
@@ -993,7 +1021,7 @@ closed_month_csv_is_not_rewritten_on_a_cold_render(void **state)
 	site = xasprintf("%s/site", dir);
 	csv = xasprintf("%s/exports/results-2026-11.csv", site);
 	one.storage.path = db;
-	st = store_open(db, &err);
+	st = test_store_open(db, &err);
 	assert_non_null(st);
 	for (int64_t t = NOW - 35 * DAY; t < NOW - 33 * DAY; t += 3600000)	/* 12-13 Nov */
 		add(st, &ep, t, REASON_OK, NULL, 10);
@@ -1128,6 +1156,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(text_files_have_gzip_copies_linked_when_unchanged,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(resolved_incident_pages_are_reused_until_something_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(rendering_leaves_the_process_time_zone_alone, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,12 @@
 #!/bin/sh
-# Runs every unit test binary in BUILD/tests and every integration script tests/*_itest.sh.
+# Runs every unit test binary in BUILD/tests and every integration script tests/*_itest.sh,
+# then the PostgreSQL pass: one private server (tests/support/pg.sh), the unit tests that open
+# a store (their source includes tests/support/store_where.h; TW_TEST_PG gives each store a
+# database of its own) and the scripts that say `# backends: ... postgresql` near their top
+# (TW_BACKEND=postgresql, tests/support/backend.sh). A server that cannot start is a failure.
 # Usage: tests/run.sh BUILD   (TW_ONLY=unit|integration to run one half; TW_VALGRIND=1 under valgrind)
-# Prints one summary line per runner and a total; exits non-zero on any failure.
+# Prints one line per run (the PostgreSQL ones labelled [BUILD pg]) and a total counting
+# every run; exits non-zero on any failure.
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export TW_BIN="$ROOT/$BUILD/trustwatch" TW_TESTBED="$ROOT/$BUILD/trustwatch-testbed" TW_ROOT="$ROOT"
@@ -10,42 +15,85 @@ case "$BUILD" in *asan*) export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" ;
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fail=0; total=0; failed=""
 log=$(mktemp -d /tmp/tw-test.XXXXXX)
-if [ "${TW_ONLY:-unit}" = unit ] || [ -z "$TW_ONLY" ]; then
+unit=; integration=
+{ [ "${TW_ONLY:-unit}" = unit ] || [ -z "$TW_ONLY" ]; } && unit=1
+{ [ "${TW_ONLY:-integration}" = integration ] || [ -z "$TW_ONLY" ]; } && integration=1
+
+# The current pass: its label and the suffix of its names (".pg" in the PostgreSQL pass).
+label=$BUILD; sfx=
+
+# result NAME RC SUMMARY: counts and prints one run (its output is in $log/NAME$sfx).
+result() {
+	total=$((total + 1))
+	if [ "$2" -ne 0 ]; then
+		fail=$((fail + 1)); failed="$failed $1$sfx"
+		echo "FAIL [$label] $1 (rc $2) $3"; tail -40 "$log/$1$sfx"
+	else
+		echo "ok   [$label] $1 $3"
+	fi
+}
+
+unit_run() {
+	name=$(basename "$1"); out="$log/$name$sfx"
+	if [ -n "$TW_VALGRIND" ]; then
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 "$1" >"$out" 2>&1
+	else
+		(cd "$ROOT" && "$1") >"$out" 2>&1
+	fi
+	rc=$?
+	result "$name" $rc "$(grep -E '^\[  (PASSED|FAILED)  \]' "$out" | tr '\n' ' ')"
+}
+
+itest_run() {
+	name=$(basename "$1"); out="$log/$name$sfx"
+	(cd "$ROOT" && sh "$1") >"$out" 2>&1
+	rc=$?
+	result "$name" $rc "$(grep -E '^# (pass|fail|summary)' "$out" | tail -1)"
+}
+
+if [ -n "$unit" ]; then
 	for t in "$ROOT/$BUILD"/tests/*_test; do
-		[ -x "$t" ] || continue
-		name=$(basename "$t")
-		total=$((total + 1))
-		if [ -n "$TW_VALGRIND" ]; then
-			valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 "$t" >"$log/$name" 2>&1
-		else
-			(cd "$ROOT" && "$t") >"$log/$name" 2>&1
-		fi
-		rc=$?
-		sum=$(grep -E '^\[  (PASSED|FAILED)  \]' "$log/$name" | tr '\n' ' ')
-		if [ $rc -ne 0 ]; then
-			fail=$((fail + 1)); failed="$failed $name"
-			echo "FAIL [$BUILD] $name (rc $rc) $sum"; tail -40 "$log/$name"
-		else
-			echo "ok   [$BUILD] $name $sum"
-		fi
+		[ -x "$t" ] && unit_run "$t"
 	done
 fi
-if [ "${TW_ONLY:-integration}" = integration ] || [ -z "$TW_ONLY" ]; then
+if [ -n "$integration" ]; then
 	for t in "$ROOT"/tests/*_itest.sh; do
-		[ -f "$t" ] || continue
-		name=$(basename "$t")
-		total=$((total + 1))
-		(cd "$ROOT" && sh "$t") >"$log/$name" 2>&1
-		rc=$?
-		sum=$(grep -E '^# (pass|fail|summary)' "$log/$name" | tail -1)
-		if [ $rc -ne 0 ]; then
-			fail=$((fail + 1)); failed="$failed $name"
-			echo "FAIL [$BUILD] $name (rc $rc) $sum"; tail -40 "$log/$name"
-		else
-			echo "ok   [$BUILD] $name $sum"
-		fi
+		[ -f "$t" ] && itest_run "$t"
 	done
+fi
+
+# The PostgreSQL pass.
+pg_units=""
+if [ -n "$unit" ]; then
+	for src in "$ROOT"/tests/*_test.c; do
+		grep -q '^#include "tests/support/store_where.h"' "$src" || continue
+		t="$ROOT/$BUILD/tests/$(basename "$src" .c)"
+		[ -x "$t" ] && pg_units="$pg_units $t"
+	done
+fi
+pg_itests=""
+if [ -n "$integration" ]; then
+	for t in "$ROOT"/tests/*_itest.sh; do
+		head -5 "$t" | grep -q '^# backends:.*postgresql' && pg_itests="$pg_itests $t"
+	done
+fi
+if [ -n "$pg_units$pg_itests" ]; then
+	. "$ROOT/tests/support/pg.sh"
+	label="$BUILD pg"; sfx=.pg
+	if pg_start >"$log/pg_start$sfx" 2>&1; then
+		for t in $pg_units; do
+			unit_run "$t"
+		done
+		export TW_BACKEND=postgresql
+		for t in $pg_itests; do
+			itest_run "$t"
+		done
+		unset TW_BACKEND
+		pg_stop
+	else
+		result pg_start 1 "no PostgreSQL server: nothing of the PostgreSQL pass ran"
+	fi
 fi
 rm -rf "$log"
-echo "== [$BUILD] $((total - fail))/$total test runners passed${failed:+; failed:$failed}"
+echo "== [$BUILD] $((total - fail))/$total test runners passed (PostgreSQL included)${failed:+; failed:$failed}"
 [ $fail -eq 0 ]

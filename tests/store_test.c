@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "core/util.h"
 #include "store/store.h"
+#include "tests/support/store_where.h"
 
 static struct conf_provider prov = { .id = "luxtrust", .name = "LuxTrust" };
 static struct conf_endpoint eps[2] = {
@@ -44,7 +45,7 @@ static void
 fresh_store_is_created_at_the_current_schema(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 
 	(void)state;
 	assert_non_null(s);
@@ -126,7 +127,7 @@ static void
 results_round_trip_and_survive_a_reopen(void **state)
 {
 	char *path = temp_db(), *err = NULL, *num;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct result r;
 	struct store_item it = { .r = &r };
 	struct collect c = { 0 };
@@ -147,7 +148,7 @@ results_round_trip_and_survive_a_reopen(void **state)
 	result_clear(&r);
 	store_close(s);
 
-	s = store_open(path, &err);
+	s = test_store_open(path, &err);
 	assert_non_null(s);
 	assert_int_equal(store_count_results(s), 2);
 	assert_int_equal(store_each_result(s, 0, INT64_MAX, "luxtrust", collect_row, &c), 0);
@@ -171,7 +172,7 @@ static void
 endpoint_ids_are_stable(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	int64_t a, b, a2;
 
 	(void)state;
@@ -188,7 +189,7 @@ a_batch_of_100000_results_is_stored_in_one_transaction(void **state)
 {
 	enum { N = 100000 };
 	char *path = temp_db(), *err = NULL;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct result *rs = xcalloc(N, sizeof(*rs));
 	struct store_item *items = xcalloc(N, sizeof(*items));
 
@@ -215,7 +216,7 @@ static void
 a_failed_batch_stores_nothing(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result r[2];
 	struct store_item items[2] = { { .r = &r[0] }, { .r = &r[1] } };
 	struct conf_provider bad = { .id = NULL };
@@ -276,7 +277,7 @@ static void
 incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 {
 	char *path = temp_db(), *err = NULL;
-	struct store *s = store_open(path, &err);
+	struct store *s = test_store_open(path, &err);
 	struct collect c = { 0 };
 	const char *seq = "udddsuu";
 
@@ -285,7 +286,7 @@ incidents_open_and_resolve_across_restarts_without_duplicates(void **state)
 	for (int i = 0; seq[i]; i++) {
 		store_one(s, seq[i], 1000 * (i + 1));
 		store_close(s);
-		s = store_open(path, &err);
+		s = test_store_open(path, &err);
 		assert_non_null(s);
 	}
 	assert_int_equal(store_each_incident(s, NULL, 0, collect_incident, &c), 0);
@@ -321,7 +322,7 @@ static void
 rollups_count_time_latency_and_maintenance(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct collect c = { 0 };
 	struct store_rollup u;
 	/* 2026-12-01T23:30Z in two batches; in Europe/Luxembourg (UTC+1) that is the 2nd. */
@@ -399,7 +400,7 @@ static void
 endpoint_state_and_notes_are_read_back(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct collect c = { 0 };
 
 	(void)state;
@@ -470,7 +471,7 @@ static void
 committed_incident_transitions_are_handed_out_once(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct seen_tr x = { 0 };
 	int64_t now = 1796086800000LL;
 
@@ -495,7 +496,7 @@ static void
 a_digest_queues_several_openings_as_one_mail_with_their_webhooks_once(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL, ids[2];
@@ -540,7 +541,7 @@ static void
 outbox_queues_each_transition_once_and_retries(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct dues d = { 0 };
 	struct collect c = { 0 };
 	int64_t now = 1796086800000LL;
@@ -636,7 +637,7 @@ static void
 a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step(void **state)
 {
 	char *err = NULL;
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result r[3];
 	struct store_item it[3];
 	struct store_rollup u;
@@ -675,7 +676,7 @@ static void
 a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys(void **state)
 {
 	char *err = NULL, got[64] = "";
-	struct store *s = store_open(":memory:", &err);
+	struct store *s = test_store_open(":memory:", &err);
 	struct result a, b;
 	struct store_item it;
 
@@ -727,6 +728,94 @@ a_v1_store_is_migrated_keeping_its_results(void **state)
 	assert_string_equal(got, "old|dns");
 	store_close(s);
 	remove_db(path);
+}
+
+struct node_seen {
+	int	 n;
+	char	 last[160];
+};
+
+static int
+node_row(const struct store_node *n, void *arg)
+{
+	struct node_seen *c = arg;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s|%s|%lld|%lld|%d|%lld", n->id, n->location,
+	    (long long)n->last_seen_ms, (long long)n->started_ms, n->leader,
+	    (long long)n->results_24h);
+	return 0;
+}
+
+static int
+node_latest_row(const struct store_node_result *r, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s/%s@%s=%lld:%s;", r->provider, r->endpoint, r->node,
+	    (long long)r->time_ms, reason_names[r->reason]);
+	return 0;
+}
+
+/* Several vantage nodes: raw results feed nothing, verdicts feed without a row. */
+static void
+raw_results_and_verdicts_and_nodes(void **state)
+{
+	char *err = NULL;
+	struct store *s = store_open(":memory:", &err);
+	struct result r[4];
+	struct store_item it[4];
+	struct store_rollup u;
+	struct node_seen seen = { 0 };
+	struct buf b = { 0 };
+	int n_inc = 0;
+
+	(void)state;
+	assert_non_null(s);
+	store_set_incident_policy(s, 1, 1);
+	result_init(&r[0], &eps[0], 1796086800000LL);
+	result_flag(&r[0], REASON_CONNECT, "refused");
+	result_init(&r[1], &eps[0], 1796086801000LL);
+	result_init(&r[2], &eps[0], 1796086860000LL);
+	result_flag(&r[2], REASON_TIMEOUT, "slow lu-2");
+	it[0] = (struct store_item){ .r = &r[0], .node = "lu-1", .raw = true };
+	it[1] = (struct store_item){ .r = &r[1], .node = "lu-2", .raw = true };
+	it[2] = (struct store_item){ .r = &r[2], .node = "lu-2", .raw = true };
+	assert_int_equal(store_add_results(s, it, 3), 0);
+	assert_int_equal(store_count_results(s), 3);
+	/* Raw results: no rollup, no incident. */
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", 0, INT64_MAX, &u), 0);
+	assert_int_equal(u.checks, 0);
+	assert_int_equal(store_each_incident(s, NULL, 0, count_incident, &n_inc), 0);
+	assert_int_equal(n_inc, 0);
+	/* Each node's newest. */
+	assert_int_equal(store_each_node_latest(s, NULL, 0, node_latest_row, &b), 0);
+	buf_append(&b, "", 1);
+	assert_string_equal((char *)b.data,
+	    "luxtrust/ocsp@lu-1=1796086800000:connect;luxtrust/ocsp@lu-2=1796086860000:timeout;");
+	buf_free(&b);
+	/* A down verdict: a rollup and an incident, no row. */
+	result_init(&r[3], &eps[0], 1796086870000LL);
+	result_flag(&r[3], REASON_TIMEOUT, "seen down from lu-1, lu-2");
+	it[3] = (struct store_item){ .r = &r[3], .verdict = true };
+	assert_int_equal(store_add_results(s, &it[3], 1), 0);
+	assert_int_equal(store_count_results(s), 3);
+	assert_int_equal(store_uptime(s, "luxtrust", "ocsp", 0, INT64_MAX, &u), 0);
+	assert_int_equal(u.checks, 1);
+	assert_int_equal(u.down, 1);
+	assert_int_equal(store_each_incident(s, NULL, 0, count_incident, &n_inc), 0);
+	assert_int_equal(n_inc, 1);
+	/* Heartbeats. */
+	assert_int_equal(store_node_heartbeat(s, "lu-1", "Luxembourg", 1000, true, false, 0), 0);
+	assert_int_equal(store_node_heartbeat(s, "lu-1", "Luxembourg (POST)", 2000, false, true,
+	    42), 0);
+	assert_int_equal(store_each_node(s, node_row, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.last, "lu-1|Luxembourg (POST)|2000|1000|1|42");
+	assert_int_equal(store_try_leader(s), 1);
+	for (int i = 0; i < 4; i++)
+		result_clear(&r[i]);
+	store_close(s);
 }
 
 static void
@@ -858,6 +947,7 @@ main(void)
 		cmocka_unit_test(a_replayed_result_stored_before_is_skipped_with_its_rollup_and_incident_step),
 		cmocka_unit_test(a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys),
 		cmocka_unit_test(a_v1_store_is_migrated_keeping_its_results),
+		cmocka_unit_test(raw_results_and_verdicts_and_nodes),
 		cmocka_unit_test(open_existing_never_creates_a_database),
 		cmocka_unit_test(a_store_file_deleted_or_replaced_under_an_open_store_is_detected),
 		cmocka_unit_test(an_incident_never_ends_before_it_began_when_the_clock_goes_back),

@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "report/json.h"
 #include "store/store.h"
+#include "tests/support/store_where.h"
 #include "web/server.h"
 #include "web/web_int.h"
 
@@ -284,7 +285,7 @@ health_needs_a_recent_result(void **state)
 
 	(void)state;
 	conf_init(&c);
-	assert_non_null(st = store_open(":memory:", &err));
+	assert_non_null(st = test_store_open(":memory:", &err));
 	assert_int_equal(web_health(&c, st, now, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "no probe results"));
 	add_result(st, &eps[0], now - 10 * 60000, REASON_OK, NULL, NULL);
@@ -307,7 +308,7 @@ metrics_carry_status_phases_incidents_expiry_and_counts(void **state)
 
 	(void)state;
 	conf_init(&c);
-	assert_non_null(st = store_open(":memory:", &err));
+	assert_non_null(st = test_store_open(":memory:", &err));
 	add_result(st, &eps[0], t, REASON_OK, "tls_not_after", "2027-01-01T00:00:00Z");
 	add_result(st, &eps[0], t + 60000, REASON_SLOW, "tls_not_after", "2027-01-01T00:00:00Z");
 	for (int i = 0; i < 3; i++)
@@ -358,7 +359,7 @@ metrics_watch_the_watcher_build_outbox_daemon_and_tsa_clock(void **state)
 	(void)state;
 	conf_init(&c);
 	eps[2].kind = KIND_TSA;
-	assert_non_null(st = store_open(":memory:", &err));
+	assert_non_null(st = test_store_open(":memory:", &err));
 	store_set_incident_policy(st, 1, 1);
 	rfc3339_format(t + 1500, gen, sizeof(gen));
 	add_result(st, &eps[2], t, REASON_OK, "gen_time", gen);
@@ -420,7 +421,7 @@ status_document_keeps_an_endpoint_whose_message_ends_in_a_cut_character(void **s
 
 	(void)state;
 	conf_init(&c);
-	assert_non_null(st = store_open(":memory:", &err));
+	assert_non_null(st = test_store_open(":memory:", &err));
 	store_set_incident_policy(st, 1, 1);
 	result_init(&r, &eps[1], t);
 	result_flag(&r, REASON_SIGNATURE_INVALID, "%s", hostile);
