@@ -88,7 +88,11 @@ static const struct {
 	"  attempts bigint NOT NULL DEFAULT 0, next_attempt bigint NOT NULL,"
 	"  sent bigint, failed bigint, last_error text,"
 	"  UNIQUE (incident, event));"
-	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;" },
+	"CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE sent IS NULL AND failed IS NULL;"
+	"CREATE TABLE nodes ("
+	"  id text COLLATE \"C\" PRIMARY KEY, location text NOT NULL DEFAULT '',"
+	"  last_seen bigint NOT NULL, started bigint NOT NULL,"
+	"  leader bigint NOT NULL DEFAULT 0, results_24h bigint NOT NULL DEFAULT 0);" },
 };
 
 /* The first line of a libpq message, without its trailing newline. */
@@ -175,6 +179,7 @@ pg_ready(struct store_be *b)
 		return -1;
 	}
 	PQreset(b->conn);
+	b->generation++;		/* session state (the leader's lock) is gone */
 	if (PQstatus(b->conn) != CONNECTION_OK) {
 		char *m = first_line(PQerrorMessage(b->conn));
 
@@ -650,6 +655,10 @@ const struct backend_ops pg_backend_ops = {
 	.mail_sent = pg_mail_sent,
 	.mail_failed = pg_mail_failed,
 	.outbox_stats = pg_outbox_stats,
+	.node_beat = pg_node_beat,
+	.each_node = pg_each_node,
+	.try_leader = pg_try_leader,
+	.each_node_latest = pg_each_node_latest,
 	.copy_each = pg_copy_each,
 	.copy_last_key = pg_copy_last_key,
 	.copy_put = pg_copy_put,

@@ -18,6 +18,7 @@ static const char *const col_types[BE_T__MAX] = {
 	[BE_T_DAILY] = "itiiiiiiiiib",
 	[BE_T_HOURLY] = "iiiiiiiiiiib",
 	[BE_T_OUTBOX] = "iiittttiiiit",
+	[BE_T_NODES] = "ttiiii",
 };
 
 static const char *
@@ -37,7 +38,8 @@ col_list(struct buf *sql, int t, size_t n, const char *suffix)
 static int
 bad_table(struct store_be *b, int t)
 {
-	if (t >= 0 && t < BE_T__MAX)
+	if (t >= 0 && t < BE_T__MAX && col_types[t] != NULL &&
+	    strlen(col_types[t]) == be_tables[t].ncols)
 		return 0;
 	pg_errf(b, "copy: no table %d", t);
 	return -1;
@@ -256,8 +258,8 @@ pg_copy_finish(struct store_be *b)
 		struct pg_params p = { 0 };
 		char sql[256];
 
-		if (strcmp(be_tables[t].cols[0], "id") != 0)
-			continue;
+		if (strcmp(be_tables[t].cols[0], "id") != 0 || col_types[t][0] != 'i')
+			continue;		/* no sequence behind it */
 		pg_params_text(&p, be_tables[t].name);
 		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence($1, 'id'),"
 		    " coalesce((SELECT max(id) FROM \"%s\"), 0) + 1, false)", be_tables[t].name);

@@ -21,6 +21,8 @@
 /* pg_advisory_xact_lock keys: schema migration, and results partition DDL. */
 #define PG_LOCK_MIGRATE		0x74770001LL
 #define PG_LOCK_PARTITIONS	0x74770002LL
+/* The leader's session lock: (this, hash of the schema), so each store has its own. */
+#define PG_LOCK_LEADER		0x74770003
 
 struct store_be {
 	PGconn		*conn;
@@ -34,6 +36,9 @@ struct store_be {
 	size_t		 n_new, cap_new;
 	unsigned	 cursors;	/* nesting depth of pg_each (cursor names) */
 	PGresult	*key_res;	/* copy_last_key's key, borrowed by the caller */
+	unsigned	 generation;	/* connections made (PQreset) since the first */
+	bool		 leader;	/* holds the leader lock in connection leader_gen */
+	unsigned	 leader_gen;
 };
 
 /* Parameters of one statement: text values, NULL = SQL NULL. */
@@ -136,6 +141,12 @@ int pg_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail
 int pg_mail_sent(struct store_be *, int64_t, int64_t);
 int pg_mail_failed(struct store_be *, int64_t, const char *, int64_t, bool);
 int pg_outbox_stats(struct store_be *, bool, struct store_outbox_stats *);
+
+int pg_node_beat(struct store_be *, const char *, const char *, int64_t, bool, bool, int64_t);
+int pg_each_node(struct store_be *, int (*)(const struct store_node *, void *), void *);
+int pg_try_leader(struct store_be *);
+int pg_each_node_latest(struct store_be *, const char *, int64_t,
+    int (*)(const struct store_node_result *, void *), void *);
 
 int pg_copy_each(struct store_be *, int, const struct be_value *,
     int (*)(const struct be_value *, void *), void *);

@@ -716,6 +716,80 @@ the_outbox_queues_once_retries_and_counts(void **state)
 	OPS->close(b);
 }
 
+struct nodes {
+	int		 n;
+	char		 seen[1024];
+};
+
+static int
+collect_node(const struct store_node *x, void *v)
+{
+	struct nodes *ns = v;
+	size_t l = strlen(ns->seen);
+
+	snprintf(ns->seen + l, sizeof(ns->seen) - l, "%s:%s:%lld:%lld:%d:%lld;", x->id,
+	    x->location, (long long)x->last_seen_ms, (long long)x->started_ms, x->leader,
+	    (long long)x->results_24h);
+	ns->n++;
+	return 0;
+}
+
+static int
+collect_latest(const struct store_node_result *x, void *v)
+{
+	struct nodes *ns = v;
+	size_t l = strlen(ns->seen);
+
+	snprintf(ns->seen + l, sizeof(ns->seen) - l, "%s/%s@%s:%lld:%s:%g:%s;", x->provider,
+	    x->endpoint, x->node, (long long)(x->time_ms - JAN), reason_names[x->reason],
+	    x->timings[PHASE_TOTAL], x->message ? x->message : "-");
+	ns->n++;
+	return 0;
+}
+
+static void
+nodes_beat_one_leads_and_each_node_newest_result_is_read(void **state)
+{
+	struct store_be *b = open_store(), *b2 = open_store();
+	int64_t a = OPS->endpoint_id(b, "p", "a", "ocsp"), c = OPS->endpoint_id(b, "o", "c", "crl");
+	struct be_result rs[6] = { res(a, JAN + 1, "lu-1", REASON_OK, 10),
+	    res(a, JAN + 5, "lu-1", REASON_TIMEOUT, -1), res(a, JAN + 3, "lu-2", REASON_OK, 20),
+	    res(c, JAN + 2, "lu-2", REASON_OK, 30), res(a, JAN - 100, "lu-3", REASON_OK, 1),
+	    res(a, JAN + 5, "lu-1", REASON_OK, 40) };
+	struct nodes x = { 0 };
+	bool stored[6];
+
+	(void)state;
+	rs[5].address = "192.0.2.1";	/* another address at the same time: one row */
+	rs[1].message = "slow";
+	assert_int_equal(OPS->node_beat(b, "lu-2", "Esch", 1000, true, false, 5), 0);
+	assert_int_equal(OPS->node_beat(b, "lu-1", NULL, 1000, true, true, 0), 0);
+	assert_int_equal(OPS->node_beat(b, "lu-1", "Lux", 2000, false, true, 7), 0);
+	assert_int_equal(OPS->each_node(b, collect_node, &x), 0);
+	assert_string_equal(x.seen, "lu-1:Lux:2000:1000:1:7;lu-2:Esch:1000:1000:0:5;");
+	/* One leader at a time; another takes over when its connection ends. */
+	assert_int_equal(OPS->try_leader(b), 1);
+	assert_int_equal(OPS->try_leader(b), 1);
+	assert_int_equal(OPS->try_leader(b2), 0);
+	OPS->close(b);
+	usleep(200000);
+	assert_int_equal(OPS->try_leader(b2), 1);
+	b = open_store();
+	assert_int_equal(OPS->try_leader(b), 0);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, rs, 6, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(OPS->each_node_latest(b, NULL, JAN, collect_latest, &x), 0);
+	assert_string_equal(x.seen, "o/c@lu-2:2:ok:3:-;p/a@lu-1:5:timeout:-1:slow;"
+	    "p/a@lu-2:3:ok:2:-;");
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(OPS->each_node_latest(b, "p", JAN + 4, collect_latest, &x), 0);
+	assert_int_equal(x.n, 1);
+	OPS->close(b);
+	OPS->close(b2);
+}
+
 struct copied {
 	int		 n;
 	int64_t		 last;
@@ -810,6 +884,21 @@ raw_copy_puts_rows_resumes_after_a_key_and_moves_sequences(void **state)
 		assert_int_equal(r.h[0][3], 129);
 		assert_int_equal(r.r[0].c[8], 10);
 	}
+	{
+		struct be_value node[6] = { { BE_TEXT, 0, "lu-1", 4 }, { BE_TEXT, 0, "Lux", 3 },
+		    { BE_INT, 5, NULL, 0 }, { BE_INT, 4, NULL, 0 }, { BE_INT, 1, NULL, 0 },
+		    { BE_INT, 9, NULL, 0 } };
+		struct nodes ns = { 0 };
+
+		assert_int_equal(OPS->begin(b), 0);
+		assert_int_equal(OPS->copy_put(b, BE_T_NODES, node, 1), 0);
+		assert_int_equal(OPS->commit(b), 0);
+		assert_int_equal(OPS->copy_finish(b), 0);
+		assert_int_equal(OPS->copy_last_key(b, BE_T_NODES, key), 1);
+		assert_string_equal(key[0].s, "lu-1");
+		assert_int_equal(OPS->each_node(b, collect_node, &ns), 0);
+		assert_string_equal(ns.seen, "lu-1:Lux:5:4:1:9;");
+	}
 	assert_int_equal(OPS->copy_count(b, 99), -1);
 	OPS->close(b);
 }
@@ -900,6 +989,7 @@ main(void)
 		T(a_failed_batch_rolls_back_whole_and_keeps_its_first_error),
 		T(the_outbox_queues_once_retries_and_counts),
 		T(raw_copy_puts_rows_resumes_after_a_key_and_moves_sequences),
+		T(nodes_beat_one_leads_and_each_node_newest_result_is_read),
 		T(a_lost_connection_is_an_error_then_the_next_op_reconnects),
 #undef T
 	};
