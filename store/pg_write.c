@@ -178,11 +178,20 @@ pg_endpoint_id(struct store_be *b, const char *provider, const char *endpoint, c
 	if ((r = pg_q(b, "looking up an endpoint",
 	    "SELECT id, kind FROM endpoints WHERE provider = $1 AND endpoint = $2", &p)) == NULL)
 		return -1;
-	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), kind) == 0)
+	if (PQntuples(r) == 1) {
+		bool same = strcmp(PQgetvalue(r, 0, 1), kind) == 0;
+
 		id = pg_int(r, 0, 0, -1);
+		PQclear(r);
+		if (same)
+			return id;
+		p.n = 0;
+		pg_params_int(&p, id);
+		pg_params_text(&p, kind);
+		return pg_cmd(b, "recording an endpoint", "UPDATE endpoints SET kind = $2"
+		    " WHERE id = $1", &p) < 0 ? -1 : id;
+	}
 	PQclear(r);
-	if (id >= 0)
-		return id;
 	pg_params_text(&p, kind);
 	if ((r = pg_q(b, "recording an endpoint",
 	    "INSERT INTO endpoints (provider, endpoint, kind) VALUES ($1, $2, $3)"

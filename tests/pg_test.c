@@ -1,8 +1,9 @@
 /*
  * The PostgreSQL backend, op by op (store/backend.h), against a running server:
- * TW_TEST_PG is its base URL (postgresql://user@host:port/db). Each test works in a
- * schema of its own (search_path in the URL). Without TW_TEST_PG the tests are skipped,
- * unless TW_REQUIRE_PG=1, which makes that a failure.
+ * TW_TEST_PG is its base URL (postgresql://USER@HOST:PORT/, as tests/support/pg.sh
+ * exports it). Each test works in a new database of its own (support/store_where.c).
+ * Without TW_TEST_PG the tests are skipped, unless TW_REQUIRE_PG=1, which makes that a
+ * failure.
  */
 #include <sys/wait.h>
 
@@ -20,6 +21,7 @@
 #include "core/util.h"
 #include "store/backend.h"
 #include "store/rollup.h"
+#include "tests/support/store_where.h"
 
 #define OPS	(&pg_backend_ops)
 #define JAN	1767225600000LL		/* 2026-01-01T00:00:00Z */
@@ -32,10 +34,9 @@
 	" AND c.relname IN ('results_202601', 'results_202602', 'results_202603')"
 #define PG_SCHEMA_VERSION_EXPECTED	STORE_SCHEMA_VERSION
 
-static const char *base_url;
-static PGconn *admin;
-static char schema[64];
-static char *url;
+static const char *base_url;	/* TW_TEST_PG: postgresql://USER@HOST:PORT/ */
+static PGconn *admin;		/* to the test's own database */
+static char *url;		/* the test's own database */
 
 static void
 admin_exec(const char *sql)
@@ -47,31 +48,39 @@ admin_exec(const char *sql)
 	PQclear(r);
 }
 
-/* A fresh, empty schema for this test; url names it. */
+/* A new, empty database for this test (tests/support/store_where.c); url names it. */
 static int
 setup(void **state)
 {
-	static int n;
-	char *sql;
-
 	(void)state;
-	snprintf(schema, sizeof(schema), "tw_pg_test_%d_%d", (int)getpid(), ++n);
-	sql = xasprintf("DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
-	admin_exec(sql);
-	free(sql);
-	url = xasprintf("%s%coptions=-csearch_path%%3D%s", base_url,
-	    strchr(base_url, '?') ? '&' : '?', schema);
+	if ((url = test_store_where(":memory:")) == NULL)
+		return -1;
+	admin = PQconnectdb(url);
+	if (PQstatus(admin) != CONNECTION_OK) {
+		fprintf(stderr, "pg_test: %s: %s", url, PQerrorMessage(admin));
+		return -1;
+	}
+	admin_exec("SET client_min_messages = warning");
 	return 0;
 }
 
+/* Drops the test's database (from the server's maintenance database). */
 static int
 teardown(void **state)
 {
-	char *sql = xasprintf("DROP SCHEMA IF EXISTS %s CASCADE", schema);
+	const char *name = strrchr(url, '/') + 1;
+	char *maint = xasprintf("%.*spostgres", (int)(name - url), url);
+	char *sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	PGconn *c;
 
 	(void)state;
-	admin_exec(sql);
+	PQfinish(admin);
+	admin = NULL;
+	c = PQconnectdb(maint);
+	PQclear(PQexec(c, sql));
+	PQfinish(c);
 	free(sql);
+	free(maint);
 	FREE_NULL(url);
 	return 0;
 }
@@ -90,18 +99,13 @@ open_store(void)
 static int64_t
 scalar(const char *sql)
 {
-	char *q = xasprintf("SET search_path = %s", schema);
-	PGresult *r;
+	PGresult *r = PQexec(admin, sql);
 	int64_t v;
 
-	admin_exec(q);
-	free(q);
-	r = PQexec(admin, sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		fail_msg("%s: %s", sql, PQerrorMessage(admin));
 	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
-	admin_exec("RESET search_path");
 	return v;
 }
 
@@ -151,13 +155,7 @@ a_schema_from_a_newer_trustwatch_is_refused(void **state)
 
 	(void)state;
 	OPS->close(open_store());
-	{
-		char *q = xasprintf("UPDATE %s.trustwatch_schema SET version = 99",
-		    schema);
-
-		admin_exec(q);
-		free(q);
-	}
+	admin_exec("UPDATE trustwatch_schema SET version = 99");
 	assert_null(pg_backend_open(url, NULL, true, &err));
 	assert_non_null(strstr(err, "newer than this trustwatch"));
 	free(err);
@@ -1006,15 +1004,6 @@ main(void)
 		printf("pg_test: skipped (set TW_TEST_PG to a PostgreSQL URL to run it)\n");
 		return 0;
 	}
-	admin = PQconnectdb(base_url);
-	if (PQstatus(admin) != CONNECTION_OK) {
-		fprintf(stderr, "pg_test: FAILED: cannot connect to TW_TEST_PG: %s",
-		    PQerrorMessage(admin));
-		PQfinish(admin);
-		return 1;
-	}
-	PQclear(PQexec(admin, "SET client_min_messages = warning"));
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	PQfinish(admin);
 	return rc;
 }
