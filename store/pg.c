@@ -192,15 +192,20 @@ pg_ready(struct store_be *b)
 }
 
 PGresult *
-pg_q(struct store_be *b, const char *what, const char *sql, const struct pg_params *p)
+pg_q(struct store_be *b, const char *what, const char *sql, struct pg_params *p)
 {
 	PGresult *r;
 	ExecStatusType st;
 
-	if (pg_ready(b) != 0)
+	if (pg_ready(b) != 0) {
+		if (p != NULL)
+			pg_params_release(p);
 		return NULL;
+	}
 	r = PQexecParams(b->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
 	    p ? p->fmt : NULL, 0);
+	if (p != NULL)
+		pg_params_release(p);
 	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		pg_err(b, what, r);
@@ -211,7 +216,7 @@ pg_q(struct store_be *b, const char *what, const char *sql, const struct pg_para
 }
 
 int64_t
-pg_cmd(struct store_be *b, const char *what, const char *sql, const struct pg_params *p)
+pg_cmd(struct store_be *b, const char *what, const char *sql, struct pg_params *p)
 {
 	PGresult *r = pg_q(b, what, sql, p);
 	int64_t n;
@@ -225,7 +230,7 @@ pg_cmd(struct store_be *b, const char *what, const char *sql, const struct pg_pa
 
 int
 pg_multi(struct store_be *b, const char *what, size_t n, const char *const *sql,
-    const struct pg_params *const *p, PGresult **out)
+    struct pg_params *const *p, PGresult **out)
 {
 	bool failed = false;
 	PGresult *r;
@@ -233,16 +238,21 @@ pg_multi(struct store_be *b, const char *what, size_t n, const char *const *sql,
 
 	for (i = 0; i < n; i++)
 		out[i] = NULL;
-	if (pg_ready(b) != 0)
-		return -1;
-	if (PQenterPipelineMode(b->conn) != 1) {
-		pg_err(b, what, NULL);
+	if (pg_ready(b) != 0 || PQenterPipelineMode(b->conn) != 1) {
+		if (PQstatus(b->conn) == CONNECTION_OK)
+			pg_err(b, what, NULL);
+		for (i = 0; i < n; i++)
+			if (p[i] != NULL)
+				pg_params_release(p[i]);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
 		if (PQsendQueryParams(b->conn, sql[i], p[i] ? p[i]->n : 0, NULL,
 		    p[i] ? p[i]->v : NULL, p[i] ? p[i]->len : NULL, p[i] ? p[i]->fmt : NULL, 0) != 1)
 			break;
+	for (size_t k = 0; k < n; k++)
+		if (p[k] != NULL)
+			pg_params_release(p[k]);
 	if (i < n || PQpipelineSync(b->conn) != 1) {
 		pg_err(b, what, NULL);
 		failed = true;
@@ -292,7 +302,7 @@ pg_multi(struct store_be *b, const char *what, size_t n, const char *const *sql,
 }
 
 int
-pg_each(struct store_be *b, const char *what, const char *sql, const struct pg_params *p,
+pg_each(struct store_be *b, const char *what, const char *sql, struct pg_params *p,
     int (*row)(const PGresult *, int, void *), void *arg)
 {
 	/*
@@ -338,7 +348,7 @@ int64_t
 pg_count(struct store_be *b, const char *what, const char *sql)
 {
 	const char *sqls[2] = { "SELECT set_config('statement_timeout', '0', true)", sql };
-	const struct pg_params *ps[2] = { NULL, NULL };
+	struct pg_params *ps[2] = { NULL, NULL };
 	PGresult *r[2];
 	int64_t n;
 

@@ -48,10 +48,18 @@ struct pg_params {
 	int		 len[PG_MAX_PARAMS];	/* of binary values */
 	int		 fmt[PG_MAX_PARAMS];	/* 1 = binary */
 	char		 num[PG_MAX_PARAMS][24];
+	char		*own[PG_MAX_PARAMS];	/* repaired copies of texts, freed once run */
+	int		 n_own;
 };
 
 void pg_params_int(struct pg_params *, int64_t);
-void pg_params_text(struct pg_params *, const char *);	/* borrowed until the statement runs */
+/*
+ * A text, borrowed until the statement runs (a text that is not UTF-8, as remote text
+ * may be, is sent repaired: each bad byte becomes U+FFFD; PostgreSQL refuses it as is).
+ */
+void pg_params_text(struct pg_params *, const char *);
+/* Frees the repaired copies; the statement helpers call it once the statement is sent. */
+void pg_params_release(struct pg_params *);
 void pg_params_null(struct pg_params *);
 
 /* Sets the error text (keeps the first one of a failed batch); res may be NULL. */
@@ -60,21 +68,21 @@ void pg_errf(struct store_be *, const char *fmt, ...) __attribute__((format(prin
 /* Re-establishes a lost connection once (never inside a batch). 0 or -1. */
 int pg_ready(struct store_be *);
 /* Runs sql; returns its result (caller PQclear()s), or NULL with the error set. */
-PGresult *pg_q(struct store_be *, const char *what, const char *sql, const struct pg_params *);
+PGresult *pg_q(struct store_be *, const char *what, const char *sql, struct pg_params *);
 /* Runs sql for its effect; returns the rows it affected, or -1. */
-int64_t pg_cmd(struct store_be *, const char *what, const char *sql, const struct pg_params *);
+int64_t pg_cmd(struct store_be *, const char *what, const char *sql, struct pg_params *);
 /*
  * Runs n statements in one round trip (a pipeline), in order; out[i] is the rows of
  * statement i (NULL when it returns none; caller PQclear()s). 0, or -1 with nothing in out.
  */
 int pg_multi(struct store_be *, const char *what, size_t n, const char *const *sql,
-    const struct pg_params *const *p, PGresult **out);
+    struct pg_params *const *p, PGresult **out);
 /*
  * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory
  * here; the callback may run other ops, and outside a batch its own batches).
  * row returns non-zero to stop. 0 or -1.
  */
-int pg_each(struct store_be *, const char *what, const char *sql, const struct pg_params *,
+int pg_each(struct store_be *, const char *what, const char *sql, struct pg_params *,
     int (*row)(const PGresult *, int, void *), void *arg);
 
 /* SELECT count(*) sql without the statement timeout (a count of a large history is slow). */

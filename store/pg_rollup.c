@@ -238,7 +238,7 @@ pg_rollup_add(struct store_be *b, const struct be_rollup *ds, size_t n)
 {
 	struct rtab t[2];
 	const char *sql[4];
-	const struct pg_params *p[4];
+	struct pg_params *p[4];
 	PGresult *res[4];
 	struct rtab *owner[4];
 	size_t k;

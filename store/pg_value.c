@@ -16,10 +16,37 @@ pg_params_int(struct pg_params *p, int64_t v)
 	p->n++;
 }
 
+static size_t utf8_len(const unsigned char *);
+static void utf8_repair(struct buf *, const char *);
+
 void
 pg_params_text(struct pg_params *p, const char *s)
 {
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (u != NULL && *u != '\0') {
+		size_t n = utf8_len(u);
+
+		if (n == 0)
+			break;
+		u += n;
+	}
+	if (u != NULL && *u != '\0') {
+		struct buf b = { 0 };
+
+		utf8_repair(&b, s);
+		buf_append(&b, "", 0);
+		s = p->own[p->n_own++] = (char *)b.data;
+	}
 	p->v[p->n++] = s;
+}
+
+void
+pg_params_release(struct pg_params *p)
+{
+	for (int i = 0; i < p->n_own; i++)
+		FREE_NULL(p->own[i]);
+	p->n_own = 0;
 }
 
 void
@@ -175,10 +202,41 @@ utf8_len(const unsigned char *s)
  * A text element. Bytes that are not UTF-8 (text from a remote server) become U+FFFD,
  * so one odd message never fails a batch.
  */
+/*
+ * Copies s into b with each bad part as one U+FFFD, as report/html.c's repair counts
+ * them: a byte that cannot start a sequence, the started part of a cut sequence, or a
+ * whole sequence that decodes to no character (overlong, surrogate, beyond U+10FFFF).
+ */
+static void
+utf8_repair(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t n = utf8_len(p), run = 0, want, i;
+
+		if (n > 0) {
+			while (p[run] != '\0' && p[run] < 0x80)
+				run++;		/* ASCII runs in one copy */
+			if (run == 0)
+				run = n;
+			buf_append(b, p, run);
+			p += run;
+			continue;
+		}
+		want = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
+		    p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 1;
+		for (i = 1; i < want && (p[i] & 0xc0) == 0x80; i++)
+			;
+		buf_append(b, "\xef\xbf\xbd", 3);
+		p += i;
+	}
+}
+
+/* A text element, repaired as pg_params_text does, so one odd message never fails a batch. */
 void
 pg_arr_text(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t at;
 
 	arr_elem(b, s == NULL);
@@ -186,21 +244,7 @@ pg_arr_text(struct buf *b, const char *s)
 		return;
 	at = b->len;
 	append32(b, 0);
-	while (*p != '\0') {
-		size_t n = utf8_len(p), run = 0;
-
-		if (n == 0) {
-			buf_append(b, "\xef\xbf\xbd", 3);
-			p++;
-			continue;
-		}
-		while (p[run] != '\0' && p[run] < 0x80)
-			run++;			/* ASCII runs in one copy */
-		if (run == 0)
-			run = n;
-		buf_append(b, p, run);
-		p += run;
-	}
+	utf8_repair(b, s);
 	put32(b->data + at, (uint32_t)(b->len - at - 4));
 }
 

@@ -255,7 +255,7 @@ mark_stored(const struct be_result *rs, size_t n, bool *stored, const PGresult *
  * 0 when one was there already (rolled back to the savepoint: nothing done), -1 on error.
  */
 static int
-insert_all(struct store_be *b, const struct pg_params *p)
+insert_all(struct store_be *b, struct pg_params *p)
 {
 	static const char *const sql[3] = { "SAVEPOINT tw_results",
 	    "INSERT INTO results " RESULT_ROWS, "RELEASE SAVEPOINT tw_results" };

@@ -452,14 +452,16 @@ incident_state_incidents_and_notes_round_trip(void **state)
 	assert_int_equal(OPS->add_note(b, id1, 2000, "looking"), 0);
 	assert_int_equal(OPS->add_note(b, id2, 1500, "first"), 0);
 	assert_int_equal(OPS->add_note(b, 99999, 1, "none"), 1);
+	assert_int_equal(OPS->add_note(b, id1, 3000, "cut \xE2\x80"), 0);	/* repaired */
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(OPS->each_note(b, 0, collect_note, &x), 0);
-	assert_int_equal(x.n, 2);
+	assert_int_equal(x.n, 3);
 	assert_non_null(strstr(x.seen, "@1500:first;"));
+	assert_non_null(strstr(x.seen, "@3000:cut \xef\xbf\xbd;"));
 	assert_true(strstr(x.seen, "first") < strstr(x.seen, "looking"));
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(OPS->each_note(b, id1, collect_note, &x), 0);
-	assert_int_equal(x.n, 1);
+	assert_int_equal(x.n, 2);
 	OPS->close(b);
 }
 
