@@ -2,7 +2,8 @@
  * PostgreSQL backend benchmark: batched ingest rate through pg_backend_ops (the daemon's
  * batch: results, latest per endpoint, daily and hourly rollup deltas, one transaction)
  * and bytes per stored result (every results partition with its indexes).
- * Usage: pg_bench [N [BATCH]]   with TW_BENCH_PG (or TW_TEST_PG) the URL of a server;
+ * Usage: pg_bench [N [BATCH]]   with TW_BENCH_PG (or TW_TEST_PG) the URL of a server
+ * (a database, or postgresql://USER@HOST:PORT/ for its postgres database);
  * it works in a schema of its own, dropped at the end. Default 200,000 results in
  * batches of 1000 over 200 endpoints, 1-minute spacing, 5% failures with a message.
  */
@@ -49,7 +50,7 @@ main(int argc, char **argv)
 	struct be_latest *ls = xcalloc((size_t)batch, sizeof(*ls));
 	struct be_rollup *ds = xcalloc((size_t)batch * 2, sizeof(*ds));
 	bool *stored = xcalloc((size_t)batch, sizeof(*stored));
-	char schema[64], *url, *sql, *err = NULL, node[16];
+	char schema[64], *url, *sql, *err = NULL, node[16], *dbase = NULL;
 	struct store_be *b;
 	PGconn *admin;
 	long done = 0;
@@ -59,6 +60,9 @@ main(int argc, char **argv)
 		printf("skipped: set TW_BENCH_PG to the URL of a PostgreSQL server\n");
 		return 0;
 	}
+	/* postgresql://USER@HOST:PORT/ (as tests/support/pg.sh exports it): its postgres database. */
+	if (base[strlen(base) - 1] == '/')
+		base = dbase = xasprintf("%spostgres", base);
 	admin = PQconnectdb(base);
 	if (PQstatus(admin) != CONNECTION_OK) {
 		fprintf(stderr, "pg_bench: %s", PQerrorMessage(admin));
@@ -162,6 +166,7 @@ main(int argc, char **argv)
 	free(sql);
 	PQfinish(admin);
 	free(url);
+	free(dbase);
 	return 0;
 fail:
 	fprintf(stderr, "pg_bench: %s\n", ops->error(b));
