@@ -157,8 +157,15 @@ session_setup(struct store_be *b)
 	PQsetNoticeProcessor(b->conn, quiet_notices, NULL);
 	snprintf(ms, sizeof(ms), "%d", b->lock_ms);
 	pg_params_text(&p, ms);
+	/*
+	 * The server notices a dead client within a minute too (then a leader's lock goes
+	 * to another node), instead of after the system's two hours of TCP keepalive.
+	 */
 	r = PQexecParams(b->conn, "SELECT set_config('statement_timeout', '120s', false),"
-	    " set_config('lock_timeout', $1, false), set_config('timezone', 'UTC', false)",
+	    " set_config('lock_timeout', $1, false), set_config('timezone', 'UTC', false),"
+	    " set_config('tcp_keepalives_idle', '30', false),"
+	    " set_config('tcp_keepalives_interval', '10', false),"
+	    " set_config('tcp_keepalives_count', '3', false)",
 	    p.n, NULL, p.v, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_err(b, "setting up the session", r);
@@ -466,13 +473,18 @@ struct store_be *
 pg_backend_open(const char *url, const char *password, bool create, char **err)
 {
 	struct store_be *b = xcalloc(1, sizeof(*b));
-	const char *keys[8], *vals[8];
+	const char *keys[16], *vals[16];
 	int n = 0, v;
 
 	*err = NULL;
 	b->lock_ms = 5000;
 	/* Later keywords override the URL's; earlier ones are defaults it may override. */
 	keys[n] = "connect_timeout", vals[n++] = "10";
+	/* A dead server or path is an error within a minute, never a read blocked for hours. */
+	keys[n] = "keepalives_idle", vals[n++] = "30";
+	keys[n] = "keepalives_interval", vals[n++] = "10";
+	keys[n] = "keepalives_count", vals[n++] = "3";
+	keys[n] = "tcp_user_timeout", vals[n++] = "60000";
 	keys[n] = "dbname", vals[n++] = url;
 	keys[n] = "application_name", vals[n++] = "trustwatch";
 	keys[n] = "client_encoding", vals[n++] = "UTF8";
