@@ -27,6 +27,12 @@ out="$ROOT/bench/results.md"
 	"$ROOT/$BUILD/bench/store_bench" 1000000
 	echo '```'
 	echo
+	echo "## PostgreSQL store (bench/pg_bench.c, TW_BENCH_PG = a server's URL)"
+	echo
+	echo '```'
+	"$ROOT/$BUILD/bench/pg_bench" 200000 1000
+	echo '```'
+	echo
 	echo "## Scale (10,000 endpoints under trustwatch run)"
 	echo
 	if [ -f "$ROOT/bench/scale_bench.sh" ]; then

@@ -1,0 +1,166 @@
+/*
+ * Internal to the PostgreSQL backend (store/pg*.c, the only files that include libpq-fe.h).
+ * Every value travels as a bound parameter in text format; the only SQL text we build
+ * holds identifiers from be_tables and integers we computed (partition names and bounds).
+ */
+#ifndef TW_PG_INT_H
+#define TW_PG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "backend.h"
+#include "rollup.h"
+#include "../core/util.h"
+
+#define PG_SCHEMA_VERSION	2
+#define PG_MAX_PARAMS		16
+/* pg_advisory_xact_lock keys: schema migration, and results partition DDL. */
+#define PG_LOCK_MIGRATE		0x74770001LL
+#define PG_LOCK_PARTITIONS	0x74770002LL
+/* The leader's session lock: (this, hash of the schema), so each store has its own. */
+#define PG_LOCK_LEADER		0x74770003
+
+struct store_be {
+	PGconn		*conn;
+	char		*err;
+	bool		 in_tx;		/* between begin and commit/rollback */
+	bool		 tx_failed;	/* an error in the open batch: its text is kept */
+	int		 lock_ms;	/* lock_timeout */
+	int64_t		*months;	/* result partitions known to exist (month numbers) */
+	size_t		 n_months, cap_months;
+	int64_t		*new_months;	/* created in the open batch, known once it commits */
+	size_t		 n_new, cap_new;
+	unsigned	 cursors;	/* nesting depth of pg_each (cursor names) */
+	PGresult	*key_res;	/* copy_last_key's key, borrowed by the caller */
+	unsigned	 generation;	/* connections made (PQreset) since the first */
+	bool		 leader;	/* holds the leader lock in connection leader_gen */
+	unsigned	 leader_gen;
+};
+
+/* Parameters of one statement: text values, NULL = SQL NULL. */
+struct pg_params {
+	int		 n;
+	const char	*v[PG_MAX_PARAMS];
+	int		 len[PG_MAX_PARAMS];	/* of binary values */
+	int		 fmt[PG_MAX_PARAMS];	/* 1 = binary */
+	char		 num[PG_MAX_PARAMS][24];
+	char		*own[PG_MAX_PARAMS];	/* repaired copies of texts, freed once run */
+	int		 n_own;
+};
+
+void pg_params_int(struct pg_params *, int64_t);
+/*
+ * A text, borrowed until the statement runs (a text that is not UTF-8, as remote text
+ * may be, is sent repaired: each bad byte becomes U+FFFD; PostgreSQL refuses it as is).
+ */
+void pg_params_text(struct pg_params *, const char *);
+/* Frees the repaired copies; the statement helpers call it once the statement is sent. */
+void pg_params_release(struct pg_params *);
+void pg_params_null(struct pg_params *);
+
+/* Sets the error text (keeps the first one of a failed batch); res may be NULL. */
+void pg_err(struct store_be *, const char *what, const PGresult *res);
+void pg_errf(struct store_be *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Re-establishes a lost connection once (never inside a batch). 0 or -1. */
+int pg_ready(struct store_be *);
+/* Runs sql; returns its result (caller PQclear()s), or NULL with the error set. */
+PGresult *pg_q(struct store_be *, const char *what, const char *sql, struct pg_params *);
+/* Runs sql for its effect; returns the rows it affected, or -1. */
+int64_t pg_cmd(struct store_be *, const char *what, const char *sql, struct pg_params *);
+/*
+ * Runs n statements in one round trip (a pipeline), in order; out[i] is the rows of
+ * statement i (NULL when it returns none; caller PQclear()s). 0, or -1 with nothing in out.
+ */
+int pg_multi(struct store_be *, const char *what, size_t n, const char *const *sql,
+    struct pg_params *const *p, PGresult **out);
+/*
+ * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory
+ * here; the callback may run other ops, and outside a batch its own batches).
+ * row returns non-zero to stop. 0 or -1.
+ */
+int pg_each(struct store_be *, const char *what, const char *sql, struct pg_params *,
+    int (*row)(const PGresult *, int, void *), void *arg);
+
+/* SELECT count(*) sql without the statement timeout (a count of a large history is slow). */
+int64_t pg_count(struct store_be *, const char *what, const char *sql);
+
+/* Column getters: an integer (dflt when NULL), a string (NULL when NULL). */
+int64_t pg_int(const PGresult *, int row, int col, int64_t dflt);
+const char *pg_str(const PGresult *, int row, int col);
+/* Decodes a bytea column (hex text) into out (cap bytes); returns its length, 0 when NULL. */
+size_t pg_bytea(const PGresult *, int row, int col, unsigned char *out, size_t cap);
+/* Appends p[0..len) as a bytea hex literal ("\x0a1b") to b. */
+void pg_hex(struct buf *, const unsigned char *p, size_t len);
+
+/*
+ * Array parameters for unnest($n::type[]), in binary: add elements, end with the element
+ * type ('i' bigint, 't' text, 'b' bytea), then pass with pg_params_arr (borrowed).
+ */
+void pg_arr_int(struct buf *, int64_t v, bool null);
+void pg_arr_text(struct buf *, const char *s);		/* NULL = NULL element */
+void pg_arr_bytea(struct buf *, const unsigned char *p, size_t len);	/* len 0 = NULL */
+void pg_arr_end(struct buf *, char type);
+void pg_params_arr(struct pg_params *, const struct buf *);
+
+/* Results partitions (pg_write.c): makes sure the month of each time exists, in the batch. */
+int pg_partitions_ensure(struct store_be *, const int64_t *times_ms, size_t n);
+void pg_partitions_forget(struct store_be *);
+/*
+ * Outside a batch: makes this month's and next month's partitions in a short transaction
+ * of their own, so a batch rarely needs the DDL (it locks results for every node).
+ */
+int pg_partitions_ahead(struct store_be *);
+
+/* Ops in pg_write.c, pg_read.c, pg_copy.c. */
+int64_t pg_endpoint_id(struct store_be *, const char *, const char *, const char *);
+int pg_add_results(struct store_be *, const struct be_result *, size_t, bool *);
+int pg_set_latest(struct store_be *, const struct be_latest *, size_t);
+int pg_get_state(struct store_be *, int64_t, struct incident_state *, int64_t *);
+int pg_put_state(struct store_be *, int64_t, const struct incident_state *, int64_t);
+int64_t pg_incident_open(struct store_be *, const struct be_incident *);
+int pg_incident_update(struct store_be *, int64_t, const char *, const char *, int64_t);
+int pg_rollup_add(struct store_be *, const struct be_rollup *, size_t);
+int64_t pg_prune(struct store_be *, int64_t, int64_t);
+
+int pg_each_result(struct store_be *, int64_t, int64_t, const char *,
+    int (*)(const struct store_row *, void *), void *);
+int64_t pg_count_results(struct store_be *);
+int pg_each_incident(struct store_be *, const char *, int64_t, int64_t,
+    int (*)(const struct store_incident *, void *), void *);
+int pg_add_note(struct store_be *, int64_t, int64_t, const char *);
+int pg_each_note(struct store_be *, int64_t, int (*)(const struct store_note *, void *), void *);
+int pg_each_endpoint(struct store_be *, const char *,
+    int (*)(const struct store_endpoint_state *, void *), void *);
+int pg_each_rollup(struct store_be *, bool, const char *, const char *, int64_t, int64_t,
+    const char *, const char *, int (*)(const struct be_rollup *, void *), void *);
+char *pg_last_crl_number(struct store_be *, const char *, const char *);
+
+int pg_each_mail_state(struct store_be *, int64_t, int (*)(const struct be_mail_state *, void *),
+    void *);
+int pg_outbox_insert(struct store_be *, int64_t, const char *, const char *, const char *,
+    const char *, int64_t);
+int pg_mail_mark(struct store_be *, int64_t, enum be_mail_mark, int, int64_t);
+int pg_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail *, void *),
+    void *);
+int pg_mail_sent(struct store_be *, int64_t, int64_t);
+int pg_mail_failed(struct store_be *, int64_t, const char *, int64_t, bool);
+int pg_outbox_stats(struct store_be *, bool, struct store_outbox_stats *);
+
+int pg_node_beat(struct store_be *, const char *, const char *, int64_t, bool, bool, int64_t);
+int pg_each_node(struct store_be *, int (*)(const struct store_node *, void *), void *);
+int pg_try_leader(struct store_be *);
+int pg_each_node_latest(struct store_be *, const char *, int64_t,
+    int (*)(const struct store_node_result *, void *), void *);
+
+int pg_copy_each(struct store_be *, int, const struct be_value *,
+    int (*)(const struct be_value *, void *), void *);
+int pg_copy_last_key(struct store_be *, int, struct be_value *);
+int pg_copy_put(struct store_be *, int, const struct be_value *, size_t);
+int64_t pg_copy_count(struct store_be *, int);
+int pg_copy_finish(struct store_be *);
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * PostgreSQL backend, read face and outbox: the same rows, in the same order, as the
+ * SQLite backend. Reads stream through a cursor (pg_each), so a callback may run
+ * other ops on the same connection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+static void
+decode_code(int64_t code, enum reason *reason, enum status *status, bool *maint)
+{
+	*reason = (enum reason)(code & (CODE_MAINT - 1));
+	if (*reason >= REASON__MAX)
+		*reason = REASON_INTERNAL;
+	*status = reason_status(*reason);
+	*maint = (code & CODE_MAINT) != 0;
+}
+
+static void
+timings(const PGresult *r, int row, int col, double *out)
+{
+	for (int p = 0; p < PHASE__MAX; p++)
+		out[p] = PQgetisnull(r, row, col + p) ? -1 :
+		    (double)pg_int(r, row, col + p, 0) / 10.0;
+}
+
+struct cb {
+	void		*fn;
+	void		*arg;
+	bool		 daily;
+};
+
+static int
+result_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct store_row row;
+
+	row.time_ms = pg_int(r, i, 0, 0);
+	row.provider = pg_str(r, i, 1);
+	row.endpoint = pg_str(r, i, 2);
+	row.kind = pg_str(r, i, 3);
+	decode_code(pg_int(r, i, 4, 0), &row.reason, &row.status, &row.maintenance);
+	timings(r, i, 5, row.timings);
+	row.message = pg_str(r, i, 10);
+	row.details = pg_str(r, i, 11);
+	return ((int (*)(const struct store_row *, void *))cb->fn)(&row, cb->arg);
+}
+
+int
+pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_row *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, false };
+
+	pg_params_int(&p, from_ms);
+	pg_params_int(&p, to_ms);
+	pg_params_text(&p, provider);
+	return pg_each(b, "reading results",
+	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
+	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " WHERE r.t >= $1 AND r.t < $2 AND ($3::text IS NULL OR e.provider = $3)"
+	    " ORDER BY e.provider, e.endpoint, r.t, r.node, r.address", &p, result_row, &cb);
+}
+
+int64_t
+pg_count_results(struct store_be *b)
+{
+	return pg_count(b, "counting results", "SELECT count(*) FROM results");
+}
+
+static int
+incident_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct store_incident inc;
+
+	inc.id = pg_int(r, i, 0, 0);
+	inc.provider = pg_str(r, i, 1);
+	inc.endpoint = pg_str(r, i, 2);
+	inc.kind = pg_str(r, i, 3);
+	inc.start_ms = pg_int(r, i, 4, 0);
+	inc.end_ms = pg_int(r, i, 5, -1);
+	if (inc.end_ms >= 0 && inc.end_ms < inc.start_ms)
+		inc.end_ms = inc.start_ms;
+	inc.worst = pg_str(r, i, 6);
+	inc.reasons = pg_str(r, i, 7);
+	inc.message = pg_str(r, i, 8);
+	return ((int (*)(const struct store_incident *, void *))cb->fn)(&inc, cb->arg);
+}
+
+int
+pg_each_incident(struct store_be *b, const char *provider, int64_t since_ms, int64_t only_id,
+    int (*fn)(const struct store_incident *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, false };
+
+	pg_params_text(&p, provider);
+	pg_params_int(&p, since_ms);
+	pg_params_int(&p, only_id);
+	return pg_each(b, "reading incidents",
+	    "SELECT i.id, e.provider, e.endpoint, e.kind, i.start, i.\"end\", i.worst, i.reasons,"
+	    " i.message FROM incidents i JOIN endpoints e ON e.id = i.ep"
+	    " WHERE ($1::text IS NULL OR e.provider = $1)"
+	    " AND (i.\"end\" IS NULL OR i.\"end\" >= $2) AND ($3 <= 0 OR i.id = $3)"
+	    " ORDER BY i.start, i.id", &p, incident_row, &cb);
+}
+
+int
+pg_add_note(struct store_be *b, int64_t incident, int64_t t_ms, const char *text)
+{
+	struct pg_params p = { 0 };
+	int64_t n;
+
+	pg_params_int(&p, incident);
+	pg_params_int(&p, t_ms);
+	pg_params_text(&p, text);
+	n = pg_cmd(b, "adding a note", "INSERT INTO incident_notes (incident, t, text)"
+	    " SELECT id, $2, $3 FROM incidents WHERE id = $1", &p);
+	return n < 0 ? -1 : n == 1 ? 0 : 1;
+}
+
+static int
+note_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct store_note n;
+
+	n.id = pg_int(r, i, 0, 0);
+	n.incident = pg_int(r, i, 1, 0);
+	n.time_ms = pg_int(r, i, 2, 0);
+	n.text = pg_str(r, i, 3);
+	return ((int (*)(const struct store_note *, void *))cb->fn)(&n, cb->arg);
+}
+
+int
+pg_each_note(struct store_be *b, int64_t incident, int (*fn)(const struct store_note *, void *),
+    void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, false };
+
+	pg_params_int(&p, incident);
+	return pg_each(b, "reading notes", "SELECT id, incident, t, text FROM incident_notes"
+	    " WHERE $1 = 0 OR incident = $1 ORDER BY t, id", &p, note_row, &cb);
+}
+
+static int
+endpoint_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct store_endpoint_state e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = pg_int(r, i, 0, 0);
+	e.provider = pg_str(r, i, 1);
+	e.endpoint = pg_str(r, i, 2);
+	e.kind = pg_str(r, i, 3);
+	e.last_time_ms = pg_int(r, i, 4, -1);
+	decode_code(pg_int(r, i, 5, 0), &e.reason, &e.status, &e.maintenance);
+	e.message = pg_str(r, i, 6);
+	e.details = pg_str(r, i, 7);
+	e.open_incident = pg_int(r, i, 8, 0);
+	timings(r, i, 9, e.timings);
+	e.first_time_ms = pg_int(r, i, 14, -1);
+	e.first_day = pg_str(r, i, 15);
+	return ((int (*)(const struct store_endpoint_state *, void *))cb->fn)(&e, cb->arg);
+}
+
+int
+pg_each_endpoint(struct store_be *b, const char *provider,
+    int (*fn)(const struct store_endpoint_state *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, false };
+
+	pg_params_text(&p, provider);
+	/* The latest result's timings: of its first node and address when several share its time. */
+	return pg_each(b, "reading endpoints",
+	    "SELECT e.id, e.provider, e.endpoint, e.kind, e.last_time, e.last_code, e.last_message,"
+	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total,"
+	    " (SELECT min(f.t) FROM results f WHERE f.ep = e.id),"
+	    " (SELECT min(d.day) FROM daily d WHERE d.ep = e.id)"
+	    " FROM endpoints e LEFT JOIN LATERAL (SELECT x.dns, x.conn, x.tls, x.ttfb, x.total"
+	    "  FROM results x WHERE x.ep = e.id AND x.t = e.last_time"
+	    "  ORDER BY x.node, x.address LIMIT 1) r ON true"
+	    " WHERE $1::text IS NULL OR e.provider = $1 ORDER BY e.provider, e.endpoint",
+	    &p, endpoint_row, &cb);
+}
+
+static int
+rollup_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct be_rollup ro;
+	unsigned char hist[HIST_MAX_BYTES];
+
+	memset(&ro, 0, sizeof(ro));
+	ro.provider = pg_str(r, i, 0);
+	ro.endpoint = pg_str(r, i, 1);
+	ro.kind = pg_str(r, i, 2);
+	ro.ep = pg_int(r, i, 3, 0);
+	ro.daily = cb->daily;
+	if (cb->daily)
+		snprintf(ro.day, sizeof(ro.day), "%s", PQgetvalue(r, i, 4));
+	else
+		ro.hour_ms = pg_int(r, i, 4, 0);
+	for (int k = 0; k < ROLLUP_COUNTERS; k++)
+		ro.c[k] = pg_int(r, i, 5 + k, 0);
+	ro.hist_len = pg_bytea(r, i, 14, hist, sizeof(hist));
+	ro.hist = ro.hist_len > 0 ? hist : NULL;
+	return ((int (*)(const struct be_rollup *, void *))cb->fn)(&ro, cb->arg);
+}
+
+int
+pg_each_rollup(struct store_be *b, bool daily, const char *from_day, const char *to_day,
+    int64_t from_ms, int64_t to_ms, const char *provider, const char *endpoint,
+    int (*fn)(const struct be_rollup *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, daily };
+
+	pg_params_text(&p, provider);
+	pg_params_text(&p, endpoint);
+	if (daily) {
+		pg_params_text(&p, from_day);
+		pg_params_text(&p, to_day);
+		return pg_each(b, "reading daily rollups",
+		    "SELECT e.provider, e.endpoint, e.kind, e.id, d.day, d.checks, d.up, d.degraded,"
+		    " d.down, d.maintenance, d.up_ms, d.degraded_ms, d.down_ms, d.maintenance_ms,"
+		    " d.latency FROM endpoints e JOIN daily d ON d.ep = e.id"
+		    " WHERE ($1::text IS NULL OR e.provider = $1)"
+		    " AND ($2::text IS NULL OR e.endpoint = $2) AND d.day >= $3 AND d.day <= $4"
+		    " ORDER BY e.provider, e.endpoint, d.day", &p, rollup_row, &cb);
+	}
+	pg_params_int(&p, from_ms);
+	pg_params_int(&p, to_ms);
+	return pg_each(b, "reading hourly rollups",
+	    "SELECT e.provider, e.endpoint, e.kind, e.id, h.hour, h.checks, h.up, h.degraded,"
+	    " h.down, h.maintenance, h.up_ms, h.degraded_ms, h.down_ms, h.maintenance_ms,"
+	    " h.latency FROM endpoints e JOIN hourly h ON h.ep = e.id"
+	    " WHERE ($1::text IS NULL OR e.provider = $1)"
+	    " AND ($2::text IS NULL OR e.endpoint = $2) AND h.hour >= $3 AND h.hour < $4"
+	    " ORDER BY e.provider, e.endpoint, h.hour", &p, rollup_row, &cb);
+}
+
+char *
+pg_last_crl_number(struct store_be *b, const char *provider, const char *endpoint)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+	char *num = NULL;
+
+	pg_params_text(&p, provider);
+	pg_params_text(&p, endpoint);
+	if ((r = pg_q(b, "reading the last CRL number", "SELECT crl_number FROM endpoints"
+	    " WHERE provider = $1 AND endpoint = $2", &p)) == NULL)
+		return NULL;
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		num = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return num;
+}
+
+static int
+mail_state_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct be_mail_state m;
+
+	m.id = pg_int(r, i, 0, 0);
+	m.start_ms = pg_int(r, i, 1, 0);
+	m.end_ms = pg_int(r, i, 2, -1);
+	m.notified_open_ms = pg_int(r, i, 3, -1);
+	m.notified_resolved_ms = pg_int(r, i, 4, -1);
+	m.reminders = (int)pg_int(r, i, 5, 0);
+	m.last_mail_ms = pg_int(r, i, 6, -1);
+	return ((int (*)(const struct be_mail_state *, void *))cb->fn)(&m, cb->arg);
+}
+
+int
+pg_each_mail_state(struct store_be *b, int64_t since_ms,
+    int (*fn)(const struct be_mail_state *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, false };
+
+	pg_params_int(&p, since_ms);
+	return pg_each(b, "reading mail states",
+	    "SELECT id, start, \"end\", notified_open, notified_resolved, reminders, last_mail"
+	    " FROM incidents WHERE (notified_open IS NULL AND start >= $1)"
+	    " OR (\"end\" IS NOT NULL AND notified_resolved IS NULL AND \"end\" >= $1)"
+	    " OR (\"end\" IS NULL AND notified_open IS NOT NULL) ORDER BY id",
+	    &p, mail_state_row, &cb);
+}
+
+int
+pg_outbox_insert(struct store_be *b, int64_t incident, const char *event_key,
+    const char *recipients, const char *subject, const char *body, int64_t now_ms)
+{
+	struct pg_params p = { 0 };
+	int64_t n;
+
+	pg_params_int(&p, now_ms);
+	pg_params_int(&p, incident);
+	pg_params_text(&p, event_key);
+	pg_params_text(&p, recipients);
+	pg_params_text(&p, subject);
+	pg_params_text(&p, body);
+	/* Looked for first: a row there already costs no id (ids without gaps, as SQLite's). */
+	n = pg_cmd(b, "queuing an alert", "INSERT INTO outbox (created, incident, event,"
+	    " recipients, subject, body, next_attempt) SELECT $1, $2, $3, $4, $5, $6, $1"
+	    " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident = $2 AND event = $3)"
+	    " ON CONFLICT (incident, event) DO NOTHING", &p);
+	return n < 0 ? -1 : n == 1;
+}
+
+int
+pg_mail_mark(struct store_be *b, int64_t incident, enum be_mail_mark mark, int reminder,
+    int64_t now_ms)
+{
+	static const char *const sql[] = {
+		[BE_MARK_OPENED] = "UPDATE incidents SET notified_open = $2, last_mail = $2"
+		    " WHERE id = $1 AND notified_open IS NULL",
+		[BE_MARK_RESOLVED] = "UPDATE incidents SET notified_resolved = $2 WHERE id = $1",
+		[BE_MARK_REMINDER] = "UPDATE incidents SET reminders = greatest(reminders, $3),"
+		    " last_mail = $2 WHERE id = $1",
+	};
+	struct pg_params p = { 0 };
+
+	if (mark == BE_MARK_NONE || (size_t)mark >= NELEM(sql))
+		return 0;
+	pg_params_int(&p, incident);
+	pg_params_int(&p, now_ms);
+	if (mark == BE_MARK_REMINDER)
+		pg_params_int(&p, reminder);
+	return pg_cmd(b, "recording a mail", sql[mark], &p) < 0 ? -1 : 0;
+}
+
+static int
+mail_row(const PGresult *r, int i, void *v)
+{
+	const struct cb *cb = v;
+	struct store_mail m;
+
+	m.id = pg_int(r, i, 0, 0);
+	m.incident = pg_int(r, i, 1, 0);
+	m.event_key = pg_str(r, i, 2);
+	m.recipients = pg_str(r, i, 3);
+	m.subject = pg_str(r, i, 4);
+	m.body = pg_str(r, i, 5);
+	m.attempts = (int)pg_int(r, i, 6, 0);
+	m.created_ms = pg_int(r, i, 7, 0);
+	return ((int (*)(const struct store_mail *, void *))cb->fn)(&m, cb->arg);
+}
+
+int
+pg_each_mail_due(struct store_be *b, int64_t now_ms, int (*fn)(const struct store_mail *, void *),
+    void *arg)
+{
+	struct pg_params p = { 0 };
+	struct cb cb = { (void *)fn, arg, false };
+
+	pg_params_int(&p, now_ms);
+	return pg_each(b, "reading the outbox", "SELECT id, incident, event, recipients, subject,"
+	    " body, attempts, created FROM outbox WHERE sent IS NULL AND failed IS NULL"
+	    " AND next_attempt <= $1 ORDER BY id", &p, mail_row, &cb);
+}
+
+int
+pg_mail_sent(struct store_be *b, int64_t id, int64_t now_ms)
+{
+	struct pg_params p = { 0 };
+
+	pg_params_int(&p, id);
+	pg_params_int(&p, now_ms);
+	return pg_cmd(b, "recording a sent mail",
+	    "UPDATE outbox SET sent = $2, attempts = attempts + 1 WHERE id = $1", &p) < 0 ? -1 : 0;
+}
+
+int
+pg_mail_failed(struct store_be *b, int64_t id, const char *error, int64_t next_attempt_ms,
+    bool give_up)
+{
+	struct pg_params p = { 0 };
+
+	pg_params_int(&p, id);
+	pg_params_int(&p, next_attempt_ms);
+	pg_params_text(&p, error ? error : "");
+	return pg_cmd(b, "recording a failed mail", give_up ?
+	    "UPDATE outbox SET attempts = attempts + 1, failed = $2, last_error = $3 WHERE id = $1" :
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt = $2, last_error = $3"
+	    " WHERE id = $1", &p) < 0 ? -1 : 0;
+}
+
+int
+pg_outbox_stats(struct store_be *b, bool webhooks, struct store_outbox_stats *out)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+
+	memset(out, 0, sizeof(*out));
+	out->oldest_queued_ms = -1;
+	pg_params_text(&p, webhooks ? "t" : "f");
+	if ((r = pg_q(b, "reading the outbox", "SELECT"
+	    " count(*) FILTER (WHERE sent IS NULL AND failed IS NULL),"
+	    " count(*) FILTER (WHERE failed IS NOT NULL),"
+	    " coalesce(sum(attempts), 0) - count(*) FILTER (WHERE sent IS NOT NULL),"
+	    " min(created) FILTER (WHERE sent IS NULL AND failed IS NULL) FROM outbox"
+	    " WHERE (substr(event, 1, 8) = 'webhook-') = $1::boolean", &p)) == NULL)
+		return -1;
+	out->queued = pg_int(r, 0, 0, 0);
+	out->given_up = pg_int(r, 0, 1, 0);
+	out->failed_attempts = pg_int(r, 0, 2, 0);
+	out->oldest_queued_ms = pg_int(r, 0, 3, -1);
+	PQclear(r);
+	return 0;
+}
