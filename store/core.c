@@ -47,6 +47,8 @@ store_error(const struct store *s)
 	return s->err ? s->err : "no error";
 }
 
+static void eps_clear(struct store *);
+
 static bool
 is_pg_url(const char *where)
 {
@@ -102,10 +104,8 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	s->ops->close(s->be);
-	for (size_t i = 0; i < EP_CACHE; i++) {
-		free(s->cache[i].provider);
-		free(s->cache[i].endpoint);
-	}
+	eps_clear(s);
+	free(s->eps);
 	st_transitions_end(s, false);
 	store_take_transitions(s, NULL, NULL);
 	st_rollup_discard(s);
@@ -162,7 +162,7 @@ store_incident_changes(const struct store *s)
 	return s->incident_changes;
 }
 
-/* FNV-1a of provider NUL endpoint; never 0 (0 marks an empty cache slot). */
+/* FNV-1a of provider NUL endpoint. */
 static uint64_t
 name_hash(const char *provider, const char *endpoint)
 {
@@ -173,42 +173,76 @@ name_hash(const char *provider, const char *endpoint)
 	h = (h ^ 0xff) * 1099511628211ULL;
 	for (const char *p = endpoint; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h ? h : 1;
+	return h;
 }
 
-/* The cache slot of provider/endpoint, filled with its id (looked up on a miss); NULL on error. */
-static size_t
-cached_slot(struct store *s, const char *provider, const char *endpoint, const char *kind,
-    bool *ok)
+static void
+eps_clear(struct store *s)
 {
+	for (size_t i = 0; i < s->cap_eps; i++) {
+		if (s->eps[i] == NULL)
+			continue;
+		free(s->eps[i]->provider);
+		free(s->eps[i]->endpoint);
+		free(s->eps[i]);
+		s->eps[i] = NULL;
+	}
+	s->n_eps = 0;
+}
+
+/* The table's slot for hash h and the names: their entry, or the empty slot to fill. */
+static size_t
+eps_find(struct ep_entry **t, size_t cap, uint64_t h, const char *provider, const char *endpoint)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (t[i] != NULL && (t[i]->hash != h || strcmp(t[i]->provider, provider) != 0 ||
+	    strcmp(t[i]->endpoint, endpoint) != 0))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* The entry of provider/endpoint, with its id (looked up and kept on a miss); NULL on error. */
+static struct ep_entry *
+cached_entry(struct store *s, const char *provider, const char *endpoint, const char *kind)
+{
+	struct ep_entry *e;
 	uint64_t h;
 	size_t i;
 	int64_t id;
 
 	if (provider == NULL || endpoint == NULL || kind == NULL) {
-		*ok = false;
 		st_error(s, "recording an endpoint: a result without a provider or endpoint id");
-		return 0;
+		return NULL;
 	}
 	h = name_hash(provider, endpoint);
-	i = (size_t)(h % EP_CACHE);
-
-	*ok = true;
-	if (s->cache[i].hash == h && strcmp(s->cache[i].provider, provider) == 0 &&
-	    strcmp(s->cache[i].endpoint, endpoint) == 0)
-		return i;
-	if ((id = store_endpoint_id(s, provider, endpoint, kind)) < 0) {
-		*ok = false;
-		return i;
+	if (s->cap_eps > 0) {
+		i = eps_find(s->eps, s->cap_eps, h, provider, endpoint);
+		if (s->eps[i] != NULL)
+			return s->eps[i];
 	}
-	free(s->cache[i].provider);
-	free(s->cache[i].endpoint);
-	s->cache[i].hash = h;
-	s->cache[i].have_state = false;
-	s->cache[i].provider = xstrdup(provider);
-	s->cache[i].endpoint = xstrdup(endpoint);
-	s->cache[i].id = id;
-	return i;
+	if ((id = store_endpoint_id(s, provider, endpoint, kind)) < 0)
+		return NULL;
+	if (2 * (s->n_eps + 1) > s->cap_eps) {		/* keep the load under a half */
+		size_t cap = s->cap_eps ? 2 * s->cap_eps : 256;
+		struct ep_entry **t = xcalloc(cap, sizeof(*t));
+
+		for (size_t k = 0; k < s->cap_eps; k++)
+			if (s->eps[k] != NULL)
+				t[eps_find(t, cap, s->eps[k]->hash, s->eps[k]->provider,
+				    s->eps[k]->endpoint)] = s->eps[k];
+		free(s->eps);
+		s->eps = t;
+		s->cap_eps = cap;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->hash = h;
+	e->provider = xstrdup(provider);
+	e->endpoint = xstrdup(endpoint);
+	e->id = id;
+	s->eps[eps_find(s->eps, s->cap_eps, h, provider, endpoint)] = e;
+	s->n_eps++;
+	return e;
 }
 
 /* One item of the batch, resolved to ids. */
@@ -217,7 +251,7 @@ struct resolved {
 	const char	*provider, *endpoint, *kind;
 	int64_t		 interval_ms;
 	bool		 crl;
-	size_t		 slot;
+	struct ep_entry	*e;
 	char		*details;	/* compact JSON, NULL = none */
 };
 
@@ -226,16 +260,15 @@ static int
 feed_incident(struct store *s, const struct resolved *rv, int64_t id)
 {
 	const struct result *r = rv->it->r;
-	size_t h = rv->slot;
-	bool cached = s->cache[h].id == id && s->cache[h].hash != 0;
+	struct ep_entry *e = rv->e;
 	struct incident_state is = { 0 }, before;
 	int64_t open_id = 0;
 	enum incident_event ev;
 	char reasons[512];
 
-	if (cached && s->cache[h].have_state) {
-		is = s->cache[h].is;
-		open_id = s->cache[h].open_id;
+	if (e->have_state) {
+		is = e->is;
+		open_id = e->open_id;
 	} else {
 		if (s->ops->get_state(s->be, id, &is, &open_id) != 0)
 			return st_fail(s, "reading incident state");
@@ -267,11 +300,9 @@ feed_incident(struct store *s, const struct resolved *rv, int64_t id)
 			st_transition_add(s, open_id, true, rv->provider, rv->endpoint, rv->kind,
 			    before.bad_since, is.good_since, reasons);
 	}
-	if (cached) {
-		s->cache[h].is = is;
-		s->cache[h].open_id = is.open ? open_id : 0;
-		s->cache[h].have_state = true;
-	}
+	e->is = is;
+	e->open_id = is.open ? open_id : 0;
+	e->have_state = true;
 	if (ev == INCIDENT_NONE && before.bad_streak == is.bad_streak &&
 	    before.good_streak == is.good_streak && before.bad_since == is.bad_since &&
 	    before.good_since == is.good_since && before.reasons == is.reasons &&
@@ -291,13 +322,7 @@ batch_abort(struct store *s)
 	s->batch_changes = 0;
 	st_transitions_end(s, false);
 	/* Ids and incident states seen inside the rolled-back transaction are gone. */
-	for (size_t j = 0; j < EP_CACHE; j++) {
-		free(s->cache[j].provider);
-		free(s->cache[j].endpoint);
-		s->cache[j].provider = s->cache[j].endpoint = NULL;
-		s->cache[j].hash = 0;
-		s->cache[j].have_state = false;
-	}
+	eps_clear(s);
 	return -1;
 }
 
@@ -412,12 +437,13 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		rv[i].kind = kind_names[ep->kind];
 		rv[i].interval_ms = ep->interval_ms;
 		rv[i].crl = ep->kind == KIND_CRL;
-		rv[i].slot = cached_slot(s, rv[i].provider, rv[i].endpoint, rv[i].kind, &ok);
-		if (!ok)
+		if ((rv[i].e = cached_entry(s, rv[i].provider, rv[i].endpoint, rv[i].kind)) == NULL) {
+			ok = false;
 			break;
+		}
 		if (r->details != NULL && json_object_size(r->details) > 0)
 			rv[i].details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
-		rs[i].ep = s->cache[rv[i].slot].id;
+		rs[i].ep = rv[i].e->id;
 		rs[i].node = items[i].node ? items[i].node : "";
 		rs[i].address = items[i].address ? items[i].address : "";
 		rs[i].time_ms = r->time_ms;
@@ -600,7 +626,13 @@ store_try_leader(struct store *s)
 {
 	int rc = s->ops->try_leader(s->be);
 
-	return rc < 0 ? st_fail(s, "taking the lead") : rc;
+	if (rc < 0)
+		return st_fail(s, "taking the lead");
+	/* Incident states cached before another node led are stale: read them again. */
+	if (rc == 1 && !s->leading)
+		eps_clear(s);
+	s->leading = rc == 1;
+	return rc;
 }
 
 int

@@ -13,25 +13,29 @@
 #include "rollup.h"
 #include "store.h"
 
-#define EP_CACHE	256
 
 struct rollup_acc;
+
+struct ep_entry {
+	uint64_t	 hash;		/* of provider and endpoint */
+	char		*provider;
+	char		*endpoint;
+	int64_t		 id;
+	bool		 have_state;	/* is/open_id mirror the database */
+	struct incident_state is;
+	int64_t		 open_id;
+};
 struct tz;
 
 struct store {
 	const struct backend_ops *ops;
 	struct store_be	*be;
 	/* Endpoint ids and incident states, by provider and endpoint name (never by a
-	 * config pointer: ids are the database's, names are the config's stable ids). */
-	struct {
-		uint64_t	 hash;		/* of provider and endpoint; 0 = empty */
-		char		*provider;
-		char		*endpoint;
-		int64_t		 id;
-		bool		 have_state;	/* is/open_id mirror the database */
-		struct incident_state is;
-		int64_t		 open_id;
-	} cache[EP_CACHE];
+	 * config pointer: ids are the database's, names are the config's stable ids). An
+	 * open-addressed table of entries that never move, so a batch may hold pointers. */
+	struct ep_entry	**eps;
+	size_t		 n_eps, cap_eps;
+	bool		 leading;		/* store_try_leader said so last */
 	char		*err;
 	int		 open_after;
 	int		 close_after;

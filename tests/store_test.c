@@ -48,7 +48,8 @@ fresh_store_is_created_at_the_current_schema(void **state)
 	struct store *s = test_store_open(":memory:", &err);
 
 	(void)state;
-	assert_non_null(s);
+	if (s == NULL)
+		fail_msg("%s", err);
 	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_integrity_check(s), 0);
 	assert_int_equal(store_count_results(s), 0);
