@@ -356,10 +356,12 @@ load_root(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, voi
 		cl_section_node(L, v);
 	else if (strcmp(key, "quorum") == 0)
 		cl_quorum(L, v);
+	else if (strcmp(key, "record") == 0)
+		L->record = v;
 	else
 		cl_unknown(L, k, key, "the configuration",
 		    "storage, defaults, incidents, alerts, report, web, maintenance, providers, "
-		    "node, quorum");
+		    "node, quorum, record");
 }
 
 static void
@@ -482,6 +484,10 @@ conf_load(const char *path, struct conf_errors *errs)
 		free(why);
 	}
 	cl_node_finish(&L);
+	if (L.record != NULL) {
+		snprintf(L.key, sizeof(L.key), "record");
+		cl_section_record(&L, L.record);
+	}
 	if (c->report.n_languages == 0) {
 		c->report.languages = xcalloc(1, sizeof(char *));
 		c->report.languages[0] = xstrdup("en");
@@ -556,6 +562,7 @@ conf_free(struct conf *c)
 	strv_free(c->report.languages, c->report.n_languages);
 	free(c->web.listen);
 	cl_node_free(c);
+	cl_record_free(c);
 	for (size_t i = 0; i < c->n_maintenance; i++) {
 		free(c->maintenance[i].provider);
 		free(c->maintenance[i].endpoint);

@@ -173,6 +173,15 @@ struct conf {
 		char	*source_address;	/* IPv4 or IPv6 literal; NULL = the system's choice */
 	} node;
 	int		 quorum;		/* >= 1; 0 = a majority of the live nodes */
+	/* The verifiable record (SPEC §12): without a record section nothing is logged. */
+	struct {
+		bool	 enabled;		/* the record section is present */
+		char	*key;			/* absolute; the signer key keygen wrote */
+		char	*origin;		/* default HOST/NODE from report.base_url */
+		int64_t	 checkpoint_every_ms;	/* 1h, >= 1s */
+		const struct conf_endpoint **timestamp_with;	/* tsa endpoints, borrowed */
+		size_t	 n_timestamp_with;
+	} record;
 	struct conf_maintenance *maintenance;
 	size_t		 n_maintenance;
 	struct conf_provider *providers;

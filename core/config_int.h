@@ -17,6 +17,7 @@ struct loader {
 	yaml_node_t		*have_storage;
 	yaml_node_t		*maintenance;	/* loaded after providers */
 	yaml_node_t		*providers;
+	yaml_node_t		*record;	/* loaded after providers */
 	yaml_node_t		*report_output;	/* report.output's value, when given */
 	/* Certificate files already parsed in this load: each file is parsed once. */
 	struct cert_file {
@@ -65,6 +66,8 @@ void cl_section_node(struct loader *, yaml_node_t *);		/* config_node.c */
 void cl_quorum(struct loader *, yaml_node_t *);
 void cl_node_finish(struct loader *);	/* defaults; hands source_address to every endpoint */
 void cl_node_free(struct conf *);
+void cl_section_record(struct loader *, yaml_node_t *);	/* config_record.c */
+void cl_record_free(struct conf *);
 
 void conf_endpoint_clear(struct conf_endpoint *);
 void cl_certs_free(struct loader *);

@@ -833,6 +833,105 @@ bad_node_values_fail_with_place_and_reason(void **state)
 	}
 }
 
+#define REC_PROVIDERS "providers:\n  - id: p\n    endpoints:\n" \
+	"      - { id: c, kind: crl, url: 'http://x/', issuer: %s/luxtrust-global-root-2.pem }\n"
+
+/* record (SPEC §12): a key file (regular, 0600), the default origin, timestamp_with. */
+static void
+record_section_is_loaded_with_defaults(void **state)
+{
+	char *key = xasprintf("%s/record.key", tmpdir), *text, *errs;
+	FILE *f = fopen(key, "w");
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(f);
+	fputs("PRIVATE+KEY+x+00000000+AAAA\n", f);
+	fclose(f);
+	assert_int_equal(chmod(key, 0600), 0);
+	text = xasprintf("providers:\n  - id: p\n    endpoints:\n"
+	    "      - { id: t, kind: tsa, url: 'http://x/', trust: %s/luxtrust-global-root-2.pem }\n"
+	    "report: { base_url: 'https://status.example.org:8443/x/' }\n"
+	    "node: { id: n1 }\n"
+	    "record: { key: %s, timestamp_with: [p/t] }\n", certdir, key);
+	c = load_text(text, &errs);
+	assert_string_equal(errs, "");
+	assert_true(c->record.enabled);
+	assert_string_equal(c->record.key, key);
+	assert_string_equal(c->record.origin, "status.example.org/n1");
+	assert_int_equal(c->record.checkpoint_every_ms, 3600000);
+	assert_int_equal(c->record.n_timestamp_with, 1);
+	assert_ptr_equal(c->record.timestamp_with[0], conf_find(c, "p", "t"));
+	conf_free(c);
+	free(errs);
+	free(text);
+	text = xasprintf(REC_PROVIDERS "record: { key: %s, origin: a.example/b, "
+	    "checkpoint_every: 1s }\n", certdir, key);
+	c = load_text(text, &errs);
+	assert_string_equal(errs, "");
+	assert_string_equal(c->record.origin, "a.example/b");
+	assert_int_equal(c->record.checkpoint_every_ms, 1000);
+	conf_free(c);
+	free(errs);
+	free(text);
+	text = xasprintf(REC_PROVIDERS, certdir);
+	c = load_text(text, &errs);
+	free(text);
+	assert_string_equal(errs, "");
+	assert_false(c->record.enabled);
+	conf_free(c);
+	free(errs);
+	unlink(key);
+	free(key);
+}
+
+static void
+bad_record_values_fail_with_place_and_reason(void **state)
+{
+	char *key = xasprintf("%s/record-open.key", tmpdir), *text, *errs;
+	FILE *f = fopen(key, "w");
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(f);
+	fputs("x\n", f);
+	fclose(f);
+	assert_int_equal(chmod(key, 0644), 0);
+	text = xasprintf("providers:\n  - id: p\n    endpoints:\n"
+	    "      - { id: c, kind: crl, url: 'http://x/', issuer: %s/luxtrust-global-root-2.pem }\n"
+	    "record:\n  key: %s\n  origin: 'a b'\n  checkpoint_every: 500ms\n"
+	    "  timestamp_with: [p/c, p/nope, nope]\n  colour: red\n", certdir, key);
+	c = load_text(text, &errs);
+	assert_null(c);
+	if (strstr(errs, ":6:8: key:") == NULL || strstr(errs, "mode 644") == NULL ||
+	    strstr(errs, ":7:11: origin:") == NULL || strstr(errs, ":8:21:") == NULL ||
+	    strstr(errs, ":9:20: timestamp_with: 'p/c' is not a tsa endpoint") == NULL ||
+	    strstr(errs, ":9:25: timestamp_with: no endpoint 'p/nope'") == NULL ||
+	    strstr(errs, ":9:33: timestamp_with: 'nope' is not PROVIDER/ENDPOINT") == NULL ||
+	    strstr(errs, ":10:3:") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	free(text);
+	/* a directory is no key; no base_url and no origin */
+	text = xasprintf(REC_PROVIDERS "record: { key: %s }\n", certdir, tmpdir);
+	c = load_text(text, &errs);
+	assert_null(c);
+	if (strstr(errs, "not a regular file") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	free(text);
+	assert_int_equal(chmod(key, 0600), 0);
+	text = xasprintf(REC_PROVIDERS "record: { key: %s }\n", certdir, key);
+	c = load_text(text, &errs);
+	assert_null(c);
+	if (strstr(errs, "origin is required when report.base_url is not set") == NULL)
+		fail_msg("got: %s", errs);
+	free(errs);
+	free(text);
+	unlink(key);
+	free(key);
+}
+
 int
 main(void)
 {
@@ -857,6 +956,8 @@ main(void)
 		cmocka_unit_test(node_id_from_a_host_name_is_lowered_replaced_and_cut),
 		cmocka_unit_test(node_values_are_kept_and_the_source_address_reaches_every_endpoint),
 		cmocka_unit_test(bad_node_values_fail_with_place_and_reason),
+		cmocka_unit_test(record_section_is_loaded_with_defaults),
+		cmocka_unit_test(bad_record_values_fail_with_place_and_reason),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
