@@ -104,7 +104,8 @@ struct be_table {
 	const char	*cols[16];
 };
 enum { BE_T_META, BE_T_ENDPOINTS, BE_T_INCIDENTS, BE_T_NOTES, BE_T_RESULTS, BE_T_DAILY,
-	BE_T_HOURLY, BE_T_OUTBOX, BE_T_NODES, BE_T__MAX };
+	BE_T_HOURLY, BE_T_OUTBOX, BE_T_NODES, BE_T_LOG, BE_T_LOG_STATE, BE_T_CHECKPOINTS,
+	BE_T_LOG_TOKENS, BE_T__MAX };
 extern const struct be_table be_tables[BE_T__MAX];
 
 struct backend_ops {
@@ -199,6 +200,30 @@ struct backend_ops {
 	int		 (*each_node_latest)(struct store_be *, const char *provider,
 			    int64_t since_ms, int (*fn)(const struct store_node_result *, void *),
 			    void *arg);
+
+	/* The record (store/log.c): logs are only appended to, never pruned. */
+	/* node's encoded right edge into buf (cap TLOG_EDGE_ENCODED_MAX): 1, 0 none, -1. */
+	int		 (*log_edge)(struct store_be *, const char *node, unsigned char *buf,
+			    size_t *len);
+	/* Inside the caller's batch: entries first..first+n-1, then the new edge. */
+	int		 (*log_append)(struct store_be *, const char *node, int64_t first,
+			    const char *const *entries, size_t n, const unsigned char *edge,
+			    size_t edge_len);
+	int		 (*each_log)(struct store_be *,
+			    int (*fn)(const struct store_log *, void *), void *arg);
+	int		 (*each_log_entry)(struct store_be *, const char *node, int64_t from,
+			    int64_t to, int (*fn)(int64_t, const char *, size_t, void *),
+			    void *arg);
+	int		 (*checkpoint_add)(struct store_be *, const char *node, int64_t size,
+			    int64_t time_ms, const char *note);
+	int		 (*checkpoint_set_note)(struct store_be *, const char *node, int64_t size,
+			    const char *note);
+	int		 (*each_checkpoint)(struct store_be *, const char *node,
+			    int (*fn)(const struct store_checkpoint *, void *), void *arg);
+	int		 (*log_token_add)(struct store_be *, const char *node, int64_t size,
+			    const char *label, const unsigned char *der, size_t len);
+	int		 (*each_log_token)(struct store_be *, const char *node,
+			    int (*fn)(const struct store_log_token *, void *), void *arg);
 
 	/* Raw copy, for `store migrate` (store/migrate.c): the tables of be_tables, their
 	 * columns in that order, rows ordered by the table's key columns. */

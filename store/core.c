@@ -112,6 +112,7 @@ store_close(struct store *s)
 	free(s->acc);
 	tz_free(s->tz);
 	free(s->err);
+	free(s->rec_node);
 	free(s);
 }
 
@@ -401,6 +402,35 @@ store_rows(struct store *s, const struct store_item *items, const struct be_resu
 	return rc;
 }
 
+/* The record (log.c): each stored result as it reads back, appended to its node's log. */
+static int
+log_rows(struct store *s, const struct store_item *items, const struct resolved *rv,
+    const struct be_result *rs, const bool *stored, size_t n)
+{
+	struct store_row *rows = xcalloc(n, sizeof(*rows));
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct result *r = items[i].r;
+
+		rows[i].time_ms = rs[i].time_ms;
+		rows[i].provider = rv[i].provider;
+		rows[i].endpoint = rv[i].endpoint;
+		rows[i].kind = rv[i].kind;
+		rows[i].status = r->status;
+		rows[i].reason = r->reason;
+		rows[i].maintenance = items[i].maintenance;
+		for (int p = 0; p < PHASE__MAX; p++)
+			rows[i].timings[p] = rs[i].tenths[p] < 0 ? -1 :
+			    (double)rs[i].tenths[p] / 10.0;
+		rows[i].message = rs[i].message;
+		rows[i].details = rs[i].details;
+	}
+	rc = st_log_append(s, items, rows, stored, n);
+	free(rows);
+	return rc;
+}
+
 int
 store_add_results(struct store *s, const struct store_item *items, size_t n)
 {
@@ -456,6 +486,8 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 	if (!ok)
 		goto fail;
 	if (store_rows(s, items, rs, n, stored) != 0)
+		goto fail;
+	if (s->rec_entry != NULL && log_rows(s, items, rv, rs, stored, n) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		size_t k;

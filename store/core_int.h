@@ -46,7 +46,15 @@ struct store {
 	uint64_t	 batch_changes;		/* those of the batch in progress */
 	struct store_transition *tr;		/* for store_take_transitions */
 	size_t		 n_tr;
+	/* The record (log.c): set by store_set_record; rec_entry NULL = nothing logged. */
+	char		*rec_node;
+	char		*(*rec_entry)(const struct store_row *, const char *, const char *, void *);
+	void		*rec_arg;
 };
+
+/* Appends the batch's stored results (rows[i] for items[i], stored[i]) to their logs. */
+int st_log_append(struct store *, const struct store_item *items, const struct store_row *rows,
+    const bool *stored, size_t n);
 
 /* Copies the backend's error text, prefixed with what, into the store's; returns -1. */
 int st_fail(struct store *, const char *what);

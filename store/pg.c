@@ -93,6 +93,18 @@ static const struct {
 	"  id text COLLATE \"C\" PRIMARY KEY, location text NOT NULL DEFAULT '',"
 	"  last_seen bigint NOT NULL, started bigint NOT NULL,"
 	"  leader bigint NOT NULL DEFAULT 0, results_24h bigint NOT NULL DEFAULT 0);" },
+	/* v3: the verifiable record (SPEC §12; pg_log.c), never pruned. */
+	{ 2, 3,
+	"CREATE TABLE log ("
+	"  node text NOT NULL, idx bigint NOT NULL, entry text NOT NULL,"
+	"  PRIMARY KEY (node, idx));"
+	"CREATE TABLE log_state (node text PRIMARY KEY, edge bytea NOT NULL);"
+	"CREATE TABLE checkpoints ("
+	"  node text NOT NULL, size bigint NOT NULL, t bigint NOT NULL, note text NOT NULL,"
+	"  PRIMARY KEY (node, size));"
+	"CREATE TABLE log_tokens ("
+	"  node text NOT NULL, size bigint NOT NULL, label text NOT NULL, der bytea NOT NULL,"
+	"  PRIMARY KEY (node, size, label));" },
 };
 
 /* The first line of a libpq message, without its trailing newline. */
@@ -681,6 +693,15 @@ const struct backend_ops pg_backend_ops = {
 	.each_node = pg_each_node,
 	.try_leader = pg_try_leader,
 	.each_node_latest = pg_each_node_latest,
+	.log_edge = pg_log_edge,
+	.log_append = pg_log_append,
+	.each_log = pg_each_log,
+	.each_log_entry = pg_each_log_entry,
+	.checkpoint_add = pg_checkpoint_add,
+	.checkpoint_set_note = pg_checkpoint_set_note,
+	.each_checkpoint = pg_each_checkpoint,
+	.log_token_add = pg_log_token_add,
+	.each_log_token = pg_each_log_token,
 	.copy_each = pg_copy_each,
 	.copy_last_key = pg_copy_last_key,
 	.copy_put = pg_copy_put,

@@ -19,6 +19,10 @@ static const char *const col_types[BE_T__MAX] = {
 	[BE_T_HOURLY] = "iiiiiiiiiiib",
 	[BE_T_OUTBOX] = "iiittttiiiit",
 	[BE_T_NODES] = "ttiiii",
+	[BE_T_LOG] = "tit",
+	[BE_T_LOG_STATE] = "tb",
+	[BE_T_CHECKPOINTS] = "tiit",
+	[BE_T_LOG_TOKENS] = "titb",
 };
 
 static const char *

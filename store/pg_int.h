@@ -16,7 +16,7 @@
 #include "rollup.h"
 #include "../core/util.h"
 
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	3
 #define PG_MAX_PARAMS		16
 /* pg_advisory_xact_lock keys: schema migration, and results partition DDL. */
 #define PG_LOCK_MIGRATE		0x74770001LL
@@ -162,5 +162,20 @@ int pg_copy_last_key(struct store_be *, int, struct be_value *);
 int pg_copy_put(struct store_be *, int, const struct be_value *, size_t);
 int64_t pg_copy_count(struct store_be *, int);
 int pg_copy_finish(struct store_be *);
+/* pg_log.c */
+int pg_log_edge(struct store_be *, const char *, unsigned char *, size_t *);
+int pg_log_append(struct store_be *, const char *, int64_t, const char *const *, size_t,
+    const unsigned char *, size_t);
+int pg_each_log(struct store_be *, int (*)(const struct store_log *, void *), void *);
+int pg_each_log_entry(struct store_be *, const char *, int64_t, int64_t,
+    int (*)(int64_t, const char *, size_t, void *), void *);
+int pg_checkpoint_add(struct store_be *, const char *, int64_t, int64_t, const char *);
+int pg_checkpoint_set_note(struct store_be *, const char *, int64_t, const char *);
+int pg_each_checkpoint(struct store_be *, const char *,
+    int (*)(const struct store_checkpoint *, void *), void *);
+int pg_log_token_add(struct store_be *, const char *, int64_t, const char *,
+    const unsigned char *, size_t);
+int pg_each_log_token(struct store_be *, const char *,
+    int (*)(const struct store_log_token *, void *), void *);
 
 #endif

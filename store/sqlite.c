@@ -98,6 +98,17 @@ static const char *const migrations[] = {
 	"  id TEXT PRIMARY KEY, location TEXT NOT NULL DEFAULT '',"
 	"  last_seen INTEGER NOT NULL, started INTEGER NOT NULL,"
 	"  leader INTEGER NOT NULL DEFAULT 0, results_24h INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+	/* v2 -> v3: the verifiable record (SPEC §12; sqlite_log.c), never pruned. */
+	"CREATE TABLE log ("
+	"  node TEXT NOT NULL, idx INTEGER NOT NULL, entry TEXT NOT NULL,"
+	"  PRIMARY KEY (node, idx)) WITHOUT ROWID;"
+	"CREATE TABLE log_state (node TEXT PRIMARY KEY, edge BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE checkpoints ("
+	"  node TEXT NOT NULL, size INTEGER NOT NULL, t INTEGER NOT NULL, note TEXT NOT NULL,"
+	"  PRIMARY KEY (node, size)) WITHOUT ROWID;"
+	"CREATE TABLE log_tokens ("
+	"  node TEXT NOT NULL, size INTEGER NOT NULL, label TEXT NOT NULL, der BLOB NOT NULL,"
+	"  PRIMARY KEY (node, size, label)) WITHOUT ROWID;",
 };
 
 
@@ -307,6 +318,8 @@ sq_close(struct store_be *s)
 	sqlite3_finalize(s->ins_incident);
 	sqlite3_finalize(s->upd_incident);
 	sqlite3_finalize(s->copy_key);
+	for (size_t i = 0; i < sizeof(s->log_stmt) / sizeof(s->log_stmt[0]); i++)
+		sqlite3_finalize(s->log_stmt[i]);
 	for (int d = 0; d < 2; d++) {
 		sqlite3_finalize(s->rollup_sel[d]);
 		sqlite3_finalize(s->rollup_put[d]);
@@ -624,6 +637,15 @@ const struct backend_ops sqlite_backend_ops = {
 	.each_node = sq_each_node,
 	.try_leader = sq_try_leader,
 	.each_node_latest = sq_each_node_latest,
+	.log_edge = sq_log_edge,
+	.log_append = sq_log_append,
+	.each_log = sq_each_log,
+	.each_log_entry = sq_each_log_entry,
+	.checkpoint_add = sq_checkpoint_add,
+	.checkpoint_set_note = sq_checkpoint_set_note,
+	.each_checkpoint = sq_each_checkpoint,
+	.log_token_add = sq_log_token_add,
+	.each_log_token = sq_each_log_token,
 	.copy_each = sq_copy_each,
 	.copy_last_key = sq_copy_last_key,
 	.copy_put = sq_copy_put,

@@ -27,6 +27,7 @@ struct store_be {
 	sqlite3_stmt	*rollup_sel[2];		/* [daily] */
 	sqlite3_stmt	*rollup_put[2];
 	sqlite3_stmt	*copy_key;		/* holds copy_last_key's values */
+	sqlite3_stmt	*log_stmt[3];		/* sqlite_log.c's, prepared on first use */
 	char		*path;			/* the file opened, NULL for :memory: */
 	dev_t		 dev;			/* its identity at open (file_check) */
 	ino_t		 ino;
@@ -71,6 +72,21 @@ int sq_copy_each(struct store_be *, int, const struct be_value *,
 int sq_copy_last_key(struct store_be *, int, struct be_value *);
 int sq_copy_put(struct store_be *, int, const struct be_value *, size_t);
 int64_t sq_copy_count(struct store_be *, int);
+/* sqlite_log.c */
+int sq_log_edge(struct store_be *, const char *, unsigned char *, size_t *);
+int sq_log_append(struct store_be *, const char *, int64_t, const char *const *, size_t,
+    const unsigned char *, size_t);
+int sq_each_log(struct store_be *, int (*)(const struct store_log *, void *), void *);
+int sq_each_log_entry(struct store_be *, const char *, int64_t, int64_t,
+    int (*)(int64_t, const char *, size_t, void *), void *);
+int sq_checkpoint_add(struct store_be *, const char *, int64_t, int64_t, const char *);
+int sq_checkpoint_set_note(struct store_be *, const char *, int64_t, const char *);
+int sq_each_checkpoint(struct store_be *, const char *,
+    int (*)(const struct store_checkpoint *, void *), void *);
+int sq_log_token_add(struct store_be *, const char *, int64_t, const char *,
+    const unsigned char *, size_t);
+int sq_each_log_token(struct store_be *, const char *,
+    int (*)(const struct store_log_token *, void *), void *);
 int sq_copy_finish(struct store_be *);
 
 #endif

@@ -17,7 +17,7 @@ struct tz;
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 /*
  * Opens the store at where: a postgresql:// (or postgres://) URI — libpq's, TLS and all
@@ -354,7 +354,7 @@ struct store_migrate_count {
 	const char	*table;
 	int64_t		 source, target;
 };
-#define STORE_TABLES	9
+#define STORE_TABLES	13
 
 /*
  * Copies every table of src into dst (store migrate): in key order, one transaction per
@@ -409,6 +409,60 @@ struct store_node_result {
  */
 int store_each_node_latest(struct store *, const char *provider, int64_t since_ms,
     int (*fn)(const struct store_node_result *, void *), void *arg);
+
+/*
+ * The verifiable record (SPEC §12; store/log.c). Once store_set_record is called, every
+ * result store_add_results stores (raw or not; a verdict item is no result) is appended, in
+ * the same transaction, to its node's log: entry(row, node, address, arg) gives the entry
+ * (the result's export JSON line without newline; caller frees), the store hashes it
+ * (RFC 6962) into the log's right edge. The log of an item without a node is default_node's.
+ * Retention never removes log rows. Without store_set_record nothing is logged.
+ */
+void store_set_record(struct store *, const char *default_node,
+    char *(*entry)(const struct store_row *r, const char *node, const char *address, void *arg),
+    void *arg);
+
+/* A node's log: its size and the encoded right edge (tlog_edge_decode). Borrowed during fn. */
+struct store_log {
+	const char	*node;
+	const unsigned char *edge;
+	size_t		 edge_len;
+};
+/* Calls fn for each node with a log, by node. */
+int store_each_log(struct store *, int (*fn)(const struct store_log *, void *), void *arg);
+/* Calls fn for each entry of node's log with from <= index < to, in order (entry borrowed). */
+int store_each_log_entry(struct store *, const char *node, int64_t from, int64_t to,
+    int (*fn)(int64_t index, const char *entry, size_t len, void *), void *arg);
+
+/* A signed checkpoint of a node's log, as kept (note borrowed during fn). */
+struct store_checkpoint {
+	const char	*node;
+	int64_t		 size;
+	int64_t		 time_ms;
+	const char	*note;			/* the signed note, cosignatures appended */
+};
+/* Keeps a checkpoint (one per node and size: a second is ignored). 0 or -1. */
+int store_checkpoint_add(struct store *, const char *node, int64_t size, int64_t time_ms,
+    const char *note);
+/* Replaces a kept checkpoint's note (the same note with cosignature lines added). */
+int store_checkpoint_set_note(struct store *, const char *node, int64_t size, const char *note);
+/* Calls fn for node's checkpoints (node NULL = every node's), by node and size. */
+int store_each_checkpoint(struct store *, const char *node,
+    int (*fn)(const struct store_checkpoint *, void *), void *arg);
+
+/* An RFC 3161 token over a checkpoint (label: the TSA, as PROVIDER-ENDPOINT). */
+struct store_log_token {
+	const char	*node;
+	int64_t		 size;
+	const char	*label;
+	const unsigned char *der;
+	size_t		 len;
+};
+int store_log_token_add(struct store *, const char *node, int64_t size, const char *label,
+    const unsigned char *der, size_t len);
+/* Calls fn for node's tokens, by size and label. */
+int store_each_log_token(struct store *, const char *node,
+    int (*fn)(const struct store_log_token *, void *), void *arg);
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);

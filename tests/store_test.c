@@ -723,7 +723,7 @@ a_v1_store_is_migrated_keeping_its_results(void **state)
 	s = store_open(path, &err);
 	if (s == NULL)
 		fail_msg("%s", err);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_count_results(s), 1);
 	assert_int_equal(store_each_result(s, 0, INT64_MAX, NULL, first_message, got), 0);
 	assert_string_equal(got, "old|dns");
