@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run_record.h"
 #include "../core/config.h"
 #include "../core/storeurl.h"
 #include "../core/util.h"
@@ -236,6 +237,7 @@ cmd_probe(int argc, char **argv)
 	} else
 		print_text(rs, n);
 	fflush(stdout);
+	run_record_attach(st, c);
 	if (store_add_results(st, items, n) != 0) {
 		char *where = store_url_redacted(conf_store_where(c)),
 		    *why = store_url_redacted(store_error(st));

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "run.h"
 #include "run_int.h"
+#include "run_record.h"
 #include "sched.h"
 #include "../alert/mail.h"
 #include "../alert/webhook.h"
@@ -516,6 +517,8 @@ run_setup(struct run *R, struct conf *c)
 	}
 	if (R->web != NULL)
 		web_set_stats(R->web, run_web_stats, R);
+	if (run_record_start(R) != 0)
+		return -1;
 	run_store_start(R, c->storage.path);
 	R->incidents_seen = store_incident_changes(R->st);
 	sched_load(R->sched, c, now_ms());
@@ -545,6 +548,7 @@ run_teardown(struct run *R)
 		R->cancelling = false;
 	}
 	run_store_stop(R);
+	run_record_stop(R);
 	run_report_wait(R);
 	web_free(R->web);
 	engine_free(R->eng);

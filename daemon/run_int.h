@@ -108,6 +108,7 @@ struct run {
 	struct event	*clock_timer;		/* checks it every second */
 	int64_t		 prune_ms;		/* prune interval (TRUSTWATCH_PRUNE_MS) */
 	const char	*fake_clock;		/* TRUSTWATCH_FAKE_CLOCK_FILE (tests) */
+	struct run_record *rec;			/* run_record.c; NULL without record */
 };
 
 /*

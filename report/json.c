@@ -118,6 +118,23 @@ report_json_result(const struct store_row *r)
 	return o;
 }
 
+char *
+report_json_entry(const struct store_row *r, const char *node, const char *address)
+{
+	json_t *o = report_json_result(r);
+	char *s;
+
+	if (node != NULL && node[0] != '\0')
+		json_object_set_new(o, "node", report_json_str(node));
+	if (address != NULL && address[0] != '\0')
+		json_object_set_new(o, "address", report_json_str(address));
+	s = json_dumps(o, JSON_COMPACT | DUMP_FLAGS);
+	json_decref(o);
+	if (s == NULL)
+		abort();	/* out of memory: every string was made valid UTF-8 */
+	return s;
+}
+
 json_t *
 report_json_incident(const struct store_incident *in)
 {

@@ -24,6 +24,11 @@ json_t *report_json_num(double v, int decimals);
 
 /* Rows with the SPEC §7 fields (incident reasons as an array of names). New references. */
 json_t *report_json_result(const struct store_row *);
+/*
+ * A result's record entry (SPEC §12): its export line without the newline, with its node
+ * and address (null when ""). Caller frees. What the daemon hands store_set_record.
+ */
+char *report_json_entry(const struct store_row *, const char *node, const char *address);
 json_t *report_json_incident(const struct store_incident *);
 json_t *report_json_daily(const struct store_rollup *);
 

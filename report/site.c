@@ -579,6 +579,8 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		site_exports(&s, out);
 	if (s.err == NULL)
 		site_feed(&s, langs[0]);
+	if (s.err == NULL)
+		site_log(&s, out);
 	if (s.err == NULL && getenv("TRUSTWATCH_I18N_STRICT") != NULL)
 		for (size_t i = 0; i < n_langs; i++)
 			if (i18n_misses(langs[i]) > 0)

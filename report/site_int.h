@@ -141,6 +141,8 @@ struct page {
 /* site.c */
 void site_fail(struct site *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int site_write(struct site *, const char *rel, const void *data, size_t len);
+/* site_log.c: log/NODE/ of every node's record (SPEC §12); outdir is the site replaced. */
+void site_log(struct site *, const char *outdir);
 /*
  * site_months.c: exports/results-YYYY-MM.csv for each UTC month from (y, mo), the first
  * with results, to now, within retention; 0 or -1 (site_fail).

@@ -1,0 +1,20 @@
+/* The node's verifiable record in the daemon (SPEC §12): see run_record.c. */
+#ifndef TW_RUN_RECORD_H
+#define TW_RUN_RECORD_H
+
+#include <stdbool.h>
+
+struct conf;
+struct run;
+struct store;
+
+/* Has st log every stored result when c has a record section (the export line writer). */
+int run_record_attach(struct store *st, const struct conf *c);
+/* After the store and the engine are up: loads the key, keeps its vkey, arms the timer. */
+int run_record_start(struct run *);
+/* Signs (and with stamp time-stamps) a checkpoint when the node's log grew; 0 or -1. */
+int run_record_checkpoint(struct run *, bool stamp);
+/* At stop, after the last results are stored: a last checkpoint, unstamped. */
+void run_record_stop(struct run *);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * The published record (SPEC §12): log/NODE/ for every node with a log, written by
+ * tlog_publish from the store's entries, signed checkpoints and time-stamp tokens, reusing
+ * the full entry bundles of the site being replaced (re-hashed there, never trusted). When
+ * the store and its signed checkpoints disagree, the previous log/NODE is kept and the
+ * disagreement is logged: a rewritten store never replaces a published record.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "site_int.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../store/store.h"
+#include "../tlog/tlog.h"
+
+/* The checkpoint row of size SITE_LOG_VKEY holds the node's verifier key (run_record.c). */
+#define SITE_LOG_VKEY	(-1)
+
+struct node_log {
+	char		*node;
+	char		*vkey;
+	struct tlog_signed_checkpoint *cps;
+	char	       **notes;
+	size_t		 n_cps;
+	struct store_log_token *tok;		/* der and label owned */
+	size_t		 n_tok;
+	struct tlog_tsr	*tsr;			/* per checkpoint, into tok */
+};
+
+struct entry_cache {
+	struct store	*st;
+	const char	*node;
+	int64_t		 first;			/* index of e[0] */
+	char	       **e;
+	size_t		*len;
+	size_t		 n;
+};
+
+static int
+cache_entry(int64_t idx, const char *e, size_t len, void *arg)
+{
+	struct entry_cache *c = arg;
+
+	if (idx != c->first + (int64_t)c->n)
+		return 1;			/* a hole: the caller names the index */
+	c->e[c->n] = xmalloc(len + 1);
+	memcpy(c->e[c->n], e, len + 1);
+	c->len[c->n] = len;
+	c->n++;
+	return 0;
+}
+
+static void
+cache_clear(struct entry_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i]);
+	c->n = 0;
+}
+
+/* tlog_source.entry: a bundle's worth of entries read at a time. */
+static int
+source_entry(void *arg, uint64_t index, const unsigned char **data, size_t *len, char **err)
+{
+	struct entry_cache *c = arg;
+	int64_t i = (int64_t)index;
+
+	if (i < c->first || i >= c->first + (int64_t)c->n) {
+		cache_clear(c);
+		c->first = i - i % TLOG_TILE_WIDTH;
+		if (store_each_log_entry(c->st, c->node, c->first, c->first + TLOG_TILE_WIDTH,
+		    cache_entry, c) != 0) {
+			*err = xasprintf("%s", store_error(c->st));
+			return -1;
+		}
+	}
+	if (i < c->first || i >= c->first + (int64_t)c->n) {
+		*err = xasprintf("entry %lld is missing from the store's log", (long long)i);
+		return -1;
+	}
+	*data = (const unsigned char *)c->e[i - c->first];
+	*len = c->len[i - c->first];
+	return 0;
+}
+
+static int
+collect_cp(const struct store_checkpoint *cp, void *arg)
+{
+	struct node_log *l = arg;
+
+	if (cp->size == SITE_LOG_VKEY) {
+		free(l->vkey);
+		l->vkey = xstrdup(cp->note);
+		return 0;
+	}
+	if (cp->size < 1)
+		return 0;
+	l->cps = xrealloc(l->cps, (l->n_cps + 1) * sizeof(*l->cps));
+	l->notes = xrealloc(l->notes, (l->n_cps + 1) * sizeof(*l->notes));
+	l->notes[l->n_cps] = xstrdup(cp->note);
+	memset(&l->cps[l->n_cps], 0, sizeof(l->cps[0]));
+	l->cps[l->n_cps].note = l->notes[l->n_cps];
+	l->cps[l->n_cps].len = strlen(cp->note);
+	l->n_cps++;
+	return 0;
+}
+
+static int
+collect_token(const struct store_log_token *t, void *arg)
+{
+	struct node_log *l = arg;
+	struct store_log_token *k;
+	unsigned char *der = xmalloc(t->len ? t->len : 1);
+
+	memcpy(der, t->der, t->len);
+	l->tok = xrealloc(l->tok, (l->n_tok + 1) * sizeof(*l->tok));
+	k = &l->tok[l->n_tok++];
+	*k = *t;
+	k->node = NULL;
+	k->label = xstrdup(t->label);
+	k->der = der;
+	return 0;
+}
+
+/* The size a checkpoint note states (its second line), or -1. */
+static int64_t
+note_size(const char *note)
+{
+	const char *nl = strchr(note, '\n');
+
+	return nl ? strtoll(nl + 1, NULL, 10) : -1;
+}
+
+static void
+node_log_free(struct node_log *l)
+{
+	for (size_t i = 0; i < l->n_cps; i++)
+		free(l->notes[i]);
+	free(l->notes);
+	free(l->cps);
+	for (size_t i = 0; i < l->n_tok; i++) {
+		free((char *)l->tok[i].label);
+		free((unsigned char *)l->tok[i].der);
+	}
+	free(l->tok);
+	free(l->tsr);
+	free(l->vkey);
+	free(l->node);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void
+rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Copies the directory tree from into to (regular files and folders only). */
+static int
+copy_tree(const char *from, const char *to)
+{
+	char *cmd;
+	int rc;
+
+	/* cp -R: plain files and folders of our own earlier render */
+	cmd = xasprintf("cp -R -- '%s' '%s'", from, to);
+	rc = strchr(from, '\'') || strchr(to, '\'') ? -1 : system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Keeps node's previous log/NODE in the new site (and lists it in log/nodes). */
+static void
+keep_previous(struct site *s, const char *prev, const char *node)
+{
+	char *dst = xasprintf("%s/log/%s", s->dir, node), *list;
+	struct stat sb;
+	FILE *f;
+
+	rm_tree(dst);
+	if (stat(prev, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		char *logdir = xasprintf("%s/log", s->dir);
+
+		mkdir(logdir, 0755);
+		free(logdir);
+		if (copy_tree(prev, dst) != 0)
+			log_error("cannot keep the previous published log", "node=%s",
+			    log_q(node));
+		list = xasprintf("%s/log/nodes", s->dir);
+		if ((f = fopen(list, "a")) != NULL) {
+			fprintf(f, "%s\n", node);
+			fclose(f);
+		}
+		free(list);
+	}
+	free(dst);
+}
+
+static int
+each_log(const struct store_log *sl, void *arg)
+{
+	char ***nodes = arg;
+	size_t n = 0;
+
+	while ((*nodes)[n] != NULL)
+		n++;
+	*nodes = xrealloc(*nodes, (n + 2) * sizeof(**nodes));
+	(*nodes)[n] = xstrdup(sl->node);
+	(*nodes)[n + 1] = NULL;
+	return 0;
+}
+
+void
+site_log(struct site *s, const char *outdir)
+{
+	char **nodes = xcalloc(1, sizeof(*nodes));
+
+	if (store_each_log(s->st, each_log, &nodes) != 0) {
+		site_fail(s, "reading the record: %s", store_error(s->st));
+		free(nodes);
+		return;
+	}
+	for (size_t k = 0; nodes[k] != NULL; k++) {
+		struct node_log l = { .node = nodes[k] };
+		struct entry_cache ec = { .st = s->st, .node = nodes[k] };
+		struct tlog_source src = { 0 };
+		char *prev = xasprintf("%s/log/%s", outdir, nodes[k]), *err = NULL;
+		struct stat sb;
+		size_t t = 0;
+
+		nodes[k] = NULL;
+		if (store_each_checkpoint(s->st, l.node, collect_cp, &l) != 0 ||
+		    store_each_log_token(s->st, l.node, collect_token, &l) != 0) {
+			site_fail(s, "reading the record: %s", store_error(s->st));
+			goto next;
+		}
+		if (l.n_cps == 0 || l.vkey == NULL)
+			goto next;	/* nothing signed yet, or a node whose key is unknown */
+		/* each checkpoint's tokens, in order of size (both lists are) */
+		l.tsr = xcalloc(l.n_tok + 1, sizeof(*l.tsr));
+		for (size_t i = 0; i < l.n_cps; i++) {
+			int64_t size = note_size(l.notes[i]);
+
+			while (t < l.n_tok && l.tok[t].size < size)
+				t++;
+			l.cps[i].tsr = &l.tsr[t];
+			for (; t < l.n_tok && l.tok[t].size == size; t++) {
+				l.tsr[t].label = l.tok[t].label;
+				l.tsr[t].der = l.tok[t].der;
+				l.tsr[t].len = l.tok[t].len;
+				l.cps[i].n_tsr++;
+			}
+		}
+		ec.e = xcalloc(TLOG_TILE_WIDTH, sizeof(*ec.e));
+		ec.len = xcalloc(TLOG_TILE_WIDTH, sizeof(*ec.len));
+		ec.first = -1;
+		src.entry = source_entry;
+		src.arg = &ec;
+		src.checkpoints = l.cps;
+		src.n_checkpoints = l.n_cps;
+		src.vkey = l.vkey;
+		src.prev_dir = stat(prev, &sb) == 0 && S_ISDIR(sb.st_mode) ? prev : NULL;
+		if (tlog_publish(s->dir, l.node, &src, &err) != 0) {
+			log_error("the record does not match its signed checkpoints: the previous "
+			    "published log is kept", "node=%s error=%s", log_q(l.node),
+			    log_q(err ? err : "?"));
+			free(err);
+			keep_previous(s, prev, l.node);
+		}
+		cache_clear(&ec);
+		free(ec.e);
+		free(ec.len);
+next:
+		free(prev);
+		node_log_free(&l);
+	}
+	for (size_t k = 0; nodes[k] != NULL; k++)
+		free(nodes[k]);
+	free(nodes);
+}
