@@ -544,5 +544,12 @@ page_methodology(struct page *p)
 	html_text(&p->b, T(p, "Open data"));
 	buf_printf(&p->b, "</h2>\n");
 	para(p, N_("Every result is kept and published: exports/results-YYYY-MM.csv holds each check of a month (UTC), exports/daily.csv the daily figures, api/ the current status and incidents as JSON, and feed.atom the incidents as a feed."));
+	if (c->record.enabled) {
+		buf_printf(&p->b, "<h2 id=\"verify\">");
+		html_text(&p->b, T(p, "Verify the record"));
+		buf_printf(&p->b, "</h2>\n");
+		para(p, N_("Every result is also appended to a tamper-evident log (a Merkle tree, as in Certificate Transparency), published under log/. Regularly, the monitor signs a checkpoint of the log with its key, and time-stamp authorities time-stamp it: nobody, not even the operator of this site, can later change, remove or reorder a result without the checks below failing."));
+		para(p, N_("To check it yourself, obtain the monitor's verifier key from its operator through another channel than this site, then run: trustwatch verify --vkey KEY followed by the address of this site. It re-hashes every published result, checks every signature, that each checkpoint extends the previous one, and each time-stamp token. Any other implementation of the C2SP signed-note, tlog-checkpoint and tlog-tiles formats can check it too."));
+	}
 	page_foot(p);
 }

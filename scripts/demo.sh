@@ -4,6 +4,9 @@
 # short probe interval, shows what it sees as it happens (the daemon's probe log lines, and
 # incidents opening and resolving as the live API /api/v1/incidents reports them), then
 # serves the rendered status site (en, fr, de) from the daemon on 127.0.0.1 and prints its URL.
+# The daemon keeps a verifiable record (SPEC §12: a key made once by `trustwatch keygen` in the
+# state directory, a checkpoint every 10 s time-stamped by two testbed TSAs), publishes it with
+# the site under log/, and the demo runs `trustwatch verify` on the site once the story is over.
 #
 # Serving: until Ctrl-C when stdin is a terminal; otherwise (CI, scripts) for
 # TW_DEMO_SERVE_SECONDS seconds (default 0: stop right away). TW_DEMO_SERVE_SECONDS, when set,
@@ -68,9 +71,16 @@ CTL=$(cat "$STATE/control.url")
 # (the PKI in $STATE is reused).
 PORT=${TW_DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 URL="http://127.0.0.1:$PORT"
-python3 - "$TBCFG" "$CFG" "$PORT" "$INTERVAL" "$EVERY" <<'PY' || { echo "demo: cannot write $CFG" >&2; exit 1; }
+# The record's key: made once, kept with the PKI (keygen never overwrites a key).
+KEY=$STATE/record.key VKEY=$STATE/record.vkey
+if [ ! -s "$KEY" ] || [ ! -s "$VKEY" ]; then
+	rm -f "$KEY" "$VKEY"
+	"$TW" keygen -o "$KEY" --name trustwatch-demo.test/demo >"$VKEY" ||
+	    { echo "demo: trustwatch keygen failed" >&2; exit 1; }
+fi
+python3 - "$TBCFG" "$CFG" "$PORT" "$INTERVAL" "$EVERY" "$KEY" <<'PY' || { echo "demo: cannot write $CFG" >&2; exit 1; }
 import sys
-src, dst, port, interval, every = sys.argv[1:]
+src, dst, port, interval, every, key = sys.argv[1:]
 out = []
 for line in open(src):
     if line.startswith("  interval: "):
@@ -82,6 +92,9 @@ for line in open(src):
     if line.startswith("providers:"):
         out.append("web:\n  listen: 127.0.0.1:%s\n" % port)
     out.append(line)
+out.append("node:\n  id: demo\n")
+out.append("record:\n  key: %s\n  origin: trustwatch-demo.test/demo\n  checkpoint_every: 10s\n"
+           "  timestamp_with: [p1/tsa, p2/tsa]\n" % key)
 open(dst, "w").write("".join(out))
 PY
 rm -f "$STATE/trustwatch.db" "$STATE/trustwatch.db-wal" "$STATE/trustwatch.db-shm" "$LOG"
@@ -238,6 +251,18 @@ echo "== the status site: $STATE/site (en, fr/, de/; ${n_inc:-?} incidents)"
 echo "   served by the daemon, which keeps probing the (now healthy) testbed and re-rendering:"
 echo "   site     $URL/           incidents $URL/incidents.html"
 echo "   live API $URL/api/v1/status   metrics $URL/metrics"
+echo
+# The record: what a reader (a journalist, a provider) can check without trusting us.
+echo "== the verifiable record: $STATE/site/log/demo (README: Verify the record yourself)"
+i=0
+while [ "$i" -lt 30 ] && [ ! -s "$STATE/site/log/demo/checkpoint" ]; do
+	alive; sleep 1; i=$((i + 1))
+done
+echo "   \$ trustwatch verify --vkey $(cat "$VKEY") -c $CFG $STATE/site"
+"$TW" verify --vkey "$(cat "$VKEY")" -c "$CFG" "$STATE/site" >"$STATE/verify.out" 2>&1
+rc=$?
+sed 's/^/   /' "$STATE/verify.out"
+[ "$rc" -eq 0 ] || echo "demo: verify did not say verified (exit $rc)" >&2
 echo
 watch quiet  # past the demo's own requests: from here on, web requests are the reader's
 if [ -n "${TW_DEMO_SERVE_SECONDS:-}" ] || ! [ -t 0 ]; then
