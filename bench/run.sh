@@ -33,6 +33,20 @@ out="$ROOT/bench/results.md"
 	"$ROOT/$BUILD/bench/pg_bench" 200000 1000
 	echo '```'
 	echo
+	echo "## The record: logging, checkpoints, published bytes (bench/record_bench.c, bench/tlog_gen.c)"
+	echo
+	echo "Target: logging adds at most 5 % CPU to a probe cycle."
+	echo
+	echo '```'
+	"$ROOT/$BUILD/bench/record_bench" 100000
+	rb=$(mktemp -d /tmp/tw-record-bench-site.XXXXXX)
+	if "$ROOT/$BUILD/trustwatch" keygen -o "$rb/k" --name bench.example/n1 >/dev/null 2>&1; then
+		"$ROOT/$BUILD/bench/tlog_gen" "$rb/site" n1 100000 \
+		    1000,10000,20000,30000,40000,50000,60000,70000,80000,90000,100000 "$rb/k" | grep -v '^vkey'
+	fi
+	rm -rf "$rb"
+	echo '```'
+	echo
 	echo "## Scale (10,000 endpoints under trustwatch run)"
 	echo
 	if [ -f "$ROOT/bench/scale_bench.sh" ]; then
