@@ -35,6 +35,7 @@ struct run_record {
 	char		*node;
 	struct event	*timer;
 	int64_t		 last_size;		/* of the newest checkpoint kept, -1 = unknown */
+	struct run_cosign *cosign;		/* the other nodes' checkpoints */
 	size_t		 in_flight;		/* time-stamp requests */
 };
 
@@ -314,6 +315,8 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	run_flush(R);		/* the checkpoint covers every result finished so far */
 	run_record_checkpoint(R, true);
+	if (R->st != NULL)
+		run_cosign(R->rec->cosign, R->st, now_ms() / 1000);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(R->rec->timer, &tv);
@@ -353,6 +356,7 @@ run_record_start(struct run *R)
 		return -1;
 	}
 	R->rec = rec;
+	rec->cosign = run_cosign_new(&rec->signer, rec->node);
 	run_record_attach(R->st, c);
 	rec->timer = evtimer_new(R->base, timer_cb, R);
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -376,6 +380,7 @@ run_record_stop(struct run *R)
 	run_record_checkpoint(R, false);	/* every stored result is under a signature */
 	if (rec->timer != NULL)
 		event_free(rec->timer);
+	run_cosign_free(rec->cosign);
 	tlog_signer_clear(&rec->signer);
 	free(rec->node);
 	free(rec);

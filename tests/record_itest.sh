@@ -80,7 +80,7 @@ run_until() {
 	d_pid=""
 	[ "$rc" -eq 0 ] || not_ok "the daemon exited $rc"
 }
-tokens() { [ "$(q "SELECT count(*) FROM log_tokens")" -ge "${1:-2}" ]; }
+tokens() { t=$(q "SELECT count(*) FROM log_tokens"); [ "${t:-0}" -ge "${1:-2}" ]; }
 run_until "$work/c.yaml" tokens 2
 n=$(q "SELECT count(*) FROM log WHERE node = 'n1'")
 r=$(q "SELECT count(*) FROM results")
@@ -157,6 +157,39 @@ q "DELETE FROM results"
 	not_ok "after the results are gone: exit $rc: $(cat "$work/v5.out")"
 cp "$work/good.db" "$db"
 
+# Two nodes on one store: each co-signs the other's newest checkpoint (C2SP
+# tlog-cosignature) after checking it extends the last one it co-signed.
+vkey2=$("$TW_BIN" keygen -o "$work/n2.key" --name tb.example/n2 2>>"$work/keygen.log") ||
+	not_ok "keygen (n2)"
+sed -e 's/^node: { id: n1 }/node: { id: n2 }/' -e "s|key: $work/node.key|key: $work/n2.key|" \
+    -e 's|origin: tb.example/n1|origin: tb.example/n2|' "$work/c.yaml" >"$work/n2.yaml"
+sigs() {	# NODE: signature lines of its newest checkpoint (0 while the store is busy)
+	q "SELECT note FROM checkpoints WHERE node = '$1' AND size =
+	    (SELECT max(size) FROM checkpoints WHERE node = '$1')" | grep -c '^— '
+}
+n1_cosigned() { [ "$(sigs n1)" -ge 2 ] && [ "$(q "SELECT count(*) FROM checkpoints WHERE node = 'n2' AND size > 0")" -ge 1 ]; }
+run_until "$work/n2.yaml" n1_cosigned
+[ "$(sigs n1)" -ge 2 ] && ok "node n2 co-signs node n1's newest checkpoint" ||
+	not_ok "n1's newest checkpoint has $(sigs n1) signature lines"
+n2_size=$(q "SELECT max(size) FROM checkpoints WHERE node = 'n2'")
+n2_cosigned() { q "SELECT note FROM checkpoints WHERE node = 'n2' AND size = $n2_size" | grep -q '^— tb.example/n1 '; }
+run_until "$work/c.yaml" n2_cosigned
+"$TW_BIN" report -c "$work/c.yaml" >"$work/report-cosign.log" 2>&1 || not_ok "report (two nodes)"
+grep -q '^— tb.example/n1 ' "$site/log/n2/checkpoints/$n2_size" &&
+	ok "node n1 co-signs node n2's checkpoint, published as an extra signature line" ||
+	not_ok "log/n2/checkpoints/$n2_size: $(cat "$site/log/n2/checkpoints/$n2_size" 2>&1)"
+"$TW_BIN" verify --vkey "$vkey" --vkey "$vkey2" "$site" >"$work/v-two.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "verified: 2 nodes" "$work/v-two.out" &&
+	ok "both nodes' logs verify with their cosignatures" ||
+	not_ok "verify (two nodes): exit $rc: $(cat "$work/v-two.out")"
+if [ -x "$work/goverify" ]; then
+	"$work/goverify" "$site/log/n2" "$vkey2" >"$work/go2.out" 2>&1 &&
+		ok "the Go verifier accepts a co-signed log" ||
+		not_ok "the Go verifier refuses a co-signed log: $(tail -3 "$work/go2.out")"
+fi
+cp -r "$site/." "$work/good-site/"
+good_cp=$(cat "$log/checkpoint")
+
 # A changed published entry: verify names it.
 python3 - "$work/good-site/log/n1" <<'PY'
 import glob, sys
@@ -187,7 +220,7 @@ cp "$log/checkpoints/$first" "$work/t2/log/n1/checkpoint"
 # ... and a reader who kept the newest checkpoint sees a site rolled back to an older tree.
 cp "$log/checkpoint" "$work/seen"
 mkdir -p "$work/t3" && cp -r "$work/good-site/." "$work/t3/"
-"$TW_BIN" verify --vkey "$vkey" --since "$work/seen" "$work/t3" >"$work/v3.out" 2>&1; rc=$?
+"$TW_BIN" verify --vkey "$vkey" --vkey "$vkey2" --since "$work/seen" "$work/t3" >"$work/v3.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && ok "the checkpoint a reader kept is still in the log (--since)" ||
 	not_ok "--since the newest checkpoint: exit $rc: $(cat "$work/v3.out")"
 
