@@ -100,11 +100,11 @@ static const struct {
 	"  PRIMARY KEY (node, idx));"
 	"CREATE TABLE log_state (node text PRIMARY KEY, edge bytea NOT NULL);"
 	"CREATE TABLE checkpoints ("
-	"  node text NOT NULL, size bigint NOT NULL, t bigint NOT NULL, note text NOT NULL,"
-	"  PRIMARY KEY (node, size));"
+	"  node text NOT NULL, tree_size bigint NOT NULL, t bigint NOT NULL, note text NOT NULL,"
+	"  PRIMARY KEY (node, tree_size));"
 	"CREATE TABLE log_tokens ("
-	"  node text NOT NULL, size bigint NOT NULL, label text NOT NULL, der bytea NOT NULL,"
-	"  PRIMARY KEY (node, size, label));" },
+	"  node text NOT NULL, tree_size bigint NOT NULL, label text NOT NULL, der bytea NOT NULL,"
+	"  PRIMARY KEY (node, tree_size, label));" },
 };
 
 /* The first line of a libpq message, without its trailing newline. */

@@ -152,7 +152,7 @@ pg_checkpoint_add(struct store_be *b, const char *node, int64_t size, int64_t ti
 	pg_params_int(&p, size);
 	pg_params_int(&p, time_ms);
 	pg_params_text(&p, note);
-	return pg_cmd(b, "keeping a checkpoint", "INSERT INTO checkpoints (node, size, t, note)"
+	return pg_cmd(b, "keeping a checkpoint", "INSERT INTO checkpoints (node, tree_size, t, note)"
 	    " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", &p) < 0 ? -1 : 0;
 }
 
@@ -165,7 +165,7 @@ pg_checkpoint_set_note(struct store_be *b, const char *node, int64_t size, const
 	pg_params_text(&p, node);
 	pg_params_int(&p, size);
 	return pg_cmd(b, "co-signing a checkpoint", "UPDATE checkpoints SET note = $1"
-	    " WHERE node = $2 AND size = $3", &p) < 0 ? -1 : 0;
+	    " WHERE node = $2 AND tree_size = $3", &p) < 0 ? -1 : 0;
 }
 
 static int
@@ -193,8 +193,8 @@ pg_each_checkpoint(struct store_be *b, const char *node,
 		pg_params_text(&p, node);
 	else
 		pg_params_null(&p);
-	return pg_each(b, "reading checkpoints", "SELECT node, size, t, note FROM checkpoints"
-	    " WHERE $1::text IS NULL OR node = $1 ORDER BY node, size", &p, checkpoint_row, &c);
+	return pg_each(b, "reading checkpoints", "SELECT node, tree_size, t, note FROM checkpoints"
+	    " WHERE $1::text IS NULL OR node = $1 ORDER BY node, tree_size", &p, checkpoint_row, &c);
 }
 
 int
@@ -211,7 +211,7 @@ pg_log_token_add(struct store_be *b, const char *node, int64_t size, const char 
 	pg_params_int(&p, size);
 	pg_params_text(&p, label);
 	pg_params_text(&p, (const char *)hex.data);
-	rc = pg_cmd(b, "keeping a time-stamp token", "INSERT INTO log_tokens (node, size, label,"
+	rc = pg_cmd(b, "keeping a time-stamp token", "INSERT INTO log_tokens (node, tree_size, label,"
 	    " der) VALUES ($1, $2, $3, $4::bytea) ON CONFLICT DO NOTHING", &p) < 0 ? -1 : 0;
 	buf_free(&hex);
 	return rc;
@@ -243,6 +243,6 @@ pg_each_log_token(struct store_be *b, const char *node,
 	struct cb c = { (void *)fn, arg };
 
 	pg_params_text(&p, node);
-	return pg_each(b, "reading time-stamp tokens", "SELECT node, size, label, der"
-	    " FROM log_tokens WHERE node = $1 ORDER BY size, label", &p, token_row, &c);
+	return pg_each(b, "reading time-stamp tokens", "SELECT node, tree_size, label, der"
+	    " FROM log_tokens WHERE node = $1 ORDER BY tree_size, label", &p, token_row, &c);
 }

@@ -25,7 +25,7 @@ const struct be_table be_tables[BE_T__MAX] = {
 	    "results_24h" } },
 	[BE_T_LOG] = { "log", 3, 2, { "node", "idx", "entry" } },
 	[BE_T_LOG_STATE] = { "log_state", 2, 1, { "node", "edge" } },
-	[BE_T_CHECKPOINTS] = { "checkpoints", 4, 2, { "node", "size", "t", "note" } },
-	[BE_T_LOG_TOKENS] = { "log_tokens", 4, 3, { "node", "size", "label", "der" } },
+	[BE_T_CHECKPOINTS] = { "checkpoints", 4, 2, { "node", "tree_size", "t", "note" } },
+	[BE_T_LOG_TOKENS] = { "log_tokens", 4, 3, { "node", "tree_size", "label", "der" } },
 };
 _Static_assert(BE_T__MAX == STORE_TABLES, "store.h STORE_TABLES");

@@ -104,11 +104,11 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (node, idx)) WITHOUT ROWID;"
 	"CREATE TABLE log_state (node TEXT PRIMARY KEY, edge BLOB NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE checkpoints ("
-	"  node TEXT NOT NULL, size INTEGER NOT NULL, t INTEGER NOT NULL, note TEXT NOT NULL,"
-	"  PRIMARY KEY (node, size)) WITHOUT ROWID;"
+	"  node TEXT NOT NULL, tree_size INTEGER NOT NULL, t INTEGER NOT NULL, note TEXT NOT NULL,"
+	"  PRIMARY KEY (node, tree_size)) WITHOUT ROWID;"
 	"CREATE TABLE log_tokens ("
-	"  node TEXT NOT NULL, size INTEGER NOT NULL, label TEXT NOT NULL, der BLOB NOT NULL,"
-	"  PRIMARY KEY (node, size, label)) WITHOUT ROWID;",
+	"  node TEXT NOT NULL, tree_size INTEGER NOT NULL, label TEXT NOT NULL, der BLOB NOT NULL,"
+	"  PRIMARY KEY (node, tree_size, label)) WITHOUT ROWID;",
 };
 
 

@@ -179,7 +179,7 @@ int
 sq_checkpoint_add(struct store_be *s, const char *node, int64_t size, int64_t time_ms,
     const char *note)
 {
-	sqlite3_stmt *st = once(s, "INSERT OR IGNORE INTO checkpoints (node, size, t, note)"
+	sqlite3_stmt *st = once(s, "INSERT OR IGNORE INTO checkpoints (node, tree_size, t, note)"
 	    " VALUES (?, ?, ?, ?)");
 
 	if (st == NULL)
@@ -194,7 +194,7 @@ sq_checkpoint_add(struct store_be *s, const char *node, int64_t size, int64_t ti
 int
 sq_checkpoint_set_note(struct store_be *s, const char *node, int64_t size, const char *note)
 {
-	sqlite3_stmt *st = once(s, "UPDATE checkpoints SET note = ? WHERE node = ? AND size = ?");
+	sqlite3_stmt *st = once(s, "UPDATE checkpoints SET note = ? WHERE node = ? AND tree_size = ?");
 
 	if (st == NULL)
 		return -1;
@@ -221,8 +221,8 @@ int
 sq_each_checkpoint(struct store_be *s, const char *node,
     int (*fn)(const struct store_checkpoint *, void *), void *arg)
 {
-	sqlite3_stmt *st = once(s, "SELECT node, size, t, note FROM checkpoints"
-	    " WHERE ?1 IS NULL OR node = ?1 ORDER BY node, size");
+	sqlite3_stmt *st = once(s, "SELECT node, tree_size, t, note FROM checkpoints"
+	    " WHERE ?1 IS NULL OR node = ?1 ORDER BY node, tree_size");
 
 	if (st == NULL)
 		return -1;
@@ -235,7 +235,7 @@ int
 sq_log_token_add(struct store_be *s, const char *node, int64_t size, const char *label,
     const unsigned char *der, size_t len)
 {
-	sqlite3_stmt *st = once(s, "INSERT OR IGNORE INTO log_tokens (node, size, label, der)"
+	sqlite3_stmt *st = once(s, "INSERT OR IGNORE INTO log_tokens (node, tree_size, label, der)"
 	    " VALUES (?, ?, ?, ?)");
 
 	if (st == NULL)
@@ -265,8 +265,8 @@ int
 sq_each_log_token(struct store_be *s, const char *node,
     int (*fn)(const struct store_log_token *, void *), void *arg)
 {
-	sqlite3_stmt *st = once(s, "SELECT node, size, label, der FROM log_tokens"
-	    " WHERE node = ? ORDER BY size, label");
+	sqlite3_stmt *st = once(s, "SELECT node, tree_size, label, der FROM log_tokens"
+	    " WHERE node = ? ORDER BY tree_size, label");
 
 	if (st == NULL)
 		return -1;

@@ -86,7 +86,7 @@ n=$(q "SELECT count(*) FROM log WHERE node = 'n1'")
 r=$(q "SELECT count(*) FROM results")
 [ "$n" -gt 0 ] && [ "$n" -eq "$r" ] && ok "every stored result is in the log ($n)" ||
 	not_ok "$n log entries for $r results"
-last=$(q "SELECT max(size) FROM checkpoints WHERE node = 'n1'")
+last=$(q "SELECT max(tree_size) FROM checkpoints WHERE node = 'n1'")
 [ "$last" = "$n" ] && ok "the last checkpoint (at stop) covers every entry" ||
 	not_ok "last checkpoint $last, log size $n"
 
@@ -164,15 +164,15 @@ vkey2=$("$TW_BIN" keygen -o "$work/n2.key" --name tb.example/n2 2>>"$work/keygen
 sed -e 's/^node: { id: n1 }/node: { id: n2 }/' -e "s|key: $work/node.key|key: $work/n2.key|" \
     -e 's|origin: tb.example/n1|origin: tb.example/n2|' "$work/c.yaml" >"$work/n2.yaml"
 sigs() {	# NODE: signature lines of its newest checkpoint (0 while the store is busy)
-	q "SELECT note FROM checkpoints WHERE node = '$1' AND size =
-	    (SELECT max(size) FROM checkpoints WHERE node = '$1')" | grep -c '^— '
+	q "SELECT note FROM checkpoints WHERE node = '$1' AND tree_size =
+	    (SELECT max(tree_size) FROM checkpoints WHERE node = '$1')" | grep -c '^— '
 }
-n1_cosigned() { [ "$(sigs n1)" -ge 2 ] && [ "$(q "SELECT count(*) FROM checkpoints WHERE node = 'n2' AND size > 0")" -ge 1 ]; }
+n1_cosigned() { [ "$(sigs n1)" -ge 2 ] && [ "$(q "SELECT count(*) FROM checkpoints WHERE node = 'n2' AND tree_size > 0")" -ge 1 ]; }
 run_until "$work/n2.yaml" n1_cosigned
 [ "$(sigs n1)" -ge 2 ] && ok "node n2 co-signs node n1's newest checkpoint" ||
 	not_ok "n1's newest checkpoint has $(sigs n1) signature lines"
-n2_size=$(q "SELECT max(size) FROM checkpoints WHERE node = 'n2'")
-n2_cosigned() { q "SELECT note FROM checkpoints WHERE node = 'n2' AND size = $n2_size" | grep -q '^— tb.example/n1 '; }
+n2_size=$(q "SELECT max(tree_size) FROM checkpoints WHERE node = 'n2'")
+n2_cosigned() { q "SELECT note FROM checkpoints WHERE node = 'n2' AND tree_size = $n2_size" | grep -q '^— tb.example/n1 '; }
 run_until "$work/c.yaml" n2_cosigned
 "$TW_BIN" report -c "$work/c.yaml" >"$work/report-cosign.log" 2>&1 || not_ok "report (two nodes)"
 grep -q '^— tb.example/n1 ' "$site/log/n2/checkpoints/$n2_size" &&
@@ -228,8 +228,8 @@ mkdir -p "$work/t3" && cp -r "$work/good-site/." "$work/t3/"
 "$TW_BIN" keygen -o "$work/other.key" --name tb.example/n1 >"$work/other.vkey" 2>&1 ||
 	not_ok "keygen (other key)"
 sed -e "s|key: $work/node.key|key: $work/other.key|" "$work/c.yaml" >"$work/c2.yaml"
-before=$(q "SELECT max(size) FROM checkpoints WHERE node = 'n1'")
-grown() { [ "$(q "SELECT max(size) FROM checkpoints WHERE node = 'n1'")" -gt "$before" ]; }
+before=$(q "SELECT max(tree_size) FROM checkpoints WHERE node = 'n1'")
+grown() { [ "$(q "SELECT max(tree_size) FROM checkpoints WHERE node = 'n1'")" -gt "$before" ]; }
 run_until "$work/c2.yaml" grown
 "$TW_BIN" report -c "$work/c2.yaml" >"$work/report-resign.log" 2>&1 || not_ok "report (other key)"
 "$TW_BIN" verify --vkey "$vkey" "$site" >"$work/v4.out" 2>&1; rc=$?
