@@ -59,6 +59,7 @@ holds() { [ "$(eval "$1")" "$2" "$3" ]; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 pg_start || { not_ok "no PostgreSQL server"; finish; }
+trap cleanup EXIT INT TERM	# pg_start set its own: ours stops the server too
 db=$(pg_newdb vantage) || { not_ok "cannot create the database"; finish; }
 PSQL="$TW_PG_BIN/psql"
 q() { "$PSQL" -X -qtA -d "$db" -c "$1" 2>/dev/null; }
