@@ -11,9 +11,10 @@
  *     node's newest result (core/quorum.h), stored as a verdict item (rollups, incident
  *     step, endpoint state) in its own transaction, never spooled: a verdict that cannot be
  *     stored is not observed, so a replay can never double it; and the node-silence alert.
- * One verdict per endpoint per interval: the next is due at the previous verdict's time +
- * interval, and a new leader takes the previous verdict's time from the store's endpoint
- * state, so a handover never doubles one. With SQLite there is one node: none of this runs.
+ * At most one verdict per endpoint per interval, each at the time of the newest result
+ * backing it and only when that is newer than the last verdict's; a new leader takes the
+ * last verdict's time from the store's endpoint state, so a handover never doubles one.
+ * With SQLite there is one node: none of this runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 struct vt_slot {
 	char		*key;
 	int64_t		 due;
+	int64_t		 last;		/* the time of its last verdict, 0 = none */
 };
 
 struct run_vantage {
@@ -133,6 +135,7 @@ sched_slot(struct run_vantage *v, const char *provider, const char *endpoint, bo
 	}
 	v->slots[i].key = key;
 	v->slots[i].due = 0;
+	v->slots[i].last = 0;
 	v->n++;
 	return &v->slots[i];
 }
@@ -155,6 +158,7 @@ load_state(const struct store_endpoint_state *e, void *arg)
 		for (size_t k = 0; k < pv->n_endpoints; k++)
 			if (strcmp(pv->endpoints[k].id, e->endpoint) == 0) {
 				s = sched_slot(R->vt, e->provider, e->endpoint, true);
+				s->last = e->last_time_ms;
 				s->due = e->last_time_ms + pv->endpoints[k].interval_ms;
 				return 0;
 			}
@@ -314,7 +318,32 @@ verdict_message(const struct quorum_view *v, size_t n, const struct quorum_resul
 	return s;
 }
 
-/* Evaluates every due endpoint and stores the verdicts (leader only). */
+/* Whether fresh view v backs verdict q (down backs degraded). */
+static bool
+backs(const struct quorum_view *v, const struct quorum_result *q, int64_t now, int64_t interval)
+{
+	if (!v->live || v->time_ms < 0 || v->time_ms < now - 2 * interval)
+		return false;
+	if (q->verdict == VERDICT_DEGRADED)
+		return v->status == STATUS_DEGRADED || v->status == STATUS_DOWN;
+	return (int)v->status == (int)q->verdict;
+}
+
+/* The next verdict is due one interval after this one's slot (late: from now). */
+static void
+advance(struct vt_slot *s, int64_t interval, int64_t now)
+{
+	s->due += interval;
+	if (s->due <= now)
+		s->due = now + interval;	/* late: the gap is not observed */
+}
+
+/*
+ * Evaluates every due endpoint and stores the verdicts (leader only). A verdict's time is
+ * the newest result backing it, so with one node every result is a verdict at its own time
+ * (an incident starts at the first failed result); due times step by the interval, so
+ * there is at most one verdict per endpoint per interval, and one per newer result.
+ */
 static void
 verdicts(struct run *R, struct vt_read *rd, int64_t now)
 {
@@ -361,14 +390,12 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 			struct quorum_result q;
 			const struct vt_row *rep = NULL;
 			struct result *r;
+			int64_t t;
 
 			if (s->due == 0)
 				s->due = now;
 			if (s->due > now)
 				continue;
-			s->due += ep->interval_ms;
-			if (s->due <= now)
-				s->due = now + ep->interval_ms;	/* late: the gap is not observed */
 			v = xcalloc(rd->n_nodes ? rd->n_nodes : 1, sizeof(*v));
 			for (size_t i = 0; i < rd->n_nodes; i++) {
 				const struct vt_row *w = row_find(rd, ep->provider->id, ep->id,
@@ -385,16 +412,29 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 				log_debug("verdict unknown: too few fresh results", "provider=%s"
 				    " endpoint=%s fresh=%d needed=%d", log_q(ep->provider->id),
 				    log_q(ep->id), q.fresh, q.needed);
+				advance(s, ep->interval_ms, now);
 				free(v);
 				continue;
 			}
+			/* Its time: the newest result backing it. Nothing new since the last
+			 * verdict: none now, tried again at the next tick. */
+			t = -1;
+			for (size_t i = 0; i < rd->n_nodes; i++)
+				if (backs(&v[i], &q, now, ep->interval_ms) && v[i].time_ms > t)
+					t = v[i].time_ms;
+			if (t <= s->last) {
+				free(v);
+				continue;
+			}
+			s->last = t;
+			advance(s, ep->interval_ms, now);
 			rep = row_find(rd, ep->provider->id, ep->id, rd->nodes[q.representative].id);
 			if (n == cap) {
 				cap = cap ? 2 * cap : 16;
 				rs = xrealloc(rs, cap * sizeof(*rs));
 			}
 			r = &rs[n++];
-			result_init(r, ep, now);
+			result_init(r, ep, t);
 			r->status = (enum status)q.verdict;
 			r->reason = rep->reason;
 			memcpy(r->timings, rep->timings, sizeof(r->timings));
@@ -417,7 +457,7 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 	items = xcalloc(n, sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
 		items[i].r = &rs[i];
-		items[i].maintenance = conf_in_maintenance(c, rs[i].ep, now) == 1;
+		items[i].maintenance = conf_in_maintenance(c, rs[i].ep, rs[i].time_ms) == 1;
 		items[i].node = c->node.id;
 		items[i].verdict = true;
 	}

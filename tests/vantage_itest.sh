@@ -125,6 +125,7 @@ q "SELECT count(*) FROM results WHERE node = ''" | grep -qx 0 &&
     ok "no result without a node" || not_ok "results without a node"
 verdict_t() { q "SELECT coalesce(last_time, 0) FROM endpoints WHERE provider = 'p1' AND endpoint = 'ocsp'"; }
 wait_for 15 "a first verdict" holds 'verdict_t' -gt 0 && ok "the leader stores verdicts"
+first_v=$(q "SELECT min(t) FROM results WHERE node <> ''")
 
 # (a) A fault seen only from n3: its raw results show it, no incident opens.
 fault 'p1/ocsp=down@127.0.0.3'
@@ -220,6 +221,13 @@ for n in $live; do
 	[ "$logged" -eq "$stored" ] && ok "(d) n$n: all $logged probed results are stored once" ||
 	    not_ok "(d) n$n logged $logged probes, the store holds $stored"
 done
+# At most one verdict per interval (2 s) over the run, across the handover and the outage:
+# each verdict is one check in the rollups.
+checks=$(q 'SELECT sum(checks) FROM hourly')
+most=$(( ($(verdict_t) - first_v) / 2000 + 1 ))
+[ "$checks" -le "$most" ] && [ "$checks" -ge 10 ] &&
+    ok "(c, d) $checks verdicts counted, at most one per interval ($most)" ||
+    not_ok "(c, d) $checks verdicts counted in the rollups, at most $most expected"
 [ "$(q 'SELECT count(*) FROM incidents')" -eq 1 ] && ok "(d) still exactly one incident" ||
     not_ok "(d) incidents: $(q 'SELECT count(*) FROM incidents')"
 finish
