@@ -18,6 +18,7 @@ static const struct {
 	{ "incident", cmd_incident, "list incidents; add an operator note to one" },
 	{ "keygen", cmd_keygen, "keygen -o FILE: a new Ed25519 key for the record; prints its verifier key" },
 	{ "verify", cmd_verify, "verify the published record of a site directory or URL (SPEC 12)" },
+	{ "nodes", cmd_nodes, "list the vantage nodes: id, location, last heard, live, leader (SPEC 11)" },
 	{ "store", cmd_store, "store migrate --from FILE.db: copy a SQLite history into PostgreSQL" },
 };
 

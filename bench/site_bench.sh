@@ -7,6 +7,8 @@
 # store is topped up to now (only the minutes since its last result are generated).
 # BENCH_SITE_DAYS (90), BENCH_SITE_DENSE_DAYS (= DAYS: every day at 1 result/min; fewer
 # keeps older days at 1 per BENCH_SITE_STEP minutes, same rollups), BENCH_SITE_REPS (3).
+# BENCH_SITE_URL (a postgresql:// URL of an empty database): the history is copied there
+# with `trustwatch store migrate` (timed) and the site rendered from PostgreSQL instead.
 # Measured with /usr/bin/time -v (wall time, peak RSS of the trustwatch process):
 #   cold: into an empty directory (every monthly results CSV is written);
 #   warm: again into the same directory, as `trustwatch run` re-renders every report.every
@@ -74,6 +76,12 @@ run_time() {
 median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 : >"$work/times"
+if [ -n "${BENCH_SITE_URL:-}" ]; then
+	sed "s|^storage: { path: \"[^\"]*\"|storage: { path: \"$work/local.db\", url: \"$BENCH_SITE_URL\"|" \
+	    "$cfg" >"$work/pg.yaml"
+	cfg="$work/pg.yaml"
+	run_time migrate "$TW" store migrate -c "$cfg" --from "$db"
+fi
 run_time cold "$TW" report -c "$cfg" -o "$work/site"
 i=0
 while [ "$i" -lt "$REPS" ]; do
@@ -105,6 +113,7 @@ warm_mb=$(awk -v k="$warm_kb" 'BEGIN {printf "%.1f", k / 1024}')
 cold_mb=$(awk -v k="$cold_kb" 'BEGIN {printf "%.1f", k / 1024}')
 exp_s=$(val export 2)
 
+[ -n "${BENCH_SITE_URL:-}" ] && echo "Store: PostgreSQL, the history copied by \`trustwatch store migrate\` in $(secs "$(val migrate 2)") (peak RSS $(mb "$(val migrate 3)"))."
 echo "History: $(sed -n '1s/^history: //p' "$db.gen")"
 sed -n '2s/^history: /History: /p' "$db.gen"
 [ "$cached" = yes ] && echo "This run: cached store $(basename "$db") topped up to now: $(sed 's/^history: //' "$work/gen.out" | head -1)."

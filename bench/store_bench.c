@@ -1,6 +1,8 @@
 /*
  * Store benchmark: bytes per stored result (including indexes) and batched ingest rate.
- * Usage: store_bench [N]   (default 1,000,000 results over 200 endpoints, 1-minute spacing)
+ * Usage: store_bench [N [WHERE]]   (default 1,000,000 results over 200 endpoints, 1-minute
+ * spacing, into a new SQLite file; WHERE = a postgresql:// URL of an empty database measures
+ * the same ingest through the store core on PostgreSQL: bench/pg_bench.c gives its bytes)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,8 @@ main(int argc, char **argv)
 		eps[i].provider = &prov[i % 10];
 		eps[i].kind = (enum probe_kind)(i % KIND__MAX);
 	}
+	if (argc > 2)
+		path = xstrdup(argv[2]);
 	if ((s = store_open(path, &err)) == NULL) {
 		fprintf(stderr, "store_bench: %s\n", err);
 		return 1;
@@ -75,6 +79,12 @@ main(int argc, char **argv)
 	}
 	t1 = mono_ms();
 	store_close(s);
+	if (argc > 2) {
+		printf("store (%s, through the store core): %ld results, ingest %.0f results/s\n",
+		    argv[2], n, (double)n * 1000.0 / (double)(t1 - t0 > 0 ? t1 - t0 : 1));
+		rmdir(dir);
+		return 0;
+	}
 	if (stat(path, &sb) != 0)
 		return 1;
 	printf("store: %ld results, %.1f bytes/result (file %lld bytes, indexes included), "

@@ -63,6 +63,7 @@ const char site_css[] =
 "th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}\n"
 "thead th{border-bottom:2px solid var(--line)}\n"
 "td.warn{color:var(--down);font-weight:600}\n"
+"p.minority{border-left:3px solid var(--degraded);padding:.1rem .75rem}tr.minority th{font-weight:700}p.vantage{margin:.25rem 0 1rem}\n"
 ".scroll{overflow-x:auto}\n"
 "code{font-size:.88em;word-break:break-word}code.url,code.settings{color:var(--muted)}code.settings{display:block;margin-top:.25rem}\n"
 "q{word-break:break-word}\n"

@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "html.h"
+#include "vantage.h"
 #include "../core/tz.h"
 #include "../core/util.h"
 
@@ -230,6 +231,55 @@ windows_json(const struct report_status_ep *e, int64_t now_ms)
 	return ws;
 }
 
+/* One node's newest result of an endpoint. */
+static json_t *
+node_view_json(const struct report_node_view *nv)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "node", report_json_str(nv->node));
+	json_object_set_new(o, "time", report_json_time(nv->time_ms));
+	json_object_set_new(o, "status", json_string(status_names[nv->status]));
+	json_object_set_new(o, "reason", json_string(reason_names[nv->reason]));
+	json_object_set_new(o, "message", report_json_str(nv->message));
+	json_object_set_new(o, "live", json_boolean(nv->live));
+	json_object_set_new(o, "fresh", json_boolean(nv->fresh));
+	json_object_set_new(o, "minority", json_boolean(nv->minority));
+	return o;
+}
+
+/*
+ * The endpoint's per-node view (SPEC §11): "nodes" (each node's newest result),
+ * "minority" (those that disagree with the verdict, which never open an incident) and
+ * "quorum" (the verdict they reach: needed, fresh, agree).
+ */
+static void
+vantage_fields(json_t *o, const struct report_vantage *v, const struct report_status_ep *e)
+{
+	const struct report_vantage_ep *ve = v ? report_vantage_find(v, e->provider, e->endpoint) :
+	    NULL;
+	json_t *nodes = json_array(), *minority = json_array(), *q;
+
+	for (size_t i = 0; ve != NULL && i < ve->n_views; i++) {
+		json_array_append_new(nodes, node_view_json(&ve->views[i]));
+		if (ve->views[i].minority)
+			json_array_append_new(minority, node_view_json(&ve->views[i]));
+	}
+	json_object_set_new(o, "nodes", nodes);
+	json_object_set_new(o, "minority", minority);
+	if (ve == NULL) {
+		json_object_set_new(o, "quorum", json_null());
+		return;
+	}
+	q = json_object();
+	json_object_set_new(q, "verdict", json_string(ve->q.verdict == VERDICT_UNKNOWN ? "unknown" :
+	    status_names[ve->q.verdict]));
+	json_object_set_new(q, "needed", json_integer(ve->q.needed));
+	json_object_set_new(q, "fresh", json_integer(ve->q.fresh));
+	json_object_set_new(q, "agree", json_integer(ve->q.agree));
+	json_object_set_new(o, "quorum", q);
+}
+
 static json_t *
 status_ep(const struct report_status_ep *e, int64_t now_ms)
 {
@@ -326,6 +376,8 @@ report_json_status(const struct report_status *st)
 			const struct report_status_ep *e = &pv->eps[j];
 			json_t *o = status_ep(e, st->generated_ms);
 
+			vantage_fields(o, st->vantage, e);
+
 			json_array_append(eps, o);
 			json_array_append_new(all, o);
 			if (e->probed && !e->maintenance)
@@ -345,6 +397,15 @@ report_json_status(const struct report_status *st)
 	json_object_set_new(doc, "providers", provs);
 	json_object_set_new(doc, "endpoints", all);
 	json_object_set_new(doc, "maintenance", maintenance_json(st));
+	if (st->vantage != NULL) {
+		json_t *vp = json_object();
+
+		json_object_set_new(vp, "nodes", json_integer((json_int_t)st->vantage->n_nodes));
+		json_object_set_new(vp, "live", json_integer((json_int_t)st->vantage->n_live));
+		json_object_set_new(doc, "vantage_points", vp);
+	} else {
+		json_object_set_new(doc, "vantage_points", json_null());
+	}
 	return dump_line(doc);
 }
 
@@ -372,5 +433,34 @@ report_json_incidents(int64_t generated_ms, const struct report_incident *rows, 
 	}
 	json_object_set_new(doc, "generated", report_json_time(generated_ms));
 	json_object_set_new(doc, "incidents", arr);
+	return dump_line(doc);
+}
+
+char *
+report_json_nodes(const struct report_vantage *v)
+{
+	json_t *doc = json_object(), *arr = json_array();
+
+	for (size_t i = 0; i < v->n_nodes; i++) {
+		const struct report_node *n = &v->nodes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", report_json_str(n->id));
+		json_object_set_new(o, "location", report_json_str(n->location));
+		json_object_set_new(o, "last_seen", report_json_time(n->last_seen_ms));
+		json_object_set_new(o, "last_seen_ago_s", json_integer(
+		    (v->now_ms - n->last_seen_ms) / 1000));
+		json_object_set_new(o, "live", json_boolean(n->live));
+		json_object_set_new(o, "leader", json_boolean(n->leader));
+		json_object_set_new(o, "started", report_json_time(n->started_ms));
+		json_object_set_new(o, "results_24h", json_integer(n->results_24h));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(doc, "generated", report_json_time(v->now_ms));
+	json_object_set_new(doc, "live_window_s", json_integer(v->live_ms / 1000));
+	json_object_set_new(doc, "quorum", v->quorum > 0 ? json_integer(v->quorum) :
+	    json_string("majority"));
+	json_object_set_new(doc, "live", json_integer((json_int_t)v->n_live));
+	json_object_set_new(doc, "nodes", arr);
 	return dump_line(doc);
 }

@@ -85,6 +85,8 @@ struct report_status_provider {
 	size_t			 n_eps;
 };
 
+struct report_vantage;
+
 struct report_status {
 	const char		*title;		/* NULL: none */
 	const char		*timezone;	/* IANA name */
@@ -95,6 +97,11 @@ struct report_status {
 	size_t			 n_eps;
 	const struct conf_maintenance *maintenance;	/* borrowed from the config */
 	size_t			 n_maintenance;
+	/*
+	 * The vantage nodes and each endpoint's per-node view (report/vantage.h), borrowed;
+	 * NULL writes no node and no minority.
+	 */
+	const struct report_vantage *vantage;
 };
 
 /*
@@ -142,6 +149,12 @@ void report_incidents_free(struct report_incident *rows, size_t n);
  */
 char *report_json_status(const struct report_status *);
 char *report_json_incidents(int64_t generated_ms, const struct report_incident *rows, size_t n);
+
+/*
+ * api/nodes.json and /api/v1/nodes: the vantage nodes (id, location, last heard, live,
+ * leader, results in the last 24 h), as one line of JSON plus "\n" (caller frees).
+ */
+char *report_json_nodes(const struct report_vantage *);
 
 /* Writes o compactly (escaped as the documents are) plus "\n" and releases it; 0 or -1. */
 int report_json_line(FILE *, json_t *o);

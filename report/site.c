@@ -377,6 +377,13 @@ fn_methodology(struct page *p, const void *arg)
 }
 
 static void
+fn_vantage(struct page *p, const void *arg)
+{
+	(void)arg;
+	page_vantage(p);
+}
+
+static void
 render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 {
 	render_page(s, langs, n, li, "index.html", fn_index, NULL, NULL);
@@ -400,6 +407,7 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 	}
 	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL);
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
+	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL);
 }
 
 static int

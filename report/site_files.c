@@ -8,6 +8,7 @@
 #include "feed.h"
 #include "json.h"
 #include "site_int.h"
+#include "vantage.h"
 
 /* Writes the JSON text doc (taken) to rel. */
 static int
@@ -51,9 +52,13 @@ site_api(struct site *s)
 		memcpy(st.eps[i].win, s->eps[i].win, sizeof(st.eps[i].win));
 		memcpy(st.eps[i].have_win, s->eps[i].have_win, sizeof(st.eps[i].have_win));
 	}
+	if ((st.vantage = site_vantage(s)) == NULL) {
+		report_status_free(&st);
+		return -1;
+	}
 	rc = write_doc(s, "api/status.json", report_json_status(&st));
 	report_status_free(&st);
-	if (rc != 0)
+	if (rc != 0 || write_doc(s, "api/nodes.json", report_json_nodes(s->vantage)) != 0)
 		return -1;
 	for (size_t i = 0; i < s->n_inc; i++)
 		n_notes += s->inc[i].n_notes;

@@ -122,6 +122,7 @@ struct site {
 	int64_t		 hourly_from;		/* INT64_MAX: none kept */
 	char		**pool;			/* the strings daily and hourly point to */
 	size_t		 n_pool;
+	struct report_vantage *vantage;		/* site_vantage.c: read once, when first shown */
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -218,6 +219,16 @@ void page_methodology(struct page *);
 int site_api(struct site *);
 int site_exports(struct site *, const char *old_dir);
 int site_feed(struct site *, struct i18n *);
+
+/* site_vantage.c: the vantage points (SPEC §11) */
+struct report_vantage;
+/* The nodes and per-node views, read once (NULL after site_fail on a store error). */
+const struct report_vantage *site_vantage(struct site *);
+void site_vantage_free(struct site *);
+void page_vantage(struct page *);			/* vantage.html */
+void site_vantage_index(struct page *);			/* "Seen from N of M vantage points" */
+void site_vantage_ep(struct page *, const struct site_ep *);	/* each node's newest result */
+void site_vantage_methodology(struct page *);		/* the methodology's section */
 
 /* assets.c */
 extern const char site_css[];

@@ -545,6 +545,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 			}
 			buf_printf(&p->b, "</p>\n");
 		}
+		site_vantage_ep(p, ep);
 		buf_printf(&p->b, "<p class=\"verifies\"><strong>");
 		html_text(&p->b, T(p, "What is verified:"));
 		buf_printf(&p->b, "</strong> ");

@@ -86,13 +86,44 @@ probe; probe
 n=$(sqlite3 "$work/state/trustwatch.db" 'select count(*) from incidents' 2>/dev/null || echo "?")
 [ "$n" = 2 ] && ok "the store has 2 incidents" || not_ok "the store has 2 incidents (got $n; $(tail -3 "$work/probe.log"))"
 
+# Three vantage nodes (SPEC §11): each endpoint's latest result copied as each node's own,
+# p1/ocsp seen down from lu-2 only, so vantage.html, the per-node tables and the minority
+# sentence are in the pages checked.
+python3 - "$work/state/trustwatch.db" <<'PY' || not_ok "three vantage nodes in the store"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(results)")]
+now = int(time.time() * 1000)
+for ep, name in db.execute("SELECT id, provider || '/' || endpoint FROM endpoints").fetchall():
+    row = db.execute("SELECT * FROM results WHERE ep = ? AND node = '' ORDER BY t DESC LIMIT 1",
+        (ep,)).fetchone()
+    if row is None:
+        continue
+    for node in ("lu-1", "lu-2", "lu-3"):
+        r = dict(zip(cols, row))
+        r["node"], r["t"] = node, now - 1000
+        if node == "lu-2" and name == "p1/ocsp":
+            r["code"], r["msg"] = db.execute("SELECT code, msg FROM results WHERE ep = ? AND code <> ?"
+                " LIMIT 1", (ep, r["code"])).fetchone()
+        db.execute("INSERT INTO results (%s) VALUES (%s)" % (",".join(cols), ",".join("?" * len(cols))),
+            [r[c] for c in cols])
+for node, loc in (("lu-1", "Luxembourg (POST)"), ("lu-2", "Frankfurt"), ("lu-3", "Paris")):
+    db.execute("INSERT OR REPLACE INTO nodes (id, location, last_seen, started, leader, results_24h)"
+        " VALUES (?, ?, ?, ?, ?, ?)", (node, loc, now, now - 3600000, int(node == "lu-1"), 100))
+db.commit()
+PY
 "$TW_BIN" report -c "$cfg" -o "$site" 2>"$work/report.err"; rc=$?
 [ "$rc" -eq 0 ] && ok "report renders the site" || bail "report renders the site (rc $rc: $(cat "$work/report.err"))"
 pages="index.html providers/p1.html providers/p2.html incidents.html incidents/1.html incidents/2.html
-sla.html methodology.html fr/index.html de/index.html fr/incidents/1.html de/providers/p1.html"
+sla.html methodology.html fr/index.html de/index.html fr/incidents/1.html de/providers/p1.html
+vantage.html fr/vantage.html de/vantage.html"
 for p in $pages; do
 	[ -s "$site/$p" ] || not_ok "$p was rendered"
 done
+grep -q "Seen from 3 of 3 vantage points" "$site/index.html" && ok "the index is seen from 3 of 3 vantage points" ||
+	not_ok "the index is seen from 3 of 3 vantage points"
+grep -q "Seen down from <code>lu-2</code> only." "$site/providers/p1.html" && ok "p1's page has the minority sentence" ||
+	not_ok "p1's page has the minority sentence"
 
 # Serve it.
 "$TW_BIN" serve -c "$cfg" >"$work/serve.log" 2>&1 &

@@ -92,8 +92,10 @@ hostile() {
 	fi
 }
 
-# Sanitizer builds run several times slower; the bound is the timeout plus this slack.
-case "$TW_BIN" in *asan*|*ubsan*) slack=4000 ;; *) slack=1500 ;; esac
+# The hostile servers never stop on their own, so any finite bound proves the timeout cuts
+# them off; the slack covers process start-up on a loaded shared machine (and sanitizer
+# builds, several times slower). Speed is measured in make bench, not here.
+case "$TW_BIN" in *asan*|*ubsan*) slack=8000 ;; *) slack=4000 ;; esac
 lim=$((TIMEOUT_S * 1000 + slack))
 
 out=$("$TW_BIN" probe -c "$cfg" --only h/ok --format json 2>&1)

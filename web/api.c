@@ -17,6 +17,7 @@
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../report/json.h"
+#include "../report/vantage.h"
 #include "../store/store.h"
 
 #define API_DEFAULT_SINCE_MS	(90LL * 86400000)	/* incidents of the last 90 days */
@@ -124,6 +125,7 @@ web_api_status(struct web *w, struct evhttp_request *req)
 {
 	struct web_api_cache **cache = web_api_cache(w);
 	struct report_status st;
+	struct report_vantage v;
 	int64_t now = now_ms();
 
 	if (report_status_state(web_conf(w), web_store(w), now, &st) != 0) {
@@ -139,8 +141,15 @@ web_api_status(struct web *w, struct evhttp_request *req)
 		web_api_cache_free(*cache);
 		*cache = windows_to_cache(&st, now);
 	}
+	if (report_vantage_collect(web_conf(w), web_store(w), now, true, &v) != 0) {
+		report_status_free(&st);
+		web_api_error(w, req, 503, "the store does not answer");
+		return;
+	}
+	st.vantage = &v;
 	reply_text_json(w, req, 200, report_json_status(&st));
 	report_status_free(&st);
+	report_vantage_free(&v);
 }
 
 static bool

@@ -309,6 +309,8 @@ web_metrics_render(const struct conf *c, struct store *st, const struct web_daem
 		goto out;
 	emit_self(out, ob, d, now);
 	emit(out, &m);
+	if (web_metrics_nodes(c, st, now, out) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(m.eps);

@@ -144,6 +144,13 @@ int web_health(const struct conf *, struct store *, int64_t now, char *why, size
 /* max(3 × the smallest configured interval, 5 min). */
 int64_t web_health_window_ms(const struct conf *);
 
+/* nodes.c: the vantage nodes (SPEC §11) */
+
+/* /api/v1/nodes: the vantage table (report_json_nodes). */
+void web_api_nodes(struct web *, struct evhttp_request *);
+/* Appends trustwatch_node_up and trustwatch_node_last_seen_seconds to out; 0 or -1. */
+int web_metrics_nodes(const struct conf *, struct store *, int64_t now_ms, struct buf *out);
+
 /* metrics.c */
 
 /* Appends s escaped as a Prometheus label value (\\, \", \n) to out. */
