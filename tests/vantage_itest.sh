@@ -224,7 +224,7 @@ done
 # At most one verdict per interval (2 s) over the run, across the handover and the outage:
 # each verdict is one check in the rollups (one more for the handover: a new leader's schedule
 # starts from the last verdict's result time, which precedes its evaluation). Evaluating
-# every tick instead counts about four times as many.
+# every tick instead counts more than twice as many.
 checks=$(q 'SELECT sum(checks) FROM hourly')
 most=$(( ($(verdict_t) - first_v) / 2000 + 2 ))
 [ "$checks" -le "$most" ] && [ "$checks" -ge 10 ] &&
