@@ -112,6 +112,7 @@ struct run {
 	bool		 multi;			/* a shared (PostgreSQL) store: raw + verdicts */
 	bool		 lead;			/* this node leads (always with SQLite) */
 	bool		 lead_failing;		/* the last leader check failed (logged once) */
+	int64_t		 lead_tried_ms;		/* when the store was last asked for the lead */
 	struct event	*node_timer;		/* leader check, heartbeat, verdicts */
 	int64_t		 beat_last_ms;		/* last heartbeat written, 0 = none yet */
 	bool		 beat_failing;

@@ -595,9 +595,14 @@ node_cb(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = { 0, RUN_NODE_TICK_MS * 1000 };
 
 	(void)fd; (void)what;
-	if (!R->stopping) {
+	/*
+	 * An unreachable store is asked again every RUN_BEAT_MAX_MS only: each attempt may
+	 * wait for a connection (libpq blocks), and the loop must keep probing on schedule.
+	 */
+	if (!R->stopping && (!R->lead_failing || now - R->lead_tried_ms >= RUN_BEAT_MAX_MS)) {
+		R->lead_tried_ms = now;
 		leader_check(R);
-		if (now - R->beat_last_ms >= every - RUN_NODE_TICK_MS / 2)
+		if (!R->lead_failing && now - R->beat_last_ms >= every - RUN_NODE_TICK_MS / 2)
 			beat(R, now, false);
 		if (R->lead) {
 			rd.now = now;
