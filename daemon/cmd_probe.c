@@ -228,6 +228,8 @@ cmd_probe(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		items[i].r = &rs[i];
 		items[i].maintenance = conf_in_maintenance(c, eps[i], rs[i].time_ms);
+		items[i].node = c->node.id;
+		items[i].raw = c->storage.url != NULL;	/* the leader stores the verdicts */
 		if ((int)rs[i].status > worst && !items[i].maintenance)
 			worst = (int)rs[i].status;
 	}

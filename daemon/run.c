@@ -273,6 +273,10 @@ prune_cb(evutil_socket_t fd, short what, void *arg)
 	int64_t wall = wall_ms(R), now = wallclock_prune_now(&R->clock, wall, mono_ms()), n;
 
 	(void)fd; (void)what;
+	if (!R->lead) {		/* the leader prunes the shared store */
+		timer_in(R->prune_timer, R->prune_ms);
+		return;
+	}
 	if (wall - now >= WALLCLOCK_JUMP_MS)
 		log_warn("prune: the wall clock is ahead of the monotonic clock, pruning by the"
 		    " latter", "ahead_ms=%lld", (long long)(wall - now));
@@ -519,7 +523,10 @@ run_setup(struct run *R, struct conf *c)
 		web_set_stats(R->web, run_web_stats, R);
 	if (run_record_start(R) != 0)
 		return -1;
+	R->multi = c->storage.url != NULL;
+	R->lead = !R->multi;	/* with PostgreSQL, run_vantage_start asks for the lead */
 	run_store_start(R, c->storage.path);
+	run_vantage_start(R);
 	R->incidents_seen = store_incident_changes(R->st);
 	sched_load(R->sched, c, now_ms());
 	for (size_t p = 0; p < c->n_providers; p++)
@@ -549,6 +556,7 @@ run_teardown(struct run *R)
 	}
 	run_store_stop(R);
 	run_record_stop(R);
+	run_vantage_stop(R);
 	run_report_wait(R);
 	web_free(R->web);
 	engine_free(R->eng);

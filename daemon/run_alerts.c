@@ -352,8 +352,8 @@ run_alerts_queue(struct run *R)
 	int64_t now = now_ms(), window = c->alerts.digest_window_ms;
 	bool held;
 
-	if (!c->alerts.enabled)
-		return;
+	if (!c->alerts.enabled || !R->lead)
+		return;		/* only the leader queues (SPEC §11) */
 	if (store_each_alert_due(R->st, now, c->alerts.remind_every_ms, collect_due, &l) != 0)
 		log_error("alert: cannot list due alerts", "error=%s", log_q(store_error(R->st)));
 	open = xcalloc(l.n + 1, sizeof(*open));

@@ -109,6 +109,17 @@ struct run {
 	int64_t		 prune_ms;		/* prune interval (TRUSTWATCH_PRUNE_MS) */
 	const char	*fake_clock;		/* TRUSTWATCH_FAKE_CLOCK_FILE (tests) */
 	struct run_record *rec;			/* run_record.c; NULL without record */
+	/* Vantage nodes (SPEC §11, run_vantage.c). */
+	bool		 multi;			/* a shared (PostgreSQL) store: raw + verdicts */
+	bool		 lead;			/* this node leads (always with SQLite) */
+	bool		 lead_failing;		/* the last leader check failed (logged once) */
+	int64_t		 lead_tried_ms;		/* when the store was last asked for the lead */
+	struct event	*node_timer;		/* leader check, heartbeat, verdicts */
+	int64_t		 beat_last_ms;		/* last heartbeat written, 0 = none yet */
+	bool		 beat_failing;
+	int64_t		 stored_hour[24];	/* results stored per hour (results_24h) */
+	int64_t		 stored_n[24];
+	struct run_vantage *vt;			/* verdict schedule and silent nodes */
 };
 
 /*
@@ -117,6 +128,20 @@ struct run {
  * on the flush timer; the results wait in memory or in the spool).
  */
 int run_flush(struct run *);
+
+/*
+ * Vantage nodes (run_vantage.c). start: after run_store_start, decides whether the store
+ * is shared, writes the first heartbeat and starts the node timer (leader check every
+ * second, heartbeats, the leader's quorum verdicts and node-silence alerts). stop frees.
+ */
+void run_vantage_start(struct run *);
+void run_vantage_stop(struct run *);
+
+/* Counts n results of this node stored (for the heartbeat's results_24h). */
+void run_vantage_count(struct run *, size_t n);
+
+/* After a write: logs incident transitions, queues alerts, re-renders (leader only). */
+void run_after_write(struct run *);
 
 /* Sets up the store side after store_open: short lock waits, the spool of an earlier run. */
 void run_store_start(struct run *, const char *store_path);

@@ -235,8 +235,9 @@ send_next(struct run *R)
 void
 run_mail_kick(struct run *R)
 {
-	if (!R->cur->c->alerts.enabled || R->mail_busy || R->stopping || R->mailer == NULL)
-		return;
+	if (!R->cur->c->alerts.enabled || R->mail_busy || R->stopping || R->mailer == NULL ||
+	    !R->lead)
+		return;		/* only the leader sends (SPEC §11) */
 	run_mail_clear(R);
 	if (store_each_mail_due(R->st, now_ms(), collect_mail, R) != 0) {
 		log_error("mail: cannot read the outbox", "error=%s", log_q(store_error(R->st)));

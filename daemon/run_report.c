@@ -57,8 +57,8 @@ run_report_start(struct run *R)
 {
 	pid_t pid;
 
-	if (R->stopping)
-		return;
+	if (R->stopping || !R->lead)
+		return;		/* only the leader renders (SPEC §11) */
 	if (R->store_lost) {
 		log_warn("report not rendered: the store file is gone, the site is kept as it is",
 		    "%s", "");
@@ -117,7 +117,7 @@ run_report_check_incidents(struct run *R)
 {
 	uint64_t n = store_incident_changes(R->st);
 
-	if (n != R->incidents_seen) {
+	if (n != R->incidents_seen && R->lead) {
 		log_debug("incident changed: re-rendering", "n=%llu",
 		    (unsigned long long)(n - R->incidents_seen));
 		R->incidents_seen = n;

@@ -67,6 +67,8 @@ batch_items(const struct run *R)
 	for (size_t i = 0; i < R->n_batch; i++) {
 		items[i].r = &R->batch[i].r;
 		items[i].maintenance = R->batch[i].maintenance;
+		items[i].node = R->batch[i].g->c->node.id;
+		items[i].raw = R->multi;	/* the leader stores the verdicts */
 	}
 	return items;
 }
@@ -206,6 +208,8 @@ replay(struct run *R)
 			items[i].r = &e[i].r;
 			items[i].maintenance = e[i].maintenance;
 			items[i].replay = true;
+			items[i].node = e[i].node;
+			items[i].raw = R->multi;
 		}
 		if (store_add_results(R->st, items, (size_t)n) != 0) {
 			store_failed(R, "spool", (size_t)n);
@@ -215,6 +219,7 @@ replay(struct run *R)
 		}
 		free(items);
 		spool_entries_free(e, (size_t)n);
+		run_vantage_count(R, (size_t)n);
 		R->spool_pos = pos;
 		R->spool_replayed += n;
 	}
@@ -282,15 +287,22 @@ run_flush(struct run *R)
 		free(items);
 		log_debug("batch stored", "n=%zu", n);
 		batch_drop(R, n);
+		run_vantage_count(R, n);
 	}
 	if (R->store_failing) {
 		log_info("the store takes results again", "n=%zu", n);
 		R->store_failing = false;
 	}
+	run_after_write(R);
+	return 0;
+}
+
+void
+run_after_write(struct run *R)
+{
 	store_take_transitions(R->st, log_transition, NULL);
 	run_alerts_queue(R);
 	run_report_check_incidents(R);
-	return 0;
 }
 
 /* TRUSTWATCH_SPOOL_AFTER: results kept in memory before spooling (tests); default 10000. */
@@ -317,6 +329,9 @@ run_store_start(struct run *R, const char *store_path)
 	int e;
 
 	R->spool_after = spool_after();
+	/* A shared store that fails is unreachable, not briefly locked: spool at once. */
+	if (R->multi && getenv("TRUSTWATCH_SPOOL_AFTER") == NULL)
+		R->spool_after = 1;
 	store_set_busy_timeout(R->st, RUN_STORE_BUSY_MS);
 	if (strcmp(store_path, ":memory:") == 0)
 		return;

@@ -43,6 +43,8 @@ encode(struct buf *b, const struct store_item *it)
 		json_object_set(o, "d", r->details);
 	if (it->maintenance)
 		json_object_set_new(o, "mt", json_true());
+	if (it->node != NULL && it->node[0] != '\0')
+		json_object_set_new(o, "n", json_string(it->node));
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (s == NULL)
 		abort();
@@ -151,6 +153,8 @@ decode(json_t *o, struct spool_entry *e)
 	if (d != NULL)
 		json_object_update(e->r.details, d);
 	e->maintenance = json_is_true(json_object_get(o, "mt"));
+	if (str_member(o, "n") != NULL)
+		e->node = xstrdup(str_member(o, "n"));
 	return NULL;
 }
 
@@ -226,6 +230,7 @@ spool_entries_free(struct spool_entry *e, size_t n)
 		result_clear(&e[i].r);
 		free(e[i].ep.id);
 		free(e[i].prov.id);
+		free(e[i].node);
 	}
 	free(e);
 }

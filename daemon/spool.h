@@ -1,7 +1,8 @@
 /*
  * The spool: results the store could not take yet, kept in a file beside it (STORE.spool)
  * as JSON lines, one result each, naming its provider, endpoint, kind and interval by value
- * (a result's r->ep points into a config generation that may be gone when it is replayed).
+ * (a result's r->ep points into a config generation that may be gone when it is replayed)
+ * and its vantage node ("n", absent for "").
  * Appends are fsync'd and all or nothing; lines are read back in the order written.
  */
 #ifndef TW_SPOOL_H
@@ -25,6 +26,7 @@ struct spool_pos {
 struct spool_entry {
 	struct result		 r;
 	bool			 maintenance;
+	char			*node;	/* the vantage node that probed it, NULL = "" */
 	struct conf_endpoint	 ep;	/* only id, provider, kind and interval_ms are set */
 	struct conf_provider	 prov;	/* only id is set */
 };
