@@ -67,6 +67,10 @@ void cl_node_finish(struct loader *);	/* defaults; hands source_address to every
 void cl_node_free(struct conf *);
 
 void conf_endpoint_clear(struct conf_endpoint *);
+/* config_deps.c: depends_on and alternatives (SPEC §15). */
+int cl_deps_key(struct loader *, const char *key, yaml_node_t *v, struct conf_provider *);
+void cl_deps_check(struct loader *);	/* unknown ids, self, cycles; after every provider */
+void cl_deps_free(struct conf_provider *);
 void cl_certs_free(struct loader *);
 
 #endif
