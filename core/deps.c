@@ -168,3 +168,29 @@ deps_reaches(const struct deps *d, size_t s, size_t p)
 {
 	return d != NULL && s < d->n && p < d->n && d->reach[s * d->n + p];
 }
+
+void
+deps_link(const struct conf *c, const struct deps *d, const struct deps_incident *incs,
+    size_t n, long *cause)
+{
+	for (size_t i = 0; i < n; i++) {
+		long si = incs[i].provider ? index_of(c, incs[i].provider) : -1;
+
+		cause[i] = -1;
+		if (si < 0)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			long pj = incs[j].provider ? index_of(c, incs[j].provider) : -1;
+			long b = cause[i];
+
+			if (j == i || pj < 0 || !deps_reaches(d, (size_t)si, (size_t)pj))
+				continue;
+			if (incs[j].start_ms > incs[i].start_ms ||
+			    (incs[j].end_ms >= 0 && incs[j].end_ms < incs[i].start_ms))
+				continue;
+			if (b < 0 || incs[j].start_ms < incs[b].start_ms ||
+			    (incs[j].start_ms == incs[b].start_ms && incs[j].id < incs[b].id))
+				cause[i] = (long)j;
+		}
+	}
+}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -41,5 +42,22 @@ bool deps_reaches(const struct deps *, size_t s, size_t p);
 
 /* Is provider i down when exactly the providers with failed[j] set have failed? */
 bool deps_down(const struct conf *c, size_t i, const bool *failed);
+
+/* An incident as correlation needs it. */
+struct deps_incident {
+	int64_t		 id;
+	const char	*provider;	/* provider id; borrowed */
+	int64_t		 start_ms;
+	int64_t		 end_ms;	/* -1 while open */
+};
+
+/*
+ * Correlation (SPEC §15): cause[i] = the index in incs of the likely cause of incs[i], or -1.
+ * The cause is an incident of a provider incs[i]'s provider depends on (directly or not),
+ * which started no later than incs[i] and was still open when incs[i] started; of several,
+ * the earliest (the root of a chain), then the lowest id. Providers unknown to c have none.
+ */
+void deps_link(const struct conf *c, const struct deps *, const struct deps_incident *incs,
+    size_t n, long *cause);
 
 #endif

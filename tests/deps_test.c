@@ -230,6 +230,37 @@ down_follows_needs_and_alternatives(void **state)
 	destroy(c);
 }
 
+/* Incidents: provider, start, end (-1 open); the expected cause index or -1. */
+static void
+incidents_are_linked_to_the_overlapping_provider_incident(void **state)
+{
+	const char *lines[] = { "lt", "gw > lt", "mg > gw", "bank | lt itsme", "itsme", NULL };
+	struct conf *c = build(lines);
+	struct deps *d = deps_new(c);
+	const struct deps_incident incs[] = {
+		{ 10, "lt", 1000, -1 },		/* 0: the provider fails first */
+		{ 11, "gw", 1500, 5000 },	/* 1: caused by 0 */
+		{ 12, "mg", 2000, -1 },		/* 2: caused by 0, the root, not 1 */
+		{ 13, "itsme", 500, 900 },	/* 3: closed before 2 started: cause of nothing */
+		{ 14, "bank", 3000, -1 },	/* 4: caused by 0 */
+		{ 15, "mg", 900, 950 },		/* 5: started before lt's incident: no cause */
+		{ 16, "lt", 6000, -1 },		/* 6: a provider has no cause */
+		{ 17, "gone", 2000, -1 },	/* 7: no longer configured */
+	};
+	const long want[] = { -1, 0, 0, -1, 0, -1, -1, -1 };
+	long cause[NELEM(incs)];
+
+	(void)state;
+	assert_non_null(d);
+	deps_link(c, d, incs, NELEM(incs), cause);
+	for (size_t i = 0; i < NELEM(incs); i++)
+		if (cause[i] != want[i])
+			fail_msg("incident %lld: want cause %ld, got %ld", (long long)incs[i].id,
+			    want[i], cause[i]);
+	deps_free(d);
+	destroy(c);
+}
+
 int
 main(void)
 {
@@ -237,6 +268,7 @@ main(void)
 		cmocka_unit_test(graphs_give_their_single_points_of_failure),
 		cmocka_unit_test(reaches_follows_chains_and_not_the_reverse),
 		cmocka_unit_test(down_follows_needs_and_alternatives),
+		cmocka_unit_test(incidents_are_linked_to_the_overlapping_provider_incident),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
