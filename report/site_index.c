@@ -278,6 +278,7 @@ page_index(struct page *p)
 	html_text(&p->b, c->report.title);
 	buf_printf(&p->b, "</h1>\n");
 	overall(p);
+	site_deps_banner(p);
 	for (size_t i = 0; i < c->n_maintenance; i++)
 		if (c->maintenance[i].end_ms > s->now) {
 			if (!any_maint) {

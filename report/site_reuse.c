@@ -260,6 +260,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		fnv_str(&h, in->message);
 		fnv_i64(&h, in->start_ms);
 		fnv_i64(&h, in->end_ms);
+		fnv_i64(&h, (int64_t)site_deps_incident_fp(s, in));
 		fnv_i64(&h, (int64_t)in->n_notes);
 		for (size_t k = 0; k < in->n_notes; k++) {
 			fnv_i64(&h, in->notes[k].time_ms);

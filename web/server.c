@@ -428,6 +428,8 @@ dispatch(struct evhttp_request *req, void *arg)
 		web_api_status(w, req);
 	else if (strcmp(path, "/api/v1/incidents") == 0)
 		web_api_incidents(w, req);
+	else if (strcmp(path, "/api/v1/dependencies") == 0)
+		web_api_dependencies(w, req);
 	else
 		web_static(w, req, path);
 }
