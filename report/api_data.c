@@ -173,6 +173,7 @@ on_incident(const struct store_incident *in, void *arg)
 		iw->cap = iw->cap ? 2 * iw->cap : 16;
 		iw->rows = xrealloc(iw->rows, iw->cap * sizeof(*iw->rows));
 	}
+	memset(&iw->rows[iw->n], 0, sizeof(iw->rows[iw->n]));
 	c = &iw->rows[iw->n].in;
 	*c = *in;
 	c->provider = dup_or_null(in->provider);

@@ -518,7 +518,7 @@ site_deps_incident(struct page *p, const struct site_incident *in)
 {
 	struct site *s = p->s;
 
-	if (in->cause >= 0) {
+	if (in->cause >= 0 && (size_t)in->cause < s->n_inc) {
 		const struct site_incident *cz = &s->inc[in->cause];
 		char ago[64];
 		struct buf link = { 0 }, agoh = { 0 };
@@ -569,7 +569,7 @@ int64_t
 site_deps_feed(struct site *s, struct i18n *t, const struct site_incident *in,
     struct buf *content, int64_t updated_ms)
 {
-	if (in->cause >= 0) {
+	if (in->cause >= 0 && (size_t)in->cause < s->n_inc) {
 		const struct site_incident *cz = &s->inc[in->cause];
 		struct buf link = { 0 };
 		char ago[64], text[1024];

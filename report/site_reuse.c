@@ -165,10 +165,10 @@ probe_fp(struct site *s, struct i18n **langs, size_t n_langs)
 		{ .id = 1, .provider = "p", .endpoint = "e", .kind = "login", .worst = "down",
 		  .reasons = "timeout", .message = "m", .start_ms = 1700000000000LL,
 		  .end_ms = 1700003723000LL, .notes = &note, .n_notes = 1, .changes = &ch,
-		  .n_changes = 1, .more_changes = true, .timeline_done = true },
+		  .n_changes = 1, .more_changes = true, .timeline_done = true, .cause = -1 },
 		{ .id = 2, .provider = "p", .endpoint = "e", .kind = "login", .worst = "degraded",
 		  .reasons = "slow", .start_ms = 1700000000000LL, .end_ms = 1700090000000LL,
-		  .timeline_done = true },
+		  .timeline_done = true, .cause = -1 },
 	};
 	uint64_t h = FNV1A_INIT;
 
