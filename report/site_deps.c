@@ -268,13 +268,12 @@ graph_svg(struct page *p)
 			continue;
 		x = G_PAD + col[i] * (G_BOX_W + G_COL_GAP);
 		y = G_PAD + row[i] * (G_BOX_H + G_ROW_GAP);
-		buf_printf(&p->b, "<a href=\"%sproviders/", p->home);
-		html_attr(&p->b, c->providers[i].id);
-		buf_printf(&p->b, ".html\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" "
+		/* no links inside: an image holds no controls (the tables below link) */
+		buf_printf(&p->b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" "
 		    "fill=\"none\" stroke=\"currentColor\"/><text x=\"%d\" y=\"%d\" fill=\"currentColor\">",
 		    x, y, G_BOX_W, G_BOX_H, x + 8, y + G_BOX_H / 2 + 5);
 		box_name(&p->b, c->providers[i].name);
-		buf_printf(&p->b, "</text></a>");
+		buf_printf(&p->b, "</text>");
 	}
 	buf_printf(&p->b, "</svg></div><figcaption>");
 	html_text(&p->b, T(p, "Each arrow points from a service to a provider it relies on: solid when the service needs it, dashed when any one of its alternatives suffices. A thick arrow marks a single point of failure."));
