@@ -917,6 +917,23 @@ bad_dependencies_fail_with_place_and_reason(void **state)
 	}
 }
 
+static void
+example_config_declares_what_myguichet_depends_on(void **state)
+{
+	struct conf_errors errs;
+	struct conf *c = conf_load("config.yaml.example", &errs);
+	const struct conf_provider *mg;
+
+	(void)state;
+	assert_non_null(c);
+	mg = conf_find_provider(c, "myguichet");
+	assert_non_null(mg);
+	assert_int_equal(mg->n_depends_on, 1);
+	assert_string_equal(mg->depends_on[0].id, "luxtrust");
+	conf_free(c);
+	conf_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -943,6 +960,7 @@ main(void)
 		cmocka_unit_test(bad_node_values_fail_with_place_and_reason),
 		cmocka_unit_test(dependencies_are_loaded_with_their_places),
 		cmocka_unit_test(bad_dependencies_fail_with_place_and_reason),
+		cmocka_unit_test(example_config_declares_what_myguichet_depends_on),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
