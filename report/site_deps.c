@@ -16,7 +16,7 @@
 #define G_COL_GAP	90
 #define G_ROW_GAP	14
 #define G_PAD		10
-#define G_NAME_MAX	26	/* bytes of a name drawn in a box */
+#define G_NAME_MAX	24	/* bytes of a name drawn in a box */
 
 void
 site_deps_collect(struct site *s)
