@@ -362,6 +362,27 @@ incident_link(struct buf *out, const char *base_url, int64_t id)
 	    (long long)id);
 }
 
+/*
+ * "Probably caused by LuxTrust incident #12, which started 3m earlier." (SPEC §15), its page
+ * in parentheses after the number when base_url is set.
+ */
+static void
+caused_by(struct buf *out, const struct msg_incident *in, const char *base_url)
+{
+	buf_printf(out, "Probably caused by ");
+	sanitize(out, in->cause_name ? in->cause_name : "-", 0, 200);
+	buf_printf(out, " incident #%lld", (long long)in->cause_id);
+	if (base_url != NULL && *base_url != '\0') {
+		buf_printf(out, " (");
+		sanitize(out, base_url, 0, 500);
+		buf_printf(out, "%sincidents/%lld.html)", base_url[strlen(base_url) - 1] == '/' ?
+		    "" : "/", (long long)in->cause_id);
+	}
+	buf_printf(out, ", which started ");
+	human_duration(out, in->start_ms - in->cause_start_ms);
+	buf_printf(out, " earlier.");
+}
+
 void
 msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
     const struct msg_result *last, size_t n_last, const char *base_url, const struct tz *z,
@@ -387,6 +408,10 @@ msg_body(struct buf *out, enum msg_event ev, const struct msg_incident *in,
 		if (ev == MSG_RESOLVED)
 			buf_printf(out, "While it lasted: ");
 		sanitize(out, in->plain, 0, 1000);
+		buf_printf(out, "\n\n");
+	}
+	if (in->cause_id > 0) {
+		caused_by(out, in, base_url);
 		buf_printf(out, "\n\n");
 	}
 	if (base_url != NULL && *base_url != '\0') {
@@ -484,6 +509,11 @@ msg_digest_body(struct buf *out, const struct msg_incident *in, size_t n, const 
 		if (in[i].plain != NULL && *in[i].plain != '\0') {
 			buf_append(out, "   ", 3);
 			sanitize(out, in[i].plain, 0, 1000);
+			buf_append(out, "\n", 1);
+		}
+		if (in[i].cause_id > 0) {
+			buf_append(out, "   ", 3);
+			caused_by(out, &in[i], base_url);
 			buf_append(out, "\n", 1);
 		}
 		if (base_url != NULL && *base_url != '\0') {

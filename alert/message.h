@@ -38,6 +38,10 @@ struct msg_incident {
 	const char	*reasons;	/* reason names joined with ';' */
 	const char	*message;	/* of the result that opened it */
 	const char	*plain;		/* what it means, in plain words (core/explain.h), or NULL */
+	/* SPEC §15: its likely cause, an incident of a provider it depends on */
+	int64_t		 cause_id;	/* 0 = none */
+	const char	*cause_name;	/* that provider's display name */
+	int64_t		 cause_start_ms;
 };
 
 /* One recent result listed in the body. */

@@ -465,6 +465,7 @@ conf_load(const char *path, struct conf_errors *errs)
 		if (L.providers != NULL) {
 			snprintf(L.key, sizeof(L.key), "providers");
 			cl_section_providers(&L, L.providers);
+			cl_deps_check(&L);
 		}
 		if (L.maintenance != NULL) {
 			snprintf(L.key, sizeof(L.key), "maintenance");
@@ -579,6 +580,7 @@ conf_free(struct conf *c)
 		for (size_t j = 0; j < p->n_endpoints; j++)
 			conf_endpoint_clear(&p->endpoints[j]);
 		free(p->endpoints);
+		cl_deps_free(p);
 	}
 	free(c->providers);
 	free(c);

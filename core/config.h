@@ -89,6 +89,12 @@ struct conf_endpoint {
 	int		 line, col;		/* where the endpoint is declared */
 };
 
+/* One entry of a provider's depends_on or alternatives (SPEC §15). */
+struct conf_dep {
+	char		*id;			/* a provider id */
+	int		 line, col;		/* where it is written */
+};
+
 struct conf_provider {
 	char		*id;
 	char		*name;			/* defaults to id */
@@ -97,6 +103,10 @@ struct conf_provider {
 	size_t		 n_alerts_to;
 	struct conf_endpoint *endpoints;
 	size_t		 n_endpoints;
+	struct conf_dep	*depends_on;		/* every one is needed */
+	size_t		 n_depends_on;
+	struct conf_dep	*alternatives;		/* any one suffices */
+	size_t		 n_alternatives;
 	int		 line, col;
 };
 

@@ -477,8 +477,9 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 					cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
 					    p->endpoints[i].id, p->id ? p->id : "?");
 		}
-	} else
-		cl_unknown(L, k, key, "provider", "id, name, group, alerts_to, endpoints");
+	} else if (cl_deps_key(L, key, v, p) == 0)
+		cl_unknown(L, k, key, "provider",
+		    "id, name, group, alerts_to, endpoints, depends_on, alternatives");
 }
 
 void

@@ -70,6 +70,10 @@ void cl_section_record(struct loader *, yaml_node_t *);	/* config_record.c */
 void cl_record_free(struct conf *);
 
 void conf_endpoint_clear(struct conf_endpoint *);
+/* config_deps.c: depends_on and alternatives (SPEC §15). */
+int cl_deps_key(struct loader *, const char *key, yaml_node_t *v, struct conf_provider *);
+void cl_deps_check(struct loader *);	/* unknown ids, self, cycles; after every provider */
+void cl_deps_free(struct conf_provider *);
 void cl_certs_free(struct loader *);
 
 #endif

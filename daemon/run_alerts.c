@@ -171,6 +171,7 @@ view_load(struct run *R, int64_t incident, int64_t now, struct alert_view *v)
 	v->ic.m.provider_name = p != NULL ? p->name : NULL;
 	v->ic.m.url = v->ep != NULL ? v->ep->url : NULL;
 	v->ic.m.plain = plain_words(v->ep, v->ic.m.kind, v->ic.m.reasons);
+	run_alert_cause(R, &v->ic.m);
 	v->last.endpoint = v->ic.m.endpoint;
 	store_each_result(R->st, now - ALERT_LOOKBACK_MS, now + 1, v->ic.m.provider,
 	    collect_result, &v->last);

@@ -196,4 +196,8 @@ void run_mail_clear(struct run *);
 /* Returns the delay before retry number attempts + 1 (base, doubling, capped at 60 x base). */
 int64_t run_mail_backoff(int64_t base_ms, int attempts);
 
+/* run_deps.c: m's likely cause (SPEC §15) into m->cause_*; the names borrowed from the config. */
+struct msg_incident;
+void run_alert_cause(struct run *, struct msg_incident *m);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "../core/deps.h"
 #include "../core/util.h"
 
 struct status_walk {
@@ -172,6 +173,7 @@ on_incident(const struct store_incident *in, void *arg)
 		iw->cap = iw->cap ? 2 * iw->cap : 16;
 		iw->rows = xrealloc(iw->rows, iw->cap * sizeof(*iw->rows));
 	}
+	memset(&iw->rows[iw->n], 0, sizeof(iw->rows[iw->n]));
 	c = &iw->rows[iw->n].in;
 	*c = *in;
 	c->provider = dup_or_null(in->provider);
@@ -251,6 +253,75 @@ report_incidents_free(struct report_incident *rows, size_t n)
 		for (size_t k = 0; k < rows[i].n_notes; k++)
 			free((char *)rows[i].notes[k].text);
 		free((void *)rows[i].notes);
+		free(rows[i].caused);
 	}
 	free(rows);
+}
+
+void
+report_incidents_link(const struct conf *c, struct report_incident *rows, size_t n)
+{
+	struct deps *d = deps_new(c);
+	struct deps_incident *di;
+	long *cause;
+
+	report_incidents_unlink(rows, n);
+	if (d == NULL || n == 0) {
+		deps_free(d);
+		return;
+	}
+	di = xcalloc(n, sizeof(*di));
+	cause = xcalloc(n, sizeof(*cause));
+	for (size_t i = 0; i < n; i++)
+		di[i] = (struct deps_incident){ rows[i].in.id, rows[i].in.provider,
+		    rows[i].in.start_ms, rows[i].in.end_ms };
+	deps_link(c, d, di, n, cause);
+	for (size_t i = n; i-- > 0;) {		/* rows are newest first: effects oldest first */
+		struct report_incident *cz;
+
+		if (cause[i] < 0)
+			continue;
+		cz = &rows[cause[i]];
+		rows[i].caused_by = cz->in.id;
+		rows[i].caused_by_provider = conf_find_provider(c, cz->in.provider)->id;
+		rows[i].caused_by_start_ms = cz->in.start_ms;
+		cz->caused = xrealloc(cz->caused, (cz->n_caused + 1) * sizeof(*cz->caused));
+		cz->caused[cz->n_caused++] = rows[i].in.id;
+	}
+	free(di);
+	free(cause);
+	deps_free(d);
+}
+
+void
+report_incidents_unlink(struct report_incident *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].caused);
+		rows[i].caused = NULL;
+		rows[i].n_caused = 0;
+		rows[i].caused_by = 0;
+		rows[i].caused_by_provider = NULL;
+		rows[i].caused_by_start_ms = 0;
+	}
+}
+
+void
+report_incidents_keep(struct report_incident *rows, size_t *n, const char *provider)
+{
+	size_t k = 0;
+
+	if (provider == NULL)
+		return;
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(rows[i].in.provider, provider) == 0) {
+			rows[k++] = rows[i];
+			continue;
+		}
+		struct report_incident *one = xcalloc(1, sizeof(*one));
+
+		*one = rows[i];
+		report_incidents_free(one, 1);
+	}
+	*n = k;
 }

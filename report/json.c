@@ -8,6 +8,7 @@
 #include "json.h"
 #include "html.h"
 #include "vantage.h"
+#include "../core/deps.h"
 #include "../core/tz.h"
 #include "../core/util.h"
 
@@ -446,6 +447,22 @@ report_json_incidents(int64_t generated_ms, const struct report_incident *rows, 
 			json_array_append_new(notes, nt);
 		}
 		json_object_set_new(o, "notes", notes);
+		if (rows[i].caused_by > 0) {
+			json_t *cb = json_object();
+
+			json_object_set_new(cb, "id", json_integer(rows[i].caused_by));
+			json_object_set_new(cb, "provider", report_json_str(rows[i].caused_by_provider));
+			json_object_set_new(cb, "start", report_json_time(rows[i].caused_by_start_ms));
+			json_object_set_new(o, "caused_by", cb);
+		} else
+			json_object_set_new(o, "caused_by", json_null());
+		{
+			json_t *cs = json_array();
+
+			for (size_t k = 0; k < rows[i].n_caused; k++)
+				json_array_append_new(cs, json_integer(rows[i].caused[k]));
+			json_object_set_new(o, "caused", cs);
+		}
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(doc, "generated", report_json_time(generated_ms));
@@ -479,5 +496,68 @@ report_json_nodes(const struct report_vantage *v)
 	    json_string("majority"));
 	json_object_set_new(doc, "live", json_integer((json_int_t)v->n_live));
 	json_object_set_new(doc, "nodes", arr);
+	return dump_line(doc);
+}
+
+/* The ids of v (indices into c->providers) as a JSON array. */
+static json_t *
+ids_json(const struct conf *c, const size_t *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, report_json_str(c->providers[v[i]].id));
+	return a;
+}
+
+static json_t *
+deps_list_json(const struct conf_dep *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, report_json_str(v[i].id));
+	return a;
+}
+
+char *
+report_json_dependencies(const struct conf *c, const struct deps *d, int64_t generated_ms)
+{
+	json_t *doc = json_object(), *provs = json_array(), *svcs = json_array();
+
+	for (size_t i = 0; d != NULL && i < c->n_providers; i++) {
+		const struct conf_provider *pv = &c->providers[i];
+		const struct deps_node *nd = &d->node[i];
+
+		if (nd->n_dependants > 0) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "id", report_json_str(pv->id));
+			json_object_set_new(o, "name", report_json_str(pv->name));
+			json_object_set_new(o, "dependants", ids_json(c, nd->dependants, nd->n_dependants));
+			json_object_set_new(o, "spof_for", ids_json(c, nd->spof_for, nd->n_spof_for));
+			json_array_append_new(provs, o);
+		}
+		if (nd->relying) {
+			json_t *o = json_object(), *spofs = json_array();
+
+			json_object_set_new(o, "id", report_json_str(pv->id));
+			json_object_set_new(o, "name", report_json_str(pv->name));
+			json_object_set_new(o, "depends_on", deps_list_json(pv->depends_on, pv->n_depends_on));
+			json_object_set_new(o, "alternatives",
+			    deps_list_json(pv->alternatives, pv->n_alternatives));
+			json_object_set_new(o, "paths", json_integer(nd->paths));
+			json_object_set_new(o, "paths_at_least", json_boolean(nd->paths >= DEPS_PATHS_MAX));
+			for (size_t j = 0; j < c->n_providers; j++)
+				for (size_t k = 0; k < d->node[j].n_spof_for; k++)
+					if (d->node[j].spof_for[k] == i)
+						json_array_append_new(spofs, report_json_str(c->providers[j].id));
+			json_object_set_new(o, "single_points_of_failure", spofs);
+			json_array_append_new(svcs, o);
+		}
+	}
+	json_object_set_new(doc, "generated", report_json_time(generated_ms));
+	json_object_set_new(doc, "providers", provs);
+	json_object_set_new(doc, "services", svcs);
 	return dump_line(doc);
 }

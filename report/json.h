@@ -121,6 +121,13 @@ struct report_incident {
 	struct store_incident	 in;
 	const struct report_note *notes;
 	size_t			 n_notes;
+	/* SPEC §15 correlation, set by report_incidents_link (else 0/NULL) */
+	int64_t			 caused_by;	/* the likely cause's id, 0 = none */
+	const char		*caused_by_provider;	/* borrowed from the config */
+	int64_t			 caused_by_start_ms;
+	int64_t			*caused;	/* ids of the incidents it probably caused; owned,
+						   freed by report_incidents_unlink */
+	size_t			 n_caused;
 };
 
 /*
@@ -160,6 +167,25 @@ char *report_json_incidents(int64_t generated_ms, const struct report_incident *
  * leader, results in the last 24 h), as one line of JSON plus "\n" (caller frees).
  */
 char *report_json_nodes(const struct report_vantage *);
+
+/*
+ * SPEC §15: links each row to its likely cause among rows and each cause to its effects
+ * (core/deps.h deps_link over c's dependencies). report_incidents_unlink frees the links;
+ * report_incidents_free does too.
+ */
+void report_incidents_link(const struct conf *c, struct report_incident *rows, size_t n);
+void report_incidents_unlink(struct report_incident *rows, size_t n);
+/* Keeps only the rows of provider (NULL = all), freeing the others; *n is updated. */
+void report_incidents_keep(struct report_incident *rows, size_t *n, const char *provider);
+
+/*
+ * api/dependencies.json and /api/v1/dependencies (SPEC §15): providers[] (every provider
+ * something depends on: dependants, spof_for) and services[] (every provider with
+ * depends_on or alternatives: those lists, paths, single_points_of_failure), as one line of
+ * JSON plus "\n" (caller frees). d is deps_new(c); NULL gives empty lists.
+ */
+struct deps;
+char *report_json_dependencies(const struct conf *c, const struct deps *d, int64_t generated_ms);
 
 /* Writes o compactly (escaped as the documents are) plus "\n" and releases it; 0 or -1. */
 int report_json_line(FILE *, json_t *o);

@@ -136,6 +136,7 @@ page_head(struct page *p, const char *title)
 		{ "index.html", N_("Status") },
 		{ "incidents.html", N_("Incidents") },
 		{ "sla.html", N_("Monthly uptime") },
+		{ "dependencies.html", N_("Dependencies") },
 		{ "methodology.html", N_("Methodology") },
 	};
 
@@ -384,6 +385,13 @@ fn_vantage(struct page *p, const void *arg)
 }
 
 static void
+fn_dependencies(struct page *p, const void *arg)
+{
+	(void)arg;
+	page_dependencies(p);
+}
+
+static void
 render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 {
 	render_page(s, langs, n, li, "index.html", fn_index, NULL, NULL);
@@ -406,6 +414,7 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 		free(path);
 	}
 	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL);
+	render_page(s, langs, n, li, "dependencies.html", fn_dependencies, NULL, NULL);
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL);
 }
@@ -541,6 +550,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		langs[n_langs++] = i18n_load("en", err);
 	if (site_collect(&s) != 0)
 		goto fail;
+	site_deps_collect(&s);
 	{
 		char *a = xstrdup(out), *b = xstrdup(out);
 

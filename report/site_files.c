@@ -9,6 +9,7 @@
 #include "json.h"
 #include "site_int.h"
 #include "vantage.h"
+#include "../core/deps.h"
 
 /* Writes the JSON text doc (taken) to rel. */
 static int
@@ -76,10 +77,15 @@ site_api(struct site *s)
 		for (size_t j = 0; j < in->n_notes; j++, k++)
 			notes[k] = (struct report_note){ in->notes[j].time_ms, in->notes[j].text };
 	}
+	report_incidents_link(s->conf, rows, s->n_inc);
 	rc = write_doc(s, "api/incidents.json", report_json_incidents(s->now, rows, s->n_inc));
+	report_incidents_unlink(rows, s->n_inc);
 	free(rows);
 	free(notes);
-	return rc;
+	if (rc != 0)
+		return -1;
+	return write_doc(s, "api/dependencies.json",
+	    report_json_dependencies(s->conf, s->deps, s->now));
 }
 
 struct daily_ctx {
@@ -210,6 +216,7 @@ site_feed(struct site *s, struct i18n *t)
 		}
 		if (in->message != NULL)
 			buf_printf(&content, "%s\n", in->message);
+		e.updated_ms = site_deps_feed(s, t, in, &content, e.updated_ms);
 		for (size_t k = 0; k < in->n_notes; k++) {
 			i18n_datetime(t, s->tz, in->notes[k].time_ms, when, sizeof(when));
 			buf_printf(&content, "\n%s \xE2\x80\x94 %s\n", when, in->notes[k].text);

@@ -230,6 +230,7 @@ page_incident(struct page *p, struct site_incident *in)
 	buf_printf(&p->b, "</dt><dd><code>");
 	html_text(&p->b, in->reasons);
 	buf_printf(&p->b, "</code></dd></div>");
+	site_deps_incident(p, in);
 	/* The first message is the timeline's first (the result at the start), when it has one. */
 	first = in->n_changes > 0 && in->changes[0].message != NULL ? in->changes[0].message :
 	    in->message;

@@ -279,6 +279,7 @@ page_index(struct page *p)
 	buf_printf(&p->b, "</h1>\n");
 	overall(p);
 	site_vantage_index(p);
+	site_deps_banner(p);
 	for (size_t i = 0; i < c->n_maintenance; i++)
 		if (c->maintenance[i].end_ms > s->now) {
 			if (!any_maint) {

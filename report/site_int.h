@@ -83,6 +83,10 @@ struct site_incident {
 	uint64_t	 fp;			/* site_reuse.c: what its page shows */
 	bool		 have_fp;
 	bool		 reuse;			/* the previous site's page can be reused */
+	/* site_deps.c: SPEC §15 correlation, indexes into site.inc */
+	long		 cause;			/* its likely cause, -1 = none */
+	size_t		*effects;		/* the incidents it probably caused, oldest first */
+	size_t		 n_effects;
 };
 
 struct site {
@@ -123,6 +127,7 @@ struct site {
 	char		**pool;			/* the strings daily and hourly point to */
 	size_t		 n_pool;
 	struct report_vantage *vantage;		/* site_vantage.c: read once, when first shown */
+	struct deps	*deps;			/* site_deps.c: the dependency measure, or NULL */
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -231,6 +236,18 @@ void page_vantage(struct page *);			/* vantage.html */
 void site_vantage_index(struct page *);			/* "Seen from N of M vantage points" */
 void site_vantage_ep(struct page *, const struct site_ep *);	/* each node's newest result */
 void site_vantage_methodology(struct page *);		/* the methodology's section */
+/* site_deps.c: dependencies (SPEC §15) */
+void site_deps_collect(struct site *);	/* after site_collect: s->deps, incident links */
+void site_deps_free(struct site *);
+uint64_t site_deps_incident_fp(const struct site *, const struct site_incident *);
+void page_dependencies(struct page *);
+void site_deps_provider(struct page *, const struct conf_provider *);
+void site_deps_banner(struct page *);
+void site_deps_incident(struct page *, const struct site_incident *);	/* <div>s of a <dl> */
+/* Appends the links as plain lines to a feed entry's content; returns updated, later if an
+   effect began later. */
+int64_t site_deps_feed(struct site *, struct i18n *, const struct site_incident *,
+    struct buf *content, int64_t updated_ms);
 
 /* assets.c */
 extern const char site_css[];

@@ -165,10 +165,10 @@ probe_fp(struct site *s, struct i18n **langs, size_t n_langs)
 		{ .id = 1, .provider = "p", .endpoint = "e", .kind = "login", .worst = "down",
 		  .reasons = "timeout", .message = "m", .start_ms = 1700000000000LL,
 		  .end_ms = 1700003723000LL, .notes = &note, .n_notes = 1, .changes = &ch,
-		  .n_changes = 1, .more_changes = true, .timeline_done = true },
+		  .n_changes = 1, .more_changes = true, .timeline_done = true, .cause = -1 },
 		{ .id = 2, .provider = "p", .endpoint = "e", .kind = "login", .worst = "degraded",
 		  .reasons = "slow", .start_ms = 1700000000000LL, .end_ms = 1700090000000LL,
-		  .timeline_done = true },
+		  .timeline_done = true, .cause = -1 },
 	};
 	uint64_t h = FNV1A_INIT;
 
@@ -260,6 +260,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		fnv_str(&h, in->message);
 		fnv_i64(&h, in->start_ms);
 		fnv_i64(&h, in->end_ms);
+		fnv_i64(&h, (int64_t)site_deps_incident_fp(s, in));
 		fnv_i64(&h, (int64_t)in->n_notes);
 		for (size_t k = 0; k < in->n_notes; k++) {
 			fnv_i64(&h, in->notes[k].time_ms);

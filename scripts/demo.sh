@@ -1,5 +1,6 @@
 #!/bin/sh
-# make demo: starts trustwatch-testbed with three simulated providers and a scripted story
+# make demo: starts trustwatch-testbed with three simulated providers, three relying services
+# (MyGuichet and a school portal that need p1, a bank with p1 or p2: --relying) and a scripted story
 # (testbed/demo-timeline.txt), runs the trustwatch daemon (`trustwatch run`) against it with a
 # short probe interval, shows what it sees as it happens (the daemon's probe log lines, and
 # incidents opening and resolving as the live API /api/v1/incidents reports them), then
@@ -52,7 +53,7 @@ done
 command -v python3 >/dev/null || { echo "demo: python3 missing; run make deps" >&2; exit 1; }
 mkdir -p "$STATE"
 rm -f "$TBCFG"
-"$TB" --state "$STATE" --write-config "$TBCFG" --providers 3 \
+"$TB" --state "$STATE" --write-config "$TBCFG" --providers 3 --relying \
     --timeline "$ROOT/testbed/demo-timeline.txt" 2>"$STATE/testbed.log" &
 tb_pid=$!
 start=$(date +%s)
@@ -100,7 +101,7 @@ PY
 rm -f "$STATE/trustwatch.db" "$STATE/trustwatch.db-wal" "$STATE/trustwatch.db-shm" "$LOG"
 rm -rf "$STATE/site"  # rendered afresh (a site from before the .trustwatch-site marker is refused)
 
-echo "== trustwatch demo: 3 simulated providers on 127.0.0.1, watched by the trustwatch daemon =="
+echo "== trustwatch demo: 3 simulated providers and 3 relying services on 127.0.0.1, watched by the trustwatch daemon =="
 echo "   config  $CFG (probes every $INTERVAL, site rendered every $EVERY)"
 echo "   faults  curl -d 'p1/ocsp=down' $CTL   (and =ok to heal; curl $CTL lists)"
 echo "   story   $ROOT/testbed/demo-timeline.txt"
@@ -157,7 +158,9 @@ try:
         k, was = str(i["id"]), seen["incidents"].get(str(i["id"]))
         what = "%s/%s" % (i["provider"], i["endpoint"])
         if was is None:
-            print("   %s  INCIDENT  #%s opened   %-12s %s: %s" % (t(), k, what, i["worst"], ", ".join(i["reasons"])))
+            cause = i.get("caused_by")
+            print("   %s  INCIDENT  #%s opened   %-12s %s: %s%s" % (t(), k, what, i["worst"], ", ".join(i["reasons"]),
+                  " (probably caused by #%s, %s)" % (cause["id"], cause["provider"]) if cause else ""))
             was = "open"
         if i["end"] is not None and was == "open":
             print("   %s  INCIDENT  #%s resolved %-12s after %ss" % (t(), k, what, i["duration_s"]))
@@ -219,7 +222,8 @@ until_t() {
 echo
 echo "== t+0s: the daemon starts; probe results that are not up, renders and incidents follow"
 until_t 3 "all providers healthy (first probes are spread over the interval)"
-until_t 16 "p1 OCSP down and login failing, p2 serving a stale CRL, p3 TSA slow"
+until_t 16 "p1 OCSP down, p2 serving a stale CRL, p3 TSA slow"
+until_t 22 "p1's login failing too: MyGuichet and the school portal fall with it, the bank stays up (p2)"
 until_t 31 "p1 recovered; p2 and p3 still misbehaving"
 # The last faults heal at t+34s; incidents close after 2 good probes in a row.
 deadline=$((start + 60))
@@ -250,6 +254,7 @@ n_inc=$(curl -sf -m 2 "$URL/api/v1/incidents" | python3 -c 'import json,sys; pri
 echo "== the status site: $STATE/site (en, fr/, de/; ${n_inc:-?} incidents)"
 echo "   served by the daemon, which keeps probing the (now healthy) testbed and re-rendering:"
 echo "   site     $URL/           incidents $URL/incidents.html"
+echo "   who falls when a provider falls: $URL/dependencies.html (live: $URL/api/v1/dependencies)"
 echo "   live API $URL/api/v1/status   metrics $URL/metrics"
 echo
 # The record: what a reader (a journalist, a provider) can check without trusting us.

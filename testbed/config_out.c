@@ -48,6 +48,33 @@ path_key(struct buf *b, const char *key, enum tb_cred_id id)
 	buf_printf(b, "\n");
 }
 
+/* A relying service whose sign-in goes through provider p's login page at path. */
+static void
+relying_one(struct buf *b, const char *id, const char *name, const char *deps, int p,
+    const char *path)
+{
+	buf_printf(b, "  - id: %s\n    name: \"%s\"\n    group: \"Relying services\"\n    %s\n"
+	    "    endpoints:\n", id, name, deps);
+	endpoint(b, tb->prov[p].svc[SVC_LOGIN], "login", path);
+	buf_printf(b, "        expect: { status: 200, body_contains: \"Sign in\" }\n");
+}
+
+/*
+ * SPEC §15's story: two services that need p1 fall with its login, a bank with p1 and p2 as
+ * alternatives signs in through p2 and stays up.
+ */
+static void
+relying(struct buf *b)
+{
+	relying_one(b, "myguichet", "MyGuichet (testbed stand-in)", "depends_on: [p1]", 0,
+	    "/authorize");
+	relying_one(b, "school", "School portal (testbed stand-in)", "depends_on: [p1]", 0,
+	    "/login");
+	if (tb->nprov >= 2)
+		relying_one(b, "bank", "Bank (testbed stand-in)", "alternatives: [p1, p2]", 1,
+		    "/authorize");
+}
+
 static int
 write_atomic(const char *path, const struct buf *b)
 {
@@ -116,6 +143,8 @@ tb_config_write(const char *path)
 		buf_printf(&b, "        hash: sha256\n        expect: { policy: %s }\n",
 		    tb->tsa_policy);
 	}
+	if (tb->relying)
+		relying(&b);
 	/* control.url first: once the config exists, everything a script needs does. */
 	buf_printf(&c, "http://127.0.0.1:%d/\n", tb->control_port);
 	url = xasprintf("%s/control.url", tb->state);

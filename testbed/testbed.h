@@ -152,6 +152,7 @@ struct tb {
 	struct tb_pki		 pki;
 	struct tb_provider	 prov[TB_MAX_PROVIDERS];
 	int			 nprov;
+	bool			 relying;	/* --relying: relying services in the config */
 	SSL_CTX			*tls_ok, *tls_expired, *tls_expiring;
 	char			*state;		/* absolute state dir */
 	char			*tsa_policy;

@@ -36,7 +36,8 @@ command -v node >/dev/null 2>&1 || bail "node is installed (make deps)"
 	bail "tests/browser/node_modules has playwright-core and axe-core (make deps: npm ci --prefix tests/browser)"
 
 # The testbed and a config: three languages, our own site directory, web.listen on a free port.
-"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" --providers 2 >"$work/testbed.log" 2>&1 &
+"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" --providers 2 --relying \
+    >"$work/testbed.log" 2>&1 &
 tb_pid=$!
 deadline=$(( $(date +%s) + 30 ))
 while [ ! -s "$work/tb.yaml" ]; do
@@ -116,7 +117,8 @@ PY
 [ "$rc" -eq 0 ] && ok "report renders the site" || bail "report renders the site (rc $rc: $(cat "$work/report.err"))"
 pages="index.html providers/p1.html providers/p2.html incidents.html incidents/1.html incidents/2.html
 sla.html methodology.html fr/index.html de/index.html fr/incidents/1.html de/providers/p1.html
-vantage.html fr/vantage.html de/vantage.html"
+vantage.html fr/vantage.html de/vantage.html
+dependencies.html fr/dependencies.html de/dependencies.html providers/myguichet.html"
 for p in $pages; do
 	[ -s "$site/$p" ] || not_ok "$p was rendered"
 done

@@ -932,6 +932,107 @@ bad_record_values_fail_with_place_and_reason(void **state)
 	free(key);
 }
 
+/* SPEC §15: depends_on and alternatives. */
+#define DEP_P(id) "  - id: " id "\n    endpoints: [ { id: l, kind: login, url: 'http://x/' } ]\n"
+
+static void
+dependencies_are_loaded_with_their_places(void **state)
+{
+	char *errs;
+	struct conf *c = load_text("providers:\n" DEP_P("lt") DEP_P("itsme")
+	    "  - id: mg\n    depends_on: [lt]\n    endpoints: [ { id: l, kind: login, url: 'http://x/' } ]\n"
+	    "  - id: bank\n    alternatives: [lt, itsme]\n    endpoints: [ { id: l, kind: login, url: 'http://x/' } ]\n",
+	    &errs);
+	const struct conf_provider *mg, *bank;
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	mg = conf_find_provider(c, "mg");
+	bank = conf_find_provider(c, "bank");
+	assert_int_equal(mg->n_depends_on, 1);
+	assert_string_equal(mg->depends_on[0].id, "lt");
+	assert_int_equal(mg->depends_on[0].line, 7);
+	assert_int_equal(mg->depends_on[0].col, 18);
+	assert_int_equal(mg->n_alternatives, 0);
+	assert_int_equal(bank->n_alternatives, 2);
+	assert_string_equal(bank->alternatives[1].id, "itsme");
+	assert_int_equal(conf_find_provider(c, "lt")->n_depends_on, 0);
+	conf_free(c);
+	free(errs);
+}
+
+static const struct broken broken_deps[] = {
+	{ "unknown provider in depends_on",
+	  "providers:\n" DEP_P("a") "  - id: b\n    depends_on: [a, ghost]\n" "    endpoints: []\n",
+	  ":5:21:", "depends_on: unknown provider 'ghost'" },
+	{ "unknown provider in alternatives",
+	  "providers:\n" DEP_P("a") "  - id: b\n    alternatives:\n      - nope\n    endpoints: []\n",
+	  ":6:9:", "alternatives: unknown provider 'nope'" },
+	{ "a provider depending on itself",
+	  "providers:\n  - id: a\n    depends_on: [a]\n    endpoints: []\n",
+	  ":3:18:", "provider 'a' depends on itself" },
+	{ "a provider among its own alternatives",
+	  "providers:\n" DEP_P("b") "  - id: a\n    alternatives: [b, a]\n    endpoints: []\n",
+	  ":5:23:", "provider 'a' depends on itself" },
+	{ "a two-provider cycle",
+	  "providers:\n  - id: a\n    depends_on: [b]\n    endpoints: []\n"
+	  "  - id: b\n    depends_on: [a]\n    endpoints: []\n",
+	  ":6:18:", "dependency cycle: a -> b -> a" },
+	{ "a cycle through alternatives",
+	  "providers:\n  - id: a\n    alternatives: [b, c]\n    endpoints: []\n"
+	  "  - id: b\n    depends_on: [c]\n    endpoints: []\n"
+	  "  - id: c\n    depends_on: [a]\n    endpoints: []\n",
+	  ":9:18:", "dependency cycle: a -> b -> c -> a" },
+	{ "an id listed twice",
+	  "providers:\n" DEP_P("a") "  - id: b\n    depends_on: [a, a]\n    endpoints: []\n",
+	  ":5:21:", "depends_on: 'a' is listed twice" },
+	{ "an id in both lists",
+	  "providers:\n" DEP_P("a") DEP_P("c")
+	  "  - id: b\n    depends_on: [a]\n    alternatives: [c, a]\n    endpoints: []\n",
+	  ":8:23:", "alternatives: 'a' is also in depends_on" },
+	{ "depends_on not a list",
+	  "providers:\n" DEP_P("a") "  - id: b\n    depends_on: a\n    endpoints: []\n",
+	  ":5:17:", "depends_on: expected a list of provider ids" },
+	{ "a bad id in alternatives",
+	  "providers:\n" DEP_P("a") "  - id: b\n    alternatives: [A]\n    endpoints: []\n",
+	  ":5:20:", "invalid id 'A'" },
+};
+
+static void
+bad_dependencies_fail_with_place_and_reason(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(broken_deps); i++) {
+		char *errs;
+		struct conf *c = load_text(broken_deps[i].yaml, &errs);
+
+		if (c != NULL || strstr(errs, broken_deps[i].where) == NULL ||
+		    strstr(errs, broken_deps[i].says) == NULL)
+			fail_msg("case '%s': want %s … %s, got:\n%s", broken_deps[i].name,
+			    broken_deps[i].where, broken_deps[i].says, errs);
+		free(errs);
+		conf_free(c);
+	}
+}
+
+static void
+example_config_declares_what_myguichet_depends_on(void **state)
+{
+	struct conf_errors errs;
+	struct conf *c = conf_load("config.yaml.example", &errs);
+	const struct conf_provider *mg;
+
+	(void)state;
+	assert_non_null(c);
+	mg = conf_find_provider(c, "myguichet");
+	assert_non_null(mg);
+	assert_int_equal(mg->n_depends_on, 1);
+	assert_string_equal(mg->depends_on[0].id, "luxtrust");
+	conf_free(c);
+	conf_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -958,6 +1059,9 @@ main(void)
 		cmocka_unit_test(bad_node_values_fail_with_place_and_reason),
 		cmocka_unit_test(record_section_is_loaded_with_defaults),
 		cmocka_unit_test(bad_record_values_fail_with_place_and_reason),
+		cmocka_unit_test(dependencies_are_loaded_with_their_places),
+		cmocka_unit_test(bad_dependencies_fail_with_place_and_reason),
+		cmocka_unit_test(example_config_declares_what_myguichet_depends_on),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

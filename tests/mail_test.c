@@ -657,11 +657,44 @@ display_names_are_kept_in_the_headers(void **state)
 	assert_null(b.data);
 }
 
+/* SPEC §15: a dependant's mail names its probable cause, with its page; hostile names stay one line. */
+static void
+mails_name_the_probable_cause(void **state)
+{
+	struct msg_incident in = incident(), two[2];
+	struct buf b = { 0 };
+
+	(void)state;
+	in.id = 14;
+	in.provider = "myguichet";
+	in.provider_name = "MyGuichet";
+	in.start_ms = T0 + 180000;
+	in.cause_id = 12;
+	in.cause_name = "LuxTrust";
+	in.cause_start_ms = T0;
+	msg_body(&b, MSG_OPENED, &in, NULL, 0, "https://status.example.lu/", NULL, T0 + 240000);
+	assert_non_null(strstr((char *)b.data, "Probably caused by LuxTrust incident #12 "
+	    "(https://status.example.lu/incidents/12.html), which started 3m earlier.\n"));
+	buf_free(&b);
+	in.cause_name = "Lux\r\nBcc: x@evil.example";
+	two[0] = in;
+	two[1] = incident();
+	msg_digest_body(&b, two, 2, NULL, NULL, T0 + 240000);
+	assert_non_null(strstr((char *)b.data, "   Probably caused by Lux  Bcc: x@evil.example incident #12, which started 3m earlier.\n"));
+	assert_null(strstr((char *)b.data, "\nBcc:"));
+	buf_free(&b);
+	in.cause_id = 0;
+	msg_body(&b, MSG_OPENED, &in, NULL, 0, NULL, NULL, T0 + 240000);
+	assert_null(strstr((char *)b.data, "Probably caused"));
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(subjects_read_like_a_mailbox_line),
+		cmocka_unit_test(mails_name_the_probable_cause),
 		cmocka_unit_test(a_message_has_every_rfc5322_header),
 		cmocka_unit_test(hostile_names_and_messages_cannot_inject_a_header),
 		cmocka_unit_test(non_ascii_headers_are_rfc2047_encoded_words),

@@ -31,9 +31,10 @@
 #define STARTS(s, p)	assert_int_equal(strncmp((s), (p), strlen(p)), 0)
 #define NOW	1797494400000LL		/* 2026-12-17T08:00:00Z */
 
+static struct conf_dep p2_needs[1] = { { .id = "p1", .line = 1, .col = 1 } };
 static struct conf_provider provs[2] = {
 	{ .id = "p1", .name = "Lux<script>Trust\"'" HOSTILE },
-	{ .id = "p2", .name = "Time & Co" },
+	{ .id = "p2", .name = "Time & Co", .depends_on = p2_needs, .n_depends_on = 1 },
 };
 static struct conf_endpoint eps1[2] = {
 	{ .id = "login", .kind = KIND_LOGIN, .url = "https://login.example/?a=<b>&c=\"d\"",
@@ -1123,11 +1124,50 @@ resolved_incident_pages_are_reused_until_something_changes(void **state)
 	free(fresh);
 }
 
+/* SPEC §15: dependencies.html in every language; the provider page counts; names escaped. */
+static void
+dependencies_page_draws_the_graph_and_the_tables(void **state)
+{
+	struct fixture *f = *state;
+	char *html, *prov, *json;
+
+	render(f);
+	for (int l = -1; l < 3; l++) {
+		char *rel = l < 0 ? xstrdup("dependencies.html") : xasprintf("%s/dependencies.html", langs[l]);
+
+		html = slurp(f->site, rel);
+		assert_non_null(strstr(html, "<svg"));
+		assert_non_null(strstr(html, "role=\"img\""));
+		assert_non_null(strstr(html, "<table class=\"deps\">"));
+		assert_non_null(strstr(html, "aria-current=\"page\""));
+		assert_null(strstr(html, "<script"));
+		free(html);
+		free(rel);
+	}
+	html = slurp(f->site, "dependencies.html");
+	assert_non_null(strstr(html, "<tr id=\"provider-p1\">"));
+	assert_non_null(strstr(html, "Lux&lt;script&gt;Trust"));
+	assert_non_null(strstr(html, "stroke-width=\"3\""));	/* p1 is p2's single point of failure */
+	free(html);
+	prov = slurp(f->site, "providers/p1.html");
+	assert_non_null(strstr(prov, "1 service depends on Lux&lt;script&gt;Trust"));
+	assert_non_null(strstr(prov, "for 1 it is a single point of failure."));
+	free(prov);
+	prov = slurp(f->site, "fr/providers/p1.html");
+	assert_non_null(strstr(prov, "1 service d\xC3\xA9pend de Lux&lt;script&gt;Trust"));
+	free(prov);
+	json = slurp(f->site, "api/dependencies.json");
+	assert_non_null(strstr(json, "\"spof_for\":[\"p2\"]"));
+	assert_non_null(strstr(json, "\"depends_on\":[\"p1\"]"));
+	free(json);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(site_has_every_page_in_every_language, setup, teardown),
+		cmocka_unit_test_setup_teardown(dependencies_page_draws_the_graph_and_the_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_says_first_what_is_down_and_since_when, setup, teardown),
 		cmocka_unit_test_setup_teardown(incident_page_has_timeline_duration_and_escaped_notes, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_shows_every_provider_at_a_glance_and_opens_only_what_is_not_operational,

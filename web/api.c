@@ -15,6 +15,7 @@
 
 #include "web_int.h"
 #include "../core/config.h"
+#include "../core/deps.h"
 #include "../core/util.h"
 #include "../report/json.h"
 #include "../report/vantage.h"
@@ -202,14 +203,27 @@ web_api_incidents(struct web *w, struct evhttp_request *req)
 		web_api_error(w, req, 400, "provider: not a provider id ([a-z0-9-]+)");
 		return;
 	}
-	if (report_incidents_collect(web_store(w), provider, since_ms, &rows, &n) != 0) {
+	/* Every provider's, so that a cause outside provider is still named (SPEC §15). */
+	if (report_incidents_collect(web_store(w), NULL, since_ms, &rows, &n) != 0) {
 		evhttp_clear_headers(&q);
 		web_api_error(w, req, 503, "the store does not answer");
 		return;
 	}
+	report_incidents_link(web_conf(w), rows, n);
+	report_incidents_keep(rows, &n, provider);
 	evhttp_clear_headers(&q);
 	reply_text_json(w, req, 200, report_json_incidents(now, rows, n));
 	report_incidents_free(rows, n);
+}
+
+/* /api/v1/dependencies: the configuration's dependency graph measured (SPEC §15). */
+void
+web_api_dependencies(struct web *w, struct evhttp_request *req)
+{
+	struct deps *d = deps_new(web_conf(w));
+
+	reply_text_json(w, req, 200, report_json_dependencies(web_conf(w), d, now_ms()));
+	deps_free(d);
 }
 
 int64_t

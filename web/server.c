@@ -430,6 +430,8 @@ dispatch(struct evhttp_request *req, void *arg)
 		web_api_incidents(w, req);
 	else if (strcmp(path, "/api/v1/nodes") == 0)
 		web_api_nodes(w, req);
+	else if (strcmp(path, "/api/v1/dependencies") == 0)
+		web_api_dependencies(w, req);
 	else
 		web_static(w, req, path);
 }

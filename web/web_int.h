@@ -132,6 +132,7 @@ void web_not_found(struct web *, struct evhttp_request *);
 /* /api/v1/status, /api/v1/incidents (query in the request URI), /healthz. */
 void web_api_status(struct web *, struct evhttp_request *);
 void web_api_incidents(struct web *, struct evhttp_request *);
+void web_api_dependencies(struct web *, struct evhttp_request *);
 void web_healthz(struct web *, struct evhttp_request *);
 /* Sends {"error": msg} as application/json with code; msg is trusted. */
 void web_api_error(struct web *, struct evhttp_request *, int code, const char *msg);
