@@ -71,6 +71,11 @@ struct result {
 	char		*message;	/* owned, NULL when none */
 	double		 timings[PHASE__MAX]; /* ms; < 0 = phase not reached */
 	json_t		*details;	/* owned JSON object, never NULL after init; fields in details.h */
+	/*
+	 * The kind memory to keep with the endpoint (owned, NULL = keep the stored one): an
+	 * opaque string the kind writes here and reads back through probe_input.memory.
+	 */
+	char		*memory;
 };
 
 /* Returns the status a reason implies: ok is up, slow/tls_expiring degraded, else down. */

@@ -215,8 +215,8 @@ cmd_probe(int argc, char **argv)
 	}
 	inputs = xcalloc(n, sizeof(*inputs));
 	for (size_t i = 0; i < n; i++)
-		if (eps[i]->kind == KIND_CRL)
-			inputs[i].last_crl_number = store_last_crl_number(st, eps[i]->provider->id,
+		if (probe_ops_for(eps[i]->kind)->memory)
+			inputs[i].memory = store_kind_memory(st, eps[i]->provider->id,
 			    eps[i]->id);
 	rs = xcalloc(n, sizeof(*rs));
 	if (probe_run_once(eps, inputs, n, PROBE_CONCURRENCY, rs) != 0) {
@@ -249,7 +249,7 @@ cmd_probe(int argc, char **argv)
 	rc = worst == STATUS_UP ? EXIT_OK : worst == STATUS_DEGRADED ? 1 : 2;
 out:
 	for (size_t i = 0; inputs != NULL && i < n; i++)
-		free((char *)inputs[i].last_crl_number);
+		free((char *)inputs[i].memory);
 	for (size_t i = 0; rs != NULL && i < n; i++)
 		result_clear(&rs[i]);
 	free(inputs);

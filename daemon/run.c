@@ -177,11 +177,11 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 		    log_q(ep->provider->id), log_q(ep->id));
 		return 0;
 	}
-	if (ep->kind == KIND_CRL) {
-		/* The last CRL number must include a result still waiting in the batch. */
+	if (probe_ops_for(ep->kind)->memory) {
+		/* The kind memory must include a result still waiting in the batch. */
 		if (batch_has(R, ep))
 			run_flush(R);
-		in.last_crl_number = crl = store_last_crl_number(R->st, ep->provider->id, ep->id);
+		in.memory = crl = store_kind_memory(R->st, ep->provider->id, ep->id);
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->R = R;

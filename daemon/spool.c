@@ -43,6 +43,8 @@ encode(struct buf *b, const struct store_item *it)
 		json_object_set(o, "d", r->details);
 	if (it->maintenance)
 		json_object_set_new(o, "mt", json_true());
+	if (r->memory != NULL)
+		json_object_set_new(o, "km", json_string(r->memory));
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (s == NULL)
 		abort();
@@ -151,6 +153,7 @@ decode(json_t *o, struct spool_entry *e)
 	if (d != NULL)
 		json_object_update(e->r.details, d);
 	e->maintenance = json_is_true(json_object_get(o, "mt"));
+	e->r.memory = xstrdup(str_member(o, "km"));
 	return NULL;
 }
 

@@ -227,7 +227,7 @@ crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *
 
 /* What a running crl probe remembers between start and finish. */
 struct crl_state {
-	char		*last_number;	/* owned copy of probe_input.last_crl_number, or NULL */
+	char		*last_number;	/* owned copy of probe_input.memory: the last CRL number, or NULL */
 };
 
 static void
@@ -253,7 +253,7 @@ crl_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
-	st->last_number = xstrdup(in != NULL ? in->last_crl_number : NULL);
+	st->last_number = xstrdup(in != NULL ? in->memory : NULL);
 	req->url = xstrdup(ep->url);
 	return st;
 }
@@ -268,12 +268,16 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 	if (!probe_check_http(resp, 0, r))
 		return 0;
 	crl_evaluate(resp->body, resp->len, ep, st != NULL ? st->last_number : NULL, now, r);
+	/* The memory is the CRL number, unless it went backwards (the stored one stays). */
+	if (r->reason != REASON_REGRESSED && detail_get_str(r->details, DETAIL_NUMBER) != NULL)
+		r->memory = xstrdup(detail_get_str(r->details, DETAIL_NUMBER));
 	return 0;
 }
 
 const struct probe_ops probe_crl_ops = {
 	.name = "crl",
 	.kind = KIND_CRL,
+	.memory = true,
 	.start = crl_start,
 	.finish = crl_finish,
 	.free_state = crl_free_state,

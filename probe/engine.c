@@ -32,7 +32,7 @@ struct job {
 	struct engine	*eng;
 	const struct conf_endpoint *ep;		/* borrowed */
 	const struct probe_ops *ops;
-	char		*last_crl_number;	/* owned copy of the input */
+	char		*memory;	/* owned copy of the input */
 	struct probe_input in;
 	engine_done_fn	*done;
 	void		*arg;
@@ -260,7 +260,7 @@ job_end(struct job *j, int running)
 	if (j->done != NULL)
 		j->done(&j->r, j->arg);
 	result_clear(&j->r);
-	free(j->last_crl_number);
+	free(j->memory);
 	free(j);
 }
 
@@ -408,7 +408,7 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 	j->done = done;
 	j->arg = arg;
 	if (in != NULL)
-		j->in.last_crl_number = j->last_crl_number = xstrdup(in->last_crl_number);
+		j->in.memory = j->memory = xstrdup(in->memory);
 	result_init(&j->r, ep, now_ms());
 	TAILQ_INSERT_TAIL(&eng->queue, j, link);
 	eng->nqueued++;

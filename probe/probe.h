@@ -7,6 +7,7 @@
 #ifndef TW_PROBE_H
 #define TW_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,7 +16,8 @@
 
 /* What the caller knows from earlier results of this endpoint. */
 struct probe_input {
-	const char	*last_crl_number;	/* decimal, NULL when none stored */
+	/* The kind memory stored with this endpoint's last result (result.memory), NULL = none. */
+	const char	*memory;
 };
 
 /* One HTTP request a kind wants sent. */
@@ -50,6 +52,8 @@ struct probe_response {
 struct probe_ops {
 	const char	*name;
 	enum probe_kind	 kind;
+	/* The kind keeps a memory between probes: callers read it before start (probe_input). */
+	bool		 memory;
 	/*
 	 * Builds the first request into *req.
 	 * Returns per-probe state (freed by free_state; may be NULL), or sets r down and
