@@ -274,9 +274,24 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 	return 0;
 }
 
+#define N_(s)	(s)	/* an English msgid, translated by report/po */
+
+static const struct kind_info crl_info = {
+	.label = N_("CRL"),
+	.description = N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards."),
+	.unavailable = N_("The revocation list cannot be obtained: applications that check revocation will refuse or delay this provider's certificates."),
+	.untrustworthy = N_("The revocation list cannot be trusted: applications that check revocation must refuse it and may refuse this provider's certificates."),
+	.stale = N_("The revocation list is out of date or about to expire: recent revocations may be missing, and applications will soon refuse it."),
+	.expired = N_("The revocation list has expired: applications that check revocation will refuse this provider's certificates."),
+	.regressed = N_("The revocation list went backwards: an older list replaced a newer one, so recent revocations may be undone."),
+	.reasons = REASON_BIT(REASON_REGRESSED) | REASON_BIT(REASON_SIGNATURE_INVALID) |
+	    REASON_BIT(REASON_UNTRUSTED) | REASON_BIT(REASON_STALE) | REASON_BIT(REASON_EXPIRED),
+};
+
 const struct probe_ops probe_crl_ops = {
 	.name = "crl",
 	.kind = KIND_CRL,
+	.info = &crl_info,
 	.memory = true,
 	.start = crl_start,
 	.finish = crl_finish,

@@ -103,10 +103,14 @@ group_first(const struct conf *c, size_t i)
 	return true;
 }
 
-static const char *const kind_labels[KIND__MAX] = {
-	[KIND_LOGIN] = N_("Login"), [KIND_OCSP] = N_("OCSP"),
-	[KIND_CRL] = N_("CRL"), [KIND_TSA] = N_("Time-stamps"),
-};
+/* The kind's heading on the index (its name when it declares none). */
+static const char *
+kind_label(enum probe_kind k)
+{
+	const char *l = kind_info(k)->label;
+
+	return l != NULL ? l : kind_names[k];
+}
 
 /* The provider's open incident with the lowest id, or 0. */
 static int64_t
@@ -184,7 +188,7 @@ glance(struct page *p)
 	buf_printf(&p->b, "</th>");
 	for (int k = 0; k < KIND__MAX; k++) {
 		buf_printf(&p->b, "<th scope=\"col\">");
-		html_text(&p->b, T(p, kind_labels[k]));
+		html_text(&p->b, T(p, kind_label((enum probe_kind)k)));
 		buf_printf(&p->b, "</th>");
 	}
 	buf_printf(&p->b, "<th scope=\"col\">");

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "../core/config.h"
+#include "../core/kind.h"
 #include "../core/tz.h"
 #include "../core/util.h"
 #include "../store/store.h"

@@ -17,18 +17,9 @@ const char *const site_win_labels[WIN__MAX] = {
 const char *
 site_kind_description(enum probe_kind k)
 {
-	switch (k) {
-	case KIND_LOGIN:
-		return N_("Login page: the HTTPS answer has the expected status (and text), the TLS certificate verifies and is not about to expire.");
-	case KIND_OCSP:
-		return N_("OCSP responder: asks for the status of a known certificate; the signed answer must verify against the issuing CA, be fresh and say what is expected.");
-	case KIND_CRL:
-		return N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards.");
-	case KIND_TSA:
-		return N_("Time-stamping authority: requests a time-stamp over a random digest; the token must verify to the configured trust anchor, match the request and tell the right time.");
-	default:
-		return "";
-	}
+	const char *d = kind_info(k)->description;
+
+	return d != NULL ? d : "";
 }
 
 /* Appends "Provider / endpoint" as escaped text. */
@@ -484,6 +475,12 @@ settings(struct page *p, const struct conf_endpoint *e)
 			buf_printf(&t, " policy=%s", e->expect.policy);
 		duration_format(e->expect.max_skew_ms, d, sizeof(d));
 		buf_printf(&t, " max_skew=%s", d);
+	}
+	if (kind_info(e->kind)->settings != NULL) {
+		char ks[512] = "";
+
+		kind_info(e->kind)->settings(e, ks, sizeof(ks));
+		buf_printf(&t, "%s", ks);
 	}
 	if (e->tls_min_days > 0 && strncmp(e->url ? e->url : "", "https:", 6) == 0)
 		buf_printf(&t, " tls_min_days=%d", e->tls_min_days);
