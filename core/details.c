@@ -2,7 +2,7 @@
 #include "details.h"
 #include "util.h"
 
-#define ALL	((1u << KIND_LOGIN) | (1u << KIND_OCSP) | (1u << KIND_CRL) | (1u << KIND_TSA))
+#define ALL	((1u << KIND__MAX) - 1)	/* every kind, whichever core/kinds.def lists */
 #define LOGIN	(1u << KIND_LOGIN)
 #define OCSP	(1u << KIND_OCSP)
 #define CRL	(1u << KIND_CRL)
