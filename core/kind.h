@@ -28,6 +28,8 @@ struct conf_key {
 struct kind_info {
 	const char	*label;		/* N_ heading on the index ("Time-stamps") */
 	const char	*description;	/* N_ what the check verifies (methodology, pages) */
+	/* N_ labels of the endpoint page's rows for DETAIL_SIGNER_NOT_AFTER, DETAIL_NEXT_UPDATE */
+	const char	*signer_label, *next_update_label;
 	/* N_ explain texts (core/explain.c), NULL = the generic sentence. */
 	const char	*unavailable;	/* the service cannot be used */
 	const char	*untrustworthy;	/* the answer came but must not be believed */

@@ -278,6 +278,7 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 
 static const struct kind_info crl_info = {
 	.label = N_("CRL"),
+	.next_update_label = N_("CRL next update"),
 	.description = N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards."),
 	.unavailable = N_("The revocation list cannot be obtained: applications that check revocation will refuse or delay this provider's certificates."),
 	.untrustworthy = N_("The revocation list cannot be trusted: applications that check revocation must refuse it and may refuse this provider's certificates."),

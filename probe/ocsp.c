@@ -484,6 +484,8 @@ ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respon
 
 static const struct kind_info ocsp_info = {
 	.label = N_("OCSP"),
+	.signer_label = N_("OCSP signer certificate"),
+	.next_update_label = N_("OCSP response next update"),
 	.description = N_("OCSP responder: asks for the status of a known certificate; the signed answer must verify against the issuing CA, be fresh and say what is expected."),
 	.unavailable = N_("Certificate status cannot be checked: signing and login applications that check revocation will refuse or delay this provider's certificates."),
 	.untrustworthy = N_("Certificate status answers cannot be trusted: signing and login applications that check revocation will refuse or delay this provider's certificates."),

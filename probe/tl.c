@@ -190,6 +190,8 @@ tl_settings(const struct conf_endpoint *ep, char *out, size_t len)
 
 static const struct kind_info tl_info = {
 	.label = N_("Trusted lists"),
+	.signer_label = N_("Trusted list signer certificate"),
+	.next_update_label = N_("Trusted list next update"),
 	.description = N_("Trusted list (ETSI TS 119 612): parsed safely; exactly one signature covering the whole list, by a key the configuration or the EU list of trusted lists accepts; the next update not past nor too close, the sequence number never going backwards. Changes to the listed services are recorded."),
 	.unavailable = N_("The trusted list cannot be obtained: validators that rely on it cannot tell which services are qualified."),
 	.untrustworthy = N_("The trusted list cannot be trusted: it is not signed by a key its scheme operator announced, so validators must not use it."),

@@ -269,6 +269,7 @@ tsa_finish(void *state, const struct conf_endpoint *ep, const struct probe_respo
 
 static const struct kind_info tsa_info = {
 	.label = N_("Time-stamps"),
+	.signer_label = N_("Time-stamp signer certificate"),
 	.description = N_("Time-stamping authority: requests a time-stamp over a random digest; the token must verify to the configured trust anchor, match the request and tell the right time."),
 	.unavailable = N_("No time-stamps can be obtained: electronic signatures that need a trusted time cannot be completed."),
 	.untrustworthy = N_("Time-stamps cannot be trusted: signatures time-stamped now may be rejected later."),

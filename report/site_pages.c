@@ -282,11 +282,11 @@ certificates(struct page *p, const struct site_ep *ep)
 		if (detail_get_int(d, DETAIL_SAML_CERT_DAYS_LEFT, &days) == 0)
 			cert_row(p, N_("SAML signing certificate"), days, -1);
 		if ((days = detail_days(p->s, d, DETAIL_SIGNER_NOT_AFTER, &at)) != INT64_MIN)
-			cert_row(p, ep->conf->kind == KIND_TSA ? N_("Time-stamp signer certificate") :
-			    N_("OCSP signer certificate"), days, at);
+			cert_row(p, kind_info(ep->conf->kind)->signer_label != NULL ?
+			    kind_info(ep->conf->kind)->signer_label : N_("Signer certificate"), days, at);
 		if ((days = detail_days(p->s, d, DETAIL_NEXT_UPDATE, &at)) != INT64_MIN)
-			cert_row(p, ep->conf->kind == KIND_CRL ? N_("CRL next update") :
-			    N_("OCSP response next update"), days, at);
+			cert_row(p, kind_info(ep->conf->kind)->next_update_label != NULL ?
+			    kind_info(ep->conf->kind)->next_update_label : N_("Next update"), days, at);
 		if (p->b.len == before) {
 			p->b.len = mark;
 			p->b.data[mark] = '\0';
