@@ -76,6 +76,9 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	    "TSA policy OID of the token" },
 	[DETAIL_QUALIFIED] = { "qualified", DETAIL_TYPE_BOOLEAN, TSA,
 	    "true when the token carries the eIDAS qualified statement" },
+	[DETAIL_EVENTS] = { "events", DETAIL_TYPE_LIST, ALL,
+	    "changes the kind saw since its last result (kinds with events: tl): a list of "
+	    "{event, tsp, service, type, from, to}; such a result is kept with its details" },
 };
 
 const char *const detail_type_names[DETAIL_TYPE__MAX] = {
@@ -200,6 +203,24 @@ json_t *
 detail_kind_get(const json_t *d, const struct detail_field *f)
 {
 	return d == NULL || f == NULL ? NULL : json_object_get(d, f->key);
+}
+
+static json_t *detail_lookup(const json_t *d, enum detail f, enum detail_type t);
+
+int
+detail_set_list(json_t *d, enum detail f, json_t *v)
+{
+	if (!json_is_array(v))
+		return -1;
+	return detail_put(d, f, DETAIL_TYPE_LIST, json_incref(v));
+}
+
+json_t *
+detail_get_list(const json_t *d, enum detail f)
+{
+	json_t *v = detail_lookup(d, f, DETAIL_TYPE_LIST);
+
+	return json_is_array(v) ? v : NULL;
 }
 
 /* Returns d[f] when a getter of type t may read f, else NULL. */

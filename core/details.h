@@ -46,6 +46,7 @@ enum detail {
 	DETAIL_SERIAL,
 	DETAIL_POLICY,
 	DETAIL_QUALIFIED,
+	DETAIL_EVENTS,
 	DETAIL__MAX
 };
 
@@ -95,6 +96,10 @@ int detail_kind_set_time(json_t *d, const struct detail_field *f, int64_t ms);
 int detail_kind_set_json(json_t *d, const struct detail_field *f, json_t *v);
 /* Returns the field's value (borrowed from d), or NULL. */
 json_t *detail_kind_get(const json_t *d, const struct detail_field *f);
+/* Sets the list field f (DETAIL_EVENTS) to v (a reference is taken); a non-array is refused. */
+int detail_set_list(json_t *d, enum detail f, json_t *v);
+/* Returns the list field f (borrowed from d), or NULL when absent or not an array. */
+json_t *detail_get_list(const json_t *d, enum detail f);
 
 /*
  * Getters: return 0 and set *out, or -1 ("absent") when d is NULL, d[f] is missing,

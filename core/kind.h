@@ -46,6 +46,8 @@ struct kind_info {
 	void		(*conf_free)(void *kind_conf);
 	/* Appends " key=value" pairs of its settings for the endpoint page (static buffer). */
 	void		(*settings)(const struct conf_endpoint *ep, char *out, size_t len);
+	/* Its results may carry DETAIL_EVENTS: the site has a "Changes" page. */
+	bool		 events;
 	/* The kind's own detail fields (core/details.h), for documentation and readers. */
 	const struct detail_field *details;
 	size_t		 n_details;

@@ -6,6 +6,7 @@
 #define TW_RESULT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -76,6 +77,8 @@ struct result {
 	 * opaque string the kind writes here and reads back through probe_input.memory.
 	 */
 	char		*memory;
+	/* Keep message and details in the history even when up (a result carrying events). */
+	bool		 keep_details;
 };
 
 /* Returns the status a reason implies: ok is up, slow/tls_expiring degraded, else down. */

@@ -45,6 +45,8 @@ encode(struct buf *b, const struct store_item *it)
 		json_object_set_new(o, "mt", json_true());
 	if (r->memory != NULL)
 		json_object_set_new(o, "km", json_string(r->memory));
+	if (r->keep_details)
+		json_object_set_new(o, "kd", json_true());
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (s == NULL)
 		abort();
@@ -154,6 +156,7 @@ decode(json_t *o, struct spool_entry *e)
 		json_object_update(e->r.details, d);
 	e->maintenance = json_is_true(json_object_get(o, "mt"));
 	e->r.memory = xstrdup(str_member(o, "km"));
+	e->r.keep_details = json_is_true(json_object_get(o, "kd"));
 	return NULL;
 }
 

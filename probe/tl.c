@@ -16,7 +16,7 @@
 
 #define N_(s)	(s)	/* an English msgid, translated by report/po */
 
-/* The tl fields beyond the shared next_update, signer and signer_not_after (core/details.h). */
+/* The tl fields beyond the shared next_update, signer, signer_not_after and events (core/details.h). */
 enum tl_detail {
 	TL_SEQUENCE,
 	TL_ISSUED,
@@ -25,7 +25,6 @@ enum tl_detail {
 	TL_SERVICES,
 	TL_POINTERS,
 	TL_FINDINGS,
-	TL_EVENTS,
 	TL__MAX
 };
 
@@ -39,9 +38,6 @@ static const struct detail_field tl_fields[TL__MAX] = {
 	    "XML trusted lists the LOTL points to (lotl: true)" },
 	[TL_FINDINGS] = { "findings", DETAIL_TYPE_LIST, 0,
 	    "every reason found, in order (the result's reason is the first of the worst)" },
-	[TL_EVENTS] = { "events", DETAIL_TYPE_LIST, 0,
-	    "changes since the last verified sequence: {event: added|removed|status_changed|"
-	    "supply_points_changed, tsp, service, type, from, to}" },
 };
 
 void
@@ -100,8 +96,10 @@ tl_details_services(struct result *r, const json_t *snap)
 void
 tl_details_events(struct result *r, json_t *events)
 {
-	if (json_array_size(events) > 0)
-		detail_kind_set_json(r->details, &tl_fields[TL_EVENTS], events);
+	/* Events between sequence numbers (SPEC §13): added, removed, status_changed,
+	 * supply_points_changed; kept in the history. */
+	if (json_array_size(events) > 0 && detail_set_list(r->details, DETAIL_EVENTS, events) == 0)
+		r->keep_details = true;
 }
 
 /* Config keys. */
@@ -208,6 +206,7 @@ static const struct kind_info tl_info = {
 	.conf_check = tl_conf_check,
 	.conf_free = tl_conf_free,
 	.settings = tl_settings,
+	.events = true,
 	.details = tl_fields,
 	.n_details = TL__MAX,
 };

@@ -444,8 +444,8 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		rs[i].code = (int)r->reason | (items[i].maintenance ? CODE_MAINT : 0);
 		tenths(rs[i].tenths, r->timings);
 		/* An up result's facts live with the endpoint's latest and in the rollups. */
-		rs[i].message = r->status != STATUS_UP ? r->message : NULL;
-		rs[i].details = r->status != STATUS_UP ? rv[i].details : NULL;
+		rs[i].message = r->status != STATUS_UP || r->keep_details ? r->message : NULL;
+		rs[i].details = r->status != STATUS_UP || r->keep_details ? rv[i].details : NULL;
 	}
 	if (!ok)
 		goto fail;

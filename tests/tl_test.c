@@ -247,6 +247,8 @@ lu_64_to_65_yields_exactly_the_two_be_invest_withdrawals(void **state)
 	assert_int_equal(r65.reason, REASON_OK);
 	ev = json_object_get(r65.details, "events");
 	assert_int_equal(json_array_size(ev), 2);
+	assert_true(r65.keep_details);		/* an up result with events stays in the history */
+	assert_false(r64.keep_details);
 	json_array_foreach(ev, i, e) {
 		assert_string_equal(json_string_value(json_object_get(e, "event")), "status_changed");
 		assert_string_equal(json_string_value(json_object_get(e, "type")), "TSA/QTST");
