@@ -214,6 +214,9 @@ size_t site_incident_pages(const struct site *);	/* at least 1 */
 void page_incident(struct page *, struct site_incident *);
 void page_sla(struct page *);
 void page_methodology(struct page *);
+/* site_changes.c: changes.html, when site_has_changes (a configured kind declares events). */
+bool site_has_changes(const struct site *);
+void page_changes(struct page *);
 
 /* site_files.c: api, exports, feed */
 int site_api(struct site *);

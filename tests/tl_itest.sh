@@ -18,7 +18,10 @@ pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 
-python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$TW_FIXTURES/tl" \
+mkdir "$work/www"
+cp "$TW_FIXTURES"/tl/*.xml "$work/www/"
+cp "$TW_FIXTURES/tl/lu-tl-seq64-2026-03-11.xml" "$work/www/lu.xml"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$work/www" \
     >"$work/srv.log" 2>&1 &
 srv_pid=$!
 deadline=$(( $(date +%s) + 15 ))
@@ -52,6 +55,10 @@ providers:
         url: $base/lu-tl-seq66-2026-05-20.xml
         signers_from: eu/lotl
         expect: { min_remaining: 3d }
+      - id: changing
+        kind: tl
+        url: $base/lu.xml
+        signers_from: eu/lotl
       - id: xsw
         kind: tl
         url: $base/dss-xsw-sk-tl-signed-content-misplaced.xml
@@ -92,6 +99,29 @@ if [ "$now" -ge 20261120 ]; then want=expired; elif [ "$now" -ge 20261117 ]; the
 	not_ok "LU second run: $r (want $want) $(cat "$work/lu.details")"
 grep -q '"territory": "LU"' "$work/lu.details" && ok "LU details name the territory" ||
 	not_ok "LU details: $(cat "$work/lu.details")"
+
+# LU 64 was remembered by the second run (verified, if past its NextUpdate); 65 withdraws
+# two BE INVEST time-stamping services: the events are stored and on the Changes page.
+cp "$TW_FIXTURES/tl/lu-tl-seq65-2026-04-28.xml" "$work/www/lu.xml"
+"$TW_BIN" probe --format json -c "$work/c.yaml" >"$work/p3.json" 2>"$work/p3.err"
+reason_of "$work/p3.json" ilnas changing 2>"$work/ch.details" >/dev/null
+n=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(sum(1 for e in d.get("events", []) if e["event"] == "status_changed" and e["to"] == "withdrawn"
+    and "BE INVEST TIMESTAMP UNIT Q" in e["service"]))' "$work/ch.details")
+[ "$n" = 2 ] && ok "LU 64 -> 65: the two BE INVEST withdrawals are events" ||
+	not_ok "LU 64 -> 65 events: $(cat "$work/ch.details")"
+if "$TW_BIN" report -c "$work/c.yaml" -o "$work/site" >"$work/report.out" 2>&1; then
+	f="$work/site/changes.html"
+	[ -f "$f" ] || f=$(ls "$work"/site/*/changes.html 2>/dev/null | head -1)
+	if [ -n "$f" ] && [ -f "$f" ] && grep -q "BE INVEST TIMESTAMP UNIT Q 1" "$f" && grep -q "withdrawn" "$f"; then
+		ok "the Changes page lists the withdrawals"
+	else
+		not_ok "Changes page: $(ls -R "$work/site" | head -20)"
+	fi
+else
+	not_ok "report failed: $(cat "$work/report.out")"
+fi
 
 cat >"$work/bad.yaml" <<YAML
 storage:
