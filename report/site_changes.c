@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed.h"
 #include "html.h"
 #include "site_int.h"
 
 #define N_(s)	(s)
 #define CHANGES_MAX	2000	/* rows on the page; older ones stay in the exports */
+#define CHANGES_FEED	50	/* results with changes in the feed */
 
 struct change {
 	int64_t		 time_ms;
@@ -55,6 +57,69 @@ newest_first(const void *a, const void *b)
 	return x->time_ms < y->time_ms ? 1 : x->time_ms > y->time_ms ? -1 : 0;
 }
 
+/* Reads every stored result with events in the retention window, newest first. */
+static void
+changes_read(struct site *s, struct changes *c)
+{
+	int64_t keep = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
+	    400 * 86400000LL;
+
+	if (store_each_result(s->st, s->now - keep, s->now + 1, NULL, collect, c) != 0)
+		site_fail(s, "reading the changes: %s", store_error(s->st));
+	qsort(c->v, c->n, sizeof(*c->v), newest_first);
+}
+
+static void
+changes_free(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].provider);
+		free(c->v[i].endpoint);
+		json_decref(c->v[i].events);
+	}
+	free(c->v);
+}
+
+static const char *
+str(const json_t *e, const char *key)
+{
+	const char *v = json_string_value(json_object_get(e, key));
+
+	return v != NULL ? v : "";
+}
+
+void
+site_changes_feed(struct site *s, struct i18n *t, struct buf *b)
+{
+	struct changes c = { 0 };
+
+	changes_read(s, &c);
+	for (size_t i = 0; i < c.n && i < CHANGES_FEED; i++) {
+		struct buf title = { 0 }, content = { 0 };
+		struct feed_entry e = { .published_ms = c.v[i].time_ms, .updated_ms = c.v[i].time_ms };
+		char urn[512];
+		const json_t *ev;
+		size_t k;
+
+		buf_printf(&title, "%s: %s / %s (%zu)", i18n_get(t, "Changes"),
+		    site_provider_name(s, c.v[i].provider), c.v[i].endpoint,
+		    json_array_size(c.v[i].events));
+		json_array_foreach(c.v[i].events, k, ev)
+			buf_printf(&content, "%s: %s \xE2\x80\x94 %s (%s) %s \xE2\x86\x92 %s\n",
+			    str(ev, "event"), str(ev, "tsp"), str(ev, "service"), str(ev, "type"),
+			    str(ev, "from"), str(ev, "to"));
+		snprintf(urn, sizeof(urn), "urn:trustwatch:changes:%s:%s:%lld", c.v[i].provider,
+		    c.v[i].endpoint, (long long)c.v[i].time_ms);
+		e.title = (const char *)title.data;
+		e.content = (const char *)content.data;
+		e.urn = urn;
+		feed_add(b, s->conf->report.base_url, &e, "changes.html");
+		buf_free(&title);
+		buf_free(&content);
+	}
+	changes_free(&c);
+}
+
 bool
 site_has_changes(const struct site *s)
 {
@@ -91,8 +156,6 @@ void
 page_changes(struct page *p)
 {
 	struct site *s = p->s;
-	int64_t keep = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
-	    400 * 86400000LL;
 	struct changes c = { 0 };
 	size_t rows = 0;
 
@@ -102,9 +165,7 @@ page_changes(struct page *p)
 	buf_printf(&p->b, "</h1>\n<p>");
 	html_text(&p->b, T(p, "What the watched lists changed between two issues: services added or removed, a status that changed (for example granted to withdrawn), changed supply points."));
 	buf_printf(&p->b, "</p>\n");
-	if (store_each_result(s->st, s->now - keep, s->now + 1, NULL, collect, &c) != 0)
-		site_fail(s, "reading the changes: %s", store_error(s->st));
-	qsort(c.v, c.n, sizeof(*c.v), newest_first);
+	changes_read(s, &c);
 	if (c.n == 0) {
 		buf_printf(&p->b, "<p>");
 		html_text(&p->b, T(p, "No change recorded."));
@@ -147,11 +208,6 @@ page_changes(struct page *p)
 	}
 	if (c.n > 0)
 		buf_printf(&p->b, "</tbody></table></div>\n");
-	for (size_t i = 0; i < c.n; i++) {
-		free(c.v[i].provider);
-		free(c.v[i].endpoint);
-		json_decref(c.v[i].events);
-	}
-	free(c.v);
+	changes_free(&c);
 	page_foot(p);
 }

@@ -217,6 +217,8 @@ void page_methodology(struct page *);
 /* site_changes.c: changes.html, when site_has_changes (a configured kind declares events). */
 bool site_has_changes(const struct site *);
 void page_changes(struct page *);
+/* Appends a feed entry per stored result with changes (the latest 50). */
+void site_changes_feed(struct site *, struct i18n *, struct buf *);
 
 /* site_files.c: api, exports, feed */
 int site_api(struct site *);
