@@ -59,12 +59,12 @@ newest_first(const void *a, const void *b)
 
 /* Reads every stored result with events in the retention window, newest first. */
 static void
-changes_read(struct site *s, struct changes *c)
+changes_read(struct site *s, const char *provider, struct changes *c)
 {
 	int64_t keep = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
 	    400 * 86400000LL;
 
-	if (store_each_result(s->st, s->now - keep, s->now + 1, NULL, collect, c) != 0)
+	if (store_each_result(s->st, s->now - keep, s->now + 1, provider, collect, c) != 0)
 		site_fail(s, "reading the changes: %s", store_error(s->st));
 	qsort(c->v, c->n, sizeof(*c->v), newest_first);
 }
@@ -93,7 +93,7 @@ site_changes_feed(struct site *s, struct i18n *t, struct buf *b)
 {
 	struct changes c = { 0 };
 
-	changes_read(s, &c);
+	changes_read(s, NULL, &c);
 	for (size_t i = 0; i < c.n && i < CHANGES_FEED; i++) {
 		struct buf title = { 0 }, content = { 0 };
 		struct feed_entry e = { .published_ms = c.v[i].time_ms, .updated_ms = c.v[i].time_ms };
@@ -152,21 +152,14 @@ cell(struct page *p, const json_t *e, const char *key)
 	buf_printf(&p->b, "</td>");
 }
 
-void
-page_changes(struct page *p)
+/* The changes in c as a table, or a line saying there are none. */
+static void
+changes_table(struct page *p, const struct changes *c)
 {
 	struct site *s = p->s;
-	struct changes c = { 0 };
 	size_t rows = 0;
 
-	page_head(p, T(p, "Changes"));
-	buf_printf(&p->b, "<h1>");
-	html_text(&p->b, T(p, "Changes"));
-	buf_printf(&p->b, "</h1>\n<p>");
-	html_text(&p->b, T(p, "What the watched lists changed between two issues: services added or removed, a status that changed (for example granted to withdrawn), changed supply points."));
-	buf_printf(&p->b, "</p>\n");
-	changes_read(s, &c);
-	if (c.n == 0) {
+	if (c->n == 0) {
 		buf_printf(&p->b, "<p>");
 		html_text(&p->b, T(p, "No change recorded."));
 		buf_printf(&p->b, "</p>\n");
@@ -182,19 +175,19 @@ page_changes(struct page *p)
 		}
 		buf_printf(&p->b, "</tr></thead><tbody>\n");
 	}
-	for (size_t i = 0; i < c.n && rows < CHANGES_MAX; i++) {
+	for (size_t i = 0; i < c->n && rows < CHANGES_MAX; i++) {
 		const json_t *e;
 		size_t k;
 
-		json_array_foreach(c.v[i].events, k, e) {
+		json_array_foreach(c->v[i].events, k, e) {
 			buf_printf(&p->b, "<tr><td>");
-			page_datetime(p, c.v[i].time_ms);
+			page_datetime(p, c->v[i].time_ms);
 			buf_printf(&p->b, "</td><td><a href=\"%sproviders/", p->home);
-			html_attr(&p->b, c.v[i].provider);
+			html_attr(&p->b, c->v[i].provider);
 			buf_printf(&p->b, ".html\">");
-			html_text(&p->b, site_provider_name(s, c.v[i].provider));
+			html_text(&p->b, site_provider_name(s, c->v[i].provider));
 			buf_printf(&p->b, " / ");
-			html_text(&p->b, c.v[i].endpoint);
+			html_text(&p->b, c->v[i].endpoint);
 			buf_printf(&p->b, "</a></td>");
 			cell(p, e, "event");
 			cell(p, e, "tsp");
@@ -206,8 +199,40 @@ page_changes(struct page *p)
 			rows++;
 		}
 	}
-	if (c.n > 0)
+	if (c->n > 0)
 		buf_printf(&p->b, "</tbody></table></div>\n");
+}
+
+void
+site_changes_section(struct page *p, const struct conf_provider *pv)
+{
+	struct changes c = { 0 };
+
+	changes_read(p->s, pv->id, &c);
+	if (c.n > 0) {
+		buf_printf(&p->b, "<section class=\"changes\"><h2>");
+		html_text(&p->b, T(p, "Changes"));
+		buf_printf(&p->b, "</h2>\n");
+		changes_table(p, &c);
+		buf_printf(&p->b, "</section>\n");
+	}
+	changes_free(&c);
+}
+
+void
+page_changes(struct page *p)
+{
+	struct site *s = p->s;
+	struct changes c = { 0 };
+
+	page_head(p, T(p, "Changes"));
+	buf_printf(&p->b, "<h1>");
+	html_text(&p->b, T(p, "Changes"));
+	buf_printf(&p->b, "</h1>\n<p>");
+	html_text(&p->b, T(p, "What the watched lists changed between two issues: services added or removed, a status that changed (for example granted to withdrawn), changed supply points."));
+	buf_printf(&p->b, "</p>\n");
+	changes_read(s, NULL, &c);
+	changes_table(p, &c);
 	changes_free(&c);
 	page_foot(p);
 }

@@ -562,5 +562,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		ep_incidents(p, ep);
 		buf_printf(&p->b, "</section>\n");
 	}
+	if (site_has_changes(p->s))
+		site_changes_section(p, pv);
 	page_foot(p);
 }

@@ -116,6 +116,9 @@ if "$TW_BIN" report -c "$work/c.yaml" -o "$work/site" >"$work/report.out" 2>&1; 
 	[ -f "$f" ] || f=$(ls "$work"/site/*/changes.html 2>/dev/null | head -1)
 	if [ -n "$f" ] && [ -f "$f" ] && grep -q "BE INVEST TIMESTAMP UNIT Q 1" "$f" && grep -q "withdrawn" "$f"; then
 		ok "the Changes page lists the withdrawals"
+		pf="$(dirname "$f")/providers/ilnas.html"
+		grep -q "BE INVEST TIMESTAMP UNIT Q 2" "$pf" && ok "the provider page lists its changes" ||
+			not_ok "provider page: no changes in $pf"
 		grep -q "BE INVEST TIMESTAMP UNIT Q 2" "$work/site/feed.atom" &&
 			ok "the Atom feed has the changes" || not_ok "feed: $(head -c 2000 "$work/site/feed.atom")"
 	else
