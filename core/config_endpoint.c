@@ -190,6 +190,24 @@ conf_kv_err(struct conf_kv *kv, const char *fmt, ...)
 	cl_err(kv->L, kv->v, "%s", msg);
 }
 
+/* Writes the built-in keys and, for kind k (< KIND__MAX), the keys it declares under prefix. */
+static void
+with_kind_keys(char *out, size_t len, const char *builtin, enum probe_kind k, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	snprintf(out, len, "%s", builtin);
+	if (k >= KIND__MAX)
+		return;
+	for (size_t i = 0; i < kind_info(k)->n_keys; i++) {
+		const char *name = kind_info(k)->keys[i].key;
+
+		if (strncmp(name, prefix, plen) != 0 || (plen == 0 && strchr(name, '.') != NULL))
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), ", %s", name + plen);
+	}
+}
+
 /*
  * Reads key when ep's kind declares it (core/kind.h): prefix "" or "expect.".
  * Returns 1 when read, 0 when the kind does not declare it.
@@ -292,8 +310,12 @@ expect_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 	if (ok == 0)
 		return;
 	if (ok < 0) {
-		cl_unknown(L, k, key, "expect",
-		    "status, body_contains, tls_min_days, oidc, issuer, saml_metadata, max_age, min_remaining, policy, max_skew");
+		char known[512];
+
+		with_kind_keys(known, sizeof(known),
+		    "status, body_contains, tls_min_days, oidc, issuer, saml_metadata, max_age, min_remaining, policy, max_skew",
+		    ep->kind, "expect.");
+		cl_unknown(L, k, key, "expect", known);
 		return;
 	}
 	if (strcmp(key, "status") == 0 && ep->kind == KIND_LOGIN)
@@ -398,8 +420,12 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 	if (ok == 0)
 		return;
 	if (ok < 0) {
-		cl_unknown(L, k, key, "endpoint",
-		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash");
+		char known[512];
+
+		with_kind_keys(known, sizeof(known),
+		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash",
+		    ctx->kind_known ? ep->kind : KIND__MAX, "");
+		cl_unknown(L, k, key, "endpoint", known);
 		return;
 	}
 	if (strcmp(key, "issuer") == 0)

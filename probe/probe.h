@@ -59,7 +59,7 @@ struct probe_ops {
 	bool		 memory;
 	/*
 	 * Names another endpoint whose kind memory this one reads too (probe_input.peer_memory):
-	 * returns 1 with *provider and *endpoint (borrowed from ep), or 0 when none.
+	 * returns 1 with *provider and *endpoint (valid until the next call), or 0 when none.
 	 */
 	int		 (*peer)(const struct conf_endpoint *ep, const char **provider,
 			    const char **endpoint);

@@ -28,7 +28,8 @@ struct tl_conf {
  * when the list verified, r->memory (the sequence, the services and, for a LOTL, the
  * pointers with their certificates).
  * memory is this endpoint's last kind memory, peer_memory the signers_from endpoint's; both
- * may be NULL. signers, when not NULL, overrides the configured ones (tests, discover).
+ * may be NULL. With tc->signers the list must verify with one of them; with
+ * tc->signers_from, with a certificate of peer_memory's pointer for the list's territory.
  */
 void tl_evaluate(const unsigned char *body, size_t len, const struct tl_conf *tc,
     const char *memory, const char *peer_memory, int64_t now_ms, struct result *r);
