@@ -8,7 +8,7 @@ CC	?= gcc
 PKG_CONFIG ?= pkg-config
 VERSION	:= 0.1.0
 
-PKGS	:= libcurl openssl sqlite3 libpq libevent libevent_openssl yaml-0.1 jansson libxml-2.0 zlib
+PKGS	:= libcurl openssl sqlite3 libpq libevent libevent_openssl yaml-0.1 jansson libxml-2.0 xmlsec1-openssl zlib
 
 BUILD	:= build
 SAN	:=

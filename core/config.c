@@ -16,12 +16,15 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "kind.h"
 #include "util.h"
 
 #define CONF_FILE_MAX	(4u << 20)
 
 const char *const kind_names[KIND__MAX] = {
-	[KIND_LOGIN] = "login", [KIND_OCSP] = "ocsp", [KIND_CRL] = "crl", [KIND_TSA] = "tsa",
+#define KIND(e, n)	[KIND_##e] = #n,
+#include "kinds.def"
+#undef KIND
 };
 const char *const ocsp_method_names[OCSP_METHOD__MAX] = {
 	[OCSP_METHOD_AUTO] = "auto", [OCSP_METHOD_GET] = "get", [OCSP_METHOD_POST] = "post",
@@ -511,6 +514,15 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
+int
+kind_from_name(const char *s)
+{
+	for (int k = 0; s != NULL && k < KIND__MAX; k++)
+		if (strcmp(s, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
 void
 conf_endpoint_clear(struct conf_endpoint *e)
 {
@@ -526,6 +538,8 @@ conf_endpoint_clear(struct conf_endpoint *e)
 	free(e->expect.body_contains);
 	free(e->expect.issuer);
 	free(e->expect.policy);
+	if (e->kind_conf != NULL && e->kind < KIND__MAX && kind_info(e->kind)->conf_free != NULL)
+		kind_info(e->kind)->conf_free(e->kind_conf);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -12,11 +12,11 @@
 
 #include <openssl/x509.h>
 
+/* One constant per row of core/kinds.def, in its order. */
 enum probe_kind {
-	KIND_LOGIN,
-	KIND_OCSP,
-	KIND_CRL,
-	KIND_TSA,
+#define KIND(e, n)	KIND_##e,
+#include "kinds.def"
+#undef KIND
 	KIND__MAX
 };
 extern const char *const kind_names[KIND__MAX];
@@ -85,6 +85,8 @@ struct conf_endpoint {
 	enum ocsp_method method;
 	bool		 nonce;
 	struct conf_expect expect;
+	/* The kind's own settings (core/kind.h conf_keys), owned, freed by its conf_free. */
+	void		*kind_conf;
 	const char	*source_address;	/* borrowed from conf.node; NULL = the system's choice */
 	int		 line, col;		/* where the endpoint is declared */
 };

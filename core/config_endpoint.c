@@ -1,5 +1,6 @@
 /* The providers section: providers, endpoints, per-kind keys, expectations, certificates. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <openssl/pem.h>
 
 #include "config_int.h"
+#include "kind.h"
 #include "util.h"
 
 #define CERT_FILE_MAX	(1024 * 1024)
@@ -124,6 +126,112 @@ struct ep_ctx {
 	int			 kind_known;
 };
 
+struct conf_kv {
+	struct loader	*L;
+	yaml_node_t	*k, *v;		/* v: the value, or the endpoint's mapping in conf_check */
+};
+
+int
+conf_kv_str(struct conf_kv *kv, char **out)
+{
+	return cl_str(kv->L, kv->v, out);
+}
+
+int
+conf_kv_bool(struct conf_kv *kv, bool *out)
+{
+	return cl_bool(kv->L, kv->v, out);
+}
+
+int
+conf_kv_duration(struct conf_kv *kv, int64_t *ms)
+{
+	return cl_duration(kv->L, kv->v, ms);
+}
+
+int
+conf_kv_certs(struct conf_kv *kv, char **path, STACK_OF(X509) **certs)
+{
+	char *s = NULL;
+
+	if (cl_str(kv->L, kv->v, &s) != 0)
+		return -1;
+	free(*path);
+	*path = cl_path(kv->L, s);
+	free(s);
+	sk_X509_pop_free(*certs, X509_free);
+	*certs = load_certs(kv->L, kv->v, *path);
+	return *certs != NULL ? 0 : -1;
+}
+
+static yaml_node_t *map_get(struct loader *, yaml_node_t *, const char *, yaml_node_t **);
+
+bool
+conf_kv_has(struct conf_kv *kv, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	yaml_node_t *x;
+
+	if (dot == NULL || strncmp(key, "expect.", 7) != 0)
+		return map_get(kv->L, kv->v, key, NULL) != NULL;
+	return (x = map_get(kv->L, kv->v, "expect", NULL)) != NULL &&
+	    map_get(kv->L, x, dot + 1, NULL) != NULL;
+}
+
+void
+conf_kv_err(struct conf_kv *kv, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cl_err(kv->L, kv->v, "%s", msg);
+}
+
+/* Writes the built-in keys and, for kind k (< KIND__MAX), the keys it declares under prefix. */
+static void
+with_kind_keys(char *out, size_t len, const char *builtin, enum probe_kind k, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	snprintf(out, len, "%s", builtin);
+	if (k >= KIND__MAX)
+		return;
+	for (size_t i = 0; i < kind_info(k)->n_keys; i++) {
+		const char *name = kind_info(k)->keys[i].key;
+
+		if (strncmp(name, prefix, plen) != 0 || (plen == 0 && strchr(name, '.') != NULL))
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), ", %s", name + plen);
+	}
+}
+
+/*
+ * Reads key when ep's kind declares it (core/kind.h): prefix "" or "expect.".
+ * Returns 1 when read, 0 when the kind does not declare it.
+ */
+static int
+kind_key(struct loader *L, const char *prefix, const char *key, yaml_node_t *k, yaml_node_t *v,
+    struct conf_endpoint *ep)
+{
+	const struct kind_info *ki = kind_info(ep->kind);
+	size_t plen = strlen(prefix);
+
+	for (size_t i = 0; i < ki->n_keys; i++) {
+		struct conf_kv kv = { L, k, v };
+
+		if (strncmp(ki->keys[i].key, prefix, plen) != 0 ||
+		    strcmp(ki->keys[i].key + plen, key) != 0)
+			continue;
+		if (ep->kind_conf != NULL)
+			ki->keys[i].parse(&kv, ep);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 valid_oid(const char *s)
 {
@@ -194,13 +302,20 @@ expect_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 {
 	struct conf_endpoint *ep = arg;
 	struct conf_expect *x = &ep->expect;
-	int ok = kind_allows(L, k, key, ep->kind, 1);
+	int ok;
 
+	if (kind_key(L, "expect.", key, k, v, ep))
+		return;
+	ok = kind_allows(L, k, key, ep->kind, 1);
 	if (ok == 0)
 		return;
 	if (ok < 0) {
-		cl_unknown(L, k, key, "expect",
-		    "status, body_contains, tls_min_days, oidc, issuer, saml_metadata, max_age, min_remaining, policy, max_skew");
+		char known[512];
+
+		with_kind_keys(known, sizeof(known),
+		    "status, body_contains, tls_min_days, oidc, issuer, saml_metadata, max_age, min_remaining, policy, max_skew",
+		    ep->kind, "expect.");
+		cl_unknown(L, k, key, "expect", known);
 		return;
 	}
 	if (strcmp(key, "status") == 0 && ep->kind == KIND_LOGIN)
@@ -298,13 +413,19 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 			if (strcmp(ep_keys[i].key, key) == 0)
 				return;
 		ok = -1;
-	} else
+	} else if (kind_key(L, "", key, k, v, ep))
+		return;
+	else
 		ok = kind_allows(L, k, key, ep->kind, 0);
 	if (ok == 0)
 		return;
 	if (ok < 0) {
-		cl_unknown(L, k, key, "endpoint",
-		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash");
+		char known[512];
+
+		with_kind_keys(known, sizeof(known),
+		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash",
+		    ctx->kind_known ? ep->kind : KIND__MAX, "");
+		cl_unknown(L, k, key, "endpoint", known);
 		return;
 	}
 	if (strcmp(key, "issuer") == 0)
@@ -399,14 +520,18 @@ load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct 
 
 		snprintf(L->key, sizeof(L->key), "kind");
 		if ((k = cl_scalar(L, kv, "string")) != NULL) {
-			for (i = 0; i < KIND__MAX; i++)
-				if (strcmp(k, kind_names[i]) == 0)
-					break;
-			if (i == KIND__MAX)
-				cl_err(L, kv, "kind: unknown kind '%s' (expected login, ocsp, crl or tsa)", k);
-			else {
+			if ((i = kind_from_name(k)) < 0) {
+				char all[256] = "";
+
+				for (int j = 0; j < KIND__MAX; j++)
+					snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
+					    j == 0 ? "" : j == KIND__MAX - 1 ? " or " : ", ", kind_names[j]);
+				cl_err(L, kv, "kind: unknown kind '%s' (expected %s)", k, all);
+			} else {
 				ep->kind = (enum probe_kind)i;
 				ctx.kind_known = 1;
+				if (kind_info(ep->kind)->conf_new != NULL)
+					ep->kind_conf = kind_info(ep->kind)->conf_new();
 			}
 		}
 	}
@@ -431,6 +556,11 @@ load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct 
 		if (ep->kind == KIND_TSA && map_get(L, n, "trust", NULL) == NULL)
 			cl_err(L, n, "endpoint %s: missing required key 'trust' (kind tsa)",
 			    ep->id ? ep->id : "?");
+		if (kind_info(ep->kind)->conf_check != NULL) {
+			struct conf_kv kvn = { L, NULL, n };
+
+			kind_info(ep->kind)->conf_check(&kvn, ep);
+		}
 		if (ep->kind == KIND_LOGIN && ep->expect.oidc && ep->expect.saml_metadata)
 			cl_err(L, n, "endpoint %s: expect.oidc and expect.saml_metadata exclude each other",
 			    ep->id ? ep->id : "?");

@@ -2,7 +2,7 @@
 #include "details.h"
 #include "util.h"
 
-#define ALL	((1u << KIND_LOGIN) | (1u << KIND_OCSP) | (1u << KIND_CRL) | (1u << KIND_TSA))
+#define ALL	((1u << KIND__MAX) - 1)	/* every kind, whichever core/kinds.def lists */
 #define LOGIN	(1u << KIND_LOGIN)
 #define OCSP	(1u << KIND_OCSP)
 #define CRL	(1u << KIND_CRL)
@@ -76,6 +76,9 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	    "TSA policy OID of the token" },
 	[DETAIL_QUALIFIED] = { "qualified", DETAIL_TYPE_BOOLEAN, TSA,
 	    "true when the token carries the eIDAS qualified statement" },
+	[DETAIL_EVENTS] = { "events", DETAIL_TYPE_LIST, ALL,
+	    "changes the kind saw since its last result (kinds with events: tl): a list of "
+	    "{event, tsp, service, type, from, to}; such a result is kept with its details" },
 };
 
 const char *const detail_type_names[DETAIL_TYPE__MAX] = {
@@ -84,6 +87,7 @@ const char *const detail_type_names[DETAIL_TYPE__MAX] = {
 	[DETAIL_TYPE_BOOLEAN] = "boolean",
 	[DETAIL_TYPE_TIME] = "time",
 	[DETAIL_TYPE_NAME_OR_INTEGER] = "string or integer",
+	[DETAIL_TYPE_LIST] = "list",
 };
 
 /* Returns 1 when a setter or getter of type t may use field f. */
@@ -153,6 +157,70 @@ detail_set_time_ms(json_t *d, enum detail f, int64_t ms)
 
 	rfc3339_format(ms, buf, sizeof(buf));
 	return detail_put(d, f, DETAIL_TYPE_TIME, json_string(buf));
+}
+
+/* Sets d[f->key] to v (consumed) when v has f's type. */
+static int
+detail_kind_put(json_t *d, const struct detail_field *f, enum detail_type t, json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	if (f == NULL || !json_is_object(d) || f->type != t) {
+		json_decref(v);
+		return -1;
+	}
+	return json_object_set_new(d, f->key, v) == 0 ? 0 : -1;
+}
+
+int
+detail_kind_set_int(json_t *d, const struct detail_field *f, int64_t v)
+{
+	return detail_kind_put(d, f, DETAIL_TYPE_INTEGER, json_integer((json_int_t)v));
+}
+
+int
+detail_kind_set_str(json_t *d, const struct detail_field *f, const char *s)
+{
+	return s == NULL ? -1 : detail_kind_put(d, f, DETAIL_TYPE_STRING, json_string(s));
+}
+
+int
+detail_kind_set_time(json_t *d, const struct detail_field *f, int64_t ms)
+{
+	char buf[40];
+
+	rfc3339_format_s(ms, buf, sizeof(buf));
+	return detail_kind_put(d, f, DETAIL_TYPE_TIME, json_string(buf));
+}
+
+int
+detail_kind_set_json(json_t *d, const struct detail_field *f, json_t *v)
+{
+	return detail_kind_put(d, f, f != NULL ? f->type : DETAIL_TYPE_LIST, json_incref(v));
+}
+
+json_t *
+detail_kind_get(const json_t *d, const struct detail_field *f)
+{
+	return d == NULL || f == NULL ? NULL : json_object_get(d, f->key);
+}
+
+static json_t *detail_lookup(const json_t *d, enum detail f, enum detail_type t);
+
+int
+detail_set_list(json_t *d, enum detail f, json_t *v)
+{
+	if (!json_is_array(v))
+		return -1;
+	return detail_put(d, f, DETAIL_TYPE_LIST, json_incref(v));
+}
+
+json_t *
+detail_get_list(const json_t *d, enum detail f)
+{
+	json_t *v = detail_lookup(d, f, DETAIL_TYPE_LIST);
+
+	return json_is_array(v) ? v : NULL;
 }
 
 /* Returns d[f] when a getter of type t may read f, else NULL. */

@@ -46,6 +46,7 @@ enum detail {
 	DETAIL_SERIAL,
 	DETAIL_POLICY,
 	DETAIL_QUALIFIED,
+	DETAIL_EVENTS,
 	DETAIL__MAX
 };
 
@@ -55,6 +56,7 @@ enum detail_type {
 	DETAIL_TYPE_BOOLEAN,
 	DETAIL_TYPE_TIME,		/* RFC 3339 UTC string */
 	DETAIL_TYPE_NAME_OR_INTEGER,	/* a string name, or the number when it has none */
+	DETAIL_TYPE_LIST,		/* a JSON array of objects, described by meaning */
 	DETAIL_TYPE__MAX
 };
 
@@ -82,6 +84,22 @@ int detail_set_strn(json_t *d, enum detail f, const char *s, size_t n);
 int detail_set_time(json_t *d, enum detail f, int64_t ms);
 /* Same with milliseconds ("2026-12-17T08:00:00.123Z"). */
 int detail_set_time_ms(json_t *d, enum detail f, int64_t ms);
+
+/*
+ * A kind's own fields (core/kind.h kind_info.details) go through these: same rules, the
+ * field given by its definition. detail_kind_set_json takes a reference to v (an array or
+ * object for list fields).
+ */
+int detail_kind_set_int(json_t *d, const struct detail_field *f, int64_t v);
+int detail_kind_set_str(json_t *d, const struct detail_field *f, const char *s);
+int detail_kind_set_time(json_t *d, const struct detail_field *f, int64_t ms);
+int detail_kind_set_json(json_t *d, const struct detail_field *f, json_t *v);
+/* Returns the field's value (borrowed from d), or NULL. */
+json_t *detail_kind_get(const json_t *d, const struct detail_field *f);
+/* Sets the list field f (DETAIL_EVENTS) to v (a reference is taken); a non-array is refused. */
+int detail_set_list(json_t *d, enum detail f, json_t *v);
+/* Returns the list field f (borrowed from d), or NULL when absent or not an array. */
+json_t *detail_get_list(const json_t *d, enum detail f);
 
 /*
  * Getters: return 0 and set *out, or -1 ("absent") when d is NULL, d[f] is missing,

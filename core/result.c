@@ -96,6 +96,7 @@ void
 result_clear(struct result *r)
 {
 	FREE_NULL(r->message);
+	FREE_NULL(r->memory);
 	if (r->details != NULL) {
 		json_decref(r->details);
 		r->details = NULL;

@@ -6,6 +6,7 @@
 #define TW_RESULT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -71,6 +72,13 @@ struct result {
 	char		*message;	/* owned, NULL when none */
 	double		 timings[PHASE__MAX]; /* ms; < 0 = phase not reached */
 	json_t		*details;	/* owned JSON object, never NULL after init; fields in details.h */
+	/*
+	 * The kind memory to keep with the endpoint (owned, NULL = keep the stored one): an
+	 * opaque string the kind writes here and reads back through probe_input.memory.
+	 */
+	char		*memory;
+	/* Keep message and details in the history even when up (a result carrying events). */
+	bool		 keep_details;
 };
 
 /* Returns the status a reason implies: ok is up, slow/tls_expiring degraded, else down. */

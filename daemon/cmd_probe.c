@@ -215,10 +215,16 @@ cmd_probe(int argc, char **argv)
 		goto out;
 	}
 	inputs = xcalloc(n, sizeof(*inputs));
-	for (size_t i = 0; i < n; i++)
-		if (eps[i]->kind == KIND_CRL)
-			inputs[i].last_crl_number = store_last_crl_number(st, eps[i]->provider->id,
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_ops *ops = probe_ops_for(eps[i]->kind);
+		const char *pp, *pe;
+
+		if (ops->memory)
+			inputs[i].memory = store_kind_memory(st, eps[i]->provider->id,
 			    eps[i]->id);
+		if (ops->peer != NULL && ops->peer(eps[i], &pp, &pe))
+			inputs[i].peer_memory = store_kind_memory(st, pp, pe);
+	}
 	rs = xcalloc(n, sizeof(*rs));
 	if (probe_run_once(eps, inputs, n, PROBE_CONCURRENCY, rs) != 0) {
 		cli_warn("probe: cannot start the probes");
@@ -252,8 +258,10 @@ cmd_probe(int argc, char **argv)
 	}
 	rc = worst == STATUS_UP ? EXIT_OK : worst == STATUS_DEGRADED ? 1 : 2;
 out:
-	for (size_t i = 0; inputs != NULL && i < n; i++)
-		free((char *)inputs[i].last_crl_number);
+	for (size_t i = 0; inputs != NULL && i < n; i++) {
+		free((char *)inputs[i].memory);
+		free((char *)inputs[i].peer_memory);
+	}
 	for (size_t i = 0; rs != NULL && i < n; i++)
 		result_clear(&rs[i]);
 	free(inputs);

@@ -168,7 +168,8 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 	struct run *R = arg;
 	struct probe_input in = { 0 };
 	struct run_job *j;
-	char *crl = NULL;
+	char *crl = NULL, *peer = NULL;
+	const char *pp, *pe;
 
 	(void)due;
 	if (R->stopping)
@@ -178,12 +179,14 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 		    log_q(ep->provider->id), log_q(ep->id));
 		return 0;
 	}
-	if (ep->kind == KIND_CRL) {
-		/* The last CRL number must include a result still waiting in the batch. */
+	if (probe_ops_for(ep->kind)->memory) {
+		/* The kind memory must include a result still waiting in the batch. */
 		if (batch_has(R, ep))
 			run_flush(R);
-		in.last_crl_number = crl = store_last_crl_number(R->st, ep->provider->id, ep->id);
+		in.memory = crl = store_kind_memory(R->st, ep->provider->id, ep->id);
 	}
+	if (probe_ops_for(ep->kind)->peer != NULL && probe_ops_for(ep->kind)->peer(ep, &pp, &pe))
+		in.peer_memory = peer = store_kind_memory(R->st, pp, pe);
 	j = xcalloc(1, sizeof(*j));
 	j->R = R;
 	j->g = R->cur;
@@ -194,9 +197,11 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 		run_gen_unref(j->g);
 		free(j);
 		free(crl);
+		free(peer);
 		return 0;
 	}
 	free(crl);
+	free(peer);
 	return 1;
 }
 

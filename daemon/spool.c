@@ -45,6 +45,10 @@ encode(struct buf *b, const struct store_item *it)
 		json_object_set_new(o, "mt", json_true());
 	if (it->node != NULL && it->node[0] != '\0')
 		json_object_set_new(o, "n", json_string(it->node));
+	if (r->memory != NULL)
+		json_object_set_new(o, "km", json_string(r->memory));
+	if (r->keep_details)
+		json_object_set_new(o, "kd", json_true());
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (s == NULL)
 		abort();
@@ -155,6 +159,8 @@ decode(json_t *o, struct spool_entry *e)
 	e->maintenance = json_is_true(json_object_get(o, "mt"));
 	if (str_member(o, "n") != NULL)
 		e->node = xstrdup(str_member(o, "n"));
+	e->r.memory = xstrdup(str_member(o, "km"));
+	e->r.keep_details = json_is_true(json_object_get(o, "kd"));
 	return NULL;
 }
 

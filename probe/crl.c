@@ -227,7 +227,7 @@ crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *
 
 /* What a running crl probe remembers between start and finish. */
 struct crl_state {
-	char		*last_number;	/* owned copy of probe_input.last_crl_number, or NULL */
+	char		*last_number;	/* owned copy of probe_input.memory: the last CRL number, or NULL */
 };
 
 static void
@@ -253,7 +253,7 @@ crl_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
-	st->last_number = xstrdup(in != NULL ? in->last_crl_number : NULL);
+	st->last_number = xstrdup(in != NULL ? in->memory : NULL);
 	req->url = xstrdup(ep->url);
 	return st;
 }
@@ -268,12 +268,32 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 	if (!probe_check_http(resp, 0, r))
 		return 0;
 	crl_evaluate(resp->body, resp->len, ep, st != NULL ? st->last_number : NULL, now, r);
+	/* The memory is the CRL number, unless it went backwards (the stored one stays). */
+	if (r->reason != REASON_REGRESSED && detail_get_str(r->details, DETAIL_NUMBER) != NULL)
+		r->memory = xstrdup(detail_get_str(r->details, DETAIL_NUMBER));
 	return 0;
 }
+
+#define N_(s)	(s)	/* an English msgid, translated by report/po */
+
+static const struct kind_info crl_info = {
+	.label = N_("CRL"),
+	.next_update_label = N_("CRL next update"),
+	.description = N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards."),
+	.unavailable = N_("The revocation list cannot be obtained: applications that check revocation will refuse or delay this provider's certificates."),
+	.untrustworthy = N_("The revocation list cannot be trusted: applications that check revocation must refuse it and may refuse this provider's certificates."),
+	.stale = N_("The revocation list is out of date or about to expire: recent revocations may be missing, and applications will soon refuse it."),
+	.expired = N_("The revocation list has expired: applications that check revocation will refuse this provider's certificates."),
+	.regressed = N_("The revocation list went backwards: an older list replaced a newer one, so recent revocations may be undone."),
+	.reasons = REASON_BIT(REASON_REGRESSED) | REASON_BIT(REASON_SIGNATURE_INVALID) |
+	    REASON_BIT(REASON_UNTRUSTED) | REASON_BIT(REASON_STALE) | REASON_BIT(REASON_EXPIRED),
+};
 
 const struct probe_ops probe_crl_ops = {
 	.name = "crl",
 	.kind = KIND_CRL,
+	.info = &crl_info,
+	.memory = true,
 	.start = crl_start,
 	.finish = crl_finish,
 	.free_state = crl_free_state,

@@ -32,7 +32,8 @@ struct job {
 	struct engine	*eng;
 	const struct conf_endpoint *ep;		/* borrowed */
 	const struct probe_ops *ops;
-	char		*last_crl_number;	/* owned copy of the input */
+	char		*memory;	/* owned copy of the input */
+	char		*peer_memory;	/* owned copy of the input */
 	struct probe_input in;
 	engine_done_fn	*done;
 	void		*arg;
@@ -215,7 +216,7 @@ job_annotate(struct job *j)
 
 	if (j->nreq > 0)
 		r->timings[PHASE_TOTAL] = j->total_ms;
-	if (j->nreq > 0 && (ep->kind == KIND_LOGIN || j->redirects > 0))
+	if (j->nreq > 0 && (j->ops->http_details || j->redirects > 0))
 		detail_set_int(r->details, DETAIL_REDIRECTS, j->redirects);
 	if (j->tls_not_after_ms != 0) {
 		int64_t left = (int64_t)floor((double)(j->tls_not_after_ms - now_ms()) / 86400000.0);
@@ -260,7 +261,8 @@ job_end(struct job *j, int running)
 	if (j->done != NULL)
 		j->done(&j->r, j->arg);
 	result_clear(&j->r);
-	free(j->last_crl_number);
+	free(j->memory);
+	free(j->peer_memory);
 	free(j);
 }
 
@@ -407,8 +409,10 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 	j->ops = ops;
 	j->done = done;
 	j->arg = arg;
-	if (in != NULL)
-		j->in.last_crl_number = j->last_crl_number = xstrdup(in->last_crl_number);
+	if (in != NULL) {
+		j->in.memory = j->memory = xstrdup(in->memory);
+		j->in.peer_memory = j->peer_memory = xstrdup(in->peer_memory);
+	}
 	result_init(&j->r, ep, now_ms());
 	TAILQ_INSERT_TAIL(&eng->queue, j, link);
 	eng->nqueued++;

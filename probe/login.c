@@ -203,9 +203,22 @@ login_free_state(void *state)
 	free(st);
 }
 
+#define N_(s)	(s)	/* an English msgid, translated by report/po */
+
+static const struct kind_info login_info = {
+	.label = N_("Login"),
+	.description = N_("Login page: the HTTPS answer has the expected status (and text), the TLS certificate verifies and is not about to expire."),
+	.unavailable = N_("The login service cannot be used: people cannot sign in through it."),
+	.untrustworthy = N_("The answer cannot be trusted: applications must refuse it."),
+	.reasons = REASON_BIT(REASON_BODY_MISMATCH) | REASON_BIT(REASON_OIDC_INVALID) |
+	    REASON_BIT(REASON_SAML_INVALID),
+};
+
 const struct probe_ops probe_login_ops = {
 	.name = "login",
 	.kind = KIND_LOGIN,
+	.http_details = true,
+	.info = &login_info,
 	.start = login_start,
 	.finish = login_finish,
 	.free_state = login_free_state,

@@ -480,9 +480,27 @@ ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respon
 	return 0;
 }
 
+#define N_(s)	(s)	/* an English msgid, translated by report/po */
+
+static const struct kind_info ocsp_info = {
+	.label = N_("OCSP"),
+	.signer_label = N_("OCSP signer certificate"),
+	.next_update_label = N_("OCSP response next update"),
+	.description = N_("OCSP responder: asks for the status of a known certificate; the signed answer must verify against the issuing CA, be fresh and say what is expected."),
+	.unavailable = N_("Certificate status cannot be checked: signing and login applications that check revocation will refuse or delay this provider's certificates."),
+	.untrustworthy = N_("Certificate status answers cannot be trusted: signing and login applications that check revocation will refuse or delay this provider's certificates."),
+	.stale = N_("Certificate status answers are out of date: recent revocations may not be reflected, and strict applications refuse them."),
+	.expired = N_("Certificate status answers are past their validity: applications that check revocation will refuse them."),
+	.reasons = REASON_BIT(REASON_STATUS_MISMATCH) | REASON_BIT(REASON_SIGNATURE_INVALID) |
+	    REASON_BIT(REASON_UNTRUSTED) | REASON_BIT(REASON_STALE) | REASON_BIT(REASON_EXPIRED) |
+	    REASON_BIT(REASON_NONCE_MISMATCH) | REASON_BIT(REASON_REJECTED) |
+	    REASON_BIT(REASON_CLOCK_SKEW),
+};
+
 const struct probe_ops probe_ocsp_ops = {
 	.name = "ocsp",
 	.kind = KIND_OCSP,
+	.info = &ocsp_info,
 	.start = ocsp_start,
 	.finish = ocsp_finish,
 	.free_state = ocsp_free_state,

@@ -7,15 +7,20 @@
 #ifndef TW_PROBE_H
 #define TW_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../core/config.h"
+#include "../core/kind.h"
 #include "../core/result.h"
 
 /* What the caller knows from earlier results of this endpoint. */
 struct probe_input {
-	const char	*last_crl_number;	/* decimal, NULL when none stored */
+	/* The kind memory stored with this endpoint's last result (result.memory), NULL = none. */
+	const char	*memory;
+	/* The kind memory of the endpoint probe_ops.peer names, NULL = none stored. */
+	const char	*peer_memory;
 };
 
 /* One HTTP request a kind wants sent. */
@@ -50,6 +55,18 @@ struct probe_response {
 struct probe_ops {
 	const char	*name;
 	enum probe_kind	 kind;
+	/* The kind keeps a memory between probes: callers read it before start (probe_input). */
+	bool		 memory;
+	/*
+	 * Names another endpoint whose kind memory this one reads too (probe_input.peer_memory):
+	 * returns 1 with *provider and *endpoint (valid until the next call), or 0 when none.
+	 */
+	int		 (*peer)(const struct conf_endpoint *ep, const char **provider,
+			    const char **endpoint);
+	/* The transport records http_status and redirects even when nothing went wrong. */
+	bool		 http_details;
+	/* Config keys, detail fields, presentation strings (core/kind.h); NULL = none. */
+	const struct kind_info *info;
 	/*
 	 * Builds the first request into *req.
 	 * Returns per-probe state (freed by free_state; may be NULL), or sets r down and

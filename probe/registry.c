@@ -1,19 +1,26 @@
-/* The one table that registers every probe kind. Adding a kind = one file + one row. */
+/* The ops of every kind, built from core/kinds.def. Adding a kind = one file + one row there. */
 #include <stddef.h>
 
 #include "probe.h"
 
-extern const struct probe_ops probe_login_ops;
-extern const struct probe_ops probe_ocsp_ops;
-extern const struct probe_ops probe_crl_ops;
-extern const struct probe_ops probe_tsa_ops;
+#define KIND(e, n)	extern const struct probe_ops probe_##n##_ops;
+#include "../core/kinds.def"
+#undef KIND
 
 static const struct probe_ops *const registry[KIND__MAX] = {
-	[KIND_LOGIN] = &probe_login_ops,
-	[KIND_OCSP] = &probe_ocsp_ops,
-	[KIND_CRL] = &probe_crl_ops,
-	[KIND_TSA] = &probe_tsa_ops,
+#define KIND(e, n)	[KIND_##e] = &probe_##n##_ops,
+#include "../core/kinds.def"
+#undef KIND
 };
+
+const struct kind_info *
+kind_info(enum probe_kind k)
+{
+	static const struct kind_info none;
+	const struct probe_ops *ops = probe_ops_for(k);
+
+	return ops != NULL && ops->info != NULL ? ops->info : &none;
+}
 
 const struct probe_ops *
 probe_ops_for(enum probe_kind k)

@@ -265,9 +265,26 @@ tsa_finish(void *state, const struct conf_endpoint *ep, const struct probe_respo
 	return 0;
 }
 
+#define N_(s)	(s)	/* an English msgid, translated by report/po */
+
+static const struct kind_info tsa_info = {
+	.label = N_("Time-stamps"),
+	.signer_label = N_("Time-stamp signer certificate"),
+	.description = N_("Time-stamping authority: requests a time-stamp over a random digest; the token must verify to the configured trust anchor, match the request and tell the right time."),
+	.unavailable = N_("No time-stamps can be obtained: electronic signatures that need a trusted time cannot be completed."),
+	.untrustworthy = N_("Time-stamps cannot be trusted: signatures time-stamped now may be rejected later."),
+	.clock_skew = N_("The time-stamping service's clock is wrong: the times it certifies cannot be relied upon."),
+	.reasons = REASON_BIT(REASON_IMPRINT_MISMATCH) | REASON_BIT(REASON_POLICY_MISMATCH) |
+	    REASON_BIT(REASON_SIGNATURE_INVALID) | REASON_BIT(REASON_UNTRUSTED) |
+	    REASON_BIT(REASON_STALE) | REASON_BIT(REASON_EXPIRED) |
+	    REASON_BIT(REASON_NONCE_MISMATCH) | REASON_BIT(REASON_REJECTED) |
+	    REASON_BIT(REASON_CLOCK_SKEW),
+};
+
 const struct probe_ops probe_tsa_ops = {
 	.name = "tsa",
 	.kind = KIND_TSA,
+	.info = &tsa_info,
 	.start = tsa_start,
 	.finish = tsa_finish,
 	.free_state = tsa_free_state,

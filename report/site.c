@@ -132,12 +132,13 @@ void
 page_head(struct page *p, const char *title)
 {
 	const char *lang = i18n_lang(p->t);
-	static const struct { const char *file, *label; } nav[] = {
-		{ "index.html", N_("Status") },
-		{ "incidents.html", N_("Incidents") },
-		{ "sla.html", N_("Monthly uptime") },
-		{ "dependencies.html", N_("Dependencies") },
-		{ "methodology.html", N_("Methodology") },
+	static const struct { const char *file, *label; bool changes; } nav[] = {
+		{ "index.html", N_("Status"), false },
+		{ "incidents.html", N_("Incidents"), false },
+		{ "sla.html", N_("Monthly uptime"), false },
+		{ "dependencies.html", N_("Dependencies"), false },
+		{ "changes.html", N_("Changes"), true },
+		{ "methodology.html", N_("Methodology"), false },
 	};
 
 	buf_printf(&p->b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -166,6 +167,8 @@ page_head(struct page *p, const char *title)
 	html_attr(&p->b, T(p, "Sections"));
 	buf_printf(&p->b, "\"><ul>");
 	for (size_t i = 0; i < NELEM(nav); i++) {
+		if (nav[i].changes && !site_has_changes(p->s))
+			continue;
 		buf_printf(&p->b, "<li><a href=\"%s%s\"%s>", p->home, nav[i].file,
 		    strcmp(p->path, nav[i].file) == 0 ? " aria-current=\"page\"" : "");
 		html_text(&p->b, T(p, nav[i].label));
@@ -392,6 +395,13 @@ fn_dependencies(struct page *p, const void *arg)
 }
 
 static void
+fn_changes(struct page *p, const void *arg)
+{
+	(void)arg;
+	page_changes(p);
+}
+
+static void
 render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 {
 	render_page(s, langs, n, li, "index.html", fn_index, NULL, NULL);
@@ -417,6 +427,8 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 	render_page(s, langs, n, li, "dependencies.html", fn_dependencies, NULL, NULL);
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL);
+	if (site_has_changes(s))
+		render_page(s, langs, n, li, "changes.html", fn_changes, NULL, NULL);
 }
 
 static int

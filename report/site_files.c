@@ -228,6 +228,8 @@ site_feed(struct site *s, struct i18n *t)
 		buf_free(&title);
 		buf_free(&content);
 	}
+	if (site_has_changes(s))
+		site_changes_feed(s, t, &b);
 	feed_end(&b);
 	rc = site_write(s, "feed.atom", b.data, b.len);
 	buf_free(&b);

@@ -103,10 +103,25 @@ group_first(const struct conf *c, size_t i)
 	return true;
 }
 
-static const char *const kind_labels[KIND__MAX] = {
-	[KIND_LOGIN] = N_("Login"), [KIND_OCSP] = N_("OCSP"),
-	[KIND_CRL] = N_("CRL"), [KIND_TSA] = N_("Time-stamps"),
-};
+/* Whether some endpoint of the config has kind k: the glance has a column per such kind. */
+static bool
+kind_used(const struct conf *c, int k)
+{
+	for (size_t i = 0; i < c->n_providers; i++)
+		for (size_t j = 0; j < c->providers[i].n_endpoints; j++)
+			if ((int)c->providers[i].endpoints[j].kind == k)
+				return true;
+	return false;
+}
+
+/* The kind's heading on the index (its name when it declares none). */
+static const char *
+kind_label(enum probe_kind k)
+{
+	const char *l = kind_info(k)->label;
+
+	return l != NULL ? l : kind_names[k];
+}
 
 /* The provider's open incident with the lowest id, or 0. */
 static int64_t
@@ -140,6 +155,8 @@ glance_row(struct page *p, const struct conf_provider *pv)
 		enum status st = STATUS_UP;
 		bool any = false, have = false, maint = true;
 
+		if (!kind_used(s->conf, k))
+			continue;
 		for (size_t i = 0; i < n; i++) {
 			const struct site_ep *ep = &eps[i];
 
@@ -176,15 +193,20 @@ static void
 glance(struct page *p)
 {
 	const struct conf *c = p->s->conf;
+	int ncols = 0;
 
+	for (int k = 0; k < KIND__MAX; k++)
+		ncols += kind_used(c, k);
 	buf_printf(&p->b, "<section class=\"glance\" aria-labelledby=\"glance\"><h2 id=\"glance\">");
 	html_text(&p->b, T(p, "Every provider at a glance"));
 	buf_printf(&p->b, "</h2>\n<div class=\"scroll\"><table class=\"glance\"><thead><tr><th scope=\"col\">");
 	html_text(&p->b, T(p, "Provider"));
 	buf_printf(&p->b, "</th>");
 	for (int k = 0; k < KIND__MAX; k++) {
+		if (!kind_used(c, k))
+			continue;
 		buf_printf(&p->b, "<th scope=\"col\">");
-		html_text(&p->b, T(p, kind_labels[k]));
+		html_text(&p->b, T(p, kind_label((enum probe_kind)k)));
 		buf_printf(&p->b, "</th>");
 	}
 	buf_printf(&p->b, "<th scope=\"col\">");
@@ -198,7 +220,7 @@ glance(struct page *p)
 		buf_printf(&p->b, "<tbody>");
 		if (pv->group != NULL) {
 			buf_printf(&p->b, "<tr class=\"group\"><th scope=\"colgroup\" colspan=\"%d\">",
-			    KIND__MAX + 2);
+			    ncols + 2);
 			html_text(&p->b, pv->group);
 			buf_printf(&p->b, "</th></tr>\n");
 		}

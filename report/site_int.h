@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "../core/config.h"
+#include "../core/kind.h"
 #include "../core/tz.h"
 #include "../core/util.h"
 #include "../store/store.h"
@@ -221,6 +222,13 @@ size_t site_incident_pages(const struct site *);	/* at least 1 */
 void page_incident(struct page *, struct site_incident *);
 void page_sla(struct page *);
 void page_methodology(struct page *);
+/* site_changes.c: changes.html, when site_has_changes (a configured kind declares events). */
+bool site_has_changes(const struct site *);
+void page_changes(struct page *);
+/* The provider page's section of its endpoints' changes (none when there are none). */
+void site_changes_section(struct page *, const struct conf_provider *);
+/* Appends a feed entry per stored result with changes (the latest 50). */
+void site_changes_feed(struct site *, struct i18n *, struct buf *);
 
 /* site_files.c: api, exports, feed */
 int site_api(struct site *);

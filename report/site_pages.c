@@ -17,18 +17,9 @@ const char *const site_win_labels[WIN__MAX] = {
 const char *
 site_kind_description(enum probe_kind k)
 {
-	switch (k) {
-	case KIND_LOGIN:
-		return N_("Login page: the HTTPS answer has the expected status (and text), the TLS certificate verifies and is not about to expire.");
-	case KIND_OCSP:
-		return N_("OCSP responder: asks for the status of a known certificate; the signed answer must verify against the issuing CA, be fresh and say what is expected.");
-	case KIND_CRL:
-		return N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards.");
-	case KIND_TSA:
-		return N_("Time-stamping authority: requests a time-stamp over a random digest; the token must verify to the configured trust anchor, match the request and tell the right time.");
-	default:
-		return "";
-	}
+	const char *d = kind_info(k)->description;
+
+	return d != NULL ? d : "";
 }
 
 /* Appends "Provider / endpoint" as escaped text. */
@@ -291,11 +282,11 @@ certificates(struct page *p, const struct site_ep *ep)
 		if (detail_get_int(d, DETAIL_SAML_CERT_DAYS_LEFT, &days) == 0)
 			cert_row(p, N_("SAML signing certificate"), days, -1);
 		if ((days = detail_days(p->s, d, DETAIL_SIGNER_NOT_AFTER, &at)) != INT64_MIN)
-			cert_row(p, ep->conf->kind == KIND_TSA ? N_("Time-stamp signer certificate") :
-			    N_("OCSP signer certificate"), days, at);
+			cert_row(p, kind_info(ep->conf->kind)->signer_label != NULL ?
+			    kind_info(ep->conf->kind)->signer_label : N_("Signer certificate"), days, at);
 		if ((days = detail_days(p->s, d, DETAIL_NEXT_UPDATE, &at)) != INT64_MIN)
-			cert_row(p, ep->conf->kind == KIND_CRL ? N_("CRL next update") :
-			    N_("OCSP response next update"), days, at);
+			cert_row(p, kind_info(ep->conf->kind)->next_update_label != NULL ?
+			    kind_info(ep->conf->kind)->next_update_label : N_("Next update"), days, at);
 		if (p->b.len == before) {
 			p->b.len = mark;
 			p->b.data[mark] = '\0';
@@ -485,6 +476,12 @@ settings(struct page *p, const struct conf_endpoint *e)
 		duration_format(e->expect.max_skew_ms, d, sizeof(d));
 		buf_printf(&t, " max_skew=%s", d);
 	}
+	if (kind_info(e->kind)->settings != NULL) {
+		char ks[512] = "";
+
+		kind_info(e->kind)->settings(e, ks, sizeof(ks));
+		buf_printf(&t, "%s", ks);
+	}
 	if (e->tls_min_days > 0 && strncmp(e->url ? e->url : "", "https:", 6) == 0)
 		buf_printf(&t, " tls_min_days=%d", e->tls_min_days);
 	if (e->degraded_after_ms > 0) {
@@ -567,5 +564,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		ep_incidents(p, ep);
 		buf_printf(&p->b, "</section>\n");
 	}
+	if (site_has_changes(p->s))
+		site_changes_section(p, pv);
 	page_foot(p);
 }

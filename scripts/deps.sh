@@ -16,7 +16,7 @@
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
-libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxml2-utils zlib1g-dev curl python3
+libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxmlsec1-dev libxml2-utils zlib1g-dev curl python3
 valgrind ca-certificates gettext prometheus wrk chromium nodejs
 git debhelper dpkg-dev mandoc man-db systemd strace
 postgresql libpq-dev golang-go golang-golang-x-mod-dev"

@@ -18,7 +18,7 @@ B=${FUZZ_BUILD:-build-fuzz}
 JOBS=${FUZZ_JOBS:-1}
 CLANG=${CLANG:-clang}
 RW=tests/fixtures/realworld
-PKGS="libcurl openssl sqlite3 libevent libevent_openssl yaml-0.1 jansson libxml-2.0"
+PKGS="libcurl openssl sqlite3 libevent libevent_openssl yaml-0.1 jansson libxml-2.0 xmlsec1-openssl"
 
 command -v "$CLANG" >/dev/null 2>&1 || {
 	echo "fuzz: $CLANG not found; install it with: sh scripts/deps.sh fuzz" >&2; exit 2; }
@@ -66,6 +66,7 @@ seed crl $RW/crl-*.crl $RW/crl-*.pem "$B"/gen/crl/*
 seed tsa $RW/*.tst $RW/*.tsr tests/fixtures/tsa/*.tsr
 seed oidc $RW/oidc-*.json
 seed saml $RW/saml-*.xml
+seed tl tests/fixtures/tl/*.xml
 seed config config.yaml.example
 for t in $targets; do
 	[ -d "fuzz/corpus/$t" ] && seed "$t" fuzz/corpus/"$t"/*
@@ -76,7 +77,7 @@ done
 
 maxlen() {
 	case "$1" in
-	config) echo 8192 ;; ocsp) echo 8192 ;; tsa|oidc) echo 16384 ;; *) echo 32768 ;;
+	config) echo 8192 ;; ocsp) echo 8192 ;; tsa|oidc) echo 16384 ;; tl) echo 1048576 ;; *) echo 32768 ;;
 	esac
 }
 

@@ -39,7 +39,10 @@ struct be_result {
 /* An endpoint's latest result, kept with the endpoint. */
 struct be_latest {
 	const struct be_result *r;
-	const char	*crl_number;		/* NULL = keep the stored one */
+	/* The kind's memory (SPEC §3: the last CRL number; §13: the last trusted-list state),
+	 * kept in the endpoints table's crl_number column (its historical name, so old stores
+	 * open unchanged). NULL = keep the stored one. */
+	const char	*memory;
 };
 
 /* The incident columns of a new incident. */
@@ -130,7 +133,7 @@ struct backend_ops {
 	int		 (*add_results)(struct store_be *, const struct be_result *rs, size_t n,
 			    bool *stored);
 	/* Keeps each r as its endpoint's latest (message and details even when up); a
-	 * non-NULL crl_number replaces the endpoint's last CRL number. One per endpoint. */
+	 * non-NULL memory replaces the endpoint's kind memory. One per endpoint. */
 	int		 (*set_latest)(struct store_be *, const struct be_latest *ls, size_t n);
 	/* The endpoint's incident state; *open_id 0 when none open. */
 	int		 (*get_state)(struct store_be *, int64_t ep, struct incident_state *,
@@ -168,8 +171,8 @@ struct backend_ops {
 			    const char *to_day, int64_t from_ms, int64_t to_ms,
 			    const char *provider, const char *endpoint,
 			    int (*fn)(const struct be_rollup *, void *), void *arg);
-	char		*(*last_crl_number)(struct store_be *, const char *provider,
-			    const char *endpoint);		/* caller frees; NULL = none */
+	char		*(*kind_memory)(struct store_be *, const char *provider,
+			    const char *endpoint);		/* the kind memory; caller frees; NULL = none */
 
 	/* Outbox. */
 	/* Incidents that may need a mail: not notified as opened and started at or after

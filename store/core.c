@@ -251,7 +251,6 @@ struct resolved {
 	const struct store_item *it;
 	const char	*provider, *endpoint, *kind;
 	int64_t		 interval_ms;
-	bool		 crl;
 	struct ep_entry	*e;
 	char		*details;	/* compact JSON, NULL = none */
 };
@@ -339,7 +338,7 @@ struct last_map {
 	size_t		 cap;
 	int64_t		*ids;		/* -1 = empty */
 	size_t		*last;		/* index of the last stored item */
-	size_t		*crl;		/* index of the last item carrying a CRL number, SIZE_MAX none */
+	size_t		*mem;		/* index of the last item carrying a kind memory, SIZE_MAX none */
 };
 
 static size_t
@@ -353,13 +352,9 @@ map_slot(struct last_map *m, int64_t id)
 }
 
 static const char *
-crl_number_of(const struct resolved *rv)
+memory_of(const struct resolved *rv)
 {
-	const struct result *r = rv->it->r;
-
-	if (!rv->crl || r->reason == REASON_REGRESSED)
-		return NULL;
-	return detail_get_str(r->details, DETAIL_NUMBER);
+	return rv->it->r->memory;
 }
 
 /*
@@ -454,7 +449,7 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		;
 	m.ids = xmalloc(m.cap * sizeof(*m.ids));
 	m.last = xmalloc(m.cap * sizeof(*m.last));
-	m.crl = xmalloc(m.cap * sizeof(*m.crl));
+	m.mem = xmalloc(m.cap * sizeof(*m.mem));
 	for (size_t i = 0; i < m.cap; i++)
 		m.ids[i] = -1;
 	for (size_t i = 0; i < n && ok; i++) {
@@ -466,7 +461,6 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		rv[i].endpoint = ep->id;
 		rv[i].kind = kind_names[ep->kind];
 		rv[i].interval_ms = ep->interval_ms;
-		rv[i].crl = ep->kind == KIND_CRL;
 		if ((rv[i].e = cached_entry(s, rv[i].provider, rv[i].endpoint, rv[i].kind)) == NULL) {
 			ok = false;
 			break;
@@ -480,8 +474,8 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		rs[i].code = (int)r->reason | (items[i].maintenance ? CODE_MAINT : 0);
 		tenths(rs[i].tenths, r->timings);
 		/* An up result's facts live with the endpoint's latest and in the rollups. */
-		rs[i].message = r->status != STATUS_UP ? r->message : NULL;
-		rs[i].details = r->status != STATUS_UP ? rv[i].details : NULL;
+		rs[i].message = r->status != STATUS_UP || r->keep_details ? r->message : NULL;
+		rs[i].details = r->status != STATUS_UP || r->keep_details ? rv[i].details : NULL;
 	}
 	if (!ok)
 		goto fail;
@@ -500,11 +494,11 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		k = map_slot(&m, rs[i].ep);
 		if (m.ids[k] == -1) {
 			m.ids[k] = rs[i].ep;
-			m.crl[k] = SIZE_MAX;
+			m.mem[k] = SIZE_MAX;
 		}
 		m.last[k] = i;
-		if (crl_number_of(&rv[i]) != NULL)
-			m.crl[k] = i;
+		if (memory_of(&rv[i]) != NULL)
+			m.mem[k] = i;
 	}
 	for (size_t k = 0; k < m.cap; k++) {
 		size_t i;
@@ -516,7 +510,7 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 		rs[i].message = items[i].r->message;
 		rs[i].details = rv[i].details;
 		ls[nl].r = &rs[i];
-		ls[nl].crl_number = m.crl[k] == SIZE_MAX ? NULL : crl_number_of(&rv[m.crl[k]]);
+		ls[nl].memory = m.mem[k] == SIZE_MAX ? NULL : memory_of(&rv[m.mem[k]]);
 		nl++;
 	}
 	if (nl > 0 && s->ops->set_latest(s->be, ls, nl) != 0) {
@@ -545,14 +539,14 @@ out:
 	free(stored);
 	free(m.ids);
 	free(m.last);
-	free(m.crl);
+	free(m.mem);
 	return rc;
 }
 
 char *
-store_last_crl_number(struct store *s, const char *provider, const char *endpoint)
+store_kind_memory(struct store *s, const char *provider, const char *endpoint)
 {
-	return s->ops->last_crl_number(s->be, provider, endpoint);
+	return s->ops->kind_memory(s->be, provider, endpoint);
 }
 
 int

@@ -250,7 +250,7 @@ pg_each_rollup(struct store_be *b, bool daily, const char *from_day, const char 
 }
 
 char *
-pg_last_crl_number(struct store_be *b, const char *provider, const char *endpoint)
+pg_kind_memory(struct store_be *b, const char *provider, const char *endpoint)
 {
 	struct pg_params p = { 0 };
 	PGresult *r;
@@ -258,7 +258,7 @@ pg_last_crl_number(struct store_be *b, const char *provider, const char *endpoin
 
 	pg_params_text(&p, provider);
 	pg_params_text(&p, endpoint);
-	if ((r = pg_q(b, "reading the last CRL number", "SELECT crl_number FROM endpoints"
+	if ((r = pg_q(b, "reading the kind memory", "SELECT crl_number FROM endpoints"
 	    " WHERE provider = $1 AND endpoint = $2", &p)) == NULL)
 		return NULL;
 	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))

@@ -419,7 +419,7 @@ pg_set_latest(struct store_be *b, const struct be_latest *ls, size_t n)
 		pg_arr_int(&a[2], l->r->code, false);
 		pg_arr_text(&a[3], l->r->message);
 		pg_arr_text(&a[4], l->r->details);
-		pg_arr_text(&a[5], l->crl_number);
+		pg_arr_text(&a[5], l->memory);
 	}
 	free(o);
 	for (int k = 0; k < 6; k++) {

@@ -439,7 +439,7 @@ sq_set_latest(struct store_be *s, const struct be_latest *ls, size_t n)
 		sqlite3_bind_int(st, 3, r->code);
 		bind_opt_text(st, 4, r->message);
 		bind_opt_text(st, 5, r->details);
-		bind_opt_text(st, 6, ls[i].crl_number);
+		bind_opt_text(st, 6, ls[i].memory);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
@@ -625,7 +625,7 @@ const struct backend_ops sqlite_backend_ops = {
 	.each_note = sq_each_note,
 	.each_endpoint = sq_each_endpoint,
 	.each_rollup = sq_each_rollup,
-	.last_crl_number = sq_last_crl_number,
+	.kind_memory = sq_kind_memory,
 	.each_mail_state = sq_each_mail_state,
 	.outbox_insert = sq_outbox_insert,
 	.mail_mark = sq_mail_mark,

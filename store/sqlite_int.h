@@ -48,7 +48,7 @@ int sq_each_note(struct store_be *, int64_t, int (*)(const struct store_note *, 
 int sq_each_endpoint(struct store_be *, const char *,
     int (*)(const struct store_endpoint_state *, void *), void *);
 int64_t sq_prune(struct store_be *, int64_t, int64_t);
-char *sq_last_crl_number(struct store_be *, const char *, const char *);
+char *sq_kind_memory(struct store_be *, const char *, const char *);
 int sq_each_rollup(struct store_be *, bool, const char *, const char *, int64_t, int64_t,
     const char *, const char *, int (*)(const struct be_rollup *, void *), void *);
 int sq_rollup_add(struct store_be *, const struct be_rollup *, size_t);

@@ -282,14 +282,14 @@ sq_prune(struct store_be *s, int64_t results_before_ms, int64_t hourly_before_ms
 }
 
 char *
-sq_last_crl_number(struct store_be *s, const char *provider, const char *endpoint)
+sq_kind_memory(struct store_be *s, const char *provider, const char *endpoint)
 {
 	sqlite3_stmt *st;
 	char *num = NULL;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT crl_number FROM endpoints"
 	    " WHERE provider = ?1 AND endpoint = ?2", -1, &st, NULL) != SQLITE_OK) {
-		sq_set_err(s, "reading the last CRL number");
+		sq_set_err(s, "reading the kind memory");
 		return NULL;
 	}
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);

@@ -97,8 +97,11 @@ struct store_item {
  */
 int store_add_results(struct store *, const struct store_item *items, size_t n);
 
-/* The last CRL number stored for provider/endpoint (decimal, caller frees), or NULL. */
-char *store_last_crl_number(struct store *, const char *provider, const char *endpoint);
+/*
+ * The kind memory stored for provider/endpoint (caller frees), or NULL: an opaque string a
+ * kind wrote with its last result (struct result.memory) and reads before its next probe.
+ */
+char *store_kind_memory(struct store *, const char *provider, const char *endpoint);
 
 /* A stored result, as read back. Strings are borrowed until the next row or the end. */
 struct store_row {

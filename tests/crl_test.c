@@ -346,7 +346,7 @@ crl_probe_gets_the_url_and_compares_with_the_last_number(void **state)
 	(void)state;
 	fix_init(&f);
 	result_init(&r, &f.ep, NOW);
-	in.last_crl_number = last;
+	in.memory = last;
 	st = probe_crl_ops.start(&f.ep, &in, &req, &r);
 	free(last);			/* the input need not outlive start */
 	assert_non_null(st);
@@ -358,6 +358,7 @@ crl_probe_gets_the_url_and_compares_with_the_last_number(void **state)
 	resp.http_status = 200;
 	assert_int_equal(probe_crl_ops.finish(st, &f.ep, &resp, NOW, NULL, &r), 0);
 	assert_int_equal(r.reason, REASON_REGRESSED);
+	assert_null(r.memory);			/* a regressed number is not remembered */
 	free(data);
 	probe_request_clear(&req);
 	probe_crl_ops.free_state(st);
@@ -385,6 +386,7 @@ crl_probe_without_last_number_accepts_the_crl(void **state)
 	assert_int_equal(probe_crl_ops.finish(st, &f.ep, &resp, NOW, NULL, &r), 0);
 	assert_int_equal(r.reason, REASON_OK);
 	assert_string_equal(detail_str(&r, "number"), "42");
+	assert_string_equal(r.memory, "42");	/* the kind memory for the next probe */
 	free(data);
 	probe_request_clear(&req);
 	probe_crl_ops.free_state(st);

@@ -340,17 +340,17 @@ latest_results_and_crl_numbers_are_kept_with_the_endpoint(void **state)
 	assert_int_equal(OPS->set_latest(b, &l, 1), 0);
 	assert_int_equal(OPS->rollup_add(b, &d, 1), 0);
 	assert_int_equal(OPS->commit(b), 0);
-	num = OPS->last_crl_number(b, "p", "crl");
+	num = OPS->kind_memory(b, "p", "crl");
 	assert_string_equal(num, "1234");
 	free(num);
-	assert_null(OPS->last_crl_number(b, "p", "never"));
-	assert_null(OPS->last_crl_number(b, "p", "nothing"));
+	assert_null(OPS->kind_memory(b, "p", "never"));
+	assert_null(OPS->kind_memory(b, "p", "nothing"));
 	rs[1].message = "number went back";
 	l = (struct be_latest){ &rs[1], NULL };
 	assert_int_equal(OPS->begin(b), 0);
 	assert_int_equal(OPS->set_latest(b, &l, 1), 0);
 	assert_int_equal(OPS->commit(b), 0);
-	num = OPS->last_crl_number(b, "p", "crl");
+	num = OPS->kind_memory(b, "p", "crl");
 	assert_string_equal(num, "1234");	/* kept */
 	free(num);
 	assert_int_equal(OPS->each_endpoint(b, NULL, collect_ep, &got), 0);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The site's translations: every report/po/*.po passes `msgfmt --check`, and every string
-# the renderer marks for translation (T(), N_(), i18n_get() in report/*.c and the plain
+# the renderer marks for translation (T(), N_(), i18n_get() in report/*.c, the kinds' strings in probe/*.c and the plain
 # words of core/explain.c) has a msgid in
 # each catalog. msgfmt (Debian gettext) is a test dependency: its absence is a failure.
 set -u
@@ -38,7 +38,7 @@ root = sys.argv[1]
 pat = re.compile(r'(?:\bT\(\s*\w+\s*,|\bN_\(|\bi18n_get\(\s*[\w>-]+\s*,)\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)')
 ids = set(["d", "h", "min", "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December"])
-for f in glob.glob(root + "/report/*.c") + [root + "/core/explain.c"]:
+for f in glob.glob(root + "/report/*.c") + glob.glob(root + "/probe/*.c") + [root + "/core/explain.c"]:
     for m in pat.finditer(open(f, encoding="utf-8").read()):
         ids.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
 # ngettext: i18n_nget(c, "singular", "plural", n) needs a plural entry (msgid_plural).

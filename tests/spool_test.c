@@ -78,6 +78,7 @@ a_result_round_trips_with_every_field(void **state)
 	r.timings[PHASE_DNS] = 0.25;
 	r.timings[PHASE_TOTAL] = 12.5;
 	json_object_set_new(r.details, "serial", json_string("01ab"));
+	r.memory = xstrdup("seq=7");
 	assert_int_equal(spool_append(path, &it, 1, &err), 0);
 	result_clear(&r);
 	assert_int_equal(spool_exists(path), 1);
@@ -95,6 +96,7 @@ a_result_round_trips_with_every_field(void **state)
 	assert_true(e[0].r.timings[PHASE_DNS] == 0.25 && e[0].r.timings[PHASE_TOTAL] == 12.5);
 	assert_true(e[0].r.timings[PHASE_TLS] < 0);
 	assert_true(e[0].maintenance);
+	assert_string_equal(e[0].r.memory, "seq=7");	/* the kind memory survives the spool */
 	d = json_dumps(e[0].r.details, JSON_COMPACT);
 	assert_string_equal(d, "{\"serial\":\"01ab\"}");
 	free(d);

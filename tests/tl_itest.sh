@@ -1,0 +1,148 @@
+#!/bin/sh
+# Integration: `trustwatch probe` with tl endpoints (SPEC §13) served over HTTP from the real
+# lists in tests/fixtures/tl at today's clock: the LOTL 390 verifies with its pinned signers;
+# the LU list takes its signers from the LOTL's stored result (signers_from), so it is
+# untrusted before the LOTL was ever verified and, after, judged on its dates (LU 66 is past
+# its NextUpdate from 2026-11-20 on); the DSS wrapping attack is signature_invalid; `check`
+# rejects a tl endpoint without signers. Needs TW_BIN and TW_FIXTURES (tests/run.sh).
+set -u
+: "${TW_BIN:?}" "${TW_FIXTURES:?}"
+work=$(mktemp -d /tmp/tw-tl-itest.XXXXXX)
+srv_pid=""
+cleanup() {
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+mkdir "$work/www"
+cp "$TW_FIXTURES"/tl/*.xml "$work/www/"
+cp "$TW_FIXTURES/tl/lu-tl-seq64-2026-03-11.xml" "$work/www/lu.xml"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$work/www" \
+    >"$work/srv.log" 2>&1 &
+srv_pid=$!
+deadline=$(( $(date +%s) + 15 ))
+port=""
+while [ -z "$port" ]; do
+	port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$work/srv.log" | head -1)
+	if [ -z "$port" ] && { [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$srv_pid" 2>/dev/null; }; then
+		echo "http server did not start:"; cat "$work/srv.log"; echo "# fail 1"; exit 1
+	fi
+	[ -z "$port" ] && sleep 0.05
+done
+base="http://127.0.0.1:$port"
+cp "$TW_FIXTURES/tl/lotl390-eu-pointer-certs.pem" "$work/eu.pem"
+cat >"$work/c.yaml" <<YAML
+storage:
+  path: $work/tw.db
+providers:
+  - id: eu
+    name: European Commission
+    endpoints:
+      - id: lotl
+        kind: tl
+        url: $base/eu-lotl-seq390-2026-08-03.xml
+        lotl: true
+        signers: eu.pem
+  - id: ilnas
+    name: ILNAS
+    endpoints:
+      - id: tl
+        kind: tl
+        url: $base/lu-tl-seq66-2026-05-20.xml
+        signers_from: eu/lotl
+        expect: { min_remaining: 3d }
+      - id: changing
+        kind: tl
+        url: $base/lu.xml
+        signers_from: eu/lotl
+      - id: xsw
+        kind: tl
+        url: $base/dss-xsw-sk-tl-signed-content-misplaced.xml
+        signers: eu.pem
+YAML
+
+if "$TW_BIN" check -c "$work/c.yaml" >"$work/check.out" 2>&1; then
+	ok "check accepts tl endpoints"
+else
+	not_ok "check rejects the tl config: $(cat "$work/check.out")"
+fi
+
+# reason_of FILE PROVIDER ENDPOINT: the reason of that endpoint's JSON line.
+reason_of() {
+	python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o["provider"] == sys.argv[2] and o["endpoint"] == sys.argv[3]:
+        print(o["reason"]); print(json.dumps(o["details"]), file=sys.stderr)' "$@"
+}
+
+"$TW_BIN" probe --format json -c "$work/c.yaml" >"$work/p1.json" 2>"$work/p1.err"
+r=$(reason_of "$work/p1.json" eu lotl 2>"$work/lotl.details")
+[ "$r" = ok ] && ok "LOTL 390 verifies with its pinned signers" || not_ok "LOTL: $r $(cat "$work/p1.json" "$work/p1.err")"
+grep -q '"sequence": 390' "$work/lotl.details" && grep -q '"pointers": 32' "$work/lotl.details" &&
+	ok "LOTL details: sequence 390, 32 XML pointers" || not_ok "LOTL details: $(cat "$work/lotl.details")"
+r=$(reason_of "$work/p1.json" ilnas tl 2>/dev/null)
+[ "$r" = untrusted ] && ok "LU before any verified LOTL is untrusted" || not_ok "LU first run: $r"
+r=$(reason_of "$work/p1.json" ilnas xsw 2>/dev/null)
+[ "$r" = signature_invalid ] && ok "the DSS wrapping attack is signature_invalid" || not_ok "XSW: $r"
+
+"$TW_BIN" probe --format json -c "$work/c.yaml" >"$work/p2.json" 2>"$work/p2.err"
+r=$(reason_of "$work/p2.json" ilnas tl 2>"$work/lu.details")
+# The signature now verifies with the LOTL's LU pointer: what is left is the date.
+now=$(date -u +%Y%m%d)
+if [ "$now" -ge 20261120 ]; then want=expired; elif [ "$now" -ge 20261117 ]; then want=stale; else want=ok; fi
+[ "$r" = "$want" ] && ok "LU 66 with signers from the LOTL's stored result is $want" ||
+	not_ok "LU second run: $r (want $want) $(cat "$work/lu.details")"
+grep -q '"territory": "LU"' "$work/lu.details" && ok "LU details name the territory" ||
+	not_ok "LU details: $(cat "$work/lu.details")"
+
+# LU 64 was remembered by the second run (verified, if past its NextUpdate); 65 withdraws
+# two BE INVEST time-stamping services: the events are stored and on the Changes page.
+cp "$TW_FIXTURES/tl/lu-tl-seq65-2026-04-28.xml" "$work/www/lu.xml"
+"$TW_BIN" probe --format json -c "$work/c.yaml" >"$work/p3.json" 2>"$work/p3.err"
+reason_of "$work/p3.json" ilnas changing 2>"$work/ch.details" >/dev/null
+n=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(sum(1 for e in d.get("events", []) if e["event"] == "status_changed" and e["to"] == "withdrawn"
+    and "BE INVEST TIMESTAMP UNIT Q" in e["service"]))' "$work/ch.details")
+[ "$n" = 2 ] && ok "LU 64 -> 65: the two BE INVEST withdrawals are events" ||
+	not_ok "LU 64 -> 65 events: $(cat "$work/ch.details")"
+if "$TW_BIN" report -c "$work/c.yaml" -o "$work/site" >"$work/report.out" 2>&1; then
+	f="$work/site/changes.html"
+	[ -f "$f" ] || f=$(ls "$work"/site/*/changes.html 2>/dev/null | head -1)
+	if [ -n "$f" ] && [ -f "$f" ] && grep -q "BE INVEST TIMESTAMP UNIT Q 1" "$f" && grep -q "withdrawn" "$f"; then
+		ok "the Changes page lists the withdrawals"
+		pf="$(dirname "$f")/providers/ilnas.html"
+		grep -q "BE INVEST TIMESTAMP UNIT Q 2" "$pf" && ok "the provider page lists its changes" ||
+			not_ok "provider page: no changes in $pf"
+		grep -q "BE INVEST TIMESTAMP UNIT Q 2" "$work/site/feed.atom" &&
+			ok "the Atom feed has the changes" || not_ok "feed: $(head -c 2000 "$work/site/feed.atom")"
+	else
+		not_ok "Changes page: $(ls -R "$work/site" | head -20)"
+	fi
+else
+	not_ok "report failed: $(cat "$work/report.out")"
+fi
+
+cat >"$work/bad.yaml" <<YAML
+storage:
+  path: $work/tw2.db
+providers:
+  - id: eu
+    endpoints:
+      - { id: lotl, kind: tl, url: "$base/x.xml", lotl: true }
+YAML
+if "$TW_BIN" check -c "$work/bad.yaml" >"$work/bad.out" 2>&1; then
+	not_ok "check accepts a tl endpoint without signers"
+else
+	grep -q "signers" "$work/bad.out" && ok "check rejects a tl endpoint without signers" ||
+		not_ok "check message: $(cat "$work/bad.out")"
+fi
+
+echo "# pass $pass"
+echo "# fail $fail"
+[ "$fail" -eq 0 ]
