@@ -285,7 +285,8 @@ vantage_fields(json_t *o, const struct report_vantage *v, const struct report_st
 	}
 	json_object_set_new(o, "nodes", nodes);
 	json_object_set_new(o, "minority", minority);
-	if (ve == NULL) {
+	/* With one vantage point (or none heard yet) its result is the verdict: no quorum. */
+	if (ve == NULL || v->n_nodes <= 1) {
 		json_object_set_new(o, "quorum", json_null());
 		return;
 	}

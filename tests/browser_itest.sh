@@ -96,7 +96,7 @@ db = sqlite3.connect(sys.argv[1])
 cols = [r[1] for r in db.execute("PRAGMA table_info(results)")]
 now = int(time.time() * 1000)
 for ep, name in db.execute("SELECT id, provider || '/' || endpoint FROM endpoints").fetchall():
-    row = db.execute("SELECT * FROM results WHERE ep = ? AND node = '' ORDER BY t DESC LIMIT 1",
+    row = db.execute("SELECT * FROM results WHERE ep = ? ORDER BY t DESC LIMIT 1",
         (ep,)).fetchone()
     if row is None:
         continue
