@@ -21,6 +21,7 @@ int cmd_store(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_nodes(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
 
 /* Loads the config named by path, printing every error as "trustwatch: …"; NULL on error. */
 struct conf *cli_load_conf(const char *path);
