@@ -160,44 +160,72 @@ cert_cn(X509 *x)
 }
 
 /*
- * Saves x in the certs dir as <cn-slug>-<sha256 prefix>.pem (stable: the same certificate,
- * the same name) and returns its path (caller frees); NULL without a certs dir or on error.
+ * Saves the certificates in the certs dir as <cn-slug of the first>-<sha256 prefix of their
+ * DER>.pem (stable: the same certificates, the same name) and returns its path (caller
+ * frees); NULL without a certs dir or on error.
  */
 static char *
-save_cert(struct disc *d, X509 *x)
+save_certs(struct disc *d, STACK_OF(X509) *xs)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	unsigned int mdlen = 0;
 	char hex[17], *cn, *s, *path;
 	FILE *f;
 	struct stat st;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	int ok = 1;
 
-	if (d->certs_dir == NULL)
+	if (d->certs_dir == NULL || sk_X509_num(xs) == 0) {
+		EVP_MD_CTX_free(mc);
 		return NULL;
-	X509_digest(x, EVP_sha256(), md, &mdlen);
+	}
+	EVP_DigestInit_ex(mc, EVP_sha256(), NULL);
+	for (int i = 0; i < sk_X509_num(xs); i++) {
+		unsigned char *der = NULL;
+		int n = i2d_X509(sk_X509_value(xs, i), &der);
+
+		if (n > 0)
+			EVP_DigestUpdate(mc, der, (size_t)n);
+		OPENSSL_free(der);
+	}
+	EVP_DigestFinal_ex(mc, md, NULL);
+	EVP_MD_CTX_free(mc);
 	for (int i = 0; i < 8; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	cn = cert_cn(x);
+	cn = cert_cn(sk_X509_value(xs, 0));
 	s = slug(cn, 48);
 	path = xasprintf("%s/%s-%s.pem", d->certs_dir, s, hex);
 	free(cn);
 	free(s);
 	if (stat(path, &st) == 0)
 		return path;
-	if ((f = fopen(path, "w")) == NULL || PEM_write_X509(f, x) != 1) {
+	if ((f = fopen(path, "w")) == NULL) {
 		cli_warn("discover: cannot write %s: %s", path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
 		d->failed = 1;
 		free(path);
 		return NULL;
 	}
-	if (fclose(f) != 0) {
+	for (int i = 0; i < sk_X509_num(xs); i++)
+		ok &= PEM_write_X509(f, sk_X509_value(xs, i)) == 1;
+	if (fclose(f) != 0 || !ok) {
+		cli_warn("discover: cannot write %s", path);
 		d->failed = 1;
 		free(path);
 		return NULL;
 	}
 	return path;
+}
+
+/* save_certs of one certificate. */
+static char *
+save_cert(struct disc *d, X509 *x)
+{
+	STACK_OF(X509) *one = sk_X509_new_null();
+	char *p;
+
+	sk_X509_push(one, x);
+	p = save_certs(d, one);
+	sk_X509_free(one);
+	return p;
 }
 
 /* The list certificate that issued x (x itself when self-signed), or NULL. */
@@ -444,10 +472,12 @@ service_endpoints(struct disc *d, struct names *ids, struct names *urls, const c
 		names_free(&ocsp);
 		names_free(&crl);
 	}
-	/* A TSA with a URL among its supply points: trust its issuer (or itself, a CA). */
+	/*
+	 * A TSA with a URL among its supply points: trust the service's own certificates (the
+	 * digital identity the list grants; the tsa kind accepts a partial chain).
+	 */
 	for (xmlNode *c = tsa && sps != NULL ? sps->children : NULL; c != NULL; c = c->next) {
 		char *url, *key, *tp = NULL, *miss = NULL;
-		X509 *anchor = NULL;
 
 		if (c->type != XML_ELEMENT_NODE || (url = tl_text(c)) == NULL)
 			continue;
@@ -458,17 +488,12 @@ service_endpoints(struct disc *d, struct names *ids, struct names *urls, const c
 			continue;
 		}
 		names_add(urls, key);
-		if (sk_X509_num(certs) > 0) {
-			X509 *x = sk_X509_value(certs, 0);
-
-			anchor = X509_check_ca(x) ? x : find_issuer(d, x);
-		}
-		if (anchor == NULL)
-			miss = xstrdup("no CA certificate for the TSA in the list");
+		if (sk_X509_num(certs) == 0)
+			miss = xstrdup("the service has no certificate in the list");
 		else if (d->certs_dir == NULL)
 			miss = xstrdup("no --certs-dir to save the certificates in");
 		else
-			tp = save_cert(d, anchor);
+			tp = save_certs(d, certs);
 		n += endpoint(ids, "tsa", "tsa", url, what, "trust", tp, NULL, NULL, miss);
 		free(tp);
 		free(miss);

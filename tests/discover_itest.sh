@@ -3,7 +3,7 @@
 # signers of LOTL 390's LU pointer: the providers: section it prints names LuxTrust, InCert and
 # BE INVEST with the OCSP responder of LuxTrust's CA 4 EC, its certificates land in
 # --certs-dir under stable names (a second run prints the same), and `check` accepts it
-# wrapped in a minimal config. Without signers it refuses; --no-verify prints a warning; a
+# wrapped in a minimal config; EE 73's QTST supply points give tsa endpoints. Without signers it refuses; --no-verify prints a warning; a
 # wrong signer or a changed byte is refused (exit 2). Needs TW_BIN, TW_FIXTURES, TW_ROOT.
 set -u
 : "${TW_BIN:?}" "${TW_FIXTURES:?}" "${TW_ROOT:?}"
@@ -71,6 +71,15 @@ cmp -s "$lu" "$work/bad.xml" && not_ok "tamper: sed changed nothing"
 disc --signers "$signers" "$work/bad.xml" >"$work/b.out" 2>"$work/b.err"; rc=$?
 [ "$rc" -eq 2 ] && [ ! -s "$work/b.out" ] && ok "a changed byte: refused (exit 2)" ||
 	not_ok "changed byte: exit $rc"
+
+# EE 73 (--no-verify: its signers are not pinned here) gives TSA endpoints from supply points.
+disc --no-verify --certs-dir "$work/ee" "$TW_FIXTURES/tl/ee-tl-seq73-2026-05-20.xml" \
+    >"$work/ee.yaml" 2>/dev/null
+grep -A2 "^ *- id: tsa\$" "$work/ee.yaml" | grep -q "url: http://tsa.sk.ee\$" &&
+    ok "EE 73: a tsa endpoint from a QTST supply point" || not_ok "EE 73: no tsa endpoint"
+{ printf 'storage:\n  path: t.db\n'; cat "$work/ee.yaml"; } >"$work/ee-config.yaml"
+"$TW_BIN" check -c "$work/ee-config.yaml" >"$work/ee-check.out" 2>&1 &&
+    ok "check accepts EE 73's providers" || not_ok "check EE: $(cat "$work/ee-check.out")"
 
 echo "# pass $pass"
 echo "# fail $fail"
