@@ -94,6 +94,26 @@ yq(const char *s)
 	return (char *)b.data;
 }
 
+/* Replaces control characters in s (a name or URL from the list) by spaces: one line. */
+static char *
+one_line(char *s)
+{
+	for (char *p = s; p != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return s;
+}
+
+/* The URL as a YAML scalar: plain when made of URL characters only, else quoted. */
+static char *
+yurl(const char *u)
+{
+	if (u[0] != '\0' && strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789:/._~%?&=+-@") == strlen(u) && u[0] != '?' && u[0] != '@')
+		return xstrdup(u);
+	return yq(u);
+}
+
 /* Names used so far in one scope, for deduplication. */
 struct names {
 	char	**v;
@@ -153,10 +173,9 @@ cert_cn(X509 *x)
 	char buf[256];
 	X509_NAME *n = X509_get_subject_name(x);
 
-	if (X509_NAME_get_text_by_NID(n, NID_commonName, buf, sizeof(buf)) > 0)
-		return xstrdup(buf);
-	X509_NAME_oneline(n, buf, sizeof(buf));
-	return xstrdup(buf);
+	if (X509_NAME_get_text_by_NID(n, NID_commonName, buf, sizeof(buf)) <= 0)
+		X509_NAME_oneline(n, buf, sizeof(buf));
+	return one_line(xstrdup(buf));
 }
 
 /*
@@ -355,7 +374,7 @@ endpoint(struct names *ids, const char *kind, const char *base, const char *url,
     const char *what, const char *k1, const char *v1, const char *k2, const char *v2,
     const char *missing)
 {
-	char *id = unique(ids, base), *w = yq(what);
+	char *id = unique(ids, base), *w = yurl(url);
 	const char *c = missing != NULL ? "# " : "";
 
 	fprintf(out, "      # %s\n", what);
@@ -363,7 +382,7 @@ endpoint(struct names *ids, const char *kind, const char *base, const char *url,
 		fprintf(out, "      # not generated: %s\n", missing);
 	fprintf(out, "      %s- id: %s\n", c, id);
 	fprintf(out, "      %s  kind: %s\n", c, kind);
-	fprintf(out, "      %s  url: %s\n", c, url);
+	fprintf(out, "      %s  url: %s\n", c, w);
 	if (k1 != NULL)
 		fprintf(out, "      %s  %s: %s\n", c, k1, v1 != NULL ? v1 : "?");
 	if (k2 != NULL)
@@ -516,6 +535,7 @@ print_provider(struct disc *d, struct names *pids, const xmlNode *tsp)
 	size_t tlen = 0;
 
 	provider_begin(&text, &tlen);
+	one_line(name);
 	fprintf(out, "  # trust service provider: %s\n", name != NULL ? name : "?");
 	fprintf(out, "  - id: %s\n    name: %s\n    endpoints:\n", pid, qn);
 	for (xmlNode *s = svcs != NULL ? svcs->children : NULL; s != NULL; s = s->next) {
@@ -529,8 +549,10 @@ print_provider(struct disc *d, struct names *pids, const xmlNode *tsp)
 		sname = tl_name(tl_child(info, "ServiceName"));
 		type_s = tl_text(tl_child(info, "ServiceTypeIdentifier"));
 		status_s = tl_text(tl_child(info, "ServiceStatus"));
-		type = type_name(type_s);
+		type = type_name(one_line(type_s));
+		one_line(status_s);
 		status = last_segment(status_s);
+		one_line(sname);
 		what = xasprintf("%s (%s, %s)", sname != NULL ? sname : "?", type, status);
 		if (!granted(status))
 			names_add(&skipped, what);
@@ -699,9 +721,9 @@ cmd_discover(int argc, char **argv)
 		rc = EXIT_MISMATCH;
 		goto out;
 	}
-	territory = tl_text(tl_path(root, "SchemeInformation/SchemeTerritory"));
-	seq = tl_text(tl_path(root, "SchemeInformation/TSLSequenceNumber"));
-	op = tl_name(tl_path(root, "SchemeInformation/SchemeOperatorName"));
+	territory = one_line(tl_text(tl_path(root, "SchemeInformation/SchemeTerritory")));
+	seq = one_line(tl_text(tl_path(root, "SchemeInformation/TSLSequenceNumber")));
+	op = one_line(tl_name(tl_path(root, "SchemeInformation/SchemeOperatorName")));
 	loc = tl_text(tl_path(root, "SchemeInformation/DistributionPoints/URI"));
 	d.all = sk_X509_new_null();
 	collect_all(root, d.all);
@@ -724,13 +746,11 @@ cmd_discover(int argc, char **argv)
 		int active;
 
 		if (d.certs_dir != NULL && sk_X509_num(signers) > 0) {
+			char *t = slug(territory, 8);	/* never a path from the list */
 			FILE *f;
 
-			sp_path = xasprintf("%s/tl-signers-%s.pem", d.certs_dir,
-			    territory != NULL ? territory : "xx");
-			for (char *p = strrchr(sp_path, '/'); p != NULL && *p; p++)
-				if (*p >= 'A' && *p <= 'Z')
-					*p = (char)(*p - 'A' + 'a');
+			sp_path = xasprintf("%s/tl-signers-%s.pem", d.certs_dir, t);
+			free(t);
 			if ((f = fopen(sp_path, "w")) == NULL) {
 				cli_warn("discover: cannot write %s: %s", sp_path, strerror(errno));
 				d.failed = 1;
