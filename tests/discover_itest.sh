@@ -72,6 +72,15 @@ disc --signers "$signers" "$work/bad.xml" >"$work/b.out" 2>"$work/b.err"; rc=$?
 [ "$rc" -eq 2 ] && [ ! -s "$work/b.out" ] && ok "a changed byte: refused (exit 2)" ||
 	not_ok "changed byte: exit $rc"
 
+# A name with line breaks (an unverified list may say anything) stays inside its comment.
+sed 's|>InCert</Name>|>InCert\&#10;  - id: injected\&#10;    name: x</Name>|' "$lu" >"$work/inj.xml"
+disc --no-verify --certs-dir "$work/inj" "$work/inj.xml" >"$work/inj.yaml" 2>/dev/null
+if grep -q "injected" "$work/inj.yaml" && ! grep -q "^ *- id: injected" "$work/inj.yaml"; then
+	ok "line breaks in a name cannot add YAML"
+else
+	not_ok "injection: $(grep -n injected "$work/inj.yaml")"
+fi
+
 # EE 73 (--no-verify: its signers are not pinned here) gives TSA endpoints from supply points.
 disc --no-verify --certs-dir "$work/ee" "$TW_FIXTURES/tl/ee-tl-seq73-2026-05-20.xml" \
     >"$work/ee.yaml" 2>/dev/null
