@@ -35,6 +35,15 @@ struct store_be {
 	int64_t		*new_months;	/* created in the open batch, known once it commits */
 	size_t		 n_new, cap_new;
 	unsigned	 cursors;	/* nesting depth of pg_each (cursor names) */
+	/*
+	 * The reader: a second connection, opened on the first read outside a batch, where
+	 * such reads stream through plain cursors in one read-only transaction (open while
+	 * rdepth > 0, so nested reads share it). Writes and batches stay on conn.
+	 */
+	PGconn		*rconn;
+	unsigned	 rdepth;
+	bool		 rfailed;	/* an error in the open read: its text is kept */
+	char		*url, *password;	/* to open the reader */
 	PGresult	*key_res;	/* copy_last_key's key, borrowed by the caller */
 	unsigned	 generation;	/* connections made (PQreset) since the first */
 	bool		 leader;	/* holds the leader lock in connection leader_gen */
