@@ -23,8 +23,11 @@
  * Bytes per result (a 1-node store, no message): heap tuple header 23 + null bitmap 2
  * -> 32, data t 8 + ep 4 + timings 20 + code 2 + node "lu-1" 5 + address "" 1 = 40,
  * line pointer 4: 76 (was 108 with bigints). Primary key entry: header 8 + ep 4 + pad 4
- * + t 8 + node 5 + address 1 -> 32, line pointer 4: 36 at best (the key is append-only
- * per endpoint, so leaf pages split in the middle and fill about 70 %).
+ * + t 8 + node 5 + address 1 -> 32, line pointer 4: 36 when the key arrives in order (a
+ * raw copy); live ingest appends to each endpoint's range, so leaf pages split in halves
+ * and stay about half full: ~67 B. Measured (bench/pg_bench): 178 B -> ~146 B per result.
+ * Node and address as small integer ids would save nothing: a tuple is padded to 8 bytes
+ * (72 either way) and so is an index entry (32 either way).
  * 60 B per result is below one heap tuple plus one index entry (~24 + 4 + 36 before any
  * data): it needs several results per row (chunked rows), not narrower columns. endpoints.open_incident carries
  * no foreign key, so a raw copy may bring endpoints before their incidents.
@@ -667,6 +670,13 @@ pg_set_busy_timeout(struct store_be *b, int ms)
 	pg_params_text(&p, v);
 	PQclear(pg_q(b, "setting the lock timeout", "SELECT set_config('lock_timeout', $1, false)",
 	    &p));
+	/* The reader takes it when it connects; one that is open is told now. */
+	if (b->rconn != NULL && PQstatus(b->rconn) == CONNECTION_OK) {
+		const char *vals[1] = { v };
+
+		PQclear(PQexecParams(b->rconn, "SELECT set_config('lock_timeout', $1, false)",
+		    1, NULL, vals, NULL, NULL, 0));
+	}
 }
 
 /* 0 while the server answers (reconnecting once if it was lost), -1 when it cannot. */

@@ -89,6 +89,11 @@ int pg_multi(struct store_be *, const char *what, size_t n, const char *const *s
 /*
  * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory
  * here; the callback may run other ops, and outside a batch its own batches).
+ * Inside a batch the cursor is the batch's; outside, it is a plain cursor of the reader's
+ * read transaction (rows flow as the server finds them, nested reads share it), and the
+ * callback's writes and batches commit on conn as they go. The read holds share locks
+ * until it ends: a batch in its callback that must create a results partition waits for
+ * them (lock_timeout), as it would for any other reader.
  * row returns non-zero to stop. 0 or -1.
  */
 int pg_each(struct store_be *, const char *what, const char *sql, struct pg_params *,
