@@ -361,12 +361,10 @@ reader_err(struct store_be *b, const char *what, const PGresult *res)
 	free(m);
 }
 
-/* Opens the read transaction on the reader, connecting it first when needed. 0 or -1. */
+/* Connects the reader when it is not. 0 or -1. */
 static int
-reader_begin(struct store_be *b, const char *what)
+reader_connect(struct store_be *b, const char *what)
 {
-	PGresult *r;
-
 	b->rfailed = false;
 	if (b->rconn != NULL && PQstatus(b->rconn) != CONNECTION_OK) {
 		PQfinish(b->rconn);
@@ -390,37 +388,71 @@ reader_begin(struct store_be *b, const char *what)
 			return -1;
 		}
 	}
-	r = PQexec(b->rconn, "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		reader_err(b, what, r);
-		PQclear(r);
-		return -1;
-	}
-	PQclear(r);
 	return 0;
 }
 
-/* Runs one statement of a read on conn; its rows, or NULL with the error set. */
+/*
+ * Runs n statements on the reader in one round trip (a pipeline); returns the rows of the
+ * last one (caller PQclear()s), or NULL with the error set. Releases every p.
+ */
 static PGresult *
-each_q(struct store_be *b, PGconn *conn, const char *what, const char *sql,
-    struct pg_params *p)
+reader_pipeline(struct store_be *b, const char *what, size_t n, const char *const *sql,
+    struct pg_params *const *p)
 {
-	PGresult *r;
-	ExecStatusType st;
+	PGresult *r, *last = NULL;
+	size_t i, sent;
 
-	if (conn == b->conn)
-		return pg_q(b, what, sql, p);
-	r = PQexecParams(conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
-	    p ? p->fmt : NULL, 0);
-	if (p != NULL)
-		pg_params_release(p);
-	st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		reader_err(b, what, r);
-		PQclear(r);
+	if (PQenterPipelineMode(b->rconn) != 1) {
+		for (i = 0; i < n; i++)
+			if (p[i] != NULL)
+				pg_params_release(p[i]);
+		reader_err(b, what, NULL);
 		return NULL;
 	}
-	return r;
+	for (sent = 0; sent < n; sent++)
+		if (PQsendQueryParams(b->rconn, sql[sent], p[sent] ? p[sent]->n : 0, NULL,
+		    p[sent] ? p[sent]->v : NULL, p[sent] ? p[sent]->len : NULL,
+		    p[sent] ? p[sent]->fmt : NULL, 0) != 1)
+			break;
+	for (i = 0; i < n; i++)
+		if (p[i] != NULL)
+			pg_params_release(p[i]);
+	if (sent < n || PQpipelineSync(b->rconn) != 1)
+		reader_err(b, what, NULL);
+	else {
+		/* Each statement's result then NULL, then the sync. */
+		for (i = 0; i < n; i++) {
+			ExecStatusType st;
+
+			if ((r = PQgetResult(b->rconn)) == NULL) {
+				reader_err(b, what, NULL);	/* the connection is gone */
+				break;
+			}
+			st = PQresultStatus(r);
+			if (st == PGRES_TUPLES_OK && i == n - 1)
+				last = r;
+			else {
+				if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+					reader_err(b, what, r);
+				PQclear(r);
+			}
+			while ((r = PQgetResult(b->rconn)) != NULL)
+				PQclear(r);
+		}
+		if (i == n) {
+			r = PQgetResult(b->rconn);
+			if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+				reader_err(b, what, r);
+			PQclear(r);
+		}
+	}
+	if (PQexitPipelineMode(b->rconn) != 1)
+		reader_err(b, what, NULL);
+	if (b->rfailed) {
+		PQclear(last);
+		return NULL;
+	}
+	return last;
 }
 
 int
@@ -433,65 +465,86 @@ pg_each(struct store_be *b, const char *what, const char *sql, struct pg_params 
 	 * server finds them (a WITH HOLD cursor is materialised whole at commit before the
 	 * first row). A callback's own ops and batches run on conn and commit as they go;
 	 * a nested read outside a batch declares its own cursor in the same read transaction.
+	 * On the reader, BEGIN, DECLARE and the first FETCH go in one round trip, and the
+	 * outermost read's COMMIT closes its cursor: a small read costs two.
 	 */
 	bool reader = !b->in_tx;
-	PGconn *conn = reader ? b->rconn : b->conn;
 	unsigned c = b->cursors++;
 	char *decl, fetch[64], close_sql[64];
 	int rc = 0, stop = 0;
 	PGresult *r;
 
-	if (reader && b->rdepth == 0 && reader_begin(b, what) != 0) {
+	if (reader && b->rdepth == 0 && reader_connect(b, what) != 0) {
 		if (p != NULL)
 			pg_params_release(p);
 		b->cursors--;
 		return -1;
 	}
-	if (reader) {
-		conn = b->rconn;
-		b->rdepth++;
-	}
 	decl = xasprintf("DECLARE tw_c%u NO SCROLL CURSOR FOR %s", c, sql);
 	snprintf(fetch, sizeof(fetch), "FETCH 1000 FROM tw_c%u", c);
 	snprintf(close_sql, sizeof(close_sql), "CLOSE tw_c%u", c);
-	if ((r = each_q(b, conn, what, decl, p)) == NULL)
-		rc = -1;
-	PQclear(r);
-	free(decl);
-	while (rc == 0 && !stop) {
-		int n;
+	if (reader) {
+		const char *sqls[3] = { "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", decl,
+		    fetch };
+		struct pg_params *ps[3] = { NULL, p, NULL };
+		bool first = b->rdepth++ == 0;
 
-		if ((r = each_q(b, conn, what, fetch, NULL)) == NULL) {
-			rc = -1;
-			break;
+		r = first ? reader_pipeline(b, what, 3, sqls, ps) :
+		    reader_pipeline(b, what, 2, sqls + 1, ps + 1);
+	} else {
+		if ((r = pg_q(b, what, decl, p)) != NULL) {
+			PQclear(r);
+			r = pg_q(b, what, fetch, NULL);
 		}
-		n = PQntuples(r);
+	}
+	free(decl);
+	if (r == NULL)
+		rc = -1;
+	while (rc == 0 && !stop) {
+		int n = PQntuples(r);
+
 		for (int i = 0; i < n && !stop; i++)
 			stop = row(r, i, arg);
 		PQclear(r);
-		if (n < 1000)
+		r = NULL;
+		if (n < 1000 || stop)
 			break;
-	}
-	if (rc == 0) {
-		if ((r = each_q(b, conn, what, close_sql, NULL)) == NULL)
+		if (reader) {
+			const char *sqls[1] = { fetch };
+			struct pg_params *ps[1] = { NULL };
+
+			r = reader_pipeline(b, what, 1, sqls, ps);
+		} else
+			r = pg_q(b, what, fetch, NULL);
+		if (r == NULL)
 			rc = -1;
-		PQclear(r);
 	}
 	b->cursors--;
-	if (reader && --b->rdepth == 0) {
-		/* The read transaction ends; after an error, its rollback. */
-		if (PQstatus(b->rconn) == CONNECTION_OK) {
-			r = PQexec(b->rconn, rc == 0 && !b->rfailed ? "COMMIT" : "ROLLBACK");
-			if (rc == 0 && !b->rfailed && PQresultStatus(r) != PGRES_COMMAND_OK) {
-				reader_err(b, what, r);
+	if (!reader) {
+		if (rc == 0) {
+			if ((r = pg_q(b, what, close_sql, NULL)) == NULL)
 				rc = -1;
-			}
 			PQclear(r);
 		}
+		return rc;
 	}
-	if (reader && b->rfailed)
-		rc = -1;
-	return rc;
+	if (--b->rdepth > 0) {
+		if (rc == 0 && !b->rfailed) {
+			const char *sqls[1] = { close_sql };
+			struct pg_params *ps[1] = { NULL };
+
+			PQclear(reader_pipeline(b, what, 1, sqls, ps));
+		}
+	} else if (PQstatus(b->rconn) == CONNECTION_OK) {
+		/* The read transaction ends (its cursors with it); after an error, rolled back. */
+		bool ok = rc == 0 && !b->rfailed;
+
+		r = PQexec(b->rconn, ok ? "COMMIT" : "ROLLBACK");
+		if (ok && PQresultStatus(r) != PGRES_COMMAND_OK)
+			reader_err(b, what, r);
+		PQclear(r);
+	}
+	return b->rfailed ? -1 : rc;
 }
 
 int64_t
