@@ -270,5 +270,16 @@ pg_copy_finish(struct store_be *b)
 		if (pg_cmd(b, "setting the id sequences", sql, &p) < 0)
 			return -1;
 	}
+	/*
+	 * Statistics now, not when autovacuum comes by: the first reads of a copied history
+	 * would otherwise be planned blind.
+	 */
+	for (int t = 0; t < BE_T__MAX; t++) {
+		char sql[128];
+
+		snprintf(sql, sizeof(sql), "ANALYZE \"%s\"", be_tables[t].name);
+		if (pg_cmd(b, "analyzing the copied tables", sql, NULL) < 0)
+			return -1;
+	}
 	return 0;
 }

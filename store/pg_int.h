@@ -35,6 +35,15 @@ struct store_be {
 	int64_t		*new_months;	/* created in the open batch, known once it commits */
 	size_t		 n_new, cap_new;
 	unsigned	 cursors;	/* nesting depth of pg_each (cursor names) */
+	/*
+	 * The reader: a second connection, opened on the first read outside a batch, where
+	 * such reads stream through plain cursors in one read-only transaction (open while
+	 * rdepth > 0, so nested reads share it). Writes and batches stay on conn.
+	 */
+	PGconn		*rconn;
+	unsigned	 rdepth;
+	bool		 rfailed;	/* an error in the open read: its text is kept */
+	char		*url, *password;	/* to open the reader */
 	PGresult	*key_res;	/* copy_last_key's key, borrowed by the caller */
 	unsigned	 generation;	/* connections made (PQreset) since the first */
 	bool		 leader;	/* holds the leader lock in connection leader_gen */
@@ -80,6 +89,11 @@ int pg_multi(struct store_be *, const char *what, size_t n, const char *const *s
 /*
  * Streams the rows of the query sql through a cursor, 1000 at a time (constant memory
  * here; the callback may run other ops, and outside a batch its own batches).
+ * Inside a batch the cursor is the batch's; outside, it is a plain cursor of the reader's
+ * read transaction (rows flow as the server finds them, nested reads share it), and the
+ * callback's writes and batches commit on conn as they go. The read holds share locks
+ * until it ends: a batch in its callback that must create a results partition waits for
+ * them (lock_timeout), as it would for any other reader.
  * row returns non-zero to stop. 0 or -1.
  */
 int pg_each(struct store_be *, const char *what, const char *sql, struct pg_params *,

@@ -89,7 +89,7 @@ create_partition(struct store_be *b, int64_t mn)
 		return -1;
 	}
 	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS results_%04lld%02lld PARTITION OF"
-	    " results FOR VALUES FROM (%lld) TO (%lld)", (long long)(mn / 12),
+	    " results FOR VALUES FROM (%lld) TO (%lld) WITH (fillfactor = 100)", (long long)(mn / 12),
 	    (long long)(mn % 12 + 1), (long long)month_start_ms(mn),
 	    (long long)month_start_ms(mn + 1));
 	return pg_cmd(b, "creating a results partition", sql, NULL) < 0 ? -1 : 0;

@@ -300,6 +300,58 @@ each_result_streams_in_pages_and_stops_when_asked(void **state)
 	OPS->close(b);
 }
 
+/* A read nested in a streaming read, and writes in its callback, committed as they run. */
+struct nest {
+	struct store_be	*b;
+	int		 outer, inner;
+};
+
+static int
+nest_inner(const struct store_row *r, void *v)
+{
+	(void)r;
+	((struct nest *)v)->inner++;
+	return 0;
+}
+
+static int
+nest_outer(const struct store_endpoint_state *e, void *v)
+{
+	struct nest *n = v;
+	char name[16];
+
+	(void)e;
+	n->outer++;
+	assert_int_equal(OPS->each_result(n->b, 0, INT64_MAX, NULL, nest_inner, n), 0);
+	snprintf(name, sizeof(name), "w%d", n->outer);
+	assert_true(OPS->endpoint_id(n->b, "p", name, "crl") > 0);	/* outside a batch */
+	assert_int_equal(scalar("SELECT count(*) FROM endpoints WHERE endpoint LIKE 'w%'"),
+	    n->outer);					/* another connection sees it now */
+	return 0;
+}
+
+static void
+a_read_nests_in_a_streaming_read_and_its_writes_commit_at_once(void **state)
+{
+	struct store_be *b = open_store();
+	struct be_result rs[1500];
+	bool stored[1500];
+	struct nest n = { .b = b };
+	int64_t ep = OPS->endpoint_id(b, "p", "e", "login");
+
+	(void)state;
+	assert_true(OPS->endpoint_id(b, "p", "f", "ocsp") > 0);
+	for (int i = 0; i < 1500; i++)
+		rs[i] = res(ep, FEB + i * 1000LL, "n", REASON_OK, i);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, rs, 1500, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	assert_int_equal(OPS->each_endpoint(b, "p", nest_outer, &n), 0);
+	assert_int_equal(n.outer, 2);
+	assert_int_equal(n.inner, 3000);
+	OPS->close(b);
+}
+
 struct eps {
 	int		 n;
 	struct store_endpoint_state e[4];
@@ -982,6 +1034,7 @@ main(void)
 		T(two_nodes_starting_together_migrate_once),
 		T(results_are_stored_once_across_months_and_read_back_in_order),
 		T(each_result_streams_in_pages_and_stops_when_asked),
+		T(a_read_nests_in_a_streaming_read_and_its_writes_commit_at_once),
 		T(latest_results_and_crl_numbers_are_kept_with_the_endpoint),
 		T(incident_state_incidents_and_notes_round_trip),
 		T(rollup_deltas_are_summed_and_histograms_merged),
