@@ -166,7 +166,7 @@ cmd_probe(int argc, char **argv)
 	struct result *rs = NULL;
 	struct conf *c = NULL;
 	struct store *st = NULL;
-	int ch, rc = EXIT_USAGE, worst = STATUS_UP;
+	int ch, rc = EXIT_USAGE, worst = STATUS_UP, raw = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:f:o:h", opts, NULL)) != -1) {
@@ -230,12 +230,22 @@ cmd_probe(int argc, char **argv)
 		cli_warn("probe: cannot start the probes");
 		goto out;
 	}
+	/*
+	 * With PostgreSQL, while a `run` node leads, this is one more raw observation (the
+	 * leader's quorum verdicts feed incidents). When no node leads, this process is the only
+	 * node at work: its results are the verdict, stored as with SQLite.
+	 */
+	if (c->storage.url != NULL && (raw = store_try_leader(st)) < 0) {
+		cli_warn("probe: %s", store_error(st));
+		raw = 1;
+	} else if (c->storage.url != NULL)
+		raw = raw != 1;
 	items = xcalloc(n, sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
 		items[i].r = &rs[i];
 		items[i].maintenance = conf_in_maintenance(c, eps[i], rs[i].time_ms);
 		items[i].node = c->node.id;
-		items[i].raw = c->storage.url != NULL;	/* the leader stores the verdicts */
+		items[i].raw = raw != 0;
 		if ((int)rs[i].status > worst && !items[i].maintenance)
 			worst = (int)rs[i].status;
 	}
