@@ -66,7 +66,8 @@ changes_read(struct site *s, const char *provider, struct changes *c)
 
 	if (store_each_result(s->st, s->now - keep, s->now + 1, provider, collect, c) != 0)
 		site_fail(s, "reading the changes: %s", store_error(s->st));
-	qsort(c->v, c->n, sizeof(*c->v), newest_first);
+	if (c->n > 1)		/* never qsort(NULL, 0, ...) */
+		qsort(c->v, c->n, sizeof(*c->v), newest_first);
 }
 
 static void
