@@ -242,6 +242,8 @@ char *conf_path_canon(const char *path);
 char *conf_node_id_from_host(const char *host);
 /* Is s an IPv4 or IPv6 address literal (no host name, no zone, no brackets)? */
 bool conf_source_address_valid(const char *s);
+/* A node id as SPEC §11 allows it: [a-z0-9-]{1,32}. */
+bool conf_node_id_valid(const char *s);
 
 /* Returns 1 if ep is inside a maintenance window at t, else 0. */
 int conf_in_maintenance(const struct conf *, const struct conf_endpoint *ep, int64_t t_ms);

@@ -9,8 +9,8 @@
 #include "config_int.h"
 #include "util.h"
 
-static bool
-node_id_valid(const char *s)
+bool
+conf_node_id_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -56,7 +56,7 @@ node_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void
 	if (strcmp(key, "id") == 0) {
 		if ((s = cl_scalar(L, v, "string")) == NULL)
 			return;
-		if (!node_id_valid(s)) {
+		if (!conf_node_id_valid(s)) {
 			cl_err(L, v, "id: invalid node id '%s' (expected [a-z0-9-], 1 to %d characters)",
 			    s, CONF_NODE_ID_MAX);
 			return;

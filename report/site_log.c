@@ -237,6 +237,13 @@ site_log(struct site *s, const char *outdir)
 		return;
 	}
 	for (size_t k = 0; nodes[k] != NULL; k++) {
+		if (!conf_node_id_valid(nodes[k])) {	/* a store row names no path of ours */
+			log_error("record: a node id outside [a-z0-9-]{1,32} is not published",
+			    "node=%s", log_q(nodes[k]));
+			free(nodes[k]);
+			nodes[k] = NULL;
+			continue;
+		}
 		struct node_log l = { .node = nodes[k] };
 		struct entry_cache ec = { .st = s->st, .node = nodes[k] };
 		struct tlog_source src = { 0 };
