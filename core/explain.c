@@ -57,6 +57,12 @@ explain_text(enum probe_kind k, enum reason r)
 		return N_("The OpenID Connect configuration or signing keys are unusable: applications that sign people in through this provider will fail.");
 	case REASON_SAML_INVALID:
 		return N_("The SAML metadata is invalid or expired: partner services may refuse this provider's logins.");
+	case REASON_WEAK_TLS:
+		return N_("Working, but its TLS setup is weak (an old protocol version, a weak cipher suite, a short key or a SHA-1 signature): connections are easier to attack.");
+	case REASON_CHAIN_INCOMPLETE:
+		return N_("Working in most browsers, but the server does not send its full certificate chain: some applications and devices will refuse to connect.");
+	case REASON_REVOKED:
+		return N_("Its certificate has been revoked by the authority that issued it: browsers and applications that check revocation will refuse to connect.");
 	case REASON_INTERNAL:
 	case REASON__MAX:
 		break;

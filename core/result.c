@@ -36,6 +36,9 @@ const char *const reason_names[REASON__MAX] = {
 	[REASON_REGRESSED] = "regressed",
 	[REASON_OIDC_INVALID] = "oidc_invalid",
 	[REASON_SAML_INVALID] = "saml_invalid",
+	[REASON_WEAK_TLS] = "weak_tls",
+	[REASON_CHAIN_INCOMPLETE] = "chain_incomplete",
+	[REASON_REVOKED] = "revoked",
 	[REASON_INTERNAL] = "internal",
 };
 
@@ -55,6 +58,8 @@ reason_status(enum reason r)
 		return STATUS_UP;
 	case REASON_SLOW:
 	case REASON_TLS_EXPIRING:
+	case REASON_WEAK_TLS:
+	case REASON_CHAIN_INCOMPLETE:
 		return STATUS_DEGRADED;
 	default:
 		return STATUS_DOWN;

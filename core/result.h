@@ -48,6 +48,10 @@ enum reason {
 	REASON_OIDC_INVALID,
 	REASON_SAML_INVALID,
 	REASON_INTERNAL,
+	/* Stored as numbers (store/backend.h codes): new reasons go here, at the end. */
+	REASON_WEAK_TLS,	/* SPEC §14 TLS posture: old protocol, weak suite, key or signature */
+	REASON_CHAIN_INCOMPLETE,	/* the server omits a certificate of its chain */
+	REASON_REVOKED,		/* the server certificate is revoked by its own CA */
 	REASON__MAX
 };
 
@@ -81,7 +85,10 @@ struct result {
 	bool		 keep_details;
 };
 
-/* Returns the status a reason implies: ok is up, slow/tls_expiring degraded, else down. */
+/*
+ * Returns the status a reason implies: ok is up, slow/tls_expiring/weak_tls/chain_incomplete
+ * degraded, else down.
+ */
 enum status reason_status(enum reason);
 
 /* Returns the reason named s, or -1. */

@@ -7,6 +7,8 @@
  * start -> request -> finish (-> request -> finish ...) -> free_state -> done.
  * Timings: a probe with several requests (OIDC: discovery + JWKS) reports dns, connect,
  * tls and ttfb of its first request and the sum of every request's total.
+ * Side requests (probe_request.side: the TLS posture check) count in none of these, and
+ * their transport failures go to the kind's finish instead of ending the probe.
  */
 #include <sys/queue.h>
 
@@ -327,6 +329,12 @@ job_transfer_done(struct job *j, CURLcode rc)
 	int more;
 
 	http_xfer_outcome(j->xfer, rc, &out);
+	if (j->req.side) {
+		/* A posture side request: the kind judges its outcome, failure included. */
+		out.resp.transport_reason = out.reason;
+		out.resp.transport_message = out.message;
+		goto evaluate;
+	}
 	if (j->nreq == 0)
 		memcpy(j->r.timings, out.timings, sizeof(j->r.timings));
 	j->nreq++;
@@ -345,6 +353,7 @@ job_transfer_done(struct job *j, CURLcode rc)
 		job_end(j, 1);
 		return;
 	}
+evaluate:
 	memset(&next, 0, sizeof(next));
 	more = 0;
 	if (j->ops->finish != NULL)

@@ -23,6 +23,22 @@ struct probe_input {
 	const char	*peer_memory;
 };
 
+/* The TLS handshake a request makes. */
+enum probe_tls {
+	PROBE_TLS_DEFAULT,	/* verified, libcurl's and the system's versions and suites */
+	PROBE_TLS_LEGACY,	/* handshake only, unverified, TLS 1.0 and 1.1 only, any suite */
+	PROBE_TLS_WEAK,		/* handshake only, unverified, TLS 1.2 at most, weak suites only */
+	PROBE_TLS_PLAIN		/* a side request that needs no TLS verification (OCSP, CRL) */
+};
+
+/* What a capture request saw of the connection (borrowed from the transport). */
+struct probe_capture {
+	STACK_OF(X509)	*chain;		/* as the server sent it, leaf first; NULL = not https */
+	const unsigned char *stapled;	/* the stapled OCSP response, NULL = none */
+	size_t		 stapled_len;
+	const char	*hsts;		/* Strict-Transport-Security of the first response, or NULL */
+};
+
 /* One HTTP request a kind wants sent. */
 struct probe_request {
 	char		*url;		/* owned */
@@ -38,6 +54,15 @@ struct probe_request {
 	 */
 	enum reason	 failure_reason;
 	const char	*what;		/* static label for messages ("JWKS"), or NULL */
+	/*
+	 * A side request of the TLS posture check (SPEC §14, login_posture.c): its transport
+	 * failure is handed to finish (probe_response.transport_reason) instead of ending the
+	 * probe, and it adds nothing to the timings, redirects or TLS expiry of the result.
+	 */
+	bool		 side;
+	enum probe_tls	 tls;		/* the handshake to attempt (side requests) */
+	/* Records the chain sent, the stapled OCSP response and HSTS (probe_response.capture). */
+	bool		 capture;
 };
 
 /* The transport's answer to a probe_request, handed to the kind when the exchange completed. */
@@ -50,6 +75,12 @@ struct probe_response {
 	int		 redirects;
 	int64_t		 tls_not_after_ms; /* server certificate expiry, 0 = not https / unknown */
 	double		 rtt_ms;	/* request sent to response received (whole exchange) */
+	/* Side requests: REASON_OK, or the transport failure and its message. */
+	enum reason	 transport_reason;
+	const char	*transport_message;
+	const char	*tls_version;	/* negotiated ("TLSv1.3"), NULL = no TLS session */
+	const char	*tls_cipher;	/* negotiated suite, NULL = no TLS session */
+	struct probe_capture capture;	/* filled for capture requests */
 };
 
 struct probe_ops {
