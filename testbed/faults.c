@@ -30,7 +30,9 @@ const char *const tb_fault_names[F__MAX] = {
 	[F_NONCE_MISSING] = "nonce_missing", [F_TSA_REJECT] = "tsa_reject",
 	[F_CLOCK_SKEW] = "clock_skew", [F_WRONG_POLICY] = "wrong_policy",
 	[F_CRL_NUMBER_REGRESS] = "crl_number_regress", [F_TLS_EXPIRED] = "tls_expired",
-	[F_TLS_EXPIRING] = "tls_expiring",
+	[F_TLS_EXPIRING] = "tls_expiring", [F_TLS_CHAIN] = "tls_chain",
+	[F_TLS_LEGACY] = "tls_legacy", [F_TLS_NO_INTERMEDIATE] = "tls_no_intermediate",
+	[F_TLS_REVOKED] = "tls_revoked",
 };
 
 #define B(s) (1u << (s))
@@ -64,6 +66,10 @@ static const struct {
 	[F_CRL_NUMBER_REGRESS] = { B(SVC_CRL), false, 0, 0, 0 },
 	[F_TLS_EXPIRED] = { WEB, false, 0, 0, 0 },
 	[F_TLS_EXPIRING] = { WEB, false, 0, 0, 0 },
+	[F_TLS_CHAIN] = { WEB, false, 0, 0, 0 },
+	[F_TLS_LEGACY] = { WEB, false, 0, 0, 0 },
+	[F_TLS_NO_INTERMEDIATE] = { WEB, false, 0, 0, 0 },
+	[F_TLS_REVOKED] = { WEB, false, 0, 0, 0 },
 };
 
 static void __attribute__((format(printf, 3, 4)))

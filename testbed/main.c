@@ -113,6 +113,10 @@ start(const char *state, int nprov, int base_port, int control_port, const char 
 				return -1;
 		}
 	}
+	if (tb_posture_init() != 0) {
+		fprintf(stderr, "trustwatch-testbed: TLS posture setup failed\n");
+		return -1;
+	}
 	if (tb_crl_init() != 0 || tb_control_start(control_port) != 0)
 		return -1;
 	if (timeline != NULL && tb_timeline_load(timeline) != 0)
@@ -137,6 +141,7 @@ stop(void)
 	SSL_CTX_free(tb->tls_ok);
 	SSL_CTX_free(tb->tls_expired);
 	SSL_CTX_free(tb->tls_expiring);
+	tb_posture_fini();
 	tb_pki_free(&tb->pki);
 	free(tb->state);
 }

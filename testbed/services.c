@@ -291,7 +291,10 @@ cert_cb(SSL *ssl, void *arg)
 	char addr[INET6_ADDRSTRLEN];
 	const char *a = tb_peer_addr(SSL_get_fd(ssl), addr, sizeof(addr)) == 0 ? addr : NULL;
 	SSL_CTX *ctx = tb_fault_for(svc, a, F_TLS_EXPIRED) ? tb->tls_expired :
-	    tb_fault_for(svc, a, F_TLS_EXPIRING) ? tb->tls_expiring : tb->tls_ok;
+	    tb_fault_for(svc, a, F_TLS_EXPIRING) ? tb->tls_expiring : tb_posture_ctx(svc, a);
+
+	if (ctx == NULL)
+		ctx = tb->tls_ok;
 
 	if (ctx != SSL_get_SSL_CTX(ssl) && SSL_set_SSL_CTX(ssl, ctx) != ctx)
 		return 0;
@@ -312,6 +315,7 @@ bevcb(struct event_base *base, void *arg)
 	if (ssl == NULL)
 		return NULL;
 	SSL_set_cert_cb(ssl, cert_cb, svc);
+	SSL_set_app_data(ssl, svc);	/* for the posture ClientHello callback */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)

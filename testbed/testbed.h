@@ -53,6 +53,11 @@ enum tb_fault {
 	F_CRL_NUMBER_REGRESS,
 	F_TLS_EXPIRED,
 	F_TLS_EXPIRING,
+	/* TLS posture (tls_posture.c) */
+	F_TLS_CHAIN,
+	F_TLS_LEGACY,
+	F_TLS_NO_INTERMEDIATE,
+	F_TLS_REVOKED,
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];
@@ -154,6 +159,8 @@ struct tb {
 	int			 nprov;
 	bool			 relying;	/* --relying: relying services in the config */
 	SSL_CTX			*tls_ok, *tls_expired, *tls_expiring;
+	/* TLS posture servers (tls_posture.c), NULL before tb_posture_init */
+	SSL_CTX			*tls_chain, *tls_legacy, *tls_no_chain, *tls_revoked;
 	char			*state;		/* absolute state dir */
 	char			*tsa_policy;
 	int64_t			 crl_every_ms;
@@ -203,6 +210,15 @@ void tb_login_handle(struct tb_service *, struct evhttp_request *);
 /* crl.c: the periodic re-issue timer and the persisted CRL number. */
 int tb_crl_init(void);
 void tb_crl_fini(void);
+
+/*
+ * tls_posture.c: issues the posture certificates (naming provider 1's OCSP responder and
+ * CRL, so after the services listen) and their server contexts. Returns 0 or -1.
+ */
+int tb_posture_init(void);
+/* The context a posture fault of svc selects for client addr, or NULL when none is on. */
+SSL_CTX *tb_posture_ctx(struct tb_service *svc, const char *addr);
+void tb_posture_fini(void);
 
 /* faults.c */
 /*
