@@ -271,6 +271,21 @@ posture_ctx(SSL_CTX *ctx, enum probe_tls tls)
 	    SSL_CTX_set_cipher_list(ctx, HTTP_WEAK_SUITES) == 1 ? 0 : -1;
 }
 
+/* A posture handshake completed: what was negotiated (CONNECT_ONLY sends nothing after). */
+static void
+posture_info_cb(const SSL *ssl, int where, int ret)
+{
+	struct http_xfer *x;
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
+	    (x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_xfer_idx)) == NULL)
+		return;
+	snprintf(x->tls_version, sizeof(x->tls_version), "%s", SSL_get_version(ssl));
+	snprintf(x->tls_cipher, sizeof(x->tls_cipher), "%s",
+	    SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "");
+}
+
 /* Hands the connection its prepared trust store (tls_ca) and the chain explainer. */
 static CURLcode
 ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
@@ -285,6 +300,9 @@ ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
 			    x->tls == PROBE_TLS_LEGACY ? "TLS 1.0 or 1.1" : "any weak suite");
 			return CURLE_SSL_CIPHER;
 		}
+		if (SSL_CTX_set_ex_data(sslctx, ctx_xfer_idx, x) != 1)
+			return CURLE_OUT_OF_MEMORY;
+		SSL_CTX_set_info_callback(sslctx, posture_info_cb);
 		return CURLE_OK;
 	}
 	/* Ask for a stapled OCSP response (RFC 6066 §8); libcurl does not unless verifying it. */

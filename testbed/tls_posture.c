@@ -10,6 +10,7 @@
  * the revoked leaf's (a test PKI's shortcut; a real CA never reuses a serial).
  */
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
@@ -83,7 +84,8 @@ fail:
 
 /*
  * Staples a fresh OCSP response for the posture certificate being served (RFC 6066 §8),
- * signed by the testbed's responder: good, or revoked for the revoked certificate.
+ * signed by the testbed's responder: good, or revoked (at the revoked leaf's revocation
+ * time, as the responder and the CRL say) for the revoked certificate.
  */
 static int
 status_cb(SSL *ssl, void *arg)
@@ -92,7 +94,7 @@ status_cb(SSL *ssl, void *arg)
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_CERTID *id = NULL;
-	ASN1_TIME *now = NULL, *next = NULL;
+	ASN1_TIME *now = NULL, *next = NULL, *when = NULL;
 	unsigned char *der = NULL;
 	int len, revoked;
 
@@ -104,9 +106,10 @@ status_cb(SSL *ssl, void *arg)
 	    (id = OCSP_cert_to_id(NULL, leaf, tb->pki.c[CRED_ISSUING].cert)) == NULL ||
 	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
 	    (next = X509_gmtime_adj(NULL, 86400L)) == NULL ||
+	    (when = ASN1_TIME_set(NULL, (time_t)tb->pki.revoked_at)) == NULL ||
 	    OCSP_basic_add1_status(bs, id, revoked ? V_OCSP_CERTSTATUS_REVOKED :
 	    V_OCSP_CERTSTATUS_GOOD, revoked ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1,
-	    revoked ? now : NULL, now, next) == NULL ||
+	    revoked ? when : NULL, now, next) == NULL ||
 	    !OCSP_basic_sign(bs, tb->pki.c[CRED_OCSP].cert, tb->pki.c[CRED_OCSP].key,
 	    EVP_sha256(), NULL, 0) ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL ||
@@ -118,6 +121,7 @@ status_cb(SSL *ssl, void *arg)
 	/* On success the SSL owns der. */
 	ASN1_TIME_free(now);
 	ASN1_TIME_free(next);
+	ASN1_TIME_free(when);
 	OCSP_CERTID_free(id);
 	OCSP_RESPONSE_free(resp);
 	OCSP_BASICRESP_free(bs);
