@@ -48,6 +48,11 @@ struct kind_info {
 	void		(*settings)(const struct conf_endpoint *ep, char *out, size_t len);
 	/* Its results may carry DETAIL_EVENTS: the site has a "Changes" page. */
 	bool		 events;
+	/*
+	 * A list field of findings the endpoint page shows as a table, NULL = none: each item
+	 * an object {check (an N_ label), severity ("ok", "info", "degraded", "down"), text}.
+	 */
+	const struct detail_field *findings;
 	/* The kind's own detail fields (core/details.h), for documentation and readers. */
 	const struct detail_field *details;
 	size_t		 n_details;

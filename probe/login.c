@@ -239,6 +239,7 @@ static const struct kind_info login_info = {
 	.conf_check = login_conf_check,
 	.conf_free = login_conf_free,
 	.settings = login_conf_settings,
+	.findings = &posture_fields[POSTURE_FINDINGS],
 	.details = posture_fields,
 	.n_details = POSTURE__MAX,
 };

@@ -296,6 +296,58 @@ certificates(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</tbody></table>");
 }
 
+/* The severity of a finding as the table says it (kind_info.findings). */
+static const char *
+finding_severity(const char *s)
+{
+	if (strcmp(s, "ok") == 0)
+		return N_("passed");
+	if (strcmp(s, "info") == 0)
+		return N_("note");
+	if (strcmp(s, "degraded") == 0)
+		return N_("degraded");
+	return N_("down");
+}
+
+/* The kind's findings of the latest result (the login TLS posture), one row per check. */
+static void
+findings(struct page *p, const struct site_ep *ep)
+{
+	const struct detail_field *f = kind_info(ep->conf->kind)->findings;
+	json_t *a = f != NULL ? detail_kind_get(ep->details, f) : NULL, *o;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return;
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "TLS posture (latest result)"));
+	buf_printf(&p->b, "</h3><table class=\"findings\"><thead><tr><th scope=\"col\">");
+	html_text(&p->b, T(p, "Check"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Result"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Details"));
+	buf_printf(&p->b, "</th></tr></thead><tbody>");
+	json_array_foreach(a, i, o) {
+		const char *c = json_string_value(json_object_get(o, "check"));
+		const char *s = json_string_value(json_object_get(o, "severity"));
+		const char *t = json_string_value(json_object_get(o, "text"));
+
+		if (c == NULL || s == NULL)
+			continue;
+		buf_printf(&p->b, "<tr><th scope=\"row\">");
+		html_text(&p->b, T(p, c));
+		buf_printf(&p->b, "</th><td class=\"sev-");
+		html_attr(&p->b, s);
+		buf_printf(&p->b, "\">");
+		html_text(&p->b, T(p, finding_severity(s)));
+		buf_printf(&p->b, "</td><td>");
+		html_text(&p->b, t != NULL ? t : "");
+		buf_printf(&p->b, "</td></tr>");
+	}
+	buf_printf(&p->b, "</tbody></table>");
+}
+
 static void
 latency(struct page *p, const struct site_ep *ep)
 {
@@ -560,6 +612,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		uptime_windows(p, ep);
 		latency(p, ep);
 		certificates(p, ep);
+		findings(p, ep);
 		last_results(p, ep);
 		ep_incidents(p, ep);
 		buf_printf(&p->b, "</section>\n");
