@@ -345,6 +345,60 @@ expect "login down: other providers unaffected" 'Sign in' curl -sS $CA "$(url p2
 heal p1/login
 expect "login down healed: same port" 'Sign in' curl -sS $CA "$LOGIN"
 
+# ---- TLS posture variants of the login server (SPEC §14) --------------------------------
+# Each proven with OpenSSL's CLI and curl: the chain sent (s_client -showcerts), the stapled
+# OCSP response (-status), TLS 1.0 at security level 0, the revoked certificate per the
+# testbed's own OCSP responder (openssl ocsp) and CRL (openssl crl).
+hp=${LOGIN#https://}
+hp=${hp%%/*}
+sclient() { openssl s_client -connect "$hp" -CAfile "$P/root-ca.pem" "$@" </dev/null 2>&1; }
+# sent: the number of certificates the server sends.
+sent() { sclient -showcerts | grep -c 'BEGIN CERTIFICATE'; }
+expect "login: HSTS max-age one year" '^strict-transport-security: max-age=31536000' sh -c \
+    "curl -sS $CA -D - -o /dev/null '$LOGIN' | tr 'A-Z' 'a-z'"
+expect "login default: TLS 1.0 refused" 'alert protocol version|no protocols available' \
+    sclient -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+fault p1/login=tls_chain
+expect "tls_chain: leaf and intermediate sent" '^2$' sent
+expect "tls_chain: verifies to the root" 'Verify return code: 0 \(ok\)' sclient
+expect "tls_chain: OCSP response stapled, good" 'Cert Status: good' sclient -status
+expect "tls_chain: curl accepts with the root alone" 'Sign in' curl -sS $CA "$LOGIN"
+sclient -showcerts | awk '/BEGIN CERT/{n++} n==1{print} /END CERT/{if(n==1)exit}' >"$tmp/pleaf.pem"
+expect "tls_chain: AIA names the testbed's OCSP responder" "OCSP - URI:$(url p1 ocsp | sed 's,/$,,')" \
+    openssl x509 -in "$tmp/pleaf.pem" -noout -text
+expect "tls_chain: the OCSP responder says good" ': good' openssl ocsp -issuer \
+    "$P/issuing-ca.pem" -cert "$tmp/pleaf.pem" -url "$(url p1 ocsp)" -CAfile "$P/root-ca.pem"
+heal p1/login
+fault p1/login=tls_legacy
+expect "tls_legacy: TLS 1.0 accepted" 'Protocol *: TLSv1$' sclient -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+expect "tls_legacy: TLS 1.1 accepted" 'Protocol *: TLSv1\.1$' sclient -tls1_1 \
+    -cipher 'DEFAULT:@SECLEVEL=0'
+expect "tls_legacy: TLS 1.2 still there" 'Sign in' curl -sS $CA "$LOGIN"
+heal p1/login
+expect "tls_legacy healed: TLS 1.0 refused" 'alert protocol version|no protocols available' \
+    sclient -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+fault p1/login=tls_no_intermediate
+expect "tls_no_intermediate: only the leaf sent" '^1$' sent
+expect "tls_no_intermediate: openssl cannot verify it" 'unable to verify the first certificate' sclient
+expect "tls_no_intermediate: curl with the root alone refuses" 'unable to get local issuer' \
+    curl -sS $CA "$LOGIN"
+cat "$P/root-ca.pem" "$P/issuing-ca.pem" >"$tmp/bundle.pem"
+expect "tls_no_intermediate: curl with the intermediate known accepts" 'Sign in' \
+    curl -sS --cacert "$tmp/bundle.pem" "$LOGIN"
+heal p1/login
+fault p1/login=tls_revoked
+expect "tls_revoked: chain verifies" 'Verify return code: 0 \(ok\)' sclient
+expect "tls_revoked: stapled OCSP response says revoked" 'Cert Status: revoked' sclient -status
+sclient -showcerts | awk '/BEGIN CERT/{n++} n==1{print} /END CERT/{if(n==1)exit}' >"$tmp/rleaf.pem"
+expect "tls_revoked: the OCSP responder says revoked" ': revoked' openssl ocsp -issuer \
+    "$P/issuing-ca.pem" -cert "$tmp/rleaf.pem" -url "$(url p1 ocsp)" -CAfile "$P/root-ca.pem"
+rserial=$(openssl x509 -in "$tmp/rleaf.pem" -noout -serial | sed 's/serial=//')
+cdp=$(openssl x509 -in "$tmp/rleaf.pem" -noout -ext crlDistributionPoints | sed -n 's/.*URI://p')
+curl -sS -o "$tmp/p.crl" "$cdp"
+expect "tls_revoked: its CRL (CDP) lists it" "Serial Number: $rserial" openssl crl -inform DER \
+    -in "$tmp/p.crl" -noout -text
+heal p1/login
+
 # ---- faults for one client address (vantage points): PROVIDER/SERVICE=FAULT@ADDR ---------
 # Clients leave from 127.0.0.2 and 127.0.0.3 (curl --interface); only the qualified one
 # sees the fault, the other sees the healthy service.
