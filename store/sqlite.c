@@ -466,7 +466,7 @@ sq_get_state(struct store_be *s, int64_t ep, struct incident_state *is, int64_t 
 	is->good_streak = sqlite3_column_int(s->sel_state, 1);
 	is->bad_since = sqlite3_column_int64(s->sel_state, 2);
 	is->good_since = sqlite3_column_int64(s->sel_state, 3);
-	is->reasons = (uint32_t)sqlite3_column_int64(s->sel_state, 4);
+	is->reasons = (uint64_t)sqlite3_column_int64(s->sel_state, 4);
 	is->worst = (enum status)sqlite3_column_int(s->sel_state, 5);
 	if (sqlite3_column_type(s->sel_state, 6) != SQLITE_NULL)
 		*open_id = sqlite3_column_int64(s->sel_state, 6);
