@@ -195,11 +195,19 @@ result_combine_addresses(struct result *r, struct result *each, size_t n)
 		if (rep == NULL || each[i].status > rep->status)
 			rep = &each[i];
 	}
-	if (healthy == n || healthy == 0) {
+	if (healthy == n) {
 		r->status = rep->status;
 		r->reason = rep->reason;
 		free(r->message);
 		r->message = rep->message ? xstrdup(rep->message) : NULL;
+	} else if (healthy == 0) {
+		r->status = rep->status;
+		r->reason = rep->reason;
+		buf_printf(&b, "0 of %zu addresses healthy; %s: %s", n,
+		    rep->address ? rep->address : "?", rep->message ? rep->message :
+		    reason_names[rep->reason]);
+		free(r->message);
+		r->message = (char *)b.data;	/* taken */
 	} else {
 		/* Degraded: a healthy address's timings and details, the lost ones named. */
 		rep = first_healthy;

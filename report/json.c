@@ -116,7 +116,8 @@ report_json_result(const struct store_row *r)
 	json_object_set_new(o, "tls_ms", report_json_num(r->timings[PHASE_TLS], 1));
 	json_object_set_new(o, "ttfb_ms", report_json_num(r->timings[PHASE_TTFB], 1));
 	json_object_set_new(o, "node", json_null());
-	json_object_set_new(o, "address", json_null());
+	json_object_set_new(o, "address", r->address != NULL && r->address[0] != '\0' ?
+	    report_json_str(r->address) : json_null());
 	return o;
 }
 
