@@ -36,8 +36,8 @@ const char *const reason_names[REASON__MAX] = {
 	[REASON_REGRESSED] = "regressed",
 	[REASON_OIDC_INVALID] = "oidc_invalid",
 	[REASON_SAML_INVALID] = "saml_invalid",
-	[REASON_REDUNDANCY_LOST] = "redundancy_lost",
 	[REASON_INTERNAL] = "internal",
+	[REASON_REDUNDANCY_LOST] = "redundancy_lost",
 };
 
 const char *const phase_names[PHASE__MAX] = {

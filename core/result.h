@@ -47,8 +47,12 @@ enum reason {
 	REASON_REGRESSED,
 	REASON_OIDC_INVALID,
 	REASON_SAML_INVALID,
-	REASON_REDUNDANCY_LOST,
 	REASON_INTERNAL,
+	/*
+	 * Appended after internal: the store keeps a reason as its number, so a new one goes
+	 * last and every stored code keeps its meaning.
+	 */
+	REASON_REDUNDANCY_LOST,
 	REASON__MAX
 };
 
