@@ -31,6 +31,7 @@ struct resolve_req {
 	int64_t		 started;
 	bool		 answered;
 	bool		 in_lookup;
+	bool		 ignore_gai;		/* answered already: evdns's answer is dropped */
 };
 TAILQ_HEAD(resolve_q, resolve_req);
 
@@ -49,8 +50,9 @@ resolver_new(struct event_base *base, char **err)
 	*err = NULL;
 	rs->base = base;
 	TAILQ_INIT(&rs->reqs);
-	rs->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	/* With TW_HOSTS (tests) no nameserver is ever asked: names come from that file only. */
+	rs->dns = evdns_base_new(base, (hosts != NULL && hosts[0] != '\0' ? 0 :
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS) | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (rs->dns == NULL) {
 		*err = xstrdup("cannot start the DNS resolver (evdns)");
 		free(rs);
@@ -111,10 +113,11 @@ gai_cb(int result, struct evutil_addrinfo *res, void *arg)
 	struct resolve_answer *a = &q->ans;
 
 	q->gai = NULL;
-	if (q->fn == NULL) {		/* given up on */
+	if (q->fn == NULL || q->ignore_gai) {	/* given up on, or answered otherwise */
 		if (res != NULL)
 			evutil_freeaddrinfo(res);
-		req_release(q);
+		if (q->fn == NULL)
+			req_release(q);
 		return;
 	}
 	a->n = 0;
@@ -208,6 +211,14 @@ resolver_lookup(struct resolver *rs, const char *host, int family, int64_t timeo
 	if (q->gai == NULL) {		/* refused without a callback: say so from the loop */
 		q->ans.error = "the resolver refused the question";
 		q->answered = true;
+		event_active(q->ev, EV_TIMEOUT, 0);
+		return q;
+	}
+	if (evdns_base_count_nameservers(rs->dns) == 0) {
+		/* TW_HOSTS without the name: nobody else to ask, say so now. */
+		q->ans.error = "not in the TW_HOSTS file (no nameserver is asked)";
+		q->answered = true;
+		q->ignore_gai = true;
 		event_active(q->ev, EV_TIMEOUT, 0);
 		return q;
 	}

@@ -1,9 +1,9 @@
 /*
  * Every address of a host, asked without blocking the event loop (SPEC §14 addresses: all):
  * libevent's evdns stub resolver on the caller's event_base — /etc/resolv.conf's
- * nameservers and /etc/hosts, plus the hosts file named by the TW_HOSTS environment variable
- * when set (tests give a name several loopback addresses that way, without touching
- * /etc/hosts or DNS). curl cannot be asked for every address it resolved, and getaddrinfo
+ * nameservers and /etc/hosts; or, when the TW_HOSTS environment variable names a hosts
+ * file, that file alone and no nameserver (tests give a name several loopback addresses
+ * that way, without touching /etc/hosts or DNS). curl cannot be asked for every address it resolved, and getaddrinfo
  * blocks, so the engine resolves here and pins each transfer to one address
  * (CURLOPT_CONNECT_TO), keeping the name for TLS and Host.
  */

@@ -347,7 +347,7 @@ host_to_resolve(const struct conf_endpoint *ep)
 	CURLU *u;
 	char *host = NULL, *out = NULL;
 
-	if (ep->addresses_first || ep->url == NULL || (u = curl_url()) == NULL)
+	if (ep->url == NULL || (u = curl_url()) == NULL)
 		return NULL;
 	if (curl_url_set(u, CURLUPART_URL, ep->url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host != NULL &&
@@ -396,7 +396,8 @@ job_resolved(const struct resolve_answer *a, void *arg)
 		job_end(j, 1);
 		return;
 	}
-	if (n == 1) {
+	if (n == 1 || j->ep->addresses_first) {
+		/* addresses: first probes the first address (IPv4 before IPv6, in order). */
 		j->pin = xstrdup(a->addr[0]);
 		j->resolve_ms = a->ms;
 		job_start(j);
