@@ -389,7 +389,7 @@ job_resolved(const struct resolve_answer *a, void *arg)
 	if (n == 0) {
 		char *host = host_to_resolve(j->ep);
 
-		j->r.timings[PHASE_DNS] = a->ms;
+		/* The dns phase stays unreached, as when curl fails to resolve. */
 		result_flag(&j->r, REASON_DNS, "cannot resolve %s: %s", host ? host : "the host",
 		    a->error ? a->error : "no address");
 		free(host);

@@ -332,7 +332,7 @@ status_ep(const struct report_status_ep *e, int64_t now_ms)
 	json_object_set_new(o, "observed_since", report_json_time(e->observed_since_ms));
 	/* SPEC §14: every address's latest, when the host has several. */
 	if (e->addresses != NULL)
-		json_object_set(o, "addresses", e->addresses);
+		json_object_set(o, detail_fields[DETAIL_ADDRESSES].key, e->addresses);
 	json_object_set_new(o, "windows", windows_json(e, now_ms));
 	json_object_set_new(lat, "p50", report_json_num(d_ok ? d->p50_ms : -1, 1));
 	json_object_set_new(lat, "p95", report_json_num(d_ok ? d->p95_ms : -1, 1));

@@ -165,6 +165,28 @@ then
 else
 	not_ok "the endpoint page's address table ($page)"
 fi
+if python3 - "$tmp/site/api/status.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def walk(o):
+    if isinstance(o, dict):
+        if o.get("endpoint") == "ocsp" and "addresses" in o:
+            yield o
+        for v in o.values():
+            yield from walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from walk(v)
+eps = list(walk(doc))
+assert eps, "no ocsp endpoint with addresses"
+a = eps[0]["addresses"]
+assert [(x["address"], x["status"]) for x in a] == [("127.0.0.1", "up"), ("127.0.0.2", "down"), ("127.0.0.3", "up")], a
+PY
+then
+	ok "the status API lists each address with its state"
+else
+	not_ok "api/status.json lacks the addresses"
+fi
 for lang in fr de; do
 	want="2 adresses saines sur 3"
 	[ "$lang" = de ] && want="2 von 3 Adressen funktionsfähig"
