@@ -247,7 +247,35 @@ probe
 check "healed: ocsp up on 3" ocsp 'o["status"] + " " + str(sum(x["status"] == "up" for x in a))' "up 3"
 check "healed: crl up on 3" crl 'o["status"] + " " + str(sum(x["status"] == "up" for x in a))' "up 3"
 
-# 6. A name without an address is dns, down (TW_HOSTS: no nameserver is asked).
+# 6. The daemon: each address's own result stored beside the endpoint's.
+fault 'p1/ocsp=down%127.0.0.3'
+sed -e "s#$tmp/tw.db#$tmp/run.db#" -e 's#^providers:#defaults:\n  interval: 1s\nproviders:#' \
+    "$tmp/c.yaml" >"$tmp/run.yaml"
+# The store exists before the daemon and the polling export open it.
+"$TW_BIN" probe -c "$tmp/run.yaml" --only p1/first >/dev/null 2>&1
+"$TW_BIN" run -c "$tmp/run.yaml" >"$tmp/run.log" 2>&1 &
+run_pid=$!
+run_rows() {
+	"$TW_BIN" export -c "$tmp/run.yaml" --format json 2>/dev/null | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+ep = [r for r in rows if r["endpoint"] == "ocsp" and r["address"] is None]
+a3 = [r for r in rows if r["endpoint"] == "ocsp" and r["address"] == "127.0.0.3"]
+ok = any(r["reason"] == "redundancy_lost" for r in ep) and any(r["reason"] == "connect" for r in a3)
+sys.exit(0 if ok and all(r["time"] in [e["time"] for e in ep] for r in a3) else 1)'
+}
+if wait_for run_rows 30; then
+	ok "run: the endpoint's redundancy_lost and 127.0.0.3's connect stored at the same times"
+else
+	not_ok "run stored no per-address rows: $(tail -5 "$tmp/run.log")"
+fi
+kill -TERM "$run_pid" 2>/dev/null
+wait "$run_pid"
+rc=$?
+[ "$rc" -eq 0 ] && ok "run stops cleanly (exit 0)" || not_ok "run exit $rc: $(tail -5 "$tmp/run.log")"
+fault 'p1/ocsp=ok%127.0.0.3'
+
+# 7. A name without an address is dns, down (TW_HOSTS: no nameserver is asked).
 printf '127.0.0.1 other.tw.test\n' >"$tmp/hosts2"
 sed 's#multi.tw.test#nothing.invalid#' "$tmp/c.yaml" >"$tmp/nx.yaml"
 TW_HOSTS=$tmp/hosts2 "$TW_BIN" probe -c "$tmp/nx.yaml" --only p1/crl --format json \
