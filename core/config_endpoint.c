@@ -395,6 +395,19 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 		cl_int(L, v, 0, 3650, &ep->tls_min_days);
 		return;
 	}
+	if (strcmp(key, "addresses") == 0) {
+		const char *a = cl_scalar(L, v, "string");
+
+		if (a == NULL)
+			return;
+		if (strcmp(a, "all") == 0)
+			ep->addresses_first = false;
+		else if (strcmp(a, "first") == 0)
+			ep->addresses_first = true;
+		else
+			cl_err(L, v, "addresses: expected all or first, found '%s'", a);
+		return;
+	}
 	if (strcmp(key, "tls_ca") == 0) {
 		if (cl_str(L, v, &s) == 0) {
 			STACK_OF(X509) *sk;
@@ -423,7 +436,7 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 		char known[512];
 
 		with_kind_keys(known, sizeof(known),
-		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash",
+		    "id, kind, url, addresses, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash",
 		    ctx->kind_known ? ep->kind : KIND__MAX, "");
 		cl_unknown(L, k, key, "endpoint", known);
 		return;

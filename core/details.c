@@ -79,6 +79,9 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	[DETAIL_EVENTS] = { "events", DETAIL_TYPE_LIST, ALL,
 	    "changes the kind saw since its last result (kinds with events: tl): a list of "
 	    "{event, tsp, service, type, from, to}; such a result is kept with its details" },
+	[DETAIL_ADDRESSES] = { "addresses", DETAIL_TYPE_LIST, ALL,
+	    "every address of the host probed in the slot when it has several (addresses: all, "
+	    "SPEC §14): a list of {address, status, reason, total_ms, message}" },
 };
 
 const char *const detail_type_names[DETAIL_TYPE__MAX] = {

@@ -24,6 +24,8 @@ explain_text(enum probe_kind k, enum reason r)
 		return N_("Working, but answering slowly: users and applications wait longer than usual.");
 	case REASON_TLS_EXPIRING:
 		return N_("Working, but its certificate expires soon: without renewal, browsers and applications will refuse to connect.");
+	case REASON_REDUNDANCY_LOST:
+		return N_("Working, but not on every one of its addresses: the service has lost part of its redundancy, and clients sent to a failing address may not get through.");
 	case REASON_DNS:
 	case REASON_CONNECT:
 	case REASON_TIMEOUT:
@@ -84,6 +86,7 @@ explain_applies(enum probe_kind k, enum reason r)
 	case REASON_HTTP_STATUS:
 	case REASON_TOO_LARGE:
 	case REASON_MALFORMED:
+	case REASON_REDUNDANCY_LOST:
 	case REASON_INTERNAL:
 		return true;	/* the transport's, every kind's */
 	default:

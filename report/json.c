@@ -116,7 +116,8 @@ report_json_result(const struct store_row *r)
 	json_object_set_new(o, "tls_ms", report_json_num(r->timings[PHASE_TLS], 1));
 	json_object_set_new(o, "ttfb_ms", report_json_num(r->timings[PHASE_TTFB], 1));
 	json_object_set_new(o, "node", json_null());
-	json_object_set_new(o, "address", json_null());
+	json_object_set_new(o, "address", r->address != NULL && r->address[0] != '\0' ?
+	    report_json_str(r->address) : json_null());
 	return o;
 }
 
@@ -329,6 +330,9 @@ status_ep(const struct report_status_ep *e, int64_t now_ms)
 		    report_json_num(e->win[w].uptime_pct, 3) : json_null());
 	json_object_set_new(o, "uptime_pct", up);
 	json_object_set_new(o, "observed_since", report_json_time(e->observed_since_ms));
+	/* SPEC §14: every address's latest, when the host has several. */
+	if (e->addresses != NULL)
+		json_object_set(o, detail_fields[DETAIL_ADDRESSES].key, e->addresses);
 	json_object_set_new(o, "windows", windows_json(e, now_ms));
 	json_object_set_new(lat, "p50", report_json_num(d_ok ? d->p50_ms : -1, 1));
 	json_object_set_new(lat, "p95", report_json_num(d_ok ? d->p95_ms : -1, 1));

@@ -59,6 +59,8 @@ struct report_status_ep {
 	int64_t		 observed_since_ms;	/* first observation, -1 when none */
 	struct store_rollup win[REPORT_WINDOWS];	/* strings unset */
 	bool		 have_win[REPORT_WINDOWS];	/* the window holds results */
+	/* Each address's latest (SPEC §14: details.addresses), owned; NULL with one address. */
+	json_t		*addresses;
 };
 
 /*

@@ -243,6 +243,8 @@ void site_vantage_free(struct site *);
 void page_vantage(struct page *);			/* vantage.html */
 void site_vantage_index(struct page *);			/* "Seen from N of M vantage points" */
 void site_vantage_ep(struct page *, const struct site_ep *);	/* each node's newest result */
+/* " 2 of 3 addresses healthy" after an endpoint's status when it has several (SPEC §14). */
+void site_addresses_line(struct page *, const struct site_ep *);
 void site_vantage_methodology(struct page *);		/* the methodology's section */
 /* site_deps.c: dependencies (SPEC §15) */
 void site_deps_collect(struct site *);	/* after site_collect: s->deps, incident links */

@@ -397,6 +397,75 @@ latency(struct page *p, const struct site_ep *ep)
 	}
 }
 
+void
+site_addresses_line(struct page *p, const struct site_ep *ep)
+{
+	char k[16], n[16];
+	const char *args[2] = { k, n };
+	int total, ok = ep->have_state ? result_addresses_healthy(ep->details, &total) : -1;
+
+	if (ok < 0)
+		return;
+	snprintf(k, sizeof(k), "%d", ok);
+	snprintf(n, sizeof(n), "%d", total);
+	buf_printf(&p->b, " <small class=\"addresses%s\">", ok < total ? " lost" : "");
+	html_tpl(&p->b, T(p, "{1} of {2} addresses healthy"), args, 2);
+	buf_printf(&p->b, "</small>");
+}
+
+/* Every address of the host with its own latest result (SPEC §14), when it has several. */
+static void
+addresses(struct page *p, const struct site_ep *ep)
+{
+	json_t *list = ep->have_state ? detail_get_list(ep->details, DETAIL_ADDRESSES) : NULL, *a;
+	size_t i;
+
+	if (list == NULL || json_array_size(list) == 0)
+		return;
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "Addresses"));
+	buf_printf(&p->b, "</h3><p>");
+	site_addresses_line(p, ep);
+	buf_printf(&p->b, "</p><div class=\"scroll\"><table class=\"addresses\"><thead><tr>"
+	    "<th scope=\"col\">");
+	html_text(&p->b, T(p, "Address"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Status"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Reason"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Total"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Message"));
+	buf_printf(&p->b, "</th></tr></thead><tbody>");
+	json_array_foreach(list, i, a) {
+		const char *addr = json_string_value(json_object_get(a, "address"));
+		const char *st = json_string_value(json_object_get(a, "status"));
+		const char *why = json_string_value(json_object_get(a, "reason"));
+		const char *msg = json_string_value(json_object_get(a, "message"));
+		json_t *tot = json_object_get(a, "total_ms");
+		int s = st != NULL ? status_from_name(st) : -1;
+		int rs = why != NULL ? reason_from_name(why) : -1;
+		char num[32];
+		const char *args[1] = { num };
+
+		buf_printf(&p->b, "<tr><th scope=\"row\"><code>");
+		html_text(&p->b, addr != NULL ? addr : "");
+		buf_printf(&p->b, "</code></th><td>");
+		page_status(p, s >= 0 ? (enum status)s : STATUS_DOWN, s >= 0, false);
+		buf_printf(&p->b, "</td><td><code>%s</code></td><td>",
+		    rs >= 0 ? reason_names[rs] : "");
+		if (json_is_number(tot)) {
+			i18n_number(p->t, json_number_value(tot), 1, num, sizeof(num));
+			html_tpl(&p->b, T(p, "{1} ms"), args, 1);
+		}
+		buf_printf(&p->b, "</td><td>");
+		html_text(&p->b, msg);
+		buf_printf(&p->b, "</td></tr>");
+	}
+	buf_printf(&p->b, "</tbody></table></div>\n");
+}
+
 static void
 last_results(struct page *p, const struct site_ep *ep)
 {
@@ -579,6 +648,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		html_text(&p->b, ep->conf->id);
 		buf_printf(&p->b, " <small>%s</small> ", kind_names[ep->conf->kind]);
 		page_status(p, ep->status, ep->have_state, ep->maintenance);
+		site_addresses_line(p, ep);
 		buf_printf(&p->b, "</h2>\n");
 		if (ep->have_state) {
 			buf_printf(&p->b, "<p>");
@@ -596,6 +666,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 			buf_printf(&p->b, "</p>\n");
 		}
 		site_vantage_ep(p, ep);
+		addresses(p, ep);
 		buf_printf(&p->b, "<p class=\"verifies\"><strong>");
 		html_text(&p->b, T(p, "What is verified:"));
 		buf_printf(&p->b, "</strong> ");

@@ -420,6 +420,7 @@ log_rows(struct store *s, const struct store_item *items, const struct resolved 
 			    (double)rs[i].tenths[p] / 10.0;
 		rows[i].message = rs[i].message;
 		rows[i].details = rs[i].details;
+		rows[i].address = rs[i].address;
 	}
 	rc = st_log_append(s, items, rows, stored, n);
 	free(rows);
@@ -550,11 +551,36 @@ store_kind_memory(struct store *s, const char *provider, const char *endpoint)
 }
 
 int
-store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+store_each_result_all(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg)
 {
 	return s->ops->each_result(s->be, from_ms, to_ms, provider, fn, arg) == 0 ? 0 :
 	    st_fail(s, "reading results");
+}
+
+struct endpoint_rows {
+	int		(*fn)(const struct store_row *, void *);
+	void		*arg;
+};
+
+/* Passes on the endpoints' results only. */
+static int
+endpoint_row(const struct store_row *r, void *arg)
+{
+	const struct endpoint_rows *e = arg;
+
+	if (r->address != NULL && r->address[0] != '\0')
+		return 0;
+	return e->fn(r, e->arg);
+}
+
+int
+store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_row *, void *), void *arg)
+{
+	struct endpoint_rows e = { fn, arg };
+
+	return store_each_result_all(s, from_ms, to_ms, provider, endpoint_row, &e);
 }
 
 int64_t

@@ -47,6 +47,7 @@ result_row(const PGresult *r, int i, void *v)
 	timings(r, i, 5, row.timings);
 	row.message = pg_str(r, i, 10);
 	row.details = pg_str(r, i, 11);
+	row.address = pg_str(r, i, 12);
 	return ((int (*)(const struct store_row *, void *))cb->fn)(&row, cb->arg);
 }
 
@@ -62,7 +63,7 @@ pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *p
 	pg_params_text(&p, provider);
 	return pg_each(b, "reading results",
 	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
-	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " r.total, r.msg, r.details, r.address FROM endpoints e JOIN results r ON r.ep = e.id"
 	    " WHERE r.t >= $1 AND r.t < $2 AND ($3::text IS NULL OR e.provider = $3)"
 	    " ORDER BY e.provider, e.endpoint, r.t, r.node, r.address", &p, result_row, &cb);
 }

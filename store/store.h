@@ -115,15 +115,22 @@ struct store_row {
 	double		 timings[PHASE__MAX];	/* ms; < 0 = null */
 	const char	*message;		/* NULL when none */
 	const char	*details;		/* JSON text, NULL when none */
+	/* "" (or NULL): the endpoint's result; else the one address this result is of
+	 * (SPEC §14 every address: a raw row beside the endpoint's, at the same time). */
+	const char	*address;
 };
 
 /*
  * Calls fn for each result with from_ms <= time < to_ms (provider NULL = all), ordered
  * by provider, endpoint, time; streams (constant memory). fn returns non-zero to stop.
- * Returns 0, or -1 on error.
+ * Returns 0, or -1 on error. Only the endpoints' results: an address's own row is
+ * skipped (store_each_result_all gives those too).
  */
 int store_each_result(struct store *, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg);
+/* Same with every address's own result as well (row.address set), as exports want. */
+int store_each_result_all(struct store *, int64_t from_ms, int64_t to_ms,
+    const char *provider, int (*fn)(const struct store_row *, void *), void *arg);
 
 /* Sets the incident thresholds (SPEC §5; defaults 3 and 2) applied by store_add_results. */
 void store_set_incident_policy(struct store *, int open_after, int close_after);

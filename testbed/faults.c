@@ -3,6 +3,9 @@
  * heals, and the scripted timeline ("at 30s p1/ocsp=down for 60s").
  * With "@ADDR" a fault applies only to clients whose peer address is ADDR; `=ok@ADDR`
  * heals those only; a plain `=ok` heals every fault of the service, qualified or not.
+ * With "%ADDR" a fault applies only to the requests that reach the service on its
+ * listening address ADDR (--addresses: 127.0.0.1 .. 127.0.0.N, SPEC §14 tests); `down%ADDR`
+ * stops listening on that address only (connection refused there). `=ok%ADDR` heals it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -156,15 +159,33 @@ parse_fault(const char *s, int *f, long *param, char *err, size_t errsz)
  * addr (canonical text; "" = every client).
  */
 static int
-parse_switch(const char *s, int *f, long *param, char addr[INET6_ADDRSTRLEN], char *err,
+parse_switch(const char *s, int *f, long *param, char addr[TB_KEYLEN], char *err,
     size_t errsz)
 {
-	const char *at = strchr(s, '@');
+	const char *at = strchr(s, '@'), *pc = strchr(s, TB_KEY_LOCAL);
 	unsigned char bin[sizeof(struct in6_addr)];
 	char name[64];
 	int af;
 
 	addr[0] = '\0';
+	if (at == NULL && pc != NULL) {
+		/* "%ADDR": a listening address, kept as "%" + canonical text */
+		if ((size_t)(pc - s) >= sizeof(name)) {
+			errf(err, errsz, "unknown fault \"%.*s\"", (int)(pc - s), s);
+			return -1;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(pc - s), s);
+		af = strchr(pc + 1, ':') != NULL ? AF_INET6 : AF_INET;
+		addr[0] = TB_KEY_LOCAL;
+		if (inet_pton(af, pc + 1, bin) != 1 ||
+		    inet_ntop(af, bin, addr + 1, INET6_ADDRSTRLEN) == NULL) {
+			addr[0] = '\0';
+			errf(err, errsz, "bad listening address \"%.*s\" after %% (expected an IPv4 "
+			    "or IPv6 address, e.g. p1/ocsp=down%%127.0.0.2)", 64, pc + 1);
+			return -1;
+		}
+		return parse_fault(name, f, param, err, errsz);
+	}
 	if (at == NULL)
 		return parse_fault(s, f, param, err, errsz);
 	if ((size_t)(at - s) >= sizeof(name)) {
@@ -261,7 +282,7 @@ only_change(struct tb_service *svc, const char *addr, int f, long param, bool cl
 static int
 fault_change(const char *spec, bool clear, char *err, size_t errsz)
 {
-	char prov[32], svcname[32], addr[INET6_ADDRSTRLEN], okall[80];
+	char prov[32], svcname[32], addr[TB_KEYLEN], okall[80];
 	const char *slash, *eq;
 	int f = -1, p, s, hits = 0;
 	long param = 0;
@@ -270,7 +291,8 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 		spec++;
 	if (strcmp(spec, "ok") == 0)
 		spec = "*/*=ok";
-	else if (strncmp(spec, "ok@", 3) == 0 && strlen(spec) < sizeof(okall) - 6) {
+	else if ((strncmp(spec, "ok@", 3) == 0 || strncmp(spec, "ok%", 3) == 0) &&
+	    strlen(spec) < sizeof(okall) - 6) {
 		snprintf(okall, sizeof(okall), "*/*=%s", spec);
 		spec = okall;
 	}
@@ -305,11 +327,14 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 			if (addr[0] != '\0') {
 				if (only_change(svc, addr, f, param, clear, err, errsz) != 0)
 					return -1;
+				if (addr[0] == TB_KEY_LOCAL)
+					tb_svc_listen(svc);	/* down%ADDR: that listener */
 			} else if (f < 0) {
 				for (int i = 0; i < F__MAX; i++)
 					heal(svc, i);
 				while (svc->only != NULL)
 					only_remove(svc, svc->only);
+				tb_svc_listen(svc);
 			} else if (clear)
 				heal(svc, f);
 			else
@@ -342,7 +367,8 @@ list_set(struct evbuffer *out, const struct tb_service *svc, const bool *on, con
 		    tb_fault_names[f]);
 		if (meta[f].has_param)
 			evbuffer_add_printf(out, "=%ld", param[f]);
-		evbuffer_add_printf(out, "%s%s\n", addr != NULL ? "@" : "", addr != NULL ? addr : "");
+		evbuffer_add_printf(out, "%s%s\n", addr == NULL || addr[0] == TB_KEY_LOCAL ? "" : "@",
+		    addr != NULL ? addr : "");
 	}
 }
 
@@ -373,6 +399,35 @@ tb_fault_enter(struct tb_service *svc, const char *addr, struct tb_faultset *sav
 			svc->on[f] = true;
 			svc->param[f] = o->fs.param[f];
 		}
+}
+
+void
+tb_fault_add_local(struct tb_service *svc, const char *local)
+{
+	char key[TB_KEYLEN];
+	const struct tb_only *o;
+
+	if (local == NULL || svc->only == NULL)
+		return;
+	snprintf(key, sizeof(key), "%c%s", TB_KEY_LOCAL, local);
+	if ((o = only_find(svc, key)) == NULL)
+		return;
+	for (int f = 0; f < F__MAX; f++)
+		if (o->fs.on[f]) {
+			svc->on[f] = true;
+			svc->param[f] = o->fs.param[f];
+		}
+}
+
+bool
+tb_fault_for_local(const struct tb_service *svc, const char *local, int f)
+{
+	char key[TB_KEYLEN];
+
+	if (local == NULL)
+		return false;
+	snprintf(key, sizeof(key), "%c%s", TB_KEY_LOCAL, local);
+	return tb_fault_for(svc, key, f);
 }
 
 void
@@ -511,7 +566,7 @@ tb_timeline_load(const char *path)
 		/* Validate now, so a typo fails at start rather than minutes later. */
 		{
 			const char *eq = strchr(spec, '=');
-			char addr[INET6_ADDRSTRLEN];
+			char addr[TB_KEYLEN];
 			int fault;
 			long param;
 

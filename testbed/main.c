@@ -26,12 +26,14 @@ usage(FILE *f)
 	fprintf(f, "usage: trustwatch-testbed --state DIR --write-config FILE [--providers N]\n"
 	    "           [--timeline FILE] [--control-port P] [--base-port P]\n"
 	    "           [--crl-every SECONDS] [--tsa-policy OID] [--keys p256|rsa2048]\n"
-	    "           [--relying]\n"
+	    "           [--relying] [--addresses N]\n"
 	    "Serves simulated identity and trust services on 127.0.0.1 until SIGTERM/SIGINT.\n"
 	    "--keys: type of every key in DIR/pki: p256 (EC P-256, default) or rsa2048\n"
 	    "  (RSA 2048, sha256WithRSAEncryption); a stored PKI of the other type is regenerated.\n"
 	    "--relying: the config also declares relying services (SPEC §15) that sign in\n"
 	    "  through p1 (MyGuichet, a school portal: depends_on p1) or p1/p2 (a bank: alternatives).\n"
+	    "--addresses N: every service listens on 127.0.0.1 .. 127.0.0.N (N <= 8), one port;\n"
+	    "  'p1/ocsp=down%%127.0.0.2' faults one listening address (SPEC §14 every address).\n"
 	    "Faults: curl -d 'p1/ocsp=down' $(cat DIR/control.url); see README.md, \"The testbed\".\n");
 }
 
@@ -160,6 +162,7 @@ main(int argc, char **argv)
 		{ "tsa-policy", required_argument, NULL, 'p' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "relying", no_argument, NULL, 'r' },
+		{ "addresses", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,6 +188,7 @@ main(int argc, char **argv)
 		case 'e': tb->crl_every_ms = 1000 * num_arg("crl-every", optarg, 1, 86400); break;
 		case 'p': tb->tsa_policy = optarg; break;
 		case 'r': tb->relying = true; break;
+		case 'a': tb->naddrs = (int)num_arg("addresses", optarg, 1, TB_MAX_ADDRS); break;
 		case 'k':
 			if (strcmp(optarg, "p256") == 0)
 				tb->pki.keys = TB_KEYS_P256;

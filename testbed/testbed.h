@@ -103,6 +103,11 @@ struct tb_pki {
 struct tb_service;
 
 #define TB_MAX_ONLY	64	/* client addresses with faults of their own, per service */
+#define TB_MAX_ADDRS	8	/* --addresses: listening on 127.0.0.1 .. 127.0.0.8 */
+/* A tb_only key: a client address, or "%" and a listening address (TB_KEY_LOCAL). */
+#define TB_KEYLEN	(INET6_ADDRSTRLEN + 1)
+#define TB_KEY_LOCAL	'%'
+
 #define TB_MAX_CLIENTS	256	/* client addresses remembered per service */
 
 /* The faults in effect: for everyone, for one client address, or for one request. */
@@ -111,10 +116,13 @@ struct tb_faultset {
 	long		 param[F__MAX];
 };
 
-/* Faults switched on for one client address only ("p1/ocsp=down@127.0.0.3"). */
+/*
+ * Faults switched on for one client address only ("p1/ocsp=down@127.0.0.3"), or for the
+ * requests that reach one listening address ("p1/ocsp=down%127.0.0.2", key "%127.0.0.2").
+ */
 struct tb_only {
 	struct tb_only	*next;
-	char		 addr[INET6_ADDRSTRLEN];	/* canonical text (inet_ntop) */
+	char		 addr[TB_KEYLEN];	/* canonical text (inet_ntop), maybe "%"-prefixed */
 	struct tb_faultset fs;
 };
 
@@ -136,7 +144,8 @@ struct tb_service {
 	struct tb_provider	*prov;
 	enum tb_svc		 kind;
 	struct evhttp		*http;
-	struct evhttp_bound_socket *bound;	/* NULL while down */
+	/* One per listening address 127.0.0.(i+1) (--addresses), NULL while down there. */
+	struct evhttp_bound_socket *bound[TB_MAX_ADDRS];
 	int			 port;
 	bool			 tls;
 	/*
@@ -158,6 +167,7 @@ struct tb {
 	struct tb_provider	 prov[TB_MAX_PROVIDERS];
 	int			 nprov;
 	bool			 relying;	/* --relying: relying services in the config */
+	int			 naddrs;	/* --addresses: 127.0.0.1 .. 127.0.0.naddrs */
 	SSL_CTX			*tls_ok, *tls_expired, *tls_expiring;
 	/* TLS posture servers (tls_posture.c), NULL before tb_posture_init */
 	SSL_CTX			*tls_chain, *tls_legacy, *tls_no_chain, *tls_revoked;
@@ -184,8 +194,14 @@ void tb_pki_free(struct tb_pki *);
 /* services.c: listeners and the fault layer shared by every service. */
 int tb_svc_start(struct tb_service *, int port);
 void tb_svc_free(struct tb_service *);
+/*
+ * Listens on every listening address where `down` is off (for the service and for that
+ * address), and stops listening where it is on; tb_svc_unlisten is the same call.
+ */
 int tb_svc_listen(struct tb_service *);
 void tb_svc_unlisten(struct tb_service *);
+/* The local address of socket fd as canonical text into out; returns 0 or -1. */
+int tb_local_addr(int fd, char *out, size_t outsz);
 /* Sends status + body (taken) honouring slow/hang/http/garbage/huge. */
 void tb_svc_reply(struct tb_service *, struct evhttp_request *, int code,
     const char *ctype, struct evbuffer *body);
@@ -234,9 +250,13 @@ void tb_fault_list(struct evbuffer *);
  * (addr NULL or unknown: nothing added). tb_fault_leave restores them.
  */
 void tb_fault_enter(struct tb_service *, const char *addr, struct tb_faultset *saved);
+/* Adds the faults of listening address local ("127.0.0.2") between enter and leave. */
+void tb_fault_add_local(struct tb_service *, const char *local);
 void tb_fault_leave(struct tb_service *, const struct tb_faultset *saved);
 /* Is fault f on for a client at addr (for everyone, or qualified for addr)? */
 bool tb_fault_for(const struct tb_service *, const char *addr, int f);
+/* Same for listening address local (NULL: none). */
+bool tb_fault_for_local(const struct tb_service *, const char *local, int f);
 /* Counts a request from addr; appends "p1/ocsp 127.0.0.2 3\n" per service and client. */
 void tb_client_seen(struct tb_service *, const char *addr);
 void tb_client_list(struct evbuffer *);

@@ -153,6 +153,7 @@ static const struct {
 	{ "core/config_endpoint.c", "\"method\"", "the ocsp config key" },
 	{ "core/config_endpoint.c", "\"nonce\"", "the ocsp config key" },
 	{ "core/config_endpoint.c", "\"policy\"", "the tsa config key" },
+	{ "core/config_endpoint.c", "\"addresses\"", "the endpoint config key (SPEC §14)" },
 	{ "core/result.c", "\"http_status\"", "the reason name" },
 	{ "probe/oidc.c", "\"keys\"", "the JWK Set member" },
 	{ "probe/oidc.h", "\"keys\"", "the JWK Set member, in a comment" },
