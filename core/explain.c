@@ -57,6 +57,10 @@ explain_text(enum probe_kind k, enum reason r)
 		return N_("The OpenID Connect configuration or signing keys are unusable: applications that sign people in through this provider will fail.");
 	case REASON_SAML_INVALID:
 		return N_("The SAML metadata is invalid or expired: partner services may refuse this provider's logins.");
+	case REASON_INCONSISTENT:
+		return N_("The revocation list and the status responder disagree about revoked certificates: applications may accept a certificate the provider has revoked.");
+	case REASON_UNISSUED_GOOD:
+		return N_("The status responder calls a certificate that was never issued good: a forged certificate would be accepted by applications that check revocation.");
 	case REASON_INTERNAL:
 	case REASON__MAX:
 		break;

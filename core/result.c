@@ -36,6 +36,8 @@ const char *const reason_names[REASON__MAX] = {
 	[REASON_REGRESSED] = "regressed",
 	[REASON_OIDC_INVALID] = "oidc_invalid",
 	[REASON_SAML_INVALID] = "saml_invalid",
+	[REASON_INCONSISTENT] = "inconsistent",
+	[REASON_UNISSUED_GOOD] = "unissued_good",
 	[REASON_INTERNAL] = "internal",
 };
 

@@ -38,6 +38,11 @@ struct probe_request {
 	 */
 	enum reason	 failure_reason;
 	const char	*what;		/* static label for messages ("JWKS"), or NULL */
+	/*
+	 * A side question (the ocsp consistency check): its exchange is not counted in the
+	 * result's timings, so it neither makes the endpoint slow nor moves its latency.
+	 */
+	bool		 untimed;
 };
 
 /* The transport's answer to a probe_request, handed to the kind when the exchange completed. */

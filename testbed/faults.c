@@ -30,7 +30,8 @@ const char *const tb_fault_names[F__MAX] = {
 	[F_NONCE_MISSING] = "nonce_missing", [F_TSA_REJECT] = "tsa_reject",
 	[F_CLOCK_SKEW] = "clock_skew", [F_WRONG_POLICY] = "wrong_policy",
 	[F_CRL_NUMBER_REGRESS] = "crl_number_regress", [F_TLS_EXPIRED] = "tls_expired",
-	[F_TLS_EXPIRING] = "tls_expiring",
+	[F_TLS_EXPIRING] = "tls_expiring", [F_CRL_DISAGREE] = "crl_disagree",
+	[F_UNISSUED_GOOD] = "unissued_good", [F_LONG_VALIDITY] = "long_validity",
 };
 
 #define B(s) (1u << (s))
@@ -64,6 +65,9 @@ static const struct {
 	[F_CRL_NUMBER_REGRESS] = { B(SVC_CRL), false, 0, 0, 0 },
 	[F_TLS_EXPIRED] = { WEB, false, 0, 0, 0 },
 	[F_TLS_EXPIRING] = { WEB, false, 0, 0, 0 },
+	[F_CRL_DISAGREE] = { B(SVC_OCSP), true, 0, -315360000L, 315360000L },
+	[F_UNISSUED_GOOD] = { B(SVC_OCSP), false, 0, 0, 0 },
+	[F_LONG_VALIDITY] = { B(SVC_OCSP) | B(SVC_CRL), true, 14, 1, 3650 },
 };
 
 static void __attribute__((format(printf, 3, 4)))

@@ -53,6 +53,9 @@ enum tb_fault {
 	F_CRL_NUMBER_REGRESS,
 	F_TLS_EXPIRED,
 	F_TLS_EXPIRING,
+	F_CRL_DISAGREE,		/* param: seconds added to the revocation time, 0 = says good */
+	F_UNISSUED_GOOD,
+	F_LONG_VALIDITY,	/* param: days between thisUpdate and nextUpdate */
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];

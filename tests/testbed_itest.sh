@@ -157,6 +157,35 @@ heal p1/ocsp
 fault p1/ocsp=clock_skew=3600
 expect "ocsp clock_skew: thisUpdate in the future" 'status not yet valid' ocsp good
 heal p1/ocsp
+# CRL <-> OCSP consistency: the CRL lists revoked.pem; crl_disagree makes OCSP say otherwise.
+crlrev() { curl -sS "$CRL" | openssl crl -inform DER -noout -text |
+    sed -n '/Revocation Date/{s/.*Date: //p;q}'; }
+ocsprev() { ocsp revoked | sed -n 's/.*Revocation Time: //p'; }
+[ "$(epoch "$(crlrev)")" = "$(epoch "$(ocsprev)")" ] &&
+    ok "ocsp: revocation time equals the CRL's" || ko "ocsp: revocation time equals the CRL's"     "CRL $(crlrev), OCSP $(ocsprev)"
+fault p1/ocsp=crl_disagree
+expect "ocsp crl_disagree: the leaf the CRL lists revoked says good" 'revoked.pem: good'     ocsp revoked
+expect "ocsp crl_disagree: answer still verifies" 'Response verify OK' ocsp revoked
+fault p1/ocsp=crl_disagree=3600
+expect "ocsp crl_disagree=3600: still revoked" 'revoked.pem: revoked' ocsp revoked
+[ $(($(epoch "$(ocsprev)") - $(epoch "$(crlrev)"))) -eq 3600 ] &&
+    ok "ocsp crl_disagree=3600: revocation time an hour after the CRL's" ||
+    ko "ocsp crl_disagree=3600: revocation time an hour after the CRL's"     "CRL $(crlrev), OCSP $(ocsprev)"
+heal p1/ocsp
+unissued() { openssl ocsp -issuer "$P/issuing-ca.pem" -serial 0x7477756e0102030405060708090a0b0c0d0e0f10 \
+    -url "$OCSP" -CAfile "$P/root-ca.pem"; }
+expect "ocsp: a never-issued serial is unknown" ': unknown' unissued
+fault p1/ocsp=unissued_good
+expect "ocsp unissued_good: a never-issued serial says good" ': good' unissued
+expect "ocsp unissued_good: answer verifies" 'Response verify OK' unissued
+heal p1/ocsp
+fault p1/ocsp=long_validity
+nu=$(ocsp good | sed -n 's/.*Next Update: //p')
+tu=$(ocsp good | sed -n 's/.*This Update: //p')
+[ $(($(epoch "$nu") - $(epoch "$tu"))) -eq $((14 * 86400)) ] &&
+    ok "ocsp long_validity: nextUpdate 14 days after thisUpdate" ||
+    ko "ocsp long_validity: nextUpdate 14 days after thisUpdate" "$tu -> $nu"
+heal p1/ocsp
 
 # ---- generic faults, seen through the OCSP service --------------------------------------
 code() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
@@ -232,6 +261,14 @@ fault p1/crl=crl_number_regress
 n2=$(crlnum)
 [ "$n2" -lt "$n1" ] && ok "crl crl_number_regress: number goes down" ||
     ko "crl crl_number_regress: number goes down" "$n1 -> $n2"
+heal p1/crl
+fault p1/crl=long_validity=14
+lu=$(curl -sS "$CRL" | openssl crl -inform DER -noout -lastupdate | sed 's/.*=//')
+nu=$(curl -sS "$CRL" | openssl crl -inform DER -noout -nextupdate | sed 's/.*=//')
+[ $(($(epoch "$nu") - $(epoch "$lu"))) -eq $((14 * 86400)) ] &&
+    ok "crl long_validity=14: nextUpdate 14 days after thisUpdate" ||
+    ko "crl long_validity=14: nextUpdate 14 days after thisUpdate" "$lu -> $nu"
+expect "crl long_validity: still verifies" 'verify OK' crl
 heal p1/crl
 
 # ---- TSA --------------------------------------------------------------------------------
