@@ -287,8 +287,14 @@ crl_evaluate_sample(const unsigned char *data, size_t len, const struct conf_end
 	 * Trust first; a CRL we cannot attribute to the issuer says nothing else, and one
 	 * we may not use (an unprocessed critical extension) records no number.
 	 */
-	if ((verified = check_issuer(crl, ep->issuer, r) && check_extensions(crl, r)))
+	if ((verified = check_issuer(crl, ep->issuer, r) && check_extensions(crl, r))) {
+		int64_t ms;
+
 		check_number(crl, last_number_decimal, r);
+		/* The signer's expiry, for the conformance rule on nextUpdate (core/conformance.c). */
+		if (probe_asn1_time_ms(X509_get0_notAfter(ep->issuer), &ms) == 0)
+			detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, ms);
+	}
 	check_times(crl, ep, now, r);
 	/* The memory: only from a verified CRL whose number did not go backwards. */
 	if (memory != NULL && verified && r->reason != REASON_REGRESSED) {
@@ -355,6 +361,7 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 
 static const struct kind_info crl_info = {
 	.label = N_("CRL"),
+	.signer_label = N_("CRL issuer certificate"),
 	.next_update_label = N_("CRL next update"),
 	.description = N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards."),
 	.unavailable = N_("The revocation list cannot be obtained: applications that check revocation will refuse or delay this provider's certificates."),

@@ -560,8 +560,6 @@ static const struct kind_info ocsp_info = {
 	.conf_check_provider = ocsp_consist_conf_check,
 	.conf_free = ocsp_consist_conf_free,
 	.settings = ocsp_consist_settings,
-	.details = ocsp_consist_fields,
-	.n_details = OCSP_CONSIST__MAX,
 };
 
 const struct probe_ops probe_ocsp_ops = {

@@ -18,17 +18,6 @@
 #include "ocsp_consistency.h"
 #include "../core/util.h"
 
-const struct detail_field ocsp_consist_fields[OCSP_CONSIST__MAX] = {
-	[OCSP_CONSIST_CRL] = { "consistency_crl", DETAIL_TYPE_STRING, 0,
-	    "the crl endpoint whose revocations the responder was asked about (`crl:`)" },
-	[OCSP_CONSIST_CHECKED] = { "consistency_checked", DETAIL_TYPE_INTEGER, 0,
-	    "revoked serials of that CRL asked about this cycle" },
-	[OCSP_CONSIST_MISMATCHES] = { "consistency_mismatches", DETAIL_TYPE_INTEGER, 0,
-	    "of those, answered other than revoked at the CRL's revocation time" },
-	[OCSP_CONSIST_UNISSUED] = { "unissued_status", DETAIL_TYPE_STRING, 0,
-	    "the responder's status for a random never-issued serial (good is unissued_good)" },
-};
-
 /* Config keys. */
 
 void *
@@ -270,14 +259,11 @@ ocsp_consist_next(struct ocsp_consist *c, const struct conf_endpoint *ep,
 	checked = c->asked;
 	if (checked > 0 && is_unissued(c, c->n - 1) && c->asked == c->n)
 		checked--;
-	detail_kind_set_str(r->details, &ocsp_consist_fields[OCSP_CONSIST_CRL], c->crl);
-	detail_kind_set_int(r->details, &ocsp_consist_fields[OCSP_CONSIST_CHECKED],
-	    (int64_t)checked);
-	detail_kind_set_int(r->details, &ocsp_consist_fields[OCSP_CONSIST_MISMATCHES],
-	    (int64_t)c->mismatches);
+	detail_set_str(r->details, DETAIL_CONSISTENCY_CRL, c->crl);
+	detail_set_int(r->details, DETAIL_CONSISTENCY_CHECKED, (int64_t)checked);
+	detail_set_int(r->details, DETAIL_CONSISTENCY_MISMATCHES, (int64_t)c->mismatches);
 	if (c->unissued != NULL)
-		detail_kind_set_str(r->details, &ocsp_consist_fields[OCSP_CONSIST_UNISSUED],
-		    c->unissued);
+		detail_set_str(r->details, DETAIL_UNISSUED_STATUS, c->unissued);
 	return 0;
 }
 

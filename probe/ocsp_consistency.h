@@ -26,16 +26,6 @@ struct ocsp_conf {
 	int		 sample;	/* revoked serials asked per cycle, 0..OCSP_SAMPLE_MAX */
 };
 
-/* The kind's own detail fields (core/kind.h kind_info.details). */
-enum ocsp_consist_detail {
-	OCSP_CONSIST_CRL,
-	OCSP_CONSIST_CHECKED,
-	OCSP_CONSIST_MISMATCHES,
-	OCSP_CONSIST_UNISSUED,
-	OCSP_CONSIST__MAX
-};
-extern const struct detail_field ocsp_consist_fields[OCSP_CONSIST__MAX];
-
 #define OCSP_CONSIST_NKEYS	2
 extern const struct conf_key ocsp_consist_keys[OCSP_CONSIST_NKEYS];
 void	*ocsp_consist_conf_new(void);
