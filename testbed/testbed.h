@@ -56,6 +56,7 @@ enum tb_fault {
 	F_CRL_DISAGREE,		/* param: seconds added to the revocation time, 0 = says good */
 	F_UNISSUED_GOOD,
 	F_LONG_VALIDITY,	/* param: days between thisUpdate and nextUpdate */
+	F_COARSE_ACCURACY,	/* param: seconds of accuracy stated in tokens */
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];

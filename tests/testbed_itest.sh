@@ -286,6 +286,10 @@ expect "tsa: configured policy" 'Policy OID: 1\.3\.6\.1\.4\.1\.99999\.1\.1' tste
 expect "tsa: accuracy 1 s" 'Accuracy: 0x01 seconds' tstext
 truth "tsa: cert has critical EKU timeStamping only" sh -c "openssl x509 -in '$P/tsa.pem' \
     -noout -ext extendedKeyUsage | grep -A1 critical | grep -qx ' *Time Stamping'"
+fault p1/tsa=coarse_accuracy=3
+expect "tsa coarse_accuracy=3: accuracy 3 s" 'Accuracy: 0x03 seconds' tstext
+expect "tsa coarse_accuracy: token still verifies" 'Verification: OK' tsverify
+heal p1/tsa
 fault p1/tsa=bad_signature
 expect "tsa bad_signature: verify fails" 'Verification: FAILED' tsverify
 heal p1/tsa
