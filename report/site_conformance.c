@@ -165,7 +165,7 @@ page_conformance(struct page *p)
 		for (; i < s->n_conformance && r[i].prov == pi; i++) {
 			const struct conformance_rule *rule = &conformance_rules[r[i].rule];
 
-			buf_printf(&p->b, "<tr%s><td>", r[i].violations > 0 ? " class=\"bad\"" : "");
+			buf_printf(&p->b, "<tr><td>");
 			html_text(&p->b, r[i].month);
 			buf_printf(&p->b, "</td><td><code>");
 			html_text(&p->b, rule->id);
@@ -173,8 +173,9 @@ page_conformance(struct page *p)
 			html_text(&p->b, T(p, rule->text));
 			buf_printf(&p->b, "</td><td>");
 			html_text(&p->b, rule->reference);
-			buf_printf(&p->b, "</td><td>%lld</td><td>%lld</td><td>",
-			    (long long)r[i].checks, (long long)r[i].violations);
+			buf_printf(&p->b, "</td><td>%lld</td><td%s>%lld</td><td>",
+			    (long long)r[i].checks, r[i].violations > 0 ? " class=\"warn\"" : "",
+			    (long long)r[i].violations);
 			if (r[i].first_ms >= 0)
 				page_datetime(p, r[i].first_ms);
 			buf_printf(&p->b, "</td><td>");

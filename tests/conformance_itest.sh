@@ -99,7 +99,7 @@ check_store() {
 	    not_ok "de: heading not translated"
 	grep -q 'Conformité' "$site/fr/conformance.html" && ok "fr: translated heading" ||
 	    not_ok "fr: heading not translated"
-	grep -q 'class="bad"' "$site/en/conformance.html" && ok "violations are marked" ||
+	grep -q '<td class="warn">1</td>' "$site/en/conformance.html" && ok "violations are marked" ||
 	    not_ok "no violation row marked"
 
 }
