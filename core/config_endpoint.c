@@ -150,6 +150,12 @@ conf_kv_duration(struct conf_kv *kv, int64_t *ms)
 }
 
 int
+conf_kv_int(struct conf_kv *kv, long min, long max, int *out)
+{
+	return cl_int(kv->L, kv->v, min, max, out);
+}
+
+int
 conf_kv_certs(struct conf_kv *kv, char **path, STACK_OF(X509) **certs)
 {
 	char *s = NULL;
@@ -188,6 +194,19 @@ conf_kv_err(struct conf_kv *kv, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cl_err(kv->L, kv->v, "%s", msg);
+}
+
+void
+conf_kv_key_err(struct conf_kv *kv, const char *key, const char *fmt, ...)
+{
+	yaml_node_t *at = map_get(kv->L, kv->v, key, NULL);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cl_err(kv->L, at != NULL ? at : kv->v, "%s", msg);
 }
 
 /* Writes the built-in keys and, for kind k (< KIND__MAX), the keys it declares under prefix. */
@@ -619,6 +638,14 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 				    strcmp(p->endpoints[j].id, p->endpoints[i].id) == 0)
 					cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
 					    p->endpoints[i].id, p->id ? p->id : "?");
+		}
+		/* What an endpoint names among its provider's others, once all are read. */
+		for (size_t i = 0; i < p->n_endpoints; i++) {
+			struct conf_kv kvn = { L, NULL, cl_node(L, v->data.sequence.items.start[i]) };
+			struct conf_endpoint *ep = &p->endpoints[i];
+
+			if (ep->kind_conf != NULL && kind_info(ep->kind)->conf_check_provider)
+				kind_info(ep->kind)->conf_check_provider(&kvn, ep, p);
 		}
 	} else if (cl_deps_key(L, key, v, p) == 0)
 		cl_unknown(L, k, key, "provider",

@@ -65,6 +65,10 @@ explain_text(enum probe_kind k, enum reason r)
 		return N_("Working in most browsers, but the server does not send its full certificate chain: some applications and devices will refuse to connect.");
 	case REASON_REVOKED:
 		return N_("Its certificate has been revoked by the authority that issued it: browsers and applications that check revocation will refuse to connect.");
+	case REASON_INCONSISTENT:
+		return N_("The revocation list and the status responder disagree about revoked certificates: applications may accept a certificate the provider has revoked.");
+	case REASON_UNISSUED_GOOD:
+		return N_("The status responder calls a certificate that was never issued good: a forged certificate would be accepted by applications that check revocation.");
 	case REASON_INTERNAL:
 	case REASON__MAX:
 		break;

@@ -39,6 +39,8 @@ const char *const reason_names[REASON__MAX] = {
 	[REASON_WEAK_TLS] = "weak_tls",
 	[REASON_CHAIN_INCOMPLETE] = "chain_incomplete",
 	[REASON_REVOKED] = "revoked",
+	[REASON_INCONSISTENT] = "inconsistent",
+	[REASON_UNISSUED_GOOD] = "unissued_good",
 	[REASON_INTERNAL] = "internal",
 	[REASON_REDUNDANCY_LOST] = "redundancy_lost",
 };

@@ -53,6 +53,8 @@ enum reason {
 	REASON_CHAIN_INCOMPLETE,	/* the server omits a certificate of its chain */
 	REASON_REVOKED,		/* the server certificate is revoked by its own CA */
 	REASON_REDUNDANCY_LOST,	/* SPEC §14: some of the host's addresses are not healthy */
+	REASON_INCONSISTENT,	/* SPEC §14: the OCSP responder contradicts its CRL */
+	REASON_UNISSUED_GOOD,	/* SPEC §14: good for a serial never issued */
 	REASON__MAX
 };
 

@@ -534,7 +534,8 @@ job_transfer_done(struct job *j, CURLcode rc)
 		}
 	}
 	j->nreq++;
-	j->total_ms += out.timings[PHASE_TOTAL];
+	if (!j->req.untimed)
+		j->total_ms += out.timings[PHASE_TOTAL];
 	j->redirects += out.resp.redirects;
 	if (out.resp.tls_not_after_ms != 0 && (j->tls_not_after_ms == 0 ||
 	    out.resp.tls_not_after_ms < j->tls_not_after_ms))

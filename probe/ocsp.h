@@ -6,6 +6,7 @@
 #ifndef TW_PROBE_OCSP_H
 #define TW_PROBE_OCSP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,31 @@ struct ocsp_sent {
  */
 void	ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 	    const struct ocsp_sent *sent, int64_t now_ms, struct result *r);
+
+/* What a responder said about one serial (ocsp_evaluate_answer). */
+struct ocsp_answer {
+	bool		 answered;	/* a single response for the serial was read */
+	enum cert_status status;
+	int64_t		 revocation_ms;	/* revoked: revocationTime, else 0 */
+};
+
+/*
+ * Same checks as ocsp_evaluate (signature and authority, critical extensions, nonce,
+ * thisUpdate/nextUpdate, max_age) for the answer about serial under ep->issuer, except that
+ * the certificate status is recorded in *ans rather than compared with expect.cert_status.
+ */
+void	ocsp_evaluate_answer(const unsigned char *der, size_t len,
+	    const struct conf_endpoint *ep, const struct ocsp_sent *sent,
+	    const ASN1_INTEGER *serial, int64_t now_ms, struct result *r, struct ocsp_answer *ans);
+
+/*
+ * Builds the request for certid as ep asks (nonce, method) into *req; the nonce sent goes
+ * to nonce[0..*nonce_len) (OCSP_NONCE_LEN bytes), the method used to *method.
+ * Returns 0, or -1 with r flagged internal.
+ */
+int	ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
+	    unsigned char *nonce, size_t *nonce_len, enum ocsp_method *method,
+	    struct probe_request *req, struct result *r);
 
 /*
  * Decides who signed bs and whether it may (RFC 6960 §4.2.2.2): the issuer itself, or a

@@ -63,6 +63,11 @@ struct probe_request {
 	enum probe_tls	 tls;		/* the handshake to attempt (side requests) */
 	/* Records the chain sent, the stapled OCSP response and HSTS (probe_response.capture). */
 	bool		 capture;
+	/*
+	 * A side question (the ocsp consistency check): its exchange is not counted in the
+	 * result's timings, so it neither makes the endpoint slow nor moves its latency.
+	 */
+	bool		 untimed;
 };
 
 /* The transport's answer to a probe_request, handed to the kind when the exchange completed. */

@@ -137,6 +137,7 @@ page_head(struct page *p, const char *title)
 		{ "incidents.html", N_("Incidents"), false },
 		{ "sla.html", N_("Monthly uptime"), false },
 		{ "dependencies.html", N_("Dependencies"), false },
+		{ "conformance.html", N_("Conformance"), false },
 		{ "changes.html", N_("Changes"), true },
 		{ "methodology.html", N_("Methodology"), false },
 	};
@@ -212,8 +213,9 @@ page_foot(struct page *p)
 	    "<a href=\"%sapi/status.json\">status.json</a> \xC2\xB7 "
 	    "<a href=\"%sapi/incidents.json\">incidents.json</a> \xC2\xB7 "
 	    "<a href=\"%sexports/daily.csv\">daily.csv</a> \xC2\xB7 "
-	    "<a href=\"%sexports/incidents.csv\">incidents.csv</a></p>\n<p>",
-	    p->root, p->root, p->root, p->root, p->root);
+	    "<a href=\"%sexports/incidents.csv\">incidents.csv</a> \xC2\xB7 "
+	    "<a href=\"%sexports/conformance.csv\">conformance.csv</a></p>\n<p>",
+	    p->root, p->root, p->root, p->root, p->root, p->root);
 	html_text(&p->b, T(p, "Published by trustwatch, an independent monitor: it sees what a relying party sees."));
 	buf_printf(&p->b, "</p>\n</footer>\n</body>\n</html>\n");
 	buf_free(&a);
@@ -395,6 +397,13 @@ fn_dependencies(struct page *p, const void *arg)
 }
 
 static void
+fn_conformance(struct page *p, const void *arg)
+{
+	(void)arg;
+	page_conformance(p);
+}
+
+static void
 fn_changes(struct page *p, const void *arg)
 {
 	(void)arg;
@@ -425,6 +434,7 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 	}
 	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL);
 	render_page(s, langs, n, li, "dependencies.html", fn_dependencies, NULL, NULL);
+	render_page(s, langs, n, li, "conformance.html", fn_conformance, NULL, NULL);
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL);
 	if (site_has_changes(s))
@@ -563,6 +573,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	if (site_collect(&s) != 0)
 		goto fail;
 	site_deps_collect(&s);
+	site_conformance_collect(&s);
 	{
 		char *a = xstrdup(out), *b = xstrdup(out);
 

@@ -447,6 +447,7 @@ site_free(struct site *s)
 	free(s->eps);
 	free(s->prov_first);
 	site_deps_free(s);
+	site_conformance_free(s);
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
 

@@ -129,6 +129,8 @@ struct site {
 	size_t		 n_pool;
 	struct report_vantage *vantage;		/* site_vantage.c: read once, when first shown */
 	struct deps	*deps;			/* site_deps.c: the dependency measure, or NULL */
+	struct site_conf *conformance;		/* site_conformance.c: sums per provider, month, rule */
+	size_t		 n_conformance;
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -247,6 +249,12 @@ void site_vantage_ep(struct page *, const struct site_ep *);	/* each node's newe
 void site_addresses_line(struct page *, const struct site_ep *);
 void site_vantage_methodology(struct page *);		/* the methodology's section */
 /* site_deps.c: dependencies (SPEC §15) */
+/* site_conformance.c (SPEC §14) */
+void site_conformance_collect(struct site *);	/* after site_collect: one read of the sums */
+void site_conformance_free(struct site *);
+void page_conformance(struct page *);			/* conformance.html */
+void site_conformance_methodology(struct page *);	/* the methodology's list of rules */
+void site_conformance_csv(struct site *);		/* exports/conformance.csv */
 void site_deps_collect(struct site *);	/* after site_collect: s->deps, incident links */
 void site_deps_free(struct site *);
 uint64_t site_deps_incident_fp(const struct site *, const struct site_incident *);

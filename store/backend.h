@@ -68,6 +68,17 @@ struct be_rollup {
 	const char	*provider, *endpoint, *kind;
 };
 
+/* Conformance sums of one endpoint, UTC month and rule (core/conformance.h). */
+struct be_conformance {
+	int64_t		 ep;
+	const char	*month;			/* "YYYY-MM" */
+	const char	*rule;			/* conformance_rules[].id */
+	int64_t		 checks, violations;
+	int64_t		 first_ms, last_ms;	/* first and last violation, -1 = none */
+	/* set by each_conformance only */
+	const char	*provider, *endpoint, *kind;
+};
+
 /* An incident whose mail state the outbox policy looks at (outbox.c decides what is due). */
 struct be_mail_state {
 	int64_t		 id;
@@ -108,7 +119,7 @@ struct be_table {
 };
 enum { BE_T_META, BE_T_ENDPOINTS, BE_T_INCIDENTS, BE_T_NOTES, BE_T_RESULTS, BE_T_DAILY,
 	BE_T_HOURLY, BE_T_OUTBOX, BE_T_NODES, BE_T_LOG, BE_T_LOG_STATE, BE_T_CHECKPOINTS,
-	BE_T_LOG_TOKENS, BE_T__MAX };
+	BE_T_LOG_TOKENS, BE_T_CONFORMANCE, BE_T__MAX };
 extern const struct be_table be_tables[BE_T__MAX];
 
 struct backend_ops {
@@ -146,6 +157,13 @@ struct backend_ops {
 	/* Adds each delta to its stored rollup (ep, daily, day or hour_ms), creating it:
 	 * counters summed, histograms merged with rollup_hist_merge (store/rollup.h). */
 	int		 (*rollup_add)(struct store_be *, const struct be_rollup *deltas, size_t n);
+	/* Adds each delta to its stored sums (ep, month, rule), creating them: checks and
+	 * violations summed, first the earliest and last the latest violation. */
+	int		 (*conformance_add)(struct store_be *, const struct be_conformance *,
+			    size_t n);
+	/* Every stored sum of provider (NULL = all) by provider, endpoint, month, rule. */
+	int		 (*each_conformance)(struct store_be *, const char *provider,
+			    int (*fn)(const struct be_conformance *, void *), void *arg);
 	/* Removes raw results before results_before_ms and hourly rollups before
 	 * hourly_before_ms (a backend may drop whole partitions); rows removed or -1. */
 	int64_t		 (*prune)(struct store_be *, int64_t results_before_ms,

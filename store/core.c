@@ -520,6 +520,23 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 	}
 	if (st_rollup_flush(s) != 0)
 		goto fail;
+	{
+		const struct result **cr = xcalloc(n, sizeof(*cr));
+		int64_t *ce = xcalloc(n, sizeof(*ce));
+		size_t nc = 0;
+		int crc;
+
+		for (size_t i = 0; i < n; i++)
+			if (stored[i] && !items[i].raw) {
+				cr[nc] = items[i].r;
+				ce[nc++] = rs[i].ep;
+			}
+		crc = st_conformance_add(s, cr, ce, nc);
+		free(cr);
+		free(ce);
+		if (crc != 0)
+			goto fail;
+	}
 	if (s->ops->commit(s->be) != 0) {
 		st_fail(s, "committing a batch");
 		goto fail;

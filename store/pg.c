@@ -118,6 +118,11 @@ static const struct {
 	"CREATE TABLE log_tokens ("
 	"  node text NOT NULL, tree_size bigint NOT NULL, label text NOT NULL, der bytea NOT NULL,"
 	"  PRIMARY KEY (node, tree_size, label));" },
+	{ 3, 4,
+	"CREATE TABLE conformance ("
+	"  ep bigint NOT NULL, month text COLLATE \"C\" NOT NULL, rule text COLLATE \"C\" NOT NULL,"
+	"  checks bigint NOT NULL, violations bigint NOT NULL, first bigint, last bigint,"
+	"  PRIMARY KEY (ep, month, rule));" },
 };
 
 /* The first line of a libpq message, without its trailing newline. */
@@ -870,6 +875,8 @@ const struct backend_ops pg_backend_ops = {
 	.incident_open = pg_incident_open,
 	.incident_update = pg_incident_update,
 	.rollup_add = pg_rollup_add,
+	.conformance_add = pg_conformance_add,
+	.each_conformance = pg_each_conformance,
 	.prune = pg_prune,
 	.each_result = pg_each_result,
 	.count_results = pg_count_results,

@@ -16,7 +16,7 @@
 #include "rollup.h"
 #include "../core/util.h"
 
-#define PG_SCHEMA_VERSION	3
+#define PG_SCHEMA_VERSION	4
 #define PG_MAX_PARAMS		16
 /* pg_advisory_xact_lock keys: schema migration, and results partition DDL. */
 #define PG_LOCK_MIGRATE		0x74770001LL
@@ -138,6 +138,9 @@ int pg_put_state(struct store_be *, int64_t, const struct incident_state *, int6
 int64_t pg_incident_open(struct store_be *, const struct be_incident *);
 int pg_incident_update(struct store_be *, int64_t, const char *, const char *, int64_t);
 int pg_rollup_add(struct store_be *, const struct be_rollup *, size_t);
+int pg_conformance_add(struct store_be *, const struct be_conformance *, size_t);
+int pg_each_conformance(struct store_be *, const char *,
+    int (*)(const struct be_conformance *, void *), void *);
 int64_t pg_prune(struct store_be *, int64_t, int64_t);
 
 int pg_each_result(struct store_be *, int64_t, int64_t, const char *,

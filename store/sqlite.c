@@ -109,6 +109,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE log_tokens ("
 	"  node TEXT NOT NULL, tree_size INTEGER NOT NULL, label TEXT NOT NULL, der BLOB NOT NULL,"
 	"  PRIMARY KEY (node, tree_size, label)) WITHOUT ROWID;",
+	/* v3 -> v4: conformance sums per endpoint, month and rule (SPEC §14). */
+	"CREATE TABLE conformance ("
+	"  ep INTEGER NOT NULL, month TEXT NOT NULL, rule TEXT NOT NULL,"
+	"  checks INTEGER NOT NULL, violations INTEGER NOT NULL, first INTEGER, last INTEGER,"
+	"  PRIMARY KEY (ep, month, rule)) WITHOUT ROWID;",
 };
 
 
@@ -617,6 +622,8 @@ const struct backend_ops sqlite_backend_ops = {
 	.incident_open = sq_incident_open,
 	.incident_update = sq_incident_update,
 	.rollup_add = sq_rollup_add,
+	.conformance_add = sq_conformance_add,
+	.each_conformance = sq_each_conformance,
 	.prune = sq_prune,
 	.each_result = sq_each_result,
 	.count_results = sq_count_results,

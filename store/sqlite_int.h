@@ -77,6 +77,9 @@ int sq_log_edge(struct store_be *, const char *, unsigned char *, size_t *);
 int sq_log_append(struct store_be *, const char *, int64_t, const char *const *, size_t,
     const unsigned char *, size_t);
 int sq_each_log(struct store_be *, int (*)(const struct store_log *, void *), void *);
+int sq_conformance_add(struct store_be *, const struct be_conformance *, size_t);
+int sq_each_conformance(struct store_be *, const char *,
+    int (*)(const struct be_conformance *, void *), void *);
 int sq_each_log_entry(struct store_be *, const char *, int64_t, int64_t,
     int (*)(int64_t, const char *, size_t, void *), void *);
 int sq_checkpoint_add(struct store_be *, const char *, int64_t, int64_t, const char *);

@@ -17,7 +17,7 @@ struct tz;
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /*
  * Opens the store at where: a postgresql:// (or postgres://) URI — libpq's, TLS and all
@@ -364,7 +364,25 @@ struct store_migrate_count {
 	const char	*table;
 	int64_t		 source, target;
 };
-#define STORE_TABLES	13
+#define STORE_TABLES	14
+
+/* The conformance sums of one endpoint, UTC month and rule (core/conformance.h). */
+struct store_conformance {
+	const char	*provider, *endpoint, *kind;
+	const char	*month;			/* "YYYY-MM" (UTC) */
+	const char	*rule;			/* conformance_rules[].id */
+	int64_t		 checks;		/* results the rule applied to */
+	int64_t		 violations;
+	int64_t		 first_ms, last_ms;	/* first and last violation, -1 = none */
+};
+
+/*
+ * Calls fn for every conformance sum of provider (NULL = all), ordered by provider,
+ * endpoint, month and rule; a non-zero return from fn stops and is returned. The sums are
+ * added as results are stored (never from raw copies or imports marked raw).
+ */
+int store_each_conformance(struct store *, const char *provider,
+    int (*fn)(const struct store_conformance *, void *), void *arg);
 
 /*
  * Copies every table of src into dst (store migrate): in key order, one transaction per

@@ -35,7 +35,9 @@ const char *const tb_fault_names[F__MAX] = {
 	[F_CRL_NUMBER_REGRESS] = "crl_number_regress", [F_TLS_EXPIRED] = "tls_expired",
 	[F_TLS_EXPIRING] = "tls_expiring", [F_TLS_CHAIN] = "tls_chain",
 	[F_TLS_LEGACY] = "tls_legacy", [F_TLS_NO_INTERMEDIATE] = "tls_no_intermediate",
-	[F_TLS_REVOKED] = "tls_revoked",
+	[F_TLS_REVOKED] = "tls_revoked", [F_CRL_DISAGREE] = "crl_disagree",
+	[F_UNISSUED_GOOD] = "unissued_good", [F_LONG_VALIDITY] = "long_validity",
+	[F_COARSE_ACCURACY] = "coarse_accuracy",
 };
 
 #define B(s) (1u << (s))
@@ -73,6 +75,10 @@ static const struct {
 	[F_TLS_LEGACY] = { WEB, false, 0, 0, 0 },
 	[F_TLS_NO_INTERMEDIATE] = { WEB, false, 0, 0, 0 },
 	[F_TLS_REVOKED] = { WEB, false, 0, 0, 0 },
+	[F_CRL_DISAGREE] = { B(SVC_OCSP), true, 0, -315360000L, 315360000L },
+	[F_UNISSUED_GOOD] = { B(SVC_OCSP), false, 0, 0, 0 },
+	[F_LONG_VALIDITY] = { B(SVC_OCSP) | B(SVC_CRL), true, 14, 1, 3650 },
+	[F_COARSE_ACCURACY] = { B(SVC_TSA), true, 2, 1, 3600 },
 };
 
 static void __attribute__((format(printf, 3, 4)))

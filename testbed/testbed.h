@@ -58,6 +58,10 @@ enum tb_fault {
 	F_TLS_LEGACY,
 	F_TLS_NO_INTERMEDIATE,
 	F_TLS_REVOKED,
+	F_CRL_DISAGREE,		/* param: seconds added to the revocation time, 0 = says good */
+	F_UNISSUED_GOOD,
+	F_LONG_VALIDITY,	/* param: days between thisUpdate and nextUpdate */
+	F_COARSE_ACCURACY,	/* param: seconds of accuracy stated in tokens */
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];

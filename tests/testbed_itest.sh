@@ -157,6 +157,36 @@ heal p1/ocsp
 fault p1/ocsp=clock_skew=3600
 expect "ocsp clock_skew: thisUpdate in the future" 'status not yet valid' ocsp good
 heal p1/ocsp
+# CRL <-> OCSP consistency: the CRL lists revoked.pem; crl_disagree makes OCSP say otherwise.
+crlrev() { curl -sS "$CRL" | openssl crl -inform DER -noout -text |
+    sed -n '/Revocation Date/{s/.*Date: //p;q}'; }
+ocsprev() { ocsp revoked | sed -n 's/.*Revocation Time: //p'; }
+[ "$(epoch "$(crlrev)")" = "$(epoch "$(ocsprev)")" ] &&
+    ok "ocsp: revocation time equals the CRL's" || ko "ocsp: revocation time equals the CRL's"     "CRL $(crlrev), OCSP $(ocsprev)"
+fault p1/ocsp=crl_disagree
+expect "ocsp crl_disagree: the leaf the CRL lists revoked says good" 'revoked.pem: good'     ocsp revoked
+expect "ocsp crl_disagree: answer still verifies" 'Response verify OK' ocsp revoked
+fault p1/ocsp=crl_disagree=3600
+expect "ocsp crl_disagree=3600: still revoked" 'revoked.pem: revoked' ocsp revoked
+[ $(($(epoch "$(ocsprev)") - $(epoch "$(crlrev)"))) -eq 3600 ] &&
+    ok "ocsp crl_disagree=3600: revocation time an hour after the CRL's" ||
+    ko "ocsp crl_disagree=3600: revocation time an hour after the CRL's"     "CRL $(crlrev), OCSP $(ocsprev)"
+heal p1/ocsp
+unissued() { openssl ocsp -issuer "$P/issuing-ca.pem" -serial 0x7477756e0102030405060708090a0b0c0d0e0f10 \
+    -url "$OCSP" -CAfile "$P/root-ca.pem"; }
+expect "ocsp: a never-issued serial is unknown" ': unknown' unissued
+fault p1/ocsp=unissued_good
+expect "ocsp unissued_good: a never-issued serial says good" ': good' unissued
+expect "ocsp unissued_good: answer verifies" 'Response verify OK' unissued
+heal p1/ocsp
+fault p1/ocsp=long_validity
+ocsp good >"$tmp/lv.txt" 2>&1	# one answer: both times from the same response
+nu=$(sed -n 's/.*Next Update: //p' "$tmp/lv.txt")
+tu=$(sed -n 's/.*This Update: //p' "$tmp/lv.txt")
+[ $(($(epoch "$nu") - $(epoch "$tu"))) -eq $((14 * 86400)) ] &&
+    ok "ocsp long_validity: nextUpdate 14 days after thisUpdate" ||
+    ko "ocsp long_validity: nextUpdate 14 days after thisUpdate" "$tu -> $nu"
+heal p1/ocsp
 
 # ---- generic faults, seen through the OCSP service --------------------------------------
 code() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
@@ -233,6 +263,15 @@ n2=$(crlnum)
 [ "$n2" -lt "$n1" ] && ok "crl crl_number_regress: number goes down" ||
     ko "crl crl_number_regress: number goes down" "$n1 -> $n2"
 heal p1/crl
+fault p1/crl=long_validity=14
+curl -sS -o "$tmp/lv.crl" "$CRL"	# one CRL: it is re-issued every 2 s
+lu=$(openssl crl -inform DER -in "$tmp/lv.crl" -noout -lastupdate | sed 's/.*=//')
+nu=$(openssl crl -inform DER -in "$tmp/lv.crl" -noout -nextupdate | sed 's/.*=//')
+[ $(($(epoch "$nu") - $(epoch "$lu"))) -eq $((14 * 86400)) ] &&
+    ok "crl long_validity=14: nextUpdate 14 days after thisUpdate" ||
+    ko "crl long_validity=14: nextUpdate 14 days after thisUpdate" "$lu -> $nu"
+expect "crl long_validity: still verifies" 'verify OK' crl
+heal p1/crl
 
 # ---- TSA --------------------------------------------------------------------------------
 echo "trustwatch testbed" >"$tmp/data"
@@ -249,6 +288,10 @@ expect "tsa: configured policy" 'Policy OID: 1\.3\.6\.1\.4\.1\.99999\.1\.1' tste
 expect "tsa: accuracy 1 s" 'Accuracy: 0x01 seconds' tstext
 truth "tsa: cert has critical EKU timeStamping only" sh -c "openssl x509 -in '$P/tsa.pem' \
     -noout -ext extendedKeyUsage | grep -A1 critical | grep -qx ' *Time Stamping'"
+fault p1/tsa=coarse_accuracy=3
+expect "tsa coarse_accuracy=3: accuracy 3 s" 'Accuracy: 0x03 seconds' tstext
+expect "tsa coarse_accuracy: token still verifies" 'Verification: OK' tsverify
+heal p1/tsa
 fault p1/tsa=bad_signature
 expect "tsa bad_signature: verify fails" 'Verification: FAILED' tsverify
 heal p1/tsa
