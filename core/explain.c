@@ -57,6 +57,14 @@ explain_text(enum probe_kind k, enum reason r)
 		return N_("The OpenID Connect configuration or signing keys are unusable: applications that sign people in through this provider will fail.");
 	case REASON_SAML_INVALID:
 		return N_("The SAML metadata is invalid or expired: partner services may refuse this provider's logins.");
+	case REASON_DNS_LAME:
+		return N_("A name server of the domain does not answer for it: lookups that reach that server fail, so the service's names may not resolve for part of its users.");
+	case REASON_DNS_INCONSISTENT:
+		return N_("The domain's name servers give different versions of the zone: users may get outdated addresses depending on the server they reach.");
+	case REASON_DNS_SINGLE_POINT:
+		return N_("The domain depends on a single name server or a single network: one outage there makes every service under it unreachable by name.");
+	case REASON_DNSSEC_BOGUS:
+		return N_("The domain's DNSSEC signatures do not verify: validating resolvers refuse its names, so the services under it cannot be reached by their users.");
 	case REASON_INTERNAL:
 	case REASON__MAX:
 		break;

@@ -37,6 +37,10 @@ const char *const reason_names[REASON__MAX] = {
 	[REASON_OIDC_INVALID] = "oidc_invalid",
 	[REASON_SAML_INVALID] = "saml_invalid",
 	[REASON_INTERNAL] = "internal",
+	[REASON_DNS_LAME] = "dns_lame",
+	[REASON_DNS_INCONSISTENT] = "dns_inconsistent",
+	[REASON_DNS_SINGLE_POINT] = "dns_single_point",
+	[REASON_DNSSEC_BOGUS] = "dnssec_bogus",
 };
 
 const char *const phase_names[PHASE__MAX] = {
@@ -55,6 +59,8 @@ reason_status(enum reason r)
 		return STATUS_UP;
 	case REASON_SLOW:
 	case REASON_TLS_EXPIRING:
+	case REASON_DNS_INCONSISTENT:
+	case REASON_DNS_SINGLE_POINT:
 		return STATUS_DEGRADED;
 	default:
 		return STATUS_DOWN;

@@ -48,6 +48,11 @@ enum reason {
 	REASON_OIDC_INVALID,
 	REASON_SAML_INVALID,
 	REASON_INTERNAL,
+	/* Appended after internal: stored reason codes of older results keep their meaning. */
+	REASON_DNS_LAME,		/* kind dns (SPEC §14), down */
+	REASON_DNS_INCONSISTENT,	/* kind dns, degraded */
+	REASON_DNS_SINGLE_POINT,	/* kind dns, degraded (RFC 2182) */
+	REASON_DNSSEC_BOGUS,		/* kind dns, down (RFC 4035) */
 	REASON__MAX
 };
 
@@ -81,7 +86,10 @@ struct result {
 	bool		 keep_details;
 };
 
-/* Returns the status a reason implies: ok is up, slow/tls_expiring degraded, else down. */
+/*
+ * Returns the status a reason implies: ok is up, slow/tls_expiring/dns_inconsistent/
+ * dns_single_point degraded, else down.
+ */
 enum status reason_status(enum reason);
 
 /* Returns the reason named s, or -1. */
