@@ -279,7 +279,7 @@ struct dnsq {
 	size_t		 outlen, outoff;
 	uint8_t		*in;		/* TCP: what came so far */
 	size_t		 inlen;
-	int64_t		 t0, deadline;	/* monotonic ms */
+	int64_t		 t0, t1, deadline;	/* monotonic ms: sent, ended, deadline */
 	ldns_pkt	*ans;		/* owned until taken */
 	char		*err;
 };
@@ -344,6 +344,7 @@ q_end(struct dnsq *q, const char *err)
 	if (q->done)
 		return;
 	q->done = true;
+	q->t1 = mono_ms();
 	if (err != NULL && q->err == NULL)
 		q->err = xstrdup(err);
 	q_close(q);
@@ -729,7 +730,8 @@ next_step(struct dns_probe *p)
 			struct dnsq *q = p->q[i];
 
 			if (q->role == Q_SOA) {
-				p->obs.srv[q->idx].rtt_ms = (double)(mono_ms() - q->t0);
+				p->obs.srv[q->idx].rtt_ms = (double)(q->t1 - q->t0);
+				p->obs.srv[q->idx].tcp = q->tcp;
 				p->obs.srv[q->idx].soa = take(q, &p->obs.srv[q->idx].error);
 			} else if (q->role == Q_DS)
 				p->obs.ds = take(q, NULL);
@@ -739,6 +741,7 @@ next_step(struct dns_probe *p)
 
 			if (a != NULL && ldns_pkt_aa(a) &&
 			    ldns_pkt_get_rcode(a) == LDNS_RCODE_NOERROR) {
+				p->obs.keysrv = i;
 				ask(p, Q_DNSKEY, i, p->zone, LDNS_RR_TYPE_DNSKEY, &p->srv_sa[i],
 				    sa_len(&p->srv_sa[i]), false);
 				ask(p, Q_NSAUTH, i, p->zone, LDNS_RR_TYPE_NS, &p->srv_sa[i],

@@ -6,6 +6,7 @@
 #ifndef TW_PROBE_DNS_H
 #define TW_PROBE_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct dns_server {
 	ldns_pkt	*soa;			/* owned; NULL when none came */
 	char		*error;			/* why none came ("timeout"), or NULL */
 	double		 rtt_ms;
+	bool		 tcp;			/* the answer came over TCP (UDP was truncated) */
 };
 
 /* Everything one probe collected. */
@@ -41,7 +43,8 @@ struct dns_obs {
 	size_t		 nsrv;
 	char		**noaddr;		/* NS names without any A or AAAA */
 	size_t		 nnoaddr;
-	/* From the first server that answered authoritatively, DO set (NULL = none). */
+	/* From srv[keysrv], the first that answered authoritatively, DO set (NULL = none). */
+	size_t		 keysrv;
 	ldns_pkt	*dnskey;		/* "ZONE DNSKEY" */
 	ldns_pkt	*nsauth;		/* "ZONE NS" */
 	ldns_pkt	*ds;			/* "ZONE DS" from the resolver (the parent's side) */

@@ -284,10 +284,14 @@ dnssec(struct eval *e, const struct dns_obs *o, const bool *good)
 			bogus = true;
 		}
 	}
-	snprintf(from, sizeof(from), "the DNSKEY answer");
+	if (o->keysrv < o->nsrv)
+		snprintf(from, sizeof(from), "%s (%s)", o->srv[o->keysrv].name,
+		    o->srv[o->keysrv].addr);
+	else
+		snprintf(from, sizeof(from), "the name server");
 	bogus |= verify_set(e, o->dnskey, LDNS_RR_TYPE_DNSKEY, keys, from) != 0;
 	if (o->nsauth != NULL)
-		bogus |= verify_set(e, o->nsauth, LDNS_RR_TYPE_NS, keys, "the NS answer") != 0;
+		bogus |= verify_set(e, o->nsauth, LDNS_RR_TYPE_NS, keys, from) != 0;
 	for (size_t i = 0; i < o->nsrv; i++) {
 		if (!good[i])
 			continue;
@@ -356,8 +360,11 @@ dns_evaluate(const struct dns_obs *o, const struct dns_conf *dc, int64_t now_ms,
 			json_object_set_new(row, "network", json_string(net));
 			json_object_set_new(nets, net, json_true());
 		}
-		if (o->srv[i].soa != NULL)
+		if (o->srv[i].soa != NULL) {
 			json_object_set_new(row, "rtt_ms", json_real(o->srv[i].rtt_ms));
+			if (o->srv[i].tcp)
+				json_object_set_new(row, "tcp", json_true());
+		}
 		if ((good[i] = server_ok(&e, &o->srv[i], row, &serial))) {
 			if (have && serial != first)
 				differ = true;

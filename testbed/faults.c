@@ -322,6 +322,8 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 int
 tb_fault_apply(const char *spec, char *err, size_t errsz)
 {
+	if (strncmp(spec, "dns=", 4) == 0)
+		return tb_dns_fault(spec + 4, err, errsz);	/* testbed/dns.c */
 	return fault_change(spec, false, err, errsz);
 }
 
@@ -351,6 +353,7 @@ tb_fault_list(struct evbuffer *out)
 			for (const struct tb_only *o = svc->only; o != NULL; o = o->next)
 				list_set(out, svc, o->fs.on, o->fs.param, o->addr);
 		}
+	tb_dns_fault_list(out);
 }
 
 void
