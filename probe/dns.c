@@ -36,10 +36,10 @@
 
 static const struct detail_field dns_fields[DNS__MAX] = {
 	[DNS_ZONE] = { "zone", DETAIL_TYPE_STRING, 0, "the zone watched, absolute" },
-	[DNS_SERIAL] = { "serial", DETAIL_TYPE_INTEGER, 0,
+	[DNS_SERIAL] = { "soa_serial", DETAIL_TYPE_INTEGER, 0,
 	    "SOA serial (the highest when the servers disagree)" },
 	[DNS_NAMESERVERS] = { "nameservers", DETAIL_TYPE_LIST, 0,
-	    "every address of every NS name: name, address, network, rcode, authoritative, serial, rtt_ms, tcp, or error" },
+	    "every address of every NS name: name, address, network, rcode, authoritative, soa_serial, rtt_ms, tcp, or error" },
 	[DNS_NETWORKS] = { "networks", DETAIL_TYPE_INTEGER, 0,
 	    "distinct networks (/24 IPv4, /48 IPv6) of the name servers" },
 	[DNS_DNSSEC] = { "dnssec", DETAIL_TYPE_STRING, 0, "unsigned, valid or bogus" },

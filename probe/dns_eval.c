@@ -186,7 +186,7 @@ server_ok(struct eval *e, const struct dns_server *s, json_t *row, uint32_t *ser
 		return false;
 	}
 	*serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
-	json_object_set_new(row, "serial", json_integer(*serial));
+	json_object_set_new(row, "soa_serial", json_integer(*serial));
 	return true;
 }
 
@@ -381,7 +381,7 @@ dns_evaluate(const struct dns_obs *o, const struct dns_conf *dc, int64_t now_ms,
 		size_t off = 0;
 
 		for (size_t i = 0; i < o->nsrv && off < sizeof(list); i++) {
-			json_t *s = json_object_get(json_array_get(rows, i), "serial");
+			json_t *s = json_object_get(json_array_get(rows, i), "soa_serial");
 
 			if (s != NULL)
 				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s %lld",

@@ -198,7 +198,7 @@ a_healthy_signed_zone_is_up_and_valid(void **state)
 	eval(&o, &r);
 	assert_int_equal(r.reason, REASON_OK);
 	assert_string_equal(json_string_value(json_object_get(r.details, "dnssec")), "valid");
-	assert_int_equal(json_integer_value(json_object_get(r.details, "serial")), 7);
+	assert_int_equal(json_integer_value(json_object_get(r.details, "soa_serial")), 7);
 	assert_int_equal(json_integer_value(json_object_get(r.details, "networks")), 2);
 	assert_int_equal(json_integer_value(json_object_get(r.details, "dnskeys")), 1);
 	assert_string_equal(json_string_value(json_object_get(r.details, "signatures_expire")),
@@ -318,7 +318,7 @@ different_serials_are_inconsistent(void **state)
 	assert_int_equal(r.reason, REASON_DNS_INCONSISTENT);
 	assert_int_equal(r.status, STATUS_DEGRADED);
 	assert_non_null(strstr(r.message, "ns1.ex.test. 7, ns2.ex.test. 7, ns3.ex.test. 8"));
-	assert_int_equal(json_integer_value(json_object_get(r.details, "serial")), 8);
+	assert_int_equal(json_integer_value(json_object_get(r.details, "soa_serial")), 8);
 	result_clear(&r);
 	dns_obs_clear(&o);
 }
