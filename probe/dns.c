@@ -274,6 +274,7 @@ struct dnsq {
 	uint16_t	 id;
 	int		 fd;
 	bool		 tcp, done;
+	bool		 unroutable;	/* no route to the address's family from here */
 	struct event	*ev;
 	uint8_t		*out;		/* TCP: 2-byte length + the query; UDP: the query */
 	size_t		 outlen, outoff;
@@ -413,13 +414,15 @@ q_send(struct dnsq *q)
 	int type = (q->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
 	ssize_t n;
 
-	if ((q->fd = socket(q->sa.ss_family, type, 0)) < 0) {
-		q_fail_later(q, errno_text(errno));
-		return;
-	}
-	if (connect(q->fd, (struct sockaddr *)&q->sa, q->salen) != 0 &&
-	    !(q->tcp && errno == EINPROGRESS)) {
-		q_fail_later(q, errno_text(errno));
+	if ((q->fd = socket(q->sa.ss_family, type, 0)) < 0 ||
+	    (connect(q->fd, (struct sockaddr *)&q->sa, q->salen) != 0 &&
+	    !(q->tcp && errno == EINPROGRESS))) {
+		int e = errno;
+
+		/* An IPv6 address from a host without IPv6: not the server's fault. */
+		q->unroutable = q->sa.ss_family == AF_INET6 && (e == ENETUNREACH ||
+		    e == EHOSTUNREACH || e == EADDRNOTAVAIL || e == EAFNOSUPPORT);
+		q_fail_later(q, errno_text(e));
 		return;
 	}
 	if (q->tcp) {
@@ -732,6 +735,7 @@ next_step(struct dns_probe *p)
 			if (q->role == Q_SOA) {
 				p->obs.srv[q->idx].rtt_ms = (double)(q->t1 - q->t0);
 				p->obs.srv[q->idx].tcp = q->tcp;
+				p->obs.srv[q->idx].unroutable = q->unroutable;
 				p->obs.srv[q->idx].soa = take(q, &p->obs.srv[q->idx].error);
 			} else if (q->role == Q_DS)
 				p->obs.ds = take(q, NULL);

@@ -33,6 +33,11 @@ struct dns_server {
 	char		*error;			/* why none came ("timeout"), or NULL */
 	double		 rtt_ms;
 	bool		 tcp;			/* the answer came over TCP (UDP was truncated) */
+	/*
+	 * Not asked: this host has no route to the address's family (an IPv6 address from an
+	 * IPv4-only vantage point). Neither lame nor healthy; its network still counts.
+	 */
+	bool		 unroutable;
 };
 
 /* Everything one probe collected. */

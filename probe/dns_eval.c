@@ -161,6 +161,11 @@ server_ok(struct eval *e, const struct dns_server *s, json_t *row, uint32_t *ser
 	char z[256];
 
 	rdf_text(e->zone, z, sizeof(z));
+	if (s->soa == NULL && s->unroutable) {
+		json_object_set_new(row, "error", json_string("not asked: no route from this "
+		    "vantage point to the address's family"));
+		return false;
+	}
 	if (s->soa == NULL) {
 		json_object_set_new(row, "error", json_string(s->error ? s->error : "no answer"));
 		finding(e, REASON_DNS_LAME, "name server %s (%s) does not answer for %s: %s",
@@ -376,6 +381,8 @@ dns_evaluate(const struct dns_obs *o, const struct dns_conf *dc, int64_t now_ms,
 	}
 	if (have)
 		dns_detail_int(r, DNS_SERIAL, first);
+	else if (r->reason == REASON_OK)
+		finding(&e, REASON_DNS, "no name server of %s could be asked from here", z);
 	if (differ) {
 		char list[512] = "";
 		size_t off = 0;

@@ -293,6 +293,36 @@ a_name_server_without_address_is_lame(void **state)
 }
 
 static void
+an_ipv6_server_without_ipv6_here_is_not_lame(void **state)
+{
+	struct dns_obs o;
+	struct result r;
+	json_t *row;
+
+	(void)state;
+	healthy(&o, true);
+	free(o.srv[2].addr);
+	o.srv[2].addr = xstrdup("2001:db8::3");
+	replace(&o.srv[2].soa, NULL);
+	o.srv[2].error = xstrdup("network unreachable");
+	o.srv[2].unroutable = true;
+	eval(&o, &r);
+	assert_int_equal(r.reason, REASON_OK);
+	row = json_array_get(json_object_get(r.details, "nameservers"), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(row, "error")), "not asked"));
+	assert_int_equal(json_integer_value(json_object_get(r.details, "networks")), 2);
+	result_clear(&r);
+	dns_obs_clear(&o);
+	/* Every one unroutable: nothing was checked, which is not up. */
+	healthy(&o, false);
+	for (int i = 0; i < 3; i++) {
+		replace(&o.srv[i].soa, NULL);
+		o.srv[i].unroutable = true;
+	}
+	expect(&o, REASON_DNS, "no name server of ex.test. could be asked from here");
+}
+
+static void
 an_answer_without_soa_is_lame(void **state)
 {
 	struct dns_obs o;
@@ -570,6 +600,7 @@ main(void)
 		cmocka_unit_test(a_silent_server_is_lame),
 		cmocka_unit_test(a_name_server_without_address_is_lame),
 		cmocka_unit_test(an_answer_without_soa_is_lame),
+		cmocka_unit_test(an_ipv6_server_without_ipv6_here_is_not_lame),
 		cmocka_unit_test(different_serials_are_inconsistent),
 		cmocka_unit_test(one_server_is_a_single_point),
 		cmocka_unit_test(one_network_is_a_single_point),
