@@ -102,6 +102,9 @@ echo "$out" | grep -q 'unknown dns fault "nonsense"' && ok "an unknown dns fault
 cat >"$work/c.yaml" <<YAML
 storage:
   path: $work/tw.db
+report:
+  output: $work/site
+  languages: [en, fr, de]
 providers:
   - id: t
     name: "Test zones"
@@ -168,6 +171,32 @@ FAULT="lame+serial"
 probe_is t/signed down dns_lame '"reason":"dns_inconsistent"'
 fault dns=ok
 FAULT=""
+
+# The site explains the new reasons in every language.
+fault dns=bogus
+"$TW_BIN" probe -c "$cfg" --only t/signed >/dev/null 2>&1
+fault dns=ok
+fault dns=lame
+"$TW_BIN" probe -c "$cfg" --only t/unsigned >/dev/null 2>&1
+fault dns=ok
+if "$TW_BIN" report -c "$cfg" >"$work/report.log" 2>&1; then
+	ok "report renders dns results"
+else
+	not_ok "report: $(cat "$work/report.log")"
+fi
+site_has() { # site_has FILE TEXT LABEL
+	grep -q "$2" "$work/site/$1" && ok "site: $3" || not_ok "site: $3: '$2' not in $1"
+}
+site_has en/providers/t.html "DNSSEC signatures do not verify" "en explains dnssec_bogus"
+site_has fr/providers/t.html "Les signatures DNSSEC du domaine ne se vérifient pas" "fr explains dnssec_bogus"
+site_has de/providers/t.html "Die DNSSEC-Signaturen der Domain lassen sich nicht prüfen" "de explains dnssec_bogus"
+site_has en/providers/t.html "A name server of the domain does not answer for it" "en explains dns_lame"
+site_has fr/providers/t.html "Un serveur de noms du domaine ne répond pas pour lui" "fr explains dns_lame"
+site_has de/providers/t.html "Ein Nameserver der Domain antwortet nicht für sie" "de explains dns_lame"
+for r in dns_lame dns_inconsistent dns_single_point dnssec_bogus; do
+	site_has en/methodology.html "<code>$r</code>" "methodology lists $r"
+done
+site_has de/index.html "DNS-Zonen" "de index labels the kind"
 
 # Bad configurations are refused with their place.
 bad() {
