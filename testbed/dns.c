@@ -2,8 +2,8 @@
  * The testbed's authoritative DNS server (--dns-port P): two test zones, signed.tb.test
  * (ECDSA P-256 key generated at start, every RRset signed with ldns) and unsigned.tb.test,
  * each with name servers ns1 (127.0.0.53), ns2 (127.0.0.54) and ns3 (127.0.1.53, another
- * /24), all served on UDP and TCP at port P of the three addresses. Faults ("dns=FAULT",
- * `dns=ok` heals every one):
+ * /24), all served on UDP and TCP at port P of the three addresses. Faults ("dns=FAULT";
+ * `dns=ok`, or a bare `ok`, heals every one):
  *   lame       ns2 answers REFUSED
  *   serial     ns3 serves the SOA serial + 1
  *   bogus      every RRSIG's signature has a byte flipped
@@ -424,6 +424,15 @@ tb_dns_fault(const char *name, char *err, size_t errsz)
 	d.fault[f] = true;
 	rebuild();
 	return 0;
+}
+
+void
+tb_dns_heal(void)
+{
+	char err[8];
+
+	if (d.on)
+		tb_dns_fault("ok", err, sizeof(err));
 }
 
 void

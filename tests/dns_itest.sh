@@ -94,6 +94,10 @@ echo "$out" | grep -q "flags: qr aa tc" && echo "$out_tcp" | grep -q "ANSWER: 1"
 fault dns=ok
 curl -sf "$ctl" | grep -q "^dns=" && not_ok "control still lists a dns fault after dns=ok" ||
     ok "dns=ok heals every dns fault"
+fault dns=lame
+fault ok
+curl -sf "$ctl" | grep -q "^dns=" && not_ok "a bare ok left a dns fault on" ||
+    ok "a bare ok heals the dns faults too"
 out=$(curl -s -d dns=nonsense "$ctl")
 echo "$out" | grep -q 'unknown dns fault "nonsense"' && ok "an unknown dns fault is refused" ||
     not_ok "unknown dns fault: $out"
