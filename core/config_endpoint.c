@@ -572,7 +572,8 @@ load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct 
 		missing[nmissing++] = "id";
 	if (kv == NULL)
 		missing[nmissing++] = "kind";
-	if (ep->url == NULL && map_get(L, n, "url", NULL) == NULL)
+	if (ep->url == NULL && map_get(L, n, "url", NULL) == NULL &&
+	    !(ctx.kind_known && kind_info(ep->kind)->no_url))
 		missing[nmissing++] = "url";
 	for (size_t i = 0; i < nmissing; i++)
 		cl_err(L, n, "endpoint%s%s: missing required key '%s'", ep->id ? " " : "",

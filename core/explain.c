@@ -69,6 +69,14 @@ explain_text(enum probe_kind k, enum reason r)
 		return N_("The revocation list and the status responder disagree about revoked certificates: applications may accept a certificate the provider has revoked.");
 	case REASON_UNISSUED_GOOD:
 		return N_("The status responder calls a certificate that was never issued good: a forged certificate would be accepted by applications that check revocation.");
+	case REASON_DNS_LAME:
+		return N_("A name server of the domain does not answer for it: lookups that reach that server fail, so the service's names may not resolve for part of its users.");
+	case REASON_DNS_INCONSISTENT:
+		return N_("The domain's name servers give different versions of the zone: users may get outdated addresses depending on the server they reach.");
+	case REASON_DNS_SINGLE_POINT:
+		return N_("The domain depends on a single name server or a single network: one outage there makes every service under it unreachable by name.");
+	case REASON_DNSSEC_BOGUS:
+		return N_("The domain's DNSSEC signatures do not verify: validating resolvers refuse its names, so the services under it cannot be reached by their users.");
 	case REASON_INTERNAL:
 	case REASON__MAX:
 		break;

@@ -52,6 +52,11 @@ struct kind_info {
 	void		(*conf_free)(void *kind_conf);
 	/* Appends " key=value" pairs of its settings for the endpoint page (static buffer). */
 	void		(*settings)(const struct conf_endpoint *ep, char *out, size_t len);
+	/*
+	 * The kind names what it watches with keys of its own (dns: zone), not url: url is not
+	 * required, and its conf_check sets ep->url to a URI for display ("dns:luxtrust.lu").
+	 */
+	bool		 no_url;
 	/* Its results may carry DETAIL_EVENTS: the site has a "Changes" page. */
 	bool		 events;
 	/*

@@ -43,6 +43,10 @@ const char *const reason_names[REASON__MAX] = {
 	[REASON_UNISSUED_GOOD] = "unissued_good",
 	[REASON_INTERNAL] = "internal",
 	[REASON_REDUNDANCY_LOST] = "redundancy_lost",
+	[REASON_DNS_LAME] = "dns_lame",
+	[REASON_DNS_INCONSISTENT] = "dns_inconsistent",
+	[REASON_DNS_SINGLE_POINT] = "dns_single_point",
+	[REASON_DNSSEC_BOGUS] = "dnssec_bogus",
 };
 
 const char *const phase_names[PHASE__MAX] = {
@@ -64,6 +68,8 @@ reason_status(enum reason r)
 	case REASON_WEAK_TLS:
 	case REASON_CHAIN_INCOMPLETE:
 	case REASON_REDUNDANCY_LOST:
+	case REASON_DNS_INCONSISTENT:
+	case REASON_DNS_SINGLE_POINT:
 		return STATUS_DEGRADED;
 	default:
 		return STATUS_DOWN;

@@ -55,6 +55,10 @@ enum reason {
 	REASON_REDUNDANCY_LOST,	/* SPEC §14: some of the host's addresses are not healthy */
 	REASON_INCONSISTENT,	/* SPEC §14: the OCSP responder contradicts its CRL */
 	REASON_UNISSUED_GOOD,	/* SPEC §14: good for a serial never issued */
+	REASON_DNS_LAME,		/* kind dns (SPEC §14), down */
+	REASON_DNS_INCONSISTENT,	/* kind dns, degraded */
+	REASON_DNS_SINGLE_POINT,	/* kind dns, degraded (RFC 2182) */
+	REASON_DNSSEC_BOGUS,		/* kind dns, down (RFC 4035) */
 	REASON__MAX
 };
 
@@ -99,8 +103,9 @@ struct result {
 };
 
 /*
- * Returns the status a reason implies: ok is up, slow/tls_expiring/weak_tls/chain_incomplete
- * degraded, else down.
+ * Returns the status a reason implies: ok is up; slow, tls_expiring, weak_tls,
+ * chain_incomplete, redundancy_lost, dns_inconsistent and dns_single_point degraded;
+ * else down.
  */
 enum status reason_status(enum reason);
 

@@ -67,6 +67,7 @@ struct job {
 	struct job     **kids;			/* a parent: its children, NULL once ended */
 	struct result	*kid_results;		/* a parent: their results, by address */
 	size_t		 n_kids, kids_left;
+	bool		 own_done;		/* a run kind called done: ended by kick_cb */
 };
 TAILQ_HEAD(jobq, job);
 
@@ -252,7 +253,9 @@ job_annotate(struct job *j)
 			    "TLS server certificate expires in %lld days (< %d)",
 			    (long long)left, ep->tls_min_days);
 	}
-	if (j->nreq > 0 && ep->degraded_after_ms > 0 &&
+	/* A kind doing its own I/O (probe_ops.run) sets the total itself. */
+	if ((j->nreq > 0 || (j->ops != NULL && j->ops->run != NULL &&
+	    r->timings[PHASE_TOTAL] >= 0)) && ep->degraded_after_ms > 0 &&
 	    r->timings[PHASE_TOTAL] > (double)ep->degraded_after_ms)
 		result_flag(r, REASON_SLOW, "total %.0f ms exceeds degraded_after %lld ms",
 		    r->timings[PHASE_TOTAL], (long long)ep->degraded_after_ms);
@@ -447,6 +450,33 @@ job_begin(struct job *j)
 	free(host);
 }
 
+/*
+ * The done callback of a kind that does its own I/O (probe_ops.run): the job is ended from
+ * kick_cb, outside the kind's callback, so that free_state never runs beneath it.
+ */
+static void
+job_own_done(void *arg)
+{
+	static const struct timeval zero;
+	struct job *j = arg;
+
+	j->own_done = true;
+	evtimer_add(j->eng->kick, &zero);
+}
+
+/* Ends every running job whose kind reported done (probe_ops.run). */
+static void
+reap_own(struct engine *eng)
+{
+	struct job *j, *next;
+
+	for (j = TAILQ_FIRST(&eng->running); j != NULL; j = next) {
+		next = TAILQ_NEXT(j, link);
+		if (j->own_done)
+			job_end(j, 1);
+	}
+}
+
 /* Moves queued jobs to running while there is room; ends those with nothing to send. */
 static void
 dispatch(struct engine *eng)
@@ -459,6 +489,16 @@ dispatch(struct engine *eng)
 		TAILQ_INSERT_TAIL(&eng->running, j, link);
 		eng->nrunning++;
 		j->r.time_ms = now_ms();
+		if (j->ops->run != NULL) {
+			j->state = j->ops->run(j->ep, &j->in, eng->base, job_own_done, j, &j->r);
+			if (j->state == NULL) {
+				if (j->r.status == STATUS_UP)
+					result_flag(&j->r, REASON_INTERNAL, "the %s probe could not start",
+					    j->ops->name);
+				job_end(j, 1);
+			}
+			continue;
+		}
 		job_begin(j);
 	}
 }
@@ -467,6 +507,7 @@ static void
 kick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd; (void)what;
+	reap_own(arg);
 	dispatch(arg);
 }
 
@@ -605,7 +646,7 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 	static const struct timeval zero;
 	struct job *j;
 
-	if (eng == NULL || ep == NULL || ops == NULL || ops->start == NULL)
+	if (eng == NULL || ep == NULL || ops == NULL || (ops->start == NULL && ops->run == NULL))
 		return -1;
 	if (eng->kick == NULL && (eng->kick = evtimer_new(eng->base, kick_cb, eng)) == NULL)
 		return -1;

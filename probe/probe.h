@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct event_base;
+
 #include "../core/config.h"
 #include "../core/kind.h"
 #include "../core/result.h"
@@ -118,6 +120,18 @@ struct probe_ops {
 		    const struct probe_response *, int64_t now_ms,
 		    struct probe_request *next, struct result *r);
 	void	 (*free_state)(void *state);
+	/*
+	 * A kind whose exchanges are not HTTP (dns) sets run instead of start and finish and
+	 * does its own I/O: non-blocking sockets with events on base, each with its timeout.
+	 * run returns the kind's state, or flags r and returns NULL when nothing can be sent.
+	 * The kind calls done(done_arg) exactly once, from one of its event callbacks (never
+	 * from run), when r is final and it has no more work; the engine then calls
+	 * free_state, which removes every event the kind still has on base. The kind sets
+	 * r->timings itself.
+	 */
+	void	*(*run)(const struct conf_endpoint *, const struct probe_input *,
+		    struct event_base *base, void (*done)(void *done_arg), void *done_arg,
+		    struct result *r);
 };
 
 /* Returns the ops for a kind (never NULL for a valid kind). */

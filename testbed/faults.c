@@ -359,6 +359,10 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 int
 tb_fault_apply(const char *spec, char *err, size_t errsz)
 {
+	if (strncmp(spec, "dns=", 4) == 0)
+		return tb_dns_fault(spec + 4, err, errsz);	/* testbed/dns.c */
+	if (strcmp(spec, "ok") == 0)
+		tb_dns_heal();					/* a bare ok heals everything */
 	return fault_change(spec, false, err, errsz);
 }
 
@@ -389,6 +393,7 @@ tb_fault_list(struct evbuffer *out)
 			for (const struct tb_only *o = svc->only; o != NULL; o = o->next)
 				list_set(out, svc, o->fs.on, o->fs.param, o->addr);
 		}
+	tb_dns_fault_list(out);
 }
 
 void

@@ -269,6 +269,16 @@ void tb_fault_free(struct tb_service *);
 int tb_timeline_load(const char *path);
 void tb_timeline_free(void);
 
+/* dns.c: the authoritative DNS server of the test zones (--dns-port). */
+int tb_dns_start(int port);
+void tb_dns_free(void);
+/* Applies the dns fault named ("lame", ..., "ok"); returns 0 or -1 with err. */
+int tb_dns_fault(const char *name, char *err, size_t errsz);
+/* Heals every dns fault (nothing when the DNS server is off). */
+void tb_dns_heal(void);
+/* Appends "dns=FAULT\n" for every dns fault that is on. */
+void tb_dns_fault_list(struct evbuffer *);
+
 /* control.c */
 int tb_control_start(int port);
 void tb_control_free(void);
