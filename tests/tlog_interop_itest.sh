@@ -9,7 +9,8 @@
 #   - `trustwatch verify` accepts it (directory and URL, with and without -c CONFIG) and
 #     rejects each tamper case with exit 2 naming what changed: one entry byte changed, one
 #     entry deleted, two entries swapped, re-signed with another key, an older checkpoint
-#     served as the latest, a time-stamp token of another checkpoint; usage 3, unreadable 1.
+#     served as the latest, a time-stamp token of another checkpoint (SIZE.tsr and a second
+#     TSA's LABEL/SIZE.tsr), a token name outside that layout; usage 3, unreadable 1.
 set -u
 : "${TW_BIN:?}"
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -117,6 +118,12 @@ rm -rf site
 [ -f "$log/timestamps/300.tsr" ] && cmp -s "$log/checkpoints/1000" "$log/checkpoint" ||
 	die "tlog_gen did not publish the tokens and the latest checkpoint"
 ok "published: $(head -1 "$work/gen.log")"
+# A second TSA's token of checkpoint 300: SPEC §12 names one token timestamps/SIZE.tsr, the
+# further TSAs' go under timestamps/LABEL/SIZE.tsr (and the index lists them).
+openssl ts -reply -config pki/x.cnf -queryfile tsr/300.tsq -out tsr/300b.tsr >"$work/ts2.log" 2>&1 ||
+	die "openssl ts -reply (second token) failed"
+mkdir -p "$log/timestamps/tsa-2" && cp tsr/300b.tsr "$log/timestamps/tsa-2/300.tsr" &&
+	echo tsa-2/300.tsr >>"$log/timestamps/index" || die "second token"
 # The README's command for checking a token with OpenSSL alone.
 openssl ts -verify -data "$log/checkpoints/300" -in "$log/timestamps/300.tsr" -CAfile pki/root.pem \
 	>"$work/tsverify.log" 2>&1 && ok "openssl ts -verify accepts a published token (README)" ||
@@ -137,7 +144,7 @@ fi
 # ---------------------------------------------------------------- trustwatch verify: accepted
 "$TW_BIN" verify --vkey "$vkey" site >"$work/v.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q "^verified: 1 node" "$work/v.out" &&
-	grep -q "1000 entries re-hashed" "$work/v.out" && grep -q "3 time-stamp tokens" "$work/v.out" &&
+	grep -q "1000 entries re-hashed" "$work/v.out" && grep -q "4 time-stamp tokens" "$work/v.out" &&
 	grep -q "chain is not checked: give -c CONFIG" "$work/v.out"; then
 	ok "verify accepts the untouched log (exit 0), tokens checked against their own certificate"
 else
@@ -182,7 +189,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$port/log/nodes"; do
 	i=$((i + 1)); [ $i -lt 100 ] || die "http.server did not start"; sleep 0.05
 done
 "$TW_BIN" verify --vkey "$vkey" "http://127.0.0.1:$port/" >"$work/v.out" 2>&1; rc=$?
-[ $rc -eq 0 ] && grep -q "3 time-stamp tokens" "$work/v.out" &&
+[ $rc -eq 0 ] && grep -q "4 time-stamp tokens" "$work/v.out" &&
 	ok "verify URL reads the same record over HTTP (exit 0)" ||
 	not_ok "verify URL: rc $rc: $(cat "$work/v.out")"
 "$TW_BIN" verify --vkey "$vkey" "http://127.0.0.1:$port/nothing-here" >"$work/v.out" 2>&1; rc=$?
@@ -235,6 +242,12 @@ tamper "a checkpoint's tree size edited" "MISMATCH node-a: checkpoint 700: " \
 	sed -i '2s/700/701/' checkpoints/700
 tamper "a token of another checkpoint" "MISMATCH node-a: checkpoint 300: time-stamp token 300.tsr: .*imprint" \
 	cp timestamps/700.tsr timestamps/300.tsr
+tamper "another TSA's token of another checkpoint" \
+	"MISMATCH node-a: checkpoint 300: time-stamp token tsa-2/300.tsr: .*imprint" \
+	cp timestamps/700.tsr timestamps/tsa-2/300.tsr
+tamper "a token named outside SIZE.tsr and LABEL/SIZE.tsr" \
+	"MISMATCH node-a: timestamps/300.x.tsr: not SIZE.tsr or LABEL/SIZE.tsr" \
+	cp timestamps/300.tsr timestamps/300.x.tsr
 tamper "a hash tile changed" "MISMATCH node-a: entry 17: " \
 	python3 -c 'import sys; p="tile/0/000"; d=bytearray(open(p,"rb").read()); d[17*32]^=1; open(p,"wb").write(d)'
 
