@@ -110,7 +110,7 @@ alerts:
     from: trustwatch@example.test
   to: [noc@example.test]
   webhooks:
-    - { url: 'http://127.0.0.1:$hport/hook' }
+    - { url: 'http://127.0.0.1:$hport/hook', secret_env: TW_TEST_HOOK_SECRET }
   remind_every: 1h
   digest_window: 0s
 providers:
@@ -124,7 +124,7 @@ providers:
         nonce: true
         expect: { status: good }
 YAML
-	TRUSTWATCH_LOG_LEVEL=debug TRUSTWATCH_MAIL_RETRY_MS=200 \
+	TW_TEST_HOOK_SECRET=vantage-secret TRUSTWATCH_LOG_LEVEL=debug TRUSTWATCH_MAIL_RETRY_MS=200 \
 	    "$TW_BIN" run -c "$d/c.yaml" >>"$d/log" 2>&1 &
 	eval "n$1=$!"
 }
@@ -273,7 +273,7 @@ wait_for 20 "n$lead's heard-again mail" holds "node_mails n$lead BACK" -ge 1 &&
 wait_for 15 "n$lead's heard-again webhook" holds "node_hooks n$lead node-heard" -ge 1 &&
     ok "(f) ... and posted (node-heard)"
 # the leader now: the node that queued that alert; SIGKILL it
-x=$(grep -l "msg=\"operator alert queued\" event=\"node-heard:n$lead:" "$work"/n*/log | tail -1 |
+x=$(grep -lE "msg=\"operator alert queued\" event=\"?node-heard:n$lead:" "$work"/n*/log | tail -1 |
     sed 's|.*/n\([0-9]\)/log|\1|')
 if [ -z "$x" ]; then
 	not_ok "(f) no node logged queuing the heard-again alert"
