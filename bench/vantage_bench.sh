@@ -13,6 +13,7 @@
 # and for the store, over the same window: result rows/s, tuples written/s and commits/s
 # (pg_stat_database), WAL bytes/s (pg_current_wal_lsn), and the PostgreSQL server's CPU.
 # Uses the server TW_TEST_PG names when set (make bench starts one), else starts its own.
+# BENCH_VANTAGE_KEEP=1 keeps the work directory (configs, node logs).
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +31,7 @@ cleanup() {
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	[ -n "$own_pg" ] && pg_stop
-	rm -rf "$work"
+	[ -n "${BENCH_VANTAGE_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -103,7 +104,7 @@ for n in 1 2 3; do
 	kill -0 "$p" 2>/dev/null || { echo "FAILED: node n$n exited: $(tail -3 "$work/n$n/log")"; exit 0; }
 	eval "a_$n=\$(ticks $p)"
 done
-a_tb=$(ticks "$tb_pid"); a_pg=$(pg_ticks); a_t=$(ms)
+a_tb=$(ticks "$tb_pid"); a_pg=$(pg_ticks); a_t=$(ms); a_load=$(cut -d' ' -f1 /proc/loadavg)
 read -r a_rows a_tup a_xact a_wal <<EOF
 $(pg_stats)
 EOF
@@ -114,7 +115,7 @@ for n in 1 2 3; do
 	eval "hwm_$n=\$(status_kb $p VmHWM)"
 	eval "rss_$n=\$(status_kb $p VmRSS)"
 done
-b_tb=$(ticks "$tb_pid"); b_pg=$(pg_ticks); b_t=$(ms)
+b_tb=$(ticks "$tb_pid"); b_pg=$(pg_ticks); b_t=$(ms); b_load=$(cut -d' ' -f1 /proc/loadavg)
 read -r b_rows b_tup b_xact b_wal <<EOF
 $(pg_stats)
 EOF
@@ -133,7 +134,9 @@ echo "Three \`trustwatch run\` nodes (n1, n2, n3 from 127.0.0.1, .2, .3; quorum 
 echo "$NEP endpoints at interval 60 s (bench/scale_config.py's mix, as the one-node scale run) over"
 echo "the testbed's $((NPROV * 6)) services, sharing one PostgreSQL store, for $SECS s on $(nproc) CPUs shared by"
 echo "the three nodes, PostgreSQL and the testbed; figures after the first $WARM s. Leader: ${lead:-none};"
-echo "$verdicts endpoints got a quorum verdict during the run."
+echo "$verdicts endpoints got a quorum verdict during the run. Load average (1 min) $a_load at the start"
+echo "of the window, $b_load at its end (other work on the machine shows here: the lag is the"
+echo "first figure to suffer when the CPUs are oversubscribed)."
 echo
 echo "| node | results stored | lag p50 | lag p99 | lag max | CPU | peak RSS | final RSS | SIGTERM to exit |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -6,6 +6,9 @@
 #   - an implementation we did not write verifies it: tests/interop/verify.go built against
 #     golang.org/x/mod/sumdb/note and .../tlog (Debian golang-go, golang-golang-x-mod-dev),
 #     offline; a missing Go toolchain FAILS this test, it is never skipped;
+#   - a co-signed copy (TLOG_GEN_COSIGN): the Go verifier checks its cosignature lines through
+#     note.Open with a cosignature/v1 verifier (crypto/ed25519), and so does trustwatch verify;
+#     a changed cosignature fails both;
 #   - `trustwatch verify` accepts it (directory and URL, with and without -c CONFIG) and
 #     rejects each tamper case with exit 2 naming what changed: one entry byte changed, one
 #     entry deleted, two entries swapped, re-signed with another key, an older checkpoint
@@ -140,6 +143,51 @@ if "$work/goverify" "$log" "$(cat other.vkey)" >"$work/go2.out" 2>&1; then
 else
 	ok "the Go verifier rejects the log with another key"
 fi
+
+# ---------------------------------------------------------------- cosignatures
+# Another node's key co-signs each checkpoint (C2SP tlog-cosignature, as run_cosign.c does).
+# note.Open routes those lines to a cosignature/v1 verifier (tests/interop/verify.go: the
+# note package verifies Ed25519 note signatures only, so the cosignature check itself is Go's
+# crypto/ed25519 over the cosignature/v1 message, not our C).
+wvkey=$("$TW_BIN" keygen -o witness.key --name example.test/node-b 2>>"$work/keygen.log") ||
+	die "keygen (witness) failed"
+TLOG_GEN_COSIGN=witness.key "$gen" csite node-a 1000 300,700,1000 node.key >"$work/gen-cs.log" 2>&1 ||
+	die "tlog_gen (co-signed) failed: $(cat "$work/gen-cs.log")"
+clog=csite/log/node-a
+grep -q '^— example.test/node-b ' "$clog/checkpoints/700" || die "tlog_gen wrote no cosignature line"
+if "$work/goverify" "$clog" "$vkey" "$wvkey" >"$work/go-cs.out" 2>&1 &&
+    grep -q "3 cosignatures (cosignature/v1) verified" "$work/go-cs.out"; then
+	ok "golang.org/x/mod/sumdb/note.Open verifies the cosignatures: $(grep cosignatures "$work/go-cs.out")"
+else
+	not_ok "the Go verifier on a co-signed log: $(cat "$work/go-cs.out")"
+fi
+"$work/goverify" "$clog" "$vkey" >"$work/go-cs2.out" 2>&1 &&
+	ok "without the cosigner's key, note.Open leaves the cosignatures unverified and accepts" ||
+	not_ok "the Go verifier without the cosigner key: $(cat "$work/go-cs2.out")"
+"$TW_BIN" verify --vkey "$vkey" --vkey "$wvkey" csite >"$work/v-cs.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "^node-a: 3 cosignatures verified (C2SP tlog-cosignature, by example.test/node-b+" "$work/v-cs.out" &&
+	ok "trustwatch verify checks the same cosignatures" ||
+	not_ok "trustwatch verify on a co-signed log: rc $rc: $(cat "$work/v-cs.out")"
+rm -rf tcs && cp -r csite tcs && python3 - tcs/log/node-a/checkpoints/700 <<'PY' || die "cosignature tamper"
+import base64, sys
+p = sys.argv[1]
+lines = open(p, encoding="utf-8").read().split("\n")
+for i, l in enumerate(lines):
+    if l.startswith("\u2014 example.test/node-b "):
+        b = bytearray(base64.b64decode(l.split(" ")[2]))
+        b[40] ^= 1
+        lines[i] = "\u2014 example.test/node-b " + base64.b64encode(bytes(b)).decode()
+open(p, "w", encoding="utf-8").write("\n".join(lines))
+PY
+if "$work/goverify" tcs/log/node-a "$vkey" "$wvkey" >"$work/go-cs3.out" 2>&1; then
+	not_ok "the Go verifier accepts a changed cosignature"
+else
+	ok "the Go verifier rejects a changed cosignature: $(tail -1 "$work/go-cs3.out")"
+fi
+"$TW_BIN" verify --vkey "$vkey" --vkey "$wvkey" tcs >"$work/v-cs3.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "MISMATCH node-a: checkpoint 700: the cosignature by example.test/node-b+[0-9a-f]* (a --vkey key) does not verify" "$work/v-cs3.out" &&
+	ok "trustwatch verify: a changed cosignature exits 2 naming it" ||
+	not_ok "trustwatch verify, changed cosignature: rc $rc: $(cat "$work/v-cs3.out")"
 
 # ---------------------------------------------------------------- trustwatch verify: accepted
 "$TW_BIN" verify --vkey "$vkey" site >"$work/v.out" 2>&1; rc=$?
