@@ -230,9 +230,15 @@ cosign_tamper "$work/tc2" unknown
 	not_ok "an unknown cosigner: exit $rc: $(cat "$work/vc2.out")"
 
 if [ -x "$work/goverify" ]; then
-	"$work/goverify" "$site/log/n2" "$vkey2" >"$work/go2.out" 2>&1 &&
-		ok "the Go verifier accepts a co-signed log" ||
+	"$work/goverify" "$site/log/n2" "$vkey2" "$vkey" >"$work/go2.out" 2>&1 &&
+		grep -q "cosignatures* (cosignature/v1) verified" "$work/go2.out" &&
+		ok "the Go verifier accepts a co-signed log, n1's cosignatures checked through note.Open" ||
 		not_ok "the Go verifier refuses a co-signed log: $(tail -3 "$work/go2.out")"
+	if "$work/goverify" "$work/tc1/log/n2" "$vkey2" "$vkey" >"$work/go3.out" 2>&1; then
+		not_ok "the Go verifier accepts a changed cosignature"
+	else
+		ok "the Go verifier rejects the changed cosignature too: $(tail -1 "$work/go3.out")"
+	fi
 fi
 cp -r "$site/." "$work/good-site/"
 good_cp=$(cat "$log/checkpoint")
