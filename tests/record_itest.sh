@@ -50,7 +50,8 @@ wait_for() {
 	return 0
 }
 
-"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" >"$work/testbed.log" 2>&1 &
+"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" --providers 2 \
+    >"$work/testbed.log" 2>&1 &
 tb_pid=$!
 wait_for 30 "the testbed config" test -s "$work/tb.yaml" || finish
 db="$work/state/trustwatch.db"
@@ -67,7 +68,7 @@ record:
   key: $work/node.key
   origin: tb.example/n1
   checkpoint_every: 1s
-  timestamp_with: [p1/tsa]
+  timestamp_with: [p1/tsa, p2/tsa]
 YAML
 
 # run_until CONFIG COMMAND...: runs the daemon until COMMAND succeeds, then stops it.
@@ -92,9 +93,21 @@ last=$(q "SELECT max(tree_size) FROM checkpoints WHERE node = 'n1'")
 	not_ok "last checkpoint $last, log size $n"
 
 "$TW_BIN" report -c "$work/c.yaml" >"$work/report.log" 2>&1 || not_ok "report failed"
-[ -s "$log/checkpoint" ] && [ -s "$log/vkey" ] && [ -s "$log/timestamps/$(head -1 "$log/checkpoints/index").tsr" ] &&
+[ -s "$log/checkpoint" ] && [ -s "$log/vkey" ] && ls "$log"/timestamps/[0-9]*.tsr >/dev/null 2>&1 &&
 	ok "the site publishes log/n1 (checkpoint, vkey, time stamps)" ||
 	not_ok "log/n1 incomplete: $(ls -R "$log" 2>&1 | head -20)"
+# Two TSAs: SPEC §12's timestamps/SIZE.tsr is the first's (p1/tsa), the second's is
+# timestamps/p2-tsa/SIZE.tsr, and the index lists both.
+both=""
+for f in "$log"/timestamps/[0-9]*.tsr; do
+	size=$(basename "$f" .tsr)
+	[ -s "$log/timestamps/p2-tsa/$size.tsr" ] && both=$size && break
+done
+[ -n "$both" ] && grep -qx "$both.tsr" "$log/timestamps/index" &&
+	grep -qx "p2-tsa/$both.tsr" "$log/timestamps/index" && ! ls "$log"/timestamps/*.*.tsr >/dev/null 2>&1 &&
+	! ls "$log"/timestamps/p1-tsa >/dev/null 2>&1 &&
+	ok "two TSAs: timestamps/$both.tsr (p1/tsa, the first) and timestamps/p2-tsa/$both.tsr" ||
+	not_ok "two TSAs' tokens: $(ls -R "$log/timestamps" | head -12)"
 [ "$(cat "$log/vkey")" = "$vkey" ] && ok "the published vkey is the node's" ||
 	not_ok "published vkey $(cat "$log/vkey"), not $vkey"
 "$TW_BIN" verify --vkey "$vkey" -c "$work/c.yaml" "$site" >"$work/v0.out" 2>&1
