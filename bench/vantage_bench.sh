@@ -41,6 +41,7 @@ command -v python3 >/dev/null || { echo "skipped: needs python3."; exit 0; }
 if [ -z "${TW_TEST_PG:-}" ]; then
 	pg_start >/dev/null 2>&1 || { echo "skipped: no PostgreSQL server (tests/support/pg.sh)."; exit 0; }
 	own_pg=1
+	trap cleanup EXIT	# pg_start set its own: ours stops the server too
 fi
 PSQL=${TW_PG_BIN:+$TW_PG_BIN/}psql
 [ -n "${TW_PG_BIN:-}" ] || PSQL=$(command -v psql || echo "$(pg_bindir)/psql")
