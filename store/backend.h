@@ -211,6 +211,16 @@ struct backend_ops {
 			    int64_t next_attempt_ms, bool give_up);
 	int		 (*outbox_stats)(struct store_be *, bool webhooks,
 			    struct store_outbox_stats *);
+	/*
+	 * Operator alerts (no incident): inserts a row with a NULL incident unless a row with
+	 * no incident and this event key is there (the check and the insert serialized with
+	 * any other writer's): 1 inserted, 0 not, -1. Inside begin/commit.
+	 */
+	int		 (*outbox_insert_keyed)(struct store_be *, const char *event_key,
+			    const char *recipients, const char *subject, const char *body,
+			    int64_t now_ms);
+	/* The newest no-incident row whose event key contains needle: 1 and *key, 0, -1. */
+	int		 (*outbox_find_keyed)(struct store_be *, const char *needle, char **key);
 
 	/* Vantage nodes (store.h). */
 	int		 (*node_beat)(struct store_be *, const char *id, const char *location,

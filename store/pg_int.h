@@ -23,6 +23,8 @@
 #define PG_LOCK_PARTITIONS	0x74770002LL
 /* The leader's session lock: (this, hash of the schema), so each store has its own. */
 #define PG_LOCK_LEADER		0x74770003
+/* pg_advisory_xact_lock key: queuing a keyed (no incident) outbox row, pg_outbox_keyed.c. */
+#define PG_LOCK_OUTBOX_KEYED	0x74770004LL
 
 struct store_be {
 	PGconn		*conn;
@@ -166,6 +168,10 @@ int pg_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail
 int pg_mail_sent(struct store_be *, int64_t, int64_t);
 int pg_mail_failed(struct store_be *, int64_t, const char *, int64_t, bool);
 int pg_outbox_stats(struct store_be *, bool, struct store_outbox_stats *);
+/* pg_outbox_keyed.c: operator alerts, keyed rows without an incident. */
+int pg_outbox_insert_keyed(struct store_be *, const char *, const char *, const char *,
+    const char *, int64_t);
+int pg_outbox_find_keyed(struct store_be *, const char *, char **);
 
 int pg_node_beat(struct store_be *, const char *, const char *, int64_t, bool, bool, int64_t);
 int pg_each_node(struct store_be *, int (*)(const struct store_node *, void *), void *);

@@ -57,6 +57,9 @@ int sq_each_mail_state(struct store_be *, int64_t, int (*)(const struct be_mail_
 int sq_outbox_insert(struct store_be *, int64_t, const char *, const char *, const char *,
     const char *, int64_t);
 int sq_mail_mark(struct store_be *, int64_t, enum be_mail_mark, int, int64_t);
+int sq_outbox_insert_keyed(struct store_be *, const char *, const char *, const char *,
+    const char *, int64_t);
+int sq_outbox_find_keyed(struct store_be *, const char *, char **);
 int sq_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail *, void *),
     void *);
 int sq_mail_sent(struct store_be *, int64_t, int64_t);

@@ -323,9 +323,24 @@ int store_outbox_add_digest(struct store *, const int64_t *incidents, size_t n,
     const char *event_key, const char *recipients, const char *subject, const char *body,
     const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms);
 
+/*
+ * Operator alerts, which belong to no incident (SPEC §11: a vantage node silent, and heard
+ * again): the rows (their incident ignored) are queued in one transaction, each under its
+ * event_key, unique among such rows; a key already there is left as it is, so a leader
+ * that takes over and derives the same keys from the same store queues nothing twice.
+ * Returns the rows inserted (0 when all were there), or -1.
+ */
+int store_outbox_add_keyed(struct store *, const struct store_outbox_row *rows, size_t n,
+    int64_t now_ms);
+/*
+ * The event key of the newest operator alert (no incident) whose key contains needle:
+ * 1 with *key set (caller frees), 0 when there is none, -1 on error.
+ */
+int store_outbox_find_keyed(struct store *, const char *needle, char **key);
+
 struct store_mail {
 	int64_t		 id;
-	int64_t		 incident;
+	int64_t		 incident;	/* 0 for an operator alert (no incident) */
 	const char	*event_key;
 	const char	*recipients;	/* comma-separated */
 	const char	*subject;
