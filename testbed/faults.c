@@ -20,6 +20,7 @@
 const char *const tb_svc_names[SVC__MAX] = {
 	[SVC_LOGIN] = "login", [SVC_OIDC] = "oidc", [SVC_SAML] = "saml",
 	[SVC_OCSP] = "ocsp", [SVC_CRL] = "crl", [SVC_TSA] = "tsa",
+	[SVC_TL] = "tl",
 };
 
 const char *const tb_fault_names[F__MAX] = {
@@ -30,13 +31,14 @@ const char *const tb_fault_names[F__MAX] = {
 	[F_NONCE_MISSING] = "nonce_missing", [F_TSA_REJECT] = "tsa_reject",
 	[F_CLOCK_SKEW] = "clock_skew", [F_WRONG_POLICY] = "wrong_policy",
 	[F_CRL_NUMBER_REGRESS] = "crl_number_regress", [F_TLS_EXPIRED] = "tls_expired",
-	[F_TLS_EXPIRING] = "tls_expiring",
+	[F_TLS_EXPIRING] = "tls_expiring", [F_WITHDRAWN] = "withdrawn",
+	[F_SEQUENCE_REGRESS] = "sequence_regress",
 };
 
 #define B(s) (1u << (s))
 #define ALL ((1u << SVC__MAX) - 1)
 #define WEB (B(SVC_LOGIN) | B(SVC_OIDC) | B(SVC_SAML))
-#define SIGNED (B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TSA))
+#define SIGNED (B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TSA) | B(SVC_TL))
 
 /* Which services each fault applies to, and its parameter (0 = none) with its default. */
 static const struct {
@@ -52,8 +54,8 @@ static const struct {
 	[F_HUGE] = { ALL, true, 11, 1, 1024 },
 	[F_BAD_SIGNATURE] = { SIGNED, false, 0, 0, 0 },
 	[F_WRONG_SIGNER] = { SIGNED, false, 0, 0, 0 },
-	[F_STALE] = { B(SVC_OCSP) | B(SVC_CRL), false, 0, 0, 0 },
-	[F_EXPIRED] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_SAML), false, 0, 0, 0 },
+	[F_STALE] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TL), false, 0, 0, 0 },
+	[F_EXPIRED] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_SAML) | B(SVC_TL), false, 0, 0, 0 },
 	[F_REVOKED] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_UNKNOWN] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_NONCE_WRONG] = { B(SVC_OCSP) | B(SVC_TSA), false, 0, 0, 0 },
@@ -64,6 +66,8 @@ static const struct {
 	[F_CRL_NUMBER_REGRESS] = { B(SVC_CRL), false, 0, 0, 0 },
 	[F_TLS_EXPIRED] = { WEB, false, 0, 0, 0 },
 	[F_TLS_EXPIRING] = { WEB, false, 0, 0, 0 },
+	[F_WITHDRAWN] = { B(SVC_TL), false, 0, 0, 0 },
+	[F_SEQUENCE_REGRESS] = { B(SVC_TL), false, 0, 0, 0 },
 };
 
 static void __attribute__((format(printf, 3, 4)))

@@ -27,6 +27,7 @@ enum tb_svc {
 	SVC_OCSP,
 	SVC_CRL,
 	SVC_TSA,
+	SVC_TL,			/* the testbed's trusted list (testbed/tl.c) */
 	SVC__MAX
 };
 extern const char *const tb_svc_names[SVC__MAX];
@@ -53,6 +54,8 @@ enum tb_fault {
 	F_CRL_NUMBER_REGRESS,
 	F_TLS_EXPIRED,
 	F_TLS_EXPIRING,
+	F_WITHDRAWN,		/* tl: this provider's CA/QC service withdrawn in the list */
+	F_SEQUENCE_REGRESS,	/* tl: the sequence number one below the current */
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];
@@ -78,6 +81,7 @@ enum tb_cred_id {
 	CRED_ROGUE_CA,
 	CRED_ROGUE_OCSP,
 	CRED_ROGUE_TSA,
+	CRED_TL,		/* the trusted list's scheme-operator signer */
 	CRED__MAX
 };
 
@@ -199,6 +203,7 @@ void tb_ocsp_handle(struct tb_service *, struct evhttp_request *);
 void tb_crl_handle(struct tb_service *, struct evhttp_request *);
 void tb_tsa_handle(struct tb_service *, struct evhttp_request *);
 void tb_login_handle(struct tb_service *, struct evhttp_request *);
+void tb_tl_handle(struct tb_service *, struct evhttp_request *);
 
 /* crl.c: the periodic re-issue timer and the persisted CRL number. */
 int tb_crl_init(void);
