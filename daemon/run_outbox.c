@@ -182,7 +182,8 @@ send_next(struct run *R)
 		size_t n = 0;
 		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
 		    c->alerts.from);
-		char *parent = strcmp(m->event_key, "opened") == 0 ? NULL :
+		/* No thread for a mail of no incident (a trusted-list change). */
+		char *parent = strcmp(m->event_key, "opened") == 0 || m->incident <= 0 ? NULL :
 		    msg_thread_id(m->incident, c->alerts.from);
 		struct buf msg = { 0 };
 		struct msg_envelope env;

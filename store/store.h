@@ -316,6 +316,16 @@ int store_outbox_add_digest(struct store *, const int64_t *incidents, size_t n,
     const char *event_key, const char *recipients, const char *subject, const char *body,
     const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms);
 
+/*
+ * Queues a mail that belongs to no incident (a trusted-list change), with extra rows (its
+ * webhooks), in one transaction, unless a row with event_key and no incident is there.
+ * event_key must be unique on its own ("tl:PROVIDER/ENDPOINT:seq-N"). Returns 0, 1 when
+ * queued before, -1 on error. (store/keyed_outbox.c)
+ */
+int store_outbox_add_keyed(struct store *, const char *event_key, const char *recipients,
+    const char *subject, const char *body, const struct store_outbox_row *extra,
+    size_t n_extra, int64_t now_ms);
+
 struct store_mail {
 	int64_t		 id;
 	int64_t		 incident;
