@@ -79,6 +79,11 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	[DETAIL_EVENTS] = { "events", DETAIL_TYPE_LIST, ALL,
 	    "changes the kind saw since its last result (kinds with events: tl): a list of "
 	    "{event, tsp, service, type, from, to}; such a result is kept with its details" },
+	[DETAIL_SIGNER_KEY_ID] = { "signer_key_id", DETAIL_TYPE_STRING, OCSP | TSA,
+	    "key identifier (hex) of the signer certificate, matched against trusted lists" },
+	[DETAIL_ISSUER_KEY_ID] = { "issuer_key_id", DETAIL_TYPE_STRING, OCSP | CRL | TSA,
+	    "key identifier (hex) of the issuing CA: the signer's issuer, or the CRL's issuer, "
+	    "matched against trusted lists" },
 };
 
 const char *const detail_type_names[DETAIL_TYPE__MAX] = {

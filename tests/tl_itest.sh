@@ -178,6 +178,28 @@ curl -sS -d 'p2/tl=withdrawn' "$ctl" >/dev/null
 r=$(tb_reason)
 [ "$r" = "ok status_changed:p2_Qualified_CA:granted>withdrawn" ] &&
 	ok "testbed p2/tl=withdrawn: the withdrawal is an event" || not_ok "withdrawn: '$r'"
+# Qualified according to the list, matched by certificate, on the provider pages.
+"$TW_BIN" probe -c "$work/tb.yaml" >/dev/null 2>&1
+"$TW_BIN" report -c "$work/tb.yaml" -o "$work/tbsite" >"$work/tbreport.out" 2>&1
+# qual PROVIDER: the page's qualified section as text.
+qual() {
+	python3 -c 'import re, sys
+h = open(sys.argv[1]).read()
+m = re.search(r"<section class=\"qualified\">.*?</section>", h, re.S)
+print(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(0))) if m else "none")' "$work/tbsite/providers/$1.html"
+}
+q=$(qual p2)
+case "$q" in
+*"Provider 2 is qualified according to the trusted list"*"ocsp ocsp Not qualified withdrawn p2 Qualified CA CA/QC Provider 2"*"crl crl Not qualified withdrawn p2 Qualified CA"*"tsa tsa Qualified granted p2 Qualified Time-Stamping Unit TSA/QTST"*)
+	ok "p2's page: its OCSP and CRL not qualified (CA withdrawn), its TSA qualified" ;;
+*) not_ok "p2's qualified section: $q $(cat "$work/tbreport.out")" ;;
+esac
+q=$(qual p1)
+case "$q" in
+*"LuxTrust (testbed stand-in) is qualified according to the trusted list"*"ocsp ocsp Qualified granted p1 Qualified CA"*"tsa tsa Qualified granted p1 Qualified Time-Stamping Unit"*)
+	ok "p1's page: qualified, each endpoint matched to its service" ;;
+*) not_ok "p1's qualified section: $q" ;;
+esac
 curl -sS -d 'p2/tl=ok' "$ctl" >/dev/null
 r=$(tb_reason)
 [ "$r" = "ok status_changed:p2_Qualified_CA:withdrawn>granted" ] &&
