@@ -17,12 +17,14 @@
 #include "../alert/tl_message.h"
 #include "../core/addr.h"
 #include "../core/config.h"
+#include "../core/kind.h"
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../store/store.h"
 
 #define TL_LOOKBACK_MS	(24LL * 3600 * 1000)	/* after a start: a day of results, as incidents */
 #define TL_OVERLAP_MS	(5LL * 60 * 1000)	/* results stored late (probe time < store time) */
+#define TL_EVERY_MS	5000			/* a pass at most this often: it reads results */
 
 struct tl_found {
 	struct tl_found	*next;
@@ -151,8 +153,16 @@ run_tl_alerts_queue(struct run *R)
 	struct tl_found *l = NULL, *f;
 	int64_t now = now_ms(), from;
 	int queued = 0;
+	bool events = false;
 
-	if (!c->alerts.enabled || !R->lead)
+	if (!c->alerts.enabled || !R->lead ||
+	    (scanned_ms > 0 && now >= scanned_ms && now - scanned_ms < TL_EVERY_MS))
+		return 0;
+	/* Only kinds that record events (tl) can have changes to mail. */
+	for (size_t i = 0; i < c->n_providers && !events; i++)
+		for (size_t j = 0; j < c->providers[i].n_endpoints && !events; j++)
+			events = kind_info(c->providers[i].endpoints[j].kind)->events;
+	if (!events)
 		return 0;
 	from = scanned_ms > 0 ? scanned_ms - TL_OVERLAP_MS : now - TL_LOOKBACK_MS;
 	if (store_each_result(R->st, from, now + 1, NULL, collect, &l) != 0) {
