@@ -23,7 +23,7 @@ struct msg_tl_change {
 	const char	*territory;
 	int64_t		 sequence;	/* TSLSequenceNumber, < 0 unknown */
 	int64_t		 time_ms;	/* when the new issue was seen */
-	const json_t	*events;	/* the result's "events" array */
+	const json_t	*events;	/* the result's DETAIL_EVENTS list */
 };
 
 /* "[TRUSTED LIST] ILNAS tl (LU) #66: 2 changes: BE INVEST TIMESTAMP UNIT Q 1 withdrawn, …" */

@@ -17,6 +17,7 @@
 #include "../alert/tl_message.h"
 #include "../core/addr.h"
 #include "../core/config.h"
+#include "../core/details.h"
 #include "../core/kind.h"
 #include "../core/log.h"
 #include "../core/util.h"
@@ -37,12 +38,19 @@ static int
 collect(const struct store_row *row, void *arg)
 {
 	struct tl_found **l = arg, *f;
+	const char *key = detail_fields[DETAIL_EVENTS].key;
+	const char *at;
 	json_t *d;
 
-	if (row->details == NULL || strstr(row->details, "\"events\"") == NULL ||
-	    (d = json_loads(row->details, 0, NULL)) == NULL)
+	/* Cheap first: most results carry no events (the key, quoted, is not in the text). */
+	if (row->details == NULL)
 		return 0;
-	if (json_array_size(json_object_get(d, "events")) == 0) {
+	for (at = strstr(row->details, key); at != NULL && !(at > row->details &&
+	    at[-1] == '"' && at[strlen(key)] == '"'); at = strstr(at + 1, key))
+		;
+	if (at == NULL || (d = json_loads(row->details, 0, NULL)) == NULL)
+		return 0;
+	if (json_array_size(detail_get_list(d, DETAIL_EVENTS)) == 0) {
 		json_decref(d);
 		return 0;
 	}
@@ -100,7 +108,7 @@ queue(struct run *R, const struct tl_found *f, int64_t now)
 	m.territory = json_string_value(json_object_get(f->details, "territory"));
 	m.sequence = json_is_integer(seq) ? json_integer_value(seq) : -1;
 	m.time_ms = f->time_ms;
-	m.events = json_object_get(f->details, "events");
+	m.events = detail_get_list(f->details, DETAIL_EVENTS);
 	key = m.sequence >= 0 ? xasprintf("tl:%s/%s:seq-%lld", f->provider, f->endpoint,
 	    (long long)m.sequence) : xasprintf("tl:%s/%s:t-%lld", f->provider, f->endpoint,
 	    (long long)f->time_ms);
