@@ -90,6 +90,11 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	[DETAIL_ADDRESSES] = { "addresses", DETAIL_TYPE_LIST, ALL,
 	    "every address of the host probed in the slot when it has several (addresses: all, "
 	    "SPEC §14): a list of {address, status, reason, total_ms, message}" },
+	[DETAIL_SIGNER_KEY_ID] = { "signer_key_id", DETAIL_TYPE_STRING, OCSP | TSA,
+	    "key identifier (hex) of the signer certificate, matched against trusted lists" },
+	[DETAIL_ISSUER_KEY_ID] = { "issuer_key_id", DETAIL_TYPE_STRING, OCSP | CRL | TSA,
+	    "key identifier (hex) of the issuing CA: the signer's issuer, or the CRL's issuer, "
+	    "matched against trusted lists" },
 };
 
 const char *const detail_type_names[DETAIL_TYPE__MAX] = {

@@ -188,9 +188,8 @@ send_next(struct run *R)
 		size_t n = 0;
 		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
 		    c->alerts.from);
-		/* an operator alert (node-…, no incident) starts no incident's thread */
-		char *parent = strcmp(m->event_key, "opened") == 0 ||
-		    strncmp(m->event_key, "node-", 5) == 0 ? NULL :
+		/* A mail of no incident (a node alert, a trusted-list change) starts no thread. */
+		char *parent = strcmp(m->event_key, "opened") == 0 || m->incident <= 0 ? NULL :
 		    msg_thread_id(m->incident, c->alerts.from);
 		struct buf msg = { 0 };
 		struct msg_envelope env;

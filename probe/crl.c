@@ -16,6 +16,7 @@
 
 #include "critext.h"
 #include "crl.h"
+#include "keyid.h"
 #include "../core/util.h"
 
 /* The CRL extensions we process (RFC 5280 §5.2); a critical other one makes it unusable. */
@@ -122,6 +123,7 @@ check_issuer(X509_CRL *crl, X509 *issuer, struct result *r)
 		    "CRL signature does not verify with the issuer's key");
 		return 0;
 	}
+	probe_record_key_ids(r, NULL, issuer);	/* matched against trusted lists */
 	return 1;
 }
 

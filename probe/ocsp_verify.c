@@ -21,6 +21,7 @@
 
 #include "certcache.h"
 #include "critext.h"
+#include "keyid.h"
 #include "ocsp.h"
 #include "../core/util.h"
 
@@ -277,6 +278,7 @@ ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer
 		return 0;
 	}
 	detail_take(r, DETAIL_SIGNER, ocsp_name_oneline(X509_get_subject_name(signer)));
+	probe_record_key_ids(r, signer, issuer);	/* matched against trusted lists */
 	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &na) == 0)
 		detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, na);
 	/* The issuer itself: same name and same key (a re-issued CA certificate counts). */

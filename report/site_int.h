@@ -229,6 +229,8 @@ bool site_has_changes(const struct site *);
 void page_changes(struct page *);
 /* The provider page's section of its endpoints' changes (none when there are none). */
 void site_changes_section(struct page *, const struct conf_provider *);
+/* site_qualified.c: whether the provider is qualified according to each watched trusted list. */
+void site_qualified_section(struct page *, const struct conf_provider *);
 /* Appends a feed entry per stored result with changes (the latest 50). */
 void site_changes_feed(struct site *, struct i18n *, struct buf *);
 

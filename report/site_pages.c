@@ -638,6 +638,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 	page_status(p, st, have, false);
 	buf_printf(&p->b, "</h1>\n");
 	site_deps_provider(p, pv);
+	site_qualified_section(p, pv);
 	eps = site_provider_eps(s, pv, &n);
 	for (size_t j = 0; j < n; j++) {
 		const struct site_ep *ep = &eps[j];

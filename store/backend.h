@@ -198,7 +198,8 @@ struct backend_ops {
 	 * notified (for reminders); by id. */
 	int		 (*each_mail_state)(struct store_be *, int64_t since_ms,
 			    int (*fn)(const struct be_mail_state *, void *), void *arg);
-	/* Inserts an outbox row unless (incident, event) is there: 1 inserted, 0 not, -1. */
+	/* Inserts an outbox row unless (incident, event) is there: 1 inserted, 0 not, -1.
+	 * incident 0 is stored as NULL: a row of no incident (store/keyed_outbox.c). */
 	int		 (*outbox_insert)(struct store_be *, int64_t incident, const char *event_key,
 			    const char *recipients, const char *subject, const char *body,
 			    int64_t now_ms);

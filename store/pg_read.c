@@ -315,7 +315,8 @@ pg_outbox_insert(struct store_be *b, int64_t incident, const char *event_key,
 	pg_params_text(&p, body);
 	/* Looked for first: a row there already costs no id (ids without gaps, as SQLite's). */
 	n = pg_cmd(b, "queuing an alert", "INSERT INTO outbox (created, incident, event,"
-	    " recipients, subject, body, next_attempt) SELECT $1, $2, $3, $4, $5, $6, $1"
+	    " recipients, subject, body, next_attempt)"
+	    " SELECT $1, NULLIF($2::bigint, 0), $3, $4, $5, $6, $1"
 	    " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident = $2 AND event = $3)"
 	    " ON CONFLICT (incident, event) DO NOTHING", &p);
 	return n < 0 ? -1 : n == 1;

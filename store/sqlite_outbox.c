@@ -83,7 +83,8 @@ sq_outbox_insert(struct store_be *s, int64_t incident, const char *event_key, co
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO outbox (created, incident, event,"
-	    " recipients, subject, body, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1)",
+	    " recipients, subject, body, next_attempt)"
+	    " VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, ?6, ?1)",
 	    -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "queuing an alert");
 		return -1;

@@ -23,6 +23,7 @@
 const char *const tb_svc_names[SVC__MAX] = {
 	[SVC_LOGIN] = "login", [SVC_OIDC] = "oidc", [SVC_SAML] = "saml",
 	[SVC_OCSP] = "ocsp", [SVC_CRL] = "crl", [SVC_TSA] = "tsa",
+	[SVC_TL] = "tl",
 };
 
 const char *const tb_fault_names[F__MAX] = {
@@ -37,13 +38,14 @@ const char *const tb_fault_names[F__MAX] = {
 	[F_TLS_LEGACY] = "tls_legacy", [F_TLS_NO_INTERMEDIATE] = "tls_no_intermediate",
 	[F_TLS_REVOKED] = "tls_revoked", [F_CRL_DISAGREE] = "crl_disagree",
 	[F_UNISSUED_GOOD] = "unissued_good", [F_LONG_VALIDITY] = "long_validity",
-	[F_COARSE_ACCURACY] = "coarse_accuracy",
+	[F_COARSE_ACCURACY] = "coarse_accuracy", [F_WITHDRAWN] = "withdrawn",
+	[F_SEQUENCE_REGRESS] = "sequence_regress",
 };
 
 #define B(s) (1u << (s))
 #define ALL ((1u << SVC__MAX) - 1)
 #define WEB (B(SVC_LOGIN) | B(SVC_OIDC) | B(SVC_SAML))
-#define SIGNED (B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TSA))
+#define SIGNED (B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TSA) | B(SVC_TL))
 
 /* Which services each fault applies to, and its parameter (0 = none) with its default. */
 static const struct {
@@ -59,8 +61,8 @@ static const struct {
 	[F_HUGE] = { ALL, true, 11, 1, 1024 },
 	[F_BAD_SIGNATURE] = { SIGNED, false, 0, 0, 0 },
 	[F_WRONG_SIGNER] = { SIGNED, false, 0, 0, 0 },
-	[F_STALE] = { B(SVC_OCSP) | B(SVC_CRL), false, 0, 0, 0 },
-	[F_EXPIRED] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_SAML), false, 0, 0, 0 },
+	[F_STALE] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TL), false, 0, 0, 0 },
+	[F_EXPIRED] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_SAML) | B(SVC_TL), false, 0, 0, 0 },
 	[F_REVOKED] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_UNKNOWN] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_NONCE_WRONG] = { B(SVC_OCSP) | B(SVC_TSA), false, 0, 0, 0 },
@@ -79,6 +81,8 @@ static const struct {
 	[F_UNISSUED_GOOD] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_LONG_VALIDITY] = { B(SVC_OCSP) | B(SVC_CRL), true, 14, 1, 3650 },
 	[F_COARSE_ACCURACY] = { B(SVC_TSA), true, 2, 1, 3600 },
+	[F_WITHDRAWN] = { B(SVC_TL), false, 0, 0, 0 },
+	[F_SEQUENCE_REGRESS] = { B(SVC_TL), false, 0, 0, 0 },
 };
 
 static void __attribute__((format(printf, 3, 4)))

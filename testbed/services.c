@@ -42,6 +42,7 @@ static const char *const ctypes[SVC__MAX] = {
 	[SVC_OCSP] = "application/ocsp-response",
 	[SVC_CRL] = "application/pkix-crl",
 	[SVC_TSA] = "application/timestamp-reply",
+	[SVC_TL] = "application/vnd.etsi.tsl+xml",
 };
 
 /* What "garbage" looks like to each kind's client: plausible type, unusable body. */
@@ -54,6 +55,7 @@ static const char *const garbage[SVC__MAX] = {
 	[SVC_OCSP] = "\x30\x82\x7f\xff garbage instead of an OCSP response",
 	[SVC_CRL] = "\x30\x82\x7f\xff garbage instead of a CRL",
 	[SVC_TSA] = "\x30\x82\x7f\xff garbage instead of a time-stamp response",
+	[SVC_TL] = "<tsl:TrustServiceStatusList xmlns:tsl=\"http://uri.etsi.org/02231/v2#\" <<< not XML\n",
 };
 
 static void
@@ -267,6 +269,9 @@ handle(struct tb_service *svc, struct evhttp_request *req, int fd)
 		break;
 	case SVC_TSA:
 		tb_tsa_handle(svc, req);
+		break;
+	case SVC_TL:
+		tb_tl_handle(svc, req);
 		break;
 	default:
 		tb_login_handle(svc, req);

@@ -27,6 +27,7 @@ enum tb_svc {
 	SVC_OCSP,
 	SVC_CRL,
 	SVC_TSA,
+	SVC_TL,			/* the testbed's trusted list (testbed/tl.c) */
 	SVC__MAX
 };
 extern const char *const tb_svc_names[SVC__MAX];
@@ -62,6 +63,8 @@ enum tb_fault {
 	F_UNISSUED_GOOD,
 	F_LONG_VALIDITY,	/* param: days between thisUpdate and nextUpdate */
 	F_COARSE_ACCURACY,	/* param: seconds of accuracy stated in tokens */
+	F_WITHDRAWN,		/* tl: this provider's CA/QC service withdrawn in the list */
+	F_SEQUENCE_REGRESS,	/* tl: the sequence number one below the current */
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];
@@ -87,6 +90,7 @@ enum tb_cred_id {
 	CRED_ROGUE_CA,
 	CRED_ROGUE_OCSP,
 	CRED_ROGUE_TSA,
+	CRED_TL,		/* the trusted list's scheme-operator signer */
 	CRED__MAX
 };
 
@@ -226,6 +230,7 @@ void tb_ocsp_handle(struct tb_service *, struct evhttp_request *);
 void tb_crl_handle(struct tb_service *, struct evhttp_request *);
 void tb_tsa_handle(struct tb_service *, struct evhttp_request *);
 void tb_login_handle(struct tb_service *, struct evhttp_request *);
+void tb_tl_handle(struct tb_service *, struct evhttp_request *);
 
 /* crl.c: the periodic re-issue timer and the persisted CRL number. */
 int tb_crl_init(void);

@@ -501,6 +501,96 @@ expect "at most 64 client addresses with their own faults per service" 'too many
     curl -sS --data-binary @"$tmp/many" "$CTL"
 fault ok
 
+# ---- trusted list (testbed/tl.c): xmlsec1 checks the signature, python reads the list ----
+TL=$(url scheme tl)
+truth "config: the trusted list endpoint, pinned to the scheme operator's certificate" \
+    grep -q "signers: \"$P/tl-signer.pem\"" "$CFG"
+# tlverify CERT: fetches the list and verifies its signature with CERT's key only (xmlsec1).
+tlverify() {
+	curl -sS -o "$tmp/tl.xml" "$TL" || return 1
+	command -v xmlsec1 >/dev/null || { echo "xmlsec1 missing (apt-get install xmlsec1)"; return 1; }
+	xmlsec1 --verify --id-attr:Id TrustServiceStatusList --id-attr:Id SignedProperties \
+	    --pubkey-cert-pem "$P/$1.pem" "$tmp/tl.xml"
+}
+# tlread: "SEQ ISSUED-NOW NEXT-NOW STATUS(p1 CA) STATUS(p2 CA) SIGS SIG-IS-ROOT-CHILD REFS
+# CA-CERT-IS-ISSUING-CA" of the list last fetched.
+tlread() {
+	python3 - "$tmp/tl.xml" "$P/issuing-ca.pem" <<'PY'
+import base64, calendar, re, ssl, sys, time
+import xml.etree.ElementTree as ET
+T = "{http://uri.etsi.org/02231/v2#}"; D = "{http://www.w3.org/2000/09/xmldsig#}"
+root = ET.parse(sys.argv[1]).getroot()
+si = root.find(T + "SchemeInformation")
+ts = lambda s: calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ")) - int(time.time())
+st = {}
+ca = base64.b64encode(ssl.PEM_cert_to_DER_cert(open(sys.argv[2]).read())).decode()
+same = True
+for s in root.iter(T + "ServiceInformation"):
+    name = s.find(T + "ServiceName/" + T + "Name").text
+    st[name] = s.find(T + "ServiceStatus").text.rsplit("/", 1)[1]
+    if name.endswith("Qualified CA"):
+        same &= s.find(T + "ServiceDigitalIdentity/" + T + "DigitalId/" + T + "X509Certificate").text == ca
+sigs = list(root.iter(D + "Signature"))
+refs = ["%s:%s" % (r.get("URI"), "+".join(re.split("[#/]", t.get("Algorithm").rstrip("#"))[-1] for t in r.iter(D + "Transform")))
+        for r in root.iter(D + "Reference")]
+print(si.find(T + "TSLSequenceNumber").text, ts(si.find(T + "ListIssueDateTime").text),
+      ts(si.find(T + "NextUpdate/" + T + "dateTime").text), st.get("p1 Qualified CA"),
+      st.get("p2 Qualified CA"), len(sigs), root.find(D + "Signature") is not None,
+      ",".join(refs), same)
+PY
+}
+expect "tl: the list verifies with the scheme operator's key (xmlsec1)" '^OK$' \
+    tlverify tl-signer
+tl0=$(tlread 2>&1)
+seq0=${tl0%% *}
+expect "tl: one signature, child of the root, one whole-list reference (enveloped + exc-c14n) and the XAdES SignedProperties" \
+    ' 1 True :enveloped-signature\+xml-exc-c14n,#tl-signed-properties:xml-exc-c14n True$' echo "$tl0"
+expect "tl: p1's and p2's CA/QC services granted, NextUpdate months ahead, issued in the past" \
+    '^[0-9]+ -[0-9]+ 1[0-9]{7} granted granted ' echo "$tl0"
+refute "tl: the rogue CA's key does not verify it" '^OK$' tlverify rogue-ca
+fault p2/tl=withdrawn
+tlverify tl-signer >/dev/null 2>&1
+expect "tl withdrawn: p2's CA/QC service withdrawn, p1's granted, in a new issue (sequence +1)" \
+    "^$((seq0 + 1)) -?[0-9]+ [0-9]+ granted withdrawn " tlread
+expect "tl withdrawn: still signed by the scheme operator" '^OK$' tlverify tl-signer
+heal p2/tl
+tlverify tl-signer >/dev/null 2>&1
+expect "tl healed: granted again in the next issue (sequence +2)" \
+    "^$((seq0 + 2)) -?[0-9]+ [0-9]+ granted granted " tlread
+fault p1/tl=sequence_regress
+tlverify tl-signer >/dev/null 2>&1
+expect "tl sequence_regress: the sequence number one below the current" "^$((seq0 + 1)) " tlread
+heal p1/tl
+fault p1/tl=expired
+tlverify tl-signer >/dev/null 2>&1
+expect "tl expired: NextUpdate a day past" '^[0-9]+ -?[0-9]+ -8[0-9]{4} ' tlread
+heal p1/tl
+fault p1/tl=stale
+tlverify tl-signer >/dev/null 2>&1
+expect "tl stale: NextUpdate in 2 days" '^[0-9]+ -?[0-9]+ 1[0-9]{5} ' tlread
+heal p1/tl
+fault p1/tl=clock_skew=7200
+tlverify tl-signer >/dev/null 2>&1
+expect "tl clock_skew=7200: ListIssueDateTime 2 h ahead" '^[0-9]+ 7[0-9]{3} ' tlread
+heal p1/tl
+fault p1/tl=wrong_signer
+expect "tl wrong_signer: the scheme operator's key does not verify it" '^(FAIL|Error: failed to verify)' \
+    tlverify tl-signer
+expect "tl wrong_signer: the rogue CA's key does" '^OK$' tlverify rogue-ca
+heal p1/tl
+fault p1/tl=bad_signature
+expect "tl bad_signature: the scheme operator's key no longer verifies it" \
+    '^(FAIL|Error: failed to verify)' tlverify tl-signer
+expect "tl bad_signature: still well-formed XML" ' 1 True ' tlread
+heal p1/tl
+fault p1/tl=garbage
+curl -sS -o "$tmp/tl.xml" "$TL"
+expect "tl garbage: not well-formed XML" 'ParseError' tlread
+heal p1/tl
+expect "tl: withdrawn applies to the trusted list only" 'does not apply to ocsp' \
+    curl -sS -d 'p1/ocsp=withdrawn' "$CTL"
+fault ok
+
 # ---- lifecycle --------------------------------------------------------------------------
 fault p1/ocsp=hang
 curl -sS -m 5 -o /dev/null "$OCSP" 2>/dev/null &
@@ -612,13 +702,14 @@ expect "rsa2048 saml: metadata signing certificate is RSA 2048" '^RSA 2048$' key
 if [ -x "$TWB" ]; then
 	out=$("$TWB" probe -c "$CFG" 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '6 endpoints: 6 up, 0 degraded, 0 down' &&
+	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '7 endpoints: 7 up, 0 degraded, 0 down' &&
 	    ok "rsa2048: trustwatch probe reports every endpoint up (exit 0)" ||
 	    ko "rsa2048: trustwatch probe reports every endpoint up (exit 0)" "rc $rc: $out"
-	for s_ in ocsp crl tsa; do
+	for s_ in ocsp crl tsa tl; do
 		fault "p1/$s_=bad_signature"
 		expect "rsa2048: trustwatch sees p1/$s_ bad_signature" \
-		    '"reason":"signature_invalid"' "$TWB" probe -c "$CFG" --only "p1/$s_" --format json
+		    '"reason":"signature_invalid"' "$TWB" probe -c "$CFG" --only \
+		    "$([ "$s_" = tl ] && echo scheme/tl || echo "p1/$s_")" --format json
 		heal "p1/$s_"
 	done
 else ko "rsa2048: trustwatch probe reports every endpoint up (exit 0)" "no $TWB (set TW_BIN)"; fi
