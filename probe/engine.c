@@ -164,6 +164,7 @@ caches_clear(void)
 {
 	certcache_clear();
 	ocsp_name_cache_clear();
+	ocsp_reqid_cache_clear();
 }
 
 int
