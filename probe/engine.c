@@ -21,10 +21,12 @@
 #include <event2/event_struct.h>
 
 #include "engine.h"
+#include "keydecode.h"
 #include "certcache.h"
 #include "http.h"
 #include "ocsp.h"
 #include "../core/evcurl.h"
+#include "../core/log.h"
 #include "../core/util.h"
 
 struct job {
@@ -177,6 +179,9 @@ probe_global_init(void)
 		registered = true;
 		atexit(caches_clear);
 	}
+	if (keydecode_init() != 0)
+		log_warn("certificates are decoded the slow way", "why=%s",
+		    "the legacy key decoders could not be registered (probe/keydecode.c)");
 	return http_global_init();
 }
 
