@@ -119,4 +119,10 @@ int detail_get_time(const json_t *d, enum detail f, int64_t *ms);
 /* Returns the string (borrowed from d), or NULL when absent. */
 const char *detail_get_str(const json_t *d, enum detail f);
 
+/*
+ * Returns json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS), byte for byte, quickly for a flat
+ * object (caller frees with free; NULL only where json_dumps would return NULL).
+ */
+char	*details_dump(const json_t *d);
+
 #endif

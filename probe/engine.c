@@ -32,11 +32,13 @@
 #include <event2/event_struct.h>
 
 #include "engine.h"
+#include "keydecode.h"
 #include "certcache.h"
 #include "http.h"
 #include "ocsp.h"
 #include "../core/evcurl.h"
 #include "../core/resolve.h"
+#include "../core/log.h"
 #include "../core/util.h"
 
 struct job {
@@ -189,6 +191,7 @@ caches_clear(void)
 {
 	certcache_clear();
 	ocsp_name_cache_clear();
+	ocsp_reqid_cache_clear();
 }
 
 int
@@ -201,6 +204,9 @@ probe_global_init(void)
 		registered = true;
 		atexit(caches_clear);
 	}
+	if (keydecode_init() != 0)
+		log_warn("certificates are decoded the slow way", "why=%s",
+		    "the legacy key decoders could not be registered (probe/keydecode.c)");
 	return http_global_init();
 }
 

@@ -252,7 +252,8 @@ evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 	OCSP_BASICRESP *bs = NULL;
 	STACK_OF(X509) *certs = NULL;
 	OCSP_SINGLERESP *single;
-	const unsigned char *p = der;
+	const unsigned char *p = der, *tbs = NULL;
+	size_t tbs_len = 0;
 	const char *name;
 	int64_t ms;
 	int st;
@@ -278,7 +279,7 @@ evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 			detail_set_int(r->details, DETAIL_RESPONSE_STATUS, st);
 		goto out;
 	}
-	if (!ocsp_basic_parse(der, len, &bs, &certs) &&
+	if (!ocsp_basic_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len) &&
 	    ((bs = OCSP_response_get1_basic(resp)) == NULL ||
 	    (certs = certs_dup(OCSP_resp_get0_certs(bs))) == NULL)) {
 		result_flag(r, REASON_MALFORMED, "OCSP response is not a parsable basic response");
@@ -288,7 +289,7 @@ evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 		result_flag(r, REASON_MALFORMED, "OCSP response has no readable producedAt");
 
 	/* Signature and authority first: nothing below means anything without them. */
-	ocsp_verify_signer(bs, certs, ep->issuer, now, r);
+	ocsp_verify_signer_tbs(bs, tbs, tbs_len, certs, ep->issuer, now, r);
 	/* A response we may not use (RFC 6960 §4.4) says nothing about the status. */
 	if (!check_extensions(bs, r))
 		goto out;
@@ -332,34 +333,18 @@ int
 ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce, size_t nonce_len,
     unsigned char **der, size_t *len)
 {
-	OCSP_REQUEST *req;
-	OCSP_CERTID *id;
-	unsigned char *out = NULL;
-	int n = -1;
+	unsigned char *id = NULL;
+	int n, rc;
 
 	*der = NULL;
 	*len = 0;
-	if ((req = OCSP_REQUEST_new()) == NULL)
-		goto out;
-	if ((id = OCSP_CERTID_dup((OCSP_CERTID *)certid)) == NULL)
-		goto out;
-	if (OCSP_request_add0_id(req, id) == NULL) {
-		OCSP_CERTID_free(id);
-		goto out;
+	if ((n = i2d_OCSP_CERTID((OCSP_CERTID *)certid, &id)) <= 0) {
+		ERR_clear_error();
+		return -1;
 	}
-	if (nonce != NULL && (nonce_len > INT_MAX ||
-	    !OCSP_request_add1_nonce(req, (unsigned char *)nonce, (int)nonce_len)))
-		goto out;
-	if ((n = i2d_OCSP_REQUEST(req, &out)) <= 0)
-		goto out;
-	*der = xmalloc((size_t)n);
-	memcpy(*der, out, (size_t)n);
-	*len = (size_t)n;
-out:
-	OPENSSL_free(out);
-	OCSP_REQUEST_free(req);
-	ERR_clear_error();
-	return *der != NULL ? 0 : -1;
+	rc = ocsp_request_from_certid(id, (size_t)n, nonce, nonce_len, der, len);
+	OPENSSL_free(id);
+	return rc;
 }
 
 char *
@@ -367,16 +352,19 @@ ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct buf b = { 0 };
-	size_t blen = strlen(base), start;
+	size_t blen = strlen(base), start, n;
 	unsigned char c[4];
+	char *out;
 	uint32_t v;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	buf_append(&b, base, blen);
-	buf_append(&b, "/", 1);
-	start = b.len;
+	/* At most 3 bytes ("%2B") for each of the 4 characters per 3 input bytes. */
+	out = xmalloc(blen + 1 + (len + 2) / 3 * 12 + 1);
+	memcpy(out, base, blen);
+	n = blen;
+	out[n++] = '/';
+	start = n;
 	for (size_t i = 0; i < len; i += 3) {
 		v = (uint32_t)der[i] << 16;
 		if (i + 1 < len)
@@ -388,25 +376,26 @@ ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc
 		c[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
 		c[3] = i + 2 < len ? b64[v & 63] : '=';
 		for (int k = 0; k < 4; k++) {
-			if (c[k] == '+')
-				buf_append(&b, "%2B", 3);
-			else if (c[k] == '/')
-				buf_append(&b, "%2F", 3);
-			else if (c[k] == '=')
-				buf_append(&b, "%3D", 3);
-			else
-				buf_append(&b, &c[k], 1);
+			if (c[k] == '+' || c[k] == '/' || c[k] == '=') {
+				out[n++] = '%';
+				out[n++] = c[k] == '+' ? '2' : c[k] == '/' ? '2' : '3';
+				out[n++] = c[k] == '+' ? 'B' : c[k] == '/' ? 'F' : 'D';
+			} else {
+				out[n++] = (char)c[k];
+			}
 		}
 	}
+	out[n] = '\0';
 	if (enc_len != NULL)
-		*enc_len = b.len - start;
-	return (char *)b.data;
+		*enc_len = n - start;
+	return out;
 }
 
-int
-ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
-    unsigned char *nonce, size_t *nonce_len, enum ocsp_method *method,
-    struct probe_request *req, struct result *r)
+/* ocsp_build_request, with the CertID's DER from the table when id is not NULL. */
+static int
+build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
+    const struct ocsp_reqid *id, unsigned char *nonce, size_t *nonce_len,
+    enum ocsp_method *method, struct probe_request *req, struct result *r)
 {
 	unsigned char *der = NULL;
 	size_t len, enc_len;
@@ -415,14 +404,15 @@ ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
 	memset(req, 0, sizeof(*req));
 	*nonce_len = 0;
 	if (ep->nonce) {
-		if (RAND_bytes(nonce, OCSP_NONCE_LEN) != 1) {
-			ERR_clear_error();
+		if (probe_random(nonce, OCSP_NONCE_LEN) != 0) {
 			result_flag(r, REASON_INTERNAL, "no randomness for the OCSP nonce");
 			return -1;
 		}
 		*nonce_len = OCSP_NONCE_LEN;
 	}
-	if (ocsp_request_der(certid, *nonce_len ? nonce : NULL, *nonce_len, &der, &len) != 0) {
+	if ((id != NULL ? ocsp_request_from_certid(id->der, id->len, *nonce_len ? nonce : NULL,
+	    *nonce_len, &der, &len) : ocsp_request_der(certid, *nonce_len ? nonce : NULL,
+	    *nonce_len, &der, &len)) != 0) {
 		result_flag(r, REASON_INTERNAL, "cannot encode the OCSP request");
 		return -1;
 	}
@@ -445,9 +435,18 @@ ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
 	return 0;
 }
 
+int
+ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
+    unsigned char *nonce, size_t *nonce_len, enum ocsp_method *method,
+    struct probe_request *req, struct result *r)
+{
+	return build_request(ep, certid, NULL, nonce, nonce_len, method, req, r);
+}
+
 /* What a running ocsp probe remembers between start and finish. */
 struct ocsp_state {
-	OCSP_CERTID	*certid;
+	struct ocsp_reqid *id;		/* the CertID asked about, shared (ocsp_req.c) */
+	const OCSP_CERTID *certid;	/* id's */
 	unsigned char	 nonce[OCSP_NONCE_LEN];
 	size_t		 nonce_len;	/* 0 = no nonce sent */
 	enum ocsp_method method;	/* GET or POST */
@@ -463,7 +462,7 @@ ocsp_free_state(void *arg)
 
 	if (st == NULL)
 		return;
-	OCSP_CERTID_free(st->certid);
+	ocsp_reqid_put(st->id);
 	ocsp_consist_free(st->consist);
 	free(st);
 }
@@ -480,11 +479,12 @@ ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
-	if ((st->certid = OCSP_cert_to_id(EVP_sha1(), ep->certificate, ep->issuer)) == NULL) {
+	if ((st->id = ocsp_reqid_get(ep->certificate, ep->issuer)) == NULL) {
 		result_flag(r, REASON_INTERNAL, "cannot build the OCSP CertID");
 		goto fail;
 	}
-	if (ocsp_build_request(ep, st->certid, st->nonce, &st->nonce_len, &st->method, req,
+	st->certid = st->id->certid;
+	if (build_request(ep, st->certid, st->id, st->nonce, &st->nonce_len, &st->method, req,
 	    r) != 0)
 		goto fail;
 	st->consist = ocsp_consist_new(ep, in != NULL ? in->peer_memory : NULL);

@@ -74,6 +74,12 @@ int	ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid
  */
 int	ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer,
 	    int64_t now_ms, struct result *r);
+/*
+ * The same, verifying the signature over tbs[0..tbs_len), bs's ResponseData exactly as
+ * received (from ocsp_basic_parse_tbs), instead of over ResponseData encoded again.
+ */
+int	ocsp_verify_signer_tbs(OCSP_BASICRESP *bs, const unsigned char *tbs, size_t tbs_len,
+	    const STACK_OF(X509) *certs, X509 *issuer, int64_t now_ms, struct result *r);
 
 /*
  * Parses the successful OCSPResponse der[0..len) into its BasicOCSPResponse *bs, without
@@ -83,6 +89,9 @@ int	ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *is
  */
 int	ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
 	    STACK_OF(X509) **certs);
+/* The same, also pointing *tbs (*tbs_len bytes) at ResponseData inside der. */
+int	ocsp_basic_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
+	    STACK_OF(X509) **certs, const unsigned char **tbs, size_t *tbs_len);
 
 /* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
 char	*ocsp_name_oneline(const X509_NAME *name);
@@ -101,6 +110,33 @@ int	ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce,
  * URL-encoded base64 of der. *enc_len receives the length of the encoded part. Caller frees.
  */
 char	*ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc_len);
+
+/*
+ * The CertID a probe asks about, kept per (certificate, issuer) with its DER (ocsp_req.c).
+ * Counted references: the table holds one, each running probe one.
+ */
+struct ocsp_reqid {
+	OCSP_CERTID	*certid;
+	unsigned char	*der;		/* the CertID's DER, tag and length included */
+	size_t		 len;
+	X509		*cert, *issuer;	/* referenced: pointer equality is identity */
+	unsigned	 refs;
+};
+
+/* Returns the CertID of cert under issuer (SHA-1, as RFC 5019 clients send), or NULL. */
+struct ocsp_reqid *ocsp_reqid_get(X509 *cert, X509 *issuer);
+/* Lets go of a reference from ocsp_reqid_get (NULL is fine). */
+void	ocsp_reqid_put(struct ocsp_reqid *);
+/* Empties the table (at exit, for leak checkers). */
+void	ocsp_reqid_cache_clear(void);
+
+/*
+ * Assembles the DER of an OCSPRequest for one CertID (certid[0..certid_len), its whole TLV)
+ * with a nonce extension carrying nonce[0..nonce_len) when nonce is not NULL: the bytes
+ * i2d_OCSP_REQUEST writes for the same request. Returns 0 with *der (caller frees), or -1.
+ */
+int	ocsp_request_from_certid(const unsigned char *certid, size_t certid_len,
+	    const unsigned char *nonce, size_t nonce_len, unsigned char **der, size_t *len);
 
 extern const struct probe_ops probe_ocsp_ops;
 

@@ -467,7 +467,7 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 			break;
 		}
 		if (r->details != NULL && json_object_size(r->details) > 0)
-			rv[i].details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
+			rv[i].details = details_dump(r->details);
 		rs[i].ep = rv[i].e->id;
 		rs[i].node = items[i].node ? items[i].node : "";
 		rs[i].address = items[i].address ? items[i].address : "";
