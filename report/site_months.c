@@ -26,8 +26,11 @@ month_start(int y, int mo)
 }
 
 /*
- * Reuses old_dir's file for a month that was already complete when it was written
- * (results of a past month never change), by hard link. Returns 1 when reused.
+ * Without a render cache (no storage.path): reuses old_dir's file for a month that was
+ * already complete when it was written, by hard link. Nothing is keyed here, so a result
+ * stored late into that month shows only once the previous site is gone; with a cache,
+ * closed months go through closed_month_cached instead, which is keyed. Returns 1 when
+ * reused.
  */
 static int
 reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms)
@@ -56,6 +59,39 @@ reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms
  * but not rollups); today's rows and anything else are streamed from the store.
  */
 #define DAY_MS	86400000LL
+
+static int64_t
+retention_ms(const struct site *s)
+{
+	return s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms : 400 * DAY_MS;
+}
+
+/*
+ * Must a period's key hold its stored results' count? Every result stored on SQLite feeds
+ * the rollups, so they key its periods exactly. With PostgreSQL (storage.url) a node's
+ * own observations are stored raw, feeding no rollup (the leader's verdicts do), and a
+ * node's spool may replay them into a closed period at any later time: only the count
+ * sees them. Likewise a period retention may have pruned (rollups outlive results).
+ */
+static bool
+count_keyed(const struct site *s, int64_t from)
+{
+	return s->conf->storage.url != NULL || from < s->now - retention_ms(s);
+}
+
+/* The result counts of the n UTC days from from (caller frees), or NULL (s failed). */
+static int64_t *
+day_counts(struct site *s, int64_t from, size_t n)
+{
+	int64_t *c = xcalloc(n ? n : 1, sizeof(*c));
+
+	if (store_count_results_by_day(s->st, from, n, c) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		free(c);
+		return NULL;
+	}
+	return c;
+}
 
 static void
 utc_day(int64_t ms, char *out, size_t outsz)
@@ -265,8 +301,7 @@ static int64_t
 write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***used,
     size_t *n_used)
 {
-	int64_t retention = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
-	    400 * DAY_MS;
+	int64_t retention = retention_ms(s);
 	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
 	struct keys_ctx k = { 0 };
 	int fd;
@@ -294,6 +329,17 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		site_fail(s, "store: %s", store_error(s->st));
 		free(k.days);
 		return -1;
+	}
+	if (k.n > 0 && count_keyed(s, k.days[0].start_ms)) {
+		int64_t *c = day_counts(s, k.days[0].start_ms, k.n);
+
+		if (c == NULL) {
+			free(k.days);
+			return -1;
+		}
+		for (size_t i = 0; i < k.n; i++)
+			fnv1a(&k.days[i].h, &c[i], sizeof(c[i]));
+		free(c);
 	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		site_fail(s, "%s: %s", path, strerror(errno));
@@ -411,6 +457,16 @@ month_cache_name(struct site *s, int y, int mo)
 		    site_each_daily(s, b, b, on_month_day, &k) != 0)
 			return NULL;
 	}
+	if (count_keyed(s, month_start(y, mo))) {
+		int64_t from = month_start(y, mo);
+		size_t n = (size_t)((month_start(y, mo + 1) - from) / DAY_MS);
+		int64_t *c = day_counts(s, from, n);
+
+		if (c == NULL)
+			return NULL;
+		fnv1a(&k.h, c, n * sizeof(*c));
+		free(c);
+	}
 	return xasprintf("results-month-%04d-%02d-%016llx.csv", y, mo, (unsigned long long)k.h);
 }
 
@@ -422,16 +478,14 @@ note_used(char ***used, size_t *n_used, const char *name)
 	(*used)[(*n_used)++] = xasprintf("%s.gz", name);
 }
 
-/* Links the cached copy of a closed month into place; 1 when it was there. */
+/* Links the cached copy name of a closed month into place; 1 when it was there. */
 static int
-closed_month_cached(struct site *s, int y, int mo, const char *path, char ***used,
+closed_month_cached(struct site *s, const char *name, const char *path, char ***used,
     size_t *n_used)
 {
-	char *name, *src, *gz, *srcgz;
+	char *src, *gz, *srcgz;
 	int ok;
 
-	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
-		return 0;
 	src = xasprintf("%s/%s", s->cache, name);
 	ok = link(src, path) == 0;
 	if (ok) {
@@ -444,19 +498,19 @@ closed_month_cached(struct site *s, int y, int mo, const char *path, char ***use
 		note_used(used, n_used, name);
 	}
 	free(src);
-	free(name);
 	return ok;
 }
 
-/* Keeps a freshly written closed month (and its .gz, made now) in the cache. */
+/*
+ * Keeps a freshly written closed month (and its .gz, made now) in the cache as name, its
+ * key read before its rows: a result stored in between is in the file, or changes the key.
+ */
 static void
-closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
+closed_month_keep(struct site *s, const char *name, const char *path, char ***used,
     size_t *n_used)
 {
-	char *name, *dst, *gz, *dstgz;
+	char *dst, *gz, *dstgz;
 
-	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
-		return;
 	dst = xasprintf("%s/%s", s->cache, name);
 	gz = xasprintf("%s.gz", path);
 	dstgz = xasprintf("%s.gz", dst);
@@ -469,13 +523,12 @@ closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
 	free(dst);
 	free(gz);
 	free(dstgz);
-	free(name);
 }
 
 int
 site_results_csv(struct site *s, const char *old_dir, int y, int mo)
 {
-	char **used = NULL, *path;
+	char **used = NULL, *path, *name;
 	size_t n_used = 0;
 	int64_t keep_from;
 
@@ -490,17 +543,22 @@ site_results_csv(struct site *s, const char *old_dir, int y, int mo)
 		if (to < keep_from)
 			continue;
 		snprintf(rel, sizeof(rel), "exports/results-%04d-%02d.csv", yy, mm);
-		if (reuse_month(s, old_dir, rel, to))
+		if (s->cache == NULL && reuse_month(s, old_dir, rel, to))
 			continue;
 		path = site_path(s, rel);
-		if (s->now >= to + 3600000 && closed_month_cached(s, yy, mm, path, &used, &n_used)) {
+		name = NULL;
+		if (s->cache != NULL && s->now >= to + 3600000 &&
+		    (name = month_cache_name(s, yy, mm)) != NULL &&
+		    closed_month_cached(s, name, path, &used, &n_used)) {
+			free(name);
 			free(path);
 			continue;
 		}
-		if (write_month(s, path, from, to, &used, &n_used) == 0)
+		if (s->err == NULL && write_month(s, path, from, to, &used, &n_used) == 0)
 			unlink(path);
-		else if (s->err == NULL && s->now >= to + 3600000)
-			closed_month_keep(s, yy, mm, path, &used, &n_used);
+		else if (s->err == NULL && name != NULL)
+			closed_month_keep(s, name, path, &used, &n_used);
+		free(name);
 		free(path);
 	}
 	if (s->err == NULL && s->cache != NULL) {
