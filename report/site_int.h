@@ -129,6 +129,10 @@ struct site {
 	size_t		 n_pool;
 	struct report_vantage *vantage;		/* site_vantage.c: read once, when first shown */
 	struct deps	*deps;			/* site_deps.c: the dependency measure, or NULL */
+	/* site_months.c: results per UTC day from counts_from, read once (PostgreSQL) */
+	int64_t		*counts;
+	size_t		 n_counts;
+	int64_t		 counts_from;
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -155,6 +159,12 @@ void site_log(struct site *, const char *outdir);
  * with results, to now, within retention; 0 or -1 (site_fail).
  */
 int site_results_csv(struct site *, const char *old_dir, int y, int mo);
+/*
+ * Whether the keys of the cache must hold result counts (site_months.c explains), and the
+ * counts of the n UTC days from from, a midnight (caller frees), or NULL (s failed).
+ */
+bool site_count_keyed(const struct site *, int64_t from);
+int64_t *site_day_counts(struct site *, int64_t from, size_t n);
 /* site_gzip.c: NAME.gz beside each text file of the site being written; 0 or -1 (site_fail). */
 int site_gzip(struct site *);
 /* Writes gz, the gzip of file path; 0 or -1 (nothing left at gz). */

@@ -73,18 +73,47 @@ retention_ms(const struct site *s)
  * node's spool may replay them into a closed period at any later time: only the count
  * sees them. Likewise a period retention may have pruned (rollups outlive results).
  */
-static bool
-count_keyed(const struct site *s, int64_t from)
+bool
+site_count_keyed(const struct site *s, int64_t from)
 {
 	return s->conf->storage.url != NULL || from < s->now - retention_ms(s);
 }
 
-/* The result counts of the n UTC days from from (caller frees), or NULL (s failed). */
-static int64_t *
-day_counts(struct site *s, int64_t from, size_t n)
+/*
+ * With PostgreSQL the counts of every day that can be exported (from the first month kept
+ * to today) are read in one query, once per render, before any row; otherwise (SQLite: a
+ * month that retention may have pruned) just the days asked.
+ */
+int64_t *
+site_day_counts(struct site *s, int64_t from, size_t n)
 {
 	int64_t *c = xcalloc(n ? n : 1, sizeof(*c));
 
+	if (s->conf->storage.url != NULL && s->counts == NULL) {
+		int64_t keep = s->now - retention_ms(s) - 31 * DAY_MS, today;
+		time_t k = (time_t)(keep / 1000);
+		struct tm tm;
+
+		gmtime_r(&k, &tm);
+		tm.tm_mday = 1;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		s->counts_from = (int64_t)timegm(&tm) * 1000;
+		today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS;
+		s->n_counts = (size_t)((today - s->counts_from) / DAY_MS) + 1;
+		s->counts = xcalloc(s->n_counts, sizeof(*s->counts));
+		if (store_count_results_by_day(s->st, s->counts_from, s->n_counts, s->counts) != 0) {
+			site_fail(s, "store: %s", store_error(s->st));
+			free(s->counts);
+			s->counts = NULL;
+			free(c);
+			return NULL;
+		}
+	}
+	if (s->counts != NULL && from >= s->counts_from && (from - s->counts_from) % DAY_MS == 0 &&
+	    (size_t)((from - s->counts_from) / DAY_MS) + n <= s->n_counts) {
+		memcpy(c, s->counts + (from - s->counts_from) / DAY_MS, n * sizeof(*c));
+		return c;
+	}
 	if (store_count_results_by_day(s->st, from, n, c) != 0) {
 		site_fail(s, "store: %s", store_error(s->st));
 		free(c);
@@ -330,8 +359,8 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		free(k.days);
 		return -1;
 	}
-	if (k.n > 0 && count_keyed(s, k.days[0].start_ms)) {
-		int64_t *c = day_counts(s, k.days[0].start_ms, k.n);
+	if (k.n > 0 && site_count_keyed(s, k.days[0].start_ms)) {
+		int64_t *c = site_day_counts(s, k.days[0].start_ms, k.n);
 
 		if (c == NULL) {
 			free(k.days);
@@ -457,10 +486,10 @@ month_cache_name(struct site *s, int y, int mo)
 		    site_each_daily(s, b, b, on_month_day, &k) != 0)
 			return NULL;
 	}
-	if (count_keyed(s, month_start(y, mo))) {
+	if (site_count_keyed(s, month_start(y, mo))) {
 		int64_t from = month_start(y, mo);
 		size_t n = (size_t)((month_start(y, mo + 1) - from) / DAY_MS);
-		int64_t *c = day_counts(s, from, n);
+		int64_t *c = site_day_counts(s, from, n);
 
 		if (c == NULL)
 			return NULL;

@@ -58,6 +58,13 @@ local_day(const struct tz *z, int64_t ms)
 	return (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* The UTC midnight at or before ms. */
+static int64_t
+utc_midnight(int64_t ms)
+{
+	return ms - ((ms % 86400000LL) + 86400000LL) % 86400000LL;
+}
+
 /* Daily rollup fingerprints, by endpoint then day (the store's order). */
 struct hour_fp {
 	size_t		 ep;		/* index into names */
@@ -203,7 +210,8 @@ void
 site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char *out)
 {
 	struct hours_ctx c = { 0 };
-	int64_t from = INT64_MAX, to = INT64_MIN;
+	int64_t from = INT64_MAX, to = INT64_MIN, c0 = 0, *counts = NULL;
+	size_t n_counts = 0;
 	char *path, line[128];
 	FILE *f;
 	struct stat sb;
@@ -244,6 +252,21 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		free(c.v);
 		return;
 	}
+	/*
+	 * With PostgreSQL a node's raw observations feed no rollup, yet its page's timeline
+	 * reads them: the result counts of the UTC days around its window are part of the key.
+	 */
+	if (s->conf->storage.url != NULL) {
+		c0 = utc_midnight(from - 86400000LL);
+		n_counts = (size_t)((utc_midnight(to + 86400000LL) - c0) / 86400000LL) + 1;
+		if ((counts = site_day_counts(s, c0, n_counts)) == NULL) {
+			for (size_t i = 0; i < c.n_names; i++)
+				free(c.names[i]);
+			free(c.names);
+			free(c.v);
+			return;
+		}
+	}
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
 		uint64_t h = FNV1A_INIT;
@@ -272,6 +295,10 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		 */
 		hours_fp(&c, in->provider, in->endpoint, local_day(s->tz, in->start_ms - 86400000LL),
 		    local_day(s->tz, in->end_ms + 86400000LL) + 1, &h);
+		if (counts != NULL)
+			for (int64_t d = utc_midnight(in->start_ms - 86400000LL);
+			    d <= utc_midnight(in->end_ms + 86400000LL); d += 86400000LL)
+				fnv_i64(&h, counts[(d - c0) / 86400000LL]);
 		in->fp = h;
 		in->have_fp = true;
 	}
@@ -279,6 +306,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		free(c.names[i]);
 	free(c.names);
 	free(c.v);
+	free(counts);
 	/* The previous state, if it describes the site now in place. */
 	path = state_path(s, out);
 	f = fopen(path, "r");
