@@ -321,10 +321,45 @@ prune_cache(struct site *s, char **used, size_t n, const char *oldest)
 	closedir(d);
 }
 
+/* Segments of the file being written (site_gzip_segments): their ends, cached deflates. */
+struct segs {
+	int64_t		*bounds;
+	char		**zc;
+	size_t		 n;
+};
+
+/* Ends the current segment at fd's offset (after flushing f); zc its cache path or NULL. */
+static void
+seg_end(struct segs *g, FILE *f, int fd, char *zc)
+{
+	off_t pos;
+
+	if (g->n == 0) {
+		g->bounds = xmalloc(sizeof(*g->bounds));
+		g->bounds[0] = 0;
+	}
+	fflush(f);
+	pos = lseek(fd, 0, SEEK_CUR);
+	g->bounds = xrealloc(g->bounds, (g->n + 2) * sizeof(*g->bounds));
+	g->zc = xrealloc(g->zc, (g->n + 1) * sizeof(*g->zc));
+	g->bounds[g->n + 1] = pos < 0 ? -1 : (int64_t)pos;
+	g->zc[g->n++] = zc;
+}
+
+static void
+segs_free(struct segs *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->zc[i]);
+	free(g->zc);
+	free(g->bounds);
+}
+
 /*
  * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
- * for completed days, streamed for the rest. Returns the number of data bytes (0 = no
- * rows) or -1. used/n_used collect the chunk names used.
+ * for completed days, streamed for the rest; and path.gz, one deflated segment per day
+ * (a cached day's kept beside its chunk). Returns the number of data bytes (0 = no rows)
+ * or -1. used/n_used collect the chunk names used.
  */
 static int64_t
 write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***used,
@@ -333,6 +368,7 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 	int64_t retention = retention_ms(s);
 	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
 	struct keys_ctx k = { 0 };
+	struct segs g = { 0 };
 	int fd;
 	FILE *f;
 
@@ -382,11 +418,13 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		return -1;
 	}
 	csv_header(f, CSV_RESULTS_HEADER);
+	seg_end(&g, f, fd, NULL);
 	/* Uncached days one by one too: rows by day, then provider, endpoint, time. */
 	for (int64_t d = from; d < cut && s->err == NULL; d += DAY_MS) {
 		int64_t rows = stream_rows(s, f, d, d + DAY_MS < cut ? d + DAY_MS : cut);
 
 		data += rows > 0 ? rows : 0;
+		seg_end(&g, f, fd, NULL);
 	}
 	for (size_t i = 0; i < k.n && s->err == NULL; i++) {
 		const struct day_key *d = &k.days[i];
@@ -401,6 +439,7 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
 
 			data += rows > 0 ? rows : 0;
+			seg_end(&g, f, fd, NULL);
 			continue;
 		}
 		utc_day(d->start_ms, day, sizeof(day));
@@ -416,10 +455,13 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 
 			data += rows > 0 ? rows : 0;
 			free(name);
+			seg_end(&g, f, fd, NULL);
 		} else {
 			data += n;
-			*used = xrealloc(*used, (*n_used + 1) * sizeof(**used));
+			*used = xrealloc(*used, (*n_used + 2) * sizeof(**used));
+			(*used)[(*n_used)++] = xasprintf("%s%s", name, site_gzip_zsuffix());
 			(*used)[(*n_used)++] = name;
+			seg_end(&g, f, fd, xasprintf("%s%s", chunk, site_gzip_zsuffix()));
 		}
 		free(chunk);
 	}
@@ -429,12 +471,24 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		int64_t rows = stream_rows(s, f, d, d + DAY_MS > s->now ? to : d + DAY_MS);
 
 		data += rows > 0 ? rows : 0;
+		seg_end(&g, f, fd, NULL);
 		if (d + DAY_MS > s->now)
 			break;
 	}
 	free(k.days);
 	if (fclose(f) != 0)
 		site_fail(s, "%s: %s", path, strerror(errno));
+	if (s->err == NULL && data > 0) {
+		char *gz = xasprintf("%s.gz", path);
+		bool ok = true;
+
+		for (size_t i = 0; i <= g.n; i++)
+			ok = ok && g.bounds[i] >= 0 && (i == 0 || g.bounds[i] >= g.bounds[i - 1]);
+		if (ok)
+			site_gzip_segments(path, gz, g.bounds, g.n, g.zc);	/* else site_gzip */
+		free(gz);
+	}
+	segs_free(&g);
 	return s->err ? -1 : data;
 }
 
@@ -545,7 +599,7 @@ closed_month_keep(struct site *s, const char *name, const char *path, char ***us
 	dstgz = xasprintf("%s.gz", dst);
 	unlink(dst);
 	unlink(dstgz);
-	if (site_gzip_file(path, gz) == 0 && link(gz, dstgz) != 0)
+	if ((access(gz, F_OK) == 0 || site_gzip_file(path, gz) == 0) && link(gz, dstgz) != 0)
 		unlink(dstgz);	/* not cached: a later cold render compresses it again */
 	if (link(path, dst) == 0)
 		note_used(used, n_used, name);

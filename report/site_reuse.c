@@ -221,6 +221,12 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		return;
 	s->reuse_state = true;
 	s->inputs_fp = inputs_fp(s, langs, n_langs);
+	path = xasprintf("%s/pages", s->cache);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		s->reuse_state = false;	/* neither reused nor kept */
+	free(path);
+	if (!s->reuse_state)
+		return;
 	for (size_t i = 0; i < s->n_inc; i++) {
 		const struct site_incident *in = &s->inc[i];
 
@@ -396,6 +402,50 @@ prune_states(const struct site *s)
 	closedir(d);
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Removes the cached pages no incident of this render has (other inputs, other keys). */
+static void
+prune_pages(const struct site *s)
+{
+	char *dir = xasprintf("%s/pages", s->cache);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	uint64_t *fps = xcalloc(s->n_inc + 1, sizeof(*fps));
+	size_t n = 0;
+
+	free(dir);
+	if (d == NULL) {
+		free(fps);
+		return;
+	}
+	for (size_t i = 0; i < s->n_inc; i++)
+		if (s->inc[i].have_fp)
+			fps[n++] = s->inc[i].fp;
+	qsort(fps, n, sizeof(*fps), cmp_u64);
+	while ((e = readdir(d)) != NULL) {
+		unsigned long long in = 0, fp = 0;
+		uint64_t k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (sscanf(e->d_name, "%16llx-%16llx-", &in, &fp) == 2 && in == s->inputs_fp) {
+			k = fp;
+			if (n > 0 && bsearch(&k, fps, n, sizeof(*fps), cmp_u64) != NULL)
+				continue;
+		}
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	free(fps);
+}
+
 /* After the new site is in place at out: records what it holds. */
 void
 site_reuse_end(struct site *s, const char *out)
@@ -429,24 +479,91 @@ site_reuse_end(struct site *s, const char *out)
 	free(path);
 	free(tmp);
 	prune_states(s);
+	prune_pages(s);
+}
+
+/*
+ * The cache's copy of page rel of incident in: pages/INPUTS-FP-REL, the fingerprints of the
+ * page-level inputs and of the incident, REL with '/' as '~'. So a cold render (no previous
+ * site) links it too; nothing but the key names it, so a stale copy is never found.
+ */
+static char *
+cache_page(const struct site *s, const struct site_incident *in, const char *rel)
+{
+	char *p = xasprintf("%s/pages/%016llx-%016llx-%s", s->cache,
+	    (unsigned long long)s->inputs_fp, (unsigned long long)in->fp, rel);
+
+	for (char *c = p + strlen(s->cache) + 7; *c != '\0'; c++)
+		if (*c == '/')
+			*c = '~';
+	return p;
 }
 
 /*
  * Hard-links the previous site's page rel into the new site (a link allocates no inode:
- * what makes reuse cheap). The page keeps the footer of the render that wrote it, its
- * "Generated" time. Returns 0, or -1 (nothing usable: render the page).
+ * what makes reuse cheap), else the cache's copy with its .gz. The page keeps the footer of
+ * the render that wrote it, its "Generated" time. Returns 0, or -1 (render the page).
  */
 int
-site_reuse_page(struct site *s, struct page *p, const char *rel)
+site_reuse_page(struct site *s, const struct site_incident *in, const char *rel)
 {
-	char *path;
-	int rc;
+	char *path, *src, *gz, *srcgz;
+	int rc = -1;
 
-	(void)p;
-	if (s->reuse_fd < 0)
+	if (in->reuse && s->reuse_fd >= 0) {
+		path = site_path(s, rel);
+		rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
+		free(path);
+		if (rc == 0)
+			return 0;
+	}
+	if (!in->have_fp || s->cache == NULL || !s->reuse_state)
 		return -1;
+	src = cache_page(s, in, rel);
 	path = site_path(s, rel);
-	rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
+	if (link(src, path) == 0) {
+		rc = 0;
+		gz = xasprintf("%s.gz", path);
+		srcgz = xasprintf("%s.gz", src);
+		if (link(srcgz, gz) != 0)
+			unlink(gz);	/* site_gzip compresses it */
+		free(gz);
+		free(srcgz);
+	}
 	free(path);
+	free(src);
 	return rc;
+}
+
+void
+site_reuse_keep(struct site *s, const struct site_incident *in, const char *rel)
+{
+	char *path, *dst;
+
+	if (!in->have_fp || s->cache == NULL || !s->reuse_state)
+		return;
+	path = xasprintf("%s/%s", s->dir, rel);
+	dst = cache_page(s, in, rel);
+	if (link(path, dst) == 0) {
+		/* pairs: the page's path in the site, its copy's in the cache */
+		s->kept = xrealloc(s->kept, (s->n_kept + 2) * sizeof(*s->kept));
+		s->kept[s->n_kept++] = path;
+		s->kept[s->n_kept++] = dst;
+		return;
+	}
+	free(path);
+	free(dst);
+}
+
+void
+site_reuse_keep_gz(struct site *s)
+{
+	for (size_t i = 0; i + 1 < s->n_kept; i += 2) {
+		char *gz = xasprintf("%s.gz", s->kept[i]), *dst = xasprintf("%s.gz", s->kept[i + 1]);
+
+		if (link(gz, dst) != 0 && errno != EEXIST)
+			unlink(dst);
+		free(gz);
+		free(dst);
+	}
 }
