@@ -61,8 +61,11 @@ site_gzip_file(const char *path, const char *gz)
 	size_t len;
 	gzFile z;
 	int rc = 0;
+	struct stat sb;
 
-	if (file_read(path, GZ_MAX_BYTES, &data, &len) != 0)
+	/* a larger file is served plain: not read at all (a closed month may be 700 MB) */
+	if (stat(path, &sb) != 0 || sb.st_size > (off_t)GZ_MAX_BYTES ||
+	    file_read(path, GZ_MAX_BYTES, &data, &len) != 0)
 		return -1;
 	if ((z = gzopen(gz, "wb6")) == NULL) {
 		free(data);
