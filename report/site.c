@@ -333,10 +333,11 @@ render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, cons
 
 		site_page_init(&p, s, langs, n_langs, li, path, at_root);
 		rel = at_root ? xstrdup(path) : xasprintf("%s/%s", i18n_lang(langs[li]), path);
-		if (reuse == NULL || !reuse->reuse || site_reuse_page(s, &p, rel) != 0) {
+		if (reuse == NULL || site_reuse_page(s, reuse, rel) != 0) {
 			buf_free(&p.b);
 			fn(&p, arg);
-			site_write(s, rel, p.b.data, p.b.len);
+			if (site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
+				site_reuse_keep(s, reuse, rel);
 		}
 		free(rel);
 		site_page_free(&p);
@@ -629,6 +630,8 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
 	if (s.err == NULL)
 		site_gzip(&s);
+	if (s.err == NULL)
+		site_reuse_keep_gz(&s);
 	if (s.err != NULL) {
 		remove_tree(s.dir);
 		goto fail;
@@ -654,6 +657,9 @@ done:
 		close(s.reuse_fd);
 	free(s.dir);
 	free(s.cache);
+	for (size_t i = 0; i < s.n_kept; i++)
+		free(s.kept[i]);
+	free(s.kept);
 	for (size_t i = 0; i < s.n_made; i++)
 		free(s.made[i]);
 	free(s.made);

@@ -174,6 +174,9 @@ struct backend_ops {
 			    const char *provider, int (*fn)(const struct store_row *, void *),
 			    void *arg);
 	int64_t		 (*count_results)(struct store_be *);
+	/* Adds to counts[i] the results with time in [from_ms + i days, ... + 1 day). */
+	int		 (*count_by_day)(struct store_be *, int64_t from_ms, size_t n_days,
+			    int64_t *counts);
 	int		 (*each_incident)(struct store_be *, const char *provider, int64_t since_ms,
 			    int64_t only_id /* > 0: that incident only */,
 			    int (*fn)(const struct store_incident *, void *), void *arg);

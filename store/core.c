@@ -607,6 +607,17 @@ store_count_results(struct store *s)
 }
 
 int
+store_count_results_by_day(struct store *s, int64_t from_ms, size_t n_days, int64_t *counts)
+{
+	for (size_t i = 0; i < n_days; i++)
+		counts[i] = 0;
+	if (n_days == 0)
+		return 0;
+	return s->ops->count_by_day(s->be, from_ms, n_days, counts) == 0 ? 0 :
+	    st_fail(s, "counting results");
+}
+
+int
 store_each_incident(struct store *s, const char *provider, int64_t since_ms,
     int (*fn)(const struct store_incident *, void *), void *arg)
 {

@@ -880,6 +880,7 @@ const struct backend_ops pg_backend_ops = {
 	.prune = pg_prune,
 	.each_result = pg_each_result,
 	.count_results = pg_count_results,
+	.count_by_day = pg_count_by_day,
 	.each_incident = pg_each_incident,
 	.add_note = pg_add_note,
 	.each_note = pg_each_note,

@@ -74,6 +74,35 @@ pg_count_results(struct store_be *b)
 	return pg_count(b, "counting results", "SELECT count(*) FROM results");
 }
 
+struct day_counts {
+	size_t		 n;
+	int64_t		*counts;
+};
+
+static int
+day_count_row(const PGresult *r, int i, void *v)
+{
+	struct day_counts *d = v;
+	int64_t day = pg_int(r, i, 0, -1);
+
+	if (day >= 0 && (uint64_t)day < d->n)
+		d->counts[day] += pg_int(r, i, 1, 0);
+	return 0;
+}
+
+int
+pg_count_by_day(struct store_be *b, int64_t from_ms, size_t n_days, int64_t *counts)
+{
+	struct pg_params p = { 0 };
+	struct day_counts d = { n_days, counts };
+
+	pg_params_int(&p, from_ms);
+	pg_params_int(&p, from_ms + (int64_t)n_days * 86400000LL);
+	return pg_each(b, "counting results",
+	    "SELECT (t - $1) / 86400000, count(*) FROM results WHERE t >= $1 AND t < $2"
+	    " GROUP BY 1", &p, day_count_row, &d);
+}
+
 static int
 incident_row(const PGresult *r, int i, void *v)
 {

@@ -627,6 +627,7 @@ const struct backend_ops sqlite_backend_ops = {
 	.prune = sq_prune,
 	.each_result = sq_each_result,
 	.count_results = sq_count_results,
+	.count_by_day = sq_count_by_day,
 	.each_incident = sq_each_incident,
 	.add_note = sq_add_note,
 	.each_note = sq_each_note,

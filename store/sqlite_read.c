@@ -73,6 +73,33 @@ sq_count_results(struct store_be *s)
 }
 
 int
+sq_count_by_day(struct store_be *s, int64_t from_ms, size_t n_days, int64_t *counts)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* by endpoint: the key (ep, t, ...) bounds each endpoint's range */
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT (r.t - ?1) / 86400000, count(*) FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " WHERE r.t >= ?1 AND r.t < ?2 GROUP BY 1", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "counting results");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, from_ms + (int64_t)n_days * 86400000LL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t day = sqlite3_column_int64(st, 0);
+
+		if (day >= 0 && (uint64_t)day < n_days)
+			counts[day] += sqlite3_column_int64(st, 1);
+	}
+	if (rc != SQLITE_DONE)
+		sq_set_err(s, "counting results");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 sq_integrity_check(struct store_be *s)
 {
 	sqlite3_stmt *st;

@@ -510,6 +510,16 @@ int store_each_log_token(struct store *, const char *node,
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);
 
+/*
+ * Stored results per UTC day: counts[i] = results with time in [from_ms + i days,
+ * from_ms + (i + 1) days), for i < n_days (from_ms a UTC midnight). Results are never
+ * replaced, so a result stored late into a past day (a spool replayed, a node's raw
+ * observation, which feeds no rollup) raises its day's count: the site's render cache
+ * keys closed periods by it. Returns 0, or -1 (store_error says why).
+ */
+int store_count_results_by_day(struct store *, int64_t from_ms, size_t n_days,
+    int64_t *counts);
+
 /* Runs PRAGMA integrity_check; returns 0 when ok. */
 int store_integrity_check(struct store *);
 
