@@ -110,6 +110,7 @@ check_store
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$ROOT/tests/support/pg.sh"
 trap 'pg_stop; cleanup' EXIT INT TERM
+PG_ON_EXIT=cleanup	# pg_start installs its own EXIT trap: ours runs in it too
 if pg_start && url=$(pg_newdb conformance); then
 	awk -v u="$url" '{ print } /^storage:/ { getline; print; print "  url: \"" u "\"" }' \
 	    "$work/c2.yaml" >"$work/pg.yaml"
