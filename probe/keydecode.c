@@ -7,7 +7,7 @@
  * per certificate, 1.4 M per HTTPS probe. 3.2 caches those decoders. The same release
  * still has the pre-3.0 decoder of each key type, and x509_pubkey_decode uses it when an
  * ENGINE is registered as the implementation of that key type. This file registers one,
- * whose methods are OpenSSL's own built-in RSA and EC methods — no code of ours signs,
+ * whose methods are OpenSSL's own built-in RSA methods — no code of ours signs,
  * verifies or decodes anything — so certificates get their keys from the legacy decoder.
  *
  * A key type claimed by an ENGINE is also made through it when code asks for it by name
@@ -37,7 +37,11 @@
 
 static void keydecode_done(void);
 
-static const int nids[] = { EVP_PKEY_RSA, EVP_PKEY_EC };
+/*
+ * RSA only: with EC keys decoded the legacy way, libxmlsec1's ECDSA verification fails (an
+ * EC-signed trusted list is then signature_invalid: tests/tl_itest.sh's testbed list).
+ */
+static const int nids[] = { EVP_PKEY_RSA };
 static bool active;
 static ENGINE *engine;		/* our structural reference while registered */
 
@@ -74,7 +78,7 @@ keydecode_init(void)
 	if ((e = ENGINE_new()) == NULL)
 		return -1;
 	if (!ENGINE_set_id(e, "trustwatch-keydecode") ||
-	    !ENGINE_set_name(e, "OpenSSL's built-in RSA and EC methods, legacy key decoding") ||
+	    !ENGINE_set_name(e, "OpenSSL's built-in RSA methods, legacy key decoding") ||
 	    !ENGINE_set_pkey_meths(e, pkey_meths) || !ENGINE_init(e) ||
 	    !ENGINE_set_default_pkey_meths(e)) {
 		ENGINE_free(e);

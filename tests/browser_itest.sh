@@ -118,7 +118,8 @@ PY
 pages="index.html providers/p1.html providers/p2.html incidents.html incidents/1.html incidents/2.html
 sla.html methodology.html fr/index.html de/index.html fr/incidents/1.html de/providers/p1.html
 vantage.html fr/vantage.html de/vantage.html
-dependencies.html fr/dependencies.html de/dependencies.html providers/myguichet.html"
+dependencies.html fr/dependencies.html de/dependencies.html providers/myguichet.html
+conformance.html fr/conformance.html de/conformance.html"
 for p in $pages; do
 	[ -s "$site/$p" ] || not_ok "$p was rendered"
 done
