@@ -20,7 +20,7 @@ static const struct {
 	{ "verify", cmd_verify, "verify the published record of a site directory or URL (SPEC 12)" },
 	{ "nodes", cmd_nodes, "list the vantage nodes: id, location, last heard, live, leader (SPEC 11)" },
 	{ "store", cmd_store, "store migrate --from FILE.db: copy a SQLite history into PostgreSQL" },
-	{ "discover", cmd_discover, "discover --signers PEM LIST: a providers: section from a trusted list (SPEC 13)" },
+	{ "discover", cmd_discover, "discover --tl FILE|URL --signers PEM|--lotl FILE|URL: a providers: section from a trusted list (SPEC 13)" },
 };
 
 static void

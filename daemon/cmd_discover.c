@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <curl/curl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -29,25 +30,37 @@
 #include "../probe/tl_int.h"
 
 #define MAX_LIST	(64u << 20)
+#define FETCH_TIMEOUT_S	60L
+#define FETCH_MAXREDIRS	5L
 
 static FILE *out;		/* where the YAML goes: stdout, or a provider's buffer */
 
 static void
 discover_usage(FILE *f)
 {
-	fputs("usage: trustwatch discover [--signers CERTFILE]... [--no-verify] [--at TIME]\n"
-	    "                          [--certs-dir DIR] LIST\n"
-	    "Verifies the trusted list LIST (a file; ETSI TS 119 612) and prints a YAML\n"
-	    "`providers:` section for it: one provider per trust service provider, the OCSP and\n"
-	    "CRL endpoints of every granted service's certificates (AIA, CRL distribution\n"
-	    "points), TSA endpoints where the list gives a URL, and a tl endpoint for the list.\n"
-	    "Services not granted are printed as comments.\n"
+	fputs("usage: trustwatch discover --tl FILE|URL [--signers CERTFILE... |\n"
+	    "                          --lotl FILE|URL [--lotl-signers CERTFILE]] [--no-verify]\n"
+	    "                          [--at TIME] [--certs-dir DIR]\n"
+	    "       trustwatch discover [options] LIST    (LIST: the same as --tl LIST)\n"
+	    "Verifies the trusted list (ETSI TS 119 612; a file, or an http(s) URL fetched once)\n"
+	    "and prints a YAML `providers:` section for it: one provider per trust service\n"
+	    "provider, the OCSP and CRL endpoints of every granted service's certificates (AIA,\n"
+	    "CRL distribution points), TSA endpoints where the list gives a URL, and a tl\n"
+	    "endpoint for the list. Services not granted are printed as comments.\n"
+	    "  --tl FILE|URL   the trusted list\n"
 	    "  --signers FILE  PEM certificates allowed to sign the list (repeatable)\n"
+	    "  --lotl FILE|URL the EU List of Trusted Lists: the list's signers are the\n"
+	    "                  certificates of its pointer for the list's territory\n"
+	    "  --lotl-signers FILE  PEM certificates allowed to sign the LOTL (repeatable; those\n"
+	    "                  published in the Official Journal). Without it the LOTL is only\n"
+	    "                  checked against its own EU pointer, which proves nothing about who\n"
+	    "                  wrote it (a loud warning says so)\n"
 	    "  --no-verify     print without verifying the signature (a loud warning is printed)\n"
 	    "  --at TIME       the clock for the list's dates (RFC 3339 or YYYY-MM-DD; default now)\n"
 	    "  --certs-dir DIR save the certificates the endpoints name there (PEM, stable names);\n"
 	    "                  without it OCSP, CRL and TSA endpoints are printed as comments\n"
-	    "Exit 0 printed, 2 the list does not verify, 3 usage, 1 could not read.\n", f);
+	    "Exit 0 printed, 2 the list (or the LOTL) does not verify, 3 usage, 1 could not read.\n",
+	    f);
 }
 
 /* A lower-case [a-z0-9-] slug of s, at most max characters, never empty. */
@@ -589,14 +602,14 @@ parse_at(const char *s, int64_t *ms)
 }
 
 static STACK_OF(X509) *
-load_pem(const char *path, STACK_OF(X509) *into)
+load_pem(const char *opt, const char *path, STACK_OF(X509) *into)
 {
 	FILE *f = fopen(path, "r");
 	X509 *x;
 	int n = 0;
 
 	if (f == NULL) {
-		cli_warn("discover: --signers %s: %s", path, strerror(errno));
+		cli_warn("discover: %s %s: %s", opt, path, strerror(errno));
 		return NULL;
 	}
 	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
@@ -606,33 +619,216 @@ load_pem(const char *path, STACK_OF(X509) *into)
 	ERR_clear_error();
 	fclose(f);
 	if (n == 0) {
-		cli_warn("discover: --signers %s: no PEM certificate in it", path);
+		cli_warn("discover: %s %s: no PEM certificate in it", opt, path);
 		return NULL;
 	}
 	return into;
+}
+
+struct sink {
+	struct buf	b;
+	int		too_big;
+};
+
+static size_t
+sink_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *k = arg;
+	size_t bytes = size * n;
+
+	if (k->b.len + bytes > MAX_LIST) {
+		k->too_big = 1;
+		return 0;
+	}
+	buf_append(&k->b, p, bytes);
+	return bytes;
+}
+
+/*
+ * GETs an http(s) URL once (blocking: a command line tool), following at most
+ * FETCH_MAXREDIRS redirects to http(s) only, at most MAX_LIST bytes, within FETCH_TIMEOUT_S.
+ * Returns 0 with *body, or -1 after saying why, the URL named.
+ */
+static int
+fetch_url(const char *opt, const char *url, unsigned char **body, size_t *len)
+{
+	struct sink k = { 0 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+	int bad = 0;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (c = curl_easy_init()) == NULL) {
+		cli_warn("discover: %s %s: cannot start libcurl", opt, url);
+		return -1;
+	}
+	bad |= curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_MAXREDIRS, FETCH_MAXREDIRS) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, FETCH_TIMEOUT_S) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MAX_LIST) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "trustwatch-discover/" TW_VERSION) !=
+	    CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &k) != CURLE_OK;
+	if (bad) {
+		cli_warn("discover: %s %s: cannot set up the request", opt, url);
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK || status != 200) {
+		if (k.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+			cli_warn("discover: %s %s: larger than %u bytes", opt, url, MAX_LIST);
+		else if (rc == CURLE_TOO_MANY_REDIRECTS)
+			cli_warn("discover: %s %s: more than %ld redirects", opt, url,
+			    FETCH_MAXREDIRS);
+		else if (rc != CURLE_OK)
+			cli_warn("discover: %s %s: %s", opt, url, one_line(errbuf)[0] != '\0' ?
+			    errbuf : curl_easy_strerror(rc));
+		else
+			cli_warn("discover: %s %s: HTTP status %ld (expected 200)", opt, url, status);
+		buf_free(&k.b);
+		return -1;
+	}
+	if (k.b.data == NULL)
+		buf_append(&k.b, "", 0);
+	*body = k.b.data;
+	*len = k.b.len;
+	return 0;
+}
+
+/* Reads a list from a file or an http(s) URL; 0, or -1 after saying why. */
+static int
+read_source(const char *opt, const char *src, unsigned char **body, size_t *len)
+{
+	if (http_url(src))
+		return fetch_url(opt, src, body, len);
+	if (strstr(src, "://") != NULL) {
+		cli_warn("discover: %s %s: only a file or an http(s) URL is read", opt, src);
+		return -1;
+	}
+	if (file_read(src, MAX_LIST, body, len) != 0) {
+		cli_warn("discover: %s %s: %s", opt, src, file_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses a list (no DOCTYPE, no network); NULL when unreadable. */
+static xmlDoc *
+parse_list(const unsigned char *body, size_t len, xmlNode **root)
+{
+	xmlDoc *doc;
+
+	if (tl_xmlsec_init() != 0 || memmem(body, len, "<!DOCTYPE", 9) != NULL ||
+	    len > INT32_MAX ||
+	    (doc = xmlReadMemory((const char *)body, (int)len, NULL, NULL, XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
+		return NULL;
+	if ((*root = xmlDocGetRootElement(doc)) == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/*
+ * Verifies the LOTL (with lotl_signers, or, when there are none, with the certificates of
+ * its own EU pointer: a consistency check only, said loudly) and returns the certificates
+ * of its XML pointer for territory (caller frees), or NULL after saying why.
+ */
+static STACK_OF(X509) *
+lotl_signers_for(const char *src, const unsigned char *body, size_t len,
+    STACK_OF(X509) *lotl_signers, const char *territory, int64_t at)
+{
+	STACK_OF(X509) *own = NULL, *res = NULL;
+	struct tl_conf tc = { .lotl = true, .min_remaining_ms = 0 };
+	struct result r;
+
+	if (sk_X509_num(lotl_signers) == 0) {
+		xmlNode *root;
+		xmlDoc *doc = parse_list(body, len, &root);
+		json_t *snap;
+		char *mem;
+
+		if (doc == NULL) {
+			cli_warn("discover: --lotl %s: not a readable trusted list", src);
+			return NULL;
+		}
+		snap = tl_snapshot(root, 0, true);
+		mem = json_dumps(snap, JSON_COMPACT);
+		own = tl_pointer_signers(mem, "EU");
+		free(mem);
+		json_decref(snap);
+		xmlFreeDoc(doc);
+		cli_warn("discover: WARNING: no --lotl-signers: the LOTL %s is checked only against "
+		    "the certificates of its own EU pointer, which proves nothing about who wrote "
+		    "it; pin the LOTL signers published in the Official Journal with --lotl-signers",
+		    src);
+		if (own == NULL || sk_X509_num(own) == 0) {
+			cli_warn("discover: --lotl %s: the LOTL has no XML pointer for EU (itself)",
+			    src);
+			sk_X509_pop_free(own, X509_free);
+			return NULL;
+		}
+		tc.signers = own;
+	} else
+		tc.signers = lotl_signers;
+	result_init(&r, NULL, at);
+	tl_evaluate(body, len, &tc, NULL, NULL, at, &r);
+	if (r.memory == NULL)
+		cli_warn("discover: --lotl %s does not verify: %s", src,
+		    r.message != NULL ? r.message : "?");
+	else {
+		if (r.message != NULL)
+			cli_warn("discover: --lotl %s: warning: %s", src, r.message);
+		res = tl_pointer_signers(r.memory, territory);
+		if (res == NULL || sk_X509_num(res) == 0) {
+			cli_warn("discover: --lotl %s: no XML pointer with certificates for territory "
+			    "%s", src, territory);
+			sk_X509_pop_free(res, X509_free);
+			res = NULL;
+		}
+	}
+	result_clear(&r);
+	sk_X509_pop_free(own, X509_free);
+	return res;
 }
 
 int
 cmd_discover(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "tl", required_argument, NULL, 't' },
 		{ "signers", required_argument, NULL, 's' },
+		{ "lotl", required_argument, NULL, 'l' },
+		{ "lotl-signers", required_argument, NULL, 'L' },
 		{ "no-verify", no_argument, NULL, 'n' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "certs-dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	STACK_OF(X509) *signers = sk_X509_new_null();
+	STACK_OF(X509) *signers = sk_X509_new_null(), *lsigners = sk_X509_new_null();
 	struct disc d = { 0 };
 	struct names pids = { 0 }, signer_paths = { 0 };
 	int64_t at = now_ms();
 	int no_verify = 0, ch, rc = EXIT_OK;
-	unsigned char *body = NULL;
-	size_t len = 0;
+	unsigned char *body = NULL, *lbody = NULL;
+	size_t len = 0, llen = 0;
 	xmlDoc *doc = NULL;
 	xmlNode *root, *list;
-	const char *path;
+	const char *path = NULL, *lotl = NULL;
 	char *territory = NULL, *seq = NULL, *op = NULL, *loc = NULL, *sp = NULL;
 	char date[40];
 
@@ -640,12 +836,34 @@ cmd_discover(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 't':
+			if (path != NULL) {
+				cli_warn("discover: --tl given twice");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			path = optarg;
+			break;
 		case 's':
-			if (load_pem(optarg, signers) == NULL) {
+			if (load_pem("--signers", optarg, signers) == NULL) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
 			names_add(&signer_paths, optarg);
+			break;
+		case 'l':
+			if (lotl != NULL) {
+				cli_warn("discover: --lotl given twice");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			lotl = optarg;
+			break;
+		case 'L':
+			if (load_pem("--lotl-signers", optarg, lsigners) == NULL) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case 'n':
 			no_verify = 1;
@@ -669,27 +887,64 @@ cmd_discover(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc - 1) {
+	/* The positional LIST is the older spelling of --tl LIST. */
+	if (path == NULL && optind == argc - 1)
+		path = argv[optind++];
+	if (path == NULL || optind != argc) {
+		if (path != NULL)
+			cli_warn("discover: give the list once, with --tl or as LIST");
 		discover_usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	path = argv[optind];
-	if (sk_X509_num(signers) == 0 && !no_verify) {
-		cli_warn("discover: no --signers: refusing an unverified list (--no-verify to "
-		    "print it anyway)");
+	if (lotl != NULL && sk_X509_num(signers) > 0) {
+		cli_warn("discover: --signers and --lotl exclude each other (the list's signers "
+		    "come from one or the other)");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (strstr(path, "://") != NULL) {
-		cli_warn("discover: %s: only a file is read; fetch the list first (curl -o)", path);
+	if (sk_X509_num(lsigners) > 0 && lotl == NULL) {
+		cli_warn("discover: --lotl-signers without --lotl");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (file_read(path, MAX_LIST, &body, &len) != 0) {
-		cli_warn("discover: %s: %s", path, file_strerror(errno));
+	if (no_verify && (lotl != NULL || sk_X509_num(signers) > 0)) {
+		cli_warn("discover: --no-verify with --signers or --lotl: choose one");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (sk_X509_num(signers) == 0 && lotl == NULL && !no_verify) {
+		cli_warn("discover: no --signers or --lotl: refusing an unverified list "
+		    "(--no-verify to print it anyway)");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (read_source("--tl", path, &body, &len) != 0 ||
+	    (lotl != NULL && read_source("--lotl", lotl, &lbody, &llen) != 0)) {
 		rc = EXIT_RUNTIME;
 		goto out;
+	}
+	if ((doc = parse_list(body, len, &root)) == NULL) {
+		cli_warn("discover: %s: not a readable trusted list", path);
+		rc = EXIT_MISMATCH;
+		goto out;
+	}
+	territory = one_line(tl_text(tl_path(root, "SchemeInformation/SchemeTerritory")));
+	if (lotl != NULL) {
+		STACK_OF(X509) *ps;
+
+		if (territory == NULL) {
+			cli_warn("discover: %s: the list names no SchemeTerritory to look up in the "
+			    "LOTL", path);
+			rc = EXIT_MISMATCH;
+			goto out;
+		}
+		if ((ps = lotl_signers_for(lotl, lbody, llen, lsigners, territory, at)) == NULL) {
+			rc = EXIT_MISMATCH;
+			goto out;
+		}
+		sk_X509_pop_free(signers, X509_free);
+		signers = ps;
 	}
 	if (d.certs_dir != NULL && mkdir(d.certs_dir, 0755) != 0 && errno != EEXIST) {
 		cli_warn("discover: --certs-dir %s: %s", d.certs_dir, strerror(errno));
@@ -713,15 +968,6 @@ cmd_discover(int argc, char **argv)
 			cli_warn("discover: %s: warning: %s", path, r.message);
 		result_clear(&r);
 	}
-	if (tl_xmlsec_init() != 0 || memmem(body, len, "<!DOCTYPE", 9) != NULL ||
-	    (doc = xmlReadMemory((const char *)body, (int)len, NULL, NULL, XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL ||
-	    (root = xmlDocGetRootElement(doc)) == NULL) {
-		cli_warn("discover: %s: not a readable trusted list", path);
-		rc = EXIT_MISMATCH;
-		goto out;
-	}
-	territory = one_line(tl_text(tl_path(root, "SchemeInformation/SchemeTerritory")));
 	seq = one_line(tl_text(tl_path(root, "SchemeInformation/TSLSequenceNumber")));
 	op = one_line(tl_name(tl_path(root, "SchemeInformation/SchemeOperatorName")));
 	loc = tl_text(tl_path(root, "SchemeInformation/DistributionPoints/URI"));
@@ -734,8 +980,20 @@ cmd_discover(int argc, char **argv)
 	if (no_verify)
 		fprintf(out, "#\n# !!! WARNING: --no-verify: this list's signature was NOT verified. Anyone\n"
 		    "# !!! could have written what follows; do not rely on it before verifying.\n#\n");
-	else
+	else if (lotl == NULL)
 		fprintf(out, "# verified with the signers in the certificates given by --signers\n");
+	else {
+		char *ql = one_line(xstrdup(lotl));
+
+		fprintf(out, "# verified with the certificates of the %s pointer of the LOTL %s\n",
+		    territory, ql);
+		if (sk_X509_num(lsigners) > 0)
+			fprintf(out, "# (the LOTL verified with the signers given by --lotl-signers)\n");
+		else
+			fprintf(out, "#\n# !!! WARNING: no --lotl-signers: the LOTL was checked only against"
+			    " its own\n# !!! EU pointer, which proves nothing about who wrote it.\n#\n");
+		free(ql);
+	}
 	fprintf(out, "providers:\n");
 	/* The list itself, under its scheme operator. */
 	{
@@ -773,7 +1031,7 @@ cmd_discover(int argc, char **argv)
 
 			active = endpoint(&ids, "tl", "tl", sp != NULL ? sp : "?", what, "signers", sp_path,
 			    NULL, NULL, sp == NULL ? "the list names no http(s) distribution point" :
-			    sp_path == NULL ? "no signers file (--signers with --certs-dir)" : NULL);
+			    sp_path == NULL ? "no signers file (--certs-dir saves one)" : NULL);
 			names_free(&ids);
 			free(what);
 		}
@@ -793,9 +1051,11 @@ out:
 	names_free(&pids);
 	names_free(&signer_paths);
 	sk_X509_pop_free(signers, X509_free);
+	sk_X509_pop_free(lsigners, X509_free);
 	sk_X509_pop_free(d.all, X509_free);
 	xmlFreeDoc(doc);
 	free(body);
+	free(lbody);
 	free(territory);
 	free(seq);
 	free(op);
