@@ -63,14 +63,16 @@ pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *p
 	return pg_each(b, "reading results",
 	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
 	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
-	    " WHERE r.t >= $1 AND r.t < $2 AND ($3::text IS NULL OR e.provider = $3)"
+	    " WHERE r.t >= $1 AND r.t < $2 AND r.t0 > $1 - " PG_HOUR_MS_S " AND r.t0 < $2"
+	    " AND ($3::text IS NULL OR e.provider = $3)"
 	    " ORDER BY e.provider, e.endpoint, r.t, r.node, r.address", &p, result_row, &cb);
 }
 
 int64_t
 pg_count_results(struct store_be *b)
 {
-	return pg_count(b, "counting results", "SELECT count(*) FROM results");
+	return pg_count(b, "counting results",
+	    "SELECT coalesce(sum(cardinality(v) / 6), 0) FROM results_packed");
 }
 
 static int
@@ -184,10 +186,12 @@ pg_each_endpoint(struct store_be *b, const char *provider,
 	return pg_each(b, "reading endpoints",
 	    "SELECT e.id, e.provider, e.endpoint, e.kind, e.last_time, e.last_code, e.last_message,"
 	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total,"
-	    " (SELECT min(f.t) FROM results f WHERE f.ep = e.id),"
+	    " (SELECT min(f.t0 + f.lo) FROM results_packed f WHERE f.ep = e.id AND f.t0 ="
+	    "  (SELECT min(g.t0) FROM results_packed g WHERE g.ep = e.id)),"
 	    " (SELECT min(d.day) FROM daily d WHERE d.ep = e.id)"
 	    " FROM endpoints e LEFT JOIN LATERAL (SELECT x.dns, x.conn, x.tls, x.ttfb, x.total"
 	    "  FROM results x WHERE x.ep = e.id AND x.t = e.last_time"
+	    "  AND x.t0 = e.last_time - e.last_time % " PG_HOUR_MS_S
 	    "  ORDER BY x.node, x.address LIMIT 1) r ON true"
 	    " WHERE $1::text IS NULL OR e.provider = $1 ORDER BY e.provider, e.endpoint",
 	    &p, endpoint_row, &cb);

@@ -30,8 +30,8 @@
 #define HOUR	3600000LL
 /* The partitions of January to March 2026 (those of this month and the next exist too). */
 #define Q1_MONTHS "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid" \
-	" WHERE i.inhparent = 'results'::regclass" \
-	" AND c.relname IN ('results_202601', 'results_202602', 'results_202603')"
+	" WHERE i.inhparent = 'results_packed'::regclass" \
+	" AND c.relname IN ('packed_202601', 'packed_202602', 'packed_202603')"
 #define PG_SCHEMA_VERSION_EXPECTED	STORE_SCHEMA_VERSION
 
 static const char *base_url;	/* TW_TEST_PG: postgresql://USER@HOST:PORT/ */
@@ -138,7 +138,8 @@ an_empty_database_is_refused_unless_created_and_then_reopens(void **state)
 	assert_int_equal(OPS->file_check(b), 0);
 	assert_string_equal(OPS->name, "postgresql");
 	assert_int_equal(scalar("SELECT count(*) FROM pg_inherits"
-	    " WHERE inhparent = 'results'::regclass"), 2);	/* this month and the next */
+	    " WHERE inhparent = 'results_packed'::regclass"), 2);	/* this month and the next */
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 4);
 	OPS->close(b);
 	OPS->close(NULL);
 	b = pg_backend_open(url, "unused-password", false, &err);
