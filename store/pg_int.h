@@ -78,6 +78,8 @@
 #define PG_LOCK_PARTITIONS	0x74770002LL
 /* The leader's session lock: (this, hash of the schema), so each store has its own. */
 #define PG_LOCK_LEADER		0x74770003
+/* A node's results writer, in a batch: (this, hash of the schema and node). */
+#define PG_LOCK_NODE		0x74770004
 
 struct store_be {
 	PGconn		*conn;
