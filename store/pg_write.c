@@ -262,13 +262,20 @@ same_chunk(const struct pk *a, const struct pk *c)
 /*
  * The keys stored already in the hours the batch's chunks fall in, where their time
  * ranges meet (none in live ingest: each node's results come later than its last ones).
+ * Inside a batch, first (same round trip) the lock of each node of the batch, in name
+ * order, held until it ends: two writers of one node's results (a spool replay in a
+ * second process) check and insert one after the other. Nodes never wait for each other.
  */
 static PGresult *
 stored_keys(struct store_be *b, const struct pk *o, size_t n)
 {
-	struct buf a[5];
-	struct pg_params p = { 0 };
+	static const char lock_sql[] = "SELECT pg_advisory_xact_lock($2::integer,"
+	    " hashtext(current_schema() || '/' || n)) FROM (SELECT DISTINCT n FROM"
+	    " unnest($1::text[]) n ORDER BY n) d";
+	struct buf a[5], nodes = { 0 };
+	struct pg_params p = { 0 }, lp = { 0 };
 	int64_t hmin = INT64_MAX, hmax = INT64_MIN;
+	const char *last = NULL;
 	PGresult *r;
 
 	memset(a, 0, sizeof(a));
@@ -292,41 +299,36 @@ stored_keys(struct store_be *b, const struct pk *o, size_t n)
 	pg_params_int(&p, hmin);
 	pg_params_int(&p, hmax);
 	/* Per chunk, through the (ep, t0) index of its month (OFFSET 0: never a scan). */
-	r = pg_q(b, "storing results", "SELECT c.ep, c.t0 + (c.v[px * 6 + 1] >> 8), c.node,"
+	const char *sql[2] = { lock_sql, "SELECT c.ep, c.t0 + (c.v[px * 6 + 1] >> 8), c.node,"
 	    " coalesce(c.addr[px + 1], '') FROM unnest($1::bigint[], $2::text[], $3::bigint[],"
 	    " $4::bigint[], $5::bigint[]) AS g(ep, node, h, lo, hi)"
 	    " CROSS JOIN LATERAL (SELECT * FROM results_packed x WHERE x.ep = g.ep AND x.t0 = g.h"
 	    "  AND x.node = g.node AND x.hi >= g.lo AND x.lo <= g.hi AND x.t0 >= $6 AND x.t0 <= $7"
-	    "  OFFSET 0) c" PG_UNPACK_FROM("c"), &p);
+	    "  OFFSET 0) c" PG_UNPACK_FROM("c") };
+	if (!b->in_tx)
+		r = pg_q(b, "storing results", sql[1], &p);
+	else {
+		struct pg_params *ps[2] = { &lp, &p };
+		PGresult *out[2];
+
+		for (size_t i = 0; i < n; i++)
+			if (last == NULL || strcmp(last, o[i].node) != 0)
+				pg_arr_text(&nodes, last = o[i].node);
+		pg_arr_end(&nodes, 't');
+		pg_params_arr(&lp, &nodes);
+		pg_params_int(&lp, PG_LOCK_NODE);
+		r = NULL;
+		if (pg_multi(b, "storing results", 2, sql, ps, out) == 0) {
+			PQclear(out[0]);
+			r = out[1];
+			if (r == NULL)
+				pg_errf(b, "storing results: no stored keys returned");
+		}
+	}
+	buf_free(&nodes);
 	for (int k = 0; k < 5; k++)
 		buf_free(&a[k]);
 	return r;
-}
-
-/*
- * Inside a batch: the lock of each node of the batch (in name order), held until it ends,
- * so two writers of one node's results (a spool replay in a second process) check and
- * insert one after the other. Nodes never wait for each other.
- */
-static int
-lock_nodes(struct store_be *b, const struct pk *o, size_t n)
-{
-	struct buf a = { 0 };
-	struct pg_params p = { 0 };
-	const char *last = NULL;
-	int64_t rc;
-
-	for (size_t i = 0; i < n; i++)
-		if (last == NULL || strcmp(last, o[i].node) != 0)
-			pg_arr_text(&a, last = o[i].node);
-	pg_arr_end(&a, 't');
-	pg_params_arr(&p, &a);
-	pg_params_int(&p, PG_LOCK_NODE);
-	rc = pg_cmd(b, "storing results", "SELECT pg_advisory_xact_lock($2::integer,"
-	    " hashtext(current_schema() || '/' || n)) FROM (SELECT DISTINCT n FROM"
-	    " unnest($1::text[]) n ORDER BY n) d", &p);
-	buf_free(&a);
-	return rc < 0 ? -1 : 0;
 }
 
 static bool
@@ -378,7 +380,7 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 		    x->time_ms - x->time_ms % PG_HOUR_MS, i };
 	}
 	qsort(o, n, sizeof(*o), pk_cmp);
-	if ((b->in_tx && lock_nodes(b, o, n) != 0) || (r = stored_keys(b, o, n)) == NULL) {
+	if ((r = stored_keys(b, o, n)) == NULL) {
 		free(o);
 		pg_partitions_forget(b);	/* another node may have pruned a month */
 		return -1;
