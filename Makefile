@@ -9,6 +9,8 @@ PKG_CONFIG ?= pkg-config
 VERSION	:= 0.1.0
 
 PKGS	:= libcurl openssl sqlite3 libpq libevent libevent_openssl yaml-0.1 jansson libxml-2.0 xmlsec1-openssl zlib
+# ldns (libldns-dev): kind dns builds, parses and DNSSEC-verifies DNS packets; the testbed signs its zone.
+PKGS	+= ldns
 
 BUILD	:= build
 SAN	:=

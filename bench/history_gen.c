@@ -20,6 +20,13 @@
  * flapping), isolated timeouts, slow (degraded) periods, monthly 2-hour maintenance
  * windows for three providers (down inside, flagged maintenance). About 0.5 % of results
  * fail. Prints one summary line on stdout.
+ *
+ *       history_gen --late STORE TIME_MS raw|verdict
+ *   stores one more result of the first endpoint (prov0/login-0) at TIME_MS into the
+ *   existing STORE (a path or a postgresql:// URI), as a spool replayed late would: raw
+ *   (a node's own observation: no rollup) or as a verdict (rollups and incident step).
+ *   Its node is "late", so it never collides with a generated result. For the site
+ *   cache's tests (tests/site_cache_itest.sh).
  */
 #include <math.h>
 #include <stdint.h>
@@ -351,6 +358,46 @@ write_config(const char *path, const char *db, const char *certs, int64_t from, 
 	return fclose(f);
 }
 
+/* --late: see the top of the file. */
+static int
+store_late(const char *where, const char *when, const char *mode)
+{
+	struct result r;
+	struct store_item it = { .r = &r, .node = "late", .replay = true };
+	struct store *s;
+	char *err = NULL, *end = NULL;
+	long long t = strtoll(when, &end, 10);
+
+	if (end == when || *end != '\0' || t <= 0 ||
+	    (strcmp(mode, "raw") != 0 && strcmp(mode, "verdict") != 0)) {
+		fprintf(stderr, "history_gen: --late STORE TIME_MS raw|verdict\n");
+		return 2;
+	}
+	it.raw = strcmp(mode, "raw") == 0;
+	for (int p = 0; p < PROVIDERS; p++)
+		prov[p].id = xasprintf("prov%d", p);
+	eps[0].dense.id = xasprintf("%s-%d", kind_word(kind_of(0)), 0);
+	eps[0].dense.provider = &prov[0];
+	eps[0].dense.kind = kind_of(0);
+	eps[0].dense.interval_ms = MIN_MS;
+	eps[0].sparse = eps[0].dense;
+	eps[0].base_ms = 100;
+	if ((s = store_open(where, &err)) == NULL) {
+		fprintf(stderr, "history_gen: %s\n", err);
+		return 1;
+	}
+	store_set_timezone(s, TZ_NAME);
+	it.maintenance = make_result(&r, 0, (int64_t)t, 0);
+	if (store_add_results(s, &it, 1) != 0) {
+		fprintf(stderr, "history_gen: %s\n", store_error(s));
+		store_close(s);
+		return 1;
+	}
+	result_clear(&r);
+	store_close(s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -364,6 +411,8 @@ main(int argc, char **argv)
 	struct stat sb;
 	int existing = 0;
 
+	if (argc == 5 && strcmp(argv[1], "--late") == 0)
+		return store_late(argv[2], argv[3], argv[4]);
 	if (argc < 4) {
 		fprintf(stderr, "usage: history_gen DB CONFIG CERTDIR [DAYS [DENSE_DAYS [STEP_MIN]]]\n");
 		return 2;

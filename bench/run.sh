@@ -66,6 +66,14 @@ pg_start >/dev/null 2>&1 || echo "bench: PostgreSQL did not start; its rows are 
 		echo "skipped: bench/scale_bench.sh not present yet (needs the daemon, in progress)."
 	fi
 	echo
+	echo "## Several vantage points (3 x 10,000 endpoints, one PostgreSQL store)"
+	echo
+	if [ -n "${TW_TEST_PG:-}" ]; then
+		sh "$ROOT/bench/vantage_bench.sh" "$BUILD"
+	else
+		echo "skipped: no PostgreSQL server"
+	fi
+	echo
 	echo "## Site render (200 endpoints x 90 days)"
 	echo
 	if [ -f "$ROOT/bench/site_bench.sh" ]; then

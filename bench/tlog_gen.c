@@ -5,6 +5,8 @@
  *   signer key in SKEY_FILE at each size of the comma-separated SIZES (ascending, the last
  *   at most COUNT); TSR_DIR/SIZE.tsr, when present, is published as that checkpoint's token.
  * TLOG_GEN_VARIANT=TEXT in the environment changes every entry (another history, same key).
+ * TLOG_GEN_COSIGN=SKEY_FILE co-signs every checkpoint with that `trustwatch keygen` key as a
+ * vantage node does (C2SP tlog-cosignature: the key under algorithm 0x04, time 1796000000 + i).
  * Prints the cost: CPU per logged entry (leaf hash + right-edge append), per checkpoint
  * (root + signature), and the publication's time and bytes per entry.
  */
@@ -122,6 +124,27 @@ main(int argc, char **argv)
 		}
 	}
 	t_log = cpu_s() - t0 - t_cp;
+	if (getenv("TLOG_GEN_COSIGN") != NULL) {
+		struct tlog_signer w;
+
+		if (tlog_signer_load(getenv("TLOG_GEN_COSIGN"), &w, &err) != 0) {
+			fprintf(stderr, "tlog_gen: TLOG_GEN_COSIGN: %s\n", err);
+			return 1;
+		}
+		w.v.alg = TLOG_ALG_COSIG_V1;
+		w.v.hash = tlog_key_hash(w.v.name, TLOG_ALG_COSIG_V1, w.v.pub);
+		for (size_t c = 0; c < n_sizes; c++) {
+			char *cs = tlog_cosig_sign(notes[c], strlen(notes[c]), &w, 1796000000 + c, &err);
+
+			if (cs == NULL) {
+				fprintf(stderr, "tlog_gen: co-signing: %s\n", err);
+				return 1;
+			}
+			free(notes[c]);
+			notes[c] = cs;
+		}
+		tlog_signer_clear(&w);
+	}
 	for (size_t c = 0; c < n_sizes; c++) {
 		cps[c] = (struct tlog_signed_checkpoint){ .note = notes[c], .len = strlen(notes[c]) };
 		if (argc == 7) {

@@ -70,6 +70,10 @@ struct conf_endpoint {
 	int64_t		 timeout_ms;
 	int64_t		 degraded_after_ms;
 	int		 tls_min_days;		/* default 14 */
+	/* addresses: first (SPEC §14): the first address of the host only (IPv4 before
+	 * IPv6, lowest first); false (all, the default) probes every A and AAAA of the host
+	 * in the same slot (probe/engine.c). */
+	bool		 addresses_first;
 	char		*tls_ca;		/* absolute path or NULL */
 	size_t		 max_body;		/* bytes after decoding */
 	/* ocsp: issuer + certificate; crl: issuer */

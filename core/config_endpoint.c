@@ -150,6 +150,12 @@ conf_kv_duration(struct conf_kv *kv, int64_t *ms)
 }
 
 int
+conf_kv_int(struct conf_kv *kv, long min, long max, int *out)
+{
+	return cl_int(kv->L, kv->v, min, max, out);
+}
+
+int
 conf_kv_certs(struct conf_kv *kv, char **path, STACK_OF(X509) **certs)
 {
 	char *s = NULL;
@@ -188,6 +194,19 @@ conf_kv_err(struct conf_kv *kv, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cl_err(kv->L, kv->v, "%s", msg);
+}
+
+void
+conf_kv_key_err(struct conf_kv *kv, const char *key, const char *fmt, ...)
+{
+	yaml_node_t *at = map_get(kv->L, kv->v, key, NULL);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cl_err(kv->L, at != NULL ? at : kv->v, "%s", msg);
 }
 
 /* Writes the built-in keys and, for kind k (< KIND__MAX), the keys it declares under prefix. */
@@ -395,6 +414,19 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 		cl_int(L, v, 0, 3650, &ep->tls_min_days);
 		return;
 	}
+	if (strcmp(key, "addresses") == 0) {
+		const char *a = cl_scalar(L, v, "string");
+
+		if (a == NULL)
+			return;
+		if (strcmp(a, "all") == 0)
+			ep->addresses_first = false;
+		else if (strcmp(a, "first") == 0)
+			ep->addresses_first = true;
+		else
+			cl_err(L, v, "addresses: expected all or first, found '%s'", a);
+		return;
+	}
 	if (strcmp(key, "tls_ca") == 0) {
 		if (cl_str(L, v, &s) == 0) {
 			STACK_OF(X509) *sk;
@@ -423,7 +455,7 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 		char known[512];
 
 		with_kind_keys(known, sizeof(known),
-		    "id, kind, url, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash",
+		    "id, kind, url, addresses, interval, timeout, degraded_after, tls_min_days, tls_ca, expect, issuer, certificate, method, nonce, trust, hash",
 		    ctx->kind_known ? ep->kind : KIND__MAX, "");
 		cl_unknown(L, k, key, "endpoint", known);
 		return;
@@ -540,7 +572,8 @@ load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct 
 		missing[nmissing++] = "id";
 	if (kv == NULL)
 		missing[nmissing++] = "kind";
-	if (ep->url == NULL && map_get(L, n, "url", NULL) == NULL)
+	if (ep->url == NULL && map_get(L, n, "url", NULL) == NULL &&
+	    !(ctx.kind_known && kind_info(ep->kind)->no_url))
 		missing[nmissing++] = "url";
 	for (size_t i = 0; i < nmissing; i++)
 		cl_err(L, n, "endpoint%s%s: missing required key '%s'", ep->id ? " " : "",
@@ -606,6 +639,14 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 				    strcmp(p->endpoints[j].id, p->endpoints[i].id) == 0)
 					cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
 					    p->endpoints[i].id, p->id ? p->id : "?");
+		}
+		/* What an endpoint names among its provider's others, once all are read. */
+		for (size_t i = 0; i < p->n_endpoints; i++) {
+			struct conf_kv kvn = { L, NULL, cl_node(L, v->data.sequence.items.start[i]) };
+			struct conf_endpoint *ep = &p->endpoints[i];
+
+			if (ep->kind_conf != NULL && kind_info(ep->kind)->conf_check_provider)
+				kind_info(ep->kind)->conf_check_provider(&kvn, ep, p);
 		}
 	} else if (cl_deps_key(L, key, v, p) == 0)
 		cl_unknown(L, k, key, "provider",

@@ -173,14 +173,23 @@ void
 deps_link(const struct conf *c, const struct deps *d, const struct deps_incident *incs,
     size_t n, long *cause)
 {
+	/* each incident's provider index, looked up once (not once per pair) */
+	long *pidx = xcalloc(n ? n : 1, sizeof(*pidx));
+	bool *reaches = xcalloc(d != NULL && d->n > 0 ? d->n : 1, sizeof(*reaches));
+
+	for (size_t i = 0; i < n; i++)
+		pidx[i] = incs[i].provider ? index_of(c, incs[i].provider) : -1;
+	for (size_t si = 0; d != NULL && si < d->n; si++)
+		for (size_t p = 0; p < d->n && !reaches[si]; p++)
+			reaches[si] = deps_reaches(d, si, p);
 	for (size_t i = 0; i < n; i++) {
-		long si = incs[i].provider ? index_of(c, incs[i].provider) : -1;
+		long si = pidx[i];
 
 		cause[i] = -1;
-		if (si < 0)
+		if (si < 0 || d == NULL || (size_t)si >= d->n || !reaches[si])
 			continue;
 		for (size_t j = 0; j < n; j++) {
-			long pj = incs[j].provider ? index_of(c, incs[j].provider) : -1;
+			long pj = pidx[j];
 			long b = cause[i];
 
 			if (j == i || pj < 0 || !deps_reaches(d, (size_t)si, (size_t)pj))
@@ -193,4 +202,6 @@ deps_link(const struct conf *c, const struct deps *d, const struct deps_incident
 				cause[i] = (long)j;
 		}
 	}
+	free(pidx);
+	free(reaches);
 }

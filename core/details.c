@@ -1,3 +1,6 @@
+#include <stdlib.h>
+#include <string.h>
+
 #include "config.h"
 #include "details.h"
 #include "util.h"
@@ -54,8 +57,8 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	    "the OCSP nonce: echoed, absent or not_sent" },
 	[DETAIL_SIGNER] = { "signer", DETAIL_TYPE_STRING, OCSP | TSA,
 	    "subject DN of the certificate that signed the response or token" },
-	[DETAIL_SIGNER_NOT_AFTER] = { "signer_not_after", DETAIL_TYPE_TIME, OCSP | TSA,
-	    "notAfter of the signer certificate" },
+	[DETAIL_SIGNER_NOT_AFTER] = { "signer_not_after", DETAIL_TYPE_TIME, OCSP | TSA | CRL,
+	    "notAfter of the signer certificate (crl: the issuer's, when the CRL verified)" },
 	[DETAIL_NUMBER] = { "number", DETAIL_TYPE_STRING, CRL,
 	    "the CRL number, in decimal (kept to detect a regression)" },
 	[DETAIL_ENTRIES] = { "entries", DETAIL_TYPE_INTEGER, CRL,
@@ -76,9 +79,25 @@ const struct detail_field detail_fields[DETAIL__MAX] = {
 	    "TSA policy OID of the token" },
 	[DETAIL_QUALIFIED] = { "qualified", DETAIL_TYPE_BOOLEAN, TSA,
 	    "true when the token carries the eIDAS qualified statement" },
+	[DETAIL_CONSISTENCY_CRL] = { "consistency_crl", DETAIL_TYPE_STRING, OCSP,
+	    "the crl endpoint whose revoked serials the responder was asked about (`crl:`)" },
+	[DETAIL_CONSISTENCY_CHECKED] = { "consistency_checked", DETAIL_TYPE_INTEGER, OCSP,
+	    "revoked serials of that CRL asked about this cycle" },
+	[DETAIL_CONSISTENCY_MISMATCHES] = { "consistency_mismatches", DETAIL_TYPE_INTEGER, OCSP,
+	    "of those, answered other than revoked at the CRL's revocation time" },
+	[DETAIL_UNISSUED_STATUS] = { "unissued_status", DETAIL_TYPE_STRING, OCSP,
+	    "the responder's status for a random never-issued serial (good is unissued_good)" },
 	[DETAIL_EVENTS] = { "events", DETAIL_TYPE_LIST, ALL,
 	    "changes the kind saw since its last result (kinds with events: tl): a list of "
 	    "{event, tsp, service, type, from, to}; such a result is kept with its details" },
+	[DETAIL_ADDRESSES] = { "addresses", DETAIL_TYPE_LIST, ALL,
+	    "every address of the host probed in the slot when it has several (addresses: all, "
+	    "SPEC §14): a list of {address, status, reason, total_ms, message}" },
+	[DETAIL_SIGNER_KEY_ID] = { "signer_key_id", DETAIL_TYPE_STRING, OCSP | TSA,
+	    "key identifier (hex) of the signer certificate, matched against trusted lists" },
+	[DETAIL_ISSUER_KEY_ID] = { "issuer_key_id", DETAIL_TYPE_STRING, OCSP | CRL | TSA,
+	    "key identifier (hex) of the issuing CA: the signer's issuer, or the CRL's issuer, "
+	    "matched against trusted lists" },
 };
 
 const char *const detail_type_names[DETAIL_TYPE__MAX] = {
@@ -270,4 +289,103 @@ const char *
 detail_get_str(const json_t *d, enum detail f)
 {
 	return json_string_value(detail_lookup(d, f, DETAIL_TYPE_STRING));
+}
+
+/*
+ * details_dump: the bytes json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) writes, without its
+ * cost for the common case — a flat object of strings, integers, booleans and nulls, the
+ * details of almost every result — where jansson builds and sorts a key list, checks
+ * every string again and writes through a callback per token (~35 k instructions per
+ * result in the store's ingest, issue 22). Anything else (a real, a nested value) goes
+ * to json_dumps itself. tests/details_test.c compares both on hostile strings.
+ */
+#define DUMP_FAST_KEYS	64
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends s as jansson writes a string without ESCAPE_SLASH / ENSURE_ASCII. */
+static void
+dump_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+	char esc[6];
+
+	buf_append(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		buf_append(b, esc, n);
+		run = s + 1;
+	}
+	buf_append(b, run, (size_t)(s - run));
+	buf_append(b, "\"", 1);
+}
+
+char *
+details_dump(const json_t *d)
+{
+	const char *keys[DUMP_FAST_KEYS];
+	struct buf b = { 0 };
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+
+	if (d == NULL || !json_is_object(d) || json_object_size(d) > DUMP_FAST_KEYS)
+		goto slow;
+	json_object_foreach((json_t *)d, k, v) {
+		if (!json_is_string(v) && !json_is_integer(v) && !json_is_boolean(v) &&
+		    !json_is_null(v))
+			goto slow;
+		/* A string holding NUL, or a key with one, is jansson's to write. */
+		if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+			goto slow;
+		keys[n++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	buf_append(&b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_append(&b, ",", 1);
+		dump_str(&b, keys[i]);
+		buf_append(&b, ":", 1);
+		v = json_object_get(d, keys[i]);
+		if (json_is_string(v))
+			dump_str(&b, json_string_value(v));
+		else if (json_is_integer(v))
+			buf_printf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else if (json_is_true(v))
+			buf_append(&b, "true", 4);
+		else if (json_is_false(v))
+			buf_append(&b, "false", 5);
+		else
+			buf_append(&b, "null", 4);
+	}
+	buf_append(&b, "}", 2);	/* with the terminating NUL */
+	return (char *)b.data;
+slow:
+	return json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 }

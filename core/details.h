@@ -46,7 +46,14 @@ enum detail {
 	DETAIL_SERIAL,
 	DETAIL_POLICY,
 	DETAIL_QUALIFIED,
+	DETAIL_CONSISTENCY_CRL,
+	DETAIL_CONSISTENCY_CHECKED,
+	DETAIL_CONSISTENCY_MISMATCHES,
+	DETAIL_UNISSUED_STATUS,
 	DETAIL_EVENTS,
+	DETAIL_ADDRESSES,
+	DETAIL_SIGNER_KEY_ID,
+	DETAIL_ISSUER_KEY_ID,
 	DETAIL__MAX
 };
 
@@ -111,5 +118,11 @@ int detail_get_bool(const json_t *d, enum detail f, bool *out);
 int detail_get_time(const json_t *d, enum detail f, int64_t *ms);
 /* Returns the string (borrowed from d), or NULL when absent. */
 const char *detail_get_str(const json_t *d, enum detail f);
+
+/*
+ * Returns json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS), byte for byte, quickly for a flat
+ * object (caller frees with free; NULL only where json_dumps would return NULL).
+ */
+char	*details_dump(const json_t *d);
 
 #endif

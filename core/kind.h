@@ -43,11 +43,27 @@ struct kind_info {
 	void		*(*conf_new)(void);
 	/* After every key: reports missing or inconsistent keys with conf_kv_err. */
 	void		(*conf_check)(struct conf_kv *, struct conf_endpoint *ep);
+	/*
+	 * After every endpoint of ep's provider p is read: checks what ep names among them
+	 * (the ocsp `crl:` key), reporting with conf_kv_key_err. NULL = nothing to check.
+	 */
+	void		(*conf_check_provider)(struct conf_kv *, struct conf_endpoint *ep,
+			    const struct conf_provider *p);
 	void		(*conf_free)(void *kind_conf);
 	/* Appends " key=value" pairs of its settings for the endpoint page (static buffer). */
 	void		(*settings)(const struct conf_endpoint *ep, char *out, size_t len);
+	/*
+	 * The kind names what it watches with keys of its own (dns: zone), not url: url is not
+	 * required, and its conf_check sets ep->url to a URI for display ("dns:luxtrust.lu").
+	 */
+	bool		 no_url;
 	/* Its results may carry DETAIL_EVENTS: the site has a "Changes" page. */
 	bool		 events;
+	/*
+	 * A list field of findings the endpoint page shows as a table, NULL = none: each item
+	 * an object {check (an N_ label), severity ("ok", "info", "degraded", "down"), text}.
+	 */
+	const struct detail_field *findings;
 	/* The kind's own detail fields (core/details.h), for documentation and readers. */
 	const struct detail_field *details;
 	size_t		 n_details;
@@ -65,10 +81,14 @@ int kind_from_name(const char *s);
 int conf_kv_str(struct conf_kv *, char **out);
 int conf_kv_bool(struct conf_kv *, bool *out);
 int conf_kv_duration(struct conf_kv *, int64_t *ms);
+int conf_kv_int(struct conf_kv *, long min, long max, int *out);
 /* Reads a file name (relative to the config) and every certificate in it (caller frees both). */
 int conf_kv_certs(struct conf_kv *, char **path, STACK_OF(X509) **certs);
 /* Whether the endpoint's mapping has key (for conf_check). */
 bool conf_kv_has(struct conf_kv *, const char *key);
 void conf_kv_err(struct conf_kv *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, positioned at the value of the endpoint's key (at the endpoint when absent). */
+void conf_kv_key_err(struct conf_kv *, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

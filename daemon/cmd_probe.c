@@ -163,6 +163,7 @@ cmd_probe(int argc, char **argv)
 	const struct conf_endpoint **eps = NULL;
 	struct probe_input *inputs = NULL;
 	struct store_item *items = NULL;
+	size_t n_items = 0;
 	struct result *rs = NULL;
 	struct conf *c = NULL;
 	struct store *st = NULL;
@@ -240,14 +241,24 @@ cmd_probe(int argc, char **argv)
 		raw = 1;
 	} else if (c->storage.url != NULL)
 		raw = raw != 1;
-	items = xcalloc(n, sizeof(*items));
-	for (size_t i = 0; i < n; i++) {
-		items[i].r = &rs[i];
-		items[i].maintenance = conf_in_maintenance(c, eps[i], rs[i].time_ms);
-		items[i].node = c->node.id;
-		items[i].raw = raw != 0;
-		if ((int)rs[i].status > worst && !items[i].maintenance)
+	/* Each endpoint's result, then every address's own (SPEC §14), stored raw. */
+	for (size_t i = 0; i < n; i++)
+		n_items += 1 + rs[i].n_addrs;
+	items = xcalloc(n_items, sizeof(*items));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		items[k].r = &rs[i];
+		items[k].maintenance = conf_in_maintenance(c, eps[i], rs[i].time_ms);
+		items[k].node = c->node.id;
+		items[k].raw = raw != 0;
+		if ((int)rs[i].status > worst && !items[k].maintenance)
 			worst = (int)rs[i].status;
+		k++;
+		for (size_t a = 0; a < rs[i].n_addrs; a++, k++) {
+			items[k] = items[k - 1 - a];
+			items[k].r = &rs[i].addrs[a];
+			items[k].address = rs[i].addrs[a].address;
+			items[k].raw = true;
+		}
 	}
 	if (format == FORMAT_JSON) {
 		for (size_t i = 0; i < n; i++)
@@ -256,7 +267,7 @@ cmd_probe(int argc, char **argv)
 		print_text(rs, n);
 	fflush(stdout);
 	run_record_attach(st, c);
-	if (store_add_results(st, items, n) != 0) {
+	if (store_add_results(st, items, n_items) != 0) {
 		char *where = store_url_redacted(conf_store_where(c)),
 		    *why = store_url_redacted(store_error(st));
 

@@ -152,6 +152,30 @@ probe_done(struct result *r, void *arg)
 	p->g = j->g;			/* the job's reference moves to the batch */
 	p->maintenance = conf_in_maintenance(j->g->c, p->r.ep, p->r.time_ms) == 1;
 	free(j);
+	/* Every address's own result too (SPEC §14), stored raw beside the endpoint's. */
+	if (p->r.n_addrs > 0) {
+		struct result *addrs = p->r.addrs;
+		size_t n = p->r.n_addrs;
+		bool maint = p->maintenance;
+		struct run_gen *g = p->g;
+
+		p->r.addrs = NULL;
+		p->r.n_addrs = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (R->n_batch == R->cap_batch) {
+				R->cap_batch *= 2;
+				R->batch = xrealloc(R->batch, R->cap_batch * sizeof(*R->batch));
+			}
+			p = &R->batch[R->n_batch++];
+			memset(p, 0, sizeof(*p));
+			result_init(&p->r, addrs[i].ep, addrs[i].time_ms);
+			result_move(&p->r, &addrs[i]);
+			p->g = g;
+			g->refs++;
+			p->maintenance = maint;
+		}
+		free(addrs);
+	}
 	if (R->n_batch >= RUN_BATCH_MAX && !R->store_failing)
 		run_flush(R);
 	else if (!R->flush_armed) {

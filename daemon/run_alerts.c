@@ -384,6 +384,6 @@ run_alerts_queue(struct run *R)
 	}
 	free(open);
 	free(l.v);
-	if (l.n > 0)
+	if (run_tl_alerts_queue(R) > 0 || l.n > 0)	/* trusted-list changes: run_tl_alerts.c */
 		run_mail_kick(R);
 }

@@ -186,6 +186,8 @@ void run_gen_unref(struct run_gen *);
  * mail timer while openings wait for alerts.digest_window).
  */
 void run_alerts_queue(struct run *);
+/* Queues a mail per trusted-list change stored since the last pass; returns how many. */
+int run_tl_alerts_queue(struct run *);
 
 /* Starts sending due mails unless a transfer is in flight or alerts are off. */
 void run_mail_kick(struct run *);

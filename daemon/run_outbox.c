@@ -94,8 +94,8 @@ hook_start(struct run *R, const struct run_mail *m, const char **why)
 {
 	const struct conf *c = R->cur->c;
 	const struct conf_webhook *w = NULL;
-	const char *colon = strchr(m->event_key, ':');
-	char delivery[64];
+	const char *colon = strchr(m->event_key, ':'), *event;
+	char delivery[64], node_ev[16];
 	struct webhook_job job;
 
 	for (size_t i = 0; i < c->alerts.n_webhooks && w == NULL; i++)
@@ -106,8 +106,14 @@ hook_start(struct run *R, const struct run_mail *m, const char **why)
 		return -1;
 	}
 	snprintf(delivery, sizeof(delivery), "%lld", (long long)m->id);
+	/* an operator alert's key is node-silent:ID:L: the event is its first part */
+	event = colon != NULL ? colon + 1 : m->event_key;
+	if (strncmp(event, "node-", 5) == 0) {
+		snprintf(node_ev, sizeof(node_ev), "%.*s", (int)strcspn(event, ":"), event);
+		event = node_ev;
+	}
 	job = (struct webhook_job){ .url = w->url, .secret = w->secret != NULL ? w->secret : "",
-	    .event = colon != NULL ? colon + 1 : m->event_key, .delivery = delivery,
+	    .event = event, .delivery = delivery,
 	    .body = m->body, .len = strlen(m->body), .timeout_ms = MAIL_TIMEOUT_MS };
 	if (webhook_send(R->hooker, &job, mail_done, R) != 0) {
 		*why = "cannot start the webhook POST";
@@ -182,7 +188,8 @@ send_next(struct run *R)
 		size_t n = 0;
 		char *mid = msg_message_id(m->id, m->incident, m->event_key, m->created_ms,
 		    c->alerts.from);
-		char *parent = strcmp(m->event_key, "opened") == 0 ? NULL :
+		/* A mail of no incident (a node alert, a trusted-list change) starts no thread. */
+		char *parent = strcmp(m->event_key, "opened") == 0 || m->incident <= 0 ? NULL :
 		    msg_thread_id(m->incident, c->alerts.from);
 		struct buf msg = { 0 };
 		struct msg_envelope env;

@@ -68,7 +68,9 @@ batch_items(const struct run *R)
 		items[i].r = &R->batch[i].r;
 		items[i].maintenance = R->batch[i].maintenance;
 		items[i].node = R->batch[i].g->c->node.id;
-		items[i].raw = R->multi;	/* the leader stores the verdicts */
+		/* The leader stores the verdicts; an address's own result is an observation. */
+		items[i].address = R->batch[i].r.address;
+		items[i].raw = R->multi || R->batch[i].r.address != NULL;
 	}
 	return items;
 }
@@ -209,7 +211,8 @@ replay(struct run *R)
 			items[i].maintenance = e[i].maintenance;
 			items[i].replay = true;
 			items[i].node = e[i].node;
-			items[i].raw = R->multi;
+			items[i].address = e[i].r.address;
+			items[i].raw = R->multi || e[i].r.address != NULL;
 		}
 		if (store_add_results(R->st, items, (size_t)n) != 0) {
 			store_failed(R, "spool", (size_t)n);

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "run_int.h"
+#include "run_node_alerts.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/quorum.h"
@@ -40,11 +41,18 @@ struct vt_slot {
 	int64_t		 last;		/* the time of its last verdict, 0 = none */
 };
 
+/* A node's silence as this leader knows it (run_node_alerts.c keeps it in the store). */
+struct vt_silence {
+	char		*id;
+	int64_t		 since;		/* L of the silence alerted and not heard again, 0: none */
+	bool		 checked;	/* since read from the store's outbox since the lead */
+};
+
 struct run_vantage {
 	struct vt_slot	*slots;
 	size_t		 cap, n;
 	bool		 loaded;	/* the schedule was read from the store since the lead */
-	char		**silent;	/* nodes alerted as silent */
+	struct vt_silence *silent;	/* per node seen: its alerted silence */
 	size_t		 n_silent;
 };
 
@@ -96,6 +104,8 @@ sched_clear(struct run_vantage *v)
 	v->slots = NULL;
 	v->cap = v->n = 0;
 	v->loaded = false;
+	for (size_t i = 0; i < v->n_silent; i++)
+		v->silent[i].checked = false;	/* another leader may have alerted since */
 }
 
 static struct vt_slot *
@@ -478,6 +488,11 @@ out:
 
 /* --- node silence ------------------------------------------------------------------------ */
 
+/*
+ * A node silent past 2 x the shortest interval is an operator alert (SPEC §11), and so is
+ * its return: queued by the leader under keys taken from the store (run_node_alerts.c), so
+ * a handover repeats none. The leader itself is never silent, but may be back from a silence.
+ */
 static void
 silences(struct run *R, const struct vt_read *rd, int64_t now)
 {
@@ -485,26 +500,46 @@ silences(struct run *R, const struct vt_read *rd, int64_t now)
 
 	for (size_t i = 0; i < rd->n_nodes; i++) {
 		const struct vt_node *nd = &rd->nodes[i];
-		size_t k;
+		struct vt_silence *s = NULL;
+		bool self = strcmp(nd->id, R->cur->c->node.id) == 0;
 
-		if (strcmp(nd->id, R->cur->c->node.id) == 0)
-			continue;
-		for (k = 0; k < v->n_silent && strcmp(v->silent[k], nd->id) != 0; k++)
-			;
-		if (!nd->live && k == v->n_silent) {
+		for (size_t k = 0; k < v->n_silent && s == NULL; k++)
+			if (strcmp(v->silent[k].id, nd->id) == 0)
+				s = &v->silent[k];
+		if (s == NULL) {
+			v->silent = xrealloc(v->silent, (v->n_silent + 1) * sizeof(*v->silent));
+			s = &v->silent[v->n_silent++];
+			*s = (struct vt_silence){ .id = xstrdup(nd->id) };
+		}
+		if (!s->checked) {
+			int64_t since = run_node_alert_pending(R, nd->id);
+
+			if (since < 0) {
+				log_error("cannot read the operator alerts", "node=%s error=%s",
+				    log_q(nd->id), log_q(store_error(R->st)));
+				continue;
+			}
+			s->since = since;
+			s->checked = true;
+		}
+		if (!nd->live && !self && s->since != nd->last_seen_ms) {
 			char seen[40];
 
 			rfc3339_format_s(nd->last_seen_ms, seen, sizeof(seen));
+			if (run_node_alert(R, true, nd->id, nd->location, nd->last_seen_ms,
+			    nd->last_seen_ms, now) < 0)
+				continue;	/* not queued: next tick */
 			log_error("vantage node silent", "node=%s location=%s last_seen=%s"
 			    " silent_s=%lld", log_q(nd->id), log_q(nd->location), seen,
 			    (long long)((now - nd->last_seen_ms) / 1000));
-			v->silent = xrealloc(v->silent, (v->n_silent + 1) * sizeof(*v->silent));
-			v->silent[v->n_silent++] = xstrdup(nd->id);
-		} else if (nd->live && k < v->n_silent) {
+			s->since = nd->last_seen_ms;
+		} else if ((nd->live || self) && s->since != 0) {
+			if (run_node_alert(R, false, nd->id, nd->location, s->since,
+			    nd->last_seen_ms, now) < 0)
+				continue;
 			log_info("vantage node back", "node=%s location=%s", log_q(nd->id),
 			    log_q(nd->location));
-			free(v->silent[k]);
-			v->silent[k] = v->silent[--v->n_silent];
+			s->since = 0;
 		}
 	}
 }
@@ -649,7 +684,7 @@ run_vantage_stop(struct run *R)
 	if (R->vt != NULL) {
 		sched_clear(R->vt);
 		for (size_t i = 0; i < R->vt->n_silent; i++)
-			free(R->vt->silent[i]);
+			free(R->vt->silent[i].id);
 		free(R->vt->silent);
 		free(R->vt);
 		R->vt = NULL;

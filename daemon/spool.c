@@ -1,8 +1,9 @@
 /*
  * The spool file (see spool.h). A line:
  *   {"p":"prov","e":"ocsp","k":"ocsp","i":60000,"t":1796000000000,"r":"connect",
- *    "m":"message","tm":[dns,connect,tls,ttfb,total],"d":{...},"mt":true}
- * "m", "d" and "mt" are left out when empty; a timing not reached is -1.
+ *    "m":"message","tm":[dns,connect,tls,ttfb,total],"d":{...},"mt":true,"a":"192.0.2.1"}
+ * "m", "d" and "mt" are left out when empty; a timing not reached is -1. "a": one address's
+ * own result (SPEC §14 every address), absent for the endpoint's.
  */
 #include <sys/stat.h>
 
@@ -45,6 +46,8 @@ encode(struct buf *b, const struct store_item *it)
 		json_object_set_new(o, "mt", json_true());
 	if (it->node != NULL && it->node[0] != '\0')
 		json_object_set_new(o, "n", json_string(it->node));
+	if (it->address != NULL && it->address[0] != '\0')
+		json_object_set_new(o, "a", json_string(it->address));
 	if (r->memory != NULL)
 		json_object_set_new(o, "km", json_string(r->memory));
 	if (r->keep_details)
@@ -159,6 +162,7 @@ decode(json_t *o, struct spool_entry *e)
 	e->maintenance = json_is_true(json_object_get(o, "mt"));
 	if (str_member(o, "n") != NULL)
 		e->node = xstrdup(str_member(o, "n"));
+	e->r.address = xstrdup(str_member(o, "a"));
 	e->r.memory = xstrdup(str_member(o, "km"));
 	e->r.keep_details = json_is_true(json_object_get(o, "kd"));
 	return NULL;

@@ -166,7 +166,7 @@ load_checkpoints(struct vctx *v)
 			free(why);
 			goto out;
 		}
-		if (check_signature(v, cp, &note) != 0) {
+		if (check_signature(v, cp, &note) != 0 || vcos_check(v, cp, &note) != 0) {
 			tlog_note_clear(&note);
 			goto out;
 		}
@@ -225,16 +225,116 @@ out:
 	return rc;
 }
 
-/* Token names in checkpoint order: by their leading size, then by name. */
+/* Token names in checkpoint order: SIZE.tsr by size, then each TSA's LABEL/SIZE.tsr. */
 static int
 cmp_tsr(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	size_t dx = strspn(x, "0123456789"), dy = strspn(y, "0123456789");
+	const char *sx = strchr(x, '/'), *sy = strchr(y, '/');
+	size_t dx, dy;
 
+	if ((sx == NULL) != (sy == NULL))
+		return sx == NULL ? -1 : 1;
+	if (sx != NULL) {
+		size_t lx = (size_t)(sx - x), ly = (size_t)(sy - y);
+		int c = strncmp(x, y, lx < ly ? lx : ly);
+
+		if (c != 0 || lx != ly)
+			return c != 0 ? c : lx < ly ? -1 : 1;
+		x = sx + 1;
+		y = sy + 1;
+	}
+	dx = strspn(x, "0123456789");
+	dy = strspn(y, "0123456789");
 	if (dx != dy)
 		return dx < dy ? -1 : 1;
 	return strcmp(x, y);
+}
+
+/* A TSA's folder name under timestamps/: [A-Za-z0-9_-]. */
+static int
+tsa_label_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 100)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * The token names under timestamps/: SIZE.tsr and LABEL/SIZE.tsr. A site directory's
+ * LABEL folders are read; a URL's timestamps/index lists LABEL/SIZE.tsr itself. Returns the
+ * count, VFETCH_MISSING, or < 0 (reported).
+ */
+static long
+list_tokens(struct vctx *v, char ***out)
+{
+	char *rel = xasprintf("log/%s/timestamps", v->node), **names = NULL, *err = NULL;
+	long n = vfetch_list(v->f, rel, "index", &names, &err), m = 0;
+	char **all = NULL;
+
+	if (n == VFETCH_MISSING) {
+		free(rel);
+		return n;
+	}
+	if (n < 0) {
+		vunreadable(v, "%s", err);
+		free(err);
+		free(rel);
+		return -1;
+	}
+	for (long i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]);
+		char **sub = NULL, *srel;
+		long k;
+
+		if (nl >= 4 && strcmp(names[i] + nl - 4, ".tsr") == 0) {
+			all = xrealloc(all, (size_t)(m + 1) * sizeof(*all));
+			all[m++] = names[i];
+			continue;
+		}
+		if (vfetch_is_url(v->f) || !tsa_label_ok(names[i], nl)) {
+			free(names[i]);		/* index and the like */
+			continue;
+		}
+		srel = xasprintf("%s/%s", rel, names[i]);
+		k = vfetch_list(v->f, srel, "index", &sub, &err);
+		free(srel);
+		if (k == VFETCH_MISSING) {		/* a file, not a TSA's folder */
+			free(names[i]);
+			continue;
+		}
+		if (k < 0) {
+			vunreadable(v, "%s", err);
+			free(err);
+			for (long j = i; j < n; j++)
+				free(names[j]);
+			n = -1;
+			break;
+		}
+		for (long j = 0; j < k; j++) {
+			all = xrealloc(all, (size_t)(m + 1) * sizeof(*all));
+			all[m++] = xasprintf("%s/%s", names[i], sub[j]);
+			free(sub[j]);
+		}
+		free(sub);
+		free(names[i]);
+	}
+	free(names);
+	free(rel);
+	if (n < 0) {
+		for (long j = 0; j < m; j++)
+			free(all[j]);
+		free(all);
+		return -1;
+	}
+	if (m > 1)
+		qsort(all, (size_t)m, sizeof(*all), cmp_tsr);
+	*out = all;
+	return m;
 }
 
 /*
@@ -277,38 +377,33 @@ own_note_tsr(struct vctx *v, const struct vcp *cp, const unsigned char *der, siz
 	return rc;
 }
 
-/* timestamps/SIZE[.LABEL].tsr: each over its checkpoint's signed note. */
+/* timestamps/SIZE.tsr and timestamps/LABEL/SIZE.tsr: each over its checkpoint's signed note. */
 static int
 check_timestamps(struct vctx *v, size_t *n_tokens)
 {
-	char *rel = xasprintf("log/%s/timestamps", v->node), **names = NULL, *err = NULL;
-	long n = vfetch_list(v->f, rel, "index", &names, &err);
+	char **names = NULL;
+	long n = list_tokens(v, &names);
 	int rc = 0;
 
-	free(rel);
 	*n_tokens = 0;
 	if (n == VFETCH_MISSING)
 		return 0;
-	if (n < 0) {
-		vunreadable(v, "%s", err);
-		free(err);
+	if (n < 0)
 		return -1;
-	}
-	if (n > 1)
-		qsort(names, (size_t)n, sizeof(*names), cmp_tsr);
 	for (long i = 0; i < n && rc == 0; i++) {
-		const char *name = names[i];
-		size_t nl = strlen(name), digits = strspn(name, "0123456789");
+		const char *name = names[i], *slash = strchr(name, '/');
+		const char *base = slash != NULL ? slash + 1 : name;
+		size_t digits = strspn(base, "0123456789");
 		struct vcp *cp = NULL;
 		unsigned char *der;
 		char path[600], *why = NULL, *gen = NULL;
 		uint64_t size;
 		size_t len;
 
-		if (nl < 4 || strcmp(name + nl - 4, ".tsr") != 0)
-			continue;
-		if (parse_size(name, digits, &size) != 0 || name[digits] != '.') {
-			rc = vmismatch(v, "timestamps/%s: not SIZE.tsr or SIZE.LABEL.tsr", name);
+		if (parse_size(base, digits, &size) != 0 || strcmp(base + digits, ".tsr") != 0 ||
+		    (slash != NULL && (!tsa_label_ok(name, (size_t)(slash - name)) ||
+		    strchr(base, '/') != NULL))) {
+			rc = vmismatch(v, "timestamps/%s: not SIZE.tsr or LABEL/SIZE.tsr", name);
 			break;
 		}
 		for (size_t c = 0; c < v->n_cps; c++)
@@ -329,13 +424,16 @@ check_timestamps(struct vctx *v, size_t *n_tokens)
 		else {
 			cp->n_tsr++;
 			(*n_tokens)++;
-			if (v->first_gen == NULL) {
+			if (v->first_gen == NULL || size < v->first_gen_size) {
+				free(v->first_gen);
 				v->first_gen = xstrdup(gen ? gen : "?");
 				v->first_gen_size = size;
 			}
-			free(v->last_gen);
-			v->last_gen = xstrdup(gen ? gen : "?");
-			v->last_gen_size = size;
+			if (v->last_gen == NULL || size >= v->last_gen_size) {
+				free(v->last_gen);
+				v->last_gen = xstrdup(gen ? gen : "?");
+				v->last_gen_size = size;
+			}
 		}
 		free(why);
 		free(gen);
@@ -397,6 +495,13 @@ verify_node(struct vctx *v)
 		fprintf(v->out, "%s: time-stamped from %s (checkpoint %" PRIu64 ") to %s (checkpoint %"
 		    PRIu64 ")\n", v->node, v->first_gen, v->first_gen_size, v->last_gen,
 		    v->last_gen_size);
+	if (v->cos_ok > 0)
+		fprintf(v->out, "%s: %zu cosignature%s verified (C2SP tlog-cosignature, by %s)\n",
+		    v->node, v->cos_ok, v->cos_ok == 1 ? "" : "s", v->cos_by);
+	if (v->cos_unknown > 0)
+		fprintf(v->out, "%s: %zu signature line%s by a key this site does not publish (not "
+		    "checked: %s%s)\n", v->node, v->cos_unknown, v->cos_unknown == 1 ? "" : "s",
+		    v->unknown_by, v->cos_unknown > 1 ? ", ..." : "");
 	if (untimed > 0)
 		fprintf(v->out, "%s: %zu checkpoint%s without a time-stamp token\n", v->node, untimed,
 		    untimed == 1 ? "" : "s");
@@ -417,6 +522,9 @@ node_clear(struct vctx *v)
 	v->tree = NULL;
 	tlog_verifier_clear(&v->pub);
 	v->signer = NULL;
+	FREE_NULL(v->cos_by);
+	FREE_NULL(v->unknown_by);
+	v->cos_ok = v->cos_unknown = 0;
 	FREE_NULL(v->first_gen);
 	FREE_NULL(v->last_gen);
 }
@@ -450,6 +558,7 @@ verify_site(const char *root, const struct verify_opts *o, FILE *out)
 		vfetch_free(v.f);
 		return EXIT_RUNTIME;
 	}
+	vcos_load(&v, names, n);
 	for (long i = 0; i < n && v.rc == EXIT_OK; i++) {
 		if (!vfetch_is_url(v.f)) {
 			char *p = xasprintf("%s/log/%s", root, names[i]);
@@ -478,6 +587,7 @@ verify_site(const char *root, const struct verify_opts *o, FILE *out)
 	for (long i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	vcos_clear(&v);
 	vfetch_free(v.f);
 	return v.rc;
 }

@@ -21,6 +21,13 @@ struct vcp {
 	size_t		 n_tsr;
 };
 
+/* A co-signing node's key (C2SP tlog-cosignature): its note key under algorithm 0x04. */
+struct vcos {
+	struct tlog_verifier k;
+	char		*node;			/* owned: the node whose vkey it is, or NULL */
+	int		 given;			/* from --vkey, not only the site's vkey */
+};
+
 struct vctx {
 	struct vfetch	*f;
 	const struct verify_opts *o;
@@ -32,6 +39,11 @@ struct vctx {
 	struct vcp	*cps;
 	size_t		 n_cps;
 	struct tlog_tree *tree;
+	struct vcos	*cos;			/* every node's cosigner key (site-wide) */
+	size_t		 n_cos;
+	size_t		 cos_ok, cos_unknown;	/* this node's cosignature lines */
+	char		*cos_by;		/* owned: "n2, n3": who co-signed this node */
+	char		*unknown_by;		/* owned: the first unknown key, NAME+HASH */
 	char		*first_gen, *last_gen;	/* genTime of the first and last token */
 	uint64_t	 first_gen_size, last_gen_size;
 };
@@ -48,5 +60,16 @@ int vget(struct vctx *v, const char *rel, size_t max, unsigned char **data, size
  * consecutive checkpoints and the --since checkpoints. 0 or -1 (reported).
  */
 int verify_tree(struct vctx *v);
+/*
+ * The cosigner keys of the site (verify_cosig.c): each node's published vkey and each --vkey
+ * under algorithm 0x04, into v->cos.
+ */
+void vcos_load(struct vctx *v, char **nodes, long n);
+void vcos_clear(struct vctx *v);
+/*
+ * Every signature line of the checkpoint n but its node's own: a cosignature by a known key
+ * must verify (else a mismatch, -1); one by an unknown key is counted, not checked. 0 or -1.
+ */
+int vcos_check(struct vctx *v, const struct vcp *cp, const struct tlog_note *n);
 
 #endif

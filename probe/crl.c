@@ -16,6 +16,7 @@
 
 #include "critext.h"
 #include "crl.h"
+#include "keyid.h"
 #include "../core/util.h"
 
 /* The CRL extensions we process (RFC 5280 §5.2); a critical other one makes it unusable. */
@@ -122,6 +123,7 @@ check_issuer(X509_CRL *crl, X509 *issuer, struct result *r)
 		    "CRL signature does not verify with the issuer's key");
 		return 0;
 	}
+	probe_record_key_ids(r, NULL, issuer);	/* matched against trusted lists */
 	return 1;
 }
 
@@ -198,12 +200,81 @@ check_times(X509_CRL *crl, const struct conf_endpoint *ep, int64_t now, struct r
 	}
 }
 
+/* Whether entry e may stand for a revocation of one of the issuer's own certificates. */
+static int
+sample_usable(X509_REVOKED *e)
+{
+	ASN1_ENUMERATED *why;
+	long code = -1;
+	int crit;
+
+	if (X509_REVOKED_get_ext_by_NID(e, NID_certificate_issuer, -1) >= 0)
+		return 0;	/* indirect CRL entry: another CA's serial */
+	if ((why = X509_REVOKED_get_ext_d2i(e, NID_crl_reason, &crit, NULL)) != NULL) {
+		code = ASN1_ENUMERATED_get(why);
+		ASN1_ENUMERATED_free(why);
+	}
+	ERR_clear_error();
+	return code != 8;	/* removeFromCRL (delta CRLs): not a revocation */
+}
+
+/*
+ * Returns the kind memory for a verified crl: the CRL number (decimal, "" when none) on the
+ * first line, then "r SERIALHEX SECONDS" for the CRL_SAMPLE_MAX most recent revocations.
+ * Caller frees.
+ */
+static char *
+sample_memory(X509_CRL *crl, const char *number)
+{
+	STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+	struct { const X509_REVOKED *e; int64_t ms; } best[CRL_SAMPLE_MAX];
+	size_t nbest = 0, k;
+	struct buf b = { 0 };
+	char line[160];
+	int64_t ms;
+
+	for (int i = 0; revoked != NULL && i < sk_X509_REVOKED_num(revoked); i++) {
+		X509_REVOKED *e = sk_X509_REVOKED_value(revoked, i);
+
+		if (!sample_usable(e) ||
+		    probe_asn1_time_ms(X509_REVOKED_get0_revocationDate(e), &ms) != 0)
+			continue;
+		if (nbest == CRL_SAMPLE_MAX && ms <= best[nbest - 1].ms)
+			continue;
+		k = nbest < CRL_SAMPLE_MAX ? nbest++ : nbest - 1;
+		for (; k > 0 && best[k - 1].ms < ms; k--)
+			best[k] = best[k - 1];
+		best[k].e = e;
+		best[k].ms = ms;
+	}
+	buf_append(&b, number, strlen(number));
+	for (k = 0; k < nbest; k++) {
+		char hex[84];
+
+		critext_serial_hex(X509_REVOKED_get0_serialNumber(best[k].e), hex, sizeof(hex));
+		if (hex[0] == '?' || hex[0] == '-' || strlen(hex) > 80)
+			continue;	/* not a serial an OCSP request can carry intact */
+		snprintf(line, sizeof(line), "\nr %s %lld", hex, (long long)(best[k].ms / 1000));
+		buf_append(&b, line, strlen(line));
+	}
+	buf_append(&b, "", 1);
+	return (char *)b.data;
+}
+
 void
 crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *ep,
     const char *last_number_decimal, int64_t now, struct result *r)
 {
+	crl_evaluate_sample(data, len, ep, last_number_decimal, now, r, NULL);
+}
+
+void
+crl_evaluate_sample(const unsigned char *data, size_t len, const struct conf_endpoint *ep,
+    const char *last_number_decimal, int64_t now, struct result *r, char **memory)
+{
 	STACK_OF(X509_REVOKED) *revoked;
 	X509_CRL *crl;
+	int verified;
 
 	detail_set_int(r->details, DETAIL_SIZE, (int64_t)len);
 	if ((crl = crl_parse(data, len)) == NULL) {
@@ -218,9 +289,21 @@ crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *
 	 * Trust first; a CRL we cannot attribute to the issuer says nothing else, and one
 	 * we may not use (an unprocessed critical extension) records no number.
 	 */
-	if (check_issuer(crl, ep->issuer, r) && check_extensions(crl, r))
+	if ((verified = check_issuer(crl, ep->issuer, r) && check_extensions(crl, r))) {
+		int64_t ms;
+
 		check_number(crl, last_number_decimal, r);
+		/* The signer's expiry, for the conformance rule on nextUpdate (core/conformance.c). */
+		if (probe_asn1_time_ms(X509_get0_notAfter(ep->issuer), &ms) == 0)
+			detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, ms);
+	}
 	check_times(crl, ep, now, r);
+	/* The memory: only from a verified CRL whose number did not go backwards. */
+	if (memory != NULL && verified && r->reason != REASON_REGRESSED) {
+		const char *num = detail_get_str(r->details, DETAIL_NUMBER);
+
+		*memory = sample_memory(crl, num != NULL ? num : "");
+	}
 	X509_CRL_free(crl);
 	ERR_clear_error();
 }
@@ -253,7 +336,9 @@ crl_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
-	st->last_number = xstrdup(in != NULL ? in->memory : NULL);
+	/* The memory's first line is the last CRL number (crl_evaluate_sample). */
+	if (in != NULL && in->memory != NULL)
+		st->last_number = xasprintf("%.*s", (int)strcspn(in->memory, "\n"), in->memory);
 	req->url = xstrdup(ep->url);
 	return st;
 }
@@ -267,10 +352,10 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 	(void)next;
 	if (!probe_check_http(resp, 0, r))
 		return 0;
-	crl_evaluate(resp->body, resp->len, ep, st != NULL ? st->last_number : NULL, now, r);
-	/* The memory is the CRL number, unless it went backwards (the stored one stays). */
-	if (r->reason != REASON_REGRESSED && detail_get_str(r->details, DETAIL_NUMBER) != NULL)
-		r->memory = xstrdup(detail_get_str(r->details, DETAIL_NUMBER));
+	/* The memory is the CRL number and a sample of its revocations, unless it went
+	 * backwards or did not verify (the stored one stays). */
+	crl_evaluate_sample(resp->body, resp->len, ep, st != NULL ? st->last_number : NULL, now,
+	    r, &r->memory);
 	return 0;
 }
 
@@ -278,6 +363,7 @@ crl_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respons
 
 static const struct kind_info crl_info = {
 	.label = N_("CRL"),
+	.signer_label = N_("CRL issuer certificate"),
 	.next_update_label = N_("CRL next update"),
 	.description = N_("Revocation list (CRL): downloaded and verified against the issuing CA; it must be fresh, not expired, and its number must never go backwards."),
 	.unavailable = N_("The revocation list cannot be obtained: applications that check revocation will refuse or delay this provider's certificates."),

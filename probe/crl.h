@@ -20,6 +20,20 @@
 void	crl_evaluate(const unsigned char *data, size_t len, const struct conf_endpoint *ep,
 	    const char *last_number_decimal, int64_t now_ms, struct result *r);
 
+/* Revocations a verified CRL keeps in its kind memory for the ocsp consistency check. */
+#define CRL_SAMPLE_MAX	16
+
+/*
+ * Same as crl_evaluate; when memory is not NULL and the CRL verified (issuer, signature,
+ * extensions) and did not regress, sets *memory (caller frees): the CRL number (decimal, ""
+ * when absent) on the first line, then one line "r SERIALHEX SECONDS" (serial in upper-case
+ * hex, revocationDate in Unix seconds) for each of its CRL_SAMPLE_MAX most recent
+ * revocations, newest first; entries of another issuer and removeFromCRL are left out.
+ */
+void	crl_evaluate_sample(const unsigned char *data, size_t len,
+	    const struct conf_endpoint *ep, const char *last_number_decimal, int64_t now_ms,
+	    struct result *r, char **memory);
+
 extern const struct probe_ops probe_crl_ops;
 
 #endif

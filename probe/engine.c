@@ -7,6 +7,17 @@
  * start -> request -> finish (-> request -> finish ...) -> free_state -> done.
  * Timings: a probe with several requests (OIDC: discovery + JWKS) reports dns, connect,
  * tls and ttfb of its first request and the sum of every request's total.
+ * Side requests (probe_request.side: the TLS posture check) count in none of these, and
+ * their transport failures go to the kind's finish instead of ending the probe.
+ * Every address (SPEC §14, addresses: all, the default): when the endpoint URL's host is a
+ * name, a started job first asks the resolver (core/resolve.h: evdns on the same base,
+ * never blocking) for its every A and AAAA. One address: the job runs as ever, its
+ * transfers pinned to that address (CURLOPT_CONNECT_TO keeps the name for TLS and Host),
+ * the resolution time as its dns phase. Several: the job spawns one child job per address,
+ * each with its own kind state and pinned transfers, all at once in the job's slot (the
+ * children count as their parent's one running job), and when the last ends the parent's
+ * result is their combination (result_combine_addresses), carrying each in r->addrs. A
+ * job with one address allocates nothing per address.
  */
 #include <sys/queue.h>
 
@@ -21,10 +32,13 @@
 #include <event2/event_struct.h>
 
 #include "engine.h"
+#include "keydecode.h"
 #include "certcache.h"
 #include "http.h"
 #include "ocsp.h"
 #include "../core/evcurl.h"
+#include "../core/resolve.h"
+#include "../core/log.h"
 #include "../core/util.h"
 
 struct job {
@@ -45,6 +59,17 @@ struct job {
 	double		 total_ms;
 	int		 redirects;
 	int64_t		 tls_not_after_ms;
+	/* addresses: all (see the top) */
+	struct resolve_req *rq;			/* while the host is being resolved */
+	char		*pin;			/* owned: the address transfers go to, or NULL */
+	struct curl_slist *connect_to;		/* CURLOPT_CONNECT_TO for pin */
+	double		 resolve_ms;		/* < 0: the transport resolved */
+	struct job	*parent;		/* a child: its parent job, else NULL */
+	size_t		 idx;			/* a child: its place in the parent's */
+	struct job     **kids;			/* a parent: its children, NULL once ended */
+	struct result	*kid_results;		/* a parent: their results, by address */
+	size_t		 n_kids, kids_left;
+	bool		 own_done;		/* a run kind called done: ended by kick_cb */
 };
 TAILQ_HEAD(jobq, job);
 
@@ -71,6 +96,7 @@ struct engine {
 	CURLM		*multi;			/* borrowed from ec */
 	struct event	*kick;			/* starts queued jobs from the loop */
 	struct http_trust *trust;		/* tls_ca trust stores */
+	struct resolver	*resolver;		/* made on first use */
 	int		 max_concurrent;
 	int		 nrunning;
 	size_t		 nqueued;
@@ -81,6 +107,7 @@ struct engine {
 
 static void check_done(struct engine *);
 static void job_next_request(struct job *);
+static void job_end(struct job *, int running);
 
 /* Returns the home slot of ep in a map of cap slots (a power of two). */
 static size_t
@@ -164,6 +191,7 @@ caches_clear(void)
 {
 	certcache_clear();
 	ocsp_name_cache_clear();
+	ocsp_reqid_cache_clear();
 }
 
 int
@@ -176,6 +204,9 @@ probe_global_init(void)
 		registered = true;
 		atexit(caches_clear);
 	}
+	if (keydecode_init() != 0)
+		log_warn("certificates are decoded the slow way", "why=%s",
+		    "the legacy key decoders could not be registered (probe/keydecode.c)");
 	return http_global_init();
 }
 
@@ -228,10 +259,40 @@ job_annotate(struct job *j)
 			    "TLS server certificate expires in %lld days (< %d)",
 			    (long long)left, ep->tls_min_days);
 	}
-	if (j->nreq > 0 && ep->degraded_after_ms > 0 &&
+	/* A kind doing its own I/O (probe_ops.run) sets the total itself. */
+	if ((j->nreq > 0 || (j->ops != NULL && j->ops->run != NULL &&
+	    r->timings[PHASE_TOTAL] >= 0)) && ep->degraded_after_ms > 0 &&
 	    r->timings[PHASE_TOTAL] > (double)ep->degraded_after_ms)
 		result_flag(r, REASON_SLOW, "total %.0f ms exceeds degraded_after %lld ms",
 		    r->timings[PHASE_TOTAL], (long long)ep->degraded_after_ms);
+}
+
+/* Frees what a job owns besides its result and lists. */
+static void
+job_free(struct job *j)
+{
+	result_clear(&j->r);
+	free(j->memory);
+	free(j->peer_memory);
+	free(j->pin);
+	curl_slist_free_all(j->connect_to);
+	free(j->kids);
+	free(j->kid_results);
+	free(j);
+}
+
+/* A child ended: its result goes to its parent, which ends with the last one. */
+static void
+kid_end(struct job *k)
+{
+	struct job *p = k->parent;
+
+	result_init(&p->kid_results[k->idx], k->ep, p->r.time_ms);
+	result_move(&p->kid_results[k->idx], &k->r);
+	p->kids[k->idx] = NULL;
+	job_free(k);
+	if (--p->kids_left == 0)
+		job_end(p, 1);
 }
 
 /* Ends j: frees the kind's state, annotates, hands the result to done, frees j. */
@@ -240,6 +301,10 @@ job_end(struct job *j, int running)
 {
 	struct engine *eng = j->eng;
 
+	if (j->rq != NULL) {
+		resolve_cancel(j->rq);
+		j->rq = NULL;
+	}
 	if (j->xfer != NULL) {
 		curl_multi_remove_handle(eng->multi, j->xfer->easy);
 		http_xfer_free(j->xfer);
@@ -250,6 +315,14 @@ job_end(struct job *j, int running)
 	j->state = NULL;
 	probe_request_clear(&j->req);
 	job_annotate(j);
+	if (j->parent != NULL) {
+		kid_end(j);
+		return;
+	}
+	if (j->n_kids > 0) {
+		result_combine_addresses(&j->r, j->kid_results, j->n_kids);
+		FREE_NULL(j->kid_results);
+	}
 	if (running) {
 		TAILQ_REMOVE(&eng->running, j, link);
 		eng->nrunning--;
@@ -260,10 +333,154 @@ job_end(struct job *j, int running)
 	busy_del(&eng->busy, j->ep);
 	if (j->done != NULL)
 		j->done(&j->r, j->arg);
-	result_clear(&j->r);
-	free(j->memory);
-	free(j->peer_memory);
-	free(j);
+	job_free(j);
+}
+
+/* Lets the kind build its first request and sends it; ends j when there is none. */
+static void
+job_start(struct job *j)
+{
+	j->state = j->ops->start(j->ep, &j->in, &j->req, &j->r);
+	if (j->req.url == NULL) {
+		if (j->r.status == STATUS_UP)
+			result_flag(&j->r, REASON_INTERNAL, "the %s probe built no request",
+			    j->ops->name);
+		job_end(j, 1);
+		return;
+	}
+	job_next_request(j);
+}
+
+/* The host of ep's URL when it is a name to resolve (caller frees), else NULL. */
+static char *
+host_to_resolve(const struct conf_endpoint *ep)
+{
+	CURLU *u;
+	char *host = NULL, *out = NULL;
+
+	if (ep->url == NULL || (u = curl_url()) == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, ep->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host != NULL &&
+	    host[0] != '\0' && !resolve_is_literal(host))
+		out = xstrdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* A job's copy of its parent for one address, sharing the parent's slot. */
+static struct job *
+kid_new(struct job *p, size_t idx, const char *addr, double resolve_ms)
+{
+	struct job *k = xcalloc(1, sizeof(*k));
+
+	k->eng = p->eng;
+	k->ep = p->ep;
+	k->ops = p->ops;
+	k->in.memory = k->memory = xstrdup(p->memory);
+	k->in.peer_memory = k->peer_memory = xstrdup(p->peer_memory);
+	result_init(&k->r, p->ep, p->r.time_ms);
+	k->r.address = xstrdup(addr);
+	k->pin = xstrdup(addr);
+	k->resolve_ms = resolve_ms;
+	k->parent = p;
+	k->idx = idx;
+	return k;
+}
+
+/* The resolver's answer for job j's host. */
+static void
+job_resolved(const struct resolve_answer *a, void *arg)
+{
+	struct job *j = arg;
+	size_t n = a->n;
+
+	j->rq = NULL;
+	if (n == 0) {
+		char *host = host_to_resolve(j->ep);
+
+		/* The dns phase stays unreached, as when curl fails to resolve. */
+		result_flag(&j->r, REASON_DNS, "cannot resolve %s: %s", host ? host : "the host",
+		    a->error ? a->error : "no address");
+		free(host);
+		job_end(j, 1);
+		return;
+	}
+	if (n == 1 || j->ep->addresses_first) {
+		/* addresses: first probes the first address (IPv4 before IPv6, in order). */
+		j->pin = xstrdup(a->addr[0]);
+		j->resolve_ms = a->ms;
+		job_start(j);
+		return;
+	}
+	j->n_kids = n;
+	j->kids = xcalloc(n, sizeof(*j->kids));
+	j->kid_results = xcalloc(n, sizeof(*j->kid_results));
+	for (size_t i = 0; i < n; i++)
+		j->kids[i] = kid_new(j, i, a->addr[i], a->ms);
+	/* One count more than children while they start, so none can end j meanwhile. */
+	j->kids_left = n + 1;
+	for (size_t i = 0; i < n; i++)
+		job_start(j->kids[i]);
+	if (--j->kids_left == 0)
+		job_end(j, 1);
+}
+
+/* Starts j: resolves its host first when every address is to be probed. */
+static void
+job_begin(struct job *j)
+{
+	struct engine *eng = j->eng;
+	char *host = host_to_resolve(j->ep), *err = NULL;
+	const char *src = j->ep->source_address;
+	int family = src == NULL ? AF_UNSPEC : strchr(src, ':') ? AF_INET6 : AF_INET;
+
+	if (host == NULL) {
+		job_start(j);
+		return;
+	}
+	if (eng->resolver == NULL && (eng->resolver = resolver_new(eng->base, &err)) == NULL) {
+		result_flag(&j->r, REASON_INTERNAL, "%s", err);
+		free(err);
+		free(host);
+		job_end(j, 1);
+		return;
+	}
+	/* A source address of one family reaches only that family's addresses. */
+	j->rq = resolver_lookup(eng->resolver, host, family, j->ep->timeout_ms, job_resolved, j);
+	if (j->rq == NULL) {
+		result_flag(&j->r, REASON_INTERNAL, "cannot ask the resolver for %s", host);
+		job_end(j, 1);
+	}
+	free(host);
+}
+
+/*
+ * The done callback of a kind that does its own I/O (probe_ops.run): the job is ended from
+ * kick_cb, outside the kind's callback, so that free_state never runs beneath it.
+ */
+static void
+job_own_done(void *arg)
+{
+	static const struct timeval zero;
+	struct job *j = arg;
+
+	j->own_done = true;
+	evtimer_add(j->eng->kick, &zero);
+}
+
+/* Ends every running job whose kind reported done (probe_ops.run). */
+static void
+reap_own(struct engine *eng)
+{
+	struct job *j, *next;
+
+	for (j = TAILQ_FIRST(&eng->running); j != NULL; j = next) {
+		next = TAILQ_NEXT(j, link);
+		if (j->own_done)
+			job_end(j, 1);
+	}
 }
 
 /* Moves queued jobs to running while there is room; ends those with nothing to send. */
@@ -278,15 +495,17 @@ dispatch(struct engine *eng)
 		TAILQ_INSERT_TAIL(&eng->running, j, link);
 		eng->nrunning++;
 		j->r.time_ms = now_ms();
-		j->state = j->ops->start(j->ep, &j->in, &j->req, &j->r);
-		if (j->req.url == NULL) {
-			if (j->r.status == STATUS_UP)
-				result_flag(&j->r, REASON_INTERNAL, "the %s probe built no request",
-				    j->ops->name);
-			job_end(j, 1);
+		if (j->ops->run != NULL) {
+			j->state = j->ops->run(j->ep, &j->in, eng->base, job_own_done, j, &j->r);
+			if (j->state == NULL) {
+				if (j->r.status == STATUS_UP)
+					result_flag(&j->r, REASON_INTERNAL, "the %s probe could not start",
+					    j->ops->name);
+				job_end(j, 1);
+			}
 			continue;
 		}
-		job_next_request(j);
+		job_begin(j);
 	}
 }
 
@@ -294,6 +513,7 @@ static void
 kick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd; (void)what;
+	reap_own(arg);
 	dispatch(arg);
 }
 
@@ -307,6 +527,25 @@ job_next_request(struct job *j)
 	j->xfer = http_xfer_new(j->ep, &j->req, eng->trust, j, err, sizeof(err));
 	if (j->xfer == NULL) {
 		result_flag(&j->r, REASON_INTERNAL, "%s", err);
+		job_end(j, 1);
+		return;
+	}
+	if (j->pin != NULL && j->connect_to == NULL) {
+		char *host = host_to_resolve(j->ep), *line;
+
+		/* "HOST::ADDR:": the endpoint's host on any port goes to ADDR, same port; other
+		 * hosts (a JWKS elsewhere, a redirect) are resolved as usual. */
+		line = xasprintf("%s::%s%s%s:", host ? host : "", strchr(j->pin, ':') ? "[" : "",
+		    j->pin, strchr(j->pin, ':') ? "]" : "");
+		j->connect_to = curl_slist_append(NULL, line);
+		free(line);
+		free(host);
+	}
+	if (j->connect_to != NULL &&
+	    curl_easy_setopt(j->xfer->easy, CURLOPT_CONNECT_TO, j->connect_to) != CURLE_OK) {
+		http_xfer_free(j->xfer);
+		j->xfer = NULL;
+		result_flag(&j->r, REASON_INTERNAL, "cannot pin the transfer to %s", j->pin);
 		job_end(j, 1);
 		return;
 	}
@@ -327,10 +566,23 @@ job_transfer_done(struct job *j, CURLcode rc)
 	int more;
 
 	http_xfer_outcome(j->xfer, rc, &out);
-	if (j->nreq == 0)
+	if (j->req.side) {
+		/* A posture side request: the kind judges its outcome, failure included. */
+		out.resp.transport_reason = out.reason;
+		out.resp.transport_message = out.message;
+		goto evaluate;
+	}
+	if (j->nreq == 0) {
 		memcpy(j->r.timings, out.timings, sizeof(j->r.timings));
+		if (j->resolve_ms >= 0 && j->pin != NULL) {
+			/* The transfer went to an address: the name was resolved before it. */
+			j->r.timings[PHASE_DNS] = j->resolve_ms;
+			j->total_ms += j->resolve_ms;
+		}
+	}
 	j->nreq++;
-	j->total_ms += out.timings[PHASE_TOTAL];
+	if (!j->req.untimed)
+		j->total_ms += out.timings[PHASE_TOTAL];
 	j->redirects += out.resp.redirects;
 	if (out.resp.tls_not_after_ms != 0 && (j->tls_not_after_ms == 0 ||
 	    out.resp.tls_not_after_ms < j->tls_not_after_ms))
@@ -345,6 +597,7 @@ job_transfer_done(struct job *j, CURLcode rc)
 		job_end(j, 1);
 		return;
 	}
+evaluate:
 	memset(&next, 0, sizeof(next));
 	more = 0;
 	if (j->ops->finish != NULL)
@@ -399,7 +652,7 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 	static const struct timeval zero;
 	struct job *j;
 
-	if (eng == NULL || ep == NULL || ops == NULL || ops->start == NULL)
+	if (eng == NULL || ep == NULL || ops == NULL || (ops->start == NULL && ops->run == NULL))
 		return -1;
 	if (eng->kick == NULL && (eng->kick = evtimer_new(eng->base, kick_cb, eng)) == NULL)
 		return -1;
@@ -407,6 +660,7 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 	j->eng = eng;
 	j->ep = ep;
 	j->ops = ops;
+	j->resolve_ms = -1;
 	j->done = done;
 	j->arg = arg;
 	if (in != NULL) {
@@ -449,6 +703,29 @@ engine_busy_steps(const struct engine *eng)
 	return eng != NULL ? eng->busy.steps : 0;
 }
 
+/* Cancels running job j, its children first (the last one ends j). */
+static void
+job_cancel(struct job *j, const char *why)
+{
+	if (j->n_kids > 0 && j->kids_left > 0) {
+		for (size_t i = 0; i < j->n_kids; i++) {
+			struct job *k = j->kids[i];
+
+			if (k != NULL) {
+				result_flag(&k->r, REASON_INTERNAL, "%s", why);
+				if (j->kids_left == 1) {
+					job_end(k, 1);	/* ends j too */
+					return;
+				}
+				job_end(k, 1);
+			}
+		}
+		return;
+	}
+	result_flag(&j->r, REASON_INTERNAL, "%s", why);
+	job_end(j, 1);
+}
+
 size_t
 engine_cancel_queued(struct engine *eng)
 {
@@ -477,10 +754,8 @@ engine_cancel_all(struct engine *eng)
 		result_flag(&j->r, REASON_INTERNAL, "cancelled");
 		job_end(j, 0);
 	}
-	while ((j = TAILQ_FIRST(&eng->running)) != NULL) {
-		result_flag(&j->r, REASON_INTERNAL, "cancelled");
-		job_end(j, 1);
-	}
+	while ((j = TAILQ_FIRST(&eng->running)) != NULL)
+		job_cancel(j, "cancelled");
 }
 
 void
@@ -490,6 +765,7 @@ engine_free(struct engine *eng)
 		return;
 	engine_cancel_all(eng);
 	evcurl_free(eng->ec);
+	resolver_free(eng->resolver);
 	if (eng->kick != NULL)
 		event_free(eng->kick);
 	http_trust_free(eng->trust);

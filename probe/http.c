@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -51,6 +52,34 @@ write_cb(char *p, size_t sz, size_t n, void *arg)
 	return n;
 }
 
+/* Copies what the posture check wants of the live connection ssl, once (the first hop). */
+static void
+note_posture(struct http_xfer *x, SSL *ssl)
+{
+	STACK_OF(X509) *sent;
+	const unsigned char *p = NULL;
+	long n;
+
+	if (x->tls_version[0] == '\0') {
+		snprintf(x->tls_version, sizeof(x->tls_version), "%s", SSL_get_version(ssl));
+		snprintf(x->tls_cipher, sizeof(x->tls_cipher), "%s",
+		    SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "");
+	}
+	if (!x->capture || x->chain != NULL)
+		return;
+	/* On the client side the stack holds the leaf too (SSL_get_peer_cert_chain(3)). */
+	if ((sent = SSL_get_peer_cert_chain(ssl)) != NULL &&
+	    (x->chain = sk_X509_new_null()) != NULL)
+		for (int i = 0; i < sk_X509_num(sent); i++)
+			if (sk_X509_push(x->chain, sk_X509_value(sent, i)) > 0)
+				X509_up_ref(sk_X509_value(sent, i));
+	if ((n = SSL_get_tlsext_status_ocsp_resp(ssl, &p)) > 0 && p != NULL) {
+		x->stapled = xmalloc((size_t)n);
+		memcpy(x->stapled, p, (size_t)n);
+		x->stapled_len = (size_t)n;
+	}
+}
+
 /* Records the expiry of the peer's leaf certificate while the connection is live. */
 static void
 note_peer_cert(struct http_xfer *x)
@@ -65,6 +94,7 @@ note_peer_cert(struct http_xfer *x)
 	if ((leaf = SSL_get0_peer_certificate(info->internals)) == NULL)
 		return;
 	x->https_seen = 1;
+	note_posture(x, info->internals);
 	if (probe_asn1_time_ms(X509_get0_notAfter(leaf), &ms) != 0)
 		return;
 	if (x->tls_not_after_ms == 0 || ms < x->tls_not_after_ms)
@@ -80,7 +110,21 @@ header_cb(char *p, size_t sz, size_t n, void *arg)
 	n *= sz;
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
 		x->hdr_bytes = 0;
+		x->nresp++;
 		note_peer_cert(x);
+	}
+	/* RFC 6797 §8.1: the first such header of the first response counts. */
+	if (x->capture && x->nresp == 1 && x->hsts == NULL && n > 26 &&
+	    strncasecmp(p, "Strict-Transport-Security:", 26) == 0) {
+		size_t a = 26, b = n;
+
+		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+			a++;
+		while (b > a && (p[b - 1] == '\r' || p[b - 1] == '\n' || p[b - 1] == ' '))
+			b--;
+		x->hsts = xmalloc(b - a + 1);
+		memcpy(x->hsts, p + a, b - a);
+		x->hsts[b - a] = '\0';
 	}
 	x->hdr_bytes += n;
 	if (x->hdr_bytes > HTTP_MAX_HEADER_BYTES) {
@@ -201,6 +245,47 @@ tls_verify_cb(int ok, X509_STORE_CTX *sctx)
 	return ok;
 }
 
+/*
+ * The weak suites the posture check offers (SPEC §14): no forward secrecy (RSA key
+ * exchange), 3DES, RC4, DES, NULL, export and anonymous suites; those this OpenSSL does
+ * not build are skipped by it.
+ */
+#define HTTP_WEAK_SUITES	"kRSA:3DES:RC4:DES:eNULL:aNULL:EXP:@SECLEVEL=0"
+
+/*
+ * Sets up a posture handshake on ctx: the versions and suites to offer, security level 0
+ * (OpenSSL 3 refuses TLS 1.0/1.1 above it), no verification. Returns 0, or -1 when this
+ * OpenSSL cannot offer what was asked.
+ */
+static int
+posture_ctx(SSL_CTX *ctx, enum probe_tls tls)
+{
+	SSL_CTX_set_security_level(ctx, 0);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (tls == PROBE_TLS_LEGACY)
+		return SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) == 1 &&
+		    SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION) == 1 &&
+		    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") == 1 ? 0 : -1;
+	return SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) == 1 &&
+	    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+	    SSL_CTX_set_cipher_list(ctx, HTTP_WEAK_SUITES) == 1 ? 0 : -1;
+}
+
+/* A posture handshake completed: what was negotiated (CONNECT_ONLY sends nothing after). */
+static void
+posture_info_cb(const SSL *ssl, int where, int ret)
+{
+	struct http_xfer *x;
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
+	    (x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_xfer_idx)) == NULL)
+		return;
+	snprintf(x->tls_version, sizeof(x->tls_version), "%s", SSL_get_version(ssl));
+	snprintf(x->tls_cipher, sizeof(x->tls_cipher), "%s",
+	    SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "");
+}
+
 /* Hands the connection its prepared trust store (tls_ca) and the chain explainer. */
 static CURLcode
 ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
@@ -208,6 +293,21 @@ ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
 	struct http_xfer *x = arg;
 
 	(void)easy;
+	if (x->tls == PROBE_TLS_LEGACY || x->tls == PROBE_TLS_WEAK) {
+		if (posture_ctx(sslctx, x->tls) != 0) {
+			ERR_clear_error();
+			snprintf(x->tls_why, sizeof(x->tls_why), "this OpenSSL cannot offer %s",
+			    x->tls == PROBE_TLS_LEGACY ? "TLS 1.0 or 1.1" : "any weak suite");
+			return CURLE_SSL_CIPHER;
+		}
+		if (SSL_CTX_set_ex_data(sslctx, ctx_xfer_idx, x) != 1)
+			return CURLE_OUT_OF_MEMORY;
+		SSL_CTX_set_info_callback(sslctx, posture_info_cb);
+		return CURLE_OK;
+	}
+	/* Ask for a stapled OCSP response (RFC 6066 §8); libcurl does not unless verifying it. */
+	if (x->capture)
+		SSL_CTX_set_tlsext_status_type(sslctx, TLSEXT_STATUSTYPE_ocsp);
 	if (x->store != NULL) {
 		if (X509_STORE_up_ref(x->store) != 1)
 			return CURLE_SSL_CACERT_BADFILE;
@@ -397,6 +497,8 @@ http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
 	char *h;
 
 	x->owner = owner;
+	x->tls = req->tls;
+	x->capture = req->capture;
 	x->max_body = ep->max_body ? ep->max_body : CONF_DEFAULT_MAX_BODY;
 	snprintf(err, errsz, "cannot set up the HTTP request for %s", req->url);
 	if ((e = x->easy = curl_easy_init()) == NULL)
@@ -418,6 +520,18 @@ http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
 	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->tls == PROBE_TLS_LEGACY || req->tls == PROBE_TLS_WEAK) {
+		/* A handshake attempt: nothing verified, nothing sent after it. */
+		SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
+		SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
+		SETOPT(CURLOPT_CONNECT_ONLY, 1L);
+		SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+		SETOPT(CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_0 |
+		    (req->tls == PROBE_TLS_LEGACY ? CURL_SSLVERSION_MAX_TLSv1_1 :
+		    CURL_SSLVERSION_MAX_TLSv1_2)));
+		SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+		SETOPT(CURLOPT_SSL_CTX_DATA, x);
+	}
 	if (http_bind_source(e, ep->source_address) != 0) {
 		snprintf(err, errsz, "cannot bind the source address %s", ep->source_address);
 		goto fail;
@@ -453,6 +567,8 @@ http_xfer_new(const struct conf_endpoint *ep, const struct probe_request *req,
 		/* Only to explain a failed chain: a TLS backend without it still verifies. */
 		SETOPT(CURLOPT_SSL_CTX_DATA, x);
 	}
+	if (req->side)
+		SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
 	if (req->post) {
 		SETOPT(CURLOPT_POST, 1L);
 		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
@@ -591,6 +707,12 @@ http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out)
 	out->resp.redirects = (int)redirects;
 	out->resp.tls_not_after_ms = x->tls_not_after_ms;
 	out->resp.rtt_ms = total;
+	out->resp.tls_version = x->tls_version[0] != '\0' ? x->tls_version : NULL;
+	out->resp.tls_cipher = x->tls_version[0] != '\0' ? x->tls_cipher : NULL;
+	out->resp.capture.chain = x->chain;
+	out->resp.capture.stapled = x->stapled;
+	out->resp.capture.stapled_len = x->stapled_len;
+	out->resp.capture.hsts = x->hsts;
 
 	out->reason = REASON_OK;
 	if (x->body_too_large) {
@@ -649,6 +771,9 @@ http_xfer_free(struct http_xfer *x)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	X509_STORE_free(x->store);
+	sk_X509_pop_free(x->chain, X509_free);
+	free(x->stapled);
+	free(x->hsts);
 	buf_free(&x->body);
 	free(x);
 }

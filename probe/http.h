@@ -6,6 +6,9 @@
  * our reason codes and phase timings. A failed certificate check is explained in words:
  * how many certificates the server sent, where the chain stops and why (an intermediate
  * the server omits, or a root that is not in the system store or tls_ca).
+ * For the TLS posture check (SPEC §14) a request may instead attempt a legacy or weak
+ * handshake only (CURLOPT_CONNECT_ONLY, unverified, security level 0), and may capture the
+ * chain the server sent, its stapled OCSP response and its HSTS header.
  * Internal to probe/: CURLcode and CURL handles never leave this directory.
  */
 #ifndef TW_HTTP_H
@@ -46,6 +49,16 @@ struct http_xfer {
 	X509_STORE	*store;			/* owned reference: system plus tls_ca, or NULL */
 	char		 errbuf[CURL_ERROR_SIZE];
 	char		 tls_why[512];		/* why the chain failed, in words; "" = it did not */
+	/* TLS posture (probe_request.tls, .capture) */
+	enum probe_tls	 tls;
+	int		 capture;
+	int		 nresp;			/* responses seen (redirect hops) */
+	STACK_OF(X509)	*chain;			/* owned: the chain the server sent, first hop */
+	unsigned char	*stapled;		/* owned: stapled OCSP response, first hop */
+	size_t		 stapled_len;
+	char		*hsts;			/* owned: HSTS header of the first response */
+	char		 tls_version[24];	/* negotiated, "" = none */
+	char		 tls_cipher[64];
 };
 
 /* What a finished request produced, in our terms. */

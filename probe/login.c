@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "login.h"
+#include "login_posture.h"
 #include "oidc.h"
 #include "saml.h"
 #include "../core/util.h"
@@ -19,12 +20,14 @@
 enum login_step {
 	LOGIN_STEP_PAGE,	/* the configured URL: page, discovery document or metadata */
 	LOGIN_STEP_JWKS,	/* the jwks_uri named by the discovery document */
+	LOGIN_STEP_POSTURE,	/* a side request of the TLS posture check (login_posture.c) */
 	LOGIN_STEP_DONE
 };
 
 struct login_state {
 	enum login_step	 step;
 	char		*jwks_uri;	/* owned, set for LOGIN_STEP_JWKS */
+	struct posture	*posture;	/* owned, with expect.posture once the page answered */
 };
 
 static int
@@ -119,6 +122,7 @@ login_start(const struct conf_endpoint *ep, const struct probe_input *in,
 	st = xcalloc(1, sizeof(*st));
 	st->step = LOGIN_STEP_PAGE;
 	req->url = xstrdup(ep->url);
+	req->capture = login_posture_wanted(ep);
 	if (ep->expect.oidc)
 		req->accept = ACCEPT_JSON;
 	else if (ep->expect.saml_metadata)
@@ -182,14 +186,29 @@ login_finish(void *state, const struct conf_endpoint *ep, const struct probe_res
 	}
 	switch (st->step) {
 	case LOGIN_STEP_PAGE:
-		return login_finish_page(st, ep, resp, now, next, r);
+		/* The page request's connection is gone after this call: capture it now. */
+		if (login_posture_wanted(ep))
+			st->posture = posture_begin(ep, resp, now, r);
+		if (login_finish_page(st, ep, resp, now, next, r))
+			return 1;
+		break;
 	case LOGIN_STEP_JWKS:
 		login_finish_jwks(st, resp, r);
-		return 0;
+		break;
+	case LOGIN_STEP_POSTURE:
+		break;
 	default:
 		result_flag(r, REASON_INTERNAL, "login probe finished twice");
 		return 0;
 	}
+	/* Then the posture check's side requests, one after the other. */
+	if (st->posture != NULL && posture_next(st->posture, ep,
+	    st->step == LOGIN_STEP_POSTURE ? resp : NULL, now, next, r)) {
+		st->step = LOGIN_STEP_POSTURE;
+		return 1;
+	}
+	st->step = LOGIN_STEP_DONE;
+	return 0;
 }
 
 static void
@@ -200,6 +219,7 @@ login_free_state(void *state)
 	if (st == NULL)
 		return;
 	free(st->jwks_uri);
+	posture_free(st->posture);
 	free(st);
 }
 
@@ -211,7 +231,17 @@ static const struct kind_info login_info = {
 	.unavailable = N_("The login service cannot be used: people cannot sign in through it."),
 	.untrustworthy = N_("The answer cannot be trusted: applications must refuse it."),
 	.reasons = REASON_BIT(REASON_BODY_MISMATCH) | REASON_BIT(REASON_OIDC_INVALID) |
-	    REASON_BIT(REASON_SAML_INVALID),
+	    REASON_BIT(REASON_SAML_INVALID) | REASON_BIT(REASON_WEAK_TLS) |
+	    REASON_BIT(REASON_CHAIN_INCOMPLETE) | REASON_BIT(REASON_REVOKED),
+	.keys = login_conf_keys,
+	.n_keys = 1,
+	.conf_new = login_conf_new,
+	.conf_check = login_conf_check,
+	.conf_free = login_conf_free,
+	.settings = login_conf_settings,
+	.findings = &posture_fields[POSTURE_FINDINGS],
+	.details = posture_fields,
+	.n_details = POSTURE__MAX,
 };
 
 const struct probe_ops probe_login_ops = {

@@ -17,6 +17,7 @@
 
 #include "critext.h"
 #include "ocsp.h"
+#include "ocsp_consistency.h"
 #include "../core/util.h"
 
 /* RFC 6960 OCSPResponseStatus names, as operators read them in responder logs. */
@@ -49,7 +50,8 @@ detail_asn1_time(struct result *r, enum detail f, const ASN1_GENERALIZEDTIME *t,
  * See ocsp_evaluate for the matching rule.
  */
 static OCSP_SINGLERESP *
-find_single(OCSP_BASICRESP *bs, const struct conf_endpoint *ep, const struct ocsp_sent *sent)
+find_single(OCSP_BASICRESP *bs, const struct conf_endpoint *ep, const struct ocsp_sent *sent,
+    const ASN1_INTEGER *serial)
 {
 	OCSP_SINGLERESP *single;
 	const OCSP_CERTID *id;
@@ -64,11 +66,12 @@ find_single(OCSP_BASICRESP *bs, const struct conf_endpoint *ep, const struct ocs
 			continue;
 		if (sent != NULL && sent->certid != NULL && OCSP_id_cmp(id, sent->certid) == 0)
 			return single;
-		if (ep->certificate == NULL || ep->issuer == NULL ||
+		if (serial == NULL || ep->issuer == NULL ||
 		    !OCSP_id_get0_info(NULL, &alg, NULL, NULL, (OCSP_CERTID *)id) ||
 		    (md = EVP_get_digestbyobj(alg)) == NULL)
 			continue;
-		if ((mine = OCSP_cert_to_id(md, ep->certificate, ep->issuer)) == NULL)
+		if ((mine = OCSP_cert_id_new(md, X509_get_subject_name(ep->issuer),
+		    X509_get0_pubkey_bitstr(ep->issuer), (ASN1_INTEGER *)serial)) == NULL)
 			continue;
 		match = OCSP_id_cmp(id, mine) == 0;
 		OCSP_CERTID_free(mine);
@@ -121,10 +124,13 @@ check_nonce(OCSP_BASICRESP *bs, const struct ocsp_sent *sent, struct result *r)
 	return 0;
 }
 
-/* Checks certStatus and the thisUpdate/nextUpdate window of single at now. */
+/*
+ * Checks certStatus and the thisUpdate/nextUpdate window of single at now.
+ * With ans, the status is recorded there instead of compared with expect.cert_status.
+ */
 static void
 check_single(OCSP_SINGLERESP *single, const struct conf_endpoint *ep, int64_t now,
-    struct result *r)
+    struct result *r, struct ocsp_answer *ans)
 {
 	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
 	int64_t this_ms = 0, next_ms = 0, rev_ms;
@@ -154,7 +160,11 @@ check_single(OCSP_SINGLERESP *single, const struct conf_endpoint *ep, int64_t no
 		return;
 	}
 
-	if (got != ep->expect.cert_status)
+	if (ans != NULL) {
+		ans->status = got;
+		ans->revocation_ms = got == CERT_REVOKED && rev != NULL &&
+		    probe_asn1_time_ms(rev, &rev_ms) == 0 ? rev_ms : 0;
+	} else if (got != ep->expect.cert_status)
 		result_flag(r, REASON_STATUS_MISMATCH, "certificate status is %s, expected %s",
 		    cert_status_names[got], cert_status_names[ep->expect.cert_status]);
 	if (this_ms > now + OCSP_SKEW_MS) {
@@ -232,15 +242,18 @@ certs_dup(const STACK_OF(X509) *in)
 	return out;
 }
 
-void
-ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
-    const struct ocsp_sent *sent, int64_t now, struct result *r)
+/* ocsp_evaluate, or with ans ocsp_evaluate_answer about serial. */
+static void
+evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+    const struct ocsp_sent *sent, const ASN1_INTEGER *serial, int64_t now, struct result *r,
+    struct ocsp_answer *ans)
 {
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	STACK_OF(X509) *certs = NULL;
 	OCSP_SINGLERESP *single;
-	const unsigned char *p = der;
+	const unsigned char *p = der, *tbs = NULL;
+	size_t tbs_len = 0;
 	const char *name;
 	int64_t ms;
 	int st;
@@ -266,7 +279,7 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 			detail_set_int(r->details, DETAIL_RESPONSE_STATUS, st);
 		goto out;
 	}
-	if (!ocsp_basic_parse(der, len, &bs, &certs) &&
+	if (!ocsp_basic_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len) &&
 	    ((bs = OCSP_response_get1_basic(resp)) == NULL ||
 	    (certs = certs_dup(OCSP_resp_get0_certs(bs))) == NULL)) {
 		result_flag(r, REASON_MALFORMED, "OCSP response is not a parsable basic response");
@@ -276,19 +289,19 @@ ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *
 		result_flag(r, REASON_MALFORMED, "OCSP response has no readable producedAt");
 
 	/* Signature and authority first: nothing below means anything without them. */
-	ocsp_verify_signer(bs, certs, ep->issuer, now, r);
+	ocsp_verify_signer_tbs(bs, tbs, tbs_len, certs, ep->issuer, now, r);
 	/* A response we may not use (RFC 6960 §4.4) says nothing about the status. */
 	if (!check_extensions(bs, r))
 		goto out;
 
-	if ((single = find_single(bs, ep, sent)) == NULL) {
+	if ((single = find_single(bs, ep, sent, serial)) == NULL) {
 		result_flag(r, REASON_MALFORMED, "OCSP response does not answer our CertID "
 		    "(%d single responses)", OCSP_resp_count(bs));
 		goto out;
 	}
 	/* A foreign nonce means a replayed or misrouted answer: judge it before its content. */
 	check_nonce(bs, sent, r);
-	check_single(single, ep, now, r);
+	check_single(single, ep, now, r, ans);
 out:
 	sk_X509_pop_free(certs, X509_free);
 	OCSP_BASICRESP_free(bs);
@@ -296,38 +309,42 @@ out:
 	ERR_clear_error();
 }
 
+void
+ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+    const struct ocsp_sent *sent, int64_t now, struct result *r)
+{
+	evaluate(der, len, ep, sent, ep->certificate != NULL ?
+	    X509_get0_serialNumber(ep->certificate) : NULL, now, r, NULL);
+}
+
+void
+ocsp_evaluate_answer(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
+    const struct ocsp_sent *sent, const ASN1_INTEGER *serial, int64_t now, struct result *r,
+    struct ocsp_answer *ans)
+{
+	ans->status = CERT_UNKNOWN;
+	ans->revocation_ms = 0;
+	ans->answered = false;
+	evaluate(der, len, ep, sent, serial, now, r, ans);
+	ans->answered = detail_get_str(r->details, DETAIL_CERT_STATUS) != NULL;
+}
+
 int
 ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce, size_t nonce_len,
     unsigned char **der, size_t *len)
 {
-	OCSP_REQUEST *req;
-	OCSP_CERTID *id;
-	unsigned char *out = NULL;
-	int n = -1;
+	unsigned char *id = NULL;
+	int n, rc;
 
 	*der = NULL;
 	*len = 0;
-	if ((req = OCSP_REQUEST_new()) == NULL)
-		goto out;
-	if ((id = OCSP_CERTID_dup((OCSP_CERTID *)certid)) == NULL)
-		goto out;
-	if (OCSP_request_add0_id(req, id) == NULL) {
-		OCSP_CERTID_free(id);
-		goto out;
+	if ((n = i2d_OCSP_CERTID((OCSP_CERTID *)certid, &id)) <= 0) {
+		ERR_clear_error();
+		return -1;
 	}
-	if (nonce != NULL && (nonce_len > INT_MAX ||
-	    !OCSP_request_add1_nonce(req, (unsigned char *)nonce, (int)nonce_len)))
-		goto out;
-	if ((n = i2d_OCSP_REQUEST(req, &out)) <= 0)
-		goto out;
-	*der = xmalloc((size_t)n);
-	memcpy(*der, out, (size_t)n);
-	*len = (size_t)n;
-out:
-	OPENSSL_free(out);
-	OCSP_REQUEST_free(req);
-	ERR_clear_error();
-	return *der != NULL ? 0 : -1;
+	rc = ocsp_request_from_certid(id, (size_t)n, nonce, nonce_len, der, len);
+	OPENSSL_free(id);
+	return rc;
 }
 
 char *
@@ -335,16 +352,19 @@ ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct buf b = { 0 };
-	size_t blen = strlen(base), start;
+	size_t blen = strlen(base), start, n;
 	unsigned char c[4];
+	char *out;
 	uint32_t v;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	buf_append(&b, base, blen);
-	buf_append(&b, "/", 1);
-	start = b.len;
+	/* At most 3 bytes ("%2B") for each of the 4 characters per 3 input bytes. */
+	out = xmalloc(blen + 1 + (len + 2) / 3 * 12 + 1);
+	memcpy(out, base, blen);
+	n = blen;
+	out[n++] = '/';
+	start = n;
 	for (size_t i = 0; i < len; i += 3) {
 		v = (uint32_t)der[i] << 16;
 		if (i + 1 < len)
@@ -356,77 +376,51 @@ ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc
 		c[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
 		c[3] = i + 2 < len ? b64[v & 63] : '=';
 		for (int k = 0; k < 4; k++) {
-			if (c[k] == '+')
-				buf_append(&b, "%2B", 3);
-			else if (c[k] == '/')
-				buf_append(&b, "%2F", 3);
-			else if (c[k] == '=')
-				buf_append(&b, "%3D", 3);
-			else
-				buf_append(&b, &c[k], 1);
+			if (c[k] == '+' || c[k] == '/' || c[k] == '=') {
+				out[n++] = '%';
+				out[n++] = c[k] == '+' ? '2' : c[k] == '/' ? '2' : '3';
+				out[n++] = c[k] == '+' ? 'B' : c[k] == '/' ? 'F' : 'D';
+			} else {
+				out[n++] = (char)c[k];
+			}
 		}
 	}
+	out[n] = '\0';
 	if (enc_len != NULL)
-		*enc_len = b.len - start;
-	return (char *)b.data;
+		*enc_len = n - start;
+	return out;
 }
 
-/* What a running ocsp probe remembers between start and finish. */
-struct ocsp_state {
-	OCSP_CERTID	*certid;
-	unsigned char	 nonce[OCSP_NONCE_LEN];
-	size_t		 nonce_len;	/* 0 = no nonce sent */
-	enum ocsp_method method;	/* GET or POST */
-};
-
-static void
-ocsp_free_state(void *arg)
+/* ocsp_build_request, with the CertID's DER from the table when id is not NULL. */
+static int
+build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
+    const struct ocsp_reqid *id, unsigned char *nonce, size_t *nonce_len,
+    enum ocsp_method *method, struct probe_request *req, struct result *r)
 {
-	struct ocsp_state *st = arg;
-
-	if (st == NULL)
-		return;
-	OCSP_CERTID_free(st->certid);
-	free(st);
-}
-
-static void *
-ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
-    struct probe_request *req, struct result *r)
-{
-	struct ocsp_state *st;
 	unsigned char *der = NULL;
 	size_t len, enc_len;
 	char *url;
 
-	(void)in;
 	memset(req, 0, sizeof(*req));
-	if (ep->certificate == NULL || ep->issuer == NULL || ep->url == NULL) {
-		result_flag(r, REASON_INTERNAL, "ocsp endpoint needs url, certificate and issuer");
-		return NULL;
-	}
-	st = xcalloc(1, sizeof(*st));
-	if ((st->certid = OCSP_cert_to_id(EVP_sha1(), ep->certificate, ep->issuer)) == NULL) {
-		result_flag(r, REASON_INTERNAL, "cannot build the OCSP CertID");
-		goto fail;
-	}
+	*nonce_len = 0;
 	if (ep->nonce) {
-		if (RAND_bytes(st->nonce, OCSP_NONCE_LEN) != 1) {
+		if (probe_random(nonce, OCSP_NONCE_LEN) != 0) {
 			result_flag(r, REASON_INTERNAL, "no randomness for the OCSP nonce");
-			goto fail;
+			return -1;
 		}
-		st->nonce_len = OCSP_NONCE_LEN;
+		*nonce_len = OCSP_NONCE_LEN;
 	}
-	if (ocsp_request_der(st->certid, st->nonce_len ? st->nonce : NULL, st->nonce_len,
-	    &der, &len) != 0) {
+	if ((id != NULL ? ocsp_request_from_certid(id->der, id->len, *nonce_len ? nonce : NULL,
+	    *nonce_len, &der, &len) : ocsp_request_der(certid, *nonce_len ? nonce : NULL,
+	    *nonce_len, &der, &len)) != 0) {
 		result_flag(r, REASON_INTERNAL, "cannot encode the OCSP request");
-		goto fail;
+		return -1;
 	}
 	url = ocsp_get_url(ep->url, der, len, &enc_len);
-	st->method = ep->method;
-	if (st->method == OCSP_METHOD_AUTO)
-		st->method = enc_len < OCSP_GET_MAX ? OCSP_METHOD_GET : OCSP_METHOD_POST;
-	if (st->method == OCSP_METHOD_GET) {
+	*method = ep->method;
+	if (*method == OCSP_METHOD_AUTO)
+		*method = enc_len < OCSP_GET_MAX ? OCSP_METHOD_GET : OCSP_METHOD_POST;
+	if (*method == OCSP_METHOD_GET) {
 		req->url = url;
 		free(der);
 	} else {
@@ -438,6 +432,62 @@ ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		req->content_type = "application/ocsp-request";
 	}
 	req->accept = "application/ocsp-response";
+	return 0;
+}
+
+int
+ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
+    unsigned char *nonce, size_t *nonce_len, enum ocsp_method *method,
+    struct probe_request *req, struct result *r)
+{
+	return build_request(ep, certid, NULL, nonce, nonce_len, method, req, r);
+}
+
+/* What a running ocsp probe remembers between start and finish. */
+struct ocsp_state {
+	struct ocsp_reqid *id;		/* the CertID asked about, shared (ocsp_req.c) */
+	const OCSP_CERTID *certid;	/* id's */
+	unsigned char	 nonce[OCSP_NONCE_LEN];
+	size_t		 nonce_len;	/* 0 = no nonce sent */
+	enum ocsp_method method;	/* GET or POST */
+	/* The CRL consistency check (ocsp_consistency.c), NULL = none configured. */
+	struct ocsp_consist *consist;
+	bool		 side;		/* the exchange in flight is one of its questions */
+};
+
+static void
+ocsp_free_state(void *arg)
+{
+	struct ocsp_state *st = arg;
+
+	if (st == NULL)
+		return;
+	ocsp_reqid_put(st->id);
+	ocsp_consist_free(st->consist);
+	free(st);
+}
+
+static void *
+ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
+    struct probe_request *req, struct result *r)
+{
+	struct ocsp_state *st;
+
+	memset(req, 0, sizeof(*req));
+	if (ep->certificate == NULL || ep->issuer == NULL || ep->url == NULL) {
+		result_flag(r, REASON_INTERNAL, "ocsp endpoint needs url, certificate and issuer");
+		return NULL;
+	}
+	st = xcalloc(1, sizeof(*st));
+	if ((st->id = ocsp_reqid_get(ep->certificate, ep->issuer)) == NULL) {
+		result_flag(r, REASON_INTERNAL, "cannot build the OCSP CertID");
+		goto fail;
+	}
+	st->certid = st->id->certid;
+	if (build_request(ep, st->certid, st->id, st->nonce, &st->nonce_len, &st->method, req,
+	    r) != 0)
+		goto fail;
+	st->consist = ocsp_consist_new(ep, in != NULL ? in->peer_memory : NULL);
 	detail_set_str(r->details, DETAIL_METHOD, ocsp_method_names[st->method]);
 	ERR_clear_error();
 	return st;
@@ -454,10 +504,13 @@ ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respon
 	struct ocsp_state *st = arg;
 	struct ocsp_sent sent = { 0 };
 
-	(void)next;
 	if (st == NULL) {
 		result_flag(r, REASON_INTERNAL, "ocsp probe finished without a request");
 		return 0;
+	}
+	if (st->side) {
+		ocsp_consist_answer(st->consist, ep, resp, now, r);
+		return ocsp_consist_next(st->consist, ep, next, r);
 	}
 	sent.certid = st->certid;
 	sent.nonce = st->nonce_len ? st->nonce : NULL;
@@ -477,7 +530,11 @@ ocsp_finish(void *arg, const struct conf_endpoint *ep, const struct probe_respon
 	if (!probe_check_http(resp, 0, r))
 		return 0;
 	ocsp_evaluate(resp->body, resp->len, ep, &sent, now, r);
-	return 0;
+	/* The consistency questions follow an answer that was itself usable. */
+	if (st->consist == NULL || r->status == STATUS_DOWN)
+		return 0;
+	st->side = true;
+	return ocsp_consist_next(st->consist, ep, next, r);
 }
 
 #define N_(s)	(s)	/* an English msgid, translated by report/po */
@@ -494,13 +551,22 @@ static const struct kind_info ocsp_info = {
 	.reasons = REASON_BIT(REASON_STATUS_MISMATCH) | REASON_BIT(REASON_SIGNATURE_INVALID) |
 	    REASON_BIT(REASON_UNTRUSTED) | REASON_BIT(REASON_STALE) | REASON_BIT(REASON_EXPIRED) |
 	    REASON_BIT(REASON_NONCE_MISMATCH) | REASON_BIT(REASON_REJECTED) |
-	    REASON_BIT(REASON_CLOCK_SKEW),
+	    REASON_BIT(REASON_CLOCK_SKEW) | REASON_BIT(REASON_INCONSISTENT) |
+	    REASON_BIT(REASON_UNISSUED_GOOD),
+	/* The crl / sample keys and their checks: ocsp_consistency.c. */
+	.keys = ocsp_consist_keys,
+	.n_keys = OCSP_CONSIST_NKEYS,
+	.conf_new = ocsp_consist_conf_new,
+	.conf_check_provider = ocsp_consist_conf_check,
+	.conf_free = ocsp_consist_conf_free,
+	.settings = ocsp_consist_settings,
 };
 
 const struct probe_ops probe_ocsp_ops = {
 	.name = "ocsp",
 	.kind = KIND_OCSP,
 	.info = &ocsp_info,
+	.peer = ocsp_consist_peer,
 	.start = ocsp_start,
 	.finish = ocsp_finish,
 	.free_state = ocsp_free_state,

@@ -6,6 +6,7 @@
 #ifndef TW_PROBE_OCSP_H
 #define TW_PROBE_OCSP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,31 @@ struct ocsp_sent {
 void	ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 	    const struct ocsp_sent *sent, int64_t now_ms, struct result *r);
 
+/* What a responder said about one serial (ocsp_evaluate_answer). */
+struct ocsp_answer {
+	bool		 answered;	/* a single response for the serial was read */
+	enum cert_status status;
+	int64_t		 revocation_ms;	/* revoked: revocationTime, else 0 */
+};
+
+/*
+ * Same checks as ocsp_evaluate (signature and authority, critical extensions, nonce,
+ * thisUpdate/nextUpdate, max_age) for the answer about serial under ep->issuer, except that
+ * the certificate status is recorded in *ans rather than compared with expect.cert_status.
+ */
+void	ocsp_evaluate_answer(const unsigned char *der, size_t len,
+	    const struct conf_endpoint *ep, const struct ocsp_sent *sent,
+	    const ASN1_INTEGER *serial, int64_t now_ms, struct result *r, struct ocsp_answer *ans);
+
+/*
+ * Builds the request for certid as ep asks (nonce, method) into *req; the nonce sent goes
+ * to nonce[0..*nonce_len) (OCSP_NONCE_LEN bytes), the method used to *method.
+ * Returns 0, or -1 with r flagged internal.
+ */
+int	ocsp_build_request(const struct conf_endpoint *ep, const OCSP_CERTID *certid,
+	    unsigned char *nonce, size_t *nonce_len, enum ocsp_method *method,
+	    struct probe_request *req, struct result *r);
+
 /*
  * Decides who signed bs and whether it may (RFC 6960 §4.2.2.2): the issuer itself, or a
  * responder certificate carried in the response (certs), issued and signed directly by the issuer, with
@@ -48,6 +74,12 @@ void	ocsp_evaluate(const unsigned char *der, size_t len, const struct conf_endpo
  */
 int	ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer,
 	    int64_t now_ms, struct result *r);
+/*
+ * The same, verifying the signature over tbs[0..tbs_len), bs's ResponseData exactly as
+ * received (from ocsp_basic_parse_tbs), instead of over ResponseData encoded again.
+ */
+int	ocsp_verify_signer_tbs(OCSP_BASICRESP *bs, const unsigned char *tbs, size_t tbs_len,
+	    const STACK_OF(X509) *certs, X509 *issuer, int64_t now_ms, struct result *r);
 
 /*
  * Parses the successful OCSPResponse der[0..len) into its BasicOCSPResponse *bs, without
@@ -57,6 +89,9 @@ int	ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *is
  */
 int	ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
 	    STACK_OF(X509) **certs);
+/* The same, also pointing *tbs (*tbs_len bytes) at ResponseData inside der. */
+int	ocsp_basic_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
+	    STACK_OF(X509) **certs, const unsigned char **tbs, size_t *tbs_len);
 
 /* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
 char	*ocsp_name_oneline(const X509_NAME *name);
@@ -75,6 +110,33 @@ int	ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce,
  * URL-encoded base64 of der. *enc_len receives the length of the encoded part. Caller frees.
  */
 char	*ocsp_get_url(const char *base, const unsigned char *der, size_t len, size_t *enc_len);
+
+/*
+ * The CertID a probe asks about, kept per (certificate, issuer) with its DER (ocsp_req.c).
+ * Counted references: the table holds one, each running probe one.
+ */
+struct ocsp_reqid {
+	OCSP_CERTID	*certid;
+	unsigned char	*der;		/* the CertID's DER, tag and length included */
+	size_t		 len;
+	X509		*cert, *issuer;	/* referenced: pointer equality is identity */
+	unsigned	 refs;
+};
+
+/* Returns the CertID of cert under issuer (SHA-1, as RFC 5019 clients send), or NULL. */
+struct ocsp_reqid *ocsp_reqid_get(X509 *cert, X509 *issuer);
+/* Lets go of a reference from ocsp_reqid_get (NULL is fine). */
+void	ocsp_reqid_put(struct ocsp_reqid *);
+/* Empties the table (at exit, for leak checkers). */
+void	ocsp_reqid_cache_clear(void);
+
+/*
+ * Assembles the DER of an OCSPRequest for one CertID (certid[0..certid_len), its whole TLV)
+ * with a nonce extension carrying nonce[0..nonce_len) when nonce is not NULL: the bytes
+ * i2d_OCSP_REQUEST writes for the same request. Returns 0 with *der (caller frees), or -1.
+ */
+int	ocsp_request_from_certid(const unsigned char *certid, size_t certid_len,
+	    const unsigned char *nonce, size_t nonce_len, unsigned char **der, size_t *len);
 
 extern const struct probe_ops probe_ocsp_ops;
 

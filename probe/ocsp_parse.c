@@ -34,6 +34,16 @@ int
 ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
     STACK_OF(X509) **certsp)
 {
+	const unsigned char *tbs;
+	size_t tbs_len;
+
+	return ocsp_basic_parse_tbs(der, len, bsp, certsp, &tbs, &tbs_len);
+}
+
+int
+ocsp_basic_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
+    STACK_OF(X509) **certsp, const unsigned char **tbsp, size_t *tbs_lenp)
+{
 	const unsigned char *end = der + len, *p, *q;
 	struct der_tlv resp, st, rbx, rb, oid, oct, basic, tbs, alg, sig, c0, seq, cert;
 	STACK_OF(X509) *certs = NULL;
@@ -44,6 +54,8 @@ ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
 
 	*bsp = NULL;
 	*certsp = NULL;
+	*tbsp = NULL;
+	*tbs_lenp = 0;
 	/* OCSPResponse ::= SEQUENCE { responseStatus, responseBytes [0] EXPLICIT ... } */
 	if (der == NULL || der_tlv_read(der, end, &resp) != 0 || resp.tag != 0x30 ||
 	    resp.total != len)
@@ -97,6 +109,8 @@ ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
 	free(buf);
 	*bsp = bs;
 	*certsp = certs;
+	*tbsp = tbs.hdr;
+	*tbs_lenp = tbs.total;
 	return 1;
 fallback:
 	free(buf);

@@ -21,6 +21,7 @@
 
 #include "certcache.h"
 #include "critext.h"
+#include "keyid.h"
 #include "ocsp.h"
 #include "../core/util.h"
 
@@ -124,17 +125,58 @@ respid_names(const ASN1_OCTET_STRING *bykey, const X509_NAME *byname, X509 *cert
 	return memcmp(md, ASN1_STRING_get0_data(bykey), n) == 0;
 }
 
-/* Returns 1 if the signature over bs's ResponseData verifies with cert's key, else 0. */
+/*
+ * Verifies sig over the received bytes tbs[0..len) of ResponseData with pkey: what
+ * ASN1_item_verify does, minus encoding the parsed ResponseData again (DER, so the bytes
+ * are the same). Returns 1 or 0, or -1 when the algorithm is one this shortcut does not
+ * handle (RSASSA-PSS, EdDSA, a key of another type): the caller then uses OpenSSL's path.
+ */
 static int
-signed_by(OCSP_BASICRESP *bs, X509 *cert)
+verify_received(const X509_ALGOR *alg, const ASN1_BIT_STRING *sig, const unsigned char *tbs,
+    size_t len, EVP_PKEY *pkey)
+{
+	const ASN1_OBJECT *obj;
+	const EVP_MD *md;
+	EVP_MD_CTX *ctx;
+	int mdnid, pknid, rc;
+
+	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	if (!OBJ_find_sigid_algs(OBJ_obj2nid(obj), &mdnid, &pknid) || mdnid == NID_undef ||
+	    pknid != EVP_PKEY_get_base_id(pkey) ||
+	    (pknid != EVP_PKEY_RSA && pknid != EVP_PKEY_EC) ||
+	    (md = EVP_get_digestbynid(mdnid)) == NULL)
+		return -1;
+	/* A signature is whole octets (ASN1_item_verify refuses unused bits as well). */
+	if ((sig->flags & 0x7) != 0)
+		return 0;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	rc = EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
+	    EVP_DigestVerify(ctx, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig),
+	    tbs, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/*
+ * Returns 1 if the signature over bs's ResponseData verifies with cert's key, else 0.
+ * tbs, when not NULL, is ResponseData as received (len bytes).
+ */
+static int
+signed_by(OCSP_BASICRESP *bs, X509 *cert, const unsigned char *tbs, size_t len)
 {
 	EVP_PKEY *pkey = X509_get0_pubkey(cert);
-	int rc;
+	int rc = -1;
 
 	if (pkey == NULL)
 		return 0;
-	rc = ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA), OCSP_resp_get0_tbs_sigalg(bs),
-	    OCSP_resp_get0_signature(bs), OCSP_resp_get0_respdata(bs), pkey);
+	if (tbs != NULL)
+		rc = verify_received(OCSP_resp_get0_tbs_sigalg(bs), OCSP_resp_get0_signature(bs),
+		    tbs, len, pkey);
+	if (rc < 0)
+		rc = ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA),
+		    OCSP_resp_get0_tbs_sigalg(bs), OCSP_resp_get0_signature(bs),
+		    OCSP_resp_get0_respdata(bs), pkey);
 	ERR_clear_error();
 	return rc == 1;
 }
@@ -242,6 +284,13 @@ int
 ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer,
     int64_t now, struct result *r)
 {
+	return ocsp_verify_signer_tbs(bs, NULL, 0, certs, issuer, now, r);
+}
+
+int
+ocsp_verify_signer_tbs(OCSP_BASICRESP *bs, const unsigned char *tbs, size_t tbs_len,
+    const STACK_OF(X509) *certs, X509 *issuer, int64_t now, struct result *r)
+{
 	const ASN1_OCTET_STRING *bykey = NULL;
 	const X509_NAME *byname = NULL;
 	X509 *cand, *signer = NULL;
@@ -263,7 +312,7 @@ ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer
 		if (!respid_names(bykey, byname, cand))
 			continue;
 		named++;
-		if (signed_by(bs, cand))
+		if (signed_by(bs, cand, tbs, tbs_len))
 			signer = cand;
 	}
 	if (named == 0) {
@@ -277,6 +326,7 @@ ocsp_verify_signer(OCSP_BASICRESP *bs, const STACK_OF(X509) *certs, X509 *issuer
 		return 0;
 	}
 	detail_take(r, DETAIL_SIGNER, ocsp_name_oneline(X509_get_subject_name(signer)));
+	probe_record_key_ids(r, signer, issuer);	/* matched against trusted lists */
 	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &na) == 0)
 		detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, na);
 	/* The issuer itself: same name and same key (a re-issued CA certificate counts). */

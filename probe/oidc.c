@@ -11,6 +11,7 @@
 #include <openssl/param_build.h>
 
 #include "login.h"
+#include "keydecode.h"
 #include "oidc.h"
 #include "../core/util.h"
 
@@ -173,6 +174,7 @@ jwk_load(const char *name, OSSL_PARAM_BLD *bld)
 
 	if (params == NULL)
 		return 0;
+	keydecode_pause();	/* fromdata needs the provider implementation */
 	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL)) != NULL &&
 	    EVP_PKEY_fromdata_init(ctx) == 1 &&
 	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1 &&
@@ -184,6 +186,7 @@ jwk_load(const char *name, OSSL_PARAM_BLD *bld)
 	EVP_PKEY_CTX_free(chk);
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(ctx);
+	keydecode_resume();
 	OSSL_PARAM_free(params);
 	return ok;
 }

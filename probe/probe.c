@@ -1,8 +1,13 @@
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <sys/random.h>
+
 #include <openssl/asn1.h>
+#include <openssl/rand.h>
 
 #include "probe.h"
 #include "../core/util.h"
@@ -38,5 +43,25 @@ probe_asn1_time_ms(const struct asn1_string_st *t, int64_t *ms)
 	if (t == NULL || ASN1_TIME_to_tm((const ASN1_TIME *)t, &tm) != 1)
 		return -1;
 	*ms = (int64_t)timegm(&tm) * 1000;
+	return 0;
+}
+
+int
+probe_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	ssize_t got;
+
+	while (n > 0) {
+		if ((got = getrandom(p, n, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOSYS && n <= INT_MAX)
+				return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
 	return 0;
 }

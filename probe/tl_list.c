@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "keyid.h"
 #include "tl_int.h"
 #include "../core/util.h"
 
@@ -53,6 +55,55 @@ identity(const xmlNode *info, char out[17])
 	xmlFree(c);
 }
 
+/*
+ * The key identifiers (hex) of the service's digital identity: each X509Certificate's
+ * (probe/keyid.c) and each X509SKI; what core/qualified.c matches endpoints against.
+ */
+static json_t *
+key_ids(const xmlNode *info)
+{
+	const xmlNode *sdi = tl_child(info, "ServiceDigitalIdentity");
+	json_t *ids = json_array();
+
+	for (xmlNode *d = sdi != NULL ? sdi->children : NULL; d != NULL; d = d->next)
+		for (xmlNode *x = d->children; x != NULL; x = x->next) {
+			char *t, *id = NULL;
+
+			if (x->type != XML_ELEMENT_NODE || (t = tl_text(x)) == NULL)
+				continue;
+			if (strcmp((const char *)x->name, "X509Certificate") == 0) {
+				X509 *c = tl_cert_b64(t);
+
+				id = probe_key_id(c);
+				X509_free(c);
+			} else if (strcmp((const char *)x->name, "X509SKI") == 0) {
+				unsigned char raw[128];
+				int n = strlen(t) < 4 * sizeof(raw) / 3 ? EVP_DecodeBlock(raw,
+				    (const unsigned char *)t, (int)strlen(t)) : -1;
+
+				while (n > 0 && t[strlen(t) - 1] == '=' && t[strlen(t) - 1] != '\0') {
+					n--;
+					t[strlen(t) - 1] = '\0';
+				}
+				if (n > 0) {
+					id = xmalloc(2 * (size_t)n + 1);
+					for (int i = 0; i < n; i++)
+						snprintf(id + 2 * i, 3, "%02x", raw[i]);
+				}
+			}
+			for (size_t i = 0; id != NULL && i < json_array_size(ids); i++)
+				if (strcmp(json_string_value(json_array_get(ids, i)), id) == 0) {
+					free(id);	/* the certificate's SKI given again */
+					id = NULL;
+				}
+			if (id != NULL)
+				json_array_append_new(ids, json_string(id));
+			free(id);
+			free(t);
+		}
+	return ids;
+}
+
 static void
 set_text(json_t *o, const char *key, char *owned)
 {
@@ -85,6 +136,7 @@ service(const char *tsp, const xmlNode *svc)
 		free(t);
 	}
 	json_object_set_new(o, "sp", sp);
+	json_object_set_new(o, "kid", key_ids(info));
 	free(type);
 	free(status);
 	return o;

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "keyid.h"
 #include "tsa.h"
 #include "../core/util.h"
 
@@ -200,6 +201,7 @@ tsa_detail_signer(X509 *signer, struct result *r)
 
 	if (probe_asn1_time_ms(X509_get0_notAfter(signer), &ms) == 0)
 		detail_set_time(r->details, DETAIL_SIGNER_NOT_AFTER, ms);
+	probe_record_key_ids(r, signer, NULL);	/* matched against trusted lists */
 
 	if ((b = BIO_new(BIO_s_mem())) == NULL)
 		return;

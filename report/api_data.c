@@ -44,6 +44,16 @@ on_endpoint(const struct store_endpoint_state *s, void *arg)
 	memcpy(e->timings, s->timings, sizeof(e->timings));
 	e->open_incident = s->open_incident;
 	e->observed_since_ms = report_observed_since(s, store_timezone(sw->store));
+	if (e->addresses != NULL)
+		json_decref(e->addresses);
+	e->addresses = NULL;
+	if (s->details != NULL) {
+		json_t *d = json_loads(s->details, 0, NULL), *a = detail_get_list(d, DETAIL_ADDRESSES);
+
+		if (a != NULL)
+			e->addresses = json_incref(a);
+		json_decref(d);
+	}
 	return 0;
 }
 
@@ -141,8 +151,11 @@ report_status_free(struct report_status *st)
 {
 	if (st == NULL)
 		return;
-	for (size_t i = 0; i < st->n_eps; i++)
+	for (size_t i = 0; i < st->n_eps; i++) {
 		free(st->eps[i].message);
+		if (st->eps[i].addresses != NULL)
+			json_decref(st->eps[i].addresses);
+	}
 	free(st->eps);
 	free(st->providers);
 	memset(st, 0, sizeof(*st));

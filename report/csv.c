@@ -147,7 +147,9 @@ csv_result(FILE *f, const struct store_row *res)
 	row_num(&r, res->timings[PHASE_TLS], 1);
 	row_num(&r, res->timings[PHASE_TTFB], 1);
 	row_field(&r, NULL, false);	/* node: one node with SQLite */
-	row_field(&r, NULL, false);	/* address: every probe resolves its host once */
+	/* address: "" for the endpoint's result, else one address's own (SPEC §14) */
+	row_field(&r, res->address != NULL && res->address[0] != '\0' ? res->address : NULL,
+	    false);
 	row_end(&r);
 }
 

@@ -83,7 +83,8 @@ report_export(struct store *st, const struct report_export *x, FILE *f, char **e
 		    x->what == REPORT_INCIDENTS ? CSV_INCIDENTS_HEADER : CSV_DAILY_HEADER);
 	switch (x->what) {
 	case REPORT_RESULTS:
-		rc = store_each_result(st, x->from_ms, x->to_ms, x->provider, on_result, &e);
+		/* Every address's own result too, with its address (SPEC §14). */
+		rc = store_each_result_all(st, x->from_ms, x->to_ms, x->provider, on_result, &e);
 		break;
 	case REPORT_INCIDENTS:
 		rc = store_each_incident(st, x->provider, x->from_ms, on_incident, &e);

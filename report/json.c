@@ -12,8 +12,6 @@
 #include "../core/tz.h"
 #include "../core/util.h"
 
-/* Every JSON trustwatch writes: ASCII only (U+2028/2029 escaped) and "/" escaped. */
-#define DUMP_FLAGS	(JSON_ENSURE_ASCII | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(10))
 
 const char *const report_window_keys[REPORT_WINDOWS] = { "24h", "7d", "30d", "90d" };
 const int64_t report_window_ms[REPORT_WINDOWS] = {
@@ -116,7 +114,8 @@ report_json_result(const struct store_row *r)
 	json_object_set_new(o, "tls_ms", report_json_num(r->timings[PHASE_TLS], 1));
 	json_object_set_new(o, "ttfb_ms", report_json_num(r->timings[PHASE_TTFB], 1));
 	json_object_set_new(o, "node", json_null());
-	json_object_set_new(o, "address", json_null());
+	json_object_set_new(o, "address", r->address != NULL && r->address[0] != '\0' ?
+	    report_json_str(r->address) : json_null());
 	return o;
 }
 
@@ -130,7 +129,7 @@ report_json_entry(const struct store_row *r, const char *node, const char *addre
 		json_object_set_new(o, "node", report_json_str(node));
 	if (address != NULL && address[0] != '\0')
 		json_object_set_new(o, "address", report_json_str(address));
-	s = json_dumps(o, JSON_COMPACT | DUMP_FLAGS);
+	s = report_json_dump(o);
 	json_decref(o);
 	if (s == NULL)
 		abort();	/* out of memory: every string was made valid UTF-8 */
@@ -195,19 +194,19 @@ report_json_daily(const struct store_rollup *d)
 int
 report_json_line(FILE *f, json_t *o)
 {
-	int rc = json_dumpf(o, f, JSON_COMPACT | DUMP_FLAGS);
+	char *s = report_json_dump(o);
+	int rc = s != NULL && fputs(s, f) != EOF && fputc('\n', f) != EOF ? 0 : -1;
 
+	free(s);
 	json_decref(o);
-	if (rc != 0 || fputc('\n', f) == EOF)
-		return -1;
-	return 0;
+	return rc;
 }
 
 /* o as one compact line plus "\n", released (caller frees; never NULL). */
 static char *
 dump_line(json_t *o)
 {
-	char *s = o ? json_dumps(o, JSON_COMPACT | DUMP_FLAGS) : NULL;
+	char *s = o ? report_json_dump(o) : NULL;
 	char *line;
 
 	json_decref(o);
@@ -329,6 +328,9 @@ status_ep(const struct report_status_ep *e, int64_t now_ms)
 		    report_json_num(e->win[w].uptime_pct, 3) : json_null());
 	json_object_set_new(o, "uptime_pct", up);
 	json_object_set_new(o, "observed_since", report_json_time(e->observed_since_ms));
+	/* SPEC §14: every address's latest, when the host has several. */
+	if (e->addresses != NULL)
+		json_object_set(o, detail_fields[DETAIL_ADDRESSES].key, e->addresses);
 	json_object_set_new(o, "windows", windows_json(e, now_ms));
 	json_object_set_new(lat, "p50", report_json_num(d_ok ? d->p50_ms : -1, 1));
 	json_object_set_new(lat, "p95", report_json_num(d_ok ? d->p95_ms : -1, 1));

@@ -59,6 +59,8 @@ struct report_status_ep {
 	int64_t		 observed_since_ms;	/* first observation, -1 when none */
 	struct store_rollup win[REPORT_WINDOWS];	/* strings unset */
 	bool		 have_win[REPORT_WINDOWS];	/* the window holds results */
+	/* Each address's latest (SPEC §14: details.addresses), owned; NULL with one address. */
+	json_t		*addresses;
 };
 
 /*
@@ -189,5 +191,16 @@ char *report_json_dependencies(const struct conf *c, const struct deps *d, int64
 
 /* Writes o compactly (escaped as the documents are) plus "\n" and releases it; 0 or -1. */
 int report_json_line(FILE *, json_t *o);
+
+/* Every JSON trustwatch writes: ASCII only (U+2028/2029 escaped) and "/" escaped. */
+#define REPORT_JSON_PRECISION	10
+#define REPORT_JSON_DUMP_FLAGS	(JSON_ENSURE_ASCII | JSON_ESCAPE_SLASH | \
+				 JSON_REAL_PRECISION(REPORT_JSON_PRECISION))
+
+/*
+ * Returns json_dumps(o, JSON_COMPACT | REPORT_JSON_DUMP_FLAGS), the same bytes, written
+ * directly (json_dump.c); NULL where json_dumps returns NULL. Caller frees.
+ */
+char	*report_json_dump(const json_t *o);
 
 #endif

@@ -137,6 +137,7 @@ page_head(struct page *p, const char *title)
 		{ "incidents.html", N_("Incidents"), false },
 		{ "sla.html", N_("Monthly uptime"), false },
 		{ "dependencies.html", N_("Dependencies"), false },
+		{ "conformance.html", N_("Conformance"), false },
 		{ "changes.html", N_("Changes"), true },
 		{ "methodology.html", N_("Methodology"), false },
 	};
@@ -212,8 +213,9 @@ page_foot(struct page *p)
 	    "<a href=\"%sapi/status.json\">status.json</a> \xC2\xB7 "
 	    "<a href=\"%sapi/incidents.json\">incidents.json</a> \xC2\xB7 "
 	    "<a href=\"%sexports/daily.csv\">daily.csv</a> \xC2\xB7 "
-	    "<a href=\"%sexports/incidents.csv\">incidents.csv</a></p>\n<p>",
-	    p->root, p->root, p->root, p->root, p->root);
+	    "<a href=\"%sexports/incidents.csv\">incidents.csv</a> \xC2\xB7 "
+	    "<a href=\"%sexports/conformance.csv\">conformance.csv</a></p>\n<p>",
+	    p->root, p->root, p->root, p->root, p->root, p->root);
 	html_text(&p->b, T(p, "Published by trustwatch, an independent monitor: it sees what a relying party sees."));
 	buf_printf(&p->b, "</p>\n</footer>\n</body>\n</html>\n");
 	buf_free(&a);
@@ -331,10 +333,11 @@ render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, cons
 
 		site_page_init(&p, s, langs, n_langs, li, path, at_root);
 		rel = at_root ? xstrdup(path) : xasprintf("%s/%s", i18n_lang(langs[li]), path);
-		if (reuse == NULL || !reuse->reuse || site_reuse_page(s, &p, rel) != 0) {
+		if (reuse == NULL || site_reuse_page(s, reuse, rel) != 0) {
 			buf_free(&p.b);
 			fn(&p, arg);
-			site_write(s, rel, p.b.data, p.b.len);
+			if (site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
+				site_reuse_keep(s, reuse, rel);
 		}
 		free(rel);
 		site_page_free(&p);
@@ -395,6 +398,13 @@ fn_dependencies(struct page *p, const void *arg)
 }
 
 static void
+fn_conformance(struct page *p, const void *arg)
+{
+	(void)arg;
+	page_conformance(p);
+}
+
+static void
 fn_changes(struct page *p, const void *arg)
 {
 	(void)arg;
@@ -425,6 +435,7 @@ render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 	}
 	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL);
 	render_page(s, langs, n, li, "dependencies.html", fn_dependencies, NULL, NULL);
+	render_page(s, langs, n, li, "conformance.html", fn_conformance, NULL, NULL);
 	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
 	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL);
 	if (site_has_changes(s))
@@ -563,6 +574,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	if (site_collect(&s) != 0)
 		goto fail;
 	site_deps_collect(&s);
+	site_conformance_collect(&s);
 	{
 		char *a = xstrdup(out), *b = xstrdup(out);
 
@@ -618,6 +630,8 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
 	if (s.err == NULL)
 		site_gzip(&s);
+	if (s.err == NULL)
+		site_reuse_keep_gz(&s);
 	if (s.err != NULL) {
 		remove_tree(s.dir);
 		goto fail;
@@ -643,6 +657,9 @@ done:
 		close(s.reuse_fd);
 	free(s.dir);
 	free(s.cache);
+	for (size_t i = 0; i < s.n_kept; i++)
+		free(s.kept[i]);
+	free(s.kept);
 	for (size_t i = 0; i < s.n_made; i++)
 		free(s.made[i]);
 	free(s.made);

@@ -435,6 +435,7 @@ site_timeline(struct site *s, struct site_incident *in)
 void
 site_free(struct site *s)
 {
+	free(s->counts);
 	site_vantage_free(s);
 	for (size_t i = 0; i < s->n_eps; i++) {
 		struct site_ep *ep = &s->eps[i];
@@ -447,6 +448,7 @@ site_free(struct site *s)
 	free(s->eps);
 	free(s->prov_first);
 	site_deps_free(s);
+	site_conformance_free(s);
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
 

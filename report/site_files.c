@@ -150,6 +150,7 @@ site_exports(struct site *s, const char *old_dir)
 		site_fail(s, "%s: %s", path, strerror(errno));
 	free(path);
 	incidents_csv(s);
+	site_conformance_csv(s);
 	if (s->err != NULL || d.first[0] == '\0' || sscanf(d.first, "%4d-%2d", &y, &mo) != 2)
 		return s->err ? -1 : 0;
 	return site_results_csv(s, old_dir, y, mo);

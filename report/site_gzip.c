@@ -61,8 +61,11 @@ site_gzip_file(const char *path, const char *gz)
 	size_t len;
 	gzFile z;
 	int rc = 0;
+	struct stat sb;
 
-	if (file_read(path, GZ_MAX_BYTES, &data, &len) != 0)
+	/* a larger file is served plain: not read at all (a closed month may be 700 MB) */
+	if (stat(path, &sb) != 0 || sb.st_size > (off_t)GZ_MAX_BYTES ||
+	    file_read(path, GZ_MAX_BYTES, &data, &len) != 0)
 		return -1;
 	if ((z = gzopen(gz, "wb6")) == NULL) {
 		free(data);
@@ -73,6 +76,165 @@ site_gzip_file(const char *path, const char *gz)
 	if (gzclose(z) != Z_OK)
 		rc = -1;
 	free(data);
+	if (rc != 0)
+		unlink(gz);
+	return rc;
+}
+
+const char *
+site_gzip_zsuffix(void)
+{
+	static char sfx[24];
+
+	if (sfx[0] == '\0') {
+		uint64_t h = FNV1A_INIT;
+
+		fnv1a(&h, zlibVersion(), strlen(zlibVersion()));
+		snprintf(sfx, sizeof(sfx), ".z%08llx", (unsigned long long)(h & 0xffffffffu));
+	}
+	return sfx;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Deflates data alone (raw, level 6, sync flush) into *out (caller frees); 0 or -1. */
+static int
+deflate_segment(const unsigned char *data, size_t len, unsigned char **out, size_t *outlen)
+{
+	z_stream z = { 0 };
+	size_t cap;
+	int rc;
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	cap = deflateBound(&z, (uLong)len) + 64;
+	*out = xmalloc(cap);
+	z.next_in = (unsigned char *)data;
+	z.avail_in = (uInt)len;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_SYNC_FLUSH);
+	*outlen = cap - z.avail_out;
+	deflateEnd(&z);
+	if (rc != Z_OK || z.avail_in != 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A cached segment: its CRC and deflated bytes; 0, or -1 (not there or unusable). */
+static int
+read_zcache(const char *zpath, uint32_t *crc, unsigned char **out, size_t *outlen)
+{
+	unsigned char *data;
+	size_t len;
+
+	if (zpath == NULL || file_read(zpath, GZ_MAX_BYTES, &data, &len) != 0)
+		return -1;
+	if (len < 4) {
+		free(data);
+		return -1;
+	}
+	*crc = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+	    (uint32_t)data[3] << 24;
+	*outlen = len - 4;
+	memmove(data, data + 4, len - 4);
+	*out = data;
+	return 0;
+}
+
+static void
+write_zcache(const char *zpath, uint32_t crc, const unsigned char *z, size_t zlen)
+{
+	char *tmp = xasprintf("%s.tmp-%ld", zpath, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unsigned char c[4] = { crc & 0xff, (crc >> 8) & 0xff, (crc >> 16) & 0xff, crc >> 24 };
+	int ok;
+
+	if (fd < 0) {
+		free(tmp);
+		return;
+	}
+	ok = write_all(fd, c, 4) == 0 && write_all(fd, z, zlen) == 0;
+	if (close(fd) != 0 || !ok || rename(tmp, zpath) != 0)
+		unlink(tmp);
+	free(tmp);
+}
+
+int
+site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size_t n,
+    char *const *zcache)
+{
+	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	static const unsigned char fin[2] = { 0x03, 0x00 };	/* a final, empty block */
+	int in, out;
+	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	int64_t total = n > 0 ? bounds[n] - bounds[0] : 0;
+	unsigned char tail[8];
+	int rc = 0;
+
+	if (total > (int64_t)GZ_MAX_BYTES || bounds[0] != 0)
+		return -1;
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((out = open(gz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		close(in);
+		return -1;
+	}
+	if (write_all(out, head, sizeof(head)) != 0)
+		rc = -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t len = (size_t)(bounds[i + 1] - bounds[i]);
+		unsigned char *z = NULL, *data;
+		size_t zlen = 0;
+		uint32_t sc;
+
+		if (len == 0)
+			continue;
+		if (read_zcache(zcache ? zcache[i] : NULL, &sc, &z, &zlen) != 0) {
+			data = xmalloc(len);
+			if (pread(in, data, len, (off_t)bounds[i]) != (ssize_t)len ||
+			    deflate_segment(data, len, &z, &zlen) != 0) {
+				free(data);
+				rc = -1;
+				break;
+			}
+			sc = (uint32_t)crc32(0L, data, (uInt)len);
+			free(data);
+			if (zcache != NULL && zcache[i] != NULL)
+				write_zcache(zcache[i], sc, z, zlen);
+		}
+		crc = (uint32_t)crc32_combine(crc, sc, (z_off_t)len);
+		if (write_all(out, z, zlen) != 0)
+			rc = -1;
+		free(z);
+	}
+	for (int k = 0; k < 4; k++) {
+		tail[k] = (unsigned char)(crc >> (8 * k));
+		tail[4 + k] = (unsigned char)((uint64_t)total >> (8 * k));
+	}
+	if (rc == 0 && (write_all(out, fin, sizeof(fin)) != 0 ||
+	    write_all(out, tail, sizeof(tail)) != 0))
+		rc = -1;
+	close(in);
+	if (close(out) != 0)
+		rc = -1;
 	if (rc != 0)
 		unlink(gz);
 	return rc;

@@ -542,6 +542,7 @@ page_methodology(struct page *p)
 	html_text(&p->b, tz);
 	buf_printf(&p->b, "</p>\n");
 	site_vantage_methodology(p);
+	site_conformance_methodology(p);
 	buf_printf(&p->b, "<h2>");
 	html_text(&p->b, T(p, "Open data"));
 	buf_printf(&p->b, "</h2>\n");

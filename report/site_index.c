@@ -273,6 +273,7 @@ provider_details(struct page *p, const struct conf_provider *pv)
 		html_text(&p->b, ep->conf->id);
 		buf_printf(&p->b, "</a> <small>%s</small></th><td>", kind_names[ep->conf->kind]);
 		page_status(p, ep->status, ep->have_state, ep->maintenance);
+		site_addresses_line(p, ep);
 		buf_printf(&p->b, "</td>");
 		for (int w = 0; w < WIN__MAX; w++) {
 			buf_printf(&p->b, "<td>");

@@ -109,6 +109,8 @@ struct site {
 	bool		 reuse_state;		/* site_reuse.c: fingerprints computed */
 	uint64_t	 inputs_fp;		/* page-level inputs */
 	int		 reuse_fd;		/* the previous site's directory, or -1 */
+	char		**kept;			/* site_reuse.c: pages kept in the cache (rel) */
+	size_t		 n_kept;
 	char		*err;			/* first error */
 	/* site_pages.c: drawn once, copied into every page showing them */
 	const struct i18n *bars_lang;		/* the language of bars and bars_days */
@@ -129,6 +131,12 @@ struct site {
 	size_t		 n_pool;
 	struct report_vantage *vantage;		/* site_vantage.c: read once, when first shown */
 	struct deps	*deps;			/* site_deps.c: the dependency measure, or NULL */
+	struct site_conf *conformance;		/* site_conformance.c: sums per provider, month, rule */
+	size_t		 n_conformance;
+	/* site_months.c: results per UTC day from counts_from, read once (PostgreSQL) */
+	int64_t		*counts;
+	size_t		 n_counts;
+	int64_t		 counts_from;
 };
 
 /* A page being rendered in one language at one place of the tree. */
@@ -155,10 +163,28 @@ void site_log(struct site *, const char *outdir);
  * with results, to now, within retention; 0 or -1 (site_fail).
  */
 int site_results_csv(struct site *, const char *old_dir, int y, int mo);
+/*
+ * Whether the keys of the cache must hold result counts (site_months.c explains), and the
+ * counts of the n UTC days from from, a midnight (caller frees), or NULL (s failed).
+ */
+bool site_count_keyed(const struct site *, int64_t from);
+int64_t *site_day_counts(struct site *, int64_t from, size_t n);
 /* site_gzip.c: NAME.gz beside each text file of the site being written; 0 or -1 (site_fail). */
 int site_gzip(struct site *);
 /* Writes gz, the gzip of file path; 0 or -1 (nothing left at gz). */
 int site_gzip_file(const char *path, const char *gz);
+/*
+ * The gzip of a file made of segments (a results CSV: its header, then one per UTC day):
+ * each segment deflated on its own (level 6, ending byte-aligned with a sync flush), so a
+ * segment's compressed bytes depend on its bytes alone and a completed day's can be kept
+ * in the cache (zcache[i], a path or NULL: "CRC32 LE, then the deflated bytes"; read when
+ * there, written when not). bounds[0..n] are the segments' offsets in path. Files over
+ * GZ_MAX_BYTES get no .gz (served plain), as in site_gzip. Returns 0, or -1 (no gz).
+ */
+int site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size_t n,
+    char *const *zcache);
+/* The suffix of a cached deflated segment: the zlib version is part of its key. */
+const char *site_gzip_zsuffix(void);
 char *site_path(struct site *, const char *rel);	/* caller frees; parents created */
 const char *site_provider_name(const struct site *, const char *provider_id);
 struct site_ep *site_find_ep(struct site *, const char *provider, const char *endpoint);
@@ -191,7 +217,11 @@ void site_page_free(struct page *);
 
 /* site_reuse.c: reusing unchanged incident pages of the previous site */
 void site_reuse_begin(struct site *, struct i18n **langs, size_t n_langs, const char *out);
-int site_reuse_page(struct site *, struct page *, const char *rel);
+int site_reuse_page(struct site *, const struct site_incident *, const char *rel);
+/* After rel, in's page, was written: keeps a copy in the cache for later cold renders. */
+void site_reuse_keep(struct site *, const struct site_incident *, const char *rel);
+/* After site_gzip: the kept pages' .gz join them in the cache. */
+void site_reuse_keep_gz(struct site *);
 void site_reuse_end(struct site *, const char *out);
 
 /* site_data.c: collecting from the store */
@@ -227,6 +257,8 @@ bool site_has_changes(const struct site *);
 void page_changes(struct page *);
 /* The provider page's section of its endpoints' changes (none when there are none). */
 void site_changes_section(struct page *, const struct conf_provider *);
+/* site_qualified.c: whether the provider is qualified according to each watched trusted list. */
+void site_qualified_section(struct page *, const struct conf_provider *);
 /* Appends a feed entry per stored result with changes (the latest 50). */
 void site_changes_feed(struct site *, struct i18n *, struct buf *);
 
@@ -243,8 +275,16 @@ void site_vantage_free(struct site *);
 void page_vantage(struct page *);			/* vantage.html */
 void site_vantage_index(struct page *);			/* "Seen from N of M vantage points" */
 void site_vantage_ep(struct page *, const struct site_ep *);	/* each node's newest result */
+/* " 2 of 3 addresses healthy" after an endpoint's status when it has several (SPEC §14). */
+void site_addresses_line(struct page *, const struct site_ep *);
 void site_vantage_methodology(struct page *);		/* the methodology's section */
 /* site_deps.c: dependencies (SPEC §15) */
+/* site_conformance.c (SPEC §14) */
+void site_conformance_collect(struct site *);	/* after site_collect: one read of the sums */
+void site_conformance_free(struct site *);
+void page_conformance(struct page *);			/* conformance.html */
+void site_conformance_methodology(struct page *);	/* the methodology's list of rules */
+void site_conformance_csv(struct site *);		/* exports/conformance.csv */
 void site_deps_collect(struct site *);	/* after site_collect: s->deps, incident links */
 void site_deps_free(struct site *);
 uint64_t site_deps_incident_fp(const struct site *, const struct site_incident *);

@@ -212,6 +212,45 @@ keep_previous(struct site *s, const char *prev, const char *node)
 	free(dst);
 }
 
+/* The token label of a record.timestamp_with endpoint, as run_record.c names it. */
+static int
+label_is(const struct conf_endpoint *ep, const char *label)
+{
+	char *s = xasprintf("%s-%s", ep->provider->id, ep->id);
+	int eq;
+
+	for (char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			*p = '_';
+	eq = strcmp(s, label) == 0;
+	free(s);
+	return eq;
+}
+
+/*
+ * SPEC §12 publishes one token per checkpoint as timestamps/SIZE.tsr: the token of the first
+ * TSA of record.timestamp_with that time-stamped it (the first by label when none of them
+ * did: a TSA since removed from the config) loses its label; the others are published as
+ * timestamps/LABEL/SIZE.tsr.
+ */
+static void
+primary_token(const struct conf *c, struct tlog_tsr *tsr, size_t n)
+{
+	size_t pick = 0;
+	bool found = false;
+
+	if (n == 0)
+		return;
+	for (size_t k = 0; c != NULL && k < c->record.n_timestamp_with && !found; k++)
+		for (size_t i = 0; i < n && !found; i++)
+			if (tsr[i].label != NULL && label_is(c->record.timestamp_with[k], tsr[i].label)) {
+				pick = i;
+				found = true;
+			}
+	tsr[pick].label = NULL;
+}
+
 static int
 each_log(const struct store_log *sl, void *arg)
 {
@@ -273,6 +312,7 @@ site_log(struct site *s, const char *outdir)
 				l.tsr[t].len = l.tok[t].len;
 				l.cps[i].n_tsr++;
 			}
+			primary_token(s->conf, &l.tsr[l.cps[i].tsr - l.tsr], l.cps[i].n_tsr);
 		}
 		ec.e = xcalloc(TLOG_TILE_WIDTH, sizeof(*ec.e));
 		ec.len = xcalloc(TLOG_TILE_WIDTH, sizeof(*ec.len));

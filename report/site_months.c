@@ -26,8 +26,11 @@ month_start(int y, int mo)
 }
 
 /*
- * Reuses old_dir's file for a month that was already complete when it was written
- * (results of a past month never change), by hard link. Returns 1 when reused.
+ * Without a render cache (no storage.path): reuses old_dir's file for a month that was
+ * already complete when it was written, by hard link. Nothing is keyed here, so a result
+ * stored late into that month shows only once the previous site is gone; with a cache,
+ * closed months go through closed_month_cached instead, which is keyed. Returns 1 when
+ * reused.
  */
 static int
 reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms)
@@ -56,6 +59,68 @@ reuse_month(struct site *s, const char *old_dir, const char *rel, int64_t end_ms
  * but not rollups); today's rows and anything else are streamed from the store.
  */
 #define DAY_MS	86400000LL
+
+static int64_t
+retention_ms(const struct site *s)
+{
+	return s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms : 400 * DAY_MS;
+}
+
+/*
+ * Must a period's key hold its stored results' count? Every result stored on SQLite feeds
+ * the rollups, so they key its periods exactly. With PostgreSQL (storage.url) a node's
+ * own observations are stored raw, feeding no rollup (the leader's verdicts do), and a
+ * node's spool may replay them into a closed period at any later time: only the count
+ * sees them. Likewise a period retention may have pruned (rollups outlive results).
+ */
+bool
+site_count_keyed(const struct site *s, int64_t from)
+{
+	return s->conf->storage.url != NULL || from < s->now - retention_ms(s);
+}
+
+/*
+ * With PostgreSQL the counts of every day that can be exported (from the first month kept
+ * to today) are read in one query, once per render, before any row; otherwise (SQLite: a
+ * month that retention may have pruned) just the days asked.
+ */
+int64_t *
+site_day_counts(struct site *s, int64_t from, size_t n)
+{
+	int64_t *c = xcalloc(n ? n : 1, sizeof(*c));
+
+	if (s->conf->storage.url != NULL && s->counts == NULL) {
+		int64_t keep = s->now - retention_ms(s) - 31 * DAY_MS, today;
+		time_t k = (time_t)(keep / 1000);
+		struct tm tm;
+
+		gmtime_r(&k, &tm);
+		tm.tm_mday = 1;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		s->counts_from = (int64_t)timegm(&tm) * 1000;
+		today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS;
+		s->n_counts = (size_t)((today - s->counts_from) / DAY_MS) + 1;
+		s->counts = xcalloc(s->n_counts, sizeof(*s->counts));
+		if (store_count_results_by_day(s->st, s->counts_from, s->n_counts, s->counts) != 0) {
+			site_fail(s, "store: %s", store_error(s->st));
+			free(s->counts);
+			s->counts = NULL;
+			free(c);
+			return NULL;
+		}
+	}
+	if (s->counts != NULL && from >= s->counts_from && (from - s->counts_from) % DAY_MS == 0 &&
+	    (size_t)((from - s->counts_from) / DAY_MS) + n <= s->n_counts) {
+		memcpy(c, s->counts + (from - s->counts_from) / DAY_MS, n * sizeof(*c));
+		return c;
+	}
+	if (store_count_results_by_day(s->st, from, n, c) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		free(c);
+		return NULL;
+	}
+	return c;
+}
 
 static void
 utc_day(int64_t ms, char *out, size_t outsz)
@@ -256,19 +321,54 @@ prune_cache(struct site *s, char **used, size_t n, const char *oldest)
 	closedir(d);
 }
 
+/* Segments of the file being written (site_gzip_segments): their ends, cached deflates. */
+struct segs {
+	int64_t		*bounds;
+	char		**zc;
+	size_t		 n;
+};
+
+/* Ends the current segment at fd's offset (after flushing f); zc its cache path or NULL. */
+static void
+seg_end(struct segs *g, FILE *f, int fd, char *zc)
+{
+	off_t pos;
+
+	if (g->n == 0) {
+		g->bounds = xmalloc(sizeof(*g->bounds));
+		g->bounds[0] = 0;
+	}
+	fflush(f);
+	pos = lseek(fd, 0, SEEK_CUR);
+	g->bounds = xrealloc(g->bounds, (g->n + 2) * sizeof(*g->bounds));
+	g->zc = xrealloc(g->zc, (g->n + 1) * sizeof(*g->zc));
+	g->bounds[g->n + 1] = pos < 0 ? -1 : (int64_t)pos;
+	g->zc[g->n++] = zc;
+}
+
+static void
+segs_free(struct segs *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->zc[i]);
+	free(g->zc);
+	free(g->bounds);
+}
+
 /*
  * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
- * for completed days, streamed for the rest. Returns the number of data bytes (0 = no
- * rows) or -1. used/n_used collect the chunk names used.
+ * for completed days, streamed for the rest; and path.gz, one deflated segment per day
+ * (a cached day's kept beside its chunk). Returns the number of data bytes (0 = no rows)
+ * or -1. used/n_used collect the chunk names used.
  */
 static int64_t
 write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***used,
     size_t *n_used)
 {
-	int64_t retention = s->conf->storage.retention_ms > 0 ? s->conf->storage.retention_ms :
-	    400 * DAY_MS;
+	int64_t retention = retention_ms(s);
 	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
 	struct keys_ctx k = { 0 };
+	struct segs g = { 0 };
 	int fd;
 	FILE *f;
 
@@ -295,6 +395,17 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		free(k.days);
 		return -1;
 	}
+	if (k.n > 0 && site_count_keyed(s, k.days[0].start_ms)) {
+		int64_t *c = site_day_counts(s, k.days[0].start_ms, k.n);
+
+		if (c == NULL) {
+			free(k.days);
+			return -1;
+		}
+		for (size_t i = 0; i < k.n; i++)
+			fnv1a(&k.days[i].h, &c[i], sizeof(c[i]));
+		free(c);
+	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		site_fail(s, "%s: %s", path, strerror(errno));
 		free(k.days);
@@ -307,11 +418,13 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		return -1;
 	}
 	csv_header(f, CSV_RESULTS_HEADER);
+	seg_end(&g, f, fd, NULL);
 	/* Uncached days one by one too: rows by day, then provider, endpoint, time. */
 	for (int64_t d = from; d < cut && s->err == NULL; d += DAY_MS) {
 		int64_t rows = stream_rows(s, f, d, d + DAY_MS < cut ? d + DAY_MS : cut);
 
 		data += rows > 0 ? rows : 0;
+		seg_end(&g, f, fd, NULL);
 	}
 	for (size_t i = 0; i < k.n && s->err == NULL; i++) {
 		const struct day_key *d = &k.days[i];
@@ -326,6 +439,7 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
 
 			data += rows > 0 ? rows : 0;
+			seg_end(&g, f, fd, NULL);
 			continue;
 		}
 		utc_day(d->start_ms, day, sizeof(day));
@@ -341,10 +455,13 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 
 			data += rows > 0 ? rows : 0;
 			free(name);
+			seg_end(&g, f, fd, NULL);
 		} else {
 			data += n;
-			*used = xrealloc(*used, (*n_used + 1) * sizeof(**used));
+			*used = xrealloc(*used, (*n_used + 2) * sizeof(**used));
+			(*used)[(*n_used)++] = xasprintf("%s%s", name, site_gzip_zsuffix());
 			(*used)[(*n_used)++] = name;
+			seg_end(&g, f, fd, xasprintf("%s%s", chunk, site_gzip_zsuffix()));
 		}
 		free(chunk);
 	}
@@ -354,12 +471,24 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		int64_t rows = stream_rows(s, f, d, d + DAY_MS > s->now ? to : d + DAY_MS);
 
 		data += rows > 0 ? rows : 0;
+		seg_end(&g, f, fd, NULL);
 		if (d + DAY_MS > s->now)
 			break;
 	}
 	free(k.days);
 	if (fclose(f) != 0)
 		site_fail(s, "%s: %s", path, strerror(errno));
+	if (s->err == NULL && data > 0) {
+		char *gz = xasprintf("%s.gz", path);
+		bool ok = true;
+
+		for (size_t i = 0; i <= g.n; i++)
+			ok = ok && g.bounds[i] >= 0 && (i == 0 || g.bounds[i] >= g.bounds[i - 1]);
+		if (ok)
+			site_gzip_segments(path, gz, g.bounds, g.n, g.zc);	/* else site_gzip */
+		free(gz);
+	}
+	segs_free(&g);
 	return s->err ? -1 : data;
 }
 
@@ -411,6 +540,16 @@ month_cache_name(struct site *s, int y, int mo)
 		    site_each_daily(s, b, b, on_month_day, &k) != 0)
 			return NULL;
 	}
+	if (site_count_keyed(s, month_start(y, mo))) {
+		int64_t from = month_start(y, mo);
+		size_t n = (size_t)((month_start(y, mo + 1) - from) / DAY_MS);
+		int64_t *c = site_day_counts(s, from, n);
+
+		if (c == NULL)
+			return NULL;
+		fnv1a(&k.h, c, n * sizeof(*c));
+		free(c);
+	}
 	return xasprintf("results-month-%04d-%02d-%016llx.csv", y, mo, (unsigned long long)k.h);
 }
 
@@ -422,16 +561,14 @@ note_used(char ***used, size_t *n_used, const char *name)
 	(*used)[(*n_used)++] = xasprintf("%s.gz", name);
 }
 
-/* Links the cached copy of a closed month into place; 1 when it was there. */
+/* Links the cached copy name of a closed month into place; 1 when it was there. */
 static int
-closed_month_cached(struct site *s, int y, int mo, const char *path, char ***used,
+closed_month_cached(struct site *s, const char *name, const char *path, char ***used,
     size_t *n_used)
 {
-	char *name, *src, *gz, *srcgz;
+	char *src, *gz, *srcgz;
 	int ok;
 
-	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
-		return 0;
 	src = xasprintf("%s/%s", s->cache, name);
 	ok = link(src, path) == 0;
 	if (ok) {
@@ -444,38 +581,37 @@ closed_month_cached(struct site *s, int y, int mo, const char *path, char ***use
 		note_used(used, n_used, name);
 	}
 	free(src);
-	free(name);
 	return ok;
 }
 
-/* Keeps a freshly written closed month (and its .gz, made now) in the cache. */
+/*
+ * Keeps a freshly written closed month (and its .gz, made now) in the cache as name, its
+ * key read before its rows: a result stored in between is in the file, or changes the key.
+ */
 static void
-closed_month_keep(struct site *s, int y, int mo, const char *path, char ***used,
+closed_month_keep(struct site *s, const char *name, const char *path, char ***used,
     size_t *n_used)
 {
-	char *name, *dst, *gz, *dstgz;
+	char *dst, *gz, *dstgz;
 
-	if (s->cache == NULL || (name = month_cache_name(s, y, mo)) == NULL)
-		return;
 	dst = xasprintf("%s/%s", s->cache, name);
 	gz = xasprintf("%s.gz", path);
 	dstgz = xasprintf("%s.gz", dst);
 	unlink(dst);
 	unlink(dstgz);
-	if (site_gzip_file(path, gz) == 0 && link(gz, dstgz) != 0)
+	if ((access(gz, F_OK) == 0 || site_gzip_file(path, gz) == 0) && link(gz, dstgz) != 0)
 		unlink(dstgz);	/* not cached: a later cold render compresses it again */
 	if (link(path, dst) == 0)
 		note_used(used, n_used, name);
 	free(dst);
 	free(gz);
 	free(dstgz);
-	free(name);
 }
 
 int
 site_results_csv(struct site *s, const char *old_dir, int y, int mo)
 {
-	char **used = NULL, *path;
+	char **used = NULL, *path, *name;
 	size_t n_used = 0;
 	int64_t keep_from;
 
@@ -490,17 +626,22 @@ site_results_csv(struct site *s, const char *old_dir, int y, int mo)
 		if (to < keep_from)
 			continue;
 		snprintf(rel, sizeof(rel), "exports/results-%04d-%02d.csv", yy, mm);
-		if (reuse_month(s, old_dir, rel, to))
+		if (s->cache == NULL && reuse_month(s, old_dir, rel, to))
 			continue;
 		path = site_path(s, rel);
-		if (s->now >= to + 3600000 && closed_month_cached(s, yy, mm, path, &used, &n_used)) {
+		name = NULL;
+		if (s->cache != NULL && s->now >= to + 3600000 &&
+		    (name = month_cache_name(s, yy, mm)) != NULL &&
+		    closed_month_cached(s, name, path, &used, &n_used)) {
+			free(name);
 			free(path);
 			continue;
 		}
-		if (write_month(s, path, from, to, &used, &n_used) == 0)
+		if (s->err == NULL && write_month(s, path, from, to, &used, &n_used) == 0)
 			unlink(path);
-		else if (s->err == NULL && s->now >= to + 3600000)
-			closed_month_keep(s, yy, mm, path, &used, &n_used);
+		else if (s->err == NULL && name != NULL)
+			closed_month_keep(s, name, path, &used, &n_used);
+		free(name);
 		free(path);
 	}
 	if (s->err == NULL && s->cache != NULL) {

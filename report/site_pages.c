@@ -296,6 +296,58 @@ certificates(struct page *p, const struct site_ep *ep)
 	buf_printf(&p->b, "</tbody></table>");
 }
 
+/* The severity of a finding as the table says it (kind_info.findings). */
+static const char *
+finding_severity(const char *s)
+{
+	if (strcmp(s, "ok") == 0)
+		return N_("passed");
+	if (strcmp(s, "info") == 0)
+		return N_("note");
+	if (strcmp(s, "degraded") == 0)
+		return N_("degraded");
+	return N_("down");
+}
+
+/* The kind's findings of the latest result (the login TLS posture), one row per check. */
+static void
+findings(struct page *p, const struct site_ep *ep)
+{
+	const struct detail_field *f = kind_info(ep->conf->kind)->findings;
+	json_t *a = f != NULL ? detail_kind_get(ep->details, f) : NULL, *o;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return;
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "TLS posture (latest result)"));
+	buf_printf(&p->b, "</h3><table class=\"findings\"><thead><tr><th scope=\"col\">");
+	html_text(&p->b, T(p, "Check"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Result"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Details"));
+	buf_printf(&p->b, "</th></tr></thead><tbody>");
+	json_array_foreach(a, i, o) {
+		const char *c = json_string_value(json_object_get(o, "check"));
+		const char *s = json_string_value(json_object_get(o, "severity"));
+		const char *t = json_string_value(json_object_get(o, "text"));
+
+		if (c == NULL || s == NULL)
+			continue;
+		buf_printf(&p->b, "<tr><th scope=\"row\">");
+		html_text(&p->b, T(p, c));
+		buf_printf(&p->b, "</th><td class=\"sev-");
+		html_attr(&p->b, s);
+		buf_printf(&p->b, "\">");
+		html_text(&p->b, T(p, finding_severity(s)));
+		buf_printf(&p->b, "</td><td>");
+		html_text(&p->b, t != NULL ? t : "");
+		buf_printf(&p->b, "</td></tr>");
+	}
+	buf_printf(&p->b, "</tbody></table>");
+}
+
 static void
 latency(struct page *p, const struct site_ep *ep)
 {
@@ -343,6 +395,75 @@ latency(struct page *p, const struct site_ep *ep)
 		html_tpl(&p->b, T(p, "Hours slower than {1} are drawn at the top edge, so that one spike does not flatten the week."), args, 1);
 		buf_printf(&p->b, "</p>");
 	}
+}
+
+void
+site_addresses_line(struct page *p, const struct site_ep *ep)
+{
+	char k[16], n[16];
+	const char *args[2] = { k, n };
+	int total, ok = ep->have_state ? result_addresses_healthy(ep->details, &total) : -1;
+
+	if (ok < 0)
+		return;
+	snprintf(k, sizeof(k), "%d", ok);
+	snprintf(n, sizeof(n), "%d", total);
+	buf_printf(&p->b, " <small class=\"addresses%s\">", ok < total ? " lost" : "");
+	html_tpl(&p->b, T(p, "{1} of {2} addresses healthy"), args, 2);
+	buf_printf(&p->b, "</small>");
+}
+
+/* Every address of the host with its own latest result (SPEC §14), when it has several. */
+static void
+addresses(struct page *p, const struct site_ep *ep)
+{
+	json_t *list = ep->have_state ? detail_get_list(ep->details, DETAIL_ADDRESSES) : NULL, *a;
+	size_t i;
+
+	if (list == NULL || json_array_size(list) == 0)
+		return;
+	buf_printf(&p->b, "<h3>");
+	html_text(&p->b, T(p, "Addresses"));
+	buf_printf(&p->b, "</h3><p>");
+	site_addresses_line(p, ep);
+	buf_printf(&p->b, "</p><div class=\"scroll\"><table class=\"addresses\"><thead><tr>"
+	    "<th scope=\"col\">");
+	html_text(&p->b, T(p, "Address"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Status"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Reason"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Total"));
+	buf_printf(&p->b, "</th><th scope=\"col\">");
+	html_text(&p->b, T(p, "Message"));
+	buf_printf(&p->b, "</th></tr></thead><tbody>");
+	json_array_foreach(list, i, a) {
+		const char *addr = json_string_value(json_object_get(a, "address"));
+		const char *st = json_string_value(json_object_get(a, "status"));
+		const char *why = json_string_value(json_object_get(a, "reason"));
+		const char *msg = json_string_value(json_object_get(a, "message"));
+		json_t *tot = json_object_get(a, "total_ms");
+		int s = st != NULL ? status_from_name(st) : -1;
+		int rs = why != NULL ? reason_from_name(why) : -1;
+		char num[32];
+		const char *args[1] = { num };
+
+		buf_printf(&p->b, "<tr><th scope=\"row\"><code>");
+		html_text(&p->b, addr != NULL ? addr : "");
+		buf_printf(&p->b, "</code></th><td>");
+		page_status(p, s >= 0 ? (enum status)s : STATUS_DOWN, s >= 0, false);
+		buf_printf(&p->b, "</td><td><code>%s</code></td><td>",
+		    rs >= 0 ? reason_names[rs] : "");
+		if (json_is_number(tot)) {
+			i18n_number(p->t, json_number_value(tot), 1, num, sizeof(num));
+			html_tpl(&p->b, T(p, "{1} ms"), args, 1);
+		}
+		buf_printf(&p->b, "</td><td>");
+		html_text(&p->b, msg);
+		buf_printf(&p->b, "</td></tr>");
+	}
+	buf_printf(&p->b, "</tbody></table></div>\n");
 }
 
 static void
@@ -517,6 +638,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 	page_status(p, st, have, false);
 	buf_printf(&p->b, "</h1>\n");
 	site_deps_provider(p, pv);
+	site_qualified_section(p, pv);
 	eps = site_provider_eps(s, pv, &n);
 	for (size_t j = 0; j < n; j++) {
 		const struct site_ep *ep = &eps[j];
@@ -527,6 +649,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		html_text(&p->b, ep->conf->id);
 		buf_printf(&p->b, " <small>%s</small> ", kind_names[ep->conf->kind]);
 		page_status(p, ep->status, ep->have_state, ep->maintenance);
+		site_addresses_line(p, ep);
 		buf_printf(&p->b, "</h2>\n");
 		if (ep->have_state) {
 			buf_printf(&p->b, "<p>");
@@ -544,6 +667,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 			buf_printf(&p->b, "</p>\n");
 		}
 		site_vantage_ep(p, ep);
+		addresses(p, ep);
 		buf_printf(&p->b, "<p class=\"verifies\"><strong>");
 		html_text(&p->b, T(p, "What is verified:"));
 		buf_printf(&p->b, "</strong> ");
@@ -560,6 +684,7 @@ page_provider(struct page *p, const struct conf_provider *pv)
 		uptime_windows(p, ep);
 		latency(p, ep);
 		certificates(p, ep);
+		findings(p, ep);
 		last_results(p, ep);
 		ep_incidents(p, ep);
 		buf_printf(&p->b, "</section>\n");

@@ -58,6 +58,13 @@ local_day(const struct tz *z, int64_t ms)
 	return (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* The UTC midnight at or before ms. */
+static int64_t
+utc_midnight(int64_t ms)
+{
+	return ms - ((ms % 86400000LL) + 86400000LL) % 86400000LL;
+}
+
 /* Daily rollup fingerprints, by endpoint then day (the store's order). */
 struct hour_fp {
 	size_t		 ep;		/* index into names */
@@ -203,7 +210,8 @@ void
 site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char *out)
 {
 	struct hours_ctx c = { 0 };
-	int64_t from = INT64_MAX, to = INT64_MIN;
+	int64_t from = INT64_MAX, to = INT64_MIN, c0 = 0, *counts = NULL;
+	size_t n_counts = 0;
 	char *path, line[128];
 	FILE *f;
 	struct stat sb;
@@ -213,6 +221,12 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		return;
 	s->reuse_state = true;
 	s->inputs_fp = inputs_fp(s, langs, n_langs);
+	path = xasprintf("%s/pages", s->cache);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		s->reuse_state = false;	/* neither reused nor kept */
+	free(path);
+	if (!s->reuse_state)
+		return;
 	for (size_t i = 0; i < s->n_inc; i++) {
 		const struct site_incident *in = &s->inc[i];
 
@@ -244,6 +258,21 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		free(c.v);
 		return;
 	}
+	/*
+	 * With PostgreSQL a node's raw observations feed no rollup, yet its page's timeline
+	 * reads them: the result counts of the UTC days around its window are part of the key.
+	 */
+	if (s->conf->storage.url != NULL) {
+		c0 = utc_midnight(from - 86400000LL);
+		n_counts = (size_t)((utc_midnight(to + 86400000LL) - c0) / 86400000LL) + 1;
+		if ((counts = site_day_counts(s, c0, n_counts)) == NULL) {
+			for (size_t i = 0; i < c.n_names; i++)
+				free(c.names[i]);
+			free(c.names);
+			free(c.v);
+			return;
+		}
+	}
 	for (size_t i = 0; i < s->n_inc; i++) {
 		struct site_incident *in = &s->inc[i];
 		uint64_t h = FNV1A_INIT;
@@ -272,6 +301,10 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		 */
 		hours_fp(&c, in->provider, in->endpoint, local_day(s->tz, in->start_ms - 86400000LL),
 		    local_day(s->tz, in->end_ms + 86400000LL) + 1, &h);
+		if (counts != NULL)
+			for (int64_t d = utc_midnight(in->start_ms - 86400000LL);
+			    d <= utc_midnight(in->end_ms + 86400000LL); d += 86400000LL)
+				fnv_i64(&h, counts[(d - c0) / 86400000LL]);
 		in->fp = h;
 		in->have_fp = true;
 	}
@@ -279,6 +312,7 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 		free(c.names[i]);
 	free(c.names);
 	free(c.v);
+	free(counts);
 	/* The previous state, if it describes the site now in place. */
 	path = state_path(s, out);
 	f = fopen(path, "r");
@@ -368,6 +402,50 @@ prune_states(const struct site *s)
 	closedir(d);
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Removes the cached pages no incident of this render has (other inputs, other keys). */
+static void
+prune_pages(const struct site *s)
+{
+	char *dir = xasprintf("%s/pages", s->cache);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	uint64_t *fps = xcalloc(s->n_inc + 1, sizeof(*fps));
+	size_t n = 0;
+
+	free(dir);
+	if (d == NULL) {
+		free(fps);
+		return;
+	}
+	for (size_t i = 0; i < s->n_inc; i++)
+		if (s->inc[i].have_fp)
+			fps[n++] = s->inc[i].fp;
+	qsort(fps, n, sizeof(*fps), cmp_u64);
+	while ((e = readdir(d)) != NULL) {
+		unsigned long long in = 0, fp = 0;
+		uint64_t k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (sscanf(e->d_name, "%16llx-%16llx-", &in, &fp) == 2 && in == s->inputs_fp) {
+			k = fp;
+			if (n > 0 && bsearch(&k, fps, n, sizeof(*fps), cmp_u64) != NULL)
+				continue;
+		}
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	free(fps);
+}
+
 /* After the new site is in place at out: records what it holds. */
 void
 site_reuse_end(struct site *s, const char *out)
@@ -401,24 +479,91 @@ site_reuse_end(struct site *s, const char *out)
 	free(path);
 	free(tmp);
 	prune_states(s);
+	prune_pages(s);
+}
+
+/*
+ * The cache's copy of page rel of incident in: pages/INPUTS-FP-REL, the fingerprints of the
+ * page-level inputs and of the incident, REL with '/' as '~'. So a cold render (no previous
+ * site) links it too; nothing but the key names it, so a stale copy is never found.
+ */
+static char *
+cache_page(const struct site *s, const struct site_incident *in, const char *rel)
+{
+	char *p = xasprintf("%s/pages/%016llx-%016llx-%s", s->cache,
+	    (unsigned long long)s->inputs_fp, (unsigned long long)in->fp, rel);
+
+	for (char *c = p + strlen(s->cache) + 7; *c != '\0'; c++)
+		if (*c == '/')
+			*c = '~';
+	return p;
 }
 
 /*
  * Hard-links the previous site's page rel into the new site (a link allocates no inode:
- * what makes reuse cheap). The page keeps the footer of the render that wrote it, its
- * "Generated" time. Returns 0, or -1 (nothing usable: render the page).
+ * what makes reuse cheap), else the cache's copy with its .gz. The page keeps the footer of
+ * the render that wrote it, its "Generated" time. Returns 0, or -1 (render the page).
  */
 int
-site_reuse_page(struct site *s, struct page *p, const char *rel)
+site_reuse_page(struct site *s, const struct site_incident *in, const char *rel)
 {
-	char *path;
-	int rc;
+	char *path, *src, *gz, *srcgz;
+	int rc = -1;
 
-	(void)p;
-	if (s->reuse_fd < 0)
+	if (in->reuse && s->reuse_fd >= 0) {
+		path = site_path(s, rel);
+		rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
+		free(path);
+		if (rc == 0)
+			return 0;
+	}
+	if (!in->have_fp || s->cache == NULL || !s->reuse_state)
 		return -1;
+	src = cache_page(s, in, rel);
 	path = site_path(s, rel);
-	rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
+	if (link(src, path) == 0) {
+		rc = 0;
+		gz = xasprintf("%s.gz", path);
+		srcgz = xasprintf("%s.gz", src);
+		if (link(srcgz, gz) != 0)
+			unlink(gz);	/* site_gzip compresses it */
+		free(gz);
+		free(srcgz);
+	}
 	free(path);
+	free(src);
 	return rc;
+}
+
+void
+site_reuse_keep(struct site *s, const struct site_incident *in, const char *rel)
+{
+	char *path, *dst;
+
+	if (!in->have_fp || s->cache == NULL || !s->reuse_state)
+		return;
+	path = xasprintf("%s/%s", s->dir, rel);
+	dst = cache_page(s, in, rel);
+	if (link(path, dst) == 0) {
+		/* pairs: the page's path in the site, its copy's in the cache */
+		s->kept = xrealloc(s->kept, (s->n_kept + 2) * sizeof(*s->kept));
+		s->kept[s->n_kept++] = path;
+		s->kept[s->n_kept++] = dst;
+		return;
+	}
+	free(path);
+	free(dst);
+}
+
+void
+site_reuse_keep_gz(struct site *s)
+{
+	for (size_t i = 0; i + 1 < s->n_kept; i += 2) {
+		char *gz = xasprintf("%s.gz", s->kept[i]), *dst = xasprintf("%s.gz", s->kept[i + 1]);
+
+		if (link(gz, dst) != 0 && errno != EEXIST)
+			unlink(dst);
+		free(gz);
+		free(dst);
+	}
 }

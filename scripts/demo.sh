@@ -222,7 +222,7 @@ until_t() {
 echo
 echo "== t+0s: the daemon starts; probe results that are not up, renders and incidents follow"
 until_t 3 "all providers healthy (first probes are spread over the interval)"
-until_t 16 "p1 OCSP down, p2 serving a stale CRL, p3 TSA slow"
+until_t 16 "p1 OCSP down, p2 serving a stale CRL, p3 TSA slow, p2's qualified CA withdrawn from the trusted list"
 until_t 22 "p1's login failing too: MyGuichet and the school portal fall with it, the bank stays up (p2)"
 until_t 31 "p1 recovered; p2 and p3 still misbehaving"
 # The last faults heal at t+34s; incidents close after 2 good probes in a row.
@@ -250,6 +250,10 @@ if [ ! -s "$STATE/site/index.html" ] || ! curl -sf -m 5 -o /dev/null "$URL/"; th
 	echo "demo: the site is not served at $URL/ (see $LOG)" >&2
 	exit 1
 fi
+# The trusted list's events (p2's CA withdrawn at t+12s, granted again at t+28s).
+n_tl=$(grep -o 'p2 Qualified CA' "$STATE/site/changes.html" 2>/dev/null | wc -l)
+echo "== trusted list: $n_tl change(s) of p2's qualified CA recorded (withdrawn, then granted again)"
+echo "   $URL/changes.html and the Atom feed $URL/feed.atom"
 n_inc=$(curl -sf -m 2 "$URL/api/v1/incidents" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["incidents"]))' 2>/dev/null)
 echo "== the status site: $STATE/site (en, fr/, de/; ${n_inc:-?} incidents)"
 echo "   served by the daemon, which keeps probing the (now healthy) testbed and re-rendering:"

@@ -11,15 +11,20 @@
 # database helper (tests/support/store_where.c); postgresql: the server binaries (initdb,
 # pg_ctl, postgres, psql) with which tests/support/pg.sh starts a private server for the
 # PostgreSQL pass of tests/run.sh. Its packaged cluster is not needed by the tests.
+# libldns-dev: kind dns (packets, DNSSEC verification) and the testbed's signed zone; ldnsutils:
+# `drill`, with which tests/testbed_itest.sh proves the testbed's DNS faults.
 # golang-go, golang-golang-x-mod-dev: the record's interop test only (tests/tlog_interop_itest.sh
 # builds tests/interop/verify.go offline against golang.org/x/mod/sumdb/{note,tlog}).
+# xmlsec1: the XML-DSig command-line tool; tests/testbed_itest.sh verifies the testbed's
+# trusted list with it, independently of trustwatch.
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
 libevent-dev libcmocka-dev libyaml-dev libjansson-dev libxml2-dev libxmlsec1-dev libxml2-utils zlib1g-dev curl python3
 valgrind ca-certificates gettext prometheus wrk chromium nodejs
 git debhelper dpkg-dev mandoc man-db systemd strace
-postgresql libpq-dev golang-go golang-golang-x-mod-dev"
+postgresql libpq-dev golang-go golang-golang-x-mod-dev xmlsec1
+libldns-dev ldnsutils"
 NODE_DEPS=1
 # Optional groups, never installed by default: `deps.sh fuzz` (make fuzz: clang + libFuzzer
 # runtime), `deps.sh bench` (make bench: the tools trustwatch is compared with).

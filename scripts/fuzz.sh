@@ -4,7 +4,7 @@
 # (core/*.c probe/*.c; not the gcc library), seeds each from tests/fixtures (real-world and
 # generated vectors) plus fuzz/corpus/NAME, and runs each for FUZZ_SECONDS (default 60).
 #   FUZZ_SECONDS=N      seconds per target
-#   FUZZ_TARGETS="a b"  only these targets (config ocsp crl tsa oidc saml)
+#   FUZZ_TARGETS="a b"  only these targets (config ocsp crl tsa oidc saml tl dns)
 #   FUZZ_BUILD=DIR      work directory (default build-fuzz): objects, corpora, crashes, logs
 #   FUZZ_JOBS=N         targets run N at a time (default 1)
 #   FUZZ_BUILD_ONLY=1   build and seed, do not run
@@ -18,7 +18,7 @@ B=${FUZZ_BUILD:-build-fuzz}
 JOBS=${FUZZ_JOBS:-1}
 CLANG=${CLANG:-clang}
 RW=tests/fixtures/realworld
-PKGS="libcurl openssl sqlite3 libevent libevent_openssl yaml-0.1 jansson libxml-2.0 xmlsec1-openssl"
+PKGS="libcurl openssl sqlite3 libevent libevent_openssl yaml-0.1 jansson libxml-2.0 xmlsec1-openssl ldns"
 
 command -v "$CLANG" >/dev/null 2>&1 || {
 	echo "fuzz: $CLANG not found; install it with: sh scripts/deps.sh fuzz" >&2; exit 2; }

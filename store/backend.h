@@ -68,6 +68,17 @@ struct be_rollup {
 	const char	*provider, *endpoint, *kind;
 };
 
+/* Conformance sums of one endpoint, UTC month and rule (core/conformance.h). */
+struct be_conformance {
+	int64_t		 ep;
+	const char	*month;			/* "YYYY-MM" */
+	const char	*rule;			/* conformance_rules[].id */
+	int64_t		 checks, violations;
+	int64_t		 first_ms, last_ms;	/* first and last violation, -1 = none */
+	/* set by each_conformance only */
+	const char	*provider, *endpoint, *kind;
+};
+
 /* An incident whose mail state the outbox policy looks at (outbox.c decides what is due). */
 struct be_mail_state {
 	int64_t		 id;
@@ -108,7 +119,7 @@ struct be_table {
 };
 enum { BE_T_META, BE_T_ENDPOINTS, BE_T_INCIDENTS, BE_T_NOTES, BE_T_RESULTS, BE_T_DAILY,
 	BE_T_HOURLY, BE_T_OUTBOX, BE_T_NODES, BE_T_LOG, BE_T_LOG_STATE, BE_T_CHECKPOINTS,
-	BE_T_LOG_TOKENS, BE_T__MAX };
+	BE_T_LOG_TOKENS, BE_T_CONFORMANCE, BE_T__MAX };
 extern const struct be_table be_tables[BE_T__MAX];
 
 struct backend_ops {
@@ -146,6 +157,13 @@ struct backend_ops {
 	/* Adds each delta to its stored rollup (ep, daily, day or hour_ms), creating it:
 	 * counters summed, histograms merged with rollup_hist_merge (store/rollup.h). */
 	int		 (*rollup_add)(struct store_be *, const struct be_rollup *deltas, size_t n);
+	/* Adds each delta to its stored sums (ep, month, rule), creating them: checks and
+	 * violations summed, first the earliest and last the latest violation. */
+	int		 (*conformance_add)(struct store_be *, const struct be_conformance *,
+			    size_t n);
+	/* Every stored sum of provider (NULL = all) by provider, endpoint, month, rule. */
+	int		 (*each_conformance)(struct store_be *, const char *provider,
+			    int (*fn)(const struct be_conformance *, void *), void *arg);
 	/* Removes raw results before results_before_ms and hourly rollups before
 	 * hourly_before_ms (a backend may drop whole partitions); rows removed or -1. */
 	int64_t		 (*prune)(struct store_be *, int64_t results_before_ms,
@@ -156,6 +174,9 @@ struct backend_ops {
 			    const char *provider, int (*fn)(const struct store_row *, void *),
 			    void *arg);
 	int64_t		 (*count_results)(struct store_be *);
+	/* Adds to counts[i] the results with time in [from_ms + i days, ... + 1 day). */
+	int		 (*count_by_day)(struct store_be *, int64_t from_ms, size_t n_days,
+			    int64_t *counts);
 	int		 (*each_incident)(struct store_be *, const char *provider, int64_t since_ms,
 			    int64_t only_id /* > 0: that incident only */,
 			    int (*fn)(const struct store_incident *, void *), void *arg);
@@ -180,7 +201,8 @@ struct backend_ops {
 	 * notified (for reminders); by id. */
 	int		 (*each_mail_state)(struct store_be *, int64_t since_ms,
 			    int (*fn)(const struct be_mail_state *, void *), void *arg);
-	/* Inserts an outbox row unless (incident, event) is there: 1 inserted, 0 not, -1. */
+	/* Inserts an outbox row unless (incident, event) is there: 1 inserted, 0 not, -1.
+	 * incident 0 is stored as NULL: a row of no incident (store/keyed_outbox.c). */
 	int		 (*outbox_insert)(struct store_be *, int64_t incident, const char *event_key,
 			    const char *recipients, const char *subject, const char *body,
 			    int64_t now_ms);
@@ -193,6 +215,16 @@ struct backend_ops {
 			    int64_t next_attempt_ms, bool give_up);
 	int		 (*outbox_stats)(struct store_be *, bool webhooks,
 			    struct store_outbox_stats *);
+	/*
+	 * Operator alerts (no incident): inserts a row with a NULL incident unless a row with
+	 * no incident and this event key is there (the check and the insert serialized with
+	 * any other writer's): 1 inserted, 0 not, -1. Inside begin/commit.
+	 */
+	int		 (*outbox_insert_keyed)(struct store_be *, const char *event_key,
+			    const char *recipients, const char *subject, const char *body,
+			    int64_t now_ms);
+	/* The newest no-incident row whose event key contains needle: 1 and *key, 0, -1. */
+	int		 (*outbox_find_keyed)(struct store_be *, const char *needle, char **key);
 
 	/* Vantage nodes (store.h). */
 	int		 (*node_beat)(struct store_be *, const char *id, const char *location,

@@ -420,6 +420,7 @@ log_rows(struct store *s, const struct store_item *items, const struct resolved 
 			    (double)rs[i].tenths[p] / 10.0;
 		rows[i].message = rs[i].message;
 		rows[i].details = rs[i].details;
+		rows[i].address = rs[i].address;
 	}
 	rc = st_log_append(s, items, rows, stored, n);
 	free(rows);
@@ -466,7 +467,7 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 			break;
 		}
 		if (r->details != NULL && json_object_size(r->details) > 0)
-			rv[i].details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
+			rv[i].details = details_dump(r->details);
 		rs[i].ep = rv[i].e->id;
 		rs[i].node = items[i].node ? items[i].node : "";
 		rs[i].address = items[i].address ? items[i].address : "";
@@ -519,6 +520,23 @@ store_add_results(struct store *s, const struct store_item *items, size_t n)
 	}
 	if (st_rollup_flush(s) != 0)
 		goto fail;
+	{
+		const struct result **cr = xcalloc(n, sizeof(*cr));
+		int64_t *ce = xcalloc(n, sizeof(*ce));
+		size_t nc = 0;
+		int crc;
+
+		for (size_t i = 0; i < n; i++)
+			if (stored[i] && !items[i].raw) {
+				cr[nc] = items[i].r;
+				ce[nc++] = rs[i].ep;
+			}
+		crc = st_conformance_add(s, cr, ce, nc);
+		free(cr);
+		free(ce);
+		if (crc != 0)
+			goto fail;
+	}
 	if (s->ops->commit(s->be) != 0) {
 		st_fail(s, "committing a batch");
 		goto fail;
@@ -550,17 +568,53 @@ store_kind_memory(struct store *s, const char *provider, const char *endpoint)
 }
 
 int
-store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+store_each_result_all(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg)
 {
 	return s->ops->each_result(s->be, from_ms, to_ms, provider, fn, arg) == 0 ? 0 :
 	    st_fail(s, "reading results");
 }
 
+struct endpoint_rows {
+	int		(*fn)(const struct store_row *, void *);
+	void		*arg;
+};
+
+/* Passes on the endpoints' results only. */
+static int
+endpoint_row(const struct store_row *r, void *arg)
+{
+	const struct endpoint_rows *e = arg;
+
+	if (r->address != NULL && r->address[0] != '\0')
+		return 0;
+	return e->fn(r, e->arg);
+}
+
+int
+store_each_result(struct store *s, int64_t from_ms, int64_t to_ms, const char *provider,
+    int (*fn)(const struct store_row *, void *), void *arg)
+{
+	struct endpoint_rows e = { fn, arg };
+
+	return store_each_result_all(s, from_ms, to_ms, provider, endpoint_row, &e);
+}
+
 int64_t
 store_count_results(struct store *s)
 {
 	return s->ops->count_results(s->be);
+}
+
+int
+store_count_results_by_day(struct store *s, int64_t from_ms, size_t n_days, int64_t *counts)
+{
+	for (size_t i = 0; i < n_days; i++)
+		counts[i] = 0;
+	if (n_days == 0)
+		return 0;
+	return s->ops->count_by_day(s->be, from_ms, n_days, counts) == 0 ? 0 :
+	    st_fail(s, "counting results");
 }
 
 int

@@ -58,6 +58,10 @@ int st_log_append(struct store *, const struct store_item *items, const struct s
 
 /* Copies the backend's error text, prefixed with what, into the store's; returns -1. */
 int st_fail(struct store *, const char *what);
+/* Judges results rs[0..n) (endpoint ids eps) against the conformance rules and adds the
+ * verdicts to the stored sums (conformance.c). 0, or -1 via st_fail. */
+int st_conformance_add(struct store *, const struct result *const *rs, const int64_t *eps,
+    size_t n);
 /* Sets the store's error text; returns -1. */
 int st_error(struct store *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -44,15 +44,15 @@ incident_feed(struct incident_state *s, enum status st, enum reason reason, bool
 	if (s->bad_streak < open_after)
 		s->bad_streak++;
 	if (s->open) {
-		uint32_t before = s->reasons;
+		uint64_t before = s->reasons;
 		enum status wbefore = s->worst;
 
-		s->reasons |= 1u << reason;
+		s->reasons |= UINT64_C(1) << reason;
 		if (st > s->worst)
 			s->worst = st;
 		return before != s->reasons || wbefore != s->worst ? INCIDENT_UPDATED : INCIDENT_NONE;
 	}
-	s->reasons |= 1u << reason;
+	s->reasons |= UINT64_C(1) << reason;
 	if (st > s->worst)
 		s->worst = st;
 	if (s->bad_streak >= open_after) {
@@ -63,7 +63,7 @@ incident_feed(struct incident_state *s, enum status st, enum reason reason, bool
 }
 
 char *
-incident_reasons_str(uint32_t mask, char *out, size_t outsz)
+incident_reasons_str(uint64_t mask, char *out, size_t outsz)
 {
 	size_t off = 0;
 
@@ -73,7 +73,7 @@ incident_reasons_str(uint32_t mask, char *out, size_t outsz)
 	for (int r = 0; r < REASON__MAX; r++) {
 		int n;
 
-		if (!(mask & (1u << r)))
+		if (!(mask & (UINT64_C(1) << r)))
 			continue;
 		n = snprintf(out + off, outsz - off, "%s%s", off ? ";" : "", reason_names[r]);
 		if (n < 0 || (size_t)n >= outsz - off)

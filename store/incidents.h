@@ -16,7 +16,7 @@ struct incident_state {
 	int		 good_streak;	/* consecutive up results */
 	int64_t		 bad_since;	/* time of the first result of the bad streak */
 	int64_t		 good_since;	/* time of the first result of the good streak */
-	uint32_t	 reasons;	/* bit per enum reason, of the bad streak or open incident */
+	uint64_t	 reasons;	/* bit per enum reason, of the bad streak or open incident */
 	enum status	 worst;		/* worst status of the bad streak or open incident */
 	bool		 open;		/* an incident is open */
 };
@@ -34,6 +34,8 @@ enum incident_event incident_feed(struct incident_state *s, enum status st, enum
     bool maintenance, int64_t time_ms, int open_after, int close_after);
 
 /* Writes the reason names in mask joined by ';' into out; returns out. */
-char *incident_reasons_str(uint32_t mask, char *out, size_t outsz);
+_Static_assert(REASON__MAX <= 64, "incident reasons are a 64-bit mask");
+
+char *incident_reasons_str(uint64_t mask, char *out, size_t outsz);
 
 #endif

@@ -114,6 +114,39 @@ fail:
 }
 
 int
+store_outbox_add_keyed(struct store *s, const struct store_outbox_row *rows, size_t n,
+    int64_t now_ms)
+{
+	int inserted = 0, r;
+
+	if (s->ops->begin(s->be) != 0)
+		return st_fail(s, "queuing an operator alert");
+	for (size_t i = 0; i < n; i++) {
+		if ((r = s->ops->outbox_insert_keyed(s->be, rows[i].event_key, rows[i].recipients,
+		    rows[i].subject, rows[i].body, now_ms)) < 0) {
+			st_fail(s, "queuing an operator alert");
+			s->ops->rollback(s->be);
+			return -1;
+		}
+		inserted += r;
+	}
+	if (s->ops->commit(s->be) != 0) {
+		st_fail(s, "queuing an operator alert");
+		s->ops->rollback(s->be);
+		return -1;
+	}
+	return inserted;
+}
+
+int
+store_outbox_find_keyed(struct store *s, const char *needle, char **key)
+{
+	int r = s->ops->outbox_find_keyed(s->be, needle, key);
+
+	return r < 0 ? st_fail(s, "reading the operator alerts") : r;
+}
+
+int
 store_each_mail_due(struct store *s, int64_t now_ms, int (*fn)(const struct store_mail *, void *),
     void *arg)
 {

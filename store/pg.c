@@ -121,12 +121,17 @@ static const struct {
 	"CREATE TABLE log_tokens ("
 	"  node text NOT NULL, tree_size bigint NOT NULL, label text NOT NULL, der bytea NOT NULL,"
 	"  PRIMARY KEY (node, tree_size, label));" },
+	{ 3, 4,
+	"CREATE TABLE conformance ("
+	"  ep bigint NOT NULL, month text COLLATE \"C\" NOT NULL, rule text COLLATE \"C\" NOT NULL,"
+	"  checks bigint NOT NULL, violations bigint NOT NULL, first bigint, last bigint,"
+	"  PRIMARY KEY (ep, month, rule));" },
 	/*
-	 * v4 (the logical schema's v3 still): results packed, several per row (pg_write.c,
+	 * v5 (the logical schema's v4 still): results packed, several per row (pg_write.c,
 	 * PG_PACKED). Each month's partition packed_YYYYMM is made from results_YYYYMM; the
 	 * view results shows one row per result, as before, for every reader.
 	 */
-	{ 3, 4,
+	{ 4, 5,
 	"ALTER TABLE results RENAME TO results_v3;"
 	PG_PACKED_DDL
 	"DO $$ DECLARE p record; y int; m int; BEGIN"
@@ -627,7 +632,7 @@ read_version(struct store_be *b, int *v)
 }
 
 /* The logical schema version (store.h) of this backend's schema version v. */
-#define PG_LOGICAL(v)	((v) >= 4 ? (v) - 1 : (v))
+#define PG_LOGICAL(v)	((v) >= 5 ? (v) - 1 : (v))
 
 static int
 pg_schema_version(struct store_be *b)
@@ -905,9 +910,12 @@ const struct backend_ops pg_backend_ops = {
 	.incident_open = pg_incident_open,
 	.incident_update = pg_incident_update,
 	.rollup_add = pg_rollup_add,
+	.conformance_add = pg_conformance_add,
+	.each_conformance = pg_each_conformance,
 	.prune = pg_prune,
 	.each_result = pg_each_result,
 	.count_results = pg_count_results,
+	.count_by_day = pg_count_by_day,
 	.each_incident = pg_each_incident,
 	.add_note = pg_add_note,
 	.each_note = pg_each_note,
@@ -921,6 +929,8 @@ const struct backend_ops pg_backend_ops = {
 	.mail_sent = pg_mail_sent,
 	.mail_failed = pg_mail_failed,
 	.outbox_stats = pg_outbox_stats,
+	.outbox_insert_keyed = pg_outbox_insert_keyed,	/* pg_outbox_keyed.c */
+	.outbox_find_keyed = pg_outbox_find_keyed,
 	.node_beat = pg_node_beat,
 	.each_node = pg_each_node,
 	.try_leader = pg_try_leader,

@@ -23,6 +23,7 @@ static const char *const col_types[BE_T__MAX] = {
 	[BE_T_LOG_STATE] = "tb",
 	[BE_T_CHECKPOINTS] = "tiit",
 	[BE_T_LOG_TOKENS] = "titb",
+	[BE_T_CONFORMANCE] = "ittiiii",
 };
 
 static const char *

@@ -16,8 +16,8 @@
 #include "rollup.h"
 #include "../core/util.h"
 
-/* The backend's own schema version: v4 packs results (logical schema v3, store.h). */
-#define PG_SCHEMA_VERSION	4
+/* The backend's own schema version: v5 packs results (logical schema v4, store.h). */
+#define PG_SCHEMA_VERSION	5
 
 /*
  * Results, packed (v4): one row of results_packed holds up to PG_PACK_MAX results of one
@@ -79,7 +79,9 @@
 /* The leader's session lock: (this, hash of the schema), so each store has its own. */
 #define PG_LOCK_LEADER		0x74770003
 /* A node's results writer, in a batch: (this, hash of the schema and node). */
-#define PG_LOCK_NODE		0x74770004
+#define PG_LOCK_NODE		0x74770005
+/* pg_advisory_xact_lock key: queuing a keyed (no incident) outbox row, pg_outbox_keyed.c. */
+#define PG_LOCK_OUTBOX_KEYED	0x74770004LL
 
 struct store_be {
 	PGconn		*conn;
@@ -199,12 +201,16 @@ int pg_put_state(struct store_be *, int64_t, const struct incident_state *, int6
 int64_t pg_incident_open(struct store_be *, const struct be_incident *);
 int pg_incident_update(struct store_be *, int64_t, const char *, const char *, int64_t);
 int pg_rollup_add(struct store_be *, const struct be_rollup *, size_t);
+int pg_conformance_add(struct store_be *, const struct be_conformance *, size_t);
+int pg_each_conformance(struct store_be *, const char *,
+    int (*)(const struct be_conformance *, void *), void *);
 int64_t pg_prune(struct store_be *, int64_t, int64_t);
 /* Stores results (copy_put's rows too): skips those whose key is stored, sets stored[]. */
 
 int pg_each_result(struct store_be *, int64_t, int64_t, const char *,
     int (*)(const struct store_row *, void *), void *);
 int64_t pg_count_results(struct store_be *);
+int pg_count_by_day(struct store_be *, int64_t, size_t, int64_t *);
 int pg_each_incident(struct store_be *, const char *, int64_t, int64_t,
     int (*)(const struct store_incident *, void *), void *);
 int pg_add_note(struct store_be *, int64_t, int64_t, const char *);
@@ -225,6 +231,10 @@ int pg_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail
 int pg_mail_sent(struct store_be *, int64_t, int64_t);
 int pg_mail_failed(struct store_be *, int64_t, const char *, int64_t, bool);
 int pg_outbox_stats(struct store_be *, bool, struct store_outbox_stats *);
+/* pg_outbox_keyed.c: operator alerts, keyed rows without an incident. */
+int pg_outbox_insert_keyed(struct store_be *, const char *, const char *, const char *,
+    const char *, int64_t);
+int pg_outbox_find_keyed(struct store_be *, const char *, char **);
 
 int pg_node_beat(struct store_be *, const char *, const char *, int64_t, bool, bool, int64_t);
 int pg_each_node(struct store_be *, int (*)(const struct store_node *, void *), void *);

@@ -47,6 +47,7 @@ result_row(const PGresult *r, int i, void *v)
 	timings(r, i, 5, row.timings);
 	row.message = pg_str(r, i, 10);
 	row.details = pg_str(r, i, 11);
+	row.address = pg_str(r, i, 12);
 	return ((int (*)(const struct store_row *, void *))cb->fn)(&row, cb->arg);
 }
 
@@ -62,7 +63,7 @@ pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *p
 	pg_params_text(&p, provider);
 	return pg_each(b, "reading results",
 	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
-	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " r.total, r.msg, r.details, r.address FROM endpoints e JOIN results r ON r.ep = e.id"
 	    " WHERE r.t >= $1 AND r.t < $2 AND r.t0 > $1 - " PG_HOUR_MS_S " AND r.t0 < $2"
 	    " AND ($3::text IS NULL OR e.provider = $3)"
 	    " ORDER BY e.provider, e.endpoint, r.t, r.node, r.address", &p, result_row, &cb);
@@ -73,6 +74,36 @@ pg_count_results(struct store_be *b)
 {
 	return pg_count(b, "counting results",
 	    "SELECT coalesce(sum(cardinality(v) / 6), 0) FROM results_packed");
+}
+
+struct day_counts {
+	size_t		 n;
+	int64_t		*counts;
+};
+
+static int
+day_count_row(const PGresult *r, int i, void *v)
+{
+	struct day_counts *d = v;
+	int64_t day = pg_int(r, i, 0, -1);
+
+	if (day >= 0 && (uint64_t)day < d->n)
+		d->counts[day] += pg_int(r, i, 1, 0);
+	return 0;
+}
+
+int
+pg_count_by_day(struct store_be *b, int64_t from_ms, size_t n_days, int64_t *counts)
+{
+	struct pg_params p = { 0 };
+	struct day_counts d = { n_days, counts };
+
+	pg_params_int(&p, from_ms);
+	pg_params_int(&p, from_ms + (int64_t)n_days * 86400000LL);
+	/* A row holds one UTC hour of results: counted by hour start, without unpacking. */
+	return pg_each(b, "counting results",
+	    "SELECT (t0 - $1) / 86400000, sum(cardinality(v) / 6) FROM results_packed"
+	    " WHERE t0 >= $1 AND t0 < $2 GROUP BY 1", &p, day_count_row, &d);
 }
 
 static int
@@ -318,7 +349,8 @@ pg_outbox_insert(struct store_be *b, int64_t incident, const char *event_key,
 	pg_params_text(&p, body);
 	/* Looked for first: a row there already costs no id (ids without gaps, as SQLite's). */
 	n = pg_cmd(b, "queuing an alert", "INSERT INTO outbox (created, incident, event,"
-	    " recipients, subject, body, next_attempt) SELECT $1, $2, $3, $4, $5, $6, $1"
+	    " recipients, subject, body, next_attempt)"
+	    " SELECT $1, NULLIF($2::bigint, 0), $3, $4, $5, $6, $1"
 	    " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident = $2 AND event = $3)"
 	    " ON CONFLICT (incident, event) DO NOTHING", &p);
 	return n < 0 ? -1 : n == 1;

@@ -540,7 +540,7 @@ pg_get_state(struct store_be *b, int64_t ep, struct incident_state *is, int64_t 
 	is->good_streak = (int)pg_int(r, 0, 1, 0);
 	is->bad_since = pg_int(r, 0, 2, 0);
 	is->good_since = pg_int(r, 0, 3, 0);
-	is->reasons = (uint32_t)pg_int(r, 0, 4, 0);
+	is->reasons = (uint64_t)pg_int(r, 0, 4, 0);
 	is->worst = (enum status)pg_int(r, 0, 5, 0);
 	if (is->worst >= STATUS__MAX || is->worst < 0)
 		is->worst = STATUS_DOWN;

@@ -27,5 +27,7 @@ const struct be_table be_tables[BE_T__MAX] = {
 	[BE_T_LOG_STATE] = { "log_state", 2, 1, { "node", "edge" } },
 	[BE_T_CHECKPOINTS] = { "checkpoints", 4, 2, { "node", "tree_size", "t", "note" } },
 	[BE_T_LOG_TOKENS] = { "log_tokens", 4, 3, { "node", "tree_size", "label", "der" } },
+	[BE_T_CONFORMANCE] = { "conformance", 7, 3, { "ep", "month", "rule", "checks",
+	    "violations", "first", "last" } },
 };
 _Static_assert(BE_T__MAX == STORE_TABLES, "store.h STORE_TABLES");

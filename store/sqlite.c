@@ -109,6 +109,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE log_tokens ("
 	"  node TEXT NOT NULL, tree_size INTEGER NOT NULL, label TEXT NOT NULL, der BLOB NOT NULL,"
 	"  PRIMARY KEY (node, tree_size, label)) WITHOUT ROWID;",
+	/* v3 -> v4: conformance sums per endpoint, month and rule (SPEC §14). */
+	"CREATE TABLE conformance ("
+	"  ep INTEGER NOT NULL, month TEXT NOT NULL, rule TEXT NOT NULL,"
+	"  checks INTEGER NOT NULL, violations INTEGER NOT NULL, first INTEGER, last INTEGER,"
+	"  PRIMARY KEY (ep, month, rule)) WITHOUT ROWID;",
 };
 
 
@@ -466,7 +471,7 @@ sq_get_state(struct store_be *s, int64_t ep, struct incident_state *is, int64_t 
 	is->good_streak = sqlite3_column_int(s->sel_state, 1);
 	is->bad_since = sqlite3_column_int64(s->sel_state, 2);
 	is->good_since = sqlite3_column_int64(s->sel_state, 3);
-	is->reasons = (uint32_t)sqlite3_column_int64(s->sel_state, 4);
+	is->reasons = (uint64_t)sqlite3_column_int64(s->sel_state, 4);
 	is->worst = (enum status)sqlite3_column_int(s->sel_state, 5);
 	if (sqlite3_column_type(s->sel_state, 6) != SQLITE_NULL)
 		*open_id = sqlite3_column_int64(s->sel_state, 6);
@@ -617,9 +622,12 @@ const struct backend_ops sqlite_backend_ops = {
 	.incident_open = sq_incident_open,
 	.incident_update = sq_incident_update,
 	.rollup_add = sq_rollup_add,
+	.conformance_add = sq_conformance_add,
+	.each_conformance = sq_each_conformance,
 	.prune = sq_prune,
 	.each_result = sq_each_result,
 	.count_results = sq_count_results,
+	.count_by_day = sq_count_by_day,
 	.each_incident = sq_each_incident,
 	.add_note = sq_add_note,
 	.each_note = sq_each_note,
@@ -633,6 +641,8 @@ const struct backend_ops sqlite_backend_ops = {
 	.mail_sent = sq_mail_sent,
 	.mail_failed = sq_mail_failed,
 	.outbox_stats = sq_outbox_stats,
+	.outbox_insert_keyed = sq_outbox_insert_keyed,
+	.outbox_find_keyed = sq_outbox_find_keyed,
 	.node_beat = sq_node_beat,
 	.each_node = sq_each_node,
 	.try_leader = sq_try_leader,

@@ -40,6 +40,7 @@ int sq_exec(struct store_be *, const char *sql);
 int sq_each_result(struct store_be *, int64_t, int64_t, const char *,
     int (*)(const struct store_row *, void *), void *);
 int64_t sq_count_results(struct store_be *);
+int sq_count_by_day(struct store_be *, int64_t, size_t, int64_t *);
 int sq_integrity_check(struct store_be *);
 int sq_each_incident(struct store_be *, const char *, int64_t, int64_t,
     int (*)(const struct store_incident *, void *), void *);
@@ -57,6 +58,9 @@ int sq_each_mail_state(struct store_be *, int64_t, int (*)(const struct be_mail_
 int sq_outbox_insert(struct store_be *, int64_t, const char *, const char *, const char *,
     const char *, int64_t);
 int sq_mail_mark(struct store_be *, int64_t, enum be_mail_mark, int, int64_t);
+int sq_outbox_insert_keyed(struct store_be *, const char *, const char *, const char *,
+    const char *, int64_t);
+int sq_outbox_find_keyed(struct store_be *, const char *, char **);
 int sq_each_mail_due(struct store_be *, int64_t, int (*)(const struct store_mail *, void *),
     void *);
 int sq_mail_sent(struct store_be *, int64_t, int64_t);
@@ -77,6 +81,9 @@ int sq_log_edge(struct store_be *, const char *, unsigned char *, size_t *);
 int sq_log_append(struct store_be *, const char *, int64_t, const char *const *, size_t,
     const unsigned char *, size_t);
 int sq_each_log(struct store_be *, int (*)(const struct store_log *, void *), void *);
+int sq_conformance_add(struct store_be *, const struct be_conformance *, size_t);
+int sq_each_conformance(struct store_be *, const char *,
+    int (*)(const struct be_conformance *, void *), void *);
 int sq_each_log_entry(struct store_be *, const char *, int64_t, int64_t,
     int (*)(int64_t, const char *, size_t, void *), void *);
 int sq_checkpoint_add(struct store_be *, const char *, int64_t, int64_t, const char *);

@@ -84,7 +84,7 @@ sq_each_node_latest(struct store_be *s, const char *provider, int64_t since_ms,
 	if (sqlite3_prepare_v2(s->db,
 	    "SELECT e.provider, e.endpoint, r.node, r.t, r.code, r.msg, r.dns, r.conn, r.tls,"
 	    " r.ttfb, r.total, r.details FROM results r JOIN endpoints e ON e.id = r.ep"
-	    " WHERE r.t >= ?1 AND (?2 IS NULL OR e.provider = ?2)"
+	    " WHERE r.t >= ?1 AND (?2 IS NULL OR e.provider = ?2) AND r.address = ''"
 	    " AND r.t = (SELECT max(x.t) FROM results x WHERE x.ep = r.ep AND x.node = r.node"
 	    "  AND x.t >= ?1)"
 	    " GROUP BY r.ep, r.node ORDER BY e.provider, e.endpoint, r.node", -1, &st,

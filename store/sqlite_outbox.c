@@ -83,7 +83,8 @@ sq_outbox_insert(struct store_be *s, int64_t incident, const char *event_key, co
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO outbox (created, incident, event,"
-	    " recipients, subject, body, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1)",
+	    " recipients, subject, body, next_attempt)"
+	    " VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, ?6, ?1)",
 	    -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "queuing an alert");
 		return -1;
@@ -213,4 +214,60 @@ sq_outbox_stats(struct store_be *s, bool webhooks, struct store_outbox_stats *ou
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Operator alerts (a vantage node silent, heard again): rows without an incident, unique on
+ * their key by this check inside the caller's transaction (SQLite has one writer at a time).
+ */
+int
+sq_outbox_insert_keyed(struct store_be *s, const char *event_key, const char *recipients,
+    const char *subject, const char *body, int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO outbox (created, incident, event, recipients,"
+	    " subject, body, next_attempt) SELECT ?1, NULL, ?2, ?3, ?4, ?5, ?1"
+	    " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE incident IS NULL AND event = ?2)",
+	    -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "queuing an operator alert");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_text(st, 2, event_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, recipients, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sq_set_err(s, "queuing an operator alert");
+		return -1;
+	}
+	return sqlite3_changes(s->db) == 1;
+}
+
+int
+sq_outbox_find_keyed(struct store_be *s, const char *needle, char **key)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*key = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT event FROM outbox WHERE incident IS NULL"
+	    " AND instr(event, ?1) > 0 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "reading the operator alerts");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, needle, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*key = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sq_set_err(s, "reading the operator alerts");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
 }

@@ -16,7 +16,7 @@ sq_each_result(struct store_be *s, int64_t from_ms, int64_t to_ms, const char *p
 
 	if (sqlite3_prepare_v2(s->db,
 	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
-	    " r.total, r.msg, r.details FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " r.total, r.msg, r.details, r.address FROM endpoints e JOIN results r ON r.ep = e.id"
 	    " WHERE r.t >= ?1 AND r.t < ?2 AND (?3 IS NULL OR e.provider = ?3)"
 	    " ORDER BY e.provider, e.endpoint, r.t", -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "querying results");
@@ -44,6 +44,7 @@ sq_each_result(struct store_be *s, int64_t from_ms, int64_t to_ms, const char *p
 			    sqlite3_column_int64(st, 5 + p) / 10.0;
 		row.message = (const char *)sqlite3_column_text(st, 10);
 		row.details = (const char *)sqlite3_column_text(st, 11);
+		row.address = (const char *)sqlite3_column_text(st, 12);
 		if (fn(&row, arg) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -69,6 +70,33 @@ sq_count_results(struct store_be *s)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int
+sq_count_by_day(struct store_be *s, int64_t from_ms, size_t n_days, int64_t *counts)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* by endpoint: the key (ep, t, ...) bounds each endpoint's range */
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT (r.t - ?1) / 86400000, count(*) FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " WHERE r.t >= ?1 AND r.t < ?2 GROUP BY 1", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "counting results");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, from_ms + (int64_t)n_days * 86400000LL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t day = sqlite3_column_int64(st, 0);
+
+		if (day >= 0 && (uint64_t)day < n_days)
+			counts[day] += sqlite3_column_int64(st, 1);
+	}
+	if (rc != SQLITE_DONE)
+		sq_set_err(s, "counting results");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -209,6 +237,7 @@ sq_each_endpoint(struct store_be *s, const char *provider,
 	    " (SELECT min(f.t) FROM results f WHERE f.ep = e.id),"
 	    " (SELECT min(d.day) FROM daily d WHERE d.ep = e.id)"
 	    " FROM endpoints e LEFT JOIN results r ON r.ep = e.id AND r.t = e.last_time"
+	    " AND r.address = ''"
 	    " WHERE ?1 IS NULL OR e.provider = ?1 ORDER BY e.provider, e.endpoint",
 	    -1, &st, NULL) != SQLITE_OK) {
 		sq_set_err(s, "querying endpoints");

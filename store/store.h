@@ -17,7 +17,7 @@ struct tz;
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /*
  * Opens the store at where: a postgresql:// (or postgres://) URI — libpq's, TLS and all
@@ -115,15 +115,22 @@ struct store_row {
 	double		 timings[PHASE__MAX];	/* ms; < 0 = null */
 	const char	*message;		/* NULL when none */
 	const char	*details;		/* JSON text, NULL when none */
+	/* "" (or NULL): the endpoint's result; else the one address this result is of
+	 * (SPEC §14 every address: a raw row beside the endpoint's, at the same time). */
+	const char	*address;
 };
 
 /*
  * Calls fn for each result with from_ms <= time < to_ms (provider NULL = all), ordered
  * by provider, endpoint, time; streams (constant memory). fn returns non-zero to stop.
- * Returns 0, or -1 on error.
+ * Returns 0, or -1 on error. Only the endpoints' results: an address's own row is
+ * skipped (store_each_result_all gives those too).
  */
 int store_each_result(struct store *, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg);
+/* Same with every address's own result as well (row.address set), as exports want. */
+int store_each_result_all(struct store *, int64_t from_ms, int64_t to_ms,
+    const char *provider, int (*fn)(const struct store_row *, void *), void *arg);
 
 /* Sets the incident thresholds (SPEC §5; defaults 3 and 2) applied by store_add_results. */
 void store_set_incident_policy(struct store *, int open_after, int close_after);
@@ -316,9 +323,24 @@ int store_outbox_add_digest(struct store *, const int64_t *incidents, size_t n,
     const char *event_key, const char *recipients, const char *subject, const char *body,
     const struct store_outbox_row *extra, size_t n_extra, int64_t now_ms);
 
+/*
+ * Operator alerts, which belong to no incident (SPEC §11: a vantage node silent, and heard
+ * again): the rows (their incident ignored) are queued in one transaction, each under its
+ * event_key, unique among such rows; a key already there is left as it is, so a leader
+ * that takes over and derives the same keys from the same store queues nothing twice.
+ * Returns the rows inserted (0 when all were there), or -1.
+ */
+int store_outbox_add_keyed(struct store *, const struct store_outbox_row *rows, size_t n,
+    int64_t now_ms);
+/*
+ * The event key of the newest operator alert (no incident) whose key contains needle:
+ * 1 with *key set (caller frees), 0 when there is none, -1 on error.
+ */
+int store_outbox_find_keyed(struct store *, const char *needle, char **key);
+
 struct store_mail {
 	int64_t		 id;
-	int64_t		 incident;
+	int64_t		 incident;	/* 0 for an operator alert (no incident) */
 	const char	*event_key;
 	const char	*recipients;	/* comma-separated */
 	const char	*subject;
@@ -357,7 +379,25 @@ struct store_migrate_count {
 	const char	*table;
 	int64_t		 source, target;
 };
-#define STORE_TABLES	13
+#define STORE_TABLES	14
+
+/* The conformance sums of one endpoint, UTC month and rule (core/conformance.h). */
+struct store_conformance {
+	const char	*provider, *endpoint, *kind;
+	const char	*month;			/* "YYYY-MM" (UTC) */
+	const char	*rule;			/* conformance_rules[].id */
+	int64_t		 checks;		/* results the rule applied to */
+	int64_t		 violations;
+	int64_t		 first_ms, last_ms;	/* first and last violation, -1 = none */
+};
+
+/*
+ * Calls fn for every conformance sum of provider (NULL = all), ordered by provider,
+ * endpoint, month and rule; a non-zero return from fn stops and is returned. The sums are
+ * added as results are stored (never from raw copies or imports marked raw).
+ */
+int store_each_conformance(struct store *, const char *provider,
+    int (*fn)(const struct store_conformance *, void *), void *arg);
 
 /*
  * Copies every table of src into dst (store migrate): in key order, one transaction per
@@ -469,6 +509,16 @@ int store_each_log_token(struct store *, const char *node,
 
 /* Number of stored results (for tests and the benchmark). -1 on error. */
 int64_t store_count_results(struct store *);
+
+/*
+ * Stored results per UTC day: counts[i] = results with time in [from_ms + i days,
+ * from_ms + (i + 1) days), for i < n_days (from_ms a UTC midnight). Results are never
+ * replaced, so a result stored late into a past day (a spool replayed, a node's raw
+ * observation, which feeds no rollup) raises its day's count: the site's render cache
+ * keys closed periods by it. Returns 0, or -1 (store_error says why).
+ */
+int store_count_results_by_day(struct store *, int64_t from_ms, size_t n_days,
+    int64_t *counts);
 
 /* Runs PRAGMA integrity_check; returns 0 when ok. */
 int store_integrity_check(struct store *);

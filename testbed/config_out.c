@@ -143,6 +143,11 @@ tb_config_write(const char *path)
 		buf_printf(&b, "        hash: sha256\n        expect: { policy: %s }\n",
 		    tb->tsa_policy);
 	}
+	/* The trusted list naming every provider's services (testbed/tl.c), served by p1. */
+	buf_printf(&b, "  - id: scheme\n    name: \"Trusted list (testbed scheme operator)\"\n"
+	    "    endpoints:\n");
+	endpoint(&b, tb->prov[0].svc[SVC_TL], "tl", "/tsl.xml");
+	path_key(&b, "signers", CRED_TL);
 	if (tb->relying)
 		relying(&b);
 	/* control.url first: once the config exists, everything a script needs does. */

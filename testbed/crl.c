@@ -3,7 +3,7 @@
  * PEM at any path ending in .pem, re-issued every --crl-every seconds with a CRL number
  * that increases across restarts (kept in STATE/crlnumber); it lists the revoked leaf.
  * Faults: bad_signature, wrong_signer (rogue CA), stale, expired, crl_number_regress,
- * clock_skew.
+ * clock_skew, long_validity (nextUpdate DAYS after thisUpdate).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -136,6 +136,8 @@ build(struct tb_service *svc, int *len)
 		n = now + DAY;
 	if (svc->on[F_EXPIRED])
 		n = now - 3600;
+	if (svc->on[F_LONG_VALIDITY])
+		n = t + svc->param[F_LONG_VALIDITY] * DAY;
 	if (svc->on[F_CRL_NUMBER_REGRESS])
 		number -= 50;
 	lu = ASN1_TIME_set(NULL, t);

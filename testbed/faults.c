@@ -3,6 +3,9 @@
  * heals, and the scripted timeline ("at 30s p1/ocsp=down for 60s").
  * With "@ADDR" a fault applies only to clients whose peer address is ADDR; `=ok@ADDR`
  * heals those only; a plain `=ok` heals every fault of the service, qualified or not.
+ * With "%ADDR" a fault applies only to the requests that reach the service on its
+ * listening address ADDR (--addresses: 127.0.0.1 .. 127.0.0.N, SPEC §14 tests); `down%ADDR`
+ * stops listening on that address only (connection refused there). `=ok%ADDR` heals it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -20,6 +23,7 @@
 const char *const tb_svc_names[SVC__MAX] = {
 	[SVC_LOGIN] = "login", [SVC_OIDC] = "oidc", [SVC_SAML] = "saml",
 	[SVC_OCSP] = "ocsp", [SVC_CRL] = "crl", [SVC_TSA] = "tsa",
+	[SVC_TL] = "tl",
 };
 
 const char *const tb_fault_names[F__MAX] = {
@@ -30,13 +34,18 @@ const char *const tb_fault_names[F__MAX] = {
 	[F_NONCE_MISSING] = "nonce_missing", [F_TSA_REJECT] = "tsa_reject",
 	[F_CLOCK_SKEW] = "clock_skew", [F_WRONG_POLICY] = "wrong_policy",
 	[F_CRL_NUMBER_REGRESS] = "crl_number_regress", [F_TLS_EXPIRED] = "tls_expired",
-	[F_TLS_EXPIRING] = "tls_expiring",
+	[F_TLS_EXPIRING] = "tls_expiring", [F_TLS_CHAIN] = "tls_chain",
+	[F_TLS_LEGACY] = "tls_legacy", [F_TLS_NO_INTERMEDIATE] = "tls_no_intermediate",
+	[F_TLS_REVOKED] = "tls_revoked", [F_CRL_DISAGREE] = "crl_disagree",
+	[F_UNISSUED_GOOD] = "unissued_good", [F_LONG_VALIDITY] = "long_validity",
+	[F_COARSE_ACCURACY] = "coarse_accuracy", [F_WITHDRAWN] = "withdrawn",
+	[F_SEQUENCE_REGRESS] = "sequence_regress",
 };
 
 #define B(s) (1u << (s))
 #define ALL ((1u << SVC__MAX) - 1)
 #define WEB (B(SVC_LOGIN) | B(SVC_OIDC) | B(SVC_SAML))
-#define SIGNED (B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TSA))
+#define SIGNED (B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TSA) | B(SVC_TL))
 
 /* Which services each fault applies to, and its parameter (0 = none) with its default. */
 static const struct {
@@ -52,8 +61,8 @@ static const struct {
 	[F_HUGE] = { ALL, true, 11, 1, 1024 },
 	[F_BAD_SIGNATURE] = { SIGNED, false, 0, 0, 0 },
 	[F_WRONG_SIGNER] = { SIGNED, false, 0, 0, 0 },
-	[F_STALE] = { B(SVC_OCSP) | B(SVC_CRL), false, 0, 0, 0 },
-	[F_EXPIRED] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_SAML), false, 0, 0, 0 },
+	[F_STALE] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_TL), false, 0, 0, 0 },
+	[F_EXPIRED] = { B(SVC_OCSP) | B(SVC_CRL) | B(SVC_SAML) | B(SVC_TL), false, 0, 0, 0 },
 	[F_REVOKED] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_UNKNOWN] = { B(SVC_OCSP), false, 0, 0, 0 },
 	[F_NONCE_WRONG] = { B(SVC_OCSP) | B(SVC_TSA), false, 0, 0, 0 },
@@ -64,6 +73,16 @@ static const struct {
 	[F_CRL_NUMBER_REGRESS] = { B(SVC_CRL), false, 0, 0, 0 },
 	[F_TLS_EXPIRED] = { WEB, false, 0, 0, 0 },
 	[F_TLS_EXPIRING] = { WEB, false, 0, 0, 0 },
+	[F_TLS_CHAIN] = { WEB, false, 0, 0, 0 },
+	[F_TLS_LEGACY] = { WEB, false, 0, 0, 0 },
+	[F_TLS_NO_INTERMEDIATE] = { WEB, false, 0, 0, 0 },
+	[F_TLS_REVOKED] = { WEB, false, 0, 0, 0 },
+	[F_CRL_DISAGREE] = { B(SVC_OCSP), true, 0, -315360000L, 315360000L },
+	[F_UNISSUED_GOOD] = { B(SVC_OCSP), false, 0, 0, 0 },
+	[F_LONG_VALIDITY] = { B(SVC_OCSP) | B(SVC_CRL), true, 14, 1, 3650 },
+	[F_COARSE_ACCURACY] = { B(SVC_TSA), true, 2, 1, 3600 },
+	[F_WITHDRAWN] = { B(SVC_TL), false, 0, 0, 0 },
+	[F_SEQUENCE_REGRESS] = { B(SVC_TL), false, 0, 0, 0 },
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -150,15 +169,33 @@ parse_fault(const char *s, int *f, long *param, char *err, size_t errsz)
  * addr (canonical text; "" = every client).
  */
 static int
-parse_switch(const char *s, int *f, long *param, char addr[INET6_ADDRSTRLEN], char *err,
+parse_switch(const char *s, int *f, long *param, char addr[TB_KEYLEN], char *err,
     size_t errsz)
 {
-	const char *at = strchr(s, '@');
+	const char *at = strchr(s, '@'), *pc = strchr(s, TB_KEY_LOCAL);
 	unsigned char bin[sizeof(struct in6_addr)];
 	char name[64];
 	int af;
 
 	addr[0] = '\0';
+	if (at == NULL && pc != NULL) {
+		/* "%ADDR": a listening address, kept as "%" + canonical text */
+		if ((size_t)(pc - s) >= sizeof(name)) {
+			errf(err, errsz, "unknown fault \"%.*s\"", (int)(pc - s), s);
+			return -1;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(pc - s), s);
+		af = strchr(pc + 1, ':') != NULL ? AF_INET6 : AF_INET;
+		addr[0] = TB_KEY_LOCAL;
+		if (inet_pton(af, pc + 1, bin) != 1 ||
+		    inet_ntop(af, bin, addr + 1, INET6_ADDRSTRLEN) == NULL) {
+			addr[0] = '\0';
+			errf(err, errsz, "bad listening address \"%.*s\" after %% (expected an IPv4 "
+			    "or IPv6 address, e.g. p1/ocsp=down%%127.0.0.2)", 64, pc + 1);
+			return -1;
+		}
+		return parse_fault(name, f, param, err, errsz);
+	}
 	if (at == NULL)
 		return parse_fault(s, f, param, err, errsz);
 	if ((size_t)(at - s) >= sizeof(name)) {
@@ -255,7 +292,7 @@ only_change(struct tb_service *svc, const char *addr, int f, long param, bool cl
 static int
 fault_change(const char *spec, bool clear, char *err, size_t errsz)
 {
-	char prov[32], svcname[32], addr[INET6_ADDRSTRLEN], okall[80];
+	char prov[32], svcname[32], addr[TB_KEYLEN], okall[80];
 	const char *slash, *eq;
 	int f = -1, p, s, hits = 0;
 	long param = 0;
@@ -264,7 +301,8 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 		spec++;
 	if (strcmp(spec, "ok") == 0)
 		spec = "*/*=ok";
-	else if (strncmp(spec, "ok@", 3) == 0 && strlen(spec) < sizeof(okall) - 6) {
+	else if ((strncmp(spec, "ok@", 3) == 0 || strncmp(spec, "ok%", 3) == 0) &&
+	    strlen(spec) < sizeof(okall) - 6) {
 		snprintf(okall, sizeof(okall), "*/*=%s", spec);
 		spec = okall;
 	}
@@ -299,11 +337,14 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 			if (addr[0] != '\0') {
 				if (only_change(svc, addr, f, param, clear, err, errsz) != 0)
 					return -1;
+				if (addr[0] == TB_KEY_LOCAL)
+					tb_svc_listen(svc);	/* down%ADDR: that listener */
 			} else if (f < 0) {
 				for (int i = 0; i < F__MAX; i++)
 					heal(svc, i);
 				while (svc->only != NULL)
 					only_remove(svc, svc->only);
+				tb_svc_listen(svc);
 			} else if (clear)
 				heal(svc, f);
 			else
@@ -322,6 +363,10 @@ fault_change(const char *spec, bool clear, char *err, size_t errsz)
 int
 tb_fault_apply(const char *spec, char *err, size_t errsz)
 {
+	if (strncmp(spec, "dns=", 4) == 0)
+		return tb_dns_fault(spec + 4, err, errsz);	/* testbed/dns.c */
+	if (strcmp(spec, "ok") == 0)
+		tb_dns_heal();					/* a bare ok heals everything */
 	return fault_change(spec, false, err, errsz);
 }
 
@@ -336,7 +381,8 @@ list_set(struct evbuffer *out, const struct tb_service *svc, const bool *on, con
 		    tb_fault_names[f]);
 		if (meta[f].has_param)
 			evbuffer_add_printf(out, "=%ld", param[f]);
-		evbuffer_add_printf(out, "%s%s\n", addr != NULL ? "@" : "", addr != NULL ? addr : "");
+		evbuffer_add_printf(out, "%s%s\n", addr == NULL || addr[0] == TB_KEY_LOCAL ? "" : "@",
+		    addr != NULL ? addr : "");
 	}
 }
 
@@ -351,6 +397,7 @@ tb_fault_list(struct evbuffer *out)
 			for (const struct tb_only *o = svc->only; o != NULL; o = o->next)
 				list_set(out, svc, o->fs.on, o->fs.param, o->addr);
 		}
+	tb_dns_fault_list(out);
 }
 
 void
@@ -367,6 +414,35 @@ tb_fault_enter(struct tb_service *svc, const char *addr, struct tb_faultset *sav
 			svc->on[f] = true;
 			svc->param[f] = o->fs.param[f];
 		}
+}
+
+void
+tb_fault_add_local(struct tb_service *svc, const char *local)
+{
+	char key[TB_KEYLEN];
+	const struct tb_only *o;
+
+	if (local == NULL || svc->only == NULL)
+		return;
+	snprintf(key, sizeof(key), "%c%s", TB_KEY_LOCAL, local);
+	if ((o = only_find(svc, key)) == NULL)
+		return;
+	for (int f = 0; f < F__MAX; f++)
+		if (o->fs.on[f]) {
+			svc->on[f] = true;
+			svc->param[f] = o->fs.param[f];
+		}
+}
+
+bool
+tb_fault_for_local(const struct tb_service *svc, const char *local, int f)
+{
+	char key[TB_KEYLEN];
+
+	if (local == NULL)
+		return false;
+	snprintf(key, sizeof(key), "%c%s", TB_KEY_LOCAL, local);
+	return tb_fault_for(svc, key, f);
 }
 
 void
@@ -505,7 +581,7 @@ tb_timeline_load(const char *path)
 		/* Validate now, so a typo fails at start rather than minutes later. */
 		{
 			const char *eq = strchr(spec, '=');
-			char addr[INET6_ADDRSTRLEN];
+			char addr[TB_KEYLEN];
 			int fault;
 			long param;
 

@@ -185,6 +185,9 @@ tb_login_handle(struct tb_service *svc, struct evhttp_request *req)
 	} else if (strcmp(path, "/") == 0 || strcmp(path, "/login") == 0 ||
 	    strcmp(path, "/authorize") == 0 || strcmp(path, "/saml/sso") == 0) {
 		evbuffer_add_printf(body, login_page, title, title);
+		/* RFC 6797: one year, as the posture check (SPEC §14) expects. */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 		tb_svc_reply(svc, req, 200, "text/html; charset=utf-8", body);
 	} else {
 		evbuffer_add_printf(body, "not found\n");

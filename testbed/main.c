@@ -26,12 +26,16 @@ usage(FILE *f)
 	fprintf(f, "usage: trustwatch-testbed --state DIR --write-config FILE [--providers N]\n"
 	    "           [--timeline FILE] [--control-port P] [--base-port P]\n"
 	    "           [--crl-every SECONDS] [--tsa-policy OID] [--keys p256|rsa2048]\n"
-	    "           [--relying]\n"
+	    "           [--relying] [--addresses N] [--dns-port P]\n"
 	    "Serves simulated identity and trust services on 127.0.0.1 until SIGTERM/SIGINT.\n"
 	    "--keys: type of every key in DIR/pki: p256 (EC P-256, default) or rsa2048\n"
 	    "  (RSA 2048, sha256WithRSAEncryption); a stored PKI of the other type is regenerated.\n"
 	    "--relying: the config also declares relying services (SPEC §15) that sign in\n"
 	    "  through p1 (MyGuichet, a school portal: depends_on p1) or p1/p2 (a bank: alternatives).\n"
+	    "--addresses N: every service listens on 127.0.0.1 .. 127.0.0.N (N <= 8), one port;\n"
+	    "  'p1/ocsp=down%%127.0.0.2' faults one listening address (SPEC §14 every address).\n"
+	    "--dns-port: also serve the DNS test zones signed.tb.test and unsigned.tb.test on\n"
+	    "  127.0.0.53, 127.0.0.54 and 127.0.1.53 at port P (0: any; DIR/dns.addr names it).\n"
 	    "Faults: curl -d 'p1/ocsp=down' $(cat DIR/control.url); see README.md, \"The testbed\".\n");
 }
 
@@ -113,6 +117,10 @@ start(const char *state, int nprov, int base_port, int control_port, const char 
 				return -1;
 		}
 	}
+	if (tb_posture_init() != 0) {
+		fprintf(stderr, "trustwatch-testbed: TLS posture setup failed\n");
+		return -1;
+	}
 	if (tb_crl_init() != 0 || tb_control_start(control_port) != 0)
 		return -1;
 	if (timeline != NULL && tb_timeline_load(timeline) != 0)
@@ -134,9 +142,11 @@ stop(void)
 		for (s = 0; s < SVC__MAX; s++)
 			tb_svc_free(tb->prov[p].svc[s]);
 	tb_control_free();
+	tb_dns_free();
 	SSL_CTX_free(tb->tls_ok);
 	SSL_CTX_free(tb->tls_expired);
 	SSL_CTX_free(tb->tls_expiring);
+	tb_posture_fini();
 	tb_pki_free(&tb->pki);
 	free(tb->state);
 }
@@ -155,12 +165,14 @@ main(int argc, char **argv)
 		{ "tsa-policy", required_argument, NULL, 'p' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "relying", no_argument, NULL, 'r' },
+		{ "addresses", required_argument, NULL, 'a' },
+		{ "dns-port", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct tb state;
 	const char *dir = NULL, *config = NULL, *timeline = NULL;
-	int ch, nprov = 1, base_port = 0, control_port = 0, rc = 1;
+	int ch, nprov = 1, base_port = 0, control_port = 0, dns_port = -1, rc = 1;
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct event_config *evcfg;
 	ASN1_OBJECT *oid;
@@ -180,6 +192,8 @@ main(int argc, char **argv)
 		case 'e': tb->crl_every_ms = 1000 * num_arg("crl-every", optarg, 1, 86400); break;
 		case 'p': tb->tsa_policy = optarg; break;
 		case 'r': tb->relying = true; break;
+		case 'a': tb->naddrs = (int)num_arg("addresses", optarg, 1, TB_MAX_ADDRS); break;
+		case 'd': dns_port = (int)num_arg("dns-port", optarg, 0, 65535); break;
 		case 'k':
 			if (strcmp(optarg, "p256") == 0)
 				tb->pki.keys = TB_KEYS_P256;
@@ -219,6 +233,7 @@ main(int argc, char **argv)
 	if (tb->base == NULL)
 		return 1;
 	if (start(dir, nprov, base_port, control_port, timeline) != 0 ||
+	    (dns_port >= 0 && tb_dns_start(dns_port) != 0) ||
 	    tb_config_write(config) != 0)
 		goto out;
 	sigint = evsignal_new(tb->base, SIGINT, on_signal, NULL);

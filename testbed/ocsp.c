@@ -2,7 +2,9 @@
  * OCSP responder (RFC 6960, RFC 5019): GET /<base64 DER> and POST, answers signed with
  * OCSP_basic_sign by the delegated responder; good / revoked / unknown per serial.
  * Faults: bad_signature, wrong_signer, stale, expired, revoked, unknown, nonce_wrong,
- * nonce_missing, clock_skew (thisUpdate shifted).
+ * nonce_missing, clock_skew (thisUpdate shifted), crl_disagree (the CRL's revoked serial
+ * good, or revoked at another time), unissued_good (good for serials never issued),
+ * long_validity (nextUpdate DAYS after thisUpdate).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,7 @@ add_status(struct tb_service *svc, OCSP_BASICRESP *bs, OCSP_CERTID *cid)
 	ASN1_TIME *thisupd, *nextupd, *revtime = NULL;
 	time_t now = time(NULL), tu = now, nu;
 	int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1, rc;
+	long shift = 0;
 	const ASN1_INTEGER *good = X509_get0_serialNumber(tb->pki.c[CRED_GOOD].cert);
 	const ASN1_INTEGER *bad = X509_get0_serialNumber(tb->pki.c[CRED_REVOKED].cert);
 
@@ -98,13 +101,19 @@ add_status(struct tb_service *svc, OCSP_BASICRESP *bs, OCSP_CERTID *cid)
 		if (ASN1_INTEGER_cmp(serial, good) == 0)
 			status = svc->on[F_REVOKED] ? V_OCSP_CERTSTATUS_REVOKED :
 			    V_OCSP_CERTSTATUS_GOOD;
-		else if (ASN1_INTEGER_cmp(serial, bad) == 0)
-			status = V_OCSP_CERTSTATUS_REVOKED;
+		else if (ASN1_INTEGER_cmp(serial, bad) == 0) {
+			/* crl_disagree: good for the serial the CRL lists, or another time. */
+			status = svc->on[F_CRL_DISAGREE] && svc->param[F_CRL_DISAGREE] == 0 ?
+			    V_OCSP_CERTSTATUS_GOOD : V_OCSP_CERTSTATUS_REVOKED;
+			if (svc->on[F_CRL_DISAGREE])
+				shift = svc->param[F_CRL_DISAGREE];
+		} else if (svc->on[F_UNISSUED_GOOD])
+			status = V_OCSP_CERTSTATUS_GOOD;	/* a serial we never issued */
 	}
 	if (svc->on[F_UNKNOWN])
 		status = V_OCSP_CERTSTATUS_UNKNOWN;
 	if (status == V_OCSP_CERTSTATUS_REVOKED) {
-		revtime = ASN1_GENERALIZEDTIME_set(NULL, (time_t)tb->pki.revoked_at);
+		revtime = ASN1_GENERALIZEDTIME_set(NULL, (time_t)tb->pki.revoked_at + shift);
 		reason = OCSP_REVOKED_STATUS_KEYCOMPROMISE;
 	}
 	if (svc->on[F_STALE])
@@ -114,6 +123,8 @@ add_status(struct tb_service *svc, OCSP_BASICRESP *bs, OCSP_CERTID *cid)
 	if (svc->on[F_CLOCK_SKEW])
 		tu = now + svc->param[F_CLOCK_SKEW];
 	nu = (tu > now ? tu : now) + DAY;
+	if (svc->on[F_LONG_VALIDITY])
+		nu = tu + svc->param[F_LONG_VALIDITY] * DAY;
 	if (svc->on[F_EXPIRED])
 		nu = now - 3600;
 	thisupd = ASN1_GENERALIZEDTIME_set(NULL, tu);

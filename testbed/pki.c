@@ -65,6 +65,8 @@ static const struct cred_def defs[CRED__MAX] = {
 	    -1, -DAY, 730 * DAY, false },
 	[CRED_ROGUE_TSA] = { "rogue-tsa", "Testbed Time-Stamping Unit", PROF_TSA, CRED_ROGUE_CA,
 	    -1, -DAY, 1825 * DAY, false },
+	[CRED_TL] = { "tl-signer", "Testbed Trusted List Scheme Operator", PROF_SIGN, -1, -1,
+	    -DAY, 1825 * DAY, false },
 };
 
 static void
@@ -189,7 +191,7 @@ issue(const struct tb_pki *pki, enum tb_cred_id id, EVP_PKEY *key)
 	X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *)"LU", -1,
 	    -1, 0);
 	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-	    (const unsigned char *)(id >= CRED_ROGUE_CA ? "Rogue Trust" : "trustwatch testbed"),
+	    (const unsigned char *)(id >= CRED_ROGUE_CA && id <= CRED_ROGUE_TSA ? "Rogue Trust" : "trustwatch testbed"),
 	    -1, -1, 0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)d->cn, -1,
 	    -1, 0);

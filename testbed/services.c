@@ -42,6 +42,7 @@ static const char *const ctypes[SVC__MAX] = {
 	[SVC_OCSP] = "application/ocsp-response",
 	[SVC_CRL] = "application/pkix-crl",
 	[SVC_TSA] = "application/timestamp-reply",
+	[SVC_TL] = "application/vnd.etsi.tsl+xml",
 };
 
 /* What "garbage" looks like to each kind's client: plausible type, unusable body. */
@@ -54,6 +55,7 @@ static const char *const garbage[SVC__MAX] = {
 	[SVC_OCSP] = "\x30\x82\x7f\xff garbage instead of an OCSP response",
 	[SVC_CRL] = "\x30\x82\x7f\xff garbage instead of a CRL",
 	[SVC_TSA] = "\x30\x82\x7f\xff garbage instead of a time-stamp response",
+	[SVC_TL] = "<tsl:TrustServiceStatusList xmlns:tsl=\"http://uri.etsi.org/02231/v2#\" <<< not XML\n",
 };
 
 static void
@@ -105,14 +107,16 @@ req_addr(struct evhttp_request *req, char *out, size_t outsz)
 		out[0] = '\0';
 }
 
-int
-tb_peer_addr(int fd, char *out, size_t outsz)
+/* The peer (peer) or local address of fd as canonical text. */
+static int
+sock_addr(int fd, bool peer, char *out, size_t outsz)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	const void *a;
 
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+	if (fd < 0 || (peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET)
 		a = &((struct sockaddr_in *)&ss)->sin_addr;
@@ -125,6 +129,18 @@ tb_peer_addr(int fd, char *out, size_t outsz)
 	else
 		return -1;
 	return inet_ntop(ss.ss_family, a, out, (socklen_t)outsz) != NULL ? 0 : -1;
+}
+
+int
+tb_peer_addr(int fd, char *out, size_t outsz)
+{
+	return sock_addr(fd, true, out, outsz);
+}
+
+int
+tb_local_addr(int fd, char *out, size_t outsz)
+{
+	return sock_addr(fd, false, out, outsz);
 }
 
 static void
@@ -254,6 +270,9 @@ handle(struct tb_service *svc, struct evhttp_request *req, int fd)
 	case SVC_TSA:
 		tb_tsa_handle(svc, req);
 		break;
+	case SVC_TL:
+		tb_tl_handle(svc, req);
+		break;
 	default:
 		tb_login_handle(svc, req);
 		break;
@@ -267,7 +286,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	struct evhttp_connection *con = evhttp_request_get_connection(req);
 	struct bufferevent *bev = con != NULL ? evhttp_connection_get_bufferevent(con) : NULL;
 	int one = 1, fd = bev != NULL ? bufferevent_getfd(bev) : -1;
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
 	struct tb_faultset saved;
 
 	/* The reply goes out in several writes (TLS records): no Nagle delay between them. */
@@ -279,6 +298,9 @@ dispatch(struct evhttp_request *req, void *arg)
 		tb_fault_enter(svc, addr, &saved);
 	} else
 		tb_fault_enter(svc, NULL, &saved);
+	/* ... and for the listening address it reached ("%127.0.0.2" faults). */
+	if (tb_local_addr(fd, local, sizeof(local)) == 0)
+		tb_fault_add_local(svc, local);
 	handle(svc, req, fd);
 	tb_fault_leave(svc, &saved);
 }
@@ -288,10 +310,16 @@ static int
 cert_cb(SSL *ssl, void *arg)
 {
 	struct tb_service *svc = arg;
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
 	const char *a = tb_peer_addr(SSL_get_fd(ssl), addr, sizeof(addr)) == 0 ? addr : NULL;
-	SSL_CTX *ctx = tb_fault_for(svc, a, F_TLS_EXPIRED) ? tb->tls_expired :
-	    tb_fault_for(svc, a, F_TLS_EXPIRING) ? tb->tls_expiring : tb->tls_ok;
+	const char *l = tb_local_addr(SSL_get_fd(ssl), local, sizeof(local)) == 0 ? local : NULL;
+	SSL_CTX *ctx = tb_fault_for(svc, a, F_TLS_EXPIRED) ||
+	    tb_fault_for_local(svc, l, F_TLS_EXPIRED) ? tb->tls_expired :
+	    tb_fault_for(svc, a, F_TLS_EXPIRING) ||
+	    tb_fault_for_local(svc, l, F_TLS_EXPIRING) ? tb->tls_expiring : tb_posture_ctx(svc, a);
+
+	if (ctx == NULL)
+		ctx = tb->tls_ok;
 
 	if (ctx != SSL_get_SSL_CTX(ssl) && SSL_set_SSL_CTX(ssl, ctx) != ctx)
 		return 0;
@@ -312,6 +340,7 @@ bevcb(struct event_base *base, void *arg)
 	if (ssl == NULL)
 		return NULL;
 	SSL_set_cert_cb(ssl, cert_cb, svc);
+	SSL_set_app_data(ssl, svc);	/* for the posture ClientHello callback */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
@@ -326,29 +355,42 @@ tb_svc_listen(struct tb_service *svc)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
+	int n = tb->naddrs > 0 ? tb->naddrs : 1, rc = 0;
 
-	if (svc->bound != NULL)
-		return 0;
-	svc->bound = evhttp_bind_socket_with_handle(svc->http, "127.0.0.1",
-	    (ev_uint16_t)svc->port);
-	if (svc->bound == NULL) {
-		fprintf(stderr, "trustwatch-testbed: %s/%s: cannot listen on 127.0.0.1:%d\n",
-		    svc->prov->id, tb_svc_names[svc->kind], svc->port);
-		return -1;
+	for (int i = 0; i < n; i++) {
+		char a[INET6_ADDRSTRLEN];
+		bool want;
+
+		snprintf(a, sizeof(a), "127.0.0.%d", i + 1);
+		want = !svc->on[F_DOWN] && !tb_fault_for_local(svc, a, F_DOWN);
+		if (!want && svc->bound[i] != NULL) {
+			evhttp_del_accept_socket(svc->http, svc->bound[i]);
+			svc->bound[i] = NULL;
+		}
+		if (!want || svc->bound[i] != NULL)
+			continue;
+		/* Every address on the first one's port (the first picks it when 0). */
+		if (i > 0 && svc->port == 0)
+			continue;
+		svc->bound[i] = evhttp_bind_socket_with_handle(svc->http, a,
+		    (ev_uint16_t)svc->port);
+		if (svc->bound[i] == NULL) {
+			fprintf(stderr, "trustwatch-testbed: %s/%s: cannot listen on %s:%d\n",
+			    svc->prov->id, tb_svc_names[svc->kind], a, svc->port);
+			rc = -1;
+			continue;
+		}
+		if (svc->port == 0 && getsockname(evhttp_bound_socket_get_fd(svc->bound[i]),
+		    (struct sockaddr *)&sin, &len) == 0)
+			svc->port = ntohs(sin.sin_port);
 	}
-	if (svc->port == 0 && getsockname(evhttp_bound_socket_get_fd(svc->bound),
-	    (struct sockaddr *)&sin, &len) == 0)
-		svc->port = ntohs(sin.sin_port);
-	return 0;
+	return rc;
 }
 
 void
 tb_svc_unlisten(struct tb_service *svc)
 {
-	if (svc->bound == NULL)
-		return;
-	evhttp_del_accept_socket(svc->http, svc->bound);
-	svc->bound = NULL;
+	(void)tb_svc_listen(svc);	/* the same: where down is on, nothing listens */
 }
 
 int

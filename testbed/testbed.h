@@ -27,6 +27,7 @@ enum tb_svc {
 	SVC_OCSP,
 	SVC_CRL,
 	SVC_TSA,
+	SVC_TL,			/* the testbed's trusted list (testbed/tl.c) */
 	SVC__MAX
 };
 extern const char *const tb_svc_names[SVC__MAX];
@@ -53,6 +54,17 @@ enum tb_fault {
 	F_CRL_NUMBER_REGRESS,
 	F_TLS_EXPIRED,
 	F_TLS_EXPIRING,
+	/* TLS posture (tls_posture.c) */
+	F_TLS_CHAIN,
+	F_TLS_LEGACY,
+	F_TLS_NO_INTERMEDIATE,
+	F_TLS_REVOKED,
+	F_CRL_DISAGREE,		/* param: seconds added to the revocation time, 0 = says good */
+	F_UNISSUED_GOOD,
+	F_LONG_VALIDITY,	/* param: days between thisUpdate and nextUpdate */
+	F_COARSE_ACCURACY,	/* param: seconds of accuracy stated in tokens */
+	F_WITHDRAWN,		/* tl: this provider's CA/QC service withdrawn in the list */
+	F_SEQUENCE_REGRESS,	/* tl: the sequence number one below the current */
 	F__MAX
 };
 extern const char *const tb_fault_names[F__MAX];
@@ -78,6 +90,7 @@ enum tb_cred_id {
 	CRED_ROGUE_CA,
 	CRED_ROGUE_OCSP,
 	CRED_ROGUE_TSA,
+	CRED_TL,		/* the trusted list's scheme-operator signer */
 	CRED__MAX
 };
 
@@ -98,6 +111,11 @@ struct tb_pki {
 struct tb_service;
 
 #define TB_MAX_ONLY	64	/* client addresses with faults of their own, per service */
+#define TB_MAX_ADDRS	8	/* --addresses: listening on 127.0.0.1 .. 127.0.0.8 */
+/* A tb_only key: a client address, or "%" and a listening address (TB_KEY_LOCAL). */
+#define TB_KEYLEN	(INET6_ADDRSTRLEN + 1)
+#define TB_KEY_LOCAL	'%'
+
 #define TB_MAX_CLIENTS	256	/* client addresses remembered per service */
 
 /* The faults in effect: for everyone, for one client address, or for one request. */
@@ -106,10 +124,13 @@ struct tb_faultset {
 	long		 param[F__MAX];
 };
 
-/* Faults switched on for one client address only ("p1/ocsp=down@127.0.0.3"). */
+/*
+ * Faults switched on for one client address only ("p1/ocsp=down@127.0.0.3"), or for the
+ * requests that reach one listening address ("p1/ocsp=down%127.0.0.2", key "%127.0.0.2").
+ */
 struct tb_only {
 	struct tb_only	*next;
-	char		 addr[INET6_ADDRSTRLEN];	/* canonical text (inet_ntop) */
+	char		 addr[TB_KEYLEN];	/* canonical text (inet_ntop), maybe "%"-prefixed */
 	struct tb_faultset fs;
 };
 
@@ -131,7 +152,8 @@ struct tb_service {
 	struct tb_provider	*prov;
 	enum tb_svc		 kind;
 	struct evhttp		*http;
-	struct evhttp_bound_socket *bound;	/* NULL while down */
+	/* One per listening address 127.0.0.(i+1) (--addresses), NULL while down there. */
+	struct evhttp_bound_socket *bound[TB_MAX_ADDRS];
 	int			 port;
 	bool			 tls;
 	/*
@@ -153,7 +175,10 @@ struct tb {
 	struct tb_provider	 prov[TB_MAX_PROVIDERS];
 	int			 nprov;
 	bool			 relying;	/* --relying: relying services in the config */
+	int			 naddrs;	/* --addresses: 127.0.0.1 .. 127.0.0.naddrs */
 	SSL_CTX			*tls_ok, *tls_expired, *tls_expiring;
+	/* TLS posture servers (tls_posture.c), NULL before tb_posture_init */
+	SSL_CTX			*tls_chain, *tls_legacy, *tls_no_chain, *tls_revoked;
 	char			*state;		/* absolute state dir */
 	char			*tsa_policy;
 	int64_t			 crl_every_ms;
@@ -177,8 +202,14 @@ void tb_pki_free(struct tb_pki *);
 /* services.c: listeners and the fault layer shared by every service. */
 int tb_svc_start(struct tb_service *, int port);
 void tb_svc_free(struct tb_service *);
+/*
+ * Listens on every listening address where `down` is off (for the service and for that
+ * address), and stops listening where it is on; tb_svc_unlisten is the same call.
+ */
 int tb_svc_listen(struct tb_service *);
 void tb_svc_unlisten(struct tb_service *);
+/* The local address of socket fd as canonical text into out; returns 0 or -1. */
+int tb_local_addr(int fd, char *out, size_t outsz);
 /* Sends status + body (taken) honouring slow/hang/http/garbage/huge. */
 void tb_svc_reply(struct tb_service *, struct evhttp_request *, int code,
     const char *ctype, struct evbuffer *body);
@@ -199,10 +230,20 @@ void tb_ocsp_handle(struct tb_service *, struct evhttp_request *);
 void tb_crl_handle(struct tb_service *, struct evhttp_request *);
 void tb_tsa_handle(struct tb_service *, struct evhttp_request *);
 void tb_login_handle(struct tb_service *, struct evhttp_request *);
+void tb_tl_handle(struct tb_service *, struct evhttp_request *);
 
 /* crl.c: the periodic re-issue timer and the persisted CRL number. */
 int tb_crl_init(void);
 void tb_crl_fini(void);
+
+/*
+ * tls_posture.c: issues the posture certificates (naming provider 1's OCSP responder and
+ * CRL, so after the services listen) and their server contexts. Returns 0 or -1.
+ */
+int tb_posture_init(void);
+/* The context a posture fault of svc selects for client addr, or NULL when none is on. */
+SSL_CTX *tb_posture_ctx(struct tb_service *svc, const char *addr);
+void tb_posture_fini(void);
 
 /* faults.c */
 /*
@@ -218,9 +259,13 @@ void tb_fault_list(struct evbuffer *);
  * (addr NULL or unknown: nothing added). tb_fault_leave restores them.
  */
 void tb_fault_enter(struct tb_service *, const char *addr, struct tb_faultset *saved);
+/* Adds the faults of listening address local ("127.0.0.2") between enter and leave. */
+void tb_fault_add_local(struct tb_service *, const char *local);
 void tb_fault_leave(struct tb_service *, const struct tb_faultset *saved);
 /* Is fault f on for a client at addr (for everyone, or qualified for addr)? */
 bool tb_fault_for(const struct tb_service *, const char *addr, int f);
+/* Same for listening address local (NULL: none). */
+bool tb_fault_for_local(const struct tb_service *, const char *local, int f);
 /* Counts a request from addr; appends "p1/ocsp 127.0.0.2 3\n" per service and client. */
 void tb_client_seen(struct tb_service *, const char *addr);
 void tb_client_list(struct evbuffer *);
@@ -228,6 +273,16 @@ void tb_client_list(struct evbuffer *);
 void tb_fault_free(struct tb_service *);
 int tb_timeline_load(const char *path);
 void tb_timeline_free(void);
+
+/* dns.c: the authoritative DNS server of the test zones (--dns-port). */
+int tb_dns_start(int port);
+void tb_dns_free(void);
+/* Applies the dns fault named ("lame", ..., "ok"); returns 0 or -1 with err. */
+int tb_dns_fault(const char *name, char *err, size_t errsz);
+/* Heals every dns fault (nothing when the DNS server is off). */
+void tb_dns_heal(void);
+/* Appends "dns=FAULT\n" for every dns fault that is on. */
+void tb_dns_fault_list(struct evbuffer *);
 
 /* control.c */
 int tb_control_start(int port);

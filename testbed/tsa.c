@@ -127,7 +127,8 @@ respond(struct tb_service *svc, const unsigned char *der, size_t len)
 	    !TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) ||
 	    !TS_RESP_CTX_add_md(ctx, EVP_sha256()) || !TS_RESP_CTX_add_md(ctx, EVP_sha384()) ||
 	    !TS_RESP_CTX_add_md(ctx, EVP_sha512()) || !TS_RESP_CTX_add_md(ctx, EVP_sha1()) ||
-	    !TS_RESP_CTX_set_accuracy(ctx, 1, 0, 0))
+	    !TS_RESP_CTX_set_accuracy(ctx, svc->on[F_COARSE_ACCURACY] ?
+	    (int)svc->param[F_COARSE_ACCURACY] : 1, 0, 0))
 		goto done;
 	TS_RESP_CTX_set_serial_cb(ctx, serial_cb, svc);
 	TS_RESP_CTX_set_time_cb(ctx, time_cb, svc);

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "core/util.h"
 #include "probe/crl.h"
+#include "probe/ocsp_consistency.h"
 #include "tests/support/pki_gen.h"
 
 #define NOW		1797494400000LL		/* 2026-12-17T08:00:00Z */
@@ -365,6 +366,71 @@ crl_probe_gets_the_url_and_compares_with_the_last_number(void **state)
 	result_clear(&r);
 }
 
+/* The memory of a verified CRL samples its revocations; the ocsp consistency check reads them. */
+static void
+verified_crl_memory_samples_revocations_for_ocsp(void **state)
+{
+	struct crl_fix f;
+	struct result r;
+	unsigned char *data;
+	size_t len, n;
+	char *mem = NULL;
+	ASN1_INTEGER **serials;
+	int64_t *rev;
+
+	(void)state;
+	fix_init(&f);
+	data = pkigen_crl(&f.c, &len);
+	result_init(&r, &f.ep, NOW);
+	crl_evaluate_sample(data, len, &f.ep, NULL, NOW, &r, &mem);
+	assert_int_equal(r.reason, REASON_OK);
+	assert_non_null(mem);
+	if (strncmp(mem, "42\nr ", 5) != 0)
+		fail_msg("memory: %s", mem);
+	n = ocsp_consist_parse(mem, &serials, &rev);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		long v = ASN1_INTEGER_get(serials[i]);
+
+		assert_true(v >= 1 && v <= 3);
+		assert_int_equal(rev[i], (f.c.next_update / 1000));
+		ASN1_INTEGER_free(serials[i]);
+	}
+	free(serials);
+	free(rev);
+	free(mem);
+	mem = NULL;
+	result_clear(&r);
+
+	/* Nothing is remembered from a CRL whose signature does not verify, nor a regressed one. */
+	free(data);
+	f.c.flip_signature = 1;
+	data = pkigen_crl(&f.c, &len);
+	result_init(&r, &f.ep, NOW);
+	crl_evaluate_sample(data, len, &f.ep, NULL, NOW, &r, &mem);
+	assert_int_equal(r.reason, REASON_SIGNATURE_INVALID);
+	assert_null(mem);
+	result_clear(&r);
+	free(data);
+	f.c.flip_signature = 0;
+	data = pkigen_crl(&f.c, &len);
+	result_init(&r, &f.ep, NOW);
+	crl_evaluate_sample(data, len, &f.ep, "43", NOW, &r, &mem);
+	assert_int_equal(r.reason, REASON_REGRESSED);
+	assert_null(mem);
+	result_clear(&r);
+	free(data);
+
+	/* Malformed sample lines are skipped, never trusted. */
+	n = ocsp_consist_parse("7\nr ZZ 5\nr 0A -1\nr 0B 1700000000\ngarbage", &serials, &rev);
+	assert_int_equal(n, 1);
+	assert_int_equal(ASN1_INTEGER_get(serials[0]), 11);
+	assert_int_equal(rev[0], 1700000000);
+	ASN1_INTEGER_free(serials[0]);
+	free(serials);
+	free(rev);
+}
+
 static void
 crl_probe_without_last_number_accepts_the_crl(void **state)
 {
@@ -386,7 +452,10 @@ crl_probe_without_last_number_accepts_the_crl(void **state)
 	assert_int_equal(probe_crl_ops.finish(st, &f.ep, &resp, NOW, NULL, &r), 0);
 	assert_int_equal(r.reason, REASON_OK);
 	assert_string_equal(detail_str(&r, "number"), "42");
-	assert_string_equal(r.memory, "42");	/* the kind memory for the next probe */
+	/* The kind memory for the next probe: the number, then the sampled revocations. */
+	assert_non_null(r.memory);
+	assert_int_equal(strncmp(r.memory, "42", 2), 0);
+	assert_true(r.memory[2] == '\0' || strncmp(r.memory + 2, "\nr ", 3) == 0);
 	free(data);
 	probe_request_clear(&req);
 	probe_crl_ops.free_state(st);
@@ -438,6 +507,7 @@ main(void)
 		cmocka_unit_test(crl_details_record_number_entries_size_and_times),
 		cmocka_unit_test(crl_probe_gets_the_url_and_compares_with_the_last_number),
 		cmocka_unit_test(crl_probe_without_last_number_accepts_the_crl),
+		cmocka_unit_test(verified_crl_memory_samples_revocations_for_ocsp),
 		cmocka_unit_test(crl_probe_answered_with_http_404_is_http_status),
 	};
 	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];

@@ -153,6 +153,7 @@ static const struct {
 	{ "core/config_endpoint.c", "\"method\"", "the ocsp config key" },
 	{ "core/config_endpoint.c", "\"nonce\"", "the ocsp config key" },
 	{ "core/config_endpoint.c", "\"policy\"", "the tsa config key" },
+	{ "core/config_endpoint.c", "\"addresses\"", "the endpoint config key (SPEC §14)" },
 	{ "core/result.c", "\"http_status\"", "the reason name" },
 	{ "probe/oidc.c", "\"keys\"", "the JWK Set member" },
 	{ "probe/oidc.h", "\"keys\"", "the JWK Set member, in a comment" },
@@ -284,11 +285,61 @@ readme_lists_every_field_as_the_table_defines_it(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* details_dump writes exactly what json_dumps(COMPACT | SORT_KEYS) writes. */
+static void
+details_dump_is_jansson_byte_for_byte(void **state)
+{
+	static const char *const strs[] = {
+		"", "plain", "quote \" and back\\slash", "ctl \x01\x02\x1f\x7f end",
+		"\b\f\n\r\t", "slash / and <tag>", "utf-8 \xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x94\x92",
+		"C = LU, O = LuxTrust S.A., CN = LuxTrust Global Qualified CA 3",
+	};
+	static const char *const keys[] = {
+		"b", "a", "zeta", "a_b", "a-b", "A", "aa", "\xc3\xa9", "key \"q\"", "k\n",
+	};
+	unsigned seed = 12345;
+	char *want, *got;
+	json_t *d;
+
+	(void)state;
+	for (int round = 0; round < 500; round++) {
+		d = json_object();
+		for (int i = 0, n = (int)(seed % 9); i < n; i++) {
+			json_t *v;
+
+			seed = seed * 1103515245u + 12345u;
+			switch ((seed >> 8) % 6) {
+			case 0: v = json_string(strs[(seed >> 12) % NELEM(strs)]); break;
+			case 1: v = json_integer((json_int_t)(seed >> 4) - (1 << 27)); break;
+			case 2: v = json_true(); break;
+			case 3: v = json_false(); break;
+			case 4: v = json_null(); break;
+			default: v = json_integer(INT64_MIN + (json_int_t)round); break;
+			}
+			json_object_set_new(d, keys[(seed >> 16) % NELEM(keys)], v);
+		}
+		/* Now and then a value only jansson writes: a real, a list. */
+		if (round % 50 == 7)
+			json_object_set_new(d, "r", json_real(0.1 * round));
+		if (round % 50 == 9)
+			json_object_set_new(d, "l", json_pack("[si]", "x", 1));
+		want = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+		got = details_dump(d);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		json_decref(d);
+		seed = seed * 1103515245u + 12345u;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_field_has_a_unique_key_a_type_kinds_and_a_meaning),
+		cmocka_unit_test(details_dump_is_jansson_byte_for_byte),
 		cmocka_unit_test(setters_write_the_json_the_probes_always_wrote),
 		cmocka_unit_test(setters_refuse_a_field_of_another_type),
 		cmocka_unit_test(getters_read_a_value_of_the_wrong_type_as_absent),

@@ -855,6 +855,98 @@ noreq_start(const struct conf_endpoint *ep, const struct probe_input *in,
 static const struct probe_ops noreq_ops = { .name = "noreq", .kind = KIND_LOGIN,
 	.start = noreq_start };
 
+/*
+ * A kind doing its own I/O (probe_ops.run): a timer of delay_ms stands for its socket; it
+ * sets the result and calls done from the timer's callback.
+ */
+struct own_state {
+	struct event	*ev;
+	void		(*done)(void *);
+	void		*arg;
+	struct result	*r;
+};
+static int own_freed;
+
+static void
+own_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct own_state *s = arg;
+
+	(void)fd; (void)what;
+	s->r->timings[PHASE_TOTAL] = 30;
+	s->done(s->arg);
+}
+
+static void *
+own_run(const struct conf_endpoint *ep, const struct probe_input *in, struct event_base *base,
+    void (*done)(void *), void *arg, struct result *r)
+{
+	struct own_state *s = xcalloc(1, sizeof(*s));
+	struct timeval tv = { 0, 20000 };
+
+	(void)in;
+	if (strcmp(ep->url, "fail") == 0) {
+		free(s);
+		return NULL;			/* nothing flagged: the engine says internal */
+	}
+	s->done = done;
+	s->arg = arg;
+	s->r = r;
+	s->ev = evtimer_new(base, own_fire, s);
+	tv.tv_sec = strcmp(ep->url, "never") == 0 ? 3600 : 0;
+	evtimer_add(s->ev, &tv);
+	return s;
+}
+
+static void
+own_free(void *arg)
+{
+	struct own_state *s = arg;
+
+	event_free(s->ev);
+	free(s);
+	own_freed++;
+}
+
+static const struct probe_ops own_ops = { .name = "own", .kind = KIND_LOGIN, .run = own_run,
+	.free_state = own_free };
+
+static void
+a_kind_with_its_own_io_runs_on_the_loop_and_is_freed(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct engine *eng = engine_new(base, 4);
+	struct ep_buf b[3];
+	struct done_log l = { 0 };
+	int64_t deadline = mono_ms() + 10000;
+
+	(void)st;
+	own_freed = 0;
+	ep_make(&b[0], NULL, "soon");
+	b[0].ep.degraded_after_ms = 10;		/* its own total (30 ms) is judged too */
+	ep_make(&b[1], NULL, "fail");
+	ep_make(&b[2], NULL, "never");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(engine_submit_ops(eng, &b[i].ep, &own_ops, NULL, log_done, &l), 0);
+	while (l.n < 2) {
+		assert_true(mono_ms() < deadline);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	assert_reason(&l.r[0], REASON_INTERNAL);	/* "fail": run returned NULL */
+	assert_non_null(strstr(l.r[0].message, "the own probe could not start"));
+	assert_reason(&l.r[1], REASON_SLOW);		/* 30 ms > degraded_after 10 ms */
+	assert_true(l.r[1].timings[PHASE_TOTAL] == 30);
+	assert_int_equal(own_freed, 1);
+	assert_int_equal(engine_running(eng), 1);	/* "never" still waits */
+	engine_free(eng);				/* cancels it: its state is freed */
+	assert_int_equal(own_freed, 2);
+	assert_int_equal(l.n, 3);
+	assert_reason(&l.r[2], REASON_INTERNAL);
+	for (int i = 0; i < l.n; i++)
+		result_clear(&l.r[i]);
+	event_base_free(base);
+}
+
 static void
 engine_busy_is_right_and_takes_constant_steps_with_thousands_queued(void **st)
 {
@@ -1043,6 +1135,7 @@ main(void)
 		cmocka_unit_test(jwks_that_cannot_be_fetched_is_oidc_invalid_not_a_transport_reason),
 		cmocka_unit_test(probe_run_once_fills_every_result_in_order),
 		cmocka_unit_test(engine_busy_is_right_and_takes_constant_steps_with_thousands_queued),
+		cmocka_unit_test(a_kind_with_its_own_io_runs_on_the_loop_and_is_freed),
 		cmocka_unit_test(server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root),
 	};
 

@@ -116,6 +116,77 @@ json_rows_repair_invalid_utf8_and_escape_slashes(void **state)
 	free(text);
 }
 
+/* A random JSON value, nested up to depth, from the generator state *seed. */
+static json_t *
+random_json(unsigned *seed, int depth)
+{
+	static const char *const strs[] = {
+		"", "plain", "q\"b\\s/l", "ctl \x01\x1f\x7f", "\b\f\n\r\t</script>",
+		"\xc3\xa9t\xc3\xa9 \xe2\x80\xa8 \xe2\x80\xa9 \xef\xbf\xbd", "\xf0\x9f\x94\x92 \xf4\x8f\xbf\xbf",
+	};
+	static const double reals[] = {
+		0.0, -0.0, 0.1, 1.0, 16.5, 123456789.0, 1234567890123.0, 1e-7, 2.5e-300, 1e300,
+		-3.75, 99.999, 0.30000000000000004, 1e10, 1e21,
+	};
+	json_t *o;
+	unsigned k;
+
+	*seed = *seed * 1103515245u + 12345u;
+	k = (*seed >> 8) % (depth > 0 ? 9 : 7);
+	switch (k) {
+	case 0: return json_string(strs[(*seed >> 12) % NELEM(strs)]);
+	case 1: return json_integer((json_int_t)(*seed >> 3) - (1 << 28));
+	case 2: return json_real(reals[(*seed >> 12) % NELEM(reals)] *
+	    ((*seed >> 20) % 3 == 0 ? (double)((*seed >> 22) % 1000) / 7.0 : 1.0));
+	case 3: return json_true();
+	case 4: return json_false();
+	case 5: return json_null();
+	case 6: return json_stringn("nul\0inside", 11);
+	case 7:
+		o = json_array();
+		for (unsigned i = 0, n = (*seed >> 14) % 4; i < n; i++)
+			json_array_append_new(o, random_json(seed, depth - 1));
+		return o;
+	default:
+		o = json_object();
+		for (unsigned i = 0, n = (*seed >> 14) % 5; i < n; i++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "%s%u", i % 2 ? "k/" : "\xc3\xa9", (*seed >> 4) % 7);
+			json_object_set_new(o, key, random_json(seed, depth - 1));
+		}
+		return o;
+	}
+}
+
+/* report_json_dump writes what jansson writes with the same flags, byte for byte. */
+static void
+json_dump_is_jansson_byte_for_byte(void **state)
+{
+	unsigned seed = 2026;
+	char *want, *got;
+	json_t *o;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		o = json_object();
+		for (int i = 0; i < 4; i++) {
+			char key[8];
+
+			snprintf(key, sizeof(key), "f%d", i);
+			json_object_set_new(o, key, random_json(&seed, 3));
+		}
+		want = json_dumps(o, JSON_COMPACT | REPORT_JSON_DUMP_FLAGS);
+		got = report_json_dump(o);
+		assert_non_null(want);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		json_decref(o);
+	}
+}
+
 static void
 tpl_escapes_the_template_but_not_the_fragments(void **state)
 {
@@ -410,6 +481,7 @@ main(void)
 		cmocka_unit_test(shipped_catalogs_load_and_translate),
 		cmocka_unit_test(dates_numbers_and_durations_follow_each_language),
 		cmocka_unit_test(subst_replaces_numbered_placeholders),
+		cmocka_unit_test(json_dump_is_jansson_byte_for_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

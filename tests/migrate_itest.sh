@@ -27,6 +27,7 @@ check() { if eval "$1"; then ok "$2"; else nok "$2"; fi; }
 finish() { echo "# pass $pass fail $fail"; [ "$fail" -eq 0 ]; exit $?; }
 
 [ -x "$gen" ] || { nok "$gen exists (make test builds it)"; finish; }
+PG_ON_EXIT=cleanup	# pg_start installs its own EXIT trap: ours runs in it too
 pg_start || { nok "PostgreSQL starts (tests/support/pg.sh)"; finish; }
 url=$(pg_newdb migrate) || { nok "a database is created"; finish; }
 psql=$(command -v psql || echo "$TW_PG_BIN/psql")

@@ -967,6 +967,68 @@ ocsp_get_answered_with_http_400_says_get_and_names_method_post(void **state)
 	free(m);
 }
 
+/* The request assembled from the CertID's DER is the one OpenSSL encodes, byte for byte. */
+static void
+ocsp_request_assembled_is_what_openssl_encodes(void **state)
+{
+	static const size_t nonce_lens[] = { 0, 1, 16, 32, 64 };
+	unsigned char nonce[64], *want = NULL, *got;
+	OCSP_CERTID *id;
+	OCSP_REQUEST *req;
+	size_t len;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (unsigned char)(0xa5 ^ i);
+	for (int hash = 0; hash < 2; hash++)
+	for (size_t k = 0; k < NELEM(nonce_lens); k++) {
+		id = OCSP_cert_to_id(hash ? EVP_sha256() : EVP_sha1(), pki->leaf, pki->ca);
+		assert_non_null(id);
+		req = OCSP_REQUEST_new();
+		assert_non_null(OCSP_request_add0_id(req, OCSP_CERTID_dup(id)));
+		if (nonce_lens[k] > 0)
+			assert_int_equal(OCSP_request_add1_nonce(req, nonce, (int)nonce_lens[k]), 1);
+		assert_true((n = i2d_OCSP_REQUEST(req, &want)) > 0);
+		assert_int_equal(ocsp_request_der(id, nonce_lens[k] ? nonce : NULL, nonce_lens[k],
+		    &got, &len), 0);
+		assert_int_equal(len, (size_t)n);
+		assert_memory_equal(got, want, len);
+		free(got);
+		OPENSSL_free(want);
+		want = NULL;
+		OCSP_REQUEST_free(req);
+		OCSP_CERTID_free(id);
+	}
+}
+
+/* One CertID per (certificate, issuer), shared by the probes that ask about it. */
+static void
+ocsp_reqid_is_kept_per_certificate_and_issuer(void **state)
+{
+	struct ocsp_reqid *a, *b, *c;
+	OCSP_CERTID *want;
+
+	(void)state;
+	a = ocsp_reqid_get(pki->leaf, pki->ca);
+	b = ocsp_reqid_get(pki->leaf, pki->ca);
+	c = ocsp_reqid_get(pki->ca, pki->ca);
+	assert_non_null(a);
+	assert_ptr_equal(a, b);
+	assert_non_null(c);
+	assert_ptr_not_equal(a, c);
+	want = OCSP_cert_to_id(EVP_sha1(), pki->leaf, pki->ca);
+	assert_int_equal(OCSP_id_cmp(a->certid, want), 0);
+	OCSP_CERTID_free(want);
+	ocsp_reqid_put(a);
+	/* Emptying the table leaves what a probe still holds usable. */
+	ocsp_reqid_cache_clear();
+	assert_non_null(b->certid);
+	assert_int_equal(b->len > 0, 1);
+	ocsp_reqid_put(b);
+	ocsp_reqid_put(c);
+}
+
 int
 main(void)
 {
@@ -985,6 +1047,8 @@ main(void)
 		cmocka_unit_test(ocsp_remembered_responder_verification_is_per_issuer),
 		cmocka_unit_test(ocsp_basic_parse_leaves_odd_encodings_to_openssl),
 		cmocka_unit_test(ocsp_get_answered_with_http_400_says_get_and_names_method_post),
+		cmocka_unit_test(ocsp_request_assembled_is_what_openssl_encodes),
+		cmocka_unit_test(ocsp_reqid_is_kept_per_certificate_and_issuer),
 	};
 	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];
 	size_t n = 0;

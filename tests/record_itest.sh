@@ -5,8 +5,9 @@
 # untouched site verifies (trustwatch verify, and the Go verifier when go is there);
 # rewriting the store (changing, deleting or reordering log entries) makes the render refuse
 # to publish it (the previous log is kept and the error names the entry or checkpoint);
-# a changed published entry, a re-signing with another key and an older checkpoint served
-# as the latest make verify fail with exit 2. Every wait polls with a deadline.
+# a changed published entry, a re-signing with another key, an older checkpoint served
+# as the latest and a changed cosignature make verify fail with exit 2; a cosignature by an
+# unknown key is reported and accepted. Every wait polls with a deadline.
 set -u
 : "${TW_BIN:?}" "${TW_TESTBED:?}"
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -49,7 +50,8 @@ wait_for() {
 	return 0
 }
 
-"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" >"$work/testbed.log" 2>&1 &
+"$TW_TESTBED" --state "$work/state" --write-config "$work/tb.yaml" --providers 2 \
+    >"$work/testbed.log" 2>&1 &
 tb_pid=$!
 wait_for 30 "the testbed config" test -s "$work/tb.yaml" || finish
 db="$work/state/trustwatch.db"
@@ -66,7 +68,7 @@ record:
   key: $work/node.key
   origin: tb.example/n1
   checkpoint_every: 1s
-  timestamp_with: [p1/tsa]
+  timestamp_with: [p1/tsa, p2/tsa]
 YAML
 
 # run_until CONFIG COMMAND...: runs the daemon until COMMAND succeeds, then stops it.
@@ -91,9 +93,21 @@ last=$(q "SELECT max(tree_size) FROM checkpoints WHERE node = 'n1'")
 	not_ok "last checkpoint $last, log size $n"
 
 "$TW_BIN" report -c "$work/c.yaml" >"$work/report.log" 2>&1 || not_ok "report failed"
-[ -s "$log/checkpoint" ] && [ -s "$log/vkey" ] && ls "$log"/timestamps/*.tsr >/dev/null 2>&1 &&
+[ -s "$log/checkpoint" ] && [ -s "$log/vkey" ] && ls "$log"/timestamps/[0-9]*.tsr >/dev/null 2>&1 &&
 	ok "the site publishes log/n1 (checkpoint, vkey, time stamps)" ||
 	not_ok "log/n1 incomplete: $(ls -R "$log" 2>&1 | head -20)"
+# Two TSAs: SPEC §12's timestamps/SIZE.tsr is the first's (p1/tsa), the second's is
+# timestamps/p2-tsa/SIZE.tsr, and the index lists both.
+both=""
+for f in "$log"/timestamps/[0-9]*.tsr; do
+	size=$(basename "$f" .tsr)
+	[ -s "$log/timestamps/p2-tsa/$size.tsr" ] && both=$size && break
+done
+[ -n "$both" ] && grep -qx "$both.tsr" "$log/timestamps/index" &&
+	grep -qx "p2-tsa/$both.tsr" "$log/timestamps/index" && ! ls "$log"/timestamps/*.*.tsr >/dev/null 2>&1 &&
+	! ls "$log"/timestamps/p1-tsa >/dev/null 2>&1 &&
+	ok "two TSAs: timestamps/$both.tsr (p1/tsa, the first) and timestamps/p2-tsa/$both.tsr" ||
+	not_ok "two TSAs' tokens: $(ls -R "$log/timestamps" | head -12)"
 [ "$(cat "$log/vkey")" = "$vkey" ] && ok "the published vkey is the node's" ||
 	not_ok "published vkey $(cat "$log/vkey"), not $vkey"
 "$TW_BIN" verify --vkey "$vkey" -c "$work/c.yaml" "$site" >"$work/v0.out" 2>&1
@@ -182,10 +196,62 @@ grep -q '^— tb.example/n1 ' "$site/log/n2/checkpoints/$n2_size" &&
 [ $rc -eq 0 ] && grep -q "verified: 2 nodes" "$work/v-two.out" &&
 	ok "both nodes' logs verify with their cosignatures" ||
 	not_ok "verify (two nodes): exit $rc: $(cat "$work/v-two.out")"
+grep -q "^n2: [0-9]* cosignatures* verified (C2SP tlog-cosignature, by n1)" "$work/v-two.out" &&
+	grep -q "^n1: [0-9]* cosignatures* verified (C2SP tlog-cosignature, by n2)" "$work/v-two.out" &&
+	ok "verify checks each cosignature line against the other node's key" ||
+	not_ok "cosignatures not reported as verified: $(cat "$work/v-two.out")"
+
+# cosign_tamper DIR MODE: changes n1's cosignature on n2's checkpoint n2_size (MODE bad: one
+# signature byte flipped; unknown: a line by a key the site does not publish added).
+cosign_tamper() {
+	rm -rf "$1"; cp -r "$site" "$1"
+	python3 - "$1/log/n2" "$n2_size" "$2" <<'PY'
+import base64, os, sys
+d, size, mode = sys.argv[1:4]
+cp = os.path.join(d, "checkpoints", size)
+old = open(cp, "rb").read()
+lines = old.decode().split("\n")
+if mode == "bad":
+    for i, l in enumerate(lines):
+        if l.startswith("\u2014 tb.example/n1 "):
+            b = bytearray(base64.b64decode(l.split(" ")[2]))
+            b[20] ^= 1
+            lines[i] = "\u2014 tb.example/n1 " + base64.b64encode(bytes(b)).decode()
+    new = "\n".join(lines).encode()
+else:
+    sig = (0x0123abcd).to_bytes(4, "big") + bytes(range(72))
+    new = old + ("\u2014 someone.example " + base64.b64encode(sig).decode() + "\n").encode()
+assert new != old
+for f in (cp, os.path.join(d, "checkpoint")):
+    if open(f, "rb").read() == old:
+        open(f, "wb").write(new)
+PY
+}
+cosign_tamper "$work/tc1" bad
+"$TW_BIN" verify --vkey "$vkey" --vkey "$vkey2" "$work/tc1" >"$work/vc1.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "MISMATCH n2: checkpoint $n2_size: the cosignature by tb.example/n1+[0-9a-f]* (node n1) does not verify" "$work/vc1.out" &&
+	ok "a changed cosignature: verify exits 2 naming the checkpoint and the co-signing node" ||
+	not_ok "a changed cosignature: exit $rc: $(cat "$work/vc1.out")"
+"$TW_BIN" verify "$work/tc1" >"$work/vc1p.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "cosignature by tb.example/n1" "$work/vc1p.out" &&
+	ok "... also against the published vkeys (no --vkey)" ||
+	not_ok "a changed cosignature, published vkeys: exit $rc: $(cat "$work/vc1p.out")"
+cosign_tamper "$work/tc2" unknown
+"$TW_BIN" verify --vkey "$vkey" --vkey "$vkey2" "$work/tc2" >"$work/vc2.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "^n2: 1 signature line by a key this site does not publish (not checked: someone.example+0123abcd)" "$work/vc2.out" &&
+	ok "a cosignature by an unknown key is reported, not a failure (C2SP signed-note)" ||
+	not_ok "an unknown cosigner: exit $rc: $(cat "$work/vc2.out")"
+
 if [ -x "$work/goverify" ]; then
-	"$work/goverify" "$site/log/n2" "$vkey2" >"$work/go2.out" 2>&1 &&
-		ok "the Go verifier accepts a co-signed log" ||
+	"$work/goverify" "$site/log/n2" "$vkey2" "$vkey" >"$work/go2.out" 2>&1 &&
+		grep -q "cosignatures* (cosignature/v1) verified" "$work/go2.out" &&
+		ok "the Go verifier accepts a co-signed log, n1's cosignatures checked through note.Open" ||
 		not_ok "the Go verifier refuses a co-signed log: $(tail -3 "$work/go2.out")"
+	if "$work/goverify" "$work/tc1/log/n2" "$vkey2" "$vkey" >"$work/go3.out" 2>&1; then
+		not_ok "the Go verifier accepts a changed cosignature"
+	else
+		ok "the Go verifier rejects the changed cosignature too: $(tail -1 "$work/go3.out")"
+	fi
 fi
 cp -r "$site/." "$work/good-site/"
 good_cp=$(cat "$log/checkpoint")

@@ -596,6 +596,49 @@ outbox_queues_each_transition_once_and_retries(void **state)
 	store_close(s);
 }
 
+/* Operator alerts (a vantage node silent, heard again): keyed rows without an incident. */
+static void
+operator_alerts_are_queued_once_per_key(void **state)
+{
+	char *err = NULL, *key = NULL;
+	struct store *s = test_store_open(":memory:", &err);
+	struct collect c = { 0 };
+	int64_t now = 1796086800000LL;
+	const struct store_outbox_row silent[2] = {
+		{ 0, "node-silent:n3:1000", "noc@example.test", "[NODE SILENT] n3", "body" },
+		{ 0, "webhook-0000abcd:node-silent:n3:1000", "http://127.0.0.1:9/h", "[NODE SILENT] n3",
+		    "{}" },
+	};
+	const struct store_outbox_row heard = { 0, "node-heard:n3:1000", "noc@example.test",
+	    "[NODE BACK] n3", "body" };
+	const struct store_outbox_row other = { 0, "node-silent:n3-b:2000", "noc@example.test",
+	    "[NODE SILENT] n3-b", "body" };
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(store_outbox_find_keyed(s, "node-silent:n3:", &key), 0);
+	assert_null(key);
+	assert_int_equal(store_outbox_add_keyed(s, silent, 2, now), 2);
+	/* the next leader derives the same keys: nothing queued again */
+	assert_int_equal(store_outbox_add_keyed(s, silent, 2, now + 1000), 0);
+	assert_int_equal(store_outbox_add_keyed(s, &other, 1, now + 1000), 1);
+	assert_int_equal(store_outbox_find_keyed(s, "node-silent:n3:", &key), 1);
+	assert_string_equal(strstr(key, "node-silent:n3:"), "node-silent:n3:1000");
+	FREE_NULL(key);
+	assert_int_equal(store_outbox_find_keyed(s, "node-heard:n3:", &key), 0);
+	assert_int_equal(store_outbox_add_keyed(s, &heard, 1, now + 2000), 1);
+	assert_int_equal(store_outbox_add_keyed(s, &heard, 1, now + 3000), 0);
+	assert_int_equal(store_outbox_find_keyed(s, "node-heard:n3:", &key), 1);
+	assert_string_equal(key, "node-heard:n3:1000");
+	FREE_NULL(key);
+	/* an incident's event key is not an operator alert's */
+	assert_int_equal(store_outbox_find_keyed(s, "opened", &key), 0);
+	/* all four rows are due mail (or POSTs), without an incident */
+	assert_int_equal(store_each_mail_due(s, now + 3000, count_mail, &c), 0);
+	assert_int_equal(c.n, 4);
+	store_close(s);
+}
+
 /* A store another process holds the write lock of: a write fails at once, never waits 5 s. */
 static void
 a_write_to_a_locked_store_fails_within_its_short_busy_timeout(void **state)
@@ -950,6 +993,7 @@ main(void)
 		cmocka_unit_test(a_stored_result_is_never_replaced_and_nodes_and_addresses_are_distinct_keys),
 		cmocka_unit_test(a_v1_store_is_migrated_keeping_its_results),
 		cmocka_unit_test(raw_results_and_verdicts_and_nodes),
+		cmocka_unit_test(operator_alerts_are_queued_once_per_key),
 		cmocka_unit_test(open_existing_never_creates_a_database),
 		cmocka_unit_test(a_store_file_deleted_or_replaced_under_an_open_store_is_detected),
 		cmocka_unit_test(an_incident_never_ends_before_it_began_when_the_clock_goes_back),

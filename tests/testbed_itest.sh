@@ -157,6 +157,36 @@ heal p1/ocsp
 fault p1/ocsp=clock_skew=3600
 expect "ocsp clock_skew: thisUpdate in the future" 'status not yet valid' ocsp good
 heal p1/ocsp
+# CRL <-> OCSP consistency: the CRL lists revoked.pem; crl_disagree makes OCSP say otherwise.
+crlrev() { curl -sS "$CRL" | openssl crl -inform DER -noout -text |
+    sed -n '/Revocation Date/{s/.*Date: //p;q}'; }
+ocsprev() { ocsp revoked | sed -n 's/.*Revocation Time: //p'; }
+[ "$(epoch "$(crlrev)")" = "$(epoch "$(ocsprev)")" ] &&
+    ok "ocsp: revocation time equals the CRL's" || ko "ocsp: revocation time equals the CRL's"     "CRL $(crlrev), OCSP $(ocsprev)"
+fault p1/ocsp=crl_disagree
+expect "ocsp crl_disagree: the leaf the CRL lists revoked says good" 'revoked.pem: good'     ocsp revoked
+expect "ocsp crl_disagree: answer still verifies" 'Response verify OK' ocsp revoked
+fault p1/ocsp=crl_disagree=3600
+expect "ocsp crl_disagree=3600: still revoked" 'revoked.pem: revoked' ocsp revoked
+[ $(($(epoch "$(ocsprev)") - $(epoch "$(crlrev)"))) -eq 3600 ] &&
+    ok "ocsp crl_disagree=3600: revocation time an hour after the CRL's" ||
+    ko "ocsp crl_disagree=3600: revocation time an hour after the CRL's"     "CRL $(crlrev), OCSP $(ocsprev)"
+heal p1/ocsp
+unissued() { openssl ocsp -issuer "$P/issuing-ca.pem" -serial 0x7477756e0102030405060708090a0b0c0d0e0f10 \
+    -url "$OCSP" -CAfile "$P/root-ca.pem"; }
+expect "ocsp: a never-issued serial is unknown" ': unknown' unissued
+fault p1/ocsp=unissued_good
+expect "ocsp unissued_good: a never-issued serial says good" ': good' unissued
+expect "ocsp unissued_good: answer verifies" 'Response verify OK' unissued
+heal p1/ocsp
+fault p1/ocsp=long_validity
+ocsp good >"$tmp/lv.txt" 2>&1	# one answer: both times from the same response
+nu=$(sed -n 's/.*Next Update: //p' "$tmp/lv.txt")
+tu=$(sed -n 's/.*This Update: //p' "$tmp/lv.txt")
+[ $(($(epoch "$nu") - $(epoch "$tu"))) -eq $((14 * 86400)) ] &&
+    ok "ocsp long_validity: nextUpdate 14 days after thisUpdate" ||
+    ko "ocsp long_validity: nextUpdate 14 days after thisUpdate" "$tu -> $nu"
+heal p1/ocsp
 
 # ---- generic faults, seen through the OCSP service --------------------------------------
 code() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
@@ -233,6 +263,15 @@ n2=$(crlnum)
 [ "$n2" -lt "$n1" ] && ok "crl crl_number_regress: number goes down" ||
     ko "crl crl_number_regress: number goes down" "$n1 -> $n2"
 heal p1/crl
+fault p1/crl=long_validity=14
+curl -sS -o "$tmp/lv.crl" "$CRL"	# one CRL: it is re-issued every 2 s
+lu=$(openssl crl -inform DER -in "$tmp/lv.crl" -noout -lastupdate | sed 's/.*=//')
+nu=$(openssl crl -inform DER -in "$tmp/lv.crl" -noout -nextupdate | sed 's/.*=//')
+[ $(($(epoch "$nu") - $(epoch "$lu"))) -eq $((14 * 86400)) ] &&
+    ok "crl long_validity=14: nextUpdate 14 days after thisUpdate" ||
+    ko "crl long_validity=14: nextUpdate 14 days after thisUpdate" "$lu -> $nu"
+expect "crl long_validity: still verifies" 'verify OK' crl
+heal p1/crl
 
 # ---- TSA --------------------------------------------------------------------------------
 echo "trustwatch testbed" >"$tmp/data"
@@ -249,6 +288,10 @@ expect "tsa: configured policy" 'Policy OID: 1\.3\.6\.1\.4\.1\.99999\.1\.1' tste
 expect "tsa: accuracy 1 s" 'Accuracy: 0x01 seconds' tstext
 truth "tsa: cert has critical EKU timeStamping only" sh -c "openssl x509 -in '$P/tsa.pem' \
     -noout -ext extendedKeyUsage | grep -A1 critical | grep -qx ' *Time Stamping'"
+fault p1/tsa=coarse_accuracy=3
+expect "tsa coarse_accuracy=3: accuracy 3 s" 'Accuracy: 0x03 seconds' tstext
+expect "tsa coarse_accuracy: token still verifies" 'Verification: OK' tsverify
+heal p1/tsa
 fault p1/tsa=bad_signature
 expect "tsa bad_signature: verify fails" 'Verification: FAILED' tsverify
 heal p1/tsa
@@ -345,6 +388,60 @@ expect "login down: other providers unaffected" 'Sign in' curl -sS $CA "$(url p2
 heal p1/login
 expect "login down healed: same port" 'Sign in' curl -sS $CA "$LOGIN"
 
+# ---- TLS posture variants of the login server (SPEC §14) --------------------------------
+# Each proven with OpenSSL's CLI and curl: the chain sent (s_client -showcerts), the stapled
+# OCSP response (-status), TLS 1.0 at security level 0, the revoked certificate per the
+# testbed's own OCSP responder (openssl ocsp) and CRL (openssl crl).
+hp=${LOGIN#https://}
+hp=${hp%%/*}
+sclient() { openssl s_client -connect "$hp" -CAfile "$P/root-ca.pem" "$@" </dev/null 2>&1; }
+# sent: the number of certificates the server sends.
+sent() { sclient -showcerts | grep -c 'BEGIN CERTIFICATE'; }
+expect "login: HSTS max-age one year" '^strict-transport-security: max-age=31536000' sh -c \
+    "curl -sS $CA -D - -o /dev/null '$LOGIN' | tr 'A-Z' 'a-z'"
+expect "login default: TLS 1.0 refused" 'alert protocol version|no protocols available' \
+    sclient -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+fault p1/login=tls_chain
+expect "tls_chain: leaf and intermediate sent" '^2$' sent
+expect "tls_chain: verifies to the root" 'Verify return code: 0 \(ok\)' sclient
+expect "tls_chain: OCSP response stapled, good" 'Cert Status: good' sclient -status
+expect "tls_chain: curl accepts with the root alone" 'Sign in' curl -sS $CA "$LOGIN"
+sclient -showcerts | awk '/BEGIN CERT/{n++} n==1{print} /END CERT/{if(n==1)exit}' >"$tmp/pleaf.pem"
+expect "tls_chain: AIA names the testbed's OCSP responder" "OCSP - URI:$(url p1 ocsp | sed 's,/$,,')" \
+    openssl x509 -in "$tmp/pleaf.pem" -noout -text
+expect "tls_chain: the OCSP responder says good" ': good' openssl ocsp -issuer \
+    "$P/issuing-ca.pem" -cert "$tmp/pleaf.pem" -url "$(url p1 ocsp)" -CAfile "$P/root-ca.pem"
+heal p1/login
+fault p1/login=tls_legacy
+expect "tls_legacy: TLS 1.0 accepted" 'Protocol *: TLSv1$' sclient -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+expect "tls_legacy: TLS 1.1 accepted" 'Protocol *: TLSv1\.1$' sclient -tls1_1 \
+    -cipher 'DEFAULT:@SECLEVEL=0'
+expect "tls_legacy: TLS 1.2 still there" 'Sign in' curl -sS $CA "$LOGIN"
+heal p1/login
+expect "tls_legacy healed: TLS 1.0 refused" 'alert protocol version|no protocols available' \
+    sclient -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+fault p1/login=tls_no_intermediate
+expect "tls_no_intermediate: only the leaf sent" '^1$' sent
+expect "tls_no_intermediate: openssl cannot verify it" 'unable to verify the first certificate' sclient
+expect "tls_no_intermediate: curl with the root alone refuses" 'unable to get local issuer' \
+    curl -sS $CA "$LOGIN"
+cat "$P/root-ca.pem" "$P/issuing-ca.pem" >"$tmp/bundle.pem"
+expect "tls_no_intermediate: curl with the intermediate known accepts" 'Sign in' \
+    curl -sS --cacert "$tmp/bundle.pem" "$LOGIN"
+heal p1/login
+fault p1/login=tls_revoked
+expect "tls_revoked: chain verifies" 'Verify return code: 0 \(ok\)' sclient
+expect "tls_revoked: stapled OCSP response says revoked" 'Cert Status: revoked' sclient -status
+sclient -showcerts | awk '/BEGIN CERT/{n++} n==1{print} /END CERT/{if(n==1)exit}' >"$tmp/rleaf.pem"
+expect "tls_revoked: the OCSP responder says revoked" ': revoked' openssl ocsp -issuer \
+    "$P/issuing-ca.pem" -cert "$tmp/rleaf.pem" -url "$(url p1 ocsp)" -CAfile "$P/root-ca.pem"
+rserial=$(openssl x509 -in "$tmp/rleaf.pem" -noout -serial | sed 's/serial=//')
+cdp=$(openssl x509 -in "$tmp/rleaf.pem" -noout -ext crlDistributionPoints | sed -n 's/.*URI://p')
+curl -sS -o "$tmp/p.crl" "$cdp"
+expect "tls_revoked: its CRL (CDP) lists it" "Serial Number: $rserial" openssl crl -inform DER \
+    -in "$tmp/p.crl" -noout -text
+heal p1/login
+
 # ---- faults for one client address (vantage points): PROVIDER/SERVICE=FAULT@ADDR ---------
 # Clients leave from 127.0.0.2 and 127.0.0.3 (curl --interface); only the qualified one
 # sees the fault, the other sees the healthy service.
@@ -402,6 +499,96 @@ expect "nothing was switched on by refused switches" '^$' curl -sS "$CTL"
 seq 1 65 | sed 's/.*/p1\/crl=stale@10.0.0.&/' >"$tmp/many"
 expect "at most 64 client addresses with their own faults per service" 'too many client addresses' \
     curl -sS --data-binary @"$tmp/many" "$CTL"
+fault ok
+
+# ---- trusted list (testbed/tl.c): xmlsec1 checks the signature, python reads the list ----
+TL=$(url scheme tl)
+truth "config: the trusted list endpoint, pinned to the scheme operator's certificate" \
+    grep -q "signers: \"$P/tl-signer.pem\"" "$CFG"
+# tlverify CERT: fetches the list and verifies its signature with CERT's key only (xmlsec1).
+tlverify() {
+	curl -sS -o "$tmp/tl.xml" "$TL" || return 1
+	command -v xmlsec1 >/dev/null || { echo "xmlsec1 missing (apt-get install xmlsec1)"; return 1; }
+	xmlsec1 --verify --id-attr:Id TrustServiceStatusList --id-attr:Id SignedProperties \
+	    --pubkey-cert-pem "$P/$1.pem" "$tmp/tl.xml"
+}
+# tlread: "SEQ ISSUED-NOW NEXT-NOW STATUS(p1 CA) STATUS(p2 CA) SIGS SIG-IS-ROOT-CHILD REFS
+# CA-CERT-IS-ISSUING-CA" of the list last fetched.
+tlread() {
+	python3 - "$tmp/tl.xml" "$P/issuing-ca.pem" <<'PY'
+import base64, calendar, re, ssl, sys, time
+import xml.etree.ElementTree as ET
+T = "{http://uri.etsi.org/02231/v2#}"; D = "{http://www.w3.org/2000/09/xmldsig#}"
+root = ET.parse(sys.argv[1]).getroot()
+si = root.find(T + "SchemeInformation")
+ts = lambda s: calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ")) - int(time.time())
+st = {}
+ca = base64.b64encode(ssl.PEM_cert_to_DER_cert(open(sys.argv[2]).read())).decode()
+same = True
+for s in root.iter(T + "ServiceInformation"):
+    name = s.find(T + "ServiceName/" + T + "Name").text
+    st[name] = s.find(T + "ServiceStatus").text.rsplit("/", 1)[1]
+    if name.endswith("Qualified CA"):
+        same &= s.find(T + "ServiceDigitalIdentity/" + T + "DigitalId/" + T + "X509Certificate").text == ca
+sigs = list(root.iter(D + "Signature"))
+refs = ["%s:%s" % (r.get("URI"), "+".join(re.split("[#/]", t.get("Algorithm").rstrip("#"))[-1] for t in r.iter(D + "Transform")))
+        for r in root.iter(D + "Reference")]
+print(si.find(T + "TSLSequenceNumber").text, ts(si.find(T + "ListIssueDateTime").text),
+      ts(si.find(T + "NextUpdate/" + T + "dateTime").text), st.get("p1 Qualified CA"),
+      st.get("p2 Qualified CA"), len(sigs), root.find(D + "Signature") is not None,
+      ",".join(refs), same)
+PY
+}
+expect "tl: the list verifies with the scheme operator's key (xmlsec1)" '^OK$' \
+    tlverify tl-signer
+tl0=$(tlread 2>&1)
+seq0=${tl0%% *}
+expect "tl: one signature, child of the root, one whole-list reference (enveloped + exc-c14n) and the XAdES SignedProperties" \
+    ' 1 True :enveloped-signature\+xml-exc-c14n,#tl-signed-properties:xml-exc-c14n True$' echo "$tl0"
+expect "tl: p1's and p2's CA/QC services granted, NextUpdate months ahead, issued in the past" \
+    '^[0-9]+ -[0-9]+ 1[0-9]{7} granted granted ' echo "$tl0"
+refute "tl: the rogue CA's key does not verify it" '^OK$' tlverify rogue-ca
+fault p2/tl=withdrawn
+tlverify tl-signer >/dev/null 2>&1
+expect "tl withdrawn: p2's CA/QC service withdrawn, p1's granted, in a new issue (sequence +1)" \
+    "^$((seq0 + 1)) -?[0-9]+ [0-9]+ granted withdrawn " tlread
+expect "tl withdrawn: still signed by the scheme operator" '^OK$' tlverify tl-signer
+heal p2/tl
+tlverify tl-signer >/dev/null 2>&1
+expect "tl healed: granted again in the next issue (sequence +2)" \
+    "^$((seq0 + 2)) -?[0-9]+ [0-9]+ granted granted " tlread
+fault p1/tl=sequence_regress
+tlverify tl-signer >/dev/null 2>&1
+expect "tl sequence_regress: the sequence number one below the current" "^$((seq0 + 1)) " tlread
+heal p1/tl
+fault p1/tl=expired
+tlverify tl-signer >/dev/null 2>&1
+expect "tl expired: NextUpdate a day past" '^[0-9]+ -?[0-9]+ -8[0-9]{4} ' tlread
+heal p1/tl
+fault p1/tl=stale
+tlverify tl-signer >/dev/null 2>&1
+expect "tl stale: NextUpdate in 2 days" '^[0-9]+ -?[0-9]+ 1[0-9]{5} ' tlread
+heal p1/tl
+fault p1/tl=clock_skew=7200
+tlverify tl-signer >/dev/null 2>&1
+expect "tl clock_skew=7200: ListIssueDateTime 2 h ahead" '^[0-9]+ 7[0-9]{3} ' tlread
+heal p1/tl
+fault p1/tl=wrong_signer
+expect "tl wrong_signer: the scheme operator's key does not verify it" '^(FAIL|Error: failed to verify)' \
+    tlverify tl-signer
+expect "tl wrong_signer: the rogue CA's key does" '^OK$' tlverify rogue-ca
+heal p1/tl
+fault p1/tl=bad_signature
+expect "tl bad_signature: the scheme operator's key no longer verifies it" \
+    '^(FAIL|Error: failed to verify)' tlverify tl-signer
+expect "tl bad_signature: still well-formed XML" ' 1 True ' tlread
+heal p1/tl
+fault p1/tl=garbage
+curl -sS -o "$tmp/tl.xml" "$TL"
+expect "tl garbage: not well-formed XML" 'ParseError' tlread
+heal p1/tl
+expect "tl: withdrawn applies to the trusted list only" 'does not apply to ocsp' \
+    curl -sS -d 'p1/ocsp=withdrawn' "$CTL"
 fault ok
 
 # ---- lifecycle --------------------------------------------------------------------------
@@ -515,13 +702,14 @@ expect "rsa2048 saml: metadata signing certificate is RSA 2048" '^RSA 2048$' key
 if [ -x "$TWB" ]; then
 	out=$("$TWB" probe -c "$CFG" 2>&1)
 	rc=$?
-	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '6 endpoints: 6 up, 0 degraded, 0 down' &&
+	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '7 endpoints: 7 up, 0 degraded, 0 down' &&
 	    ok "rsa2048: trustwatch probe reports every endpoint up (exit 0)" ||
 	    ko "rsa2048: trustwatch probe reports every endpoint up (exit 0)" "rc $rc: $out"
-	for s_ in ocsp crl tsa; do
+	for s_ in ocsp crl tsa tl; do
 		fault "p1/$s_=bad_signature"
 		expect "rsa2048: trustwatch sees p1/$s_ bad_signature" \
-		    '"reason":"signature_invalid"' "$TWB" probe -c "$CFG" --only "p1/$s_" --format json
+		    '"reason":"signature_invalid"' "$TWB" probe -c "$CFG" --only \
+		    "$([ "$s_" = tl ] && echo scheme/tl || echo "p1/$s_")" --format json
 		heal "p1/$s_"
 	done
 else ko "rsa2048: trustwatch probe reports every endpoint up (exit 0)" "no $TWB (set TW_BIN)"; fi

@@ -4,7 +4,8 @@
 # the LU list takes its signers from the LOTL's stored result (signers_from), so it is
 # untrusted before the LOTL was ever verified and, after, judged on its dates (LU 66 is past
 # its NextUpdate from 2026-11-20 on); the DSS wrapping attack is signature_invalid; `check`
-# rejects a tl endpoint without signers. Needs TW_BIN and TW_FIXTURES (tests/run.sh).
+# rejects a tl endpoint without signers; then against the testbed's trusted list, every tl
+# reason from a testbed fault. Needs TW_BIN, TW_TESTBED and TW_FIXTURES (tests/run.sh).
 set -u
 : "${TW_BIN:?}" "${TW_FIXTURES:?}"
 work=$(mktemp -d /tmp/tw-tl-itest.XXXXXX)
@@ -142,6 +143,80 @@ else
 	grep -q "signers" "$work/bad.out" && ok "check rejects a tl endpoint without signers" ||
 		not_ok "check message: $(cat "$work/bad.out")"
 fi
+
+# Against the testbed's own trusted list (testbed/tl.c): every tl reason through the real
+# binary, each from a testbed fault, and the withdrawal event.
+: "${TW_TESTBED:?}"
+tb_pid=""
+cleanup_tb() { [ -n "$tb_pid" ] && kill "$tb_pid" 2>/dev/null && wait "$tb_pid" 2>/dev/null; tb_pid=""; }
+trap 'cleanup_tb; cleanup' EXIT INT TERM
+"$TW_TESTBED" --state "$work/tb" --write-config "$work/tb.yaml" --providers 2 \
+    2>"$work/tb.log" &
+tb_pid=$!
+deadline=$(( $(date +%s) + 30 ))
+while [ ! -f "$work/tb.yaml" ]; do
+	if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$tb_pid" 2>/dev/null; then
+		echo "testbed did not start:"; cat "$work/tb.log"; echo "# fail 1"; exit 1
+	fi
+	sleep 0.05
+done
+ctl=$(cat "$work/tb/control.url")
+# tb_reason: the reason, then the events, of the testbed list's result (one probe run).
+tb_reason() {
+	"$TW_BIN" probe --format json -c "$work/tb.yaml" --only scheme/tl >"$work/tb.json" 2>"$work/tb.err"
+	python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    ev = o["details"].get("events", [])
+    print(o["reason"], " ".join("%s:%s:%s>%s" % (e["event"], e["service"].replace(" ", "_"),
+        e.get("from", ""), e.get("to", "")) for e in ev))' "$work/tb.json"
+}
+r=$(tb_reason)
+[ "$r" = "ok " ] && ok "testbed list: ok, signed by the pinned scheme operator" ||
+	not_ok "testbed list: '$r' $(cat "$work/tb.json" "$work/tb.err")"
+curl -sS -d 'p2/tl=withdrawn' "$ctl" >/dev/null
+r=$(tb_reason)
+[ "$r" = "ok status_changed:p2_Qualified_CA:granted>withdrawn" ] &&
+	ok "testbed p2/tl=withdrawn: the withdrawal is an event" || not_ok "withdrawn: '$r'"
+# Qualified according to the list, matched by certificate, on the provider pages.
+"$TW_BIN" probe -c "$work/tb.yaml" >/dev/null 2>&1
+"$TW_BIN" report -c "$work/tb.yaml" -o "$work/tbsite" >"$work/tbreport.out" 2>&1
+# qual PROVIDER: the page's qualified section as text.
+qual() {
+	python3 -c 'import re, sys
+h = open(sys.argv[1]).read()
+m = re.search(r"<section class=\"qualified\">.*?</section>", h, re.S)
+print(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(0))) if m else "none")' "$work/tbsite/providers/$1.html"
+}
+q=$(qual p2)
+case "$q" in
+*"Provider 2 is qualified according to the trusted list"*"ocsp ocsp Not qualified withdrawn p2 Qualified CA CA/QC Provider 2"*"crl crl Not qualified withdrawn p2 Qualified CA"*"tsa tsa Qualified granted p2 Qualified Time-Stamping Unit TSA/QTST"*)
+	ok "p2's page: its OCSP and CRL not qualified (CA withdrawn), its TSA qualified" ;;
+*) not_ok "p2's qualified section: $q $(cat "$work/tbreport.out")" ;;
+esac
+q=$(qual p1)
+case "$q" in
+*"LuxTrust (testbed stand-in) is qualified according to the trusted list"*"ocsp ocsp Qualified granted p1 Qualified CA"*"tsa tsa Qualified granted p1 Qualified Time-Stamping Unit"*)
+	ok "p1's page: qualified, each endpoint matched to its service" ;;
+*) not_ok "p1's qualified section: $q" ;;
+esac
+curl -sS -d 'p2/tl=ok' "$ctl" >/dev/null
+r=$(tb_reason)
+[ "$r" = "ok status_changed:p2_Qualified_CA:withdrawn>granted" ] &&
+	ok "testbed healed: granted again is an event" || not_ok "granted again: '$r'"
+for pair in wrong_signer:untrusted bad_signature:signature_invalid expired:expired \
+    stale:stale clock_skew=3600:clock_skew sequence_regress:regressed garbage:malformed \
+    http=503:http_status down:connect; do
+	f=${pair%%:*} want=${pair#*:}
+	curl -sS -d "p1/tl=$f" "$ctl" >/dev/null
+	r=$(tb_reason)
+	[ "${r%% *}" = "$want" ] && ok "testbed p1/tl=$f: $want" ||
+		not_ok "testbed p1/tl=$f: '$r' (want $want) $(cat "$work/tb.err")"
+	curl -sS -d 'p1/tl=ok' "$ctl" >/dev/null
+done
+r=$(tb_reason)
+[ "$r" = "ok " ] && ok "testbed healed: ok, no events (the same issue)" || not_ok "healed: '$r'"
+cleanup_tb
 
 echo "# pass $pass"
 echo "# fail $fail"

@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/kind.h"
+#include "core/qualified.h"
 #include "core/util.h"
 #include "probe/probe.h"
 #include "probe/tl.h"
@@ -232,6 +233,58 @@ a_byte_changed_anywhere_in_lu_66_fails(void **state)
 	free(orig);
 }
 
+/*
+ * Qualified according to the list, by certificate (core/qualified.c): the key identifiers
+ * remembered for LU 64/65/66 are the services' certificates' (the SKIs below are what
+ * `openssl x509 -ext subjectKeyIdentifier` prints for the X509Certificate in the list).
+ */
+static void
+qualified_by_certificate_on_the_real_lu_lists(void **state)
+{
+	struct result r64, r65;
+	json_t *m64, *m65, *tsa, *ocsp, *other, *none;
+	const json_t *svc;
+
+	(void)state;
+	eval("lu-tl-seq64-2026-03-11.xml", NULL, NULL, AT, false, &r64);
+	eval("lu-tl-seq65-2026-04-28.xml", NULL, r64.memory, AT, false, &r65);
+	assert_non_null(m64 = json_loads(r64.memory, 0, NULL));
+	assert_non_null(m65 = json_loads(r65.memory, 0, NULL));
+	/* A TSA token signed by BE INVEST TIMESTAMP UNIT Q 1: granted in 64, withdrawn in 65. */
+	tsa = json_pack("{s:s, s:s}", "signer_key_id", "4b9fe4d3dc1d747d", "issuer_key_id", "00");
+	assert_int_equal(qualified_match(m64, tsa, NULL, &svc), QUAL_GRANTED);
+	assert_string_equal(json_string_value(json_object_get(svc, "name")),
+	    "BE INVEST TIMESTAMP UNIT Q 1");
+	assert_int_equal(qualified_match(m65, tsa, NULL, &svc), QUAL_NOT_GRANTED);
+	assert_string_equal(json_string_value(json_object_get(svc, "status")), "withdrawn");
+	/* An OCSP response (or a CRL) issued under LuxTrust Global Qualified CA 3: granted. */
+	ocsp = json_pack("{s:s, s:s}", "signer_key_id", "aa",
+	    "issuer_key_id", "638FC28B03B1AB8ED85347961D99A87DF6ACA875");
+	assert_int_equal(qualified_match(m65, ocsp, "LuxTrust S.A.", &svc), QUAL_GRANTED);
+	assert_string_equal(json_string_value(json_object_get(svc, "type")), "CA/QC");
+	assert_string_equal(json_string_value(json_object_get(svc, "name")),
+	    "LuxTrust Global Qualified Certification Authority 3");
+	json_decref(ocsp);
+	/* ... under the first LuxTrust Qualified CA, withdrawn in the list: not qualified. */
+	ocsp = json_pack("{s:s}", "issuer_key_id", "8d90a307dd1a1377994c92ab4d43de3fcd296405");
+	assert_int_equal(qualified_match(m65, ocsp, "LuxTrust S.A.", &svc), QUAL_NOT_GRANTED);
+	assert_string_equal(json_string_value(json_object_get(svc, "status")), "withdrawn");
+	other = json_pack("{s:s}", "issuer_key_id", "0123456789abcdef");
+	assert_int_equal(qualified_match(m65, other, NULL, &svc), QUAL_NOT_LISTED);
+	assert_null(svc);
+	none = json_object();
+	assert_int_equal(qualified_match(m65, none, NULL, NULL), QUAL_UNKNOWN);
+	assert_true(qualified_status("granted") && !qualified_status("withdrawn"));
+	json_decref(tsa);
+	json_decref(ocsp);
+	json_decref(other);
+	json_decref(none);
+	json_decref(m64);
+	json_decref(m65);
+	result_clear(&r64);
+	result_clear(&r65);
+}
+
 static void
 lu_64_to_65_yields_exactly_the_two_be_invest_withdrawals(void **state)
 {
@@ -365,6 +418,7 @@ main(void)
 		cmocka_unit_test(dss_signature_wrapping_attack_is_signature_invalid),
 		cmocka_unit_test(a_byte_changed_anywhere_in_lu_66_fails),
 		cmocka_unit_test(lu_64_to_65_yields_exactly_the_two_be_invest_withdrawals),
+		cmocka_unit_test(qualified_by_certificate_on_the_real_lu_lists),
 		cmocka_unit_test(a_lower_sequence_number_is_regressed),
 		cmocka_unit_test(lu_66_at_todays_clock_is_expired),
 		cmocka_unit_test(lu_66_close_to_next_update_is_stale),

@@ -6,10 +6,14 @@
 #   - an implementation we did not write verifies it: tests/interop/verify.go built against
 #     golang.org/x/mod/sumdb/note and .../tlog (Debian golang-go, golang-golang-x-mod-dev),
 #     offline; a missing Go toolchain FAILS this test, it is never skipped;
+#   - a co-signed copy (TLOG_GEN_COSIGN): the Go verifier checks its cosignature lines through
+#     note.Open with a cosignature/v1 verifier (crypto/ed25519), and so does trustwatch verify;
+#     a changed cosignature fails both;
 #   - `trustwatch verify` accepts it (directory and URL, with and without -c CONFIG) and
 #     rejects each tamper case with exit 2 naming what changed: one entry byte changed, one
 #     entry deleted, two entries swapped, re-signed with another key, an older checkpoint
-#     served as the latest, a time-stamp token of another checkpoint; usage 3, unreadable 1.
+#     served as the latest, a time-stamp token of another checkpoint (SIZE.tsr and a second
+#     TSA's LABEL/SIZE.tsr), a token name outside that layout; usage 3, unreadable 1.
 set -u
 : "${TW_BIN:?}"
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -117,6 +121,12 @@ rm -rf site
 [ -f "$log/timestamps/300.tsr" ] && cmp -s "$log/checkpoints/1000" "$log/checkpoint" ||
 	die "tlog_gen did not publish the tokens and the latest checkpoint"
 ok "published: $(head -1 "$work/gen.log")"
+# A second TSA's token of checkpoint 300: SPEC §12 names one token timestamps/SIZE.tsr, the
+# further TSAs' go under timestamps/LABEL/SIZE.tsr (and the index lists them).
+openssl ts -reply -config pki/x.cnf -queryfile tsr/300.tsq -out tsr/300b.tsr >"$work/ts2.log" 2>&1 ||
+	die "openssl ts -reply (second token) failed"
+mkdir -p "$log/timestamps/tsa-2" && cp tsr/300b.tsr "$log/timestamps/tsa-2/300.tsr" &&
+	echo tsa-2/300.tsr >>"$log/timestamps/index" || die "second token"
 # The README's command for checking a token with OpenSSL alone.
 openssl ts -verify -data "$log/checkpoints/300" -in "$log/timestamps/300.tsr" -CAfile pki/root.pem \
 	>"$work/tsverify.log" 2>&1 && ok "openssl ts -verify accepts a published token (README)" ||
@@ -134,10 +144,55 @@ else
 	ok "the Go verifier rejects the log with another key"
 fi
 
+# ---------------------------------------------------------------- cosignatures
+# Another node's key co-signs each checkpoint (C2SP tlog-cosignature, as run_cosign.c does).
+# note.Open routes those lines to a cosignature/v1 verifier (tests/interop/verify.go: the
+# note package verifies Ed25519 note signatures only, so the cosignature check itself is Go's
+# crypto/ed25519 over the cosignature/v1 message, not our C).
+wvkey=$("$TW_BIN" keygen -o witness.key --name example.test/node-b 2>>"$work/keygen.log") ||
+	die "keygen (witness) failed"
+TLOG_GEN_COSIGN=witness.key "$gen" csite node-a 1000 300,700,1000 node.key >"$work/gen-cs.log" 2>&1 ||
+	die "tlog_gen (co-signed) failed: $(cat "$work/gen-cs.log")"
+clog=csite/log/node-a
+grep -q '^— example.test/node-b ' "$clog/checkpoints/700" || die "tlog_gen wrote no cosignature line"
+if "$work/goverify" "$clog" "$vkey" "$wvkey" >"$work/go-cs.out" 2>&1 &&
+    grep -q "3 cosignatures (cosignature/v1) verified" "$work/go-cs.out"; then
+	ok "golang.org/x/mod/sumdb/note.Open verifies the cosignatures: $(grep cosignatures "$work/go-cs.out")"
+else
+	not_ok "the Go verifier on a co-signed log: $(cat "$work/go-cs.out")"
+fi
+"$work/goverify" "$clog" "$vkey" >"$work/go-cs2.out" 2>&1 &&
+	ok "without the cosigner's key, note.Open leaves the cosignatures unverified and accepts" ||
+	not_ok "the Go verifier without the cosigner key: $(cat "$work/go-cs2.out")"
+"$TW_BIN" verify --vkey "$vkey" --vkey "$wvkey" csite >"$work/v-cs.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "^node-a: 3 cosignatures verified (C2SP tlog-cosignature, by example.test/node-b+" "$work/v-cs.out" &&
+	ok "trustwatch verify checks the same cosignatures" ||
+	not_ok "trustwatch verify on a co-signed log: rc $rc: $(cat "$work/v-cs.out")"
+rm -rf tcs && cp -r csite tcs && python3 - tcs/log/node-a/checkpoints/700 <<'PY' || die "cosignature tamper"
+import base64, sys
+p = sys.argv[1]
+lines = open(p, encoding="utf-8").read().split("\n")
+for i, l in enumerate(lines):
+    if l.startswith("\u2014 example.test/node-b "):
+        b = bytearray(base64.b64decode(l.split(" ")[2]))
+        b[40] ^= 1
+        lines[i] = "\u2014 example.test/node-b " + base64.b64encode(bytes(b)).decode()
+open(p, "w", encoding="utf-8").write("\n".join(lines))
+PY
+if "$work/goverify" tcs/log/node-a "$vkey" "$wvkey" >"$work/go-cs3.out" 2>&1; then
+	not_ok "the Go verifier accepts a changed cosignature"
+else
+	ok "the Go verifier rejects a changed cosignature: $(tail -1 "$work/go-cs3.out")"
+fi
+"$TW_BIN" verify --vkey "$vkey" --vkey "$wvkey" tcs >"$work/v-cs3.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "MISMATCH node-a: checkpoint 700: the cosignature by example.test/node-b+[0-9a-f]* (a --vkey key) does not verify" "$work/v-cs3.out" &&
+	ok "trustwatch verify: a changed cosignature exits 2 naming it" ||
+	not_ok "trustwatch verify, changed cosignature: rc $rc: $(cat "$work/v-cs3.out")"
+
 # ---------------------------------------------------------------- trustwatch verify: accepted
 "$TW_BIN" verify --vkey "$vkey" site >"$work/v.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q "^verified: 1 node" "$work/v.out" &&
-	grep -q "1000 entries re-hashed" "$work/v.out" && grep -q "3 time-stamp tokens" "$work/v.out" &&
+	grep -q "1000 entries re-hashed" "$work/v.out" && grep -q "4 time-stamp tokens" "$work/v.out" &&
 	grep -q "chain is not checked: give -c CONFIG" "$work/v.out"; then
 	ok "verify accepts the untouched log (exit 0), tokens checked against their own certificate"
 else
@@ -182,7 +237,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$port/log/nodes"; do
 	i=$((i + 1)); [ $i -lt 100 ] || die "http.server did not start"; sleep 0.05
 done
 "$TW_BIN" verify --vkey "$vkey" "http://127.0.0.1:$port/" >"$work/v.out" 2>&1; rc=$?
-[ $rc -eq 0 ] && grep -q "3 time-stamp tokens" "$work/v.out" &&
+[ $rc -eq 0 ] && grep -q "4 time-stamp tokens" "$work/v.out" &&
 	ok "verify URL reads the same record over HTTP (exit 0)" ||
 	not_ok "verify URL: rc $rc: $(cat "$work/v.out")"
 "$TW_BIN" verify --vkey "$vkey" "http://127.0.0.1:$port/nothing-here" >"$work/v.out" 2>&1; rc=$?
@@ -235,6 +290,12 @@ tamper "a checkpoint's tree size edited" "MISMATCH node-a: checkpoint 700: " \
 	sed -i '2s/700/701/' checkpoints/700
 tamper "a token of another checkpoint" "MISMATCH node-a: checkpoint 300: time-stamp token 300.tsr: .*imprint" \
 	cp timestamps/700.tsr timestamps/300.tsr
+tamper "another TSA's token of another checkpoint" \
+	"MISMATCH node-a: checkpoint 300: time-stamp token tsa-2/300.tsr: .*imprint" \
+	cp timestamps/700.tsr timestamps/tsa-2/300.tsr
+tamper "a token named outside SIZE.tsr and LABEL/SIZE.tsr" \
+	"MISMATCH node-a: timestamps/300.x.tsr: not SIZE.tsr or LABEL/SIZE.tsr" \
+	cp timestamps/300.tsr timestamps/300.x.tsr
 tamper "a hash tile changed" "MISMATCH node-a: entry 17: " \
 	python3 -c 'import sys; p="tile/0/000"; d=bytearray(open(p,"rb").read()); d[17*32]^=1; open(p,"wb").write(d)'
 

@@ -624,6 +624,43 @@ cosignatures_round_trip_and_bind_the_time(void **state)
 	assert_int_equal(tlog_cosig_verify(&n, &cv, NULL), 0);
 	assert_int_equal(tlog_note_verify(&n, &v), 0);
 	tlog_note_clear(&n);
+	/* line by line, with the key derived from the note key the way a node co-signs */
+	{
+		struct tlog_signer ns;
+		struct tlog_verifier nv, derived;
+		char *nskey, *nvkey, *by_node;
+		struct tlog_note m;
+
+		assert_int_equal(tlog_keygen("trust.example/node-b", &nskey, &nvkey, NULL), 0);
+		assert_int_equal(tlog_signer_parse(nskey, &ns, NULL), 0);
+		assert_int_equal(tlog_verifier_parse(nvkey, &nv, NULL), 0);
+		ns.v.alg = TLOG_ALG_COSIG_V1;
+		ns.v.hash = tlog_key_hash(ns.v.name, TLOG_ALG_COSIG_V1, ns.v.pub);
+		by_node = tlog_cosig_sign(note, strlen(note), &ns, 1700000001, NULL);
+		assert_non_null(by_node);
+		tlog_cosig_verifier(&nv, &derived);
+		assert_int_equal(derived.alg, TLOG_ALG_COSIG_V1);
+		assert_int_equal(derived.hash, ns.v.hash);
+		assert_int_not_equal(derived.hash, nv.hash);
+		assert_int_equal(tlog_note_parse(by_node, strlen(by_node), &m, NULL), 0);
+		assert_int_equal(m.n_sigs, 2);
+		assert_int_equal(tlog_cosig_verify_line(&m, &m.sigs[1], &derived, &t), 1);
+		assert_int_equal(t, 1700000001);
+		assert_int_equal(tlog_cosig_verify_line(&m, &m.sigs[0], &derived, NULL), 0);
+		assert_int_equal(tlog_cosig_verify_line(&m, &m.sigs[1], &nv, NULL), 0);
+		m.sigs[1].sig[30] ^= 1;
+		assert_int_equal(tlog_cosig_verify_line(&m, &m.sigs[1], &derived, NULL), 0);
+		m.sigs[1].sig_len = 64;
+		assert_int_equal(tlog_cosig_verify_line(&m, &m.sigs[1], &derived, NULL), 0);
+		m.sigs[1].sig_len = 72;
+		tlog_note_clear(&m);
+		free(by_node);
+		free(nskey);
+		free(nvkey);
+		tlog_signer_clear(&ns);
+		tlog_verifier_clear(&nv);
+		tlog_verifier_clear(&derived);
+	}
 	/* no cosignature at all */
 	assert_int_equal(tlog_note_parse(note, strlen(note), &n, NULL), 0);
 	assert_int_equal(tlog_cosig_verify(&n, &cv, NULL), -1);
@@ -723,10 +760,16 @@ publish_writes_tiles_that_read_back(void **state)
 	assert_non_null(dir);
 	assert_int_equal(tlog_keygen("trust.example/node-a", &skey, &vkey, NULL), 0);
 	assert_int_equal(tlog_signer_parse(skey, &s, NULL), 0);
+	/* two TSAs on checkpoint 700: SPEC §12's SIZE.tsr, and the other's LABEL/SIZE.tsr */
+	const struct tlog_tsr tsr[2] = { { NULL, (const unsigned char *)"A", 1 },
+	    { "p2-tsa", (const unsigned char *)"BB", 2 } };
+
 	for (int i = 0; i < 3; i++) {
 		notes[i] = checkpoint_note(&s, sizes[i]);
 		cps[i] = (struct tlog_signed_checkpoint){ .note = notes[i], .len = strlen(notes[i]) };
 	}
+	cps[1].tsr = tsr;
+	cps[1].n_tsr = 2;
 	src.vkey = vkey;
 	assert_int_equal(tlog_publish(dir, "node-a", &src, &err), 0);
 	assert_null(err);
@@ -746,6 +789,20 @@ publish_writes_tiles_that_read_back(void **state)
 	assert_true(file_exists(base, "tile/1/000.p/2"));
 	assert_true(file_exists(base, "tile/1/000.p/3"));
 	assert_true(file_exists(dir, "log/nodes"));
+	assert_true(file_exists(base, "timestamps/700.tsr"));
+	assert_true(file_exists(base, "timestamps/p2-tsa/700.tsr"));
+	assert_false(file_exists(base, "timestamps/300.tsr"));
+	{
+		unsigned char *idx;
+		size_t ilen;
+		char *p = xasprintf("%s/timestamps/index", base);
+
+		assert_int_equal(file_read(p, 4096, &idx, &ilen), 0);
+		assert_int_equal(ilen, strlen("700.tsr\np2-tsa/700.tsr\n"));
+		assert_memory_equal(idx, "700.tsr\np2-tsa/700.tsr\n", ilen);
+		free(idx);
+		free(p);
+	}
 	for (int i = 0; i < 3; i++) {
 		r = tlog_tile_reader_new(sizes[i], dir_read, base);
 		rsrc = tlog_tile_reader_nodes(r);

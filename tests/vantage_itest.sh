@@ -7,10 +7,15 @@
 #   (b) the fault seen from two nodes opens exactly one incident and exactly one mail;
 #   (c) SIGKILL of the leader: another node leads within one interval; the incident resolves
 #       once, with one "resolved" mail and no duplicate;
-#   (e) the killed node is an operator alert ("vantage node silent") from the new leader;
+#   (e) the killed node is an operator alert from the new leader: the log line, one mail to
+#       alerts.to and one webhook POST (X-Trustwatch-Event: node-silent);
 #   (d) PostgreSQL stopped for TW_VANTAGE_OUTAGE_S seconds (default 60, as the issue says):
 #       the nodes keep probing, and afterwards every result each node logged as probed is in
 #       the store once (the spool replayed in order, idempotent on node, endpoint, time).
+#   (f) operator alerts across handovers: after the outage and a restart of every node (the
+#       lead moves), the killed node's silence is still mailed once; back, it is mailed once
+#       as heard again; the leader then SIGKILLed, the next one mails that node's silence
+#       once and repeats nothing its predecessors queued.
 # Every wait polls with a deadline. Needs TW_BIN, TW_TESTBED, python3, curl, PostgreSQL.
 set -u
 : "${TW_BIN:?}"
@@ -19,9 +24,9 @@ TB=${TW_TESTBED:-$ROOT/build/trustwatch-testbed}
 OUTAGE=${TW_VANTAGE_OUTAGE_S:-60}
 . "$ROOT/tests/support/pg.sh"
 work=$(mktemp -d /tmp/tw-vantage-itest.XXXXXX)
-tb_pid=""; sink_pid=""; n1=""; n2=""; n3=""
+tb_pid=""; sink_pid=""; hook_pid=""; n1=""; n2=""; n3=""
 cleanup() {
-	for p in $n1 $n2 $n3 $sink_pid $tb_pid; do
+	for p in $n1 $n2 $n3 $sink_pid $hook_pid $tb_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	pg_stop
@@ -77,7 +82,17 @@ python3 "$ROOT/tests/support/smtp_sink.py" --port "$port" --dir "$work/sink" \
     >"$work/sink/sink.log" 2>&1 &
 sink_pid=$!
 wait_for 10 "the SMTP sink" test -e "$work/sink/ready" || finish
-mails() { ls "$work/sink"/mail-*.eml 2>/dev/null | wc -l; }
+# incident mails (not the operator alerts), and NODE's operator alerts (SILENT or BACK)
+mails() { ls "$work/sink"/mail-*.eml 2>/dev/null | xargs -r grep -L '^Subject: \[NODE ' | wc -l; }
+node_mails() { grep -l "^Subject: \[NODE $2\] vantage node $1 " "$work"/sink/mail-*.eml 2>/dev/null | wc -l; }
+hport=$(free_port)
+mkdir -p "$work/hook"
+python3 "$ROOT/tests/support/http_sink.py" --port "$hport" --dir "$work/hook" \
+    >"$work/hook/sink.log" 2>&1 &
+hook_pid=$!
+wait_for 10 "the HTTP sink" test -e "$work/hook/ready" || finish
+node_hooks() { grep -l "\"event\":\"$2\"" "$work"/hook/post-*.json 2>/dev/null |
+	xargs -r grep -l "\"node\":\"$1\"" | wc -l; }
 
 # node N: n$N's config and daemon, leaving from 127.0.0.$N; its pid in $nN.
 node() {
@@ -94,6 +109,8 @@ alerts:
     url: smtp://127.0.0.1:$port
     from: trustwatch@example.test
   to: [noc@example.test]
+  webhooks:
+    - { url: 'http://127.0.0.1:$hport/hook', secret_env: TW_TEST_HOOK_SECRET }
   remind_every: 1h
   digest_window: 0s
 providers:
@@ -107,7 +124,7 @@ providers:
         nonce: true
         expect: { status: good }
 YAML
-	TRUSTWATCH_LOG_LEVEL=debug TRUSTWATCH_MAIL_RETRY_MS=200 \
+	TW_TEST_HOOK_SECRET=vantage-secret TRUSTWATCH_LOG_LEVEL=debug TRUSTWATCH_MAIL_RETRY_MS=200 \
 	    "$TW_BIN" run -c "$d/c.yaml" >>"$d/log" 2>&1 &
 	eval "n$1=$!"
 }
@@ -168,14 +185,21 @@ took=$(( $(date -d "$t_new" +%s%N) / 1000000 - t_kill / 1000000 ))
 # (e) The killed node is an operator alert from the new leader.
 wait_for 15 "the silent-node alert" grep -q "msg=\"vantage node silent\" node=n$lead" \
     "$work/n$new/log" && ok "(e) the new leader reports n$lead silent"
+wait_for 15 "the silent-node mail" holds "node_mails n$lead SILENT" -ge 1 &&
+    ok "(e) n$lead's silence is mailed to the operators: $(grep -h '^Subject: \[NODE SILENT' "$work"/sink/mail-*.eml | head -1)"
+wait_for 15 "the silent-node webhook" holds "node_hooks n$lead node-silent" -ge 1 &&
+    grep -l "\"node\":\"n$lead\"" "$work"/hook/post-*.json | sed 's/json$/hdr/' |
+    xargs grep -qi '^X-Trustwatch-Event: node-silent' &&
+    ok "(e) ... and posted to the webhook (X-Trustwatch-Event: node-silent)" ||
+    not_ok "(e) no node-silent webhook POST for n$lead"
 fault 'ok@127.0.0.2'; fault 'ok@127.0.0.3'
 wait_for 30 "the incident resolved" holds 'q '\''SELECT count(*) FROM incidents WHERE "end" IS NOT NULL'\''' -eq 1 &&
     ok "(c) the incident resolves"
 wait_for 15 "the resolution mail" holds 'mails' -ge 2
 [ "$(q 'SELECT count(*) FROM incidents')" -eq 1 ] && ok "(c) exactly one incident in all" ||
     not_ok "(c) incidents: $(q 'SELECT count(*) FROM incidents')"
-[ "$(q 'SELECT count(*) FROM outbox WHERE sent IS NOT NULL')" -eq 2 ] &&
-    ok "(c) the outbox holds two sent mails" || not_ok "(c) outbox: $(q 'SELECT incident, event, sent FROM outbox')"
+[ "$(q "SELECT count(*) FROM outbox WHERE sent IS NOT NULL AND incident IS NOT NULL AND event NOT LIKE 'webhook-%'")" -eq 2 ] &&
+    ok "(c) the outbox holds two sent incident mails" || not_ok "(c) outbox: $(q 'SELECT incident, event, sent FROM outbox')"
 # A duplicate would arrive within the retry delay: give it a few verdicts.
 t0=$(verdict_t)
 wait_for 15 "three more verdicts" holds 'verdict_t' -ge $((t0 + 5000)) || true
@@ -232,4 +256,44 @@ most=$(( ($(verdict_t) - first_v) / 2000 + 2 ))
     not_ok "(c, d) $checks verdicts counted in the rollups, at most $most expected"
 [ "$(q 'SELECT count(*) FROM incidents')" -eq 1 ] && ok "(d) still exactly one incident" ||
     not_ok "(d) incidents: $(q 'SELECT count(*) FROM incidents')"
+
+# (f) Operator alerts across handovers. n$lead is still silent: the lead moved during the
+# outage, and now every node restarts (a new leader from the store alone).
+lc=$(leaders)
+for n in $live; do node "$n"; done
+wait_for 15 "a leader after the restart" holds 'leaders' -gt "$lc" || finish
+t0=$(verdict_t)
+wait_for 20 "three verdicts after the restart" holds 'verdict_t' -ge $((t0 + 5000)) || true
+[ "$(node_mails n$lead SILENT)" -eq 1 ] && [ "$(node_hooks n$lead node-silent)" -eq 1 ] &&
+    ok "(f) n$lead's silence: one mail and one POST across the handovers" ||
+    not_ok "(f) n$lead's silence mailed $(node_mails n$lead SILENT) times, posted $(node_hooks n$lead node-silent)"
+node "$lead"
+wait_for 20 "n$lead's heard-again mail" holds "node_mails n$lead BACK" -ge 1 &&
+    ok "(f) n$lead back: mailed as heard again: $(grep -h '^Subject: \[NODE BACK\] vantage node n'"$lead" "$work"/sink/mail-*.eml | head -1)"
+wait_for 15 "n$lead's heard-again webhook" holds "node_hooks n$lead node-heard" -ge 1 &&
+    ok "(f) ... and posted (node-heard)"
+# the leader now: the node that queued that alert; SIGKILL it
+x=$(grep -lE "msg=\"operator alert queued\" event=\"?node-heard:n$lead:" "$work"/n*/log | tail -1 |
+    sed 's|.*/n\([0-9]\)/log|\1|')
+if [ -z "$x" ]; then
+	not_ok "(f) no node logged queuing the heard-again alert"
+else
+	before=$(node_mails "n$x" SILENT)
+	eval "xp=\$n$x"
+	kill -KILL "$xp"; wait "$xp" 2>/dev/null
+	eval "n$x="
+	wait_for 20 "n$x's silence mailed by the next leader" holds "node_mails n$x SILENT" -gt "$before" &&
+	    ok "(f) leader n$x killed: the next leader mails its silence"
+	t0=$(verdict_t)
+	wait_for 20 "three more verdicts" holds 'verdict_t' -ge $((t0 + 5000)) || true
+	[ "$(node_mails "n$x" SILENT)" -eq $((before + 1)) ] &&
+	    [ "$(node_mails n$lead SILENT)" -eq 1 ] && [ "$(node_mails n$lead BACK)" -eq 1 ] &&
+	    [ "$(node_hooks n$lead node-heard)" -eq 1 ] &&
+	    ok "(f) after the handover: n$x's silence mailed once, n$lead's silence and return still once each" ||
+	    not_ok "(f) n$x silent $(node_mails "n$x" SILENT) (before $before), n$lead silent $(node_mails n$lead SILENT), back $(node_mails n$lead BACK), posted back $(node_hooks n$lead node-heard)"
+	[ "$(q "SELECT count(*) FROM outbox WHERE incident IS NULL AND event LIKE 'node-%'")" -eq \
+	    "$(q "SELECT count(DISTINCT event) FROM outbox WHERE incident IS NULL AND event LIKE 'node-%'")" ] &&
+	    ok "(f) no operator alert key queued twice in the outbox" ||
+	    not_ok "(f) outbox: $(q "SELECT event FROM outbox WHERE incident IS NULL")"
+fi
 finish

@@ -54,6 +54,29 @@ tlog_cosig_sign(const char *note, size_t len, const struct tlog_signer *s, uint6
 }
 
 int
+tlog_cosig_verify_line(const struct tlog_note *n, const struct tlog_note_sig *s,
+    const struct tlog_verifier *v, uint64_t *t)
+{
+	uint64_t ts = 0;
+	size_t mlen;
+	char *m;
+	int ok;
+
+	if (v->alg != TLOG_ALG_COSIG_V1 || s->sig_len != 72)
+		return 0;
+	for (int j = 0; j < 8; j++)
+		ts = ts << 8 | s->sig[j];
+	if (ts > INT64_MAX)
+		return 0;
+	m = cosig_message(n->text, n->text_len, ts, &mlen);
+	ok = tlog_ed25519_verify(v, m, mlen, s->sig + 8);
+	free(m);
+	if (ok && t != NULL)
+		*t = ts;
+	return ok ? 1 : 0;
+}
+
+int
 tlog_cosig_verify(const struct tlog_note *n, const struct tlog_verifier *v, uint64_t *t)
 {
 	int seen = 0;
@@ -62,28 +85,21 @@ tlog_cosig_verify(const struct tlog_note *n, const struct tlog_verifier *v, uint
 		return -1;
 	for (size_t i = 0; i < n->n_sigs; i++) {
 		const struct tlog_note_sig *s = &n->sigs[i];
-		uint64_t ts = 0;
-		size_t mlen;
-		char *m;
-		int ok;
 
 		if (s->hash != v->hash || strcmp(s->name, v->name) != 0)
 			continue;
 		seen = 1;
-		if (s->sig_len != 72)
-			continue;
-		for (int j = 0; j < 8; j++)
-			ts = ts << 8 | s->sig[j];
-		if (ts > INT64_MAX)
-			continue;
-		m = cosig_message(n->text, n->text_len, ts, &mlen);
-		ok = tlog_ed25519_verify(v, m, mlen, s->sig + 8);
-		free(m);
-		if (ok) {
-			if (t != NULL)
-				*t = ts;
+		if (tlog_cosig_verify_line(n, s, v, t) == 1)
 			return 1;
-		}
 	}
 	return seen ? 0 : -1;
+}
+
+void
+tlog_cosig_verifier(const struct tlog_verifier *v, struct tlog_verifier *out)
+{
+	*out = *v;
+	out->name = xstrdup(v->name);
+	out->alg = TLOG_ALG_COSIG_V1;
+	out->hash = tlog_key_hash(out->name, TLOG_ALG_COSIG_V1, out->pub);
 }

@@ -306,7 +306,7 @@ out:
 static int
 tsr_label_ok(const char *l)
 {
-	return l == NULL || (*l != '\0' && strspn(l, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	return l == NULL || (*l != '\0' && strlen(l) <= 100 && strspn(l, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(l));
 }
 
@@ -332,9 +332,10 @@ put_notes(struct pub *p)
 				    c->tsr[t].label));
 				goto out;
 			}
+			/* SPEC §12's SIZE.tsr; every further TSA's token in its own folder */
 			if (c->tsr[t].label != NULL)
-				snprintf(rel, sizeof(rel), "%" PRIu64 ".%s.tsr", p->cps[i].size,
-				    c->tsr[t].label);
+				snprintf(rel, sizeof(rel), "%s/%" PRIu64 ".tsr", c->tsr[t].label,
+				    p->cps[i].size);
 			else
 				snprintf(rel, sizeof(rel), "%" PRIu64 ".tsr", p->cps[i].size);
 			buf_printf(&tidx, "%s\n", rel);

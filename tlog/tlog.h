@@ -267,12 +267,21 @@ char *tlog_cosig_sign(const char *note, size_t len, const struct tlog_signer *s,
     char **err);
 /* 1 when n carries v's valid cosignature (and sets *t), 0 when invalid, -1 when absent. */
 int tlog_cosig_verify(const struct tlog_note *n, const struct tlog_verifier *v, uint64_t *t);
+/*
+ * 1 when the signature line s of n is v's valid cosignature/v1 (and sets *t), else 0 (a
+ * signature not 8 + 64 bytes long, a time past 2^63 - 1, or one that does not verify). The
+ * line's name and key hash are the caller's to match with v's.
+ */
+int tlog_cosig_verify_line(const struct tlog_note *n, const struct tlog_note_sig *s,
+    const struct tlog_verifier *v, uint64_t *t);
+/* v's key as a cosigner (algorithm 0x04, the key hash recomputed): *out to clear after. */
+void tlog_cosig_verifier(const struct tlog_verifier *v, struct tlog_verifier *out);
 
 /* ---- publish.c -------------------------------------------------------------------------- */
 
 /* An RFC 3161 token to publish beside a checkpoint. */
 struct tlog_tsr {
-	const char	*label;			/* NULL: SIZE.tsr, else SIZE.LABEL.tsr ([A-Za-z0-9_-]) */
+	const char	*label;			/* NULL: SIZE.tsr, else LABEL/SIZE.tsr ([A-Za-z0-9_-]) */
 	const unsigned char *der;
 	size_t		 len;
 };
@@ -302,7 +311,9 @@ struct tlog_source {
  * Writes site_dir/log/node/: checkpoint (the last checkpoint), checkpoints/SIZE for each,
  * checkpoints/index (their sizes, a line each), tile/L/N[.p/W] hash tiles and
  * tile/entries/N[.p/W] bundles for the last checkpoint's tree and the partial tiles of
- * every earlier size, timestamps/SIZE[.LABEL].tsr and timestamps/index, vkey; and adds node
+ * every earlier size, timestamps/SIZE.tsr and timestamps/LABEL/SIZE.tsr (SPEC §12 names one
+ * token per checkpoint, SIZE.tsr: the caller gives one token without a label, the further
+ * TSAs' with theirs) and timestamps/index, vkey; and adds node
  * to site_dir/log/nodes. Full entry bundles are taken from prev_dir when there (full tiles
  * never change): their entries are re-hashed, never trusted. Before returning, every
  * checkpoint's root hash is compared with the tree written: a checkpoint that does not

@@ -2,13 +2,21 @@
 // trustwatch did not write: golang.org/x/mod/sumdb/note and golang.org/x/mod/sumdb/tlog
 // (Debian golang-golang-x-mod-dev). Used by tests/tlog_interop_itest.sh.
 //
-// usage: verify LOG_DIR VKEY
+// usage: verify LOG_DIR VKEY [COSIGNER_VKEY...]
 //
 // It opens every checkpoints/SIZE and the latest checkpoint with note.Open and the verifier
 // key, recomputes each tree hash from the published hash tiles (tlog.TileHashReader reading
 // the C2SP tlog-tiles paths, tlog.TreeHash), hashes every entry of the entry bundles and
 // checks its inclusion proof (tlog.ProveRecord / tlog.CheckRecord), and checks a consistency
 // proof between each pair of consecutive checkpoints (tlog.ProveTree / tlog.CheckTree).
+//
+// Cosignatures (C2SP tlog-cosignature, the lines other vantage nodes add): note.NewVerifier
+// knows only Ed25519 note keys (type 0x01), but note.Open takes any note.Verifier, so each
+// COSIGNER_VKEY (a node's note key, whose cosigner key is the same key under type 0x04, or a
+// type 0x04 key) becomes a cosignature/v1 verifier written here over crypto/ed25519: note.Open
+// matches the signature lines to it by name and key hash and fails on one that does not
+// verify; at least one cosignature must verify when cosigner keys are given. Without them,
+// cosignature lines are unknown signatures, which note.Open leaves unverified.
 //
 // Build offline with Debian's layout:
 //
@@ -17,6 +25,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -26,6 +36,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"math"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -58,11 +70,58 @@ func parseCheckpoint(text string) (checkpoint, error) {
 	return c, nil
 }
 
+// cosigVerifier checks C2SP tlog-cosignature lines: an 8-byte big-endian time T, then the
+// Ed25519 signature of "cosignature/v1\ntime T\n" followed by the checkpoint body.
+type cosigVerifier struct {
+	name string
+	hash uint32
+	key  ed25519.PublicKey
+}
+
+func (v cosigVerifier) Name() string    { return v.name }
+func (v cosigVerifier) KeyHash() uint32 { return v.hash }
+func (v cosigVerifier) Verify(msg, sig []byte) bool {
+	if len(sig) != 8+ed25519.SignatureSize {
+		return false
+	}
+	t := binary.BigEndian.Uint64(sig[:8])
+	if t > math.MaxInt64 {
+		return false
+	}
+	m := append([]byte(fmt.Sprintf("cosignature/v1\ntime %d\n", t)), msg...)
+	return ed25519.Verify(v.key, m, sig[8:])
+}
+
+// newCosigVerifier parses NAME+HASH+BASE64(type ‖ public key), type 0x01 or 0x04; the key
+// hash is that of the cosigner key: SHA-256(NAME ‖ "\n" ‖ 0x04 ‖ key)[:4].
+func newCosigVerifier(vkey string) (cosigVerifier, error) {
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		return cosigVerifier{}, fmt.Errorf("malformed verifier key %q", vkey)
+	}
+	k, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(k) != 1+ed25519.PublicKeySize || (k[0] != 0x01 && k[0] != 0x04) {
+		return cosigVerifier{}, fmt.Errorf("not an Ed25519 note or cosigner key: %q", vkey)
+	}
+	h := sha256.Sum256(append(append([]byte(parts[0]+"\n"), 0x04), k[1:]...))
+	return cosigVerifier{parts[0], binary.BigEndian.Uint32(h[:4]), ed25519.PublicKey(k[1:])}, nil
+}
+
+// cosigned counts the cosignatures note.Open verified, over all checkpoints.
+var cosigned int
+
 // openCheckpoint verifies a signed checkpoint note with the verifier key and parses it.
 func openCheckpoint(msg []byte, verifiers note.Verifiers) (checkpoint, error) {
 	n, err := note.Open(msg, verifiers)
 	if err != nil {
 		return checkpoint{}, err
+	}
+	for _, s := range n.Sigs {
+		if v, err := verifiers.Verifier(s.Name, s.Hash); err == nil {
+			if _, ok := v.(cosigVerifier); ok {
+				cosigned++
+			}
+		}
 	}
 	c, err := parseCheckpoint(n.Text)
 	c.raw = msg
@@ -127,12 +186,20 @@ func entries(dir string, n int64) ([][]byte, error) {
 	return all, nil
 }
 
-func run(dir, vkey string) error {
+func run(dir, vkey string, cosigners []string) error {
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
 		return fmt.Errorf("verifier key: %v", err)
 	}
-	verifiers := note.VerifierList(v)
+	list := []note.Verifier{v}
+	for _, c := range cosigners {
+		cv, err := newCosigVerifier(c)
+		if err != nil {
+			return fmt.Errorf("cosigner key: %v", err)
+		}
+		list = append(list, cv)
+	}
+	verifiers := note.VerifierList(list...)
 
 	names, err := os.ReadDir(filepath.Join(dir, "checkpoints"))
 	if err != nil {
@@ -164,7 +231,9 @@ func run(dir, vkey string) error {
 	if err != nil {
 		return err
 	}
+	counted := cosigned
 	latest, err := openCheckpoint(msg, verifiers)
+	cosigned = counted // the latest is one of checkpoints/, counted there
 	if err != nil {
 		return fmt.Errorf("checkpoint: %v", err)
 	}
@@ -173,6 +242,12 @@ func run(dir, vkey string) error {
 		return fmt.Errorf("checkpoint: size %d is not the largest published (%d)", latest.tree.N, last.tree.N)
 	}
 	fmt.Printf("note.Open: %d checkpoints signed by %s+%08x (origin %s)\n", len(cps), v.Name(), v.KeyHash(), last.origin)
+	if len(cosigners) > 0 {
+		if cosigned == 0 {
+			return errors.New("no cosignature by the given cosigner keys")
+		}
+		fmt.Printf("note.Open: %d cosignatures (cosignature/v1) verified\n", cosigned)
+	}
 
 	// Every tree hash from the hash tiles published for its size.
 	for _, c := range cps {
@@ -223,11 +298,11 @@ func run(dir, vkey string) error {
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: verify LOG_DIR VKEY")
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: verify LOG_DIR VKEY [COSIGNER_VKEY...]")
 		os.Exit(3)
 	}
-	if err := run(os.Args[1], os.Args[2]); err != nil {
+	if err := run(os.Args[1], os.Args[2], os.Args[3:]); err != nil {
 		fmt.Fprintln(os.Stderr, "verify:", err)
 		os.Exit(1)
 	}

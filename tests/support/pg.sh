@@ -2,8 +2,8 @@
 #   pg_start        initdb in a new temporary directory, start the server on a free port of
 #                   127.0.0.1 (its unix socket in that directory too), wait until it accepts
 #                   connections (pg_ctl -w), export TW_TEST_PG=postgresql://tw@127.0.0.1:PORT/
-#                   and install `trap pg_stop EXIT` (a script with its own EXIT trap calls
-#                   pg_stop from it). Returns non-zero, loudly, when no server could start:
+#                   and install `trap pg_stop EXIT`, followed by $PG_ON_EXIT when the
+#                   script set it (its own cleanup: a script's EXIT trap would be replaced). Returns non-zero, loudly, when no server could start:
 #                   a missing PostgreSQL is a failure, never a skip (scripts/deps.sh installs it).
 #   pg_newdb NAME   creates database NAME ([a-z0-9_]+) on the server TW_TEST_PG names (this
 #                   shell's or an inherited one) and prints its URL.
@@ -58,7 +58,7 @@ pg_start() {
 	fi
 	TW_PG_DIR=$(mktemp -d /tmp/tw-pg.XXXXXX) || { pg_fail "mktemp"; return 1; }
 	export TW_PG_BIN TW_PG_DIR
-	trap pg_stop EXIT
+	trap "pg_stop${PG_ON_EXIT:+; $PG_ON_EXIT}" EXIT
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$TW_PG_DIR"
 	if ! pg_as_owner "$TW_PG_BIN/initdb" -D "$TW_PG_DIR/data" -U tw -A trust -E UTF8 \
 	    --locale=C.UTF-8 --no-sync >"$TW_PG_DIR/initdb.log" 2>&1; then

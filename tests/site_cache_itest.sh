@@ -1,0 +1,126 @@
+#!/bin/sh
+# backends: sqlite postgresql
+# Integration: the render cache beside the store (STORE.site-cache/: closed months' results
+# CSVs, the current month's per-day chunks, incident pages; issue 22) never changes what is
+# published. A 200-endpoint history (bench/history_gen) of 40 days, so at least one UTC
+# month is closed, is rendered --at a fixed time:
+#   - cold with an empty cache, cold again with the cache filled, warm over the previous
+#     site: each identical (diff -r) to a render with no cache at all;
+#   - a result stored late (as a spool replays it) into the closed month, and one into a
+#     completed day of the current month, raw (a node's observation, which feeds no rollup:
+#     PostgreSQL) and as a verdict: the next renders, warm and cold, show them, and are
+#     still identical to a render without the cache.
+# Needs TW_BIN (tests/run.sh); the generator is built beside it (make test).
+set -u
+: "${TW_BIN:?}"
+ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$ROOT/tests/support/backend.sh"
+gen="$(dirname "$TW_BIN")/bench/history_gen"
+work=$(mktemp -d /tmp/tw-site-cache-itest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+nok() { fail=$((fail + 1)); echo "not ok - $1"; }
+check() { if eval "$1"; then ok "$2"; else nok "$2"; fi; }
+finish() { echo "# pass $pass fail $fail"; [ "$fail" -eq 0 ]; exit $?; }
+
+[ -x "$gen" ] || { nok "$gen exists (make test builds it)"; finish; }
+# 40 days: the last one at 1 result/min, the others at 1 per hour (about 480,000 results).
+"$gen" "$work/h.db" "$work/gen.yaml" "$ROOT/examples/certs" 40 1 60 >"$work/gen.log" 2>&1 ||
+	{ nok "history_gen: $(tail -3 "$work/gen.log")"; finish; }
+db="$work/h.db"
+cfg="$work/gen.yaml"
+store=$db
+if [ "$TW_BACKEND" = postgresql ]; then
+	storage=$(tw_storage_yaml "$work/local.db") || { nok "a database is created"; finish; }
+	store=$(tw_store_url "$work/local.db")
+	sed "s|^storage: { path: \"[^\"]*\"|storage: { path: \"$work/local.db\", url: \"$store\"|" \
+	    "$work/gen.yaml" >"$work/c.yaml"
+	cfg="$work/c.yaml"
+	"$TW_BIN" store migrate -c "$cfg" --from "$db" >"$work/mig.out" 2>"$work/mig.err"
+	check '[ $? -eq 0 ]' "the history is copied to PostgreSQL ($(tail -1 "$work/mig.err"))"
+	cache="$work/local.db.site-cache"
+	mode=raw
+else
+	cache="$db.site-cache"
+	mode=verdict
+fi
+check 'grep -q "^storage:" "$cfg"' "the config names the store"
+
+# The render time: now, to the second (the history ends at the minute before now).
+at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+now_ms=$(( $(date -u -d "$at" +%s) * 1000 ))
+month=$(date -u -d "$at" +%Y-%m)
+month_ms=$(( $(date -u -d "$month-01T00:00:00Z" +%s) * 1000 ))
+prev=$(date -u -d "$month-01T00:00:00Z - 1 day" +%Y-%m)
+
+# render NAME [nocache]: renders into $work/NAME (a fresh directory unless it exists).
+render() {
+	if [ "${2:-}" = nocache ]; then
+		mv "$cache" "$cache.aside" 2>/dev/null
+	fi
+	"$TW_BIN" report -c "$cfg" -o "$work/$1" --at "$at" >"$work/$1.out" 2>"$work/$1.err"
+	rc=$?
+	if [ "${2:-}" = nocache ]; then
+		rm -rf "$cache"
+		mv "$cache.aside" "$cache" 2>/dev/null
+	fi
+	[ $rc -eq 0 ] || nok "render $1 exits 0 ($rc: $(head -2 "$work/$1.err"))"
+}
+# same A B: identical trees, byte for byte (the .gz copies too)
+same() {
+	diff -r "$work/$1" "$work/$2" >"$work/diff-$1-$2" 2>&1
+}
+# gz_ok A: each results CSV's .gz holds exactly the CSV
+gz_ok() {
+	for f in "$work/$1"/exports/results-*.csv; do
+		[ -f "$f.gz" ] || continue
+		gzip -t "$f.gz" && gzip -dc "$f.gz" | cmp -s - "$f" || { echo "$f.gz"; return 1; }
+	done
+}
+
+rm -rf "$cache"
+render cold1
+check '[ -f "$work/cold1/exports/results-$prev.csv" ] && [ -f "$work/cold1/exports/results-$month.csv" ]' \
+    "the closed month $prev and the current month $month have their CSVs"
+check 'ls "$cache"/results-month-"$prev"-*.csv >/dev/null 2>&1' "the closed month is kept in the cache"
+render plain nocache
+check 'same plain cold1' "cold render, empty cache = render without a cache ($(head -3 "$work/diff-plain-cold1" 2>/dev/null))"
+render cold2
+check 'same plain cold2' "cold render, cache filled = render without a cache ($(head -3 "$work/diff-plain-cold2" 2>/dev/null))"
+cached=$(ls "$cache"/results-month-"$prev"-*.csv 2>/dev/null | head -1)
+check '[ -n "$cached" ] && [ "$(stat -c %i "$cached")" = "$(stat -c %i "$work/cold2/exports/results-$prev.csv")" ]' \
+    "the cold render linked the closed month from the cache"
+page=$(cd "$work/cold1" && ls incidents/*.html 2>/dev/null | grep -v 'incidents/page' | head -1)
+check '[ -n "$page" ] && [ "$(stat -c %i "$work/cold1/$page")" = "$(stat -c %i "$work/cold2/$page")" ]' \
+    "the cold render linked a resolved incident's page ($page) from the cache"
+cp -a "$work/cold2" "$work/warm"
+render warm
+check 'same plain warm' "warm render = render without a cache ($(head -3 "$work/diff-plain-warm" 2>/dev/null))"
+
+# Late results: one in the closed month (20 days before this month, 12:00:00.123 UTC), one in a completed
+# day of this month (yesterday, when that is in this month).
+late1=$(( month_ms - 20 * 86400000 + 43200123 ))
+"$gen" --late "$store" "$late1" "$mode" >"$work/late1.log" 2>&1
+check '[ $? -eq 0 ]' "a $mode result is stored late into $prev ($(head -1 "$work/late1.log"))"
+late2=""
+if [ $(( now_ms - month_ms )) -gt $(( 86400000 + 7200000 )) ]; then
+	late2=$(( (now_ms / 86400000 - 1) * 86400000 + 43200321 ))
+	"$gen" --late "$store" "$late2" "$mode" >"$work/late2.log" 2>&1
+	check '[ $? -eq 0 ]' "a $mode result is stored late into yesterday ($(head -1 "$work/late2.log"))"
+fi
+render warm
+render cold3
+render plain2 nocache
+t1=$(awk -v t="$late1" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
+check 'grep -q "$t1" "$work/plain2/exports/results-$prev.csv"' "without a cache, $prev's CSV shows the late result ($t1)"
+check 'gz_ok warm >"$work/gzbad"' "the warm render's results CSVs' .gz hold them ($(cat "$work/gzbad" 2>/dev/null))"
+check 'same plain2 warm' "warm render after the late results = render without a cache ($(head -3 "$work/diff-plain2-warm" 2>/dev/null))"
+check 'same plain2 cold3' "cold render after the late results = render without a cache ($(head -3 "$work/diff-plain2-cold3" 2>/dev/null))"
+check '! same plain plain2' "the late results change the site"
+if [ -n "$late2" ]; then
+	t2=$(awk -v t="$late2" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
+	check 'grep -q "$t2" "$work/warm/exports/results-$month.csv"' "the warm render's $month CSV shows the late result of yesterday"
+fi
+finish
