@@ -140,7 +140,7 @@ an_empty_database_is_refused_unless_created_and_then_reopens(void **state)
 	assert_string_equal(OPS->name, "postgresql");
 	assert_int_equal(scalar("SELECT count(*) FROM pg_inherits"
 	    " WHERE inhparent = 'results_packed'::regclass"), 2);	/* this month and the next */
-	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 4);
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), PG_SCHEMA_VERSION);
 	OPS->close(b);
 	OPS->close(NULL);
 	b = pg_backend_open(url, "unused-password", false, &err);
@@ -666,8 +666,9 @@ text_of(const char *sql)
 }
 
 /*
- * A v3 store (one row per result) migrates to v4 (results packed): the same rows through
- * the view, counted, read, replayed without a copy, pruned mid-hour.
+ * A v3 store (one row per result) migrates to v5 (v4 adds the conformance sums, v5 packs
+ * results): the same rows through the view, counted, read, replayed without a copy, pruned
+ * mid-hour.
  */
 static void
 a_v3_store_migrates_to_packed_results(void **state)
@@ -711,7 +712,7 @@ a_v3_store_migrates_to_packed_results(void **state)
 	assert_int_equal(n, 3202);
 
 	b = open_store();
-	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 4);
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), PG_SCHEMA_VERSION);
 	assert_int_equal(OPS->schema_version(b), PG_SCHEMA_VERSION_EXPECTED);
 	assert_int_equal(scalar("SELECT count(*) FROM pg_class WHERE relname LIKE 'results_v3%'"
 	    " OR relname LIKE 'results_2026%'"), 0);
