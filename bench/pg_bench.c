@@ -146,7 +146,7 @@ main(int argc, char **argv)
 	}
 	rows = ops->count_results(b);
 	sql = xasprintf("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
-	    " WHERE inhparent = '%s.results'::regclass", schema);
+	    " WHERE inhparent = '%s.results_packed'::regclass", schema);
 	scalar(admin, "CHECKPOINT");
 	bytes = scalar(admin, sql);
 	free(sql);

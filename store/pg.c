@@ -29,11 +29,14 @@
  * Node and address as small integer ids would save nothing: a tuple is padded to 8 bytes
  * (72 either way) and so is an index entry (32 either way).
  * 60 B per result is below one heap tuple plus one index entry (~24 + 4 + 36 before any
- * data): it needs several results per row (chunked rows), not narrower columns. endpoints.open_incident carries
+ * data): it needs several results per row, not narrower columns -- v4 packs them
+ * (pg_int.h, PG_PACKED_DDL): a row of results_packed holds up to 64 results of one
+ * endpoint, node and hour, 24 bytes of integers each; measured 49 B per result with its
+ * index (pg_bench, batches of 5 per endpoint). endpoints.open_incident carries
  * no foreign key, so a raw copy may bring endpoints before their incidents.
  */
-_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION,
-    "store.h's schema changed: add its migration step to store/pg.c");
+_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION + 1,
+    "store.h's schema changed: add its migration step to store/pg.c (and PG_LOGICAL)");
 static const struct {
 	int		 from, to;
 	const char	*sql;
@@ -123,6 +126,28 @@ static const struct {
 	"  ep bigint NOT NULL, month text COLLATE \"C\" NOT NULL, rule text COLLATE \"C\" NOT NULL,"
 	"  checks bigint NOT NULL, violations bigint NOT NULL, first bigint, last bigint,"
 	"  PRIMARY KEY (ep, month, rule));" },
+	/*
+	 * v5 (the logical schema's v4 still): results packed, several per row (pg_write.c,
+	 * PG_PACKED). Each month's partition packed_YYYYMM is made from results_YYYYMM; the
+	 * view results shows one row per result, as before, for every reader.
+	 */
+	{ 4, 5,
+	"ALTER TABLE results RENAME TO results_v3;"
+	PG_PACKED_DDL
+	"DO $$ DECLARE p record; y int; m int; BEGIN"
+	" FOR p IN SELECT c.relname AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+	"  WHERE i.inhparent = 'results_v3'::regclass AND c.relname ~ '^results_[0-9]{6}$' LOOP"
+	"  y := substr(p.n, 9, 4)::int; m := substr(p.n, 13, 2)::int;"
+	"  EXECUTE format('CREATE TABLE packed_%s PARTITION OF results_packed FOR VALUES"
+	"   FROM (%s) TO (%s) WITH (fillfactor = 100)', substr(p.n, 9, 6),"
+	"   (extract(epoch FROM make_timestamp(y, m, 1, 0, 0, 0)) * 1000)::bigint,"
+	"   (extract(epoch FROM make_timestamp(y, m, 1, 0, 0, 0) + interval '1 month')"
+	"   * 1000)::bigint);"
+	" END LOOP; END $$;"
+	"SELECT set_config('statement_timeout', '0', true);"
+	PG_PACK_FROM("results_v3") ";"
+	"DROP TABLE results_v3;"
+	PG_RESULTS_VIEW ";" },
 };
 
 /* The first line of a libpq message, without its trailing newline. */
@@ -606,12 +631,15 @@ read_version(struct store_be *b, int *v)
 	return 0;
 }
 
+/* The logical schema version (store.h) of this backend's schema version v. */
+#define PG_LOGICAL(v)	((v) >= 5 ? (v) - 1 : (v))
+
 static int
 pg_schema_version(struct store_be *b)
 {
 	int v;
 
-	return read_version(b, &v) == 0 ? v : -1;
+	return read_version(b, &v) == 0 ? PG_LOGICAL(v) : -1;
 }
 
 /*
@@ -619,7 +647,7 @@ pg_schema_version(struct store_be *b)
  * advisory lock (two nodes starting together migrate once: the second sees the new version).
  */
 static int
-migrate(struct store_be *b)
+migrate(struct store_be *b, int target)
 {
 	for (;;) {
 		struct pg_params p = { 0 };
@@ -639,7 +667,7 @@ migrate(struct store_be *b)
 			    " (v%d)", v, PG_SCHEMA_VERSION);
 			goto fail;
 		}
-		if (v == PG_SCHEMA_VERSION)
+		if (v >= target)
 			break;
 		for (i = 0; i < NELEM(migrations) && migrations[i].from != v; i++)
 			;
@@ -691,6 +719,12 @@ pg_close(struct store_be *b)
 struct store_be *
 pg_backend_open(const char *url, const char *password, bool create, char **err)
 {
+	return pg_backend_open_at(url, password, create, PG_SCHEMA_VERSION, err);
+}
+
+struct store_be *
+pg_backend_open_at(const char *url, const char *password, bool create, int version, char **err)
+{
 	struct store_be *b = xcalloc(1, sizeof(*b));
 	int v;
 
@@ -714,7 +748,8 @@ pg_backend_open(const char *url, const char *password, bool create, char **err)
 		pg_close(b);
 		return NULL;
 	}
-	if (migrate(b) != 0 || (create && pg_partitions_ahead(b) != 0))
+	if (migrate(b, version) != 0 ||
+	    (create && version == PG_SCHEMA_VERSION && pg_partitions_ahead(b) != 0))
 		goto fail;
 	return b;
 fail:

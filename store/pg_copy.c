@@ -161,7 +161,13 @@ pg_copy_last_key(struct store_be *b, int t, struct be_value *key)
 	tb = &be_tables[t];
 	buf_printf(&sql, "SELECT ");
 	col_list(&sql, t, tb->nkey, "");
-	buf_printf(&sql, " FROM \"%s\" ORDER BY ", tb->name);
+	buf_printf(&sql, " FROM \"%s\"", tb->name);
+	/* results: within the last hour of the greatest endpoint (not a sort of every result). */
+	if (t == BE_T_RESULTS)
+		buf_printf(&sql, " WHERE ep = (SELECT max(ep) FROM results_packed) AND t0 ="
+		    " (SELECT max(t0) FROM results_packed WHERE ep ="
+		    " (SELECT max(ep) FROM results_packed))");
+	buf_printf(&sql, " ORDER BY ");
 	col_list(&sql, t, tb->nkey, " DESC");
 	buf_printf(&sql, " LIMIT 1");
 	r = pg_q(b, "reading the last copied key", (const char *)sql.data, NULL);
@@ -186,6 +192,52 @@ pg_copy_last_key(struct store_be *b, int t, struct be_value *key)
 	return 1;
 }
 
+/* Text of a copied value (NULL for NULL), kept in *keep. */
+static const char *
+copy_text(const struct be_value *v, char **keep)
+{
+	if (v->type == BE_NULL)
+		return NULL;
+	if (v->type == BE_INT)
+		*keep = xasprintf("%lld", (long long)v->i);
+	else
+		*keep = xasprintf("%.*s", (int)v->len, v->s);
+	return *keep;
+}
+
+/* Results rows (be_tables' columns) stored packed, as add_results does; those there are kept. */
+static int
+copy_results(struct store_be *b, const struct be_value *rows, size_t n)
+{
+	enum { C_EP, C_T, C_NODE, C_ADDR, C_CODE, C_DNS, C_MSG = 10, C_DETAILS };
+	struct be_result *rs = xcalloc(n, sizeof(*rs));
+	bool *stored = xcalloc(n, sizeof(*stored));
+	char **keep = xcalloc(n * 4, sizeof(*keep));
+	int rc;
+
+	_Static_assert(C_DNS + PHASE__MAX == C_MSG, "results columns: timings then msg");
+	for (size_t i = 0; i < n; i++) {
+		const struct be_value *v = &rows[i * be_tables[BE_T_RESULTS].ncols];
+
+		rs[i].ep = v[C_EP].i;
+		rs[i].time_ms = v[C_T].i;
+		rs[i].node = copy_text(&v[C_NODE], &keep[i * 4]);
+		rs[i].address = copy_text(&v[C_ADDR], &keep[i * 4 + 1]);
+		rs[i].code = (int)v[C_CODE].i;
+		for (int p = 0; p < PHASE__MAX; p++)
+			rs[i].tenths[p] = v[C_DNS + p].type == BE_NULL ? -1 : v[C_DNS + p].i;
+		rs[i].message = copy_text(&v[C_MSG], &keep[i * 4 + 2]);
+		rs[i].details = copy_text(&v[C_DETAILS], &keep[i * 4 + 3]);
+	}
+	rc = pg_add_results(b, rs, n, stored);
+	for (size_t i = 0; i < n * 4; i++)
+		free(keep[i]);
+	free(keep);
+	free(stored);
+	free(rs);
+	return rc;
+}
+
 int
 pg_copy_put(struct store_be *b, int t, const struct be_value *rows, size_t n)
 {
@@ -199,16 +251,8 @@ pg_copy_put(struct store_be *b, int t, const struct be_value *rows, size_t n)
 	if (n == 0)
 		return 0;
 	tb = &be_tables[t];
-	if (t == BE_T_RESULTS) {
-		int64_t *times = xcalloc(n, sizeof(*times));
-
-		for (size_t i = 0; i < n; i++)
-			times[i] = rows[i * tb->ncols + 1].i;
-		rc = pg_partitions_ensure(b, times, n);
-		free(times);
-		if (rc != 0)
-			return -1;
-	}
+	if (t == BE_T_RESULTS)
+		return copy_results(b, rows, n);
 	memset(a, 0, sizeof(a));
 	for (size_t i = 0; i < n; i++)
 		for (size_t c = 0; c < tb->ncols; c++) {
@@ -252,6 +296,8 @@ pg_copy_count(struct store_be *b, int t)
 
 	if (bad_table(b, t) != 0)
 		return -1;
+	if (t == BE_T_RESULTS)
+		return pg_count_results(b);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", be_tables[t].name);
 	return pg_count(b, "counting rows", sql);
 }
@@ -278,7 +324,8 @@ pg_copy_finish(struct store_be *b)
 	for (int t = 0; t < BE_T__MAX; t++) {
 		char sql[128];
 
-		snprintf(sql, sizeof(sql), "ANALYZE \"%s\"", be_tables[t].name);
+		snprintf(sql, sizeof(sql), "ANALYZE \"%s\"", t == BE_T_RESULTS ? "results_packed" :
+		    be_tables[t].name);
 		if (pg_cmd(b, "analyzing the copied tables", sql, NULL) < 0)
 			return -1;
 	}

@@ -16,13 +16,70 @@
 #include "rollup.h"
 #include "../core/util.h"
 
-#define PG_SCHEMA_VERSION	4
+/* The backend's own schema version: v5 packs results (logical schema v4, store.h). */
+#define PG_SCHEMA_VERSION	5
+
+/*
+ * Results, packed (v4): one row of results_packed holds up to PG_PACK_MAX results of one
+ * endpoint and node in one UTC hour, t0 its start (the partition key), lo and hi the
+ * first and last result's ms after t0. v holds 6 integers per result, in (t, address)
+ * order: (ms after t0) * 256 + code, then the timings in 0.1 ms (dns, conn, tls, ttfb,
+ * total; -1 = none). addr, msg and det are one element per result, or NULL when every
+ * address is "" and every message or details is NULL. v is stored PLAIN (never
+ * compressed or moved out of line: the view subscripts it per result).
+ * The view results shows one row per result with the columns of the logical schema
+ * (and t0, which readers use to reach the hours they need).
+ */
+#define PG_PACK_MAX		64
+#define PG_PACK_MAX_S		"64"
+#define PG_HOUR_MS		3600000LL
+#define PG_HOUR_MS_S		"3600000"
+#define PG_PACKED_DDL \
+	"CREATE TABLE results_packed (" \
+	"  t0 bigint NOT NULL, ep integer NOT NULL, lo integer NOT NULL, hi integer NOT NULL," \
+	"  node text COLLATE \"C\" NOT NULL, v integer[] NOT NULL, addr text[] COLLATE \"C\"," \
+	"  msg text[], det text[]) PARTITION BY RANGE (t0);" \
+	"ALTER TABLE results_packed ALTER COLUMN v SET STORAGE PLAIN;" \
+	"CREATE INDEX results_packed_by_ep ON results_packed (ep, t0) WITH (fillfactor = 100);"
+/* The result columns of chunk c, result i (0-based), as in the view. */
+#define PG_UNPACK(c, i) \
+	c ".ep, " c ".t0 + (" c ".v[" i " * 6 + 1] >> 8) AS t, " c ".node," \
+	" coalesce(" c ".addr[" i " + 1], '') COLLATE \"C\" AS address," \
+	" " c ".v[" i " * 6 + 1] & 255 AS code, nullif(" c ".v[" i " * 6 + 2], -1) AS dns," \
+	" nullif(" c ".v[" i " * 6 + 3], -1) AS conn, nullif(" c ".v[" i " * 6 + 4], -1) AS tls," \
+	" nullif(" c ".v[" i " * 6 + 5], -1) AS ttfb, nullif(" c ".v[" i " * 6 + 6], -1) AS total," \
+	" " c ".msg[" i " + 1] AS msg, " c ".det[" i " + 1] AS details, " c ".t0"
+#define PG_UNPACK_FROM(c) \
+	" CROSS JOIN LATERAL generate_series(0, cardinality(" c ".v) / 6 - 1) AS px"
+#define PG_RESULTS_VIEW \
+	"CREATE VIEW results AS SELECT " PG_UNPACK("c", "px") " FROM results_packed c" \
+	PG_UNPACK_FROM("c")
+/*
+ * Packs the result rows of src (a relation or a parenthesised query with the columns of
+ * the view, t0 excepted) into results_packed.
+ */
+#define PG_PACK_FROM(src) \
+	"INSERT INTO results_packed (t0, ep, lo, hi, node, v, addr, msg, det)" \
+	" SELECT h, ep, min(t - h)::integer, max(t - h)::integer, node," \
+	" ARRAY(SELECT unnest(array_agg(ARRAY[((t - h) * 256 + code)::integer," \
+	"  coalesce(dns, -1)::integer, coalesce(conn, -1)::integer, coalesce(tls, -1)::integer," \
+	"  coalesce(ttfb, -1)::integer, coalesce(total, -1)::integer] ORDER BY t, address)))," \
+	" CASE WHEN bool_or(address <> '') THEN array_agg(address ORDER BY t, address) END," \
+	" CASE WHEN bool_or(msg IS NOT NULL) THEN array_agg(msg ORDER BY t, address) END," \
+	" CASE WHEN bool_or(details IS NOT NULL) THEN array_agg(details ORDER BY t, address) END" \
+	" FROM (SELECT s.ep, s.t, s.node, s.address, s.code, s.dns, s.conn, s.tls, s.ttfb," \
+	"  s.total, s.msg, s.details, s.t - s.t % " PG_HOUR_MS_S " AS h," \
+	"  (row_number() OVER (PARTITION BY s.ep, s.node, s.t - s.t % " PG_HOUR_MS_S \
+	"  ORDER BY s.t, s.address) - 1) / " PG_PACK_MAX_S " AS k FROM " src " s) x" \
+	" GROUP BY ep, node, h, k"
 #define PG_MAX_PARAMS		16
 /* pg_advisory_xact_lock keys: schema migration, and results partition DDL. */
 #define PG_LOCK_MIGRATE		0x74770001LL
 #define PG_LOCK_PARTITIONS	0x74770002LL
 /* The leader's session lock: (this, hash of the schema), so each store has its own. */
 #define PG_LOCK_LEADER		0x74770003
+/* A node's results writer, in a batch: (this, hash of the schema and node). */
+#define PG_LOCK_NODE		0x74770005
 /* pg_advisory_xact_lock key: queuing a keyed (no incident) outbox row, pg_outbox_keyed.c. */
 #define PG_LOCK_OUTBOX_KEYED	0x74770004LL
 
@@ -122,6 +179,10 @@ void pg_arr_bytea(struct buf *, const unsigned char *p, size_t len);	/* len 0 = 
 void pg_arr_end(struct buf *, char type);
 void pg_params_arr(struct pg_params *, const struct buf *);
 
+/* pg_backend_open, migrating no further than version (tests make older stores with it). */
+struct store_be *pg_backend_open_at(const char *url, const char *password, bool create,
+    int version, char **err);
+
 /* Results partitions (pg_write.c): makes sure the month of each time exists, in the batch. */
 int pg_partitions_ensure(struct store_be *, const int64_t *times_ms, size_t n);
 void pg_partitions_forget(struct store_be *);
@@ -144,6 +205,7 @@ int pg_conformance_add(struct store_be *, const struct be_conformance *, size_t)
 int pg_each_conformance(struct store_be *, const char *,
     int (*)(const struct be_conformance *, void *), void *);
 int64_t pg_prune(struct store_be *, int64_t, int64_t);
+/* Stores results (copy_put's rows too): skips those whose key is stored, sets stored[]. */
 
 int pg_each_result(struct store_be *, int64_t, int64_t, const char *,
     int (*)(const struct store_row *, void *), void *);

@@ -134,7 +134,8 @@ pg_each_node_latest(struct store_be *b, const char *provider, int64_t since_ms,
 	    " x.ttfb, x.total, x.details FROM endpoints e CROSS JOIN LATERAL"
 	    " (SELECT DISTINCT ON (r.node) r.node, r.t, r.code, r.msg, r.dns, r.conn, r.tls,"
 	    "  r.ttfb, r.total, r.details FROM results r WHERE r.ep = e.id AND r.t >= $1"
-	    "  AND r.address = '' ORDER BY r.node, r.t DESC) x"
+	    "  AND r.address = '' AND r.t0 > $1 - " PG_HOUR_MS_S
+	    "  ORDER BY r.node, r.t DESC) x"
 	    " WHERE $2::text IS NULL OR e.provider = $2 ORDER BY e.provider, e.endpoint, x.node",
 	    &p, latest_row, &cb);
 }

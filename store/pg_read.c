@@ -64,14 +64,16 @@ pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *p
 	return pg_each(b, "reading results",
 	    "SELECT r.t, e.provider, e.endpoint, e.kind, r.code, r.dns, r.conn, r.tls, r.ttfb,"
 	    " r.total, r.msg, r.details, r.address FROM endpoints e JOIN results r ON r.ep = e.id"
-	    " WHERE r.t >= $1 AND r.t < $2 AND ($3::text IS NULL OR e.provider = $3)"
+	    " WHERE r.t >= $1 AND r.t < $2 AND r.t0 > $1 - " PG_HOUR_MS_S " AND r.t0 < $2"
+	    " AND ($3::text IS NULL OR e.provider = $3)"
 	    " ORDER BY e.provider, e.endpoint, r.t, r.node, r.address", &p, result_row, &cb);
 }
 
 int64_t
 pg_count_results(struct store_be *b)
 {
-	return pg_count(b, "counting results", "SELECT count(*) FROM results");
+	return pg_count(b, "counting results",
+	    "SELECT coalesce(sum(cardinality(v) / 6), 0) FROM results_packed");
 }
 
 struct day_counts {
@@ -98,9 +100,10 @@ pg_count_by_day(struct store_be *b, int64_t from_ms, size_t n_days, int64_t *cou
 
 	pg_params_int(&p, from_ms);
 	pg_params_int(&p, from_ms + (int64_t)n_days * 86400000LL);
+	/* A row holds one UTC hour of results: counted by hour start, without unpacking. */
 	return pg_each(b, "counting results",
-	    "SELECT (t - $1) / 86400000, count(*) FROM results WHERE t >= $1 AND t < $2"
-	    " GROUP BY 1", &p, day_count_row, &d);
+	    "SELECT (t0 - $1) / 86400000, sum(cardinality(v) / 6) FROM results_packed"
+	    " WHERE t0 >= $1 AND t0 < $2 GROUP BY 1", &p, day_count_row, &d);
 }
 
 static int
@@ -214,10 +217,12 @@ pg_each_endpoint(struct store_be *b, const char *provider,
 	return pg_each(b, "reading endpoints",
 	    "SELECT e.id, e.provider, e.endpoint, e.kind, e.last_time, e.last_code, e.last_message,"
 	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total,"
-	    " (SELECT min(f.t) FROM results f WHERE f.ep = e.id),"
+	    " (SELECT min(f.t0 + f.lo) FROM results_packed f WHERE f.ep = e.id AND f.t0 ="
+	    "  (SELECT min(g.t0) FROM results_packed g WHERE g.ep = e.id)),"
 	    " (SELECT min(d.day) FROM daily d WHERE d.ep = e.id)"
 	    " FROM endpoints e LEFT JOIN LATERAL (SELECT x.dns, x.conn, x.tls, x.ttfb, x.total"
 	    "  FROM results x WHERE x.ep = e.id AND x.t = e.last_time"
+	    "  AND x.t0 = e.last_time - e.last_time % " PG_HOUR_MS_S
 	    "  ORDER BY x.node, x.address LIMIT 1) r ON true"
 	    " WHERE $1::text IS NULL OR e.provider = $1 ORDER BY e.provider, e.endpoint",
 	    &p, endpoint_row, &cb);

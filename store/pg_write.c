@@ -88,8 +88,8 @@ create_partition(struct store_be *b, int64_t mn)
 		pg_errf(b, "storing a result: time outside the years 1970-9999");
 		return -1;
 	}
-	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS results_%04lld%02lld PARTITION OF"
-	    " results FOR VALUES FROM (%lld) TO (%lld) WITH (fillfactor = 100)", (long long)(mn / 12),
+	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS packed_%04lld%02lld PARTITION OF"
+	    " results_packed FOR VALUES FROM (%lld) TO (%lld) WITH (fillfactor = 100)", (long long)(mn / 12),
 	    (long long)(mn % 12 + 1), (long long)month_start_ms(mn),
 	    (long long)month_start_ms(mn + 1));
 	return pg_cmd(b, "creating a results partition", sql, NULL) < 0 ? -1 : 0;
@@ -206,123 +206,137 @@ pg_endpoint_id(struct store_be *b, const char *provider, const char *endpoint, c
 	return id;
 }
 
-static bool
-same_key(const struct be_result *r, const PGresult *res, int row)
-{
-	return r->ep == pg_int(res, row, 0, -1) && r->time_ms == pg_int(res, row, 1, -1) &&
-	    strcmp(r->node ? r->node : "", PQgetvalue(res, row, 2)) == 0 &&
-	    strcmp(r->address ? r->address : "", PQgetvalue(res, row, 3)) == 0;
-}
+/* A result of a batch, in packing order: (ep, node, hour, t, address, its place). */
+struct pk {
+	const struct be_result *r;
+	const char	*node, *addr;
+	int64_t		 h;			/* the start of its UTC hour */
+	size_t		 i;
+};
 
-/*
- * Sets stored[] from the keys the INSERT returned: in input order as PostgreSQL
- * returns them in practice, else by a search (a duplicate key counts once, the first).
- */
-static void
-mark_stored(const struct be_result *rs, size_t n, bool *stored, const PGresult *res)
-{
-	int m = PQntuples(res);
-	size_t i = 0;
-	int j;
-
-	memset(stored, 0, n * sizeof(*stored));
-	for (j = 0; j < m; j++) {
-		while (i < n && !same_key(&rs[i], res, j))
-			i++;
-		if (i == n)
-			break;
-		stored[i++] = true;
-	}
-	if (j == m)
-		return;
-	memset(stored, 0, n * sizeof(*stored));
-	for (j = 0; j < m; j++)
-		for (i = 0; i < n; i++)
-			if (!stored[i] && same_key(&rs[i], res, j)) {
-				stored[i] = true;
-				break;
-			}
-}
-
-#define RESULT_ROWS "(ep, t, node, address, code, dns, conn, tls, ttfb, total, msg, details)" \
-	" SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]," \
-	" $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[]," \
-	" $11::text[], $12::text[])"
-
-/*
- * Inserts every row, optimistically (no conflict check: half the cost of ON CONFLICT),
- * inside a savepoint, in one round trip (a pipeline). Returns 1 when all were stored,
- * 0 when one was there already (rolled back to the savepoint: nothing done), -1 on error.
- */
 static int
-insert_all(struct store_be *b, struct pg_params *p)
+pk_cmp(const void *x, const void *y)
 {
-	static const char *const sql[3] = { "SAVEPOINT tw_results",
-	    "INSERT INTO results " RESULT_ROWS, "RELEASE SAVEPOINT tw_results" };
-	bool conflict = false, failed = false;
+	const struct pk *a = x, *c = y;
+	int d;
+
+	if (a->r->ep != c->r->ep)
+		return a->r->ep < c->r->ep ? -1 : 1;
+	if ((d = strcmp(a->node, c->node)) != 0)
+		return d;
+	if (a->r->time_ms != c->r->time_ms)
+		return a->r->time_ms < c->r->time_ms ? -1 : 1;
+	if ((d = strcmp(a->addr, c->addr)) != 0)
+		return d;
+	return a->i < c->i ? -1 : a->i > c->i;
+}
+
+/* A stored key the existence check returned. */
+struct sk {
+	int64_t		 ep, t;
+	const char	*node, *addr;
+};
+
+static int
+sk_cmp(const void *x, const void *y)
+{
+	const struct sk *a = x, *c = y;
+	int d;
+
+	if (a->ep != c->ep)
+		return a->ep < c->ep ? -1 : 1;
+	if ((d = strcmp(a->node, c->node)) != 0)
+		return d;
+	if (a->t != c->t)
+		return a->t < c->t ? -1 : 1;
+	return strcmp(a->addr, c->addr);
+}
+
+/* The chunks of a batch: consecutive runs of o[] with one (ep, node, hour), PG_PACK_MAX at most. */
+static bool
+same_chunk(const struct pk *a, const struct pk *c)
+{
+	return a->r->ep == c->r->ep && a->h == c->h && strcmp(a->node, c->node) == 0;
+}
+
+/*
+ * The keys stored already in the hours the batch's chunks fall in, where their time
+ * ranges meet (none in live ingest: each node's results come later than its last ones).
+ * Inside a batch, first (same round trip) the lock of each node of the batch, in name
+ * order, held until it ends: two writers of one node's results (a spool replay in a
+ * second process) check and insert one after the other. Nodes never wait for each other.
+ */
+static PGresult *
+stored_keys(struct store_be *b, const struct pk *o, size_t n)
+{
+	static const char lock_sql[] = "SELECT pg_advisory_xact_lock($2::integer,"
+	    " hashtext(current_schema() || '/' || n)) FROM (SELECT DISTINCT n FROM"
+	    " unnest($1::text[]) n ORDER BY n) d";
+	struct buf a[5], nodes = { 0 };
+	struct pg_params p = { 0 }, lp = { 0 };
+	int64_t hmin = INT64_MAX, hmax = INT64_MIN;
+	const char *last = NULL;
 	PGresult *r;
-	int rc = 1;
 
-	if (pg_ready(b) != 0)
-		return -1;
-	if (PQenterPipelineMode(b->conn) != 1)
-		return 0;
-	for (int i = 0; i < 3; i++)
-		if (PQsendQueryParams(b->conn, sql[i], i == 1 ? p->n : 0, NULL, i == 1 ? p->v : NULL,
-		    i == 1 ? p->len : NULL, i == 1 ? p->fmt : NULL, 0) != 1)
-			rc = -1;
-	if (PQpipelineSync(b->conn) != 1)
-		rc = -1;
-	/* Each query's result then NULL, whatever happened, then the sync. */
-	for (int i = 0; i < 3 && rc >= 0; i++) {
-		ExecStatusType st;
+	memset(a, 0, sizeof(a));
+	for (size_t s = 0, e; s < n; s = e) {
+		for (e = s + 1; e < n && same_chunk(&o[s], &o[e]); e++)
+			;
+		pg_arr_int(&a[0], o[s].r->ep, false);
+		pg_arr_text(&a[1], o[s].node);
+		pg_arr_int(&a[2], o[s].h, false);
+		pg_arr_int(&a[3], o[s].r->time_ms - o[s].h, false);
+		pg_arr_int(&a[4], o[e - 1].r->time_ms - o[s].h, false);
+		if (o[s].h < hmin)
+			hmin = o[s].h;
+		if (o[s].h > hmax)
+			hmax = o[s].h;
+	}
+	for (int k = 0; k < 5; k++) {
+		pg_arr_end(&a[k], "itiii"[k]);
+		pg_params_arr(&p, &a[k]);
+	}
+	pg_params_int(&p, hmin);
+	pg_params_int(&p, hmax);
+	/* Per chunk, through the (ep, t0) index of its month (OFFSET 0: never a scan). */
+	const char *sql[2] = { lock_sql, "SELECT c.ep, c.t0 + (c.v[px * 6 + 1] >> 8), c.node,"
+	    " coalesce(c.addr[px + 1], '') FROM unnest($1::bigint[], $2::text[], $3::bigint[],"
+	    " $4::bigint[], $5::bigint[]) AS g(ep, node, h, lo, hi)"
+	    " CROSS JOIN LATERAL (SELECT * FROM results_packed x WHERE x.ep = g.ep AND x.t0 = g.h"
+	    "  AND x.node = g.node AND x.hi >= g.lo AND x.lo <= g.hi AND x.t0 >= $6 AND x.t0 <= $7"
+	    "  OFFSET 0) c" PG_UNPACK_FROM("c") };
+	if (!b->in_tx)
+		r = pg_q(b, "storing results", sql[1], &p);
+	else {
+		struct pg_params *ps[2] = { &lp, &p };
+		PGresult *out[2];
 
-		if ((r = PQgetResult(b->conn)) == NULL) {
-			rc = -1;		/* the connection is gone */
-			break;
+		for (size_t i = 0; i < n; i++)
+			if (last == NULL || strcmp(last, o[i].node) != 0)
+				pg_arr_text(&nodes, last = o[i].node);
+		pg_arr_end(&nodes, 't');
+		pg_params_arr(&lp, &nodes);
+		pg_params_int(&lp, PG_LOCK_NODE);
+		r = NULL;
+		if (pg_multi(b, "storing results", 2, sql, ps, out) == 0) {
+			PQclear(out[0]);
+			r = out[1];
+			if (r == NULL)
+				pg_errf(b, "storing results: no stored keys returned");
 		}
-		st = PQresultStatus(r);
-		if (i == 1 && st == PGRES_FATAL_ERROR &&
-		    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ?
-		    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "23505") == 0)
-			conflict = true;
-		else if (st == PGRES_PIPELINE_ABORTED)
-			;			/* after the error reported before */
-		else if (st != PGRES_COMMAND_OK) {
-			pg_err(b, "storing results", r);
-			failed = true;
-		}
-		PQclear(r);
-		while ((r = PQgetResult(b->conn)) != NULL)
-			PQclear(r);
 	}
-	if (rc >= 0) {
-		r = PQgetResult(b->conn);
-		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
-			rc = -1;
-		PQclear(r);
-	}
-	if (failed)
-		rc = -1;
-	if (PQexitPipelineMode(b->conn) != 1 && rc >= 0) {
-		pg_err(b, "storing results", NULL);
-		rc = -1;
-	}
-	if (rc < 0) {
-		if (!b->tx_failed)
-			pg_err(b, "storing results", NULL);
-		return -1;
-	}
-	if (!conflict)
-		return 1;
-	r = PQexec(b->conn, "ROLLBACK TO SAVEPOINT tw_results; RELEASE SAVEPOINT tw_results");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_err(b, "storing results", r);
-		PQclear(r);
-		return -1;
-	}
-	PQclear(r);
-	return 0;
+	buf_free(&nodes);
+	for (int k = 0; k < 5; k++)
+		buf_free(&a[k]);
+	return r;
+}
+
+static bool
+is_stored(const struct sk *keys, size_t m, const struct pk *x)
+{
+	struct sk k = { x->r->ep, x->r->time_ms, x->node, x->addr };
+
+	return m > 0 && bsearch(&k, keys, m, sizeof(k), sk_cmp) != NULL;
 }
 
 int
@@ -330,6 +344,9 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 {
 	struct buf a[12];
 	struct pg_params p = { 0 };
+	struct pk *o;
+	struct sk *keys = NULL;
+	size_t m = 0, off = 0;
 	int64_t *times;
 	PGresult *r;
 	int rc;
@@ -343,43 +360,109 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 	free(times);
 	if (rc != 0)
 		return -1;
-	memset(a, 0, sizeof(a));
+	o = xcalloc(n, sizeof(*o));
 	for (size_t i = 0; i < n; i++) {
 		const struct be_result *x = &rs[i];
 
-		pg_arr_int(&a[0], x->ep, false);
-		pg_arr_int(&a[1], x->time_ms, false);
-		pg_arr_text(&a[2], x->node ? x->node : "");
-		pg_arr_text(&a[3], x->address ? x->address : "");
-		pg_arr_int(&a[4], x->code, false);
+		if (x->code < 0 || x->code > 255) {
+			pg_errf(b, "storing results: code %d outside 0-255", x->code);
+			free(o);
+			return -1;
+		}
 		for (int ph = 0; ph < PHASE__MAX; ph++)
-			pg_arr_int(&a[5 + ph], x->tenths[ph], x->tenths[ph] < 0);
-		pg_arr_text(&a[10], x->message);
-		pg_arr_text(&a[11], x->details);
+			if (x->tenths[ph] > INT32_MAX) {
+				pg_errf(b, "storing results: a timing of %lld.%lld ms is out of range",
+				    (long long)(x->tenths[ph] / 10), (long long)(x->tenths[ph] % 10));
+				free(o);
+				return -1;
+			}
+		o[i] = (struct pk){ x, x->node ? x->node : "", x->address ? x->address : "",
+		    x->time_ms - x->time_ms % PG_HOUR_MS, i };
 	}
-	for (int k = 0; k < 12; k++) {
-		pg_arr_end(&a[k], "iittiiiiiitt"[k]);
-		pg_params_arr(&p, &a[k]);
-	}
-	rc = b->in_tx ? insert_all(b, &p) : 0;
-	r = NULL;
-	if (rc == 0)
-		r = pg_q(b, "storing results", "INSERT INTO results " RESULT_ROWS
-		    " ON CONFLICT DO NOTHING RETURNING ep, t, node, address", &p);
-	for (int k = 0; k < 12; k++)
-		buf_free(&a[k]);
-	if (rc < 0 || (rc == 0 && r == NULL)) {
+	qsort(o, n, sizeof(*o), pk_cmp);
+	if ((r = stored_keys(b, o, n)) == NULL) {
+		free(o);
 		pg_partitions_forget(b);	/* another node may have pruned a month */
 		return -1;
 	}
-	if (rc == 1) {
-		for (size_t i = 0; i < n; i++)
-			stored[i] = true;
-		return 0;
+	if ((m = (size_t)PQntuples(r)) > 0) {
+		keys = xcalloc(m, sizeof(*keys));
+		for (size_t j = 0; j < m; j++)
+			keys[j] = (struct sk){ pg_int(r, (int)j, 0, 0), pg_int(r, (int)j, 1, 0),
+			    PQgetvalue(r, (int)j, 2), PQgetvalue(r, (int)j, 3) };
+		qsort(keys, m, sizeof(*keys), sk_cmp);
 	}
-	mark_stored(rs, n, stored, r);
+	/* Stored: neither there already nor an earlier result of the batch with its key. */
+	for (size_t k = 0; k < n; k++) {
+		const struct pk *x = &o[k];
+
+		stored[x->i] = !is_stored(keys, m, x) && !(k > 0 && same_chunk(&o[k - 1], x) &&
+		    o[k - 1].r->time_ms == x->r->time_ms && strcmp(o[k - 1].addr, x->addr) == 0);
+	}
+	free(keys);
 	PQclear(r);
-	return 0;
+	/*
+	 * Chunks: per (ep, node, hour), at most PG_PACK_MAX results each; their values as
+	 * flat arrays that the INSERT slices (a chunk's offset and count in the flat ones).
+	 */
+	memset(a, 0, sizeof(a));
+	for (size_t s = 0, e; s < n; s = e) {
+		size_t cnt = 0;
+		int64_t lo = -1, hi = 0, flags = 0;
+
+		for (e = s; e < n && same_chunk(&o[s], &o[e]) && cnt < PG_PACK_MAX; e++) {
+			const struct pk *x = &o[e];
+			int64_t dt = x->r->time_ms - x->h;
+
+			if (!stored[x->i])
+				continue;
+			if (lo < 0)
+				lo = dt;
+			hi = dt;
+			pg_arr_int(&a[8], dt * 256 + x->r->code, false);
+			for (int ph = 0; ph < PHASE__MAX; ph++)
+				pg_arr_int(&a[8], x->r->tenths[ph] < 0 ? -1 : x->r->tenths[ph], false);
+			pg_arr_text(&a[9], x->addr);
+			pg_arr_text(&a[10], x->r->message);
+			pg_arr_text(&a[11], x->r->details);
+			flags |= (x->addr[0] != '\0') | (x->r->message != NULL) << 1 |
+			    (x->r->details != NULL) << 2;
+			cnt++;
+		}
+		if (cnt == 0)
+			continue;
+		pg_arr_int(&a[0], o[s].h, false);
+		pg_arr_int(&a[1], o[s].r->ep, false);
+		pg_arr_int(&a[2], lo, false);
+		pg_arr_int(&a[3], hi, false);
+		pg_arr_text(&a[4], o[s].node);
+		pg_arr_int(&a[5], (int64_t)off, false);
+		pg_arr_int(&a[6], (int64_t)cnt, false);
+		pg_arr_int(&a[7], flags, false);
+		off += cnt;
+	}
+	free(o);
+	rc = 0;
+	if (off > 0) {
+		for (int k = 0; k < 12; k++) {
+			pg_arr_end(&a[k], "iiiitiiiittt"[k]);
+			pg_params_arr(&p, &a[k]);
+		}
+		rc = pg_cmd(b, "storing results", "INSERT INTO results_packed (t0, ep, lo, hi, node,"
+		    " v, addr, msg, det) SELECT g.t0, g.ep, g.lo, g.hi, g.node,"
+		    " ($9::bigint[])[g.a * 6 + 1:(g.a + g.n) * 6]::integer[],"
+		    " CASE WHEN g.f & 1 <> 0 THEN ($10::text[])[g.a + 1:g.a + g.n] END,"
+		    " CASE WHEN g.f & 2 <> 0 THEN ($11::text[])[g.a + 1:g.a + g.n] END,"
+		    " CASE WHEN g.f & 4 <> 0 THEN ($12::text[])[g.a + 1:g.a + g.n] END"
+		    " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],"
+		    " $6::bigint[], $7::bigint[], $8::bigint[]) AS g(t0, ep, lo, hi, node, a, n, f)",
+		    &p) < 0 ? -1 : 0;
+	}
+	for (int k = 0; k < 12; k++)
+		buf_free(&a[k]);
+	if (rc != 0)
+		pg_partitions_forget(b);
+	return rc;
 }
 
 struct ep_order {
@@ -551,7 +634,8 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 	p.n = 0;
 	if (lock_partitions(b) != 0 || pg_cmd(b, "pruning",
 	    "SELECT set_config('statement_timeout', '0', true)", NULL) < 0 || (r = pg_q(b, "pruning", "SELECT c.relname FROM pg_inherits i"
-	    " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'results'::regclass", NULL))
+	    " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'results_packed'::regclass",
+	    NULL))
 	    == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -561,20 +645,21 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 		char sql[128];
 		PGresult *c;
 
-		if (sscanf(name, "results_%4d%2d%n", &y, &m, &len) != 2 || name[len] != '\0' ||
-		    len != 14 || m < 1 || m > 12)
+		if (sscanf(name, "packed_%4d%2d%n", &y, &m, &len) != 2 || name[len] != '\0' ||
+		    len != 13 || m < 1 || m > 12)
 			continue;		/* not one of ours */
 		mn = (int64_t)y * 12 + m - 1;
 		if (month_start_ms(mn + 1) > results_before_ms)
 			continue;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM results_%04d%02d", y, m);
+		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(cardinality(v) / 6), 0)"
+		    " FROM packed_%04d%02d", y, m);
 		if ((c = pg_q(b, "pruning", sql, NULL)) == NULL) {
 			PQclear(r);
 			goto fail;
 		}
 		total += pg_int(c, 0, 0, 0);
 		PQclear(c);
-		snprintf(sql, sizeof(sql), "DROP TABLE results_%04d%02d", y, m);
+		snprintf(sql, sizeof(sql), "DROP TABLE packed_%04d%02d", y, m);
 		if (pg_cmd(b, "pruning", sql, NULL) < 0) {
 			PQclear(r);
 			goto fail;
@@ -583,9 +668,35 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 		month_drop(b->new_months, &b->n_new, mn);
 	}
 	PQclear(r);
+	/*
+	 * In the month left: the rows wholly before, then those of the hour it falls in
+	 * (their chunks repacked without the older results).
+	 */
 	pg_params_int(&p, results_before_ms);
-	if ((n = pg_cmd(b, "pruning", "DELETE FROM results WHERE t < $1", &p)) < 0)
+	if ((r = pg_q(b, "pruning", "WITH d AS (DELETE FROM results_packed WHERE t0 < $1"
+	    " AND t0 + hi < $1 RETURNING cardinality(v) / 6 AS n) SELECT coalesce(sum(n), 0)"
+	    " FROM d", &p)) == NULL)
 		goto fail;
+	total += pg_int(r, 0, 0, 0);
+	PQclear(r);
+	p.n = 0;
+	pg_params_int(&p, results_before_ms);
+	pg_params_int(&p, results_before_ms - results_before_ms % PG_HOUR_MS);
+	if ((r = pg_q(b, "pruning", "SELECT count(*) FROM results WHERE t0 = $2 AND t < $1",
+	    &p)) == NULL)
+		goto fail;
+	n = pg_int(r, 0, 0, 0);
+	PQclear(r);
+	if (n > 0) {
+		p.n = 0;
+		pg_params_int(&p, results_before_ms);
+		pg_params_int(&p, results_before_ms - results_before_ms % PG_HOUR_MS);
+		if (pg_cmd(b, "pruning", "WITH d AS (DELETE FROM results_packed c WHERE c.t0 = $2"
+		    " AND c.t0 + c.lo < $1 RETURNING c.*) "
+		    PG_PACK_FROM("(SELECT * FROM (SELECT " PG_UNPACK("d", "px") " FROM d"
+		    PG_UNPACK_FROM("d") ") u WHERE u.t >= $1)"), &p) < 0)
+			goto fail;
+	}
 	total += n;
 	p.n = 0;
 	pg_params_int(&p, hourly_before_ms);

@@ -20,6 +20,7 @@
 
 #include "core/util.h"
 #include "store/backend.h"
+#include "store/pg_int.h"
 #include "store/rollup.h"
 #include "tests/support/store_where.h"
 
@@ -30,8 +31,8 @@
 #define HOUR	3600000LL
 /* The partitions of January to March 2026 (those of this month and the next exist too). */
 #define Q1_MONTHS "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid" \
-	" WHERE i.inhparent = 'results'::regclass" \
-	" AND c.relname IN ('results_202601', 'results_202602', 'results_202603')"
+	" WHERE i.inhparent = 'results_packed'::regclass" \
+	" AND c.relname IN ('packed_202601', 'packed_202602', 'packed_202603')"
 #define PG_SCHEMA_VERSION_EXPECTED	STORE_SCHEMA_VERSION
 
 static const char *base_url;	/* TW_TEST_PG: postgresql://USER@HOST:PORT/ */
@@ -138,7 +139,8 @@ an_empty_database_is_refused_unless_created_and_then_reopens(void **state)
 	assert_int_equal(OPS->file_check(b), 0);
 	assert_string_equal(OPS->name, "postgresql");
 	assert_int_equal(scalar("SELECT count(*) FROM pg_inherits"
-	    " WHERE inhparent = 'results'::regclass"), 2);	/* this month and the next */
+	    " WHERE inhparent = 'results_packed'::regclass"), 2);	/* this month and the next */
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), PG_SCHEMA_VERSION);
 	OPS->close(b);
 	OPS->close(NULL);
 	b = pg_backend_open(url, "unused-password", false, &err);
@@ -644,6 +646,112 @@ prune_drops_whole_months_and_deletes_the_rest(void **state)
 	OPS->close(b);
 }
 
+/* Every result of the view, one text, in key order (t >= from). */
+#define ALL_RESULTS(from) "SELECT string_agg(concat_ws(',', ep, t, node, address, code," \
+	" coalesce(dns::text, 'null'), conn, tls, ttfb, total, coalesce(msg, 'null')," \
+	" coalesce(details, 'null')), ';' ORDER BY ep, t, node, address) FROM results" \
+	" WHERE t >= " from
+
+static char *
+text_of(const char *sql)
+{
+	PGresult *r = PQexec(admin, sql);
+	char *v;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(admin));
+	v = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+/*
+ * A v3 store (one row per result) migrates to v5 (v4 adds the conformance sums, v5 packs
+ * results): the same rows through the view, counted, read, replayed without a copy, pruned
+ * mid-hour.
+ */
+static void
+a_v3_store_migrates_to_packed_results(void **state)
+{
+	char *err = NULL, *before, *after, *kept, *kept_after;
+	struct store_be *b = pg_backend_open_at(url, NULL, true, 3, &err);
+	int64_t cut = JAN + 20 * HOUR + 123, n, n_kept;
+	struct be_result r;
+	struct rows seen = { 0 };
+	bool stored;
+
+	(void)state;
+	if (b == NULL)
+		fail_msg("%s", err);
+	OPS->close(b);
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 3);
+	admin_exec("INSERT INTO endpoints (provider, endpoint, kind) VALUES ('p', 'a', 'ocsp'),"
+	    " ('p', 'b', 'crl')");
+	admin_exec("CREATE TABLE results_202601 PARTITION OF results FOR VALUES"
+	    " FROM (1767225600000) TO (1769904000000)");
+	admin_exec("CREATE TABLE results_202602 PARTITION OF results FOR VALUES"
+	    " FROM (1769904000000) TO (1772323200000)");
+	/* 3,000 results over 42 hours: two nodes, addresses, failures, maintenance, details. */
+	admin_exec("INSERT INTO results (t, ep, dns, conn, tls, ttfb, total, code, node, address,"
+	    " msg, details) SELECT 1767225600000 + g * 50000, 1 + g % 2,"
+	    " CASE WHEN g % 7 = 0 THEN NULL ELSE g END, 10, 20, 30, 40 + g,"
+	    " (CASE WHEN g % 5 = 0 THEN 4 ELSE 0 END) | (CASE WHEN g % 11 = 0 THEN 64 ELSE 0 END),"
+	    " CASE WHEN g % 3 = 0 THEN 'lu-2' ELSE 'lu-1' END,"
+	    " CASE WHEN g % 4 = 0 THEN '2001:db8::1' ELSE '' END,"
+	    " CASE WHEN g % 5 = 0 THEN 'down ' || g END,"
+	    " CASE WHEN g % 6 = 0 THEN '{\"n\":' || g || '}' END FROM generate_series(0, 2999) g");
+	/* 200 in one hour of one endpoint and node (four rows of 64 at most), two at one time. */
+	admin_exec("INSERT INTO results (t, ep, code, node, address) SELECT 1769904000000 + g * 1000,"
+	    " 1, 0, 'lu-1', '' FROM generate_series(0, 199) g");
+	admin_exec("INSERT INTO results (t, ep, code, node, address, total) VALUES"
+	    " (1769904000500, 2, 0, 'lu-1', 'b', 7), (1769904000500, 2, 0, 'lu-1', 'a', 8)");
+	before = text_of(ALL_RESULTS("0"));
+	kept = text_of(ALL_RESULTS("1767297600123"));	/* cut */
+	n = scalar("SELECT count(*) FROM results");
+	n_kept = scalar("SELECT count(*) FROM results WHERE t >= 1767297600123");
+	assert_int_equal(n, 3202);
+
+	b = open_store();
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), PG_SCHEMA_VERSION);
+	assert_int_equal(OPS->schema_version(b), PG_SCHEMA_VERSION_EXPECTED);
+	assert_int_equal(scalar("SELECT count(*) FROM pg_class WHERE relname LIKE 'results_v3%'"
+	    " OR relname LIKE 'results_2026%'"), 0);
+	assert_int_equal(scalar(Q1_MONTHS), 2);
+	assert_int_equal(OPS->count_results(b), n);
+	assert_true(scalar("SELECT count(*) FROM results_packed") < n / 5);
+	after = text_of(ALL_RESULTS("0"));
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(OPS->each_result(b, FEB, MAR, NULL, collect_row, &seen), 0);
+	assert_int_equal(seen.n, 202);
+	assert_non_null(strstr(seen.seen, "p/b@500:ok:-:0.8:;p/b@500:ok:-:0.7:;"));
+	/* A replay of a migrated result is not stored again; a new one is. */
+	memset(&r, 0, sizeof(r));
+	r.ep = 1;
+	r.node = "lu-1";
+	r.address = "";
+	r.time_ms = FEB + 199000;
+	for (int p = 0; p < PHASE__MAX; p++)
+		r.tenths[p] = -1;
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	assert_false(stored);
+	r.time_ms = FEB + 199500;
+	assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);
+	assert_true(stored);
+	assert_int_equal(OPS->count_results(b), n + 1);
+	/* A prune mid-hour keeps that hour's later results, in their packed rows. */
+	assert_int_equal(OPS->prune(b, cut, 0), n - n_kept);
+	assert_int_equal(OPS->count_results(b), n_kept + 1);
+	kept_after = text_of(ALL_RESULTS("0 AND t <> 1769904199500"));
+	assert_string_equal(kept_after, kept);
+	free(kept_after);
+	free(kept);
+	free(before);
+	OPS->close(b);
+}
+
 static void
 a_failed_batch_rolls_back_whole_and_keeps_its_first_error(void **state)
 {
@@ -1033,6 +1141,7 @@ main(void)
 		T(a_schema_from_a_newer_trustwatch_is_refused),
 		T(two_nodes_starting_together_migrate_once),
 		T(results_are_stored_once_across_months_and_read_back_in_order),
+		T(a_v3_store_migrates_to_packed_results),
 		T(each_result_streams_in_pages_and_stops_when_asked),
 		T(a_read_nests_in_a_streaming_read_and_its_writes_commit_at_once),
 		T(latest_results_and_crl_numbers_are_kept_with_the_endpoint),
