@@ -1,6 +1,7 @@
 /* RFC 5322 mailboxes; see addr.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "util.h"
@@ -272,4 +273,24 @@ addr_list_next(const char **pp)
 			return dupn(start, (size_t)(end - start));
 		}
 	}
+}
+
+void
+addr_list_add(struct buf *b, const char *mailbox)
+{
+	const char *p = b->data != NULL ? (const char *)b->data : "", *why;
+	struct addr a, o;
+	char *item;
+	int dup = 0;
+
+	if (addr_parse(mailbox, &a, &why) != 0)
+		return;
+	while (!dup && (item = addr_list_next(&p)) != NULL) {
+		dup = addr_parse(item, &o, &why) == 0 && strcasecmp(o.spec, a.spec) == 0;
+		addr_clear(&o);
+		free(item);
+	}
+	if (!dup)
+		buf_printf(b, "%s%s", b->len > 0 ? ", " : "", mailbox);
+	addr_clear(&a);
 }

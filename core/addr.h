@@ -31,4 +31,11 @@ void addr_clear(struct addr *a);
  */
 char *addr_list_next(const char **p);
 
+struct buf;
+/*
+ * Appends mailbox ("addr" or "Name <addr>") to the address list b, joined with ", ",
+ * unless it is invalid or its addr is already there (case-insensitively).
+ */
+void addr_list_add(struct buf *b, const char *mailbox);
+
 #endif

@@ -90,30 +90,6 @@ collect_result(const struct store_row *row, void *arg)
 	return 0;
 }
 
-/*
- * Appends mailbox ("addr" or "Name <addr>") to the address list b, joined with ", ",
- * unless invalid or its addr is already there (case-insensitively).
- */
-static void
-add_recipient(struct buf *b, const char *mailbox)
-{
-	const char *p = b->data != NULL ? (const char *)b->data : "", *why;
-	struct addr a, o;
-	char *item;
-	int dup = 0;
-
-	if (addr_parse(mailbox, &a, &why) != 0)
-		return;
-	while (!dup && (item = addr_list_next(&p)) != NULL) {
-		dup = addr_parse(item, &o, &why) == 0 && strcasecmp(o.spec, a.spec) == 0;
-		addr_clear(&o);
-		free(item);
-	}
-	if (!dup)
-		buf_printf(b, "%s%s", b->len > 0 ? ", " : "", mailbox);
-	addr_clear(&a);
-}
-
 /* The plain words of an incident's first reason at an endpoint of its kind, or NULL. */
 static const char *
 plain_words(const struct conf_endpoint *ep, const char *kind, const char *reasons)
@@ -179,9 +155,9 @@ view_load(struct run *R, int64_t incident, int64_t now, struct alert_view *v)
 		v->ordered[i] = v->last.v[(v->last.next + ALERT_LAST_RESULTS - v->last.n + i) %
 		    ALERT_LAST_RESULTS];
 	for (size_t i = 0; i < c->alerts.n_to; i++)
-		add_recipient(&v->rcpt, c->alerts.to[i]);
+		addr_list_add(&v->rcpt, c->alerts.to[i]);
 	for (size_t i = 0; p != NULL && i < p->n_alerts_to; i++)
-		add_recipient(&v->rcpt, p->alerts_to[i]);
+		addr_list_add(&v->rcpt, p->alerts_to[i]);
 	if (v->rcpt.data == NULL)
 		buf_append(&v->rcpt, "", 0);
 	return 0;

@@ -64,27 +64,6 @@ collect(const struct store_row *row, void *arg)
 	return 0;
 }
 
-/* Appends mailbox to the list b unless invalid or there already (as run_alerts.c does). */
-static void
-add_recipient(struct buf *b, const char *mailbox)
-{
-	const char *p = b->data != NULL ? (const char *)b->data : "", *why;
-	struct addr a, o;
-	char *item;
-	int dup = 0;
-
-	if (addr_parse(mailbox, &a, &why) != 0)
-		return;
-	while (!dup && (item = addr_list_next(&p)) != NULL) {
-		dup = addr_parse(item, &o, &why) == 0 && strcasecmp(o.spec, a.spec) == 0;
-		addr_clear(&o);
-		free(item);
-	}
-	if (!dup)
-		buf_printf(b, "%s%s", b->len > 0 ? ", " : "", mailbox);
-	addr_clear(&a);
-}
-
 /* Queues one list issue's mail and webhooks; returns 1 when a row was queued. */
 static int
 queue(struct run *R, const struct tl_found *f, int64_t now)
@@ -113,9 +92,9 @@ queue(struct run *R, const struct tl_found *f, int64_t now)
 	    (long long)m.sequence) : xasprintf("tl:%s/%s:t-%lld", f->provider, f->endpoint,
 	    (long long)f->time_ms);
 	for (size_t i = 0; i < c->alerts.n_to; i++)
-		add_recipient(&rcpt, c->alerts.to[i]);
+		addr_list_add(&rcpt, c->alerts.to[i]);
 	for (size_t i = 0; i < p->n_alerts_to; i++)
-		add_recipient(&rcpt, p->alerts_to[i]);
+		addr_list_add(&rcpt, p->alerts_to[i]);
 	if (rcpt.data == NULL)
 		buf_append(&rcpt, "", 0);
 	msg_tl_subject(&subj, &m);
