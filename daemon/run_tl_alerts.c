@@ -34,6 +34,15 @@ struct tl_found {
 	json_t		*details;
 };
 
+static void
+tl_found_free(struct tl_found *f)
+{
+	free(f->provider);
+	free(f->endpoint);
+	json_decref(f->details);
+	free(f);
+}
+
 static int
 collect(const struct store_row *row, void *arg)
 {
@@ -146,31 +155,37 @@ run_tl_alerts_queue(struct run *R)
 	struct tl_found *l = NULL, *f;
 	int64_t now = now_ms(), from;
 	int queued = 0;
-	bool events = false;
+	bool events;
 
 	if (!c->alerts.enabled || !R->lead ||
 	    (scanned_ms > 0 && now >= scanned_ms && now - scanned_ms < TL_EVERY_MS))
 		return 0;
-	/* Only kinds that record events (tl) can have changes to mail. */
-	for (size_t i = 0; i < c->n_providers && !events; i++)
+	from = scanned_ms > 0 ? scanned_ms - TL_OVERLAP_MS : now - TL_LOOKBACK_MS;
+	/*
+	 * Only kinds that record events (tl) can have changes to mail: only the results of
+	 * providers with such an endpoint are read, not every result of the store.
+	 */
+	for (size_t i = 0; i < c->n_providers; i++) {
+		events = false;
 		for (size_t j = 0; j < c->providers[i].n_endpoints && !events; j++)
 			events = kind_info(c->providers[i].endpoints[j].kind)->events;
-	if (!events)
-		return 0;
-	from = scanned_ms > 0 ? scanned_ms - TL_OVERLAP_MS : now - TL_LOOKBACK_MS;
-	if (store_each_result(R->st, from, now + 1, NULL, collect, &l) != 0) {
-		log_error("alert: cannot read trusted-list changes", "error=%s",
-		    log_q(store_error(R->st)));
-		return 0;
+		if (events && store_each_result(R->st, from, now + 1, c->providers[i].id, collect,
+		    &l) != 0) {
+			log_error("alert: cannot read trusted-list changes", "provider=%s error=%s",
+			    log_q(c->providers[i].id), log_q(store_error(R->st)));
+			/* Nothing queued, nothing marked read: the next pass reads it all again. */
+			while ((f = l) != NULL) {
+				l = f->next;
+				tl_found_free(f);
+			}
+			return 0;
+		}
 	}
 	scanned_ms = now;
 	while ((f = l) != NULL) {
 		l = f->next;
 		queued += queue(R, f, now);
-		free(f->provider);
-		free(f->endpoint);
-		json_decref(f->details);
-		free(f);
+		tl_found_free(f);
 	}
 	return queued;
 }
