@@ -92,9 +92,12 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
 
+	int64_t t0 = mono_ms();
+
 	(void)fd; (void)what;
 	R->flush_armed = false;
 	run_flush(R);
+	run_slow("writing results", t0);
 }
 
 /* Returns 1 when the batch holds a result of provider/endpoint. */
@@ -245,10 +248,13 @@ mail_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
 
+	int64_t t0 = mono_ms();
+
 	(void)fd; (void)what;
 	if (R->digest_held)
 		run_alerts_queue(R);
 	run_mail_kick(R);
+	run_slow("queueing mail", t0);
 }
 
 static void
@@ -256,9 +262,12 @@ report_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
 
+	int64_t t0 = mono_ms();
+
 	(void)fd; (void)what;
 	run_flush(R);	/* the site shows every result finished so far */
 	run_report_start(R);
+	run_slow("starting a render", t0);
 	timer_in(R->report_timer, R->cur->c->report.every_ms);
 }
 
@@ -299,6 +308,7 @@ static void
 prune_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
+	int64_t t0 = mono_ms();
 	int64_t wall = wall_ms(R), now = wallclock_prune_now(&R->clock, wall, mono_ms()), n;
 
 	(void)fd; (void)what;
@@ -314,6 +324,7 @@ prune_cb(evutil_socket_t fd, short what, void *arg)
 		log_error("prune failed", "error=%s", log_q(store_error(R->st)));
 	else if (n > 0)
 		log_info("pruned", "rows=%lld", (long long)n);
+	run_slow("pruning", t0);
 	timer_in(R->prune_timer, R->prune_ms);
 }
 
@@ -356,6 +367,7 @@ reload(struct run *R)
 		log_warn("web.listen changed: restart to use it", "old=%s new=%s",
 		    log_q(old->c->web.listen), log_q(c->web.listen));
 	R->cur = gen_new(c);
+	run_store_register(R, c);
 	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
 	store_set_timezone(R->st, c->report.timezone);
 	sched_load(R->sched, c, now_ms());
@@ -554,6 +566,7 @@ run_setup(struct run *R, struct conf *c)
 		return -1;
 	R->multi = c->storage.url != NULL;
 	R->lead = !R->multi;	/* with PostgreSQL, run_vantage_start asks for the lead */
+	run_store_register(R, c);
 	run_store_start(R, c->storage.path);
 	run_vantage_start(R);
 	R->incidents_seen = store_incident_changes(R->st);

@@ -146,6 +146,13 @@ void run_after_write(struct run *);
 /* Sets up the store side after store_open: short lock waits, the spool of an earlier run. */
 void run_store_start(struct run *, const char *store_path);
 
+/* Registers every endpoint of c with the store in one go (start, reload); logs a failure. */
+void run_store_register(struct run *, const struct conf *);
+
+/* Logs a warning when work on the loop, begun at mono_ms() t0, held it past RUN_SLOW_MS. */
+#define RUN_SLOW_MS	250
+void run_slow(const char *what, int64_t t0);
+
 /* At stop: stores or spools every waiting result; sets exit_code 1 when any was lost. */
 void run_store_stop(struct run *);
 

@@ -310,13 +310,14 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *R = arg;
 	struct timeval tv;
-	int64_t ms = R->cur->c->record.checkpoint_every_ms;
+	int64_t ms = R->cur->c->record.checkpoint_every_ms, t0 = mono_ms();
 
 	(void)fd; (void)what;
 	run_flush(R);		/* the checkpoint covers every result finished so far */
 	run_record_checkpoint(R, true);
 	if (R->st != NULL)
 		run_cosign(R->rec->cosign, R->st, now_ms() / 1000);
+	run_slow("checkpointing the record", t0);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(R->rec->timer, &tv);

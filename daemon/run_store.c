@@ -34,6 +34,16 @@
 #define RUN_STORE_BUSY_MS	10		/* the longest a write waits for a lock */
 #define RUN_REPLAY_CHUNKS	8		/* spool chunks per turn of the loop */
 
+void
+run_slow(const char *what, int64_t t0)
+{
+	int64_t ms = mono_ms() - t0;
+
+	if (ms > RUN_SLOW_MS)
+		log_warn("the loop was held: probes wait meanwhile", "what=%s ms=%lld",
+		    log_q(what), (long long)ms);
+}
+
 static void
 arm(struct run *R, int64_t ms)
 {
@@ -324,6 +334,37 @@ spool_after(void)
 		return RUN_SPOOL_AFTER;
 	}
 	return (size_t)v;
+}
+
+/*
+ * Registers every configured endpoint with the store at once (at start and reload), so
+ * that no batch has to: nodes starting together on a shared store would insert the same
+ * new endpoints inside their batches and fail on each other's row locks. A failure only
+ * leaves each endpoint to be registered by its first batch, as before.
+ */
+void
+run_store_register(struct run *R, const struct conf *c)
+{
+	const char **pv, **ev, **kv;
+	size_t n = 0, k = 0;
+
+	for (size_t p = 0; p < c->n_providers; p++)
+		n += c->providers[p].n_endpoints;
+	pv = xcalloc(n ? n : 1, sizeof(*pv));
+	ev = xcalloc(n ? n : 1, sizeof(*ev));
+	kv = xcalloc(n ? n : 1, sizeof(*kv));
+	for (size_t p = 0; p < c->n_providers; p++)
+		for (size_t i = 0; i < c->providers[p].n_endpoints; i++, k++) {
+			pv[k] = c->providers[p].id;
+			ev[k] = c->providers[p].endpoints[i].id;
+			kv[k] = kind_names[c->providers[p].endpoints[i].kind];
+		}
+	if (store_preload_endpoints(R->st, n, pv, ev, kv) != 0)
+		log_warn("endpoints not registered now: each is, with its first result",
+		    "n=%zu error=%s", n, log_q(store_error(R->st)));
+	free(pv);
+	free(ev);
+	free(kv);
 }
 
 void

@@ -32,6 +32,7 @@
 
 #define RUN_NODE_TICK_MS	500		/* leader check, heartbeat, verdicts */
 #define RUN_BEAT_MAX_MS		5000		/* the longest between heartbeats */
+#define RUN_VERDICTS_MAX	2000		/* endpoints given a verdict in one tick */
 #define HOUR_MS			3600000LL
 
 /* When an endpoint's next verdict is due, by "provider\x1f" "endpoint". */
@@ -358,11 +359,12 @@ static void
 verdicts(struct run *R, struct vt_read *rd, int64_t now)
 {
 	const struct conf *c = R->cur->c;
+	const struct conf_endpoint **due = NULL;
+	const char **pv = NULL, **ev = NULL;
 	struct store_item *items = NULL;
 	struct result *rs = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, n_due = 0, cap_due = 0;
 	int64_t longest = 0;
-	bool any = false;
 
 	if (!R->vt->loaded) {
 		if (store_each_endpoint(R->st, NULL, load_state, R) != 0) {
@@ -372,96 +374,107 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 		}
 		R->vt->loaded = true;
 	}
-	for (size_t p = 0; p < c->n_providers; p++)
-		for (size_t k = 0; k < c->providers[p].n_endpoints; k++) {
+	/* The due endpoints, RUN_VERDICTS_MAX at most a tick: a new leader catches up over a
+	 * few ticks instead of holding the loop with every endpoint at once. */
+	for (size_t p = 0; p < c->n_providers && n_due < RUN_VERDICTS_MAX; p++)
+		for (size_t k = 0; k < c->providers[p].n_endpoints && n_due < RUN_VERDICTS_MAX;
+		    k++) {
 			const struct conf_endpoint *ep = &c->providers[p].endpoints[k];
 			struct vt_slot *s = sched_slot(R->vt, ep->provider->id, ep->id, false);
 
-			if (s == NULL || s->due <= now) {
-				any = true;
-				if (ep->interval_ms > longest)
-					longest = ep->interval_ms;
+			if (s != NULL && s->due > now)
+				continue;
+			if (n_due == cap_due) {
+				cap_due = cap_due ? 2 * cap_due : 64;
+				due = xrealloc(due, cap_due * sizeof(*due));
+				pv = xrealloc(pv, cap_due * sizeof(*pv));
+				ev = xrealloc(ev, cap_due * sizeof(*ev));
 			}
+			pv[n_due] = ep->provider->id;
+			ev[n_due] = ep->id;
+			due[n_due++] = ep;
+			if (ep->interval_ms > longest)
+				longest = ep->interval_ms;
 		}
-	if (!any)
+	if (n_due == 0)
 		return;
-	if (store_each_node_latest(R->st, NULL, now - 2 * longest, copy_row, rd) != 0) {
+	if (store_each_node_latest_of(R->st, n_due, pv, ev, now - 2 * longest, copy_row,
+	    rd) != 0) {
 		log_error("verdicts: cannot read the nodes' results", "error=%s",
 		    log_q(store_error(R->st)));
-		return;
+		goto out;
 	}
 	if (rd->n_rows > 1)
 		qsort(rd->rows, rd->n_rows, sizeof(*rd->rows), row_cmp);
-	for (size_t p = 0; p < c->n_providers; p++)
-		for (size_t k = 0; k < c->providers[p].n_endpoints; k++) {
-			const struct conf_endpoint *ep = &c->providers[p].endpoints[k];
-			struct vt_slot *s = sched_slot(R->vt, ep->provider->id, ep->id, true);
-			struct quorum_view *v;
-			struct quorum_result q;
-			const struct vt_row *rep = NULL;
-			struct result *r;
-			int64_t t;
+	for (size_t di = 0; di < n_due; di++) {
+		const struct conf_endpoint *ep = due[di];
+		struct vt_slot *s = sched_slot(R->vt, ep->provider->id, ep->id, true);
+		struct quorum_view *v;
+		struct quorum_result q;
+		const struct vt_row *rep = NULL;
+		struct result *r;
+		int64_t t;
 
-			if (s->due == 0)
-				s->due = now;
-			if (s->due > now)
-				continue;
-			v = xcalloc(rd->n_nodes ? rd->n_nodes : 1, sizeof(*v));
-			for (size_t i = 0; i < rd->n_nodes; i++) {
-				const struct vt_row *w = row_find(rd, ep->provider->id, ep->id,
-				    rd->nodes[i].id);
+		if (s->due == 0)
+			s->due = now;
+		if (s->due > now)
+			continue;
+		v = xcalloc(rd->n_nodes ? rd->n_nodes : 1, sizeof(*v));
+		for (size_t i = 0; i < rd->n_nodes; i++) {
+			const struct vt_row *w = row_find(rd, ep->provider->id, ep->id,
+			    rd->nodes[i].id);
 
-				v[i].node = rd->nodes[i].id;
-				v[i].live = rd->nodes[i].live;
-				v[i].time_ms = w ? w->time_ms : -1;
-				v[i].status = w ? w->status : STATUS_UP;
-				v[i].reason = w ? w->reason : REASON_OK;
-			}
-			quorum_verdict(v, rd->n_nodes, c->quorum, now, ep->interval_ms, &q);
-			if (q.verdict == VERDICT_UNKNOWN || q.representative < 0) {
-				log_debug("verdict unknown: too few fresh results", "provider=%s"
-				    " endpoint=%s fresh=%d needed=%d", log_q(ep->provider->id),
-				    log_q(ep->id), q.fresh, q.needed);
-				advance(s, ep->interval_ms, now);
-				free(v);
-				continue;
-			}
-			/* Its time: the newest result backing it. Nothing new since the last
-			 * verdict: none now, tried again at the next tick. */
-			t = -1;
-			for (size_t i = 0; i < rd->n_nodes; i++)
-				if (backs(&v[i], &q, now, ep->interval_ms) && v[i].time_ms > t)
-					t = v[i].time_ms;
-			if (t <= s->last) {
-				free(v);
-				continue;
-			}
-			s->last = t;
-			advance(s, ep->interval_ms, now);
-			rep = row_find(rd, ep->provider->id, ep->id, rd->nodes[q.representative].id);
-			if (n == cap) {
-				cap = cap ? 2 * cap : 16;
-				rs = xrealloc(rs, cap * sizeof(*rs));
-			}
-			r = &rs[n++];
-			result_init(r, ep, t);
-			r->status = (enum status)q.verdict;
-			r->reason = rep->reason;
-			memcpy(r->timings, rep->timings, sizeof(r->timings));
-			r->message = verdict_message(v, rd->n_nodes, &q, rep->message, now,
-			    ep->interval_ms);
-			if (rep->details != NULL) {
-				json_t *d = json_loads(rep->details, 0, NULL);
-
-				if (json_is_object(d))
-					json_object_update(r->details, d);
-				json_decref(d);
-			}
-			log_debug("verdict", "provider=%s endpoint=%s status=%s agree=%d fresh=%d",
-			    log_q(ep->provider->id), log_q(ep->id), status_names[r->status],
-			    q.agree, q.fresh);
-			free(v);
+			v[i].node = rd->nodes[i].id;
+			v[i].live = rd->nodes[i].live;
+			v[i].time_ms = w ? w->time_ms : -1;
+			v[i].status = w ? w->status : STATUS_UP;
+			v[i].reason = w ? w->reason : REASON_OK;
 		}
+		quorum_verdict(v, rd->n_nodes, c->quorum, now, ep->interval_ms, &q);
+		if (q.verdict == VERDICT_UNKNOWN || q.representative < 0) {
+			log_debug("verdict unknown: too few fresh results", "provider=%s"
+			    " endpoint=%s fresh=%d needed=%d", log_q(ep->provider->id),
+			    log_q(ep->id), q.fresh, q.needed);
+			advance(s, ep->interval_ms, now);
+			free(v);
+			continue;
+		}
+		/* Its time: the newest result backing it. Nothing new since the last
+		 * verdict: none now, tried again at the next tick. */
+		t = -1;
+		for (size_t i = 0; i < rd->n_nodes; i++)
+			if (backs(&v[i], &q, now, ep->interval_ms) && v[i].time_ms > t)
+				t = v[i].time_ms;
+		if (t <= s->last) {
+			free(v);
+			continue;
+		}
+		s->last = t;
+		advance(s, ep->interval_ms, now);
+		rep = row_find(rd, ep->provider->id, ep->id, rd->nodes[q.representative].id);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			rs = xrealloc(rs, cap * sizeof(*rs));
+		}
+		r = &rs[n++];
+		result_init(r, ep, t);
+		r->status = (enum status)q.verdict;
+		r->reason = rep->reason;
+		memcpy(r->timings, rep->timings, sizeof(r->timings));
+		r->message = verdict_message(v, rd->n_nodes, &q, rep->message, now,
+		    ep->interval_ms);
+		if (rep->details != NULL) {
+			json_t *d = json_loads(rep->details, 0, NULL);
+
+			if (json_is_object(d))
+				json_object_update(r->details, d);
+			json_decref(d);
+		}
+		log_debug("verdict", "provider=%s endpoint=%s status=%s agree=%d fresh=%d",
+		    log_q(ep->provider->id), log_q(ep->id), status_names[r->status],
+		    q.agree, q.fresh);
+		free(v);
+	}
 	if (n == 0)
 		goto out;
 	items = xcalloc(n, sizeof(*items));
@@ -484,6 +497,9 @@ out:
 		result_clear(&rs[i]);
 	free(rs);
 	free(items);
+	free(due);
+	free(pv);
+	free(ev);
 }
 
 /* --- node silence ------------------------------------------------------------------------ */
@@ -635,10 +651,16 @@ node_cb(evutil_socket_t fd, short what, void *arg)
 	 * wait for a connection (libpq blocks), and the loop must keep probing on schedule.
 	 */
 	if (!R->stopping && (!R->lead_failing || now - R->lead_tried_ms >= RUN_BEAT_MAX_MS)) {
+		int64_t t0 = mono_ms();
+
 		R->lead_tried_ms = now;
 		leader_check(R);
+		run_slow("asking for the lead", t0);
+		t0 = mono_ms();
 		if (!R->lead_failing && now - R->beat_last_ms >= every - RUN_NODE_TICK_MS / 2)
 			beat(R, now, false);
+		run_slow("writing the heartbeat", t0);
+		t0 = mono_ms();
 		if (R->lead) {
 			rd.now = now;
 			rd.live_ms = 2 * shortest;
@@ -650,6 +672,7 @@ node_cb(evutil_socket_t fd, short what, void *arg)
 				verdicts(R, &rd, now);
 			}
 			read_free(&rd);
+			run_slow("quorum verdicts", t0);
 		}
 	}
 	evtimer_add(R->node_timer, &tv);

@@ -138,6 +138,11 @@ struct backend_ops {
 	/* The stable id of provider/endpoint (kind updated), created on first use; -1 error. */
 	int64_t		 (*endpoint_id)(struct store_be *, const char *provider,
 			    const char *endpoint, const char *kind);
+	/* Optional: endpoint_id for n endpoints at once, in one statement per step, taking
+	 * row locks in (provider, endpoint) order so that nodes registering the same
+	 * endpoints never deadlock or hold each other's batches; ids[i] set. NULL = none. */
+	int		 (*endpoint_ids)(struct store_be *, size_t n, const char *const *providers,
+			    const char *const *endpoints, const char *const *kinds, int64_t *ids);
 	/* Appends n results in order, setting stored[i] when rs[i] was stored and clearing
 	 * it when a result with its key (ep, node, address, time) was there already
 	 * (nothing changed: results are never replaced). */
@@ -233,6 +238,11 @@ struct backend_ops {
 			    int (*fn)(const struct store_node *, void *), void *arg);
 	int		 (*try_leader)(struct store_be *);
 	int		 (*each_node_latest)(struct store_be *, const char *provider,
+			    int64_t since_ms, int (*fn)(const struct store_node_result *, void *),
+			    void *arg);
+	/* Optional: the same for n named endpoints only (any order, no duplicates). */
+	int		 (*each_node_latest_of)(struct store_be *, size_t n,
+			    const char *const *providers, const char *const *endpoints,
 			    int64_t since_ms, int (*fn)(const struct store_node_result *, void *),
 			    void *arg);
 

@@ -203,27 +203,12 @@ eps_find(struct ep_entry **t, size_t cap, uint64_t h, const char *provider, cons
 	return i;
 }
 
-/* The entry of provider/endpoint, with its id (looked up and kept on a miss); NULL on error. */
+/* Keeps provider/endpoint's id under hash h (not in the table yet); its entry. */
 static struct ep_entry *
-cached_entry(struct store *s, const char *provider, const char *endpoint, const char *kind)
+eps_add(struct store *s, uint64_t h, const char *provider, const char *endpoint, int64_t id)
 {
 	struct ep_entry *e;
-	uint64_t h;
-	size_t i;
-	int64_t id;
 
-	if (provider == NULL || endpoint == NULL || kind == NULL) {
-		st_error(s, "recording an endpoint: a result without a provider or endpoint id");
-		return NULL;
-	}
-	h = name_hash(provider, endpoint);
-	if (s->cap_eps > 0) {
-		i = eps_find(s->eps, s->cap_eps, h, provider, endpoint);
-		if (s->eps[i] != NULL)
-			return s->eps[i];
-	}
-	if ((id = store_endpoint_id(s, provider, endpoint, kind)) < 0)
-		return NULL;
 	if (2 * (s->n_eps + 1) > s->cap_eps) {		/* keep the load under a half */
 		size_t cap = s->cap_eps ? 2 * s->cap_eps : 256;
 		struct ep_entry **t = xcalloc(cap, sizeof(*t));
@@ -244,6 +229,71 @@ cached_entry(struct store *s, const char *provider, const char *endpoint, const 
 	s->eps[eps_find(s->eps, s->cap_eps, h, provider, endpoint)] = e;
 	s->n_eps++;
 	return e;
+}
+
+/* The cached entry of provider/endpoint, or NULL. */
+static struct ep_entry *
+eps_get(struct store *s, uint64_t h, const char *provider, const char *endpoint)
+{
+	return s->cap_eps > 0 ? s->eps[eps_find(s->eps, s->cap_eps, h, provider, endpoint)] : NULL;
+}
+
+/* The entry of provider/endpoint, with its id (looked up and kept on a miss); NULL on error. */
+static struct ep_entry *
+cached_entry(struct store *s, const char *provider, const char *endpoint, const char *kind)
+{
+	struct ep_entry *e;
+	uint64_t h;
+	int64_t id;
+
+	if (provider == NULL || endpoint == NULL || kind == NULL) {
+		st_error(s, "recording an endpoint: a result without a provider or endpoint id");
+		return NULL;
+	}
+	h = name_hash(provider, endpoint);
+	if ((e = eps_get(s, h, provider, endpoint)) != NULL)
+		return e;
+	if ((id = store_endpoint_id(s, provider, endpoint, kind)) < 0)
+		return NULL;
+	return eps_add(s, h, provider, endpoint, id);
+}
+
+int
+store_preload_endpoints(struct store *s, size_t n, const char *const *providers,
+    const char *const *endpoints, const char *const *kinds)
+{
+	const char **pv, **ev, **kv;
+	int64_t *ids;
+	size_t m = 0;
+	int rc = 0;
+
+	if (s->ops->endpoint_ids == NULL || n == 0)
+		return 0;
+	pv = xcalloc(n, sizeof(*pv));
+	ev = xcalloc(n, sizeof(*ev));
+	kv = xcalloc(n, sizeof(*kv));
+	ids = xcalloc(n, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		if (eps_get(s, name_hash(providers[i], endpoints[i]), providers[i],
+		    endpoints[i]) == NULL) {
+			pv[m] = providers[i];
+			ev[m] = endpoints[i];
+			kv[m++] = kinds[i];
+		}
+	if (m > 0 && s->ops->endpoint_ids(s->be, m, pv, ev, kv, ids) != 0)
+		rc = st_fail(s, "recording the endpoints");
+	else
+		for (size_t i = 0; i < m; i++) {
+			uint64_t h = name_hash(pv[i], ev[i]);
+
+			if (eps_get(s, h, pv[i], ev[i]) == NULL)	/* named twice */
+				eps_add(s, h, pv[i], ev[i], ids[i]);
+		}
+	free(pv);
+	free(ev);
+	free(kv);
+	free(ids);
+	return rc;
 }
 
 /* One item of the batch, resolved to ids. */
@@ -712,6 +762,56 @@ store_try_leader(struct store *s)
 	if (rc == 1 && !s->leading)
 		eps_clear(s);
 	s->leading = rc == 1;
+	return rc;
+}
+
+/* A backend without the filtered read: every endpoint's, filtered here by name. */
+struct latest_filter {
+	char		**keys;		/* "provider\x1f" "endpoint", sorted */
+	size_t		 n;
+	int		(*fn)(const struct store_node_result *, void *);
+	void		*arg;
+};
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+latest_filtered(const struct store_node_result *r, void *arg)
+{
+	struct latest_filter *f = arg;
+	char *key = xasprintf("%s\x1f%s", r->provider, r->endpoint);
+	bool in = bsearch(&key, f->keys, f->n, sizeof(*f->keys), key_cmp) != NULL;
+
+	free(key);
+	return in ? f->fn(r, f->arg) : 0;
+}
+
+int
+store_each_node_latest_of(struct store *s, size_t n, const char *const *providers,
+    const char *const *endpoints, int64_t since_ms,
+    int (*fn)(const struct store_node_result *, void *), void *arg)
+{
+	struct latest_filter f = { NULL, n, fn, arg };
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (s->ops->each_node_latest_of != NULL)
+		return s->ops->each_node_latest_of(s->be, n, providers, endpoints, since_ms, fn,
+		    arg) == 0 ? 0 : st_fail(s, "reading each node's latest results");
+	f.keys = xcalloc(n, sizeof(*f.keys));
+	for (size_t i = 0; i < n; i++)
+		f.keys[i] = xasprintf("%s\x1f%s", providers[i], endpoints[i]);
+	qsort(f.keys, n, sizeof(*f.keys), key_cmp);
+	rc = s->ops->each_node_latest(s->be, NULL, since_ms, latest_filtered, &f) == 0 ? 0 :
+	    st_fail(s, "reading each node's latest results");
+	for (size_t i = 0; i < n; i++)
+		free(f.keys[i]);
+	free(f.keys);
 	return rc;
 }
 

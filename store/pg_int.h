@@ -194,6 +194,8 @@ int pg_partitions_ahead(struct store_be *);
 
 /* Ops in pg_write.c, pg_read.c, pg_copy.c. */
 int64_t pg_endpoint_id(struct store_be *, const char *, const char *, const char *);
+int pg_endpoint_ids(struct store_be *, size_t, const char *const *, const char *const *,
+    const char *const *, int64_t *);
 int pg_add_results(struct store_be *, const struct be_result *, size_t, bool *);
 int pg_set_latest(struct store_be *, const struct be_latest *, size_t);
 int pg_get_state(struct store_be *, int64_t, struct incident_state *, int64_t *);
@@ -241,6 +243,8 @@ int pg_each_node(struct store_be *, int (*)(const struct store_node *, void *), 
 int pg_try_leader(struct store_be *);
 int pg_each_node_latest(struct store_be *, const char *, int64_t,
     int (*)(const struct store_node_result *, void *), void *);
+int pg_each_node_latest_of(struct store_be *, size_t, const char *const *,
+    const char *const *, int64_t, int (*)(const struct store_node_result *, void *), void *);
 
 int pg_copy_each(struct store_be *, int, const struct be_value *,
     int (*)(const struct be_value *, void *), void *);

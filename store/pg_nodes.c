@@ -139,3 +139,38 @@ pg_each_node_latest(struct store_be *b, const char *provider, int64_t since_ms,
 	    " WHERE $2::text IS NULL OR e.provider = $2 ORDER BY e.provider, e.endpoint, x.node",
 	    &p, latest_row, &cb);
 }
+
+/* The same for the named endpoints: the leader's due ones, a few hundred a tick. */
+int
+pg_each_node_latest_of(struct store_be *b, size_t n, const char *const *providers,
+    const char *const *endpoints, int64_t since_ms,
+    int (*fn)(const struct store_node_result *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct node_cb cb = { (void *)fn, arg };
+	struct buf a[2];
+	int rc;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		pg_arr_text(&a[0], providers[i]);
+		pg_arr_text(&a[1], endpoints[i]);
+	}
+	pg_params_int(&p, since_ms);
+	for (int k = 0; k < 2; k++) {
+		pg_arr_end(&a[k], 't');
+		pg_params_arr(&p, &a[k]);
+	}
+	rc = pg_each(b, "reading each node's latest results",
+	    "SELECT e.provider, e.endpoint, x.node, x.t, x.code, x.msg, x.dns, x.conn, x.tls,"
+	    " x.ttfb, x.total, x.details FROM unnest($2::text[], $3::text[]) AS u(p, e)"
+	    " JOIN endpoints e ON e.provider = u.p AND e.endpoint = u.e CROSS JOIN LATERAL"
+	    " (SELECT DISTINCT ON (r.node) r.node, r.t, r.code, r.msg, r.dns, r.conn, r.tls,"
+	    "  r.ttfb, r.total, r.details FROM results r WHERE r.ep = e.id AND r.t >= $1"
+	    "  AND r.address = '' AND r.t0 > $1 - " PG_HOUR_MS_S
+	    "  ORDER BY r.node, r.t DESC) x ORDER BY e.provider, e.endpoint, x.node",
+	    &p, latest_row, &cb);
+	for (int k = 0; k < 2; k++)
+		buf_free(&a[k]);
+	return rc;
+}

@@ -206,6 +206,62 @@ pg_endpoint_id(struct store_be *b, const char *provider, const char *endpoint, c
 	return id;
 }
 
+/*
+ * Many endpoints at once: new ones inserted in (provider, endpoint) order, so that nodes
+ * registering the same endpoints take their row locks in one order and never deadlock;
+ * a changed kind updated; then every id read back in the callers' order.
+ */
+int
+pg_endpoint_ids(struct store_be *b, size_t n, const char *const *providers,
+    const char *const *endpoints, const char *const *kinds, int64_t *ids)
+{
+	struct buf a[3];
+	struct pg_params p = { 0 };
+	PGresult *r = NULL;
+	int rc = -1;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		pg_arr_text(&a[0], providers[i]);
+		pg_arr_text(&a[1], endpoints[i]);
+		pg_arr_text(&a[2], kinds[i]);
+	}
+	for (int k = 0; k < 3; k++) {
+		pg_arr_end(&a[k], 't');
+		pg_params_arr(&p, &a[k]);
+	}
+	if (pg_cmd(b, "recording the endpoints", "INSERT INTO endpoints (provider, endpoint,"
+	    " kind) SELECT DISTINCT ON (u.p, u.e) u.p, u.e, u.k FROM unnest($1::text[],"
+	    " $2::text[], $3::text[]) AS u(p, e, k) ORDER BY u.p, u.e"
+	    " ON CONFLICT (provider, endpoint) DO NOTHING", &p) < 0 ||
+	    pg_cmd(b, "recording the endpoints", "UPDATE endpoints x SET kind = u.k FROM"
+	    " (SELECT DISTINCT ON (p, e) p, e, k FROM unnest($1::text[], $2::text[],"
+	    " $3::text[]) AS v(p, e, k) ORDER BY p, e) u WHERE x.provider = u.p"
+	    " AND x.endpoint = u.e AND x.kind <> u.k", &p) < 0)
+		goto out;
+	p.n = 2;
+	if ((r = pg_q(b, "recording the endpoints", "SELECT x.id FROM unnest($1::text[],"
+	    " $2::text[]) WITH ORDINALITY AS u(p, e, i) LEFT JOIN endpoints x"
+	    " ON x.provider = u.p AND x.endpoint = u.e ORDER BY u.i", &p)) == NULL)
+		goto out;
+	if ((size_t)PQntuples(r) != n) {
+		pg_errf(b, "recording the endpoints: %d ids for %zu endpoints", PQntuples(r), n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((ids[i] = pg_int(r, (int)i, 0, -1)) < 0) {
+			pg_errf(b, "recording the endpoints: no id for %s/%s", providers[i],
+			    endpoints[i]);
+			goto out;
+		}
+	rc = 0;
+out:
+	PQclear(r);
+	for (int k = 0; k < 3; k++)
+		buf_free(&a[k]);
+	return rc;
+}
+
 /* A result of a batch, in packing order: (ep, node, hour, t, address, its place). */
 struct pk {
 	const struct be_result *r;

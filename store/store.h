@@ -68,6 +68,15 @@ int64_t store_endpoint_id(struct store *, const char *provider, const char *endp
     const char *kind);
 
 /*
+ * Registers n endpoints at once and keeps their ids, so that batches need no endpoint
+ * row: on a shared store, nodes starting together would otherwise insert the same new
+ * endpoints inside their batches and wait on each other's row locks. A backend without
+ * a batched form (SQLite: one writer) does nothing here. 0, or -1 with the error set.
+ */
+int store_preload_endpoints(struct store *, size_t n, const char *const *providers,
+    const char *const *endpoints, const char *const *kinds);
+
+/*
  * One result to store; r->ep must be set: the store takes the endpoint's stable ids
  * (provider id, endpoint id), kind and interval from it, never keeps the pointer.
  * A result is keyed (endpoint, node, address, time) and never replaced: storing one
@@ -451,6 +460,13 @@ struct store_node_result {
  * newest, by provider, endpoint, node (provider NULL = all).
  */
 int store_each_node_latest(struct store *, const char *provider, int64_t since_ms,
+    int (*fn)(const struct store_node_result *, void *), void *arg);
+/*
+ * The same for the n endpoints named by providers[i]/endpoints[i] only (the leader reads
+ * the endpoints whose verdict is due, not the whole store, every tick).
+ */
+int store_each_node_latest_of(struct store *, size_t n, const char *const *providers,
+    const char *const *endpoints, int64_t since_ms,
     int (*fn)(const struct store_node_result *, void *), void *arg);
 
 /*

@@ -908,6 +908,34 @@ collect_latest(const struct store_node_result *x, void *v)
 }
 
 static void
+endpoints_registered_at_once_keep_their_ids_in_the_callers_order(void **state)
+{
+	struct store_be *b = open_store();
+	int64_t a = OPS->endpoint_id(b, "p", "a", "ocsp"), ids[4] = { 0 };
+	const char *pv[4] = { "q", "p", "q", "p" }, *ev[4] = { "z", "a", "y", "b" };
+	const char *kv[4] = { "crl", "ocsp", "tsa", "login" };
+
+	(void)state;
+	assert_true(a > 0);
+	assert_int_equal(OPS->endpoint_ids(b, 4, pv, ev, kv, ids), 0);
+	assert_int_equal(ids[1], a);		/* existing: the same id */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(OPS->endpoint_id(b, pv[i], ev[i], kv[i]), ids[i]);
+	assert_true(ids[0] != ids[2] && ids[0] != ids[3] && ids[2] != ids[3]);
+	/* Again, with one kind changed: the same ids. */
+	kv[0] = "ocsp";
+	memset(ids + 1, 0, 3 * sizeof(*ids));
+	{
+		int64_t z = ids[0];
+
+		assert_int_equal(OPS->endpoint_ids(b, 4, pv, ev, kv, ids), 0);
+		assert_int_equal(ids[0], z);
+	}
+	assert_int_equal(OPS->endpoint_id(b, "q", "z", "ocsp"), ids[0]);
+	OPS->close(b);
+}
+
+static void
 nodes_beat_one_leads_and_each_node_newest_result_is_read(void **state)
 {
 	struct store_be *b = open_store(), *b2 = open_store();
@@ -946,6 +974,19 @@ nodes_beat_one_leads_and_each_node_newest_result_is_read(void **state)
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(OPS->each_node_latest(b, "p", JAN + 4, collect_latest, &x), 0);
 	assert_int_equal(x.n, 1);
+	{
+		const char *pv[3] = { "p", "none", "o" }, *ev[3] = { "a", "x", "c" };
+
+		memset(&x, 0, sizeof(x));
+		assert_int_equal(OPS->each_node_latest_of(b, 3, pv, ev, JAN, collect_latest, &x),
+		    0);
+		assert_string_equal(x.seen, "o/c@lu-2:2:ok:3:-;p/a@lu-1:5:timeout:-1:slow;"
+		    "p/a@lu-2:3:ok:2:-;");
+		memset(&x, 0, sizeof(x));
+		assert_int_equal(OPS->each_node_latest_of(b, 1, pv, ev, JAN + 4, collect_latest,
+		    &x), 0);
+		assert_string_equal(x.seen, "p/a@lu-1:5:timeout:-1:slow;");
+	}
 	OPS->close(b);
 	OPS->close(b2);
 }
@@ -1151,6 +1192,7 @@ main(void)
 		T(a_failed_batch_rolls_back_whole_and_keeps_its_first_error),
 		T(the_outbox_queues_once_retries_and_counts),
 		T(raw_copy_puts_rows_resumes_after_a_key_and_moves_sequences),
+		T(endpoints_registered_at_once_keep_their_ids_in_the_callers_order),
 		T(nodes_beat_one_leads_and_each_node_newest_result_is_read),
 		T(a_lost_connection_is_an_error_then_the_next_op_reconnects),
 #undef T

@@ -839,6 +839,23 @@ raw_results_and_verdicts_and_nodes(void **state)
 	assert_string_equal((char *)b.data,
 	    "luxtrust/ocsp@lu-1=1796086800000:connect;luxtrust/ocsp@lu-2=1796086860000:timeout;");
 	buf_free(&b);
+	/* The same for named endpoints only (the leader's due ones). */
+	{
+		const char *pv[2] = { "nobody", "luxtrust" }, *ev[2] = { "x", "ocsp" };
+
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(store_each_node_latest_of(s, 2, pv, ev, 1796086850000LL,
+		    node_latest_row, &b), 0);
+		buf_append(&b, "", 1);
+		assert_string_equal((char *)b.data, "luxtrust/ocsp@lu-2=1796086860000:timeout;");
+		buf_free(&b);
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(store_each_node_latest_of(s, 1, pv, ev, 0, node_latest_row, &b),
+		    0);
+		assert_int_equal(b.len, 0);
+		buf_free(&b);
+		memset(&b, 0, sizeof(b));
+	}
 	/* A down verdict: a rollup and an incident, no row. */
 	result_init(&r[3], &eps[0], 1796086870000LL);
 	result_flag(&r[3], REASON_TIMEOUT, "seen down from lu-1, lu-2");
