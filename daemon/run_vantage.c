@@ -38,6 +38,7 @@
 /* When an endpoint's next verdict is due, by "provider\x1f" "endpoint". */
 struct vt_slot {
 	char		*key;
+	uint64_t	 hash;		/* of key */
 	int64_t		 due;
 	int64_t		 last;		/* the time of its last verdict, 0 = none */
 };
@@ -87,13 +88,27 @@ struct vt_read {
 /* --- the verdict schedule --------------------------------------------------------------- */
 
 static uint64_t
-fnv(const char *s)
+fnv(uint64_t h, const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
+}
+
+/* The hash of the slot key "provider\x1f" "endpoint", without building it. */
+static uint64_t
+slot_hash(const char *provider, const char *endpoint)
+{
+	return fnv(fnv(1469598103934665603ULL, provider) ^ 0x1f, endpoint);
+}
+
+static bool
+slot_is(const char *key, const char *provider, const char *endpoint)
+{
+	size_t lp = strlen(provider);
+
+	return strncmp(key, provider, lp) == 0 && key[lp] == '\x1f' &&
+	    strcmp(key + lp + 1, endpoint) == 0;
 }
 
 static void
@@ -109,10 +124,11 @@ sched_clear(struct run_vantage *v)
 		v->silent[i].checked = false;	/* another leader may have alerted since */
 }
 
+/* The slot of provider/endpoint; added when add (no allocation on a lookup). */
 static struct vt_slot *
 sched_slot(struct run_vantage *v, const char *provider, const char *endpoint, bool add)
 {
-	char *key = xasprintf("%s\x1f%s", provider, endpoint);
+	uint64_t h = slot_hash(provider, endpoint);
 	size_t i;
 
 	if (add && 2 * (v->n + 1) > v->cap) {
@@ -124,27 +140,22 @@ sched_slot(struct run_vantage *v, const char *provider, const char *endpoint, bo
 		for (size_t k = 0; k < ocap; k++) {
 			if (old[k].key == NULL)
 				continue;
-			for (i = fnv(old[k].key) & (v->cap - 1); v->slots[i].key != NULL;
+			for (i = old[k].hash & (v->cap - 1); v->slots[i].key != NULL;
 			    i = (i + 1) & (v->cap - 1))
 				;
 			v->slots[i] = old[k];
 		}
 		free(old);
 	}
-	if (v->cap == 0) {
-		free(key);
+	if (v->cap == 0)
 		return NULL;
-	}
-	for (i = fnv(key) & (v->cap - 1); v->slots[i].key != NULL; i = (i + 1) & (v->cap - 1))
-		if (strcmp(v->slots[i].key, key) == 0) {
-			free(key);
+	for (i = h & (v->cap - 1); v->slots[i].key != NULL; i = (i + 1) & (v->cap - 1))
+		if (v->slots[i].hash == h && slot_is(v->slots[i].key, provider, endpoint))
 			return &v->slots[i];
-		}
-	if (!add) {
-		free(key);
+	if (!add)
 		return NULL;
-	}
-	v->slots[i].key = key;
+	v->slots[i].key = xasprintf("%s\x1f%s", provider, endpoint);
+	v->slots[i].hash = h;
 	v->slots[i].due = 0;
 	v->slots[i].last = 0;
 	v->n++;

@@ -47,11 +47,17 @@ on_endpoint(const struct store_endpoint_state *s, void *arg)
 	if (e->addresses != NULL)
 		json_decref(e->addresses);
 	e->addresses = NULL;
+	if (e->details != NULL)
+		json_decref(e->details);
+	e->details = NULL;
 	if (s->details != NULL) {
 		json_t *d = json_loads(s->details, 0, NULL), *a = detail_get_list(d, DETAIL_ADDRESSES);
 
 		if (a != NULL)
 			e->addresses = json_incref(a);
+		if (json_is_object(d) && (strcmp(e->kind, "ocsp") == 0 || strcmp(e->kind, "crl") == 0 ||
+		    strcmp(e->kind, "tsa") == 0 || strcmp(e->kind, "tl") == 0))
+			e->details = json_incref(d);
 		json_decref(d);
 	}
 	return 0;
@@ -68,6 +74,32 @@ on_open_incident(const struct store_incident *in, void *arg)
 		return 0;
 	if (e->open_incident == in->id || e->since_ms < 0)
 		e->since_ms = in->start_ms;
+	return 0;
+}
+
+/* The watched trusted lists' last verified issues (a LOTL lists lists, not services). */
+static int
+status_lists(const struct conf *c, struct store *store, struct report_status *st)
+{
+	for (size_t i = 0; i < c->n_providers; i++)
+		for (size_t j = 0; j < c->providers[i].n_endpoints; j++) {
+			const struct conf_endpoint *tl = &c->providers[i].endpoints[j];
+			char *mem;
+			json_t *snap;
+
+			if (tl->kind != KIND_TL ||
+			    (mem = store_kind_memory(store, c->providers[i].id, tl->id)) == NULL)
+				continue;
+			snap = json_loads(mem, 0, NULL);
+			free(mem);
+			if (!json_is_object(snap) || json_object_get(snap, "pointers") != NULL) {
+				json_decref(snap);
+				continue;
+			}
+			st->lists = xrealloc(st->lists, (st->n_lists + 1) * sizeof(*st->lists));
+			st->lists[st->n_lists++] = (struct report_status_list){ &c->providers[i],
+			    tl->id, snap };
+		}
 	return 0;
 }
 
@@ -93,7 +125,7 @@ report_status_state(const struct conf *c, struct store *store, int64_t now,
 		const struct conf_provider *p = &c->providers[i];
 
 		st->providers[i] = (struct report_status_provider){ .id = p->id, .name = p->name,
-		    .eps = &st->eps[k], .n_eps = p->n_endpoints };
+		    .conf = p, .eps = &st->eps[k], .n_eps = p->n_endpoints };
 		for (size_t j = 0; j < p->n_endpoints; j++) {
 			struct report_status_ep *e = &st->eps[k++];
 
@@ -107,7 +139,8 @@ report_status_state(const struct conf *c, struct store *store, int64_t now,
 		}
 	}
 	st->n_eps = k;
-	if (store_each_endpoint(store, NULL, on_endpoint, &sw) != 0 ||
+	if (status_lists(c, store, st) != 0 ||
+	    store_each_endpoint(store, NULL, on_endpoint, &sw) != 0 ||
 	    store_each_incident(store, NULL, now, on_open_incident, &sw) != 0) {
 		report_status_free(st);
 		return -1;
@@ -155,7 +188,12 @@ report_status_free(struct report_status *st)
 		free(st->eps[i].message);
 		if (st->eps[i].addresses != NULL)
 			json_decref(st->eps[i].addresses);
+		if (st->eps[i].details != NULL)
+			json_decref(st->eps[i].details);
 	}
+	for (size_t i = 0; i < st->n_lists; i++)
+		json_decref(st->lists[i].snap);
+	free(st->lists);
 	free(st->eps);
 	free(st->providers);
 	memset(st, 0, sizeof(*st));

@@ -9,6 +9,7 @@
 #include "html.h"
 #include "vantage.h"
 #include "../core/deps.h"
+#include "../core/qualified.h"
 #include "../core/tz.h"
 #include "../core/util.h"
 
@@ -382,6 +383,88 @@ maintenance_json(const struct report_status *st)
 	return arr;
 }
 
+/* The endpoint pv/ep of st, or NULL. */
+static const struct report_status_ep *
+status_find(const struct report_status *st, const char *provider, const char *endpoint)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (strcmp(st->eps[i].provider, provider) == 0 &&
+		    strcmp(st->eps[i].endpoint, endpoint) == 0)
+			return &st->eps[i];
+	return NULL;
+}
+
+/*
+ * A provider's standing in each watched trusted list (SPEC §13), as its page shows it:
+ * [{"list": {"provider", "endpoint"}, "territory", "sequence", "qualified",
+ *   "endpoints": [{"endpoint", "kind", "status", "service"}]}], a list only when the
+ * provider has an OCSP, CRL or TSA endpoint to match.
+ */
+static json_t *
+qualified_json(const struct report_status *st, const struct report_status_provider *pv)
+{
+	static const char *const names[] = { [QUAL_UNKNOWN] = "unknown",
+	    [QUAL_NOT_LISTED] = "not_listed", [QUAL_GRANTED] = "qualified",
+	    [QUAL_NOT_GRANTED] = "not_qualified" };
+	json_t *arr = json_array();
+
+	for (size_t l = 0; l < st->n_lists; l++) {
+		const struct report_status_list *ls = &st->lists[l];
+		const struct report_status_ep *tl = status_find(st, ls->provider->id, ls->endpoint);
+		const char *terr = tl && tl->details ?
+		    json_string_value(json_object_get(tl->details, "territory")) : NULL;
+		json_t *o, *eps = json_array(), *who = json_object();
+		bool any = false;
+
+		for (size_t j = 0; j < pv->n_eps; j++) {
+			const struct report_status_ep *e = &pv->eps[j];
+			const json_t *svc = NULL;
+			enum qualified q;
+			json_t *r, *sv = json_null();
+
+			if (strcmp(e->kind, "ocsp") != 0 && strcmp(e->kind, "crl") != 0 &&
+			    strcmp(e->kind, "tsa") != 0)
+				continue;
+			q = qualified_match(ls->snap, e->details, pv->conf && pv->conf->name ?
+			    pv->conf->name : NULL, &svc);
+			any |= q == QUAL_GRANTED;
+			if (svc != NULL) {
+				sv = json_object();
+				json_object_set_new(sv, "name", report_json_str(json_string_value(
+				    json_object_get(svc, "name"))));
+				json_object_set_new(sv, "type", report_json_str(json_string_value(
+				    json_object_get(svc, "type"))));
+				json_object_set_new(sv, "status", report_json_str(json_string_value(
+				    json_object_get(svc, "status"))));
+				json_object_set_new(sv, "tsp", report_json_str(json_string_value(
+				    json_object_get(svc, "tsp"))));
+			}
+			r = json_object();
+			json_object_set_new(r, "endpoint", report_json_str(e->endpoint));
+			json_object_set_new(r, "kind", json_string(e->kind));
+			json_object_set_new(r, "status", json_string(names[q]));
+			json_object_set_new(r, "service", sv);
+			json_array_append_new(eps, r);
+		}
+		if (json_array_size(eps) == 0) {
+			json_decref(eps);
+			json_decref(who);
+			continue;
+		}
+		o = json_object();
+		json_object_set_new(who, "provider", report_json_str(ls->provider->id));
+		json_object_set_new(who, "endpoint", report_json_str(ls->endpoint));
+		json_object_set_new(o, "list", who);
+		json_object_set_new(o, "territory", terr ? report_json_str(terr) : json_null());
+		json_object_set_new(o, "sequence", json_integer(json_integer_value(
+		    json_object_get(ls->snap, "seq"))));
+		json_object_set_new(o, "qualified", json_boolean(any));
+		json_object_set_new(o, "endpoints", eps);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 char *
 report_json_status(const struct report_status *st)
 {
@@ -408,6 +491,7 @@ report_json_status(const struct report_status *st)
 		json_object_set_new(p, "name", report_json_str(pv->name ? pv->name : pv->id));
 		json_object_set_new(p, "status", json_string(pw));
 		json_object_set_new(p, "endpoints", eps);
+		json_object_set_new(p, "qualified", qualified_json(st, pv));
 		json_array_append_new(provs, p);
 		top = worse(top, pw);
 	}

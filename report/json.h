@@ -61,6 +61,15 @@ struct report_status_ep {
 	bool		 have_win[REPORT_WINDOWS];	/* the window holds results */
 	/* Each address's latest (SPEC §14: details.addresses), owned; NULL with one address. */
 	json_t		*addresses;
+	/* The latest result's details (ocsp, crl, tsa, tl: for the qualified standing), owned. */
+	json_t		*details;
+};
+
+/* A watched trusted list (a tl endpoint, not a LOTL) with its last verified issue. */
+struct report_status_list {
+	const struct conf_provider *provider;
+	const char	*endpoint;		/* its id */
+	json_t		*snap;			/* the tl kind's memory, owned */
 };
 
 /*
@@ -88,6 +97,7 @@ int64_t report_observed_since(const struct store_endpoint_state *, const struct 
 
 struct report_status_provider {
 	const char		*id, *name;
+	const struct conf_provider *conf;
 	struct report_status_ep	*eps;		/* into report_status.eps */
 	size_t			 n_eps;
 };
@@ -104,6 +114,8 @@ struct report_status {
 	size_t			 n_eps;
 	const struct conf_maintenance *maintenance;	/* borrowed from the config */
 	size_t			 n_maintenance;
+	struct report_status_list *lists;	/* for each provider's qualified standing */
+	size_t			 n_lists;
 	/*
 	 * The vantage nodes and each endpoint's per-node view (report/vantage.h), borrowed;
 	 * NULL writes no node and no minority.

@@ -156,6 +156,7 @@ static const struct {
 	{ "core/config_endpoint.c", "\"addresses\"", "the endpoint config key (SPEC §14)" },
 	{ "core/result.c", "\"http_status\"", "the reason name" },
 	{ "probe/oidc.c", "\"keys\"", "the JWK Set member" },
+	{ "report/json.c", "\"qualified\"", "the status document's key (SPEC §13)" },
 	{ "probe/oidc.h", "\"keys\"", "the JWK Set member, in a comment" },
 };
 

@@ -200,6 +200,22 @@ case "$q" in
 	ok "p1's page: qualified, each endpoint matched to its service" ;;
 *) not_ok "p1's qualified section: $q" ;;
 esac
+# The same in the status document (api/status.json = /api/v1/status): each provider's
+# "qualified", per watched list and per OCSP/CRL/TSA endpoint.
+r=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+out = []
+for p in d["providers"]:
+    for q in p["qualified"]:
+        out.append("%s:%s/%s:%s:%s" % (p["id"], q["list"]["provider"], q["list"]["endpoint"],
+            q["qualified"], ",".join("%s=%s/%s" % (e["endpoint"], e["status"],
+            (e["service"] or {}).get("status")) for e in q["endpoints"])))
+print(" ".join(out))' "$work/tbsite/api/status.json" 2>&1)
+case "$r" in
+*"p1:"*":True:ocsp=qualified/granted"*"tsa=qualified/granted"*"p2:"*":True:ocsp=not_qualified/withdrawn,crl=not_qualified/withdrawn,tsa=qualified/granted"*)
+	ok "api/status.json: each provider's qualified standing, per endpoint, as its page" ;;
+*) not_ok "api/status.json qualified: $r" ;;
+esac
 curl -sS -d 'p2/tl=ok' "$ctl" >/dev/null
 r=$(tb_reason)
 [ "$r" = "ok status_changed:p2_Qualified_CA:withdrawn>granted" ] &&
