@@ -377,6 +377,7 @@ run_store_start(struct run *R, const char *store_path)
 	if (R->multi && getenv("TRUSTWATCH_SPOOL_AFTER") == NULL)
 		R->spool_after = 1;
 	store_set_busy_timeout(R->st, RUN_STORE_BUSY_MS);
+	store_set_nonblocking(R->st);
 	if (strcmp(store_path, ":memory:") == 0)
 		return;
 	R->spool_path = xasprintf("%s.spool", store_path);

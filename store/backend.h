@@ -128,6 +128,8 @@ struct backend_ops {
 	const char	*(*error)(struct store_be *);
 	int		 (*schema_version)(struct store_be *);
 	void		 (*set_busy_timeout)(struct store_be *, int ms);
+	/* Optional: never wait for a connection from now on (store_set_nonblocking). */
+	void		 (*set_nonblocking)(struct store_be *);
 	int		 (*file_check)(struct store_be *);	/* 0, or -1 deleted/replaced/lost */
 	int		 (*integrity_check)(struct store_be *);
 

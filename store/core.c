@@ -122,6 +122,13 @@ store_set_busy_timeout(struct store *s, int ms)
 	s->ops->set_busy_timeout(s->be, ms);
 }
 
+void
+store_set_nonblocking(struct store *s)
+{
+	if (s->ops->set_nonblocking != NULL)
+		s->ops->set_nonblocking(s->be);
+}
+
 int
 store_file_check(struct store *s)
 {

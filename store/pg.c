@@ -3,8 +3,11 @@
  * statement helpers of store/pg*.c (the only files that include libpq-fe.h).
  * Bound parameters only; text columns compare bytewise (COLLATE "C"), as SQLite does.
  * A lost connection is an error of the op that met it; the next op outside a batch
- * reconnects once (PQreset). Nothing here aborts or exits.
+ * reconnects once (PQreset), or, in loop mode (a daemon's event loop), takes the next
+ * non-blocking step of a new connection and fails at once until it is made (revive).
+ * Nothing here aborts or exits.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,9 +204,12 @@ quiet_notices(void *arg, const char *message)
 	(void)message;		/* "relation already exists, skipping" and the like */
 }
 
-/* A new connection to url (NULL only when out of memory); app names it in pg_stat_activity. */
+/*
+ * A new connection to url (NULL only when out of memory); app names it in pg_stat_activity.
+ * start: only begun (PQconnectStartParams), to be polled.
+ */
 static PGconn *
-connect_to(const char *url, const char *password, const char *app)
+connect_to(const char *url, const char *password, const char *app, bool start)
 {
 	const char *keys[16], *vals[16];
 	int n = 0;
@@ -214,14 +220,75 @@ connect_to(const char *url, const char *password, const char *app)
 	keys[n] = "keepalives_idle", vals[n++] = "30";
 	keys[n] = "keepalives_interval", vals[n++] = "10";
 	keys[n] = "keepalives_count", vals[n++] = "3";
-	keys[n] = "tcp_user_timeout", vals[n++] = "60000";
+	/* Data sent and not acknowledged for 10 s (a path that went dark mid-query): lost. */
+	keys[n] = "tcp_user_timeout", vals[n++] = "10000";
 	keys[n] = "dbname", vals[n++] = url;
 	keys[n] = "application_name", vals[n++] = app;
 	keys[n] = "client_encoding", vals[n++] = "UTF8";
 	if (password != NULL)
 		keys[n] = "password", vals[n++] = password;
 	keys[n] = NULL, vals[n] = NULL;
-	return PQconnectdbParams(keys, vals, 1);
+	return start ? PQconnectStartParams(keys, vals, 1) : PQconnectdbParams(keys, vals, 1);
+}
+
+#define PG_REVIVE_MS	10000	/* connect_timeout, which a polled connection does not have */
+
+/*
+ * Loop mode: the next step of making *cp again (a new one when NULL, else reset), without
+ * waiting: 1 made, 0 still in progress, -1 failed; both with the error set. The next call
+ * after a failure starts over.
+ */
+static int
+revive(struct store_be *b, PGconn **cp, struct pg_revive *v, const char *app)
+{
+	const char *why = NULL;
+	char *m;
+
+	if (!v->active) {
+		v->fresh = *cp == NULL;
+		if (v->fresh && (*cp = connect_to(b->url, b->password, app, true)) == NULL)
+			why = "out of memory";
+		else if (!v->fresh && PQresetStart(*cp) != 1)
+			why = PQerrorMessage(*cp);
+		else if (PQstatus(*cp) == CONNECTION_BAD)
+			why = PQerrorMessage(*cp);
+		v->poll = PGRES_POLLING_WRITING;
+		v->started_ms = mono_ms();
+		v->active = why == NULL;
+	}
+	while (why == NULL) {
+		struct pollfd pfd = { PQsocket(*cp), v->poll == PGRES_POLLING_READING ? POLLIN :
+		    POLLOUT, 0 };
+		int r = pfd.fd < 0 ? -1 : poll(&pfd, 1, 0);
+
+		if (r < 0) {
+			why = "no socket";
+			break;
+		}
+		if (r == 0) {
+			if (mono_ms() - v->started_ms < PG_REVIVE_MS) {
+				free(b->err);
+				b->err = xstrdup("PostgreSQL unreachable: connecting again"
+				    " (in progress)");
+				return 0;
+			}
+			why = "timeout expired";
+			break;
+		}
+		v->poll = v->fresh ? PQconnectPoll(*cp) : PQresetPoll(*cp);
+		if (v->poll == PGRES_POLLING_OK) {
+			v->active = false;
+			return 1;
+		}
+		if (v->poll == PGRES_POLLING_FAILED)
+			why = PQerrorMessage(*cp);
+	}
+	v->active = false;
+	m = first_line(why);
+	free(b->err);
+	b->err = xasprintf("reconnecting to PostgreSQL: %s", m[0] ? m : "failed");
+	free(m);
+	return -1;
 }
 
 /* Session settings, after every (re)connection. */
@@ -257,11 +324,17 @@ session_setup(struct store_be *b, PGconn *conn)
 int
 pg_ready(struct store_be *b)
 {
-	if (PQstatus(b->conn) == CONNECTION_OK)
+	if (PQstatus(b->conn) == CONNECTION_OK && !b->wrev.active)
 		return 0;
 	if (b->in_tx) {
 		pg_errf(b, "the connection to PostgreSQL was lost during a batch");
 		return -1;
+	}
+	if (b->loop) {
+		if (revive(b, &b->conn, &b->wrev, "trustwatch") != 1)
+			return -1;
+		b->generation++;	/* session state (the leader's lock) is gone */
+		return session_setup(b, b->conn);
 	}
 	PQreset(b->conn);
 	b->generation++;		/* session state (the leader's lock) is gone */
@@ -408,12 +481,29 @@ static int
 reader_connect(struct store_be *b, const char *what)
 {
 	b->rfailed = false;
+	if (b->loop && (b->rconn == NULL || PQstatus(b->rconn) != CONNECTION_OK ||
+	    b->rrev.active)) {
+		char *m;
+
+		if (revive(b, &b->rconn, &b->rrev, "trustwatch reader") != 1) {
+			m = b->err;
+			b->err = xasprintf("%s: %s", what, m);
+			free(m);
+			return -1;
+		}
+		if (session_setup(b, b->rconn) != 0) {
+			PQfinish(b->rconn);
+			b->rconn = NULL;
+			return -1;
+		}
+		return 0;
+	}
 	if (b->rconn != NULL && PQstatus(b->rconn) != CONNECTION_OK) {
 		PQfinish(b->rconn);
 		b->rconn = NULL;
 	}
 	if (b->rconn == NULL) {
-		b->rconn = connect_to(b->url, b->password, "trustwatch reader");
+		b->rconn = connect_to(b->url, b->password, "trustwatch reader", false);
 		if (b->rconn == NULL || PQstatus(b->rconn) != CONNECTION_OK) {
 			char *m = first_line(b->rconn ? PQerrorMessage(b->rconn) : "out of memory");
 
@@ -732,7 +822,7 @@ pg_backend_open_at(const char *url, const char *password, bool create, int versi
 	b->lock_ms = 5000;
 	b->url = xstrdup(url);
 	b->password = password ? xstrdup(password) : NULL;
-	b->conn = connect_to(url, password, "trustwatch");
+	b->conn = connect_to(url, password, "trustwatch", false);
 	if (b->conn == NULL || PQstatus(b->conn) != CONNECTION_OK) {
 		char *m = first_line(b->conn ? PQerrorMessage(b->conn) : "out of memory");
 
@@ -782,6 +872,12 @@ pg_set_busy_timeout(struct store_be *b, int ms)
 		PQclear(PQexecParams(b->rconn, "SELECT set_config('lock_timeout', $1, false)",
 		    1, NULL, vals, NULL, NULL, 0));
 	}
+}
+
+static void
+pg_set_nonblocking(struct store_be *b)
+{
+	b->loop = true;
 }
 
 /* 0 while the server answers (reconnecting once if it was lost), -1 when it cannot. */
@@ -902,6 +998,7 @@ const struct backend_ops pg_backend_ops = {
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
+	.set_nonblocking = pg_set_nonblocking,
 	.endpoint_id = pg_endpoint_id,
 	.endpoint_ids = pg_endpoint_ids,
 	.add_results = pg_add_results,

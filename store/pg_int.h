@@ -83,6 +83,14 @@
 /* pg_advisory_xact_lock key: queuing a keyed (no incident) outbox row, pg_outbox_keyed.c. */
 #define PG_LOCK_OUTBOX_KEYED	0x74770004LL
 
+/* A connection being made again without waiting (loop mode, pg.c revive). */
+struct pg_revive {
+	bool		 active;
+	bool		 fresh;		/* PQconnectStart (else PQresetStart) */
+	int		 poll;		/* PostgresPollingStatusType last returned */
+	int64_t		 started_ms;	/* mono_ms() */
+};
+
 struct store_be {
 	PGconn		*conn;
 	char		*err;
@@ -107,6 +115,10 @@ struct store_be {
 	unsigned	 generation;	/* connections made (PQreset) since the first */
 	bool		 leader;	/* holds the leader lock in connection leader_gen */
 	unsigned	 leader_gen;
+	/* Loop mode (store_set_nonblocking): a lost connection is made again a step at a
+	 * time by later ops, which fail at once meanwhile; never a wait for a connection. */
+	bool		 loop;
+	struct pg_revive wrev, rrev;	/* of conn, of rconn */
 };
 
 /* Parameters of one statement: text values, NULL = SQL NULL. */

@@ -49,6 +49,14 @@ const char *store_backend_name(const struct store *);
 void store_set_busy_timeout(struct store *, int ms);
 
 /*
+ * For an event loop (the daemon): a lost connection to a server (PostgreSQL) is never
+ * waited for. Each later op takes one non-blocking step of connecting again and fails at
+ * once until the connection is made (the daemon spools meanwhile); a query on a path that
+ * went dark fails within the TCP user timeout (10 s). A local file store ignores this.
+ */
+void store_set_nonblocking(struct store *);
+
+/*
  * Returns 0 when the store's path still names the file opened (always for :memory:),
  * or -1 when it was deleted or replaced since (store_error says which).
  */

@@ -9,8 +9,9 @@
 #       once, with one "resolved" mail and no duplicate;
 #   (e) the killed node is an operator alert from the new leader: the log line, one mail to
 #       alerts.to and one webhook POST (X-Trustwatch-Event: node-silent);
-#   (d) PostgreSQL stopped for TW_VANTAGE_OUTAGE_S seconds (default 60, as the issue says):
-#       the nodes keep probing, and afterwards every result each node logged as probed is in
+#   (d) PostgreSQL stopped for TW_VANTAGE_OUTAGE_S seconds (default 60, as the issue says),
+#       its port then accepting connections and never answering: the nodes keep probing,
+#       never holding their loop for the store, and afterwards every result each node logged as probed is in
 #       the store once (the spool replayed in order, idempotent on node, endpoint, time).
 #   (f) operator alerts across handovers: after the outage and a restart of every node (the
 #       lead moves), the killed node's silence is still mailed once; back, it is mailed once
@@ -24,9 +25,9 @@ TB=${TW_TESTBED:-$ROOT/build/trustwatch-testbed}
 OUTAGE=${TW_VANTAGE_OUTAGE_S:-60}
 . "$ROOT/tests/support/pg.sh"
 work=$(mktemp -d /tmp/tw-vantage-itest.XXXXXX)
-tb_pid=""; sink_pid=""; hook_pid=""; n1=""; n2=""; n3=""
+tb_pid=""; sink_pid=""; hook_pid=""; n1=""; n2=""; n3=""; dark_pid=""
 cleanup() {
-	for p in $n1 $n2 $n3 $sink_pid $hook_pid $tb_pid; do
+	for p in $n1 $n2 $n3 $sink_pid $hook_pid $tb_pid $dark_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	pg_stop
@@ -215,9 +216,21 @@ for n in $live; do eval "before_$n=\$(probes $n)"; done
 pg_as_owner "$TW_PG_BIN/pg_ctl" -D "$TW_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 ||
     { not_ok "(d) cannot stop PostgreSQL"; finish; }
 t_stop=$(date +%s)
+# The server's port then accepts and never answers (a path gone dark, not a refusal): a
+# node must not wait for a connection there (connect_timeout is 10 s) with its loop held.
+python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+held = []
+while True:
+    held.append(s.accept()[0])' "$TW_PG_PORT" >"$work/dark.log" 2>&1 &
+dark_pid=$!
 while [ $(( $(date +%s) - t_stop )) -lt "$OUTAGE" ]; do
 	sleep 1		# the outage's length, not a synchronisation
 done
+kill "$dark_pid" 2>/dev/null; wait "$dark_pid" 2>/dev/null
 for n in $live; do
 	eval "b=\$before_$n"
 	got=$(( $(probes "$n") - b ))
@@ -225,6 +238,10 @@ for n in $live; do
 	    not_ok "(d) n$n probed only $got times during the ${OUTAGE}s outage"
 	grep -q 'msg="results spooled' "$work/n$n/log" && ok "(d) n$n spooled its results" ||
 	    not_ok "(d) n$n spooled nothing"
+	held=$(sed -n 's/.*msg="the loop was held.* ms=\([0-9]*\).*/\1/p' "$work/n$n/log" |
+	    sort -n | tail -1)
+	[ "${held:-0}" -lt 5000 ] && ok "(d) n$n never waited for the dark server (longest hold ${held:-0} ms)" ||
+	    not_ok "(d) n$n held its loop ${held} ms waiting for the store"
 done
 pg_as_owner "$TW_PG_BIN/pg_ctl" -D "$TW_PG_DIR/data" -l "$TW_PG_DIR/server.log" -w -t 60 \
     -o "-p $TW_PG_PORT -k $TW_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off \
