@@ -1104,6 +1104,47 @@ raw_copy_puts_rows_resumes_after_a_key_and_moves_sequences(void **state)
 	OPS->close(b);
 }
 
+/* Loop mode: after a lost connection, ops fail at once until a non-blocking reconnect is done. */
+static void
+in_loop_mode_a_lost_connection_is_made_again_without_waiting(void **state)
+{
+	struct store_be *b = open_store();
+	int64_t pid, t0;
+	int rc = -1, fails = 0;
+
+	(void)state;
+	OPS->set_nonblocking(b);
+	assert_int_equal(OPS->try_leader(b), 1);
+	pid = scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'trustwatch'"
+	    " ORDER BY backend_start DESC LIMIT 1");
+	{
+		char *q = xasprintf("SELECT pg_terminate_backend(%lld)", (long long)pid);
+
+		scalar(q);
+		free(q);
+	}
+	usleep(100000);
+	assert_int_equal(OPS->count_results(b), -1);	/* the op that meets the loss */
+	/* Then each op takes one step; none waits for the server (polled, 5 s at most). */
+	t0 = mono_ms();
+	while (mono_ms() - t0 < 5000) {
+		int64_t t1 = mono_ms();
+
+		if ((rc = (int)OPS->count_results(b)) == 0)
+			break;
+		assert_true(mono_ms() - t1 < 200);
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(OPS->error(b), "PostgreSQL"));
+		fails++;
+		usleep(1000);
+	}
+	assert_int_equal(rc, 0);
+	/* A new session: the leader lock went with the old one, and is taken again. */
+	assert_int_equal(OPS->try_leader(b), 1);
+	print_message("reconnected after %d quick failures\n", fails);
+	OPS->close(b);
+}
+
 static void
 a_lost_connection_is_an_error_then_the_next_op_reconnects(void **state)
 {
@@ -1195,6 +1236,7 @@ main(void)
 		T(endpoints_registered_at_once_keep_their_ids_in_the_callers_order),
 		T(nodes_beat_one_leads_and_each_node_newest_result_is_read),
 		T(a_lost_connection_is_an_error_then_the_next_op_reconnects),
+		T(in_loop_mode_a_lost_connection_is_made_again_without_waiting),
 #undef T
 	};
 	const char *req = getenv("TW_REQUIRE_PG");
