@@ -56,6 +56,7 @@ struct run_vantage {
 	bool		 loaded;	/* the schedule was read from the store since the lead */
 	struct vt_silence *silent;	/* per node seen: its alerted silence */
 	size_t		 n_silent;
+	size_t		 scan_at;	/* where the next scan for due verdicts starts */
 };
 
 /* A node as store_each_node lists it (copied). */
@@ -374,7 +375,7 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 	const char **pv = NULL, **ev = NULL;
 	struct store_item *items = NULL;
 	struct result *rs = NULL;
-	size_t n = 0, cap = 0, n_due = 0, cap_due = 0;
+	size_t n = 0, cap = 0, n_due = 0, cap_due = 0, n_all = 0;
 	int64_t longest = 0;
 
 	if (!R->vt->loaded) {
@@ -385,28 +386,50 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 		}
 		R->vt->loaded = true;
 	}
-	/* The due endpoints, RUN_VERDICTS_MAX at most a tick: a new leader catches up over a
-	 * few ticks instead of holding the loop with every endpoint at once. */
-	for (size_t p = 0; p < c->n_providers && n_due < RUN_VERDICTS_MAX; p++)
-		for (size_t k = 0; k < c->providers[p].n_endpoints && n_due < RUN_VERDICTS_MAX;
-		    k++) {
-			const struct conf_endpoint *ep = &c->providers[p].endpoints[k];
-			struct vt_slot *s = sched_slot(R->vt, ep->provider->id, ep->id, false);
+	/*
+	 * The due endpoints, RUN_VERDICTS_MAX at most a tick: a new leader catches up over a
+	 * few ticks instead of holding the loop with every endpoint at once. The scan starts
+	 * where the last one stopped, so endpoints that stay due (no newer result yet) cannot
+	 * keep the others waiting.
+	 */
+	for (size_t p = 0; p < c->n_providers; p++)
+		n_all += c->providers[p].n_endpoints;
+	for (size_t i = 0, p = 0, k = 0, at = R->vt->scan_at % (n_all ? n_all : 1);
+	    i < n_all && n_due < RUN_VERDICTS_MAX; i++, at = (at + 1) % n_all) {
+		const struct conf_endpoint *ep;
+		struct vt_slot *s;
 
-			if (s != NULL && s->due > now)
-				continue;
-			if (n_due == cap_due) {
-				cap_due = cap_due ? 2 * cap_due : 64;
-				due = xrealloc(due, cap_due * sizeof(*due));
-				pv = xrealloc(pv, cap_due * sizeof(*pv));
-				ev = xrealloc(ev, cap_due * sizeof(*ev));
-			}
-			pv[n_due] = ep->provider->id;
-			ev[n_due] = ep->id;
-			due[n_due++] = ep;
-			if (ep->interval_ms > longest)
-				longest = ep->interval_ms;
+		if (i == 0) {		/* the provider and endpoint of flat index at */
+			size_t left = at;
+
+			for (p = 0; left >= c->providers[p].n_endpoints; p++)
+				left -= c->providers[p].n_endpoints;
+			k = left;
+		} else if (at == 0) {
+			p = 0;
+			k = 0;
 		}
+		while (k >= c->providers[p].n_endpoints) {
+			p++;
+			k = 0;
+		}
+		ep = &c->providers[p].endpoints[k++];
+		R->vt->scan_at = (at + 1) % n_all;
+		s = sched_slot(R->vt, ep->provider->id, ep->id, false);
+		if (s != NULL && s->due > now)
+			continue;
+		if (n_due == cap_due) {
+			cap_due = cap_due ? 2 * cap_due : 64;
+			due = xrealloc(due, cap_due * sizeof(*due));
+			pv = xrealloc(pv, cap_due * sizeof(*pv));
+			ev = xrealloc(ev, cap_due * sizeof(*ev));
+		}
+		pv[n_due] = ep->provider->id;
+		ev[n_due] = ep->id;
+		due[n_due++] = ep;
+		if (ep->interval_ms > longest)
+			longest = ep->interval_ms;
+	}
 	if (n_due == 0)
 		return;
 	if (store_each_node_latest_of(R->st, n_due, pv, ev, now - 2 * longest, copy_row,
