@@ -64,6 +64,7 @@ struct kind_info {
 	 * an object {check (an N_ label), severity ("ok", "info", "degraded", "down"), text}.
 	 */
 	const struct detail_field *findings;
+	const char	*findings_title;	/* its heading (an N_ label), "Findings" when NULL */
 	/* The kind's own detail fields (core/details.h), for documentation and readers. */
 	const struct detail_field *details;
 	size_t		 n_details;

@@ -240,6 +240,7 @@ static const struct kind_info login_info = {
 	.conf_free = login_conf_free,
 	.settings = login_conf_settings,
 	.findings = &posture_fields[POSTURE_FINDINGS],
+	.findings_title = N_("TLS posture (latest result)"),
 	.details = posture_fields,
 	.n_details = POSTURE__MAX,
 };

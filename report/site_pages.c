@@ -309,18 +309,19 @@ finding_severity(const char *s)
 	return N_("down");
 }
 
-/* The kind's findings of the latest result (the login TLS posture), one row per check. */
+/* The kind's findings of the latest result (login: the TLS posture), one row per check. */
 static void
 findings(struct page *p, const struct site_ep *ep)
 {
-	const struct detail_field *f = kind_info(ep->conf->kind)->findings;
+	const struct kind_info *k = kind_info(ep->conf->kind);
+	const struct detail_field *f = k->findings;
 	json_t *a = f != NULL ? detail_kind_get(ep->details, f) : NULL, *o;
 	size_t i;
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
 		return;
 	buf_printf(&p->b, "<h3>");
-	html_text(&p->b, T(p, "TLS posture (latest result)"));
+	html_text(&p->b, T(p, k->findings_title != NULL ? k->findings_title : N_("Findings")));
 	buf_printf(&p->b, "</h3><table class=\"findings\"><thead><tr><th scope=\"col\">");
 	html_text(&p->b, T(p, "Check"));
 	buf_printf(&p->b, "</th><th scope=\"col\">");
