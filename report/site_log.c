@@ -6,6 +6,7 @@
  * disagreement is logged: a rewritten store never replaces a published record.
  */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -171,18 +172,73 @@ rm_tree(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Copies the directory tree from into to (regular files and folders only). */
+/* Copies the regular file from to the new file to (mode 0644). */
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in, out, rc = 0;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0, w; off < n; off += w)
+			if ((w = write(out, buf + off, (size_t)(n - off))) < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				rc = -1;
+				goto done;
+			}
+	if (n < 0)
+		rc = -1;
+done:
+	if (close(out) != 0)
+		rc = -1;
+	close(in);
+	return rc;
+}
+
+/*
+ * Copies the directory tree from into the new folder to: folders and regular files of our
+ * own earlier render (anything else is skipped; a symbolic link is never followed).
+ */
 static int
 copy_tree(const char *from, const char *to)
 {
-	char *cmd;
-	int rc;
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
 
-	/* cp -R: plain files and folders of our own earlier render */
-	cmd = xasprintf("cp -R -- '%s' '%s'", from, to);
-	rc = strchr(from, '\'') || strchr(to, '\'') ? -1 : system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	if (mkdir(to, 0755) != 0 && errno != EEXIST)
+		return -1;
+	if ((d = opendir(from)) == NULL)
+		return -1;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *src, *dst;
+		struct stat sb;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		src = xasprintf("%s/%s", from, de->d_name);
+		dst = xasprintf("%s/%s", to, de->d_name);
+		if (lstat(src, &sb) != 0)
+			rc = -1;
+		else if (S_ISDIR(sb.st_mode))
+			rc = copy_tree(src, dst);
+		else if (S_ISREG(sb.st_mode))
+			rc = copy_file(src, dst);
+		free(src);
+		free(dst);
+	}
+	closedir(d);
+	return rc;
 }
 
 /* Keeps node's previous log/NODE in the new site (and lists it in log/nodes). */
