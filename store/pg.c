@@ -483,26 +483,15 @@ reader_connect(struct store_be *b, const char *what)
 	b->rfailed = false;
 	if (b->loop && (b->rconn == NULL || PQstatus(b->rconn) != CONNECTION_OK ||
 	    b->rrev.active)) {
-		char *m;
-
 		if (revive(b, &b->rconn, &b->rrev, "trustwatch reader") != 1) {
-			m = b->err;
+			char *m = b->err;
+
 			b->err = xasprintf("%s: %s", what, m);
 			free(m);
 			return -1;
 		}
-		if (session_setup(b, b->rconn) != 0) {
-			PQfinish(b->rconn);
-			b->rconn = NULL;
-			return -1;
-		}
-		return 0;
-	}
-	if (b->rconn != NULL && PQstatus(b->rconn) != CONNECTION_OK) {
+	} else if (b->rconn == NULL || PQstatus(b->rconn) != CONNECTION_OK) {
 		PQfinish(b->rconn);
-		b->rconn = NULL;
-	}
-	if (b->rconn == NULL) {
 		b->rconn = connect_to(b->url, b->password, "trustwatch reader", false);
 		if (b->rconn == NULL || PQstatus(b->rconn) != CONNECTION_OK) {
 			char *m = first_line(b->rconn ? PQerrorMessage(b->rconn) : "out of memory");
@@ -514,11 +503,12 @@ reader_connect(struct store_be *b, const char *what)
 			b->rconn = NULL;
 			return -1;
 		}
-		if (session_setup(b, b->rconn) != 0) {
-			PQfinish(b->rconn);
-			b->rconn = NULL;
-			return -1;
-		}
+	} else
+		return 0;
+	if (session_setup(b, b->rconn) != 0) {
+		PQfinish(b->rconn);
+		b->rconn = NULL;
+		return -1;
 	}
 	return 0;
 }
