@@ -155,6 +155,9 @@ int probe_random(void *buf, size_t n);
 
 /* Converts an ASN1_TIME to epoch ms; returns 0 or -1. */
 struct asn1_string_st;
+struct tm;
+/* The epoch ms of UTC broken-down time tm, as timegm(3) * 1000 for in-range fields. */
+int64_t probe_tm_utc_ms(const struct tm *tm);
 int probe_asn1_time_ms(const struct asn1_string_st *, int64_t *ms);
 
 #endif

@@ -71,7 +71,7 @@ tsa_gentime_ms(const ASN1_GENERALIZEDTIME *t, int64_t *ms, int *frac)
 
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return -1;
-	*ms = (int64_t)timegm(&tm) * 1000;
+	*ms = probe_tm_utc_ms(&tm);
 	*frac = 0;
 	s = ASN1_STRING_get0_data(t);
 	n = ASN1_STRING_length(t);
