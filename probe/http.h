@@ -45,7 +45,7 @@ struct http_xfer {
 	int		 body_too_large;
 	int		 hdr_too_large;
 	int64_t		 tls_not_after_ms;	/* earliest leaf expiry seen, 0 = none */
-	struct curl_slist *headers;		/* owned */
+	struct curl_slist *headers;		/* owned, when not a shared set (http.c) */
 	X509_STORE	*store;			/* owned reference: system plus tls_ca, or NULL */
 	char		 errbuf[CURL_ERROR_SIZE];
 	char		 tls_why[512];		/* why the chain failed, in words; "" = it did not */

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include <openssl/asn1.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 
 #include "probe.h"
@@ -34,6 +35,13 @@ probe_check_http(const struct probe_response *resp, long want, struct result *r)
 		result_flag(r, REASON_HTTP_STATUS, "HTTP status %ld, expected %ld",
 		    resp->http_status, want);
 	return 0;
+}
+
+void
+probe_err_clear(void)
+{
+	if (ERR_peek_error() != 0)
+		ERR_clear_error();
 }
 
 int64_t

@@ -1032,6 +1032,52 @@ ocsp_reqid_is_kept_per_certificate_and_issuer(void **state)
 }
 
 /*
+ * The envelope walked without d2i_OCSP_RESPONSE (issue 22) takes only a successful
+ * responseStatus: the same bytes with tryLater stay rejected, as OpenSSL's parse says.
+ */
+static void
+ocsp_successful_parse_takes_only_successful_responses(void **state)
+{
+	unsigned char *der;
+	size_t len = rw_read("ocsp-luxtrust-qca3-good-nonce.der", &der), at = 0;
+	const unsigned char *tbs;
+	size_t tbs_len;
+	OCSP_BASICRESP *bs;
+	STACK_OF(X509) *certs;
+	struct conf_endpoint ep = { 0 };
+	struct result r;
+
+	(void)state;
+	assert_int_equal(ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len), 1);
+	assert_non_null(bs);
+	assert_true(tbs > der && tbs + tbs_len < der + len);
+	OCSP_BASICRESP_free(bs);
+	sk_X509_pop_free(certs, X509_free);
+	for (size_t i = 2; i + 2 < len && at == 0; i++)
+		if (der[i] == 0x0a && der[i + 1] == 0x01 && der[i + 2] == 0x00)
+			at = i + 2;
+	assert_true(at > 0 && at < 8);
+	der[at] = 3;	/* tryLater, responseBytes still there */
+	assert_int_equal(ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len), 0);
+	assert_null(bs);
+	assert_null(certs);
+	assert_null(tbs);
+	ep.issuer = NULL;
+	result_init(&r, &ep, 0);
+	ocsp_evaluate(der, len, &ep, NULL, 0, &r);
+	assert_int_equal(r.reason, REASON_REJECTED);
+	assert_non_null(strstr(r.message, "tryLater"));
+	result_clear(&r);
+	der[at] = 0x80;	/* a negative ENUMERATED */
+	assert_int_equal(ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len), 0);
+	result_init(&r, &ep, 0);
+	ocsp_evaluate(der, len, &ep, NULL, 0, &r);
+	assert_int_equal(r.reason, REASON_REJECTED);
+	result_clear(&r);
+	free(der);
+}
+
+/*
  * The times of responses and certificates are converted without timegm (issue 22): the
  * same epoch as timegm over every day from 1950 to 2199 and hour boundaries, and through
  * ASN1_TIME (UTCTime and GeneralizedTime) as well.
@@ -1119,6 +1165,7 @@ main(void)
 		cmocka_unit_test(ocsp_get_answered_with_http_400_says_get_and_names_method_post),
 		cmocka_unit_test(ocsp_request_assembled_is_what_openssl_encodes),
 		cmocka_unit_test(ocsp_reqid_is_kept_per_certificate_and_issuer),
+		cmocka_unit_test(ocsp_successful_parse_takes_only_successful_responses),
 		cmocka_unit_test(probe_times_are_what_timegm_says),
 		cmocka_unit_test(probe_key_id_is_lower_case_hex),
 	};
