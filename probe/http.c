@@ -502,6 +502,12 @@ easy_take(void)
 	return easy_pooled > 0 ? easy_pool[--easy_pooled] : curl_easy_init();
 }
 
+size_t
+http_easy_idle(void)
+{
+	return easy_pooled;
+}
+
 /* Takes back e, which no multi holds any more. */
 static void
 easy_give(CURL *e)

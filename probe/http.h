@@ -69,6 +69,12 @@ struct http_outcome {
 	struct probe_response resp;		/* borrowed from the xfer, valid until http_xfer_free */
 };
 
+/*
+ * How many reset easy handles wait for the next transfer: http_xfer_free resets a handle
+ * (curl_easy_reset) and keeps it, up to 64, instead of destroying it (tests).
+ */
+size_t	http_easy_idle(void);
+
 /* Initialises libcurl once per process; returns 0 or -1. */
 int http_global_init(void);
 
