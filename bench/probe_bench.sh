@@ -128,14 +128,33 @@ tw_instr() {
 	c21=$(config "$1" 21); c1=$(config "$1" 1)
 	: >"$work/cg.counts"
 	for c in "$c21" "$c1"; do
-		rm -f "$work/cg.out"
-		valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+		n=21; [ "$c" = "$c1" ] && n=1
+		out="$work/cg-$TBN-$1-$n.out"
+		rm -f "$out"
+		valgrind --tool=callgrind --callgrind-out-file="$out" \
 		    "$TW" probe -c "$c" --format json >/dev/null 2>&1 || { echo "–"; return; }
-		sed -n 's/^\(summary\|totals\): *//p' "$work/cg.out" | head -1 >>"$work/cg.counts"
+		sed -n 's/^\(summary\|totals\): *//p' "$out" | head -1 >>"$work/cg.counts"
 	done
 	awk 'NR == 1 {a = $1} NR == 2 {b = $1} END {
 	    if (a !~ /^[0-9]+$/ || b !~ /^[0-9]+$/) print "–"
 	    else printf "%.2f M", (a - b) / 20 / 1e6 }' "$work/cg.counts"
+}
+
+# fn_instr KIND FUNCTION: instructions per probe inside FUNCTION (inclusive), from the two
+# callgrind profiles tw_instr left for the current testbed, as "0.12 M"; "–" without them.
+fn_instr() {
+	a="$work/cg-$TBN-$1-21.out"; b="$work/cg-$TBN-$1-1.out"
+	[ -s "$a" ] && [ -s "$b" ] && command -v callgrind_annotate >/dev/null 2>&1 ||
+	    { echo "–"; return; }
+	for f in "$a" "$b"; do
+		callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$f" 2>/dev/null |
+		    awk -v fn=":$2 " 'index($0, fn) {gsub(",", "", $1); s += $1} END {print s + 0}'
+	done | awk 'NR == 1 {a = $1} NR == 2 {b = $1} END {printf "%.2f M", (a - b) / 20 / 1e6}'
+}
+
+# split KIND: a row of the breakdown table (after tw_instr ran for KIND on this testbed).
+split() {
+	echo "| $1 | $(tw_instr "$1") | $(fn_instr "$1" probe_run_once) | $(fn_instr "$1" conf_load) | $(fn_instr "$1" store_add_results) | $(fn_instr "$1" report_json_line) |"
 }
 
 # shell_us KIND: median µs of CPU per check the shell way, or "FAILED".
@@ -265,3 +284,16 @@ for k in https ocsp crl tsa; do row p256 "$k"; done
 echo
 echo "Targets (issue 9): ≤ 120 µs per verified OCSP probe, ≤ 300 µs per verified HTTPS login"
 echo "probe, ≤ 100 µs per HTTP probe."
+if command -v valgrind >/dev/null 2>&1; then
+	use_tb rsa
+	echo
+	echo "Where the instructions of one probe go (RSA-2048 testbed; callgrind, 21 copies minus 1,"
+	echo "divided by 20, inclusive of everything each part calls). \`probe\` is the probe itself:"
+	echo "the engine, libcurl and the kind's checks (\`probe_run_once\`); the configuration entry,"
+	echo "the store write and the output line are per endpoint of \`trustwatch probe\` (\`run\`"
+	echo "reads its configuration once per load)."
+	echo
+	echo "| kind | per probe | probe | configuration | store | output line |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for k in ocsp https http crl tsa; do split "$k"; done
+fi

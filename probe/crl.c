@@ -42,7 +42,7 @@ crl_parse(const unsigned char *data, size_t len)
 		return NULL;
 	if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) != NULL)
 		return crl;
-	ERR_clear_error();
+	probe_err_clear();
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
 		return NULL;
 	crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
@@ -117,7 +117,7 @@ check_issuer(X509_CRL *crl, X509 *issuer, struct result *r)
 	}
 	/* X509_CRL_verify returns -1 on error: only 1 means the signature verifies. */
 	rc = X509_CRL_verify(crl, pkey);
-	ERR_clear_error();
+	probe_err_clear();
 	if (rc != 1) {
 		result_flag(r, REASON_SIGNATURE_INVALID,
 		    "CRL signature does not verify with the issuer's key");
@@ -214,7 +214,7 @@ sample_usable(X509_REVOKED *e)
 		code = ASN1_ENUMERATED_get(why);
 		ASN1_ENUMERATED_free(why);
 	}
-	ERR_clear_error();
+	probe_err_clear();
 	return code != 8;	/* removeFromCRL (delta CRLs): not a revocation */
 }
 
@@ -278,7 +278,7 @@ crl_evaluate_sample(const unsigned char *data, size_t len, const struct conf_end
 
 	detail_set_int(r->details, DETAIL_SIZE, (int64_t)len);
 	if ((crl = crl_parse(data, len)) == NULL) {
-		ERR_clear_error();
+		probe_err_clear();
 		result_flag(r, REASON_MALFORMED, "response is not a DER or PEM CRL");
 		return;
 	}
@@ -305,7 +305,7 @@ crl_evaluate_sample(const unsigned char *data, size_t len, const struct conf_end
 		*memory = sample_memory(crl, num != NULL ? num : "");
 	}
 	X509_CRL_free(crl);
-	ERR_clear_error();
+	probe_err_clear();
 }
 
 /* What a running crl probe remembers between start and finish. */

@@ -45,7 +45,7 @@ struct http_xfer {
 	int		 body_too_large;
 	int		 hdr_too_large;
 	int64_t		 tls_not_after_ms;	/* earliest leaf expiry seen, 0 = none */
-	struct curl_slist *headers;		/* owned */
+	struct curl_slist *headers;		/* owned, when not a shared set (http.c) */
 	X509_STORE	*store;			/* owned reference: system plus tls_ca, or NULL */
 	char		 errbuf[CURL_ERROR_SIZE];
 	char		 tls_why[512];		/* why the chain failed, in words; "" = it did not */
@@ -68,6 +68,12 @@ struct http_outcome {
 	double		 timings[PHASE__MAX];	/* ms, < 0 = not reached */
 	struct probe_response resp;		/* borrowed from the xfer, valid until http_xfer_free */
 };
+
+/*
+ * How many reset easy handles wait for the next transfer: http_xfer_free resets a handle
+ * (curl_easy_reset) and keeps it, up to 64, instead of destroying it (tests).
+ */
+size_t	http_easy_idle(void);
 
 /* Initialises libcurl once per process; returns 0 or -1. */
 int http_global_init(void);

@@ -11,13 +11,17 @@
 #include "../core/details.h"
 #include "../core/util.h"
 
+/* Lower-case hex of p[0..n) (caller frees); a table, not snprintf per byte (issue 22). */
 static char *
 hex(const unsigned char *p, size_t n)
 {
+	static const char digits[] = "0123456789abcdef";
 	char *s = xmalloc(2 * n + 1);
 
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	for (size_t i = 0; i < n; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 15];
+	}
 	s[2 * n] = '\0';
 	return s;
 }

@@ -78,7 +78,7 @@ find_single(OCSP_BASICRESP *bs, const struct conf_endpoint *ep, const struct ocs
 		if (match)
 			return single;
 	}
-	ERR_clear_error();
+	probe_err_clear();
 	return NULL;
 }
 
@@ -114,7 +114,7 @@ check_nonce(OCSP_BASICRESP *bs, const struct ocsp_sent *sent, struct result *r)
 		    memcmp(ASN1_STRING_get0_data(inner), sent->nonce, sent->nonce_len) == 0;
 		ASN1_OCTET_STRING_free(inner);
 	}
-	ERR_clear_error();
+	probe_err_clear();
 	if (!same) {
 		result_flag(r, REASON_NONCE_MISMATCH,
 		    "OCSP response echoes a different nonce than the one sent");
@@ -264,6 +264,9 @@ evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 		result_flag(r, REASON_MALFORMED, "empty OCSP response");
 		return;
 	}
+	/* The usual answer, plain DER and successful, without OpenSSL parsing the envelope. */
+	if (ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len))
+		goto basic;
 	if (len > LONG_MAX || (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL) {
 		result_flag(r, REASON_MALFORMED, "response is not a DER OCSPResponse");
 		goto out;
@@ -285,6 +288,7 @@ evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *ep,
 		result_flag(r, REASON_MALFORMED, "OCSP response is not a parsable basic response");
 		goto out;
 	}
+basic:
 	if (detail_asn1_time(r, DETAIL_PRODUCED_AT, OCSP_resp_get0_produced_at(bs), &ms) != 0)
 		result_flag(r, REASON_MALFORMED, "OCSP response has no readable producedAt");
 
@@ -306,7 +310,7 @@ out:
 	sk_X509_pop_free(certs, X509_free);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(resp);
-	ERR_clear_error();
+	probe_err_clear();
 }
 
 void
@@ -339,7 +343,7 @@ ocsp_request_der(const OCSP_CERTID *certid, const unsigned char *nonce, size_t n
 	*der = NULL;
 	*len = 0;
 	if ((n = i2d_OCSP_CERTID((OCSP_CERTID *)certid, &id)) <= 0) {
-		ERR_clear_error();
+		probe_err_clear();
 		return -1;
 	}
 	rc = ocsp_request_from_certid(id, (size_t)n, nonce, nonce_len, der, len);
@@ -489,10 +493,10 @@ ocsp_start(const struct conf_endpoint *ep, const struct probe_input *in,
 		goto fail;
 	st->consist = ocsp_consist_new(ep, in != NULL ? in->peer_memory : NULL);
 	detail_set_str(r->details, DETAIL_METHOD, ocsp_method_names[st->method]);
-	ERR_clear_error();
+	probe_err_clear();
 	return st;
 fail:
-	ERR_clear_error();
+	probe_err_clear();
 	ocsp_free_state(st);
 	return NULL;
 }

@@ -92,6 +92,13 @@ int	ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
 /* The same, also pointing *tbs (*tbs_len bytes) at ResponseData inside der. */
 int	ocsp_basic_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
 	    STACK_OF(X509) **certs, const unsigned char **tbs, size_t *tbs_len);
+/*
+ * ocsp_basic_parse_tbs when responseStatus is successful, else 0 with nothing returned:
+ * the whole OCSPResponse walked as plain DER, so the caller needs no d2i_OCSP_RESPONSE
+ * (OpenSSL's parse takes every response this accepts; all others go that way as before).
+ */
+int	ocsp_successful_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bs,
+	    STACK_OF(X509) **certs, const unsigned char **tbs, size_t *tbs_len);
 
 /* Returns name as a one-line UTF-8 string ("C = LU, O = …, CN = …"); caller frees. */
 char	*ocsp_name_oneline(const X509_NAME *name);

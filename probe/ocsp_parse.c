@@ -40,9 +40,42 @@ ocsp_basic_parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
 	return ocsp_basic_parse_tbs(der, len, bsp, certsp, &tbs, &tbs_len);
 }
 
+/* ocsp_basic_parse_tbs; *status is responseStatus when it is one content octet, else -1. */
+static int
+parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp, STACK_OF(X509) **certsp,
+    const unsigned char **tbsp, size_t *tbs_lenp, int *status);
+
 int
 ocsp_basic_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
     STACK_OF(X509) **certsp, const unsigned char **tbsp, size_t *tbs_lenp)
+{
+	int status;
+
+	return parse(der, len, bsp, certsp, tbsp, tbs_lenp, &status);
+}
+
+int
+ocsp_successful_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
+    STACK_OF(X509) **certsp, const unsigned char **tbsp, size_t *tbs_lenp)
+{
+	int status;
+
+	if (!parse(der, len, bsp, certsp, tbsp, tbs_lenp, &status))
+		return 0;
+	if (status == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		return 1;
+	OCSP_BASICRESP_free(*bsp);
+	sk_X509_pop_free(*certsp, X509_free);
+	*bsp = NULL;
+	*certsp = NULL;
+	*tbsp = NULL;
+	*tbs_lenp = 0;
+	return 0;
+}
+
+static int
+parse(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp, STACK_OF(X509) **certsp,
+    const unsigned char **tbsp, size_t *tbs_lenp, int *status)
 {
 	const unsigned char *end = der + len, *p, *q;
 	struct der_tlv resp, st, rbx, rb, oid, oct, basic, tbs, alg, sig, c0, seq, cert;
@@ -61,10 +94,14 @@ ocsp_basic_parse_tbs(const unsigned char *der, size_t len, OCSP_BASICRESP **bsp,
 	    resp.total != len)
 		return 0;
 	end = resp.val + resp.len;
+	*status = -1;
 	if (der_tlv_read(resp.val, end, &st) != 0 || st.tag != 0x0a ||
 	    der_tlv_read(st.val + st.len, end, &rbx) != 0 || rbx.tag != 0xa0 ||
 	    rbx.val + rbx.len != end)
 		return 0;
+	/* ENUMERATED, one content octet: 0 to 127 as is (higher would be negative). */
+	if (st.len == 1 && st.val[0] < 0x80)
+		*status = st.val[0];
 	/* ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING } */
 	if (der_tlv_read(rbx.val, end, &rb) != 0 || rb.tag != 0x30 || rb.total != rbx.len ||
 	    der_tlv_read(rb.val, end, &oid) != 0 || oid.tag != 0x06 ||
@@ -116,6 +153,6 @@ fallback:
 	free(buf);
 	OCSP_BASICRESP_free(bs);
 	sk_X509_pop_free(certs, X509_free);
-	ERR_clear_error();
+	probe_err_clear();
 	return 0;
 }

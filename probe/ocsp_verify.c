@@ -177,7 +177,7 @@ signed_by(OCSP_BASICRESP *bs, X509 *cert, const unsigned char *tbs, size_t len)
 		rc = ASN1_item_verify(ASN1_ITEM_rptr(OCSP_RESPDATA),
 		    OCSP_resp_get0_tbs_sigalg(bs), OCSP_resp_get0_signature(bs),
 		    OCSP_resp_get0_respdata(bs), pkey);
-	ERR_clear_error();
+	probe_err_clear();
 	return rc == 1;
 }
 
@@ -215,7 +215,7 @@ delegated(X509 *signer, X509 *issuer, int64_t now, struct result *r)
 		return 0;
 	}
 	if (ikey == NULL || !issuer_signed(signer, issuer, ikey)) {
-		ERR_clear_error();
+		probe_err_clear();
 		result_flag(r, REASON_UNTRUSTED,
 		    "OCSP responder certificate is not signed by the issuer's key");
 		return 0;
@@ -333,6 +333,6 @@ ocsp_verify_signer_tbs(OCSP_BASICRESP *bs, const unsigned char *tbs, size_t tbs_
 	if (X509_NAME_cmp(X509_get_subject_name(signer), X509_get_subject_name(issuer)) == 0 &&
 	    EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(issuer)) == 1)
 		return 1;
-	ERR_clear_error();
+	probe_err_clear();
 	return delegated(signer, issuer, now, r);
 }

@@ -7,9 +7,11 @@
 #include <sys/random.h>
 
 #include <openssl/asn1.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 
 #include "probe.h"
+#include "../core/tz.h"
 #include "../core/util.h"
 
 void
@@ -35,6 +37,21 @@ probe_check_http(const struct probe_response *resp, long want, struct result *r)
 	return 0;
 }
 
+void
+probe_err_clear(void)
+{
+	if (ERR_peek_error() != 0)
+		ERR_clear_error();
+}
+
+int64_t
+probe_tm_utc_ms(const struct tm *tm)
+{
+	/* timegm's arithmetic on fields already checked, without glibc's time-zone work. */
+	return (tz_days_from_civil(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday) * 86400 +
+	    (int64_t)tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec) * 1000;
+}
+
 int
 probe_asn1_time_ms(const struct asn1_string_st *t, int64_t *ms)
 {
@@ -42,7 +59,7 @@ probe_asn1_time_ms(const struct asn1_string_st *t, int64_t *ms)
 
 	if (t == NULL || ASN1_TIME_to_tm((const ASN1_TIME *)t, &tm) != 1)
 		return -1;
-	*ms = (int64_t)timegm(&tm) * 1000;
+	*ms = probe_tm_utc_ms(&tm);
 	return 0;
 }
 

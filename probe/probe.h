@@ -153,8 +153,17 @@ int probe_check_http(const struct probe_response *, long want, struct result *r)
  */
 int probe_random(void *buf, size_t n);
 
+/*
+ * ERR_clear_error when OpenSSL's error queue holds anything: clearing an empty queue
+ * walks all its slots (~800 instructions), a probe clears it several times (issue 22).
+ */
+void probe_err_clear(void);
+
 /* Converts an ASN1_TIME to epoch ms; returns 0 or -1. */
 struct asn1_string_st;
+struct tm;
+/* The epoch ms of UTC broken-down time tm, as timegm(3) * 1000 for in-range fields. */
+int64_t probe_tm_utc_ms(const struct tm *tm);
 int probe_asn1_time_ms(const struct asn1_string_st *, int64_t *ms);
 
 #endif

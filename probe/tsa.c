@@ -155,7 +155,7 @@ tsa_evaluate(const unsigned char *der, size_t len, const struct conf_endpoint *e
 	tsa_evaluate_token(p, (size_t)(end - p), ep, sent, now_ms, r);
 out:
 	TS_STATUS_INFO_free(si);
-	ERR_clear_error();
+	probe_err_clear();
 }
 
 /* Returns the DER TimeStampReq for st in a malloc'd buffer (caller frees), or NULL. */
@@ -236,7 +236,7 @@ tsa_start(const struct conf_endpoint *ep, const struct probe_input *in,
 	req->accept = "application/timestamp-reply";
 	return st;
 fail:
-	ERR_clear_error();
+	probe_err_clear();
 	tsa_free_state(st);
 	return NULL;
 }

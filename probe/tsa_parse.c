@@ -102,6 +102,6 @@ fallback:
 	free(buf);
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(xs, X509_free);
-	ERR_clear_error();
+	probe_err_clear();
 	return NULL;
 }

@@ -44,7 +44,7 @@ tsa_names_signer(const GENERAL_NAME *gn, X509 *signer)
 	for (i = 0; !found && i < sk_GENERAL_NAME_num(alt); i++)
 		found = GENERAL_NAME_cmp(sk_GENERAL_NAME_value(alt, i), (GENERAL_NAME *)gn) == 0;
 	GENERAL_NAMES_free(alt);
-	ERR_clear_error();
+	probe_err_clear();
 	return found;
 }
 
@@ -65,6 +65,6 @@ tsa_check_tst_name(TS_TST_INFO *tst, X509 *signer, struct result *r)
 	    p != NULL ? (int)(n > 200 ? 200 : n) : 1, p != NULL ? p : "?",
 	    n > 200 ? "..." : "");
 	BIO_free(b);
-	ERR_clear_error();
+	probe_err_clear();
 	return 0;
 }

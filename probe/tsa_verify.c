@@ -39,7 +39,7 @@ tsa_ossl_err(const char *fallback)
 	unsigned long	 e = ERR_peek_last_error();
 	const char	*s = e != 0 ? ERR_reason_error_string(e) : NULL;
 
-	ERR_clear_error();
+	probe_err_clear();
 	return s != NULL ? s : fallback;
 }
 
@@ -71,7 +71,7 @@ tsa_gentime_ms(const ASN1_GENERALIZEDTIME *t, int64_t *ms, int *frac)
 
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return -1;
-	*ms = (int64_t)timegm(&tm) * 1000;
+	*ms = probe_tm_utc_ms(&tm);
 	*frac = 0;
 	s = ASN1_STRING_get0_data(t);
 	n = ASN1_STRING_length(t);
@@ -106,7 +106,7 @@ tsa_qualified(TS_TST_INFO *tst)
 	v = X509_EXTENSION_get_data(TS_TST_INFO_get_ext(tst, loc));
 	p = v->data;
 	if ((stmts = d2i_ASN1_SEQUENCE_ANY(NULL, &p, v->length)) == NULL) {
-		ERR_clear_error();
+		probe_err_clear();
 		return 0;
 	}
 	qtst = OBJ_txt2obj(TSA_QTST_OID, 1);
@@ -126,7 +126,7 @@ tsa_qualified(TS_TST_INFO *tst)
 	}
 	ASN1_OBJECT_free(qtst);
 	sk_ASN1_TYPE_pop_free(stmts, ASN1_TYPE_free);
-	ERR_clear_error();
+	probe_err_clear();
 	return found;
 }
 
@@ -186,7 +186,7 @@ tsa_details(TS_TST_INFO *tst, struct tsa_tst *out, struct result *r)
 	detail_set_str(r->details, DETAIL_POLICY, oid);
 	free(oid);
 	detail_set_bool(r->details, DETAIL_QUALIFIED, tsa_qualified(tst));
-	ERR_clear_error();
+	probe_err_clear();
 	return 0;
 }
 
@@ -274,7 +274,7 @@ tsa_check_ess(CMS_SignerInfo *si, STACK_OF(X509) *chain, struct result *r)
 		    tsa_ossl_err("no match"));
 	ESS_SIGNING_CERT_free(v1);
 	ESS_SIGNING_CERT_V2_free(v2);
-	ERR_clear_error();
+	probe_err_clear();
 }
 
 /* Returns 1 when x carries a critical extended key usage with id-kp-timeStamping, else flags r. */
@@ -322,7 +322,7 @@ tsa_check_chain(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509 *signer,
 	}
 	for (i = 0; ep->trust != NULL && i < sk_X509_num(ep->trust); i++)
 		X509_STORE_add_cert(store, sk_X509_value(ep->trust, i));
-	ERR_clear_error();	/* duplicates in the trust file are harmless */
+	probe_err_clear();	/* duplicates in the trust file are harmless */
 	untrusted = CMS_get1_certs(cms);
 	if (X509_STORE_CTX_init(ctx, store, signer, untrusted) != 1) {
 		result_flag(r, REASON_INTERNAL, "cannot set up chain verification: %s",
@@ -344,7 +344,7 @@ out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	sk_X509_pop_free(untrusted, X509_free);
-	ERR_clear_error();
+	probe_err_clear();
 }
 
 /*
@@ -368,7 +368,7 @@ tsa_check_signature(CMS_ContentInfo *cms, TS_TST_INFO *tst, const struct conf_en
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	CMS_set1_signers_certs(cms, ep->trust, 0);
-	ERR_clear_error();
+	probe_err_clear();
 	CMS_SignerInfo_get0_algs(si, NULL, &signer, NULL, NULL);
 	if (signer == NULL) {
 		result_flag(r, REASON_UNTRUSTED,
@@ -429,7 +429,7 @@ tsa_check_nonce(TS_TST_INFO *tst, const struct tsa_sent *sent, struct result *r)
 	if (bn == NULL || BN_cmp(bn, sent->nonce) != 0)
 		result_flag(r, REASON_NONCE_MISMATCH, "time-stamp token nonce differs from ours");
 	BN_free(bn);
-	ERR_clear_error();
+	probe_err_clear();
 }
 
 /* Compares the token's policy with expect.policy, when set. */
@@ -451,7 +451,7 @@ tsa_check_policy(TS_TST_INFO *tst, const struct conf_endpoint *ep, struct result
 		free(text);
 	}
 	ASN1_OBJECT_free(want);
-	ERR_clear_error();
+	probe_err_clear();
 	if (!same) {
 		text = tsa_oid_text(got);
 		result_flag(r, REASON_POLICY_MISMATCH, "policy %.80s%s, expected %s", text,
@@ -530,5 +530,5 @@ tsa_evaluate_token(const unsigned char *der, size_t len, const struct conf_endpo
 out:
 	TS_TST_INFO_free(tst);
 	CMS_ContentInfo_free(cms);
-	ERR_clear_error();
+	probe_err_clear();
 }

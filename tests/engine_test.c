@@ -21,6 +21,7 @@
 
 #include "core/util.h"
 #include "probe/engine.h"
+#include "probe/http.h"
 #include "tests/support/httpd.h"
 
 static struct httpd *plain, *tls_year, *tls_week;
@@ -554,6 +555,7 @@ tls_ca_of_one_endpoint_is_never_trusted_for_another(void **st)
 	struct engine *eng = engine_new(base, 1);
 	struct done_log l = { 0 };
 	struct ep_buf b[4];
+	size_t idle0 = http_easy_idle();
 
 	(void)st;
 	/* One at a time on one engine, so curl's cached system store is in play. */
@@ -568,6 +570,8 @@ tls_ca_of_one_endpoint_is_never_trusted_for_another(void **st)
 	assert_reason(&l.r[1], REASON_OK);
 	assert_reason(&l.r[2], REASON_TLS);
 	assert_reason(&l.r[3], REASON_OK);
+	/* One easy handle served all four in turn, reset in between: no trust carried over. */
+	assert_true(http_easy_idle() >= 1 && http_easy_idle() <= idle0 + 1);
 	log_clear(&l);
 	engine_free(eng);
 	event_base_free(base);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -20,6 +21,7 @@
 #include "core/result.h"
 #include "core/util.h"
 #include "probe/certcache.h"
+#include "probe/keyid.h"
 #include "probe/ocsp.h"
 #include "tests/support/pki_gen.h"
 
@@ -1029,6 +1031,120 @@ ocsp_reqid_is_kept_per_certificate_and_issuer(void **state)
 	ocsp_reqid_put(c);
 }
 
+/*
+ * The envelope walked without d2i_OCSP_RESPONSE (issue 22) takes only a successful
+ * responseStatus: the same bytes with tryLater stay rejected, as OpenSSL's parse says.
+ */
+static void
+ocsp_successful_parse_takes_only_successful_responses(void **state)
+{
+	unsigned char *der;
+	size_t len = rw_read("ocsp-luxtrust-qca3-good-nonce.der", &der), at = 0;
+	const unsigned char *tbs;
+	size_t tbs_len;
+	OCSP_BASICRESP *bs;
+	STACK_OF(X509) *certs;
+	struct conf_endpoint ep = { 0 };
+	struct result r;
+
+	(void)state;
+	assert_int_equal(ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len), 1);
+	assert_non_null(bs);
+	assert_true(tbs > der && tbs + tbs_len < der + len);
+	OCSP_BASICRESP_free(bs);
+	sk_X509_pop_free(certs, X509_free);
+	for (size_t i = 2; i + 2 < len && at == 0; i++)
+		if (der[i] == 0x0a && der[i + 1] == 0x01 && der[i + 2] == 0x00)
+			at = i + 2;
+	assert_true(at > 0 && at < 8);
+	der[at] = 3;	/* tryLater, responseBytes still there */
+	assert_int_equal(ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len), 0);
+	assert_null(bs);
+	assert_null(certs);
+	assert_null(tbs);
+	ep.issuer = NULL;
+	result_init(&r, &ep, 0);
+	ocsp_evaluate(der, len, &ep, NULL, 0, &r);
+	assert_int_equal(r.reason, REASON_REJECTED);
+	assert_non_null(strstr(r.message, "tryLater"));
+	result_clear(&r);
+	der[at] = 0x80;	/* a negative ENUMERATED */
+	assert_int_equal(ocsp_successful_parse_tbs(der, len, &bs, &certs, &tbs, &tbs_len), 0);
+	result_init(&r, &ep, 0);
+	ocsp_evaluate(der, len, &ep, NULL, 0, &r);
+	assert_int_equal(r.reason, REASON_REJECTED);
+	result_clear(&r);
+	free(der);
+}
+
+/*
+ * The times of responses and certificates are converted without timegm (issue 22): the
+ * same epoch as timegm over every day from 1950 to 2199 and hour boundaries, and through
+ * ASN1_TIME (UTCTime and GeneralizedTime) as well.
+ */
+static void
+probe_times_are_what_timegm_says(void **state)
+{
+	struct tm tm;
+	ASN1_TIME *t;
+	int64_t ms;
+	char s[32];
+
+	(void)state;
+	for (int64_t day = -7305; day < 84000; day += 1) {
+		time_t e = (time_t)(day * 86400 + (day % 24) * 3600 + (day % 60) * 61 % 3600 +
+		    day % 60);
+
+		assert_non_null(gmtime_r(&e, &tm));
+		assert_int_equal(probe_tm_utc_ms(&tm), (int64_t)timegm(&tm) * 1000);
+	}
+	for (int64_t e = 631152000; e < 4102444800; e += 9999991) {
+		t = ASN1_TIME_set(NULL, (time_t)e);
+		assert_non_null(t);
+		assert_int_equal(probe_asn1_time_ms(t, &ms), 0);
+		assert_int_equal(ms, e * 1000);
+		ASN1_TIME_free(t);
+	}
+	/* UTCTime 49 is 2049, 50 is 1950 (RFC 5280 §4.1.2.5.1). */
+	t = ASN1_UTCTIME_new();
+	snprintf(s, sizeof(s), "500101000000Z");
+	assert_int_equal(ASN1_UTCTIME_set_string(t, s), 1);
+	assert_int_equal(probe_asn1_time_ms(t, &ms), 0);
+	assert_int_equal(ms, (int64_t)-631152000 * 1000);
+	ASN1_TIME_free(t);
+	/* What OpenSSL refuses stays refused. */
+	t = ASN1_GENERALIZEDTIME_new();
+	ASN1_STRING_set(t, "20260230120000Z", -1);
+	assert_int_equal(probe_asn1_time_ms(t, &ms), -1);
+	ASN1_TIME_free(t);
+}
+
+/* Key identifiers are lower-case hex of the SKI, or of the SHA-1 of the key when absent. */
+static void
+probe_key_id_is_lower_case_hex(void **state)
+{
+	const ASN1_OCTET_STRING *ski;
+	char *id, want[2 * 64 + 1];
+	const unsigned char *p;
+	int n;
+
+	(void)state;
+	id = probe_key_id(pki->ca);
+	assert_non_null(id);
+	if ((ski = X509_get0_subject_key_id(pki->ca)) != NULL) {
+		p = ASN1_STRING_get0_data(ski);
+		n = ASN1_STRING_length(ski);
+		assert_true(n > 0 && n <= 64);
+		for (int i = 0; i < n; i++)
+			snprintf(want + 2 * i, 3, "%02x", p[i]);
+		assert_string_equal(id, want);
+	} else {
+		assert_int_equal(strlen(id), 40);
+		assert_int_equal(strspn(id, "0123456789abcdef"), 40);
+	}
+	free(id);
+}
+
 int
 main(void)
 {
@@ -1049,6 +1165,9 @@ main(void)
 		cmocka_unit_test(ocsp_get_answered_with_http_400_says_get_and_names_method_post),
 		cmocka_unit_test(ocsp_request_assembled_is_what_openssl_encodes),
 		cmocka_unit_test(ocsp_reqid_is_kept_per_certificate_and_issuer),
+		cmocka_unit_test(ocsp_successful_parse_takes_only_successful_responses),
+		cmocka_unit_test(probe_times_are_what_timegm_says),
+		cmocka_unit_test(probe_key_id_is_lower_case_hex),
 	};
 	static struct CMUnitTest tests[NELEM(cases) + NELEM(rw_cases) + NELEM(fixed)];
 	size_t n = 0;
