@@ -186,10 +186,12 @@ int site_gzip_file(const char *path, const char *gz);
  * segment's compressed bytes depend on its bytes alone and a completed day's can be kept
  * in the cache (zcache[i], a path or NULL: "CRC32 LE, then the deflated bytes"; read when
  * there, written when not). bounds[0..n] are the segments' offsets in path. Files over
- * GZ_MAX_BYTES get no .gz (served plain), as in site_gzip. Returns 0, or -1 (no gz).
+ * GZ_MAX_BYTES get no .gz (served plain), as in site_gzip. verify (NULL or per segment):
+ * a cached deflate is used only if its CRC-32 is that of the segment's bytes in path.
+ * Returns 0, or -1 (no gz).
  */
 int site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size_t n,
-    char *const *zcache);
+    char *const *zcache, const bool *verify);
 /* The suffix of a cached deflated segment: the zlib version is part of its key. */
 const char *site_gzip_zsuffix(void);
 char *site_path(struct site *, const char *rel);	/* caller frees; parents created */
