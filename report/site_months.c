@@ -360,9 +360,10 @@ segs_free(struct segs *g)
  * from one render to the next: per endpoint, its rows before the current UTC hour form one
  * segment, the rest another. The segmentation depends on the rows and the time alone (a
  * render without cache makes the same .gz); only the cache differs. A segment before the
- * hour is cached (SQLite only: its key is the endpoint's hourly rollups of today's
- * completed hours, which every stored result feeds) as results-today-DAY-HH-KEY-LEN.csv.zN,
- * and its CRC-32 is checked against the bytes just written before it is used.
+ * hour is cached as results-today-DAY-HH-KEY-LEN.csv.zN: LEN its length in bytes (results
+ * are never replaced, so a result stored late into it makes it longer), KEY the endpoint's
+ * and on SQLite its hourly rollups of today's completed hours (which every stored result
+ * feeds); and its CRC-32 is checked against the bytes just written before it is used.
  */
 struct today_ep {
 	char		*name;		/* "provider\nendpoint" */
@@ -378,7 +379,7 @@ struct today_ctx {
 	int64_t		 day, hour;	/* today's UTC midnight, the current UTC hour */
 	struct today_ep	*eps;		/* keyed: cache the segments before the hour */
 	size_t		 n_eps;
-	bool		 keyed;
+	bool		 keyed, rollups;	/* cached; by rollups too (SQLite) */
 	char		*cur;		/* the endpoint of the rows being written */
 	bool		 before;	/* they are before the hour */
 	off_t		 start;		/* where the open segment began */
@@ -442,12 +443,20 @@ today_end(struct today_ctx *t)
 	pos = lseek(t->fd, 0, SEEK_CUR);
 	if (pos <= t->start)
 		return;
-	if (t->keyed && t->before && (e = today_ep(t, t->cur)) != NULL && e->hours > 0) {
+	if (t->keyed && t->before && (!t->rollups ||
+	    ((e = today_ep(t, t->cur)) != NULL && e->hours > 0))) {
 		char day[16], *name;
+		uint64_t h = FNV1A_INIT;
 
+		if (t->rollups) {
+			h = e->h;
+		} else {
+			fnv_str(&h, CSV_RESULTS_HEADER);
+			fnv_str(&h, t->cur);
+		}
 		utc_day(t->day, day, sizeof(day));
 		name = xasprintf("results-today-%s-%02d-%016llx-%lld.csv%s", day,
-		    (int)((t->hour - t->day) / 3600000), (unsigned long long)e->h,
+		    (int)((t->hour - t->day) / 3600000), (unsigned long long)h,
 		    (long long)(pos - t->start), site_gzip_zsuffix());
 		zc = xasprintf("%s/%s", t->s->cache, name);
 		*t->used = xrealloc(*t->used, (*t->n_used + 1) * sizeof(**t->used));
@@ -494,9 +503,10 @@ stream_today(struct site *s, FILE *f, int fd, struct segs *g, int64_t day, int64
 	fflush(f);
 	t.start = lseek(fd, 0, SEEK_CUR);
 	/* The keys before the rows: a result stored in between changes the key. */
-	if (s->cache != NULL && t.hour > day && !site_count_keyed(s, day)) {
-		t.keyed = site_each_hourly_by_day(s, day, t.hour, on_today_key, &t) == 0;
-		if (!t.keyed) {
+	if (s->cache != NULL && t.hour > day) {
+		t.keyed = true;
+		t.rollups = !site_count_keyed(s, day);
+		if (t.rollups && site_each_hourly_by_day(s, day, t.hour, on_today_key, &t) != 0) {
 			site_fail(s, "store: %s", store_error(s->st));
 			t.rows = -1;
 		}

@@ -10,7 +10,7 @@
 #     completed day of the current month, raw (a node's observation, which feeds no rollup:
 #     PostgreSQL) and as a verdict: the next renders, warm and cold, show them, and are
 #     still identical to a render without the cache; likewise one into today's first hour
-#     (whose deflated rows a warm render keeps in the cache, SQLite).
+#     (whose deflated rows a warm render keeps in the cache).
 # Needs TW_BIN (tests/run.sh); the generator is built beside it (make test).
 set -u
 : "${TW_BIN:?}"
@@ -112,12 +112,11 @@ if [ $(( now_ms - month_ms )) -gt $(( 86400000 + 7200000 )) ]; then
 	check '[ $? -eq 0 ]' "a $mode result is stored late into yesterday ($(head -1 "$work/late2.log"))"
 fi
 # And one into today before the current UTC hour, whose deflated rows the warm render cached
-# (SQLite: results-today-*; PostgreSQL caches none of today's).
+# (results-today-*).
 late3=""
 day_ms=$(( now_ms / 86400000 * 86400000 ))
 if [ $(( now_ms - day_ms )) -gt 7200000 ] && [ "$day_ms" -ge "$month_ms" ]; then
-	[ "$TW_BACKEND" = postgresql ] ||
-		check 'ls "$cache"/results-today-* >/dev/null 2>&1' "today's rows before this hour are kept deflated in the cache"
+	check 'ls "$cache"/results-today-* >/dev/null 2>&1' "today's rows before this hour are kept deflated in the cache"
 	late3=$(( day_ms + 1800456 ))
 	"$gen" --late "$store" "$late3" "$mode" >"$work/late3.log" 2>&1
 	check '[ $? -eq 0 ]' "a $mode result is stored late into today's first hour ($(head -1 "$work/late3.log"))"
