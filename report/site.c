@@ -682,9 +682,7 @@ done:
 	free(s.dir);
 	free(s.cache);
 	free(spare);
-	for (size_t i = 0; i < s.n_spare; i++)
-		free(s.spare[i]);
-	free(s.spare);
+	site_spare_free(&s);
 	for (size_t i = 0; i < s.n_kept; i++)
 		free(s.kept[i]);
 	free(s.kept);

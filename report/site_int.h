@@ -90,6 +90,8 @@ struct site_incident {
 	size_t		 n_effects;
 };
 
+struct spare_list;
+
 struct site {
 	const struct conf *conf;
 	struct store	*st;
@@ -118,6 +120,7 @@ struct site {
 	 */
 	char		**spare;
 	size_t		 n_spare;
+	struct spare_list *spare_ls;		/* per spare folder: its and the live one's files */
 	char		*err;			/* first error */
 	/* site_pages.c: drawn once, copied into every page showing them */
 	const struct i18n *bars_lang;		/* the language of bars and bars_days */
@@ -245,6 +248,7 @@ void site_spare_take(struct site *, struct i18n **langs, size_t n_langs, const c
 /* Before page rel of an incident is written: whatever a taken folder held there goes. */
 void site_spare_clear(struct site *, const char *rel);
 void site_spare_prune(struct site *);
+void site_spare_free(struct site *);
 /*
  * Hard-links src (relative to fd) at path, and src.gz at path.gz when with_gz (left to
  * site_gzip when it cannot be); in a taken folder, the same file already there stays.

@@ -23,6 +23,114 @@
 
 #include "site_int.h"
 
+/* A folder's files by name, with their inode numbers as the folder lists them. */
+struct name_ino {
+	char		*name;
+	ino_t		 ino;
+};
+
+struct spare_list {
+	struct name_ino	*mine, *live;	/* the folder taken, the published site's */
+	size_t		 n_mine, n_live;
+	bool		 ok;		/* both listed, on one device */
+};
+
+static int
+cmp_ni(const void *a, const void *b)
+{
+	return strcmp(((const struct name_ino *)a)->name, ((const struct name_ino *)b)->name);
+}
+
+/* Lists directory fd (closed); -1 when it cannot be read. */
+static int
+list_dir(int fd, struct name_ino **v, size_t *n, dev_t *dev)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat sb;
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (fd < 0 || fstat(fd, &sb) != 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*dev = sb.st_dev;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_type != DT_REG)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			*v = xrealloc(*v, cap * sizeof(**v));
+		}
+		(*v)[*n].name = xstrdup(e->d_name);
+		(*v)[(*n)++].ino = e->d_ino;
+	}
+	closedir(d);
+	qsort(*v, *n, sizeof(**v), cmp_ni);
+	return 0;
+}
+
+static bool
+ino_of(const struct name_ino *v, size_t n, const char *name, ino_t *ino)
+{
+	struct name_ino k = { .name = (char *)name };
+	const struct name_ino *f = bsearch(&k, v, n, sizeof(*v), cmp_ni);
+
+	if (f != NULL)
+		*ino = f->ino;
+	return f != NULL;
+}
+
+/*
+ * Whether page rel (of the published site, s->reuse_fd) and its .gz are already the very
+ * files of the folder taken, as both folders listed them when it was taken (each page is
+ * placed once per render, so the listings still hold for it).
+ */
+static bool
+spare_listed_same(const struct site *s, const char *rel)
+{
+	for (size_t k = 0; k < s->n_spare; k++) {
+		const struct spare_list *l = &s->spare_ls[k];
+		size_t n = strlen(s->spare[k]);
+		const char *name = rel + n + 1;
+		char gz[512];
+		ino_t a, b, c, d;
+
+		if (strncmp(rel, s->spare[k], n) != 0 || rel[n] != '/' || strchr(name, '/') != NULL)
+			continue;
+		if (!l->ok || snprintf(gz, sizeof(gz), "%s.gz", name) >= (int)sizeof(gz))
+			return false;
+		return ino_of(l->mine, l->n_mine, name, &a) && ino_of(l->live, l->n_live, name, &b) &&
+		    a == b && ino_of(l->mine, l->n_mine, gz, &c) &&
+		    ino_of(l->live, l->n_live, gz, &d) && c == d;
+	}
+	return false;
+}
+
+void
+site_spare_free(struct site *s)
+{
+	for (size_t k = 0; k < s->n_spare; k++) {
+		struct spare_list *l = &s->spare_ls[k];
+
+		for (size_t i = 0; i < l->n_mine; i++)
+			free(l->mine[i].name);
+		for (size_t i = 0; i < l->n_live; i++)
+			free(l->live[i].name);
+		free(l->mine);
+		free(l->live);
+		free(s->spare[k]);
+	}
+	free(s->spare_ls);
+	free(s->spare);
+	s->spare = NULL;
+	s->spare_ls = NULL;
+	s->n_spare = 0;
+}
+
 static bool
 is_dir(const char *path)
 {
@@ -51,7 +159,19 @@ site_spare_take(struct site *s, struct i18n **langs, size_t n_langs, const char 
 
 		if (is_dir(from) && rename(from, to) == 0) {
 			if (is_dir(to)) {
+				struct spare_list *l;
+				dev_t d1 = 0, d2 = 0;
+
 				s->spare = xrealloc(s->spare, (s->n_spare + 1) * sizeof(*s->spare));
+				s->spare_ls = xrealloc(s->spare_ls,
+				    (s->n_spare + 1) * sizeof(*s->spare_ls));
+				l = &s->spare_ls[s->n_spare];
+				*l = (struct spare_list){ 0 };
+				l->ok = list_dir(open(to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				    O_CLOEXEC), &l->mine, &l->n_mine, &d1) == 0 &&
+				    list_dir(openat(s->reuse_fd, rel, O_RDONLY | O_DIRECTORY |
+				    O_NOFOLLOW | O_CLOEXEC), &l->live, &l->n_live, &d2) == 0 &&
+				    d1 == d2;
 				s->spare[s->n_spare++] = rel;
 				rel = NULL;
 			} else {
@@ -94,6 +214,8 @@ site_spare_link(struct site *s, int fd, const char *src, const char *path, bool 
 	int rc = 0;
 
 	if (s->n_spare > 0) {
+		if (fd == s->reuse_fd && spare_listed_same(s, src))
+			goto done;
 		if (lstat(path, &b) == 0 && fstatat(fd, src, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 			if (lstat(gz, &b) == 0 && fstatat(fd, srcgz, &a, AT_SYMLINK_NOFOLLOW) == 0 &&

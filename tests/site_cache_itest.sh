@@ -134,6 +134,14 @@ if [ -n "$late2" ]; then
 	t2=$(awk -v t="$late2" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
 	check 'grep -q "$t2" "$work/warm/exports/results-$month.csv"' "the warm render's $month CSV shows the late result of yesterday"
 fi
+# Once more over it: the spare (the replaced site's incident pages, kept in the cache) now
+# holds the very files of the published site, which stay as they are.
+check 'ls -d "$cache"/incidents-*.spare >/dev/null 2>&1' "the replaced site's incident pages are kept as the spare"
+ino_before=$(stat -c %i "$work/warm/$page" 2>/dev/null)
+render warm
+check 'same plain2 warm' "warm render over the spare = render without a cache ($(head -3 "$work/diff-plain2-warm" 2>/dev/null))"
+check '[ -n "$ino_before" ] && [ "$(stat -c %i "$work/warm/$page")" = "$ino_before" ]' \
+    "the warm render kept the unchanged page ($page) as the same file"
 if [ -n "$late3" ]; then
 	t3=$(awk -v t="$late3" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
 	check 'gzip -dc "$work/warm/exports/results-$month.csv.gz" | grep -q "$t3"' "the warm render's $month CSV.gz shows the late result of today ($t3)"
