@@ -435,7 +435,7 @@ today_end(struct today_ctx *t)
 {
 	char *zc = NULL;
 	off_t pos;
-	struct today_ep *e;
+	struct today_ep *e = NULL;
 
 	if (t->cur == NULL)
 		return;
