@@ -334,6 +334,8 @@ render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, cons
 		site_page_init(&p, s, langs, n_langs, li, path, at_root);
 		rel = at_root ? xstrdup(path) : xasprintf("%s/%s", i18n_lang(langs[li]), path);
 		if (reuse == NULL || site_reuse_page(s, reuse, rel) != 0) {
+			if (reuse != NULL)
+				site_spare_clear(s, rel);
 			buf_free(&p.b);
 			fn(&p, arg);
 			if (site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
@@ -483,8 +485,8 @@ empty_dir(int fd)
 	return rc;
 }
 
-static void
-remove_tree(const char *dir)
+void
+site_remove_tree(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -493,9 +495,12 @@ remove_tree(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);	/* whatever is left */
 }
 
-/* Replaces outdir by newdir atomically; on success the old site is removed. */
+/*
+ * Replaces outdir by newdir atomically; on success the old site is removed, or becomes the
+ * spare (site_spare_keep) when spare is not NULL.
+ */
 static int
-swap_in(const char *newdir, const char *outdir, char **err)
+swap_in(const char *newdir, const char *outdir, const char *spare, char **err)
 {
 	struct stat sb;
 
@@ -505,7 +510,10 @@ swap_in(const char *newdir, const char *outdir, char **err)
 		return 0;
 	}
 	if (renameat2(AT_FDCWD, newdir, AT_FDCWD, outdir, RENAME_EXCHANGE) == 0) {
-		remove_tree(newdir);	/* now holds the old site */
+		if (spare != NULL)	/* newdir now holds the old site */
+			site_spare_keep(newdir, spare);
+		else
+			site_remove_tree(newdir);
 		return 0;
 	}
 	{
@@ -524,7 +532,10 @@ swap_in(const char *newdir, const char *outdir, char **err)
 			errno = e;
 			goto fail;
 		}
-		remove_tree(old);
+		if (spare != NULL)
+			site_spare_keep(old, spare);
+		else
+			site_remove_tree(old);
 		free(old);
 	}
 	return 0;
@@ -544,7 +555,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	    .hourly_from = INT64_MAX };
 	struct i18n **langs = xcalloc(c->report.n_languages ? c->report.n_languages : 1, sizeof(*langs));
 	size_t n_langs = 0;
-	char *out, *tmpl, *parent, *base;
+	char *out, *tmpl, *parent, *base, *spare = NULL;
 	int rc = -1, lock_fd = -1;
 
 	*err = NULL;
@@ -606,6 +617,9 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 			s.cache = NULL;
 		}
 	}
+	/* The previous site's incident pages, kept in the cache between renders (site_spare.c). */
+	if (s.cache != NULL)
+		spare = site_spare_path(&s, out);
 	free(parent);
 	free(base);
 	site_write(&s, SITE_MARKER, site_marker_text, strlen(site_marker_text));
@@ -613,6 +627,8 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	site_write(&s, "assets/favicon.svg", site_favicon, strlen(site_favicon));
 	if (s.err == NULL)
 		site_reuse_begin(&s, langs, n_langs, out);
+	if (s.err == NULL)
+		site_spare_take(&s, langs, n_langs, spare);
 	for (size_t i = 0; i < n_langs && s.err == NULL; i++)
 		render_language(&s, langs, n_langs, i);
 	if (s.err == NULL)
@@ -629,19 +645,27 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 				site_fail(&s, "%s: %zu untranslated strings, first: \"%s\"",
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
 	if (s.err == NULL)
+		site_spare_prune(&s);
+	if (s.err == NULL)
 		site_gzip(&s);
 	if (s.err == NULL)
 		site_reuse_keep_gz(&s);
 	if (s.err != NULL) {
-		remove_tree(s.dir);
+		site_remove_tree(s.dir);
 		goto fail;
 	}
 	if (s.reuse_fd >= 0) {
 		close(s.reuse_fd);
 		s.reuse_fd = -1;
 	}
-	if (swap_in(s.dir, out, err) != 0) {
-		remove_tree(s.dir);
+	/* Without a cache there is nothing to compare pages with: no spare either. */
+	if (spare != NULL && !s.reuse_state) {
+		site_remove_tree(spare);
+		free(spare);
+		spare = NULL;
+	}
+	if (swap_in(s.dir, out, spare, err) != 0) {
+		site_remove_tree(s.dir);
 		goto done;
 	}
 	site_reuse_end(&s, out);
@@ -657,6 +681,8 @@ done:
 		close(s.reuse_fd);
 	free(s.dir);
 	free(s.cache);
+	free(spare);
+	site_spare_free(&s);
 	for (size_t i = 0; i < s.n_kept; i++)
 		free(s.kept[i]);
 	free(s.kept);

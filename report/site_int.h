@@ -90,6 +90,8 @@ struct site_incident {
 	size_t		 n_effects;
 };
 
+struct spare_list;
+
 struct site {
 	const struct conf *conf;
 	struct store	*st;
@@ -111,6 +113,14 @@ struct site {
 	int		 reuse_fd;		/* the previous site's directory, or -1 */
 	char		**kept;			/* site_reuse.c: pages kept in the cache (rel) */
 	size_t		 n_kept;
+	/*
+	 * site_reuse.c: incident page folders ("incidents", "LANG/incidents") taken over from
+	 * the site before the previous one (OUT's spare, see site_spare_take), to be brought
+	 * up to date in place instead of linking every unchanged page into a new folder.
+	 */
+	char		**spare;
+	size_t		 n_spare;
+	struct spare_list *spare_ls;		/* per spare folder: its and the live one's files */
 	char		*err;			/* first error */
 	/* site_pages.c: drawn once, copied into every page showing them */
 	const struct i18n *bars_lang;		/* the language of bars and bars_days */
@@ -179,10 +189,12 @@ int site_gzip_file(const char *path, const char *gz);
  * segment's compressed bytes depend on its bytes alone and a completed day's can be kept
  * in the cache (zcache[i], a path or NULL: "CRC32 LE, then the deflated bytes"; read when
  * there, written when not). bounds[0..n] are the segments' offsets in path. Files over
- * GZ_MAX_BYTES get no .gz (served plain), as in site_gzip. Returns 0, or -1 (no gz).
+ * GZ_MAX_BYTES get no .gz (served plain), as in site_gzip. verify (NULL or per segment):
+ * a cached deflate is used only if its CRC-32 is that of the segment's bytes in path.
+ * Returns 0, or -1 (no gz).
  */
 int site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size_t n,
-    char *const *zcache);
+    char *const *zcache, const bool *verify);
 /* The suffix of a cached deflated segment: the zlib version is part of its key. */
 const char *site_gzip_zsuffix(void);
 char *site_path(struct site *, const char *rel);	/* caller frees; parents created */
@@ -223,6 +235,33 @@ void site_reuse_keep(struct site *, const struct site_incident *, const char *re
 /* After site_gzip: the kept pages' .gz join them in the cache. */
 void site_reuse_keep_gz(struct site *);
 void site_reuse_end(struct site *, const char *out);
+/*
+ * The previous site's incident page folders, kept between renders in the cache as
+ * incidents-HASH.spare (site_spare_path: HASH of out, as its state file) by site_spare_keep
+ * (on another file system than the site, none is kept), moved into the site being written when a previous site
+ * can be reused (after site_reuse_begin). Every page in them is then checked (the same
+ * file as the published site's or the cache's, else replaced) or removed (site_spare_prune,
+ * before site_gzip): what is published is what a render into an empty folder writes.
+ */
+char *site_spare_path(const struct site *, const char *out);
+void site_spare_take(struct site *, struct i18n **langs, size_t n_langs, const char *spare);
+/* Before page rel of an incident is written: whatever a taken folder held there goes. */
+void site_spare_clear(struct site *, const char *rel);
+void site_spare_prune(struct site *);
+void site_spare_free(struct site *);
+/*
+ * Hard-links src (relative to fd) at path, and src.gz at path.gz when with_gz (left to
+ * site_gzip when it cannot be); in a taken folder, the same file already there stays.
+ * Returns 0, or -1 (nothing at path).
+ */
+int site_spare_link(struct site *, int fd, const char *src, const char *path, bool with_gz);
+/*
+ * After the swap: old, the site replaced, keeps its incident page folders only and becomes
+ * the spare (whatever spare there was is removed; old is removed when it cannot be kept).
+ */
+void site_spare_keep(const char *old, const char *spare);
+/* site.c */
+void site_remove_tree(const char *dir);
 
 /* site_data.c: collecting from the store */
 int site_collect(struct site *);

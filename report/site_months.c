@@ -356,6 +356,177 @@ segs_free(struct segs *g)
 }
 
 /*
+ * Today's rows (and any stamped later), segmented so that most of their deflate is reused
+ * from one render to the next: per endpoint, its rows before the current UTC hour form one
+ * segment, the rest another. The segmentation depends on the rows and the time alone (a
+ * render without cache makes the same .gz); only the cache differs. A segment before the
+ * hour is cached as results-today-DAY-HH-KEY-LEN.csv.zN: LEN its length in bytes (results
+ * are never replaced, so a result stored late into it makes it longer), KEY the endpoint's
+ * and on SQLite its hourly rollups of today's completed hours (which every stored result
+ * feeds); and its CRC-32 is checked against the bytes just written before it is used.
+ */
+struct today_ep {
+	char		*name;		/* "provider\nendpoint" */
+	uint64_t	 h;
+	int64_t		 hours;
+};
+
+struct today_ctx {
+	struct site	*s;
+	FILE		*f;
+	int		 fd;
+	struct segs	*g;
+	int64_t		 day, hour;	/* today's UTC midnight, the current UTC hour */
+	struct today_ep	*eps;		/* keyed: cache the segments before the hour */
+	size_t		 n_eps;
+	bool		 keyed, rollups;	/* cached; by rollups too (SQLite) */
+	char		*cur;		/* the endpoint of the rows being written */
+	bool		 before;	/* they are before the hour */
+	off_t		 start;		/* where the open segment began */
+	int64_t		 rows;
+	char		***used;
+	size_t		*n_used;
+	bool		*verify;	/* per segment of g */
+	size_t		 n_verify;
+};
+
+static struct today_ep *
+today_ep(struct today_ctx *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_eps; i++)
+		if (strcmp(t->eps[i].name, name) == 0)
+			return &t->eps[i];
+	return NULL;
+}
+
+static int
+on_today_key(const struct store_rollup *r, void *arg)
+{
+	struct today_ctx *t = arg;
+	int64_t c[] = { r->hour_ms, r->checks, r->up, r->degraded, r->down, r->maintenance,
+	    r->up_ms, r->degraded_ms, r->down_ms, r->maintenance_ms };
+	double pc[] = { r->p50_ms, r->p95_ms, r->p99_ms };
+	char *name;
+	struct today_ep *e;
+
+	if (r->hour_ms < t->day || r->hour_ms >= t->hour)
+		return 0;
+	name = xasprintf("%s\n%s", r->provider, r->endpoint);
+	if ((e = today_ep(t, name)) == NULL) {
+		t->eps = xrealloc(t->eps, (t->n_eps + 1) * sizeof(*t->eps));
+		e = &t->eps[t->n_eps++];
+		*e = (struct today_ep){ .name = name, .h = FNV1A_INIT };
+		fnv_str(&e->h, CSV_RESULTS_HEADER);
+		fnv_str(&e->h, r->provider);
+		fnv_str(&e->h, r->endpoint);
+	} else {
+		free(name);
+	}
+	fnv_str(&e->h, r->kind);
+	fnv1a(&e->h, c, sizeof(c));
+	fnv1a(&e->h, pc, sizeof(pc));
+	e->hours++;
+	return 0;
+}
+
+/* Ends the open segment of today's rows (if it holds any). */
+static void
+today_end(struct today_ctx *t)
+{
+	char *zc = NULL;
+	off_t pos;
+	struct today_ep *e = NULL;
+
+	if (t->cur == NULL)
+		return;
+	fflush(t->f);
+	pos = lseek(t->fd, 0, SEEK_CUR);
+	if (pos <= t->start)
+		return;
+	if (t->keyed && t->before && (!t->rollups ||
+	    ((e = today_ep(t, t->cur)) != NULL && e->hours > 0))) {
+		char day[16], *name;
+		uint64_t h = FNV1A_INIT;
+
+		if (t->rollups) {
+			h = e->h;
+		} else {
+			fnv_str(&h, CSV_RESULTS_HEADER);
+			fnv_str(&h, t->cur);
+		}
+		utc_day(t->day, day, sizeof(day));
+		name = xasprintf("results-today-%s-%02d-%016llx-%lld.csv%s", day,
+		    (int)((t->hour - t->day) / 3600000), (unsigned long long)h,
+		    (long long)(pos - t->start), site_gzip_zsuffix());
+		zc = xasprintf("%s/%s", t->s->cache, name);
+		*t->used = xrealloc(*t->used, (*t->n_used + 1) * sizeof(**t->used));
+		(*t->used)[(*t->n_used)++] = name;
+	}
+	t->verify = xrealloc(t->verify, (t->g->n + 1) * sizeof(*t->verify));
+	while (t->n_verify < t->g->n)
+		t->verify[t->n_verify++] = false;
+	t->verify[t->n_verify++] = zc != NULL;
+	seg_end(t->g, t->f, t->fd, zc);
+	t->start = pos;
+}
+
+static int
+on_today_row(const struct store_row *r, void *arg)
+{
+	struct today_ctx *t = arg;
+	size_t lp = strlen(r->provider);
+
+	if (t->cur == NULL || strncmp(t->cur, r->provider, lp) != 0 || t->cur[lp] != '\n' ||
+	    strcmp(t->cur + lp + 1, r->endpoint) != 0) {
+		today_end(t);
+		free(t->cur);
+		t->cur = xasprintf("%s\n%s", r->provider, r->endpoint);
+		t->before = r->time_ms < t->hour;
+	} else if (t->before && r->time_ms >= t->hour) {
+		today_end(t);
+		t->before = false;
+	}
+	csv_result(t->f, r);
+	t->rows++;
+	return 0;
+}
+
+/* Today's rows [day, to) into f, segmented (above); returns rows written or -1. */
+static int64_t
+stream_today(struct site *s, FILE *f, int fd, struct segs *g, int64_t day, int64_t to,
+    char ***used, size_t *n_used, bool **verify, size_t *n_verify)
+{
+	struct today_ctx t = { .s = s, .f = f, .fd = fd, .g = g, .day = day,
+	    .hour = s->now - ((s->now % 3600000) + 3600000) % 3600000, .used = used,
+	    .n_used = n_used, .verify = *verify, .n_verify = *n_verify };
+
+	fflush(f);
+	t.start = lseek(fd, 0, SEEK_CUR);
+	/* The keys before the rows: a result stored in between changes the key. */
+	if (s->cache != NULL && t.hour > day) {
+		t.keyed = true;
+		t.rollups = !site_count_keyed(s, day);
+		if (t.rollups && site_each_hourly_by_day(s, day, t.hour, on_today_key, &t) != 0) {
+			site_fail(s, "store: %s", store_error(s->st));
+			t.rows = -1;
+		}
+	}
+	if (t.rows == 0 && store_each_result(s->st, day, to, NULL, on_today_row, &t) != 0) {
+		site_fail(s, "store: %s", store_error(s->st));
+		t.rows = -1;
+	}
+	if (t.rows >= 0)
+		today_end(&t);
+	free(t.cur);
+	for (size_t i = 0; i < t.n_eps; i++)
+		free(t.eps[i].name);
+	free(t.eps);
+	*verify = t.verify;
+	*n_verify = t.n_verify;
+	return t.rows;
+}
+
+/*
  * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
  * for completed days, streamed for the rest; and path.gz, one deflated segment per day
  * (a cached day's kept beside its chunk). Returns the number of data bytes (0 = no rows)
@@ -369,6 +540,8 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
 	struct keys_ctx k = { 0 };
 	struct segs g = { 0 };
+	bool *verify = NULL;	/* per segment: check a cached deflate's CRC-32 */
+	size_t n_verify = 0;
 	int fd;
 	FILE *f;
 
@@ -467,13 +640,17 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 	}
 	for (int64_t d = k.n > 0 ? k.days[k.n - 1].start_ms + DAY_MS : cut;
 	    d < to && s->err == NULL; d += DAY_MS) {
-		/* today's rows, and any stamped later */
-		int64_t rows = stream_rows(s, f, d, d + DAY_MS > s->now ? to : d + DAY_MS);
+		int64_t rows;
 
+		if (d + DAY_MS > s->now) {
+			/* today's rows, and any stamped later */
+			rows = stream_today(s, f, fd, &g, d, to, used, n_used, &verify, &n_verify);
+			data += rows > 0 ? rows : 0;
+			break;
+		}
+		rows = stream_rows(s, f, d, d + DAY_MS);
 		data += rows > 0 ? rows : 0;
 		seg_end(&g, f, fd, NULL);
-		if (d + DAY_MS > s->now)
-			break;
 	}
 	free(k.days);
 	if (fclose(f) != 0)
@@ -484,10 +661,14 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 
 		for (size_t i = 0; i <= g.n; i++)
 			ok = ok && g.bounds[i] >= 0 && (i == 0 || g.bounds[i] >= g.bounds[i - 1]);
-		if (ok)
-			site_gzip_segments(path, gz, g.bounds, g.n, g.zc);	/* else site_gzip */
+		verify = xrealloc(verify, (g.n + 1) * sizeof(*verify));
+		while (n_verify < g.n)
+			verify[n_verify++] = false;
+		if (ok)	/* else site_gzip */
+			site_gzip_segments(path, gz, g.bounds, g.n, g.zc, verify);
 		free(gz);
 	}
+	free(verify);
 	segs_free(&g);
 	return s->err ? -1 : data;
 }

@@ -161,6 +161,15 @@ state_path(const struct site *s, const char *out)
 	return xasprintf("%s/incidents-%016llx.state", s->cache, (unsigned long long)h);
 }
 
+char *
+site_spare_path(const struct site *s, const char *out)
+{
+	uint64_t h = FNV1A_INIT;
+
+	fnv_str(&h, out);
+	return xasprintf("%s/incidents-%016llx.spare", s->cache, (unsigned long long)h);
+}
+
 /* Page-level inputs: a synthetic incident page, every language and place, no footer. */
 static uint64_t
 probe_fp(struct site *s, struct i18n **langs, size_t n_langs)
@@ -384,7 +393,14 @@ prune_states(const struct site *s)
 		if (strncmp(e->d_name, "incidents-", 10) != 0)
 			continue;
 		path = xasprintf("%s/%s", s->cache, e->d_name);
-		if (strstr(e->d_name, ".tmp-") != NULL) {
+		if (strlen(e->d_name) > 6 && strcmp(e->d_name + strlen(e->d_name) - 6, ".spare") == 0) {
+			/* a site's spare (site_spare.c) goes with its state file */
+			char *st = xasprintf("%.*s.state", (int)(strlen(path) - 6), path);
+
+			if (lstat(st, &sb) != 0 && errno == ENOENT)
+				site_remove_tree(path);
+			free(st);
+		} else if (strstr(e->d_name, ".tmp-") != NULL) {
 			gone = stat(path, &sb) == 0 && (int64_t)sb.st_mtime * 1000 < s->now - 3600000;
 		} else if ((f = fopen(path, "r")) != NULL) {
 			if (fgets(line, sizeof(line), f) == NULL || fgets(line, sizeof(line), f) == NULL) {
@@ -501,18 +517,19 @@ cache_page(const struct site *s, const struct site_incident *in, const char *rel
 
 /*
  * Hard-links the previous site's page rel into the new site (a link allocates no inode:
- * what makes reuse cheap), else the cache's copy with its .gz. The page keeps the footer of
+ * what makes reuse cheap), else the cache's copy, each with its .gz (site_spare_link: in
+ * a folder taken from the spare, the same file already there is left alone). The page keeps the footer of
  * the render that wrote it, its "Generated" time. Returns 0, or -1 (render the page).
  */
 int
 site_reuse_page(struct site *s, const struct site_incident *in, const char *rel)
 {
-	char *path, *src, *gz, *srcgz;
+	char *path, *src;
 	int rc = -1;
 
 	if (in->reuse && s->reuse_fd >= 0) {
 		path = site_path(s, rel);
-		rc = linkat(s->reuse_fd, rel, AT_FDCWD, path, 0) == 0 ? 0 : -1;
+		rc = site_spare_link(s, s->reuse_fd, rel, path, true);
 		free(path);
 		if (rc == 0)
 			return 0;
@@ -521,15 +538,7 @@ site_reuse_page(struct site *s, const struct site_incident *in, const char *rel)
 		return -1;
 	src = cache_page(s, in, rel);
 	path = site_path(s, rel);
-	if (link(src, path) == 0) {
-		rc = 0;
-		gz = xasprintf("%s.gz", path);
-		srcgz = xasprintf("%s.gz", src);
-		if (link(srcgz, gz) != 0)
-			unlink(gz);	/* site_gzip compresses it */
-		free(gz);
-		free(srcgz);
-	}
+	rc = site_spare_link(s, AT_FDCWD, src, path, true);
 	free(path);
 	free(src);
 	return rc;

@@ -81,9 +81,14 @@ sq_each_node_latest(struct store_be *s, const char *provider, int64_t since_ms,
 	sqlite3_stmt *st;
 	int rc;
 
+	/*
+	 * CROSS JOIN keeps endpoints the outer loop: each endpoint's recent results are then a
+	 * range of the primary key (ep, t, ...). Left to itself the planner scanned every stored
+	 * result (the whole table, 0.8 GB for 90 days of 200 endpoints) at every site render.
+	 */
 	if (sqlite3_prepare_v2(s->db,
 	    "SELECT e.provider, e.endpoint, r.node, r.t, r.code, r.msg, r.dns, r.conn, r.tls,"
-	    " r.ttfb, r.total, r.details FROM results r JOIN endpoints e ON e.id = r.ep"
+	    " r.ttfb, r.total, r.details FROM endpoints e CROSS JOIN results r ON r.ep = e.id"
 	    " WHERE r.t >= ?1 AND (?2 IS NULL OR e.provider = ?2) AND r.address = ''"
 	    " AND r.t = (SELECT max(x.t) FROM results x WHERE x.ep = r.ep AND x.node = r.node"
 	    "  AND x.t >= ?1)"

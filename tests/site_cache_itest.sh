@@ -9,7 +9,8 @@
 #   - a result stored late (as a spool replays it) into the closed month, and one into a
 #     completed day of the current month, raw (a node's observation, which feeds no rollup:
 #     PostgreSQL) and as a verdict: the next renders, warm and cold, show them, and are
-#     still identical to a render without the cache.
+#     still identical to a render without the cache; likewise one into today's first hour
+#     (whose deflated rows a warm render keeps in the cache).
 # Needs TW_BIN (tests/run.sh); the generator is built beside it (make test).
 set -u
 : "${TW_BIN:?}"
@@ -110,6 +111,16 @@ if [ $(( now_ms - month_ms )) -gt $(( 86400000 + 7200000 )) ]; then
 	"$gen" --late "$store" "$late2" "$mode" >"$work/late2.log" 2>&1
 	check '[ $? -eq 0 ]' "a $mode result is stored late into yesterday ($(head -1 "$work/late2.log"))"
 fi
+# And one into today before the current UTC hour, whose deflated rows the warm render cached
+# (results-today-*).
+late3=""
+day_ms=$(( now_ms / 86400000 * 86400000 ))
+if [ $(( now_ms - day_ms )) -gt 7200000 ] && [ "$day_ms" -ge "$month_ms" ]; then
+	check 'ls "$cache"/results-today-* >/dev/null 2>&1' "today's rows before this hour are kept deflated in the cache"
+	late3=$(( day_ms + 1800456 ))
+	"$gen" --late "$store" "$late3" "$mode" >"$work/late3.log" 2>&1
+	check '[ $? -eq 0 ]' "a $mode result is stored late into today's first hour ($(head -1 "$work/late3.log"))"
+fi
 render warm
 render cold3
 render plain2 nocache
@@ -122,5 +133,17 @@ check '! same plain plain2' "the late results change the site"
 if [ -n "$late2" ]; then
 	t2=$(awk -v t="$late2" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
 	check 'grep -q "$t2" "$work/warm/exports/results-$month.csv"' "the warm render's $month CSV shows the late result of yesterday"
+fi
+# Once more over it: the spare (the replaced site's incident pages, kept in the cache) now
+# holds the very files of the published site, which stay as they are.
+check 'ls -d "$cache"/incidents-*.spare >/dev/null 2>&1' "the replaced site's incident pages are kept as the spare"
+ino_before=$(stat -c %i "$work/warm/$page" 2>/dev/null)
+render warm
+check 'same plain2 warm' "warm render over the spare = render without a cache ($(head -3 "$work/diff-plain2-warm" 2>/dev/null))"
+check '[ -n "$ino_before" ] && [ "$(stat -c %i "$work/warm/$page")" = "$ino_before" ]' \
+    "the warm render kept the unchanged page ($page) as the same file"
+if [ -n "$late3" ]; then
+	t3=$(awk -v t="$late3" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
+	check 'gzip -dc "$work/warm/exports/results-$month.csv.gz" | grep -q "$t3"' "the warm render's $month CSV.gz shows the late result of today ($t3)"
 fi
 finish
