@@ -70,7 +70,7 @@ live(const struct backend_ops *ops, struct store_be *b, PGconn *admin, const cha
 	struct be_latest *ls = xcalloc((size_t)per_s, sizeof(*ls));
 	struct be_rollup *ds = xcalloc((size_t)per_s * 2, sizeof(*ds));
 	bool *stored = xcalloc((size_t)per_s, sizeof(*stored));
-	int64_t total_ms = 0, fold_ms = 0, fold_max = 0, next_fold = 0, done = 0, rows, bytes;
+	int64_t total_ms = 0, fold_ms = 0, fold_max = 0, next_fold = 0, done = 0, rows, bytes, left;
 	int folds = 0;
 
 	t0 -= t0 % HOUR_MS;
@@ -152,6 +152,17 @@ live(const struct backend_ops *ops, struct store_be *b, PGconn *admin, const cha
 		    (long long)(mono_ms() - f0));
 	}
 	rows = ops->count_results(b);
+	{
+		char *q = xasprintf("SELECT count(*) FROM %s.results_recent", schema);
+
+		left = scalar(admin, q);
+		free(q);
+	}
+	if (rows != done || left != 0) {
+		fprintf(stderr, "pg_bench: %lld results stored of %lld, or some left unfolded\n",
+		    (long long)rows, (long long)done);
+		return 1;
+	}
 	bytes = results_bytes(admin, schema);
 	printf("postgresql live size, every hour folded: %lld rows, %lld bytes,"
 	    " %.1f bytes/result\n", (long long)rows, (long long)bytes,

@@ -4,8 +4,10 @@
  * A live daemon's batch holds one result per endpoint: it goes to results_recent, one
  * row per result, partitioned by UTC hour. Once an hour has ended (PG_FOLD_GRACE_MS
  * later), any writer (after a batch commits, pg_fold_due) folds it, one transaction per
- * hour, one folder at a time (a try-lock: the others go on):
- *   1. WITH d AS (DELETE FROM results_recent WHERE t0 = h RETURNING *) INSERT INTO
+ * slice of the hour (its rows of 1,000 endpoint ids: about a second of work for a daemon
+ * whose commit waits for it), one folder at a time (a try-lock: the others go on):
+ *   1. WITH d AS (DELETE FROM results_recent WHERE t0 = h AND ep in the slice RETURNING *)
+ *      INSERT INTO
  *      results_packed (PG_PACK_FROM d): one statement, so one snapshot: exactly the
  *      rows it deletes are packed. A row that a writer commits meanwhile (a late result,
  *      a spool replay of that hour) is not deleted: it stays in recent, and the next round
@@ -74,13 +76,19 @@ q_bool(struct store_be *b, const char *sql, struct pg_params *p)
 	return v;
 }
 
-/* Step 1 for hour hn: 1 folded (or nothing to fold), 0 another folder is at work, -1. */
+/*
+ * Step 1 for hour hn: folds the rows of the next PG_FOLD_EPS endpoint ids from *from on
+ * (a slice: a daemon's batch waits for one slice at most, ~1 s), moves *from past them.
+ * 1 a slice folded, 2 none left from *from, 0 another folder is at work, -1.
+ */
+#define PG_FOLD_EPS	1000
 static int
-fold_hour(struct store_be *b, int64_t hn)
+fold_hour(struct store_be *b, int64_t hn, int64_t *from)
 {
 	struct pg_params p = { 0 };
-	int64_t month = pg_part_month(hn * PG_HOUR_MS);
-	char sql[64];
+	int64_t month = pg_part_month(hn * PG_HOUR_MS), lo;
+	char sql[96];
+	PGresult *r;
 	int v;
 
 	if (pg_partitions_ensure(b, &month, 1) != 0 || begin_tx(b) != 0)
@@ -89,18 +97,29 @@ fold_hour(struct store_be *b, int64_t hn)
 	if ((v = q_bool(b, "SELECT pg_try_advisory_xact_lock($1::integer,"
 	    " hashtext(current_schema()))", &p)) != 1)
 		return end_tx(b, false) < 0 && v < 0 ? -1 : 0;
-	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM recent_%lld)", (long long)hn);
-	if ((v = q_bool(b, sql, NULL)) < 0)
+	snprintf(sql, sizeof(sql), "SELECT min(ep) FROM recent_%lld WHERE ep >= $1",
+	    (long long)hn);
+	p.n = 0;
+	pg_params_int(&p, *from);
+	if ((r = pg_q(b, "folding results", sql, &p)) == NULL)
 		return end_tx(b, false);
-	if (v == 0)
-		return end_tx(b, true) < 0 ? -1 : 1;
+	v = PQgetisnull(r, 0, 0);
+	lo = pg_int(r, 0, 0, 0);
+	PQclear(r);
+	if (v)
+		return end_tx(b, true) < 0 ? -1 : 2;
 	p.n = 0;
 	pg_params_int(&p, hn * PG_HOUR_MS);
+	pg_params_int(&p, lo);
+	pg_params_int(&p, lo + PG_FOLD_EPS);
 	if (pg_cmd(b, "folding results", "SELECT set_config('statement_timeout', '0', true)",
 	    NULL) < 0 || pg_cmd(b, "folding results", "WITH d AS (DELETE FROM results_recent"
-	    " WHERE t0 = $1 RETURNING *) " PG_PACK_FROM("d"), &p) < 0)
+	    " WHERE t0 = $1 AND ep >= $2 AND ep < $3 RETURNING *) " PG_PACK_FROM("d"), &p) < 0)
 		return end_tx(b, false);
-	return end_tx(b, true) < 0 ? -1 : 1;
+	if (end_tx(b, true) < 0)
+		return -1;
+	*from = lo + PG_FOLD_EPS;
+	return 1;
 }
 
 /* Step 2 for hour hn: 1 dropped, 0 kept (rows came in, or it is busy), -1. */
@@ -166,14 +185,19 @@ pg_fold(struct store_be *b, int64_t now, int max_steps)
 	PQclear(r);
 	qsort(hours, n, sizeof(*hours), hn_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		int v;
+		int64_t from = 0;
+		int v = 0;
 
+		/* Slice by slice; a late row below a slice done is left for the next round. */
+		while ((max_steps <= 0 || steps < max_steps) &&
+		    (v = fold_hour(b, hours[i], &from)) == 1)
+			steps++;
 		if (max_steps > 0 && steps >= max_steps) {
 			rc = 1;
 			break;
 		}
 		steps++;
-		if ((v = fold_hour(b, hours[i])) < 0)
+		if (v < 0)
 			rc = -1;
 		else if (v == 0 || (v = drop_hour(b, hours[i])) == 0)
 			rc = 1;			/* another folder, or busy: later */
@@ -206,7 +230,7 @@ pg_fold_due(struct store_be *b)
 
 	if (now < b->fold_next || b->in_tx || b->rdepth > 0)
 		return;
-	/* One hour per call (a writer's batch waits for it); the rest at the next commits. */
+	/* One slice per call (a writer's batch waits for it); the rest at the next commits. */
 	rc = pg_fold(b, now, 1);
 	if (rc == 0)
 		b->fold_next = now - now % PG_HOUR_MS + PG_HOUR_MS + PG_FOLD_GRACE_MS;
