@@ -333,7 +333,7 @@ pg_copy_finish(struct store_be *b)
 			return -1;
 	}
 	/* The copy's small runs went to results_recent: its closed hours folded now. */
-	if (!b->in_tx && pg_fold(b, now_ms(), 0) < 0)
+	if (!b->in_tx && pg_fold(b, pg_now(b), 0) < 0)
 		return -1;
 	return pg_cmd(b, "analyzing the copied tables", "ANALYZE results_recent", NULL) < 0 ?
 	    -1 : 0;

@@ -163,6 +163,7 @@ pg_fold(struct store_be *b, int64_t now, int max_steps)
 	int64_t *hours = NULL, ahead[3];
 	size_t n = 0;
 	int rc = 0, steps = 0;
+	bool busy = false;
 	PGresult *r;
 
 	/* Never inside a batch, nor while our reader holds the tables (we would wait for it). */
@@ -199,12 +200,16 @@ pg_fold(struct store_be *b, int64_t now, int max_steps)
 		steps++;
 		if (v < 0)
 			rc = -1;
-		else if (v == 0 || (v = drop_hour(b, hours[i])) == 0)
-			rc = 1;			/* another folder, or busy: later */
-		else if (v < 0)
+		else if (v == 0)
+			rc = 1;			/* another folder: later */
+		else if (!busy && (v = drop_hour(b, hours[i])) < 0)
 			rc = -1;
+		else if (v == 0)
+			busy = true;		/* not dropped now: next round (folding goes on) */
 	}
 	free(hours);
+	if (rc == 0 && busy)
+		rc = 1;
 	/*
 	 * The coming hours' partitions, so that writers rarely need the DDL; not waiting
 	 * long for readers (the DDL locks results_recent): a writer makes them otherwise.
@@ -225,7 +230,7 @@ pg_fold(struct store_be *b, int64_t now, int max_steps)
 void
 pg_fold_due(struct store_be *b)
 {
-	int64_t now = now_ms();
+	int64_t now = pg_now(b);
 	int rc;
 
 	if (now < b->fold_next || b->in_tx || b->rdepth > 0)

@@ -79,8 +79,10 @@
 	PG_UNPACK_FROM("c") " UNION ALL SELECT r.ep, r.t, r.node, r.address, r.code::integer," \
 	" r.dns, r.conn, r.tls, r.ttfb, r.total, r.msg, r.details, r.t0 FROM results_recent r"
 /*
- * A batch's chunk (results of one endpoint, node and hour) of at least this many results
- * is packed directly (a copy, a replay); smaller ones go to results_recent.
+ * A batch's run of results of one endpoint, node and hour goes to results_recent while
+ * its hour is not due for folding (pg_now before its end + PG_FOLD_GRACE_MS) and it has
+ * fewer than PG_PACK_DIRECT results; otherwise (a copy, a late result, a spool replay of
+ * an hour folded or due) it is packed directly, into rows of its own.
  */
 #define PG_PACK_DIRECT		32
 /* An hour is folded this long after its end (batches of its last seconds are in). */
@@ -144,8 +146,16 @@ struct store_be {
 	unsigned	 generation;	/* connections made (PQreset) since the first */
 	bool		 leader;	/* holds the leader lock in connection leader_gen */
 	unsigned	 leader_gen;
-	int64_t		 fold_next;	/* wall-clock ms of the next fold round (pg_fold.c) */
+	int64_t		 fold_next;	/* pg_now ms of the next fold round (pg_fold.c) */
+	int64_t		 clock_ms;	/* tests and benches: "now" (0: the wall clock) */
 };
+
+/* Now, for what goes to results_recent and when it is folded (ms since 1970). */
+static inline int64_t
+pg_now(const struct store_be *b)
+{
+	return b->clock_ms != 0 ? b->clock_ms : now_ms();
+}
 
 /* Parameters of one statement: text values, NULL = SQL NULL. */
 struct pg_params {

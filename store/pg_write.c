@@ -151,7 +151,7 @@ pg_partitions_ensure(struct store_be *b, const int64_t *keys, size_t n)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int64_t mn = keys[i];
 
-		if (mn < 0 && mn != INT64_MIN && (-mn) * PG_HOUR_MS <= now_ms() + 60000) {
+		if (mn < 0 && mn != INT64_MIN && (-mn) * PG_HOUR_MS <= pg_now(b) + 60000) {
 			/*
 			 * A recent hour that has ended may be folded and dropped at any time
 			 * (pg_fold.c): never known, held (shared) until the batch ends.
@@ -237,7 +237,7 @@ pg_partitions_dropped(struct store_be *b, int64_t key)
 int
 pg_partitions_ahead(struct store_be *b)
 {
-	int64_t now = now_ms(), k[5] = { month_of(now), month_of(now) + 1, pg_part_hour(now),
+	int64_t now = pg_now(b), k[5] = { month_of(now), month_of(now) + 1, pg_part_hour(now),
 	    pg_part_hour(now) - 1, pg_part_hour(now) - 2 };
 
 	return b->in_tx ? 0 : pg_partitions_ensure(b, k, 5);
@@ -490,10 +490,17 @@ recent_run(struct buf *r, const struct pk *o, size_t n, const bool *stored)
 	return cnt;
 }
 
+/* Whether run o[0..n) (one endpoint, node and hour) is packed directly (pg_int.h). */
+static bool
+direct(const struct store_be *b, const struct pk *o, size_t n)
+{
+	return n >= PG_PACK_DIRECT || o->h + PG_HOUR_MS + PG_FOLD_GRACE_MS <= pg_now(b);
+}
+
 /*
  * Stores the results not stored yet. Per run of one endpoint, node and hour: packed
- * directly when the batch brings PG_PACK_DIRECT results or more (a copy, a replay),
- * otherwise (live batches) as rows of results_recent, folded later (pg_fold.c).
+ * directly (direct), or (live batches) as rows of results_recent, folded later
+ * (pg_fold.c).
  */
 int
 pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *stored)
@@ -539,7 +546,7 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 	for (size_t s = 0, e; s < n; s = e) {
 		for (e = s; e < n && same_chunk(&o[s], &o[e]); e++)
 			;
-		parts[n_parts] = e - s >= PG_PACK_DIRECT ? pg_part_month(o[s].h) :
+		parts[n_parts] = direct(b, o + s, e - s) ? pg_part_month(o[s].h) :
 		    pg_part_hour(o[s].h);
 		if (n_parts == 0 || parts[n_parts] != parts[n_parts - 1])
 			n_parts++;
@@ -580,7 +587,7 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 	for (size_t s = 0, e; s < n; s = e) {
 		for (e = s; e < n && same_chunk(&o[s], &o[e]); e++)
 			;
-		if (e - s >= PG_PACK_DIRECT)
+		if (direct(b, o + s, e - s))
 			pack_run(a, o + s, e - s, stored, &off);
 		else
 			n_recent += recent_run(ra, o + s, e - s, stored);

@@ -757,15 +757,15 @@ a_v3_store_migrates_to_packed_results(void **state)
 
 /* The recent partition of the hour that starts at h exists. */
 #define RECENT_EXISTS(h) "SELECT count(*) FROM pg_class WHERE relname = 'recent_" #h "'"
-#define JAN_HN	490896		/* JAN / HOUR */
 #define NO_DUPS "SELECT count(*) - count(DISTINCT (ep, t, node, address)) FROM results"
 
 /*
- * Live batches (a few results per endpoint and hour) go to results_recent; a closed hour is
- * folded into one packed row per endpoint and node, its partition dropped; a replay is not
- * stored again; a late result of a folded hour is kept and folded into an extra row; a
- * read open across the fold sees every result once, and the drop waits for it; a late
- * result in a batch still open when the fold runs is neither lost nor counted twice.
+ * Live batches (a few results per endpoint, in an hour not due for folding) go to
+ * results_recent; a closed hour is folded into one packed row per endpoint and node, its
+ * partition dropped; a replay is not stored again; a late result of a folded hour is
+ * packed at once, into a row of its own; a read open across the fold sees every result
+ * once, and the drop waits for it; a late result in a batch still open when the fold runs
+ * (an hour that has just ended) is neither lost nor counted twice.
  */
 static void
 closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
@@ -775,10 +775,9 @@ closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
 	struct be_result rs[50], late[2];
 	bool stored[50];
 	char *before, *after;
-	PGresult *r;
 
 	(void)state;
-	b->fold_next = INT64_MAX;		/* folds only when this test says */
+	b->clock_ms = JAN + 10 * 60000;
 	a = OPS->endpoint_id(b, "p", "a", "ocsp");
 	c = OPS->endpoint_id(b, "p", "c", "ocsp");
 	for (int k = 0; k < 10; k++)
@@ -802,11 +801,13 @@ closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
 	assert_int_equal(scalar(RECENT_EXISTS(490896)), 0);
 	assert_int_equal(scalar("SELECT count(*) FROM results_packed"), 2);
 	assert_int_equal(scalar("SELECT max(cardinality(v) / 6) FROM results_packed"), 40);
+	assert_int_equal(scalar("SELECT min(cardinality(v) / 6) FROM results_packed"), 10);
 	after = text_of(ALL_RESULTS("0"));
 	assert_string_equal(after, before);
 	free(after);
 	assert_int_equal(OPS->count_results(b), 50);
-	/* A replay stores nothing; a late result of the folded hour comes back in recent. */
+	/* A replay stores nothing; a late result of the folded hour is packed at once. */
+	b->clock_ms = JAN + 3 * HOUR;
 	assert_int_equal(OPS->begin(b), 0);
 	assert_int_equal(OPS->add_results(b, rs, 50, stored), 0);
 	assert_int_equal(OPS->commit(b), 0);
@@ -819,65 +820,70 @@ closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
 	assert_int_equal(OPS->commit(b), 0);
 	assert_true(stored[0]);
 	assert_false(stored[1]);
-	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_packed WHERE ep = 1"), 2);
 	assert_int_equal(OPS->count_results(b), 51);
 	assert_int_equal(scalar(NO_DUPS), 0);
-	before = (free(before), text_of(ALL_RESULTS("0")));
 	/*
 	 * A read open across the fold (its transaction holds the recent partition): the fold
 	 * commits, the drop waits for the read and gives up (next round); the read sees every
 	 * result once before and after.
 	 */
-	admin_exec("BEGIN");
-	assert_int_equal(scalar("SELECT count(*) FROM results"), 51);
-	assert_int_equal(pg_fold(b, JAN + 3 * HOUR, 0), 1);
-	assert_int_equal(scalar("SELECT count(*) FROM results"), 51);
-	assert_int_equal(scalar(NO_DUPS), 0);
-	assert_int_equal(scalar(RECENT_EXISTS(490896)), 1);
-	admin_exec("COMMIT");
-	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
-	assert_int_equal(pg_fold(b, JAN + 3 * HOUR, 0), 0);
-	assert_int_equal(scalar(RECENT_EXISTS(490896)), 0);
-	assert_int_equal(scalar("SELECT count(*) FROM results_packed WHERE ep = 1"), 2);
-	after = text_of(ALL_RESULTS("0"));
-	assert_string_equal(after, before);
-	free(after);
-	/*
-	 * A late result in a batch still open while the fold runs: not folded (not committed),
-	 * its partition kept (the batch holds the partitions lock, shared); folded next round.
-	 */
-	late[0] = res(a, JAN + 50 * 60000, "lu-3", REASON_OK, 6);
+	b->clock_ms = JAN + 3 * HOUR + 5 * 60000;
+	late[0] = res(a, JAN + 3 * HOUR + 60000, "lu-1", REASON_OK, 5);
 	assert_int_equal(OPS->begin(b), 0);
 	assert_int_equal(OPS->add_results(b, late, 1, stored), 0);
 	assert_int_equal(OPS->commit(b), 0);
 	assert_true(stored[0]);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 1);
+	before = (free(before), text_of(ALL_RESULTS("0")));
+	admin_exec("BEGIN");
+	assert_int_equal(scalar("SELECT count(*) FROM results"), 52);
+	assert_int_equal(pg_fold(b, JAN + 4 * HOUR + PG_FOLD_GRACE_MS, 0), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM results"), 52);
+	assert_int_equal(scalar(NO_DUPS), 0);
+	assert_int_equal(scalar(RECENT_EXISTS(490899)), 1);
+	admin_exec("COMMIT");
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
+	assert_int_equal(pg_fold(b, JAN + 4 * HOUR + PG_FOLD_GRACE_MS, 0), 0);
+	assert_int_equal(scalar(RECENT_EXISTS(490899)), 0);
+	after = text_of(ALL_RESULTS("0"));
+	assert_string_equal(after, before);
+	free(after);
+	/*
+	 * A late result in a batch still open while the fold runs (its hour has just ended):
+	 * not folded (not committed), the partition kept (the batch holds the partitions lock,
+	 * shared); folded next round.
+	 */
+	b->clock_ms = JAN + 5 * HOUR + 30 * 60000;
+	late[0] = res(a, JAN + 5 * HOUR + 60000, "lu-1", REASON_OK, 6);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, late, 1, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
 	b2 = open_store();
-	b2->fold_next = INT64_MAX;
-	late[0] = res(a, JAN + 40 * 60000, "lu-2", REASON_OK, 6);
-	late[1] = res(c, JAN + 40 * 60000, "lu-2", REASON_OK, 6);
+	b2->clock_ms = JAN + 6 * HOUR + 30000;
+	late[0] = res(a, JAN + 5 * HOUR + 40 * 60000, "lu-2", REASON_OK, 6);
+	late[1] = res(c, JAN + 5 * HOUR + 40 * 60000, "lu-2", REASON_OK, 6);
 	assert_int_equal(OPS->begin(b2), 0);
 	assert_int_equal(OPS->add_results(b2, late, 2, stored), 0);
 	assert_true(stored[0] && stored[1]);
-	assert_int_equal(pg_fold(b, JAN + 3 * HOUR, 0), 1);
-	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);	/* lu-3 folded */
-	assert_int_equal(OPS->count_results(b), 52);
+	assert_int_equal(pg_fold(b, JAN + 6 * HOUR + PG_FOLD_GRACE_MS, 0), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);	/* lu-1's folded */
+	assert_int_equal(OPS->count_results(b), 53);
 	assert_int_equal(OPS->commit(b2), 0);
-	assert_int_equal(OPS->count_results(b), 54);
+	assert_int_equal(OPS->count_results(b), 55);
 	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 2);
-	assert_int_equal(pg_fold(b, JAN + 3 * HOUR, 0), 0);
+	assert_int_equal(pg_fold(b, JAN + 6 * HOUR + PG_FOLD_GRACE_MS, 0), 0);
 	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
-	assert_int_equal(OPS->count_results(b), 54);
+	assert_int_equal(OPS->count_results(b), 55);
 	assert_int_equal(scalar(NO_DUPS), 0);
-	assert_int_equal(scalar(RECENT_EXISTS(490896)), 0);
-	/* Readers: in order, counted by day, first time of each endpoint. */
-	r = PQexec(admin, "SELECT count(*) FROM results WHERE node = 'lu-2'");
-	assert_string_equal(PQgetvalue(r, 0, 0), "2");
-	PQclear(r);
+	assert_int_equal(scalar(RECENT_EXISTS(490901)), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results WHERE node = 'lu-2'"), 2);
 	{
 		int64_t days[2] = { 0, 0 };
 
 		assert_int_equal(OPS->count_by_day(b, JAN, 2, days), 0);
-		assert_int_equal(days[0], 54);
+		assert_int_equal(days[0], 55);
 	}
 	free(before);
 	OPS->close(b2);
@@ -907,7 +913,7 @@ a_v5_store_migrates_to_recent_and_packed(void **state)
 	before = text_of(ALL_RESULTS("0"));
 	assert_int_equal(scalar("SELECT count(*) FROM results"), 300);
 	b = open_store();
-	b->fold_next = INT64_MAX;
+	b->clock_ms = JAN + 5 * HOUR + 2;
 	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 6);
 	assert_int_equal(OPS->schema_version(b), PG_SCHEMA_VERSION_EXPECTED);
 	after = text_of(ALL_RESULTS("0"));
