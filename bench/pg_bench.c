@@ -230,6 +230,10 @@ main(int argc, char **argv)
 		PQfinish(admin);
 		free(url);
 		free(dbase);
+		free(rs);
+		free(ls);
+		free(ds);
+		free(stored);
 		return rc;
 	}
 	snprintf(node, sizeof(node), "lu-1");
@@ -330,6 +334,10 @@ main(int argc, char **argv)
 	PQfinish(admin);
 	free(url);
 	free(dbase);
+	free(rs);
+	free(ls);
+	free(ds);
+	free(stored);
 	return 0;
 fail:
 	fprintf(stderr, "pg_bench: %s\n", ops->error(b));
