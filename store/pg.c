@@ -38,7 +38,7 @@
  * index (pg_bench, batches of 5 per endpoint). endpoints.open_incident carries
  * no foreign key, so a raw copy may bring endpoints before their incidents.
  */
-_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION + 1,
+_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION + 2,
     "store.h's schema changed: add its migration step to store/pg.c (and PG_LOGICAL)");
 static const struct {
 	int		 from, to;
@@ -150,6 +150,14 @@ static const struct {
 	"SELECT set_config('statement_timeout', '0', true);"
 	PG_PACK_FROM("results_v3") ";"
 	"DROP TABLE results_v3;"
+	PG_RESULTS_VIEW_V5 ";" },
+	/*
+	 * v6 (logical v4 still): live batches go to results_recent, folded hour by hour into
+	 * results_packed (pg_fold.c); the view is the union of both.
+	 */
+	{ 5, 6,
+	"DROP VIEW results;"
+	PG_RECENT_DDL
 	PG_RESULTS_VIEW ";" },
 };
 
@@ -712,7 +720,7 @@ read_version(struct store_be *b, int *v)
 }
 
 /* The logical schema version (store.h) of this backend's schema version v. */
-#define PG_LOGICAL(v)	((v) >= 5 ? (v) - 1 : (v))
+#define PG_LOGICAL(v)	((v) >= 6 ? (v) - 2 : (v) >= 5 ? (v) - 1 : (v))
 
 static int
 pg_schema_version(struct store_be *b)
@@ -966,6 +974,8 @@ pg_commit(struct store_be *b)
 	}
 	PQclear(r);
 	end_batch(b, ok);
+	if (ok)
+		pg_fold_due(b);		/* hourly: results_recent into results_packed */
 	return ok ? 0 : -1;
 }
 

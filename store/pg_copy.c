@@ -164,9 +164,12 @@ pg_copy_last_key(struct store_be *b, int t, struct be_value *key)
 	buf_printf(&sql, " FROM \"%s\"", tb->name);
 	/* results: within the last hour of the greatest endpoint (not a sort of every result). */
 	if (t == BE_T_RESULTS)
-		buf_printf(&sql, " WHERE ep = (SELECT max(ep) FROM results_packed) AND t0 ="
-		    " (SELECT max(t0) FROM results_packed WHERE ep ="
-		    " (SELECT max(ep) FROM results_packed))");
+		buf_printf(&sql, " WHERE ep = (SELECT greatest((SELECT max(ep) FROM results_packed),"
+		    " (SELECT max(ep) FROM results_recent))) AND t0 = (SELECT greatest("
+		    "(SELECT max(t0) FROM results_packed WHERE ep = m.ep),"
+		    " (SELECT max(t0) FROM results_recent WHERE ep = m.ep)) FROM (SELECT"
+		    " greatest((SELECT max(ep) FROM results_packed),"
+		    " (SELECT max(ep) FROM results_recent)) AS ep) m)");
 	buf_printf(&sql, " ORDER BY ");
 	col_list(&sql, t, tb->nkey, " DESC");
 	buf_printf(&sql, " LIMIT 1");
@@ -329,5 +332,9 @@ pg_copy_finish(struct store_be *b)
 		if (pg_cmd(b, "analyzing the copied tables", sql, NULL) < 0)
 			return -1;
 	}
-	return 0;
+	/* The copy's small runs went to results_recent: its closed hours folded now. */
+	if (!b->in_tx && pg_fold(b, pg_now(b), 0) < 0)
+		return -1;
+	return pg_cmd(b, "analyzing the copied tables", "ANALYZE results_recent", NULL) < 0 ?
+	    -1 : 0;
 }

@@ -16,8 +16,11 @@
 #include "rollup.h"
 #include "../core/util.h"
 
-/* The backend's own schema version: v5 packs results (logical schema v4, store.h). */
-#define PG_SCHEMA_VERSION	5
+/*
+ * The backend's own schema version: v5 packs results, v6 adds results_recent
+ * (logical schema v4, store.h).
+ */
+#define PG_SCHEMA_VERSION	6
 
 /*
  * Results, packed (v4): one row of results_packed holds up to PG_PACK_MAX results of one
@@ -51,9 +54,39 @@
 	" " c ".msg[" i " + 1] AS msg, " c ".det[" i " + 1] AS details, " c ".t0"
 #define PG_UNPACK_FROM(c) \
 	" CROSS JOIN LATERAL generate_series(0, cardinality(" c ".v) / 6 - 1) AS px"
-#define PG_RESULTS_VIEW \
+/*
+ * Results, recent (v6): one row per result, partitioned by UTC hour (t0, its start;
+ * partitions recent_<hours since 1970>). A live daemon writes here (a batch holds one
+ * result per endpoint: packed directly, a row would hold one result, ~120 B); pg_fold.c
+ * folds each closed hour into results_packed (one INSERT of the rows it DELETEs, one
+ * statement) and drops the hour's partition once it holds no row (no dead tuple left
+ * for vacuum). The view is the union of both: a result is in exactly one of them at
+ * any instant, for every snapshot.
+ */
+#define PG_RECENT_DDL \
+	"CREATE TABLE results_recent (" \
+	"  t0 bigint NOT NULL, t bigint NOT NULL, ep integer NOT NULL, dns integer," \
+	"  conn integer, tls integer, ttfb integer, total integer, code smallint NOT NULL," \
+	"  node text COLLATE \"C\" NOT NULL, address text COLLATE \"C\" NOT NULL, msg text," \
+	"  details text) PARTITION BY RANGE (t0);" \
+	"CREATE INDEX results_recent_by_ep ON results_recent (ep, t);"
+/* v5's view (the migration to it), before results_recent. */
+#define PG_RESULTS_VIEW_V5 \
 	"CREATE VIEW results AS SELECT " PG_UNPACK("c", "px") " FROM results_packed c" \
 	PG_UNPACK_FROM("c")
+#define PG_RESULTS_VIEW \
+	"CREATE VIEW results AS SELECT " PG_UNPACK("c", "px") " FROM results_packed c" \
+	PG_UNPACK_FROM("c") " UNION ALL SELECT r.ep, r.t, r.node, r.address, r.code::integer," \
+	" r.dns, r.conn, r.tls, r.ttfb, r.total, r.msg, r.details, r.t0 FROM results_recent r"
+/*
+ * A batch's run of results of one endpoint, node and hour goes to results_recent while
+ * its hour is not due for folding (pg_now before its end + PG_FOLD_GRACE_MS) and it has
+ * fewer than PG_PACK_DIRECT results; otherwise (a copy, a late result, a spool replay of
+ * an hour folded or due) it is packed directly, into rows of its own.
+ */
+#define PG_PACK_DIRECT		32
+/* An hour is folded this long after its end (batches of its last seconds are in). */
+#define PG_FOLD_GRACE_MS	120000LL
 /*
  * Packs the result rows of src (a relation or a parenthesised query with the columns of
  * the view, t0 excepted) into results_packed.
@@ -80,6 +113,8 @@
 #define PG_LOCK_LEADER		0x74770003
 /* A node's results writer, in a batch: (this, hash of the schema and node). */
 #define PG_LOCK_NODE		0x74770005
+/* pg_try_advisory_xact_lock: one folder at a time, (this, hash of the schema). */
+#define PG_LOCK_FOLD		0x74770006
 /* pg_advisory_xact_lock key: queuing a keyed (no incident) outbox row, pg_outbox_keyed.c. */
 #define PG_LOCK_OUTBOX_KEYED	0x74770004LL
 
@@ -97,7 +132,11 @@ struct store_be {
 	bool		 in_tx;		/* between begin and commit/rollback */
 	bool		 tx_failed;	/* an error in the open batch: its text is kept */
 	int		 lock_ms;	/* lock_timeout */
-	int64_t		*months;	/* result partitions known to exist (month numbers) */
+	/*
+	 * Result partitions known to exist: packed months (month numbers, >= 0) and recent
+	 * hours (-1 - hours since 1970), pg_part_month and pg_part_hour.
+	 */
+	int64_t		*months;
 	size_t		 n_months, cap_months;
 	int64_t		*new_months;	/* created in the open batch, known once it commits */
 	size_t		 n_new, cap_new;
@@ -119,7 +158,16 @@ struct store_be {
 	 * time by later ops, which fail at once meanwhile; never a wait for a connection. */
 	bool		 loop;
 	struct pg_revive wrev, rrev;	/* of conn, of rconn */
+	int64_t		 fold_next;	/* pg_now ms of the next fold round (pg_fold.c) */
+	int64_t		 clock_ms;	/* tests and benches: "now" (0: the wall clock) */
 };
+
+/* Now, for what goes to results_recent and when it is folded (ms since 1970). */
+static inline int64_t
+pg_now(const struct store_be *b)
+{
+	return b->clock_ms != 0 ? b->clock_ms : now_ms();
+}
 
 /* Parameters of one statement: text values, NULL = SQL NULL. */
 struct pg_params {
@@ -195,9 +243,24 @@ void pg_params_arr(struct pg_params *, const struct buf *);
 struct store_be *pg_backend_open_at(const char *url, const char *password, bool create,
     int version, char **err);
 
-/* Results partitions (pg_write.c): makes sure the month of each time exists, in the batch. */
-int pg_partitions_ensure(struct store_be *, const int64_t *times_ms, size_t n);
+/*
+ * Results partitions (pg_write.c): makes sure each partition of keys exists (a packed
+ * month, pg_part_month, or a recent hour, pg_part_hour), in the batch.
+ */
+int64_t pg_part_month(int64_t t_ms);
+int64_t pg_part_hour(int64_t t_ms);
+int pg_partitions_ensure(struct store_be *, const int64_t *keys, size_t n);
 void pg_partitions_forget(struct store_be *);
+/* The partition (key) was dropped: not known any more. */
+void pg_partitions_dropped(struct store_be *, int64_t key);
+/*
+ * pg_fold.c: folds the hours of results_recent that ended PG_FOLD_GRACE_MS before now_ms
+ * into results_packed, and drops their partitions once empty; outside a batch, at most
+ * max_steps hours (0: all). 1 when work is left, 0 when done, -1 on error.
+ * pg_fold_due runs it when its time comes (after a batch commits, any writer).
+ */
+int pg_fold(struct store_be *, int64_t now_ms, int max_steps);
+void pg_fold_due(struct store_be *);
 /*
  * Outside a batch: makes this month's and next month's partitions in a short transaction
  * of their own, so a batch rarely needs the DDL (it locks results for every node).

@@ -73,7 +73,8 @@ int64_t
 pg_count_results(struct store_be *b)
 {
 	return pg_count(b, "counting results",
-	    "SELECT coalesce(sum(cardinality(v) / 6), 0) FROM results_packed");
+	    "SELECT (SELECT coalesce(sum(cardinality(v) / 6), 0) FROM results_packed)"
+	    " + (SELECT count(*) FROM results_recent)");
 }
 
 struct day_counts {
@@ -100,10 +101,15 @@ pg_count_by_day(struct store_be *b, int64_t from_ms, size_t n_days, int64_t *cou
 
 	pg_params_int(&p, from_ms);
 	pg_params_int(&p, from_ms + (int64_t)n_days * 86400000LL);
-	/* A row holds one UTC hour of results: counted by hour start, without unpacking. */
+	/*
+	 * A row holds one UTC hour of results: counted by hour start, without unpacking
+	 * (a day may come twice, packed and recent: day_count_row adds).
+	 */
 	return pg_each(b, "counting results",
 	    "SELECT (t0 - $1) / 86400000, sum(cardinality(v) / 6) FROM results_packed"
-	    " WHERE t0 >= $1 AND t0 < $2 GROUP BY 1", &p, day_count_row, &d);
+	    " WHERE t0 >= $1 AND t0 < $2 GROUP BY 1 UNION ALL SELECT (t0 - $1) / 86400000,"
+	    " count(*) FROM results_recent WHERE t0 >= $1 AND t0 < $2 GROUP BY 1",
+	    &p, day_count_row, &d);
 }
 
 static int
@@ -217,8 +223,9 @@ pg_each_endpoint(struct store_be *b, const char *provider,
 	return pg_each(b, "reading endpoints",
 	    "SELECT e.id, e.provider, e.endpoint, e.kind, e.last_time, e.last_code, e.last_message,"
 	    " e.last_details, e.open_incident, r.dns, r.conn, r.tls, r.ttfb, r.total,"
-	    " (SELECT min(f.t0 + f.lo) FROM results_packed f WHERE f.ep = e.id AND f.t0 ="
+	    " least((SELECT min(f.t0 + f.lo) FROM results_packed f WHERE f.ep = e.id AND f.t0 ="
 	    "  (SELECT min(g.t0) FROM results_packed g WHERE g.ep = e.id)),"
+	    "  (SELECT min(q.t) FROM results_recent q WHERE q.ep = e.id)),"
 	    " (SELECT min(d.day) FROM daily d WHERE d.ep = e.id)"
 	    " FROM endpoints e LEFT JOIN LATERAL (SELECT x.dns, x.conn, x.tls, x.ttfb, x.total"
 	    "  FROM results x WHERE x.ep = e.id AND x.t = e.last_time"

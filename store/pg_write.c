@@ -78,34 +78,102 @@ lock_partitions(struct store_be *b)
 	    &p) < 0 ? -1 : 0;
 }
 
-/* Creates month mn's partition unless it exists (its DDL holds only integers we computed). */
+int64_t
+pg_part_month(int64_t t)
+{
+	return month_of(t);
+}
+
+int64_t
+pg_part_hour(int64_t t)
+{
+	return t >= 0 ? -1 - t / PG_HOUR_MS : INT64_MIN;
+}
+
+/*
+ * Creates the partition of key unless it exists (its DDL holds only integers we
+ * computed): a packed month (key >= 0) or a recent hour (-1 - hours since 1970).
+ */
 static int
-create_partition(struct store_be *b, int64_t mn)
+create_partition(struct store_be *b, int64_t key)
 {
 	char sql[256];
 
-	if (mn < 1970 * 12 || mn > 9999 * 12 + 11) {
+	if (key < 0 && key != INT64_MIN && -1 - key <= (9999 - 1970 + 1) * 366LL * 24) {
+		int64_t h = (-1 - key) * PG_HOUR_MS;
+
+		snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS recent_%lld PARTITION OF"
+		    " results_recent FOR VALUES FROM (%lld) TO (%lld)", (long long)(-1 - key),
+		    (long long)h, (long long)(h + PG_HOUR_MS));
+		return pg_cmd(b, "creating a results partition", sql, NULL) < 0 ? -1 : 0;
+	}
+	if (key < 1970 * 12 || key > 9999 * 12 + 11) {
 		pg_errf(b, "storing a result: time outside the years 1970-9999");
 		return -1;
 	}
 	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS packed_%04lld%02lld PARTITION OF"
-	    " results_packed FOR VALUES FROM (%lld) TO (%lld) WITH (fillfactor = 100)", (long long)(mn / 12),
-	    (long long)(mn % 12 + 1), (long long)month_start_ms(mn),
-	    (long long)month_start_ms(mn + 1));
+	    " results_packed FOR VALUES FROM (%lld) TO (%lld) WITH (fillfactor = 100)",
+	    (long long)(key / 12), (long long)(key % 12 + 1), (long long)month_start_ms(key),
+	    (long long)month_start_ms(key + 1));
 	return pg_cmd(b, "creating a results partition", sql, NULL) < 0 ? -1 : 0;
 }
 
+/*
+ * Whether the recent hour of key exists, under the partitions lock (shared) until the
+ * transaction ends: pg_fold.c drops a partition only with it (exclusive). 1, 0 or -1.
+ */
+static int
+recent_exists(struct store_be *b, int64_t key)
+{
+	struct pg_params p = { 0 };
+	char name[48];
+	PGresult *r;
+	int e;
+
+	snprintf(name, sizeof(name), "recent_%lld", (long long)(-1 - key));
+	pg_params_int(&p, PG_LOCK_PARTITIONS);
+	pg_params_text(&p, name);
+	if ((r = pg_q(b, "creating a results partition", "SELECT pg_advisory_xact_lock_shared($1),"
+	    " to_regclass($2) IS NOT NULL", &p)) == NULL)
+		return -1;
+	e = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	PQclear(r);
+	return e;
+}
+
 int
-pg_partitions_ensure(struct store_be *b, const int64_t *times, size_t n)
+pg_partitions_ensure(struct store_be *b, const int64_t *keys, size_t n)
 {
 	bool locked = false, own_tx = false;
 	int64_t last = INT64_MIN;
 	int rc = 0;
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		int64_t mn = month_of(times[i]);
+		int64_t mn = keys[i];
 
-		if (mn == last || month_known(b->months, b->n_months, mn) ||
+		if (mn < 0 && mn != INT64_MIN && (-mn) * PG_HOUR_MS <= pg_now(b) + 60000) {
+			/*
+			 * A recent hour that has ended may be folded and dropped at any time
+			 * (pg_fold.c): never known, held (shared) until the batch ends.
+			 */
+			int e;
+
+			if (mn == last)
+				continue;
+			if (!b->in_tx) {
+				if (pg_cmd(b, "creating a results partition", "BEGIN", NULL) < 0)
+					return -1;
+				own_tx = b->in_tx = true;
+			}
+			if ((e = recent_exists(b, mn)) < 0) {
+				rc = -1;
+				break;
+			}
+			if (e == 1) {
+				last = mn;
+				continue;
+			}
+		} else if (mn == last || month_known(b->months, b->n_months, mn) ||
 		    month_known(b->new_months, b->n_new, mn)) {
 			last = mn;
 			continue;
@@ -158,12 +226,21 @@ pg_partitions_forget(struct store_be *b)
 	b->n_months = 0;
 }
 
+void
+pg_partitions_dropped(struct store_be *b, int64_t key)
+{
+	month_drop(b->months, &b->n_months, key);
+	month_drop(b->new_months, &b->n_new, key);
+}
+
+/* This month and the next, this hour and the next two (recent). */
 int
 pg_partitions_ahead(struct store_be *b)
 {
-	int64_t now = now_ms(), t[2] = { now, month_start_ms(month_of(now) + 1) };
+	int64_t now = pg_now(b), k[5] = { month_of(now), month_of(now) + 1, pg_part_hour(now),
+	    pg_part_hour(now) - 1, pg_part_hour(now) - 2 };
 
-	return b->in_tx ? 0 : pg_partitions_ensure(b, t, 2);
+	return b->in_tx ? 0 : pg_partitions_ensure(b, k, 5);
 }
 
 int64_t
@@ -316,8 +393,8 @@ same_chunk(const struct pk *a, const struct pk *c)
 }
 
 /*
- * The keys stored already in the hours the batch's chunks fall in, where their time
- * ranges meet (none in live ingest: each node's results come later than its last ones).
+ * The keys stored already (packed or recent) in the hours the batch's chunks fall in,
+ * where their time ranges meet (none in live ingest: each node's results come later than its last ones).
  * Inside a batch, first (same round trip) the lock of each node of the batch, in name
  * order, held until it ends: two writers of one node's results (a spool replay in a
  * second process) check and insert one after the other. Nodes never wait for each other.
@@ -360,7 +437,11 @@ stored_keys(struct store_be *b, const struct pk *o, size_t n)
 	    " $4::bigint[], $5::bigint[]) AS g(ep, node, h, lo, hi)"
 	    " CROSS JOIN LATERAL (SELECT * FROM results_packed x WHERE x.ep = g.ep AND x.t0 = g.h"
 	    "  AND x.node = g.node AND x.hi >= g.lo AND x.lo <= g.hi AND x.t0 >= $6 AND x.t0 <= $7"
-	    "  OFFSET 0) c" PG_UNPACK_FROM("c") };
+	    "  OFFSET 0) c" PG_UNPACK_FROM("c") " UNION ALL SELECT x.ep, x.t, x.node, x.address"
+	    " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])"
+	    " AS g(ep, node, h, lo, hi) CROSS JOIN LATERAL (SELECT * FROM results_recent x"
+	    "  WHERE x.ep = g.ep AND x.t >= g.h + g.lo AND x.t <= g.h + g.hi AND x.t0 = g.h"
+	    "  AND x.node = g.node AND x.t0 >= $6 AND x.t0 <= $7 OFFSET 0) x" };
 	if (!b->in_tx)
 		r = pg_q(b, "storing results", sql[1], &p);
 	else {
@@ -395,78 +476,18 @@ is_stored(const struct sk *keys, size_t m, const struct pk *x)
 	return m > 0 && bsearch(&k, keys, m, sizeof(k), sk_cmp) != NULL;
 }
 
-int
-pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *stored)
+/*
+ * The results of run o[0..n) (one endpoint, node and hour) not stored yet, packed in
+ * rows of PG_PACK_MAX at most: their values appended to the flat arrays a[] (*off).
+ */
+static void
+pack_run(struct buf *a, const struct pk *o, size_t n, const bool *stored, size_t *off)
 {
-	struct buf a[12];
-	struct pg_params p = { 0 };
-	struct pk *o;
-	struct sk *keys = NULL;
-	size_t m = 0, off = 0;
-	int64_t *times;
-	PGresult *r;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	times = xcalloc(n, sizeof(*times));
-	for (size_t i = 0; i < n; i++)
-		times[i] = rs[i].time_ms;
-	rc = pg_partitions_ensure(b, times, n);
-	free(times);
-	if (rc != 0)
-		return -1;
-	o = xcalloc(n, sizeof(*o));
-	for (size_t i = 0; i < n; i++) {
-		const struct be_result *x = &rs[i];
-
-		if (x->code < 0 || x->code > 255) {
-			pg_errf(b, "storing results: code %d outside 0-255", x->code);
-			free(o);
-			return -1;
-		}
-		for (int ph = 0; ph < PHASE__MAX; ph++)
-			if (x->tenths[ph] > INT32_MAX) {
-				pg_errf(b, "storing results: a timing of %lld.%lld ms is out of range",
-				    (long long)(x->tenths[ph] / 10), (long long)(x->tenths[ph] % 10));
-				free(o);
-				return -1;
-			}
-		o[i] = (struct pk){ x, x->node ? x->node : "", x->address ? x->address : "",
-		    x->time_ms - x->time_ms % PG_HOUR_MS, i };
-	}
-	qsort(o, n, sizeof(*o), pk_cmp);
-	if ((r = stored_keys(b, o, n)) == NULL) {
-		free(o);
-		pg_partitions_forget(b);	/* another node may have pruned a month */
-		return -1;
-	}
-	if ((m = (size_t)PQntuples(r)) > 0) {
-		keys = xcalloc(m, sizeof(*keys));
-		for (size_t j = 0; j < m; j++)
-			keys[j] = (struct sk){ pg_int(r, (int)j, 0, 0), pg_int(r, (int)j, 1, 0),
-			    PQgetvalue(r, (int)j, 2), PQgetvalue(r, (int)j, 3) };
-		qsort(keys, m, sizeof(*keys), sk_cmp);
-	}
-	/* Stored: neither there already nor an earlier result of the batch with its key. */
-	for (size_t k = 0; k < n; k++) {
-		const struct pk *x = &o[k];
-
-		stored[x->i] = !is_stored(keys, m, x) && !(k > 0 && same_chunk(&o[k - 1], x) &&
-		    o[k - 1].r->time_ms == x->r->time_ms && strcmp(o[k - 1].addr, x->addr) == 0);
-	}
-	free(keys);
-	PQclear(r);
-	/*
-	 * Chunks: per (ep, node, hour), at most PG_PACK_MAX results each; their values as
-	 * flat arrays that the INSERT slices (a chunk's offset and count in the flat ones).
-	 */
-	memset(a, 0, sizeof(a));
 	for (size_t s = 0, e; s < n; s = e) {
 		size_t cnt = 0;
 		int64_t lo = -1, hi = 0, flags = 0;
 
-		for (e = s; e < n && same_chunk(&o[s], &o[e]) && cnt < PG_PACK_MAX; e++) {
+		for (e = s; e < n && cnt < PG_PACK_MAX; e++) {
 			const struct pk *x = &o[e];
 			int64_t dt = x->r->time_ms - x->h;
 
@@ -492,13 +513,142 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 		pg_arr_int(&a[2], lo, false);
 		pg_arr_int(&a[3], hi, false);
 		pg_arr_text(&a[4], o[s].node);
-		pg_arr_int(&a[5], (int64_t)off, false);
+		pg_arr_int(&a[5], (int64_t)*off, false);
 		pg_arr_int(&a[6], (int64_t)cnt, false);
 		pg_arr_int(&a[7], flags, false);
-		off += cnt;
+		*off += cnt;
+	}
+}
+
+/* The results of run o[0..n) not stored yet, as rows of results_recent: appended to r[]. */
+static size_t
+recent_run(struct buf *r, const struct pk *o, size_t n, const bool *stored)
+{
+	size_t cnt = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct pk *x = &o[k];
+
+		if (!stored[x->i])
+			continue;
+		pg_arr_int(&r[0], x->h, false);
+		pg_arr_int(&r[1], x->r->time_ms, false);
+		pg_arr_int(&r[2], x->r->ep, false);
+		for (int ph = 0; ph < PHASE__MAX; ph++)
+			pg_arr_int(&r[3 + ph], x->r->tenths[ph], x->r->tenths[ph] < 0);
+		pg_arr_int(&r[8], x->r->code, false);
+		pg_arr_text(&r[9], x->node);
+		pg_arr_text(&r[10], x->addr);
+		pg_arr_text(&r[11], x->r->message);
+		pg_arr_text(&r[12], x->r->details);
+		cnt++;
+	}
+	return cnt;
+}
+
+/* Whether run o[0..n) (one endpoint, node and hour) is packed directly (pg_int.h). */
+static bool
+direct(const struct store_be *b, const struct pk *o, size_t n)
+{
+	return n >= PG_PACK_DIRECT || o->h + PG_HOUR_MS + PG_FOLD_GRACE_MS <= pg_now(b);
+}
+
+/*
+ * Stores the results not stored yet. Per run of one endpoint, node and hour: packed
+ * directly (direct), or (live batches) as rows of results_recent, folded later
+ * (pg_fold.c).
+ */
+int
+pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *stored)
+{
+	struct buf a[12], ra[13];
+	struct pg_params p = { 0 };
+	struct pk *o;
+	struct sk *keys = NULL;
+	size_t m = 0, off = 0, n_recent = 0, n_parts = 0;
+	int64_t *parts;
+	PGresult *r;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	o = xcalloc(n, sizeof(*o));
+	for (size_t i = 0; i < n; i++) {
+		const struct be_result *x = &rs[i];
+
+		if (x->code < 0 || x->code > 255) {
+			pg_errf(b, "storing results: code %d outside 0-255", x->code);
+			free(o);
+			return -1;
+		}
+		if (x->time_ms < 0) {
+			pg_errf(b, "storing a result: time outside the years 1970-9999");
+			free(o);
+			return -1;
+		}
+		for (int ph = 0; ph < PHASE__MAX; ph++)
+			if (x->tenths[ph] > INT32_MAX) {
+				pg_errf(b, "storing results: a timing of %lld.%lld ms is out of range",
+				    (long long)(x->tenths[ph] / 10), (long long)(x->tenths[ph] % 10));
+				free(o);
+				return -1;
+			}
+		o[i] = (struct pk){ x, x->node ? x->node : "", x->address ? x->address : "",
+		    x->time_ms - x->time_ms % PG_HOUR_MS, i };
+	}
+	qsort(o, n, sizeof(*o), pk_cmp);
+	/* Each run's partition first (its DDL before this batch reads results_recent). */
+	parts = xcalloc(n, sizeof(*parts));
+	for (size_t s = 0, e; s < n; s = e) {
+		for (e = s; e < n && same_chunk(&o[s], &o[e]); e++)
+			;
+		parts[n_parts] = direct(b, o + s, e - s) ? pg_part_month(o[s].h) :
+		    pg_part_hour(o[s].h);
+		if (n_parts == 0 || parts[n_parts] != parts[n_parts - 1])
+			n_parts++;
+	}
+	rc = pg_partitions_ensure(b, parts, n_parts);
+	free(parts);
+	if (rc != 0) {
+		free(o);
+		return -1;
+	}
+	if ((r = stored_keys(b, o, n)) == NULL) {
+		free(o);
+		pg_partitions_forget(b);	/* another node may have pruned a month */
+		return -1;
+	}
+	if ((m = (size_t)PQntuples(r)) > 0) {
+		keys = xcalloc(m, sizeof(*keys));
+		for (size_t j = 0; j < m; j++)
+			keys[j] = (struct sk){ pg_int(r, (int)j, 0, 0), pg_int(r, (int)j, 1, 0),
+			    PQgetvalue(r, (int)j, 2), PQgetvalue(r, (int)j, 3) };
+		qsort(keys, m, sizeof(*keys), sk_cmp);
+	}
+	/* Stored: neither there already nor an earlier result of the batch with its key. */
+	for (size_t k = 0; k < n; k++) {
+		const struct pk *x = &o[k];
+
+		stored[x->i] = !is_stored(keys, m, x) && !(k > 0 && same_chunk(&o[k - 1], x) &&
+		    o[k - 1].r->time_ms == x->r->time_ms && strcmp(o[k - 1].addr, x->addr) == 0);
+	}
+	free(keys);
+	PQclear(r);
+	/*
+	 * Packed rows: per (ep, node, hour), at most PG_PACK_MAX results each; their values
+	 * as flat arrays that the INSERT slices (a chunk's offset and count in the flat ones).
+	 */
+	memset(a, 0, sizeof(a));
+	memset(ra, 0, sizeof(ra));
+	for (size_t s = 0, e; s < n; s = e) {
+		for (e = s; e < n && same_chunk(&o[s], &o[e]); e++)
+			;
+		if (direct(b, o + s, e - s))
+			pack_run(a, o + s, e - s, stored, &off);
+		else
+			n_recent += recent_run(ra, o + s, e - s, stored);
 	}
 	free(o);
-	rc = 0;
 	if (off > 0) {
 		for (int k = 0; k < 12; k++) {
 			pg_arr_end(&a[k], "iiiitiiiittt"[k]);
@@ -514,8 +664,22 @@ pg_add_results(struct store_be *b, const struct be_result *rs, size_t n, bool *s
 		    " $6::bigint[], $7::bigint[], $8::bigint[]) AS g(t0, ep, lo, hi, node, a, n, f)",
 		    &p) < 0 ? -1 : 0;
 	}
+	if (rc == 0 && n_recent > 0) {
+		p.n = 0;
+		for (int k = 0; k < 13; k++) {
+			pg_arr_end(&ra[k], "iiiiiiiiitttt"[k]);
+			pg_params_arr(&p, &ra[k]);
+		}
+		rc = pg_cmd(b, "storing results", "INSERT INTO results_recent (t0, t, ep, dns, conn,"
+		    " tls, ttfb, total, code, node, address, msg, details) SELECT * FROM"
+		    " unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
+		    " $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[],"
+		    " $12::text[], $13::text[])", &p) < 0 ? -1 : 0;
+	}
 	for (int k = 0; k < 12; k++)
 		buf_free(&a[k]);
+	for (int k = 0; k < 13; k++)
+		buf_free(&ra[k]);
 	if (rc != 0)
 		pg_partitions_forget(b);
 	return rc;
@@ -724,6 +888,43 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 		month_drop(b->new_months, &b->n_new, mn);
 	}
 	PQclear(r);
+	/* Recent hours wholly before the cut: dropped; the rows before it in the hour it falls in. */
+	if ((r = pg_q(b, "pruning", "SELECT c.relname FROM pg_inherits i"
+	    " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'results_recent'::regclass",
+	    NULL)) == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *name = PQgetvalue(r, i, 0);
+		long long hn;
+		int len = 0;
+		char sql[128];
+		PGresult *c;
+
+		if (sscanf(name, "recent_%lld%n", &hn, &len) != 1 || name[len] != '\0' || hn < 0 ||
+		    (hn + 1) * PG_HOUR_MS > results_before_ms)
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM recent_%lld", hn);
+		if ((c = pg_q(b, "pruning", sql, NULL)) == NULL) {
+			PQclear(r);
+			goto fail;
+		}
+		total += pg_int(c, 0, 0, 0);
+		PQclear(c);
+		snprintf(sql, sizeof(sql), "DROP TABLE recent_%lld", hn);
+		if (pg_cmd(b, "pruning", sql, NULL) < 0) {
+			PQclear(r);
+			goto fail;
+		}
+		pg_partitions_dropped(b, -1 - (int64_t)hn);
+	}
+	PQclear(r);
+	p.n = 0;
+	pg_params_int(&p, results_before_ms);
+	if ((n = pg_cmd(b, "pruning", "DELETE FROM results_recent WHERE t < $1 AND t0 <= $1",
+	    &p)) < 0)
+		goto fail;
+	total += n;
+	p.n = 0;
 	/*
 	 * In the month left: the rows wholly before, then those of the hour it falls in
 	 * (their chunks repacked without the older results).

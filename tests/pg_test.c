@@ -232,6 +232,8 @@ results_are_stored_once_across_months_and_read_back_in_order(void **state)
 	assert_true(stored[0] && stored[1] && stored[2] && stored[3]);
 	assert_false(stored[4] || stored[5]);
 	assert_int_equal(OPS->count_results(b), 4);
+	assert_int_equal(pg_fold(b, now_ms(), 0), 0);	/* recent hours into packed months */
+	assert_int_equal(OPS->count_results(b), 4);
 	assert_int_equal(scalar(Q1_MONTHS), 3);
 	/* A replay of the same batch stores nothing. */
 	assert_int_equal(OPS->begin(b), 0);
@@ -632,6 +634,7 @@ prune_drops_whole_months_and_deletes_the_rest(void **state)
 	assert_int_equal(OPS->add_results(b, rs, 6, stored), 0);
 	assert_int_equal(OPS->rollup_add(b, h, 2), 0);
 	assert_int_equal(OPS->commit(b), 0);
+	assert_int_equal(pg_fold(b, now_ms(), 0), 0);	/* recent hours into packed months */
 	assert_int_equal(OPS->prune(b, FEB + 15 * 86400000LL, FEB), 2 + 2 + 1);
 	assert_int_equal(OPS->count_results(b), 2);
 	assert_int_equal(scalar(Q1_MONTHS), 2);
@@ -749,6 +752,185 @@ a_v3_store_migrates_to_packed_results(void **state)
 	free(kept_after);
 	free(kept);
 	free(before);
+	OPS->close(b);
+}
+
+/* The recent partition of the hour that starts at h exists. */
+#define RECENT_EXISTS(h) "SELECT count(*) FROM pg_class WHERE relname = 'recent_" #h "'"
+#define NO_DUPS "SELECT count(*) - count(DISTINCT (ep, t, node, address)) FROM results"
+
+/*
+ * Live batches (a few results per endpoint, in an hour not due for folding) go to
+ * results_recent; a closed hour is folded into one packed row per endpoint and node, its
+ * partition dropped; a replay is not stored again; a late result of a folded hour is
+ * packed at once, into a row of its own; a read open across the fold sees every result
+ * once, and the drop waits for it; a late result in a batch still open when the fold runs
+ * (an hour that has just ended) is neither lost nor counted twice.
+ */
+static void
+closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
+{
+	struct store_be *b = open_store(), *b2;
+	int64_t a, c;
+	struct be_result rs[50], late[2];
+	bool stored[50];
+	char *before, *after;
+
+	(void)state;
+	b->clock_ms = JAN + 10 * 60000;
+	a = OPS->endpoint_id(b, "p", "a", "ocsp");
+	c = OPS->endpoint_id(b, "p", "c", "ocsp");
+	for (int k = 0; k < 10; k++)
+		rs[k] = res(a, JAN + k * 60000, "lu-1", REASON_OK, 10 + k);
+	rs[3].message = "slow";
+	rs[4].address = "2001:db8::1";
+	for (int k = 10; k < 50; k++)		/* 40 of one hour: packed at once */
+		rs[k] = res(c, JAN + 2 * HOUR + k * 1000, "lu-1", REASON_OK, k);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, rs, 50, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 10);
+	assert_int_equal(scalar("SELECT count(*) FROM results_packed"), 1);
+	assert_int_equal(OPS->count_results(b), 50);
+	before = text_of(ALL_RESULTS("0"));
+	/* Not before the hour has ended, and its grace. */
+	assert_int_equal(pg_fold(b, JAN + HOUR + PG_FOLD_GRACE_MS - 1, 0), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 10);
+	assert_int_equal(pg_fold(b, JAN + HOUR + PG_FOLD_GRACE_MS, 0), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
+	assert_int_equal(scalar(RECENT_EXISTS(490896)), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_packed"), 2);
+	assert_int_equal(scalar("SELECT max(cardinality(v) / 6) FROM results_packed"), 40);
+	assert_int_equal(scalar("SELECT min(cardinality(v) / 6) FROM results_packed"), 10);
+	after = text_of(ALL_RESULTS("0"));
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(OPS->count_results(b), 50);
+	/* A replay stores nothing; a late result of the folded hour is packed at once. */
+	b->clock_ms = JAN + 3 * HOUR;
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, rs, 50, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	for (int k = 0; k < 50; k++)
+		assert_false(stored[k]);
+	late[0] = res(a, JAN + 30 * 60000 + 1, "lu-1", REASON_DNS, 5);
+	late[1] = rs[0];
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, late, 2, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	assert_true(stored[0]);
+	assert_false(stored[1]);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_packed WHERE ep = 1"), 2);
+	assert_int_equal(OPS->count_results(b), 51);
+	assert_int_equal(scalar(NO_DUPS), 0);
+	/*
+	 * A read open across the fold (its transaction holds the recent partition): the fold
+	 * commits, the drop waits for the read and gives up (next round); the read sees every
+	 * result once before and after.
+	 */
+	b->clock_ms = JAN + 3 * HOUR + 5 * 60000;
+	late[0] = res(a, JAN + 3 * HOUR + 60000, "lu-1", REASON_OK, 5);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, late, 1, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	assert_true(stored[0]);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 1);
+	before = (free(before), text_of(ALL_RESULTS("0")));
+	admin_exec("BEGIN");
+	assert_int_equal(scalar("SELECT count(*) FROM results"), 52);
+	assert_int_equal(pg_fold(b, JAN + 4 * HOUR + PG_FOLD_GRACE_MS, 0), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM results"), 52);
+	assert_int_equal(scalar(NO_DUPS), 0);
+	assert_int_equal(scalar(RECENT_EXISTS(490899)), 1);
+	admin_exec("COMMIT");
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
+	assert_int_equal(pg_fold(b, JAN + 4 * HOUR + PG_FOLD_GRACE_MS, 0), 0);
+	assert_int_equal(scalar(RECENT_EXISTS(490899)), 0);
+	after = text_of(ALL_RESULTS("0"));
+	assert_string_equal(after, before);
+	free(after);
+	/*
+	 * A late result in a batch still open while the fold runs (its hour has just ended):
+	 * not folded (not committed), the partition kept (the batch holds the partitions lock,
+	 * shared); folded next round.
+	 */
+	b->clock_ms = JAN + 5 * HOUR + 30 * 60000;
+	late[0] = res(a, JAN + 5 * HOUR + 60000, "lu-1", REASON_OK, 6);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, late, 1, stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	b2 = open_store();
+	b2->clock_ms = JAN + 6 * HOUR + 30000;
+	late[0] = res(a, JAN + 5 * HOUR + 40 * 60000, "lu-2", REASON_OK, 6);
+	late[1] = res(c, JAN + 5 * HOUR + 40 * 60000, "lu-2", REASON_OK, 6);
+	assert_int_equal(OPS->begin(b2), 0);
+	assert_int_equal(OPS->add_results(b2, late, 2, stored), 0);
+	assert_true(stored[0] && stored[1]);
+	assert_int_equal(pg_fold(b, JAN + 6 * HOUR + PG_FOLD_GRACE_MS, 0), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);	/* lu-1's folded */
+	assert_int_equal(OPS->count_results(b), 53);
+	assert_int_equal(OPS->commit(b2), 0);
+	assert_int_equal(OPS->count_results(b), 55);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 2);
+	assert_int_equal(pg_fold(b, JAN + 6 * HOUR + PG_FOLD_GRACE_MS, 0), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
+	assert_int_equal(OPS->count_results(b), 55);
+	assert_int_equal(scalar(NO_DUPS), 0);
+	assert_int_equal(scalar(RECENT_EXISTS(490901)), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM results WHERE node = 'lu-2'"), 2);
+	{
+		int64_t days[2] = { 0, 0 };
+
+		assert_int_equal(OPS->count_by_day(b, JAN, 2, days), 0);
+		assert_int_equal(days[0], 55);
+	}
+	free(before);
+	OPS->close(b2);
+	OPS->close(b);
+}
+
+/* A v5 store (packed only) migrates to v6: the same results, and live ones go to recent. */
+static void
+a_v5_store_migrates_to_recent_and_packed(void **state)
+{
+	char *err = NULL, *before, *after;
+	struct store_be *b = pg_backend_open_at(url, NULL, true, 5, &err);
+	struct be_result r;
+	bool stored;
+
+	(void)state;
+	if (b == NULL)
+		fail_msg("%s", err);
+	OPS->close(b);
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 5);
+	admin_exec("INSERT INTO endpoints (provider, endpoint, kind) VALUES ('p', 'a', 'ocsp')");
+	admin_exec("CREATE TABLE packed_202601 PARTITION OF results_packed FOR VALUES"
+	    " FROM (1767225600000) TO (1769904000000)");
+	admin_exec(PG_PACK_FROM("(SELECT 1 AS ep, 1767225600000 + g * 60000 AS t, 'lu-1' AS node,"
+	    " '' AS address, 0 AS code, g AS dns, NULL::integer AS conn, 1 AS tls, 2 AS ttfb,"
+	    " 3 AS total, NULL::text AS msg, NULL::text AS details FROM generate_series(0, 299) g)"));
+	before = text_of(ALL_RESULTS("0"));
+	assert_int_equal(scalar("SELECT count(*) FROM results"), 300);
+	b = open_store();
+	b->clock_ms = JAN + 5 * HOUR + 2;
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 6);
+	assert_int_equal(OPS->schema_version(b), PG_SCHEMA_VERSION_EXPECTED);
+	after = text_of(ALL_RESULTS("0"));
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	r = res(1, JAN + 5 * HOUR + 1, "lu-1", REASON_OK, 1);
+	assert_int_equal(OPS->begin(b), 0);
+	assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);
+	assert_int_equal(OPS->commit(b), 0);
+	assert_true(stored);
+	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 1);
+	assert_int_equal(OPS->count_results(b), 301);
+	r.time_ms = JAN + 4 * HOUR + 60000;		/* stored already, packed */
+	assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);
+	assert_false(stored);
+	assert_int_equal(OPS->count_results(b), 301);
 	OPS->close(b);
 }
 
@@ -1224,6 +1406,8 @@ main(void)
 		T(two_nodes_starting_together_migrate_once),
 		T(results_are_stored_once_across_months_and_read_back_in_order),
 		T(a_v3_store_migrates_to_packed_results),
+		T(closed_hours_fold_into_packed_rows_without_gap_or_double),
+		T(a_v5_store_migrates_to_recent_and_packed),
 		T(each_result_streams_in_pages_and_stops_when_asked),
 		T(a_read_nests_in_a_streaming_read_and_its_writes_commit_at_once),
 		T(latest_results_and_crl_numbers_are_kept_with_the_endpoint),
