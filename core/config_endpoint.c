@@ -609,10 +609,50 @@ load_endpoint(struct loader *L, cl_node_t *n, struct conf_provider *p, struct co
 		ep->id = xstrdup("");
 }
 
+/* The endpoint ids of one provider seen so far: 10,000 endpoints are not compared pairwise. */
+struct id_set {
+	struct id_slot {
+		uint32_t first;		/* index of the first endpoint with the id, + 1; 0 = free */
+		uint32_t count;		/* endpoints with the id so far */
+	}		*v;
+	size_t		 cap;		/* a power of 2, at least twice the endpoints */
+};
+
+static struct id_set
+id_set_new(size_t n)
+{
+	struct id_set s = { .cap = 16 };
+
+	while (s.cap < 2 * n)
+		s.cap *= 2;
+	s.v = xcalloc(s.cap, sizeof(*s.v));
+	return s;
+}
+
+/* Adds eps[i].id; returns how many earlier endpoints have the same id. */
+static size_t
+id_set_add(struct id_set *s, const struct conf_endpoint *eps, size_t i)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t at;
+
+	for (const unsigned char *c = (const unsigned char *)eps[i].id; *c; c++) {
+		h ^= *c;
+		h *= 1099511628211ULL;
+	}
+	for (at = h & (s->cap - 1); s->v[at].first != 0; at = (at + 1) & (s->cap - 1))
+		if (strcmp(eps[s->v[at].first - 1].id, eps[i].id) == 0)
+			return s->v[at].count++;
+	s->v[at].first = (uint32_t)i + 1;
+	s->v[at].count = 1;
+	return 0;
+}
+
 static void
 provider_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf_provider *p = arg;
+	struct id_set ids;
 
 	if (strcmp(key, "id") == 0)
 		cl_id(L, v, &p->id);
@@ -629,16 +669,21 @@ provider_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void
 		}
 		p->n_endpoints = cl_count(v);
 		p->endpoints = xcalloc(p->n_endpoints, sizeof(*p->endpoints));
+		ids = id_set_new(p->n_endpoints);
 		for (size_t i = 0; i < p->n_endpoints; i++) {
 			cl_node_t *e = cl_item(L, v, i);
+			size_t before;
 
 			load_endpoint(L, e, p, &p->endpoints[i]);
-			for (size_t j = 0; j < i; j++)
-				if (p->endpoints[i].id[0] != '\0' &&
-				    strcmp(p->endpoints[j].id, p->endpoints[i].id) == 0)
-					cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
-					    p->endpoints[i].id, p->id ? p->id : "?");
+			if (p->endpoints[i].id[0] == '\0')
+				continue;
+			/* One error per earlier endpoint of the same id, as a pairwise check. */
+			before = id_set_add(&ids, p->endpoints, i);
+			for (size_t j = 0; j < before; j++)
+				cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
+				    p->endpoints[i].id, p->id ? p->id : "?");
 		}
+		free(ids.v);
 		/* What an endpoint names among its provider's others, once all are read. */
 		for (size_t i = 0; i < p->n_endpoints; i++) {
 			struct conf_kv kvn = { L, NULL, cl_item(L, v, i) };
