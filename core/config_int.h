@@ -3,6 +3,7 @@
 #define TW_CONFIG_INT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/x509.h>
 #include <yaml.h>
@@ -10,19 +11,24 @@
 #include "config.h"
 
 /*
- * A node of the composed configuration (config_yaml.c): 24 bytes. type is libyaml's
- * YAML_SCALAR_NODE, YAML_SEQUENCE_NODE or YAML_MAPPING_NODE; line and column are 0-based.
+ * A node of the composed configuration (config_yaml.c): 16 bytes. type is libyaml's
+ * YAML_SCALAR_NODE, YAML_SEQUENCE_NODE or YAML_MAPPING_NODE; line and column are 0-based
+ * (a column past CL_COLUMN_MAX shows as CL_COLUMN_MAX).
  */
+#define CL_COLUMN_MAX	0xffffffu
 typedef struct cl_node {
-	uint32_t	 line, column;
-	uint8_t		 type;
-	uint32_t	 len;		/* scalar: bytes (a NUL inside shows as strlen < len);
-					   sequence: items; mapping: 2 per pair */
+	uint32_t	 line;
+	uint32_t	 column : 24, type : 8;
 	union {
-		const char *value;	/* scalar, NUL-terminated, interned */
-		uint32_t first;		/* collection: index of its first child in kids */
+		const char *value;	/* scalar, NUL-terminated, interned; cl_scalar_len */
+		struct {
+			uint32_t first;	/* index of the first child's id in kids */
+			uint32_t n;	/* sequence: items; mapping: 2 per pair */
+		} kids;
 	};
 } cl_node_t;
+
+#define CL_NODE_BLOCK	4096		/* nodes per block: 64 KiB */
 
 struct cl_block {			/* the scalars' storage */
 	struct cl_block	*next;
@@ -30,19 +36,13 @@ struct cl_block {			/* the scalars' storage */
 	char		 data[];
 };
 
-struct cl_str {				/* the intern table while composing */
-	const char	*s;
-	size_t		 len;
-	uint64_t	 hash;
-};
-
 struct cl_doc {
-	cl_node_t	*nodes;		/* node id i is nodes[i - 1]; the root is id 1 */
-	size_t		 n_nodes, cap_nodes;
+	cl_node_t      **node_blocks;	/* node id i is block (i-1)/CL_NODE_BLOCK; root is 1 */
+	size_t		 n_nodes, cap_blocks;
 	uint32_t	*kids;		/* children's node ids, each collection's contiguous */
 	size_t		 n_kids, cap_kids;
 	struct cl_block	*blocks;
-	struct cl_str	*strs;
+	const char     **strs;		/* the intern table while composing */
 	size_t		 n_strs, cap_strs;
 };
 
@@ -92,12 +92,13 @@ int cl_id(struct loader *, cl_node_t *, char **out);
 char *cl_path(struct loader *, const char *p);	/* caller frees */
 
 /*
- * Composes the first document of text into L->doc, recording an error at each explicit
- * tag (and going on), at a syntax error and at nesting deeper than 64 levels.
- * Returns -1 after a syntax error or too deep a nesting (L->doc is then empty), else 0.
- * text is no longer needed afterwards; cl_doc_free frees the tree.
+ * Composes the first document read from f (at most max bytes) into L->doc, recording an
+ * error at each explicit tag (and going on), at a read or syntax error and at nesting
+ * deeper than 64 levels. Returns -1 after a read or syntax error or too deep a nesting
+ * (L->doc is then empty), else 0. cl_doc_free frees the tree.
  */
-int cl_compose(struct loader *, const unsigned char *text, size_t len);
+int cl_compose(struct loader *, FILE *f, size_t max);
+size_t cl_scalar_len(const char *value);	/* bytes, a NUL inside included */
 void cl_doc_free(struct loader *);
 int cl_min_duration(struct loader *, cl_node_t *, int64_t min_ms, int64_t *out);
 

@@ -53,7 +53,7 @@ storage_url(struct loader *L, cl_node_t *v, char **out)
 	if (s == NULL)
 		return -1;
 	shown = store_url_redacted(s);
-	if (strlen(s) != v->len || has_space_or_ctl(s))
+	if (strlen(s) != cl_scalar_len(s) || has_space_or_ctl(s))
 		cl_err(L, v, "url: the URI contains spaces or control characters");
 	else if (!store_url_is(s))
 		cl_err(L, v, "url: '%s' is not a PostgreSQL URI (expected postgresql:// or "
@@ -206,7 +206,7 @@ addr_node(struct loader *L, cl_node_t *v, const char *what)
 
 	if (s == NULL)
 		return NULL;
-	if (strlen(s) != v->len) {
+	if (strlen(s) != cl_scalar_len(s)) {
 		cl_err(L, v, "%s: the address contains a NUL character", what);
 		return NULL;
 	}
