@@ -46,9 +46,10 @@ struct sched *sched_new(struct event_base *base, sched_due_fn *due, sched_skip_f
     void *arg);
 
 /*
- * Schedules every endpoint of c (borrowed until the next sched_load or sched_free).
- * Endpoints kept from the previous config keep their busy state; new ones start at their
- * next slot; removed ones are forgotten (their running probe's sched_done is ignored).
+ * Schedules every endpoint of c (borrowed until the next sched_load or sched_free, names
+ * included). The previous config must still be loaded during the call: the endpoints
+ * kept from it, found by name, keep their busy state; new ones start at their next slot;
+ * removed ones are forgotten (their running probe's sched_done is ignored).
  */
 void sched_load(struct sched *, const struct conf *c, int64_t now_ms);
 
