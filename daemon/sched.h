@@ -5,7 +5,8 @@
  * endpoints with one interval do not fire in the same second), the grid survives restarts
  * and reloads, and the next due time is computed from the previous one, never from "now",
  * so nothing drifts. A slot missed by more than an interval is skipped, not caught up.
- * One libevent timer per endpoint; no polling loop, no threads.
+ * One libevent timer for them all (a heap of the endpoints' slots beneath it); no polling
+ * loop, no threads.
  * A probe still running at its next slot is not started twice: the slot is skipped.
  */
 #ifndef TW_SCHED_H
