@@ -188,7 +188,8 @@ close_node(struct cl_doc *d, uint32_t id, size_t base, uint32_t **stk, size_t *n
 	}
 	n->kids.first = (uint32_t)d->n_kids;
 	n->kids.n = (uint32_t)k;
-	memcpy(d->kids + d->n_kids, *stk + base, k * sizeof(**stk));
+	if (k > 0)	/* an empty collection may come before any child: no arrays yet */
+		memcpy(d->kids + d->n_kids, *stk + base, k * sizeof(**stk));
 	d->n_kids += k;
 	*n_stk = base;
 }
