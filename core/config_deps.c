@@ -11,18 +11,18 @@
 
 /* Loads one list; returns 0 on success, -1 after reporting. */
 static int
-load_list(struct loader *L, const char *key, yaml_node_t *v, struct conf_dep **out, size_t *n)
+load_list(struct loader *L, const char *key, cl_node_t *v, struct conf_dep **out, size_t *n)
 {
 	if (v->type != YAML_SEQUENCE_NODE) {
 		cl_err(L, v, "%s: expected a list of provider ids", key);
 		return -1;
 	}
-	size_t m = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	size_t m = cl_count(v);
 
 	*out = xcalloc(m ? m : 1, sizeof(**out));
 	*n = 0;
 	for (size_t i = 0; i < m; i++) {
-		yaml_node_t *e = cl_node(L, v->data.sequence.items.start[i]);
+		cl_node_t *e = cl_item(L, v, i);
 		char *id = NULL;
 
 		if (cl_id(L, e, &id) != 0)
@@ -33,15 +33,15 @@ load_list(struct loader *L, const char *key, yaml_node_t *v, struct conf_dep **o
 				break;
 			}
 		(*out)[*n].id = id;
-		(*out)[*n].line = (int)e->start_mark.line + 1;
-		(*out)[*n].col = (int)e->start_mark.column + 1;
+		(*out)[*n].line = (int)e->line + 1;
+		(*out)[*n].col = (int)e->column + 1;
 		(*n)++;
 	}
 	return 0;
 }
 
 int
-cl_deps_key(struct loader *L, const char *key, yaml_node_t *v, struct conf_provider *p)
+cl_deps_key(struct loader *L, const char *key, cl_node_t *v, struct conf_provider *p)
 {
 	if (strcmp(key, "depends_on") == 0)
 		load_list(L, key, v, &p->depends_on, &p->n_depends_on);
@@ -56,11 +56,11 @@ cl_deps_key(struct loader *L, const char *key, yaml_node_t *v, struct conf_provi
 static void
 dep_err(struct loader *L, const struct conf_dep *d, const char *msg)
 {
-	yaml_node_t n;
+	cl_node_t n;
 
 	memset(&n, 0, sizeof(n));
-	n.start_mark.line = (size_t)(d->line - 1);
-	n.start_mark.column = (size_t)(d->col - 1);
+	n.line = (size_t)(d->line - 1);
+	n.column = (size_t)(d->col - 1);
 	cl_err(L, &n, "%s", msg);
 }
 

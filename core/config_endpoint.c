@@ -18,7 +18,7 @@
 
 static const char *const http_schemes[] = { "http", "https", NULL };
 
-static STACK_OF(X509) *parse_certs(struct loader *, yaml_node_t *, const char *);
+static STACK_OF(X509) *parse_certs(struct loader *, cl_node_t *, const char *);
 
 /*
  * Loads every certificate in file (PEM, one or more; or a single DER), parsing each file
@@ -27,7 +27,7 @@ static STACK_OF(X509) *parse_certs(struct loader *, yaml_node_t *, const char *)
  * an error at v.
  */
 static STACK_OF(X509) *
-load_certs(struct loader *L, yaml_node_t *v, const char *path)
+load_certs(struct loader *L, cl_node_t *v, const char *path)
 {
 	struct cert_file *cf = NULL;
 	STACK_OF(X509) *copy;
@@ -67,7 +67,7 @@ cl_certs_free(struct loader *L)
 
 /* Parses every certificate in file; NULL after recording an error at v. */
 static STACK_OF(X509) *
-parse_certs(struct loader *L, yaml_node_t *v, const char *path)
+parse_certs(struct loader *L, cl_node_t *v, const char *path)
 {
 	unsigned char *data;
 	size_t len;
@@ -104,7 +104,7 @@ parse_certs(struct loader *L, yaml_node_t *v, const char *path)
 }
 
 static void
-load_cert(struct loader *L, yaml_node_t *v, char **path, X509 **out)
+load_cert(struct loader *L, cl_node_t *v, char **path, X509 **out)
 {
 	char *s = NULL;
 	STACK_OF(X509) *sk;
@@ -128,7 +128,7 @@ struct ep_ctx {
 
 struct conf_kv {
 	struct loader	*L;
-	yaml_node_t	*k, *v;		/* v: the value, or the endpoint's mapping in conf_check */
+	cl_node_t	*k, *v;		/* v: the value, or the endpoint's mapping in conf_check */
 };
 
 int
@@ -170,13 +170,13 @@ conf_kv_certs(struct conf_kv *kv, char **path, STACK_OF(X509) **certs)
 	return *certs != NULL ? 0 : -1;
 }
 
-static yaml_node_t *map_get(struct loader *, yaml_node_t *, const char *, yaml_node_t **);
+static cl_node_t *map_get(struct loader *, cl_node_t *, const char *, cl_node_t **);
 
 bool
 conf_kv_has(struct conf_kv *kv, const char *key)
 {
 	const char *dot = strchr(key, '.');
-	yaml_node_t *x;
+	cl_node_t *x;
 
 	if (dot == NULL || strncmp(key, "expect.", 7) != 0)
 		return map_get(kv->L, kv->v, key, NULL) != NULL;
@@ -199,7 +199,7 @@ conf_kv_err(struct conf_kv *kv, const char *fmt, ...)
 void
 conf_kv_key_err(struct conf_kv *kv, const char *key, const char *fmt, ...)
 {
-	yaml_node_t *at = map_get(kv->L, kv->v, key, NULL);
+	cl_node_t *at = map_get(kv->L, kv->v, key, NULL);
 	char msg[512];
 	va_list ap;
 
@@ -232,7 +232,7 @@ with_kind_keys(char *out, size_t len, const char *builtin, enum probe_kind k, co
  * Returns 1 when read, 0 when the kind does not declare it.
  */
 static int
-kind_key(struct loader *L, const char *prefix, const char *key, yaml_node_t *k, yaml_node_t *v,
+kind_key(struct loader *L, const char *prefix, const char *key, cl_node_t *k, cl_node_t *v,
     struct conf_endpoint *ep)
 {
 	const struct kind_info *ki = kind_info(ep->kind);
@@ -295,7 +295,7 @@ static const struct {
 };
 
 static int
-kind_allows(struct loader *L, yaml_node_t *k, const char *key, enum probe_kind kind,
+kind_allows(struct loader *L, cl_node_t *k, const char *key, enum probe_kind kind,
     int is_expect)
 {
 	size_t n = is_expect ? NELEM(expect_keys) : NELEM(ep_keys);
@@ -317,7 +317,7 @@ kind_allows(struct loader *L, yaml_node_t *k, const char *key, enum probe_kind k
 }
 
 static void
-expect_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+expect_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf_endpoint *ep = arg;
 	struct conf_expect *x = &ep->expect;
@@ -376,7 +376,7 @@ expect_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 }
 
 static void
-endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+endpoint_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct ep_ctx *ctx = arg;
 	struct conf_endpoint *ep = ctx->ep;
@@ -504,36 +504,35 @@ endpoint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 }
 
 /* Returns the value node of key in mapping n, or NULL. */
-static yaml_node_t *
-map_get(struct loader *L, yaml_node_t *n, const char *key, yaml_node_t **knode)
+static cl_node_t *
+map_get(struct loader *L, cl_node_t *n, const char *key, cl_node_t **knode)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = cl_node(L, p->key);
+	for (size_t p = 0; p < cl_count(n); p++) {
+		cl_node_t *k = cl_pair_key(L, n, p);
 
-		if (k != NULL && k->type == YAML_SCALAR_NODE &&
-		    strcmp((const char *)k->data.scalar.value, key) == 0) {
+		if (k != NULL && k->type == YAML_SCALAR_NODE && strcmp(k->value, key) == 0) {
 			if (knode)
 				*knode = k;
-			return cl_node(L, p->value);
+			return cl_pair_value(L, n, p);
 		}
 	}
 	return NULL;
 }
 
 static void
-load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct conf_endpoint *ep)
+load_endpoint(struct loader *L, cl_node_t *n, struct conf_provider *p, struct conf_endpoint *ep)
 {
 	struct conf *c = L->c;
 	struct ep_ctx ctx = { .ep = ep };
-	yaml_node_t *kv;
+	cl_node_t *kv;
 	const char *missing[4];
 	size_t nmissing = 0;
 
 	ep->provider = p;
-	ep->line = (int)n->start_mark.line + 1;
-	ep->col = (int)n->start_mark.column + 1;
+	ep->line = (int)n->line + 1;
+	ep->col = (int)n->column + 1;
 	ep->interval_ms = ep->timeout_ms = ep->degraded_after_ms = -1;
 	ep->tls_min_days = 14;
 	ep->max_body = CONF_DEFAULT_MAX_BODY;
@@ -610,10 +609,50 @@ load_endpoint(struct loader *L, yaml_node_t *n, struct conf_provider *p, struct 
 		ep->id = xstrdup("");
 }
 
+/* The endpoint ids of one provider seen so far: 10,000 endpoints are not compared pairwise. */
+struct id_set {
+	struct id_slot {
+		uint32_t first;		/* index of the first endpoint with the id, + 1; 0 = free */
+		uint32_t count;		/* endpoints with the id so far */
+	}		*v;
+	size_t		 cap;		/* a power of 2, at least twice the endpoints */
+};
+
+static struct id_set
+id_set_new(size_t n)
+{
+	struct id_set s = { .cap = 16 };
+
+	while (s.cap < 2 * n)
+		s.cap *= 2;
+	s.v = xcalloc(s.cap, sizeof(*s.v));
+	return s;
+}
+
+/* Adds eps[i].id; returns how many earlier endpoints have the same id. */
+static size_t
+id_set_add(struct id_set *s, const struct conf_endpoint *eps, size_t i)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t at;
+
+	for (const unsigned char *c = (const unsigned char *)eps[i].id; *c; c++) {
+		h ^= *c;
+		h *= 1099511628211ULL;
+	}
+	for (at = h & (s->cap - 1); s->v[at].first != 0; at = (at + 1) & (s->cap - 1))
+		if (strcmp(eps[s->v[at].first - 1].id, eps[i].id) == 0)
+			return s->v[at].count++;
+	s->v[at].first = (uint32_t)i + 1;
+	s->v[at].count = 1;
+	return 0;
+}
+
 static void
-provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+provider_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf_provider *p = arg;
+	struct id_set ids;
 
 	if (strcmp(key, "id") == 0)
 		cl_id(L, v, &p->id);
@@ -628,21 +667,26 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 			cl_err(L, v, "endpoints: expected a list of endpoints");
 			return;
 		}
-		p->n_endpoints = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		p->n_endpoints = cl_count(v);
 		p->endpoints = xcalloc(p->n_endpoints, sizeof(*p->endpoints));
+		ids = id_set_new(p->n_endpoints);
 		for (size_t i = 0; i < p->n_endpoints; i++) {
-			yaml_node_t *e = cl_node(L, v->data.sequence.items.start[i]);
+			cl_node_t *e = cl_item(L, v, i);
+			size_t before;
 
 			load_endpoint(L, e, p, &p->endpoints[i]);
-			for (size_t j = 0; j < i; j++)
-				if (p->endpoints[i].id[0] != '\0' &&
-				    strcmp(p->endpoints[j].id, p->endpoints[i].id) == 0)
-					cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
-					    p->endpoints[i].id, p->id ? p->id : "?");
+			if (p->endpoints[i].id[0] == '\0')
+				continue;
+			/* One error per earlier endpoint of the same id, as a pairwise check. */
+			before = id_set_add(&ids, p->endpoints, i);
+			for (size_t j = 0; j < before; j++)
+				cl_err(L, e, "duplicate endpoint id '%s' in provider %s",
+				    p->endpoints[i].id, p->id ? p->id : "?");
 		}
+		free(ids.v);
 		/* What an endpoint names among its provider's others, once all are read. */
 		for (size_t i = 0; i < p->n_endpoints; i++) {
-			struct conf_kv kvn = { L, NULL, cl_node(L, v->data.sequence.items.start[i]) };
+			struct conf_kv kvn = { L, NULL, cl_item(L, v, i) };
 			struct conf_endpoint *ep = &p->endpoints[i];
 
 			if (ep->kind_conf != NULL && kind_info(ep->kind)->conf_check_provider)
@@ -654,7 +698,7 @@ provider_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 }
 
 void
-cl_section_providers(struct loader *L, yaml_node_t *n)
+cl_section_providers(struct loader *L, cl_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -662,18 +706,18 @@ cl_section_providers(struct loader *L, yaml_node_t *n)
 		cl_err(L, n, "providers: expected a list of providers");
 		return;
 	}
-	c->n_providers = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->n_providers = cl_count(n);
 	if (c->n_providers == 0) {
 		cl_err(L, n, "providers: at least one provider is required");
 		return;
 	}
 	c->providers = xcalloc(c->n_providers, sizeof(*c->providers));
 	for (size_t i = 0; i < c->n_providers; i++) {
-		yaml_node_t *e = cl_node(L, n->data.sequence.items.start[i]);
+		cl_node_t *e = cl_item(L, n, i);
 		struct conf_provider *p = &c->providers[i];
 
-		p->line = (int)e->start_mark.line + 1;
-		p->col = (int)e->start_mark.column + 1;
+		p->line = (int)e->line + 1;
+		p->col = (int)e->column + 1;
 		cl_each(L, e, "provider", provider_key, p);
 		if (e->type == YAML_MAPPING_NODE) {
 			if (p->id == NULL && map_get(L, e, "id", NULL) == NULL)
@@ -688,7 +732,7 @@ cl_section_providers(struct loader *L, yaml_node_t *n)
 			p->name = xstrdup(p->id);
 		for (size_t j = 0; j < i; j++)
 			if (p->id[0] != '\0' && strcmp(c->providers[j].id, p->id) == 0) {
-				yaml_node_t *kn = NULL;
+				cl_node_t *kn = NULL;
 
 				map_get(L, e, "id", &kn);
 				cl_err(L, kn ? kn : e, "duplicate provider id '%s'", p->id);

@@ -47,7 +47,7 @@ conf_source_address_valid(const char *s)
 }
 
 static void
-node_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+node_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 	const char *s;
@@ -78,13 +78,13 @@ node_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void
 }
 
 void
-cl_section_node(struct loader *L, yaml_node_t *n)
+cl_section_node(struct loader *L, cl_node_t *n)
 {
 	cl_each(L, n, "node", node_key, NULL);
 }
 
 void
-cl_quorum(struct loader *L, yaml_node_t *v)
+cl_quorum(struct loader *L, cl_node_t *v)
 {
 	cl_int(L, v, 1, INT_MAX, &L->c->quorum);
 }

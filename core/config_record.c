@@ -45,7 +45,7 @@ origin_valid(const char *s)
 }
 
 static void
-key_file(struct loader *L, yaml_node_t *v)
+key_file(struct loader *L, cl_node_t *v)
 {
 	struct conf *c = L->c;
 	const char *s = cl_scalar(L, v, "path");
@@ -77,7 +77,7 @@ key_file(struct loader *L, yaml_node_t *v)
 }
 
 static void
-timestamp_with(struct loader *L, yaml_node_t *v)
+timestamp_with(struct loader *L, cl_node_t *v)
 {
 	struct conf *c = L->c;
 
@@ -85,9 +85,8 @@ timestamp_with(struct loader *L, yaml_node_t *v)
 		cl_err(L, v, "timestamp_with: expected a list of PROVIDER/ENDPOINT");
 		return;
 	}
-	for (yaml_node_item_t *it = v->data.sequence.items.start;
-	    it < v->data.sequence.items.top; it++) {
-		yaml_node_t *e = cl_node(L, *it);
+	for (size_t it = 0; it < cl_count(v); it++) {
+		cl_node_t *e = cl_item(L, v, it);
 		const struct conf_endpoint *ep;
 		const char *s, *slash;
 		char *prov;
@@ -124,7 +123,7 @@ timestamp_with(struct loader *L, yaml_node_t *v)
 }
 
 static void
-record_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+record_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 	const char *s;
@@ -150,7 +149,7 @@ record_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 }
 
 void
-cl_section_record(struct loader *L, yaml_node_t *n)
+cl_section_record(struct loader *L, cl_node_t *n)
 {
 	struct conf *c = L->c;
 	bool origin_given = false;

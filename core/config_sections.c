@@ -44,7 +44,7 @@ has_space_or_ctl(const char *s)
  * file). Messages show the URI redacted. Returns 0 and sets *out, or -1 after an error at v.
  */
 static int
-storage_url(struct loader *L, yaml_node_t *v, char **out)
+storage_url(struct loader *L, cl_node_t *v, char **out)
 {
 	const char *s = cl_scalar(L, v, "URL");
 	char *shown;
@@ -53,7 +53,7 @@ storage_url(struct loader *L, yaml_node_t *v, char **out)
 	if (s == NULL)
 		return -1;
 	shown = store_url_redacted(s);
-	if (strlen(s) != v->data.scalar.length || has_space_or_ctl(s))
+	if (strlen(s) != cl_scalar_len(s) || has_space_or_ctl(s))
 		cl_err(L, v, "url: the URI contains spaces or control characters");
 	else if (!store_url_is(s))
 		cl_err(L, v, "url: '%s' is not a PostgreSQL URI (expected postgresql:// or "
@@ -72,7 +72,7 @@ storage_url(struct loader *L, yaml_node_t *v, char **out)
 
 /* Reads storage.password_env: the variable must be set and not empty. */
 static void
-storage_password_env(struct loader *L, yaml_node_t *v, struct conf *c)
+storage_password_env(struct loader *L, cl_node_t *v, struct conf *c)
 {
 	const char *s;
 
@@ -89,12 +89,12 @@ storage_password_env(struct loader *L, yaml_node_t *v, struct conf *c)
 
 /* The storage keys given, for the checks that involve two of them. */
 struct storage_keys {
-	yaml_node_t	*url;
-	yaml_node_t	*password_env;
+	cl_node_t	*url;
+	cl_node_t	*password_env;
 };
 
 static void
-storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+storage_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 	struct storage_keys *seen = arg;
@@ -126,7 +126,7 @@ storage_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, v
  * (only with url: SQLite has no password), retention.
  */
 void
-cl_section_storage(struct loader *L, yaml_node_t *n)
+cl_section_storage(struct loader *L, cl_node_t *n)
 {
 	struct storage_keys seen = { NULL, NULL };
 
@@ -137,7 +137,7 @@ cl_section_storage(struct loader *L, yaml_node_t *n)
 }
 
 static void
-defaults_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+defaults_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 
@@ -153,13 +153,13 @@ defaults_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, 
 }
 
 void
-cl_section_defaults(struct loader *L, yaml_node_t *n)
+cl_section_defaults(struct loader *L, cl_node_t *n)
 {
 	cl_each(L, n, "defaults", defaults_key, NULL);
 }
 
 static void
-incidents_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+incidents_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 
@@ -173,14 +173,14 @@ incidents_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v,
 }
 
 void
-cl_section_incidents(struct loader *L, yaml_node_t *n)
+cl_section_incidents(struct loader *L, cl_node_t *n)
 {
 	cl_each(L, n, "incidents", incidents_key, NULL);
 }
 
 /* Reads the secret named by an *_env key; an unset variable is an error. */
 static void
-env_secret(struct loader *L, yaml_node_t *v, char **name, char **value)
+env_secret(struct loader *L, cl_node_t *v, char **name, char **value)
 {
 	const char *s;
 
@@ -199,14 +199,14 @@ env_secret(struct loader *L, yaml_node_t *v, char **name, char **value)
  * NULL after recording why at v. CR, LF and NUL are refused, never echoed.
  */
 static char *
-addr_node(struct loader *L, yaml_node_t *v, const char *what)
+addr_node(struct loader *L, cl_node_t *v, const char *what)
 {
 	const char *s = cl_scalar(L, v, "string"), *why;
 	struct addr a;
 
 	if (s == NULL)
 		return NULL;
-	if (strlen(s) != v->data.scalar.length) {
+	if (strlen(s) != cl_scalar_len(s)) {
 		cl_err(L, v, "%s: the address contains a NUL character", what);
 		return NULL;
 	}
@@ -222,7 +222,7 @@ addr_node(struct loader *L, yaml_node_t *v, const char *what)
 }
 
 int
-cl_addrs(struct loader *L, yaml_node_t *v, char ***out, size_t *n)
+cl_addrs(struct loader *L, cl_node_t *v, char ***out, size_t *n)
 {
 	char what[sizeof(L->key)], *a;
 	int rc = 0;
@@ -240,8 +240,8 @@ cl_addrs(struct loader *L, yaml_node_t *v, char ***out, size_t *n)
 		cl_err(L, v, "%s: expected a list of addresses", what);
 		return -1;
 	}
-	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
-		yaml_node_t *e = cl_node(L, *i);
+	for (size_t i = 0; i < cl_count(v); i++) {
+		cl_node_t *e = cl_item(L, v, i);
 
 		if (e == NULL)
 			continue;
@@ -259,7 +259,7 @@ cl_addrs(struct loader *L, yaml_node_t *v, char ***out, size_t *n)
 
 /* tls_ca: a PEM file whose certificates OpenSSL can add to a trust store, as mail.c does. */
 static void
-smtp_tls_ca(struct loader *L, yaml_node_t *v, char **out)
+smtp_tls_ca(struct loader *L, cl_node_t *v, char **out)
 {
 	char *s = NULL;
 	X509_STORE *st;
@@ -284,7 +284,7 @@ smtp_tls_ca(struct loader *L, yaml_node_t *v, char **out)
 }
 
 static void
-smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+smtp_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 
@@ -318,7 +318,7 @@ smtp_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void
 static const char *const webhook_schemes[] = { "http", "https", NULL };
 
 static void
-webhook_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+webhook_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf_webhook *w = arg;
 
@@ -332,7 +332,7 @@ webhook_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, v
 
 /* alerts.webhooks: [{url, secret_env}], both required. */
 static void
-webhooks(struct loader *L, yaml_node_t *n)
+webhooks(struct loader *L, cl_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -340,8 +340,8 @@ webhooks(struct loader *L, yaml_node_t *n)
 		cl_err(L, n, "webhooks: expected a list of {url, secret_env}");
 		return;
 	}
-	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-		yaml_node_t *e = cl_node(L, *i);
+	for (size_t i = 0; i < cl_count(n); i++) {
+		cl_node_t *e = cl_item(L, n, i);
 		struct conf_webhook *w;
 
 		if (e == NULL)
@@ -362,7 +362,7 @@ webhooks(struct loader *L, yaml_node_t *n)
 }
 
 static void
-alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+alerts_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 	int *have_smtp = arg;
@@ -387,7 +387,7 @@ alerts_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 }
 
 void
-cl_section_alerts(struct loader *L, yaml_node_t *n)
+cl_section_alerts(struct loader *L, cl_node_t *n)
 {
 	int have_smtp = 0;
 
@@ -399,7 +399,7 @@ cl_section_alerts(struct loader *L, yaml_node_t *n)
 static const char *const languages[] = { "en", "fr", "de" };
 
 static void
-report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+report_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 	char *s = NULL;
@@ -410,8 +410,8 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 			free(c->report.output);
 			c->report.output = cl_path(L, s);
 			L->report_output = v;
-			c->report.output_line = (int)v->start_mark.line + 1;
-			c->report.output_col = (int)v->start_mark.column + 1;
+			c->report.output_line = (int)v->line + 1;
+			c->report.output_col = (int)v->column + 1;
 		}
 		free(s);
 	} else if (strcmp(key, "title") == 0)
@@ -458,13 +458,13 @@ report_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, vo
 }
 
 void
-cl_section_report(struct loader *L, yaml_node_t *n)
+cl_section_report(struct loader *L, cl_node_t *n)
 {
 	cl_each(L, n, "report", report_key, NULL);
 }
 
 static void
-web_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+web_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf *c = L->c;
 
@@ -491,13 +491,13 @@ web_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void 
 }
 
 void
-cl_section_web(struct loader *L, yaml_node_t *n)
+cl_section_web(struct loader *L, cl_node_t *n)
 {
 	cl_each(L, n, "web", web_key, NULL);
 }
 
 static void
-maint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
+maint_key(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *arg)
 {
 	struct conf_maintenance *m = arg;
 
@@ -520,7 +520,7 @@ maint_key(struct loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, voi
 }
 
 void
-cl_section_maintenance(struct loader *L, yaml_node_t *n)
+cl_section_maintenance(struct loader *L, cl_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -528,8 +528,8 @@ cl_section_maintenance(struct loader *L, yaml_node_t *n)
 		cl_err(L, n, "maintenance: expected a list of windows");
 		return;
 	}
-	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-		yaml_node_t *e = cl_node(L, *i);
+	for (size_t i = 0; i < cl_count(n); i++) {
+		cl_node_t *e = cl_item(L, n, i);
 		struct conf_maintenance *m;
 
 		if (e == NULL)

@@ -1,28 +1,33 @@
 /*
- * The scheduler: one libevent timer per endpoint on a stable, spread grid; see sched.h.
+ * The scheduler: a stable, spread grid per endpoint; see sched.h.
  * Entries are kept sorted by provider/endpoint so a reload can carry the busy state of
- * the endpoints it keeps, and sched_done can find an entry by name.
+ * the endpoints it keeps, and sched_done can find an entry by name. They lie in one array
+ * and borrow their names from the config. Their timers are a binary min-heap on the
+ * monotonic clock under one libevent timer (libevent's own per-event timers cost 128 bytes
+ * each, 12.8 MB for 100,000 endpoints): an entry is armed for the wall-clock slot due_ms
+ * at mono_at = monotonic now + (due_ms - wall now), as libevent would, so a wall clock
+ * stepped either way is met exactly as with a timer per endpoint (see entry_fire).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
-#include <event2/event_struct.h>
 
 #include "sched.h"
 #include "../core/config.h"
 #include "../core/util.h"
 
+#define NOT_ARMED	SIZE_MAX
+
 struct sched_entry {
-	struct event	 ev;
-	struct sched	*s;
-	const struct conf_endpoint *ep;	/* borrowed from the loaded config */
-	char		*provider;	/* owned copies: the key */
-	char		*endpoint;
+	const struct conf_endpoint *ep;	/* borrowed from the loaded config; its provider
+					   id and id are the key */
 	int64_t		 interval_ms;
-	int64_t		 due_ms;	/* the slot the timer is armed for */
+	int64_t		 due_ms;	/* the slot (wall clock) the entry is armed for */
+	int64_t		 mono_at;	/* when it fires (monotonic clock) */
+	size_t		 heap;		/* its place in the heap, or NOT_ARMED */
 	int		 busy;		/* a probe started by us still runs */
-	int		 armed;
 };
 
 struct sched {
@@ -30,10 +35,16 @@ struct sched {
 	sched_due_fn	*due;
 	sched_skip_fn	*skip;
 	void		*arg;
-	struct sched_entry **entries;	/* sorted by provider, endpoint */
+	struct sched_entry *entries;	/* sorted by provider, endpoint */
 	size_t		 n;
 	uint64_t	 skipped;
+	struct sched_entry **heap;	/* armed entries, earliest mono_at first; n slots */
+	size_t		 n_heap;
+	struct event	*timer;		/* armed for heap[0] */
+	bool		 in_fire;	/* sched_fire runs: it arms the timer at its end */
 };
+
+static void sched_fire(evutil_socket_t, short, void *);
 
 int64_t
 sched_offset(const char *provider, const char *endpoint, int64_t interval_ms)
@@ -101,24 +112,23 @@ entry_cmp(const char *p1, const char *e1, const char *p2, const char *e2)
 static int
 entry_qsort_cmp(const void *a, const void *b)
 {
-	const struct sched_entry *x = *(struct sched_entry *const *)a;
-	const struct sched_entry *y = *(struct sched_entry *const *)b;
+	const struct sched_entry *x = a, *y = b;
 
-	return entry_cmp(x->provider, x->endpoint, y->provider, y->endpoint);
+	return entry_cmp(x->ep->provider->id, x->ep->id, y->ep->provider->id, y->ep->id);
 }
 
 /* Returns the entry named provider/endpoint in s, or NULL. */
 static struct sched_entry *
-entry_find(struct sched_entry **v, size_t n, const char *provider, const char *endpoint)
+entry_find(struct sched_entry *v, size_t n, const char *provider, const char *endpoint)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = entry_cmp(provider, endpoint, v[mid]->provider, v[mid]->endpoint);
+		int c = entry_cmp(provider, endpoint, v[mid].ep->provider->id, v[mid].ep->id);
 
 		if (c == 0)
-			return v[mid];
+			return &v[mid];
 		if (c < 0)
 			hi = mid;
 		else
@@ -128,56 +138,112 @@ entry_find(struct sched_entry **v, size_t n, const char *provider, const char *e
 }
 
 static void
-entry_arm(struct sched_entry *e, int64_t now)
+heap_set(struct sched *s, size_t i, struct sched_entry *e)
 {
-	int64_t delay = e->due_ms - now;
+	s->heap[i] = e;
+	e->heap = i;
+}
+
+static void
+heap_up(struct sched *s, size_t i)
+{
+	struct sched_entry *e = s->heap[i];
+
+	while (i > 0 && s->heap[(i - 1) / 2]->mono_at > e->mono_at) {
+		heap_set(s, i, s->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(s, i, e);
+}
+
+static void
+heap_down(struct sched *s, size_t i)
+{
+	struct sched_entry *e = s->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= s->n_heap)
+			break;
+		if (c + 1 < s->n_heap && s->heap[c + 1]->mono_at < s->heap[c]->mono_at)
+			c++;
+		if (s->heap[c]->mono_at >= e->mono_at)
+			break;
+		heap_set(s, i, s->heap[c]);
+		i = c;
+	}
+	heap_set(s, i, e);
+}
+
+/* Arms the libevent timer for the earliest entry (none: no timer). */
+static void
+timer_rearm(struct sched *s)
+{
+	int64_t delay;
 	struct timeval tv;
 
+	if (s->in_fire)
+		return;
+	if (s->n_heap == 0) {
+		evtimer_del(s->timer);
+		return;
+	}
+	delay = s->heap[0]->mono_at - mono_ms();
 	if (delay < 0)
 		delay = 0;
 	tv.tv_sec = (time_t)(delay / 1000);
 	tv.tv_usec = (suseconds_t)((delay % 1000) * 1000);
-	if (evtimer_add(&e->ev, &tv) == 0)
-		e->armed = 1;
+	evtimer_add(s->timer, &tv);
 }
 
 static void
-entry_disarm(struct sched_entry *e)
+entry_disarm(struct sched *s, struct sched_entry *e)
 {
-	if (e->armed)
-		evtimer_del(&e->ev);
-	e->armed = 0;
-}
+	size_t i = e->heap;
 
-static void
-entry_free(struct sched_entry *e)
-{
-	if (e == NULL)
+	if (i == NOT_ARMED)
 		return;
-	entry_disarm(e);
-	free(e->provider);
-	free(e->endpoint);
-	free(e);
+	e->heap = NOT_ARMED;
+	if (i != --s->n_heap) {
+		struct sched_entry *last = s->heap[s->n_heap];
+
+		heap_set(s, i, last);
+		heap_up(s, i);
+		heap_down(s, last->heap);
+	}
 }
 
+/* Arms e for e->due_ms, now being the wall clock (the timer is set by the caller). */
 static void
-entry_fire(evutil_socket_t fd, short what, void *arg)
+entry_arm(struct sched *s, struct sched_entry *e, int64_t now)
 {
-	struct sched_entry *e = arg;
-	struct sched *s = e->s;
+	int64_t delay = e->due_ms - now;
+
+	if (delay < 0)
+		delay = 0;
+	entry_disarm(s, e);
+	e->mono_at = mono_ms() + delay;
+	e->heap = s->n_heap++;
+	s->heap[e->heap] = e;
+	heap_up(s, e->heap);
+}
+
+/* e's monotonic time came: what a libevent timer per endpoint did when it fired. */
+static void
+entry_fire(struct sched *s, struct sched_entry *e)
+{
 	int64_t due = e->due_ms, now = now_ms();
 
-	(void)fd; (void)what;
-	e->armed = 0;
 	/*
-	 * libevent's timers run on the monotonic clock (and its cached time), the grid on the
-	 * wall clock: a timer may fire a few ms early. Never fire before the slot; a wall
-	 * clock stepped back by more than an interval rejoins the grid from now.
+	 * The timers run on the monotonic clock, the grid on the wall clock: an entry may
+	 * come a few ms early. Never fire before the slot; a wall clock stepped back by more
+	 * than an interval rejoins the grid from now.
 	 */
 	if (now < due) {
 		if (due - now > e->interval_ms)
 			e->due_ms = sched_first_due(now, e->interval_ms, due % e->interval_ms);
-		entry_arm(e, now);
+		entry_arm(s, e, now);
 		return;
 	}
 	if (e->busy) {
@@ -187,7 +253,27 @@ entry_fire(evutil_socket_t fd, short what, void *arg)
 	} else if (s->due(e->ep, due, s->arg) == 1)
 		e->busy = 1;
 	e->due_ms = sched_next_due(due, e->interval_ms, now_ms());
-	entry_arm(e, now_ms());
+	entry_arm(s, e, now_ms());
+}
+
+/* Fires every entry whose monotonic time came, then arms the timer for the next. */
+static void
+sched_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched *s = arg;
+	int64_t mono = mono_ms();
+
+	(void)fd; (void)what;
+	s->in_fire = true;
+	/* Entries re-armed here land at least an interval later: the loop ends. */
+	while (s->n_heap > 0 && s->heap[0]->mono_at <= mono) {
+		struct sched_entry *e = s->heap[0];
+
+		entry_disarm(s, e);
+		entry_fire(s, e);
+	}
+	s->in_fire = false;
+	timer_rearm(s);
 }
 
 struct sched *
@@ -195,6 +281,11 @@ sched_new(struct event_base *base, sched_due_fn *due, sched_skip_fn *skip, void 
 {
 	struct sched *s = xcalloc(1, sizeof(*s));
 
+	/* evtimer_new fails only without memory: as xcalloc, that ends the process. */
+	if ((s->timer = evtimer_new(base, sched_fire, s)) == NULL) {
+		fputs("trustwatch: out of memory\n", stderr);
+		abort();
+	}
 	s->base = base;
 	s->due = due;
 	s->skip = skip;
@@ -205,7 +296,7 @@ sched_new(struct event_base *base, sched_due_fn *due, sched_skip_fn *skip, void 
 void
 sched_load(struct sched *s, const struct conf *c, int64_t now)
 {
-	struct sched_entry **v = NULL;
+	struct sched_entry *v;
 	size_t n = 0;
 
 	for (size_t p = 0; p < c->n_providers; p++)
@@ -215,39 +306,36 @@ sched_load(struct sched *s, const struct conf *c, int64_t now)
 	for (size_t p = 0; p < c->n_providers; p++) {
 		for (size_t i = 0; i < c->providers[p].n_endpoints; i++) {
 			const struct conf_endpoint *ep = &c->providers[p].endpoints[i];
-			struct sched_entry *e = xcalloc(1, sizeof(*e));
+			struct sched_entry *e = &v[n++];
 
-			e->s = s;
 			e->ep = ep;
-			e->provider = xstrdup(c->providers[p].id);
-			e->endpoint = xstrdup(ep->id);
+			e->heap = NOT_ARMED;
 			e->interval_ms = ep->interval_ms > 0 ? ep->interval_ms : 1;
 			e->due_ms = sched_first_due(now, e->interval_ms,
-			    sched_offset(e->provider, e->endpoint, e->interval_ms));
-			v[n++] = e;
+			    sched_offset(c->providers[p].id, ep->id, e->interval_ms));
 		}
 	}
 	qsort(v, n, sizeof(*v), entry_qsort_cmp);
+	/* The previous config is still loaded: the old entries' names are valid here. */
 	for (size_t i = 0; i < n; i++) {
-		struct sched_entry *old = entry_find(s->entries, s->n, v[i]->provider,
-		    v[i]->endpoint);
+		struct sched_entry *old = entry_find(s->entries, s->n, v[i].ep->provider->id,
+		    v[i].ep->id);
 
 		if (old != NULL) {
-			v[i]->busy = old->busy;
+			v[i].busy = old->busy;
 			/* Same grid: keep the slot already armed so no slot is fired twice. */
-			if (old->interval_ms == v[i]->interval_ms && old->armed)
-				v[i]->due_ms = old->due_ms;
+			if (old->interval_ms == v[i].interval_ms && old->heap != NOT_ARMED)
+				v[i].due_ms = old->due_ms;
 		}
 	}
-	for (size_t i = 0; i < s->n; i++)
-		entry_free(s->entries[i]);
 	free(s->entries);
 	s->entries = v;
 	s->n = n;
-	for (size_t i = 0; i < n; i++) {
-		event_assign(&v[i]->ev, s->base, -1, 0, entry_fire, v[i]);
-		entry_arm(v[i], now);
-	}
+	s->n_heap = 0;
+	s->heap = xrealloc(s->heap, (n > 0 ? n : 1) * sizeof(*s->heap));
+	for (size_t i = 0; i < n; i++)
+		entry_arm(s, &v[i], now);
+	timer_rearm(s);
 }
 
 void
@@ -263,7 +351,9 @@ void
 sched_stop(struct sched *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		entry_disarm(s->entries[i]);
+		s->entries[i].heap = NOT_ARMED;
+	s->n_heap = 0;
+	timer_rearm(s);
 }
 
 size_t
@@ -283,8 +373,8 @@ sched_free(struct sched *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		entry_free(s->entries[i]);
+	event_free(s->timer);
 	free(s->entries);
+	free(s->heap);
 	free(s);
 }

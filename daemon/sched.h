@@ -5,7 +5,8 @@
  * endpoints with one interval do not fire in the same second), the grid survives restarts
  * and reloads, and the next due time is computed from the previous one, never from "now",
  * so nothing drifts. A slot missed by more than an interval is skipped, not caught up.
- * One libevent timer per endpoint; no polling loop, no threads.
+ * One libevent timer for them all (a heap of the endpoints' slots beneath it); no polling
+ * loop, no threads.
  * A probe still running at its next slot is not started twice: the slot is skipped.
  */
 #ifndef TW_SCHED_H
@@ -46,9 +47,10 @@ struct sched *sched_new(struct event_base *base, sched_due_fn *due, sched_skip_f
     void *arg);
 
 /*
- * Schedules every endpoint of c (borrowed until the next sched_load or sched_free).
- * Endpoints kept from the previous config keep their busy state; new ones start at their
- * next slot; removed ones are forgotten (their running probe's sched_done is ignored).
+ * Schedules every endpoint of c (borrowed until the next sched_load or sched_free, names
+ * included). The previous config must still be loaded during the call: the endpoints
+ * kept from it, found by name, keep their busy state; new ones start at their next slot;
+ * removed ones are forgotten (their running probe's sched_done is ignored).
  */
 void sched_load(struct sched *, const struct conf *c, int64_t now_ms);
 

@@ -289,6 +289,15 @@ static const struct broken {
 	  ":1:26:", "password_env: only with url" },
 	{ "unknown storage key", "storage: { uri: 'postgresql://db/tw' }\nproviders: []\n",
 	  ":1:12:", "path, url, password_env, retention" },
+	{ "undefined alias", "providers: *nowhere\n", ":1:12:", "YAML syntax error: found undefined alias" },
+	{ "alias inside its own anchor", "providers: &p [ { id: a, endpoints: *p } ]\n", ":1:37:",
+	  "YAML syntax error: found recursive alias" },
+	{ "repeated anchor", "report: { title: &t a, base_url: &t b }\nproviders: []\n", ":1:34:",
+	  "duplicate anchor" },
+	{ "duplicate endpoint ids, one error per earlier one",
+	  "providers:\n  - id: p\n    endpoints:\n      - { id: a, kind: login, url: 'http://x/' }\n"
+	  "      - { id: a, kind: login, url: 'http://x/' }\n      - { id: a, kind: login, url: 'http://x/' }\n",
+	  ":6:9:", "duplicate endpoint id 'a' in provider p" },
 	{ "bad policy oid",
 	  "providers:\n  - id: p\n    endpoints:\n      - { id: t, kind: tsa, url: 'http://x/', trust: /dev/null, expect: { policy: 'abc' } }\n",
 	  ":4:", "is not a dotted OID" },
@@ -1033,6 +1042,45 @@ example_config_declares_what_myguichet_depends_on(void **state)
 	conf_errors_free(&errs);
 }
 
+/* The composed tree (core/config_yaml.c): aliases share a node; duplicates counted pairwise. */
+static void
+aliases_resolve_and_duplicates_count_pairwise(void **state)
+{
+	char *errs;
+	struct conf *c;
+	const char *p;
+	int n = 0;
+
+	(void)state;
+	c = load_text("providers:\n  - id: p\n    endpoints:\n"
+	    "      - &e { id: a, kind: login, url: 'http://x/', expect: { status: 204 } }\n"
+	    "  - id: q\n    endpoints: [ *e ]\n", &errs);
+	if (c == NULL)
+		print_error("%s\n", errs);
+	assert_non_null(c);
+	assert_int_equal(c->n_providers, 2);
+	assert_string_equal(c->providers[1].endpoints[0].id, "a");
+	assert_string_equal(c->providers[1].endpoints[0].url, "http://x/");
+	assert_int_equal(c->providers[1].endpoints[0].expect.http_status, 204);
+	assert_ptr_equal(c->providers[1].endpoints[0].provider, &c->providers[1]);
+	conf_free(c);
+	free(errs);
+	/* Three endpoints "a" and one "b": 1 + 2 errors, as a pairwise comparison gives. */
+	c = load_text("providers:\n  - id: p\n    endpoints:\n"
+	    "      - { id: a, kind: login, url: 'http://x/' }\n"
+	    "      - { id: b, kind: login, url: 'http://x/' }\n"
+	    "      - { id: a, kind: login, url: 'http://x/' }\n"
+	    "      - { id: a, kind: login, url: 'http://x/' }\n", &errs);
+	assert_null(c);
+	for (p = errs; (p = strstr(p, "duplicate endpoint id 'a'")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(errs, ":6:9: duplicate endpoint id 'a'"));
+	assert_non_null(strstr(errs, ":7:9: duplicate endpoint id 'a'"));
+	assert_null(strstr(errs, "'b'"));
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -1042,6 +1090,7 @@ main(void)
 		cmocka_unit_test(defaults_are_inherited_and_overridden),
 		cmocka_unit_test(secrets_are_read_from_the_environment),
 		cmocka_unit_test(broken_configs_fail_with_place_and_reason),
+		cmocka_unit_test(aliases_resolve_and_duplicates_count_pairwise),
 		cmocka_unit_test(every_error_is_reported_not_only_the_first),
 		cmocka_unit_test(tags_that_restate_the_type_are_accepted),
 		cmocka_unit_test(deep_nesting_is_refused_quickly_with_its_place),

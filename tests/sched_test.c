@@ -199,6 +199,75 @@ a_busy_endpoint_is_not_started_twice(void **state)
 	event_base_free(l.base);
 }
 
+
+/* Many endpoints under the one timer: each fires on its own grid, never early, in order. */
+struct many {
+	int64_t		 last[300];	/* the last slot each was called for */
+	int		 calls[300];
+	int		 bad;		/* calls before the slot, or not on a later slot */
+	struct conf_endpoint *eps;
+};
+
+static int
+many_due(const struct conf_endpoint *ep, int64_t due, void *arg)
+{
+	struct many *m = arg;
+	size_t i = (size_t)(ep - m->eps);
+
+	/* A loaded machine may skip a slot (late by an interval), never leave the grid. */
+	if (now_ms() < due || (m->last[i] != 0 && (due <= m->last[i] ||
+	    (due - m->last[i]) % ep->interval_ms != 0)))
+		m->bad++;
+	m->last[i] = due;
+	m->calls[i]++;
+	return 0;
+}
+
+static void
+three_hundred_endpoints_fire_on_their_own_grids(void **state)
+{
+	static struct conf_endpoint eps[300];
+	static char ids[300][8];
+	struct conf_provider prov = { 0 };
+	struct conf c = { 0 };
+	struct many m = { .eps = eps };
+	struct event_base *base = event_base_new();
+	struct sched *s;
+	int64_t t0;
+
+	(void)state;
+	memset(eps, 0, sizeof(eps));
+	prov.id = "p";
+	prov.endpoints = eps;
+	prov.n_endpoints = 300;
+	for (int i = 0; i < 300; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "e%d", i);
+		eps[i].id = ids[i];
+		eps[i].provider = &prov;
+		eps[i].interval_ms = 30 + (i % 4) * 20;	/* 30, 50, 70, 90 ms */
+	}
+	c.providers = &prov;
+	c.n_providers = 1;
+	s = sched_new(base, many_due, NULL, &m);
+	t0 = now_ms();
+	sched_load(s, &c, t0);
+	assert_int_equal(sched_count(s), 300);
+	run_for(base, 400);
+	assert_int_equal(m.bad, 0);
+	for (int i = 0; i < 300; i++) {
+		int64_t iv = eps[i].interval_ms;
+
+		/* 400 ms over an interval of iv: at most 400 / iv + 1 slots (fewer if loaded). */
+		assert_true(m.calls[i] >= 2 && m.calls[i] <= 400 / iv + 1);
+	}
+	/* A reload keeps the armed slots: no endpoint is called twice for one slot. */
+	sched_load(s, &c, now_ms());
+	run_for(base, 100);
+	assert_int_equal(m.bad, 0);
+	sched_free(s);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -210,6 +279,7 @@ main(void)
 		cmocka_unit_test(a_slot_missed_by_more_than_an_interval_is_skipped),
 		cmocka_unit_test(a_clock_stepped_back_rejoins_the_grid),
 		cmocka_unit_test(a_busy_endpoint_is_not_started_twice),
+		cmocka_unit_test(three_hundred_endpoints_fire_on_their_own_grids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
