@@ -24,6 +24,7 @@
 
 #include "run_int.h"
 #include "run_node_alerts.h"
+#include "sched.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/quorum.h"
@@ -33,6 +34,7 @@
 #define RUN_NODE_TICK_MS	500		/* leader check, heartbeat, verdicts */
 #define RUN_BEAT_MAX_MS		5000		/* the longest between heartbeats */
 #define RUN_VERDICTS_MAX	2000		/* endpoints given a verdict in one tick */
+#define RUN_VERDICT_GRACE_MS	2000		/* for the nodes' results of a slot to be stored */
 #define HOUR_MS			3600000LL
 
 /* When an endpoint's next verdict is due, by "provider\x1f" "endpoint". */
@@ -182,7 +184,8 @@ load_state(const struct store_endpoint_state *e, void *arg)
 			if (strcmp(pv->endpoints[k].id, e->endpoint) == 0) {
 				s = sched_slot(R->vt, e->provider, e->endpoint, true);
 				s->last = e->last_time_ms;
-				s->due = e->last_time_ms + pv->endpoints[k].interval_ms;
+				s->due = e->last_time_ms + pv->endpoints[k].interval_ms +
+				    RUN_VERDICT_GRACE_MS;
 				return 0;
 			}
 	}
@@ -352,13 +355,15 @@ backs(const struct quorum_view *v, const struct quorum_result *q, int64_t now, i
 	return (int)v->status == (int)q->verdict;
 }
 
-/* The next verdict is due one interval after this one's slot (late: from now). */
+/*
+ * No verdict now (too few fresh results): the next try is after the endpoint's next slot on
+ * the nodes' grid (sched.h), once its results can be stored — never all endpoints at once.
+ */
 static void
-advance(struct vt_slot *s, int64_t interval, int64_t now)
+next_slot(struct vt_slot *s, const struct conf_endpoint *ep, int64_t now)
 {
-	s->due += interval;
-	if (s->due <= now)
-		s->due = now + interval;	/* late: the gap is not observed */
+	s->due = sched_first_due(now, ep->interval_ms, sched_offset(ep->provider->id, ep->id,
+	    ep->interval_ms)) + RUN_VERDICT_GRACE_MS;
 }
 
 /*
@@ -469,7 +474,7 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 			log_debug("verdict unknown: too few fresh results", "provider=%s"
 			    " endpoint=%s fresh=%d needed=%d", log_q(ep->provider->id),
 			    log_q(ep->id), q.fresh, q.needed);
-			advance(s, ep->interval_ms, now);
+			next_slot(s, ep, now);
 			free(v);
 			continue;
 		}
@@ -484,7 +489,12 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 			continue;
 		}
 		s->last = t;
-		advance(s, ep->interval_ms, now);
+		/* The next one on the endpoint's own grid, once every node's next result is
+		 * in: verdicts spread over the interval as probes do, not in one lump per
+		 * interval from when the leader began. */
+		s->due = t + ep->interval_ms + RUN_VERDICT_GRACE_MS;
+		if (s->due <= now)
+			s->due = now + RUN_NODE_TICK_MS;
 		rep = row_find(rd, ep->provider->id, ep->id, rd->nodes[q.representative].id);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
