@@ -403,7 +403,7 @@ status_find(const struct report_status *st, const char *provider, const char *en
 static json_t *
 qualified_json(const struct report_status *st, const struct report_status_provider *pv)
 {
-	static const char *const names[] = { [QUAL_UNKNOWN] = "unknown",
+	static const char *const names[] = { [QUAL_UNKNOWN] = "no_certificate",
 	    [QUAL_NOT_LISTED] = "not_listed", [QUAL_GRANTED] = "qualified",
 	    [QUAL_NOT_GRANTED] = "not_qualified" };
 	json_t *arr = json_array();
