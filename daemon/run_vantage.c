@@ -165,6 +165,17 @@ sched_slot(struct run_vantage *v, const char *provider, const char *endpoint, bo
 	return &v->slots[i];
 }
 
+/*
+ * How long after a slot its results are awaited: under half an interval, so that a verdict
+ * never waits past the next slot's result (each result is a verdict at its own time).
+ */
+static int64_t
+grace(const struct conf_endpoint *ep)
+{
+	return ep->interval_ms / 2 < RUN_VERDICT_GRACE_MS ? ep->interval_ms / 2 :
+	    RUN_VERDICT_GRACE_MS;
+}
+
 /* A new leader: each endpoint's next verdict is due one interval after its last one. */
 static int
 load_state(const struct store_endpoint_state *e, void *arg)
@@ -185,7 +196,7 @@ load_state(const struct store_endpoint_state *e, void *arg)
 				s = sched_slot(R->vt, e->provider, e->endpoint, true);
 				s->last = e->last_time_ms;
 				s->due = e->last_time_ms + pv->endpoints[k].interval_ms +
-				    RUN_VERDICT_GRACE_MS;
+				    grace(&pv->endpoints[k]);
 				return 0;
 			}
 	}
@@ -363,7 +374,7 @@ static void
 next_slot(struct vt_slot *s, const struct conf_endpoint *ep, int64_t now)
 {
 	s->due = sched_first_due(now, ep->interval_ms, sched_offset(ep->provider->id, ep->id,
-	    ep->interval_ms)) + RUN_VERDICT_GRACE_MS;
+	    ep->interval_ms)) + grace(ep);
 }
 
 /*
@@ -492,7 +503,7 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 		/* The next one on the endpoint's own grid, once every node's next result is
 		 * in: verdicts spread over the interval as probes do, not in one lump per
 		 * interval from when the leader began. */
-		s->due = t + ep->interval_ms + RUN_VERDICT_GRACE_MS;
+		s->due = t + ep->interval_ms + grace(ep);
 		if (s->due <= now)
 			s->due = now + RUN_NODE_TICK_MS;
 		rep = row_find(rd, ep->provider->id, ep->id, rd->nodes[q.representative].id);
