@@ -302,7 +302,8 @@ gzip_dir(struct site *s, const char *rel)
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 1)	/* never qsort(NULL, 0, ...): a folder of folders (log/) */
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *gzname, *path, *gz, *frel;
 		struct stat sb;

@@ -69,7 +69,8 @@ list_dir(int fd, struct name_ino **v, size_t *n, dev_t *dev)
 		(*v)[(*n)++].ino = e->d_ino;
 	}
 	closedir(d);
-	qsort(*v, *n, sizeof(**v), cmp_ni);
+	if (*n > 1)	/* an empty folder leaves *v NULL */
+		qsort(*v, *n, sizeof(**v), cmp_ni);
 	return 0;
 }
 
@@ -77,7 +78,7 @@ static bool
 ino_of(const struct name_ino *v, size_t n, const char *name, ino_t *ino)
 {
 	struct name_ino k = { .name = (char *)name };
-	const struct name_ino *f = bsearch(&k, v, n, sizeof(*v), cmp_ni);
+	const struct name_ino *f = n > 0 ? bsearch(&k, v, n, sizeof(*v), cmp_ni) : NULL;
 
 	if (f != NULL)
 		*ino = f->ino;
