@@ -228,6 +228,8 @@ void site_page_init(struct page *, struct site *, struct i18n **langs, size_t n_
 void site_page_free(struct page *);
 
 /* site_reuse.c: reusing unchanged incident pages of the previous site */
+/* The incident of this render with that id, or NULL (s->inc is by id). */
+struct site_incident *site_incident_by_id(const struct site *, int64_t id);
 void site_reuse_begin(struct site *, struct i18n **langs, size_t n_langs, const char *out);
 int site_reuse_page(struct site *, const struct site_incident *, const char *rel);
 /* After rel, in's page, was written: keeps a copy in the cache for later cold renders. */

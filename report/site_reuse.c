@@ -215,6 +215,22 @@ inputs_fp(struct site *s, struct i18n **langs, size_t n_langs)
 	return h;
 }
 
+struct site_incident *
+site_incident_by_id(const struct site *s, int64_t id)
+{
+	size_t lo = 0, hi = s->n_inc;
+
+	while (lo < hi) {	/* s->inc is by id */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->inc[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_inc && s->inc[lo].id == id ? &s->inc[lo] : NULL;
+}
+
 void
 site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char *out)
 {
@@ -354,21 +370,11 @@ site_reuse_begin(struct site *s, struct i18n **langs, size_t n_langs, const char
 	while (fgets(line, sizeof(line), f) != NULL) {
 		long long id;
 		unsigned long long fp;
-		struct site_incident *in = NULL;
-		size_t lo = 0, hi = s->n_inc;
+		struct site_incident *in;
 
 		if (sscanf(line, "%lld %llx", &id, &fp) != 2)
 			break;
-		while (lo < hi) {	/* s->inc is by id */
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (s->inc[mid].id < id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < s->n_inc && s->inc[lo].id == id)
-			in = &s->inc[lo];
+		in = site_incident_by_id(s, id);
 		if (in != NULL && in->have_fp && in->fp == fp)
 			in->reuse = true;
 	}

@@ -248,7 +248,6 @@ wanted(const struct site *s, const char *name)
 {
 	long long id;
 	char canon[48];
-	size_t lo = 0, hi = s->n_inc;
 
 	if (sscanf(name, "%lld", &id) != 1)
 		return false;
@@ -256,15 +255,7 @@ wanted(const struct site *s, const char *name)
 	if (strcmp(name, canon) != 0 && !(strncmp(name, canon, strlen(canon)) == 0 &&
 	    strcmp(name + strlen(canon), ".gz") == 0))
 		return false;
-	while (lo < hi) {	/* s->inc is by id */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->inc[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_inc && s->inc[lo].id == id;
+	return site_incident_by_id(s, id) != NULL;
 }
 
 void
