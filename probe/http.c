@@ -540,34 +540,37 @@ same_str(const char *a, const char *b)
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
+/* Appends "name: value" to *l when value is set; -1 when out of memory (*l kept). */
+static int
+header_add(struct curl_slist **l, const char *name, const char *value)
+{
+	struct curl_slist *n;
+	char *h;
+
+	if (value == NULL)
+		return 0;
+	h = xasprintf("%s: %s", name, value);
+	n = curl_slist_append(*l, h);
+	free(h);
+	if (n == NULL)
+		return -1;
+	*l = n;
+	return 0;
+}
+
 static struct curl_slist *
 headers_build(int post, const char *content_type, const char *accept)
 {
-	struct curl_slist *l = NULL, *n;
-	char *h;
+	struct curl_slist *l = NULL;
 
 	if (post && (l = curl_slist_append(l, "Expect:")) == NULL)
 		return NULL;
-	if (content_type != NULL) {
-		h = xasprintf("Content-Type: %s", content_type);
-		n = curl_slist_append(l, h);
-		free(h);
-		if (n == NULL)
-			goto fail;
-		l = n;
-	}
-	if (accept != NULL) {
-		h = xasprintf("Accept: %s", accept);
-		n = curl_slist_append(l, h);
-		free(h);
-		if (n == NULL)
-			goto fail;
-		l = n;
+	if (header_add(&l, "Content-Type", content_type) != 0 ||
+	    header_add(&l, "Accept", accept) != 0) {
+		curl_slist_free_all(l);
+		return NULL;
 	}
 	return l;
-fail:
-	curl_slist_free_all(l);
-	return NULL;
 }
 
 static struct curl_slist *
