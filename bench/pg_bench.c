@@ -194,6 +194,7 @@ main(int argc, char **argv)
 	struct store_be *b;
 	PGconn *admin;
 	long done = 0;
+	int rc = 0;
 	int64_t rows, bytes;
 
 	if (base == NULL) {
@@ -220,21 +221,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (is_live) {
-		int rc = live(ops, b, admin, schema, argc > 2 ? atoi(argv[2]) : 2,
+		rc = live(ops, b, admin, schema, argc > 2 ? atoi(argv[2]) : 2,
 		    argc > 3 ? atoi(argv[3]) : 10000);
-
-		ops->close(b);
-		sql = xasprintf("DROP SCHEMA %s CASCADE", schema);
-		scalar(admin, sql);
-		free(sql);
-		PQfinish(admin);
-		free(url);
-		free(dbase);
-		free(rs);
-		free(ls);
-		free(ds);
-		free(stored);
-		return rc;
+		goto done;
 	}
 	snprintf(node, sizeof(node), "lu-1");
 	for (int e = 0; e < ENDPOINTS; e++) {
@@ -327,6 +316,7 @@ main(int argc, char **argv)
 	printf("postgresql size: %lld rows, %lld bytes in results partitions with indexes,"
 	    " %.1f bytes/result\n", (long long)rows, (long long)bytes,
 	    rows > 0 ? (double)bytes / (double)rows : 0);
+done:
 	ops->close(b);
 	sql = xasprintf("DROP SCHEMA %s CASCADE", schema);
 	scalar(admin, sql);
@@ -338,7 +328,7 @@ main(int argc, char **argv)
 	free(ls);
 	free(ds);
 	free(stored);
-	return 0;
+	return rc;
 fail:
 	fprintf(stderr, "pg_bench: %s\n", ops->error(b));
 	return 1;
