@@ -1286,26 +1286,31 @@ raw_copy_puts_rows_resumes_after_a_key_and_moves_sequences(void **state)
 	OPS->close(b);
 }
 
+/* Ends the newest writer connection ("trustwatch") from the server side. */
+static void
+kill_writer(void)
+{
+	int64_t pid = scalar("SELECT pid FROM pg_stat_activity WHERE application_name ="
+	    " 'trustwatch' ORDER BY backend_start DESC LIMIT 1");
+	char *q = xasprintf("SELECT pg_terminate_backend(%lld)", (long long)pid);
+
+	scalar(q);
+	free(q);
+	usleep(100000);		/* the server ends it */
+}
+
 /* Loop mode: after a lost connection, ops fail at once until a non-blocking reconnect is done. */
 static void
 in_loop_mode_a_lost_connection_is_made_again_without_waiting(void **state)
 {
 	struct store_be *b = open_store();
-	int64_t pid, t0;
+	int64_t t0;
 	int rc = -1, fails = 0;
 
 	(void)state;
 	OPS->set_nonblocking(b);
 	assert_int_equal(OPS->try_leader(b), 1);
-	pid = scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'trustwatch'"
-	    " ORDER BY backend_start DESC LIMIT 1");
-	{
-		char *q = xasprintf("SELECT pg_terminate_backend(%lld)", (long long)pid);
-
-		scalar(q);
-		free(q);
-	}
-	usleep(100000);
+	kill_writer();
 	assert_int_equal(OPS->count_results(b), -1);	/* the op that meets the loss */
 	/* Then each op takes one step; none waits for the server (polled, 5 s at most). */
 	t0 = mono_ms();
@@ -1332,19 +1337,10 @@ a_lost_connection_is_an_error_then_the_next_op_reconnects(void **state)
 {
 	struct store_be *b = open_store();
 	char *err = NULL, *bad;
-	int64_t pid;
 
 	(void)state;
 	assert_int_equal(OPS->count_results(b), 0);
-	pid = scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'trustwatch'"
-	    " ORDER BY backend_start DESC LIMIT 1");
-	{
-		char *q = xasprintf("SELECT pg_terminate_backend(%lld)", (long long)pid);
-
-		scalar(q);
-		free(q);
-	}
-	usleep(100000);
+	kill_writer();
 	assert_int_equal(OPS->count_results(b), -1);
 	assert_non_null(OPS->error(b));
 	assert_int_equal(OPS->count_results(b), 0);	/* reconnected */
@@ -1358,16 +1354,8 @@ a_lost_connection_is_an_error_then_the_next_op_reconnects(void **state)
 		assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);	/* the month exists */
 		assert_int_equal(OPS->commit(b), 0);
 	}
-	pid = scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'trustwatch'"
-	    " ORDER BY backend_start DESC LIMIT 1");
 	assert_int_equal(OPS->begin(b), 0);
-	{
-		char *q = xasprintf("SELECT pg_terminate_backend(%lld)", (long long)pid);
-
-		scalar(q);
-		free(q);
-	}
-	usleep(100000);
+	kill_writer();
 	{
 		struct be_result r = res(1, JAN + 1, "", 0, 1);
 		bool stored;
