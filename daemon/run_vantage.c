@@ -90,19 +90,16 @@ struct vt_read {
 
 /* --- the verdict schedule --------------------------------------------------------------- */
 
-static uint64_t
-fnv(uint64_t h, const char *s)
-{
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* The hash of the slot key "provider\x1f" "endpoint", without building it. */
 static uint64_t
 slot_hash(const char *provider, const char *endpoint)
 {
-	return fnv(fnv(1469598103934665603ULL, provider) ^ 0x1f, endpoint);
+	uint64_t h = FNV1A_INIT;
+
+	fnv1a(&h, provider, strlen(provider));
+	fnv1a(&h, "\x1f", 1);
+	fnv1a(&h, endpoint, strlen(endpoint));
+	return h;
 }
 
 static bool
