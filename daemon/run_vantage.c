@@ -462,10 +462,6 @@ verdicts(struct run *R, struct vt_read *rd, int64_t now)
 		struct result *r;
 		int64_t t;
 
-		if (s->due == 0)
-			s->due = now;
-		if (s->due > now)
-			continue;
 		v = xcalloc(rd->n_nodes ? rd->n_nodes : 1, sizeof(*v));
 		for (size_t i = 0; i < rd->n_nodes; i++) {
 			const struct vt_row *w = row_find(rd, ep->provider->id, ep->id,
