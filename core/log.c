@@ -64,8 +64,8 @@ escape_into(char *out, size_t len, size_t cap, const char *s, int quoted)
 const char *
 log_q(const char *s)
 {
-	static char ring[LOG_Q_SLOTS][LOG_Q_SIZE];
-	static unsigned next;
+	static _Thread_local char ring[LOG_Q_SLOTS][LOG_Q_SIZE];
+	static _Thread_local unsigned next;
 	char *out = ring[next++ % LOG_Q_SLOTS];
 	size_t len;
 	int plain = 1;

@@ -65,13 +65,13 @@ der_header(unsigned char *out, unsigned tag, size_t len)
  * cache hold CERTCACHE_SIZE copies of megabyte-sized blobs. Real ones are 1-3 kB. */
 #define CERTCACHE_MAX_DER	16384
 
-static struct {
+static _Thread_local struct {
 	unsigned char	*der;
 	size_t		 len;
 	X509		*x;
 	X509		*signed_by;
 } certcache[CERTCACHE_SIZE];
-static size_t certcache_next;
+static _Thread_local size_t certcache_next;
 
 X509 *
 certcache_get(const unsigned char *der, size_t len)

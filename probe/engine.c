@@ -35,10 +35,12 @@
 #include "keydecode.h"
 #include "certcache.h"
 #include "http.h"
+#include "login_posture.h"
 #include "ocsp.h"
 #include "../core/evcurl.h"
 #include "../core/resolve.h"
 #include "../core/log.h"
+#include "../core/ptrcount.h"
 #include "../core/util.h"
 
 struct job {
@@ -73,23 +75,6 @@ struct job {
 };
 TAILQ_HEAD(jobq, job);
 
-/*
- * How many jobs (queued or running) each endpoint has: open addressing keyed by the
- * endpoint pointer, linear probing, deletion by backward shift (no tombstones), at most
- * half full. engine_busy, submit and job end are O(1) expected, whatever the load.
- */
-struct busy_slot {
-	const struct conf_endpoint *ep;		/* NULL: empty */
-	size_t		 n;
-};
-
-struct busy_map {
-	struct busy_slot *v;			/* owned, cap slots */
-	size_t		 cap;			/* a power of two, or 0 */
-	size_t		 used;
-	uint64_t	 steps;			/* slots examined by lookups (engine_busy_steps) */
-};
-
 struct engine {
 	struct event_base *base;		/* borrowed */
 	struct evcurl	*ec;			/* curl multi on the event base */
@@ -102,88 +87,12 @@ struct engine {
 	size_t		 nqueued;
 	struct jobq	 queue;			/* waiting, FIFO */
 	struct jobq	 running;
-	struct busy_map	 busy;			/* jobs per endpoint, queued or running */
+	struct ptrcount	 busy;			/* jobs per endpoint, queued or running */
 };
 
 static void check_done(struct engine *);
 static void job_next_request(struct job *);
 static void job_end(struct job *, int running);
-
-/* Returns the home slot of ep in a map of cap slots (a power of two). */
-static size_t
-busy_home(const struct conf_endpoint *ep, size_t cap)
-{
-	uint64_t h = (uint64_t)(uintptr_t)ep;
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;	/* murmur3's fmix64 */
-	h ^= h >> 33;
-	return (size_t)h & (cap - 1);
-}
-
-/* Returns the slot holding ep, or the empty slot where it would go (cap > 0). */
-static size_t
-busy_find(const struct busy_map *m, const struct conf_endpoint *ep, uint64_t *steps)
-{
-	size_t i = busy_home(ep, m->cap);
-
-	for (;;) {
-		(*steps)++;
-		if (m->v[i].ep == ep || m->v[i].ep == NULL)
-			return i;
-		i = (i + 1) & (m->cap - 1);
-	}
-}
-
-/* Adds one job of ep. */
-static void
-busy_add(struct busy_map *m, const struct conf_endpoint *ep)
-{
-	uint64_t steps = 0;
-	size_t i;
-
-	if ((m->used + 1) * 2 > m->cap) {
-		struct busy_map old = *m;
-
-		m->cap = old.cap ? old.cap * 2 : 64;
-		m->v = xcalloc(m->cap, sizeof(*m->v));
-		for (size_t k = 0; k < old.cap; k++)
-			if (old.v[k].ep != NULL)
-				m->v[busy_find(m, old.v[k].ep, &steps)] = old.v[k];
-		free(old.v);
-	}
-	i = busy_find(m, ep, &steps);
-	if (m->v[i].ep == NULL) {
-		m->v[i].ep = ep;
-		m->used++;
-	}
-	m->v[i].n++;
-}
-
-/* Removes one job of ep (which has one). */
-static void
-busy_del(struct busy_map *m, const struct conf_endpoint *ep)
-{
-	uint64_t steps = 0;
-	size_t i, j, h;
-
-	if (m->cap == 0)
-		return;
-	i = busy_find(m, ep, &steps);
-	if (m->v[i].ep == NULL || --m->v[i].n > 0)
-		return;
-	/* Backward shift: move up every later entry of the run that may not skip the hole. */
-	m->used--;
-	for (j = (i + 1) & (m->cap - 1); m->v[j].ep != NULL; j = (j + 1) & (m->cap - 1)) {
-		h = busy_home(m->v[j].ep, m->cap);
-		if (((j - h) & (m->cap - 1)) >= ((j - i) & (m->cap - 1))) {
-			m->v[i] = m->v[j];
-			i = j;
-		}
-	}
-	m->v[i].ep = NULL;
-	m->v[i].n = 0;
-}
 
 /* The process-wide caches of parsed certificates and printed names. */
 static void
@@ -192,6 +101,14 @@ caches_clear(void)
 	certcache_clear();
 	ocsp_name_cache_clear();
 	ocsp_reqid_cache_clear();
+}
+
+void
+probe_thread_clear(void)
+{
+	caches_clear();
+	http_thread_clear();
+	posture_thread_clear();
 }
 
 int
@@ -330,7 +247,7 @@ job_end(struct job *j, int running)
 		TAILQ_REMOVE(&eng->queue, j, link);
 		eng->nqueued--;
 	}
-	busy_del(&eng->busy, j->ep);
+	ptrcount_del(&eng->busy, j->ep);
 	if (j->done != NULL)
 		j->done(&j->r, j->arg);
 	job_free(j);
@@ -670,7 +587,7 @@ engine_submit_ops(struct engine *eng, const struct conf_endpoint *ep,
 	result_init(&j->r, ep, now_ms());
 	TAILQ_INSERT_TAIL(&eng->queue, j, link);
 	eng->nqueued++;
-	busy_add(&eng->busy, ep);
+	ptrcount_add(&eng->busy, ep);
 	evtimer_add(eng->kick, &zero);
 	return 0;
 }
@@ -690,11 +607,9 @@ engine_running(const struct engine *eng)
 int
 engine_busy(const struct engine *eng, const struct conf_endpoint *ep)
 {
-	struct engine *e = (struct engine *)eng;	/* only the step counter changes */
-
-	if (eng == NULL || eng->busy.cap == 0 || ep == NULL)
+	if (eng == NULL || ep == NULL)
 		return 0;
-	return eng->busy.v[busy_find(&eng->busy, ep, &e->busy.steps)].ep == ep;
+	return ptrcount_has(&((struct engine *)eng)->busy, ep);	/* counts its steps */
 }
 
 uint64_t
@@ -769,7 +684,7 @@ engine_free(struct engine *eng)
 	if (eng->kick != NULL)
 		event_free(eng->kick);
 	http_trust_free(eng->trust);
-	free(eng->busy.v);
+	ptrcount_free(&eng->busy);
 	free(eng);
 }
 

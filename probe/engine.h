@@ -36,6 +36,13 @@ typedef void engine_done_fn(struct result *r, void *arg);
  */
 int probe_global_init(void);
 
+/*
+ * Frees the calling thread's probe caches (parsed certificates, printed names, OCSP
+ * request templates, curl handles, trust store): a probe thread's last call (probe/pool.c).
+ * The caches are per thread, so probes on several threads share none of them.
+ */
+void probe_thread_clear(void);
+
 /* Returns a new engine on base (borrowed, must outlive the engine). */
 struct engine *engine_new(struct event_base *base, int max_concurrent);
 

@@ -327,8 +327,8 @@ ssl_ctx_cb(CURL *easy, void *sslctx, void *arg)
 static const char *
 ca_bundle(CURL *e)
 {
-	static int64_t checked_ms = INT64_MIN;
-	static const char *found;
+	static _Thread_local int64_t checked_ms = INT64_MIN;
+	static _Thread_local const char *found;
 	char *cafile = NULL;
 
 	if (checked_ms != INT64_MIN && mono_ms() - checked_ms < HTTP_TRUST_TTL_MS)
@@ -493,8 +493,8 @@ http_bind_source(CURL *e, const char *addr)
  */
 #define HTTP_EASY_POOL	64
 
-static CURL *easy_pool[HTTP_EASY_POOL];
-static size_t easy_pooled;
+static _Thread_local CURL *easy_pool[HTTP_EASY_POOL];
+static _Thread_local size_t easy_pooled;
 
 static CURL *
 easy_take(void)
@@ -527,12 +527,25 @@ easy_give(CURL *e)
  */
 #define HTTP_HEADER_SETS	16
 
-static struct header_set {
+static _Thread_local struct header_set {
 	int		 post;
 	char		*content_type, *accept;	/* NULL = none */
 	struct curl_slist *list;
 } header_sets[HTTP_HEADER_SETS];
-static size_t n_header_sets;
+static _Thread_local size_t n_header_sets;
+
+void
+http_thread_clear(void)
+{
+	while (easy_pooled > 0)
+		curl_easy_cleanup(easy_pool[--easy_pooled]);
+	for (size_t i = 0; i < n_header_sets; i++) {
+		curl_slist_free_all(header_sets[i].list);
+		free(header_sets[i].content_type);
+		free(header_sets[i].accept);
+	}
+	n_header_sets = 0;
+}
 
 static int
 same_str(const char *a, const char *b)

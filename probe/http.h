@@ -75,6 +75,12 @@ struct http_outcome {
  */
 size_t	http_easy_idle(void);
 
+/*
+ * Frees the calling thread's idle easy handles and shared header lists: each probe thread
+ * (probe/pool.c) has its own, as curl handles belong to one thread's multi.
+ */
+void	http_thread_clear(void);
+
 /* Initialises libcurl once per process; returns 0 or -1. */
 int http_global_init(void);
 

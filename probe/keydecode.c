@@ -13,7 +13,11 @@
  * A key type claimed by an ENGINE is also made through it when code asks for it by name
  * (EVP_PKEY_CTX_new_from_name) — the legacy method, which cannot build a key from
  * parameters: probe/oidc.c pauses the registration around the one such place
- * (keydecode_pause/resume).
+ * (keydecode_pause/resume). With probe threads (probe/pool.c) one pause runs at a time (a
+ * mutex from pause to resume: another thread's resume must not land inside it); what other
+ * threads do meanwhile stays correct: a certificate decoded during a pause gets a provider
+ * key, which verifies with the registration back, and a legacy key used during one is
+ * exported to the provider as OpenSSL 3 does for any legacy key.
  *
  * Isolated here, on only where OPENSSL_VERSION_NUMBER < 3.2 at build and run time, and
  * off with TW_OPENSSL_DECODERS=1 in the environment (for comparison). Tests check that a
@@ -22,6 +26,7 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED	/* the ENGINE API: what 3.0's legacy path keys on */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -43,6 +48,7 @@ static void keydecode_done(void);
  */
 static const int nids[] = { EVP_PKEY_RSA };
 static bool active;
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
 static ENGINE *engine;		/* our structural reference while registered */
 
 /* ENGINE_PKEY_METHS_PTR: OpenSSL's own method for each key type we claim. */
@@ -96,6 +102,7 @@ keydecode_init(void)
 void
 keydecode_pause(void)
 {
+	pthread_mutex_lock(&pause_lock);
 	if (active)
 		ENGINE_unregister_pkey_meths(engine);
 }
@@ -105,6 +112,7 @@ keydecode_resume(void)
 {
 	if (active && !ENGINE_set_default_pkey_meths(engine))
 		active = false;
+	pthread_mutex_unlock(&pause_lock);
 }
 
 bool

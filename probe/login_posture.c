@@ -166,22 +166,29 @@ issuer_in(STACK_OF(X509) *sent, X509 *c)
 #define SYSTEM_STORE_TTL_MS	(24 * 3600 * 1000)
 
 /* The system's trust anchors (OpenSSL's default file and directory), rebuilt daily. */
+static _Thread_local X509_STORE *sys_st;	/* each probe thread's own (probe/pool.c) */
+static _Thread_local int64_t built_ms;
+
+void
+posture_thread_clear(void)
+{
+	X509_STORE_free(sys_st);
+	sys_st = NULL;
+}
+
 static X509_STORE *
 system_store(void)
 {
-	static X509_STORE *st;
-	static int64_t built_ms;
-
-	if (st != NULL && mono_ms() - built_ms < SYSTEM_STORE_TTL_MS)
-		return st;
-	X509_STORE_free(st);
-	if ((st = X509_STORE_new()) != NULL && X509_STORE_set_default_paths(st) != 1) {
-		X509_STORE_free(st);
-		st = NULL;
+	if (sys_st != NULL && mono_ms() - built_ms < SYSTEM_STORE_TTL_MS)
+		return sys_st;
+	X509_STORE_free(sys_st);
+	if ((sys_st = X509_STORE_new()) != NULL && X509_STORE_set_default_paths(sys_st) != 1) {
+		X509_STORE_free(sys_st);
+		sys_st = NULL;
 	}
 	ERR_clear_error();
 	built_ms = mono_ms();
-	return st;
+	return sys_st;
 }
 
 /* A store of the self-signed certificates of the PEM file path (roots only), or NULL. */

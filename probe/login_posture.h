@@ -68,4 +68,7 @@ int	 posture_next(struct posture *, const struct conf_endpoint *ep,
 
 void	 posture_free(struct posture *);
 
+/* Frees the calling thread's system trust store (a probe thread ending: probe/pool.c). */
+void	 posture_thread_clear(void);
+
 #endif

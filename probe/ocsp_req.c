@@ -26,7 +26,7 @@
 
 #define REQID_SLOTS	256
 
-static struct ocsp_reqid *slots[REQID_SLOTS];
+static _Thread_local struct ocsp_reqid *slots[REQID_SLOTS];
 
 static void
 reqid_free(struct ocsp_reqid *id)

@@ -53,12 +53,12 @@ name_print(const X509_NAME *name)
  */
 #define NAMECACHE_SIZE	8
 
-static struct {
+static _Thread_local struct {
 	unsigned char	*der;
 	int		 len;
 	char		*text;
 } namecache[NAMECACHE_SIZE];
-static size_t namecache_next;
+static _Thread_local size_t namecache_next;
 
 char *
 ocsp_name_oneline(const X509_NAME *name)

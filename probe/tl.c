@@ -267,7 +267,7 @@ static int
 tl_peer(const struct conf_endpoint *ep, const char **provider, const char **endpoint)
 {
 	const struct tl_conf *tc = ep->kind_conf;
-	static char pbuf[256];
+	static _Thread_local char pbuf[256];
 	const char *slash;
 
 	if (tc == NULL || tc->signers_from == NULL)

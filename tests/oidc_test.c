@@ -10,11 +10,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "core/config.h"
 #include "core/result.h"
 #include "core/util.h"
+#include "probe/keydecode.h"
 #include "probe/login.h"
 #include "probe/oidc.h"
 
@@ -649,5 +651,20 @@ main(void)
 		cmocka_unit_test(ec_coordinate_of_the_wrong_length_gives_its_length_and_the_curves),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL) + run_jwk_member_group();
+	int failed = cmocka_run_group_tests(tests, NULL, NULL) + run_jwk_member_group();
+
+	/*
+	 * Again with certificate keys decoded the legacy way (probe/keydecode.c, on while the
+	 * daemon runs on OpenSSL < 3.2): RSA keys from a JWKS must still be made by the
+	 * provider, without unregistering anything (probe threads decode meanwhile).
+	 */
+	if (keydecode_init() != 0) {
+		fprintf(stderr, "keydecode_init failed\n");
+		return failed + 1;
+	}
+	if (OpenSSL_version_num() < 0x30200000L && !keydecode_active()) {
+		fprintf(stderr, "keydecode is not active on OpenSSL < 3.2\n");
+		return failed + 1;
+	}
+	return failed + cmocka_run_group_tests(tests, NULL, NULL) + run_jwk_member_group();
 }
