@@ -360,10 +360,12 @@ load_root(struct loader *L, const char *key, cl_node_t *k, cl_node_t *v, void *a
 		cl_quorum(L, v);
 	else if (strcmp(key, "record") == 0)
 		L->record = v;
+	else if (strcmp(key, "workers") == 0)
+		cl_int(L, v, 0, 64, &c->workers);	/* POOL_MAX_WORKERS */
 	else
 		cl_unknown(L, k, key, "the configuration",
 		    "storage, defaults, incidents, alerts, report, web, maintenance, providers, "
-		    "node, quorum, record");
+		    "node, quorum, record, workers");
 }
 
 static void

@@ -133,6 +133,7 @@ struct conf_maintenance {
 
 struct conf {
 	char		*path;			/* the config file as given */
+	int		 workers;		/* probe threads; 0 = on the main loop */
 	char		*dir;			/* its directory, absolute */
 	struct {
 		char	*path;			/* absolute; the SQLite database, or with url the

@@ -30,7 +30,7 @@
 #include "../core/log.h"
 #include "../core/storeurl.h"
 #include "../core/util.h"
-#include "../probe/engine.h"
+#include "../probe/pool.h"
 #include "../store/store.h"
 #include "../web/server.h"
 
@@ -201,7 +201,7 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 	(void)due;
 	if (R->stopping)
 		return 0;
-	if (engine_busy(R->eng, ep)) {
+	if (pool_busy(R->pool, ep)) {
 		log_warn("probe still running, slot skipped", "provider=%s endpoint=%s",
 		    log_q(ep->provider->id), log_q(ep->id));
 		return 0;
@@ -218,7 +218,7 @@ probe_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 	j->R = R;
 	j->g = R->cur;
 	R->cur->refs++;
-	if (engine_submit(R->eng, ep, &in, probe_done, j) != 0) {
+	if (pool_submit(R->pool, ep, &in, probe_done, j) != 0) {
 		log_error("probe not started", "provider=%s endpoint=%s", log_q(ep->provider->id),
 		    log_q(ep->id));
 		run_gen_unref(j->g);
@@ -362,6 +362,9 @@ reload(struct run *R)
 		free(was);
 		free(now);
 	}
+	if (c->workers != old->c->workers)
+		log_warn("workers changed: restart to use it", "old=%d new=%d", old->c->workers,
+		    c->workers);
 	if ((c->web.listen == NULL) != (old->c->web.listen == NULL) ||
 	    (c->web.listen != NULL && strcmp(c->web.listen, old->c->web.listen) != 0))
 		log_warn("web.listen changed: restart to use it", "old=%s new=%s",
@@ -392,7 +395,7 @@ stop_check_cb(evutil_socket_t fd, short what, void *arg)
 	struct run *R = arg;
 
 	(void)fd; (void)what;
-	if (!R->stopping || engine_pending(R->eng) > 0)
+	if (!R->stopping || pool_pending(R->pool) > 0)
 		return;
 	run_flush(R);
 	event_base_loopbreak(R->base);
@@ -404,10 +407,10 @@ stop_grace_cb(evutil_socket_t fd, short what, void *arg)
 	struct run *R = arg;
 
 	(void)fd; (void)what;
-	if (engine_pending(R->eng) > 0) {
-		log_warn("stop: cancelling probes still running", "n=%zu", engine_pending(R->eng));
+	if (pool_pending(R->pool) > 0) {
+		log_warn("stop: cancelling probes still running", "n=%zu", pool_pending(R->pool));
 		R->cancelling = true;
-		engine_cancel_all(R->eng);
+		pool_cancel_all(R->pool);
 		R->cancelling = false;
 	}
 	event_active(R->stop_check, EV_TIMEOUT, 0);
@@ -438,10 +441,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	R->stopping = true;
 	R->stop_mono_ms = mono_ms();
 	R->cancelling = R->dropping = true;	/* queued probes never started: one line for all */
-	n = engine_cancel_queued(R->eng);
+	n = pool_cancel_queued(R->pool);
 	R->cancelling = R->dropping = false;
 	log_info("stopping", "signal=%s in_flight=%zu dropped_queued=%zu",
-	    sig == SIGTERM ? "TERM" : "INT", engine_running(R->eng), n);
+	    sig == SIGTERM ? "TERM" : "INT", pool_running(R->pool), n);
 	sched_stop(R->sched);
 	timer_in(R->stop_timer, RUN_GRACE_MS);
 	event_active(R->stop_check, EV_TIMEOUT, 0);
@@ -518,7 +521,7 @@ run_setup(struct run *R, struct conf *c)
 	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
 	store_set_timezone(R->st, c->report.timezone);
 	if (probe_global_init() != 0 || (R->base = loop_new()) == NULL ||
-	    (R->eng = engine_new(R->base, RUN_CONCURRENCY)) == NULL ||
+	    (R->pool = pool_new(R->base, c->workers, RUN_CONCURRENCY)) == NULL ||
 	    (R->mailer = mail_new(R->base)) == NULL ||
 	    (R->hooker = webhook_new(R->base)) == NULL) {
 		log_error("cannot initialise the event loop or the HTTP transport", "%s", "");
@@ -591,9 +594,9 @@ run_teardown(struct run *R)
 		R->mail_timer, R->report_timer, R->prune_timer, R->stop_timer, R->stop_check,
 		R->clock_timer };
 
-	if (R->eng != NULL && engine_pending(R->eng) > 0) {
+	if (R->pool != NULL && pool_pending(R->pool) > 0) {
 		R->cancelling = true;
-		engine_cancel_all(R->eng);
+		pool_cancel_all(R->pool);
 		R->cancelling = false;
 	}
 	run_store_stop(R);
@@ -601,7 +604,7 @@ run_teardown(struct run *R)
 	run_vantage_stop(R);
 	run_report_wait(R);
 	web_free(R->web);
-	engine_free(R->eng);
+	pool_free(R->pool);
 	mail_free(R->mailer);	/* a mail in flight stays due in the outbox */
 	webhook_free(R->hooker);	/* so does a webhook POST */
 	run_mail_clear(R);

@@ -56,7 +56,7 @@ struct run_mail {
 
 struct run {
 	struct event_base *base;
-	struct engine	*eng;
+	struct pool	*pool;			/* the probes (probe/pool.h) */
 	struct sched	*sched;
 	struct store	*st;
 	struct mailer	*mailer;

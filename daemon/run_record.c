@@ -20,7 +20,7 @@
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
-#include "../probe/engine.h"
+#include "../probe/pool.h"
 #include "../probe/tsa.h"
 #include "../report/json.h"
 #include "../store/store.h"
@@ -213,7 +213,7 @@ time_stamp(struct run_record *rec, int64_t size, const char *note)
 		SHA256((const unsigned char *)note, strlen(note), t->digest);
 		if ((t->nonce = BN_new()) == NULL ||
 		    BN_rand(t->nonce, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
-		    engine_submit_ops(R->eng, &t->ep, &record_tsa_ops, &in, tsa_done, t) != 0) {
+		    pool_submit_ops(R->pool, &t->ep, &record_tsa_ops, &in, tsa_done, t) != 0) {
 			log_error("cannot ask a TSA for a checkpoint's time stamp", "tsa=%s",
 			    log_q(t->label));
 			run_gen_unref(t->g);

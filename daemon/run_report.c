@@ -82,6 +82,16 @@ run_report_start(struct run *R)
 		signal(SIGHUP, SIG_DFL);
 		if (R->lock_fd >= 0)
 			close(R->lock_fd);	/* the parent still holds the store lock */
+		/*
+		 * With probe threads (workers) the forked image may hold a lock another thread
+		 * held at the fork (OpenSSL's, libpq's): a fresh `trustwatch report` renders
+		 * instead, from the same configuration file.
+		 */
+		if (R->cur->c->workers > 0) {
+			execl("/proc/self/exe", "trustwatch", "report", "-c", R->path, (char *)NULL);
+			log_error("report not rendered", "error=%s", log_q(strerror(errno)));
+			_exit(1);
+		}
 		render_child(R->cur->c);
 	}
 	R->report_pid = pid;

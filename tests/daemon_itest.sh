@@ -1,5 +1,6 @@
 #!/bin/sh
 # backends: sqlite postgresql
+# workers: 2
 # Integration: `trustwatch run` against the testbed and an SMTP sink (tests/support/smtp_sink.py).
 # A scripted outage opens an incident after 3 results and mails "opened" once; healing
 # resolves it after 2 and mails "resolved" once; mail queued while the SMTP server is down
@@ -76,6 +77,10 @@ alerts:
   remind_every: 1h
   digest_window: 0s   # one mail per incident here; mail_itest covers the digest
 YAML
+# TW_WORKERS (tests/run.sh's probe-threads pass): the probes on that many threads.
+if [ -n "${TW_WORKERS:-}" ]; then
+	echo "workers: $TW_WORKERS" >>"$work/good.yaml"
+fi
 cp "$work/good.yaml" "$work/c.yaml"
 
 start_sink() {
@@ -103,6 +108,17 @@ start_sink || finish
 start_daemon || finish
 wait_for 20 "results for p1/ocsp" gt "results ocsp" 1 || finish
 ok "the daemon probes and stores results"
+if [ -n "${TW_WORKERS:-}" ]; then
+	# Every kind of the testbed's config on the threads: each endpoint has results, all up.
+	grep -q "probe threads started.*workers=$TW_WORKERS " "$work/daemon.log" &&
+	    ok "the probes run on $TW_WORKERS threads" || not_ok "no probe threads in the log"
+	n_eps=$(grep -c '^ *- id: ' "$work/tb.yaml")
+	wait_for 20 "a result of every endpoint" eq "q 'SELECT count(DISTINCT ep) FROM results;'" \
+	    "$(q 'SELECT count(*) FROM endpoints;')" || finish
+	down=$(q "SELECT count(*) FROM results WHERE code != 0;")
+	[ "$down" = 0 ] && ok "every endpoint up on the threads ($n_eps ids in the config)" ||
+	    not_ok "$down results not up on the threads"
+fi
 
 # 1. An outage: opened after 3 non-up results, one "opened" mail.
 fault p1/ocsp=down

@@ -5,7 +5,8 @@
 # database of its own) and the scripts that say `# backends: ... postgresql` near their top
 # (TW_BACKEND=postgresql, tests/support/backend.sh). A server that cannot start is a failure.
 # Usage: tests/run.sh BUILD   (TW_ONLY=unit|integration to run one half; TW_VALGRIND=1 under valgrind)
-# Prints one line per run (the PostgreSQL ones labelled [BUILD pg]) and a total counting
+# Prints one line per run (the PostgreSQL ones labelled [BUILD pg], the probe-threads ones
+# [BUILD workers=N]) and a total counting
 # every run; exits non-zero on any failure.
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +61,18 @@ if [ -n "$integration" ]; then
 	for t in "$ROOT"/tests/*_itest.sh; do
 		[ -f "$t" ] && itest_run "$t"
 	done
+fi
+
+# The probe-threads pass: the scripts that say `# workers: N` near their top run again with
+# TW_WORKERS=N, which they write into their configuration (probe/pool.c).
+if [ -n "$integration" ]; then
+	for t in "$ROOT"/tests/*_itest.sh; do
+		w=$(head -8 "$t" | sed -n 's/^# workers: *\([0-9][0-9]*\).*/\1/p' | head -1)
+		[ -n "$w" ] || continue
+		label="$BUILD workers=$w"; sfx=".w$w"
+		TW_WORKERS=$w itest_run "$t"
+	done
+	label=$BUILD; sfx=
 fi
 
 # The PostgreSQL pass.
