@@ -333,8 +333,12 @@ sched_load(struct sched *s, const struct conf *c, int64_t now)
 	s->n = n;
 	s->n_heap = 0;
 	s->heap = xrealloc(s->heap, (n > 0 ? n : 1) * sizeof(*s->heap));
+	/*
+	 * Armed against the clock now, not the load's start: with 100,000 endpoints the load
+	 * takes tens of ms, which every first slot would otherwise wait on top.
+	 */
 	for (size_t i = 0; i < n; i++)
-		entry_arm(s, &v[i], now);
+		entry_arm(s, &v[i], now_ms());
 	timer_rearm(s);
 }
 

@@ -268,11 +268,77 @@ three_hundred_endpoints_fire_on_their_own_grids(void **state)
 	event_base_free(base);
 }
 
+struct first_fire {
+	int		 calls;
+	int64_t		 due_ms, at_ms;
+};
+
+static int
+first_fire_due(const struct conf_endpoint *ep, int64_t due, void *arg)
+{
+	struct first_fire *f = arg;
+
+	(void)ep;
+	if (f->calls++ == 0) {
+		f->due_ms = due;
+		f->at_ms = now_ms();
+	}
+	return 0;
+}
+
+/*
+ * The first slots are armed from the clock at arming, not from when the load began: a load
+ * of 100,000 endpoints takes tens of ms, and every first probe was that much late.
+ * sched_load is given a time 300 ms old, as if loading had taken that long.
+ */
+static void
+first_slots_are_on_time_however_long_the_load_took(void **state)
+{
+	struct conf_endpoint ep = { 0 };
+	struct conf_provider prov = { 0 };
+	struct conf c = { 0 };
+	struct event_base *base = event_base_new();
+	struct first_fire f = { 0 };
+	struct sched *s;
+	static char id[16];
+	int64_t t = now_ms(), iv = 1000, due = 0;
+
+	(void)state;
+	assert_non_null(base);
+	/* An id whose first slot after t - 300 lies 200..600 ms after t: not passed meanwhile. */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "e%d", i);
+		due = sched_first_due(t - 300, iv, sched_offset("p", id, iv));
+		if (due - t >= 200 && due - t <= 600)
+			break;
+	}
+	assert_true(due - t >= 200 && due - t <= 600);
+	prov.id = "p";
+	prov.endpoints = &ep;
+	prov.n_endpoints = 1;
+	ep.id = id;
+	ep.provider = &prov;
+	ep.interval_ms = iv;
+	c.providers = &prov;
+	c.n_providers = 1;
+	s = sched_new(base, first_fire_due, NULL, &f);
+	sched_load(s, &c, t - 300);
+	run_for(base, 900);
+	assert_true(f.calls >= 1);
+	assert_int_equal(f.due_ms, due);
+	/* On time: not before the slot, and not the 300 ms of the load later. */
+	assert_true(f.at_ms >= due);
+	assert_true(f.at_ms - due < 150);
+	sched_free(s);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(offset_is_stable_and_inside_the_interval),
+		cmocka_unit_test(first_slots_are_on_time_however_long_the_load_took),
 		cmocka_unit_test(ten_thousand_endpoints_do_not_fire_in_the_same_second),
 		cmocka_unit_test(first_due_is_the_next_slot_of_the_grid),
 		cmocka_unit_test(next_due_does_not_drift_over_a_week),
