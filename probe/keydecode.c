@@ -44,7 +44,9 @@ static void keydecode_done(void);
 
 /*
  * RSA only: with EC keys decoded the legacy way, libxmlsec1's ECDSA verification fails (an
- * EC-signed trusted list is then signature_invalid: tests/tl_itest.sh's testbed list).
+ * EC-signed trusted list is then signature_invalid: tests/tl_itest.sh's testbed list), and
+ * with EC claimed, EC keys made by name fail ("unknown group": EVP_PKEY_Q_keygen "EC"
+ * "P-256"), which is how libssl makes a P-256 key share for a server without X25519.
  */
 static const int nids[] = { EVP_PKEY_RSA };
 static bool active;
