@@ -7,6 +7,7 @@
  * RUN_GRACE_MS to finish, then are cancelled (cancelled results are not stored); the batch
  * is written; the store is closed. Nothing on that path walks every endpoint per probe.
  */
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -34,7 +35,8 @@
 #include "../store/store.h"
 #include "../web/server.h"
 
-#define RUN_CONCURRENCY		256		/* probes running at once */
+#define RUN_CONCURRENCY		256		/* probes running at once, per probe thread */
+#define RUN_SPARE_FDS		128		/* descriptors besides the probes' sockets */
 #define RUN_FLUSH_MS		1000		/* a result waits at most this long */
 #define RUN_GRACE_MS		2000		/* in-flight probes may finish at stop */
 #define RUN_MAX_CALLBACKS	64		/* then the loop polls (signals first) */
@@ -494,11 +496,32 @@ loop_new(void)
 	return base;
 }
 
+/*
+ * Raises the soft limit on open descriptors towards the hard one when the probes running at
+ * once (a socket each, more with several addresses) may need more than it (Debian's soft
+ * limit is 1,024); warns when even the hard limit is short.
+ */
+static void
+fd_limit(int running)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)running * 2 + RUN_SPARE_FDS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warn("too few file descriptors for the probes running at once",
+		    "limit=%llu wanted=%llu", (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)want);
+}
+
 static int
 run_setup(struct run *R, struct conf *c)
 {
 	char *err = NULL, *where;
 	size_t n = 0;
+	int running = RUN_CONCURRENCY * (c->workers > 0 ? c->workers : 1);
 
 	R->cur = gen_new(c);
 	R->mail_retry_ms = env_ms("TRUSTWATCH_MAIL_RETRY_MS", RUN_MAIL_RETRY_MS);
@@ -520,8 +543,9 @@ run_setup(struct run *R, struct conf *c)
 	R->store_is_file = c->storage.url == NULL;
 	store_set_incident_policy(R->st, c->incidents.open_after, c->incidents.close_after);
 	store_set_timezone(R->st, c->report.timezone);
+	fd_limit(running);
 	if (probe_global_init() != 0 || (R->base = loop_new()) == NULL ||
-	    (R->pool = pool_new(R->base, c->workers, RUN_CONCURRENCY)) == NULL ||
+	    (R->pool = pool_new(R->base, c->workers, running)) == NULL ||
 	    (R->mailer = mail_new(R->base)) == NULL ||
 	    (R->hooker = webhook_new(R->base)) == NULL) {
 		log_error("cannot initialise the event loop or the HTTP transport", "%s", "");

@@ -91,9 +91,11 @@ start_sink() {
 	wait_for 10 "the SMTP sink" test -e "$work/mail/ready"
 }
 stop_sink() { kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; sink_pid=""; }
+# With TW_WORKERS the daemon starts under a soft limit of 512 descriptors, which it must
+# raise for 256 probes per thread (daemon/run.c fd_limit).
 start_daemon() {
-	TRUSTWATCH_MAIL_RETRY_MS=200 "$TW_BIN" run -c "$work/c.yaml" --pid-file "$work/pid" \
-	    >>"$work/daemon.log" 2>&1 &
+	TRUSTWATCH_MAIL_RETRY_MS=200 sh -c '[ -z "$TW_WORKERS" ] || ulimit -Sn 512; exec "$@"' sh \
+	    "$TW_BIN" run -c "$work/c.yaml" --pid-file "$work/pid" >>"$work/daemon.log" 2>&1 &
 	d_pid=$!
 	wait_for 10 "the pid file" test -s "$work/pid"
 }
@@ -112,6 +114,16 @@ if [ -n "${TW_WORKERS:-}" ]; then
 	# Every kind of the testbed's config on the threads: each endpoint has results, all up.
 	grep -q "probe threads started.*workers=$TW_WORKERS " "$work/daemon.log" &&
 	    ok "the probes run on $TW_WORKERS threads" || not_ok "no probe threads in the log"
+	soft=$(awk '/^Max open files/ {print $4}' "/proc/$d_pid/limits")
+	hard=$(awk '/^Max open files/ {print $5}' "/proc/$d_pid/limits")
+	want=$((256 * TW_WORKERS * 2 + 128))
+	if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
+		ok "# skip descriptor limit: the hard limit $hard is below $want"
+	elif [ "$soft" = "$want" ] || { [ "$soft" != unlimited ] && [ "$soft" -ge "$want" ]; }; then
+		ok "the descriptor limit raised from 512 to $soft for $((256 * TW_WORKERS)) probes"
+	else
+		not_ok "descriptor limit $soft, want $want"
+	fi
 	n_eps=$(grep -c '^ *- id: ' "$work/tb.yaml")
 	wait_for 20 "a result of every endpoint" eq "q 'SELECT count(DISTINCT ep) FROM results;'" \
 	    "$(q 'SELECT count(*) FROM endpoints;')" || finish
