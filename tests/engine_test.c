@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -22,6 +23,7 @@
 #include "core/util.h"
 #include "probe/engine.h"
 #include "probe/http.h"
+#include "probe/pool.h"
 #include "tests/support/httpd.h"
 
 static struct httpd *plain, *tls_year, *tls_week;
@@ -1108,6 +1110,135 @@ server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root(void **st)
 	result_clear(&r);
 }
 
+/* ---- probe threads (probe/pool.c) ---- */
+
+struct pool_log {
+	struct done_log	 l;
+	pthread_t	 main;
+	int		 off_main;		/* done callbacks run on another thread */
+};
+
+static void
+pool_done(struct result *r, void *arg)
+{
+	struct pool_log *pl = arg;
+
+	if (!pthread_equal(pthread_self(), pl->main))
+		pl->off_main++;
+	log_done(r, &pl->l);
+}
+
+static void
+a_pool_of_two_threads_probes_and_answers_on_the_callers_loop(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct pool *pool = pool_new(base, 2, 4);
+	struct ep_buf b[24];
+	struct pool_log pl = { .main = pthread_self() };
+	int64_t deadline = mono_ms() + 20000;
+
+	(void)st;
+	assert_non_null(pool);
+	assert_int_equal(pool_workers(pool), 2);
+	for (int i = 0; i < 24; i++) {
+		/* Plain, TLS with its CA, TLS without (refused), and a kind doing its own I/O. */
+		switch (i % 4) {
+		case 0: ep_make(&b[i], plain, "/ok"); break;
+		case 1: ep_make(&b[i], tls_year, "/ok"); b[i].ep.tls_ca = ca_path; break;
+		case 2: ep_make(&b[i], tls_year, "/ok"); break;
+		default: ep_make(&b[i], NULL, "soon"); break;
+		}
+		assert_int_equal(pool_submit_ops(pool, &b[i].ep, i % 4 == 3 ? &own_ops : &fetch_ops,
+		    NULL, pool_done, &pl), 0);
+		assert_true(pool_busy(pool, &b[i].ep));
+	}
+	assert_int_equal(pool_pending(pool), 24);
+	assert_true(pool_running(pool) <= 4);		/* the rest waits on the caller's side */
+	while (pl.l.n < 24) {
+		assert_true(mono_ms() < deadline);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	assert_int_equal(pl.off_main, 0);
+	assert_int_equal(pool_pending(pool), 0);
+	for (int i = 0; i < 24; i++) {
+		const struct conf_endpoint *ep = pl.l.r[i].ep;
+		size_t k = (size_t)((const struct ep_buf *)(const void *)ep - b);
+
+		assert_false(pool_busy(pool, ep));
+		/* The same verdicts as on one loop: up, up, tls (no CA), up after 30 ms. */
+		assert_reason(&pl.l.r[i], k % 4 == 2 ? REASON_TLS : REASON_OK);
+	}
+	pool_free(pool);
+	log_clear(&pl.l);
+	event_base_free(base);
+}
+
+static void
+pool_cancels_end_every_probe_before_they_return(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct pool *pool = pool_new(base, 2, 2);	/* one probe in flight per thread */
+	struct ep_buf b[5];
+	struct pool_log pl = { .main = pthread_self() };
+
+	(void)st;
+	assert_non_null(pool);
+	own_freed = 0;
+	for (int i = 0; i < 5; i++) {
+		ep_make(&b[i], NULL, "never");
+		assert_int_equal(pool_submit_ops(pool, &b[i].ep, &own_ops, NULL, pool_done, &pl), 0);
+	}
+	assert_int_equal(pool_running(pool), 2);
+	assert_int_equal(pool_cancel_queued(pool), 3);
+	assert_int_equal(pl.l.n, 3);			/* their done ran inside the call */
+	for (int i = 0; i < 3; i++) {
+		assert_reason(&pl.l.r[i], REASON_INTERNAL);
+		assert_non_null(strstr(pl.l.r[i].message, "cancelled before it started"));
+	}
+	assert_int_equal(pool_pending(pool), 2);
+	assert_true(pool_busy(pool, &b[0].ep) && pool_busy(pool, &b[1].ep));
+	pool_cancel_all(pool);				/* waits for both threads */
+	assert_int_equal(pl.l.n, 5);
+	assert_int_equal(pool_pending(pool), 0);
+	assert_int_equal(pool_running(pool), 0);
+	assert_false(pool_busy(pool, &b[0].ep));
+	assert_int_equal(pl.off_main, 0);
+	for (int i = 3; i < 5; i++) {
+		assert_reason(&pl.l.r[i], REASON_INTERNAL);
+		assert_non_null(strstr(pl.l.r[i].message, "cancelled"));
+	}
+	/* Usable after a cancel, and freed with a probe in flight. */
+	assert_int_equal(pool_submit_ops(pool, &b[0].ep, &own_ops, NULL, pool_done, &pl), 0);
+	pool_free(pool);
+	assert_int_equal(pl.l.n, 6);
+	/* A kind state is freed on its thread by then (started or not: ASan's leak check). */
+	assert_true(own_freed <= 3);
+	log_clear(&pl.l);
+	event_base_free(base);
+}
+
+static void
+pool_without_threads_is_the_engine_on_the_callers_loop(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct pool *pool = pool_new(base, 0, 4);
+	struct ep_buf b;
+	struct pool_log pl = { .main = pthread_self() };
+
+	(void)st;
+	assert_non_null(pool);
+	assert_int_equal(pool_workers(pool), 0);
+	assert_int_equal(pool_submit_ops(pool, ep_make(&b, plain, "/ok"), &fetch_ops, NULL,
+	    pool_done, &pl), 0);
+	assert_true(pool_busy(pool, &b.ep));
+	loop_until(base, &pl.l, 1);
+	assert_reason(&pl.l.r[0], REASON_OK);
+	assert_null(pool_new(base, POOL_MAX_WORKERS + 1, 4));
+	pool_free(pool);
+	log_clear(&pl.l);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -1140,6 +1271,9 @@ main(void)
 		cmocka_unit_test(probe_run_once_fills_every_result_in_order),
 		cmocka_unit_test(engine_busy_is_right_and_takes_constant_steps_with_thousands_queued),
 		cmocka_unit_test(a_kind_with_its_own_io_runs_on_the_loop_and_is_freed),
+		cmocka_unit_test(a_pool_of_two_threads_probes_and_answers_on_the_callers_loop),
+		cmocka_unit_test(pool_cancels_end_every_probe_before_they_return),
+		cmocka_unit_test(pool_without_threads_is_the_engine_on_the_callers_loop),
 		cmocka_unit_test(server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root),
 	};
 
