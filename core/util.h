@@ -15,6 +15,7 @@ void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);
 char *xstrdup(const char *);		/* xstrdup(NULL) == NULL */
+char *xstrndup(const char *, size_t);	/* at most n bytes of s, NUL-terminated */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A growable byte buffer, always NUL-terminated after its len bytes. */

@@ -43,6 +43,9 @@ int probe_global_init(void);
  */
 void probe_thread_clear(void);
 
+/* The host of an endpoint URL when it is a name to resolve (caller frees), else NULL. */
+char *engine_url_name(const char *url);
+
 /* Returns a new engine on base (borrowed, must outlive the engine). */
 struct engine *engine_new(struct event_base *base, int max_concurrent);
 

@@ -35,7 +35,7 @@ struct fetch_state {
 	int	 requests;
 	int	 want;
 };
-static int fetch_freed;
+static _Atomic int fetch_freed;		/* counted on probe threads too */
 
 static void *
 fetch_start_n(const struct conf_endpoint *ep, struct probe_request *req, int want)
@@ -871,7 +871,7 @@ struct own_state {
 	void		*arg;
 	struct result	*r;
 };
-static int own_freed;
+static _Atomic int own_freed;		/* counted on probe threads too */
 
 static void
 own_fire(evutil_socket_t fd, short what, void *arg)
@@ -1110,6 +1110,34 @@ server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root(void **st)
 	result_clear(&r);
 }
 
+static void
+the_host_to_resolve_is_read_from_the_url(void **st)
+{
+	static const struct { const char *url, *want; } cases[] = {
+		{ "https://a.example:8443/x", "a.example" },
+		{ "http://u:p@b.example/path?q=1", "b.example" },
+		{ "https://user@c.example", "c.example" },
+		{ "https://d.example?q", "d.example" },
+		{ "https://e.example#frag", "e.example" },
+		{ "https://f.example/a@b", "f.example" },
+		{ "https://[::1]:443/", NULL },
+		{ "http://127.0.0.1:80/ocsp", NULL },
+		{ "http://[2001:db8::1]/", NULL },
+		{ "not a url", NULL },
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = engine_url_name(cases[i].url);
+
+		if (cases[i].want == NULL)
+			assert_null(got);
+		else
+			assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
 /* ---- probe threads (probe/pool.c) ---- */
 
 struct pool_log {
@@ -1271,6 +1299,7 @@ main(void)
 		cmocka_unit_test(probe_run_once_fills_every_result_in_order),
 		cmocka_unit_test(engine_busy_is_right_and_takes_constant_steps_with_thousands_queued),
 		cmocka_unit_test(a_kind_with_its_own_io_runs_on_the_loop_and_is_freed),
+		cmocka_unit_test(the_host_to_resolve_is_read_from_the_url),
 		cmocka_unit_test(a_pool_of_two_threads_probes_and_answers_on_the_callers_loop),
 		cmocka_unit_test(pool_cancels_end_every_probe_before_they_return),
 		cmocka_unit_test(pool_without_threads_is_the_engine_on_the_callers_loop),
