@@ -42,6 +42,7 @@ struct sched {
 	size_t		 n_heap;
 	struct event	*timer;		/* armed for heap[0] */
 	bool		 in_fire;	/* sched_fire runs: it arms the timer at its end */
+	int64_t		 lead_ms;	/* due is called this long before each slot */
 };
 
 static void sched_fire(evutil_socket_t, short, void *);
@@ -218,7 +219,7 @@ entry_disarm(struct sched *s, struct sched_entry *e)
 static void
 entry_arm(struct sched *s, struct sched_entry *e, int64_t now)
 {
-	int64_t delay = e->due_ms - now;
+	int64_t delay = e->due_ms - s->lead_ms - now;
 
 	if (delay < 0)
 		delay = 0;
@@ -237,11 +238,11 @@ entry_fire(struct sched *s, struct sched_entry *e)
 
 	/*
 	 * The timers run on the monotonic clock, the grid on the wall clock: an entry may
-	 * come a few ms early. Never fire before the slot; a wall clock stepped back by more
+	 * come a few ms early. Never fire before the slot (less the lead); a wall clock stepped back by more
 	 * than an interval rejoins the grid from now.
 	 */
-	if (now < due) {
-		if (due - now > e->interval_ms)
+	if (now < due - s->lead_ms) {
+		if (due - now > e->interval_ms + s->lead_ms)
 			e->due_ms = sched_first_due(now, e->interval_ms, due % e->interval_ms);
 		entry_arm(s, e, now);
 		return;
@@ -274,6 +275,12 @@ sched_fire(evutil_socket_t fd, short what, void *arg)
 	}
 	s->in_fire = false;
 	timer_rearm(s);
+}
+
+void
+sched_set_lead(struct sched *s, int64_t lead_ms)
+{
+	s->lead_ms = lead_ms > 0 ? lead_ms : 0;
 }
 
 struct sched *

@@ -42,6 +42,14 @@ typedef int sched_due_fn(const struct conf_endpoint *ep, int64_t due_ms, void *a
 /* Called when a slot is skipped because the endpoint's previous probe still runs. */
 typedef void sched_skip_fn(const struct conf_endpoint *ep, int64_t due_ms, void *arg);
 
+/*
+ * Calls due lead_ms before each slot instead of at it (due_ms still the slot): for a caller
+ * that hands the probe to a thread which starts it at the slot itself (probe/pool.h
+ * pool_submit_at), so that the caller's loop being held up to lead_ms delays nothing.
+ * A slot is then skipped when the previous probe still runs lead_ms before it. Default 0.
+ */
+void sched_set_lead(struct sched *, int64_t lead_ms);
+
 /* Returns a scheduler on base (borrowed, must outlive it) with no endpoints. */
 struct sched *sched_new(struct event_base *base, sched_due_fn *due, sched_skip_fn *skip,
     void *arg);

@@ -20,6 +20,7 @@
  */
 #include <sys/eventfd.h>
 #include <sys/queue.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -46,6 +48,8 @@ struct pjob {
 	engine_done_fn	*done;
 	void		*arg;
 	struct worker	*w;			/* NULL while queued in main */
+	int64_t		 not_before;		/* wall ms: the worker starts it then */
+	struct event	*hold;			/* worker: waiting for not_before */
 	struct result	 r;			/* set by the worker */
 };
 TAILQ_HEAD(pjobq, pjob);
@@ -65,6 +69,7 @@ struct worker {
 	pthread_cond_t	 cond;			/* cmd back to CMD_NONE */
 	struct pjobq	 inbox;
 	int		 cmd;
+	struct pjobq	 held;			/* worker only: waiting for their time */
 	int		 inflight;		/* main only: handed over, not yet delivered */
 };
 
@@ -133,6 +138,80 @@ worker_done(struct result *r, void *arg)
 		wake(pool->done_fd);
 }
 
+/* Ends pj on its worker with an internal reason why, without running it. */
+static void
+worker_end(struct pjob *pj, const char *why)
+{
+	struct result r;
+
+	result_init(&r, pj->ep, now_ms());
+	result_flag(&r, REASON_INTERNAL, "%s", why);
+	worker_done(&r, pj);
+	result_clear(&r);
+}
+
+/* Starts pj on w's engine. */
+static void
+worker_submit(struct worker *w, struct pjob *pj)
+{
+	struct probe_input in = { .memory = pj->memory, .peer_memory = pj->peer_memory };
+
+	if (engine_submit_ops(w->eng, pj->ep, pj->ops, &in, worker_done, pj) != 0)
+		worker_end(pj, "the probe could not be queued");
+}
+
+/* A held probe's time came. */
+static void
+hold_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pjob *pj = arg;
+	struct worker *w = pj->w;
+
+	(void)fd; (void)what;
+	TAILQ_REMOVE(&w->held, pj, link);
+	event_free(pj->hold);
+	pj->hold = NULL;
+	worker_submit(w, pj);
+}
+
+/* Starts pj now, or holds it on a timer until its not_before. */
+static void
+worker_take(struct worker *w, struct pjob *pj)
+{
+	int64_t wait = pj->not_before - now_ms();
+	struct timeval tv;
+
+	if (wait <= 0) {
+		worker_submit(w, pj);
+		return;
+	}
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	if ((pj->hold = evtimer_new(w->base, hold_cb, pj)) == NULL ||
+	    evtimer_add(pj->hold, &tv) != 0) {
+		if (pj->hold != NULL)
+			event_free(pj->hold);
+		pj->hold = NULL;
+		worker_submit(w, pj);		/* at once rather than never */
+		return;
+	}
+	TAILQ_INSERT_TAIL(&w->held, pj, link);
+}
+
+/* Ends every held probe ("cancelled"). */
+static void
+worker_cancel_held(struct worker *w)
+{
+	struct pjob *pj;
+
+	while ((pj = TAILQ_FIRST(&w->held)) != NULL) {
+		TAILQ_REMOVE(&w->held, pj, link);
+		event_free(pj->hold);
+		pj->hold = NULL;
+		worker_end(pj, "cancelled");
+	}
+}
+
 /* Main handed over probes or a command. */
 static void
 worker_wake_cb(evutil_socket_t fd, short what, void *arg)
@@ -140,7 +219,6 @@ worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker *w = arg;
 	struct pjobq got = TAILQ_HEAD_INITIALIZER(got);
 	struct pjob *pj;
-	struct probe_input in;
 	int cmd;
 
 	(void)what;
@@ -151,19 +229,11 @@ worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->lock);
 	while ((pj = TAILQ_FIRST(&got)) != NULL) {
 		TAILQ_REMOVE(&got, pj, link);
-		in.memory = pj->memory;
-		in.peer_memory = pj->peer_memory;
-		if (engine_submit_ops(w->eng, pj->ep, pj->ops, &in, worker_done, pj) != 0) {
-			struct result r;
-
-			result_init(&r, pj->ep, now_ms());
-			result_flag(&r, REASON_INTERNAL, "the probe could not be queued");
-			worker_done(&r, pj);
-			result_clear(&r);
-		}
+		worker_take(w, pj);
 	}
 	if (cmd == CMD_NONE)
 		return;
+	worker_cancel_held(w);
 	if (cmd == CMD_CANCEL)
 		engine_cancel_all(w->eng);	/* each result to the outbox */
 	else
@@ -180,7 +250,8 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	event_base_dispatch(w->base);
-	engine_free(w->eng);		/* nothing left: main cancelled first */
+	worker_cancel_held(w);		/* nothing left: main cancelled first */
+	engine_free(w->eng);
 	w->eng = NULL;
 	probe_thread_clear();
 	return NULL;
@@ -302,6 +373,7 @@ worker_start(struct pool *pool, struct worker *w, int share)
 	w->pool = pool;
 	w->wake_fd = -1;
 	TAILQ_INIT(&w->inbox);
+	TAILQ_INIT(&w->held);
 	if (pthread_mutex_init(&w->lock, NULL) != 0)
 		return -1;
 	if (pthread_cond_init(&w->cond, NULL) != 0) {
@@ -395,6 +467,25 @@ int
 pool_submit_ops(struct pool *pool, const struct conf_endpoint *ep,
     const struct probe_ops *ops, const struct probe_input *in, engine_done_fn *done, void *arg)
 {
+	return pool_submit_ops_at(pool, ep, ops, in, 0, done, arg);
+}
+
+int
+pool_submit_at(struct pool *pool, const struct conf_endpoint *ep, const struct probe_input *in,
+    int64_t not_before_ms, engine_done_fn *done, void *arg)
+{
+	const struct probe_ops *ops;
+
+	if (pool == NULL || ep == NULL || (ops = probe_ops_for(ep->kind)) == NULL)
+		return -1;
+	return pool_submit_ops_at(pool, ep, ops, in, not_before_ms, done, arg);
+}
+
+int
+pool_submit_ops_at(struct pool *pool, const struct conf_endpoint *ep,
+    const struct probe_ops *ops, const struct probe_input *in, int64_t not_before_ms,
+    engine_done_fn *done, void *arg)
+{
 	struct pjob *pj;
 
 	if (pool == NULL)
@@ -408,6 +499,7 @@ pool_submit_ops(struct pool *pool, const struct conf_endpoint *ep,
 	pj->ops = ops;
 	pj->done = done;
 	pj->arg = arg;
+	pj->not_before = not_before_ms;
 	if (in != NULL) {
 		pj->memory = in->memory != NULL ? xstrdup(in->memory) : NULL;
 		pj->peer_memory = in->peer_memory != NULL ? xstrdup(in->peer_memory) : NULL;

@@ -11,6 +11,7 @@
 #define TW_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine.h"
 
@@ -34,6 +35,18 @@ int	pool_submit(struct pool *, const struct conf_endpoint *ep,
 int	pool_submit_ops(struct pool *, const struct conf_endpoint *ep,
     const struct probe_ops *ops, const struct probe_input *in, engine_done_fn *done,
     void *arg);
+
+/*
+ * As pool_submit(_ops), the probe started not before not_before_ms (wall clock): a worker
+ * holds it on its own loop until then, so that its start does not wait on the caller's loop
+ * (daemon/sched.h sched_set_lead). Without workers the time is ignored: it starts now.
+ * A held probe counts as handed over (pool_running).
+ */
+int	pool_submit_at(struct pool *, const struct conf_endpoint *ep,
+    const struct probe_input *in, int64_t not_before_ms, engine_done_fn *done, void *arg);
+int	pool_submit_ops_at(struct pool *, const struct conf_endpoint *ep,
+    const struct probe_ops *ops, const struct probe_input *in, int64_t not_before_ms,
+    engine_done_fn *done, void *arg);
 
 /* Submitted and not yet done; of those, handed to a worker (or started). */
 size_t	pool_pending(const struct pool *);

@@ -1246,6 +1246,42 @@ pool_cancels_end_every_probe_before_they_return(void **st)
 }
 
 static void
+a_pool_thread_starts_a_probe_at_its_time_and_cancels_it_while_held(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct pool *pool = pool_new(base, 2, 4);
+	struct ep_buf b[2];
+	struct pool_log pl = { .main = pthread_self() };
+	int64_t at = now_ms() + 300;
+
+	(void)st;
+	assert_non_null(pool);
+	ep_make(&b[0], plain, "/ok");
+	assert_int_equal(pool_submit_ops_at(pool, &b[0].ep, &fetch_ops, NULL, at, pool_done, &pl), 0);
+	loop_until(base, &pl.l, 1);
+	assert_reason(&pl.l.r[0], REASON_OK);
+	assert_true(pl.l.r[0].time_ms >= at);		/* started at its time, not before */
+	assert_true(pl.l.r[0].time_ms < at + 1000);
+	/* Held for an hour: cancel_all ends it at once. */
+	ep_make(&b[1], plain, "/ok");
+	assert_int_equal(pool_submit_ops_at(pool, &b[1].ep, &fetch_ops, NULL,
+	    now_ms() + 3600000, pool_done, &pl), 0);
+	assert_int_equal(pool_running(pool), 1);
+	pool_cancel_all(pool);
+	assert_int_equal(pl.l.n, 2);
+	assert_reason(&pl.l.r[1], REASON_INTERNAL);
+	assert_non_null(strstr(pl.l.r[1].message, "cancelled"));
+	assert_int_equal(pool_pending(pool), 0);
+	/* One held at free: freed with the pool. */
+	assert_int_equal(pool_submit_ops_at(pool, &b[1].ep, &fetch_ops, NULL,
+	    now_ms() + 3600000, pool_done, &pl), 0);
+	pool_free(pool);
+	assert_int_equal(pl.l.n, 3);
+	log_clear(&pl.l);
+	event_base_free(base);
+}
+
+static void
 pool_without_threads_is_the_engine_on_the_callers_loop(void **st)
 {
 	struct event_base *base = event_base_new();
@@ -1302,6 +1338,7 @@ main(void)
 		cmocka_unit_test(the_host_to_resolve_is_read_from_the_url),
 		cmocka_unit_test(a_pool_of_two_threads_probes_and_answers_on_the_callers_loop),
 		cmocka_unit_test(pool_cancels_end_every_probe_before_they_return),
+		cmocka_unit_test(a_pool_thread_starts_a_probe_at_its_time_and_cancels_it_while_held),
 		cmocka_unit_test(pool_without_threads_is_the_engine_on_the_callers_loop),
 		cmocka_unit_test(server_omitting_its_intermediate_is_told_apart_from_an_untrusted_root),
 	};

@@ -333,12 +333,55 @@ first_slots_are_on_time_however_long_the_load_took(void **state)
 	event_base_free(base);
 }
 
+/* With a lead, due is called that long before the slot, due_ms still the slot. */
+static void
+a_lead_calls_due_before_the_slot(void **state)
+{
+	struct conf_endpoint ep = { 0 };
+	struct conf_provider prov = { 0 };
+	struct conf c = { 0 };
+	struct event_base *base = event_base_new();
+	struct first_fire f = { 0 };
+	struct sched *s;
+	static char id[16];
+	int64_t t = now_ms(), iv = 1000, due = 0;
+
+	(void)state;
+	assert_non_null(base);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "l%d", i);
+		due = sched_first_due(t, iv, sched_offset("p", id, iv));
+		if (due - t >= 400 && due - t <= 700)
+			break;
+	}
+	assert_true(due - t >= 400 && due - t <= 700);
+	prov.id = "p";
+	prov.endpoints = &ep;
+	prov.n_endpoints = 1;
+	ep.id = id;
+	ep.provider = &prov;
+	ep.interval_ms = iv;
+	c.providers = &prov;
+	c.n_providers = 1;
+	s = sched_new(base, first_fire_due, NULL, &f);
+	sched_set_lead(s, 250);
+	sched_load(s, &c, now_ms());
+	run_for(base, 800);
+	assert_true(f.calls >= 1);
+	assert_int_equal(f.due_ms, due);
+	assert_true(f.at_ms >= due - 250);
+	assert_true(f.at_ms < due - 150);	/* not at the slot */
+	sched_free(s);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(offset_is_stable_and_inside_the_interval),
 		cmocka_unit_test(first_slots_are_on_time_however_long_the_load_took),
+		cmocka_unit_test(a_lead_calls_due_before_the_slot),
 		cmocka_unit_test(ten_thousand_endpoints_do_not_fire_in_the_same_second),
 		cmocka_unit_test(first_due_is_the_next_slot_of_the_grid),
 		cmocka_unit_test(next_due_does_not_drift_over_a_week),
