@@ -253,7 +253,9 @@ entry_fire(struct sched *s, struct sched_entry *e)
 			s->skip(e->ep, due, s->arg);
 	} else if (s->due(e->ep, due, s->arg) == 1)
 		e->busy = 1;
-	e->due_ms = sched_next_due(due, e->interval_ms, now_ms());
+	/* Fired up to a lead early: the next slot counts from this one, not from now. */
+	now = now_ms();
+	e->due_ms = sched_next_due(due, e->interval_ms, now > due ? now : due);
 	entry_arm(s, e, now_ms());
 }
 
