@@ -160,7 +160,12 @@ worker_submit(struct worker *w, struct pjob *pj)
 		worker_end(pj, "the probe could not be queued");
 }
 
-/* A held probe's time came. */
+static void worker_take(struct worker *, struct pjob *);
+
+/*
+ * A held probe's time came. The timer runs on the monotonic clock, not_before on the wall
+ * clock, in whole ms: it may come a ms early, and a probe never starts before its time.
+ */
 static void
 hold_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -169,6 +174,12 @@ hold_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what;
 	TAILQ_REMOVE(&w->held, pj, link);
+	if (now_ms() < pj->not_before) {
+		event_free(pj->hold);
+		pj->hold = NULL;
+		worker_take(w, pj);
+		return;
+	}
 	event_free(pj->hold);
 	pj->hold = NULL;
 	worker_submit(w, pj);
