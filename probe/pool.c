@@ -3,9 +3,9 @@
  *
  * The caller's thread (main) owns the queue of probes not yet handed over, the count of
  * probes per endpoint (pool_busy) and every done callback. A probe goes to the worker
- * with the fewest in flight, each worker taking at most its share of max_concurrent, so
- * that a worker never queues: what waits, waits in main, where pool_cancel_queued finds
- * it. Hand-over in both directions is a mutex-held list plus an eventfd the other
+ * with the fewest in flight; each worker runs at most its share of max_concurrent and is
+ * handed at most twice that (the rest held for their time or waiting in its engine's
+ * queue): what waits beyond, waits in main, where pool_cancel_queued finds it. Hand-over in both directions is a mutex-held list plus an eventfd the other
  * thread's loop watches: main appends to a worker's inbox, the worker submits to its own
  * engine (probe/engine.c, unchanged) and appends each result to the pool's outbox, which
  * main delivers. The eventfd is written only when a list goes from empty to not empty:
@@ -77,7 +77,8 @@ struct pool {
 	struct event_base *base;		/* the caller's */
 	struct engine	*eng;			/* 0 workers: probes on base */
 	int		 nworkers;
-	int		 share;			/* probes in flight per worker, at most */
+	int		 share;			/* probes running per worker, at most */
+	int		 handover;		/* handed to a worker and not back, at most */
 	struct worker	*w;
 	int		 done_fd;		/* eventfd: workers -> main */
 	struct event	*done_ev;
@@ -279,7 +280,8 @@ pick(struct pool *pool)
 	for (int i = 0; i < pool->nworkers; i++) {
 		struct worker *w = &pool->w[i];
 
-		if (w->inflight < pool->share && (best == NULL || w->inflight < best->inflight))
+		if (w->inflight < pool->handover &&
+		    (best == NULL || w->inflight < best->inflight))
 			best = w;
 	}
 	return best;
@@ -438,6 +440,11 @@ pool_new(struct event_base *base, int workers, int max_concurrent)
 	}
 	(void)tl_xmlsec_init();		/* a failure is each tl probe's to report */
 	pool->share = (max_concurrent + workers - 1) / workers;
+	/*
+	 * Twice as many handed over as may run: a probe held for its slot (pool_submit_at) or
+	 * waiting for a slot of its thread's engine takes none of the running ones.
+	 */
+	pool->handover = 2 * pool->share;
 	pool->w = xcalloc((size_t)workers, sizeof(*pool->w));
 	if ((pool->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
 	    (pool->done_ev = event_new(base, pool->done_fd, EV_READ | EV_PERSIST, done_cb,
