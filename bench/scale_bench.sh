@@ -3,7 +3,10 @@
 # for each N of a list, one table row each.
 #   bench/scale_bench.sh BUILD    Prints a Markdown section on stdout.
 # BENCH_SCALE_ENDPOINTS ("10000 30000 60000 100000": one run each, the same testbed),
-# BENCH_SCALE_SECONDS (180 per run), BENCH_SCALE_PROVIDERS (testbed providers, 5 = 30 services).
+# BENCH_SCALE_SECONDS (180 per run), BENCH_SCALE_PROVIDERS (testbed providers, 5 = 30 services),
+# BENCH_SCALE_WORKERS (the config's `workers:`, probe threads; default: one per CPU),
+# BENCH_SCALE_KEYS (the testbed's --keys: p256, the default: the testbed signs every answer on
+# the same 2 CPUs, and RSA-2048 signing costs it ~5x more; or rsa2048).
 # The endpoints are spread over the testbed's services with distinct ids, many per URL,
 # mostly cheap kinds (plain-HTTP login, OCSP) but every kind present. Measured:
 # - schedule lag: result time (set when the probe is actually started) minus its slot,
@@ -24,6 +27,8 @@ TB="$ROOT/$BUILD/trustwatch-testbed"
 NEPS=${BENCH_SCALE_ENDPOINTS:-10000 30000 60000 100000}
 SECS=${BENCH_SCALE_SECONDS:-180}
 NPROV=${BENCH_SCALE_PROVIDERS:-5}
+WORKERS=${BENCH_SCALE_WORKERS:-$(nproc)}
+KEYS=${BENCH_SCALE_KEYS:-p256}
 WARM=15
 work=$(mktemp -d /tmp/tw-scale-bench.XXXXXX)
 tb_pid=""; tw_pid=""; mon_pid=""
@@ -31,7 +36,7 @@ cleanup() {
 	for p in $mon_pid $tw_pid $tb_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	rm -rf "$work"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -40,7 +45,7 @@ trap 'exit 130' INT TERM
 command -v python3 >/dev/null && command -v sqlite3 >/dev/null ||
     { echo "skipped: needs python3 and sqlite3."; exit 0; }
 
-"$TB" --state "$work/tb" --write-config "$work/tb.yaml" --providers "$NPROV" \
+"$TB" --state "$work/tb" --write-config "$work/tb.yaml" --providers "$NPROV" --keys "$KEYS" \
     >"$work/testbed.log" 2>&1 &
 tb_pid=$!
 deadline=$(( $(date +%s) + 30 ))
@@ -55,7 +60,7 @@ run_one() {
 NEP=$1
 # The config: NEP endpoints over 10 providers, each on one testbed service of its kind.
 rm -rf "$work/scale.db" "$work/scale.db".* "$work/site"
-python3 "$ROOT/bench/scale_config.py" "$work/tb.yaml" "$work/scale.yaml" "$work/scale.db" "$NEP" ||
+python3 "$ROOT/bench/scale_config.py" "$work/tb.yaml" "$work/scale.yaml" "$work/scale.db" "$NEP" "$WORKERS" ||
     { echo "| $NEP | FAILED: config |"; return; }
 "$TW" check -c "$work/scale.yaml" >"$work/check.out" 2>&1 || {
 	echo "| $NEP | FAILED: config check: $(tail -1 "$work/check.out") |"; return; }
@@ -133,7 +138,9 @@ pct() { awk -v d="$1" -v t="$TICK" -v el="$el" 'BEGIN {printf "%.1f %%", d / t *
 
 echo "trustwatch run at interval 60 s with bench/scale_config.py's mix (per 100 endpoints: 35"
 echo "plain-HTTP logins on the CRL service, 25 ocsp, 10 crl, 10 tsa, 10 HTTPS login, 5 oidc,"
-echo "5 saml) over the testbed's $((NPROV * 6)) services ($NPROV providers), $SECS s per run on $(nproc) CPUs"
+echo "5 saml) over the testbed's $((NPROV * 6)) services ($NPROV providers), $SECS s per run on $(nproc) CPUs,"
+echo "probes on $WORKERS threads (\`workers: $WORKERS\`; 0 = on the main loop), the testbed's keys"
+echo "$KEYS (\`--keys\`), the CPUs"
 echo "shared with the testbed. Lag = probe start − slot (p50 / p99 / p99.9 / max; target p99"
 echo "≤ 50 ms); CPU after the first ${WARM} s; RSS peak (VmHWM) / final; SIGTERM to exit (≤ 5 s)."
 echo

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """The scale benchmarks' config: N endpoints over 10 providers on the testbed's services.
 
-    scale_config.py TESTBED_YAML OUT_YAML DB_PATH N
+    scale_config.py TESTBED_YAML OUT_YAML DB_PATH N [WORKERS]
+
+WORKERS (default 0): the `workers:` setting, probe threads (probe/pool.c).
 
 Used by bench/scale_bench.sh (one node) and bench/vantage_bench.sh (three nodes).
 """
 import re, sys
 tb, out, db, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+workers = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 svc = {}      # service id -> list of endpoint texts (the rest of the testbed's endpoint)
 cur = None
 for line in open(tb):
@@ -32,6 +35,8 @@ for k, w in mix:
     plan += [k] * w
 f = open(out, "w")
 f.write('storage: { path: "%s" }\n' % db)
+if workers:
+    f.write("workers: %d\n" % workers)
 f.write("defaults: { interval: 60s, timeout: 10s, degraded_after: 2s }\n")
 f.write("incidents: { open_after: 3, close_after: 2 }\n")
 f.write('report: { output: "%s", every: 5m }\n' % (out.rsplit("/", 1)[0] + "/site"))
