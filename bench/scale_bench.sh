@@ -5,6 +5,7 @@
 # BENCH_SCALE_ENDPOINTS ("10000 30000 60000 100000": one run each, the same testbed),
 # BENCH_SCALE_SECONDS (180 per run), BENCH_SCALE_PROVIDERS (testbed providers, 5 = 30 services),
 # BENCH_SCALE_WORKERS (the config's `workers:`, probe threads; default: one per CPU),
+# BENCH_KEEP=1 keeps the work directory (daemon log, results) in /tmp.
 # BENCH_SCALE_KEYS (the testbed's --keys: p256, the default: the testbed signs every answer on
 # the same 2 CPUs, and RSA-2048 signing costs it ~5x more; or rsa2048).
 # The endpoints are spread over the testbed's services with distinct ids, many per URL,

@@ -128,6 +128,7 @@ minimal_config_gets_the_spec_defaults(void **state)
 	assert_int_equal(ep->expect.http_status, 0);
 	assert_int_equal(c->incidents.open_after, 3);
 	assert_int_equal(c->incidents.close_after, 2);
+	assert_int_equal(c->workers, 0);
 	assert_int_equal(c->storage.retention_ms, 400LL * 86400000);
 	assert_false(c->alerts.enabled);
 	assert_null(c->web.listen);
@@ -205,6 +206,8 @@ static const struct broken {
 	{ "wrong type for a section", "defaults: [1, 2]\nproviders: []\n", ":1:11:", "defaults: expected a mapping" },
 	{ "wrong type for a number", "incidents: { open_after: many }\nproviders: []\n", ":1:26:", "expected an integer" },
 	{ "number out of range", "incidents: { close_after: 0 }\nproviders: []\n", ":1:27:", "out of range" },
+	{ "too many probe threads", "workers: 65\nproviders: []\n", ":1:10:", "out of range" },
+	{ "probe threads not a number", "workers: two\nproviders: []\n", ":1:10:", "expected an integer" },
 	{ "no providers", "providers: []\n", ":1:12:", "at least one provider" },
 	{ "invalid provider id", "providers:\n  - id: Lux_Trust\n    endpoints: []\n", ":2:9:", "invalid id 'Lux_Trust'" },
 	{ "duplicate provider id",
