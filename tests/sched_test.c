@@ -290,6 +290,42 @@ first_fire_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 	return 0;
 }
 
+/* One endpoint p/ID at interval 1 s, in a config of its own. */
+struct one_ep {
+	struct conf_endpoint ep;
+	struct conf_provider prov;
+	struct conf	 c;
+	char		 id[16];
+};
+
+/*
+ * Fills o with an endpoint whose first slot after `after` lies lo..hi ms after `t`, and
+ * returns that slot (the id is searched among e0..e999: the offset is a hash).
+ */
+static int64_t
+one_ep_due_within(struct one_ep *o, int64_t after, int64_t t, int64_t lo, int64_t hi)
+{
+	int64_t due = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(o->id, sizeof(o->id), "e%d", i);
+		due = sched_first_due(after, 1000, sched_offset("p", o->id, 1000));
+		if (due - t >= lo && due - t <= hi)
+			break;
+	}
+	assert_true(due - t >= lo && due - t <= hi);
+	o->prov.id = "p";
+	o->prov.endpoints = &o->ep;
+	o->prov.n_endpoints = 1;
+	o->ep.id = o->id;
+	o->ep.provider = &o->prov;
+	o->ep.interval_ms = 1000;
+	o->c.providers = &o->prov;
+	o->c.n_providers = 1;
+	return due;
+}
+
 /*
  * The first slots are armed from the clock at arming, not from when the load began: a load
  * of 100,000 endpoints takes tens of ms, and every first probe was that much late.
@@ -298,35 +334,18 @@ first_fire_due(const struct conf_endpoint *ep, int64_t due, void *arg)
 static void
 first_slots_are_on_time_however_long_the_load_took(void **state)
 {
-	struct conf_endpoint ep = { 0 };
-	struct conf_provider prov = { 0 };
-	struct conf c = { 0 };
+	static struct one_ep o;
 	struct event_base *base = event_base_new();
 	struct first_fire f = { 0 };
 	struct sched *s;
-	static char id[16];
-	int64_t t = now_ms(), iv = 1000, due = 0;
+	int64_t t = now_ms(), due;
 
 	(void)state;
 	assert_non_null(base);
-	/* An id whose first slot after t - 300 lies 200..600 ms after t: not passed meanwhile. */
-	for (int i = 0; i < 1000; i++) {
-		snprintf(id, sizeof(id), "e%d", i);
-		due = sched_first_due(t - 300, iv, sched_offset("p", id, iv));
-		if (due - t >= 200 && due - t <= 600)
-			break;
-	}
-	assert_true(due - t >= 200 && due - t <= 600);
-	prov.id = "p";
-	prov.endpoints = &ep;
-	prov.n_endpoints = 1;
-	ep.id = id;
-	ep.provider = &prov;
-	ep.interval_ms = iv;
-	c.providers = &prov;
-	c.n_providers = 1;
+	/* A first slot after t - 300 that lies 200..600 ms after t: not passed meanwhile. */
+	due = one_ep_due_within(&o, t - 300, t, 200, 600);
 	s = sched_new(base, first_fire_due, NULL, &f);
-	sched_load(s, &c, t - 300);
+	sched_load(s, &o.c, t - 300);
 	run_for(base, 900);
 	assert_true(f.calls >= 1);
 	assert_int_equal(f.due_ms, due);
@@ -341,35 +360,18 @@ first_slots_are_on_time_however_long_the_load_took(void **state)
 static void
 a_lead_calls_due_before_the_slot(void **state)
 {
-	struct conf_endpoint ep = { 0 };
-	struct conf_provider prov = { 0 };
-	struct conf c = { 0 };
+	static struct one_ep o;
 	struct event_base *base = event_base_new();
 	struct first_fire f = { 0 };
 	struct sched *s;
-	static char id[16];
-	int64_t t = now_ms(), iv = 1000, due = 0;
+	int64_t t = now_ms(), due;
 
 	(void)state;
 	assert_non_null(base);
-	for (int i = 0; i < 1000; i++) {
-		snprintf(id, sizeof(id), "l%d", i);
-		due = sched_first_due(t, iv, sched_offset("p", id, iv));
-		if (due - t >= 400 && due - t <= 700)
-			break;
-	}
-	assert_true(due - t >= 400 && due - t <= 700);
-	prov.id = "p";
-	prov.endpoints = &ep;
-	prov.n_endpoints = 1;
-	ep.id = id;
-	ep.provider = &prov;
-	ep.interval_ms = iv;
-	c.providers = &prov;
-	c.n_providers = 1;
+	due = one_ep_due_within(&o, t, t, 400, 700);
 	s = sched_new(base, first_fire_due, NULL, &f);
 	sched_set_lead(s, 250);
-	sched_load(s, &c, now_ms());
+	sched_load(s, &o.c, now_ms());
 	run_for(base, 2000);
 	assert_true(f.calls >= 1);
 	assert_int_equal(f.due_ms, due);
