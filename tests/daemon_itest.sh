@@ -245,4 +245,9 @@ grep -q 'level=info msg="incident opened" incident=[0-9]* provider=p1 endpoint=o
     not_ok "no incident opened/resolved lines: $(grep incident "$work/daemon.log" | head -3)"
 grep -Eq 'Sanitizer|runtime error' "$work/daemon.log" && not_ok "sanitizer report in the daemon log" ||
     ok "no sanitizer report in the daemon log (kill -9, reloads, stop)"
+# Incidents re-render the site; with probe threads each render is a fresh `trustwatch report`.
+grep -q 'msg="report rendered"' "$work/daemon.log" &&
+    ! grep -q 'msg="report render failed"' "$work/daemon.log" &&
+    ok "the site rendered after incidents${TW_WORKERS:+ (a fresh report process: probe threads)}" ||
+    not_ok "no rendered report: $(grep 'report' "$work/daemon.log" | tail -3)"
 finish
