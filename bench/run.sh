@@ -21,6 +21,14 @@ pg_start >/dev/null 2>&1 || echo "bench: PostgreSQL did not start; its rows are 
 	echo
 	sh "$ROOT/bench/probe_bench.sh" "$BUILD"
 	echo
+	echo "## Instructions per probe under \`trustwatch run\` (bench/daemon_instr.sh)"
+	echo
+	echo "Issue 22 targets: OCSP ≤ 0.75 M, HTTPS login ≤ 4.0 M. Callgrind, 10 endpoints of one"
+	echo "kind at 1 s, RSA-2048 testbed; the difference of a 15-s and a 30-s run over the results"
+	echo "between them: what a probe costs the daemon, start and configuration cancelled out."
+	echo
+	BENCH_DI_T1=${BENCH_DI_T1:-15} BENCH_DI_T2=${BENCH_DI_T2:-30} sh "$ROOT/bench/daemon_instr.sh" "$BUILD"
+	echo
 	echo "## Floors: the same exchanges without trustwatch (bench/floor_bench.sh)"
 	echo
 	sh "$ROOT/bench/floor_bench.sh" "$BUILD"
