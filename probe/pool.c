@@ -175,15 +175,9 @@ hold_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what;
 	TAILQ_REMOVE(&w->held, pj, link);
-	if (now_ms() < pj->not_before) {
-		event_free(pj->hold);
-		pj->hold = NULL;
-		worker_take(w, pj);
-		return;
-	}
 	event_free(pj->hold);
 	pj->hold = NULL;
-	worker_submit(w, pj);
+	worker_take(w, pj);		/* starts it, or holds it again if it came early */
 }
 
 /* Starts pj now, or holds it on a timer until its not_before. */
