@@ -635,6 +635,7 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		site_api(&s);
 	if (s.err == NULL)
 		site_exports(&s, out);
+	site_mreuse_done(&s);
 	if (s.err == NULL)
 		site_feed(&s, langs[0]);
 	if (s.err == NULL)
@@ -682,6 +683,7 @@ done:
 	free(s.dir);
 	free(s.cache);
 	free(spare);
+	free(s.prev_exports);
 	site_spare_free(&s);
 	for (size_t i = 0; i < s.n_kept; i++)
 		free(s.kept[i]);

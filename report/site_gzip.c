@@ -177,34 +177,54 @@ write_zcache(const char *zpath, uint32_t crc, const unsigned char *z, size_t zle
 
 int
 site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size_t n,
-    char *const *zcache, const bool *verify)
+    char *const *zcache, const bool *verify, const struct gz_resume *from, int64_t *gz_end,
+    uint32_t *crc_end)
 {
 	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 	static const unsigned char fin[2] = { 0x03, 0x00 };	/* a final, empty block */
 	int in, out;
 	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	int64_t total = n > 0 ? bounds[n] - bounds[0] : 0;
+	int64_t total = n > 0 ? bounds[n] - bounds[0] : 0, zpos = sizeof(head);
 	unsigned char tail[8];
+	size_t first = 0;
 	int rc = 0;
 
-	if (total > (int64_t)GZ_MAX_BYTES || bounds[0] != 0)
+	if (total > (int64_t)GZ_MAX_BYTES || bounds[0] != 0 ||
+	    (from != NULL && (from->nseg > n || from->gz_len < (int64_t)sizeof(head))))
 		return -1;
 	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if ((out = open(gz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+	if (from != NULL) {
+		/* segments [0, nseg) are there: cut what followed them, write on after them */
+		if ((out = open(gz, O_WRONLY | O_CLOEXEC)) < 0 || ftruncate(out, from->gz_len) != 0 ||
+		    lseek(out, 0, SEEK_END) != from->gz_len) {
+			if (out >= 0)
+				close(out);
+			close(in);
+			return -1;
+		}
+		first = from->nseg;
+		crc = from->crc;
+		zpos = from->gz_len;
+	} else if ((out = open(gz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		close(in);
 		return -1;
-	}
-	if (write_all(out, head, sizeof(head)) != 0)
+	} else if (write_all(out, head, sizeof(head)) != 0) {
 		rc = -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	}
+	for (size_t i = first; i < n && rc == 0; i++) {
 		size_t len = (size_t)(bounds[i + 1] - bounds[i]);
 		unsigned char *z = NULL, *data;
 		size_t zlen = 0;
 		uint32_t sc;
 
-		if (len == 0)
+		if (len == 0) {
+			if (gz_end != NULL)
+				gz_end[i] = zpos;
+			if (crc_end != NULL)
+				crc_end[i] = crc;
 			continue;
+		}
 		if (read_zcache(zcache ? zcache[i] : NULL, &sc, &z, &zlen) == 0 && verify != NULL &&
 		    verify[i]) {
 			/* only the very bytes it was made from */
@@ -232,6 +252,11 @@ site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size
 		crc = (uint32_t)crc32_combine(crc, sc, (z_off_t)len);
 		if (write_all(out, z, zlen) != 0)
 			rc = -1;
+		zpos += (int64_t)zlen;
+		if (gz_end != NULL)
+			gz_end[i] = zpos;
+		if (crc_end != NULL)
+			crc_end[i] = crc;
 		free(z);
 	}
 	for (int k = 0; k < 4; k++) {

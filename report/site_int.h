@@ -121,6 +121,8 @@ struct site {
 	char		**spare;
 	size_t		 n_spare;
 	struct spare_list *spare_ls;		/* per spare folder: its and the live one's files */
+	/* the spare's exports/ (results CSVs it published), until site_exports is done */
+	char		*prev_exports;
 	char		*err;			/* first error */
 	/* site_pages.c: drawn once, copied into every page showing them */
 	const struct i18n *bars_lang;		/* the language of bars and bars_days */
@@ -191,10 +193,19 @@ int site_gzip_file(const char *path, const char *gz);
  * there, written when not). bounds[0..n] are the segments' offsets in path. Files over
  * GZ_MAX_BYTES get no .gz (served plain), as in site_gzip. verify (NULL or per segment):
  * a cached deflate is used only if its CRC-32 is that of the segment's bytes in path.
- * Returns 0, or -1 (no gz).
+ * from (NULL: none): gz already holds the first segments (site_mreuse.c); what follows
+ * them there is cut off and the rest written after them. gz_end and crc_end (NULL or n
+ * each) receive, per segment written, gz's length after it and the CRC-32 of path up to
+ * its end (a resumed segment's are left as they are). Returns 0, or -1 (no gz).
  */
+struct gz_resume {
+	size_t		 nseg;		/* segments [0, nseg) are in gz already, */
+	int64_t		 gz_len;	/* its first gz_len bytes (gzip header included), */
+	uint32_t	 crc;		/* CRC-32 of their bytes in path */
+};
 int site_gzip_segments(const char *path, const char *gz, const int64_t *bounds, size_t n,
-    char *const *zcache, const bool *verify);
+    char *const *zcache, const bool *verify, const struct gz_resume *from, int64_t *gz_end,
+    uint32_t *crc_end);
 /* The suffix of a cached deflated segment: the zlib version is part of its key. */
 const char *site_gzip_zsuffix(void);
 char *site_path(struct site *, const char *rel);	/* caller frees; parents created */
@@ -262,6 +273,31 @@ int site_spare_link(struct site *, int fd, const char *src, const char *path, bo
  * the spare (whatever spare there was is removed; old is removed when it cannot be kept).
  */
 void site_spare_keep(const char *old, const char *spare);
+/*
+ * site_mreuse.c: the current month's results CSV (and .gz) of the spare, brought up to date
+ * in place. plan[0..n_plan) names the leading segments this render writes: "header-FNV",
+ * then each completed day's chunk. site_mreuse_open moves the spare's file to path when a
+ * layout in the cache vouches for its first segments (at least the header and a day) and
+ * returns a descriptor open for writing at their end, *r their layout (r->gz: path.gz
+ * holds them too); else -1, path untouched. site_mreuse_save records path's layout after
+ * it is written (names[0..n): its leading segments as planned, with their ends) and keeps
+ * the published site's layout (the next render's spare); the names join used.
+ */
+struct mreuse {
+	size_t		 nseg;		/* segments reused */
+	int64_t		*csv_end;	/* per segment: the CSV's length after it, */
+	int64_t		*gz_end;	/* the .gz's, */
+	uint32_t	*crc;		/* the CSV's CRC-32 up to its end */
+	bool		 gz;
+};
+int site_mreuse_open(struct site *, const char *ym, const char *path, char *const *plan,
+    size_t n_plan, struct mreuse *r);
+void site_mreuse_save(struct site *, const char *ym, const char *path, char *const *names,
+    size_t n, const int64_t *csv_end, const int64_t *gz_end, const uint32_t *crc, bool gz,
+    char ***used, size_t *n_used);
+void site_mreuse_free(struct mreuse *);
+/* Removes the spare's exports/ (after site_exports, before site_gzip walks the site). */
+void site_mreuse_done(struct site *);
 /* site.c */
 void site_remove_tree(const char *dir);
 

@@ -526,6 +526,15 @@ stream_today(struct site *s, FILE *f, int fd, struct segs *g, int64_t day, int64
 	return t.rows;
 }
 
+/* Notes chunk name and its cached deflate as used by this render. */
+static void
+note_chunk(char ***used, size_t *n_used, const char *name)
+{
+	*used = xrealloc(*used, (*n_used + 2) * sizeof(**used));
+	(*used)[(*n_used)++] = xasprintf("%s%s", name, site_gzip_zsuffix());
+	(*used)[(*n_used)++] = xstrdup(name);
+}
+
 /*
  * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
  * for completed days, streamed for the rest; and path.gz, one deflated segment per day
@@ -542,7 +551,14 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 	struct segs g = { 0 };
 	bool *verify = NULL;	/* per segment: check a cached deflate's CRC-32 */
 	size_t n_verify = 0;
-	int fd;
+	/*
+	 * The leading segments as planned (the header, then each completed day's chunk) and
+	 * how many were written so (site_mreuse.c: the next render may write on after them).
+	 */
+	char **plan = NULL, ym[8];
+	size_t n_plan = 0, n_lay = 0;
+	struct mreuse mr = { 0 };
+	int fd = -1;
 	FILE *f;
 
 	/*
@@ -579,19 +595,55 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 			fnv1a(&k.days[i].h, &c[i], sizeof(c[i]));
 		free(c);
 	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+	{
+		time_t t = (time_t)(from / 1000);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(ym, sizeof(ym), "%Y-%m", &tm);
+	}
+	if (s->cache != NULL && cut == from) {
+		uint64_t h = FNV1A_INIT;
+
+		fnv_str(&h, CSV_RESULTS_HEADER);
+		plan = xcalloc(k.n + 1, sizeof(*plan));
+		plan[n_plan++] = xasprintf("header-%016llx", (unsigned long long)h);
+		for (size_t i = 0; i < k.n && k.days[i].hours > 0; i++) {
+			char day[16];
+
+			utc_day(k.days[i].start_ms, day, sizeof(day));
+			plan[n_plan++] = xasprintf("results-%s-%016llx.csv", day,
+			    (unsigned long long)k.days[i].h);
+		}
+		fd = site_mreuse_open(s, ym, path, plan, n_plan, &mr);
+	}
+	if (fd < 0 && (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		site_fail(s, "%s: %s", path, strerror(errno));
-		free(k.days);
-		return -1;
+		goto fail;
 	}
 	if ((f = fdopen(fd, "w")) == NULL) {
 		site_fail(s, "%s: %s", path, strerror(errno));
 		close(fd);
-		free(k.days);
-		return -1;
+		goto fail;
 	}
-	csv_header(f, CSV_RESULTS_HEADER);
-	seg_end(&g, f, fd, NULL);
+	if (mr.nseg > 0) {
+		/* the header and the first days are there already, with their .gz */
+		g.bounds = xcalloc(mr.nseg + 1, sizeof(*g.bounds));
+		g.zc = xcalloc(mr.nseg, sizeof(*g.zc));
+		for (size_t i = 0; i < mr.nseg; i++) {
+			g.bounds[i + 1] = mr.csv_end[i];
+			if (i > 0) {
+				g.zc[i] = xasprintf("%s/%s%s", s->cache, plan[i], site_gzip_zsuffix());
+				note_chunk(used, n_used, plan[i]);
+			}
+		}
+		g.n = n_lay = mr.nseg;
+		data = mr.csv_end[mr.nseg - 1] - mr.csv_end[0];
+	} else {
+		csv_header(f, CSV_RESULTS_HEADER);
+		seg_end(&g, f, fd, NULL);
+		n_lay = n_plan > 0;
+	}
 	/* Uncached days one by one too: rows by day, then provider, endpoint, time. */
 	for (int64_t d = from; d < cut && s->err == NULL; d += DAY_MS) {
 		int64_t rows = stream_rows(s, f, d, d + DAY_MS < cut ? d + DAY_MS : cut);
@@ -599,7 +651,7 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		data += rows > 0 ? rows : 0;
 		seg_end(&g, f, fd, NULL);
 	}
-	for (size_t i = 0; i < k.n && s->err == NULL; i++) {
+	for (size_t i = mr.nseg > 0 ? mr.nseg - 1 : 0; i < k.n && s->err == NULL; i++) {
 		const struct day_key *d = &k.days[i];
 		char day[16], *name, *chunk;
 		int64_t n = -1;
@@ -607,6 +659,8 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 
 		if (d->start_ms < cut)
 			continue;
+		if (n_lay != i + 1)
+			n_lay = SIZE_MAX;	/* a gap: the layout ends before */
 		/* No rollups while results may exist (should not happen): not cached. */
 		if (d->hours == 0) {
 			int64_t rows = stream_rows(s, f, d->start_ms, d->start_ms + DAY_MS);
@@ -631,13 +685,16 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 			seg_end(&g, f, fd, NULL);
 		} else {
 			data += n;
-			*used = xrealloc(*used, (*n_used + 2) * sizeof(**used));
-			(*used)[(*n_used)++] = xasprintf("%s%s", name, site_gzip_zsuffix());
-			(*used)[(*n_used)++] = name;
+			if (n_lay == i + 1 && n_lay < n_plan && strcmp(plan[n_lay], name) == 0)
+				n_lay++;
+			note_chunk(used, n_used, name);
+			free(name);
 			seg_end(&g, f, fd, xasprintf("%s%s", chunk, site_gzip_zsuffix()));
 		}
 		free(chunk);
 	}
+	if (n_lay == SIZE_MAX)
+		n_lay = 0;
 	for (int64_t d = k.n > 0 ? k.days[k.n - 1].start_ms + DAY_MS : cut;
 	    d < to && s->err == NULL; d += DAY_MS) {
 		int64_t rows;
@@ -652,25 +709,52 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		data += rows > 0 ? rows : 0;
 		seg_end(&g, f, fd, NULL);
 	}
-	free(k.days);
 	if (fclose(f) != 0)
 		site_fail(s, "%s: %s", path, strerror(errno));
 	if (s->err == NULL && data > 0) {
 		char *gz = xasprintf("%s.gz", path);
-		bool ok = true;
+		bool ok = true, gz_ok = false;
+		int64_t *gz_end = xcalloc(g.n + 1, sizeof(*gz_end));
+		uint32_t *crc_end = xcalloc(g.n + 1, sizeof(*crc_end));
+		struct gz_resume resume = { 0 };
 
 		for (size_t i = 0; i <= g.n; i++)
 			ok = ok && g.bounds[i] >= 0 && (i == 0 || g.bounds[i] >= g.bounds[i - 1]);
 		verify = xrealloc(verify, (g.n + 1) * sizeof(*verify));
 		while (n_verify < g.n)
 			verify[n_verify++] = false;
+		if (mr.gz) {
+			resume = (struct gz_resume){ mr.nseg, mr.gz_end[mr.nseg - 1], mr.crc[mr.nseg - 1] };
+			memcpy(gz_end, mr.gz_end, mr.nseg * sizeof(*gz_end));
+			memcpy(crc_end, mr.crc, mr.nseg * sizeof(*crc_end));
+		}
 		if (ok)	/* else site_gzip */
-			site_gzip_segments(path, gz, g.bounds, g.n, g.zc, verify);
+			gz_ok = site_gzip_segments(path, gz, g.bounds, g.n, g.zc, verify,
+			    mr.gz ? &resume : NULL, gz_end, crc_end) == 0;
+		if (!gz_ok)
+			unlink(gz);	/* not one cut short: site_gzip makes it whole, or none */
+		if (n_lay >= 2 && n_lay <= g.n)
+			site_mreuse_save(s, ym, path, plan, n_lay, g.bounds + 1, gz_end, crc_end,
+			    gz_ok, used, n_used);
+		free(gz_end);
+		free(crc_end);
 		free(gz);
 	}
 	free(verify);
 	segs_free(&g);
+	site_mreuse_free(&mr);
+	for (size_t i = 0; i < n_plan; i++)
+		free(plan[i]);
+	free(plan);
+	free(k.days);
 	return s->err ? -1 : data;
+fail:
+	site_mreuse_free(&mr);
+	for (size_t i = 0; i < n_plan; i++)
+		free(plan[i]);
+	free(plan);
+	free(k.days);
+	return -1;
 }
 
 /*

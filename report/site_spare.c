@@ -183,6 +183,16 @@ site_spare_take(struct site *s, struct i18n **langs, size_t n_langs, const char 
 		free(from);
 		free(to);
 	}
+	/* Its current month's results CSV, brought up to date in place (site_mreuse.c). */
+	{
+		char *from = xasprintf("%s/exports", claim), *to = xasprintf("%s/.prev-exports", s->dir);
+
+		if (is_dir(from) && rename(from, to) == 0)
+			s->prev_exports = to;
+		else
+			free(to);
+		free(from);
+	}
 	site_remove_tree(claim);	/* the rest of the replaced site */
 	free(claim);
 }
@@ -305,9 +315,14 @@ site_spare_keep(const char *old, const char *spare)
 		site_remove_tree(old);
 		return;
 	}
-	/* Only incident page folders are kept: the rest (a month's CSV) would hold space. */
+	/*
+	 * Only incident page folders are kept, and the results CSVs written for this site
+	 * alone (linked nowhere else: the current month's, see site_mreuse.c); the rest
+	 * would hold space.
+	 */
 	while ((e = readdir(d)) != NULL) {
 		char *p;
+		bool exports = strcmp(e->d_name, "exports") == 0;
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
@@ -318,9 +333,14 @@ site_spare_keep(const char *old, const char *spare)
 
 			while (sub != NULL && (f = readdir(sub)) != NULL) {
 				char *q;
+				struct stat sb;
 
 				if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0 ||
 				    (f->d_type == DT_DIR && strcmp(f->d_name, "incidents") == 0))
+					continue;
+				if (exports && strncmp(f->d_name, "results-", 8) == 0 &&
+				    fstatat(dirfd(sub), f->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISREG(sb.st_mode) && sb.st_nlink == 1)
 					continue;
 				q = xasprintf("%s/%s", p, f->d_name);
 				if (f->d_type == DT_DIR || unlink(q) != 0)

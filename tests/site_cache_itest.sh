@@ -146,4 +146,31 @@ if [ -n "$late3" ]; then
 	t3=$(awk -v t="$late3" 'BEGIN { printf "%s.%03d", strftime("%Y-%m-%dT%H:%M:%S", int(t / 1000), 1), t % 1000 }')
 	check 'gzip -dc "$work/warm/exports/results-$month.csv.gz" | grep -q "$t3"' "the warm render's $month CSV.gz shows the late result of today ($t3)"
 fi
+# The current month's CSV (and .gz) that the spare holds, published two renders before, is
+# brought up to date in place (cut after its last completed day still valid, today written
+# on) rather than copied whole: the same file comes back. Not while anyone has it open (a
+# download begun before it was replaced): then a new file is written. Needs a completed day
+# of the current month in the cache.
+if [ $(( now_ms - month_ms )) -gt 86400000 ]; then
+	csv="exports/results-$month.csv"
+	ino_a=$(stat -c %i "$work/warm/$csv")
+	render warm
+	render warm
+	check '[ "$(stat -c %i "$work/warm/$csv")" = "$ino_a" ]' \
+	    "the month's CSV of two renders before is written on in place (inode $ino_a)"
+	check 'same plain2 warm' "... and the site is that of a render without a cache ($(head -3 "$work/diff-plain2-warm" 2>/dev/null))"
+	check 'gz_ok warm >"$work/gzbad"' "... its .gz holds it ($(cat "$work/gzbad" 2>/dev/null))"
+	held=$(ls "$cache"/incidents-*.spare/"$csv" 2>/dev/null | head -1)
+	check '[ -n "$held" ]' "the spare keeps the month's CSV it published"
+	if [ -n "$held" ]; then
+		ino_h=$(stat -c %i "$held")
+		size_h=$(stat -c %s "$held")
+		exec 3<"$held"
+		render warm
+		check '[ "$(stat -c %i "$work/warm/$csv")" != "$ino_h" ] && [ "$(wc -c <&3)" = "$size_h" ]' \
+		    "a month's CSV someone has open is not written in place (it keeps its $size_h bytes)"
+		exec 3<&-
+		check 'same plain2 warm' "... the site is still that of a render without a cache ($(head -3 "$work/diff-plain2-warm" 2>/dev/null))"
+	fi
+fi
 finish
