@@ -151,19 +151,28 @@ report_status_state(const struct conf *c, struct store *store, int64_t now,
 int
 report_status_windows(struct store *store, int64_t now, struct report_status *st)
 {
-	for (size_t i = 0; i < st->n_eps; i++) {
-		struct report_status_ep *e = &st->eps[i];
+	const char **pv = xcalloc(st->n_eps + 1, sizeof(*pv));
+	const char **id = xcalloc(st->n_eps + 1, sizeof(*id));
+	struct store_rollup *win = xcalloc(st->n_eps * REPORT_WINDOWS + 1, sizeof(*win));
+	int64_t from[REPORT_WINDOWS];
+	int rc;
 
-		for (int w = 0; w < REPORT_WINDOWS; w++) {
-			memset(&e->win[w], 0, sizeof(e->win[w]));
-			e->win[w].uptime_pct = -1;
-			if (store_uptime(store, e->provider, e->endpoint, now - report_window_ms[w],
-			    now + 1, &e->win[w]) != 0)
-				return -1;
-			e->have_win[w] = e->win[w].checks > 0;
-		}
+	for (int w = 0; w < REPORT_WINDOWS; w++)
+		from[w] = now - report_window_ms[w];
+	for (size_t i = 0; i < st->n_eps; i++) {
+		pv[i] = st->eps[i].provider;
+		id[i] = st->eps[i].endpoint;
 	}
-	return 0;
+	rc = store_uptime_windows(store, pv, id, st->n_eps, from, REPORT_WINDOWS, now + 1, win);
+	for (size_t i = 0; i < st->n_eps && rc == 0; i++)
+		for (int w = 0; w < REPORT_WINDOWS; w++) {
+			st->eps[i].win[w] = win[i * REPORT_WINDOWS + w];
+			st->eps[i].have_win[w] = st->eps[i].win[w].checks > 0;
+		}
+	free(pv);
+	free(id);
+	free(win);
+	return rc;
 }
 
 int

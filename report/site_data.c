@@ -335,17 +335,31 @@ site_collect(struct site *s)
 	}
 	for (size_t i = 0; i < s->n_hourly; i++)
 		on_hourly(&s->hourly[i], &d);
-	for (size_t i = 0; i < s->n_eps; i++) {
-		struct site_ep *ep = &s->eps[i];
+	/* Every endpoint's windows in one pass over the widest one's hourly rollups. */
+	{
+		const char **pv = xcalloc(s->n_eps + 1, sizeof(*pv));
+		const char **id = xcalloc(s->n_eps + 1, sizeof(*id));
+		struct store_rollup *win = xcalloc(s->n_eps * WIN__MAX + 1, sizeof(*win));
+		int64_t from[WIN__MAX];
+		int wrc;
 
-		for (int w = 0; w < WIN__MAX; w++) {
-			memset(&ep->win[w], 0, sizeof(ep->win[w]));
-			ep->win[w].uptime_pct = -1;
-			if (store_uptime(s->st, ep->prov->id, ep->conf->id, s->now - win_ms[w],
-			    s->now + 1, &ep->win[w]) != 0)
-				goto fail;
-			ep->have_win[w] = ep->win[w].checks > 0;
+		for (int w = 0; w < WIN__MAX; w++)
+			from[w] = s->now - win_ms[w];
+		for (size_t i = 0; i < s->n_eps; i++) {
+			pv[i] = s->eps[i].prov->id;
+			id[i] = s->eps[i].conf->id;
 		}
+		wrc = store_uptime_windows(s->st, pv, id, s->n_eps, from, WIN__MAX, s->now + 1, win);
+		for (size_t i = 0; i < s->n_eps && wrc == 0; i++)
+			for (int w = 0; w < WIN__MAX; w++) {
+				s->eps[i].win[w] = win[i * WIN__MAX + w];
+				s->eps[i].have_win[w] = s->eps[i].win[w].checks > 0;
+			}
+		free(pv);
+		free(id);
+		free(win);
+		if (wrc != 0)
+			goto fail;
 	}
 	/* The last results of each provider's endpoints: a window of a dozen intervals. */
 	for (size_t i = 0; i < c->n_providers; i++) {

@@ -339,3 +339,108 @@ store_uptime(struct store *s, const char *provider, const char *endpoint, int64_
 	figures(out, u.c, u.hist);
 	return 0;
 }
+
+/* store_uptime_windows: endpoints by name, the sums of the endpoint being read */
+struct win_key {
+	const char	*provider, *endpoint;
+	size_t		 i;		/* index into the caller's arrays */
+};
+
+struct win_sums {
+	const struct win_key *keys;
+	size_t		 n, nwin;
+	const int64_t	*from_hour;	/* per window */
+	struct store_rollup *out;
+	int64_t		 ep;		/* the endpoint being summed (its rows come together), -1 */
+	const struct win_key *cur;	/* it, NULL when not asked for */
+	struct uptime_sum *sum;		/* per window */
+};
+
+static int
+cmp_win_key(const void *a, const void *b)
+{
+	const struct win_key *x = a, *y = b;
+	int c = strcmp(x->provider, y->provider);
+
+	return c != 0 ? c : strcmp(x->endpoint, y->endpoint);
+}
+
+static void
+win_flush(struct win_sums *u)
+{
+	if (u->cur != NULL)
+		for (size_t w = 0; w < u->nwin; w++)
+			figures(&u->out[u->cur->i * u->nwin + w], u->sum[w].c, u->sum[w].hist);
+	memset(u->sum, 0, u->nwin * sizeof(*u->sum));
+	u->cur = NULL;
+}
+
+static int
+win_fn(const struct be_rollup *b, void *arg)
+{
+	struct win_sums *u = arg;
+	uint32_t h[HIST_BUCKETS];
+
+	if (b->ep != u->ep) {
+		struct win_key k = { .provider = b->provider, .endpoint = b->endpoint };
+
+		win_flush(u);
+		u->ep = b->ep;
+		u->cur = bsearch(&k, u->keys, u->n, sizeof(*u->keys), cmp_win_key);
+	}
+	if (u->cur == NULL)
+		return 0;
+	if (b->hist != NULL) {
+		memset(h, 0, sizeof(h));
+		rollup_hist_decode_add(h, b->hist, b->hist_len);
+	}
+	for (size_t w = 0; w < u->nwin; w++) {
+		if (b->hour_ms < u->from_hour[w])
+			continue;
+		for (int i = 0; i < ROLLUP_COUNTERS; i++)
+			u->sum[w].c[i] += b->c[i];
+		if (b->hist != NULL)
+			for (int i = 0; i < HIST_BUCKETS; i++)
+				u->sum[w].hist[i] += h[i];
+	}
+	return 0;
+}
+
+int
+store_uptime_windows(struct store *s, const char *const *providers,
+    const char *const *endpoints, size_t n, const int64_t *from_ms, size_t nwin,
+    int64_t to_ms, struct store_rollup *out)
+{
+	struct win_key *keys = xcalloc(n ? n : 1, sizeof(*keys));
+	int64_t *from_hour = xcalloc(nwin ? nwin : 1, sizeof(*from_hour)), first = INT64_MAX;
+	struct uptime_sum *sum = xcalloc(nwin ? nwin : 1, sizeof(*sum));
+	struct win_sums u = { .keys = keys, .n = n, .nwin = nwin, .from_hour = from_hour,
+	    .out = out, .ep = -1, .sum = sum };
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = (struct win_key){ providers[i], endpoints[i], i };
+		for (size_t w = 0; w < nwin; w++) {
+			memset(&out[i * nwin + w], 0, sizeof(*out));
+			figures(&out[i * nwin + w], sum[0].c, sum[0].hist);	/* zeros: none */
+		}
+	}
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), cmp_win_key);
+	for (size_t w = 0; w < nwin; w++) {
+		from_hour[w] = from_ms[w] - ((from_ms[w] % 3600000) + 3600000) % 3600000;
+		if (from_hour[w] < first)
+			first = from_hour[w];
+	}
+	if (n > 0 && nwin > 0) {
+		if (s->ops->each_rollup(s->be, false, NULL, NULL, first, to_ms, NULL, NULL, win_fn,
+		    &u) != 0)
+			rc = st_fail(s, "reading uptime");
+		else
+			win_flush(&u);
+	}
+	free(keys);
+	free(from_hour);
+	free(sum);
+	return rc;
+}

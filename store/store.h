@@ -283,6 +283,17 @@ int store_uptime(struct store *, const char *provider, const char *endpoint,
     int64_t from_ms, int64_t to_ms, struct store_rollup *out);
 
 /*
+ * store_uptime for n endpoints (providers[i], endpoints[i]) and nwin windows at once:
+ * out[i * nwin + w] = the sum over [from_ms[w], to_ms) of endpoint i's hourly rollups,
+ * read in one pass over the widest window (a render's 24h/7d/30d/90d figures of every
+ * endpoint: one query instead of four per endpoint). Endpoints without rollups there get
+ * what store_uptime gives them (no checks, uptime and percentiles -1). Returns 0 or -1.
+ */
+int store_uptime_windows(struct store *, const char *const *providers,
+    const char *const *endpoints, size_t n, const int64_t *from_ms, size_t nwin,
+    int64_t to_ms, struct store_rollup *out);
+
+/*
  * Deletes raw results older than results_before_ms and hourly rollups older than
  * hourly_before_ms; daily rollups and incidents are kept forever. Returns rows deleted or -1.
  */

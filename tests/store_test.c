@@ -376,6 +376,77 @@ rollups_count_time_latency_and_maintenance(void **state)
 	store_close(s);
 }
 
+/*
+ * store_uptime_windows (one pass for every endpoint and window) gives what store_uptime
+ * gives for each, including an endpoint with no rollup in a window and one not stored.
+ */
+static void
+uptime_windows_match_store_uptime(void **state)
+{
+	char *err = NULL;
+	struct store *s = test_store_open(":memory:", &err);
+	int64_t t0 = 1796167800000LL, now = t0 + 20 * 86400000LL;
+	const char *pv[] = { "luxtrust", "nobody", "luxtrust" }, *id[] = { "crl", "ocsp", "ocsp" };
+	int64_t from[] = { now - 86400000LL, now - 7 * 86400000LL, now - 30 * 86400000LL, now };
+	struct store_rollup win[3 * 4], u;
+	unsigned seed = 7;
+
+	(void)state;
+	eps[0].interval_ms = eps[1].interval_ms = 3600000;
+	/* ocsp: one result an hour for 20 days; crl: only in the first 10 days */
+	for (int k = 0; k < 20 * 24; k++) {
+		struct result r[2];
+		struct store_item it[2] = { { 0 } };
+		size_t n = 0;
+
+		for (int e = 0; e < 2; e++) {
+			if (e == 1 && k >= 10 * 24)
+				continue;
+			result_init(&r[n], &eps[e], t0 + k * 3600000LL + e * 1000);
+			seed = seed * 1103515245u + 12345u;
+			r[n].timings[PHASE_TOTAL] = (double)(seed >> 16 & 1023);
+			if (seed % 7 == 0)
+				result_flag(&r[n], REASON_TIMEOUT, "timeout");
+			else if (seed % 5 == 0)
+				result_flag(&r[n], REASON_SLOW, "slow");
+			it[n].r = &r[n];
+			it[n].maintenance = seed % 11 == 0;
+			n++;
+		}
+		assert_int_equal(store_add_results(s, it, n), 0);
+		for (size_t i = 0; i < n; i++)
+			result_clear(&r[i]);
+	}
+	assert_int_equal(store_uptime_windows(s, pv, id, 3, from, 4, now + 1, win), 0);
+	for (int i = 0; i < 3; i++)
+		for (int w = 0; w < 4; w++) {
+			const struct store_rollup *a = &win[i * 4 + w];
+
+			assert_int_equal(store_uptime(s, pv[i], id[i], from[w], now + 1, &u), 0);
+			assert_int_equal(a->checks, u.checks);
+			assert_int_equal(a->up, u.up);
+			assert_int_equal(a->degraded, u.degraded);
+			assert_int_equal(a->down, u.down);
+			assert_int_equal(a->maintenance, u.maintenance);
+			assert_int_equal(a->up_ms, u.up_ms);
+			assert_int_equal(a->down_ms, u.down_ms);
+			assert_int_equal(a->maintenance_ms, u.maintenance_ms);
+			assert_true(a->uptime_pct == u.uptime_pct);
+			assert_true(a->p50_ms == u.p50_ms && a->p95_ms == u.p95_ms &&
+			    a->p99_ms == u.p99_ms);
+		}
+	/* what the data gives: 24 hours of ocsp, none of crl lately, nothing for "nobody" */
+	assert_int_equal(win[2 * 4 + 0].checks, 24);
+	assert_int_equal(win[2 * 4 + 2].checks, 20 * 24);
+	assert_true(win[2 * 4 + 2].down > 0 && win[2 * 4 + 2].degraded > 0);
+	assert_int_equal(win[0 * 4 + 1].checks, 0);
+	assert_int_equal(win[0 * 4 + 2].checks, 10 * 24);
+	assert_int_equal(win[1 * 4 + 2].checks, 0);
+	assert_true(win[1 * 4 + 2].uptime_pct < 0 && win[1 * 4 + 2].p50_ms < 0);
+	assert_int_equal(win[2 * 4 + 3].checks, 0);	/* the hour of now: none yet */
+	store_close(s);
+}
+
 static int
 collect_endpoint(const struct store_endpoint_state *e, void *arg)
 {
@@ -993,6 +1064,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fresh_store_is_created_at_the_current_schema),
+		cmocka_unit_test(uptime_windows_match_store_uptime),
 		cmocka_unit_test(a_database_from_a_newer_trustwatch_is_refused),
 		cmocka_unit_test(an_older_database_is_migrated_keeping_its_data),
 		cmocka_unit_test(results_round_trip_and_survive_a_reopen),
