@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -280,14 +281,29 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Files (relative to the site) still without their .gz. */
+struct gz_todo {
+	char		**rel;
+	size_t		 n, cap;
+};
+
+static void
+todo_free(struct gz_todo *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->rel[i]);
+	free(t->rel);
+	*t = (struct gz_todo){ 0 };
+}
+
 /*
- * Gives each text file of directory rel (relative to the site, "" for its root) its .gz,
- * then does the same in its folders. A directory is listed once: a file whose NAME.gz is
- * in the listing (made with it, linked with its page) costs no system call at all, which
- * matters in incident page folders of tens of thousands of unchanged pages.
+ * Lists each text file of directory rel (relative to the site, "" for its root) without its
+ * .gz into t, then does the same in its folders. A directory is listed once: a file whose
+ * NAME.gz is in the listing (made with it, linked with its page) costs no system call at
+ * all, which matters in incident page folders of tens of thousands of unchanged pages.
  */
 static int
-gzip_dir(struct site *s, const char *rel)
+gzip_list(struct site *s, const char *rel, struct gz_todo *t)
 {
 	char *dir = *rel ? xasprintf("%s/%s", s->dir, rel) : xstrdup(s->dir);
 	DIR *d = opendir(dir);
@@ -314,6 +330,8 @@ gzip_dir(struct site *s, const char *rel)
 			type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_UNKNOWN;
 		}
 		if (type == DT_DIR) {
+			if (!*rel && strcmp(e->d_name, ".prev-exports") == 0)
+				continue;	/* the spare's files, not published (site_mreuse.c) */
 			dirs = xrealloc(dirs, (n_dirs + 1) * sizeof(*dirs));
 			dirs[n_dirs++] = xstrdup(e->d_name);
 			continue;
@@ -329,31 +347,20 @@ gzip_dir(struct site *s, const char *rel)
 	closedir(d);
 	if (n > 1)	/* never qsort(NULL, 0, ...): a folder of folders (log/) */
 		qsort(names, n, sizeof(*names), cmp_name);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char *gzname, *path, *gz, *frel;
-		struct stat sb;
+	for (size_t i = 0; i < n; i++) {
+		char *gzname;
 
 		if (!report_gzipped(names[i]))
 			continue;
 		gzname = xasprintf("%s.gz", names[i]);
-		if (bsearch(&gzname, names, n, sizeof(*names), cmp_name) != NULL) {
-			free(gzname);	/* made with its file (a cached closed month, a page) */
-			continue;
+		if (bsearch(&gzname, names, n, sizeof(*names), cmp_name) == NULL) {
+			if (t->n == t->cap) {
+				t->cap = t->cap ? 2 * t->cap : 256;
+				t->rel = xrealloc(t->rel, t->cap * sizeof(*t->rel));
+			}
+			t->rel[t->n++] = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
 		}
-		free(gzname);
-		path = xasprintf("%s/%s", dir, names[i]);
-		gz = xasprintf("%s.gz", path);
-		frel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-		errno = 0;
-		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (size_t)sb.st_size <= GZ_MAX_BYTES && !link_previous(s, frel, &sb, gz) &&
-		    site_gzip_file(path, gz) != 0) {
-			site_fail(s, "%s: cannot write: %s", gz, strerror(errno ? errno : EIO));
-			rc = -1;
-		}
-		free(frel);
-		free(path);
-		free(gz);
+		free(gzname);	/* else made with its file (a cached closed month, a page) */
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -362,7 +369,7 @@ gzip_dir(struct site *s, const char *rel)
 		char *sub = *rel ? xasprintf("%s/%s", rel, dirs[i]) : xstrdup(dirs[i]);
 
 		if (rc == 0)
-			rc = gzip_dir(s, sub);
+			rc = gzip_list(s, sub, t);
 		free(sub);
 		free(dirs[i]);
 	}
@@ -371,8 +378,78 @@ gzip_dir(struct site *s, const char *rel)
 	return rc;
 }
 
+/* Gives each file of t its .gz: the previous site's when the file is its very file. */
+static int
+gzip_todo(struct site *s, const struct gz_todo *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		char *path = xasprintf("%s/%s", s->dir, t->rel[i]), *gz = xasprintf("%s.gz", path);
+		struct stat sb;
+		int rc = 0;
+
+		errno = 0;
+		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (size_t)sb.st_size <= GZ_MAX_BYTES && !link_previous(s, t->rel[i], &sb, gz) &&
+		    site_gzip_file(path, gz) != 0) {
+			site_fail(s, "%s: cannot write: %s", gz, strerror(errno ? errno : EIO));
+			rc = -1;
+		}
+		free(path);
+		free(gz);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 site_gzip(struct site *s)
 {
-	return gzip_dir(s, "") == 0 && s->err == NULL ? 0 : -1;
+	struct gz_todo t = { 0 };
+	int rc = gzip_list(s, "", &t);
+
+	if (rc == 0)
+		rc = gzip_todo(s, &t);
+	todo_free(&t);
+	return rc == 0 && s->err == NULL ? 0 : -1;
+}
+
+pid_t
+site_gzip_begin(struct site *s)
+{
+	struct gz_todo t = { 0 };
+	pid_t pid;
+
+	/* What is there now is complete; what the render writes next is not in the list. */
+	if (gzip_list(s, "", &t) != 0 || t.n == 0) {
+		todo_free(&t);
+		return -1;
+	}
+	fflush(NULL);	/* nothing buffered is written twice */
+	pid = fork();
+	if (pid == 0)
+		_exit(gzip_todo(s, &t) == 0 ? 0 : 1);
+	todo_free(&t);
+	return pid;
+}
+
+void
+site_gzip_end(struct site *s, pid_t pid)
+{
+	int st;
+	pid_t r;
+
+	if (pid <= 0)
+		return;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	/* a failed file has no .gz (site_gzip_file): the last pass writes it or says why */
+	if (r == pid && WIFEXITED(st))
+		return;
+	/* killed: a .gz may be cut short, and nothing tells which */
+	if (r != pid)
+		site_fail(s, "compressing pages in process %ld: %s", (long)pid, strerror(errno));
+	else
+		site_fail(s, "compressing pages: process %ld was killed by signal %d", (long)pid,
+		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }

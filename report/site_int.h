@@ -183,6 +183,15 @@ bool site_count_keyed(const struct site *, int64_t from);
 int64_t *site_day_counts(struct site *, int64_t from, size_t n);
 /* site_gzip.c: NAME.gz beside each text file of the site being written; 0 or -1 (site_fail). */
 int site_gzip(struct site *);
+/*
+ * Once the pages are written: a child process gives every file there now its .gz while the
+ * render goes on (the API, exports and feed; two CPUs do both at once). Returns its pid, or
+ * -1 (none: site_gzip does it all). site_gzip_end waits for it before site_gzip, which
+ * then compresses only what came since; a child killed before its end fails the render
+ * (a .gz it was writing may be cut short).
+ */
+pid_t site_gzip_begin(struct site *);
+void site_gzip_end(struct site *, pid_t);
 /* Writes gz, the gzip of file path; 0 or -1 (nothing left at gz). */
 int site_gzip_file(const char *path, const char *gz);
 /*

@@ -81,6 +81,28 @@ gz_ok() {
 	done
 }
 
+# all_gz_ok A: every text file of site A has its .gz (none over 512 MB here), holding exactly it;
+# prints the first that does not (the pages' .gz are made by a child process meanwhile).
+all_gz_ok() {
+	python3 - "$work/$1" <<'PY'
+import gzip, os, sys
+bad = []
+for d, _, files in os.walk(sys.argv[1]):
+	for f in files:
+		if not f.endswith((".html", ".css", ".json", ".csv", ".atom", ".svg")):
+			continue
+		p = os.path.join(d, f)
+		try:
+			ok = gzip.decompress(open(p + ".gz", "rb").read()) == open(p, "rb").read()
+		except OSError:
+			ok = False
+		if not ok:
+			bad.append(p)
+print(len(bad), bad[:1])
+sys.exit(1 if bad else 0)
+PY
+}
+
 rm -rf "$cache"
 render cold1
 check '[ -f "$work/cold1/exports/results-$prev.csv" ] && [ -f "$work/cold1/exports/results-$month.csv" ]' \
@@ -99,6 +121,10 @@ check '[ -n "$page" ] && [ "$(stat -c %i "$work/cold1/$page")" = "$(stat -c %i "
 cp -a "$work/cold2" "$work/warm"
 render warm
 check 'same plain warm' "warm render = render without a cache ($(head -3 "$work/diff-plain-warm" 2>/dev/null))"
+all_gz_ok warm >"$work/gzall"
+check '[ $? -eq 0 ]' "every text file of the warm render has its .gz, holding it (bad: $(cat "$work/gzall"))"
+all_gz_ok cold1 >"$work/gzall"
+check '[ $? -eq 0 ]' "... and of the cold one (bad: $(cat "$work/gzall"))"
 
 # Late results: one in the closed month (20 days before this month, 12:00:00.123 UTC), one in a completed
 # day of this month (yesterday, when that is in this month).
