@@ -77,9 +77,9 @@ run_report_start(struct run *R)
 	}
 	if (pid == 0) {
 		/*
-		 * Default signal handling in the child: a SIGTERM to the group ends it; its own
-		 * child (the pages' .gz, site_gzip_begin) ending must not reach the parent's
-		 * loop through libevent's signal pipe, which the fork shares.
+		 * Default signal handling in the child: a SIGTERM to the group ends it; a child
+		 * of its own ending must not reach the parent's loop through libevent's signal
+		 * pipe, which the fork shares.
 		 */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);

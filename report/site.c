@@ -87,6 +87,8 @@ site_write(struct site *s, const char *rel, const void *data, size_t len)
 		site_fail(s, "%s: %s", path, strerror(errno));
 		rc = -1;
 	}
+	if (rc == 0)
+		site_gzip_post(s, path, data, len);
 	free(path);
 	return rc;
 }
@@ -557,7 +559,6 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 	size_t n_langs = 0;
 	char *out, *tmpl, *parent, *base, *spare = NULL;
 	int rc = -1, lock_fd = -1;
-	pid_t gz_pid = -1;
 
 	*err = NULL;
 	outdir = outdir ? outdir : c->report.output;
@@ -630,12 +631,9 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 		site_reuse_begin(&s, langs, n_langs, out);
 	if (s.err == NULL)
 		site_spare_take(&s, langs, n_langs, spare);
+	site_gzip_begin(&s);
 	for (size_t i = 0; i < n_langs && s.err == NULL; i++)
 		render_language(&s, langs, n_langs, i);
-	if (s.err == NULL)
-		site_spare_prune(&s);
-	if (s.err == NULL)
-		gz_pid = site_gzip_begin(&s);
 	if (s.err == NULL)
 		site_api(&s);
 	if (s.err == NULL)
@@ -650,7 +648,9 @@ report_render(const struct conf *c, struct store *st, const char *outdir, int64_
 			if (i18n_misses(langs[i]) > 0)
 				site_fail(&s, "%s: %zu untranslated strings, first: \"%s\"",
 				    i18n_lang(langs[i]), i18n_misses(langs[i]), i18n_first_miss(langs[i]));
-	site_gzip_end(&s, gz_pid);
+	if (s.err == NULL)
+		site_spare_prune(&s);
+	site_gzip_end(&s);
 	if (s.err == NULL)
 		site_gzip(&s);
 	if (s.err == NULL)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include <zlib.h>
 
@@ -414,42 +414,135 @@ site_gzip(struct site *s)
 	return rc == 0 && s->err == NULL ? 0 : -1;
 }
 
-pid_t
-site_gzip_begin(struct site *s)
-{
-	struct gz_todo t = { 0 };
-	pid_t pid;
+/*
+ * Pages are compressed on a thread of their own while the render goes on: site_write hands
+ * each text file it wrote (a copy of its bytes) to the queue, and the thread writes its .gz.
+ * A failure leaves no .gz behind (site_gzip_file's rule): site_gzip's last pass, after the
+ * thread has ended, makes it or says why.
+ */
+struct gz_job {
+	char		*gz;		/* where its .gz goes */
+	unsigned char	*data;
+	size_t		 len;
+	struct gz_job	*next;
+};
 
-	/* What is there now is complete; what the render writes next is not in the list. */
-	if (gzip_list(s, "", &t) != 0 || t.n == 0) {
-		todo_free(&t);
+struct gz_bg {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a job was posted, the queue ended, room was made */
+	struct gz_job	*head, *tail;
+	size_t		 queued;	/* bytes waiting */
+	bool		 done;
+};
+
+#define GZ_BG_MAX_QUEUED	(64u << 20)	/* the render waits beyond this */
+
+/* Writes gz from data (level 6, as site_gzip_file); 0, or -1 and no gz. */
+static int
+gzip_mem(const char *gz, const unsigned char *data, size_t len)
+{
+	gzFile z = gzopen(gz, "wb6");
+	int rc = 0;
+
+	if (z == NULL)
 		return -1;
+	if (len > 0 && gzwrite(z, data, (unsigned)len) != (int)len)
+		rc = -1;
+	if (gzclose(z) != Z_OK)
+		rc = -1;
+	if (rc != 0)
+		unlink(gz);
+	return rc;
+}
+
+static void *
+gz_bg_main(void *arg)
+{
+	struct gz_bg *b = arg;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		struct gz_job *j = b->head;
+
+		if (j == NULL) {
+			if (b->done)
+				break;
+			pthread_cond_wait(&b->cv, &b->mu);
+			continue;
+		}
+		b->head = j->next;
+		if (b->head == NULL)
+			b->tail = NULL;
+		pthread_mutex_unlock(&b->mu);
+		gzip_mem(j->gz, j->data, j->len);
+		pthread_mutex_lock(&b->mu);
+		b->queued -= j->len;
+		pthread_cond_broadcast(&b->cv);
+		free(j->gz);
+		free(j->data);
+		free(j);
 	}
-	fflush(NULL);	/* nothing buffered is written twice */
-	pid = fork();
-	if (pid == 0)
-		_exit(gzip_todo(s, &t) == 0 ? 0 : 1);
-	todo_free(&t);
-	return pid;
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
 }
 
 void
-site_gzip_end(struct site *s, pid_t pid)
+site_gzip_begin(struct site *s)
 {
-	int st;
-	pid_t r;
+	struct gz_bg *b = xcalloc(1, sizeof(*b));
 
-	if (pid <= 0)
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if (pthread_create(&b->th, NULL, gz_bg_main, b) != 0) {
+		pthread_cond_destroy(&b->cv);
+		pthread_mutex_destroy(&b->mu);
+		free(b);
+		return;		/* site_gzip does it all */
+	}
+	s->gz_bg = b;
+}
+
+void
+site_gzip_post(struct site *s, const char *path, const void *data, size_t len)
+{
+	struct gz_bg *b = s->gz_bg;
+	struct gz_job *j;
+
+	if (b == NULL || len > GZ_MAX_BYTES || !report_gzipped(path))
 		return;
-	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	/* a failed file has no .gz (site_gzip_file): the last pass writes it or says why */
-	if (r == pid && WIFEXITED(st))
-		return;
-	/* killed: a .gz may be cut short, and nothing tells which */
-	if (r != pid)
-		site_fail(s, "compressing pages in process %ld: %s", (long)pid, strerror(errno));
+	j = xcalloc(1, sizeof(*j));
+	j->gz = xasprintf("%s.gz", path);
+	j->data = xmalloc(len ? len : 1);
+	memcpy(j->data, data, len);
+	j->len = len;
+	pthread_mutex_lock(&b->mu);
+	while (b->queued > 0 && b->queued + len > GZ_BG_MAX_QUEUED)
+		pthread_cond_wait(&b->cv, &b->mu);
+	if (b->tail != NULL)
+		b->tail->next = j;
 	else
-		site_fail(s, "compressing pages: process %ld was killed by signal %d", (long)pid,
-		    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+		b->head = j;
+	b->tail = j;
+	b->queued += len;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+void
+site_gzip_end(struct site *s)
+{
+	struct gz_bg *b = s->gz_bg;
+
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->done = true;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+	s->gz_bg = NULL;
 }

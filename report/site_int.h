@@ -123,6 +123,7 @@ struct site {
 	struct spare_list *spare_ls;		/* per spare folder: its and the live one's files */
 	/* the spare's exports/ (results CSVs it published), until site_exports is done */
 	char		*prev_exports;
+	struct gz_bg	*gz_bg;			/* site_gzip_begin: the .gz thread, or NULL */
 	char		*err;			/* first error */
 	/* site_pages.c: drawn once, copied into every page showing them */
 	const struct i18n *bars_lang;		/* the language of bars and bars_days */
@@ -184,14 +185,15 @@ int64_t *site_day_counts(struct site *, int64_t from, size_t n);
 /* site_gzip.c: NAME.gz beside each text file of the site being written; 0 or -1 (site_fail). */
 int site_gzip(struct site *);
 /*
- * Once the pages are written: a child process gives every file there now its .gz while the
- * render goes on (the API, exports and feed; two CPUs do both at once). Returns its pid, or
- * -1 (none: site_gzip does it all). site_gzip_end waits for it before site_gzip, which
- * then compresses only what came since; a child killed before its end fails the render
- * (a .gz it was writing may be cut short).
+ * A thread that writes the .gz of each text file site_write writes, while the render goes
+ * on (two CPUs: pages are compressed as the next ones are rendered). site_gzip_begin starts
+ * it (none: site_gzip does it all), site_write posts to it (site_gzip_post, a copy of the
+ * bytes), site_gzip_end waits for it to finish the queue, before site_gzip's last pass.
  */
-pid_t site_gzip_begin(struct site *);
-void site_gzip_end(struct site *, pid_t);
+struct gz_bg;
+void site_gzip_begin(struct site *);
+void site_gzip_post(struct site *, const char *path, const void *data, size_t len);
+void site_gzip_end(struct site *);
 /* Writes gz, the gzip of file path; 0 or -1 (nothing left at gz). */
 int site_gzip_file(const char *path, const char *gz);
 /*
