@@ -436,7 +436,7 @@ struct gz_bg {
 	bool		 done;
 };
 
-#define GZ_BG_MAX_QUEUED	(64u << 20)	/* the render waits beyond this */
+#define GZ_BG_MAX_QUEUED	(16u << 20)	/* the render waits beyond this (its RSS) */
 
 /* Writes gz from data (level 6, as site_gzip_file); 0, or -1 and no gz. */
 static int
