@@ -36,20 +36,8 @@ while [ ! -s "$work/tb.yaml" ]; do
 	fi
 	sleep 0.05
 done
-PKI="$work/state/pki"
-url_of() { grep -A2 "id: $1\$" "$work/tb.yaml" | sed -n 's/.*url: //p' | head -1; }
-LOGIN=$(url_of login); OCSP=$(url_of ocsp); CRL=$(url_of crl); TSA=$(url_of tsa)
-POLICY=$(sed -n 's/.*policy: \([0-9.]*\).*/\1/p' "$work/tb.yaml" | head -1)
-# endpoint KIND ID: as bench/probe_bench.sh's.
-endpoint() {
-	case "$1" in
-	https) printf '      - { id: %s, kind: login, url: "%s", tls_ca: "%s", expect: { status: 200, body_contains: "Sign in" } }\n' "$2" "$LOGIN" "$PKI/root-ca.pem" ;;
-	http) printf '      - { id: %s, kind: login, url: "%s", expect: { status: 200 } }\n' "$2" "$CRL" ;;
-	ocsp) printf '      - { id: %s, kind: ocsp, url: "%s", issuer: "%s", certificate: "%s", nonce: true }\n' "$2" "$OCSP" "$PKI/issuing-ca.pem" "$PKI/good.pem" ;;
-	crl) printf '      - { id: %s, kind: crl, url: "%s", issuer: "%s" }\n' "$2" "$CRL" "$PKI/issuing-ca.pem" ;;
-	tsa) printf '      - { id: %s, kind: tsa, url: "%s", trust: "%s", expect: { policy: %s } }\n' "$2" "$TSA" "$PKI/root-ca.pem" "$POLICY" ;;
-	esac
-}
+. "$ROOT/bench/endpoints.sh"
+tb_urls "$work/tb.yaml" "$work/state/pki"
 # run KIND SECONDS: prints "instructions results" of one daemon run under callgrind.
 run() {
 	f="$work/$1-$2.yaml"; db="$work/$1-$2.db"; out="$work/cg-$1-$2.out"

@@ -76,26 +76,14 @@ wait_tb() {
 }
 wait_tb rsa "$tb_pid"
 wait_tb p256 "$tb2_pid"
+. "$ROOT/bench/endpoints.sh"
 # use_tb NAME: points PKI, the URLs and the rows' key label at testbed NAME.
 use_tb() {
 	TBN=$1
-	PKI="$work/$1/state/pki"
-	LOGIN=$(url_of login); OCSP=$(url_of ocsp); CRL=$(url_of crl); TSA=$(url_of tsa)
-	POLICY=$(sed -n 's/.*policy: \([0-9.]*\).*/\1/p' "$work/$TBN.yaml" | head -1)
+	tb_urls "$work/$1.yaml" "$work/$1/state/pki"
 	case "$1" in rsa) KL="RSA-2048" ;; p256) KL="P-256" ;; esac
 }
-url_of() { grep -A2 "id: $1\$" "$work/$TBN.yaml" | sed -n 's/.*url: //p' | head -1; }
 
-# endpoint KIND ID: one endpoint of the row's kind, as in the testbed's config.
-endpoint() {
-	case "$1" in
-	https) printf '      - { id: %s, kind: login, url: "%s", tls_ca: "%s", expect: { status: 200, body_contains: "Sign in" } }\n' "$2" "$LOGIN" "$PKI/root-ca.pem" ;;
-	http) printf '      - { id: %s, kind: login, url: "%s", expect: { status: 200 } }\n' "$2" "$CRL" ;;
-	ocsp) printf '      - { id: %s, kind: ocsp, url: "%s", issuer: "%s", certificate: "%s", nonce: true }\n' "$2" "$OCSP" "$PKI/issuing-ca.pem" "$PKI/good.pem" ;;
-	crl) printf '      - { id: %s, kind: crl, url: "%s", issuer: "%s" }\n' "$2" "$CRL" "$PKI/issuing-ca.pem" ;;
-	tsa) printf '      - { id: %s, kind: tsa, url: "%s", trust: "%s", expect: { policy: %s } }\n' "$2" "$TSA" "$PKI/root-ca.pem" "$POLICY" ;;
-	esac
-}
 # config KIND COPIES: a config with COPIES copies of the endpoint (30 s timeout, no slow).
 config() {
 	f="$work/$TBN-$1-$2.yaml"
