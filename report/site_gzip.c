@@ -53,30 +53,38 @@ link_previous(struct site *s, const char *rel, const struct stat *sb, const char
 	return ok;
 }
 
+/* Writes gz from data (level 6); 0, or -1 and no gz. */
+static int
+gzip_mem(const char *gz, const unsigned char *data, size_t len)
+{
+	gzFile z = gzopen(gz, "wb6");
+	int rc = 0;
+
+	if (z == NULL)
+		return -1;
+	if (len > 0 && gzwrite(z, data, (unsigned)len) != (int)len)
+		rc = -1;
+	if (gzclose(z) != Z_OK)
+		rc = -1;
+	if (rc != 0)
+		unlink(gz);
+	return rc;
+}
+
 int
 site_gzip_file(const char *path, const char *gz)
 {
 	unsigned char *data;
 	size_t len;
-	gzFile z;
-	int rc = 0;
+	int rc;
 	struct stat sb;
 
 	/* a larger file is served plain: not read at all (a closed month may be 700 MB) */
 	if (stat(path, &sb) != 0 || sb.st_size > (off_t)GZ_MAX_BYTES ||
 	    file_read(path, GZ_MAX_BYTES, &data, &len) != 0)
 		return -1;
-	if ((z = gzopen(gz, "wb6")) == NULL) {
-		free(data);
-		return -1;
-	}
-	if (len > 0 && gzwrite(z, data, (unsigned)len) != (int)len)
-		rc = -1;
-	if (gzclose(z) != Z_OK)
-		rc = -1;
+	rc = gzip_mem(gz, data, len);
 	free(data);
-	if (rc != 0)
-		unlink(gz);
 	return rc;
 }
 
@@ -281,29 +289,14 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files (relative to the site) still without their .gz. */
-struct gz_todo {
-	char		**rel;
-	size_t		 n, cap;
-};
-
-static void
-todo_free(struct gz_todo *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->rel[i]);
-	free(t->rel);
-	*t = (struct gz_todo){ 0 };
-}
-
 /*
- * Lists each text file of directory rel (relative to the site, "" for its root) without its
- * .gz into t, then does the same in its folders. A directory is listed once: a file whose
- * NAME.gz is in the listing (made with it, linked with its page) costs no system call at
- * all, which matters in incident page folders of tens of thousands of unchanged pages.
+ * Gives each text file of directory rel (relative to the site, "" for its root) its .gz,
+ * then does the same in its folders. A directory is listed once: a file whose NAME.gz is
+ * in the listing (made with it, linked with its page) costs no system call at all, which
+ * matters in incident page folders of tens of thousands of unchanged pages.
  */
 static int
-gzip_list(struct site *s, const char *rel, struct gz_todo *t)
+gzip_dir(struct site *s, const char *rel)
 {
 	char *dir = *rel ? xasprintf("%s/%s", s->dir, rel) : xstrdup(s->dir);
 	DIR *d = opendir(dir);
@@ -330,8 +323,6 @@ gzip_list(struct site *s, const char *rel, struct gz_todo *t)
 			type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_UNKNOWN;
 		}
 		if (type == DT_DIR) {
-			if (!*rel && strcmp(e->d_name, ".prev-exports") == 0)
-				continue;	/* the spare's files, not published (site_mreuse.c) */
 			dirs = xrealloc(dirs, (n_dirs + 1) * sizeof(*dirs));
 			dirs[n_dirs++] = xstrdup(e->d_name);
 			continue;
@@ -347,20 +338,31 @@ gzip_list(struct site *s, const char *rel, struct gz_todo *t)
 	closedir(d);
 	if (n > 1)	/* never qsort(NULL, 0, ...): a folder of folders (log/) */
 		qsort(names, n, sizeof(*names), cmp_name);
-	for (size_t i = 0; i < n; i++) {
-		char *gzname;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *gzname, *path, *gz, *frel;
+		struct stat sb;
 
 		if (!report_gzipped(names[i]))
 			continue;
 		gzname = xasprintf("%s.gz", names[i]);
-		if (bsearch(&gzname, names, n, sizeof(*names), cmp_name) == NULL) {
-			if (t->n == t->cap) {
-				t->cap = t->cap ? 2 * t->cap : 256;
-				t->rel = xrealloc(t->rel, t->cap * sizeof(*t->rel));
-			}
-			t->rel[t->n++] = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		if (bsearch(&gzname, names, n, sizeof(*names), cmp_name) != NULL) {
+			free(gzname);	/* made with its file (a cached closed month, a page) */
+			continue;
 		}
-		free(gzname);	/* else made with its file (a cached closed month, a page) */
+		free(gzname);
+		path = xasprintf("%s/%s", dir, names[i]);
+		gz = xasprintf("%s.gz", path);
+		frel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		errno = 0;
+		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (size_t)sb.st_size <= GZ_MAX_BYTES && !link_previous(s, frel, &sb, gz) &&
+		    site_gzip_file(path, gz) != 0) {
+			site_fail(s, "%s: cannot write: %s", gz, strerror(errno ? errno : EIO));
+			rc = -1;
+		}
+		free(frel);
+		free(path);
+		free(gz);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -369,7 +371,7 @@ gzip_list(struct site *s, const char *rel, struct gz_todo *t)
 		char *sub = *rel ? xasprintf("%s/%s", rel, dirs[i]) : xstrdup(dirs[i]);
 
 		if (rc == 0)
-			rc = gzip_list(s, sub, t);
+			rc = gzip_dir(s, sub);
 		free(sub);
 		free(dirs[i]);
 	}
@@ -378,40 +380,10 @@ gzip_list(struct site *s, const char *rel, struct gz_todo *t)
 	return rc;
 }
 
-/* Gives each file of t its .gz: the previous site's when the file is its very file. */
-static int
-gzip_todo(struct site *s, const struct gz_todo *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		char *path = xasprintf("%s/%s", s->dir, t->rel[i]), *gz = xasprintf("%s.gz", path);
-		struct stat sb;
-		int rc = 0;
-
-		errno = 0;
-		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (size_t)sb.st_size <= GZ_MAX_BYTES && !link_previous(s, t->rel[i], &sb, gz) &&
-		    site_gzip_file(path, gz) != 0) {
-			site_fail(s, "%s: cannot write: %s", gz, strerror(errno ? errno : EIO));
-			rc = -1;
-		}
-		free(path);
-		free(gz);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
 int
 site_gzip(struct site *s)
 {
-	struct gz_todo t = { 0 };
-	int rc = gzip_list(s, "", &t);
-
-	if (rc == 0)
-		rc = gzip_todo(s, &t);
-	todo_free(&t);
-	return rc == 0 && s->err == NULL ? 0 : -1;
+	return gzip_dir(s, "") == 0 && s->err == NULL ? 0 : -1;
 }
 
 /*
@@ -437,24 +409,6 @@ struct gz_bg {
 };
 
 #define GZ_BG_MAX_QUEUED	(16u << 20)	/* the render waits beyond this (its RSS) */
-
-/* Writes gz from data (level 6, as site_gzip_file); 0, or -1 and no gz. */
-static int
-gzip_mem(const char *gz, const unsigned char *data, size_t len)
-{
-	gzFile z = gzopen(gz, "wb6");
-	int rc = 0;
-
-	if (z == NULL)
-		return -1;
-	if (len > 0 && gzwrite(z, data, (unsigned)len) != (int)len)
-		rc = -1;
-	if (gzclose(z) != Z_OK)
-		rc = -1;
-	if (rc != 0)
-		unlink(gz);
-	return rc;
-}
 
 static void *
 gz_bg_main(void *arg)
