@@ -76,15 +76,10 @@ run_report_start(struct run *R)
 		return;
 	}
 	if (pid == 0) {
-		/*
-		 * Default signal handling in the child: a SIGTERM to the group ends it; a child
-		 * of its own ending must not reach the parent's loop through libevent's signal
-		 * pipe, which the fork shares.
-		 */
+		/* Default signal handling in the child: a SIGTERM to the group ends it. */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
 		if (R->lock_fd >= 0)
 			close(R->lock_fd);	/* the parent still holds the store lock */
 		/*
