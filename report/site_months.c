@@ -539,11 +539,11 @@ note_chunk(char ***used, size_t *n_used, const char *name)
  * Writes path: header, then for each UTC day of [from, to) its rows, from a cached chunk
  * for completed days, streamed for the rest; and path.gz, one deflated segment per day
  * (a cached day's kept beside its chunk). Returns the number of data bytes (0 = no rows)
- * or -1. used/n_used collect the chunk names used.
+ * or -1. used/n_used collect the chunk names used. ym: "YYYY-MM" of the month.
  */
 static int64_t
-write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***used,
-    size_t *n_used)
+write_month(struct site *s, const char *path, const char *ym, int64_t from, int64_t to,
+    char ***used, size_t *n_used)
 {
 	int64_t retention = retention_ms(s);
 	int64_t today = s->now - ((s->now % DAY_MS) + DAY_MS) % DAY_MS, data = 0, cut = from;
@@ -555,7 +555,7 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 	 * The leading segments as planned (the header, then each completed day's chunk) and
 	 * how many were written so (site_mreuse.c: the next render may write on after them).
 	 */
-	char **plan = NULL, ym[8];
+	char **plan = NULL;
 	size_t n_plan = 0, n_lay = 0;
 	struct mreuse mr = { 0 };
 	int fd = -1;
@@ -594,13 +594,6 @@ write_month(struct site *s, const char *path, int64_t from, int64_t to, char ***
 		for (size_t i = 0; i < k.n; i++)
 			fnv1a(&k.days[i].h, &c[i], sizeof(c[i]));
 		free(c);
-	}
-	{
-		time_t t = (time_t)(from / 1000);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(ym, sizeof(ym), "%Y-%m", &tm);
 	}
 	if (s->cache != NULL && cut == from) {
 		uint64_t h = FNV1A_INIT;
@@ -886,11 +879,12 @@ site_results_csv(struct site *s, const char *old_dir, int y, int mo)
 	for (; month_start(y, mo) <= s->now && s->err == NULL; mo++) {
 		int64_t from = month_start(y, mo), to = month_start(y, mo + 1);
 		int yy = y + (mo - 1) / 12, mm = (mo - 1) % 12 + 1;
-		char rel[64];
+		char rel[64], ym[16];
 
 		if (to < keep_from)
 			continue;
-		snprintf(rel, sizeof(rel), "exports/results-%04d-%02d.csv", yy, mm);
+		snprintf(ym, sizeof(ym), "%04d-%02d", yy, mm);
+		snprintf(rel, sizeof(rel), "exports/results-%s.csv", ym);
 		if (s->cache == NULL && reuse_month(s, old_dir, rel, to))
 			continue;
 		path = site_path(s, rel);
@@ -902,7 +896,7 @@ site_results_csv(struct site *s, const char *old_dir, int y, int mo)
 			free(path);
 			continue;
 		}
-		if (s->err == NULL && write_month(s, path, from, to, &used, &n_used) == 0)
+		if (s->err == NULL && write_month(s, path, ym, from, to, &used, &n_used) == 0)
 			unlink(path);
 		else if (s->err == NULL && name != NULL)
 			closed_month_keep(s, name, path, &used, &n_used);
