@@ -21,8 +21,9 @@
  * windows for three providers (down inside, flagged maintenance). About 0.5 % of results
  * fail. Prints one summary line on stdout.
  *
- *       history_gen --late STORE TIME_MS raw|verdict
- *   stores one more result of the first endpoint (prov0/login-0) at TIME_MS into the
+ *       history_gen --late STORE TIME_MS raw|verdict [ENDPOINT]
+ *   stores one more result of the first endpoint (prov0/login-0; or of prov0/ENDPOINT,
+ *   a login endpoint the history may not have) at TIME_MS into the
  *   existing STORE (a path or a postgresql:// URI), as a spool replayed late would: raw
  *   (a node's own observation: no rollup) or as a verdict (rollups and incident step).
  *   Its node is "late", so it never collides with a generated result. For the site
@@ -360,7 +361,7 @@ write_config(const char *path, const char *db, const char *certs, int64_t from, 
 
 /* --late: see the top of the file. */
 static int
-store_late(const char *where, const char *when, const char *mode)
+store_late(const char *where, const char *when, const char *mode, const char *endpoint)
 {
 	struct result r;
 	struct store_item it = { .r = &r, .node = "late", .replay = true };
@@ -370,13 +371,14 @@ store_late(const char *where, const char *when, const char *mode)
 
 	if (end == when || *end != '\0' || t <= 0 ||
 	    (strcmp(mode, "raw") != 0 && strcmp(mode, "verdict") != 0)) {
-		fprintf(stderr, "history_gen: --late STORE TIME_MS raw|verdict\n");
+		fprintf(stderr, "history_gen: --late STORE TIME_MS raw|verdict [ENDPOINT]\n");
 		return 2;
 	}
 	it.raw = strcmp(mode, "raw") == 0;
 	for (int p = 0; p < PROVIDERS; p++)
 		prov[p].id = xasprintf("prov%d", p);
-	eps[0].dense.id = xasprintf("%s-%d", kind_word(kind_of(0)), 0);
+	eps[0].dense.id = endpoint != NULL ? xstrdup(endpoint) :
+	    xasprintf("%s-%d", kind_word(kind_of(0)), 0);
 	eps[0].dense.provider = &prov[0];
 	eps[0].dense.kind = kind_of(0);
 	eps[0].dense.interval_ms = MIN_MS;
@@ -411,8 +413,8 @@ main(int argc, char **argv)
 	struct stat sb;
 	int existing = 0;
 
-	if (argc == 5 && strcmp(argv[1], "--late") == 0)
-		return store_late(argv[2], argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "--late") == 0)
+		return store_late(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	if (argc < 4) {
 		fprintf(stderr, "usage: history_gen DB CONFIG CERTDIR [DAYS [DENSE_DAYS [STEP_MIN]]]\n");
 		return 2;

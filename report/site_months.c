@@ -364,22 +364,34 @@ segs_free(struct segs *g)
  * are never replaced, so a result stored late into it makes it longer), KEY the endpoint's
  * and on SQLite its hourly rollups of today's completed hours (which every stored result
  * feeds); and its CRC-32 is checked against the bytes just written before it is used.
+ *
+ * On SQLite the text of that segment is kept too (results-today-DAY-HH-KEY.csv, empty
+ * when the endpoint has rollups but no row before the hour), and, once a render has
+ * streamed all of today and found every row before the hour in such a text, a manifest
+ * results-today-DAY-HH-ALL.idx, ALL fingerprinting every endpoint's KEY in order. While
+ * the manifest's name stays the same, a render reads only the current hour's rows from
+ * the store and merges the texts in (today_replay): the same bytes, at about a
+ * twentieth of the store reads late in the day (issue 22).
  */
 struct today_ep {
 	char		*name;		/* "provider\nendpoint" */
+	size_t		 lp;		/* strlen(provider) */
 	uint64_t	 h;
 	int64_t		 hours;
+	bool		 texted;	/* its text before the hour is in the cache */
 };
 
 struct today_ctx {
 	struct site	*s;
+	const char	*path;		/* of the file written (read back for the texts) */
 	FILE		*f;
-	int		 fd;
+	int		 fd, rfd;	/* rfd: path opened for reading, -1 until needed */
 	struct segs	*g;
 	int64_t		 day, hour;	/* today's UTC midnight, the current UTC hour */
 	struct today_ep	*eps;		/* keyed: cache the segments before the hour */
-	size_t		 n_eps;
+	size_t		 n_eps, hint;	/* hint: the entry looked up last */
 	bool		 keyed, rollups;	/* cached; by rollups too (SQLite) */
+	bool		 untexted;	/* a segment before the hour has no text kept */
 	char		*cur;		/* the endpoint of the rows being written */
 	bool		 before;	/* they are before the hour */
 	off_t		 start;		/* where the open segment began */
@@ -390,12 +402,18 @@ struct today_ctx {
 	size_t		 n_verify;
 };
 
+/* The entry of name, or NULL; rows and rollups come in the entries' order, so at hint. */
 static struct today_ep *
 today_ep(struct today_ctx *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_eps; i++)
-		if (strcmp(t->eps[i].name, name) == 0)
+	for (size_t k = 0; k < t->n_eps; k++) {
+		size_t i = (t->hint + k) % t->n_eps;
+
+		if (strcmp(t->eps[i].name, name) == 0) {
+			t->hint = i;
 			return &t->eps[i];
+		}
+	}
 	return NULL;
 }
 
@@ -414,8 +432,9 @@ on_today_key(const struct store_rollup *r, void *arg)
 	name = xasprintf("%s\n%s", r->provider, r->endpoint);
 	if ((e = today_ep(t, name)) == NULL) {
 		t->eps = xrealloc(t->eps, (t->n_eps + 1) * sizeof(*t->eps));
+		t->hint = t->n_eps;
 		e = &t->eps[t->n_eps++];
-		*e = (struct today_ep){ .name = name, .h = FNV1A_INIT };
+		*e = (struct today_ep){ .name = name, .lp = strlen(r->provider), .h = FNV1A_INIT };
 		fnv_str(&e->h, CSV_RESULTS_HEADER);
 		fnv_str(&e->h, r->provider);
 		fnv_str(&e->h, r->endpoint);
@@ -427,6 +446,66 @@ on_today_key(const struct store_rollup *r, void *arg)
 	fnv1a(&e->h, pc, sizeof(pc));
 	e->hours++;
 	return 0;
+}
+
+/* Notes name (a file in the cache) as used by this render; returns its path. */
+static char *
+today_use(struct today_ctx *t, char *name)
+{
+	char *p = xasprintf("%s/%s", t->s->cache, name);
+
+	*t->used = xrealloc(*t->used, (*t->n_used + 1) * sizeof(**t->used));
+	(*t->used)[(*t->n_used)++] = name;
+	return p;
+}
+
+/* The path of e's text before the hour in the cache (noted as used). */
+static char *
+today_text(struct today_ctx *t, const struct today_ep *e)
+{
+	char day[16];
+
+	utc_day(t->day, day, sizeof(day));
+	return today_use(t, xasprintf("results-today-%s-%02d-%016llx.csv", day,
+	    (int)((t->hour - t->day) / 3600000), (unsigned long long)e->h));
+}
+
+/*
+ * Keeps bytes [from, from + len) of the file written as e's text (temporary file, then
+ * rename), unless a text of that length is there. Returns 0 or -1.
+ */
+static int
+today_text_keep(struct today_ctx *t, struct today_ep *e, off_t from, off_t len)
+{
+	char *p = today_text(t, e), *tmp;
+	struct stat sb;
+	int out, rc = -1;
+
+	if (stat(p, &sb) == 0 && sb.st_size == len) {
+		free(p);
+		return 0;
+	}
+	tmp = xasprintf("%s.tmp-%ld", p, (long)getpid());
+	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0) {
+		off_t off = from;
+
+		if (len > 0 && t->rfd < 0)
+			t->rfd = open(t->path, O_RDONLY | O_CLOEXEC);
+		while (len > 0 && t->rfd >= 0) {
+			ssize_t n = copy_file_range(t->rfd, &off, out, NULL, (size_t)len, 0);
+
+			if (n <= 0)
+				break;
+			len -= n;
+		}
+		if (close(out) == 0 && len == 0 && rename(tmp, p) == 0)
+			rc = 0;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(p);
+	return rc;
 }
 
 /* Ends the open segment of today's rows (if it holds any). */
@@ -445,29 +524,40 @@ today_end(struct today_ctx *t)
 		return;
 	if (t->keyed && t->before && (!t->rollups ||
 	    ((e = today_ep(t, t->cur)) != NULL && e->hours > 0))) {
-		char day[16], *name;
+		char day[16];
 		uint64_t h = FNV1A_INIT;
 
 		if (t->rollups) {
 			h = e->h;
+			if (!e->texted && today_text_keep(t, e, t->start, pos - t->start) == 0)
+				e->texted = true;
 		} else {
 			fnv_str(&h, CSV_RESULTS_HEADER);
 			fnv_str(&h, t->cur);
 		}
 		utc_day(t->day, day, sizeof(day));
-		name = xasprintf("results-today-%s-%02d-%016llx-%lld.csv%s", day,
+		zc = today_use(t, xasprintf("results-today-%s-%02d-%016llx-%lld.csv%s", day,
 		    (int)((t->hour - t->day) / 3600000), (unsigned long long)h,
-		    (long long)(pos - t->start), site_gzip_zsuffix());
-		zc = xasprintf("%s/%s", t->s->cache, name);
-		*t->used = xrealloc(*t->used, (*t->n_used + 1) * sizeof(**t->used));
-		(*t->used)[(*t->n_used)++] = name;
+		    (long long)(pos - t->start), site_gzip_zsuffix()));
 	}
+	if (t->before && (e == NULL || !e->texted))
+		t->untexted = true;
 	t->verify = xrealloc(t->verify, (t->g->n + 1) * sizeof(*t->verify));
 	while (t->n_verify < t->g->n)
 		t->verify[t->n_verify++] = false;
 	t->verify[t->n_verify++] = zc != NULL;
 	seg_end(t->g, t->f, t->fd, zc);
 	t->start = pos;
+}
+
+/* Starts rows of endpoint "provider\nendpoint", before the hour or not. */
+static void
+today_begin(struct today_ctx *t, const char *name, bool before)
+{
+	today_end(t);
+	free(t->cur);
+	t->cur = xstrdup(name);
+	t->before = before;
 }
 
 static int
@@ -478,10 +568,10 @@ on_today_row(const struct store_row *r, void *arg)
 
 	if (t->cur == NULL || strncmp(t->cur, r->provider, lp) != 0 || t->cur[lp] != '\n' ||
 	    strcmp(t->cur + lp + 1, r->endpoint) != 0) {
-		today_end(t);
-		free(t->cur);
-		t->cur = xasprintf("%s\n%s", r->provider, r->endpoint);
-		t->before = r->time_ms < t->hour;
+		char *name = xasprintf("%s\n%s", r->provider, r->endpoint);
+
+		today_begin(t, name, r->time_ms < t->hour);
+		free(name);
 	} else if (t->before && r->time_ms >= t->hour) {
 		today_end(t);
 		t->before = false;
@@ -491,14 +581,196 @@ on_today_row(const struct store_row *r, void *arg)
 	return 0;
 }
 
-/* Today's rows [day, to) into f, segmented (above); returns rows written or -1. */
-static int64_t
-stream_today(struct site *s, FILE *f, int fd, struct segs *g, int64_t day, int64_t to,
-    char ***used, size_t *n_used, bool **verify, size_t *n_verify)
+/* The manifest's path for the current entries (noted as used). */
+static char *
+today_manifest(struct today_ctx *t)
 {
-	struct today_ctx t = { .s = s, .f = f, .fd = fd, .g = g, .day = day,
-	    .hour = s->now - ((s->now % 3600000) + 3600000) % 3600000, .used = used,
+	uint64_t h = FNV1A_INIT;
+	char day[16];
+
+	for (size_t i = 0; i < t->n_eps; i++) {
+		fnv_str(&h, t->eps[i].name);
+		fnv1a(&h, &t->eps[i].h, sizeof(t->eps[i].h));
+	}
+	utc_day(t->day, day, sizeof(day));
+	return today_use(t, xasprintf("results-today-%s-%02d-%016llx.idx", day,
+	    (int)((t->hour - t->day) / 3600000), (unsigned long long)h));
+}
+
+/*
+ * After all of today was streamed: keeps an empty text for every endpoint with rollups but
+ * no row before the hour, then the manifest, when every row before the hour is in a text.
+ */
+static void
+today_seal(struct today_ctx *t)
+{
+	char *p;
+	int fd;
+
+	for (size_t i = 0; i < t->n_eps && !t->untexted; i++)
+		if (t->eps[i].hours > 0 && !t->eps[i].texted &&
+		    today_text_keep(t, &t->eps[i], 0, 0) != 0)
+			t->untexted = true;
+	if (t->untexted || t->n_eps == 0)
+		return;
+	p = today_manifest(t);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
+	free(p);
+}
+
+/* Orders endpoints as the SQLite store does: provider, then endpoint, byte by byte. */
+static int
+name_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	int c = strncmp(a, b, la < lb ? la : lb);
+
+	if (c == 0 && la != lb)
+		c = la < lb ? -1 : 1;
+	return c != 0 ? c : strcmp(a + la + 1, b + lb + 1);
+}
+
+/* The current hour's rows, one block per endpoint, in the store's order. */
+struct cur_block {
+	char		*name;		/* "provider\nendpoint" */
+	size_t		 lp;
+	size_t		 off, len;	/* in the text */
+};
+
+struct cur_rows {
+	FILE		*f;		/* open_memstream of text */
+	char		*text;
+	size_t		 size;
+	struct cur_block *b;
+	size_t		 n;
+	bool		 disorder;	/* not in name_cmp order */
+	int64_t		 rows;
+};
+
+static int
+on_cur_row(const struct store_row *r, void *arg)
+{
+	struct cur_rows *c = arg;
+	size_t lp = strlen(r->provider);
+	struct cur_block *last = c->n > 0 ? &c->b[c->n - 1] : NULL;
+
+	if (last == NULL || strncmp(last->name, r->provider, lp) != 0 || last->name[lp] != '\n' ||
+	    strcmp(last->name + lp + 1, r->endpoint) != 0) {
+		char *name = xasprintf("%s\n%s", r->provider, r->endpoint);
+
+		if (last != NULL && name_cmp(last->name, last->lp, name, lp) >= 0)
+			c->disorder = true;
+		fflush(c->f);
+		c->b = xrealloc(c->b, (c->n + 1) * sizeof(*c->b));
+		c->b[c->n++] = (struct cur_block){ .name = name, .lp = lp, .off = c->size };
+	}
+	csv_result(c->f, r);
+	c->rows++;
+	return 0;
+}
+
+/*
+ * Writes today's rows from the cached texts before the hour and the store's rows from the
+ * hour on (see above). Returns 0 when written, 1 when it cannot be (nothing written: the
+ * caller streams all of today), -1 on a store error.
+ */
+static int
+today_replay(struct today_ctx *t, int64_t to)
+{
+	struct cur_rows c = { 0 };
+	size_t n_seg = t->g->n, n_verify = t->n_verify, i = 0, j = 0;
+	off_t start = t->start;
+	char *p;
+	int rc = 1;
+
+	if (!t->keyed || !t->rollups || t->n_eps == 0)
+		return 1;
+	p = today_manifest(t);
+	if (access(p, F_OK) != 0) {
+		free(p);
+		return 1;
+	}
+	free(p);
+	for (size_t k = 1; k < t->n_eps; k++)
+		if (name_cmp(t->eps[k - 1].name, t->eps[k - 1].lp, t->eps[k].name,
+		    t->eps[k].lp) >= 0)
+			return 1;
+	if ((c.f = open_memstream(&c.text, &c.size)) == NULL)
+		return 1;
+	if (store_each_result(t->s->st, t->hour, to, NULL, on_cur_row, &c) != 0) {
+		site_fail(t->s, "store: %s", store_error(t->s->st));
+		rc = -1;
+		goto out;
+	}
+	if (fflush(c.f) != 0 || c.disorder)
+		goto out;
+	for (size_t k = 0; k < c.n; k++)
+		c.b[k].len = (k + 1 < c.n ? c.b[k + 1].off : c.size) - c.b[k].off;
+	while (i < t->n_eps || j < c.n) {
+		int cmp = i == t->n_eps ? 1 : j == c.n ? -1 :
+		    name_cmp(t->eps[i].name, t->eps[i].lp, c.b[j].name, c.b[j].lp);
+
+		if (cmp <= 0) {
+			struct today_ep *e = &t->eps[i++];
+			int64_t n;
+
+			today_begin(t, e->name, true);
+			t->hint = (size_t)(e - t->eps);
+			e->texted = true;
+			p = today_text(t, e);
+			n = fflush(t->f) == 0 ? append_file(t->fd, p) : -1;
+			free(p);
+			if (n < 0)
+				goto undo;
+			t->rows += n;
+		}
+		if (cmp >= 0) {
+			today_begin(t, c.b[j].name, false);
+			if (fwrite(c.text + c.b[j].off, 1, c.b[j].len, t->f) != c.b[j].len)
+				goto undo;
+			j++;
+		}
+	}
+	t->rows += c.rows;
+	rc = 0;
+	goto out;
+undo:
+	/* back to where today began: the caller streams it all */
+	free(t->cur);
+	t->cur = NULL;
+	for (size_t k = n_seg; k < t->g->n; k++)
+		free(t->g->zc[k]);
+	t->g->n = n_seg;
+	t->n_verify = n_verify;
+	t->start = start;
+	t->rows = 0;
+	for (size_t k = 0; k < t->n_eps; k++)
+		t->eps[k].texted = false;
+	if (fflush(t->f) != 0 || ftruncate(t->fd, start) != 0 || fseeko(t->f, start, SEEK_SET) != 0) {
+		site_fail(t->s, "%s: %s", t->path, strerror(errno));
+		rc = -1;
+	}
+out:
+	fclose(c.f);
+	free(c.text);
+	for (size_t k = 0; k < c.n; k++)
+		free(c.b[k].name);
+	free(c.b);
+	return rc;
+}
+
+/*
+ * Today's rows [day, to) into f (path, descriptor fd), segmented (above); returns rows
+ * streamed plus bytes taken from the cache (0 = none), or -1.
+ */
+static int64_t
+stream_today(struct site *s, const char *path, FILE *f, int fd, struct segs *g, int64_t day,
+    int64_t to, char ***used, size_t *n_used, bool **verify, size_t *n_verify)
+{
+	struct today_ctx t = { .s = s, .path = path, .f = f, .fd = fd, .rfd = -1, .g = g,
+	    .day = day, .hour = s->now - ((s->now % 3600000) + 3600000) % 3600000, .used = used,
 	    .n_used = n_used, .verify = *verify, .n_verify = *n_verify };
+	int replayed = 1;
 
 	fflush(f);
 	t.start = lseek(fd, 0, SEEK_CUR);
@@ -511,12 +783,20 @@ stream_today(struct site *s, FILE *f, int fd, struct segs *g, int64_t day, int64
 			t.rows = -1;
 		}
 	}
-	if (t.rows == 0 && store_each_result(s->st, day, to, NULL, on_today_row, &t) != 0) {
+	if (t.rows == 0 && (replayed = today_replay(&t, to)) < 0)
+		t.rows = -1;
+	if (t.rows >= 0 && replayed != 0 &&
+	    store_each_result(s->st, day, to, NULL, on_today_row, &t) != 0) {
 		site_fail(s, "store: %s", store_error(s->st));
 		t.rows = -1;
 	}
-	if (t.rows >= 0)
+	if (t.rows >= 0) {
 		today_end(&t);
+		if (replayed != 0 && t.keyed && t.rollups)
+			today_seal(&t);
+	}
+	if (t.rfd >= 0)
+		close(t.rfd);
 	free(t.cur);
 	for (size_t i = 0; i < t.n_eps; i++)
 		free(t.eps[i].name);
@@ -525,7 +805,6 @@ stream_today(struct site *s, FILE *f, int fd, struct segs *g, int64_t day, int64
 	*n_verify = t.n_verify;
 	return t.rows;
 }
-
 /* Notes chunk name and its cached deflate as used by this render. */
 static void
 note_chunk(char ***used, size_t *n_used, const char *name)
@@ -694,7 +973,8 @@ write_month(struct site *s, const char *path, const char *ym, int64_t from, int6
 
 		if (d + DAY_MS > s->now) {
 			/* today's rows, and any stamped later */
-			rows = stream_today(s, f, fd, &g, d, to, used, n_used, &verify, &n_verify);
+			rows = stream_today(s, path, f, fd, &g, d, to, used, n_used, &verify,
+			    &n_verify);
 			data += rows > 0 ? rows : 0;
 			break;
 		}

@@ -10,7 +10,9 @@
 #     completed day of the current month, raw (a node's observation, which feeds no rollup:
 #     PostgreSQL) and as a verdict: the next renders, warm and cold, show them, and are
 #     still identical to a render without the cache; likewise one into today's first hour
-#     (whose deflated rows a warm render keeps in the cache).
+#     (whose deflated rows a warm render keeps in the cache);
+#   - on SQLite, today's rows before the current hour are taken from kept texts, merged
+#     with the current hour's rows from the store (endpoints new this hour included).
 # Needs TW_BIN (tests/run.sh); the generator is built beside it (make test).
 set -u
 : "${TW_BIN:?}"
@@ -126,6 +128,39 @@ check '[ $? -eq 0 ]' "every text file of the warm render has its .gz, holding it
 all_gz_ok cold1 >"$work/gzall"
 check '[ $? -eq 0 ]' "... and of the cold one (bad: $(cat "$work/gzall"))"
 
+# On SQLite, today's rows before the current hour are kept as text too (keyed by the rollups
+# every result feeds), with a manifest once a render streamed all of today: a later render
+# reads only the current hour's rows from the store and merges the kept texts in, in the
+# store's order. Shown by a line planted in one kept text, which the next render publishes,
+# with results of two endpoints new this hour sorting first and last in the merge; then,
+# with that text gone, a render streams all of today again.
+day_ms=$(( now_ms / 86400000 * 86400000 ))
+hour_ms=$(( now_ms / 3600000 * 3600000 ))
+if [ "$TW_BACKEND" != postgresql ] && [ "$hour_ms" -gt "$day_ms" ] && [ "$day_ms" -ge "$month_ms" ]; then
+	check 'ls "$cache"/results-today-*.idx >/dev/null 2>&1' "a render that streamed all of today keeps a manifest of its texts"
+	text=$(ls -S "$cache"/results-today-*.csv 2>/dev/null | head -1)
+	check '[ -s "$text" ]' "today's rows of an endpoint before this hour are kept as text ($text)"
+	for ep in aa-new zz-new; do
+		"$gen" --late "$store" $(( hour_ms + 1 )) verdict $ep >"$work/new.log" 2>&1 ||
+			nok "a result of $ep is stored in this hour ($(head -1 "$work/new.log"))"
+	done
+	echo "planted-line" >>"$text"
+	render planted
+	render plain3 nocache
+	csv="exports/results-$month.csv"
+	check 'grep -q "^planted-line" "$work/planted/$csv"' "a render takes today's rows before this hour from the kept text"
+	check 'grep -v "^planted-line" "$work/planted/$csv" | cmp -s - "$work/plain3/$csv"' \
+	    "... merged with the store's rows of this hour in the store's order (new endpoints first and last)"
+	check 'grep -q ",prov0,aa-new," "$work/plain3/$csv" && grep -q ",prov0,zz-new," "$work/plain3/$csv"' \
+	    "... which has the two new endpoints' rows"
+	check 'gz_ok planted >"$work/gzbad"' "... its .gz holds it ($(cat "$work/gzbad" 2>/dev/null))"
+	rm -f "$text"
+	render gone
+	check 'same plain3 gone' "a kept text gone: today is streamed again (= render without a cache) ($(head -3 "$work/diff-plain3-gone" 2>/dev/null))"
+	check '[ -s "$text" ] && ! grep -q planted-line "$text"' "... and its text kept again"
+	cp -a "$work/gone" "$work/warm"
+fi
+
 # Late results: one in the closed month (20 days before this month, 12:00:00.123 UTC), one in a completed
 # day of this month (yesterday, when that is in this month).
 late1=$(( month_ms - 20 * 86400000 + 43200123 ))
@@ -140,7 +175,6 @@ fi
 # And one into today before the current UTC hour, whose deflated rows the warm render cached
 # (results-today-*).
 late3=""
-day_ms=$(( now_ms / 86400000 * 86400000 ))
 if [ $(( now_ms - day_ms )) -gt 7200000 ] && [ "$day_ms" -ge "$month_ms" ]; then
 	check 'ls "$cache"/results-today-* >/dev/null 2>&1' "today's rows before this hour are kept deflated in the cache"
 	late3=$(( day_ms + 1800456 ))
