@@ -38,7 +38,7 @@
  * index (pg_bench, batches of 5 per endpoint). endpoints.open_incident carries
  * no foreign key, so a raw copy may bring endpoints before their incidents.
  */
-_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION + 2,
+_Static_assert(PG_SCHEMA_VERSION == STORE_SCHEMA_VERSION + 3,
     "store.h's schema changed: add its migration step to store/pg.c (and PG_LOGICAL)");
 static const struct {
 	int		 from, to;
@@ -159,6 +159,20 @@ static const struct {
 	"DROP VIEW results;"
 	PG_RECENT_DDL
 	PG_RESULTS_VIEW ";" },
+	/*
+	 * v7 (logical v4 still): result_days holds, per UTC day (t0 / 86400000), the number of
+	 * stored results as a sum of deltas: statement triggers on results_packed and
+	 * results_recent append what each statement inserted (+) and deleted (-), whatever
+	 * wrote it (a batch, a fold: both, a prune, `store migrate`); a partition dropped
+	 * whole appends its own first (pg_write.c); pg_fold compacts them. pg_count_by_day
+	 * (the render cache's keys) reads a few rows per day instead of counting every result.
+	 */
+	{ 6, 7,
+	PG_DAYS_DDL
+	"SELECT set_config('statement_timeout', '0', true);"
+	"INSERT INTO result_days SELECT t0 / 86400000, sum(cardinality(v) / 6)"
+	" FROM results_packed GROUP BY 1;"
+	"INSERT INTO result_days SELECT t0 / 86400000, count(*) FROM results_recent GROUP BY 1;" },
 };
 
 /* The first line of a libpq message, without its trailing newline. */
@@ -720,7 +734,7 @@ read_version(struct store_be *b, int *v)
 }
 
 /* The logical schema version (store.h) of this backend's schema version v. */
-#define PG_LOGICAL(v)	((v) >= 6 ? (v) - 2 : (v) >= 5 ? (v) - 1 : (v))
+#define PG_LOGICAL(v)	((v) >= 7 ? (v) - 3 : (v) >= 6 ? (v) - 2 : (v) >= 5 ? (v) - 1 : (v))
 
 static int
 pg_schema_version(struct store_be *b)

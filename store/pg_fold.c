@@ -158,13 +158,37 @@ drop_hour(struct store_be *b, int64_t hn)
 	return 1;
 }
 
+/*
+ * Compacts result_days (pg.c v7): its delta rows into one per day (none for a day summing
+ * to 0) in one statement, so exactly the rows it deletes are summed (a delta committed
+ * meanwhile stays for the next time). One folder at a time. 0 (or busy), or -1.
+ */
+static int
+days_compact(struct store_be *b)
+{
+	struct pg_params p = { 0 };
+	int v;
+
+	if (begin_tx(b) != 0)
+		return -1;
+	pg_params_int(&p, PG_LOCK_FOLD);
+	if ((v = q_bool(b, "SELECT pg_try_advisory_xact_lock($1::integer,"
+	    " hashtext(current_schema()))", &p)) != 1)
+		return end_tx(b, false) < 0 && v < 0 ? -1 : 0;
+	if (pg_cmd(b, "folding results", "WITH d AS (DELETE FROM result_days RETURNING day, n)"
+	    " INSERT INTO result_days SELECT day, sum(n) FROM d GROUP BY day HAVING sum(n) <> 0"
+	    " ORDER BY day", NULL) < 0)
+		return end_tx(b, false);
+	return end_tx(b, true);
+}
+
 int
 pg_fold(struct store_be *b, int64_t now, int max_steps)
 {
 	int64_t *hours = NULL, ahead[3];
 	size_t n = 0;
 	int rc = 0, steps = 0;
-	bool busy = false;
+	bool busy = false, dropped = false;
 	PGresult *r;
 
 	/* Never inside a batch, nor while our reader holds the tables (we would wait for it). */
@@ -207,8 +231,13 @@ pg_fold(struct store_be *b, int64_t now, int max_steps)
 			rc = -1;
 		else if (v == 0)
 			busy = true;		/* not dropped now: next round (folding goes on) */
+		else if (v == 1)
+			dropped = true;		/* drop_hour's 1 (fold_hour's last is 2) */
 	}
 	free(hours);
+	/* Once an hour: the deltas of result_days summed per day. */
+	if (rc >= 0 && dropped && days_compact(b) < 0)
+		rc = -1;
 	if (rc == 0 && busy)
 		rc = 1;
 	/*

@@ -17,10 +17,10 @@
 #include "../core/util.h"
 
 /*
- * The backend's own schema version: v5 packs results, v6 adds results_recent
- * (logical schema v4, store.h).
+ * The backend's own schema version: v5 packs results, v6 adds results_recent, v7
+ * result_days (logical schema v4, store.h).
  */
-#define PG_SCHEMA_VERSION	6
+#define PG_SCHEMA_VERSION	7
 
 /*
  * Results, packed (v4): one row of results_packed holds up to PG_PACK_MAX results of one
@@ -70,6 +70,26 @@
 	"  node text COLLATE \"C\" NOT NULL, address text COLLATE \"C\" NOT NULL, msg text," \
 	"  details text) PARTITION BY RANGE (t0);" \
 	"CREATE INDEX results_recent_by_ep ON results_recent (ep, t);"
+/*
+ * Results per UTC day (v7): deltas appended by statement triggers (pg.c's v7 step), summed
+ * by pg_count_by_day, compacted by pg_fold (days_compact, pg_fold.c).
+ */
+#define PG_DAY_MS_S		"86400000"
+#define PG_DAYS_TRIGGER(tbl, fn, n) \
+	"CREATE FUNCTION " fn "() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN" \
+	" IF TG_OP = 'INSERT' THEN INSERT INTO result_days SELECT t0 / " PG_DAY_MS_S ", " n \
+	"  FROM tw_new GROUP BY 1 ORDER BY 1;" \
+	" ELSE INSERT INTO result_days SELECT t0 / " PG_DAY_MS_S ", -(" n ")" \
+	"  FROM tw_old GROUP BY 1 ORDER BY 1; END IF; RETURN NULL; END $f$;" \
+	"CREATE TRIGGER " fn "_ins AFTER INSERT ON " tbl " REFERENCING NEW TABLE AS tw_new" \
+	" FOR EACH STATEMENT EXECUTE FUNCTION " fn "();" \
+	"CREATE TRIGGER " fn "_del AFTER DELETE ON " tbl " REFERENCING OLD TABLE AS tw_old" \
+	" FOR EACH STATEMENT EXECUTE FUNCTION " fn "();"
+#define PG_DAYS_DDL \
+	"CREATE TABLE result_days (day bigint NOT NULL, n bigint NOT NULL);" \
+	"CREATE INDEX result_days_by_day ON result_days (day);" \
+	PG_DAYS_TRIGGER("results_packed", "result_days_packed", "sum(cardinality(v) / 6)") \
+	PG_DAYS_TRIGGER("results_recent", "result_days_recent", "count(*)")
 /* v5's view (the migration to it), before results_recent. */
 #define PG_RESULTS_VIEW_V5 \
 	"CREATE VIEW results AS SELECT " PG_UNPACK("c", "px") " FROM results_packed c" \

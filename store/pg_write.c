@@ -862,7 +862,7 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 		const char *name = PQgetvalue(r, i, 0);
 		int y, m, len = 0;
 		int64_t mn;
-		char sql[128];
+		char sql[256];
 		PGresult *c;
 
 		if (sscanf(name, "packed_%4d%2d%n", &y, &m, &len) != 2 || name[len] != '\0' ||
@@ -871,8 +871,11 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 		mn = (int64_t)y * 12 + m - 1;
 		if (month_start_ms(mn + 1) > results_before_ms)
 			continue;
-		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(cardinality(v) / 6), 0)"
-		    " FROM packed_%04d%02d", y, m);
+		/* DROP fires no trigger: the month's days leave result_days first (pg.c v7). */
+		snprintf(sql, sizeof(sql), "WITH c AS (SELECT t0 / " PG_DAY_MS_S " AS day,"
+		    " sum(cardinality(v) / 6) AS n FROM packed_%04d%02d GROUP BY 1), i AS (INSERT"
+		    " INTO result_days SELECT day, -n FROM c) SELECT coalesce(sum(n), 0) FROM c",
+		    y, m);
 		if ((c = pg_q(b, "pruning", sql, NULL)) == NULL) {
 			PQclear(r);
 			goto fail;
@@ -897,13 +900,15 @@ pg_prune(struct store_be *b, int64_t results_before_ms, int64_t hourly_before_ms
 		const char *name = PQgetvalue(r, i, 0);
 		long long hn;
 		int len = 0;
-		char sql[128];
+		char sql[256];
 		PGresult *c;
 
 		if (sscanf(name, "recent_%lld%n", &hn, &len) != 1 || name[len] != '\0' || hn < 0 ||
 		    (hn + 1) * PG_HOUR_MS > results_before_ms)
 			continue;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM recent_%lld", hn);
+		snprintf(sql, sizeof(sql), "WITH c AS (SELECT t0 / " PG_DAY_MS_S " AS day,"
+		    " count(*) AS n FROM recent_%lld GROUP BY 1), i AS (INSERT INTO result_days"
+		    " SELECT day, -n FROM c) SELECT coalesce(sum(n), 0) FROM c", hn);
 		if ((c = pg_q(b, "pruning", sql, NULL)) == NULL) {
 			PQclear(r);
 			goto fail;

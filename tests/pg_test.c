@@ -203,6 +203,34 @@ collect_row(const struct store_row *r, void *v)
 	return 0;
 }
 
+/*
+ * The per-day counts (pg_count_by_day: result_days' deltas, schema v7) are those of the
+ * stored results, counted, for every UTC day from 40 days before JAN to 120 after.
+ */
+#define DAYS_N	160
+static void
+days_match(struct store_be *b)
+{
+	int64_t from = JAN - 40 * 86400000LL, got[DAYS_N], want[DAYS_N] = { 0 };
+	char *sql = xasprintf("SELECT t / 86400000 - %lld, count(*) FROM results WHERE t >= %lld"
+	    " AND t < %lld GROUP BY 1", (long long)(from / 86400000LL), (long long)from,
+	    (long long)(from + DAYS_N * 86400000LL));
+	PGresult *r = PQexec(admin, sql);
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(admin));
+	for (int i = 0; i < PQntuples(r); i++)
+		want[strtoll(PQgetvalue(r, i, 0), NULL, 10)] = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	PQclear(r);
+	free(sql);
+	assert_int_equal(OPS->count_by_day(b, from, DAYS_N, got), 0);
+	for (int i = 0; i < DAYS_N; i++) {
+		if (got[i] != want[i])
+			fail_msg("day %d: %lld by result_days, %lld stored", i, (long long)got[i],
+			    (long long)want[i]);
+	}
+}
+
 static void
 results_are_stored_once_across_months_and_read_back_in_order(void **state)
 {
@@ -232,9 +260,11 @@ results_are_stored_once_across_months_and_read_back_in_order(void **state)
 	assert_true(stored[0] && stored[1] && stored[2] && stored[3]);
 	assert_false(stored[4] || stored[5]);
 	assert_int_equal(OPS->count_results(b), 4);
+	days_match(b);
 	assert_int_equal(pg_fold(b, now_ms(), 0), 0);	/* recent hours into packed months */
 	assert_int_equal(OPS->count_results(b), 4);
 	assert_int_equal(scalar(Q1_MONTHS), 3);
+	days_match(b);
 	/* A replay of the same batch stores nothing. */
 	assert_int_equal(OPS->begin(b), 0);
 	assert_int_equal(OPS->add_results(b, rs, 4, stored), 0);
@@ -637,6 +667,7 @@ prune_drops_whole_months_and_deletes_the_rest(void **state)
 	assert_int_equal(pg_fold(b, now_ms(), 0), 0);	/* recent hours into packed months */
 	assert_int_equal(OPS->prune(b, FEB + 15 * 86400000LL, FEB), 2 + 2 + 1);
 	assert_int_equal(OPS->count_results(b), 2);
+	days_match(b);
 	assert_int_equal(scalar(Q1_MONTHS), 2);
 	assert_int_equal(scalar("SELECT count(*) FROM hourly"), 1);
 	assert_int_equal(OPS->prune(b, FEB + 15 * 86400000LL, FEB), 0);
@@ -646,6 +677,7 @@ prune_drops_whole_months_and_deletes_the_rest(void **state)
 	assert_int_equal(OPS->commit(b), 0);
 	assert_true(stored[0]);
 	assert_int_equal(OPS->count_results(b), 3);
+	days_match(b);
 	OPS->close(b);
 }
 
@@ -722,6 +754,7 @@ a_v3_store_migrates_to_packed_results(void **state)
 	assert_int_equal(scalar(Q1_MONTHS), 2);
 	assert_int_equal(OPS->count_results(b), n);
 	assert_true(scalar("SELECT count(*) FROM results_packed") < n / 5);
+	days_match(b);		/* filled by the migration */
 	after = text_of(ALL_RESULTS("0"));
 	assert_string_equal(after, before);
 	free(after);
@@ -747,6 +780,7 @@ a_v3_store_migrates_to_packed_results(void **state)
 	/* A prune mid-hour keeps that hour's later results, in their packed rows. */
 	assert_int_equal(OPS->prune(b, cut, 0), n - n_kept);
 	assert_int_equal(OPS->count_results(b), n_kept + 1);
+	days_match(b);
 	kept_after = text_of(ALL_RESULTS("0 AND t <> 1769904199500"));
 	assert_string_equal(kept_after, kept);
 	free(kept_after);
@@ -802,6 +836,9 @@ closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
 	assert_int_equal(scalar("SELECT count(*) FROM results_packed"), 2);
 	assert_int_equal(scalar("SELECT max(cardinality(v) / 6) FROM results_packed"), 40);
 	assert_int_equal(scalar("SELECT min(cardinality(v) / 6) FROM results_packed"), 10);
+	days_match(b);
+	/* The hour dropped, its deltas were compacted: one row per day. */
+	assert_int_equal(scalar("SELECT count(*) - count(DISTINCT day) FROM result_days"), 0);
 	after = text_of(ALL_RESULTS("0"));
 	assert_string_equal(after, before);
 	free(after);
@@ -874,6 +911,7 @@ closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
 	assert_int_equal(OPS->count_results(b), 55);
 	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 2);
 	assert_int_equal(pg_fold(b, JAN + 6 * HOUR + PG_FOLD_GRACE_MS, 0), 0);
+	days_match(b);
 	assert_int_equal(scalar("SELECT count(*) FROM results_recent"), 0);
 	assert_int_equal(OPS->count_results(b), 55);
 	assert_int_equal(scalar(NO_DUPS), 0);
@@ -890,7 +928,7 @@ closed_hours_fold_into_packed_rows_without_gap_or_double(void **state)
 	OPS->close(b);
 }
 
-/* A v5 store (packed only) migrates to v6: the same results, and live ones go to recent. */
+/* A v5 store (packed only) migrates to v6 and on: the same results, live ones go to recent. */
 static void
 a_v5_store_migrates_to_recent_and_packed(void **state)
 {
@@ -914,12 +952,13 @@ a_v5_store_migrates_to_recent_and_packed(void **state)
 	assert_int_equal(scalar("SELECT count(*) FROM results"), 300);
 	b = open_store();
 	b->clock_ms = JAN + 5 * HOUR + 2;
-	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), 6);
+	assert_int_equal(scalar("SELECT version FROM trustwatch_schema"), PG_SCHEMA_VERSION);
 	assert_int_equal(OPS->schema_version(b), PG_SCHEMA_VERSION_EXPECTED);
 	after = text_of(ALL_RESULTS("0"));
 	assert_string_equal(after, before);
 	free(after);
 	free(before);
+	days_match(b);		/* v7 fills result_days */
 	r = res(1, JAN + 5 * HOUR + 1, "lu-1", REASON_OK, 1);
 	assert_int_equal(OPS->begin(b), 0);
 	assert_int_equal(OPS->add_results(b, &r, 1, &stored), 0);
@@ -1238,6 +1277,7 @@ raw_copy_puts_rows_resumes_after_a_key_and_moves_sequences(void **state)
 	assert_int_equal(OPS->commit(b), 0);
 	assert_int_equal(OPS->copy_finish(b), 0);
 	assert_int_equal(OPS->copy_count(b, BE_T_RESULTS), 3);
+	days_match(b);
 	assert_int_equal(OPS->copy_count(b, BE_T_ENDPOINTS), 1);
 	assert_int_equal(OPS->copy_last_key(b, BE_T_RESULTS, key), 1);
 	assert_int_equal(key[0].i, 7);
