@@ -361,13 +361,15 @@ segs_free(struct segs *g)
  * segment, the rest another. The segmentation depends on the rows and the time alone (a
  * render without cache makes the same .gz); only the cache differs. A segment before the
  * hour is cached as results-today-DAY-HH-KEY-LEN.csv.zN: LEN its length in bytes (results
- * are never replaced, so a result stored late into it makes it longer), KEY the endpoint's
- * and on SQLite its hourly rollups of today's completed hours (which every stored result
- * feeds); and its CRC-32 is checked against the bytes just written before it is used.
+ * are never replaced, so a result stored late into it makes it longer), KEY the endpoint's,
+ * read before the rows: on SQLite its hourly rollups of today's completed hours (which every
+ * stored result feeds), on PostgreSQL (where a node's raw observations feed none) its count
+ * of stored results in them (results are never replaced: a late one raises it); and its
+ * CRC-32 is checked against the bytes just written before it is used.
  *
- * On SQLite the text of that segment is kept too (results-today-DAY-HH-KEY.csv, empty
- * when the endpoint has rollups but no row before the hour), and, once a render has
- * streamed all of today and found every row before the hour in such a text, a manifest
+ * The text of that segment is kept too (results-today-DAY-HH-KEY.csv, empty when the
+ * endpoint has a key but no row before the hour), and, once a render has streamed all of
+ * today and found every row before the hour in such a text, a manifest
  * results-today-DAY-HH-ALL.idx, ALL fingerprinting every endpoint's KEY in order. While
  * the manifest's name stays the same, a render reads only the current hour's rows from
  * the store and merges the texts in (today_replay): the same bytes, at about a
@@ -377,7 +379,7 @@ struct today_ep {
 	char		*name;		/* "provider\nendpoint" */
 	size_t		 lp;		/* strlen(provider) */
 	uint64_t	 h;
-	int64_t		 hours;
+	int64_t		 hours;		/* hourly rollups, or results (PostgreSQL), seen */
 	bool		 texted;	/* its text before the hour is in the cache */
 };
 
@@ -388,9 +390,9 @@ struct today_ctx {
 	int		 fd, rfd;	/* rfd: path opened for reading, -1 until needed */
 	struct segs	*g;
 	int64_t		 day, hour;	/* today's UTC midnight, the current UTC hour */
-	struct today_ep	*eps;		/* keyed: cache the segments before the hour */
+	struct today_ep	*eps;		/* keyed: every endpoint's key, in name_cmp order */
 	size_t		 n_eps, hint;	/* hint: the entry looked up last */
-	bool		 keyed, rollups;	/* cached; by rollups too (SQLite) */
+	bool		 keyed;		/* cached */
 	bool		 untexted;	/* a segment before the hour has no text kept */
 	char		*cur;		/* the endpoint of the rows being written */
 	bool		 before;	/* they are before the hour */
@@ -401,6 +403,28 @@ struct today_ctx {
 	bool		*verify;	/* per segment of g */
 	size_t		 n_verify;
 };
+
+/*
+ * Orders endpoints as the store does: provider, then endpoint, byte by byte (SQLite's BINARY
+ * collation; PostgreSQL's columns are COLLATE "C").
+ */
+static int
+name_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	int c = strncmp(a, b, la < lb ? la : lb);
+
+	if (c == 0 && la != lb)
+		c = la < lb ? -1 : 1;
+	return c != 0 ? c : strcmp(a + la + 1, b + lb + 1);
+}
+
+static int
+ep_cmp(const void *x, const void *y)
+{
+	const struct today_ep *a = x, *b = y;
+
+	return name_cmp(a->name, a->lp, b->name, b->lp);
+}
 
 /* The entry of name, or NULL; rows and rollups come in the entries' order, so at hint. */
 static struct today_ep *
@@ -417,6 +441,38 @@ today_ep(struct today_ctx *t, const char *name)
 	return NULL;
 }
 
+/* The entry of provider/endpoint, made when new. */
+static struct today_ep *
+today_ep_add(struct today_ctx *t, const char *provider, const char *endpoint)
+{
+	char *name = xasprintf("%s\n%s", provider, endpoint);
+	struct today_ep *e;
+
+	if ((e = today_ep(t, name)) != NULL) {
+		free(name);
+		return e;
+	}
+	t->eps = xrealloc(t->eps, (t->n_eps + 1) * sizeof(*t->eps));
+	t->hint = t->n_eps;
+	e = &t->eps[t->n_eps++];
+	*e = (struct today_ep){ .name = name, .lp = strlen(provider), .h = FNV1A_INIT };
+	fnv_str(&e->h, CSV_RESULTS_HEADER);
+	fnv_str(&e->h, provider);
+	fnv_str(&e->h, endpoint);
+	return e;
+}
+
+static int
+on_today_count(const char *provider, const char *endpoint, int64_t n, void *arg)
+{
+	struct today_ep *e = today_ep_add(arg, provider, endpoint);
+
+	fnv_str(&e->h, "results");
+	fnv1a(&e->h, &n, sizeof(n));
+	e->hours += n;
+	return 0;
+}
+
 static int
 on_today_key(const struct store_rollup *r, void *arg)
 {
@@ -424,23 +480,11 @@ on_today_key(const struct store_rollup *r, void *arg)
 	int64_t c[] = { r->hour_ms, r->checks, r->up, r->degraded, r->down, r->maintenance,
 	    r->up_ms, r->degraded_ms, r->down_ms, r->maintenance_ms };
 	double pc[] = { r->p50_ms, r->p95_ms, r->p99_ms };
-	char *name;
 	struct today_ep *e;
 
 	if (r->hour_ms < t->day || r->hour_ms >= t->hour)
 		return 0;
-	name = xasprintf("%s\n%s", r->provider, r->endpoint);
-	if ((e = today_ep(t, name)) == NULL) {
-		t->eps = xrealloc(t->eps, (t->n_eps + 1) * sizeof(*t->eps));
-		t->hint = t->n_eps;
-		e = &t->eps[t->n_eps++];
-		*e = (struct today_ep){ .name = name, .lp = strlen(r->provider), .h = FNV1A_INIT };
-		fnv_str(&e->h, CSV_RESULTS_HEADER);
-		fnv_str(&e->h, r->provider);
-		fnv_str(&e->h, r->endpoint);
-	} else {
-		free(name);
-	}
+	e = today_ep_add(t, r->provider, r->endpoint);
 	fnv_str(&e->h, r->kind);
 	fnv1a(&e->h, c, sizeof(c));
 	fnv1a(&e->h, pc, sizeof(pc));
@@ -522,22 +566,14 @@ today_end(struct today_ctx *t)
 	pos = lseek(t->fd, 0, SEEK_CUR);
 	if (pos <= t->start)
 		return;
-	if (t->keyed && t->before && (!t->rollups ||
-	    ((e = today_ep(t, t->cur)) != NULL && e->hours > 0))) {
+	if (t->keyed && t->before && (e = today_ep(t, t->cur)) != NULL && e->hours > 0) {
 		char day[16];
-		uint64_t h = FNV1A_INIT;
 
-		if (t->rollups) {
-			h = e->h;
-			if (!e->texted && today_text_keep(t, e, t->start, pos - t->start) == 0)
-				e->texted = true;
-		} else {
-			fnv_str(&h, CSV_RESULTS_HEADER);
-			fnv_str(&h, t->cur);
-		}
+		if (!e->texted && today_text_keep(t, e, t->start, pos - t->start) == 0)
+			e->texted = true;
 		utc_day(t->day, day, sizeof(day));
 		zc = today_use(t, xasprintf("results-today-%s-%02d-%016llx-%lld.csv%s", day,
-		    (int)((t->hour - t->day) / 3600000), (unsigned long long)h,
+		    (int)((t->hour - t->day) / 3600000), (unsigned long long)e->h,
 		    (long long)(pos - t->start), site_gzip_zsuffix()));
 	}
 	if (t->before && (e == NULL || !e->texted))
@@ -598,7 +634,7 @@ today_manifest(struct today_ctx *t)
 }
 
 /*
- * After all of today was streamed: keeps an empty text for every endpoint with rollups but
+ * After all of today was streamed: keeps an empty text for every endpoint with a key but
  * no row before the hour, then the manifest, when every row before the hour is in a text.
  */
 static void
@@ -617,17 +653,6 @@ today_seal(struct today_ctx *t)
 	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
 		close(fd);
 	free(p);
-}
-
-/* Orders endpoints as the SQLite store does: provider, then endpoint, byte by byte. */
-static int
-name_cmp(const char *a, size_t la, const char *b, size_t lb)
-{
-	int c = strncmp(a, b, la < lb ? la : lb);
-
-	if (c == 0 && la != lb)
-		c = la < lb ? -1 : 1;
-	return c != 0 ? c : strcmp(a + la + 1, b + lb + 1);
 }
 
 /* The current hour's rows, one block per endpoint, in the store's order. */
@@ -683,7 +708,7 @@ today_replay(struct today_ctx *t, int64_t to)
 	char *p;
 	int rc = 1;
 
-	if (!t->keyed || !t->rollups || t->n_eps == 0)
+	if (!t->keyed || t->n_eps == 0)
 		return 1;
 	p = today_manifest(t);
 	if (access(p, F_OK) != 0) {
@@ -777,11 +802,14 @@ stream_today(struct site *s, const char *path, FILE *f, int fd, struct segs *g, 
 	/* The keys before the rows: a result stored in between changes the key. */
 	if (s->cache != NULL && t.hour > day) {
 		t.keyed = true;
-		t.rollups = !site_count_keyed(s, day);
-		if (t.rollups && site_each_hourly_by_day(s, day, t.hour, on_today_key, &t) != 0) {
+		if ((!site_count_keyed(s, day) ?
+		    site_each_hourly_by_day(s, day, t.hour, on_today_key, &t) :
+		    store_count_results_by_endpoint(s->st, day, t.hour, on_today_count, &t)) != 0) {
 			site_fail(s, "store: %s", store_error(s->st));
 			t.rows = -1;
 		}
+		if (t.n_eps > 1)
+			qsort(t.eps, t.n_eps, sizeof(*t.eps), ep_cmp);
 	}
 	if (t.rows == 0 && (replayed = today_replay(&t, to)) < 0)
 		t.rows = -1;
@@ -792,7 +820,7 @@ stream_today(struct site *s, const char *path, FILE *f, int fd, struct segs *g, 
 	}
 	if (t.rows >= 0) {
 		today_end(&t);
-		if (replayed != 0 && t.keyed && t.rollups)
+		if (replayed != 0 && t.keyed)
 			today_seal(&t);
 	}
 	if (t.rfd >= 0)

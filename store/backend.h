@@ -184,6 +184,10 @@ struct backend_ops {
 	/* Adds to counts[i] the results with time in [from_ms + i days, ... + 1 day). */
 	int		 (*count_by_day)(struct store_be *, int64_t from_ms, size_t n_days,
 			    int64_t *counts);
+	/* store_count_results_by_endpoint (store.h), from_ms and to_ms whole UTC hours. */
+	int		 (*count_by_endpoint)(struct store_be *, int64_t from_ms, int64_t to_ms,
+			    int (*fn)(const char *provider, const char *endpoint, int64_t n,
+			    void *), void *arg);
 	int		 (*each_incident)(struct store_be *, const char *provider, int64_t since_ms,
 			    int64_t only_id /* > 0: that incident only */,
 			    int (*fn)(const struct store_incident *, void *), void *arg);

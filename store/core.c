@@ -675,6 +675,18 @@ store_count_results_by_day(struct store *s, int64_t from_ms, size_t n_days, int6
 }
 
 int
+store_count_results_by_endpoint(struct store *s, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const char *, const char *, int64_t, void *), void *arg)
+{
+	if (from_ms % 3600000 != 0 || to_ms % 3600000 != 0) {
+		st_fail(s, "counting results: not whole hours");
+		return -1;
+	}
+	return s->ops->count_by_endpoint(s->be, from_ms, to_ms, fn, arg) == 0 ? 0 :
+	    st_fail(s, "counting results");
+}
+
+int
 store_each_incident(struct store *s, const char *provider, int64_t since_ms,
     int (*fn)(const struct store_incident *, void *), void *arg)
 {

@@ -1028,6 +1028,7 @@ const struct backend_ops pg_backend_ops = {
 	.each_result = pg_each_result,
 	.count_results = pg_count_results,
 	.count_by_day = pg_count_by_day,
+	.count_by_endpoint = pg_count_by_endpoint,
 	.each_incident = pg_each_incident,
 	.add_note = pg_add_note,
 	.each_note = pg_each_note,

@@ -308,6 +308,8 @@ int pg_each_result(struct store_be *, int64_t, int64_t, const char *,
     int (*)(const struct store_row *, void *), void *);
 int64_t pg_count_results(struct store_be *);
 int pg_count_by_day(struct store_be *, int64_t, size_t, int64_t *);
+int pg_count_by_endpoint(struct store_be *, int64_t, int64_t,
+    int (*)(const char *, const char *, int64_t, void *), void *);
 int pg_each_incident(struct store_be *, const char *, int64_t, int64_t,
     int (*)(const struct store_incident *, void *), void *);
 int pg_add_note(struct store_be *, int64_t, int64_t, const char *);

@@ -121,6 +121,36 @@ pg_count_by_day(struct store_be *b, int64_t from_ms, size_t n_days, int64_t *cou
 	    &p, day_count_row, &d);
 }
 
+struct ep_counts {
+	int		(*fn)(const char *, const char *, int64_t, void *);
+	void		*arg;
+};
+
+static int
+ep_count_row(const PGresult *r, int i, void *v)
+{
+	const struct ep_counts *c = v;
+
+	return c->fn(pg_str(r, i, 0), pg_str(r, i, 1), pg_int(r, i, 2, 0), c->arg);
+}
+
+int
+pg_count_by_endpoint(struct store_be *b, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const char *, const char *, int64_t, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct ep_counts c = { fn, arg };
+
+	pg_params_int(&p, from_ms);
+	pg_params_int(&p, to_ms);
+	/* Rows by hour start (whole hours asked), packed ones by length: nothing unpacked. */
+	return pg_each(b, "counting results", "SELECT e.provider, e.endpoint, x.n FROM endpoints e"
+	    " JOIN (SELECT ep, sum(n) AS n FROM (SELECT ep, sum(cardinality(v) / 6) AS n"
+	    " FROM results_packed WHERE t0 >= $1 AND t0 < $2 GROUP BY ep UNION ALL"
+	    " SELECT ep, count(*) FROM results_recent WHERE t0 >= $1 AND t0 < $2 GROUP BY ep) u"
+	    " GROUP BY ep) x ON x.ep = e.id", &p, ep_count_row, &c);
+}
+
 static int
 incident_row(const PGresult *r, int i, void *v)
 {

@@ -628,6 +628,7 @@ const struct backend_ops sqlite_backend_ops = {
 	.each_result = sq_each_result,
 	.count_results = sq_count_results,
 	.count_by_day = sq_count_by_day,
+	.count_by_endpoint = sq_count_by_endpoint,
 	.each_incident = sq_each_incident,
 	.add_note = sq_add_note,
 	.each_note = sq_each_note,

@@ -41,6 +41,8 @@ int sq_each_result(struct store_be *, int64_t, int64_t, const char *,
     int (*)(const struct store_row *, void *), void *);
 int64_t sq_count_results(struct store_be *);
 int sq_count_by_day(struct store_be *, int64_t, size_t, int64_t *);
+int sq_count_by_endpoint(struct store_be *, int64_t, int64_t,
+    int (*)(const char *, const char *, int64_t, void *), void *);
 int sq_integrity_check(struct store_be *);
 int sq_each_incident(struct store_be *, const char *, int64_t, int64_t,
     int (*)(const struct store_incident *, void *), void *);

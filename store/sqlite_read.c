@@ -58,6 +58,34 @@ sq_each_result(struct store_be *s, int64_t from_ms, int64_t to_ms, const char *p
 	return 0;
 }
 
+int
+sq_count_by_endpoint(struct store_be *s, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const char *, const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* endpoints first: the key (ep, t, ...) bounds each endpoint's range */
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT e.provider, e.endpoint, count(*) FROM endpoints e JOIN results r ON r.ep = e.id"
+	    " WHERE r.t >= ?1 AND r.t < ?2 GROUP BY e.id", -1, &st, NULL) != SQLITE_OK) {
+		sq_set_err(s, "counting results");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	if (rc != SQLITE_DONE)
+		sq_set_err(s, "counting results");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int64_t
 sq_count_results(struct store_be *s)
 {

@@ -555,6 +555,16 @@ int64_t store_count_results(struct store *);
 int store_count_results_by_day(struct store *, int64_t from_ms, size_t n_days,
     int64_t *counts);
 
+/*
+ * Stored results per endpoint with time in [from_ms, to_ms) (whole UTC hours; an address's
+ * own rows included): fn(provider, endpoint, n, arg) for each endpoint with n > 0, in no
+ * particular order, from one snapshot. As per day above, a result stored late raises its
+ * endpoint's count: the render cache keys today's rows before the current hour by it where
+ * rollups cannot (PostgreSQL). Returns 0, or -1 (store_error says why).
+ */
+int store_count_results_by_endpoint(struct store *, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const char *provider, const char *endpoint, int64_t n, void *), void *arg);
+
 /* Runs PRAGMA integrity_check; returns 0 when ok. */
 int store_integrity_check(struct store *);
 

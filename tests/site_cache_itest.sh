@@ -11,8 +11,8 @@
 #     PostgreSQL) and as a verdict: the next renders, warm and cold, show them, and are
 #     still identical to a render without the cache; likewise one into today's first hour
 #     (whose deflated rows a warm render keeps in the cache);
-#   - on SQLite, today's rows before the current hour are taken from kept texts, merged
-#     with the current hour's rows from the store (endpoints new this hour included).
+#   - today's rows before the current hour are taken from kept texts, merged with the
+#     current hour's rows from the store (endpoints new this hour included).
 # Needs TW_BIN (tests/run.sh); the generator is built beside it (make test).
 set -u
 : "${TW_BIN:?}"
@@ -128,20 +128,21 @@ check '[ $? -eq 0 ]' "every text file of the warm render has its .gz, holding it
 all_gz_ok cold1 >"$work/gzall"
 check '[ $? -eq 0 ]' "... and of the cold one (bad: $(cat "$work/gzall"))"
 
-# On SQLite, today's rows before the current hour are kept as text too (keyed by the rollups
-# every result feeds), with a manifest once a render streamed all of today: a later render
+# Today's rows before the current hour are kept as text too (keyed by the rollups every result
+# feeds on SQLite, by the endpoint's stored results' count on PostgreSQL), with a manifest
+# once a render streamed all of today: a later render
 # reads only the current hour's rows from the store and merges the kept texts in, in the
 # store's order. Shown by a line planted in one kept text, which the next render publishes,
 # with results of two endpoints new this hour sorting first and last in the merge; then,
 # with that text gone, a render streams all of today again.
 day_ms=$(( now_ms / 86400000 * 86400000 ))
 hour_ms=$(( now_ms / 3600000 * 3600000 ))
-if [ "$TW_BACKEND" != postgresql ] && [ "$hour_ms" -gt "$day_ms" ] && [ "$day_ms" -ge "$month_ms" ]; then
+if [ "$hour_ms" -gt "$day_ms" ] && [ "$day_ms" -ge "$month_ms" ]; then
 	check 'ls "$cache"/results-today-*.idx >/dev/null 2>&1' "a render that streamed all of today keeps a manifest of its texts"
 	text=$(ls -S "$cache"/results-today-*.csv 2>/dev/null | head -1)
 	check '[ -s "$text" ]' "today's rows of an endpoint before this hour are kept as text ($text)"
 	for ep in aa-new zz-new; do
-		"$gen" --late "$store" $(( hour_ms + 1 )) verdict $ep >"$work/new.log" 2>&1 ||
+		"$gen" --late "$store" $(( hour_ms + 1 )) "$mode" $ep >"$work/new.log" 2>&1 ||
 			nok "a result of $ep is stored in this hour ($(head -1 "$work/new.log"))"
 	done
 	echo "planted-line" >>"$text"

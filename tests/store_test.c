@@ -380,6 +380,102 @@ rollups_count_time_latency_and_maintenance(void **state)
  * store_uptime_windows (one pass for every endpoint and window) gives what store_uptime
  * gives for each, including an endpoint with no rollup in a window and one not stored.
  */
+struct ep_count {
+	char	 seen[256];
+	int	 calls;
+};
+
+static int
+on_ep_count(const char *provider, const char *endpoint, int64_t n, void *arg)
+{
+	struct ep_count *c = arg;
+	size_t len = strlen(c->seen);
+
+	snprintf(c->seen + len, sizeof(c->seen) - len, "%s/%s=%lld;", provider, endpoint,
+	    (long long)n);
+	c->calls++;
+	return 0;
+}
+
+/* Sorts the "p/e=n;" entries of seen, so that the comparison does not depend on the order. */
+static void
+sort_seen(char *seen)
+{
+	char *parts[16], buf[256] = "";
+	int n = 0;
+
+	for (char *p = strtok(seen, ";"); p != NULL && n < 16; p = strtok(NULL, ";"))
+		parts[n++] = p;
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(parts[j - 1], parts[j]) > 0; j--) {
+			char *x = parts[j];
+
+			parts[j] = parts[j - 1];
+			parts[j - 1] = x;
+		}
+	for (int i = 0; i < n; i++) {
+		strcat(buf, parts[i]);
+		strcat(buf, ";");
+	}
+	strcpy(seen, buf);
+}
+
+/*
+ * Results per endpoint over whole UTC hours (the render cache's key of today's rows on
+ * PostgreSQL): raw observations (no rollup) and results stored late count, other hours do
+ * not; a range that is not whole hours is refused.
+ */
+static void
+results_are_counted_per_endpoint_over_whole_hours(void **state)
+{
+	char *err = NULL;
+	struct store *s = test_store_open(":memory:", &err);
+	int64_t h0 = 1796169600000LL;	/* 2026-12-01T00:00:00Z */
+	struct result r;
+	struct store_item it = { .r = &r };
+	struct ep_count c = { .seen = "" };
+
+	(void)state;
+	if (s == NULL)
+		fail_msg("%s", err);
+	/* ocsp: one a minute for 3 hours; crl: one in hour 1 (raw), one in hour 3 */
+	for (int k = 0; k < 180; k++) {
+		result_init(&r, &eps[0], h0 + k * 60000LL);
+		assert_int_equal(store_add_results(s, &it, 1), 0);
+		result_clear(&r);
+	}
+	result_init(&r, &eps[1], h0 + 3600000LL + 5);
+	it.raw = true;
+	it.node = "lu-2";
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	result_clear(&r);
+	it.raw = false;
+	it.node = NULL;
+	result_init(&r, &eps[1], h0 + 3 * 3600000LL + 5);
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	result_clear(&r);
+	assert_int_equal(store_count_results_by_endpoint(s, h0, h0 + 2 * 3600000LL, on_ep_count,
+	    &c), 0);
+	sort_seen(c.seen);
+	assert_string_equal(c.seen, "luxtrust/crl=1;luxtrust/ocsp=120;");
+	/* a result stored late into hour 0 raises the count */
+	result_init(&r, &eps[0], h0 + 30 * 60000LL + 7);
+	it.replay = true;
+	assert_int_equal(store_add_results(s, &it, 1), 0);
+	result_clear(&r);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_count_results_by_endpoint(s, h0, h0 + 3600000LL, on_ep_count,
+	    &c), 0);
+	assert_string_equal(c.seen, "luxtrust/ocsp=61;");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_count_results_by_endpoint(s, h0 + 4 * 3600000LL,
+	    h0 + 5 * 3600000LL, on_ep_count, &c), 0);
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(store_count_results_by_endpoint(s, h0 + 1, h0 + 3600000LL, on_ep_count,
+	    &c), -1);
+	store_close(s);
+}
+
 static void
 uptime_windows_match_store_uptime(void **state)
 {
@@ -1065,6 +1161,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fresh_store_is_created_at_the_current_schema),
 		cmocka_unit_test(uptime_windows_match_store_uptime),
+		cmocka_unit_test(results_are_counted_per_endpoint_over_whole_hours),
 		cmocka_unit_test(a_database_from_a_newer_trustwatch_is_refused),
 		cmocka_unit_test(an_older_database_is_migrated_keeping_its_data),
 		cmocka_unit_test(results_round_trip_and_survive_a_reopen),
