@@ -204,48 +204,58 @@ stream_rows(struct site *s, FILE *f, int64_t from, int64_t to)
 	return c.rows;
 }
 
+/*
+ * Copies len bytes of in from offset off to the end of out: copy_file_range, else (another
+ * file system: the cache beside the store, the site elsewhere) read and write. 0 or -1.
+ */
+static int
+copy_range(int in, off_t off, int out, off_t len)
+{
+	bool plain = false;
+
+	while (len > 0) {
+		char buf[1 << 16];
+		ssize_t n;
+
+		if (!plain) {
+			n = copy_file_range(in, &off, out, NULL, (size_t)len, 0);
+			if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+			    errno == EOPNOTSUPP)) {
+				plain = true;
+				continue;
+			}
+		} else if ((n = pread(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf),
+		    off)) > 0) {
+			for (ssize_t o = 0; o < n;) {
+				ssize_t w = write(out, buf + o, (size_t)(n - o));
+
+				if (w < 0)
+					return -1;
+				o += w;
+			}
+			off += n;
+		}
+		if (n <= 0)
+			return -1;	/* an error, or the file is shorter than it was */
+		len -= n;
+	}
+	return 0;
+}
+
 /* Copies the whole of file src to the end of fd; returns bytes copied or -1. */
 static int64_t
 append_file(int fd, const char *src)
 {
 	int in = open(src, O_RDONLY | O_CLOEXEC);
-	int64_t total = 0;
+	struct stat sb;
+	int64_t n = -1;
 
 	if (in < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, fd, NULL, 1 << 30, 0);
-
-		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-		    errno == EOPNOTSUPP) && total == 0) {
-			char buf[1 << 16];
-			ssize_t r;
-
-			while ((r = read(in, buf, sizeof(buf))) > 0) {
-				for (ssize_t o = 0; o < r;) {
-					ssize_t w = write(fd, buf + o, (size_t)(r - o));
-
-					if (w < 0) {
-						close(in);
-						return -1;
-					}
-					o += w;
-				}
-				total += r;
-			}
-			close(in);
-			return r < 0 ? -1 : total;
-		}
-		if (n < 0) {
-			close(in);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		total += n;
-	}
+	if (fstat(in, &sb) == 0 && copy_range(in, 0, fd, sb.st_size) == 0)
+		n = sb.st_size;
 	close(in);
-	return total;
+	return n;
 }
 
 /* Writes the chunk of day d into the cache (atomically: temporary file, then rename). */
@@ -531,18 +541,12 @@ today_text_keep(struct today_ctx *t, struct today_ep *e, off_t from, off_t len)
 	}
 	tmp = xasprintf("%s.tmp-%ld", p, (long)getpid());
 	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0) {
-		off_t off = from;
+		bool ok;
 
 		if (len > 0 && t->rfd < 0)
 			t->rfd = open(t->path, O_RDONLY | O_CLOEXEC);
-		while (len > 0 && t->rfd >= 0) {
-			ssize_t n = copy_file_range(t->rfd, &off, out, NULL, (size_t)len, 0);
-
-			if (n <= 0)
-				break;
-			len -= n;
-		}
-		if (close(out) == 0 && len == 0 && rename(tmp, p) == 0)
+		ok = len == 0 || (t->rfd >= 0 && copy_range(t->rfd, from, out, len) == 0);
+		if (close(out) == 0 && ok && rename(tmp, p) == 0)
 			rc = 0;
 	}
 	if (rc != 0)

@@ -159,6 +159,20 @@ if [ "$hour_ms" -gt "$day_ms" ] && [ "$day_ms" -ge "$month_ms" ]; then
 	render gone
 	check 'same plain3 gone' "a kept text gone: today is streamed again (= render without a cache) ($(head -3 "$work/diff-plain3-gone" 2>/dev/null))"
 	check '[ -s "$text" ] && ! grep -q planted-line "$text"' "... and its text kept again"
+	# The cache on another file system than the site (the store copied to tmpfs, SQLite):
+	# the texts are still kept (copy_file_range cannot cross file systems: read and write)
+	# and used.
+	if [ "$TW_BACKEND" = sqlite ] && shm=$(mktemp -d /dev/shm/tw-site-cache-itest.XXXXXX 2>/dev/null); then
+		cp "$db" "$shm/h.db"
+		sed "s|$db|$shm/h.db|" "$cfg" >"$work/shm.yaml"
+		"$TW_BIN" report -c "$work/shm.yaml" -o "$work/shmsite" --at "$at" >"$work/shm.out" 2>"$work/shm.err"
+		check '[ $? -eq 0 ] && ls "$shm"/h.db.site-cache/results-today-*.idx >/dev/null 2>&1' \
+		    "the cache on another file system than the site: today's texts kept ($(head -1 "$work/shm.err"))"
+		echo "planted-line" >>"$(ls -S "$shm"/h.db.site-cache/results-today-*.csv | head -1)"
+		"$TW_BIN" report -c "$work/shm.yaml" -o "$work/shmsite" --at "$at" >"$work/shm.out" 2>"$work/shm.err"
+		check 'grep -q "^planted-line" "$work/shmsite/$csv"' "... and used by the next render"
+		rm -rf "$shm"
+	fi
 	cp -a "$work/gone" "$work/warm"
 fi
 
