@@ -451,6 +451,22 @@ today_ep(struct today_ctx *t, const char *name)
 	return NULL;
 }
 
+/* A new entry for provider/endpoint (name: "provider\nendpoint", taken). */
+static struct today_ep *
+today_ep_new(struct today_ctx *t, char *name, const char *provider, const char *endpoint)
+{
+	struct today_ep *e;
+
+	t->eps = xrealloc(t->eps, (t->n_eps + 1) * sizeof(*t->eps));
+	t->hint = t->n_eps;
+	e = &t->eps[t->n_eps++];
+	*e = (struct today_ep){ .name = name, .lp = strlen(provider), .h = FNV1A_INIT };
+	fnv_str(&e->h, CSV_RESULTS_HEADER);
+	fnv_str(&e->h, provider);
+	fnv_str(&e->h, endpoint);
+	return e;
+}
+
 /* The entry of provider/endpoint, made when new. */
 static struct today_ep *
 today_ep_add(struct today_ctx *t, const char *provider, const char *endpoint)
@@ -462,20 +478,18 @@ today_ep_add(struct today_ctx *t, const char *provider, const char *endpoint)
 		free(name);
 		return e;
 	}
-	t->eps = xrealloc(t->eps, (t->n_eps + 1) * sizeof(*t->eps));
-	t->hint = t->n_eps;
-	e = &t->eps[t->n_eps++];
-	*e = (struct today_ep){ .name = name, .lp = strlen(provider), .h = FNV1A_INIT };
-	fnv_str(&e->h, CSV_RESULTS_HEADER);
-	fnv_str(&e->h, provider);
-	fnv_str(&e->h, endpoint);
-	return e;
+	return today_ep_new(t, name, provider, endpoint);
 }
 
+/*
+ * One count per endpoint, in no particular order: appended without a lookup (a name that
+ * came twice makes the entries out of order, and today_replay declines).
+ */
 static int
 on_today_count(const char *provider, const char *endpoint, int64_t n, void *arg)
 {
-	struct today_ep *e = today_ep_add(arg, provider, endpoint);
+	struct today_ep *e = today_ep_new(arg, xasprintf("%s\n%s", provider, endpoint),
+	    provider, endpoint);
 
 	fnv_str(&e->h, "results");
 	fnv1a(&e->h, &n, sizeof(n));
@@ -659,7 +673,13 @@ today_seal(struct today_ctx *t)
 	free(p);
 }
 
-/* The current hour's rows, one block per endpoint, in the store's order. */
+/*
+ * The current hour's rows, one block per endpoint, in the store's order, held in memory
+ * up to TODAY_CUR_MAX bytes (about 300,000 rows: 200 endpoints give 1.3 MB an hour); more
+ * (tens of thousands of endpoints) and the render streams all of today, in constant memory.
+ */
+#define TODAY_CUR_MAX	(32u << 20)
+
 struct cur_block {
 	char		*name;		/* "provider\nendpoint" */
 	size_t		 lp;
@@ -672,7 +692,7 @@ struct cur_rows {
 	size_t		 size;
 	struct cur_block *b;
 	size_t		 n;
-	bool		 disorder;	/* not in name_cmp order */
+	bool		 disorder;	/* not in name_cmp order, or over TODAY_CUR_MAX */
 	int64_t		 rows;
 };
 
@@ -695,6 +715,10 @@ on_cur_row(const struct store_row *r, void *arg)
 	}
 	csv_result(c->f, r);
 	c->rows++;
+	if (c->rows % 1024 == 0 && fflush(c->f) == 0 && c->size > TODAY_CUR_MAX) {
+		c->disorder = true;
+		return 1;	/* stops the read */
+	}
 	return 0;
 }
 
