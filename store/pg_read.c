@@ -99,8 +99,6 @@ pg_count_by_day(struct store_be *b, int64_t from_ms, size_t n_days, int64_t *cou
 	struct pg_params p = { 0 };
 	struct day_counts d = { n_days, counts };
 
-	for (size_t i = 0; i < n_days; i++)
-		counts[i] = 0;
 	/* From a UTC midnight: the per-day sums (v7, pg.c) of their deltas. */
 	if (from_ms >= 0 && from_ms % 86400000LL == 0) {
 		pg_params_int(&p, from_ms / 86400000LL);

@@ -211,7 +211,7 @@ collect_row(const struct store_row *r, void *v)
 static void
 days_match(struct store_be *b)
 {
-	int64_t from = JAN - 40 * 86400000LL, got[DAYS_N], want[DAYS_N] = { 0 };
+	int64_t from = JAN - 40 * 86400000LL, got[DAYS_N] = { 0 }, want[DAYS_N] = { 0 };
 	char *sql = xasprintf("SELECT t / 86400000 - %lld, count(*) FROM results WHERE t >= %lld"
 	    " AND t < %lld GROUP BY 1", (long long)(from / 86400000LL), (long long)from,
 	    (long long)(from + DAYS_N * 86400000LL));
