@@ -404,6 +404,7 @@ struct today_ctx {
 	size_t		 n_eps, hint;	/* hint: the entry looked up last */
 	bool		 keyed;		/* cached */
 	bool		 untexted;	/* a segment before the hour has no text kept */
+	char		 prefix[40];	/* "results-today-DAY-HH" of the cache's files */
 	char		*cur;		/* the endpoint of the rows being written */
 	bool		 before;	/* they are before the hour */
 	off_t		 start;		/* where the open segment began */
@@ -434,6 +435,16 @@ ep_cmp(const void *x, const void *y)
 	const struct today_ep *a = x, *b = y;
 
 	return name_cmp(a->name, a->lp, b->name, b->lp);
+}
+
+/* Is name ("provider\nendpoint") that of provider/endpoint? */
+static bool
+same_ep(const char *name, const char *provider, const char *endpoint)
+{
+	size_t lp = strlen(provider);
+
+	return strncmp(name, provider, lp) == 0 && name[lp] == '\n' &&
+	    strcmp(name + lp + 1, endpoint) == 0;
 }
 
 /* The entry of name, or NULL; rows and rollups come in the entries' order, so at hint. */
@@ -531,11 +542,7 @@ today_use(struct today_ctx *t, char *name)
 static char *
 today_text(struct today_ctx *t, const struct today_ep *e)
 {
-	char day[16];
-
-	utc_day(t->day, day, sizeof(day));
-	return today_use(t, xasprintf("results-today-%s-%02d-%016llx.csv", day,
-	    (int)((t->hour - t->day) / 3600000), (unsigned long long)e->h));
+	return today_use(t, xasprintf("%s-%016llx.csv", t->prefix, (unsigned long long)e->h));
 }
 
 /*
@@ -585,14 +592,10 @@ today_end(struct today_ctx *t)
 	if (pos <= t->start)
 		return;
 	if (t->keyed && t->before && (e = today_ep(t, t->cur)) != NULL && e->hours > 0) {
-		char day[16];
-
 		if (!e->texted && today_text_keep(t, e, t->start, pos - t->start) == 0)
 			e->texted = true;
-		utc_day(t->day, day, sizeof(day));
-		zc = today_use(t, xasprintf("results-today-%s-%02d-%016llx-%lld.csv%s", day,
-		    (int)((t->hour - t->day) / 3600000), (unsigned long long)e->h,
-		    (long long)(pos - t->start), site_gzip_zsuffix()));
+		zc = today_use(t, xasprintf("%s-%016llx-%lld.csv%s", t->prefix,
+		    (unsigned long long)e->h, (long long)(pos - t->start), site_gzip_zsuffix()));
 	}
 	if (t->before && (e == NULL || !e->texted))
 		t->untexted = true;
@@ -618,10 +621,8 @@ static int
 on_today_row(const struct store_row *r, void *arg)
 {
 	struct today_ctx *t = arg;
-	size_t lp = strlen(r->provider);
 
-	if (t->cur == NULL || strncmp(t->cur, r->provider, lp) != 0 || t->cur[lp] != '\n' ||
-	    strcmp(t->cur + lp + 1, r->endpoint) != 0) {
+	if (t->cur == NULL || !same_ep(t->cur, r->provider, r->endpoint)) {
 		char *name = xasprintf("%s\n%s", r->provider, r->endpoint);
 
 		today_begin(t, name, r->time_ms < t->hour);
@@ -640,15 +641,22 @@ static char *
 today_manifest(struct today_ctx *t)
 {
 	uint64_t h = FNV1A_INIT;
-	char day[16];
 
 	for (size_t i = 0; i < t->n_eps; i++) {
 		fnv_str(&h, t->eps[i].name);
 		fnv1a(&h, &t->eps[i].h, sizeof(t->eps[i].h));
 	}
-	utc_day(t->day, day, sizeof(day));
-	return today_use(t, xasprintf("results-today-%s-%02d-%016llx.idx", day,
-	    (int)((t->hour - t->day) / 3600000), (unsigned long long)h));
+	return today_use(t, xasprintf("%s-%016llx.idx", t->prefix, (unsigned long long)h));
+}
+
+/*
+ * The marker of an hour whose rows are too many to hold for the merge (below): no manifest
+ * is kept for that hour, so its later renders stream all of today at once (noted as used).
+ */
+static char *
+today_big(struct today_ctx *t)
+{
+	return today_use(t, xasprintf("%s.big", t->prefix));
 }
 
 /*
@@ -667,6 +675,12 @@ today_seal(struct today_ctx *t)
 			t->untexted = true;
 	if (t->untexted || t->n_eps == 0)
 		return;
+	p = today_big(t);
+	if (access(p, F_OK) == 0) {	/* the current hour is too big to hold: no manifest */
+		free(p);
+		return;
+	}
+	free(p);
 	p = today_manifest(t);
 	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
 		close(fd);
@@ -676,7 +690,8 @@ today_seal(struct today_ctx *t)
 /*
  * The current hour's rows, one block per endpoint, in the store's order, held in memory
  * up to TODAY_CUR_MAX bytes (about 300,000 rows: 200 endpoints give 1.3 MB an hour); more
- * (tens of thousands of endpoints) and the render streams all of today, in constant memory.
+ * (tens of thousands of endpoints) and the render streams all of today, in constant memory,
+ * and marks the hour (today_big) so that its later renders do not read the hour twice.
  */
 #define TODAY_CUR_MAX	(32u << 20)
 
@@ -692,7 +707,8 @@ struct cur_rows {
 	size_t		 size;
 	struct cur_block *b;
 	size_t		 n;
-	bool		 disorder;	/* not in name_cmp order, or over TODAY_CUR_MAX */
+	bool		 disorder;	/* not in name_cmp order */
+	bool		 too_big;	/* over TODAY_CUR_MAX: the read stopped */
 	int64_t		 rows;
 };
 
@@ -700,12 +716,11 @@ static int
 on_cur_row(const struct store_row *r, void *arg)
 {
 	struct cur_rows *c = arg;
-	size_t lp = strlen(r->provider);
 	struct cur_block *last = c->n > 0 ? &c->b[c->n - 1] : NULL;
 
-	if (last == NULL || strncmp(last->name, r->provider, lp) != 0 || last->name[lp] != '\n' ||
-	    strcmp(last->name + lp + 1, r->endpoint) != 0) {
+	if (last == NULL || !same_ep(last->name, r->provider, r->endpoint)) {
 		char *name = xasprintf("%s\n%s", r->provider, r->endpoint);
+		size_t lp = strlen(r->provider);
 
 		if (last != NULL && name_cmp(last->name, last->lp, name, lp) >= 0)
 			c->disorder = true;
@@ -716,7 +731,7 @@ on_cur_row(const struct store_row *r, void *arg)
 	csv_result(c->f, r);
 	c->rows++;
 	if (c->rows % 1024 == 0 && fflush(c->f) == 0 && c->size > TODAY_CUR_MAX) {
-		c->disorder = true;
+		c->too_big = true;
 		return 1;	/* stops the read */
 	}
 	return 0;
@@ -757,6 +772,19 @@ today_replay(struct today_ctx *t, int64_t to)
 	}
 	if (fflush(c.f) != 0 || c.disorder)
 		goto out;
+	if (c.too_big || c.size > TODAY_CUR_MAX) {
+		/* this hour's later renders: straight to the stream */
+		int fd;
+
+		p = today_big(t);
+		if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+			close(fd);
+		free(p);
+		p = today_manifest(t);
+		unlink(p);
+		free(p);
+		goto out;
+	}
 	for (size_t k = 0; k < c.n; k++)
 		c.b[k].len = (k + 1 < c.n ? c.b[k + 1].off : c.size) - c.b[k].off;
 	while (i < t->n_eps || j < c.n) {
@@ -827,6 +855,13 @@ stream_today(struct site *s, const char *path, FILE *f, int fd, struct segs *g, 
 
 	fflush(f);
 	t.start = lseek(fd, 0, SEEK_CUR);
+	{
+		char d[16];
+
+		utc_day(day, d, sizeof(d));
+		snprintf(t.prefix, sizeof(t.prefix), "results-today-%s-%02d", d,
+		    (int)((t.hour - day) / 3600000));
+	}
 	/* The keys before the rows: a result stored in between changes the key. */
 	if (s->cache != NULL && t.hour > day) {
 		t.keyed = true;
@@ -861,6 +896,7 @@ stream_today(struct site *s, const char *path, FILE *f, int fd, struct segs *g, 
 	*n_verify = t.n_verify;
 	return t.rows;
 }
+
 /* Notes chunk name and its cached deflate as used by this render. */
 static void
 note_chunk(char ***used, size_t *n_used, const char *name)
