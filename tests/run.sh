@@ -28,7 +28,9 @@ result() {
 	total=$((total + 1))
 	if [ "$2" -ne 0 ]; then
 		fail=$((fail + 1)); failed="$failed $1$sfx"
-		echo "FAIL [$label] $1 (rc $2) $3"; tail -40 "$log/$1$sfx"
+		echo "FAIL [$label] $1 (rc $2) $3"
+		grep -E '^not ok' "$log/$1$sfx" | head -20	# the failed checks, wherever they are
+		tail -40 "$log/$1$sfx"
 	else
 		echo "ok   [$label] $1 $3"
 	fi
