@@ -82,7 +82,7 @@ pg_start >/dev/null 2>&1 || echo "bench: PostgreSQL did not start; its rows are 
 	if [ -f "$ROOT/bench/site_bench.sh" ]; then
 		sh "$ROOT/bench/site_bench.sh" "$BUILD"
 		echo
-		echo "## Site render from PostgreSQL (the same history, target warm ≤ 3 s)"
+		echo "## Site render from PostgreSQL (the same history and targets)"
 		echo
 		if [ -n "${TW_TEST_PG:-}" ]; then
 			BENCH_SITE_URL=$(pg_newdb bench_site) sh "$ROOT/bench/site_bench.sh" "$BUILD"
@@ -101,3 +101,5 @@ pg_start >/dev/null 2>&1 || echo "bench: PostgreSQL did not start; its rows are 
 		echo "skipped: bench/web_bench.sh or wrk not present yet (web server in progress)."
 	fi
 } | tee "$out"
+echo | tee -a "$out"
+sh "$ROOT/bench/targets.sh" "$out" | tee -a "$out"

@@ -65,18 +65,36 @@ fi
 [ "$cached" = yes ] || grep '^history:' "$work/gen.out" >"$db.gen"
 touch "$db"
 
-# run_time LABEL ARGS...: runs under /usr/bin/time -v; appends "LABEL seconds kbytes cpu" to
-# times (cpu: user + system seconds, which a loaded machine moves less than wall time).
+# The PostgreSQL server's CPU so far, in clock ticks: the postmaster's own and its reaped
+# children's (each connection's backend is one) plus its live children's. Empty when the
+# server is not the private one of tests/support/pg.sh (TW_PG_DIR).
+pg_ticks() {
+	[ -n "${BENCH_SITE_URL:-}" ] && [ -n "${TW_PG_DIR:-}" ] || return 0
+	pm=$(head -1 "$TW_PG_DIR/data/postmaster.pid" 2>/dev/null) || return 0
+	[ -r "/proc/$pm/stat" ] || return 0
+	{ sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+	  for c in $(ps -o pid= --ppid "$pm"); do
+		sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+	  done; } | awk '{ t += $1 } END { print t + 0 }'
+}
+HZ=$(getconf CLK_TCK)
+
+# run_time LABEL ARGS...: runs under /usr/bin/time -v; appends "LABEL seconds kbytes cpu
+# server" to times (cpu: user + system seconds, which a loaded machine moves less than wall
+# time; server: the PostgreSQL server's CPU seconds meanwhile, "-" on SQLite).
 run_time() {
 	label=$1; shift
+	t0=$(pg_ticks)
 	if ! /usr/bin/time -v "$@" >"$work/out" 2>"$work/time"; then
 		echo "$label fail fail" >>"$work/times"; return
 	fi
+	t1=$(pg_ticks)
+	srv=-; [ -n "$t0" ] && [ -n "$t1" ] && srv=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
 	s=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time" |
 	    awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
 	kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time")
 	cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {c += $2} END {print c + 0}' "$work/time")
-	echo "$label $s $kb $cpu" >>"$work/times"
+	echo "$label $s $kb $cpu $srv" >>"$work/times"
 }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
@@ -142,6 +160,8 @@ first_mb=$(awk -v k="$first_kb" 'BEGIN {printf "%.1f", k / 1024}')
 echo "| first: empty output dir and empty render cache, every monthly CSV written | $(secs "$first_s") | $(secs "$first_cpu") | $(mb "$first_kb") | ≤ 100 MB | RSS $(verdict "$first_mb" 100) |"
 echo "| cold: empty output dir, render cache beside the store | $(secs "$cold_s") | $(secs "$cold_cpu") | $(mb "$cold_kb") | ≤ 3 s, ≤ 100 MB | time $(verdict "$cold_s" 3), RSS $(verdict "$cold_mb" 100) |"
 echo "| warm: re-render over the previous site (median of $REPS) | $(secs "$warm_s") | $(secs "$warm_cpu") | $(mb "$warm_kb") | ≤ 1 s, ≤ 100 MB | time $(verdict "$warm_s" 1), RSS $(verdict "$warm_mb" 100) |"
+[ -n "${BENCH_SITE_URL:-}" ] &&
+    echo "| PostgreSQL server CPU meanwhile: cold / warm (median) | – | $(secs "$(val cold 5)") / $(secs "$(val warm 5 | median)") | – | – | – |"
 echo "| of which: current month CSV alone (\`export --from $month-01\`, $csv_rows rows, $csv_mb MB) | $(secs "$exp_s") | $(secs "$(val export 4)") | $(mb "$(val export 3)") | – | – |"
 echo
 echo "Site: $pages HTML pages, $site_mb MB in all, of which $all_csv_mb MB monthly results CSVs."
