@@ -206,8 +206,14 @@ page_foot(struct page *p)
 	buf_printf(&p->b, "</main>\n<footer>\n<p>");
 	{
 		const char *args[] = { (const char *)a.data, (const char *)z.data };
+		size_t from = p->b.len;
+		const char *at;
 
 		html_tpl(&p->b, T(p, "Generated {1}; times are in {2}."), args, 2);
+		if (a.len > 0 && (at = memmem(p->b.data + from, p->b.len - from, a.data, a.len)) != NULL) {
+			p->when_off = (size_t)(at - (const char *)p->b.data);
+			p->when_len = a.len;
+		}
 	}
 	buf_printf(&p->b, "</p>\n<p>");
 	html_text(&p->b, T(p, "Open data:"));
@@ -323,11 +329,13 @@ site_page_free(struct page *p)
 
 /*
  * Renders one page at path in p->t's language folder, and at the root for the first
- * language. An incident's page (reuse non-NULL) may be the previous site's.
+ * language. An incident's page (reuse non-NULL) may be the previous site's; with same, any
+ * page that differs from the previous site's only by its footer's render time is that file.
  */
 static void
 render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, const char *path,
-    void (*fn)(struct page *, const void *), const void *arg, const struct site_incident *reuse)
+    void (*fn)(struct page *, const void *), const void *arg, const struct site_incident *reuse,
+    bool same)
 {
 	for (int at_root = 0; at_root <= (li == 0); at_root++) {
 		struct page p;
@@ -339,8 +347,11 @@ render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, cons
 			if (reuse != NULL)
 				site_spare_clear(s, rel);
 			buf_free(&p.b);
+			p.when_len = 0;
 			fn(&p, arg);
-			if (site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
+			if (same && site_reuse_same(s, &p, rel) == 0)
+				;	/* the previous site's file: only its time was older */
+			else if (site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
 				site_reuse_keep(s, reuse, rel);
 		}
 		free(rel);
@@ -418,32 +429,33 @@ fn_changes(struct page *p, const void *arg)
 static void
 render_language(struct site *s, struct i18n **langs, size_t n, size_t li)
 {
-	render_page(s, langs, n, li, "index.html", fn_index, NULL, NULL);
+	render_page(s, langs, n, li, "index.html", fn_index, NULL, NULL, false);
 	for (size_t i = 0; i < s->conf->n_providers && s->err == NULL; i++) {
 		char *path = xasprintf("providers/%s.html", s->conf->providers[i].id);
 
-		render_page(s, langs, n, li, path, fn_provider, &s->conf->providers[i], NULL);
+		render_page(s, langs, n, li, path, fn_provider, &s->conf->providers[i], NULL, false);
 		free(path);
 	}
 	for (size_t k = 0; k < site_incident_pages(s) && s->err == NULL; k++) {
 		char *path = k == 0 ? xstrdup("incidents.html") : xasprintf("incidents-%zu.html", k + 1);
 
-		render_page(s, langs, n, li, path, fn_incidents, (const void *)(uintptr_t)k, NULL);
+		/* Pages after the first hold older incidents: mostly what the last render wrote. */
+		render_page(s, langs, n, li, path, fn_incidents, (const void *)(uintptr_t)k, NULL, k > 0);
 		free(path);
 	}
 	for (size_t i = 0; i < s->n_inc && s->err == NULL; i++) {
 		char *path = xasprintf("incidents/%lld.html", (long long)s->inc[i].id);
 
-		render_page(s, langs, n, li, path, fn_incident, &s->inc[i], &s->inc[i]);
+		render_page(s, langs, n, li, path, fn_incident, &s->inc[i], &s->inc[i], false);
 		free(path);
 	}
-	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL);
-	render_page(s, langs, n, li, "dependencies.html", fn_dependencies, NULL, NULL);
-	render_page(s, langs, n, li, "conformance.html", fn_conformance, NULL, NULL);
-	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL);
-	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL);
+	render_page(s, langs, n, li, "sla.html", fn_sla, NULL, NULL, false);
+	render_page(s, langs, n, li, "dependencies.html", fn_dependencies, NULL, NULL, false);
+	render_page(s, langs, n, li, "conformance.html", fn_conformance, NULL, NULL, false);
+	render_page(s, langs, n, li, "methodology.html", fn_methodology, NULL, NULL, false);
+	render_page(s, langs, n, li, "vantage.html", fn_vantage, NULL, NULL, false);
 	if (site_has_changes(s))
-		render_page(s, langs, n, li, "changes.html", fn_changes, NULL, NULL);
+		render_page(s, langs, n, li, "changes.html", fn_changes, NULL, NULL, false);
 }
 
 static int

@@ -162,6 +162,8 @@ struct page {
 	char		*root;		/* "../" prefix from this page to the site root */
 	char		*home;		/* prefix to the language base */
 	struct buf	 b;
+	/* Where page_foot put the render time in b ("Generated ..."), when_len 0 = nowhere. */
+	size_t		 when_off, when_len;
 };
 
 #define T(p, s)	i18n_get((p)->t, (s))
@@ -256,6 +258,11 @@ void site_reuse_begin(struct site *, struct i18n **langs, size_t n_langs, const 
 int site_reuse_page(struct site *, const struct site_incident *, const char *rel);
 /* After rel, in's page, was written: keeps a copy in the cache for later cold renders. */
 void site_reuse_keep(struct site *, const struct site_incident *, const char *rel);
+/*
+ * A page that is the previous site's rel byte for byte but for the render time in its
+ * footer: links that file (and its .gz) at rel instead of writing p again. 0 when linked.
+ */
+int site_reuse_same(struct site *, const struct page *p, const char *rel);
 /* After site_gzip: the kept pages' .gz join them in the cache. */
 void site_reuse_keep_gz(struct site *);
 void site_reuse_end(struct site *, const char *out);

@@ -582,3 +582,43 @@ site_reuse_keep_gz(struct site *s)
 		free(dst);
 	}
 }
+
+/*
+ * The previous site's rel when it is p's bytes but for the render time (a date and time of
+ * at most 64 bytes, no markup) in the footer: linked with its .gz, nothing written or
+ * compressed again. The page then keeps the footer of the render that wrote it, as a
+ * reused incident page does. Any other difference, or no previous file: -1.
+ */
+int
+site_reuse_same(struct site *s, const struct page *p, const char *rel)
+{
+	const unsigned char *b = p->b.data;
+	size_t head = p->when_off, tail = p->b.len - p->when_off - p->when_len, olen;
+	unsigned char *old = NULL;
+	struct stat sb;
+	char *path;
+	int fd, rc = -1;
+
+	if (s->reuse_fd < 0 || p->when_len == 0 || b == NULL)
+		return -1;
+	if ((fd = openat(s->reuse_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size <= head + tail ||
+	    (size_t)sb.st_size > head + tail + 64) {
+		close(fd);
+		return -1;
+	}
+	olen = (size_t)sb.st_size;
+	old = xmalloc(olen);
+	if (pread(fd, old, olen, 0) == (ssize_t)olen && memcmp(old, b, head) == 0 &&
+	    memcmp(old + olen - tail, b + head + p->when_len, tail) == 0 &&
+	    memchr(old + head, '<', olen - tail - head) == NULL &&
+	    memchr(old + head, '\n', olen - tail - head) == NULL) {
+		path = site_path(s, rel);
+		rc = site_spare_link(s, s->reuse_fd, rel, path, true);
+		free(path);
+	}
+	free(old);
+	close(fd);
+	return rc;
+}

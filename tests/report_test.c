@@ -254,6 +254,113 @@ incident_page_links_its_endpoint_and_says_how_long_it_has_been_open(void **state
 	free(html);
 }
 
+static ino_t
+ino_at(const char *dir, const char *rel)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	free(path);
+	return sb.st_ino;
+}
+
+/* Adds failures from minute `from` to `to`: 3 failing, 2 fine in every 5 (one incident each). */
+static void
+add_incidents(struct store *st, struct conf_endpoint *ep, int from, int to)
+{
+	struct result *r = xcalloc((size_t)(to - from), sizeof(*r));
+	struct store_item *it = xcalloc((size_t)(to - from), sizeof(*it));
+
+	for (int i = from; i < to; i++) {
+		result_init(&r[i - from], ep, NOW - DAY + i * 60000LL);
+		if (i % 5 < 3)
+			result_flag(&r[i - from], REASON_STALE, "%s", "stale");
+		it[i - from] = (struct store_item){ .r = &r[i - from] };
+	}
+	assert_int_equal(store_add_results(st, it, (size_t)(to - from)), 0);
+	for (int i = 0; i < to - from; i++)
+		result_clear(&r[i]);
+	free(r);
+	free(it);
+}
+
+/*
+ * Incident list pages after the first that differ from the previous site's only by the
+ * render time are that file again (hard link, with its .gz): not written or compressed
+ * anew. The first page is written at every render; a page whose incidents moved is too.
+ */
+static void
+older_incident_list_pages_are_the_previous_files_until_they_change(void **state)
+{
+	struct conf_provider pv = { .id = "p", .name = "P" };
+	struct conf_endpoint ep = { .id = "e", .kind = KIND_CRL, .url = "http://crl.example/",
+	    .interval_ms = 60000, .provider = &pv };
+	struct conf one = conf;
+	struct store *st;
+	char *err = NULL, *db, *site, *a, *b, *at;
+	char dir[] = "/tmp/tw-report-same.XXXXXX";
+	ino_t p2, p3, p2gz, p1;
+
+	(void)state;
+	pv.endpoints = &ep;
+	pv.n_endpoints = 1;
+	one.providers = &pv;
+	one.n_providers = 1;
+	assert_non_null(mkdtemp(dir));
+	db = xasprintf("%s/t.db", dir);
+	site = xasprintf("%s/site", dir);
+	one.storage.path = db;
+	st = test_store_open(db, &err);
+	assert_non_null(st);
+	store_set_incident_policy(st, 3, 2);
+	add_incidents(st, &ep, 0, 600);		/* 120 incidents: 3 list pages */
+	if (report_render(&one, st, site, NOW, &err) != 0)
+		fail_msg("render: %s", err);
+	p1 = ino_at(site, "incidents.html");
+	p2 = ino_at(site, "incidents-2.html");
+	p2gz = ino_at(site, "incidents-2.html.gz");
+	p3 = ino_at(site, "de/incidents-3.html");
+	a = slurp(site, "incidents-2.html");
+	if (report_render(&one, st, site, NOW + 3 * 3600000LL, &err) != 0)
+		fail_msg("render: %s", err);
+	assert_true(ino_at(site, "incidents-2.html") == p2);
+	assert_true(ino_at(site, "incidents-2.html.gz") == p2gz);
+	assert_true(ino_at(site, "de/incidents-3.html") == p3);
+	assert_true(ino_at(site, "incidents.html") != p1);
+	b = slurp(site, "incidents-2.html");
+	assert_string_equal(a, b);		/* the footer of the render that wrote it */
+	free(b);
+	b = slurp(site, "incidents.html");
+	assert_non_null(strstr(b, "12:00"));	/* page 1: this render's (08:00Z + 3 h, in Luxembourg) */
+	free(b);
+	/* The same page written afresh differs from it by the time alone. */
+	b = xasprintf("%s/fresh", dir);
+	if (report_render(&one, st, b, NOW + 3 * 3600000LL, &err) != 0)
+		fail_msg("render: %s", err);
+	at = slurp(b, "incidents-2.html");
+	free(b);
+	assert_non_null(strstr(at, "12:00"));
+	assert_non_null(strstr(a, "09:00"));
+	assert_memory_equal(a, at, (size_t)(strstr(a, "</main>\n<footer>") - a));
+	free(at);
+	/* Ten newer incidents move every older one a row down: page 2 is written anew. */
+	add_incidents(st, &ep, 600, 650);
+	if (report_render(&one, st, site, NOW + 4 * 3600000LL, &err) != 0)
+		fail_msg("render: %s", err);
+	assert_true(ino_at(site, "incidents-2.html") != p2);
+	assert_true(ino_at(site, "incidents-2.html.gz") != p2gz);
+	b = slurp(site, "incidents-2.html");
+	assert_non_null(strstr(b, "13:00"));
+	assert_string_not_equal(a, b);
+	free(b);
+	free(a);
+	store_close(st);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(db);
+	free(site);
+}
+
 /* 120 incidents: 50 per list page, newest first, linked both ways; the feed has the latest 50. */
 static void
 incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
@@ -1188,6 +1295,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(incident_page_links_its_endpoint_and_says_how_long_it_has_been_open,
 		    setup, teardown),
 		cmocka_unit_test(incident_list_has_50_per_page_and_the_feed_the_latest_50),
+		cmocka_unit_test(older_incident_list_pages_are_the_previous_files_until_they_change),
 		cmocka_unit_test_setup_teardown(pages_explain_each_reason_in_plain_words_before_the_code,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(provider_page_bars_have_a_legend_a_30_day_view_and_a_day_table,
