@@ -59,7 +59,10 @@ for b in "Site render (200" "Site render from PostgreSQL"; do
 		st=$(state "$v" "$t")
 		why="–"
 		if [ "$st" = "**not met**" ] && [ $w = warm ]; then
-			why="a warm render is ~0.9 s of CPU on SQLite (pages, uptime windows from 432,000 hourly rollups) plus writing ~42 MB of pages that carry the render time; PostgreSQL adds its per-query round trips. Tried and kept: today's rows kept as text, result_days, closed months reused (README \"Rendering (issue 22)\")"
+			why="the render's own work: ~0.95 s of CPU on its main thread on SQLite (status and provider pages, the API, the exports, uptime windows from 432,000 hourly rollups) and the kernel creating the files that change at every render (ext4 scans past the inodes the previous render freed)"
+			srv=$(row "$b" "| PostgreSQL server CPU")
+			[ -n "$srv" ] && why="$why; on PostgreSQL the render also waits on the server's answers (wall time beyond its CPU column), while the server itself used $(col "$srv" 3) of CPU (cold / warm)"
+			why="$why. Tried and kept: closed months and completed days reused, today's rows kept as text, result_days, unchanged incident pages and older list pages linked (README \"Rendering (issue 22)\")"
 		elif [ "$st" = "**not met**" ]; then
 			why="see the section above and README \"Rendering (issue 22)\""
 		fi
