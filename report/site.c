@@ -349,9 +349,9 @@ render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, cons
 			buf_free(&p.b);
 			p.when_len = 0;
 			fn(&p, arg);
-			if (same && site_reuse_same(s, &p, rel) == 0)
-				;	/* the previous site's file: only its time was older */
-			else if (site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
+			/* With same, the previous site's file when only its time was older. */
+			if ((!same || site_reuse_same(s, &p, rel) != 0) &&
+			    site_write(s, rel, p.b.data, p.b.len) == 0 && reuse != NULL)
 				site_reuse_keep(s, reuse, rel);
 		}
 		free(rel);
