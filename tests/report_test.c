@@ -265,7 +265,7 @@ ino_at(const char *dir, const char *rel)
 	return sb.st_ino;
 }
 
-/* Adds failures from minute `from` to `to`: 3 failing, 2 fine in every 5 (one incident each). */
+/* Adds results for minutes [from, to) after NOW - DAY: 3 fail, 2 pass in every 5 (an incident). */
 static void
 add_incidents(struct store *st, struct conf_endpoint *ep, int from, int to)
 {
@@ -275,7 +275,7 @@ add_incidents(struct store *st, struct conf_endpoint *ep, int from, int to)
 	for (int i = from; i < to; i++) {
 		result_init(&r[i - from], ep, NOW - DAY + i * 60000LL);
 		if (i % 5 < 3)
-			result_flag(&r[i - from], REASON_STALE, "%s", "stale");
+			result_flag(&r[i - from], REASON_STALE, "%s", i % 5 == 0 ? "old, first" : "old, later");
 		it[i - from] = (struct store_item){ .r = &r[i - from] };
 	}
 	assert_int_equal(store_add_results(st, it, (size_t)(to - from)), 0);
@@ -370,8 +370,6 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	    .interval_ms = 60000, .provider = &pv };
 	struct conf one = conf;
 	enum { N = 120 };
-	struct result r[N * 5];
-	struct store_item it[N * 5];
 	struct store *st;
 	char *err = NULL, *db, *site, *html, *atom, *q;
 	char dir[] = "/tmp/tw-report-inc.XXXXXX";
@@ -390,15 +388,7 @@ incident_list_has_50_per_page_and_the_feed_the_latest_50(void **state)
 	st = test_store_open(db, &err);
 	assert_non_null(st);
 	store_set_incident_policy(st, 3, 2);
-	for (int i = 0; i < N * 5; i++) {
-		result_init(&r[i], &ep, NOW - DAY + i * 60000LL);
-		if (i % 5 < 3)
-			result_flag(&r[i], REASON_STALE, "%s", i % 5 == 0 ? "old, first" : "old, later");
-		it[i] = (struct store_item){ .r = &r[i] };
-	}
-	assert_int_equal(store_add_results(st, it, N * 5), 0);
-	for (int i = 0; i < N * 5; i++)
-		result_clear(&r[i]);
+	add_incidents(st, &ep, 0, N * 5);
 	setenv("TRUSTWATCH_I18N_STRICT", "1", 1);
 	if (report_render(&one, st, site, NOW, &err) != 0)
 		fail_msg("render: %s", err);
