@@ -347,7 +347,6 @@ render_page(struct site *s, struct i18n **langs, size_t n_langs, size_t li, cons
 			if (reuse != NULL)
 				site_spare_clear(s, rel);
 			buf_free(&p.b);
-			p.when_len = 0;
 			fn(&p, arg);
 			/* With same, the previous site's file when only its time was older. */
 			if ((!same || site_reuse_same(s, &p, rel) != 0) &&
