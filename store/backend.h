@@ -203,6 +203,12 @@ struct backend_ops {
 			    const char *to_day, int64_t from_ms, int64_t to_ms,
 			    const char *provider, const char *endpoint,
 			    int (*fn)(const struct be_rollup *, void *), void *arg);
+	/* Optional: every endpoint's hourly rollups with from_ms <= hour < to_ms, as
+	 * each_rollup, but summed between the hours of split_ms: one row per endpoint and
+	 * stretch, at its first hour (hist may be several encodings one after another). */
+	int		 (*each_rollup_spans)(struct store_be *, int64_t from_ms, int64_t to_ms,
+			    const int64_t *split_ms, size_t n_split,
+			    int (*fn)(const struct be_rollup *, void *), void *arg);
 	char		*(*kind_memory)(struct store_be *, const char *provider,
 			    const char *endpoint);		/* the kind memory; caller frees; NULL = none */
 

@@ -327,12 +327,14 @@ session_setup(struct store_be *b, PGconn *conn)
 	/*
 	 * The server notices a dead client within a minute too (then a leader's lock goes
 	 * to another node), instead of after the system's two hours of TCP keepalive.
+	 * No JIT: trustwatch's statements are index walks the planner can overprice (a
+	 * render's hourly read crossed jit_above_cost and spent ~90 ms compiling).
 	 */
 	r = PQexecParams(conn, "SELECT set_config('statement_timeout', '120s', false),"
 	    " set_config('lock_timeout', $1, false), set_config('timezone', 'UTC', false),"
 	    " set_config('tcp_keepalives_idle', '30', false),"
 	    " set_config('tcp_keepalives_interval', '10', false),"
-	    " set_config('tcp_keepalives_count', '3', false)",
+	    " set_config('tcp_keepalives_count', '3', false), set_config('jit', 'off', false)",
 	    p.n, NULL, p.v, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_err(b, "setting up the session", r);
@@ -1034,6 +1036,7 @@ const struct backend_ops pg_backend_ops = {
 	.each_note = pg_each_note,
 	.each_endpoint = pg_each_endpoint,
 	.each_rollup = pg_each_rollup,
+	.each_rollup_spans = pg_each_rollup_spans,
 	.kind_memory = pg_kind_memory,
 	.each_mail_state = pg_each_mail_state,
 	.outbox_insert = pg_outbox_insert,

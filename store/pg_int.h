@@ -318,6 +318,8 @@ int pg_each_endpoint(struct store_be *, const char *,
     int (*)(const struct store_endpoint_state *, void *), void *);
 int pg_each_rollup(struct store_be *, bool, const char *, const char *, int64_t, int64_t,
     const char *, const char *, int (*)(const struct be_rollup *, void *), void *);
+int pg_each_rollup_spans(struct store_be *, int64_t, int64_t, const int64_t *, size_t,
+    int (*)(const struct be_rollup *, void *), void *);
 char *pg_kind_memory(struct store_be *, const char *, const char *);
 
 int pg_each_mail_state(struct store_be *, int64_t, int (*)(const struct be_mail_state *, void *),

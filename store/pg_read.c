@@ -278,6 +278,7 @@ rollup_row(const PGresult *r, int i, void *v)
 	const struct cb *cb = v;
 	struct be_rollup ro;
 	unsigned char hist[HIST_MAX_BYTES];
+	size_t hex = (size_t)PQgetlength(r, i, 14);
 
 	memset(&ro, 0, sizeof(ro));
 	ro.provider = pg_str(r, i, 0);
@@ -291,9 +292,90 @@ rollup_row(const PGresult *r, int i, void *v)
 		ro.hour_ms = pg_int(r, i, 4, 0);
 	for (int k = 0; k < ROLLUP_COUNTERS; k++)
 		ro.c[k] = pg_int(r, i, 5 + k, 0);
-	ro.hist_len = pg_bytea(r, i, 14, hist, sizeof(hist));
+	if (hex <= 2 + 2 * sizeof(hist))
+		ro.hist_len = pg_bytea(r, i, 14, hist, sizeof(hist));
+	else {
+		/* several hours' histograms (pg_each_rollup_spans): their sum, encoded again */
+		unsigned char *raw = xmalloc(hex / 2);
+		uint32_t sum[HIST_BUCKETS] = { 0 };
+
+		rollup_hist_decode_add(sum, raw, pg_bytea(r, i, 14, raw, hex / 2));
+		free(raw);
+		ro.hist_len = rollup_hist_encode(sum, hist);
+	}
 	ro.hist = ro.hist_len > 0 ? hist : NULL;
 	return ((int (*)(const struct be_rollup *, void *))cb->fn)(&ro, cb->arg);
+}
+
+/* hourly_row: rollup_row's callback, and the last row's endpoint and hour */
+struct hourly_cb {
+	struct cb	 cb;
+	int64_t		 last_ep, last_hour;
+	char		*last_provider, *last_endpoint;
+	bool		 disorder;	/* a row out of (provider, endpoint, hour) order */
+};
+
+/* rollup_row for hourly rollups, which must come by provider, endpoint, hour. */
+static int
+hourly_row(const PGresult *r, int i, void *v)
+{
+	struct hourly_cb *cb = v;
+	int64_t ep = pg_int(r, i, 3, 0), hour = pg_int(r, i, 4, 0);
+
+	if (ep == cb->last_ep) {
+		if (hour <= cb->last_hour)
+			cb->disorder = true;
+	} else {
+		const char *pv = pg_str(r, i, 0), *id = pg_str(r, i, 1);
+
+		if (cb->last_provider != NULL) {
+			int c = strcmp(pv, cb->last_provider);
+
+			if (c < 0 || (c == 0 && strcmp(id, cb->last_endpoint) <= 0))
+				cb->disorder = true;
+		}
+		free(cb->last_provider);
+		free(cb->last_endpoint);
+		cb->last_provider = xstrdup(pv);
+		cb->last_endpoint = xstrdup(id);
+		cb->last_ep = ep;
+	}
+	cb->last_hour = hour;
+	if (cb->disorder)
+		return 1;
+	return rollup_row(r, i, &cb->cb);
+}
+
+/*
+ * Reads hourly rollups: endpoints by name ($1 provider, $2 endpoint, NULL = all), for each
+ * its rows of INNER (a query on hourly that names the endpoint e.id, by hour, giving
+ * hour, the counters and latency).
+ * Each endpoint's rows by its primary key, endpoints by name: a nested loop already in
+ * the order asked for. With ORDER BY over the join the planner sorts every row instead
+ * (a render's 90 days of 200 endpoints: 432,000 rows, an external merge on disk, ~0.5 s
+ * of the server's time against ~0.1 s); OFFSET 0 keeps both subqueries as written.
+ * The order is checked as the rows come (hourly_row), so a plan that broke it fails
+ * the read instead of mixing endpoints.
+ */
+static int
+each_hourly(struct store_be *b, const char *inner, struct pg_params *p, struct hourly_cb *h)
+{
+	char *sql = xasprintf("SELECT e.provider, e.endpoint, e.kind, e.id, h.hour, h.checks,"
+	    " h.up, h.degraded, h.down, h.maintenance, h.up_ms, h.degraded_ms, h.down_ms,"
+	    " h.maintenance_ms, h.latency FROM (SELECT id, provider, endpoint, kind"
+	    " FROM endpoints WHERE ($1::text IS NULL OR provider = $1)"
+	    " AND ($2::text IS NULL OR endpoint = $2) ORDER BY provider, endpoint OFFSET 0) e"
+	    " CROSS JOIN LATERAL (%s OFFSET 0) h", inner);
+	int rc = pg_each(b, "reading hourly rollups", sql, p, hourly_row, h);
+
+	free(sql);
+	if (rc == 0 && h->disorder) {
+		pg_errf(b, "reading hourly rollups: the server returned them out of order");
+		rc = -1;
+	}
+	free(h->last_provider);
+	free(h->last_endpoint);
+	return rc;
 }
 
 int
@@ -302,6 +384,7 @@ pg_each_rollup(struct store_be *b, bool daily, const char *from_day, const char 
     int (*fn)(const struct be_rollup *, void *), void *arg)
 {
 	struct pg_params p = { 0 };
+	struct hourly_cb h = { { (void *)fn, arg, false }, -1, 0, NULL, NULL, false };
 	struct cb cb = { (void *)fn, arg, daily };
 
 	pg_params_text(&p, provider);
@@ -319,13 +402,57 @@ pg_each_rollup(struct store_be *b, bool daily, const char *from_day, const char 
 	}
 	pg_params_int(&p, from_ms);
 	pg_params_int(&p, to_ms);
-	return pg_each(b, "reading hourly rollups",
-	    "SELECT e.provider, e.endpoint, e.kind, e.id, h.hour, h.checks, h.up, h.degraded,"
-	    " h.down, h.maintenance, h.up_ms, h.degraded_ms, h.down_ms, h.maintenance_ms,"
-	    " h.latency FROM endpoints e JOIN hourly h ON h.ep = e.id"
-	    " WHERE ($1::text IS NULL OR e.provider = $1)"
-	    " AND ($2::text IS NULL OR e.endpoint = $2) AND h.hour >= $3 AND h.hour < $4"
-	    " ORDER BY e.provider, e.endpoint, h.hour", &p, rollup_row, &cb);
+	return each_hourly(b, "SELECT * FROM hourly WHERE ep = e.id AND hour >= $3 AND hour < $4"
+	    " ORDER BY hour", &p, &h);
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Hourly rollups of every endpoint (see each_hourly), summed between the hours of split_ms
+ * (and from_ms, to_ms): one row per endpoint and stretch, at its first hour, its latency
+ * the hours' histograms one after another (which decode to their sum, rollup.c's
+ * encoding). A render's 24h/7d/30d/90d uptime windows read 4 rows an endpoint, not 2,160.
+ */
+int
+pg_each_rollup_spans(struct store_be *b, int64_t from_ms, int64_t to_ms, const int64_t *split_ms,
+    size_t n_split, int (*fn)(const struct be_rollup *, void *), void *arg)
+{
+	struct pg_params p = { 0 };
+	struct hourly_cb h = { { (void *)fn, arg, false }, -1, 0, NULL, NULL, false };
+	int64_t *sorted = xcalloc(n_split + 1, sizeof(*sorted));
+	struct buf at = { 0 };
+	int rc;
+
+	memcpy(sorted, split_ms, n_split * sizeof(*sorted));
+	qsort(sorted, n_split, sizeof(*sorted), cmp_int64);
+	buf_append(&at, "{", 1);
+	for (size_t i = 0; i < n_split; i++)
+		buf_printf(&at, "%s%lld", i ? "," : "", (long long)sorted[i]);
+	buf_append(&at, "}", 1);
+	free(sorted);
+	pg_params_text(&p, NULL);
+	pg_params_text(&p, NULL);
+	pg_params_int(&p, from_ms);
+	pg_params_int(&p, to_ms);
+	pg_params_text(&p, (const char *)at.data);	/* borrowed until the read ends */
+	/* width_bucket: how many of the (ascending) split hours are <= hour */
+	rc = each_hourly(b, "SELECT min(hour) AS hour, sum(checks)::bigint AS checks,"
+	    " sum(up)::bigint AS up, sum(degraded)::bigint AS degraded,"
+	    " sum(down)::bigint AS down, sum(maintenance)::bigint AS maintenance,"
+	    " sum(up_ms)::bigint AS up_ms, sum(degraded_ms)::bigint AS degraded_ms,"
+	    " sum(down_ms)::bigint AS down_ms, sum(maintenance_ms)::bigint AS maintenance_ms,"
+	    " string_agg(latency, ''::bytea) AS latency FROM hourly"
+	    " WHERE ep = e.id AND hour >= $3 AND hour < $4"
+	    " GROUP BY width_bucket(hour, $5::bigint[]) ORDER BY 1", &p, &h);
+	buf_free(&at);
+	return rc;
 }
 
 char *

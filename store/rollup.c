@@ -433,8 +433,11 @@ store_uptime_windows(struct store *s, const char *const *providers,
 			first = from_hour[w];
 	}
 	if (n > 0 && nwin > 0) {
-		if (s->ops->each_rollup(s->be, false, NULL, NULL, first, to_ms, NULL, NULL, win_fn,
-		    &u) != 0)
+		/* The hours between two windows' starts may come summed, as one row. */
+		if ((s->ops->each_rollup_spans != NULL ?
+		    s->ops->each_rollup_spans(s->be, first, to_ms, from_hour, nwin, win_fn, &u) :
+		    s->ops->each_rollup(s->be, false, NULL, NULL, first, to_ms, NULL, NULL, win_fn,
+		    &u)) != 0)
 			rc = st_fail(s, "reading uptime");
 		else
 			win_flush(&u);
