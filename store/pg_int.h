@@ -316,6 +316,23 @@ int pg_add_note(struct store_be *, int64_t, int64_t, const char *);
 int pg_each_note(struct store_be *, int64_t, int (*)(const struct store_note *, void *), void *);
 int pg_each_endpoint(struct store_be *, const char *,
     int (*)(const struct store_endpoint_state *, void *), void *);
+/*
+ * The order guard of a read whose rows come endpoint by endpoint (a LATERAL per endpoint,
+ * pg_read.c): by provider and endpoint, then by key, ascending (strictly when strict). A
+ * row out of that order fails the read instead of mixing endpoints. Start as
+ * { .ep = -1, .strict = ... }; pg_order_clear frees what it keeps.
+ */
+struct pg_order {
+	int64_t		 ep, key;	/* the last row's; ep -1 before the first */
+	char		*provider, *endpoint;
+	bool		 strict;
+	bool		 broken;	/* a row came out of order */
+};
+/* Notes the next row; false (and broken, for good) when it is out of order. */
+bool pg_order_next(struct pg_order *, int64_t ep, const char *provider, const char *endpoint,
+    int64_t key);
+void pg_order_clear(struct pg_order *);
+
 int pg_each_rollup(struct store_be *, bool, const char *, const char *, int64_t, int64_t,
     const char *, const char *, int (*)(const struct be_rollup *, void *), void *);
 int pg_each_rollup_spans(struct store_be *, int64_t, int64_t, const int64_t *, size_t,

@@ -33,21 +33,10 @@ struct cb {
 	bool		 daily;
 };
 
-/*
- * Rows read endpoint by endpoint (a LATERAL per endpoint, see each_hourly) must come by
- * provider and endpoint, then by key (ascending; strictly when strict): the guard of one
- * read, which records the first row out of that order.
- */
-struct order {
-	int64_t		 ep, key;	/* the last row's; ep -1 before the first */
-	char		*provider, *endpoint;
-	bool		 strict;
-	bool		 broken;
-};
-
-/* Notes the next row; false (and broken) when it is out of order. */
-static bool
-order_next(struct order *o, int64_t ep, const char *provider, const char *endpoint, int64_t key)
+/* Notes the next row of a read under the guard (pg_int.h); false when out of order. */
+bool
+pg_order_next(struct pg_order *o, int64_t ep, const char *provider, const char *endpoint,
+    int64_t key)
 {
 	if (o->ep != -1 && ep == o->ep) {
 		if (key < o->key || (o->strict && key == o->key))
@@ -69,16 +58,23 @@ order_next(struct order *o, int64_t ep, const char *provider, const char *endpoi
 	return !o->broken;
 }
 
+void
+pg_order_clear(struct pg_order *o)
+{
+	free(o->provider);
+	free(o->endpoint);
+	o->provider = o->endpoint = NULL;
+}
+
 /* Ends a read under the guard: -1 with the error set when a row came out of order. */
 static int
-order_end(struct store_be *b, struct order *o, const char *what, int rc)
+order_end(struct store_be *b, struct pg_order *o, const char *what, int rc)
 {
 	if (rc == 0 && o->broken) {
 		pg_errf(b, "%s: the server returned them out of order", what);
 		rc = -1;
 	}
-	free(o->provider);
-	free(o->endpoint);
+	pg_order_clear(o);
 	return rc;
 }
 
@@ -103,7 +99,7 @@ result_row(const PGresult *r, int i, void *v)
 /* result_row's callback, and the order of the rows so far */
 struct result_cb {
 	struct cb	 cb;
-	struct order	 o;
+	struct pg_order o;
 };
 
 /* result_row for results, which must come by provider, endpoint, time. */
@@ -112,7 +108,7 @@ ordered_result_row(const PGresult *r, int i, void *v)
 {
 	struct result_cb *cb = v;
 
-	if (!order_next(&cb->o, pg_int(r, i, 13, 0), pg_str(r, i, 1), pg_str(r, i, 2),
+	if (!pg_order_next(&cb->o, pg_int(r, i, 13, 0), pg_str(r, i, 1), pg_str(r, i, 2),
 	    pg_int(r, i, 0, 0)))
 		return 1;
 	return result_row(r, i, &cb->cb);
@@ -384,7 +380,7 @@ rollup_row(const PGresult *r, int i, void *v)
 /* hourly_row: rollup_row's callback, and the order of the rows so far */
 struct hourly_cb {
 	struct cb	 cb;
-	struct order	 o;
+	struct pg_order o;
 };
 
 /* rollup_row for hourly rollups, which must come by provider, endpoint, hour. */
@@ -393,7 +389,7 @@ hourly_row(const PGresult *r, int i, void *v)
 {
 	struct hourly_cb *cb = v;
 
-	if (!order_next(&cb->o, pg_int(r, i, 3, 0), pg_str(r, i, 0), pg_str(r, i, 1),
+	if (!pg_order_next(&cb->o, pg_int(r, i, 3, 0), pg_str(r, i, 0), pg_str(r, i, 1),
 	    pg_int(r, i, 4, 0)))
 		return 1;
 	return rollup_row(r, i, &cb->cb);
@@ -407,7 +403,7 @@ hourly_row(const PGresult *r, int i, void *v)
  * the order asked for. With ORDER BY over the join the planner sorts every row instead
  * (a render's 90 days of 200 endpoints: 432,000 rows, an external merge on disk, ~0.5 s
  * of the server's time against ~0.1 s); OFFSET 0 keeps both subqueries as written.
- * The order is checked as the rows come (struct order), so a plan that broke it fails
+ * The order is checked as the rows come (struct pg_order), so a plan that broke it fails
  * the read instead of mixing endpoints.
  */
 static int

@@ -1424,11 +1424,56 @@ a_lost_connection_is_an_error_then_the_next_op_reconnects(void **state)
 	free(bad);
 }
 
+/*
+ * The order guard of the reads that go endpoint by endpoint (hourly rollups, results):
+ * rows by provider, endpoint, then key; a step back in any of them, a name that repeats
+ * under another endpoint id, or (strict) a repeated key breaks it for good.
+ */
+static void
+the_order_guard_refuses_rows_out_of_order(void **state)
+{
+	struct pg_order o = { .ep = -1, .strict = true };
+	struct pg_order loose = { .ep = -1, .strict = false };
+
+	(void)state;
+	assert_true(pg_order_next(&o, 7, "a", "ocsp", 10));
+	assert_true(pg_order_next(&o, 7, "a", "ocsp", 11));
+	assert_true(pg_order_next(&o, 3, "a", "tsa", 5));	/* next endpoint: key starts anew */
+	assert_true(pg_order_next(&o, 9, "b", "crl", 1));	/* next provider */
+	assert_false(pg_order_next(&o, 9, "b", "crl", 1));	/* strict: a key twice */
+	assert_false(pg_order_next(&o, 9, "b", "crl", 2));	/* and broken for good */
+	pg_order_clear(&o);
+
+	assert_true(pg_order_next(&loose, 1, "a", "ocsp", 10));
+	assert_true(pg_order_next(&loose, 1, "a", "ocsp", 10));	/* results: same time */
+	assert_false(pg_order_next(&loose, 1, "a", "ocsp", 9));	/* time goes back */
+	pg_order_clear(&loose);
+
+	loose = (struct pg_order){ .ep = -1 };
+	assert_true(pg_order_next(&loose, 1, "a", "tsa", 1));
+	assert_false(pg_order_next(&loose, 2, "a", "ocsp", 1));	/* endpoint goes back */
+	pg_order_clear(&loose);
+	loose = (struct pg_order){ .ep = -1 };
+	assert_true(pg_order_next(&loose, 1, "b", "crl", 1));
+	assert_false(pg_order_next(&loose, 2, "a", "tsa", 1));	/* provider goes back */
+	pg_order_clear(&loose);
+	loose = (struct pg_order){ .ep = -1 };
+	assert_true(pg_order_next(&loose, 1, "a", "ocsp", 1));
+	assert_true(pg_order_next(&loose, 2, "a", "tsa", 1));
+	assert_false(pg_order_next(&loose, 1, "a", "ocsp", 2));	/* an endpoint comes back */
+	pg_order_clear(&loose);
+	loose = (struct pg_order){ .ep = -1 };
+	assert_true(pg_order_next(&loose, 1, "a", "ocsp", 1));
+	assert_false(pg_order_next(&loose, 5, "a", "ocsp", 1));	/* same name, other id */
+	pg_order_clear(&loose);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		cmocka_unit_test(the_order_guard_refuses_rows_out_of_order),
 		T(an_empty_database_is_refused_unless_created_and_then_reopens),
 		T(a_schema_from_a_newer_trustwatch_is_refused),
 		T(two_nodes_starting_together_migrate_once),
