@@ -78,6 +78,26 @@ order_end(struct store_be *b, struct pg_order *o, const char *what, int rc)
 	return rc;
 }
 
+/* A row callback under the order guard: the columns of the endpoint id, its provider and
+ * name and the key, then row with cb. */
+struct ordered {
+	struct cb	 cb;
+	struct pg_order	 o;
+	int		 ep_col, provider_col, endpoint_col, key_col;
+	int		(*row)(const PGresult *, int, void *);
+};
+
+static int
+ordered_row(const PGresult *r, int i, void *v)
+{
+	struct ordered *x = v;
+
+	if (!pg_order_next(&x->o, pg_int(r, i, x->ep_col, 0), pg_str(r, i, x->provider_col),
+	    pg_str(r, i, x->endpoint_col), pg_int(r, i, x->key_col, 0)))
+		return 1;
+	return x->row(r, i, &x->cb);
+}
+
 static int
 result_row(const PGresult *r, int i, void *v)
 {
@@ -96,30 +116,13 @@ result_row(const PGresult *r, int i, void *v)
 	return ((int (*)(const struct store_row *, void *))cb->fn)(&row, cb->arg);
 }
 
-/* result_row's callback, and the order of the rows so far */
-struct result_cb {
-	struct cb	 cb;
-	struct pg_order o;
-};
-
-/* result_row for results, which must come by provider, endpoint, time. */
-static int
-ordered_result_row(const PGresult *r, int i, void *v)
-{
-	struct result_cb *cb = v;
-
-	if (!pg_order_next(&cb->o, pg_int(r, i, 13, 0), pg_str(r, i, 1), pg_str(r, i, 2),
-	    pg_int(r, i, 0, 0)))
-		return 1;
-	return result_row(r, i, &cb->cb);
-}
-
 int
 pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *provider,
     int (*fn)(const struct store_row *, void *), void *arg)
 {
 	struct pg_params p = { 0 };
-	struct result_cb cb = { { (void *)fn, arg, false }, { -1, 0, NULL, NULL, false, false } };
+	/* by provider, endpoint, time (not strictly: a time may repeat across nodes) */
+	struct ordered cb = { { (void *)fn, arg, false }, { .ep = -1 }, 13, 1, 2, 0, result_row };
 
 	pg_params_int(&p, from_ms);
 	pg_params_int(&p, to_ms);
@@ -135,7 +138,7 @@ pg_each_result(struct store_be *b, int64_t from_ms, int64_t to_ms, const char *p
 	    " kind FROM endpoints WHERE $3::text IS NULL OR provider = $3"
 	    " ORDER BY provider, endpoint OFFSET 0) e CROSS JOIN LATERAL (SELECT * FROM results r"
 	    " WHERE r.ep = e.id AND r.t >= $1 AND r.t < $2 AND r.t0 > $1 - " PG_HOUR_MS_S
-	    " AND r.t0 < $2 ORDER BY r.t, r.node, r.address OFFSET 0) r", &p, ordered_result_row,
+	    " AND r.t0 < $2 ORDER BY r.t, r.node, r.address OFFSET 0) r", &p, ordered_row,
 	    &cb));
 }
 
@@ -377,23 +380,9 @@ rollup_row(const PGresult *r, int i, void *v)
 	return ((int (*)(const struct be_rollup *, void *))cb->fn)(&ro, cb->arg);
 }
 
-/* hourly_row: rollup_row's callback, and the order of the rows so far */
-struct hourly_cb {
-	struct cb	 cb;
-	struct pg_order o;
-};
-
-/* rollup_row for hourly rollups, which must come by provider, endpoint, hour. */
-static int
-hourly_row(const PGresult *r, int i, void *v)
-{
-	struct hourly_cb *cb = v;
-
-	if (!pg_order_next(&cb->o, pg_int(r, i, 3, 0), pg_str(r, i, 0), pg_str(r, i, 1),
-	    pg_int(r, i, 4, 0)))
-		return 1;
-	return rollup_row(r, i, &cb->cb);
-}
+/* by provider, endpoint, hour (strictly) */
+#define HOURLY_ORDERED(fn, arg) \
+	{ { (void *)(fn), (arg), false }, { .ep = -1, .strict = true }, 3, 0, 1, 4, rollup_row }
 
 /*
  * Reads hourly rollups: endpoints by name ($1 provider, $2 endpoint, NULL = all), for each
@@ -407,7 +396,7 @@ hourly_row(const PGresult *r, int i, void *v)
  * the read instead of mixing endpoints.
  */
 static int
-each_hourly(struct store_be *b, const char *inner, struct pg_params *p, struct hourly_cb *h)
+each_hourly(struct store_be *b, const char *inner, struct pg_params *p, struct ordered *h)
 {
 	char *sql = xasprintf("SELECT e.provider, e.endpoint, e.kind, e.id, h.hour, h.checks,"
 	    " h.up, h.degraded, h.down, h.maintenance, h.up_ms, h.degraded_ms, h.down_ms,"
@@ -415,7 +404,7 @@ each_hourly(struct store_be *b, const char *inner, struct pg_params *p, struct h
 	    " FROM endpoints WHERE ($1::text IS NULL OR provider = $1)"
 	    " AND ($2::text IS NULL OR endpoint = $2) ORDER BY provider, endpoint OFFSET 0) e"
 	    " CROSS JOIN LATERAL (%s OFFSET 0) h", inner);
-	int rc = pg_each(b, "reading hourly rollups", sql, p, hourly_row, h);
+	int rc = pg_each(b, "reading hourly rollups", sql, p, ordered_row, h);
 
 	free(sql);
 	return order_end(b, &h->o, "reading hourly rollups", rc);
@@ -427,7 +416,7 @@ pg_each_rollup(struct store_be *b, bool daily, const char *from_day, const char 
     int (*fn)(const struct be_rollup *, void *), void *arg)
 {
 	struct pg_params p = { 0 };
-	struct hourly_cb h = { { (void *)fn, arg, false }, { -1, 0, NULL, NULL, true, false } };
+	struct ordered h = HOURLY_ORDERED(fn, arg);
 	struct cb cb = { (void *)fn, arg, daily };
 
 	pg_params_text(&p, provider);
@@ -470,7 +459,7 @@ pg_each_rollup_spans(struct store_be *b, int64_t from_ms, int64_t to_ms, const i
     size_t n_split, int (*fn)(const struct be_rollup *, void *), void *arg)
 {
 	struct pg_params p = { 0 };
-	struct hourly_cb h = { { (void *)fn, arg, false }, { -1, 0, NULL, NULL, true, false } };
+	struct ordered h = HOURLY_ORDERED(fn, arg);
 	int64_t *at = xcalloc(n_split + 2, sizeof(*at));
 	struct buf sql = { 0 };
 	size_t n = 0;
