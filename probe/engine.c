@@ -212,6 +212,17 @@ kid_end(struct job *k)
 		job_end(p, 1);
 }
 
+/* Stops and frees j's request in flight, if any. */
+static void
+job_transfer_free(struct job *j)
+{
+	if (j->xfer != NULL) {
+		curl_multi_remove_handle(j->eng->multi, j->xfer->easy);
+		http_xfer_free(j->xfer);
+		j->xfer = NULL;
+	}
+}
+
 /* Ends j: frees the kind's state, annotates, hands the result to done, frees j. */
 static void
 job_end(struct job *j, int running)
@@ -222,11 +233,7 @@ job_end(struct job *j, int running)
 		resolve_cancel(j->rq);
 		j->rq = NULL;
 	}
-	if (j->xfer != NULL) {
-		curl_multi_remove_handle(eng->multi, j->xfer->easy);
-		http_xfer_free(j->xfer);
-		j->xfer = NULL;
-	}
+	job_transfer_free(j);
 	if (j->ops != NULL && j->ops->free_state != NULL && j->state != NULL)
 		j->ops->free_state(j->state);
 	j->state = NULL;
@@ -496,15 +503,14 @@ job_next_request(struct job *j)
 	}
 }
 
-/* Handles one finished transfer: maps failures, or lets the kind evaluate. */
+/* Handles one finished exchange: maps failures, or lets the kind evaluate. */
 static void
-job_transfer_done(struct job *j, CURLcode rc)
+job_exchange_done(struct job *j, struct http_outcome *o)
 {
-	struct http_outcome out;
+	struct http_outcome out = *o;
 	struct probe_request next;
 	int more;
 
-	http_xfer_outcome(j->xfer, rc, &out);
 	if (j->req.side) {
 		/* A posture side request: the kind judges its outcome, failure included. */
 		out.resp.transport_reason = out.reason;
@@ -543,15 +549,23 @@ evaluate:
 		more = j->ops->finish(j->state, j->ep, &out.resp, now_ms(), &next, &j->r);
 	else
 		result_flag(&j->r, REASON_INTERNAL, "the %s probe cannot evaluate", j->ops->name);
-	curl_multi_remove_handle(j->eng->multi, j->xfer->easy);
-	http_xfer_free(j->xfer);
-	j->xfer = NULL;
+	job_transfer_free(j);
 	probe_request_clear(&j->req);
 	j->req = next;
 	if (more && j->req.url != NULL)
 		job_next_request(j);
 	else
 		job_end(j, 1);
+}
+
+/* A libcurl transfer of j finished with rc. */
+static void
+job_transfer_done(struct job *j, CURLcode rc)
+{
+	struct http_outcome out;
+
+	http_xfer_outcome(j->xfer, rc, &out);
+	job_exchange_done(j, &out);
 }
 
 /* Collects every finished transfer curl reports, then starts queued jobs. */

@@ -52,53 +52,71 @@ write_cb(char *p, size_t sz, size_t n, void *arg)
 	return n;
 }
 
-/* Copies what the posture check wants of the live connection ssl, once (the first hop). */
-static void
-note_posture(struct http_xfer *x, SSL *ssl)
+void
+http_seen_note(struct http_seen *s, SSL *ssl, int capture)
 {
+	X509 *leaf = SSL_get0_peer_certificate(ssl);
 	STACK_OF(X509) *sent;
 	const unsigned char *p = NULL;
+	int64_t ms;
 	long n;
 
-	if (x->tls_version[0] == '\0') {
-		snprintf(x->tls_version, sizeof(x->tls_version), "%s", SSL_get_version(ssl));
-		snprintf(x->tls_cipher, sizeof(x->tls_cipher), "%s",
+	s->https_seen = 1;
+	if (s->tls_version[0] == '\0') {
+		snprintf(s->tls_version, sizeof(s->tls_version), "%s", SSL_get_version(ssl));
+		snprintf(s->tls_cipher, sizeof(s->tls_cipher), "%s",
 		    SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "");
 	}
-	if (!x->capture || x->chain != NULL)
+	if (leaf != NULL && probe_asn1_time_ms(X509_get0_notAfter(leaf), &ms) == 0 &&
+	    (s->tls_not_after_ms == 0 || ms < s->tls_not_after_ms))
+		s->tls_not_after_ms = ms;
+	if (!capture || s->chain != NULL)
 		return;
 	/* On the client side the stack holds the leaf too (SSL_get_peer_cert_chain(3)). */
 	if ((sent = SSL_get_peer_cert_chain(ssl)) != NULL &&
-	    (x->chain = sk_X509_new_null()) != NULL)
+	    (s->chain = sk_X509_new_null()) != NULL)
 		for (int i = 0; i < sk_X509_num(sent); i++)
-			if (sk_X509_push(x->chain, sk_X509_value(sent, i)) > 0)
+			if (sk_X509_push(s->chain, sk_X509_value(sent, i)) > 0)
 				X509_up_ref(sk_X509_value(sent, i));
 	if ((n = SSL_get_tlsext_status_ocsp_resp(ssl, &p)) > 0 && p != NULL) {
-		x->stapled = xmalloc((size_t)n);
-		memcpy(x->stapled, p, (size_t)n);
-		x->stapled_len = (size_t)n;
+		s->stapled = xmalloc((size_t)n);
+		memcpy(s->stapled, p, (size_t)n);
+		s->stapled_len = (size_t)n;
 	}
 }
 
-/* Records the expiry of the peer's leaf certificate while the connection is live. */
+void
+http_seen_fill(const struct http_seen *s, struct probe_response *resp)
+{
+	resp->tls_not_after_ms = s->tls_not_after_ms;
+	resp->tls_version = s->tls_version[0] != '\0' ? s->tls_version : NULL;
+	resp->tls_cipher = s->tls_version[0] != '\0' ? s->tls_cipher : NULL;
+	resp->capture.chain = s->chain;
+	resp->capture.stapled = s->stapled;
+	resp->capture.stapled_len = s->stapled_len;
+	resp->capture.hsts = s->hsts;
+}
+
+void
+http_seen_clear(struct http_seen *s)
+{
+	sk_X509_pop_free(s->chain, X509_free);
+	free(s->stapled);
+	free(s->hsts);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Records what the live connection of x shows (http_seen_note), through libcurl. */
 static void
 note_peer_cert(struct http_xfer *x)
 {
 	struct curl_tlssessioninfo *info = NULL;
-	X509 *leaf;
-	int64_t ms;
 
 	if (curl_easy_getinfo(x->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK ||
-	    info == NULL || info->backend != CURLSSLBACKEND_OPENSSL || info->internals == NULL)
+	    info == NULL || info->backend != CURLSSLBACKEND_OPENSSL || info->internals == NULL ||
+	    SSL_get0_peer_certificate(info->internals) == NULL)
 		return;
-	if ((leaf = SSL_get0_peer_certificate(info->internals)) == NULL)
-		return;
-	x->https_seen = 1;
-	note_posture(x, info->internals);
-	if (probe_asn1_time_ms(X509_get0_notAfter(leaf), &ms) != 0)
-		return;
-	if (x->tls_not_after_ms == 0 || ms < x->tls_not_after_ms)
-		x->tls_not_after_ms = ms;
+	http_seen_note(&x->seen, info->internals, x->capture);
 }
 
 /* Counts header bytes per response; refuses past HTTP_MAX_HEADER_BYTES. */
@@ -114,7 +132,7 @@ header_cb(char *p, size_t sz, size_t n, void *arg)
 		note_peer_cert(x);
 	}
 	/* RFC 6797 §8.1: the first such header of the first response counts. */
-	if (x->capture && x->nresp == 1 && x->hsts == NULL && n > 26 &&
+	if (x->capture && x->nresp == 1 && x->seen.hsts == NULL && n > 26 &&
 	    strncasecmp(p, "Strict-Transport-Security:", 26) == 0) {
 		size_t a = 26, b = n;
 
@@ -122,9 +140,7 @@ header_cb(char *p, size_t sz, size_t n, void *arg)
 			a++;
 		while (b > a && (p[b - 1] == '\r' || p[b - 1] == '\n' || p[b - 1] == ' '))
 			b--;
-		x->hsts = xmalloc(b - a + 1);
-		memcpy(x->hsts, p + a, b - a);
-		x->hsts[b - a] = '\0';
+		x->seen.hsts = xstrndup(p + a, b - a);
 	}
 	x->hdr_bytes += n;
 	if (x->hdr_bytes > HTTP_MAX_HEADER_BYTES) {
@@ -179,8 +195,8 @@ cert_in(STACK_OF(X509) *sk, X509 *c)
  * sent nor trusted: the server omits its intermediate certificate", or "... the chain
  * ends at CN=Private Root, which is not in the system store or tls_ca".
  */
-static void
-chain_explain(X509_STORE_CTX *sctx, char *buf, size_t n)
+void
+http_chain_explain(X509_STORE_CTX *sctx, char *buf, size_t n)
 {
 	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(sctx);
 	X509 *cur = X509_STORE_CTX_get_current_cert(sctx);
@@ -241,7 +257,7 @@ tls_verify_cb(int ok, X509_STORE_CTX *sctx)
 	    (x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_xfer_idx)) == NULL ||
 	    x->tls_why[0] != '\0')
 		return ok;
-	chain_explain(sctx, x->tls_why, sizeof(x->tls_why));
+	http_chain_explain(sctx, x->tls_why, sizeof(x->tls_why));
 	return ok;
 }
 
@@ -281,8 +297,8 @@ posture_info_cb(const SSL *ssl, int where, int ret)
 	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
 	    (x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_xfer_idx)) == NULL)
 		return;
-	snprintf(x->tls_version, sizeof(x->tls_version), "%s", SSL_get_version(ssl));
-	snprintf(x->tls_cipher, sizeof(x->tls_cipher), "%s",
+	snprintf(x->seen.tls_version, sizeof(x->seen.tls_version), "%s", SSL_get_version(ssl));
+	snprintf(x->seen.tls_cipher, sizeof(x->seen.tls_cipher), "%s",
 	    SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "");
 }
 
@@ -369,14 +385,17 @@ load_certs(const char *path)
 	return sk;
 }
 
-/* Returns a new store: the system trust (bundle, or OpenSSL's default paths) plus tls_ca. */
+/*
+ * Returns a new store: the system trust (bundle, or OpenSSL's default paths) plus tls_ca
+ * ("" = the system trust alone).
+ */
 static X509_STORE *
 trust_build(const char *bundle, const char *tls_ca, char *err, size_t errsz)
 {
-	STACK_OF(X509) *sk;
+	STACK_OF(X509) *sk = NULL;
 	X509_STORE *st;
 
-	if ((sk = load_certs(tls_ca)) == NULL) {
+	if (tls_ca[0] != '\0' && (sk = load_certs(tls_ca)) == NULL) {
 		snprintf(err, errsz, "tls_ca %s: no certificate could be read", tls_ca);
 		return NULL;
 	}
@@ -390,7 +409,7 @@ trust_build(const char *bundle, const char *tls_ca, char *err, size_t errsz)
 		ERR_clear_error();
 		return NULL;
 	}
-	for (int i = 0; i < sk_X509_num(sk); i++)
+	for (int i = 0; sk != NULL && i < sk_X509_num(sk); i++)
 		if (X509_STORE_add_cert(st, sk_X509_value(sk, i)) != 1)
 			ERR_clear_error();	/* a duplicate of a system anchor is fine */
 	/* As curl sets its own store up. */
@@ -463,6 +482,22 @@ trust_get(struct http_trust *t, const char *bundle, const char *tls_ca, char *er
 		return NULL;
 	}
 	return st;
+}
+
+static CURL *easy_take(void);
+static void easy_give(CURL *e);
+
+X509_STORE *
+http_trust_store(struct http_trust *t, const char *tls_ca, char *err, size_t errsz)
+{
+	const char *bundle = NULL;
+	CURL *e;
+
+	if ((e = easy_take()) != NULL) {
+		bundle = ca_bundle(e);
+		easy_give(e);
+	}
+	return trust_get(t, bundle, tls_ca != NULL ? tls_ca : "", err, errsz);
 }
 
 /*
@@ -811,10 +846,10 @@ http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out)
 	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
 	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
 	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
-	if (x->tls_not_after_ms == 0 && rc == CURLE_OK)
+	if (x->seen.tls_not_after_ms == 0 && rc == CURLE_OK)
 		note_peer_cert(x);
 	total = out->timings[PHASE_TOTAL];
-	if (!x->https_seen)
+	if (!x->seen.https_seen)
 		out->timings[PHASE_TLS] = -1;
 
 	out->resp.http_status = code;
@@ -823,14 +858,8 @@ http_xfer_outcome(struct http_xfer *x, CURLcode rc, struct http_outcome *out)
 	out->resp.content_type = ct;
 	out->resp.effective_url = url != NULL ? url : "";
 	out->resp.redirects = (int)redirects;
-	out->resp.tls_not_after_ms = x->tls_not_after_ms;
 	out->resp.rtt_ms = total;
-	out->resp.tls_version = x->tls_version[0] != '\0' ? x->tls_version : NULL;
-	out->resp.tls_cipher = x->tls_version[0] != '\0' ? x->tls_cipher : NULL;
-	out->resp.capture.chain = x->chain;
-	out->resp.capture.stapled = x->stapled;
-	out->resp.capture.stapled_len = x->stapled_len;
-	out->resp.capture.hsts = x->hsts;
+	http_seen_fill(&x->seen, &out->resp);
 
 	out->reason = REASON_OK;
 	if (x->body_too_large) {
@@ -892,9 +921,7 @@ http_xfer_free(struct http_xfer *x)
 		easy_give(x->easy);
 	curl_slist_free_all(x->headers);
 	X509_STORE_free(x->store);
-	sk_X509_pop_free(x->chain, X509_free);
-	free(x->stapled);
-	free(x->hsts);
+	http_seen_clear(&x->seen);
 	buf_free(&x->body);
 	free(x);
 }

@@ -34,17 +34,51 @@ struct http_trust *http_trust_new(void);
 /* http_trust_free(NULL) is a no-op; transfers keep their own store references. */
 void http_trust_free(struct http_trust *);
 
+/*
+ * Returns a new reference to the store for tls_ca (NULL: the system trust alone), from t
+ * while fresh, or NULL with err. The https client (https.c) verifies with it.
+ */
+X509_STORE *http_trust_store(struct http_trust *t, const char *tls_ca, char *err, size_t errsz);
+
+/*
+ * Explains the failed chain check of sctx into buf (n bytes): what the server sent and
+ * where the chain stops, in words.
+ */
+void	http_chain_explain(X509_STORE_CTX *sctx, char *buf, size_t n);
+
+/* What a request saw of its TLS connections (both transports: http.c, https.c). */
+struct http_seen {
+	int		 https_seen;		/* a TLS session was established */
+	int64_t		 tls_not_after_ms;	/* earliest leaf expiry seen, 0 = none */
+	char		 tls_version[24];	/* negotiated on the first, "" = none */
+	char		 tls_cipher[64];
+	STACK_OF(X509)	*chain;			/* owned: the chain the server sent, first hop */
+	unsigned char	*stapled;		/* owned: stapled OCSP response, first hop */
+	size_t		 stapled_len;
+	char		*hsts;			/* owned: HSTS header of the first response */
+};
+
+/*
+ * Records what the live connection ssl shows: that TLS was used, the version and suite
+ * (first connection), the leaf's expiry (the earliest); with capture, once, the chain the
+ * server sent and its stapled OCSP response.
+ */
+void	http_seen_note(struct http_seen *s, SSL *ssl, int capture);
+/* Points resp's TLS fields and capture at s (borrowed until http_seen_clear). */
+void	http_seen_fill(const struct http_seen *s, struct probe_response *resp);
+/* Frees what s owns. */
+void	http_seen_clear(struct http_seen *s);
+
 /* One request in flight. */
 struct http_xfer {
 	CURL		*easy;			/* owned */
 	void		*owner;			/* borrowed, CURLOPT_PRIVATE is this xfer */
-	int		 https_seen;		/* a TLS session was established */
+	struct http_seen seen;			/* of its TLS connections */
 	struct buf	 body;			/* decoded body, NUL-terminated */
 	size_t		 max_body;
 	size_t		 hdr_bytes;		/* header bytes of the current response */
 	int		 body_too_large;
 	int		 hdr_too_large;
-	int64_t		 tls_not_after_ms;	/* earliest leaf expiry seen, 0 = none */
 	struct curl_slist *headers;		/* owned, when not a shared set (http.c) */
 	X509_STORE	*store;			/* owned reference: system plus tls_ca, or NULL */
 	char		 errbuf[CURL_ERROR_SIZE];
@@ -53,12 +87,6 @@ struct http_xfer {
 	enum probe_tls	 tls;
 	int		 capture;
 	int		 nresp;			/* responses seen (redirect hops) */
-	STACK_OF(X509)	*chain;			/* owned: the chain the server sent, first hop */
-	unsigned char	*stapled;		/* owned: stapled OCSP response, first hop */
-	size_t		 stapled_len;
-	char		*hsts;			/* owned: HSTS header of the first response */
-	char		 tls_version[24];	/* negotiated, "" = none */
-	char		 tls_cipher[64];
 };
 
 /* What a finished request produced, in our terms. */
