@@ -35,6 +35,7 @@
 #include "keydecode.h"
 #include "certcache.h"
 #include "http.h"
+#include "https.h"
 #include "login_posture.h"
 #include "ocsp.h"
 #include "../core/evcurl.h"
@@ -56,6 +57,7 @@ struct job {
 	void		*state;			/* the kind's */
 	struct probe_request req;
 	struct http_xfer *xfer;			/* NULL when no request is in flight */
+	struct https_req *hx;			/* or this one, through https.c */
 	struct result	 r;
 	int		 nreq;			/* requests completed */
 	double		 total_ms;
@@ -81,6 +83,7 @@ struct engine {
 	CURLM		*multi;			/* borrowed from ec */
 	struct event	*kick;			/* starts queued jobs from the loop */
 	struct http_trust *trust;		/* tls_ca trust stores */
+	struct https_client *hc;		/* https requests (https.c) */
 	struct resolver	*resolver;		/* made on first use */
 	int		 max_concurrent;
 	int		 nrunning;
@@ -147,6 +150,7 @@ engine_new(struct event_base *base, int max_concurrent)
 	TAILQ_INIT(&eng->queue);
 	TAILQ_INIT(&eng->running);
 	eng->trust = http_trust_new();
+	eng->hc = https_client_new(base, eng->trust);
 	if ((eng->ec = evcurl_new(base, after_action, eng)) == NULL) {
 		engine_free(eng);
 		return NULL;
@@ -221,6 +225,8 @@ job_transfer_free(struct job *j)
 		http_xfer_free(j->xfer);
 		j->xfer = NULL;
 	}
+	https_req_free(j->hx);
+	j->hx = NULL;
 }
 
 /* Ends j: frees the kind's state, annotates, hands the result to done, frees j. */
@@ -463,6 +469,8 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 	dispatch(arg);
 }
 
+static void job_https_done(void *arg);
+
 /* Sends j->req; on a setup failure ends j with internal. */
 static void
 job_next_request(struct job *j)
@@ -470,6 +478,18 @@ job_next_request(struct job *j)
 	struct engine *eng = j->eng;
 	char err[512];
 
+	if (https_wanted(&j->req)) {
+		char *host = j->pin != NULL ? host_to_resolve(j->ep) : NULL;
+
+		j->hx = https_start(eng->hc, j->ep, &j->req, host, j->pin, job_https_done, j,
+		    err, sizeof(err));
+		free(host);
+		if (j->hx == NULL) {
+			result_flag(&j->r, REASON_INTERNAL, "%s", err);
+			job_end(j, 1);
+		}
+		return;
+	}
 	j->xfer = http_xfer_new(j->ep, &j->req, eng->trust, j, err, sizeof(err));
 	if (j->xfer == NULL) {
 		result_flag(&j->r, REASON_INTERNAL, "%s", err);
@@ -566,6 +586,19 @@ job_transfer_done(struct job *j, CURLcode rc)
 
 	http_xfer_outcome(j->xfer, rc, &out);
 	job_exchange_done(j, &out);
+}
+
+/* An https.c request of j finished (called from the event loop). */
+static void
+job_https_done(void *arg)
+{
+	struct job *j = arg;
+	struct engine *eng = j->eng;	/* j may be gone after */
+	struct http_outcome out;
+
+	https_outcome(j->hx, &out);
+	job_exchange_done(j, &out);
+	dispatch(eng);
 }
 
 /* Collects every finished transfer curl reports, then starts queued jobs. */
@@ -719,6 +752,7 @@ engine_free(struct engine *eng)
 	resolver_free(eng->resolver);
 	if (eng->kick != NULL)
 		event_free(eng->kick);
+	https_client_free(eng->hc);
 	http_trust_free(eng->trust);
 	ptrcount_free(&eng->busy);
 	free(eng);

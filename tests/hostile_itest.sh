@@ -4,7 +4,9 @@
 # reason: slowloris -> timeout; an endless body or endless headers -> too_large (or timeout);
 # gzip and deflate bombs -> too_large quickly with memory flat; a redirect loop, a redirect
 # to file:// or ftp:// -> http_status; a TLS handshake that stalls -> timeout (or tls).
-# Needs TW_BIN (tests/run.sh sets it) and python3.
+# The same hostile answers over TLS (names s-...) go through trustwatch's own HTTPS client
+# (probe/https.c) and must end the same way.
+# Needs TW_BIN (tests/run.sh sets it), python3 and openssl.
 set -u
 : "${TW_BIN:?}"
 ROOT=${TW_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -21,7 +23,12 @@ pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 
-python3 "$ROOT/tests/support/hostile.py" "$work/ports" >"$work/hostile.log" 2>&1 &
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -keyout "$work/srv.key" -out "$work/srv.pem" -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 >"$work/openssl.log" 2>&1 ||
+    { echo "openssl:"; cat "$work/openssl.log"; echo "# fail 1"; exit 1; }
+python3 "$ROOT/tests/support/hostile.py" "$work/ports" "$work/srv.pem" "$work/srv.key" \
+    >"$work/hostile.log" 2>&1 &
 srv_pid=$!
 deadline=$(( $(date +%s) + 20 ))
 while [ ! -s "$work/ports" ]; do
@@ -32,7 +39,9 @@ while [ ! -s "$work/ports" ]; do
 done
 hp=$(awk '$1 == "http" {print $2}' "$work/ports")
 tp=$(awk '$1 == "tls" {print $2}' "$work/ports")
+sp=$(awk '$1 == "https" {print $2}' "$work/ports")
 H="http://127.0.0.1:$hp"
+S="https://127.0.0.1:$sp"
 
 cat >"$work/c.yaml" <<YAML
 defaults:
@@ -54,6 +63,16 @@ providers:
       - { id: tls-stall, kind: login, url: "https://127.0.0.1:$tp/" }
       - { id: oidc-bomb, kind: login, url: "$H/gzip-bomb", expect: { oidc: true } }
       - { id: saml-endless, kind: login, url: "$H/endless", expect: { saml_metadata: true } }
+      - { id: s-ok, kind: login, url: "$S/ok", tls_ca: "$work/srv.pem", expect: { body_contains: "Sign in" } }
+      - { id: s-slowloris, kind: login, url: "$S/slowloris", tls_ca: "$work/srv.pem" }
+      - { id: s-endless, kind: login, url: "$S/endless", tls_ca: "$work/srv.pem" }
+      - { id: s-headers, kind: login, url: "$S/headers", tls_ca: "$work/srv.pem" }
+      - { id: s-gzip-bomb, kind: login, url: "$S/gzip-bomb", tls_ca: "$work/srv.pem" }
+      - { id: s-deflate-bomb, kind: login, url: "$S/deflate-bomb", tls_ca: "$work/srv.pem" }
+      - { id: s-loop, kind: login, url: "$S/loop", tls_ca: "$work/srv.pem" }
+      - { id: s-self, kind: login, url: "$S/self", tls_ca: "$work/srv.pem" }
+      - { id: s-to-file, kind: login, url: "$S/to-file", tls_ca: "$work/srv.pem" }
+      - { id: s-to-ftp, kind: login, url: "$S/to-ftp", tls_ca: "$work/srv.pem" }
       - id: ocsp-bomb
         kind: ocsp
         url: "$H/gzip-bomb"
@@ -98,9 +117,11 @@ hostile() {
 case "$TW_BIN" in *asan*|*ubsan*) slack=8000 ;; *) slack=4000 ;; esac
 lim=$((TIMEOUT_S * 1000 + slack))
 
-out=$("$TW_BIN" probe -c "$cfg" --only h/ok --format json 2>&1)
-echo "$out" | grep -q '"status":"up"' && ok "control endpoint on the hostile server is up" ||
-    not_ok "control endpoint: $out"
+for c in ok s-ok; do
+	out=$("$TW_BIN" probe -c "$cfg" --only h/$c --format json 2>&1)
+	echo "$out" | grep -q '"status":"up"' && ok "control endpoint $c on the hostile server is up" ||
+	    not_ok "control endpoint $c: $out"
+done
 
 hostile slowloris "$lim" timeout
 hostile endless "$lim" too_large timeout
@@ -117,15 +138,25 @@ hostile saml-endless "$lim" too_large timeout saml_invalid
 hostile ocsp-bomb "$lim" too_large
 hostile crl-endless "$lim" too_large timeout
 hostile tsa-slowloris "$lim" timeout
+hostile s-slowloris "$lim" timeout
+hostile s-endless "$lim" too_large timeout
+hostile s-headers "$lim" too_large timeout
+hostile s-gzip-bomb "$lim" too_large
+hostile s-deflate-bomb "$lim" too_large
+hostile s-loop "$lim" http_status
+hostile s-self "$lim" http_status
+hostile s-to-file "$lim" http_status
+hostile s-to-ftp "$lim" http_status
 
 # The bomb inflates to 10 GB: the probe stops at the 10 MiB cap and its memory stays flat.
 # (Sanitizer builds reserve shadow memory, so RSS is only meaningful for the plain build.)
 if [ -x /usr/bin/time ] && ! echo "$TW_BIN" | grep -Eq 'asan|ubsan'; then
 	/usr/bin/time -v "$TW_BIN" probe -c "$cfg" --only h/gzip-bomb --only h/deflate-bomb \
-	    --only h/endless --format json >"$work/bomb.out" 2>"$work/bomb.time"
+	    --only h/endless --only h/s-gzip-bomb --only h/s-deflate-bomb --only h/s-endless \
+	    --format json >"$work/bomb.out" 2>"$work/bomb.time"
 	kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/bomb.time")
 	n=$(grep -c '"reason":"too_large"' "$work/bomb.out")
-	if [ -n "$kb" ] && [ "$kb" -lt 102400 ] && [ "$n" -ge 2 ]; then
+	if [ -n "$kb" ] && [ "$kb" -lt 102400 ] && [ "$n" -ge 4 ]; then
 		ok "bombs and an endless body at once: peak RSS $((kb / 1024)) MiB (< 100 MiB)"
 	else
 		not_ok "bomb memory: peak RSS ${kb:-?} KiB, $n too_large: $(cat "$work/bomb.out")"
@@ -137,8 +168,8 @@ t0=$(now_ms)
 "$TW_BIN" probe -c "$cfg" --format json >"$work/all.out" 2>&1
 el=$(( $(now_ms) - t0 ))
 n=$(grep -c '"status":"down"' "$work/all.out")
-[ "$n" -eq 15 ] && [ "$el" -le "$lim" ] &&
-    ok "all 15 hostile endpoints concurrently: down in $el ms" ||
+[ "$n" -eq 24 ] && [ "$el" -le "$lim" ] &&
+    ok "all 24 hostile endpoints concurrently: down in $el ms" ||
     not_ok "concurrent run: $n down in $el ms (limit $lim): $(cat "$work/all.out")"
 
 echo "# pass $pass"

@@ -77,6 +77,18 @@ if [ -n "$integration" ]; then
 	label=$BUILD; sfx=
 fi
 
+# The libcurl HTTPS pass: the unit tests that say "https: also through libcurl" near their
+# top run again with TW_HTTPS_CLIENT=curl (HTTPS through libcurl instead of probe/https.c).
+if [ -n "$unit" ]; then
+	for src in "$ROOT"/tests/*_test.c; do
+		head -12 "$src" | grep -q 'https: also through libcurl' || continue
+		t="$ROOT/$BUILD/tests/$(basename "$src" .c)"
+		label="$BUILD https=curl"; sfx=.curl
+		[ -x "$t" ] && TW_HTTPS_CLIENT=curl unit_run "$t"
+	done
+	label=$BUILD; sfx=
+fi
+
 # The PostgreSQL pass.
 pg_units=""
 if [ -n "$unit" ]; then

@@ -1,9 +1,11 @@
 #!/bin/sh
 # The server certificate is still verified in full with the legacy key decoders on
-# (probe/keydecode.c, issue 22): the real binary against `openssl s_server -www` serving
-# RSA-2048 and P-256 chains made here by the openssl CLI. Each case runs twice, with the
-# legacy decoders (the default on OpenSSL < 3.2) and with TW_OPENSSL_DECODERS=1 (OpenSSL's
-# provider decoders), and must give the same verdict:
+# (probe/keydecode.c, issue 22) and through trustwatch's own HTTPS client (probe/https.c):
+# the real binary against `openssl s_server -www` serving RSA-2048 and P-256 chains made
+# here by the openssl CLI. Each case runs four times, with the legacy decoders (the default
+# on OpenSSL < 3.2) and with TW_OPENSSL_DECODERS=1 (OpenSSL's provider decoders), each
+# through the own client (the default) and through libcurl (TW_HTTPS_CLIENT=curl), and
+# must give the same verdict:
 #   good chain, right CA, right name      -> up
 #   another CA as tls_ca                  -> down tls
 #   a name the certificate does not carry -> down tls
@@ -101,16 +103,18 @@ providers:
     endpoints:
       - { id: e, kind: login, url: "https://$2/", tls_ca: "$3", expect: { status: 200 } }
 EOF2
+	for client in own curl; do
 	for dec in legacy provider; do
 		if [ $dec = provider ]; then env="TW_OPENSSL_DECODERS=1"; else env="TW_OPENSSL_DECODERS=0"; fi
-		out=$(env $env "$TW_BIN" probe -c "$work/c.yaml" --format json 2>&1)
+		out=$(env $env TW_HTTPS_CLIENT=$client "$TW_BIN" probe -c "$work/c.yaml" --format json 2>&1)
 		st=$(printf '%s' "$out" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' | head -1)
 		rs=$(printf '%s' "$out" | sed -n 's/.*"reason":"\([a-z_]*\)".*/\1/p' | head -1)
 		if [ "$st" = "$4" ] && [ "$rs" = "$5" ]; then
-			ok "$1 ($dec decoders): $st $rs"
+			ok "$1 ($dec decoders, $client client): $st $rs"
 		else
-			not_ok "$1 ($dec decoders): want $4 $5, got '$st' '$rs': $out"
+			not_ok "$1 ($dec decoders, $client client): want $4 $5, got '$st' '$rs': $out"
 		fi
+	done
 	done
 }
 

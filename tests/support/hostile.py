@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Hostile servers for tests/hostile_itest.sh (Python standard library only).
 
-Usage: hostile.py READY_FILE
+Usage: hostile.py READY_FILE [CERT KEY]
 
-Listens on 127.0.0.1 on two ephemeral ports, then writes READY_FILE atomically
-(temp file + rename) as two lines "http PORT" and "tls PORT".
+Listens on 127.0.0.1 on two ephemeral ports (three with CERT and KEY), then writes
+READY_FILE atomically (temp file + rename) as lines "http PORT", "tls PORT" and, with
+CERT and KEY, "https PORT".
 
 http PORT answers by path:
   /slowloris     a valid response sent one byte per second, forever
@@ -17,6 +18,7 @@ http PORT answers by path:
   /to-file       302 to file:///etc/passwd
   /to-ftp        302 to ftp://127.0.0.1:PORT/x
   /ok            200 "Sign in" (a control: the server itself works)
+https PORT answers the same paths over TLS (CERT, KEY), its redirects to https.
 tls PORT accepts TCP, reads what the client sends, and never answers: the TLS
 handshake stalls before ServerHello.
 The server keeps no state across connections and exits on SIGTERM.
@@ -25,6 +27,7 @@ import os
 import signal
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -75,11 +78,15 @@ class Handler(socketserver.BaseRequestHandler):
 
     def handle(self):
         try:
+            ctx = getattr(self.server, "tls", None)
+            if ctx is not None:
+                self.request.settimeout(10)
+                self.request = ctx.wrap_socket(self.request, server_side=True)
             path = self.read_head()
             if path is None:
                 return
             self.dispatch(path)
-        except (OSError, socket.timeout):
+        except (OSError, socket.timeout, ssl.SSLError):
             pass    # the client gave up, as it should
 
     def dispatch(self, path):
@@ -113,7 +120,8 @@ class Handler(socketserver.BaseRequestHandler):
         elif path.startswith("/loop/"):
             self.redirect("/loop/%d" % (int(path[6:]) + 1))
         elif path == "/self":
-            self.redirect("http://127.0.0.1:%d/self" % port)
+            scheme = "https" if getattr(self.server, "tls", None) else "http"
+            self.redirect("%s://127.0.0.1:%d/self" % (scheme, port))
         elif path == "/to-file":
             self.redirect("file:///etc/passwd")
         elif path == "/to-ftp":
@@ -142,16 +150,24 @@ class Server(socketserver.ThreadingTCPServer):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.stderr.write("usage: hostile.py READY_FILE\n")
+    if len(sys.argv) not in (2, 4):
+        sys.stderr.write("usage: hostile.py READY_FILE [CERT KEY]\n")
         return 2
     http = Server(("127.0.0.1", 0), Handler)
     tls = Server(("127.0.0.1", 0), Staller)
-    for s in (http, tls):
+    servers = [http, tls]
+    lines = "http %d\ntls %d\n" % (http.server_address[1], tls.server_address[1])
+    if len(sys.argv) == 4:
+        https = Server(("127.0.0.1", 0), Handler)
+        https.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        https.tls.load_cert_chain(sys.argv[2], sys.argv[3])
+        servers.append(https)
+        lines += "https %d\n" % https.server_address[1]
+    for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     tmp = sys.argv[1] + ".tmp"
     with open(tmp, "w") as f:
-        f.write("http %d\ntls %d\n" % (http.server_address[1], tls.server_address[1]))
+        f.write(lines)
     os.rename(tmp, sys.argv[1])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:

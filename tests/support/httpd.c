@@ -144,6 +144,30 @@ route(struct conn *c, const char *path)
 		h->active--;
 		pthread_mutex_unlock(&h->mu);
 		respond(c, 200, NULL, "held", 4);
+	} else if (strcmp(path, "/a/up") == 0) {
+		respond(c, 302, "Location: ../ok\r\n", NULL, 0);
+	} else if (strcmp(path, "/chunked") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+		    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+		    "6;ext=1\r\nhello \r\nB\r\nfrom httpd\n\r\n0\r\nX-Trailer: t\r\n\r\n";
+
+		conn_write(c, r, sizeof(r) - 1);
+	} else if (strcmp(path, "/interim") == 0) {
+		static const char r[] = "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
+		    "HTTP/1.1 200 OK\r\nContent-Length: 17\r\nConnection: close\r\n\r\n"
+		    "hello from httpd\n";
+
+		conn_write(c, r, sizeof(r) - 1);
+	} else if (strcmp(path, "/close") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
+		    "hello from httpd\n";
+
+		conn_write(c, r, sizeof(r) - 1);
+	} else if (strcmp(path, "/short") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+		    "Connection: close\r\n\r\nhello from httpd\n";
+
+		conn_write(c, r, sizeof(r) - 1);
 	} else if (strcmp(path, "/bighdr") == 0) {
 		char line[1100];
 		const char *head = "HTTP/1.1 200 X\r\nConnection: close\r\nContent-Length: 0\r\n";

@@ -13,6 +13,11 @@
  *   /slow/MS         200 after MS milliseconds
  *   /hold/MS         like /slow, counted in httpd_max_active
  *   /bighdr          200 with more than 100 KiB of response headers
+ *   /a/up            302 to ../ok (a relative reference)
+ *   /chunked         200 "hello from httpd\n" in two chunks (an extension, a trailer)
+ *   /interim         a 103 response, then 200 "hello from httpd\n"
+ *   /close           200 "hello from httpd\n" without a length, ended by closing
+ *   /short           200 promising 100 bytes, sending 17, then closing
  */
 #ifndef TW_TEST_HTTPD_H
 #define TW_TEST_HTTPD_H
