@@ -15,7 +15,7 @@ TW="$ROOT/$BUILD/trustwatch"
 TB="$ROOT/$BUILD/trustwatch-testbed"
 T1=${BENCH_DI_T1:-20}
 T2=${BENCH_DI_T2:-40}
-KINDS=${BENCH_DI_KINDS:-ocsp http https crl tsa}
+KINDS=${BENCH_DI_KINDS:-ocsp http https https-libcurl crl tsa}
 work=$(mktemp -d /tmp/tw-daemon-instr.XXXXXX)
 tb_pid=""
 cleanup() {
@@ -39,12 +39,16 @@ done
 . "$ROOT/bench/endpoints.sh"
 tb_urls "$work/tb.yaml" "$work/state/pki"
 # run KIND SECONDS: prints "instructions results" of one daemon run under callgrind.
+# KIND "https-libcurl" is https with TW_HTTPS_CLIENT=curl: the same probe through libcurl
+# instead of trustwatch's own HTTPS client (probe/https.c), side by side.
 run() {
 	f="$work/$1-$2.yaml"; db="$work/$1-$2.db"; out="$work/cg-$1-$2.out"
+	kind=$1; client=own
+	[ "$1" = https-libcurl ] && { kind=https; client=curl; }
 	printf 'storage: { path: "%s" }\ndefaults: { interval: 1s, timeout: 5s, degraded_after: 5s }\nproviders:\n  - id: b\n    endpoints:\n' "$db" >"$f"
-	for i in 0 1 2 3 4 5 6 7 8 9; do endpoint "$1" "e$i" >>"$f"; done
-	timeout -s TERM "$2" valgrind --tool=callgrind --callgrind-out-file="$out" \
-	    "$TW" run -c "$f" >"$work/$1-$2.log" 2>&1
+	for i in 0 1 2 3 4 5 6 7 8 9; do endpoint "$kind" "e$i" >>"$f"; done
+	TW_HTTPS_CLIENT=$client timeout -s TERM "$2" valgrind --tool=callgrind \
+	    --callgrind-out-file="$out" "$TW" run -c "$f" >"$work/$1-$2.log" 2>&1
 	echo "$(sed -n 's/^\(summary\|totals\): *//p' "$out" | head -1) $(sqlite3 "$db" 'SELECT count(*) FROM results' 2>/dev/null) $(sqlite3 "$db" 'SELECT count(*) FROM results WHERE code != 0' 2>/dev/null)"
 }
 
