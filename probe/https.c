@@ -960,13 +960,8 @@ dot_segments(char *p)
 	*out = '\0';
 }
 
-/*
- * The absolute URL of the reference loc (a Location) against base (RFC 3986 §5.2), its
- * fragment dropped and spaces escaped (caller frees), or NULL when it is not http(s) or
- * holds control characters.
- */
-static char *
-url_join(const char *base, const char *loc)
+char *
+https_url_join(const char *base, const char *loc)
 {
 	const char *auth, *path, *q;
 	struct buf b = { 0 };
@@ -1061,7 +1056,7 @@ response_done(struct https_req *x)
 			    HTTP_MAX_REDIRECTS, x->status);
 			return;
 		}
-		if ((next = url_join(x->url, x->location)) == NULL) {
+		if ((next = https_url_join(x->url, x->location)) == NULL) {
 			finish(x, REASON_HTTP_STATUS, "HTTP status %ld redirects to a URL that is "
 			    "not http or https (%.200s)", x->status, x->location);
 			return;

@@ -49,6 +49,13 @@ struct https_req *https_start(struct https_client *c, const struct conf_endpoint
 /* What the finished request produced (borrowing from x, valid until https_req_free). */
 void	https_outcome(struct https_req *x, struct http_outcome *out);
 
+/*
+ * The absolute URL of the reference loc (a Location) against the absolute http(s) URL
+ * base (RFC 3986 §5.2: dot segments removed), its fragment dropped and spaces escaped
+ * (caller frees), or NULL when it is not http or https or holds control characters.
+ */
+char	*https_url_join(const char *base, const char *loc);
+
 /* Frees x, stopping it if still running. NULL is a no-op. */
 void	https_req_free(struct https_req *x);
 
