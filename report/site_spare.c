@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,32 +24,63 @@
 
 #include "site_int.h"
 
-/* A folder's files by name, with their inode numbers as the folder lists them. */
-struct name_ino {
-	char		*name;
+/*
+ * A folder's incident pages as it lists them: key = ID * 2 for "ID.html", + 1 for its
+ * ".html.gz" (ID as printed: no sign, no leading zero), with the inode number.
+ */
+struct key_ino {
+	int64_t		 key;
 	ino_t		 ino;
 };
 
 struct spare_list {
-	struct name_ino	*mine, *live;	/* the folder taken, the published site's */
+	struct key_ino	*mine, *live;	/* the folder taken, the published site's */
 	size_t		 n_mine, n_live;
+	char	       **other;		/* the taken folder's other names (not pages, or not files) */
+	size_t		 n_other;
 	bool		 ok;		/* both listed, on one device */
 };
 
 static int
-cmp_ni(const void *a, const void *b)
+cmp_key(const void *a, const void *b)
 {
-	return strcmp(((const struct name_ino *)a)->name, ((const struct name_ino *)b)->name);
+	int64_t x = ((const struct key_ino *)a)->key, y = ((const struct key_ino *)b)->key;
+
+	return x < y ? -1 : x > y;
 }
 
-/* Lists directory fd (closed); -1 when it cannot be read. */
+/* The key of page name "ID.html" or "ID.html.gz"; -1 for any other name. */
+static int64_t
+page_key(const char *name)
+{
+	int64_t id = 0;
+	const char *p = name;
+
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '.'))
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (p - name >= 18)
+			return -1;
+		id = id * 10 + (*p - '0');
+	}
+	if (strcmp(p, ".html") == 0)
+		return id * 2;
+	return strcmp(p, ".html.gz") == 0 ? id * 2 + 1 : -1;
+}
+
+/*
+ * Lists directory fd (closed): its incident pages into v (sorted by key), and, when other
+ * is not NULL, every other name (a file of another name, or anything not a regular file).
+ * -1 when it cannot be read.
+ */
 static int
-list_dir(int fd, struct name_ino **v, size_t *n, dev_t *dev)
+list_dir(int fd, struct key_ino **v, size_t *n, char ***other, size_t *n_other, dev_t *dev)
 {
 	DIR *d;
 	struct dirent *e;
 	struct stat sb;
-	size_t cap = 0;
+	size_t cap = 0, ocap = 0;
+	int64_t key;
 
 	*v = NULL;
 	*n = 0;
@@ -59,26 +91,36 @@ list_dir(int fd, struct name_ino **v, size_t *n, dev_t *dev)
 	}
 	*dev = sb.st_dev;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_type != DT_REG)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
+		if (e->d_type != DT_REG || (key = page_key(e->d_name)) < 0) {
+			if (other == NULL)
+				continue;
+			if (*n_other == ocap) {
+				ocap = ocap ? 2 * ocap : 16;
+				*other = xrealloc(*other, ocap * sizeof(**other));
+			}
+			(*other)[(*n_other)++] = xstrdup(e->d_name);
+			continue;
+		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 256;
 			*v = xrealloc(*v, cap * sizeof(**v));
 		}
-		(*v)[*n].name = xstrdup(e->d_name);
+		(*v)[*n].key = key;
 		(*v)[(*n)++].ino = e->d_ino;
 	}
 	closedir(d);
 	if (*n > 1)	/* an empty folder leaves *v NULL */
-		qsort(*v, *n, sizeof(**v), cmp_ni);
+		qsort(*v, *n, sizeof(**v), cmp_key);
 	return 0;
 }
 
 static bool
-ino_of(const struct name_ino *v, size_t n, const char *name, ino_t *ino)
+ino_of(const struct key_ino *v, size_t n, int64_t key, ino_t *ino)
 {
-	struct name_ino k = { .name = (char *)name };
-	const struct name_ino *f = n > 0 ? bsearch(&k, v, n, sizeof(*v), cmp_ni) : NULL;
+	struct key_ino k = { .key = key };
+	const struct key_ino *f = n > 0 ? bsearch(&k, v, n, sizeof(*v), cmp_key) : NULL;
 
 	if (f != NULL)
 		*ino = f->ino;
@@ -97,16 +139,16 @@ spare_listed_same(const struct site *s, const char *rel)
 		const struct spare_list *l = &s->spare_ls[k];
 		size_t n = strlen(s->spare[k]);
 		const char *name = rel + n + 1;
-		char gz[512];
+		int64_t key;
 		ino_t a, b, c, d;
 
 		if (strncmp(rel, s->spare[k], n) != 0 || rel[n] != '/' || strchr(name, '/') != NULL)
 			continue;
-		if (!l->ok || snprintf(gz, sizeof(gz), "%s.gz", name) >= (int)sizeof(gz))
+		if (!l->ok || (key = page_key(name)) < 0 || (key & 1))
 			return false;
-		return ino_of(l->mine, l->n_mine, name, &a) && ino_of(l->live, l->n_live, name, &b) &&
-		    a == b && ino_of(l->mine, l->n_mine, gz, &c) &&
-		    ino_of(l->live, l->n_live, gz, &d) && c == d;
+		return ino_of(l->mine, l->n_mine, key, &a) && ino_of(l->live, l->n_live, key, &b) &&
+		    a == b && ino_of(l->mine, l->n_mine, key + 1, &c) &&
+		    ino_of(l->live, l->n_live, key + 1, &d) && c == d;
 	}
 	return false;
 }
@@ -117,10 +159,9 @@ site_spare_free(struct site *s)
 	for (size_t k = 0; k < s->n_spare; k++) {
 		struct spare_list *l = &s->spare_ls[k];
 
-		for (size_t i = 0; i < l->n_mine; i++)
-			free(l->mine[i].name);
-		for (size_t i = 0; i < l->n_live; i++)
-			free(l->live[i].name);
+		for (size_t i = 0; i < l->n_other; i++)
+			free(l->other[i]);
+		free(l->other);
 		free(l->mine);
 		free(l->live);
 		free(s->spare[k]);
@@ -169,10 +210,11 @@ site_spare_take(struct site *s, struct i18n **langs, size_t n_langs, const char 
 				l = &s->spare_ls[s->n_spare];
 				*l = (struct spare_list){ 0 };
 				l->ok = list_dir(open(to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				    O_CLOEXEC), &l->mine, &l->n_mine, &d1) == 0 &&
+				    O_CLOEXEC), &l->mine, &l->n_mine, &l->other, &l->n_other,
+				    &d1) == 0 &&
 				    list_dir(openat(s->reuse_fd, rel, O_RDONLY | O_DIRECTORY |
-				    O_NOFOLLOW | O_CLOEXEC), &l->live, &l->n_live, &d2) == 0 &&
-				    d1 == d2;
+				    O_NOFOLLOW | O_CLOEXEC), &l->live, &l->n_live, NULL, NULL,
+				    &d2) == 0 && d1 == d2;
 				s->spare[s->n_spare++] = rel;
 				rel = NULL;
 			} else {
@@ -256,16 +298,47 @@ done:
 static bool
 wanted(const struct site *s, const char *name)
 {
-	long long id;
-	char canon[48];
+	int64_t key = page_key(name);
 
-	if (sscanf(name, "%lld", &id) != 1)
-		return false;
-	snprintf(canon, sizeof(canon), "%lld.html", id);
-	if (strcmp(name, canon) != 0 && !(strncmp(name, canon, strlen(canon)) == 0 &&
-	    strcmp(name + strlen(canon), ".gz") == 0))
-		return false;
-	return site_incident_by_id(s, id) != NULL;
+	return key >= 0 && site_incident_by_id(s, key / 2) != NULL;
+}
+
+/* Removes name from directory fd (a file, else a tree), if it is still there. */
+static void
+prune_one(int fd, const char *dir, const char *name)
+{
+	char *p;
+
+	if (unlinkat(fd, name, 0) == 0 || errno == ENOENT)
+		return;
+	p = xasprintf("%s/%s", dir, name);
+	site_remove_tree(p);
+	free(p);
+}
+
+/*
+ * Removes from a taken folder what its listing (taken before this render wrote into it)
+ * holds and this render has no incident for: this render adds only its incidents' pages.
+ */
+static void
+prune_listed(struct site *s, const struct spare_list *l, int fd, const char *dir)
+{
+	char name[48];
+	struct stat sb;
+
+	for (size_t i = 0; i < l->n_mine; i++) {
+		int64_t id = l->mine[i].key / 2;
+
+		if (site_incident_by_id(s, id) != NULL)
+			continue;
+		snprintf(name, sizeof(name), "%lld.html%s", (long long)id,
+		    (l->mine[i].key & 1) ? ".gz" : "");
+		prune_one(fd, dir, name);
+	}
+	for (size_t i = 0; i < l->n_other; i++)
+		if (!(wanted(s, l->other[i]) && fstatat(fd, l->other[i], &sb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode)))
+			prune_one(fd, dir, l->other[i]);
 }
 
 void
@@ -281,6 +354,12 @@ site_spare_prune(struct site *s)
 			free(dir);
 			return;
 		}
+		if (s->spare_ls[i].ok) {
+			prune_listed(s, &s->spare_ls[i], dirfd(d), dir);
+			closedir(d);
+			free(dir);
+			continue;
+		}
 		while ((e = readdir(d)) != NULL) {
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
 			    (e->d_type == DT_REG && wanted(s, e->d_name)))
@@ -292,12 +371,7 @@ site_spare_prune(struct site *s)
 				    S_ISREG(sb.st_mode) && wanted(s, e->d_name))
 					continue;
 			}
-			if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
-				char *p = xasprintf("%s/%s", dir, e->d_name);
-
-				site_remove_tree(p);
-				free(p);
-			}
+			prune_one(dirfd(d), dir, e->d_name);
 		}
 		closedir(d);
 		free(dir);

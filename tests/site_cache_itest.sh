@@ -213,8 +213,16 @@ fi
 # holds the very files of the published site, which stay as they are.
 check 'ls -d "$cache"/incidents-*.spare >/dev/null 2>&1' "the replaced site's incident pages are kept as the spare"
 ino_before=$(stat -c %i "$work/warm/$page" 2>/dev/null)
+# What the spare holds is not trusted: things no render writes there must be gone after.
+for sp in "$cache"/incidents-*.spare/incidents "$cache"/incidents-*.spare/fr/incidents; do
+	[ -d "$sp" ] || continue
+	echo junk >"$sp/notes.txt"; echo old >"$sp/999999999.html"; echo old >"$sp/999999999.html.gz"
+	echo odd >"$sp/007.html"; mkdir -p "$sp/888888888.html"; echo x >"$sp/888888888.html/x"
+done
 render warm
 check 'same plain2 warm' "warm render over the spare = render without a cache ($(head -3 "$work/diff-plain2-warm" 2>/dev/null))"
+check '! ls "$work/warm/incidents/notes.txt" "$work/warm/incidents/999999999.html" "$work/warm/incidents/999999999.html.gz" "$work/warm/incidents/007.html" "$work/warm/fr/incidents/888888888.html" >/dev/null 2>&1' \
+    "what no render writes in the spare's folders is removed"
 check '[ -n "$ino_before" ] && [ "$(stat -c %i "$work/warm/$page")" = "$ino_before" ]' \
     "the warm render kept the unchanged page ($page) as the same file"
 if [ -n "$late3" ]; then
