@@ -1081,12 +1081,33 @@ response_done(struct https_req *x)
 	finish(x, REASON_OK, NULL);
 }
 
+/*
+ * The length of the head in p[0..len) up to and with its blank line ("\r\n\r\n", or bare
+ * "\n" line ends as libcurl also reads them), searching from from; 0 when not there yet.
+ */
+static size_t
+head_len(const unsigned char *p, size_t len, size_t from)
+{
+	const unsigned char *nl;
+
+	while (from < len && (nl = memchr(p + from, '\n', len - from)) != NULL) {
+		size_t i = (size_t)(nl - p) + 1;
+
+		if (i < len && p[i] == '\n')
+			return i + 1;
+		if (i + 1 < len && p[i] == '\r' && p[i + 1] == '\n')
+			return i + 2;
+		from = i;
+	}
+	return 0;
+}
+
 /* Reads what arrived; parses the head, then the body. */
 static void
 receive(struct https_req *x)
 {
 	char in[16384];
-	const char *end;
+	size_t end;
 	short what = EV_READ;
 	ssize_t n;
 	size_t used, hl;
@@ -1118,16 +1139,14 @@ receive(struct https_req *x)
 			size_t before = x->head.len, take = (size_t)n - used;
 
 			buf_append(&x->head, in + used, take);
-			end = strstr((const char *)x->head.data + (before > 3 ? before - 3 : 0),
-			    "\r\n\r\n");
-			hl = end != NULL ? (size_t)(end - (const char *)x->head.data) + 4 :
-			    x->head.len;
+			end = head_len(x->head.data, x->head.len, before > 2 ? before - 2 : 0);
+			hl = end > 0 ? end : x->head.len;
 			if (hl > HTTP_MAX_HEADER_BYTES) {
 				finish(x, REASON_TOO_LARGE, "response headers exceed %u bytes",
 				    HTTP_MAX_HEADER_BYTES);
 				return;
 			}
-			if (end == NULL) {
+			if (end == 0) {
 				used = (size_t)n;
 				break;
 			}

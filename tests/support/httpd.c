@@ -158,6 +158,11 @@ route(struct conn *c, const char *path)
 		    "hello from httpd\n";
 
 		conn_write(c, r, sizeof(r) - 1);
+	} else if (strcmp(path, "/bare-lf") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\nContent-Length: 17\n"
+		    "Connection: close\n\nhello from httpd\n";
+
+		conn_write(c, r, sizeof(r) - 1);
 	} else if (strcmp(path, "/close") == 0) {
 		static const char r[] = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
 		    "hello from httpd\n";

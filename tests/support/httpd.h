@@ -16,6 +16,7 @@
  *   /a/up            302 to ../ok (a relative reference)
  *   /chunked         200 "hello from httpd\n" in two chunks (an extension, a trailer)
  *   /interim         a 103 response, then 200 "hello from httpd\n"
+ *   /bare-lf         200 "hello from httpd\n", its head's lines ended by "\n" alone
  *   /close           200 "hello from httpd\n" without a length, ended by closing
  *   /short           200 promising 100 bytes, sending 17, then closing
  */
