@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,12 @@ probe_global_init(void)
 	if (keydecode_init() != 0)
 		log_warn("certificates are decoded the slow way", "why=%s",
 		    "the legacy key decoders could not be registered (probe/keydecode.c)");
+	/*
+	 * A server that hangs up while a request is written to it is that request's error,
+	 * never the process's end: libcurl sends with MSG_NOSIGNAL, but probe/https.c writes
+	 * through OpenSSL's socket BIO, which a SIGPIPE would kill us from.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	return http_global_init();
 }
 

@@ -655,7 +655,7 @@ send_some(struct https_req *x)
 
 	while (n > 0) {
 		if (x->ssl == NULL) {
-			if ((k = write(x->fd, p, n)) < 0) {
+			if ((k = send(x->fd, p, n, MSG_NOSIGNAL)) < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 					wait_for(x, EV_WRITE);
 					return;
