@@ -139,8 +139,10 @@ https_wanted(const struct probe_request *req)
 			if ((v = getenv(proxy[i])) != NULL && v[0] != '\0')
 				mode = 0;
 	}
+	/* Credentials in the URL (user:password@) are libcurl's to send, as before. */
 	return mode == 1 && req->tls == PROBE_TLS_DEFAULT && req->url != NULL &&
-	    strncasecmp(req->url, "https://", 8) == 0;
+	    strncasecmp(req->url, "https://", 8) == 0 &&
+	    memchr(req->url + 8, '@', strcspn(req->url + 8, "/?#")) == NULL;
 }
 
 struct https_client *

@@ -9,9 +9,9 @@
  * (http or https, resolved again unless to the pinned host), a decoded body capped after
  * decoding (chunked, gzip, deflate), headers capped, the same phase timings, reasons and
  * chain explanation, and the posture capture (versions, chain, stapled OCSP, HSTS).
- * Used by the engine for every request to an https URL with the default handshake, unless
- * a proxy is set in the environment (https_proxy, all_proxy: libcurl honours them) or
- * TW_HTTPS_CLIENT=curl is: then those go through libcurl as before.
+ * Used by the engine for every request to an https URL with the default handshake and no
+ * credentials in the URL, unless a proxy is set in the environment (https_proxy, all_proxy:
+ * libcurl honours them) or TW_HTTPS_CLIENT=curl is: then those go through libcurl as before.
  * Internal to probe/.
  */
 #ifndef TW_PROBE_HTTPS_H

@@ -554,6 +554,23 @@ chunked_interim_and_close_delimited_bodies_are_read_whole(void **st)
 	}
 }
 
+/* Credentials in the URL are sent as Basic authentication (https: through libcurl). */
+static void
+credentials_in_the_url_are_sent(void **st)
+{
+	struct ep_buf b;
+	struct result r;
+	char url[128];
+
+	snprintf(url, sizeof(url), "%s://u:p@127.0.0.1:%d/auth", scheme(st), httpd_port(srv(st)));
+	ep_make(&b, NULL, url);
+	if (srv(st) != plain)
+		b.ep.tls_ca = ca_path;
+	probe(&b.ep, &fetch_ops, &r);
+	assert_reason(&r, REASON_OK);
+	result_clear(&r);
+}
+
 static void
 a_body_shorter_than_its_length_is_connect(void **st)
 {
@@ -1426,6 +1443,7 @@ main(void)
 		OVER_BOTH(redirect_to_ftp_or_file_is_http_status),
 		OVER_BOTH(chunked_interim_and_close_delimited_bodies_are_read_whole),
 		OVER_BOTH(a_body_shorter_than_its_length_is_connect),
+		OVER_BOTH(credentials_in_the_url_are_sent),
 		OVER_BOTH(redirects_are_resolved_against_the_url_they_come_from),
 		cmocka_unit_test(https_with_an_untrusted_certificate_is_tls),
 		cmocka_unit_test(https_with_tls_ca_is_up_and_records_days_left),

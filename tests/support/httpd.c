@@ -37,6 +37,7 @@ struct conn {
 	struct httpd	*h;
 	int		 fd;
 	SSL		*ssl;
+	int		 auth;		/* the request carried Authorization: Basic dTpw (u:p) */
 };
 
 static int
@@ -144,6 +145,11 @@ route(struct conn *c, const char *path)
 		h->active--;
 		pthread_mutex_unlock(&h->mu);
 		respond(c, 200, NULL, "held", 4);
+	} else if (strcmp(path, "/auth") == 0) {
+		if (c->auth)
+			respond(c, 200, "Content-Type: text/plain\r\n", hello, sizeof(hello) - 1);
+		else
+			respond(c, 401, "WWW-Authenticate: Basic realm=\"t\"\r\n", NULL, 0);
 	} else if (strcmp(path, "/a/up") == 0) {
 		respond(c, 302, "Location: ../ok\r\n", NULL, 0);
 	} else if (strcmp(path, "/chunked") == 0) {
@@ -216,6 +222,7 @@ conn_main(void *arg)
 	pthread_mutex_lock(&c->h->mu);
 	c->h->requests++;
 	pthread_mutex_unlock(&c->h->mu);
+	c->auth = strcasestr(req, "\r\nAuthorization: Basic dTpw\r\n") != NULL;
 	route(c, path);
 	if (c->ssl != NULL)
 		SSL_shutdown(c->ssl);

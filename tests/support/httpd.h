@@ -13,6 +13,7 @@
  *   /slow/MS         200 after MS milliseconds
  *   /hold/MS         like /slow, counted in httpd_max_active
  *   /bighdr          200 with more than 100 KiB of response headers
+ *   /auth            200 "hello from httpd\n" with Basic credentials u:p, else 401
  *   /a/up            302 to ../ok (a relative reference)
  *   /chunked         200 "hello from httpd\n" in two chunks (an extension, a trailer)
  *   /interim         a 103 response, then 200 "hello from httpd\n"
