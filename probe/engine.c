@@ -532,20 +532,19 @@ job_next_request(struct job *j)
 
 /* Handles one finished exchange: maps failures, or lets the kind evaluate. */
 static void
-job_exchange_done(struct job *j, struct http_outcome *o)
+job_exchange_done(struct job *j, struct http_outcome *out)
 {
-	struct http_outcome out = *o;
 	struct probe_request next;
 	int more;
 
 	if (j->req.side) {
 		/* A posture side request: the kind judges its outcome, failure included. */
-		out.resp.transport_reason = out.reason;
-		out.resp.transport_message = out.message;
+		out->resp.transport_reason = out->reason;
+		out->resp.transport_message = out->message;
 		goto evaluate;
 	}
 	if (j->nreq == 0) {
-		memcpy(j->r.timings, out.timings, sizeof(j->r.timings));
+		memcpy(j->r.timings, out->timings, sizeof(j->r.timings));
 		if (j->resolve_ms >= 0 && j->pin != NULL) {
 			/* The transfer went to an address: the name was resolved before it. */
 			j->r.timings[PHASE_DNS] = j->resolve_ms;
@@ -554,18 +553,18 @@ job_exchange_done(struct job *j, struct http_outcome *o)
 	}
 	j->nreq++;
 	if (!j->req.untimed)
-		j->total_ms += out.timings[PHASE_TOTAL];
-	j->redirects += out.resp.redirects;
-	if (out.resp.tls_not_after_ms != 0 && (j->tls_not_after_ms == 0 ||
-	    out.resp.tls_not_after_ms < j->tls_not_after_ms))
-		j->tls_not_after_ms = out.resp.tls_not_after_ms;
-	if (out.reason != REASON_OK) {
+		j->total_ms += out->timings[PHASE_TOTAL];
+	j->redirects += out->resp.redirects;
+	if (out->resp.tls_not_after_ms != 0 && (j->tls_not_after_ms == 0 ||
+	    out->resp.tls_not_after_ms < j->tls_not_after_ms))
+		j->tls_not_after_ms = out->resp.tls_not_after_ms;
+	if (out->reason != REASON_OK) {
 		if (j->req.failure_reason != REASON_OK)
 			result_flag(&j->r, j->req.failure_reason, "%s: %s (%s)",
-			    j->req.what ? j->req.what : "request", out.message,
-			    reason_names[out.reason]);
+			    j->req.what ? j->req.what : "request", out->message,
+			    reason_names[out->reason]);
 		else
-			result_flag(&j->r, out.reason, "%s", out.message);
+			result_flag(&j->r, out->reason, "%s", out->message);
 		job_end(j, 1);
 		return;
 	}
@@ -573,7 +572,7 @@ evaluate:
 	memset(&next, 0, sizeof(next));
 	more = 0;
 	if (j->ops->finish != NULL)
-		more = j->ops->finish(j->state, j->ep, &out.resp, now_ms(), &next, &j->r);
+		more = j->ops->finish(j->state, j->ep, &out->resp, now_ms(), &next, &j->r);
 	else
 		result_flag(&j->r, REASON_INTERNAL, "the %s probe cannot evaluate", j->ops->name);
 	job_transfer_free(j);

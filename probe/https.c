@@ -394,7 +394,7 @@ resolved(const struct resolve_answer *a, void *arg)
 	hop_connect(x);
 }
 
-/* Starts the current hop (x->url): where to connect, then connects. */
+/* Starts the current hop (x->url, split by url_split): where to connect, then connects. */
 static void
 hop_begin(struct https_req *x)
 {
@@ -407,10 +407,6 @@ hop_begin(struct https_req *x)
 	x->status = 0;
 	free(x->location);
 	x->location = NULL;
-	if (url_split(x) != 0) {
-		finish(x, REASON_INTERNAL, "URL rejected: %s", x->url);
-		return;
-	}
 	if (x->pin_host != NULL && strcasecmp(x->host, x->pin_host) == 0) {
 		snprintf(x->addr, sizeof(x->addr), "%s", x->pin_addr);
 		x->nl = 0;
@@ -1217,8 +1213,7 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		hop_begin(x);
 		return;
 	}
-	finish(x, REASON_TIMEOUT, "no complete response within %.0f ms (Operation timed out "
-	    "after %.0f milliseconds with %zu bytes received)", clock_ms() - x->t0,
+	finish(x, REASON_TIMEOUT, "no complete response within %.0f ms (%zu body bytes received)",
 	    clock_ms() - x->t0, x->body.len);
 }
 
@@ -1237,6 +1232,11 @@ https_start(struct https_client *c, const struct conf_endpoint *ep,
 	x->arg = arg;
 	x->fd = -1;
 	x->url = xstrdup(req->url);
+	if (url_split(x) != 0) {
+		snprintf(err, errsz, "URL rejected: %s", req->url);
+		https_req_free(x);
+		return NULL;
+	}
 	x->post = req->post;
 	x->max_body = ep->max_body ? ep->max_body : CONF_DEFAULT_MAX_BODY;
 	x->nl = x->co = x->ap = x->st = -1;
